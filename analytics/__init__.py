@@ -1,0 +1,4 @@
+"""Livestream sales metrics as pandas functions over DataFrames.
+
+A plain library: no Flask and no imports from `app`.
+"""

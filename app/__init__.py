@@ -1,0 +1,1 @@
+"""OCOP livestream commerce toolkit: the Flask application (see app.factory)."""

@@ -1,0 +1,67 @@
+"""Background jobs: start, watch progress, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_login
+import flask_smorest
+
+from app import job_kinds, pagination, permissions, tasks
+from app.api import schemas
+from app.extensions import db
+from app.services import jobs as jobs_service
+
+blp = flask_smorest.Blueprint("jobs_api", __name__, url_prefix="/api/v1/jobs",
+                              description="Công việc chạy nền")
+
+
+@blp.route("", methods=["GET"])
+@permissions.require("jobs.view_own")
+@blp.arguments(schemas.JobListArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.JobPageSchema)
+def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
+    """The caller's jobs (all jobs for an admin), newest first."""
+    stmt = jobs_service.visible_query(flask_login.current_user, status)
+    return pagination.paginate(db.session, stmt, page, per_page)
+
+
+@blp.route("", methods=["POST"])
+@permissions.require("jobs.view_own")
+@blp.arguments(schemas.JobCreateSchema)
+@blp.response(202, schemas.JobSchema)
+def create_job(body: dict[str, Any]) -> object:
+    """Queue a job of a kind the caller may start; poll it for progress."""
+    return jobs_service.enqueue(
+        db.session, job_kinds.KINDS, kind=body["kind"], params=body["params"],
+        owner=flask_login.current_user, dispatch=tasks.dispatch,
+    )
+
+
+@blp.route("/kinds", methods=["GET"])
+@permissions.require("jobs.view_own")
+@blp.response(200, schemas.JobKindSchema(many=True))
+def list_kinds() -> object:
+    """Kinds of job the caller may start."""
+    user = flask_login.current_user
+    return [
+        {"name": kind.name, "title": str(kind.title)}
+        for kind in job_kinds.KINDS.values()
+        if permissions.can(user, kind.permission)
+    ]
+
+
+@blp.route("/<int:job_id>", methods=["GET"])
+@permissions.require("jobs.view_own")
+@blp.response(200, schemas.JobSchema)
+def get_job(job_id: int) -> object:
+    """One job with its status, progress (0–100), message, error and result."""
+    return jobs_service.get_visible(db.session, flask_login.current_user, job_id)
+
+
+@blp.route("/<int:job_id>/cancel", methods=["POST"])
+@permissions.require("jobs.view_own")
+@blp.response(200, schemas.JobSchema)
+def cancel_job(job_id: int) -> object:
+    """Ask a job to stop (409 when it has already ended)."""
+    return jobs_service.cancel(db.session, flask_login.current_user, job_id)

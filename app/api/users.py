@@ -1,0 +1,59 @@
+"""User accounts (admin manages; coordinators may read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_smorest
+
+from app import pagination, permissions
+from app.api import schemas
+from app.extensions import db
+from app.services import accounts as accounts_service
+
+blp = flask_smorest.Blueprint("users", __name__, url_prefix="/api/v1/users",
+                              description="Tài khoản người dùng")
+
+
+@blp.route("", methods=["GET"])
+@permissions.require("users.view")
+@blp.arguments(schemas.UserListArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, schemas.UserPageSchema)
+def list_users(page: int, per_page: int, role: str | None = None) -> object:
+    """List accounts, optionally of one role, a page at a time."""
+    return pagination.paginate(db.session, accounts_service.users_query(role), page, per_page)
+
+
+@blp.route("", methods=["POST"])
+@permissions.require("users.manage")
+@blp.arguments(schemas.UserCreateSchema)
+@blp.response(201, schemas.UserSchema)
+def create_user(body: dict[str, Any]) -> object:
+    """Create an account."""
+    return accounts_service.create_user(db.session, **body)
+
+
+@blp.route("/<int:user_id>", methods=["GET"])
+@permissions.require("users.view")
+@blp.response(200, schemas.UserSchema)
+def get_user(user_id: int) -> object:
+    return accounts_service.get_user(db.session, user_id)
+
+
+@blp.route("/<int:user_id>", methods=["PATCH"])
+@permissions.require("users.manage")
+@blp.arguments(schemas.UserUpdateSchema)
+@blp.response(200, schemas.UserSchema)
+def update_user(body: dict[str, Any], user_id: int) -> object:
+    """Change name, email, role, producer, active flag or password; omitted fields stay."""
+    user = accounts_service.get_user(db.session, user_id)
+    return accounts_service.update_user(
+        db.session,
+        user,
+        full_name=body.get("full_name", user.full_name),
+        role=body.get("role", user.role.value),
+        email=body.get("email", user.email),
+        producer_id=body.get("producer_id", user.producer_id),
+        active=body.get("active", user.is_active_account),
+        new_password=body.get("password"),
+    )

@@ -1,0 +1,128 @@
+"""Command-line tools: `flask users …`, `flask tokens …`, `flask demo …`.
+
+Errors exit with a non-zero code and a message naming the bad field.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import flask
+import flask.cli
+import sqlalchemy as sa
+
+from app import errors
+from app.extensions import db
+from app.models import accounts, orgs
+from app.services import accounts as accounts_service
+from app.services import demo as demo_service
+
+EXIT_INVALID = 2
+
+
+def _fail(error: errors.AppError) -> None:
+    click.echo(f"Lỗi: {error.message}", err=True)
+    for field, messages in error.fields.items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+users_cli = flask.cli.AppGroup("users", help="Quản lý tài khoản người dùng.")
+tokens_cli = flask.cli.AppGroup("tokens", help="Mã API cho script.")
+demo_cli = flask.cli.AppGroup("demo", help="Dữ liệu mẫu.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in accounts.Role]))
+@click.option("--full-name", required=True, help="Họ tên hiển thị.")
+@click.option("--email", default=None)
+@click.option("--producer", "producer_name", default=None,
+              help="Tên chủ thể sản xuất (bắt buộc với vai trò producer).")
+@click.option("--password", default=None, envvar="OCOP_NEW_PASSWORD",
+              help="Mật khẩu; bỏ trống để được hỏi (hoặc đặt OCOP_NEW_PASSWORD).")
+def create_user(
+    username: str, role: str, full_name: str, email: str | None,
+    producer_name: str | None, password: str | None,
+) -> None:
+    """Create a user account."""
+    if password is None:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    producer_id = None
+    if producer_name:
+        producer = db.session.scalar(sa.select(orgs.Producer).where(orgs.Producer.name == producer_name))
+        if producer is None:
+            _fail(errors.ValidationError(fields={"producer": [f"không có chủ thể tên {producer_name!r}"]}))
+        else:
+            producer_id = producer.id
+    try:
+        user = accounts_service.create_user(
+            db.session, username=username, password=password, full_name=full_name,
+            role=role, email=email, producer_id=producer_id,
+        )
+    except errors.ValidationError as exc:
+        _fail(exc)
+    else:
+        click.echo(f"Đã tạo {user.username} ({user.role.value}), id={user.id}")
+
+
+@users_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def list_users(as_json: bool) -> None:
+    """List user accounts."""
+    rows = [
+        {"id": u.id, "username": u.username, "role": u.role.value, "full_name": u.full_name,
+         "active": u.is_active_account}
+        for u in db.session.scalars(accounts_service.users_query())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        flag = "" if row["active"] else "  (đã khoá)"
+        click.echo(f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}{flag}")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="script", help="Tên để nhận ra mã.")
+def create_token(username: str, name: str) -> None:
+    """Issue an API token for a user and print it once."""
+    user = db.session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
+    if user is None:
+        _fail(errors.NotFound(f"không có người dùng {username!r}"))
+        return
+    try:
+        issued = accounts_service.issue_token(db.session, user, name)
+    except errors.ValidationError as exc:
+        _fail(exc)
+    else:
+        click.echo(issued.secret)
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có người dùng nào.")
+@click.option("--password", default=None, envvar="OCOP_DEMO_PASSWORD",
+              help="Mật khẩu cho mọi tài khoản mẫu (mặc định: ocop-demo).")
+def load_demo(if_empty: bool, password: str | None) -> None:
+    """Create the demo streamer club, producers and one user of each role."""
+    if if_empty and not demo_service.is_empty(db.session):
+        click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
+        return
+    password = password or "ocop-demo"
+    summary = demo_service.load(db.session, password)
+    if not summary.created:
+        click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")
+        return
+    click.echo(f"Đã tạo {summary.club} với {summary.producers} chủ thể sản xuất.")
+    click.echo(f"Tài khoản mẫu (mật khẩu: {password}): " + ", ".join(summary.usernames))
+
+
+def register(app: flask.Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_cli)
+    # Flask-Migrate's `flask db` is added by the extension itself.

@@ -1,0 +1,164 @@
+"""Configuration read from environment variables, with an embedded default.
+
+Every setting has one name, one default and one validation here. The embedded
+default keeps everything under the Flask instance folder: a SQLite database,
+a SQLite-backed Celery broker and result store, and the media folder.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+
+ENVIRONMENTS = ("development", "production", "testing")
+BROKER_SCHEMES = ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "memory", "amqp")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} phải là số nguyên (must be an integer), got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} phải ≥ {minimum} (must be at least {minimum}), got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} phải là true/false (must be a boolean), got {raw!r}")
+
+
+def _secret_key(env: Mapping[str, str], environment: str, instance: Path) -> str:
+    key = env.get("SECRET_KEY", "")
+    if key:
+        return key
+    if environment == "production":
+        raise ConfigError(
+            "SECRET_KEY chưa được đặt. Outside development a SECRET_KEY is required: "
+            "set it to a long random value, e.g. "
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`, "
+            "or set APP_ENV=development for a local trial."
+        )
+    if environment == "testing":
+        return "testing-secret-key"
+    # Development: keep one generated key in the instance folder so sessions
+    # survive restarts without anyone having to invent a secret.
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _database_url(env: Mapping[str, str], instance: Path) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
+    if url.startswith("postgres://"):  # Heroku-style alias
+        url = "postgresql://" + url[len("postgres://") :]
+    try:
+        parsed = sa.make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL không hợp lệ (not a database URL): {url!r}; "
+            "expected e.g. sqlite:///instance/app.db or postgresql://user:pass@host/db"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL: only sqlite and postgresql are supported, got {parsed.drivername!r}"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def _broker_url(env: Mapping[str, str], instance: Path) -> str:
+    url = env.get("BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.sqlite'}"
+    scheme = url.split("://", 1)[0]
+    if "://" not in url or scheme not in BROKER_SCHEMES:
+        raise ConfigError(
+            f"BROKER_URL không hợp lệ: {url!r}; expected one of "
+            + ", ".join(f"{s}://…" for s in BROKER_SCHEMES)
+        )
+    return url
+
+
+def _result_backend(env: Mapping[str, str], instance: Path, broker_url: str) -> str:
+    if env.get("RESULT_BACKEND"):
+        return env["RESULT_BACKEND"]
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    if broker_url.startswith("memory://"):
+        return "cache+memory://"
+    return f"db+sqlite:///{instance / 'results.sqlite'}"
+
+
+def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables.
+
+    Raises ConfigError with a message naming the variable when one is wrong.
+    """
+    instance = Path(instance_path)
+    environment = env.get("APP_ENV", "production").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"APP_ENV phải là một trong {', '.join(ENVIRONMENTS)} (got {environment!r})"
+        )
+    production = environment == "production"
+    broker_url = _broker_url(env, instance)
+    media_root = Path(env.get("MEDIA_ROOT") or instance / "media")
+    return {
+        "APP_ENV": environment,
+        "SECRET_KEY": _secret_key(env, environment, instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BROKER_URL": broker_url,
+        "RESULT_BACKEND": _result_backend(env, instance, broker_url),
+        "MEDIA_ROOT": str(media_root),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 12, minimum=1) * 3600,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
+        "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 30, minimum=1),
+        "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15, minimum=1),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "HEALTH_TIMEOUT_SECONDS": _int(env, "HEALTH_TIMEOUT_SECONDS", 3, minimum=1),
+        "JOBS_PER_PAGE": 20,
+        "API_TITLE": "OCOP Live API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+    }

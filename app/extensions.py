@@ -1,0 +1,30 @@
+"""Flask extensions, created unbound here and bound to an app in the factory."""
+
+from __future__ import annotations
+
+import flask_babel
+import flask_login
+import flask_migrate
+import flask_sqlalchemy
+import flask_wtf.csrf
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(so.DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = flask_sqlalchemy.SQLAlchemy(model_class=Base)
+migrate = flask_migrate.Migrate()
+login_manager = flask_login.LoginManager()
+csrf = flask_wtf.csrf.CSRFProtect()
+babel = flask_babel.Babel()

@@ -1,0 +1,83 @@
+"""The kinds of background job this app runs, by name.
+
+Later features add their kinds (renders, marketplace pushes, imports) here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import flask
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import errors
+from app.services import jobs as jobs_service
+
+MAX_PAUSE_SECONDS = 30
+
+
+def _validate_system_check(params: dict[str, Any]) -> dict[str, Any]:
+    pause = params.get("pause_seconds", 0)
+    if not isinstance(pause, int | float) or isinstance(pause, bool) or not (
+        0 <= pause <= MAX_PAUSE_SECONDS
+    ):
+        raise errors.ValidationError(
+            fields={"params.pause_seconds": [
+                _("Thời gian chờ giữa các bước phải từ 0 đến %(n)d giây.", n=MAX_PAUSE_SECONDS)
+            ]}
+        )
+    unknown = set(params) - {"pause_seconds"}
+    if unknown:
+        raise errors.ValidationError(
+            fields={f"params.{name}": [_("Tham số không được hỗ trợ.")] for name in sorted(unknown)}
+        )
+    return {"pause_seconds": float(pause)}
+
+
+def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Check from the worker's side that it can reach what real jobs need."""
+    pause = float(params.get("pause_seconds", 0))
+    config = flask.current_app.config
+    checks: dict[str, Any] = {}
+    steps = ["database", "media", "disk", "ffmpeg"]
+    for index, step in enumerate(steps):
+        ctx.progress(index * 100 // len(steps), _("Đang kiểm tra: %(step)s", step=step))
+        if step == "database":
+            checks["database"] = ctx.session.scalar(sa.text("SELECT 1")) == 1
+        elif step == "media":
+            root = Path(config["MEDIA_ROOT"])
+            root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".check-", delete=True) as handle:
+                handle.write(b"ok")
+            checks["media_writable"] = True
+        elif step == "disk":
+            usage = shutil.disk_usage(config["MEDIA_ROOT"])
+            checks["disk_free_mb"] = usage.free // (1024 * 1024)
+        elif step == "ffmpeg":
+            checks["ffmpeg"] = shutil.which("ffmpeg") is not None
+        if pause:
+            time.sleep(pause)
+    checks["worker_pid"] = os.getpid()
+    ctx.progress(100, _("Đã kiểm tra xong."))
+    return checks
+
+
+KINDS: dict[str, jobs_service.JobKind] = {
+    kind.name: kind
+    for kind in (
+        jobs_service.JobKind(
+            name="system.check",
+            title=_l("Kiểm tra hệ thống"),
+            handler=system_check,
+            permission="jobs.run_system_check",
+            validate=_validate_system_check,
+        ),
+    )
+}

@@ -1,0 +1,90 @@
+"""User accounts, API tokens and login throttling records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import flask_login
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import clock
+from app.extensions import db
+from app.models import orgs, types
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    SELLER = "seller"
+    PRODUCER = "producer"
+
+
+def _enum_values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+class User(flask_login.UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A producer account belongs to exactly one producer organisation; others to none.
+        sa.CheckConstraint(
+            "(role = 'producer') = (producer_id IS NOT NULL)", name="producer_link"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), unique=True)
+    full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    role: so.Mapped[Role] = so.mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=_enum_values)
+    )
+    producer_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("producers.id"), index=True
+    )
+    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    last_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+
+    producer: so.Mapped[orgs.Producer | None] = so.relationship()
+    club: so.Mapped[orgs.Club | None] = so.relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive accounts
+        return self.is_active_account
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+class ApiToken(db.Model):
+    """A personal token for scripts. Only a SHA-256 hash of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    last_used_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    revoked_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class LoginFailure(db.Model):
+    """Failed sign-in counter per key ("user:<name>" or "ip:<address>")."""
+
+    __tablename__ = "login_failures"
+
+    key: so.Mapped[str] = so.mapped_column(sa.String(200), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
+    first_failed_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime())
+    locked_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())

@@ -1,0 +1,54 @@
+"""Background jobs: what was asked, by whom, how far it got and how it ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import clock
+from app.extensions import db
+from app.models import accounts, types
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Job(db.Model):
+    __tablename__ = "jobs"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: so.Mapped[JobStatus] = so.mapped_column(
+        sa.Enum(JobStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=JobStatus.QUEUED,
+        index=True,
+    )
+    progress: so.Mapped[int] = so.mapped_column(default=0)
+    message: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    params: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    result: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    cancel_requested: so.Mapped[bool] = so.mapped_column(default=False)
+    task_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    started_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    finished_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+
+    owner: so.Mapped[accounts.User | None] = so.relationship()
+
+    __table_args__ = (sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),)

@@ -1,0 +1,102 @@
+"""What each role may do: the one place that decides.
+
+Every view declares the permission it needs with ``@require("name")`` (or
+``@public``); a test walks every URL rule × role against ``RULES``.
+Object-level rules (whose job, whose producer) live here too.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import flask
+import flask_login
+
+from app import errors
+from app.models import accounts, jobs
+
+Role = accounts.Role
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SELLER})
+
+# permission name → roles that hold it
+RULES: dict[str, frozenset[Role]] = {
+    "dashboard.view": ALL_ROLES,
+    "account.manage_own": ALL_ROLES,  # own profile, password, language, API tokens
+    "jobs.view_own": ALL_ROLES,
+    "jobs.view_all": frozenset({Role.ADMIN}),
+    "jobs.run_system_check": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "users.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "users.manage": frozenset({Role.ADMIN}),
+}
+
+# Endpoints that need no sign-in at all.
+PUBLIC = "public"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def allows(role: Role, permission: str) -> bool:
+    """True when role holds permission; unknown permission names are a programming error."""
+    return role in RULES[permission]
+
+
+def can(user: Any, permission: str) -> bool:
+    """True when the (possibly anonymous) user holds permission."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return allows(user.role, permission)
+
+
+def require(permission: str) -> Callable[[F], F]:
+    """Decorator: the signed-in user must hold permission (401 if anonymous, 403 if not)."""
+    if permission not in RULES:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = flask_login.current_user
+            if not user.is_authenticated:
+                raise errors.Unauthorized()
+            if not allows(user.role, permission):
+                raise errors.Forbidden()
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in."""
+    view.permission = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def view_permission(app: flask.Flask, endpoint: str) -> str | None:
+    """The permission an endpoint declared, or None when it declared nothing."""
+    view = app.view_functions[endpoint]
+    return getattr(view, "permission", None)
+
+
+# --- object-level rules -------------------------------------------------------
+
+
+def can_see_job(user: Any, job: jobs.Job) -> bool:
+    return job.owner_id == user.id or can(user, "jobs.view_all")
+
+
+def can_cancel_job(user: Any, job: jobs.Job) -> bool:
+    """The owner cancels their job; an admin can cancel any."""
+    return job.owner_id == user.id or user.role == Role.ADMIN
+
+
+def producer_scope(user: Any) -> int | None:
+    """The producer a user is limited to (producer accounts), or None for all."""
+    if user.role == Role.PRODUCER:
+        return int(user.producer_id)
+    return None

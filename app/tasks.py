@@ -1,0 +1,56 @@
+"""Celery wiring: the Celery app bound to a Flask app, and the one job task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import celery
+import flask
+
+from app import job_kinds
+from app.extensions import db
+from app.models import jobs
+from app.services import jobs as jobs_service
+
+
+def init_celery(app: flask.Flask) -> celery.Celery:
+    """Create the Celery app for this Flask app; tasks run inside its app context."""
+
+    class FlaskTask(celery.Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    worker = celery.Celery(app.import_name, task_cls=FlaskTask)
+    worker.conf.update(
+        broker_url=app.config["BROKER_URL"],
+        result_backend=app.config["RESULT_BACKEND"],
+        task_default_queue="default",
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # A job is acknowledged only once it ends, so a killed worker's job is redelivered.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        result_expires=7 * 24 * 3600,
+        timezone="UTC",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+    )
+    worker.set_default()
+    app.extensions["celery"] = worker
+    return worker
+
+
+@celery.shared_task(name="jobs.run", ignore_result=True)
+def run_job(job_id: int) -> str | None:
+    status = jobs_service.run(db.session, job_kinds.KINDS, job_id)
+    return str(status) if status else None
+
+
+def dispatch(job: jobs.Job, queue: str) -> str:
+    """Send a stored job to the broker (the default ``Dispatch`` for enqueue)."""
+    result = run_job.apply_async(args=[job.id], queue=queue)
+    return str(result.id)

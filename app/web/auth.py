@@ -1,0 +1,65 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+import flask
+import flask_login
+import werkzeug
+from flask_babel import gettext as _
+
+from app import permissions
+from app.extensions import db
+from app.services import accounts as accounts_service
+from app.web import forms, helpers
+
+bp = flask.Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _policy() -> accounts_service.ThrottlePolicy:
+    config = flask.current_app.config
+    return accounts_service.ThrottlePolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        ip_max_failures=config["LOGIN_IP_MAX_FAILURES"],
+        lock_minutes=config["LOGIN_LOCK_MINUTES"],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@permissions.public
+def login() -> str | werkzeug.Response | tuple[str, int]:
+    next_url = flask.request.args.get("next")
+    if flask_login.current_user.is_authenticated:
+        return flask.redirect(helpers.safe_next(next_url))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts_service.authenticate(
+                db.session,
+                form.username.data or "",
+                form.password.data or "",
+                ip=helpers.client_ip(),
+                policy=_policy(),
+            )
+        except (accounts_service.InvalidCredentials, accounts_service.LoginThrottled) as exc:
+            flask.flash(exc.message, "error")
+            return flask.render_template("auth/login.html", form=form), exc.status
+        flask.session.clear()  # a fresh session on every sign-in
+        flask_login.login_user(user, remember=bool(form.remember.data))
+        if user.locale:
+            flask.session["lang"] = user.locale
+        flask.flash(_("Xin chào, %(name)s!", name=user.full_name), "success")
+        return flask.redirect(helpers.safe_next(next_url))
+    status = 400 if form.errors else 200
+    return flask.render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@permissions.public
+def logout() -> werkzeug.Response:
+    flask_login.logout_user()
+    lang = flask.session.get("lang")
+    flask.session.clear()
+    if lang:
+        flask.session["lang"] = lang
+    flask.flash(_("Bạn đã đăng xuất."), "info")
+    return flask.redirect(flask.url_for("auth.login"))

@@ -1,0 +1,33 @@
+"""Small helpers shared by the web views."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import flask
+
+from app import errors
+
+
+def safe_next(target: str | None, default_endpoint: str = "main.dashboard") -> str:
+    """A redirect target inside this site only (no open redirects)."""
+    if target:
+        parts = urllib.parse.urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return flask.url_for(default_endpoint)
+
+
+def flash_fields(error: errors.ValidationError, form: object) -> None:
+    """Attach a service's field errors to the matching form fields."""
+    for name, messages in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*list(field.errors), *messages]
+        else:
+            for message in messages:
+                flask.flash(message, "error")
+
+
+def client_ip() -> str:
+    return flask.request.remote_addr or "unknown"

@@ -1,0 +1,65 @@
+"""Background jobs as pages: list, detail with live progress, cancel, start a check."""
+
+from __future__ import annotations
+
+import flask
+import flask_login
+import werkzeug
+from flask_babel import gettext as _
+
+from app import errors, job_kinds, pagination, permissions, tasks
+from app.extensions import db
+from app.services import jobs as jobs_service
+from app.web import forms
+
+bp = flask.Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.route("/")
+@permissions.require("jobs.view_own")
+def index() -> str:
+    status = flask.request.args.get("status") or None
+    if status not in (None, *jobs_service.JobStatus):
+        status = None
+    page = pagination.paginate(
+        db.session,
+        jobs_service.visible_query(flask_login.current_user, status),
+        page=flask.request.args.get("page", 1, type=int),
+        per_page=flask.current_app.config["JOBS_PER_PAGE"],
+    )
+    return flask.render_template(
+        "jobs/index.html", page=page, status=status, check_form=forms.SystemCheckForm()
+    )
+
+
+@bp.route("/<int:job_id>")
+@permissions.require("jobs.view_own")
+def detail(job_id: int) -> str:
+    job = jobs_service.get_visible(db.session, flask_login.current_user, job_id)
+    return flask.render_template("jobs/detail.html", job=job, cancel_form=forms.EmptyForm())
+
+
+@bp.route("/<int:job_id>/cancel", methods=["POST"])
+@permissions.require("jobs.view_own")
+def cancel(job_id: int) -> werkzeug.Response:
+    if forms.EmptyForm().validate_on_submit():
+        try:
+            jobs_service.cancel(db.session, flask_login.current_user, job_id)
+        except errors.Conflict as exc:
+            flask.flash(exc.message, "error")
+        else:
+            flask.flash(_("Đã gửi yêu cầu huỷ."), "info")
+    return flask.redirect(flask.url_for("jobs.detail", job_id=job_id))
+
+
+@bp.route("/system-check", methods=["POST"])
+@permissions.require("jobs.run_system_check")
+def system_check() -> werkzeug.Response:
+    if not forms.SystemCheckForm().validate_on_submit():
+        flask.abort(400)
+    job = jobs_service.enqueue(
+        db.session, job_kinds.KINDS, kind="system.check", params={},
+        owner=flask_login.current_user, dispatch=tasks.dispatch,
+    )
+    flask.flash(_("Đã xếp hàng công việc kiểm tra hệ thống."), "success")
+    return flask.redirect(flask.url_for("jobs.detail", job_id=job.id))

@@ -1,0 +1,168 @@
+"""Shared fixtures: an app on a real database (SQLite and PostgreSQL), clients, users.
+
+Database-touching tests take the ``app`` fixture, which is parametrised over
+both backends. PostgreSQL runs as a throwaway server started from the
+installed binaries (see ``tests/support/postgres.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import flask.testing
+import pytest
+import sqlalchemy as sa
+
+from app import factory
+from app.extensions import db
+from app.models import accounts, orgs
+from app.services import accounts as accounts_service
+from tests.support import postgres
+
+PASSWORD = "mat-khau-thu-nghiem"
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return accounts_service.hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[postgres.Server]:
+    external = os.environ.get("OCOP_TEST_POSTGRES_URL")
+    if external:
+        yield postgres.Server.from_url(external)
+        return
+    problem = postgres.missing_binaries()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {problem}")
+        pytest.skip(f"PostgreSQL tests skipped: {problem} (run `make test` to install it)")
+    server = postgres.start(tmp_path_factory.mktemp("pg"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL to a new, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.db'}"
+    server: postgres.Server = request.getfixturevalue("pg_server")
+    return server.create_database(f"ocop_test_{os.getpid()}_{next(_database_numbers)}")
+
+
+def app_env(db_url: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for an app (or a worker process) on this test's database."""
+    return {
+        "APP_ENV": "testing",
+        "SECRET_KEY": "tests-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": db_url,
+        "BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+
+def make_app(db_url: str, tmp_path: Path, **settings: Any) -> flask.Flask:
+    settings.setdefault("WTF_CSRF_ENABLED", False)
+    return factory.create_app(settings, env=app_env(db_url, tmp_path))
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[flask.Flask]:
+    application = make_app(db_url, tmp_path)
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: flask.Flask) -> flask.testing.FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: flask.Flask) -> flask.testing.FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@dataclasses.dataclass
+class People:
+    """One user per role plus a second producer organisation, by username."""
+
+    usernames: dict[accounts.Role, str]
+    producer_id: int
+    other_producer_id: int
+
+    def username(self, role: accounts.Role | str) -> str:
+        return self.usernames[accounts.Role(role)]
+
+
+@pytest.fixture
+def people(app: flask.Flask, password_hash: str) -> People:
+    with app.app_context():
+        club = orgs.Club(name="CLB Streamer Móng Cái", province="Quảng Ninh")
+        mine = orgs.Producer(name="HTX Nước mắm Trà Cổ", type=orgs.ProducerType.COOPERATIVE,
+                             province="Quảng Ninh", club=club)
+        other = orgs.Producer(name="HTX Chè Tân Cương", type=orgs.ProducerType.COOPERATIVE,
+                              province="Thái Nguyên", club=club)
+        db.session.add_all([club, mine, other])
+        db.session.flush()
+        usernames = {}
+        for role in accounts.Role:
+            username = f"{role.value}1"
+            db.session.add(accounts.User(
+                username=username, full_name=f"Người dùng {role.value}", role=role,
+                producer_id=mine.id if role == accounts.Role.PRODUCER else None,
+                club_id=club.id, password_hash=password_hash,
+            ))
+            usernames[role] = username
+        db.session.commit()
+        return People(usernames, mine.id, other.id)
+
+
+class Auth:
+    """Sign a test client in and out through the real login form."""
+
+    def __init__(self, client: flask.testing.FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        return self.client.post("/auth/login", data={"username": username, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: flask.testing.FlaskClient) -> Auth:
+    return Auth(client)
+
+
+def issue_token(app: flask.Flask, username: str) -> str:
+    with app.app_context():
+        user = db.session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
+        assert user is not None
+        return accounts_service.issue_token(db.session, user, "tests").secret
+
+
+@pytest.fixture
+def bearer(app: flask.Flask, people: People) -> dict[accounts.Role, dict[str, str]]:
+    """Authorization headers for one token per role."""
+    return {
+        role: {"Authorization": f"Bearer {issue_token(app, people.username(role))}"}
+        for role in accounts.Role
+    }

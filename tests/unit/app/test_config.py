@@ -1,0 +1,86 @@
+"""Configuration from the environment: defaults, and clear errors for bad values."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import config
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_embedded_default_keeps_everything_under_instance(tmp_path: Path) -> None:
+    settings = config.from_env({"APP_ENV": "development"}, tmp_path)
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'app.db'}"
+    assert settings["BROKER_URL"] == f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    assert settings["RESULT_BACKEND"] == f"db+sqlite:///{tmp_path / 'results.sqlite'}"
+    assert settings["MEDIA_ROOT"] == str(tmp_path / "media")
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = config.from_env({"APP_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    second = config.from_env({"APP_ENV": "development"}, tmp_path)["SECRET_KEY"]
+    assert len(first) == 64
+    assert first == second
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_without_secret_key_stops_with_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="SECRET_KEY"):
+        config.from_env({}, tmp_path)  # production is the default environment
+
+
+def test_production_with_secret_key_uses_secure_cookies(tmp_path: Path) -> None:
+    settings = config.from_env({"SECRET_KEY": "x" * 40}, tmp_path)
+    assert settings["APP_ENV"] == "production"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"APP_ENV": "staging"}, "APP_ENV"),
+        ({"APP_ENV": "development", "DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"APP_ENV": "development", "DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+        ({"APP_ENV": "development", "BROKER_URL": "ftp://host"}, "BROKER_URL"),
+        ({"APP_ENV": "development", "MAX_UPLOAD_MB": "lots"}, "MAX_UPLOAD_MB"),
+        ({"APP_ENV": "development", "MAX_UPLOAD_MB": "0"}, "MAX_UPLOAD_MB"),
+        ({"APP_ENV": "development", "SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
+        ({"APP_ENV": "development", "LOGIN_MAX_FAILURES": "-1"}, "LOGIN_MAX_FAILURES"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path: Path, env: dict[str, str], names: str) -> None:
+    with pytest.raises(config.ConfigError, match=names):
+        config.from_env(env, tmp_path)
+
+
+def test_postgres_urls_use_psycopg_3(tmp_path: Path) -> None:
+    settings = config.from_env(
+        {"APP_ENV": "development", "DATABASE_URL": "postgres://u:p@db:5432/ocop"}, tmp_path
+    )
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/ocop"
+
+
+def test_redis_broker_also_stores_results(tmp_path: Path) -> None:
+    settings = config.from_env(
+        {"APP_ENV": "development", "BROKER_URL": "redis://127.0.0.1:6379/0"}, tmp_path
+    )
+    assert settings["RESULT_BACKEND"] == "redis://127.0.0.1:6379/0"
+
+
+def test_start_up_without_secret_key_exits_with_message(tmp_path: Path) -> None:
+    """The real entry point refuses to start and says why (no traceback)."""
+    env = {"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), "APP_ENV": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
