@@ -39,6 +39,7 @@ def create_app(
         app.config.update(settings)
     if app.config["APP_ENV"] == "testing":
         app.config["TESTING"] = True
+    os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
 
     _init_database(app)
@@ -81,7 +82,8 @@ def _init_auth(app: flask.Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # "basic": a phone moving between Wi-Fi and 4G keeps its session (strong would drop it).
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> accounts.User | None:

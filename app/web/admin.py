@@ -16,9 +16,11 @@ from app.web import forms, helpers
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _producer_choices() -> list[tuple[str, str]]:
+def _producer_choices() -> list[forms.Choice]:
     producers = db.session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
-    return [("", _("— không —"))] + [(str(p.id), f"{p.name} ({p.province})") for p in producers]
+    return [forms.Choice("", _("— không —"))] + [
+        forms.Choice(str(p.id), f"{p.name} ({p.province})") for p in producers
+    ]
 
 
 def _producer_id(form: forms.UserForm) -> int | None:

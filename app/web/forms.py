@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import flask_wtf
 import wtforms
+import wtforms.fields.choices
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
+Choice = wtforms.fields.choices.SelectChoice
+
 ROLE_CHOICES = [
-    ("admin", _l("Quản trị viên")),
-    ("coordinator", _l("Điều phối viên")),
-    ("seller", _l("Người bán")),
-    ("producer", _l("Nhà sản xuất")),
+    Choice("admin", _l("Quản trị viên")),
+    Choice("coordinator", _l("Điều phối viên")),
+    Choice("seller", _l("Người bán")),
+    Choice("producer", _l("Nhà sản xuất")),
 ]
 
 
@@ -40,7 +43,7 @@ class UserForm(flask_wtf.FlaskForm):
 
 
 class ProfileForm(flask_wtf.FlaskForm):
-    locale = wtforms.SelectField(_l("Ngôn ngữ"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    locale = wtforms.SelectField(_l("Ngôn ngữ"), choices=[Choice("vi", "Tiếng Việt"), Choice("en", "English")])
     submit = wtforms.SubmitField(_l("Lưu"))
 
 

@@ -1,0 +1,48 @@
+# make run   — from a fresh clone: venv, install, migrate, demo data, web + worker
+# make test  — install what the tests need, lint, run the whole suite
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export FLASK_APP := wsgi
+
+.PHONY: run test venv install install-dev translations migrate demo lint test-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt $(STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+
+# Embedded default: SQLite database, SQLite broker and media under instance/.
+run: translations
+	APP_ENV=$${APP_ENV:-development} $(BIN)/flask db upgrade
+	APP_ENV=$${APP_ENV:-development} $(BIN)/flask demo load --if-empty
+	APP_ENV=$${APP_ENV:-development} ./scripts/run.sh
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+# System packages the suite uses for real: PostgreSQL 15 and Chromium (Debian).
+test-deps:
+	@./scripts/install-test-deps.sh
+
+test: $(DEV_STAMP) translations test-deps lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

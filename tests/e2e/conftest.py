@@ -1,0 +1,172 @@
+"""Browser fixtures: a live app on SQLite, Debian's Chromium driven by Playwright.
+
+One server and one browser per session; every test gets a fresh browser
+context (own cookies, own viewport), so tests never share a signed-in session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+
+import flask
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from werkzeug import serving
+
+from app.extensions import db
+from app.models import accounts
+from app.services import demo
+from tests.conftest import PASSWORD, make_app
+from tests.support import net
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# One demo account per role (see app/services/demo.py).
+DEMO_USERS: dict[accounts.Role, str] = {
+    accounts.Role.ADMIN: "admin",
+    accounts.Role.COORDINATOR: "dieuphoi",
+    accounts.Role.SELLER: "banhang.minh",
+    accounts.Role.PRODUCER: "ntm.traco",
+}
+
+@dataclasses.dataclass(frozen=True)
+class LiveServer:
+    """A running app: its base URL and the demo usernames by role."""
+
+    url: str
+    usernames: dict[accounts.Role, str]
+
+    def at(self, path: str) -> str:
+        return f"{self.url}{path}"
+
+
+def _require_chromium() -> None:
+    """Skip (fail under CI) when Debian's Chromium is not installed."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return
+    problem = f"{CHROMIUM} is missing (run scripts/install-test-deps.sh)"
+    if os.environ.get("CI"):
+        pytest.fail(f"Browser tests cannot run in CI: {problem}")
+    pytest.skip(f"Browser tests skipped: {problem}")
+
+
+def _seed(app: flask.Flask) -> None:
+    with app.app_context():
+        db.create_all()
+        demo.load(db.session, PASSWORD)
+        for role, username in DEMO_USERS.items():
+            user = db.session.scalar(
+                sa.select(accounts.User).where(accounts.User.username == username)
+            )
+            assert user is not None and user.role == role, f"demo data lacks {username}"
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with CSRF on, served from a background thread on a free port."""
+    _require_chromium()
+    tmp_path = tmp_path_factory.mktemp("e2e")
+    app = make_app(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, WTF_CSRF_ENABLED=True)
+    _seed(app)
+    port = net.free_port()
+    server = serving.make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        net.wait_for_http(f"{url}/auth/login")
+        yield LiveServer(url, dict(DEMO_USERS))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    _require_chromium()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """One Chromium for the whole session."""
+    chromium = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+NewPage = Callable[..., Page]
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[NewPage]:
+    """Open a page in a fresh context (desktop size unless told otherwise).
+
+    A failing test leaves a screenshot of each of its pages under its tmp_path.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_page(viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, base_url=live_server.url, locale="vi-VN"
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    for number, context in enumerate(contexts):
+        if failed:
+            for index, page in enumerate(context.pages):
+                try:
+                    page.screenshot(path=str(tmp_path / f"failure-{number}-{index}.png"))
+                except Exception:  # a screenshot is a bonus, never a second failure
+                    pass
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    """A desktop-size page (1280x800) in its own context."""
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item, for the screenshot-on-failure teardown."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
