@@ -26,7 +26,7 @@ venv install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d app/translations
 
 # Embedded default: SQLite database, SQLite broker and media under instance/.
 run: translations

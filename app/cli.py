@@ -13,8 +13,7 @@ import flask
 import flask.cli
 import sqlalchemy as sa
 
-from app import errors
-from app.extensions import db
+from app import errors, extensions
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import demo as demo_service
@@ -40,28 +39,51 @@ demo_cli = flask.cli.AppGroup("demo", help="Dữ liệu mẫu.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in accounts.Role]))
 @click.option("--full-name", required=True, help="Họ tên hiển thị.")
 @click.option("--email", default=None)
-@click.option("--producer", "producer_name", default=None,
-              help="Tên chủ thể sản xuất (bắt buộc với vai trò producer).")
-@click.option("--password", default=None, envvar="OCOP_NEW_PASSWORD",
-              help="Mật khẩu; bỏ trống để được hỏi (hoặc đặt OCOP_NEW_PASSWORD).")
+@click.option(
+    "--producer",
+    "producer_name",
+    default=None,
+    help="Tên chủ thể sản xuất (bắt buộc với vai trò producer).",
+)
+@click.option(
+    "--password",
+    default=None,
+    envvar="OCOP_NEW_PASSWORD",
+    help="Mật khẩu; bỏ trống để được hỏi (hoặc đặt OCOP_NEW_PASSWORD).",
+)
 def create_user(
-    username: str, role: str, full_name: str, email: str | None,
-    producer_name: str | None, password: str | None,
+    username: str,
+    role: str,
+    full_name: str,
+    email: str | None,
+    producer_name: str | None,
+    password: str | None,
 ) -> None:
     """Create a user account."""
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     producer_id = None
     if producer_name:
-        producer = db.session.scalar(sa.select(orgs.Producer).where(orgs.Producer.name == producer_name))
+        producer = extensions.db.session.scalar(
+            sa.select(orgs.Producer).where(orgs.Producer.name == producer_name)
+        )
         if producer is None:
-            _fail(errors.ValidationError(fields={"producer": [f"không có chủ thể tên {producer_name!r}"]}))
+            _fail(
+                errors.ValidationError(
+                    fields={"producer": [f"không có chủ thể tên {producer_name!r}"]}
+                )
+            )
         else:
             producer_id = producer.id
     try:
         user = accounts_service.create_user(
-            db.session, username=username, password=password, full_name=full_name,
-            role=role, email=email, producer_id=producer_id,
+            extensions.db.session,
+            username=username,
+            password=password,
+            full_name=full_name,
+            role=role,
+            email=email,
+            producer_id=producer_id,
         )
     except errors.ValidationError as exc:
         _fail(exc)
@@ -74,16 +96,23 @@ def create_user(
 def list_users(as_json: bool) -> None:
     """List user accounts."""
     rows = [
-        {"id": u.id, "username": u.username, "role": u.role.value, "full_name": u.full_name,
-         "active": u.is_active_account}
-        for u in db.session.scalars(accounts_service.users_query())
+        {
+            "id": u.id,
+            "username": u.username,
+            "role": u.role.value,
+            "full_name": u.full_name,
+            "active": u.is_active_account,
+        }
+        for u in extensions.db.session.scalars(accounts_service.users_query())
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         flag = "" if row["active"] else "  (đã khoá)"
-        click.echo(f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}{flag}")
+        click.echo(
+            f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}{flag}"
+        )
 
 
 @tokens_cli.command("create")
@@ -91,12 +120,14 @@ def list_users(as_json: bool) -> None:
 @click.option("--name", default="script", help="Tên để nhận ra mã.")
 def create_token(username: str, name: str) -> None:
     """Issue an API token for a user and print it once."""
-    user = db.session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
+    user = extensions.db.session.scalar(
+        sa.select(accounts.User).where(accounts.User.username == username)
+    )
     if user is None:
         _fail(errors.NotFound(f"không có người dùng {username!r}"))
         return
     try:
-        issued = accounts_service.issue_token(db.session, user, name)
+        issued = accounts_service.issue_token(extensions.db.session, user, name)
     except errors.ValidationError as exc:
         _fail(exc)
     else:
@@ -105,15 +136,19 @@ def create_token(username: str, name: str) -> None:
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có người dùng nào.")
-@click.option("--password", default=None, envvar="OCOP_DEMO_PASSWORD",
-              help="Mật khẩu cho mọi tài khoản mẫu (mặc định: ocop-demo).")
+@click.option(
+    "--password",
+    default=None,
+    envvar="OCOP_DEMO_PASSWORD",
+    help="Mật khẩu cho mọi tài khoản mẫu (mặc định: ocop-demo).",
+)
 def load_demo(if_empty: bool, password: str | None) -> None:
     """Create the demo streamer club, producers and one user of each role."""
-    if if_empty and not demo_service.is_empty(db.session):
+    if if_empty and not demo_service.is_empty(extensions.db.session):
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         return
     password = password or "ocop-demo"
-    summary = demo_service.load(db.session, password)
+    summary = demo_service.load(extensions.db.session, password)
     if not summary.created:
         click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")
         return

@@ -188,9 +188,9 @@ def register(app: flask.Flask) -> None:
 
     @app.errorhandler(flask_wtf.csrf.CSRFError)
     def _csrf_error(exc: flask_wtf.csrf.CSRFError) -> Any:
-        error = AppError(str(_l(
-            "Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ CSRF. Hãy tải lại trang rồi thử lại."
-        )))
+        error = AppError(
+            str(_l("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ CSRF. Hãy tải lại trang rồi thử lại."))
+        )
         error.code = "csrf_failed"
         return handle(error)
 
@@ -205,8 +205,9 @@ def register(app: flask.Flask) -> None:
         return _internal(exc)
 
     def _internal(exc: BaseException) -> Any:
-        log.exception("unhandled error on %s %s", flask.request.method, flask.request.path,
-                      exc_info=exc)
+        log.exception(
+            "unhandled error on %s %s", flask.request.method, flask.request.path, exc_info=exc
+        )
         error = AppError(str(_HTTP_MESSAGES[500]))
         error.status, error.code = 500, "internal_error"
         return handle(error)

@@ -13,8 +13,7 @@ import flask_login
 import sqlalchemy as sa
 import sqlalchemy.event
 
-from app import cli, config, errors, formatting, i18n, labels, permissions, tasks
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app import cli, config, errors, extensions, formatting, i18n, labels, permissions, tasks
 from app.services import accounts as accounts_service
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,10 @@ def create_app(
 
     _init_database(app)
     _init_auth(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    csrf.init_app(app)
+    extensions.babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
+    )
+    extensions.csrf.init_app(app)
     tasks.init_celery(app)
     errors.register(app)
     _register_blueprints(app)
@@ -73,33 +74,33 @@ def _init_database(app: flask.Flask) -> None:
         sa.event.listen(sa.engine.Engine, "connect", _sqlite_pragmas)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
-    db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, render_as_batch=True, compare_type=True)
 
 
 def _init_auth(app: flask.Flask) -> None:
     from app.models import accounts
 
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.login_view = "auth.login"
     # "basic": a phone moving between Wi-Fi and 4G keeps its session (strong would drop it).
-    login_manager.session_protection = "basic"
+    extensions.login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
+    @extensions.login_manager.user_loader
     def load_user(user_id: str) -> accounts.User | None:
-        user = db.session.get(accounts.User, int(user_id))
+        user = extensions.db.session.get(accounts.User, int(user_id))
         return user if user is not None and user.is_active_account else None
 
-    @login_manager.request_loader
+    @extensions.login_manager.request_loader
     def load_user_from_token(request: flask.Request) -> accounts.User | None:
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return None
         flask.g.auth_via_token = True
-        return accounts_service.user_for_token(db.session, secret.strip())
+        return accounts_service.user_for_token(extensions.db.session, secret.strip())
 
-    @login_manager.unauthorized_handler
+    @extensions.login_manager.unauthorized_handler
     def unauthorized() -> Any:
         raise errors.Unauthorized()
 

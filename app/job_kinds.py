@@ -25,13 +25,17 @@ MAX_PAUSE_SECONDS = 30
 
 def _validate_system_check(params: dict[str, Any]) -> dict[str, Any]:
     pause = params.get("pause_seconds", 0)
-    if not isinstance(pause, int | float) or isinstance(pause, bool) or not (
-        0 <= pause <= MAX_PAUSE_SECONDS
+    if (
+        not isinstance(pause, int | float)
+        or isinstance(pause, bool)
+        or not (0 <= pause <= MAX_PAUSE_SECONDS)
     ):
         raise errors.ValidationError(
-            fields={"params.pause_seconds": [
-                _("Thời gian chờ giữa các bước phải từ 0 đến %(n)d giây.", n=MAX_PAUSE_SECONDS)
-            ]}
+            fields={
+                "params.pause_seconds": [
+                    _("Thời gian chờ giữa các bước phải từ 0 đến %(n)d giây.", n=MAX_PAUSE_SECONDS)
+                ]
+            }
         )
     unknown = set(params) - {"pause_seconds"}
     if unknown:

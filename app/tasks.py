@@ -7,8 +7,7 @@ from typing import Any
 import celery
 import flask
 
-from app import job_kinds
-from app.extensions import db
+from app import extensions, job_kinds
 from app.models import jobs
 from app.services import jobs as jobs_service
 
@@ -46,7 +45,7 @@ def init_celery(app: flask.Flask) -> celery.Celery:
 
 @celery.shared_task(name="jobs.run", ignore_result=True)
 def run_job(job_id: int) -> str | None:
-    status = jobs_service.run(db.session, job_kinds.KINDS, job_id)
+    status = jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
     return str(status) if status else None
 
 

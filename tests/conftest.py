@@ -19,8 +19,7 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import factory
-from app.extensions import db
+from app import extensions, factory
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from tests.support import postgres
@@ -78,15 +77,35 @@ def make_app(db_url: str, tmp_path: Path, **settings: Any) -> flask.Flask:
     return factory.create_app(settings, env=app_env(db_url, tmp_path))
 
 
+def dispose(application: flask.Flask) -> None:
+    """Close every pooled connection an app opened."""
+    with application.app_context():
+        extensions.db.session.remove()
+        extensions.db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path) -> Iterator[Any]:
+    """Build extra apps with their own settings; their connections close at teardown."""
+    built: list[flask.Flask] = []
+
+    def build(db_url: str, **settings: Any) -> flask.Flask:
+        application = make_app(db_url, tmp_path, **settings)
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        dispose(application)
+
+
 @pytest.fixture
 def app(db_url: str, tmp_path: Path) -> Iterator[flask.Flask]:
     application = make_app(db_url, tmp_path)
     with application.app_context():
-        db.create_all()
+        extensions.db.create_all()
     yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose(application)
 
 
 @pytest.fixture
@@ -115,22 +134,35 @@ class People:
 def people(app: flask.Flask, password_hash: str) -> People:
     with app.app_context():
         club = orgs.Club(name="CLB Streamer Móng Cái", province="Quảng Ninh")
-        mine = orgs.Producer(name="HTX Nước mắm Trà Cổ", type=orgs.ProducerType.COOPERATIVE,
-                             province="Quảng Ninh", club=club)
-        other = orgs.Producer(name="HTX Chè Tân Cương", type=orgs.ProducerType.COOPERATIVE,
-                              province="Thái Nguyên", club=club)
-        db.session.add_all([club, mine, other])
-        db.session.flush()
+        mine = orgs.Producer(
+            name="HTX Nước mắm Trà Cổ",
+            type=orgs.ProducerType.COOPERATIVE,
+            province="Quảng Ninh",
+            club=club,
+        )
+        other = orgs.Producer(
+            name="HTX Chè Tân Cương",
+            type=orgs.ProducerType.COOPERATIVE,
+            province="Thái Nguyên",
+            club=club,
+        )
+        extensions.db.session.add_all([club, mine, other])
+        extensions.db.session.flush()
         usernames = {}
         for role in accounts.Role:
             username = f"{role.value}1"
-            db.session.add(accounts.User(
-                username=username, full_name=f"Người dùng {role.value}", role=role,
-                producer_id=mine.id if role == accounts.Role.PRODUCER else None,
-                club_id=club.id, password_hash=password_hash,
-            ))
+            extensions.db.session.add(
+                accounts.User(
+                    username=username,
+                    full_name=f"Người dùng {role.value}",
+                    role=role,
+                    producer_id=mine.id if role == accounts.Role.PRODUCER else None,
+                    club_id=club.id,
+                    password_hash=password_hash,
+                )
+            )
             usernames[role] = username
-        db.session.commit()
+        extensions.db.session.commit()
         return People(usernames, mine.id, other.id)
 
 
@@ -154,9 +186,11 @@ def auth(client: flask.testing.FlaskClient) -> Auth:
 
 def issue_token(app: flask.Flask, username: str) -> str:
     with app.app_context():
-        user = db.session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
+        user = extensions.db.session.scalar(
+            sa.select(accounts.User).where(accounts.User.username == username)
+        )
         assert user is not None
-        return accounts_service.issue_token(db.session, user, "tests").secret
+        return accounts_service.issue_token(extensions.db.session, user, "tests").secret
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import flask_login
 import flask_smorest
 import swagger_ui_bundle
 
-from app import permissions
+from app import extensions, permissions
 from app.api import jobs, me, schemas, tokens, users
-from app.extensions import csrf
 
 BLUEPRINTS = (me.blp, users.blp, tokens.blp, jobs.blp)
 
@@ -34,27 +33,30 @@ def _csrf_for_cookie_sessions() -> None:
     ):
         return
     if flask_login.current_user.is_authenticated and not flask.g.get("auth_via_token"):
-        csrf.protect()
+        extensions.csrf.protect()
 
 
 def init_app(app: flask.Flask) -> None:
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {
-            "description": (
-                "API cho công cụ bán hàng livestream OCOP. Xác thực bằng mã API: "
-                "`Authorization: Bearer <mã>` (tạo mã ở trang Tài khoản). Mọi lỗi có dạng "
-                '`{"error": {"code", "message", "fields"}}`.'
-            ),
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": (
+                    "API cho công cụ bán hàng livestream OCOP. Xác thực bằng mã API: "
+                    "`Authorization: Bearer <mã>` (tạo mã ở trang Tài khoản). Mọi lỗi có dạng "
+                    '`{"error": {"code", "message", "fields"}}`.'
+                ),
+            },
+            "security": [{"bearerAuth": []}],
+            "servers": [{"url": "/"}],
         },
-        "security": [{"bearerAuth": []}],
-        "servers": [{"url": "/"}],
-    })
+    )
     api = Api(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Mã API cá nhân"}
     )
     for blp in BLUEPRINTS:
-        csrf.exempt(blp)
+        extensions.csrf.exempt(blp)
         api.register_blueprint(blp)
     app.before_request(_csrf_for_cookie_sessions)
     _serve_swagger_assets(app)
@@ -77,7 +79,6 @@ def _serve_swagger_assets(app: flask.Flask) -> None:
 
     @permissions.public
     def swagger_asset(filename: str) -> flask.Response:
-        return flask.send_from_directory(swagger_ui_bundle.swagger_ui_path, filename,
-                                         max_age=86400)
+        return flask.send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "api_docs_assets", swagger_asset)

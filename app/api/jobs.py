@@ -7,13 +7,13 @@ from typing import Any
 import flask_login
 import flask_smorest
 
-from app import job_kinds, pagination, permissions, tasks
+from app import extensions, job_kinds, pagination, permissions, tasks
 from app.api import schemas
-from app.extensions import db
 from app.services import jobs as jobs_service
 
-blp = flask_smorest.Blueprint("jobs_api", __name__, url_prefix="/api/v1/jobs",
-                              description="Công việc chạy nền")
+blp = flask_smorest.Blueprint(
+    "jobs_api", __name__, url_prefix="/api/v1/jobs", description="Công việc chạy nền"
+)
 
 
 @blp.route("", methods=["GET"])
@@ -23,7 +23,7 @@ blp = flask_smorest.Blueprint("jobs_api", __name__, url_prefix="/api/v1/jobs",
 def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
     """The caller's jobs (all jobs for an admin), newest first."""
     stmt = jobs_service.visible_query(flask_login.current_user, status)
-    return pagination.paginate(db.session, stmt, page, per_page)
+    return pagination.paginate(extensions.db.session, stmt, page, per_page)
 
 
 @blp.route("", methods=["POST"])
@@ -33,8 +33,12 @@ def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
 def create_job(body: dict[str, Any]) -> object:
     """Queue a job of a kind the caller may start; poll it for progress."""
     return jobs_service.enqueue(
-        db.session, job_kinds.KINDS, kind=body["kind"], params=body["params"],
-        owner=flask_login.current_user, dispatch=tasks.dispatch,
+        extensions.db.session,
+        job_kinds.KINDS,
+        kind=body["kind"],
+        params=body["params"],
+        owner=flask_login.current_user,
+        dispatch=tasks.dispatch,
     )
 
 
@@ -56,7 +60,7 @@ def list_kinds() -> object:
 @blp.response(200, schemas.JobSchema)
 def get_job(job_id: int) -> object:
     """One job with its status, progress (0–100), message, error and result."""
-    return jobs_service.get_visible(db.session, flask_login.current_user, job_id)
+    return jobs_service.get_visible(extensions.db.session, flask_login.current_user, job_id)
 
 
 @blp.route("/<int:job_id>/cancel", methods=["POST"])
@@ -64,4 +68,4 @@ def get_job(job_id: int) -> object:
 @blp.response(200, schemas.JobSchema)
 def cancel_job(job_id: int) -> object:
     """Ask a job to stop (409 when it has already ended)."""
-    return jobs_service.cancel(db.session, flask_login.current_user, job_id)
+    return jobs_service.cancel(extensions.db.session, flask_login.current_user, job_id)

@@ -8,8 +8,9 @@ import flask_smorest
 from app import permissions
 from app.api import schemas
 
-blp = flask_smorest.Blueprint("me", __name__, url_prefix="/api/v1/me",
-                              description="Tài khoản đang gọi API")
+blp = flask_smorest.Blueprint(
+    "me", __name__, url_prefix="/api/v1/me", description="Tài khoản đang gọi API"
+)
 
 
 @blp.route("", methods=["GET"])

@@ -7,13 +7,13 @@ from typing import Any
 import flask_login
 import flask_smorest
 
-from app import permissions
+from app import extensions, permissions
 from app.api import schemas
-from app.extensions import db
 from app.services import accounts as accounts_service
 
-blp = flask_smorest.Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
-                              description="Mã API cá nhân")
+blp = flask_smorest.Blueprint(
+    "tokens", __name__, url_prefix="/api/v1/tokens", description="Mã API cá nhân"
+)
 
 
 @blp.route("", methods=["GET"])
@@ -21,7 +21,7 @@ blp = flask_smorest.Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
 @blp.response(200, schemas.TokenSchema(many=True))
 def list_tokens() -> object:
     """The caller's live tokens (the secrets themselves are never shown again)."""
-    return accounts_service.user_tokens(db.session, flask_login.current_user)
+    return accounts_service.user_tokens(extensions.db.session, flask_login.current_user)
 
 
 @blp.route("", methods=["POST"])
@@ -30,11 +30,17 @@ def list_tokens() -> object:
 @blp.response(201, schemas.IssuedTokenSchema)
 def create_token(body: dict[str, Any]) -> object:
     """Issue a token; its secret is in this reply only."""
-    issued = accounts_service.issue_token(db.session, flask_login.current_user, body["name"])
+    issued = accounts_service.issue_token(
+        extensions.db.session, flask_login.current_user, body["name"]
+    )
     token = issued.token
     return {
-        "id": token.id, "name": token.name, "prefix": token.prefix,
-        "created_at": token.created_at, "last_used_at": None, "token": issued.secret,
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "last_used_at": None,
+        "token": issued.secret,
     }
 
 
@@ -43,4 +49,4 @@ def create_token(body: dict[str, Any]) -> object:
 @blp.response(204)
 def revoke_token(token_id: int) -> None:
     """Revoke one of the caller's tokens."""
-    accounts_service.revoke_token(db.session, flask_login.current_user, token_id)
+    accounts_service.revoke_token(extensions.db.session, flask_login.current_user, token_id)

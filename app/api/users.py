@@ -6,13 +6,13 @@ from typing import Any
 
 import flask_smorest
 
-from app import pagination, permissions
+from app import extensions, pagination, permissions
 from app.api import schemas
-from app.extensions import db
 from app.services import accounts as accounts_service
 
-blp = flask_smorest.Blueprint("users", __name__, url_prefix="/api/v1/users",
-                              description="Tài khoản người dùng")
+blp = flask_smorest.Blueprint(
+    "users", __name__, url_prefix="/api/v1/users", description="Tài khoản người dùng"
+)
 
 
 @blp.route("", methods=["GET"])
@@ -21,7 +21,9 @@ blp = flask_smorest.Blueprint("users", __name__, url_prefix="/api/v1/users",
 @blp.response(200, schemas.UserPageSchema)
 def list_users(page: int, per_page: int, role: str | None = None) -> object:
     """List accounts, optionally of one role, a page at a time."""
-    return pagination.paginate(db.session, accounts_service.users_query(role), page, per_page)
+    return pagination.paginate(
+        extensions.db.session, accounts_service.users_query(role), page, per_page
+    )
 
 
 @blp.route("", methods=["POST"])
@@ -30,14 +32,14 @@ def list_users(page: int, per_page: int, role: str | None = None) -> object:
 @blp.response(201, schemas.UserSchema)
 def create_user(body: dict[str, Any]) -> object:
     """Create an account."""
-    return accounts_service.create_user(db.session, **body)
+    return accounts_service.create_user(extensions.db.session, **body)
 
 
 @blp.route("/<int:user_id>", methods=["GET"])
 @permissions.require("users.view")
 @blp.response(200, schemas.UserSchema)
 def get_user(user_id: int) -> object:
-    return accounts_service.get_user(db.session, user_id)
+    return accounts_service.get_user(extensions.db.session, user_id)
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
@@ -46,9 +48,9 @@ def get_user(user_id: int) -> object:
 @blp.response(200, schemas.UserSchema)
 def update_user(body: dict[str, Any], user_id: int) -> object:
     """Change name, email, role, producer, active flag or password; omitted fields stay."""
-    user = accounts_service.get_user(db.session, user_id)
+    user = accounts_service.get_user(extensions.db.session, user_id)
     return accounts_service.update_user(
-        db.session,
+        extensions.db.session,
         user,
         full_name=body.get("full_name", user.full_name),
         role=body.get("role", user.role.value),

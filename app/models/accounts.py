@@ -9,8 +9,7 @@ import flask_login
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock
-from app.extensions import db
+from app import clock, extensions
 from app.models import orgs, types
 
 
@@ -21,29 +20,19 @@ class Role(enum.StrEnum):
     PRODUCER = "producer"
 
 
-def _enum_values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
-
-
-class User(flask_login.UserMixin, db.Model):
+class User(flask_login.UserMixin, extensions.db.Model):
     __tablename__ = "users"
     __table_args__ = (
         # A producer account belongs to exactly one producer organisation; others to none.
-        sa.CheckConstraint(
-            "(role = 'producer') = (producer_id IS NOT NULL)", name="producer_link"
-        ),
+        sa.CheckConstraint("(role = 'producer') = (producer_id IS NOT NULL)", name="producer_link"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254), unique=True)
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
-    role: so.Mapped[Role] = so.mapped_column(
-        sa.Enum(Role, native_enum=False, length=20, values_callable=_enum_values)
-    )
-    producer_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("producers.id"), index=True
-    )
+    role: so.Mapped[Role] = so.mapped_column(types.str_enum(Role))
+    producer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("producers.id"), index=True)
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
@@ -62,7 +51,7 @@ class User(flask_login.UserMixin, db.Model):
         return f"<User {self.username} ({self.role})>"
 
 
-class ApiToken(db.Model):
+class ApiToken(extensions.db.Model):
     """A personal token for scripts. Only a SHA-256 hash of the secret is stored."""
 
     __tablename__ = "api_tokens"
@@ -79,7 +68,7 @@ class ApiToken(db.Model):
     user: so.Mapped[User] = so.relationship()
 
 
-class LoginFailure(db.Model):
+class LoginFailure(extensions.db.Model):
     """Failed sign-in counter per key ("user:<name>" or "ip:<address>")."""
 
     __tablename__ = "login_failures"

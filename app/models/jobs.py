@@ -9,8 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock
-from app.extensions import db
+from app import clock, extensions
 from app.models import accounts, types
 
 
@@ -26,7 +25,7 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class Job(db.Model):
+class Job(extensions.db.Model):
     __tablename__ = "jobs"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -34,7 +33,7 @@ class Job(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     status: so.Mapped[JobStatus] = so.mapped_column(
-        sa.Enum(JobStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        types.str_enum(JobStatus),
         default=JobStatus.QUEUED,
         index=True,
     )
@@ -51,4 +50,6 @@ class Job(db.Model):
 
     owner: so.Mapped[accounts.User | None] = so.relationship()
 
-    __table_args__ = (sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+    )

@@ -8,8 +8,7 @@ import enum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock
-from app.extensions import db
+from app import clock, extensions
 from app.models import types
 
 
@@ -22,7 +21,7 @@ class ProducerType(enum.StrEnum):
     HOUSEHOLD = "ho_kinh_doanh"
 
 
-class Club(db.Model):
+class Club(extensions.db.Model):
     """A Youth Union streamer club (e.g. CLB Streamer Móng Cái)."""
 
     __tablename__ = "clubs"
@@ -37,16 +36,14 @@ class Club(db.Model):
         return f"<Club {self.name}>"
 
 
-class Producer(db.Model):
+class Producer(extensions.db.Model):
     """A producer organisation (chủ thể) whose OCOP products the club sells."""
 
     __tablename__ = "producers"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
-    type: so.Mapped[ProducerType] = so.mapped_column(
-        sa.Enum(ProducerType, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
+    type: so.Mapped[ProducerType] = so.mapped_column(types.str_enum(ProducerType))
     province: so.Mapped[str] = so.mapped_column(sa.String(100))
     commune: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)

@@ -7,8 +7,8 @@ failure. They take the session and the clock as arguments.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -212,11 +212,11 @@ def update_user(
     return user
 
 
-def change_password(
-    session: so.Session, user: accounts.User, current: str, new: str
-) -> None:
+def change_password(session: so.Session, user: accounts.User, current: str, new: str) -> None:
     if not _verify(user.password_hash, current):
-        raise errors.ValidationError(fields={"current_password": [_("Mật khẩu hiện tại không đúng.")]})
+        raise errors.ValidationError(
+            fields={"current_password": [_("Mật khẩu hiện tại không đúng.")]}
+        )
     if problems := password_problems(new):
         raise errors.ValidationError(fields={"new_password": problems})
     user.password_hash = hash_password(new)

@@ -22,8 +22,11 @@ def _recent_jobs(session: so.Session, user: accounts.User, limit: int = 5) -> li
 
 
 def _producers(session: so.Session) -> list[orgs.Producer]:
-    return list(session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.province,
-                                                                   orgs.Producer.name)))
+    return list(
+        session.scalars(
+            sa.select(orgs.Producer).order_by(orgs.Producer.province, orgs.Producer.name)
+        )
+    )
 
 
 def summary(
@@ -43,15 +46,21 @@ def summary(
             .group_by(jobs.Job.status)
         ).all()
         data["jobs_last_day"] = {jobs.JobStatus(status): n for status, n in job_counts}
-        data["producer_count"] = session.scalar(sa.select(sa.func.count()).select_from(orgs.Producer))
+        data["producer_count"] = session.scalar(
+            sa.select(sa.func.count()).select_from(orgs.Producer)
+        )
     elif user.role == Role.COORDINATOR:
         data["club"] = user.club
-        data["members"] = list(session.scalars(
-            sa.select(accounts.User)
-            .where(accounts.User.role.in_([Role.SELLER, Role.COORDINATOR]),
-                   accounts.User.is_active_account.is_(True))
-            .order_by(accounts.User.full_name)
-        ))
+        data["members"] = list(
+            session.scalars(
+                sa.select(accounts.User)
+                .where(
+                    accounts.User.role.in_([Role.SELLER, Role.COORDINATOR]),
+                    accounts.User.is_active_account.is_(True),
+                )
+                .order_by(accounts.User.full_name)
+            )
+        )
         data["producers"] = _producers(session)
     elif user.role == Role.SELLER:
         data["club"] = user.club

@@ -15,20 +15,49 @@ from app.services import accounts as accounts_service
 Role = accounts.Role
 ProducerType = orgs.ProducerType
 
-CLUB = {"name": "CLB Streamer Trẻ Móng Cái", "province": "Quảng Ninh", "commune": "Phường Móng Cái 1"}
+CLUB = {
+    "name": "CLB Streamer Trẻ Móng Cái",
+    "province": "Quảng Ninh",
+    "commune": "Phường Móng Cái 1",
+}
 
 # (name, type, province on the 2025 map, commune, username of its producer account)
 PRODUCERS = [
-    ("Hợp tác xã Nước mắm Trà Cổ", ProducerType.COOPERATIVE, "Quảng Ninh",
-     "Phường Móng Cái 3", "ntm.traco"),
-    ("Hợp tác xã Chè Tân Cương", ProducerType.COOPERATIVE, "Thái Nguyên",
-     "Xã Tân Cương", "che.tancuong"),
-    ("Công ty TNHH Mật ong Bạc hà Mèo Vạc", ProducerType.COMPANY, "Tuyên Quang",
-     "Xã Mèo Vạc", "matong.meovac"),
-    ("Hộ kinh doanh Cà phê Bích Hà", ProducerType.HOUSEHOLD, "Sơn La",
-     "Phường Chiềng An", "caphe.bichha"),
-    ("Tổ hợp tác Bánh gai Ninh Giang", ProducerType.COOPERATIVE_GROUP, "Hải Phòng",
-     "Xã Ninh Giang", "banhgai.ninhgiang"),
+    (
+        "Hợp tác xã Nước mắm Trà Cổ",
+        ProducerType.COOPERATIVE,
+        "Quảng Ninh",
+        "Phường Móng Cái 3",
+        "ntm.traco",
+    ),
+    (
+        "Hợp tác xã Chè Tân Cương",
+        ProducerType.COOPERATIVE,
+        "Thái Nguyên",
+        "Xã Tân Cương",
+        "che.tancuong",
+    ),
+    (
+        "Công ty TNHH Mật ong Bạc hà Mèo Vạc",
+        ProducerType.COMPANY,
+        "Tuyên Quang",
+        "Xã Mèo Vạc",
+        "matong.meovac",
+    ),
+    (
+        "Hộ kinh doanh Cà phê Bích Hà",
+        ProducerType.HOUSEHOLD,
+        "Sơn La",
+        "Phường Chiềng An",
+        "caphe.bichha",
+    ),
+    (
+        "Tổ hợp tác Bánh gai Ninh Giang",
+        ProducerType.COOPERATIVE_GROUP,
+        "Hải Phòng",
+        "Xã Ninh Giang",
+        "banhgai.ninhgiang",
+    ),
 ]
 
 STAFF = [
@@ -66,15 +95,26 @@ def load(session: so.Session, password: str) -> DemoSummary:
         session.flush()
         password_hash = accounts_service.hash_password(password)
         for username, full_name, role, email in STAFF:
-            session.add(accounts.User(
-                username=username, full_name=full_name, role=role, email=email,
-                club_id=club.id, password_hash=password_hash,
-            ))
+            session.add(
+                accounts.User(
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    email=email,
+                    club_id=club.id,
+                    password_hash=password_hash,
+                )
+            )
         for producer, row in zip(producers, PRODUCERS, strict=True):
-            session.add(accounts.User(
-                username=row[4], full_name=f"Đại diện {producer.name}", role=Role.PRODUCER,
-                producer_id=producer.id, password_hash=password_hash,
-            ))
+            session.add(
+                accounts.User(
+                    username=row[4],
+                    full_name=f"Đại diện {producer.name}",
+                    role=Role.PRODUCER,
+                    producer_id=producer.id,
+                    password_hash=password_hash,
+                )
+            )
         session.commit()
     except Exception:
         session.rollback()

@@ -158,9 +158,7 @@ def get_visible(session: so.Session, user: accounts.User, job_id: int) -> jobs.J
     return job
 
 
-def visible_query(
-    user: accounts.User, status: str | None = None
-) -> sa.Select[tuple[jobs.Job]]:
+def visible_query(user: accounts.User, status: str | None = None) -> sa.Select[tuple[jobs.Job]]:
     """Jobs the user may see, newest first."""
     stmt = sa.select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
     if not permissions.can(user, "jobs.view_all"):

@@ -7,8 +7,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, permissions
-from app.extensions import db
+from app import errors, extensions, permissions
 from app.services import accounts as accounts_service
 from app.web import forms, helpers
 
@@ -22,7 +21,7 @@ def _render(**extra: object) -> str:
         "password_form": forms.PasswordForm(),
         "token_form": forms.TokenForm(),
         "revoke_form": forms.EmptyForm(),
-        "tokens": accounts_service.user_tokens(db.session, user),
+        "tokens": accounts_service.user_tokens(extensions.db.session, user),
         "new_secret": None,
     }
     context.update(extra)
@@ -40,7 +39,9 @@ def profile() -> str:
 def save_locale() -> werkzeug.Response:
     form = forms.ProfileForm()
     if form.validate_on_submit():
-        accounts_service.set_locale(db.session, flask_login.current_user, form.locale.data or "vi")
+        accounts_service.set_locale(
+            extensions.db.session, flask_login.current_user, form.locale.data or "vi"
+        )
         flask.session["lang"] = form.locale.data
         flask.flash(_("Đã lưu ngôn ngữ."), "success")
     return flask.redirect(flask.url_for("account.profile"))
@@ -53,8 +54,10 @@ def change_password() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             accounts_service.change_password(
-                db.session, flask_login.current_user,
-                form.current_password.data or "", form.new_password.data or "",
+                extensions.db.session,
+                flask_login.current_user,
+                form.current_password.data or "",
+                form.new_password.data or "",
             )
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
@@ -69,7 +72,9 @@ def change_password() -> str | werkzeug.Response | tuple[str, int]:
 def create_token() -> str | tuple[str, int]:
     form = forms.TokenForm()
     if form.validate_on_submit():
-        issued = accounts_service.issue_token(db.session, flask_login.current_user, form.name.data or "")
+        issued = accounts_service.issue_token(
+            extensions.db.session, flask_login.current_user, form.name.data or ""
+        )
         flask.flash(_("Đã tạo mã API. Hãy chép lại ngay: mã chỉ hiện một lần."), "success")
         return _render(new_secret=issued.secret)
     return _render(token_form=form), 422
@@ -79,6 +84,6 @@ def create_token() -> str | tuple[str, int]:
 @permissions.require("account.manage_own")
 def revoke_token(token_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
-        accounts_service.revoke_token(db.session, flask_login.current_user, token_id)
+        accounts_service.revoke_token(extensions.db.session, flask_login.current_user, token_id)
         flask.flash(_("Đã thu hồi mã API."), "success")
     return flask.redirect(flask.url_for("account.profile"))

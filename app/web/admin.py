@@ -7,8 +7,7 @@ import sqlalchemy as sa
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, pagination, permissions
-from app.extensions import db
+from app import errors, extensions, pagination, permissions
 from app.models import orgs
 from app.services import accounts as accounts_service
 from app.web import forms, helpers
@@ -17,7 +16,7 @@ bp = flask.Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _producer_choices() -> list[forms.Choice]:
-    producers = db.session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
+    producers = extensions.db.session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
     return [forms.Choice("", _("— không —"))] + [
         forms.Choice(str(p.id), f"{p.name} ({p.province})") for p in producers
     ]
@@ -34,7 +33,7 @@ def users() -> str:
     if role not in (None, *accounts_service.Role):
         role = None
     page = pagination.paginate(
-        db.session,
+        extensions.db.session,
         accounts_service.users_query(role),
         page=flask.request.args.get("page", 1, type=int),
         per_page=25,
@@ -50,7 +49,7 @@ def new_user() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = accounts_service.create_user(
-                db.session,
+                extensions.db.session,
                 username=form.username.data or "",
                 password=form.password.data or "",
                 full_name=form.full_name.data or "",
@@ -70,7 +69,7 @@ def new_user() -> str | werkzeug.Response | tuple[str, int]:
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permissions.require("users.manage")
 def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
-    user = accounts_service.get_user(db.session, user_id)
+    user = accounts_service.get_user(extensions.db.session, user_id)
     form = forms.UserForm(obj=user if flask.request.method == "GET" else None)
     form.producer_id.choices = _producer_choices()
     if flask.request.method == "GET":
@@ -80,7 +79,7 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             accounts_service.update_user(
-                db.session,
+                extensions.db.session,
                 user,
                 full_name=form.full_name.data or "",
                 role=form.role.data or "",
@@ -90,7 +89,7 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
                 new_password=form.password.data or None,
             )
         except errors.ValidationError as exc:
-            db.session.rollback()
+            extensions.db.session.rollback()
             helpers.flash_fields(exc, form)
         else:
             flask.flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")

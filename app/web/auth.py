@@ -7,8 +7,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import permissions
-from app.extensions import db
+from app import extensions, permissions
 from app.services import accounts as accounts_service
 from app.web import forms, helpers
 
@@ -34,7 +33,7 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = accounts_service.authenticate(
-                db.session,
+                extensions.db.session,
                 form.username.data or "",
                 form.password.data or "",
                 ip=helpers.client_ip(),
@@ -43,10 +42,11 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
         except (accounts_service.InvalidCredentials, accounts_service.LoginThrottled) as exc:
             flask.flash(exc.message, "error")
             return flask.render_template("auth/login.html", form=form), exc.status
+        chosen_language = flask.session.get("lang")
         flask.session.clear()  # a fresh session on every sign-in
         flask_login.login_user(user, remember=bool(form.remember.data))
-        if user.locale:
-            flask.session["lang"] = user.locale
+        if chosen_language or user.locale:
+            flask.session["lang"] = chosen_language or user.locale
         flask.flash(_("Xin chào, %(name)s!", name=user.full_name), "success")
         return flask.redirect(helpers.safe_next(next_url))
     status = 400 if form.errors else 200

@@ -19,8 +19,12 @@ ROLE_CHOICES = [
 
 
 class LoginForm(flask_wtf.FlaskForm):
-    username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.InputRequired(), v.Length(max=64)])
-    password = wtforms.PasswordField(_l("Mật khẩu"), validators=[v.InputRequired(), v.Length(max=200)])
+    username = wtforms.StringField(
+        _l("Tên đăng nhập"), validators=[v.InputRequired(), v.Length(max=64)]
+    )
+    password = wtforms.PasswordField(
+        _l("Mật khẩu"), validators=[v.InputRequired(), v.Length(max=200)]
+    )
     remember = wtforms.BooleanField(_l("Ghi nhớ đăng nhập"))
     submit = wtforms.SubmitField(_l("Đăng nhập"))
 
@@ -43,23 +47,31 @@ class UserForm(flask_wtf.FlaskForm):
 
 
 class ProfileForm(flask_wtf.FlaskForm):
-    locale = wtforms.SelectField(_l("Ngôn ngữ"), choices=[Choice("vi", "Tiếng Việt"), Choice("en", "English")])
+    locale = wtforms.SelectField(
+        _l("Ngôn ngữ"), choices=[Choice("vi", "Tiếng Việt"), Choice("en", "English")]
+    )
     submit = wtforms.SubmitField(_l("Lưu"))
 
 
 class PasswordForm(flask_wtf.FlaskForm):
-    current_password = wtforms.PasswordField(_l("Mật khẩu hiện tại"), validators=[v.InputRequired()])
+    current_password = wtforms.PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[v.InputRequired()]
+    )
     new_password = wtforms.PasswordField(_l("Mật khẩu mới"), validators=[v.InputRequired()])
     confirm = wtforms.PasswordField(
         _l("Nhập lại mật khẩu mới"),
-        validators=[v.InputRequired(), v.EqualTo("new_password", message=_l("Hai mật khẩu không khớp."))],
+        validators=[
+            v.InputRequired(),
+            v.EqualTo("new_password", message=_l("Hai mật khẩu không khớp.")),
+        ],
     )
     submit = wtforms.SubmitField(_l("Đổi mật khẩu"))
 
 
 class TokenForm(flask_wtf.FlaskForm):
-    name = wtforms.StringField(_l("Tên mã (để nhớ dùng cho việc gì)"),
-                               validators=[v.InputRequired(), v.Length(max=100)])
+    name = wtforms.StringField(
+        _l("Tên mã (để nhớ dùng cho việc gì)"), validators=[v.InputRequired(), v.Length(max=100)]
+    )
     submit = wtforms.SubmitField(_l("Tạo mã API"))
 
 

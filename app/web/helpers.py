@@ -13,7 +13,12 @@ def safe_next(target: str | None, default_endpoint: str = "main.dashboard") -> s
     """A redirect target inside this site only (no open redirects)."""
     if target:
         parts = urllib.parse.urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return flask.url_for(default_endpoint)
 

@@ -7,8 +7,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, job_kinds, pagination, permissions, tasks
-from app.extensions import db
+from app import errors, extensions, job_kinds, pagination, permissions, tasks
 from app.services import jobs as jobs_service
 from app.web import forms
 
@@ -22,7 +21,7 @@ def index() -> str:
     if status not in (None, *jobs_service.JobStatus):
         status = None
     page = pagination.paginate(
-        db.session,
+        extensions.db.session,
         jobs_service.visible_query(flask_login.current_user, status),
         page=flask.request.args.get("page", 1, type=int),
         per_page=flask.current_app.config["JOBS_PER_PAGE"],
@@ -35,7 +34,7 @@ def index() -> str:
 @bp.route("/<int:job_id>")
 @permissions.require("jobs.view_own")
 def detail(job_id: int) -> str:
-    job = jobs_service.get_visible(db.session, flask_login.current_user, job_id)
+    job = jobs_service.get_visible(extensions.db.session, flask_login.current_user, job_id)
     return flask.render_template("jobs/detail.html", job=job, cancel_form=forms.EmptyForm())
 
 
@@ -44,7 +43,7 @@ def detail(job_id: int) -> str:
 def cancel(job_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
         try:
-            jobs_service.cancel(db.session, flask_login.current_user, job_id)
+            jobs_service.cancel(extensions.db.session, flask_login.current_user, job_id)
         except errors.Conflict as exc:
             flask.flash(exc.message, "error")
         else:
@@ -58,8 +57,12 @@ def system_check() -> werkzeug.Response:
     if not forms.SystemCheckForm().validate_on_submit():
         flask.abort(400)
     job = jobs_service.enqueue(
-        db.session, job_kinds.KINDS, kind="system.check", params={},
-        owner=flask_login.current_user, dispatch=tasks.dispatch,
+        extensions.db.session,
+        job_kinds.KINDS,
+        kind="system.check",
+        params={},
+        owner=flask_login.current_user,
+        dispatch=tasks.dispatch,
     )
     flask.flash(_("Đã xếp hàng công việc kiểm tra hệ thống."), "success")
     return flask.redirect(flask.url_for("jobs.detail", job_id=job.id))

@@ -8,8 +8,7 @@ import flask
 import flask_login
 import werkzeug
 
-from app import permissions
-from app.extensions import db
+from app import extensions, permissions
 from app.services import dashboard, health
 from app.web import helpers
 
@@ -28,7 +27,7 @@ def index() -> werkzeug.Response:
 @permissions.require("dashboard.view")
 def dashboard_view() -> str:
     user = flask_login.current_user
-    data = dashboard.summary(db.session, user)
+    data = dashboard.summary(extensions.db.session, user)
     return flask.render_template(f"main/dashboard_{user.role.value}.html", **data)
 
 
@@ -44,7 +43,7 @@ def set_language(code: str) -> werkzeug.Response:
 @permissions.public
 def healthz() -> tuple[dict[str, Any], int]:
     config = flask.current_app.config
-    database = health.check_database(db.session)
+    database = health.check_database(extensions.db.session)
     broker = health.check_broker(config["BROKER_URL"], config["HEALTH_TIMEOUT_SECONDS"])
     ok = database.ok and broker.ok
     body = {

@@ -6,6 +6,7 @@ context (own cookies, own viewport), so tests never share a signed-in session.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from werkzeug import serving
 
-from app.extensions import db
+from app import extensions
 from app.models import accounts
 from app.services import demo
 from tests.conftest import PASSWORD, make_app
@@ -45,15 +46,13 @@ DEMO_USERS: dict[accounts.Role, str] = {
     accounts.Role.PRODUCER: "ntm.traco",
 }
 
+
 @dataclasses.dataclass(frozen=True)
 class LiveServer:
     """A running app: its base URL and the demo usernames by role."""
 
     url: str
     usernames: dict[accounts.Role, str]
-
-    def at(self, path: str) -> str:
-        return f"{self.url}{path}"
 
 
 def _require_chromium() -> None:
@@ -68,14 +67,14 @@ def _require_chromium() -> None:
 
 def _seed(app: flask.Flask) -> None:
     with app.app_context():
-        db.create_all()
-        demo.load(db.session, PASSWORD)
+        extensions.db.create_all()
+        demo.load(extensions.db.session, PASSWORD)
         for role, username in DEMO_USERS.items():
-            user = db.session.scalar(
+            user = extensions.db.session.scalar(
                 sa.select(accounts.User).where(accounts.User.username == username)
             )
             assert user is not None and user.role == role, f"demo data lacks {username}"
-        db.session.remove()
+        extensions.db.session.remove()
 
 
 @pytest.fixture(scope="session")
@@ -98,12 +97,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         server.server_close()
         with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+            extensions.db.session.remove()
+            extensions.db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
+    """Playwright's driver, started once (it only ever launches /usr/bin/chromium)."""
     _require_chromium()
     with sync_playwright() as driver:
         yield driver
@@ -112,9 +112,7 @@ def playwright_driver() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     """One Chromium for the whole session."""
-    chromium = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-    )
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     try:
         yield chromium
     finally:
@@ -149,10 +147,9 @@ def new_page(
     for number, context in enumerate(contexts):
         if failed:
             for index, page in enumerate(context.pages):
-                try:
+                # A screenshot is a bonus, never a second failure.
+                with contextlib.suppress(Exception):
                     page.screenshot(path=str(tmp_path / f"failure-{number}-{index}.png"))
-                except Exception:  # a screenshot is a bonus, never a second failure
-                    pass
         context.close()
 
 

@@ -49,15 +49,20 @@ class Server:
     @classmethod
     def from_url(cls, url: str) -> Server:
         parsed = sa.make_url(url)
-        return cls(parsed.host or "127.0.0.1", parsed.port or 5432, parsed.username or "postgres",
-                   admin_db=parsed.database or "postgres")
+        return cls(
+            parsed.host or "127.0.0.1",
+            parsed.port or 5432,
+            parsed.username or "postgres",
+            admin_db=parsed.database or "postgres",
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        with psycopg.connect(host=self.host, port=self.port, user=self.user,
-                             dbname=self.admin_db, autocommit=True) as conn:
+        with psycopg.connect(
+            host=self.host, port=self.port, user=self.user, dbname=self.admin_db, autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -65,8 +70,11 @@ class Server:
     def stop(self) -> None:
         if self.datadir is None:
             return
-        subprocess.run(_as_owner([str(BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate",
-                                  "stop"]), capture_output=True, check=False)
+        subprocess.run(
+            _as_owner([str(BIN / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"]),
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
@@ -79,16 +87,48 @@ def start(workdir: Path) -> Server:
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(datadir, "postgres")
-    subprocess.run(_as_owner([str(BIN / "initdb"), "-D", str(datadir), "-A", "trust", "-U",
-                              "postgres", "-E", "UTF8", "--locale=C.UTF-8"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_owner(
+            [
+                str(BIN / "initdb"),
+                "-D",
+                str(datadir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     port = net.free_port()
-    options = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    options = (
+        f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     result = subprocess.run(
-        _as_owner([str(BIN / "pg_ctl"), "-D", str(datadir), "-o", options, "-l",
-                   str(datadir / "server.log"), "-w", "-t", "60", "start"]),
-        capture_output=True, text=True, check=False,
+        _as_owner(
+            [
+                str(BIN / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-o",
+                options,
+                "-l",
+                str(datadir / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         log = (datadir / "server.log").read_text() if (datadir / "server.log").exists() else ""

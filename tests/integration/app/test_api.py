@@ -24,8 +24,9 @@ def test_no_token_is_401_with_the_error_shape(client, people) -> None:
 
 
 def test_bad_or_revoked_token_is_401(app, client, people, bearer) -> None:
-    _assert_error(client.get("/api/v1/me", headers={"Authorization": "Bearer ocop_nope"}),
-                  401, "unauthorized")
+    _assert_error(
+        client.get("/api/v1/me", headers={"Authorization": "Bearer ocop_nope"}), 401, "unauthorized"
+    )
     headers = bearer[Role.SELLER]
     tokens = client.get("/api/v1/tokens", headers=headers).get_json()
     assert client.delete(f"/api/v1/tokens/{tokens[0]['id']}", headers=headers).status_code == 204
@@ -34,8 +35,11 @@ def test_bad_or_revoked_token_is_401(app, client, people, bearer) -> None:
 
 def test_signed_in_but_not_allowed_is_403(client, people, bearer) -> None:
     _assert_error(client.get("/api/v1/users", headers=bearer[Role.SELLER]), 403, "forbidden")
-    _assert_error(client.post("/api/v1/users", headers=bearer[Role.COORDINATOR],
-                              json={"username": "x"}), 403, "forbidden")
+    _assert_error(
+        client.post("/api/v1/users", headers=bearer[Role.COORDINATOR], json={"username": "x"}),
+        403,
+        "forbidden",
+    )
 
 
 def test_me_returns_the_token_owner(client, people, bearer) -> None:
@@ -47,44 +51,69 @@ def test_me_returns_the_token_owner(client, people, bearer) -> None:
 
 
 def test_unknown_path_and_wrong_method_use_the_error_shape(client, people, bearer) -> None:
-    _assert_error(client.get("/api/v1/no-such-thing", headers=bearer[Role.ADMIN]),
-                  404, "not_found")
+    _assert_error(client.get("/api/v1/no-such-thing", headers=bearer[Role.ADMIN]), 404, "not_found")
     error = client.put("/api/v1/me", headers=bearer[Role.ADMIN])
     _assert_error(error, 405, "method_not_allowed")
     assert "GET" in error.headers["Allow"]
 
 
 def test_schema_validation_reports_each_field(client, people, bearer) -> None:
-    response = client.post("/api/v1/users", headers=bearer[Role.ADMIN],
-                           json={"username": "moi", "role": "boss"})
+    response = client.post(
+        "/api/v1/users", headers=bearer[Role.ADMIN], json={"username": "moi", "role": "boss"}
+    )
     error = _assert_error(response, 422, "validation_error")
     assert set(error["fields"]) >= {"password", "full_name", "role"}
 
 
 def test_service_validation_reports_each_field(client, people, bearer) -> None:
-    response = client.post("/api/v1/users", headers=bearer[Role.ADMIN], json={
-        "username": "Có Dấu", "password": "123", "full_name": "X", "role": "producer",
-    })
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer[Role.ADMIN],
+        json={
+            "username": "Có Dấu",
+            "password": "123",
+            "full_name": "X",
+            "role": "producer",
+        },
+    )
     error = _assert_error(response, 422, "validation_error")
     assert set(error["fields"]) == {"username", "password", "producer_id"}
 
 
 def test_admin_creates_and_updates_a_producer_account(client, people, bearer) -> None:
     admin = bearer[Role.ADMIN]
-    created = client.post("/api/v1/users", headers=admin, json={
-        "username": "htx.moi", "password": "mat-khau-dai", "full_name": "Nguyễn Văn A",
-        "role": "producer", "producer_id": people.other_producer_id, "email": "A@Example.vn",
-    })
+    created = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "htx.moi",
+            "password": "mat-khau-dai",
+            "full_name": "Nguyễn Văn A",
+            "role": "producer",
+            "producer_id": people.other_producer_id,
+            "email": "A@Example.vn",
+        },
+    )
     assert created.status_code == 201, created.get_json()
     user = created.get_json()
     assert user["producer"]["id"] == people.other_producer_id
     assert user["email"] == "a@example.vn"
-    duplicate = client.post("/api/v1/users", headers=admin, json={
-        "username": "htx.moi", "password": "mat-khau-dai", "full_name": "B", "role": "seller",
-    })
+    duplicate = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "htx.moi",
+            "password": "mat-khau-dai",
+            "full_name": "B",
+            "role": "seller",
+        },
+    )
     assert _assert_error(duplicate, 422, "validation_error")["fields"].keys() == {"username"}
-    changed = client.patch(f"/api/v1/users/{user['id']}", headers=admin,
-                           json={"role": "seller", "producer_id": None, "active": False})
+    changed = client.patch(
+        f"/api/v1/users/{user['id']}",
+        headers=admin,
+        json={"role": "seller", "producer_id": None, "active": False},
+    )
     assert changed.status_code == 200
     assert changed.get_json()["role"] == "seller"
     assert changed.get_json()["active"] is False
@@ -95,16 +124,25 @@ def test_admin_creates_and_updates_a_producer_account(client, people, bearer) ->
 
 def test_user_names_are_stored_nfc(client, people, bearer) -> None:
     decomposed = "Nguye\u0302\u0303n Thi\u0323"  # "Nguyễn Thị" typed with combining marks
-    response = client.post("/api/v1/users", headers=bearer[Role.ADMIN], json={
-        "username": "nfc.test", "password": "mat-khau-dai", "full_name": decomposed,
-        "role": "seller",
-    })
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer[Role.ADMIN],
+        json={
+            "username": "nfc.test",
+            "password": "mat-khau-dai",
+            "full_name": decomposed,
+            "role": "seller",
+        },
+    )
     assert response.get_json()["full_name"] == "Nguyễn Thị"
 
 
 def test_pagination_bounds_are_validated(client, people, bearer) -> None:
-    error = _assert_error(client.get("/api/v1/users?per_page=1000", headers=bearer[Role.ADMIN]),
-                          422, "validation_error")
+    error = _assert_error(
+        client.get("/api/v1/users?per_page=1000", headers=bearer[Role.ADMIN]),
+        422,
+        "validation_error",
+    )
     assert "per_page" in error["fields"]
 
 
@@ -122,8 +160,9 @@ def test_token_secret_is_shown_once_and_works(client, people, bearer) -> None:
 
 def test_cannot_revoke_someone_elses_token(client, people, bearer) -> None:
     theirs = client.get("/api/v1/tokens", headers=bearer[Role.ADMIN]).get_json()[0]["id"]
-    _assert_error(client.delete(f"/api/v1/tokens/{theirs}", headers=bearer[Role.SELLER]),
-                  404, "not_found")
+    _assert_error(
+        client.delete(f"/api/v1/tokens/{theirs}", headers=bearer[Role.SELLER]), 404, "not_found"
+    )
 
 
 def test_openapi_document_describes_the_api(client) -> None:
@@ -131,8 +170,13 @@ def test_openapi_document_describes_the_api(client) -> None:
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["security"] == [{"bearerAuth": []}]
-    for path in ("/api/v1/me", "/api/v1/users", "/api/v1/jobs", "/api/v1/jobs/{job_id}/cancel",
-                 "/api/v1/tokens"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/jobs",
+        "/api/v1/jobs/{job_id}/cancel",
+        "/api/v1/tokens",
+    ):
         assert path in spec["paths"], path
     error_schema = spec["components"]["schemas"]["Error"]
     assert error_schema["required"] == ["error"]

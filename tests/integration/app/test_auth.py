@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors
-from app.extensions import db
+from app import errors, extensions
 from app.models import accounts
 from app.services import accounts as accounts_service
 from tests import conftest
@@ -63,19 +61,38 @@ def test_lock_expires_and_success_clears_the_count(app, people) -> None:
     username = people.username(Role.ADMIN)
     with app.app_context():
         for _ in range(2):
-            with pytest.raises((accounts_service.InvalidCredentials, accounts_service.LoginThrottled)):
-                accounts_service.authenticate(db.session, username, "sai", ip="10.0.0.1",
-                                              policy=policy, now=lambda: start)
+            with pytest.raises(
+                (accounts_service.InvalidCredentials, accounts_service.LoginThrottled)
+            ):
+                accounts_service.authenticate(
+                    extensions.db.session,
+                    username,
+                    "sai",
+                    ip="10.0.0.1",
+                    policy=policy,
+                    now=lambda: start,
+                )
         with pytest.raises(accounts_service.LoginThrottled) as raised:
-            accounts_service.authenticate(db.session, username, conftest.PASSWORD,
-                                          ip="10.0.0.1", policy=policy,
-                                          now=lambda: start + dt.timedelta(minutes=14))
+            accounts_service.authenticate(
+                extensions.db.session,
+                username,
+                conftest.PASSWORD,
+                ip="10.0.0.1",
+                policy=policy,
+                now=lambda: start + dt.timedelta(minutes=14),
+            )
         assert raised.value.retry_after == 60
         later = start + dt.timedelta(minutes=16)
-        user = accounts_service.authenticate(db.session, username, conftest.PASSWORD,
-                                             ip="10.0.0.1", policy=policy, now=lambda: later)
+        user = accounts_service.authenticate(
+            extensions.db.session,
+            username,
+            conftest.PASSWORD,
+            ip="10.0.0.1",
+            policy=policy,
+            now=lambda: later,
+        )
         assert user.last_login_at == later
-        assert db.session.get(accounts.LoginFailure, f"user:{username}") is None
+        assert extensions.db.session.get(accounts.LoginFailure, f"user:{username}") is None
 
 
 def test_one_address_guessing_many_usernames_is_throttled(app, people) -> None:
@@ -83,57 +100,72 @@ def test_one_address_guessing_many_usernames_is_throttled(app, people) -> None:
     with app.app_context():
         for name in ("a1", "b22", "c333"):
             with pytest.raises(errors.AppError):
-                accounts_service.authenticate(db.session, name, "x", ip="10.9.9.9", policy=policy)
+                accounts_service.authenticate(
+                    extensions.db.session, name, "x", ip="10.9.9.9", policy=policy
+                )
         with pytest.raises(accounts_service.LoginThrottled):
-            accounts_service.authenticate(db.session, people.username(Role.ADMIN),
-                                          conftest.PASSWORD, ip="10.9.9.9", policy=policy)
+            accounts_service.authenticate(
+                extensions.db.session,
+                people.username(Role.ADMIN),
+                conftest.PASSWORD,
+                ip="10.9.9.9",
+                policy=policy,
+            )
         # Another address is not affected.
-        assert accounts_service.authenticate(db.session, people.username(Role.ADMIN),
-                                             conftest.PASSWORD, ip="10.1.1.1", policy=policy)
+        assert accounts_service.authenticate(
+            extensions.db.session,
+            people.username(Role.ADMIN),
+            conftest.PASSWORD,
+            ip="10.1.1.1",
+            policy=policy,
+        )
 
 
 def test_deactivated_account_cannot_sign_in(app, client, auth, people) -> None:
     with app.app_context():
-        user = db.session.scalar(sa.select(accounts.User).where(
-            accounts.User.username == people.username(Role.SELLER)))
+        user = extensions.db.session.scalar(
+            sa.select(accounts.User).where(accounts.User.username == people.username(Role.SELLER))
+        )
         user.is_active_account = False
-        db.session.commit()
+        extensions.db.session.commit()
     response = auth.login(people.username(Role.SELLER))
     assert response.status_code == 401
     assert "đã bị khoá" in response.get_data(as_text=True)
 
 
 def test_next_parameter_never_leaves_the_site(client, people) -> None:
-    response = client.post("/auth/login?next=https://evil.example/x",
-                           data={"username": people.username(Role.ADMIN),
-                                 "password": conftest.PASSWORD})
+    response = client.post(
+        "/auth/login?next=https://evil.example/x",
+        data={"username": people.username(Role.ADMIN), "password": conftest.PASSWORD},
+    )
     assert response.location.endswith("/dashboard")
     client.post("/auth/logout")
-    response = client.post("/auth/login?next=/jobs/",
-                           data={"username": people.username(Role.ADMIN),
-                                 "password": conftest.PASSWORD})
+    response = client.post(
+        "/auth/login?next=/jobs/",
+        data={"username": people.username(Role.ADMIN), "password": conftest.PASSWORD},
+    )
     assert response.location.endswith("/jobs/")
 
 
 def test_passwords_are_stored_as_argon2_hashes(app, people) -> None:
     with app.app_context():
-        user = db.session.scalar(sa.select(accounts.User).limit(1))
+        user = extensions.db.session.scalar(sa.select(accounts.User).limit(1))
         assert user.password_hash.startswith("$argon2id$")
         assert conftest.PASSWORD not in user.password_hash
 
 
 @pytest.fixture
-def csrf_app(db_url: str, tmp_path: Path, password_hash: str):
-    application = conftest.make_app(db_url, tmp_path, WTF_CSRF_ENABLED=True)
+def csrf_app(db_url: str, app_factory, password_hash: str) -> flask.Flask:
+    application = app_factory(db_url, WTF_CSRF_ENABLED=True)
     with application.app_context():
-        db.create_all()
-        db.session.add(accounts.User(username="admin1", full_name="A", role=Role.ADMIN,
-                                     password_hash=password_hash))
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+        extensions.db.create_all()
+        extensions.db.session.add(
+            accounts.User(
+                username="admin1", full_name="A", role=Role.ADMIN, password_hash=password_hash
+            )
+        )
+        extensions.db.session.commit()
+    return application
 
 
 def _csrf_token(html: str) -> str:
@@ -144,8 +176,9 @@ def _csrf_token(html: str) -> str:
 
 def test_form_post_without_csrf_token_is_refused(csrf_app: flask.Flask) -> None:
     client = csrf_app.test_client()
-    response = client.post("/auth/login", data={"username": "admin1",
-                                                "password": conftest.PASSWORD})
+    response = client.post(
+        "/auth/login", data={"username": "admin1", "password": conftest.PASSWORD}
+    )
     assert response.status_code == 400
     assert "CSRF" in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
@@ -154,8 +187,10 @@ def test_form_post_without_csrf_token_is_refused(csrf_app: flask.Flask) -> None:
 def test_form_post_with_csrf_token_signs_in(csrf_app: flask.Flask) -> None:
     client = csrf_app.test_client()
     token = _csrf_token(client.get("/auth/login").get_data(as_text=True))
-    response = client.post("/auth/login", data={"username": "admin1", "csrf_token": token,
-                                                "password": conftest.PASSWORD})
+    response = client.post(
+        "/auth/login",
+        data={"username": "admin1", "csrf_token": token, "password": conftest.PASSWORD},
+    )
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200
     # Logout is a form post too, and is refused without the token.
@@ -166,16 +201,22 @@ def test_form_post_with_csrf_token_signs_in(csrf_app: flask.Flask) -> None:
 def test_api_write_with_session_cookie_needs_csrf_header(csrf_app: flask.Flask) -> None:
     client = csrf_app.test_client()
     token = _csrf_token(client.get("/auth/login").get_data(as_text=True))
-    client.post("/auth/login", data={"username": "admin1", "csrf_token": token,
-                                     "password": conftest.PASSWORD})
+    client.post(
+        "/auth/login",
+        data={"username": "admin1", "csrf_token": token, "password": conftest.PASSWORD},
+    )
     refused = client.post("/api/v1/tokens", json={"name": "x"})
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "csrf_failed"
     # The session is renewed at sign-in, so pages carry a new token in their <meta>.
     page = client.get("/dashboard").get_data(as_text=True)
     fresh = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
-    assert client.post("/api/v1/tokens", json={"name": "x"},
-                       headers={"X-CSRFToken": token}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"name": "x"}, headers={"X-CSRFToken": token}
+        ).status_code
+        == 400
+    )
     accepted = client.post("/api/v1/tokens", json={"name": "x"}, headers={"X-CSRFToken": fresh})
     assert accepted.status_code == 201
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import errors, job_kinds
-from app.extensions import db
+from app import errors, extensions, job_kinds
 from app.models import accounts, jobs
 from app.services import jobs as jobs_service
 
@@ -39,9 +38,10 @@ def _steps(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, An
         seen.append(ctx.job.progress)
         if params.get("cancel_at") == percent:
             # Another request cancels while this job runs.
-            db.session.execute(sa.update(jobs.Job).where(jobs.Job.id == ctx.job.id)
-                               .values(cancel_requested=True))
-            db.session.commit()
+            extensions.db.session.execute(
+                sa.update(jobs.Job).where(jobs.Job.id == ctx.job.id).values(cancel_requested=True)
+            )
+            extensions.db.session.commit()
     return {"seen": seen}
 
 
@@ -58,17 +58,25 @@ KINDS = {
 
 
 def _user(username: str) -> accounts.User:
-    return db.session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
+    return extensions.db.session.scalar(
+        sa.select(accounts.User).where(accounts.User.username == username)
+    )
 
 
 def test_enqueue_stores_then_dispatches_to_the_kinds_queue(app, people) -> None:
     dispatch = FakeDispatch()
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.boom", params={},
-                                   owner=owner, dispatch=dispatch)
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.boom",
+            params={},
+            owner=owner,
+            dispatch=dispatch,
+        )
         assert dispatch.sent == [(job.id, "media")]
-        stored = db.session.get(jobs.Job, job.id)
+        stored = extensions.db.session.get(jobs.Job, job.id)
         assert stored.status == JobStatus.QUEUED and stored.task_id == f"task-{job.id}"
 
 
@@ -76,22 +84,40 @@ def test_enqueue_checks_kind_and_permission(app, people) -> None:
     with app.app_context():
         seller = _user(people.username(Role.SELLER))
         with pytest.raises(errors.ValidationError) as raised:
-            jobs_service.enqueue(db.session, KINDS, kind="nope", params={}, owner=seller,
-                                 dispatch=FakeDispatch())
+            jobs_service.enqueue(
+                extensions.db.session,
+                KINDS,
+                kind="nope",
+                params={},
+                owner=seller,
+                dispatch=FakeDispatch(),
+            )
         assert "kind" in raised.value.fields
         with pytest.raises(errors.Forbidden):
-            jobs_service.enqueue(db.session, KINDS, kind="test.admin", params={}, owner=seller,
-                                 dispatch=FakeDispatch())
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(jobs.Job)) == 0
+            jobs_service.enqueue(
+                extensions.db.session,
+                KINDS,
+                kind="test.admin",
+                params={},
+                owner=seller,
+                dispatch=FakeDispatch(),
+            )
+        assert extensions.db.session.scalar(sa.select(sa.func.count()).select_from(jobs.Job)) == 0
 
 
 def test_broker_failure_marks_the_job_failed_and_says_so(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
         with pytest.raises(errors.ServiceUnavailable):
-            jobs_service.enqueue(db.session, KINDS, kind="test.steps", params={}, owner=owner,
-                                 dispatch=FakeDispatch(fail=True))
-        job = db.session.scalar(sa.select(jobs.Job))
+            jobs_service.enqueue(
+                extensions.db.session,
+                KINDS,
+                kind="test.steps",
+                params={},
+                owner=owner,
+                dispatch=FakeDispatch(fail=True),
+            )
+        job = extensions.db.session.scalar(sa.select(jobs.Job))
         assert job.status == JobStatus.FAILED
         assert "hàng đợi" in job.error
 
@@ -99,26 +125,38 @@ def test_broker_failure_marks_the_job_failed_and_says_so(app, people) -> None:
 def test_run_reports_progress_and_succeeds(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.steps", params={}, owner=owner,
-                                   dispatch=FakeDispatch())
-        status = jobs_service.run(db.session, KINDS, job.id, now=lambda: FIXED)
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.steps",
+            params={},
+            owner=owner,
+            dispatch=FakeDispatch(),
+        )
+        status = jobs_service.run(extensions.db.session, KINDS, job.id, now=lambda: FIXED)
         assert status == JobStatus.SUCCEEDED
-        db.session.expire_all()
-        done = db.session.get(jobs.Job, job.id)
+        extensions.db.session.expire_all()
+        done = extensions.db.session.get(jobs.Job, job.id)
         assert done.result == {"seen": [25, 50, 75]}
         assert done.progress == 100
         assert done.started_at == FIXED and done.finished_at == FIXED
         # A redelivered message does not run a finished job again.
-        assert jobs_service.run(db.session, KINDS, job.id) == JobStatus.SUCCEEDED
+        assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.SUCCEEDED
 
 
 def test_failure_keeps_the_error_in_plain_words(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.boom", params={}, owner=owner,
-                                   dispatch=FakeDispatch())
-        assert jobs_service.run(db.session, KINDS, job.id) == JobStatus.FAILED
-        failed = db.session.get(jobs.Job, job.id)
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.boom",
+            params={},
+            owner=owner,
+            dispatch=FakeDispatch(),
+        )
+        assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.FAILED
+        failed = extensions.db.session.get(jobs.Job, job.id)
         assert failed.error == "tệp hỏng ở dòng 3"
         assert failed.progress == 10
 
@@ -126,10 +164,16 @@ def test_failure_keeps_the_error_in_plain_words(app, people) -> None:
 def test_cancel_while_running_stops_at_the_next_step(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.steps", params={"cancel_at": 50},
-                                   owner=owner, dispatch=FakeDispatch())
-        assert jobs_service.run(db.session, KINDS, job.id) == JobStatus.CANCELLED
-        cancelled = db.session.get(jobs.Job, job.id)
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.steps",
+            params={"cancel_at": 50},
+            owner=owner,
+            dispatch=FakeDispatch(),
+        )
+        assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.CANCELLED
+        cancelled = extensions.db.session.get(jobs.Job, job.id)
         assert cancelled.progress == 50
         assert cancelled.result is None
 
@@ -137,36 +181,54 @@ def test_cancel_while_running_stops_at_the_next_step(app, people) -> None:
 def test_cancel_queued_job_ends_it_at_once_and_the_worker_skips_it(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.steps", params={}, owner=owner,
-                                   dispatch=FakeDispatch())
-        jobs_service.cancel(db.session, owner, job.id)
-        assert db.session.get(jobs.Job, job.id).status == JobStatus.CANCELLED
-        assert jobs_service.run(db.session, KINDS, job.id) == JobStatus.CANCELLED
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.steps",
+            params={},
+            owner=owner,
+            dispatch=FakeDispatch(),
+        )
+        jobs_service.cancel(extensions.db.session, owner, job.id)
+        assert extensions.db.session.get(jobs.Job, job.id).status == JobStatus.CANCELLED
+        assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.CANCELLED
         with pytest.raises(errors.Conflict):
-            jobs_service.cancel(db.session, owner, job.id)
+            jobs_service.cancel(extensions.db.session, owner, job.id)
 
 
 def test_only_owner_or_admin_sees_and_cancels(app, people) -> None:
     with app.app_context():
         seller = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(db.session, KINDS, kind="test.steps", params={}, owner=seller,
-                                   dispatch=FakeDispatch())
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            KINDS,
+            kind="test.steps",
+            params={},
+            owner=seller,
+            dispatch=FakeDispatch(),
+        )
         coordinator = _user(people.username(Role.COORDINATOR))
         with pytest.raises(errors.NotFound):
-            jobs_service.cancel(db.session, coordinator, job.id)
-        assert db.session.scalars(jobs_service.visible_query(coordinator)).all() == []
+            jobs_service.cancel(extensions.db.session, coordinator, job.id)
+        assert extensions.db.session.scalars(jobs_service.visible_query(coordinator)).all() == []
         admin = _user(people.username(Role.ADMIN))
-        assert [j.id for j in db.session.scalars(jobs_service.visible_query(admin))] == [job.id]
-        jobs_service.cancel(db.session, admin, job.id)
+        assert [j.id for j in extensions.db.session.scalars(jobs_service.visible_query(admin))] == [
+            job.id
+        ]
+        jobs_service.cancel(extensions.db.session, admin, job.id)
 
 
 def test_api_system_check_params_are_validated(client, people, bearer) -> None:
-    response = client.post("/api/v1/jobs", headers=bearer[Role.ADMIN],
-                           json={"kind": "system.check", "params": {"pause_seconds": 99}})
+    response = client.post(
+        "/api/v1/jobs",
+        headers=bearer[Role.ADMIN],
+        json={"kind": "system.check", "params": {"pause_seconds": 99}},
+    )
     assert response.status_code == 422
     assert "params.pause_seconds" in response.get_json()["error"]["fields"]
-    forbidden = client.post("/api/v1/jobs", headers=bearer[Role.SELLER],
-                            json={"kind": "system.check"})
+    forbidden = client.post(
+        "/api/v1/jobs", headers=bearer[Role.SELLER], json={"kind": "system.check"}
+    )
     assert forbidden.status_code == 403
 
 
@@ -193,8 +255,16 @@ def test_api_queue_list_and_cancel(client, people, bearer) -> None:
 def test_system_check_handler_runs_in_process(app, people) -> None:
     with app.app_context():
         admin = _user(people.username(Role.ADMIN))
-        job = jobs_service.enqueue(db.session, job_kinds.KINDS, kind="system.check", params={},
-                                   owner=admin, dispatch=FakeDispatch())
-        assert jobs_service.run(db.session, job_kinds.KINDS, job.id) == JobStatus.SUCCEEDED
-        result = db.session.get(jobs.Job, job.id).result
+        job = jobs_service.enqueue(
+            extensions.db.session,
+            job_kinds.KINDS,
+            kind="system.check",
+            params={},
+            owner=admin,
+            dispatch=FakeDispatch(),
+        )
+        assert (
+            jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id) == JobStatus.SUCCEEDED
+        )
+        result = extensions.db.session.get(jobs.Job, job.id).result
         assert result["database"] is True and result["media_writable"] is True

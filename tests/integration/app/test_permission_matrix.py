@@ -41,7 +41,8 @@ def _cases(app: flask.Flask) -> list[tuple[str, str, str]]:
 
 def test_every_endpoint_declares_a_permission(app: flask.Flask) -> None:
     undeclared = [
-        endpoint for endpoint in app.view_functions
+        endpoint
+        for endpoint in app.view_functions
         if endpoint != "static" and permissions.view_permission(app, endpoint) is None
     ]
     assert undeclared == []
@@ -68,8 +69,9 @@ def test_role_endpoint_matrix(app: flask.Flask, people, bearer) -> None:
         if not ok:
             mismatches.append((None, method, url, response.status_code, expected_anon))
         for role in Role:
-            response = client.open(url, method=method, headers=bearer[role],
-                                   json={} if method != "GET" else None)
+            response = client.open(
+                url, method=method, headers=bearer[role], json={} if method != "GET" else None
+            )
             response.close()
             if permission == permissions.PUBLIC or permissions.allows(role, permission):
                 ok = response.status_code not in (401, 403)

@@ -25,10 +25,25 @@ def worker(app, db_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]
     env = {**os.environ, **conftest.app_env(db_url, tmp_path)}
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wsgi.celery_app", "worker", "--pool=threads",
-         "--concurrency=2", "--queues=default", "--without-heartbeat", "--without-mingle",
-         "--without-gossip", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wsgi.celery_app",
+            "worker",
+            "--pool=threads",
+            "--concurrency=2",
+            "--queues=default",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     yield process
     process.send_signal(signal.SIGTERM)
@@ -55,11 +70,15 @@ def _watch(client, headers, job_id: int, until: set[str], timeout: float = 90) -
     raise AssertionError(f"job {job_id} never reached {until}; seen {seen}")
 
 
-def test_worker_runs_a_job_and_progress_is_visible(client, people, bearer, worker,
-                                                   tmp_path: Path) -> None:
+def test_worker_runs_a_job_and_progress_is_visible(
+    client, people, bearer, worker, tmp_path: Path
+) -> None:
     admin = bearer[Role.ADMIN]
-    queued = client.post("/api/v1/jobs", headers=admin,
-                         json={"kind": "system.check", "params": {"pause_seconds": 0.6}})
+    queued = client.post(
+        "/api/v1/jobs",
+        headers=admin,
+        json={"kind": "system.check", "params": {"pause_seconds": 0.6}},
+    )
     assert queued.status_code == 202
     job_id = queued.get_json()["id"]
     seen = _watch(client, admin, job_id, {"succeeded", "failed", "cancelled"})
@@ -77,9 +96,14 @@ def test_worker_runs_a_job_and_progress_is_visible(client, people, bearer, worke
 
 def test_owner_cancels_a_running_job(client, people, bearer, worker, tmp_path: Path) -> None:
     admin = bearer[Role.ADMIN]
-    job_id = client.post("/api/v1/jobs", headers=admin, json={
-        "kind": "system.check", "params": {"pause_seconds": 3},
-    }).get_json()["id"]
+    job_id = client.post(
+        "/api/v1/jobs",
+        headers=admin,
+        json={
+            "kind": "system.check",
+            "params": {"pause_seconds": 3},
+        },
+    ).get_json()["id"]
     _watch(client, admin, job_id, {"running"})
     response = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=admin)
     assert response.status_code == 200

@@ -79,7 +79,11 @@ def test_start_up_without_secret_key_exits_with_message(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path), "APP_ENV": "production"}
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr

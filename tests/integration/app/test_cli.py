@@ -1,0 +1,144 @@
+"""`flask users …`, `flask tokens …` and `flask demo load`."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from app import extensions
+from app.models import accounts, orgs
+
+
+def test_users_create_and_list(app, runner) -> None:
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "quantri",
+            "--role",
+            "admin",
+            "--full-name",
+            "Quản Trị",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo quantri (admin)" in result.output
+    listed = runner.invoke(args=["users", "list", "--json"])
+    rows = json.loads(listed.output)
+    assert [(r["username"], r["role"]) for r in rows] == [("quantri", "admin")]
+
+
+def test_users_create_reports_bad_fields_with_exit_code(app, runner) -> None:
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "X Y",
+            "--role",
+            "producer",
+            "--full-name",
+            "A",
+            "--password",
+            "ngan",
+        ]
+    )
+    assert result.exit_code == 2
+    assert "username:" in result.output
+    assert "password:" in result.output
+    assert "producer_id:" in result.output
+    with app.app_context():
+        assert (
+            extensions.db.session.scalar(sa.select(sa.func.count()).select_from(accounts.User)) == 0
+        )
+
+
+def test_users_create_producer_by_organisation_name(app, runner) -> None:
+    with app.app_context():
+        extensions.db.session.add(
+            orgs.Producer(
+                name="HTX Chè Tân Cương", type=orgs.ProducerType.COOPERATIVE, province="Thái Nguyên"
+            )
+        )
+        extensions.db.session.commit()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "che",
+            "--role",
+            "producer",
+            "--full-name",
+            "Chị Hoa",
+            "--producer",
+            "HTX Chè Tân Cương",
+        ],
+        input="mat-khau-dai\nmat-khau-dai\n",
+    )
+    assert result.exit_code == 0, result.output
+    missing = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "khac",
+            "--role",
+            "producer",
+            "--full-name",
+            "B",
+            "--producer",
+            "Không Có",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
+    assert missing.exit_code == 2 and "Không Có" in missing.output
+
+
+def test_tokens_create_prints_a_working_token(app, runner) -> None:
+    runner.invoke(
+        args=[
+            "users",
+            "create",
+            "script",
+            "--role",
+            "seller",
+            "--full-name",
+            "S",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
+    result = runner.invoke(args=["tokens", "create", "script", "--name", "báo cáo"])
+    secret = result.output.strip()
+    assert secret.startswith("ocop_")
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.get_json()["username"] == "script"
+    unknown = runner.invoke(args=["tokens", "create", "nobody"])
+    assert unknown.exit_code == 2
+
+
+def test_demo_load_creates_a_club_once(app, runner) -> None:
+    first = runner.invoke(args=["demo", "load", "--if-empty", "--password", "demo-pass-1"])
+    assert first.exit_code == 0, first.output
+    assert "CLB Streamer Trẻ Móng Cái" in first.output
+    with app.app_context():
+        roles = {u.role for u in extensions.db.session.scalars(sa.select(accounts.User))}
+        provinces = set(extensions.db.session.scalars(sa.select(orgs.Producer.province)))
+        producer_accounts = extensions.db.session.scalars(
+            sa.select(accounts.User).where(accounts.User.role == accounts.Role.PRODUCER)
+        ).all()
+    assert roles == set(accounts.Role)
+    assert len(provinces) >= 4
+    assert all(u.producer_id for u in producer_accounts)
+    second = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "bỏ qua" in second.output
+    third = runner.invoke(args=["demo", "load"])
+    assert "không thay đổi" in third.output
+    with app.app_context():
+        assert extensions.db.session.scalar(sa.select(sa.func.count()).select_from(orgs.Club)) == 1
+    login = app.test_client().post(
+        "/auth/login", data={"username": "dieuphoi", "password": "demo-pass-1"}
+    )
+    assert login.status_code == 302
