@@ -23,6 +23,7 @@ from app import extensions, factory
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from tests.support import postgres
+from tests.support import redis as redis_support
 
 PASSWORD = "mat-khau-thu-nghiem"
 _database_numbers = itertools.count(1)
@@ -45,6 +46,20 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[postgres.Ser
             pytest.fail(f"PostgreSQL tests cannot run in CI: {problem}")
         pytest.skip(f"PostgreSQL tests skipped: {problem} (run `make test` to install it)")
     server = postgres.start(tmp_path_factory.mktemp("pg"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis_support.Server]:
+    problem = redis_support.missing_binary()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis tests cannot run in CI: {problem}")
+        pytest.skip(f"Redis tests skipped: {problem} (run `make test` to install it)")
+    server = redis_support.start(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,60 +10,20 @@ import pytest
 
 from app.models import accounts
 from tests import conftest
+from tests.support import workers
 
-ROOT = Path(__file__).resolve().parents[3]
 Role = accounts.Role
 pytestmark = pytest.mark.worker
 
 
+FINISHED = {"succeeded", "failed", "cancelled"}
+
+
 @pytest.fixture
 def worker(app, db_url: str, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, **conftest.app_env(db_url, tmp_path)}
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "wsgi.celery_app",
-            "worker",
-            "--pool=threads",
-            "--concurrency=2",
-            "--queues=default",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = workers.start(conftest.app_env(db_url, tmp_path), tmp_path / "worker.log", "w1")
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
-
-
-def _watch(client, headers, job_id: int, until: set[str], timeout: float = 90) -> list[dict]:
-    """Poll the job through the API; return every distinct state seen."""
-    seen: list[dict] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).get_json()
-        state = {k: job[k] for k in ("status", "progress", "message")}
-        if not seen or seen[-1] != state:
-            seen.append(state)
-        if job["status"] in until:
-            return seen
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} never reached {until}; seen {seen}")
+    workers.stop(process)
 
 
 def test_worker_runs_a_job_and_progress_is_visible(
@@ -81,7 +37,7 @@ def test_worker_runs_a_job_and_progress_is_visible(
     )
     assert queued.status_code == 202
     job_id = queued.get_json()["id"]
-    seen = _watch(client, admin, job_id, {"succeeded", "failed", "cancelled"})
+    seen = workers.watch_job(client, admin, job_id, FINISHED)
     statuses = [s["status"] for s in seen]
     assert statuses[-1] == "succeeded", (seen, (tmp_path / "worker.log").read_text())
     assert "running" in statuses
@@ -104,12 +60,63 @@ def test_owner_cancels_a_running_job(client, people, bearer, worker, tmp_path: P
             "params": {"pause_seconds": 3},
         },
     ).get_json()["id"]
-    _watch(client, admin, job_id, {"running"})
+    workers.watch_job(client, admin, job_id, {"running"})
     response = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=admin)
     assert response.status_code == 200
     assert response.get_json()["cancel_requested"] is True
-    seen = _watch(client, admin, job_id, {"succeeded", "failed", "cancelled"})
+    seen = workers.watch_job(client, admin, job_id, FINISHED)
     assert seen[-1]["status"] == "cancelled", (seen, (tmp_path / "worker.log").read_text())
     final = client.get(f"/api/v1/jobs/{job_id}", headers=admin).get_json()
     assert final["progress"] < 100
     assert final["result"] is None
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_scale_out_redis_broker_with_two_workers(
+    client, people, bearer, db_url: str, redis_server, tmp_path: Path
+) -> None:
+    """The scale-out set-up: PostgreSQL, a Redis broker and two worker processes."""
+    env = {**conftest.app_env(db_url, tmp_path), "BROKER_URL": redis_server.url(1)}
+    # The web side must queue to Redis too: rebuild the app on the same database.
+    web = conftest.make_app(
+        db_url, tmp_path, BROKER_URL=redis_server.url(1), RESULT_BACKEND=redis_server.url(1)
+    )
+    web_client = web.test_client()
+    processes = [
+        workers.start(
+            env, tmp_path / f"worker-{n}.log", f"w{n}", concurrency=1, remote_control=True
+        )
+        for n in (1, 2)
+    ]
+    try:
+        celery_app = web.extensions["celery"]
+        for _ in range(120):
+            if len(celery_app.control.ping(timeout=0.5)) == 2:
+                break
+        else:
+            pytest.fail("the two workers never answered a ping")
+        admin = bearer[Role.ADMIN]
+        job_ids = [
+            web_client.post(
+                "/api/v1/jobs",
+                headers=admin,
+                json={
+                    "kind": "system.check",
+                    "params": {"pause_seconds": 0.3},
+                },
+            ).get_json()["id"]
+            for _ in range(6)
+        ]
+        results = [workers.watch_job(web_client, admin, job_id, FINISHED)[-1] for job_id in job_ids]
+        assert {r["status"] for r in results} == {"succeeded"}
+        pids = {
+            web_client.get(f"/api/v1/jobs/{job_id}", headers=admin).get_json()["result"][
+                "worker_pid"
+            ]
+            for job_id in job_ids
+        }
+        assert pids == {p.pid for p in processes}, "both workers should have taken jobs"
+    finally:
+        for process in processes:
+            workers.stop(process)
+        conftest.dispose(web)
