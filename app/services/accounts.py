@@ -16,6 +16,7 @@ import secrets
 import argon2
 import argon2.exceptions
 import sqlalchemy as sa
+import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
@@ -304,7 +305,10 @@ def authenticate(
     if user is None or not ok or not user.is_active_account:
         _record_failure(session, user_key, policy.max_failures, policy, moment)
         _record_failure(session, ip_key, policy.ip_max_failures, policy, moment)
-        session.commit()
+        try:
+            session.commit()
+        except sa.exc.IntegrityError:  # another failure for the same key at the same moment
+            session.rollback()
         if until := _locked_until(session, user_key, moment):
             raise _throttled(until, moment)
         if user is not None and ok and not user.is_active_account:

@@ -57,6 +57,17 @@ KINDS = {
 }
 
 
+def _queue(owner: accounts.User, kind: str, **params: Any) -> jobs.Job:
+    return jobs_service.enqueue(
+        extensions.db.session,
+        KINDS,
+        kind=kind,
+        params=params,
+        owner=owner,
+        dispatch=FakeDispatch(),
+    )
+
+
 def _user(username: str) -> accounts.User:
     return extensions.db.session.scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
@@ -84,24 +95,10 @@ def test_enqueue_checks_kind_and_permission(app, people) -> None:
     with app.app_context():
         seller = _user(people.username(Role.SELLER))
         with pytest.raises(errors.ValidationError) as raised:
-            jobs_service.enqueue(
-                extensions.db.session,
-                KINDS,
-                kind="nope",
-                params={},
-                owner=seller,
-                dispatch=FakeDispatch(),
-            )
+            _queue(seller, "nope")
         assert "kind" in raised.value.fields
         with pytest.raises(errors.Forbidden):
-            jobs_service.enqueue(
-                extensions.db.session,
-                KINDS,
-                kind="test.admin",
-                params={},
-                owner=seller,
-                dispatch=FakeDispatch(),
-            )
+            _queue(seller, "test.admin")
         assert extensions.db.session.scalar(sa.select(sa.func.count()).select_from(jobs.Job)) == 0
 
 
@@ -125,14 +122,7 @@ def test_broker_failure_marks_the_job_failed_and_says_so(app, people) -> None:
 def test_run_reports_progress_and_succeeds(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(
-            extensions.db.session,
-            KINDS,
-            kind="test.steps",
-            params={},
-            owner=owner,
-            dispatch=FakeDispatch(),
-        )
+        job = _queue(owner, "test.steps")
         status = jobs_service.run(extensions.db.session, KINDS, job.id, now=lambda: FIXED)
         assert status == JobStatus.SUCCEEDED
         extensions.db.session.expire_all()
@@ -147,14 +137,7 @@ def test_run_reports_progress_and_succeeds(app, people) -> None:
 def test_failure_keeps_the_error_in_plain_words(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(
-            extensions.db.session,
-            KINDS,
-            kind="test.boom",
-            params={},
-            owner=owner,
-            dispatch=FakeDispatch(),
-        )
+        job = _queue(owner, "test.boom")
         assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.FAILED
         failed = extensions.db.session.get(jobs.Job, job.id)
         assert failed.error == "tệp hỏng ở dòng 3"
@@ -164,14 +147,7 @@ def test_failure_keeps_the_error_in_plain_words(app, people) -> None:
 def test_cancel_while_running_stops_at_the_next_step(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(
-            extensions.db.session,
-            KINDS,
-            kind="test.steps",
-            params={"cancel_at": 50},
-            owner=owner,
-            dispatch=FakeDispatch(),
-        )
+        job = _queue(owner, "test.steps", cancel_at=50)
         assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.CANCELLED
         cancelled = extensions.db.session.get(jobs.Job, job.id)
         assert cancelled.progress == 50
@@ -181,14 +157,7 @@ def test_cancel_while_running_stops_at_the_next_step(app, people) -> None:
 def test_cancel_queued_job_ends_it_at_once_and_the_worker_skips_it(app, people) -> None:
     with app.app_context():
         owner = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(
-            extensions.db.session,
-            KINDS,
-            kind="test.steps",
-            params={},
-            owner=owner,
-            dispatch=FakeDispatch(),
-        )
+        job = _queue(owner, "test.steps")
         jobs_service.cancel(extensions.db.session, owner, job.id)
         assert extensions.db.session.get(jobs.Job, job.id).status == JobStatus.CANCELLED
         assert jobs_service.run(extensions.db.session, KINDS, job.id) == JobStatus.CANCELLED
@@ -199,14 +168,7 @@ def test_cancel_queued_job_ends_it_at_once_and_the_worker_skips_it(app, people) 
 def test_only_owner_or_admin_sees_and_cancels(app, people) -> None:
     with app.app_context():
         seller = _user(people.username(Role.SELLER))
-        job = jobs_service.enqueue(
-            extensions.db.session,
-            KINDS,
-            kind="test.steps",
-            params={},
-            owner=seller,
-            dispatch=FakeDispatch(),
-        )
+        job = _queue(seller, "test.steps")
         coordinator = _user(people.username(Role.COORDINATOR))
         with pytest.raises(errors.NotFound):
             jobs_service.cancel(extensions.db.session, coordinator, job.id)
