@@ -37,7 +37,8 @@ class EmptyForm(flask_wtf.FlaskForm):
 
 class UserForm(flask_wtf.FlaskForm):
     username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.Optional(), v.Length(max=64)])
-    full_name = wtforms.StringField(_l("Họ tên"), validators=[v.InputRequired(), v.Length(max=200)])
+    # Required-ness is checked by the service, so every problem is reported at once.
+    full_name = wtforms.StringField(_l("Họ tên"), validators=[v.Optional(), v.Length(max=200)])
     email = wtforms.EmailField(_l("Email"), validators=[v.Optional(), v.Length(max=254)])
     role = wtforms.SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
     producer_id = wtforms.SelectField(_l("Chủ thể sản xuất"), coerce=str, choices=[])

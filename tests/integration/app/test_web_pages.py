@@ -1,0 +1,165 @@
+"""The web pages behind the shell: users admin, own account, jobs."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app import extensions
+from app.models import accounts, jobs
+from tests import conftest
+
+Role = accounts.Role
+
+
+def test_admin_creates_a_user_through_the_form(app, client, auth, people) -> None:
+    auth.login(people.username(Role.ADMIN))
+    form = client.get("/admin/users/new").get_data(as_text=True)
+    assert "HTX Chè Tân Cương" in form  # producers offered for producer accounts
+    bad = client.post(
+        "/admin/users/new",
+        data={
+            "username": "a",
+            "full_name": "",
+            "role": "producer",
+            "producer_id": "",
+            "password": "123",
+        },
+    )
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert 'data-field="username"' in page and 'data-field="password"' in page
+    assert 'data-field="producer_id"' in page
+    good = client.post(
+        "/admin/users/new",
+        data={
+            "username": "chi.hoa",
+            "full_name": "Chị Hoa",
+            "role": "producer",
+            "producer_id": str(people.other_producer_id),
+            "password": "mat-khau-dai",
+        },
+    )
+    assert good.status_code == 302
+    listing = client.get("/admin/users?role=producer").get_data(as_text=True)
+    assert "chi.hoa" in listing and "HTX Chè Tân Cương" in listing
+
+
+def test_admin_locks_an_account(app, client, auth, people) -> None:
+    auth.login(people.username(Role.ADMIN))
+    with app.app_context():
+        seller = extensions.db.session.scalar(
+            sa.select(accounts.User).where(accounts.User.username == people.username(Role.SELLER))
+        )
+        seller_id = seller.id
+    page = client.get(f"/admin/users/{seller_id}/edit").get_data(as_text=True)
+    assert 'value="Người dùng seller"' in page
+    response = client.post(
+        f"/admin/users/{seller_id}/edit",
+        data={
+            "full_name": "Người bán đã nghỉ",
+            "role": "seller",
+            "producer_id": "",
+            "email": "",
+        },
+    )  # the "active" checkbox left unticked
+    assert response.status_code == 302
+    other = app.test_client()
+    refused = other.post(
+        "/auth/login",
+        data={"username": people.username(Role.SELLER), "password": conftest.PASSWORD},
+    )
+    assert "đã bị khoá" in refused.get_data(as_text=True)
+
+
+def test_coordinator_sees_users_but_cannot_edit(client, auth, people) -> None:
+    auth.login(people.username(Role.COORDINATOR))
+    listing = client.get("/admin/users")
+    assert listing.status_code == 200
+    assert "/admin/users/new" not in listing.get_data(as_text=True)
+    assert client.get("/admin/users/new").status_code == 403
+
+
+def test_change_password_then_sign_in_with_it(app, client, auth, people) -> None:
+    auth.login(people.username(Role.SELLER))
+    wrong = client.post(
+        "/account/password",
+        data={
+            "current_password": "sai",
+            "new_password": "mat-khau-moi-1",
+            "confirm": "mat-khau-moi-1",
+        },
+    )
+    assert wrong.status_code == 422
+    assert "Mật khẩu hiện tại không đúng." in wrong.get_data(as_text=True)
+    mismatch = client.post(
+        "/account/password",
+        data={
+            "current_password": conftest.PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm": "khac",
+        },
+    )
+    assert "Hai mật khẩu không khớp." in mismatch.get_data(as_text=True)
+    ok = client.post(
+        "/account/password",
+        data={
+            "current_password": conftest.PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm": "mat-khau-moi-1",
+        },
+    )
+    assert ok.status_code == 302
+    auth.logout()
+    assert auth.login(people.username(Role.SELLER), "mat-khau-moi-1").status_code == 302
+
+
+def test_token_is_shown_once_on_the_account_page_and_can_be_revoked(
+    app, client, auth, people
+) -> None:
+    auth.login(people.username(Role.PRODUCER))
+    page = client.post("/account/tokens", data={"name": "Báo cáo tháng"}).get_data(as_text=True)
+    secret = re.search(r'data-testid="new-token">(ocop_[^<]+)<', page).group(1)
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 200
+    again = client.get("/account/").get_data(as_text=True)
+    assert secret not in again and "Báo cáo tháng" in again
+    token_id = re.search(r"/account/tokens/(\d+)/revoke", again).group(1)
+    client.post(f"/account/tokens/{token_id}/revoke")
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_jobs_pages_start_show_and_cancel(app, client, auth, people) -> None:
+    auth.login(people.username(Role.COORDINATOR))
+    empty = client.get("/jobs/").get_data(as_text=True)
+    assert "Chưa có công việc nền nào." in empty
+    started = client.post("/jobs/system-check")
+    assert started.status_code == 302
+    detail = client.get(started.location).get_data(as_text=True)
+    assert "Kiểm tra hệ thống" in detail and 'data-status="queued"' in detail
+    cancelled = client.post(started.location + "/cancel")
+    assert cancelled.status_code == 302
+    page = client.get(started.location).get_data(as_text=True)
+    assert 'data-status="cancelled"' in page
+    assert 'id="cancel-form"' not in page
+    with app.app_context():
+        assert extensions.db.session.scalar(sa.select(jobs.Job.status)) == jobs.JobStatus.CANCELLED
+    listing = client.get("/jobs/?status=cancelled").get_data(as_text=True)
+    assert "Kiểm tra hệ thống" in listing
+
+
+def test_each_role_gets_its_own_dashboard(client, auth, people) -> None:
+    titles = {
+        Role.ADMIN: "Tổng quan quản trị",
+        Role.COORDINATOR: "Tổng quan điều phối",
+        Role.SELLER: "Tổng quan người bán",
+        Role.PRODUCER: "Tổng quan nhà sản xuất",
+    }
+    for role, title in titles.items():
+        auth.login(people.username(role))
+        page = client.get("/dashboard").get_data(as_text=True)
+        assert title in page
+        if role == Role.PRODUCER:
+            assert "HTX Nước mắm Trà Cổ" in page and "HTX Chè Tân Cương" not in page
+        auth.logout()
