@@ -13,7 +13,7 @@ import flask
 import flask.cli
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import cli_catalog, errors, extensions
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import demo as demo_service
@@ -160,4 +160,5 @@ def register(app: flask.Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(cli_catalog.catalog_cli)
     # Flask-Migrate's `flask db` is added by the extension itself.

@@ -8,6 +8,7 @@ a SQLite-backed Celery broker and result store, and the media folder.
 from __future__ import annotations
 
 import secrets
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,20 @@ def _result_backend(env: Mapping[str, str], instance: Path, broker_url: str) -> 
     return f"db+sqlite:///{instance / 'results.sqlite'}"
 
 
+def _public_base_url(env: Mapping[str, str]) -> str | None:
+    """The address the public reaches the app at (printed QR codes point there)."""
+    raw = (env.get("PUBLIC_BASE_URL") or "").strip()
+    if not raw:
+        return None
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL không hợp lệ: {raw!r}; expected the public address of the app, "
+            "e.g. https://ocop.example.vn (no query string)"
+        )
+    return raw.rstrip("/")
+
+
 def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables.
 
@@ -137,6 +152,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "RESULT_BACKEND": _result_backend(env, instance, broker_url),
         "MEDIA_ROOT": str(media_root),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024,
+        "PUBLIC_BASE_URL": _public_base_url(env),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),

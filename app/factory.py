@@ -107,9 +107,31 @@ def _init_auth(app: flask.Flask) -> None:
 
 def _register_blueprints(app: flask.Flask) -> None:
     from app import api
-    from app.web import account, admin, auth, jobs, main
+    from app.web import (
+        account,
+        admin,
+        auth,
+        catalog,
+        catalog_io,
+        images,
+        jobs,
+        main,
+        producers,
+        public,
+    )
 
-    for blueprint in (main.bp, auth.bp, account.bp, admin.bp, jobs.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        account.bp,
+        admin.bp,
+        jobs.bp,
+        producers.bp,
+        catalog.bp,
+        catalog_io.bp,
+        images.bp,
+        public.bp,
+    ):
         app.register_blueprint(blueprint)
     api.init_app(app)
 

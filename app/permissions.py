@@ -30,6 +30,11 @@ RULES: dict[str, frozenset[Role]] = {
     "jobs.run_system_check": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "users.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "users.manage": frozenset({Role.ADMIN}),
+    # Catalog: producers see and edit only their own organisation (see the object rules).
+    "catalog.view": ALL_ROLES,
+    "catalog.edit": ALL_ROLES,
+    "catalog.import": STAFF,
+    "producers.create": STAFF,
 }
 
 # Endpoints that need no sign-in at all.
@@ -93,6 +98,18 @@ def can_see_job(user: Any, job: jobs.Job) -> bool:
 def can_cancel_job(user: Any, job: jobs.Job) -> bool:
     """The owner cancels their job; an admin can cancel any."""
     return job.owner_id == user.id or user.role == Role.ADMIN
+
+
+def can_edit_producer(user: Any, producer_id: int) -> bool:
+    """Staff edit every producer; a producer account only its own organisation."""
+    if not can(user, "catalog.edit"):
+        return False
+    return user.role in STAFF or user.producer_id == producer_id
+
+
+def can_edit_product(user: Any, product_producer_id: int) -> bool:
+    """Staff manage every product; a producer account only its organisation's products."""
+    return can_edit_producer(user, product_producer_id)
 
 
 def producer_scope(user: Any) -> int | None:

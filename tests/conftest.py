@@ -19,8 +19,8 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, factory
-from app.models import accounts, orgs
+from app import extensions, factory, ocop_categories
+from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
 from tests.support import postgres
 from tests.support import redis as redis_support
@@ -153,12 +153,18 @@ def people(app: flask.Flask, password_hash: str) -> People:
             name="HTX Nước mắm Trà Cổ",
             type=orgs.ProducerType.COOPERATIVE,
             province="Quảng Ninh",
+            province_code=22,
+            commune="Phường Móng Cái 3",
+            commune_code=6736,
             club=club,
         )
         other = orgs.Producer(
             name="HTX Chè Tân Cương",
             type=orgs.ProducerType.COOPERATIVE,
             province="Thái Nguyên",
+            province_code=19,
+            commune="Xã Tân Cương",
+            commune_code=5503,
             club=club,
         )
         extensions.db.session.add_all([club, mine, other])
@@ -215,3 +221,22 @@ def bearer(app: flask.Flask, people: People) -> dict[accounts.Role, dict[str, st
         role: {"Authorization": f"Bearer {issue_token(app, people.username(role))}"}
         for role in accounts.Role
     }
+
+
+@pytest.fixture
+def categories(app: flask.Flask) -> dict[str, int]:
+    """The seeded OCOP category tree, as code → id."""
+    with app.app_context():
+        extensions.db.session.execute(sa.insert(catalog.OcopCategory), ocop_categories.rows())
+        extensions.db.session.commit()
+        return dict(extensions.db.session.execute(
+            sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)).all())
+
+
+def user_named(username: str) -> accounts.User:
+    """Inside an app context: the user with that username."""
+    user = extensions.db.session.scalar(
+        sa.select(accounts.User).where(accounts.User.username == username)
+    )
+    assert user is not None, username
+    return user

@@ -11,9 +11,18 @@ import flask_smorest
 import swagger_ui_bundle
 
 from app import extensions, permissions
-from app.api import jobs, me, schemas, tokens, users
+from app.api import catalog, catalog_io, images, jobs, me, producers, schemas, tokens, users
 
-BLUEPRINTS = (me.blp, users.blp, tokens.blp, jobs.blp)
+BLUEPRINTS = (
+    me.blp,
+    users.blp,
+    tokens.blp,
+    jobs.blp,
+    producers.blp,
+    catalog.blp,
+    images.blp,
+    catalog_io.blp,
+)
 
 
 class Api(flask_smorest.Api):

@@ -9,8 +9,10 @@ import dataclasses
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models import accounts, orgs
+from app import admin_units
+from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
+from app.services import catalog as catalog_service
 
 Role = accounts.Role
 ProducerType = orgs.ProducerType
@@ -21,42 +23,127 @@ CLUB = {
     "commune": "Phường Móng Cái 1",
 }
 
-# (name, type, province on the 2025 map, commune, username of its producer account)
+# (name, type, province code and commune code on the 2025 map, username of its account)
 PRODUCERS = [
-    (
-        "Hợp tác xã Nước mắm Trà Cổ",
-        ProducerType.COOPERATIVE,
-        "Quảng Ninh",
-        "Phường Móng Cái 3",
-        "ntm.traco",
-    ),
-    (
-        "Hợp tác xã Chè Tân Cương",
-        ProducerType.COOPERATIVE,
-        "Thái Nguyên",
-        "Xã Tân Cương",
-        "che.tancuong",
-    ),
-    (
-        "Công ty TNHH Mật ong Bạc hà Mèo Vạc",
-        ProducerType.COMPANY,
-        "Tuyên Quang",
-        "Xã Mèo Vạc",
-        "matong.meovac",
-    ),
-    (
-        "Hộ kinh doanh Cà phê Bích Hà",
-        ProducerType.HOUSEHOLD,
-        "Sơn La",
-        "Phường Chiềng An",
-        "caphe.bichha",
-    ),
+    ("Hợp tác xã Nước mắm Trà Cổ", ProducerType.COOPERATIVE, 22, 6736, "ntm.traco"),
+    ("Hợp tác xã Chè Tân Cương", ProducerType.COOPERATIVE, 19, 5503, "che.tancuong"),
+    ("Công ty TNHH Mật ong Bạc hà Mèo Vạc", ProducerType.COMPANY, 8, 769, "matong.meovac"),
+    ("Hộ kinh doanh Cà phê Bích Hà", ProducerType.HOUSEHOLD, 14, 3667, "caphe.bichha"),
     (
         "Tổ hợp tác Bánh gai Ninh Giang",
         ProducerType.COOPERATIVE_GROUP,
-        "Hải Phòng",
-        "Xã Ninh Giang",
+        31,
+        11203,
         "banhgai.ninhgiang",
+    ),
+]
+PRODUCER_DETAILS = {
+    "ntm.traco": {
+        "tax_code": "5701234561",
+        "contact_person": "Phạm Văn Hải",
+        "phone": "0912345601",
+        "address_line": "Khu 3, Trà Cổ",
+        "story": "Cá cơm than đánh bắt ven bờ Trà Cổ, ủ chượp 12 tháng trong thùng gỗ.",
+    },
+    "che.tancuong": {
+        "tax_code": "4601234562",
+        "contact_person": "Nguyễn Thị Hoa",
+        "phone": "0987654302",
+        "district": "TP Thái Nguyên (cũ)",
+        "story": "Chè đinh hái một tôm một lá, sao tay trên chảo gang.",
+    },
+    "matong.meovac": {
+        "tax_code": "5101234563",
+        "contact_person": "Sùng Mí Lử",
+        "phone": "0358123403",
+        "story": "Mật ong từ hoa bạc hà trên cao nguyên đá, thu hoạch mùa đông.",
+    },
+    "caphe.bichha": {
+        "contact_person": "Lò Thị Bích Hà",
+        "phone": "0868123404",
+        "story": "Arabica trồng dưới tán rừng, rang mộc tại nhà.",
+    },
+    "banhgai.ninhgiang": {
+        "contact_person": "Vũ Thị Mai",
+        "phone": "0225 3761 234",
+        "district": "Huyện Ninh Giang, Hải Dương (cũ)",
+        "story": "Bánh gai lá gai tươi, nhân đỗ xanh, dừa và mỡ.",
+    },
+}
+# (producer username, name, category code, unit, variants, certificate)
+PRODUCTS = [
+    (
+        "ntm.traco",
+        "Nước mắm cá cơm Trà Cổ 40 độ đạm",
+        "1.4.a",
+        "chai",
+        [("NMTC-500", "Chai 500ml", 95_000, 120, 650), ("NMTC-250", "Chai 250ml", 55_000, 80, 350)],
+        {
+            "score": 78,
+            "decision_number": "2345/QĐ-UBND",
+            "decision_date": "2024-08-15",
+            "level": "province",
+            "authority": "UBND tỉnh Quảng Ninh",
+        },
+    ),
+    (
+        "che.tancuong",
+        "Chè đinh Tân Cương",
+        "1.5.a",
+        "hộp",
+        [("CTC-100", "Hộp 100g", 250_000, 40, 150), ("CTC-200", "Hộp 200g", 480_000, 25, 280)],
+        {
+            "score": 82,
+            "decision_number": "1120/QĐ-UBND",
+            "decision_date": "2023-10-20",
+            "level": "province",
+            "authority": "UBND tỉnh Thái Nguyên",
+        },
+    ),
+    (
+        "matong.meovac",
+        "Mật ong bạc hà Mèo Vạc",
+        "1.2.b",
+        "chai",
+        [
+            ("MOBH-500", "Chai 500ml", 320_000, 30, 750),
+            ("MOBH-1000", "Chai 1 lít", 600_000, 12, 1450),
+        ],
+        {
+            "score": 91,
+            "decision_number": "2871/QĐ-BNN-VPĐP",
+            "decision_date": "2023-12-28",
+            "level": "central",
+            "authority": "Bộ Nông nghiệp và Phát triển nông thôn",
+        },
+    ),
+    (
+        "caphe.bichha",
+        "Cà phê Arabica rang mộc Sơn La",
+        "1.6",
+        "túi",
+        [("CPBH-250", "Túi 250g", 120_000, 0, 260), ("CPBH-500", "Túi 500g", 230_000, 0, 510)],
+        {
+            "stars": 3,
+            "decision_number": "905/QĐ-UBND",
+            "decision_date": "2022-11-30",
+            "level": "province",
+            "authority": "UBND tỉnh Sơn La",
+        },
+    ),
+    (
+        "banhgai.ninhgiang",
+        "Bánh gai Ninh Giang",
+        "1.3.b",
+        "hộp",
+        [("BGNG-10", "Hộp 10 chiếc", 60_000, 200, 1000)],
+        {
+            "stars": 3,
+            "decision_number": "67/QĐ-UBND",
+            "decision_date": "2023-06-12",
+            "level": "district",
+            "authority": "UBND huyện Ninh Giang",
+        },
     ),
 ]
 
@@ -86,9 +173,19 @@ def load(session: so.Session, password: str) -> DemoSummary:
         club = orgs.Club(**CLUB)
         session.add(club)
         producers = []
-        for name, kind, province, commune, _username in PRODUCERS:
+        for name, kind, province_code, commune_code, username in PRODUCERS:
+            province = admin_units.province(province_code)
+            commune = admin_units.commune(province_code, commune_code)
+            assert province is not None and commune is not None, name
             producer = orgs.Producer(
-                name=name, type=kind, province=province, commune=commune, club=club
+                name=name,
+                type=kind,
+                province_code=province_code,
+                province=province.name,
+                commune_code=commune_code,
+                commune=commune.name,
+                club=club,
+                **PRODUCER_DETAILS[username],
             )
             session.add(producer)
             producers.append(producer)
@@ -119,7 +216,40 @@ def load(session: so.Session, password: str) -> DemoSummary:
     except Exception:
         session.rollback()
         raise
+    _load_products(
+        session, {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)}
+    )
     return DemoSummary(True, club.name, len(producers), usernames)
+
+
+def _load_products(session: so.Session, producers: dict[str, orgs.Producer]) -> None:
+    """A few real-looking products per producer, through the catalog services' rules."""
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    codes = {
+        code: id_
+        for code, id_ in session.execute(
+            sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)
+        )
+    }
+    for username, name, code, unit, variants, certificate in PRODUCTS:
+        producer = producers[username]
+        product = catalog_service.save_product(
+            session,
+            admin,
+            {
+                "producer_id": producer.id,
+                "name": name,
+                "category_id": codes.get(code),
+                "unit": unit,
+                "brand": producer.name,
+                "description": producer.story,
+                "variants": [
+                    {"sku": sku, "name": label, "price": price, "stock": stock, "weight_g": grams}
+                    for sku, label, price, stock, grams in variants
+                ],
+            },
+        )
+        catalog_service.save_certificate(session, admin, product.id, certificate)
 
 
 def is_empty(session: so.Session) -> bool:

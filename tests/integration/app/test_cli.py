@@ -7,7 +7,7 @@ import json
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, orgs
+from app.models import accounts, catalog, orgs
 
 
 def test_users_create_and_list(app, runner) -> None:
@@ -119,7 +119,7 @@ def test_tokens_create_prints_a_working_token(app, runner) -> None:
     assert unknown.exit_code == 2
 
 
-def test_demo_load_creates_a_club_once(app, runner) -> None:
+def test_demo_load_creates_a_club_once(app, runner, categories) -> None:
     first = runner.invoke(args=["demo", "load", "--if-empty", "--password", "demo-pass-1"])
     assert first.exit_code == 0, first.output
     assert "CLB Streamer Trẻ Móng Cái" in first.output
@@ -129,6 +129,10 @@ def test_demo_load_creates_a_club_once(app, runner) -> None:
         producer_accounts = extensions.db.session.scalars(
             sa.select(accounts.User).where(accounts.User.role == accounts.Role.PRODUCER)
         ).all()
+        products = extensions.db.session.scalars(sa.select(catalog.Product)).all()
+        assert len(products) == 5
+        assert all(p.category_id and p.ocop_stars and p.variants for p in products)
+        assert all(p.producer.province_code and p.producer.commune_code for p in products)
     assert roles == set(accounts.Role)
     assert len(provinces) >= 4
     assert all(u.producer_id for u in producer_accounts)

@@ -1,0 +1,160 @@
+"""Producers (chủ thể OCOP): validate, create, update, list — scoped by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import admin_units, errors, permissions, text, validators
+from app.models import accounts, catalog, orgs
+
+ProducerType = orgs.ProducerType
+FIELDS = (
+    "name",
+    "type",
+    "tax_code",
+    "contact_person",
+    "phone",
+    "province_code",
+    "commune_code",
+    "district",
+    "address_line",
+    "story",
+)
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    cleaned = text.nfc(str(value))
+    return cleaned or None
+
+
+def _code(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def validate(
+    session: so.Session, data: dict[str, Any], existing: orgs.Producer | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Normalise producer fields; return (clean values, field → problems)."""
+    fields: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {name: _clean(data.get(name)) for name in FIELDS}
+    if not clean["name"]:
+        fields["name"] = [_("Hãy nhập tên chủ thể.")]
+    else:
+        other = session.scalar(sa.select(orgs.Producer).where(orgs.Producer.name == clean["name"]))
+        if other is not None and other is not existing:
+            fields["name"] = [_("Đã có chủ thể tên này.")]
+    if clean["type"] not in {t.value for t in ProducerType}:
+        fields["type"] = [_("Chọn loại chủ thể.")]
+    if clean["tax_code"]:
+        if not validators.is_tax_code(clean["tax_code"]):
+            fields["tax_code"] = [
+                _("Mã số thuế gồm 10 chữ số (chi nhánh thêm -XXX) hoặc 12 chữ số.")
+            ]
+        else:
+            other = session.scalar(
+                sa.select(orgs.Producer).where(orgs.Producer.tax_code == clean["tax_code"])
+            )
+            if other is not None and other is not existing:
+                fields["tax_code"] = [_("Mã số thuế này đã thuộc chủ thể khác.")]
+    if clean["phone"]:
+        phone = validators.normalize_phone(clean["phone"])
+        if not validators.is_phone(phone):
+            fields["phone"] = [_("Số điện thoại Việt Nam không hợp lệ.")]
+        clean["phone"] = phone
+    province_code, commune_code = _code(data.get("province_code")), _code(data.get("commune_code"))
+    province = admin_units.province(province_code) if province_code is not None else None
+    if province is None:
+        fields["province_code"] = [_("Chọn tỉnh/thành phố (bản đồ hành chính 2025).")]
+    clean["province_code"], clean["province"] = province_code, province.name if province else ""
+    commune = None
+    if commune_code is not None and province is not None:
+        commune = admin_units.commune(province.code, commune_code)
+        if commune is None:
+            fields["commune_code"] = [_("Xã/phường không thuộc tỉnh đã chọn.")]
+    elif commune_code is None:
+        fields["commune_code"] = [_("Chọn xã/phường.")]
+    clean["commune_code"] = commune_code
+    clean["commune"] = commune.name if commune else None
+    for name, limit in (("contact_person", 200), ("district", 100), ("address_line", 255)):
+        if clean[name] and len(clean[name]) > limit:
+            fields[name] = [_("Tối đa %(n)d ký tự.", n=limit)]
+    return clean, fields
+
+
+def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> orgs.Producer:
+    if not permissions.can(user, "producers.create"):
+        raise errors.Forbidden()
+    clean, fields = validate(session, data)
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    producer = orgs.Producer(**clean, club_id=user.club_id)
+    session.add(producer)
+    session.commit()
+    return producer
+
+
+def update(
+    session: so.Session, user: accounts.User, producer_id: int, data: dict[str, Any]
+) -> orgs.Producer:
+    producer = get(session, user, producer_id)
+    if not permissions.can_edit_producer(user, producer.id):
+        raise errors.Forbidden()
+    merged = {name: getattr(producer, name) for name in FIELDS}
+    merged.update(data)
+    clean, fields = validate(session, merged, existing=producer)
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    renamed = clean["name"] != producer.name
+    for name, value in clean.items():
+        setattr(producer, name, value)
+    if renamed:
+        from app.services import catalog as catalog_service  # products index the name
+
+        for product in session.scalars(
+            sa.select(catalog.Product).where(catalog.Product.producer_id == producer.id)
+        ):
+            catalog_service.refresh_derived(product)
+    session.commit()
+    return producer
+
+
+def set_logo(session: so.Session, producer: orgs.Producer, path: str | None) -> None:
+    producer.logo_path = path
+    session.commit()
+
+
+def get(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:
+    """A producer the user may see (producer accounts see only their own)."""
+    producer = session.get(orgs.Producer, producer_id)
+    scope = permissions.producer_scope(user)
+    if producer is None or (scope is not None and producer.id != scope):
+        raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
+    return producer
+
+
+def query(
+    user: accounts.User, q: str | None = None, province_code: int | None = None
+) -> sa.Select[tuple[orgs.Producer]]:
+    stmt = sa.select(orgs.Producer).order_by(orgs.Producer.name)
+    scope = permissions.producer_scope(user)
+    if scope is not None:
+        stmt = stmt.where(orgs.Producer.id == scope)
+    if q:
+        pattern = f"%{text.nfc(q)}%"
+        stmt = stmt.where(
+            sa.or_(orgs.Producer.name.ilike(pattern), orgs.Producer.tax_code.ilike(pattern))
+        )
+    if province_code:
+        stmt = stmt.where(orgs.Producer.province_code == province_code)
+    return stmt
