@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import errors
+from app.services import catalog_io
 from app.services import jobs as jobs_service
 
 MAX_PAUSE_SECONDS = 30
@@ -73,6 +74,14 @@ def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[s
     return checks
 
 
+def catalog_import(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Import an uploaded CSV/XLSX catalog file (all or nothing), then delete the upload.
+
+    Bad rows end the job as failed, with the row/column errors as its result.
+    """
+    return catalog_io.run_import_job(ctx, params, flask.current_app.config["MEDIA_ROOT"])
+
+
 KINDS: dict[str, jobs_service.JobKind] = {
     kind.name: kind
     for kind in (
@@ -82,6 +91,13 @@ KINDS: dict[str, jobs_service.JobKind] = {
             handler=system_check,
             permission="jobs.run_system_check",
             validate=_validate_system_check,
+        ),
+        jobs_service.JobKind(
+            name=catalog_io.KIND,
+            title=_l("Nhập danh mục sản phẩm"),
+            handler=catalog_import,
+            permission="catalog.import",
+            validate=catalog_io.validate_job_params,
         ),
     )
 }

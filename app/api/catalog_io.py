@@ -1,8 +1,21 @@
-"""Catalog import/export API."""
+"""Catalog import/export API: upload a CSV/XLSX file (a background job), export, template."""
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
+import flask
+import flask_login
 import flask_smorest
+import flask_smorest.fields
+import marshmallow as ma
+import marshmallow.validate as mv
+
+from app import extensions, job_kinds, permissions, tasks
+from app.api import schemas
+from app.services import catalog as catalog_service
+from app.services import catalog_io
 
 blp = flask_smorest.Blueprint(
     "catalog_io_api",
@@ -10,3 +23,98 @@ blp = flask_smorest.Blueprint(
     url_prefix="/api/v1/catalog",
     description="Nhập/xuất danh mục (CSV, XLSX)",
 )
+
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+FILE_CONTENT = {catalog_io.CSV_MIMETYPE: BINARY, catalog_io.XLSX_MIMETYPE: BINARY}
+EXPORT_DESCRIPTION = "Tệp CSV (UTF-8 có BOM) hoặc XLSX, mỗi dòng một phân loại (SKU)"
+TEMPLATE_DESCRIPTION = "Mẫu nhập trống: CSV, hoặc XLSX có thêm trang “Hướng dẫn”"
+
+
+class ImportUploadSchema(ma.Schema):
+    file = flask_smorest.fields.Upload(
+        required=True,
+        metadata={
+            "description": "Tệp CSV (UTF-8, `,` hoặc `;`) hoặc Excel .xlsx theo mẫu; "
+            f"tối đa {catalog_io.MAX_BYTES >> 20} MB, {catalog_io.MAX_ROWS} dòng."
+        },
+    )
+
+
+class FormatArgsSchema(ma.Schema):
+    format = ma.fields.String(load_default="csv", validate=mv.OneOf(catalog_io.FORMATS))
+
+
+class ExportArgsSchema(FormatArgsSchema):
+    """The product list's filters (producer accounts always get only their own products)."""
+
+    q = ma.fields.String(validate=mv.Length(max=200))
+    category_id = ma.fields.Integer(metadata={"description": "Nhóm OCOP (gồm cả nhóm con)"})
+    stars = ma.fields.Integer(validate=mv.Range(min=1, max=5))
+    producer_id = ma.fields.Integer()
+    province_code = ma.fields.Integer()
+    certificate_status = ma.fields.String(
+        validate=mv.OneOf(["active", "expiring", "expired", "none"])
+    )
+    in_stock = ma.fields.Boolean()
+    sort = ma.fields.String(validate=mv.OneOf(catalog_service.SORTS), load_default="name")
+
+
+def _download(download: catalog_io.Download) -> flask.Response:
+    return flask.send_file(
+        io.BytesIO(download.data),
+        mimetype=download.mimetype,
+        as_attachment=True,
+        download_name=download.filename,
+        max_age=0,
+    )
+
+
+@blp.route("/import", methods=["POST"])
+@permissions.require("catalog.import")
+@blp.arguments(ImportUploadSchema, location="files")
+@blp.response(202, schemas.JobSchema)
+def import_catalog(files: dict[str, Any]) -> object:
+    """Upload a catalog file; it is imported by a background job (`catalog.import`).
+
+    Poll `GET /api/v1/jobs/{id}`: on success `result` holds the counts (created/updated
+    products and variants, warnings); on bad rows the job is `failed`, nothing is written,
+    and `result.errors` lists every problem as `{row, column, message}` (the header is row 1).
+    """
+    upload = files["file"]
+    return catalog_io.start_import(
+        extensions.db.session,
+        flask_login.current_user,
+        upload.stream,
+        upload.filename or "",
+        media_root=flask.current_app.config["MEDIA_ROOT"],
+        kinds=job_kinds.KINDS,
+        dispatch=tasks.dispatch,
+    )
+
+
+@blp.route("/export", methods=["GET"])
+@permissions.require("catalog.view")
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.response(200, description=EXPORT_DESCRIPTION, content_type=catalog_io.CSV_MIMETYPE)
+@blp.doc(responses={"200": {"description": EXPORT_DESCRIPTION, "content": FILE_CONTENT}})
+def export_catalog(args: dict[str, Any]) -> flask.Response:
+    """Download the products you may see, one row per variant, in the template's columns
+    plus read-only `product_id`, `ocop_stars`, `ocop_expires_on`."""
+    fmt = args.pop("format")
+    download = catalog_io.export_products(
+        extensions.db.session,
+        flask_login.current_user,
+        catalog_service.ProductFilters(**args),
+        fmt,
+    )
+    return _download(download)
+
+
+@blp.route("/template", methods=["GET"])
+@permissions.require("catalog.view")
+@blp.arguments(FormatArgsSchema, location="query")
+@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=catalog_io.CSV_MIMETYPE)
+@blp.doc(responses={"200": {"description": TEMPLATE_DESCRIPTION, "content": FILE_CONTENT}})
+def import_template(args: dict[str, Any]) -> flask.Response:
+    """Download the empty import template."""
+    return _download(catalog_io.template(args["format"]))

@@ -2,8 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import flask_login
 import flask_smorest
+
+from app import extensions, pagination, permissions
+from app.api import catalog_schemas
+from app.services import producers as producers_service
 
 blp = flask_smorest.Blueprint(
     "producers_api", __name__, url_prefix="/api/v1/producers", description="Chủ thể sản xuất OCOP"
 )
+
+
+@blp.route("", methods=["GET"])
+@permissions.require("catalog.view")
+@blp.arguments(catalog_schemas.ProducerListArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, catalog_schemas.ProducerPageSchema)
+def list_producers(
+    page: int, per_page: int, q: str | None = None, province_code: int | None = None
+) -> object:
+    """Producers by name, a page at a time (a producer account sees only its own)."""
+    stmt = producers_service.query(flask_login.current_user, q, province_code)
+    return pagination.paginate(extensions.db.session, stmt, page, per_page)
+
+
+@blp.route("", methods=["POST"])
+@permissions.require("producers.create")
+@blp.arguments(catalog_schemas.ProducerCreateSchema)
+@blp.response(201, catalog_schemas.ProducerSchema)
+def create_producer(body: dict[str, Any]) -> object:
+    """Create a producer; the address uses the 2025 map (province → commune codes).
+
+    Names and tax codes are unique; the phone is stored as `0912345678`.
+    """
+    return producers_service.create(extensions.db.session, flask_login.current_user, body)
+
+
+@blp.route("/<int:producer_id>", methods=["GET"])
+@permissions.require("catalog.view")
+@blp.response(200, catalog_schemas.ProducerSchema)
+def get_producer(producer_id: int) -> object:
+    """One producer (404 for another organisation's, to a producer account)."""
+    return producers_service.get(extensions.db.session, flask_login.current_user, producer_id)
+
+
+@blp.route("/<int:producer_id>", methods=["PATCH"])
+@permissions.require("catalog.edit")
+@blp.arguments(catalog_schemas.ProducerUpdateSchema)
+@blp.response(200, catalog_schemas.ProducerSchema)
+def update_producer(body: dict[str, Any], producer_id: int) -> object:
+    """Change some fields; omitted ones stay, `null` clears an optional one."""
+    return producers_service.update(
+        extensions.db.session, flask_login.current_user, producer_id, body
+    )

@@ -35,8 +35,9 @@ MAX_IMAGES_PER_PRODUCT = 20
 IMAGE_SIZE = 1600  # long side of the stored photo
 THUMB_SIZE = 400
 LOGO_SIZE = 512
-# Pillow format names we accept; MPO is the multi-picture JPEG some phone cameras write.
-ALLOWED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP")
+# The only Pillow decoders ever tried on an upload. The JPEG one also opens MPO, the
+# multi-picture JPEG some phone cameras write (format "MPO"; its first picture is used).
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 JPEG_OPTIONS: dict[str, Any] = {"quality": 85, "progressive": True, "optimize": True}
 PRODUCTS_DIR = "products"
 PRODUCERS_DIR = "producers"
@@ -88,17 +89,15 @@ def read_upload(upload: IO[bytes] | Any) -> bytes:
     if not data:
         raise _refuse(_("Hãy chọn một tệp ảnh (tệp đang trống)."))
     if len(data) > MAX_BYTES:
-        raise _refuse(
-            _("Ảnh quá nặng: tối đa %(n)d MB mỗi ảnh.", n=MAX_BYTES // (1024 * 1024))
-        )
+        raise _refuse(_("Ảnh quá nặng: tối đa %(n)d MB mỗi ảnh.", n=MAX_BYTES // (1024 * 1024)))
     return data
 
 
 def decode(data: bytes, box: int = IMAGE_SIZE) -> Image.Image:
     """Parse, verify and fully decode an upload; raise ValidationError(fields={"image"}).
 
-    ``box`` lets a large JPEG decode at a reduced scale that still covers the
-    size we store (libjpeg's DCT scaling: faster, far less memory).
+    The result fits in ``box`` × ``box``; a large JPEG is decoded at a reduced
+    scale that still covers it (libjpeg's DCT scaling: faster, far less memory).
     """
     try:
         # Pillow warns above Image.MAX_IMAGE_PIXELS and raises above twice that, while
@@ -121,7 +120,7 @@ def decode(data: bytes, box: int = IMAGE_SIZE) -> Image.Image:
         raise _refuse(
             _("Ảnh bị hỏng hoặc chưa tải lên hết. Hãy mở thử trên máy rồi chọn lại tệp.")
         ) from None
-    return _normalise(image)
+    return _normalise(image, box)
 
 
 def _orient(image: Image.Image) -> Image.Image:
@@ -145,15 +144,18 @@ def _srgb() -> ImageCms.ImageCmsProfile:
     return _srgb_profile
 
 
-def _normalise(image: Image.Image) -> Image.Image:
-    """Upright, in sRGB, mode RGB or RGBA, with no metadata left in ``info``."""
-    image = _orient(image)
+def _normalise(image: Image.Image, box: int) -> Image.Image:
+    """Within ``box`` × ``box``, upright, in sRGB, mode RGB or RGBA, with no metadata left."""
     target = "RGBA" if _has_alpha(image) else "RGB"
     icc = image.info.get("icc_profile")
     if image.mode.startswith("I"):  # 16-bit greyscale PNG: scale to 8 bits, don't clip
         image = image.point(lambda value: value / 256).convert("L")
-    if image.mode not in ("RGB", "RGBA", "CMYK", "L"):
-        image = image.convert(target)
+    if image.mode not in ("RGB", "RGBA", "CMYK", "L", "LA") or "transparency" in image.info:
+        image = image.convert(target)  # palettes and colour keys don't resample well
+    # Shrink first: everything after works on at most box × box pixels. A square box
+    # fits the photo whichever way its EXIF orientation turns it afterwards.
+    image.thumbnail((box, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    image = _orient(image)
     converted = None
     if icc:
         # Phone photos are often Display P3; stripping the profile without converting
@@ -162,6 +164,8 @@ def _normalise(image: Image.Image) -> Image.Image:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode=target)
     image = converted if converted is not None else image.convert(target)
+    if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] == 255:
+        image = image.convert("RGB")  # an alpha channel with nothing transparent in it
     image.info = {}
     return image
 
@@ -214,9 +218,7 @@ def _remove(root: Path, *relative: str | None) -> None:
 # --- product images ---------------------------------------------------------------
 
 
-def _editable_product(
-    session: so.Session, user: accounts.User, product_id: int
-) -> catalog.Product:
+def _editable_product(session: so.Session, user: accounts.User, product_id: int) -> catalog.Product:
     product = catalog_service.get_product(session, user, product_id)
     if not permissions.can_edit_product(user, product.producer_id):
         raise errors.Forbidden()
@@ -297,7 +299,8 @@ def move_product_image(
     """Move a photo to ``position`` (0 = cover; clamped), renumber the rest; the new order."""
     product = _editable_product(session, user, product_id)
     image = _image_of(product, image_id)
-    ordered = [i for i in sorted(product.images, key=lambda i: (i.position, i.id)) if i is not image]
+    others = sorted(product.images, key=lambda i: (i.position, i.id))
+    ordered = [i for i in others if i is not image]
     ordered.insert(max(0, min(position, len(ordered))), image)
     for index, item in enumerate(ordered):
         item.position = index
@@ -319,9 +322,7 @@ def set_cover(
 # --- producer logos ----------------------------------------------------------------
 
 
-def _editable_producer(
-    session: so.Session, user: accounts.User, producer_id: int
-) -> orgs.Producer:
+def _editable_producer(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:
     producer = producers_service.get(session, user, producer_id)
     if not permissions.can_edit_producer(user, producer.id):
         raise errors.Forbidden()

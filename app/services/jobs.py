@@ -31,6 +31,16 @@ class JobCancelled(Exception):
     """Raised inside a handler when its job was asked to stop."""
 
 
+class JobFailed(Exception):
+    """Raised by a handler to end its job as failed with a plain message and a result
+    (e.g. the list of bad rows of an import); nothing the handler wrote is kept."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+
 @dataclasses.dataclass(frozen=True)
 class JobKind:
     name: str
@@ -118,6 +128,10 @@ def run(
     except JobCancelled:
         session.rollback()
         job.status, job.message = JobStatus.CANCELLED, _("Đã huỷ theo yêu cầu.")
+    except JobFailed as exc:
+        session.rollback()
+        job.status, job.error, job.result = JobStatus.FAILED, exc.message, exc.result
+        job.message = _("Thất bại.")
     except Exception as exc:
         session.rollback()
         log.exception("job %s (%s) failed", job.id, job.kind)

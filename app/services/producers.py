@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import admin_units, errors, permissions, text, validators
+from app import admin_units, errors, extensions, permissions, text, validators
 from app.models import accounts, catalog, orgs
 
 ProducerType = orgs.ProducerType
@@ -143,6 +143,23 @@ def get(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Prod
     return producer
 
 
+def _matching_ids(q: str) -> sa.Select[tuple[int]]:
+    """Ids of producers whose name or tax code contains every word of q, ignoring diacritics.
+
+    Producers number in the hundreds, so the folding happens in Python over a small query.
+    """
+    words = text.fold(q).split()
+    session = extensions.db.session
+    ids = [
+        producer_id
+        for producer_id, name, tax_code in session.execute(
+            sa.select(orgs.Producer.id, orgs.Producer.name, orgs.Producer.tax_code)
+        )
+        if all(word in f"{text.fold(name)} {tax_code or ''}" for word in words)
+    ]
+    return sa.select(orgs.Producer.id).where(orgs.Producer.id.in_(ids or [-1]))
+
+
 def query(
     user: accounts.User, q: str | None = None, province_code: int | None = None
 ) -> sa.Select[tuple[orgs.Producer]]:
@@ -151,10 +168,7 @@ def query(
     if scope is not None:
         stmt = stmt.where(orgs.Producer.id == scope)
     if q:
-        pattern = f"%{text.nfc(q)}%"
-        stmt = stmt.where(
-            sa.or_(orgs.Producer.name.ilike(pattern), orgs.Producer.tax_code.ilike(pattern))
-        )
+        stmt = stmt.where(orgs.Producer.id.in_(_matching_ids(q)))
     if province_code:
         stmt = stmt.where(orgs.Producer.province_code == province_code)
     return stmt

@@ -1,7 +1,129 @@
-"""Catalog import and export pages."""
+"""Catalog import and export pages: upload a CSV/XLSX file (a background job), download the
+template, export the products (filtered like the product list)."""
 
 from __future__ import annotations
 
+import io
+
 import flask
+import flask_login
+import flask_wtf
+import flask_wtf.file
+import sqlalchemy as sa
+import werkzeug
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import errors, extensions, job_kinds, permissions, tasks
+from app.models import jobs, orgs
+from app.services import catalog as catalog_service
+from app.services import catalog_io
+from app.services import jobs as jobs_service
 
 bp = flask.Blueprint("catalog_io", __name__, url_prefix="/catalog/io")
+RECENT_JOBS = 5
+
+
+class ImportForm(flask_wtf.FlaskForm):
+    # Extension, size and content are checked by the service (the API shares the rules).
+    file = flask_wtf.file.FileField(
+        _l("Tệp CSV hoặc Excel (.xlsx)"),
+        validators=[flask_wtf.file.FileRequired(_l("Hãy chọn tệp cần nhập."))],
+        render_kw={"accept": ".csv,.xlsx"},
+    )
+
+
+def _download(download: catalog_io.Download) -> flask.Response:
+    return flask.send_file(
+        io.BytesIO(download.data),
+        mimetype=download.mimetype,
+        as_attachment=True,
+        download_name=download.filename,
+        max_age=0,
+    )
+
+
+def _format() -> str:
+    fmt = flask.request.args.get("format", "csv")
+    if fmt not in catalog_io.FORMATS:
+        raise errors.NotFound()
+    return fmt
+
+
+def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
+    user = flask_login.current_user
+    session = extensions.db.session
+    filters = catalog_io.filters_from_args(flask.request.args)
+    recent = []
+    if permissions.can(user, "catalog.import"):
+        recent = list(
+            session.scalars(
+                jobs_service.visible_query(user)
+                .where(jobs.Job.kind == catalog_io.KIND)
+                .limit(RECENT_JOBS)
+            )
+        )
+    producers = []
+    if permissions.producer_scope(user) is None:
+        producers = list(session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name)))
+    body = flask.render_template(
+        "catalog_io/index.html",
+        form=form,
+        filters=filters,
+        categories=catalog_service.category_choices(session),
+        producers=producers,
+        recent=recent,
+        columns=catalog_io.COLUMNS,
+        read_only_columns=catalog_io.READ_ONLY_COLUMNS,
+        notes=catalog_io.guide_notes(),
+        max_mb=catalog_io.MAX_BYTES >> 20,
+    )
+    return body, status
+
+
+@bp.route("/")
+@permissions.require("catalog.view")
+def index() -> tuple[str, int]:
+    return _page(ImportForm())
+
+
+@bp.route("/import", methods=["POST"])
+@permissions.require("catalog.import")
+def upload() -> werkzeug.Response | tuple[str, int]:
+    form = ImportForm()
+    if form.validate_on_submit():
+        storage = form.file.data
+        try:
+            job = catalog_io.start_import(
+                extensions.db.session,
+                flask_login.current_user,
+                storage.stream,
+                storage.filename or "",
+                media_root=flask.current_app.config["MEDIA_ROOT"],
+                kinds=job_kinds.KINDS,
+                dispatch=tasks.dispatch,
+            )
+        except errors.ValidationError as exc:
+            form.file.errors = [*form.file.errors, *exc.fields.get("file", [exc.message])]
+        else:
+            flask.flash(_("Đã nhận tệp; đang nhập trong nền."), "success")
+            return flask.redirect(flask.url_for("jobs.detail", job_id=job.id))
+    return _page(form, 422)
+
+
+@bp.route("/template")
+@permissions.require("catalog.view")
+def template() -> flask.Response:
+    return _download(catalog_io.template(_format()))
+
+
+@bp.route("/export")
+@permissions.require("catalog.view")
+def export() -> flask.Response:
+    download = catalog_io.export_products(
+        extensions.db.session,
+        flask_login.current_user,
+        catalog_io.filters_from_args(flask.request.args),
+        _format(),
+    )
+    return _download(download)

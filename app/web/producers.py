@@ -1,7 +1,134 @@
-"""Producer pages: list, create, edit, detail."""
+"""Producer pages: list, create, edit, detail, and the communes of a province (for the form)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
+import flask_login
+import sqlalchemy.orm as so
+import werkzeug
+from flask_babel import gettext as _
+
+from app import admin_units, errors, extensions, pagination, permissions
+from app.models import catalog, orgs
+from app.services import catalog as catalog_service
+from app.services import producers as producers_service
+from app.web import catalog_forms, helpers
 
 bp = flask.Blueprint("producers", __name__, url_prefix="/producers")
+PER_PAGE = 20
+
+
+@bp.route("/")
+@permissions.require("catalog.view")
+def index() -> str | werkzeug.Response:
+    user = flask_login.current_user
+    scope = permissions.producer_scope(user)
+    if scope is not None:  # a producer account has exactly one organisation: its own
+        return flask.redirect(flask.url_for("producers.detail", producer_id=scope))
+    search = catalog_forms.ProducerSearchForm(flask.request.args)
+    page = pagination.paginate(
+        extensions.db.session,
+        producers_service.query(user, search.q.data or None, search.province),
+        page=flask.request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+    )
+    args = {
+        name: value
+        for name, value in (("q", search.q.data), ("province_code", search.province_code.data))
+        if value
+    }
+    return flask.render_template("producers/index.html", page=page, search=search, args=args)
+
+
+def _form_page(
+    form: catalog_forms.ProducerForm, producer: orgs.Producer | None, status: int
+) -> tuple[str, int]:
+    form.fill_choices()
+    body = flask.render_template("producers/form.html", form=form, producer=producer)
+    return body, status
+
+
+def _refreshing_communes() -> bool:
+    """The no-JavaScript "show communes" button re-renders the form without saving."""
+    return "refresh_communes" in flask.request.form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require("producers.create")
+def new() -> tuple[str, int] | werkzeug.Response:
+    form = catalog_forms.ProducerForm()
+    if _refreshing_communes():
+        return _form_page(form, None, 200)
+    if form.validate_on_submit():
+        try:
+            producer = producers_service.create(
+                extensions.db.session, flask_login.current_user, form.service_data()
+            )
+        except errors.ValidationError as exc:
+            helpers.flash_fields(exc, form)
+        else:
+            flask.flash(_("Đã thêm chủ thể %(name)s.", name=producer.name), "success")
+            return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
+    return _form_page(form, None, 422 if form.errors else 200)
+
+
+@bp.route("/<int:producer_id>/edit", methods=["GET", "POST"])
+@permissions.require("catalog.edit")
+def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
+    user = flask_login.current_user
+    producer = producers_service.get(extensions.db.session, user, producer_id)
+    if not permissions.can_edit_producer(user, producer.id):
+        raise errors.Forbidden()
+    if flask.request.method == "GET":
+        form = catalog_forms.ProducerForm(obj=producer)
+        form.type.data = producer.type.value
+    else:
+        form = catalog_forms.ProducerForm()
+    if _refreshing_communes():
+        return _form_page(form, producer, 200)
+    if form.validate_on_submit():
+        try:
+            producers_service.update(extensions.db.session, user, producer.id, form.service_data())
+        except errors.ValidationError as exc:
+            helpers.flash_fields(exc, form)
+        else:
+            flask.flash(_("Đã lưu chủ thể %(name)s.", name=producer.name), "success")
+            return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
+    return _form_page(form, producer, 422 if form.errors else 200)
+
+
+@bp.route("/<int:producer_id>")
+@permissions.require("catalog.view")
+def detail(producer_id: int) -> str:
+    user = flask_login.current_user
+    session = extensions.db.session
+    producer = producers_service.get(session, user, producer_id)
+    filters = catalog_service.ProductFilters(producer_id=producer.id)
+    stmt = catalog_service.product_query(user, filters, catalog_service.today_local())
+    products = pagination.paginate(
+        session,
+        stmt.options(so.selectinload(catalog.Product.images)),
+        page=flask.request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+    )
+    return flask.render_template(
+        "producers/detail.html",
+        producer=producer,
+        products=products,
+        can_edit=permissions.can_edit_producer(user, producer.id),
+    )
+
+
+@bp.route("/communes")
+@permissions.require("catalog.view")
+def communes() -> dict[str, Any]:
+    """``?province=<code>`` → the communes of that province on the 2025 map, as JSON."""
+    code = flask.request.args.get("province", type=int)
+    if code is None or admin_units.province(code) is None:
+        raise errors.NotFound(_("Không có tỉnh/thành phố này."))
+    return {
+        "province": code,
+        "communes": [{"code": u.code, "name": u.name} for u in admin_units.communes(code)],
+    }

@@ -2,6 +2,203 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
+import re
+
 import flask
+import segno
+import werkzeug
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import errors, extensions, ocop, permissions
+from app.models import catalog
+from app.services import catalog as catalog_service
+from app.services import images as images_service
 
 bp = flask.Blueprint("public", __name__)
+
+MEDIA_FOLDERS = (images_service.PRODUCTS_DIR, images_service.PRODUCERS_DIR)
+MEDIA_SUFFIXES = (".jpg", ".png")
+MEDIA_MAX_AGE = 365 * 24 * 3600  # stored names are random and never reused
+QR_MAX_AGE = 24 * 3600
+QR_BORDER = 4  # quiet zone, in modules (ISO/IEC 18004)
+QR_SCALE_RANGE = (4, 40)
+QR_MIN_PIXELS = 300
+
+CHANNEL_LABELS = {
+    "shopee": "Shopee",
+    "tiktok": "TikTok Shop",
+    "lazada": "Lazada",
+    "postmart": "Postmart",
+    "voso": "Voso",
+    "website": "Website",
+}
+LEVEL_LABELS = {
+    catalog.CertificateLevel.DISTRICT: _l("Cấp huyện"),
+    catalog.CertificateLevel.PROVINCE: _l("Cấp tỉnh"),
+    catalog.CertificateLevel.CENTRAL: _l("Cấp trung ương"),
+}
+CERTIFICATE_STATUS_LABELS = {
+    ocop.Status.ACTIVE: _l("Còn hiệu lực"),
+    ocop.Status.EXPIRING: _l("Sắp hết hạn"),
+    ocop.Status.EXPIRED: _l("Đã hết hạn"),
+}
+
+
+# --- addresses ----------------------------------------------------------------------
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL for the public: PUBLIC_BASE_URL when set, else the request's host.
+
+    Printed QR codes and shared links must not point at 127.0.0.1 or an internal
+    name the app happens to be reached by behind a proxy.
+    """
+    base = flask.current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return flask.url_for(endpoint, _external=True, **values)
+    path = flask.url_for(endpoint, **values)
+    root = flask.request.script_root if flask.has_request_context() else ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return str(base).rstrip("/") + path
+
+
+@bp.app_template_global()
+def media_url(path: str | None, external: bool = False) -> str | None:
+    """The URL of a stored media file (``products/…``, ``producers/…``), or None."""
+    if not path:
+        return None
+    if external:
+        return public_url("public.media", filename=path)
+    return flask.url_for("public.media", filename=path)
+
+
+# --- media files --------------------------------------------------------------------
+
+
+@bp.route("/media/<path:filename>")
+@permissions.public
+def media(filename: str) -> flask.Response:
+    """Photos and logos; nothing else under MEDIA_ROOT is reachable (404)."""
+    parts = filename.split("/")
+    if (
+        len(parts) < 2
+        or parts[0] not in MEDIA_FOLDERS
+        or any(not part or part.startswith(".") for part in parts)
+        or not filename.endswith(MEDIA_SUFFIXES)
+    ):
+        raise errors.NotFound()
+    root = images_service.media_root(flask.current_app.config)
+    # send_from_directory joins safely: "..", absolute paths and the like are a 404.
+    response = flask.send_from_directory(root, filename, max_age=MEDIA_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+# --- the product page -----------------------------------------------------------------
+
+
+def _summary(product: catalog.Product, status: ocop.Status | None) -> str:
+    """A short description for link previews (Zalo, Facebook)."""
+    story = re.sub(r"\s+", " ", product.description or "").strip()
+    if len(story) > 200:
+        story = story[:197].rsplit(" ", 1)[0] + "…"
+    if story:
+        return story
+    parts = [product.name]
+    if product.ocop_stars and status != ocop.Status.EXPIRED:
+        parts.append(_("sản phẩm OCOP %(n)d sao", n=product.ocop_stars))
+    parts.append(product.producer.name)
+    parts.append(product.producer.province)
+    return " · ".join(p for p in parts if p)
+
+
+@bp.route("/p/<int:product_id>")
+@permissions.public
+def product(product_id: int) -> str:
+    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    certificate = item.current_certificate
+    status = (
+        ocop.status(certificate.expires_on, catalog_service.today_local())
+        if certificate is not None
+        else None
+    )
+    if item.cover is not None:
+        og_image, og_size = media_url(item.cover.path, external=True), item.cover
+    else:
+        og_image, og_size = media_url(item.producer.logo_path, external=True), None
+    return flask.render_template(
+        "public/product.html",
+        product=item,
+        certificate=certificate,
+        certificate_status=status,
+        page_url=public_url("public.product", product_id=item.id),
+        og_description=_summary(item, status),
+        og_image=og_image,
+        og_size=og_size,
+        channel_labels=CHANNEL_LABELS,
+        level_labels=LEVEL_LABELS,
+        status_labels=CERTIFICATE_STATUS_LABELS,
+        expired=ocop.Status.EXPIRED,
+    )
+
+
+# --- QR codes ---------------------------------------------------------------------------
+
+
+def product_qr(product_id: int) -> segno.QRCode:
+    """The QR code of an active product's public page (error correction M or better)."""
+    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    url = public_url("public.product", product_id=item.id)
+    # boost_error raises the level (to Q or H) whenever that fits in the same version.
+    return segno.make(url, error="m", boost_error=True, micro=False)
+
+
+def _png_scale(qr: segno.QRCode) -> int:
+    low, high = QR_SCALE_RANGE
+    wanted = flask.request.args.get("scale", type=int)
+    if wanted is None:
+        modules = qr.symbol_size(scale=1, border=QR_BORDER)[0]
+        wanted = max(10, math.ceil(QR_MIN_PIXELS / modules))
+    return max(low, min(high, wanted))
+
+
+def _image_response(body: bytes, mimetype: str, filename: str) -> flask.Response:
+    response = flask.Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.cache_control.public = True
+    response.cache_control.max_age = QR_MAX_AGE
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    return response.make_conditional(flask.request)
+
+
+@bp.route("/p/<int:product_id>/qr.png")
+@permissions.public
+def product_qr_png(product_id: int) -> werkzeug.Response:
+    """PNG for print: ``?scale=`` pixels per module (4–40; default ≥ 300 px overall)."""
+    qr = product_qr(product_id)
+    out = io.BytesIO()
+    qr.save(out, kind="png", scale=_png_scale(qr), border=QR_BORDER)
+    return _image_response(out.getvalue(), "image/png", f"ocop-{product_id}.png")
+
+
+@bp.route("/p/<int:product_id>/qr.svg")
+@permissions.public
+def product_qr_svg(product_id: int) -> werkzeug.Response:
+    """Vector QR: a viewBox and no fixed size, so it scales to any print size."""
+    qr = product_qr(product_id)
+    out = io.BytesIO()
+    qr.save(
+        out,
+        kind="svg",
+        scale=1,
+        border=QR_BORDER,
+        omitsize=True,
+        title=_("Mã QR sản phẩm OCOP"),
+    )
+    return _image_response(out.getvalue(), "image/svg+xml", f"ocop-{product_id}.svg")

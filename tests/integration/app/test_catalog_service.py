@@ -27,7 +27,7 @@ def test_product_with_variants_derives_price_range_stock_and_search_text(
     app, people, categories
 ) -> None:
     data = builders.product_data(people.producer_id, skus=("nm-500", "NM-250"),
-                                 category_id=categories["1.4"] if "1.4" in categories else None)
+                                 category_id=categories.get("1.4"))
     product_id = builders.make_product(app, people.username(Role.SELLER), data)
     with app.app_context():
         product = extensions.db.session.get(catalog.Product, product_id)
@@ -249,3 +249,11 @@ def test_producer_validation_uses_the_2025_map(app, people) -> None:
         own = producers_service.update(extensions.db.session, producer_user, people.producer_id,
                                        {"story": "Làng chài Trà Cổ", "type": "hop_tac_xa"})
         assert own.story == "Làng chài Trà Cổ"
+
+
+def test_producer_search_ignores_diacritics(app, people) -> None:
+    with app.app_context():
+        user = conftest.user_named(people.username(Role.SELLER))
+        found = extensions.db.session.scalars(producers_service.query(user, q="che TAN cuong"))
+        assert [p.name for p in found] == ["HTX Chè Tân Cương"]
+        assert extensions.db.session.scalars(producers_service.query(user, q="mam che")).all() == []
