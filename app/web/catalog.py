@@ -123,13 +123,13 @@ def product_new() -> tuple[str, int] | werkzeug.Response:
         form.producer_id.data = flask.request.args.get("producer_id", "")
         while len(form.variants.entries) < BLANK_VARIANT_ROWS:
             form.variants.append_entry()
-    elif form.validate_on_submit():
+        return _product_form_page(form, None, 200)
+    if form.validate_on_submit():
         product = _save_product(form, None)
         if product is not None:
             flask.flash(_("Đã thêm sản phẩm %(name)s.", name=product.name), "success")
             return flask.redirect(flask.url_for("catalog.product_detail", product_id=product.id))
-        return _product_form_page(form, None, 422)
-    return _product_form_page(form, None, 422 if form.errors else 200)
+    return _product_form_page(form, None, 422)
 
 
 def _editable_product(product_id: int) -> catalog.Product:
@@ -243,8 +243,7 @@ def certificate_new(product_id: int) -> tuple[str, int] | werkzeug.Response:
         done = _save_certificate(form, product, None)
         if done is not None:
             return done
-        return _certificate_page(form, product, None, 422)
-    return _certificate_page(form, product, None, 422 if form.errors else 200)
+    return _certificate_page(form, product, None, 422 if flask.request.method == "POST" else 200)
 
 
 def _certificate_of(product: catalog.Product, certificate_id: int) -> catalog.Certificate:

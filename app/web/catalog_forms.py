@@ -66,6 +66,10 @@ VARIANT_FIELDS = (
 )
 
 
+def _at_most(limit: int) -> v.Length:
+    return v.Length(max=limit, message=_l("Tối đa %(max)d ký tự."))
+
+
 # --- choices -----------------------------------------------------------------------
 
 
@@ -103,17 +107,21 @@ def producer_choices(producers: Iterable[orgs.Producer], empty: Any | None) -> l
 
 
 class ProducerForm(flask_wtf.FlaskForm):
-    name = wtforms.StringField(_l("Tên chủ thể"), validators=[v.Length(max=200)])
-    type = wtforms.SelectField(_l("Loại chủ thể"), choices=PRODUCER_TYPE_CHOICES)
-    tax_code = wtforms.StringField(_l("Mã số thuế"), validators=[v.Length(max=20)])
-    contact_person = wtforms.StringField(_l("Người liên hệ"), validators=[v.Length(max=200)])
-    phone = wtforms.TelField(_l("Số điện thoại"), validators=[v.Length(max=20)])
+    name = wtforms.StringField(_l("Tên chủ thể"), validators=[_at_most(200)])
+    type = wtforms.SelectField(
+        _l("Loại chủ thể"),
+        choices=[Choice("", _l("— Chọn loại chủ thể —")), *PRODUCER_TYPE_CHOICES],
+        validate_choice=False,
+    )
+    tax_code = wtforms.StringField(_l("Mã số thuế"), validators=[_at_most(20)])
+    contact_person = wtforms.StringField(_l("Người liên hệ"), validators=[_at_most(200)])
+    phone = wtforms.TelField(_l("Số điện thoại"), validators=[_at_most(20)])
     # The service checks the province/commune pair against the 2025 map.
     province_code = wtforms.SelectField(_l("Tỉnh/thành phố"), validate_choice=False)
     commune_code = wtforms.SelectField(_l("Xã/phường"), validate_choice=False)
-    district = wtforms.StringField(_l("Huyện (cũ, không bắt buộc)"), validators=[v.Length(max=100)])
+    district = wtforms.StringField(_l("Huyện (cũ, không bắt buộc)"), validators=[_at_most(100)])
     address_line = wtforms.StringField(
-        _l("Địa chỉ (số nhà, thôn, khu)"), validators=[v.Length(max=255)]
+        _l("Địa chỉ (số nhà, thôn, khu)"), validators=[_at_most(255)]
     )
     story = wtforms.TextAreaField(_l("Câu chuyện của chủ thể"), render_kw={"rows": 5})
 
@@ -162,14 +170,14 @@ class VariantForm(wtforms.Form):
 
 
 class ProductForm(flask_wtf.FlaskForm):
-    name = wtforms.StringField(_l("Tên sản phẩm"), validators=[v.Length(max=200)])
+    name = wtforms.StringField(_l("Tên sản phẩm"), validators=[_at_most(200)])
     producer_id = wtforms.SelectField(_l("Chủ thể sản xuất"), validate_choice=False)
     category_id = wtforms.SelectField(_l("Nhóm sản phẩm OCOP"), validate_choice=False)
-    unit = wtforms.StringField(_l("Đơn vị tính"), validators=[v.Length(max=50)])
-    brand = wtforms.StringField(_l("Thương hiệu"), validators=[v.Length(max=100)])
+    unit = wtforms.StringField(_l("Đơn vị tính"), validators=[_at_most(50)])
+    brand = wtforms.StringField(_l("Thương hiệu"), validators=[_at_most(100)])
     description = wtforms.TextAreaField(_l("Mô tả, câu chuyện sản phẩm"), render_kw={"rows": 5})
     ingredients = wtforms.TextAreaField(_l("Thành phần"), render_kw={"rows": 3})
-    shelf_life = wtforms.StringField(_l("Hạn sử dụng"), validators=[v.Length(max=100)])
+    shelf_life = wtforms.StringField(_l("Hạn sử dụng"), validators=[_at_most(100)])
     version = wtforms.HiddenField()
     variants = wtforms.FieldList(wtforms.FormField(VariantForm), min_entries=1)
 
@@ -317,7 +325,7 @@ class CertificateForm(flask_wtf.FlaskForm):
     )
     decision_number = wtforms.StringField(
         _l("Số quyết định"),
-        validators=[v.Length(max=64)],
+        validators=[_at_most(64)],
         render_kw={"placeholder": "2345/QĐ-UBND"},
     )
     decision_date = wtforms.StringField(_l("Ngày quyết định"), render_kw={"type": "date"})
@@ -328,7 +336,7 @@ class CertificateForm(flask_wtf.FlaskForm):
     )
     authority = wtforms.StringField(
         _l("Cơ quan cấp"),
-        validators=[v.Length(max=200)],
+        validators=[_at_most(200)],
         render_kw={"placeholder": _l("UBND tỉnh Quảng Ninh")},
     )
 

@@ -71,7 +71,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
         else:
             flask.flash(_("Đã thêm chủ thể %(name)s.", name=producer.name), "success")
             return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
-    return _form_page(form, None, 422 if form.errors else 200)
+    return _form_page(form, None, 422 if flask.request.method == "POST" else 200)
 
 
 @bp.route("/<int:producer_id>/edit", methods=["GET", "POST"])
@@ -96,7 +96,7 @@ def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
         else:
             flask.flash(_("Đã lưu chủ thể %(name)s.", name=producer.name), "success")
             return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
-    return _form_page(form, producer, 422 if form.errors else 200)
+    return _form_page(form, producer, 422 if flask.request.method == "POST" else 200)
 
 
 @bp.route("/<int:producer_id>")

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from werkzeug import serving
 
-from app import extensions
-from app.models import accounts
+from app import extensions, ocop_categories
+from app.models import accounts, catalog
 from app.services import demo
 from tests.conftest import PASSWORD, make_app
 from tests.support import net
@@ -68,6 +68,9 @@ def _require_chromium() -> None:
 def _seed(app: flask.Flask) -> None:
     with app.app_context():
         extensions.db.create_all()
+        # The migration seeds the OCOP category tree; create_all does not, so do it here.
+        extensions.db.session.execute(sa.insert(catalog.OcopCategory), ocop_categories.rows())
+        extensions.db.session.commit()
         demo.load(extensions.db.session, PASSWORD)
         for role, username in DEMO_USERS.items():
             user = extensions.db.session.scalar(
