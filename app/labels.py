@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import accounts, jobs, orgs
+from app import ocop
+from app.models import accounts, catalog, jobs, orgs
 
 ROLE_LABELS = {
     accounts.Role.ADMIN: _l("Quản trị viên"),
@@ -26,4 +27,26 @@ PRODUCER_TYPE_LABELS = {
     orgs.ProducerType.COOPERATIVE: _l("Hợp tác xã"),
     orgs.ProducerType.COOPERATIVE_GROUP: _l("Tổ hợp tác"),
     orgs.ProducerType.HOUSEHOLD: _l("Hộ sản xuất kinh doanh"),
+}
+
+CERTIFICATE_LEVEL_LABELS = {
+    catalog.CertificateLevel.PROVINCE: _l("Cấp tỉnh"),
+    catalog.CertificateLevel.CENTRAL: _l("Cấp trung ương"),
+    catalog.CertificateLevel.DISTRICT: _l("Cấp huyện (trước 06/07/2025)"),
+}
+
+CERTIFICATE_STATUS_LABELS = {
+    ocop.Status.ACTIVE: _l("Còn hiệu lực"),
+    ocop.Status.EXPIRING: _l("Sắp hết hạn"),
+    ocop.Status.EXPIRED: _l("Đã hết hạn"),
+}
+
+# Marketplace names are brands: not translated.
+CHANNEL_LABELS = {
+    "shopee": "Shopee",
+    "tiktok": "TikTok Shop",
+    "lazada": "Lazada",
+    "postmart": "Postmart",
+    "voso": "Voso",
+    "website": _l("Website"),
 }

@@ -13,6 +13,7 @@ import decimal
 import re
 import urllib.parse
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 CHANNELS = ("shopee", "tiktok", "lazada", "postmart", "voso", "website")
 SORTS = ("name", "newest", "price_asc", "price_desc", "stars", "stock")
+CERTIFICATE_STATUSES = (*(status.value for status in ocop.Status), "none")
 PRODUCT_FIELDS = ("name", "description", "unit", "brand", "ingredients", "shelf_life")
 MAX_PRICE = 1_000_000_000_000
 
@@ -344,9 +346,10 @@ def validate_certificate(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 def _rule_message(exc: ocop.RuleError) -> str:
     """The user's-language wording of an OCOP rule failure."""
     if exc.code == "mismatch":
+        score = decimal.Decimal(str(exc.params["score"])).normalize()
         return _(
             "Điểm %(score)s tương ứng %(derived)s sao, không phải %(stars)s sao.",
-            score=exc.params["score"],
+            score=format(score, "f"),
             derived=exc.params["derived"],
             stars=exc.params["stars"],
         )
@@ -469,6 +472,32 @@ class ProductFilters:
     certificate_status: str | None = None  # active | expiring | expired | none
     in_stock: bool | None = None
     sort: str = "name"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> ProductFilters:
+        """Filters from query arguments (pages, exports); values that make no sense are ignored."""
+
+        def number(name: str) -> int | None:
+            value = args.get(name)
+            try:
+                return int(value) if value not in (None, "") else None
+            except (TypeError, ValueError):
+                return None
+
+        in_stock = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+        status = args.get("certificate_status") or None
+        sort = str(args.get("sort") or "name")
+        q = text.nfc(str(args.get("q") or "")) or None
+        return cls(
+            q=q,
+            category_id=number("category_id"),
+            stars=number("stars"),
+            producer_id=number("producer_id"),
+            province_code=number("province_code"),
+            certificate_status=status if status in CERTIFICATE_STATUSES else None,
+            in_stock=in_stock.get(str(args.get("in_stock") or "").strip().lower()),
+            sort=sort if sort in SORTS else "name",
+        )
 
 
 def _like_escape(value: str) -> str:

@@ -46,7 +46,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import errors, ocop, permissions, text
+from app import errors, permissions, text
 from app.models import accounts, catalog, jobs, orgs
 from app.services import catalog as catalog_service
 from app.services import jobs as jobs_service
@@ -1111,33 +1111,6 @@ def run_import_job(
 
 
 # --- exporting --------------------------------------------------------------------
-
-
-def filters_from_args(args: Mapping[str, Any]) -> catalog_service.ProductFilters:
-    """The product list's filters from query arguments; bad values are ignored."""
-
-    def number(name: str) -> int | None:
-        value = args.get(name)
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
-
-    in_stock_raw = str(args.get("in_stock") or "").strip().lower()
-    in_stock = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-    status = args.get("certificate_status") or None
-    statuses = {s.value for s in ocop.Status} | {"none"}
-    sort = str(args.get("sort") or "name")
-    return catalog_service.ProductFilters(
-        q=(str(args.get("q")).strip() or None) if args.get("q") else None,
-        category_id=number("category_id"),
-        stars=number("stars"),
-        producer_id=number("producer_id"),
-        province_code=number("province_code"),
-        certificate_status=status if status in statuses else None,
-        in_stock=in_stock.get(in_stock_raw),
-        sort=sort if sort in catalog_service.SORTS else "name",
-    )
 
 
 def export_rows(

@@ -14,7 +14,7 @@ import werkzeug
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import errors, extensions, ocop, pagination, permissions
+from app import errors, extensions, labels, ocop, pagination, permissions
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.web import catalog_forms, forms, helpers
@@ -35,9 +35,9 @@ def _catalog_helpers() -> dict[str, Any]:
 
     return {
         "certificate_status": certificate_status,
-        "certificate_status_labels": catalog_forms.CERTIFICATE_STATUS_LABELS,
-        "certificate_level_labels": catalog_forms.LEVEL_LABELS,
-        "channel_labels": catalog_forms.CHANNEL_LABELS,
+        "certificate_status_labels": labels.CERTIFICATE_STATUS_LABELS,
+        "certificate_level_labels": labels.CERTIFICATE_LEVEL_LABELS,
+        "channel_labels": labels.CHANNEL_LABELS,
         "can_edit_product": lambda producer_id: permissions.can_edit_product(user, producer_id),
         "has_endpoint": lambda endpoint: endpoint in flask.current_app.view_functions,
     }

@@ -16,7 +16,7 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app import admin_units, labels, ocop, text
+from app import admin_units, labels, ocop
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.web import forms
@@ -27,24 +27,6 @@ NBSP = "\u00a0"
 PRODUCER_TYPE_CHOICES = [
     Choice(kind.value, label) for kind, label in labels.PRODUCER_TYPE_LABELS.items()
 ]
-LEVEL_LABELS = {
-    catalog.CertificateLevel.PROVINCE: _l("Cấp tỉnh"),
-    catalog.CertificateLevel.CENTRAL: _l("Cấp trung ương"),
-    catalog.CertificateLevel.DISTRICT: _l("Cấp huyện (trước 06/07/2025)"),
-}
-CERTIFICATE_STATUS_LABELS = {
-    ocop.Status.ACTIVE: _l("Còn hiệu lực"),
-    ocop.Status.EXPIRING: _l("Sắp hết hạn"),
-    ocop.Status.EXPIRED: _l("Đã hết hạn"),
-}
-CHANNEL_LABELS = {
-    "shopee": "Shopee",
-    "tiktok": "TikTok Shop",
-    "lazada": "Lazada",
-    "postmart": "Postmart",
-    "voso": "Voso",
-    "website": _l("Website"),
-}
 SORT_LABELS = {
     "name": _l("Tên A–Z"),
     "newest": _l("Mới thêm"),
@@ -238,7 +220,10 @@ class ProductFilterForm(wtforms.Form):
         _l("Chứng nhận OCOP"),
         validate_choice=False,
         choices=[Choice("", _l("Mọi trạng thái"))]
-        + [Choice(status.value, label) for status, label in CERTIFICATE_STATUS_LABELS.items()]
+        + [
+            Choice(status.value, label)
+            for status, label in labels.CERTIFICATE_STATUS_LABELS.items()
+        ]
         + [Choice("none", _l("Chưa có chứng nhận"))],
     )
     in_stock = wtforms.SelectField(
@@ -265,20 +250,7 @@ class ProductFilterForm(wtforms.Form):
 
     def filters(self) -> catalog_service.ProductFilters:
         """The service's filters; values that make no sense are ignored."""
-        status = self.certificate_status.data or None
-        statuses = {s.value for s in ocop.Status} | {"none"}
-        sort = self.sort.data or "name"
-        q = text.nfc(self.q.data or "") or None
-        return catalog_service.ProductFilters(
-            q=q,
-            category_id=_number(self.category_id.data),
-            stars=_number(self.stars.data),
-            producer_id=_number(self.producer_id.data),
-            province_code=_number(self.province_code.data),
-            certificate_status=status if status in statuses else None,
-            in_stock={"1": True, "0": False}.get(self.in_stock.data or ""),
-            sort=sort if sort in catalog_service.SORTS else "name",
-        )
+        return catalog_service.ProductFilters.from_args(self.data)
 
     def args(self) -> dict[str, str]:
         """The non-empty query arguments, to keep the filters across pages."""
@@ -332,7 +304,9 @@ class CertificateForm(flask_wtf.FlaskForm):
     level = wtforms.SelectField(
         _l("Cấp đánh giá"),
         validate_choice=False,
-        choices=[Choice(level.value, label) for level, label in LEVEL_LABELS.items()],
+        choices=[
+            Choice(level.value, label) for level, label in labels.CERTIFICATE_LEVEL_LABELS.items()
+        ],
     )
     authority = wtforms.StringField(
         _l("Cơ quan cấp"),
@@ -351,7 +325,7 @@ class LinkForm(wtforms.Form):
     channel = wtforms.SelectField(
         _l("Kênh bán"),
         validate_choice=False,
-        choices=[Choice(key, label) for key, label in CHANNEL_LABELS.items()],
+        choices=[Choice(key, label) for key, label in labels.CHANNEL_LABELS.items()],
     )
     url = wtforms.URLField(_l("Đường dẫn"), render_kw={"placeholder": "https://"})
 

@@ -53,7 +53,7 @@ def _format() -> str:
 def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
     user = flask_login.current_user
     session = extensions.db.session
-    filters = catalog_io.filters_from_args(flask.request.args)
+    filters = catalog_service.ProductFilters.from_args(flask.request.args)
     recent = []
     if permissions.can(user, "catalog.import"):
         recent = list(
@@ -123,7 +123,7 @@ def export() -> flask.Response:
     download = catalog_io.export_products(
         extensions.db.session,
         flask_login.current_user,
-        catalog_io.filters_from_args(flask.request.args),
+        catalog_service.ProductFilters.from_args(flask.request.args),
         _format(),
     )
     return _download(download)

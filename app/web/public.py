@@ -11,9 +11,8 @@ import flask
 import segno
 import werkzeug
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from app import errors, extensions, ocop, permissions
+from app import errors, extensions, labels, ocop, permissions
 from app.models import catalog
 from app.services import catalog as catalog_service
 from app.services import images as images_service
@@ -27,25 +26,6 @@ QR_MAX_AGE = 24 * 3600
 QR_BORDER = 4  # quiet zone, in modules (ISO/IEC 18004)
 QR_SCALE_RANGE = (4, 40)
 QR_MIN_PIXELS = 300
-
-CHANNEL_LABELS = {
-    "shopee": "Shopee",
-    "tiktok": "TikTok Shop",
-    "lazada": "Lazada",
-    "postmart": "Postmart",
-    "voso": "Voso",
-    "website": "Website",
-}
-LEVEL_LABELS = {
-    catalog.CertificateLevel.DISTRICT: _l("Cấp huyện"),
-    catalog.CertificateLevel.PROVINCE: _l("Cấp tỉnh"),
-    catalog.CertificateLevel.CENTRAL: _l("Cấp trung ương"),
-}
-CERTIFICATE_STATUS_LABELS = {
-    ocop.Status.ACTIVE: _l("Còn hiệu lực"),
-    ocop.Status.EXPIRING: _l("Sắp hết hạn"),
-    ocop.Status.EXPIRED: _l("Đã hết hạn"),
-}
 
 
 # --- addresses ----------------------------------------------------------------------
@@ -141,9 +121,9 @@ def product(product_id: int) -> str:
         og_description=_summary(item, status),
         og_image=og_image,
         og_size=og_size,
-        channel_labels=CHANNEL_LABELS,
-        level_labels=LEVEL_LABELS,
-        status_labels=CERTIFICATE_STATUS_LABELS,
+        channel_labels=labels.CHANNEL_LABELS,
+        level_labels=labels.CERTIFICATE_LEVEL_LABELS,
+        status_labels=labels.CERTIFICATE_STATUS_LABELS,
         expired=ocop.Status.EXPIRED,
     )
 
