@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_babel
 import flask_login
 import flask_migrate
@@ -28,3 +30,19 @@ migrate = flask_migrate.Migrate()
 login_manager = flask_login.LoginManager()
 csrf = flask_wtf.csrf.CSRFProtect()
 babel = flask_babel.Babel()
+
+
+def include_in_migrations(dialect_name: str) -> Any:
+    """Alembic ``include_object``: leave out schema items meant for another database.
+
+    An index declared with ``.ddl_if(dialect="postgresql")`` exists only there, so
+    autogenerate and the model/migration comparison must not expect it on SQLite.
+    """
+
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return not (ddl_if is not None and ddl_if.dialect and ddl_if.dialect != dialect_name)
+
+    return include_object

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app import extensions
+
 config = context.config
 # Keep the application's loggers alive when migrations run inside the app.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -42,6 +44,9 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with target_db.engine.connect() as connection:
+        conf_args.setdefault(
+            "include_object", extensions.include_in_migrations(connection.dialect.name)
+        )
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -229,8 +229,11 @@ def categories(app: flask.Flask) -> dict[str, int]:
     with app.app_context():
         extensions.db.session.execute(sa.insert(catalog.OcopCategory), ocop_categories.rows())
         extensions.db.session.commit()
-        return dict(extensions.db.session.execute(
-            sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)).all())
+        return dict(
+            extensions.db.session.execute(
+                sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)
+            ).all()
+        )
 
 
 def user_named(username: str) -> accounts.User:

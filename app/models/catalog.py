@@ -39,6 +39,16 @@ class OcopCategory(extensions.db.Model):
 
 class Product(extensions.db.Model):
     __tablename__ = "products"
+    __table_args__ = (
+        # Substring search (LIKE '%nuoc mam%') uses a trigram index on PostgreSQL;
+        # SQLite scans, which is fast enough for a club's catalog (bench/README.md).
+        sa.Index(
+            "ix_products_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     producer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("producers.id"), index=True)
@@ -169,3 +179,11 @@ class ProductLink(extensions.db.Model):
     url: so.Mapped[str] = so.mapped_column(sa.String(500))
 
     product: so.Mapped[Product] = so.relationship(back_populates="links")
+
+
+# The trigram operator class comes from the pg_trgm extension (trusted since PostgreSQL 13).
+sa.event.listen(
+    extensions.db.metadata,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

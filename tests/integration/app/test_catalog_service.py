@@ -26,8 +26,9 @@ def _search(user: accounts.User, **filters) -> list[str]:
 def test_product_with_variants_derives_price_range_stock_and_search_text(
     app, people, categories
 ) -> None:
-    data = builders.product_data(people.producer_id, skus=("nm-500", "NM-250"),
-                                 category_id=categories.get("1.4"))
+    data = builders.product_data(
+        people.producer_id, skus=("nm-500", "NM-250"), category_id=categories.get("1.4")
+    )
     product_id = builders.make_product(app, people.username(Role.SELLER), data)
     with app.app_context():
         product = extensions.db.session.get(catalog.Product, product_id)
@@ -46,7 +47,11 @@ def test_every_bad_field_is_reported_and_nothing_saved(app, people, categories) 
             extensions.db.session, conftest.user_named(people.username(Role.SELLER)), data
         )
     assert set(raised.value.fields) == {
-        "name", "category_id", "variants.0.price", "variants.1.sku", "variants.1.barcode",
+        "name",
+        "category_id",
+        "variants.0.price",
+        "variants.1.sku",
+        "variants.1.barcode",
         "variants.2.sku",
     }
     with app.app_context():
@@ -54,11 +59,15 @@ def test_every_bad_field_is_reported_and_nothing_saved(app, people, categories) 
 
 
 def test_sku_is_unique_across_products(app, people, categories) -> None:
-    builders.make_product(app, people.username(Role.SELLER),
-                          builders.product_data(people.producer_id, skus=("NM-500",)))
+    builders.make_product(
+        app,
+        people.username(Role.SELLER),
+        builders.product_data(people.producer_id, skus=("NM-500",)),
+    )
     with app.app_context(), pytest.raises(errors.ValidationError) as raised:
         catalog_service.save_product(
-            extensions.db.session, conftest.user_named(people.username(Role.SELLER)),
+            extensions.db.session,
+            conftest.user_named(people.username(Role.SELLER)),
             builders.product_data(people.other_producer_id, name="Chè", skus=("nm-500",)),
         )
     assert "variants.0.sku" in raised.value.fields
@@ -83,15 +92,18 @@ def test_producer_edits_only_its_own_products(app, people, categories) -> None:
     producer_user = people.username(Role.PRODUCER)
     own = builders.make_product(app, producer_user, builders.product_data(people.producer_id))
     theirs = builders.make_product(
-        app, people.username(Role.SELLER),
-        builders.product_data(people.other_producer_id, name="Chè đinh Tân Cương",
-                              skus=("CHE-100",)),
+        app,
+        people.username(Role.SELLER),
+        builders.product_data(
+            people.other_producer_id, name="Chè đinh Tân Cương", skus=("CHE-100",)
+        ),
     )
     with app.app_context():
         user = conftest.user_named(producer_user)
         with pytest.raises(errors.ValidationError) as raised:  # cannot create for another
             catalog_service.save_product(
-                extensions.db.session, user,
+                extensions.db.session,
+                user,
                 builders.product_data(people.other_producer_id, skus=("X-1",)),
             )
         assert "producer_id" in raised.value.fields
@@ -106,8 +118,9 @@ def test_producer_edits_only_its_own_products(app, people, categories) -> None:
 
 
 def test_stale_version_is_a_conflict(app, people, categories) -> None:
-    product_id = builders.make_product(app, people.username(Role.SELLER),
-                                       builders.product_data(people.producer_id))
+    product_id = builders.make_product(
+        app, people.username(Role.SELLER), builders.product_data(people.producer_id)
+    )
     with app.app_context():
         user = conftest.user_named(people.username(Role.SELLER))
         data = builders.product_data(people.producer_id, name="Tên mới", version=1)
@@ -123,24 +136,42 @@ def test_certificate_rules_and_current_summary(app, people, categories) -> None:
         user = conftest.user_named(seller)
         session = extensions.db.session
         with pytest.raises(errors.ValidationError) as raised:
-            catalog_service.save_certificate(session, user, product_id,
-                                             builders.certificate_data(score=85, stars=5))
+            catalog_service.save_certificate(
+                session, user, product_id, builders.certificate_data(score=85, stars=5)
+            )
         assert "stars" in raised.value.fields
         with pytest.raises(errors.ValidationError) as raised:
-            catalog_service.save_certificate(session, user, product_id,
-                                             builders.certificate_data(score=40))
+            catalog_service.save_certificate(
+                session, user, product_id, builders.certificate_data(score=40)
+            )
         assert "score" in raised.value.fields
         with pytest.raises(errors.ValidationError) as raised:
-            catalog_service.save_certificate(session, user, product_id, builders.certificate_data(
-                score=None, stars=3, level="district", decision_date="2025-08-01"))
+            catalog_service.save_certificate(
+                session,
+                user,
+                product_id,
+                builders.certificate_data(
+                    score=None, stars=3, level="district", decision_date="2025-08-01"
+                ),
+            )
         assert "level" in raised.value.fields
         first = catalog_service.save_certificate(
-            session, user, product_id,
-            builders.certificate_data(score=None, stars=3, level="district",
-                                      decision_date="2024-02-29"))
+            session,
+            user,
+            product_id,
+            builders.certificate_data(
+                score=None, stars=3, level="district", decision_date="2024-02-29"
+            ),
+        )
         assert first.expires_on == dt.date(2027, 2, 28)
-        catalog_service.save_certificate(session, user, product_id, builders.certificate_data(
-            score=92.5, level="central", decision_date="2025-09-10", authority="Bộ NN&MT"))
+        catalog_service.save_certificate(
+            session,
+            user,
+            product_id,
+            builders.certificate_data(
+                score=92.5, level="central", decision_date="2025-09-10", authority="Bộ NN&MT"
+            ),
+        )
         product = session.get(catalog.Product, product_id)
         assert (product.ocop_stars, product.ocop_expires_on) == (5, dt.date(2028, 9, 10))
         assert [c.stars for c in product.certificates] == [5, 3]
@@ -149,8 +180,13 @@ def test_certificate_rules_and_current_summary(app, people, categories) -> None:
 def test_search_ignores_case_and_diacritics(app, people, categories) -> None:
     seller = people.username(Role.SELLER)
     builders.make_product(app, seller, builders.product_data(people.producer_id))
-    builders.make_product(app, seller, builders.product_data(
-        people.other_producer_id, name="Chè đinh Tân Cương", skus=("CHE-100",), brand=None))
+    builders.make_product(
+        app,
+        seller,
+        builders.product_data(
+            people.other_producer_id, name="Chè đinh Tân Cương", skus=("CHE-100",), brand=None
+        ),
+    )
     with app.app_context():
         user = conftest.user_named(seller)
         assert _search(user, q="nuoc mam") == ["Nước mắm cá cơm Trà Cổ"]
@@ -164,18 +200,33 @@ def test_search_ignores_case_and_diacritics(app, people, categories) -> None:
 
 def test_filters_and_sorts(app, people, categories) -> None:
     seller = people.username(Role.SELLER)
-    tea = builders.product_data(people.other_producer_id, name="Chè đinh Tân Cương",
-                                skus=("CHE-100",))
+    tea = builders.product_data(
+        people.other_producer_id, name="Chè đinh Tân Cương", skus=("CHE-100",)
+    )
     tea["variants"][0].update(price=250_000, stock=0)
-    builders.make_product(app, seller, tea, builders.certificate_data(
-        score=None, stars=3, level="district", decision_date="2023-06-12"))  # expired 2026-06-12
-    builders.make_product(app, seller, builders.product_data(people.producer_id),
-                          builders.certificate_data(decision_date="2024-08-15"))  # active
-    builders.make_product(app, seller, builders.product_data(
-        people.producer_id, name="Mắm tôm", skus=("MT-1",)), builders.certificate_data(
-        decision_date="2024-01-10"))  # expires 2027-01-10: expiring on 2026-11-28
-    builders.make_product(app, seller, builders.product_data(
-        people.producer_id, name="Ruốc", skus=("R-1",)))  # no certificate
+    builders.make_product(
+        app,
+        seller,
+        tea,
+        builders.certificate_data(
+            score=None, stars=3, level="district", decision_date="2023-06-12"
+        ),
+    )  # expired 2026-06-12
+    builders.make_product(
+        app,
+        seller,
+        builders.product_data(people.producer_id),
+        builders.certificate_data(decision_date="2024-08-15"),
+    )  # active
+    builders.make_product(
+        app,
+        seller,
+        builders.product_data(people.producer_id, name="Mắm tôm", skus=("MT-1",)),
+        builders.certificate_data(decision_date="2024-01-10"),
+    )  # expires 2027-01-10: expiring on 2026-11-28
+    builders.make_product(
+        app, seller, builders.product_data(people.producer_id, name="Ruốc", skus=("R-1",))
+    )  # no certificate
     with app.app_context():
         user = conftest.user_named(seller)
         assert _search(user, certificate_status="expired") == ["Chè đinh Tân Cương"]
@@ -186,20 +237,29 @@ def test_filters_and_sorts(app, people, categories) -> None:
         assert _search(user, in_stock=False) == ["Chè đinh Tân Cương"]
         assert _search(user, province_code=19) == ["Chè đinh Tân Cương"]
         assert _search(user, producer_id=people.producer_id) == [
-            "Mắm tôm", "Nước mắm cá cơm Trà Cổ", "Ruốc"]
+            "Mắm tôm",
+            "Nước mắm cá cơm Trà Cổ",
+            "Ruốc",
+        ]
         assert _search(user, sort="price_desc")[0] == "Chè đinh Tân Cương"
         assert _search(user)[0] == "Chè đinh Tân Cương"  # name order ignores diacritics
         page = pagination.paginate(
             extensions.db.session,
-            catalog_service.product_query(user, catalog_service.ProductFilters(), TODAY), 2, 3)
+            catalog_service.product_query(user, catalog_service.ProductFilters(), TODAY),
+            2,
+            3,
+        )
         assert page.total == 4 and len(page.items) == 1
 
 
 def test_category_filter_includes_the_subtree(app, people, categories) -> None:
     leaf = next(code for code in categories if code.count(".") == 2)
     group = leaf.split(".")[0]
-    builders.make_product(app, people.username(Role.SELLER), builders.product_data(
-        people.producer_id, category_id=categories[leaf]))
+    builders.make_product(
+        app,
+        people.username(Role.SELLER),
+        builders.product_data(people.producer_id, category_id=categories[leaf]),
+    )
     with app.app_context():
         user = conftest.user_named(people.username(Role.SELLER))
         assert _search(user, category_id=categories[group]) == ["Nước mắm cá cơm Trà Cổ"]
@@ -211,43 +271,74 @@ def test_expiring_list_shows_only_current_certificates_within_90_days(
     app, people, categories
 ) -> None:
     seller = people.username(Role.SELLER)
-    builders.make_product(app, seller, builders.product_data(
-        people.producer_id, name="Mắm tôm", skus=("MT-1",)), builders.certificate_data(
-        decision_date="2024-01-10"))
-    builders.make_product(app, seller, builders.product_data(people.producer_id),
-                          builders.certificate_data(decision_date="2024-08-15"))
+    builders.make_product(
+        app,
+        seller,
+        builders.product_data(people.producer_id, name="Mắm tôm", skus=("MT-1",)),
+        builders.certificate_data(decision_date="2024-01-10"),
+    )
+    builders.make_product(
+        app,
+        seller,
+        builders.product_data(people.producer_id),
+        builders.certificate_data(decision_date="2024-08-15"),
+    )
     with app.app_context():
         user = conftest.user_named(seller)
         rows = extensions.db.session.scalars(catalog_service.expiring_query(user, TODAY)).all()
-        assert [(c.product.name, c.expires_on) for c in rows] == [
-            ("Mắm tôm", dt.date(2027, 1, 10))]
+        assert [(c.product.name, c.expires_on) for c in rows] == [("Mắm tôm", dt.date(2027, 1, 10))]
         producer = conftest.user_named(people.username(Role.PRODUCER))
-        assert len(extensions.db.session.scalars(
-            catalog_service.expiring_query(producer, TODAY)).all()) == 1
+        assert (
+            len(
+                extensions.db.session.scalars(catalog_service.expiring_query(producer, TODAY)).all()
+            )
+            == 1
+        )
 
 
 def test_producer_validation_uses_the_2025_map(app, people) -> None:
     with app.app_context():
         user = conftest.user_named(people.username(Role.COORDINATOR))
         with pytest.raises(errors.ValidationError) as raised:
-            producers_service.create(extensions.db.session, user, {
-                "name": "HTX Mới", "type": "hop_tac_xa", "phone": "0123", "tax_code": "12",
-                "province_code": 22, "commune_code": 5503,  # a Thái Nguyên commune
-            })
+            producers_service.create(
+                extensions.db.session,
+                user,
+                {
+                    "name": "HTX Mới",
+                    "type": "hop_tac_xa",
+                    "phone": "0123",
+                    "tax_code": "12",
+                    "province_code": 22,
+                    "commune_code": 5503,  # a Thái Nguyên commune
+                },
+            )
         assert set(raised.value.fields) == {"phone", "tax_code", "commune_code"}
-        producer = producers_service.create(extensions.db.session, user, {
-            "name": " HTX Mật ong Mèo Vạc ", "type": "hop_tac_xa", "phone": "+84 912 345 678",
-            "tax_code": "5700100256", "province_code": 8, "commune_code": 769,
-            "district": "Huyện Mèo Vạc (cũ)",
-        })
+        producer = producers_service.create(
+            extensions.db.session,
+            user,
+            {
+                "name": " HTX Mật ong Mèo Vạc ",
+                "type": "hop_tac_xa",
+                "phone": "+84 912 345 678",
+                "tax_code": "5700100256",
+                "province_code": 8,
+                "commune_code": 769,
+                "district": "Huyện Mèo Vạc (cũ)",
+            },
+        )
         assert (producer.name, producer.phone) == ("HTX Mật ong Mèo Vạc", "0912345678")
         assert (producer.province, producer.commune) == ("Tuyên Quang", "Xã Mèo Vạc")
         producer_user = conftest.user_named(people.username(Role.PRODUCER))
         with pytest.raises(errors.NotFound):  # another organisation is invisible to it
-            producers_service.update(extensions.db.session, producer_user, producer.id,
-                                     {"story": "x"})
-        own = producers_service.update(extensions.db.session, producer_user, people.producer_id,
-                                       {"story": "Làng chài Trà Cổ", "type": "hop_tac_xa"})
+            producers_service.update(
+                extensions.db.session, producer_user, producer.id, {"story": "x"}
+            )
+        own = producers_service.update(
+            extensions.db.session,
+            producer_user,
+            people.producer_id,
+            {"story": "Làng chài Trà Cổ", "type": "hop_tac_xa"},
+        )
         assert own.story == "Làng chài Trà Cổ"
 
 

@@ -16,7 +16,12 @@ def test_upgrade_on_empty_database_matches_models(db_url: str, app_factory) -> N
         flask_migrate.upgrade()  # no create_all: the migrations alone
         with extensions.db.engine.connect() as connection:
             context = alembic.migration.MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_object": extensions.include_in_migrations(connection.dialect.name),
+                },
             )
             differences = alembic.autogenerate.compare_metadata(context, extensions.db.metadata)
             tables = set(sa.inspect(connection).get_table_names())

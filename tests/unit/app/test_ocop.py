@@ -14,8 +14,19 @@ D = dt.date
 
 @pytest.mark.parametrize(
     ("score", "stars"),
-    [(100, 5), (90, 5), (89.99, 4), (decimal.Decimal("89.5"), 4), (70, 4), (69.9, 3), (50, 3),
-     (49.99, 2), (30, 2), (29.9, 1), (0, 1)],
+    [
+        (100, 5),
+        (90, 5),
+        (89.99, 4),
+        (decimal.Decimal("89.5"), 4),
+        (70, 4),
+        (69.9, 3),
+        (50, 3),
+        (49.99, 2),
+        (30, 2),
+        (29.9, 1),
+        (0, 1),
+    ],
 )
 def test_score_bands_are_half_open(score: float, stars: int) -> None:
     assert ocop.stars_for_score(score) == stars
@@ -46,8 +57,12 @@ def test_levels() -> None:
     ocop.check_level(5, "central", D(2025, 9, 1))
     ocop.check_level(4, "province", D(2025, 9, 1))
     ocop.check_level(3, "district", D(2024, 3, 1))  # an older record
-    for stars, level, day in [(4, "central", D(2024, 1, 1)), (5, "province", D(2024, 1, 1)),
-                              (4, "district", D(2024, 1, 1)), (3, "district", D(2025, 7, 6))]:
+    for stars, level, day in [
+        (4, "central", D(2024, 1, 1)),
+        (5, "province", D(2024, 1, 1)),
+        (4, "district", D(2024, 1, 1)),
+        (3, "district", D(2025, 7, 6)),
+    ]:
         with pytest.raises(ocop.RuleError) as raised:
             ocop.check_level(stars, level, day)
         assert raised.value.field == "level"
@@ -55,9 +70,13 @@ def test_levels() -> None:
 
 @pytest.mark.parametrize(
     ("decided", "expires"),
-    [(D(2023, 2, 24), D(2026, 2, 24)), (D(2024, 2, 29), D(2027, 2, 28)),
-     (D(2023, 5, 31), D(2026, 5, 31)), (D(2022, 12, 31), D(2025, 12, 31)),
-     (D(2023, 3, 31), D(2026, 3, 31))],
+    [
+        (D(2023, 2, 24), D(2026, 2, 24)),
+        (D(2024, 2, 29), D(2027, 2, 28)),
+        (D(2023, 5, 31), D(2026, 5, 31)),
+        (D(2022, 12, 31), D(2025, 12, 31)),
+        (D(2023, 3, 31), D(2026, 3, 31)),
+    ],
 )
 def test_expiry_is_36_months_clamped_to_month_end(decided: dt.date, expires: dt.date) -> None:
     assert ocop.expires_on(decided) == expires
@@ -71,9 +90,13 @@ def test_add_months_clamps() -> None:
 
 @pytest.mark.parametrize(
     ("today", "status"),
-    [(D(2026, 1, 1), ocop.Status.ACTIVE), (D(2026, 3, 2), ocop.Status.ACTIVE),
-     (D(2026, 3, 3), ocop.Status.EXPIRING), (D(2026, 5, 31), ocop.Status.EXPIRING),
-     (D(2026, 6, 1), ocop.Status.EXPIRED)],
+    [
+        (D(2026, 1, 1), ocop.Status.ACTIVE),
+        (D(2026, 3, 2), ocop.Status.ACTIVE),
+        (D(2026, 3, 3), ocop.Status.EXPIRING),
+        (D(2026, 5, 31), ocop.Status.EXPIRING),
+        (D(2026, 6, 1), ocop.Status.EXPIRED),
+    ],
 )
 def test_status_on_a_given_day(today: dt.date, status: ocop.Status) -> None:
     expiry = D(2026, 5, 31)  # 90 days after 2026-03-02
