@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import flask
 import marshmallow as ma
 import marshmallow.validate as mv
-import werkzeug.routing
 
 from app import ocop
 from app.api import schemas
@@ -42,19 +40,15 @@ def _optional_text(limit: int | None = None, description: str | None = None) -> 
     return _text(limit, description, allow_none=True)
 
 
-def certificate_status(expires_on: dt.date | None, today: dt.date | None = None) -> str:
+def certificate_status(expires_on: dt.date | None) -> str:
     """active / expiring / expired on Vietnam's calendar, or "none" without a certificate."""
-    if expires_on is None:
-        return "none"
-    return ocop.status(expires_on, today or catalog_service.today_local()).value
+    status = catalog_service.certificate_status(expires_on)
+    return status.value if status else "none"
 
 
 def product_public_url(product_id: int) -> str:
     """The absolute address of the public product page (what the QR code encodes)."""
-    try:
-        return public.public_url("public.product", product_id=product_id)
-    except werkzeug.routing.BuildError:
-        return flask.request.host_url.rstrip("/") + f"/p/{product_id}"
+    return public.public_url("public.product", product_id=product_id)
 
 
 # --- producers --------------------------------------------------------------------------

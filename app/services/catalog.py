@@ -40,6 +40,15 @@ def today_local(now: clock.Clock = clock.utcnow) -> dt.date:
     return now().astimezone(LOCAL_TZ).date()
 
 
+def certificate_status(
+    expires_on: dt.date | None, today: dt.date | None = None
+) -> ocop.Status | None:
+    """A certificate's status on Vietnam's calendar (today by default); None without one."""
+    if expires_on is None:
+        return None
+    return ocop.status(expires_on, today or today_local())
+
+
 # --- validation helpers --------------------------------------------------------
 
 

@@ -3,7 +3,6 @@ product detail with OCOP certificates and where-to-buy links, certificates expir
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import flask
@@ -30,16 +29,12 @@ def _catalog_helpers() -> dict[str, Any]:
     """Helpers for catalog templates (also used by the dashboards and producer pages)."""
     user = flask_login.current_user
 
-    def certificate_status(expires_on: dt.date | None) -> ocop.Status | None:
-        return ocop.status(expires_on, catalog_service.today_local()) if expires_on else None
-
     return {
-        "certificate_status": certificate_status,
+        "certificate_status": catalog_service.certificate_status,
         "certificate_status_labels": labels.CERTIFICATE_STATUS_LABELS,
         "certificate_level_labels": labels.CERTIFICATE_LEVEL_LABELS,
         "channel_labels": labels.CHANNEL_LABELS,
         "can_edit_product": lambda producer_id: permissions.can_edit_product(user, producer_id),
-        "has_endpoint": lambda endpoint: endpoint in flask.current_app.view_functions,
     }
 
 

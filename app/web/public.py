@@ -103,11 +103,7 @@ def _summary(product: catalog.Product, status: ocop.Status | None) -> str:
 def product(product_id: int) -> str:
     item = catalog_service.get_public_product(extensions.db.session, product_id)
     certificate = item.current_certificate
-    status = (
-        ocop.status(certificate.expires_on, catalog_service.today_local())
-        if certificate is not None
-        else None
-    )
+    status = catalog_service.certificate_status(certificate.expires_on if certificate else None)
     if item.cover is not None:
         og_image, og_size = media_url(item.cover.path, external=True), item.cover
     else:
