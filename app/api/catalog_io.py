@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import flask
@@ -16,6 +15,7 @@ from app import extensions, job_kinds, permissions, tasks
 from app.api import schemas
 from app.services import catalog as catalog_service
 from app.services import catalog_io
+from app.web import helpers
 
 blp = flask_smorest.Blueprint(
     "catalog_io_api",
@@ -59,16 +59,6 @@ class ExportArgsSchema(FormatArgsSchema):
     sort = ma.fields.String(validate=mv.OneOf(catalog_service.SORTS), load_default="name")
 
 
-def _download(download: catalog_io.Download) -> flask.Response:
-    return flask.send_file(
-        io.BytesIO(download.data),
-        mimetype=download.mimetype,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
-    )
-
-
 @blp.route("/import", methods=["POST"])
 @permissions.require("catalog.import")
 @blp.arguments(ImportUploadSchema, location="files")
@@ -107,7 +97,7 @@ def export_catalog(args: dict[str, Any]) -> flask.Response:
         catalog_service.ProductFilters(**args),
         fmt,
     )
-    return _download(download)
+    return helpers.send_download(download)
 
 
 @blp.route("/template", methods=["GET"])
@@ -117,4 +107,4 @@ def export_catalog(args: dict[str, Any]) -> flask.Response:
 @blp.doc(responses={"200": {"description": TEMPLATE_DESCRIPTION, "content": FILE_CONTENT}})
 def import_template(args: dict[str, Any]) -> flask.Response:
     """Download the empty import template."""
-    return _download(catalog_io.template(args["format"]))
+    return helpers.send_download(catalog_io.template(args["format"]))

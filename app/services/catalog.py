@@ -32,6 +32,17 @@ CHANNELS = ("shopee", "tiktok", "lazada", "postmart", "voso", "website")
 SORTS = ("name", "newest", "price_asc", "price_desc", "stars", "stock")
 CERTIFICATE_STATUSES = (*(status.value for status in ocop.Status), "none")
 PRODUCT_FIELDS = ("name", "description", "unit", "brand", "ingredients", "shelf_life")
+VARIANT_FIELDS = (
+    "sku",
+    "name",
+    "price",
+    "stock",
+    "weight_g",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "barcode",
+)
 MAX_PRICE = 1_000_000_000_000
 
 

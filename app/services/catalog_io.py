@@ -281,16 +281,7 @@ BY_KEY = {c.key: c for c in COLUMNS + READ_ONLY_COLUMNS}
 PRODUCT_COLUMNS = tuple(c for c in COLUMNS if c.level == "product")
 VARIANT_COLUMNS = tuple(c for c in COLUMNS if c.level == "variant")
 TEXT_PRODUCT_FIELDS = ("description", "unit", "brand", "ingredients", "shelf_life")
-VARIANT_FIELDS = (
-    "name",
-    "price",
-    "stock",
-    "weight_g",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "barcode",
-)
+VARIANT_FIELDS = tuple(f for f in catalog_service.VARIANT_FIELDS if f != "sku")
 PRODUCT_FIELD_COLUMN = {c.field: c.key for c in PRODUCT_COLUMNS if c.field}
 VARIANT_FIELD_COLUMN = {c.field: c.key for c in VARIANT_COLUMNS if c.field}
 

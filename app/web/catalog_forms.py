@@ -35,17 +35,7 @@ SORT_LABELS = {
     "stars": _l("Nhiều sao nhất"),
     "stock": _l("Tồn kho nhiều nhất"),
 }
-VARIANT_FIELDS = (
-    "sku",
-    "name",
-    "price",
-    "stock",
-    "weight_g",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "barcode",
-)
+VARIANT_FIELDS = catalog_service.VARIANT_FIELDS
 
 
 def _at_most(limit: int) -> v.Length:

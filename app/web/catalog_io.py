@@ -3,8 +3,6 @@ template, export the products (filtered like the product list)."""
 
 from __future__ import annotations
 
-import io
-
 import flask
 import flask_login
 import flask_wtf
@@ -19,6 +17,7 @@ from app.models import jobs, orgs
 from app.services import catalog as catalog_service
 from app.services import catalog_io
 from app.services import jobs as jobs_service
+from app.web import helpers
 
 bp = flask.Blueprint("catalog_io", __name__, url_prefix="/catalog/io")
 RECENT_JOBS = 5
@@ -30,16 +29,6 @@ class ImportForm(flask_wtf.FlaskForm):
         _l("Tệp CSV hoặc Excel (.xlsx)"),
         validators=[flask_wtf.file.FileRequired(_l("Hãy chọn tệp cần nhập."))],
         render_kw={"accept": ".csv,.xlsx"},
-    )
-
-
-def _download(download: catalog_io.Download) -> flask.Response:
-    return flask.send_file(
-        io.BytesIO(download.data),
-        mimetype=download.mimetype,
-        as_attachment=True,
-        download_name=download.filename,
-        max_age=0,
     )
 
 
@@ -114,7 +103,7 @@ def upload() -> werkzeug.Response | tuple[str, int]:
 @bp.route("/template")
 @permissions.require("catalog.view")
 def template() -> flask.Response:
-    return _download(catalog_io.template(_format()))
+    return helpers.send_download(catalog_io.template(_format()))
 
 
 @bp.route("/export")
@@ -126,4 +115,4 @@ def export() -> flask.Response:
         catalog_service.ProductFilters.from_args(flask.request.args),
         _format(),
     )
-    return _download(download)
+    return helpers.send_download(download)

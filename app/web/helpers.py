@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import urllib.parse
+from typing import Any
 
 import flask
 
@@ -36,3 +38,14 @@ def flash_fields(error: errors.ValidationError, form: object) -> None:
 
 def client_ip() -> str:
     return flask.request.remote_addr or "unknown"
+
+
+def send_download(download: Any) -> flask.Response:
+    """Send a generated file (``data``, ``mimetype``, ``filename``) as an attachment."""
+    return flask.send_file(
+        io.BytesIO(download.data),
+        mimetype=download.mimetype,
+        as_attachment=True,
+        download_name=download.filename,
+        max_age=0,
+    )
