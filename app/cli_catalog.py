@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app import errors, extensions
 from app.models import accounts
 from app.services import catalog as catalog_service
-from app.services import catalog_io
+from app.services.catalog_io import actors, export, formats, importer, results
 
 EXIT_INVALID = 2
 
@@ -30,15 +30,15 @@ def _invalid(message: str) -> None:
 
 
 def _format_of(path: str) -> str:
-    fmt = catalog_io.file_format(path)
+    fmt = formats.file_format(path)
     if fmt is None:
         _invalid(f"{path}: tên tệp phải kết thúc bằng .csv hoặc .xlsx")
     return str(fmt)
 
 
-def _actor(username: str | None) -> catalog_io.Actor:
+def _actor(username: str | None) -> actors.Actor:
     if username is None:
-        return catalog_io.SystemActor()
+        return actors.SystemActor()
     user = extensions.db.session.scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
     )
@@ -61,10 +61,10 @@ def import_command(file: Path, username: str | None, dry_run: bool, as_json: boo
     """Import products and variants from a CSV/XLSX file in the template's columns."""
     user = _actor(username)
     try:
-        summary = catalog_io.import_file(
+        summary = importer.import_file(
             extensions.db.session, user, file, filename=file.name, dry_run=dry_run
         )
-    except catalog_io.ImportFailed as exc:
+    except results.ImportFailed as exc:
         if as_json:
             click.echo(json.dumps(exc.to_result(limit=len(exc.issues)), ensure_ascii=False))
         else:
@@ -100,12 +100,12 @@ def export_command(file: Path, producer: str | None, username: str | None) -> No
     fmt = _format_of(str(file))
     filters = catalog_service.ProductFilters()
     if producer:
-        found = catalog_io.find_producer(extensions.db.session, producer)
+        found = export.find_producer(extensions.db.session, producer)
         if found is None:
             _invalid(f"không có chủ thể sản xuất {producer!r}")
             return
         filters.producer_id = found.id
-    download = catalog_io.export_products(extensions.db.session, _actor(username), filters, fmt)
+    download = export.export_products(extensions.db.session, _actor(username), filters, fmt)
     file.write_bytes(download.data)
     click.echo(f"Đã xuất {download.rows} dòng ({download.products} sản phẩm) vào {file}")
 
@@ -114,6 +114,6 @@ def export_command(file: Path, producer: str | None, username: str | None) -> No
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def template_command(file: Path) -> None:
     """Write the empty import template to FILE.csv or FILE.xlsx."""
-    download = catalog_io.template(_format_of(str(file)))
+    download = export.template(_format_of(str(file)))
     file.write_bytes(download.data)
     click.echo(f"Đã ghi mẫu nhập vào {file}")

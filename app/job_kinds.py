@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import errors
-from app.services import catalog_io
 from app.services import jobs as jobs_service
+from app.services.catalog_io import uploads
 
 MAX_PAUSE_SECONDS = 30
 
@@ -79,7 +79,7 @@ def catalog_import(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict
 
     Bad rows end the job as failed, with the row/column errors as its result.
     """
-    return catalog_io.run_import_job(ctx, params, flask.current_app.config["MEDIA_ROOT"])
+    return uploads.run_import_job(ctx, params, flask.current_app.config["MEDIA_ROOT"])
 
 
 KINDS: dict[str, jobs_service.JobKind] = {
@@ -93,11 +93,11 @@ KINDS: dict[str, jobs_service.JobKind] = {
             validate=_validate_system_check,
         ),
         jobs_service.JobKind(
-            name=catalog_io.KIND,
+            name=uploads.KIND,
             title=_l("Nhập danh mục sản phẩm"),
             handler=catalog_import,
             permission="catalog.import",
-            validate=catalog_io.validate_job_params,
+            validate=uploads.validate_job_params,
         ),
     )
 }

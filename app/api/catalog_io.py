@@ -14,7 +14,7 @@ import marshmallow.validate as mv
 from app import extensions, job_kinds, permissions, tasks
 from app.api import schemas
 from app.services import catalog as catalog_service
-from app.services import catalog_io
+from app.services.catalog_io import export, formats, uploads
 from app.web import helpers
 
 blp = flask_smorest.Blueprint(
@@ -25,7 +25,7 @@ blp = flask_smorest.Blueprint(
 )
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-FILE_CONTENT = {catalog_io.CSV_MIMETYPE: BINARY, catalog_io.XLSX_MIMETYPE: BINARY}
+FILE_CONTENT = {formats.CSV_MIMETYPE: BINARY, formats.XLSX_MIMETYPE: BINARY}
 EXPORT_DESCRIPTION = "Tệp CSV (UTF-8 có BOM) hoặc XLSX, mỗi dòng một phân loại (SKU)"
 TEMPLATE_DESCRIPTION = "Mẫu nhập trống: CSV, hoặc XLSX có thêm trang “Hướng dẫn”"
 
@@ -35,13 +35,13 @@ class ImportUploadSchema(ma.Schema):
         required=True,
         metadata={
             "description": "Tệp CSV (UTF-8, `,` hoặc `;`) hoặc Excel .xlsx theo mẫu; "
-            f"tối đa {catalog_io.MAX_BYTES >> 20} MB, {catalog_io.MAX_ROWS} dòng."
+            f"tối đa {formats.MAX_BYTES >> 20} MB, {formats.MAX_ROWS} dòng."
         },
     )
 
 
 class FormatArgsSchema(ma.Schema):
-    format = ma.fields.String(load_default="csv", validate=mv.OneOf(catalog_io.FORMATS))
+    format = ma.fields.String(load_default="csv", validate=mv.OneOf(formats.FORMATS))
 
 
 class ExportArgsSchema(FormatArgsSchema):
@@ -71,7 +71,7 @@ def import_catalog(files: dict[str, Any]) -> object:
     and `result.errors` lists every problem as `{row, column, message}` (the header is row 1).
     """
     upload = files["file"]
-    return catalog_io.start_import(
+    return uploads.start_import(
         extensions.db.session,
         flask_login.current_user,
         upload.stream,
@@ -85,13 +85,13 @@ def import_catalog(files: dict[str, Any]) -> object:
 @blp.route("/export", methods=["GET"])
 @permissions.require("catalog.view")
 @blp.arguments(ExportArgsSchema, location="query")
-@blp.response(200, description=EXPORT_DESCRIPTION, content_type=catalog_io.CSV_MIMETYPE)
+@blp.response(200, description=EXPORT_DESCRIPTION, content_type=formats.CSV_MIMETYPE)
 @blp.doc(responses={"200": {"description": EXPORT_DESCRIPTION, "content": FILE_CONTENT}})
 def export_catalog(args: dict[str, Any]) -> flask.Response:
     """Download the products you may see, one row per variant, in the template's columns
     plus read-only `product_id`, `ocop_stars`, `ocop_expires_on`."""
     fmt = args.pop("format")
-    download = catalog_io.export_products(
+    download = export.export_products(
         extensions.db.session,
         flask_login.current_user,
         catalog_service.ProductFilters(**args),
@@ -103,8 +103,8 @@ def export_catalog(args: dict[str, Any]) -> flask.Response:
 @blp.route("/template", methods=["GET"])
 @permissions.require("catalog.view")
 @blp.arguments(FormatArgsSchema, location="query")
-@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=catalog_io.CSV_MIMETYPE)
+@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=formats.CSV_MIMETYPE)
 @blp.doc(responses={"200": {"description": TEMPLATE_DESCRIPTION, "content": FILE_CONTENT}})
 def import_template(args: dict[str, Any]) -> flask.Response:
     """Download the empty import template."""
-    return helpers.send_download(catalog_io.template(args["format"]))
+    return helpers.send_download(export.template(args["format"]))

@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from app import errors, extensions, job_kinds, permissions, tasks
 from app.models import jobs, orgs
 from app.services import catalog as catalog_service
-from app.services import catalog_io
 from app.services import jobs as jobs_service
+from app.services.catalog_io import columns, formats, uploads
+from app.services.catalog_io import export as catalog_export
 from app.web import helpers
 
 bp = flask.Blueprint("catalog_io", __name__, url_prefix="/catalog/io")
@@ -34,7 +35,7 @@ class ImportForm(flask_wtf.FlaskForm):
 
 def _format() -> str:
     fmt = flask.request.args.get("format", "csv")
-    if fmt not in catalog_io.FORMATS:
+    if fmt not in formats.FORMATS:
         raise errors.NotFound()
     return fmt
 
@@ -48,7 +49,7 @@ def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
         recent = list(
             session.scalars(
                 jobs_service.visible_query(user)
-                .where(jobs.Job.kind == catalog_io.KIND)
+                .where(jobs.Job.kind == uploads.KIND)
                 .limit(RECENT_JOBS)
             )
         )
@@ -62,10 +63,10 @@ def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
         categories=catalog_service.category_choices(session),
         producers=producers,
         recent=recent,
-        columns=catalog_io.COLUMNS,
-        read_only_columns=catalog_io.READ_ONLY_COLUMNS,
-        notes=catalog_io.guide_notes(),
-        max_mb=catalog_io.MAX_BYTES >> 20,
+        columns=columns.COLUMNS,
+        read_only_columns=columns.READ_ONLY_COLUMNS,
+        notes=catalog_export.guide_notes(),
+        max_mb=formats.MAX_BYTES >> 20,
     )
     return body, status
 
@@ -83,7 +84,7 @@ def upload() -> werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         storage = form.file.data
         try:
-            job = catalog_io.start_import(
+            job = uploads.start_import(
                 extensions.db.session,
                 flask_login.current_user,
                 storage.stream,
@@ -103,13 +104,13 @@ def upload() -> werkzeug.Response | tuple[str, int]:
 @bp.route("/template")
 @permissions.require("catalog.view")
 def template() -> flask.Response:
-    return helpers.send_download(catalog_io.template(_format()))
+    return helpers.send_download(catalog_export.template(_format()))
 
 
 @bp.route("/export")
 @permissions.require("catalog.view")
 def export() -> flask.Response:
-    download = catalog_io.export_products(
+    download = catalog_export.export_products(
         extensions.db.session,
         flask_login.current_user,
         catalog_service.ProductFilters.from_args(flask.request.args),

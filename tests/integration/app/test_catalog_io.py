@@ -19,6 +19,7 @@ from app import errors, extensions, job_kinds, tasks
 from app.models import accounts, catalog, jobs, orgs
 from app.services import catalog_io
 from app.services import jobs as jobs_service
+from app.services.catalog_io import formats
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -302,12 +303,12 @@ def test_missing_columns_empty_files_and_limits(app, people, monkeypatch, tmp_pa
             _import(latin)
         assert "UTF-8" in raised.value.message
 
-        monkeypatch.setattr(catalog_io, "MAX_ROWS", 2)
+        monkeypatch.setattr(formats, "MAX_ROWS", 2)
         with pytest.raises(catalog_io.ImportFailed) as raised:
             _import(_write_csv(tmp_path / "nhieu.csv", _good_rows()))
         assert "hơn 2 dòng" in raised.value.message
 
-        monkeypatch.setattr(catalog_io, "MAX_BYTES", 1 << 20)
+        monkeypatch.setattr(formats, "MAX_BYTES", 1 << 20)
         big_rows = [{**_good_rows()[0], "description": "x" * (1 << 20)}]
         with pytest.raises(catalog_io.ImportFailed) as raised:
             _import(_write_csv(tmp_path / "lon.csv", big_rows))
