@@ -57,9 +57,14 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
         url = server.create_database("bench_catalog")
     else:
         url = f"sqlite:///{workdir / 'bench.db'}"
-    env = {"APP_ENV": "production", "SECRET_KEY": "bench", "DATABASE_URL": url,
-           "INSTANCE_PATH": str(workdir / "instance"), "MEDIA_ROOT": str(workdir / "media"),
-           "BROKER_URL": f"sqla+sqlite:///{workdir / 'broker.sqlite'}"}
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "BROKER_URL": f"sqla+sqlite:///{workdir / 'broker.sqlite'}",
+    }
     app = factory.create_app({"SESSION_COOKIE_SECURE": False}, env=env)
     results = []
     try:
@@ -70,8 +75,12 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
                 seed.seed(connection, products)
             print(f"{backend}: seeded {products} products in {time.perf_counter() - started:.1f}s")
             user = accounts_service.create_user(
-                extensions.db.session, username="bench", password="bench-password",
-                full_name="Bench", role="seller")
+                extensions.db.session,
+                username="bench",
+                password="bench-password",
+                full_name="Bench",
+                role="seller",
+            )
             token = accounts_service.issue_token(extensions.db.session, user, "bench").secret
             user_id = user.id
         client = app.test_client()
@@ -79,13 +88,13 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
         for label, params in QUERIES:
             page = int(params.get("page", 1))
             filters = catalog_service.ProductFilters(
-                **{k: v for k, v in params.items() if k != "page"})
+                **{k: v for k, v in params.items() if k != "page"}
+            )
             with app.app_context():
                 user = extensions.db.session.get(accounts.User, user_id)
                 stmt = catalog_service.product_query(user, filters, TODAY)
                 page_stmt = stmt.limit(20).offset((page - 1) * 20)
-                count_stmt = sa.select(sa.func.count()).select_from(
-                    stmt.order_by(None).subquery())
+                count_stmt = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
                 with extensions.db.engine.connect() as connection:
                     core = []
                     for _ in range(repeat + 3):
@@ -107,9 +116,17 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
             assert same, (label, body["total"], total)
             app_p50, app_p95 = _percentiles(through_app)
             core_p50, core_p95 = _percentiles(core)
-            results.append({"query": label, "total": total, "app_p50": app_p50,
-                            "app_p95": app_p95, "core_p50": core_p50, "core_p95": core_p95,
-                            "ratio": app_p50 / core_p50})
+            results.append(
+                {
+                    "query": label,
+                    "total": total,
+                    "app_p50": app_p50,
+                    "app_p95": app_p95,
+                    "core_p50": core_p50,
+                    "core_p95": core_p95,
+                    "ratio": app_p50 / core_p50,
+                }
+            )
     finally:
         with app.app_context():
             extensions.db.session.remove()
@@ -130,8 +147,10 @@ def main() -> None:
     print("| query | matches | app p50 | app p95 | Core p50 | Core p95 | app/Core (p50) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
-        print(f"| {r['query']} | {r['total']} | {r['app_p50']:.1f} | {r['app_p95']:.1f} | "
-              f"{r['core_p50']:.1f} | {r['core_p95']:.1f} | {r['ratio']:.2f}× |")
+        print(
+            f"| {r['query']} | {r['total']} | {r['app_p50']:.1f} | {r['app_p95']:.1f} | "
+            f"{r['core_p50']:.1f} | {r['core_p95']:.1f} | {r['ratio']:.2f}× |"
+        )
 
 
 if __name__ == "__main__":

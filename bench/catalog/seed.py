@@ -11,28 +11,77 @@ from app import ocop, text
 from app.models import accounts, catalog, orgs
 
 WORDS = [
-    "Nước mắm", "Chè", "Mật ong", "Cà phê", "Bánh gai", "Gạo", "Miến", "Rượu", "Tinh dầu",
-    "Nấm", "Măng", "Mứt", "Hạt điều", "Tương", "Trà", "Chả mực", "Ruốc", "Sâm", "Bột sắn", "Mắm",
+    "Nước mắm",
+    "Chè",
+    "Mật ong",
+    "Cà phê",
+    "Bánh gai",
+    "Gạo",
+    "Miến",
+    "Rượu",
+    "Tinh dầu",
+    "Nấm",
+    "Măng",
+    "Mứt",
+    "Hạt điều",
+    "Tương",
+    "Trà",
+    "Chả mực",
+    "Ruốc",
+    "Sâm",
+    "Bột sắn",
+    "Mắm",
 ]
-PLACES = ["Trà Cổ", "Tân Cương", "Mèo Vạc", "Mộc Châu", "Phú Quốc", "Cái Bè", "Bắc Kạn",
-          "Hòa Bình", "Ninh Giang", "Đông Triều", "Vân Đồn", "Bảo Lộc", "Cao Bằng", "Hạ Long"]
-PROVINCES = [(22, "Quảng Ninh"), (19, "Thái Nguyên"), (8, "Tuyên Quang"), (14, "Sơn La"),
-             (31, "Thành phố Hải Phòng"), (1, "Thành phố Hà Nội"), (66, "Đắk Lắk")]
+PLACES = [
+    "Trà Cổ",
+    "Tân Cương",
+    "Mèo Vạc",
+    "Mộc Châu",
+    "Phú Quốc",
+    "Cái Bè",
+    "Bắc Kạn",
+    "Hòa Bình",
+    "Ninh Giang",
+    "Đông Triều",
+    "Vân Đồn",
+    "Bảo Lộc",
+    "Cao Bằng",
+    "Hạ Long",
+]
+PROVINCES = [
+    (22, "Quảng Ninh"),
+    (19, "Thái Nguyên"),
+    (8, "Tuyên Quang"),
+    (14, "Sơn La"),
+    (31, "Thành phố Hải Phòng"),
+    (1, "Thành phố Hà Nội"),
+    (66, "Đắk Lắk"),
+]
 
 
 def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
     """Insert ``products`` products (1–3 variants each; two thirds certified)."""
     rng = random.Random(seed_value)
-    category_ids = [row[0] for row in connection.execute(
-        sa.select(catalog.OcopCategory.id).where(catalog.OcopCategory.level >= 2))]
+    category_ids = [
+        row[0]
+        for row in connection.execute(
+            sa.select(catalog.OcopCategory.id).where(catalog.OcopCategory.level >= 2)
+        )
+    ]
     producer_rows = []
     for index in range(200):
         code, province = PROVINCES[index % len(PROVINCES)]
-        producer_rows.append({
-            "id": index + 1, "name": f"HTX {rng.choice(WORDS)} {rng.choice(PLACES)} {index}",
-            "type": "hop_tac_xa", "province_code": code, "province": province,
-            "created_at": dt.datetime.now(dt.UTC), "updated_at": dt.datetime.now(dt.UTC),
-        })
+        producer_rows.append(
+            {
+                "id": index + 1,
+                "name": f"HTX {rng.choice(WORDS)} {rng.choice(PLACES)} {index}",
+                "type": "hop_tac_xa",
+                "province_code": code,
+                "province": province,
+                "created_at": dt.datetime.now(dt.UTC),
+                "updated_at": dt.datetime.now(dt.UTC),
+            }
+        )
     connection.execute(sa.insert(orgs.Producer), producer_rows)
     today = dt.date(2026, 11, 28)
     product_rows, variant_rows, certificate_rows = [], [], []
@@ -50,35 +99,63 @@ def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
             stock += quantity
             sku = f"SKU-{variant_id:07d}"
             skus.append(sku)
-            variant_rows.append({"id": variant_id, "product_id": product_id, "sku": sku,
-                                 "name": "Loại", "price": price, "stock": quantity})
+            variant_rows.append(
+                {
+                    "id": variant_id,
+                    "product_id": product_id,
+                    "sku": sku,
+                    "name": "Loại",
+                    "price": price,
+                    "stock": quantity,
+                }
+            )
         stars, expires = None, None
         if rng.random() < 0.66:
             decided = today - dt.timedelta(days=rng.randrange(0, 1400))
             stars, expires = rng.choice([3, 3, 4, 4, 5]), ocop.expires_on(decided)
-            certificate_rows.append({
-                "product_id": product_id, "stars": stars, "decision_number": f"{product_id}/QĐ",
-                "decision_date": decided, "level": "central" if stars == 5 else "province",
-                "authority": "UBND tỉnh", "expires_on": expires,
-                "created_at": dt.datetime.now(dt.UTC),
-            })
+            certificate_rows.append(
+                {
+                    "product_id": product_id,
+                    "stars": stars,
+                    "decision_number": f"{product_id}/QĐ",
+                    "decision_date": decided,
+                    "level": "central" if stars == 5 else "province",
+                    "authority": "UBND tỉnh",
+                    "expires_on": expires,
+                    "created_at": dt.datetime.now(dt.UTC),
+                }
+            )
         search = " ".join(text.fold(w) for w in [name, producer["name"], *skus])
-        product_rows.append({
-            "id": product_id, "producer_id": producer["id"],
-            "category_id": rng.choice(category_ids), "name": name, "search_text": search,
-            "min_price": min(prices), "max_price": max(prices), "total_stock": stock,
-            "ocop_stars": stars, "ocop_expires_on": expires, "is_active": True, "version": 1,
-            "created_at": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=product_id),
-            "updated_at": dt.datetime.now(dt.UTC),
-        })
-    for table, rows in ((catalog.Product, product_rows), (catalog.Variant, variant_rows),
-                        (catalog.Certificate, certificate_rows)):
+        product_rows.append(
+            {
+                "id": product_id,
+                "producer_id": producer["id"],
+                "category_id": rng.choice(category_ids),
+                "name": name,
+                "search_text": search,
+                "min_price": min(prices),
+                "max_price": max(prices),
+                "total_stock": stock,
+                "ocop_stars": stars,
+                "ocop_expires_on": expires,
+                "is_active": True,
+                "version": 1,
+                "created_at": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=product_id),
+                "updated_at": dt.datetime.now(dt.UTC),
+            }
+        )
+    for table, rows in (
+        (catalog.Product, product_rows),
+        (catalog.Variant, variant_rows),
+        (catalog.Certificate, certificate_rows),
+    ):
         for start in range(0, len(rows), 5000):
-            connection.execute(sa.insert(table), rows[start:start + 5000])
+            connection.execute(sa.insert(table), rows[start : start + 5000])
     if connection.dialect.name == "postgresql":
         for table in ("producers", "products", "variants", "certificates"):
-            connection.execute(sa.text(
-                f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+            connection.execute(
+                sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+            )
         connection.execute(sa.text("ANALYZE"))
     else:
         connection.execute(sa.text("ANALYZE"))
