@@ -13,7 +13,7 @@ import flask
 import flask.cli
 import sqlalchemy as sa
 
-from app import cli_catalog, errors, extensions
+from app import cli_catalog, cli_channels, errors, extensions
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import demo as demo_service
@@ -148,7 +148,13 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         return
     password = password or "ocop-demo"
-    summary = demo_service.load(extensions.db.session, password)
+    config = flask.current_app.config
+    summary = demo_service.load(
+        extensions.db.session,
+        password,
+        media_root=config["MEDIA_ROOT"],
+        sandbox_urls=config["SANDBOX_URLS"],
+    )
     if not summary.created:
         click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")
         return
@@ -161,4 +167,5 @@ def register(app: flask.Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(cli_catalog.catalog_cli)
+    app.cli.add_command(cli_channels.channels_cli)
     # Flask-Migrate's `flask db` is added by the extension itself.

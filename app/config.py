@@ -7,6 +7,8 @@ a SQLite-backed Celery broker and result store, and the media folder.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import urllib.parse
 from collections.abc import Mapping
@@ -18,6 +20,9 @@ import sqlalchemy.exc
 
 ENVIRONMENTS = ("development", "production", "testing")
 BROKER_SCHEMES = ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "memory", "amqp")
+
+
+SANDBOX_DIALECTS = ("shopee", "tiktok", "lazada")
 
 
 class ConfigError(Exception):
@@ -72,6 +77,48 @@ def _secret_key(env: Mapping[str, str], environment: str, instance: Path) -> str
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def _credentials_keys(env: Mapping[str, str], environment: str, instance: Path) -> tuple[str, ...]:
+    """Fernet keys for channel credentials, newest first (comma-separated for rotation)."""
+    raw = env.get("CREDENTIALS_KEY", "").strip()
+    if raw:
+        keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+        for key in keys:
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+            except (ValueError, binascii.Error):
+                ok = False
+            if not ok:
+                raise ConfigError(
+                    "CREDENTIALS_KEY không hợp lệ: each comma-separated key must be a Fernet key "
+                    "(32 url-safe base64 bytes), e.g. the output of "
+                    "`python -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32))"
+                    ".decode())'`"
+                )
+        return keys
+    if environment == "production":
+        raise ConfigError(
+            "CREDENTIALS_KEY chưa được đặt. Marketplace credentials are encrypted with it; set it "
+            "to a Fernet key (see docs/channels.md) or set APP_ENV=development for a local trial."
+        )
+    if environment == "testing":
+        return (base64.urlsafe_b64encode(b"testing-credentials-key-32-byte!").decode(),)
+    key_file = instance / "credentials_key"
+    if key_file.exists():
+        return (key_file.read_text().strip(),)
+    instance.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return (key,)
+
+
+def _sandbox_urls(env: Mapping[str, str]) -> dict[str, str]:
+    """Where `make run` starts the sandbox marketplaces (demo channels point there)."""
+    host = env.get("SANDBOX_HOST", "127.0.0.1")
+    base = _int(env, "SANDBOX_PORT_BASE", 5701, minimum=1)
+    return {name: f"http://{host}:{base + i}" for i, name in enumerate(SANDBOX_DIALECTS)}
 
 
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
@@ -146,6 +193,8 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
     return {
         "APP_ENV": environment,
         "SECRET_KEY": _secret_key(env, environment, instance),
+        "CREDENTIALS_KEYS": _credentials_keys(env, environment, instance),
+        "SANDBOX_URLS": _sandbox_urls(env),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BROKER_URL": broker_url,

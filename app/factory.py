@@ -113,6 +113,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         auth,
         catalog,
         catalog_io,
+        channels,
         images,
         jobs,
         main,
@@ -129,6 +130,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         producers.bp,
         catalog.bp,
         catalog_io.bp,
+        channels.bp,
         images.bp,
         public.bp,
     ):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from app import errors
 from app.services import jobs as jobs_service
 from app.services.catalog_io import uploads
+from app.services.channels import jobs as channel_jobs
 
 MAX_PAUSE_SECONDS = 30
 
@@ -99,5 +100,33 @@ KINDS: dict[str, jobs_service.JobKind] = {
             permission="catalog.import",
             validate=uploads.validate_job_params,
         ),
+        jobs_service.JobKind(
+            name=channel_jobs.PUBLISH,
+            title=_l("Đăng sản phẩm lên sàn"),
+            handler=channel_jobs.publish,
+            permission="channels.publish",
+            validate=channel_jobs.validate_publish,
+            startable=False,
+        ),
+        jobs_service.JobKind(
+            name=channel_jobs.SYNC,
+            title=_l("Đồng bộ giá và tồn kho lên sàn"),
+            handler=channel_jobs.sync_products,
+            permission="catalog.edit",
+            validate=channel_jobs.validate_sync,
+            startable=False,
+        ),
+        jobs_service.JobKind(
+            name=channel_jobs.CERTIFICATES,
+            title=_l("Kiểm tra hạn chứng nhận OCOP của tin đăng"),
+            handler=channel_jobs.certificates,
+            permission="channels.publish",
+            validate=channel_jobs.validate_certificates,
+        ),
     )
 }
+
+
+def startable() -> dict[str, jobs_service.JobKind]:
+    """The kinds a user may start by name through the jobs API."""
+    return {name: kind for name, kind in KINDS.items() if kind.startable}

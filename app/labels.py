@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app import ocop
-from app.models import accounts, catalog, jobs, orgs
+from app.models import accounts, catalog, channels, jobs, orgs
 
 ROLE_LABELS = {
     accounts.Role.ADMIN: _l("Quản trị viên"),
@@ -49,4 +49,22 @@ CHANNEL_LABELS = {
     "postmart": "Postmart",
     "voso": "Voso",
     "website": _l("Website"),
+}
+
+LISTING_STATE_LABELS = {
+    channels.ListingState.DRAFT: _l("Nháp"),
+    channels.ListingState.QUEUED: _l("Đang chờ đăng"),
+    channels.ListingState.PUBLISHING: _l("Đang đăng"),
+    channels.ListingState.LIVE: _l("Đang bán"),
+    channels.ListingState.NEEDS_ACTION: _l("Cần xử lý"),
+    channels.ListingState.FAILED: _l("Lỗi"),
+    channels.ListingState.PAUSED: _l("Tạm dừng"),
+    channels.ListingState.DELISTED: _l("Đã gỡ"),
+}
+
+CHANNEL_ACCOUNT_STATUS_LABELS = {
+    channels.AccountStatus.NOT_CONNECTED: _l("Chưa kết nối"),
+    channels.AccountStatus.CONNECTED: _l("Đã kết nối"),
+    channels.AccountStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),
+    channels.AccountStatus.DISABLED: _l("Đã tắt"),
 }

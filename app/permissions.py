@@ -35,6 +35,10 @@ RULES: dict[str, frozenset[Role]] = {
     "catalog.edit": ALL_ROLES,
     "catalog.import": STAFF,
     "producers.create": STAFF,
+    # Marketplace channels: staff publish; coordinators and admins set up shops.
+    "channels.view": STAFF,
+    "channels.publish": STAFF,
+    "channels.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
 }
 
 # Endpoints that need no sign-in at all.

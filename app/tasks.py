@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import celery
@@ -53,3 +54,13 @@ def dispatch(job: jobs.Job, queue: str) -> str:
     """Send a stored job to the broker (the default ``Dispatch`` for enqueue)."""
     result = run_job.apply_async(args=[job.id], queue=queue)
     return str(result.id)
+
+
+def dispatch_later(seconds: float) -> Callable[[jobs.Job, str], str]:
+    """A ``Dispatch`` that sends the job to run no sooner than ``seconds`` from now."""
+
+    def send(job: jobs.Job, queue: str) -> str:
+        result = run_job.apply_async(args=[job.id], queue=queue, countdown=max(0.0, seconds))
+        return str(result.id)
+
+    return send

@@ -7,10 +7,18 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 WORKERS=${WORKER_CONCURRENCY:-2}
 
+SANDBOX_PORT_BASE=${SANDBOX_PORT_BASE:-5701}
+
 $BIN/celery -A wsgi.celery_app worker --pool=threads --concurrency "$WORKERS" \
   --queues default --loglevel INFO &
 worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+pids="$worker"
+# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) for the demo channels; SANDBOX=0 skips.
+if [ "${SANDBOX:-1}" != "0" ]; then
+  $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" &
+  pids="$pids $!"
+fi
+trap 'kill $pids 2>/dev/null; wait $pids 2>/dev/null' EXIT INT TERM
 
 echo "OCOP Live: http://$HOST:$PORT  (worker pid $worker)"
 $BIN/flask --app wsgi run --host "$HOST" --port "$PORT" --with-threads

@@ -9,9 +9,9 @@ BIN=${BIN:-.venv/bin}
 POT=app/translations/messages.pot
 EN_PO=app/translations/en/LC_MESSAGES/messages.po
 
-"$BIN/pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+"$BIN/pybabel" -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 \
   -o "$POT" .
-"$BIN/pybabel" update --no-fuzzy-matching -i "$POT" -d app/translations
+"$BIN/pybabel" update --no-fuzzy-matching -w 100 -i "$POT" -d app/translations
 
 "$BIN/python" - "$EN_PO" <<'PY'
 import sys

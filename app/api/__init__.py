@@ -11,7 +11,18 @@ import flask_smorest
 import swagger_ui_bundle
 
 from app import extensions, permissions
-from app.api import catalog, catalog_io, images, jobs, me, producers, schemas, tokens, users
+from app.api import (
+    catalog,
+    catalog_io,
+    channels,
+    images,
+    jobs,
+    me,
+    producers,
+    schemas,
+    tokens,
+    users,
+)
 
 BLUEPRINTS = (
     me.blp,
@@ -22,6 +33,7 @@ BLUEPRINTS = (
     catalog.blp,
     images.blp,
     catalog_io.blp,
+    channels.blp,
 )
 
 

@@ -34,7 +34,7 @@ def create_job(body: dict[str, Any]) -> object:
     """Queue a job of a kind the caller may start; poll it for progress."""
     return jobs_service.enqueue(
         extensions.db.session,
-        job_kinds.KINDS,
+        job_kinds.startable(),
         kind=body["kind"],
         params=body["params"],
         owner=flask_login.current_user,
@@ -50,7 +50,7 @@ def list_kinds() -> object:
     user = flask_login.current_user
     return [
         {"name": kind.name, "title": str(kind.title)}
-        for kind in job_kinds.KINDS.values()
+        for kind in job_kinds.startable().values()
         if permissions.can(user, kind.permission)
     ]
 

@@ -44,6 +44,8 @@ class Job(extensions.db.Model):
     result: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     cancel_requested: so.Mapped[bool] = so.mapped_column(default=False)
     task_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # The same piece of work (e.g. "channels.sync:product:7") is queued at most once.
+    identity_key: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
     started_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     finished_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
@@ -52,4 +54,11 @@ class Job(extensions.db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        sa.Index(
+            "uq_jobs_queued_identity",
+            "identity_key",
+            unique=True,
+            sqlite_where=sa.text("status = 'queued' AND identity_key IS NOT NULL"),
+            postgresql_where=sa.text("status = 'queued' AND identity_key IS NOT NULL"),
+        ),
     )

@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import clock, errors, ocop, permissions, text, validators
-from app.models import accounts, catalog, orgs
+from app.models import accounts, catalog, channels, orgs
 
 Product = catalog.Product
 Variant = catalog.Variant
@@ -287,13 +287,42 @@ def save_product(
     except Exception:
         session.rollback()
         raise
+    notify_channels(session, user, [product.id])
     return product
+
+
+def notify_channels(session: so.Session, user: Any, product_ids: list[int]) -> None:
+    """Price and stock changes go on to every live marketplace listing (as a job)."""
+    from app.services.channels import sync  # late: the channels services import this module
+
+    sync.products_changed(session, user, product_ids)
 
 
 def delete_product(session: so.Session, user: accounts.User, product_id: int) -> None:
     product = get_product(session, user, product_id)
     if not permissions.can_edit_product(user, product.producer_id):
         raise errors.Forbidden()
+    on_sale = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(channels.Listing)
+        .where(
+            channels.Listing.product_id == product.id,
+            channels.Listing.state.in_(
+                (
+                    channels.ListingState.LIVE,
+                    channels.ListingState.PUBLISHING,
+                    channels.ListingState.QUEUED,
+                )
+            ),
+        )
+    )
+    if on_sale:
+        raise errors.Conflict(
+            _(
+                "Sản phẩm đang được đăng trên %(n)d kênh bán. Hãy gỡ tin trên sàn trước khi xoá.",
+                n=on_sale,
+            )
+        )
     session.delete(product)
     session.commit()
 

@@ -5,14 +5,18 @@ and a user of every role, so a new install has something real to click through.
 from __future__ import annotations
 
 import dataclasses
+import io
+from collections.abc import Mapping
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from PIL import Image, ImageDraw
 
 from app import admin_units
 from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
+from app.services import images as images_service
 
 Role = accounts.Role
 ProducerType = orgs.ProducerType
@@ -163,8 +167,19 @@ class DemoSummary:
     usernames: list[str]
 
 
-def load(session: so.Session, password: str) -> DemoSummary:
-    """Create the demo club once; a second call changes nothing and says so."""
+def load(
+    session: so.Session,
+    password: str,
+    *,
+    media_root: str | None = None,
+    sandbox_urls: Mapping[str, str] | None = None,
+) -> DemoSummary:
+    """Create the demo club once; a second call changes nothing and says so.
+
+    With ``media_root`` the demo products get a photo each; with ``sandbox_urls``
+    the club gets one shop on each sandbox marketplace (ready to connect) and
+    a Postmart and a Voso shop (listing packs).
+    """
     existing = session.scalar(sa.select(orgs.Club).where(orgs.Club.name == CLUB["name"]))
     usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS]
     if existing is not None:
@@ -219,6 +234,10 @@ def load(session: so.Session, password: str) -> DemoSummary:
     _load_products(
         session, {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)}
     )
+    if media_root is not None:
+        _load_photos(session, media_root)
+    if sandbox_urls is not None:
+        _load_channels(session, club, sandbox_urls)
     return DemoSummary(True, club.name, len(producers), usernames)
 
 
@@ -250,6 +269,82 @@ def _load_products(session: so.Session, producers: dict[str, orgs.Producer]) -> 
             },
         )
         catalog_service.save_certificate(session, admin, product.id, certificate)
+
+
+PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (60, 110, 160)]
+
+
+def _load_photos(session: so.Session, media_root: str) -> None:
+    """A plain square photo per product, so marketplaces that need an image accept them."""
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
+    for index, product in enumerate(products):
+        buffer = io.BytesIO()
+        image = Image.new("RGB", (900, 900), PHOTO_COLOURS[index % len(PHOTO_COLOURS)])
+        ImageDraw.Draw(image).rectangle((150, 150, 750, 750), outline=(255, 255, 255), width=12)
+        image.save(buffer, "JPEG", quality=88)
+        buffer.seek(0)
+        buffer.name = f"demo-{product.id}.jpg"
+        images_service.add_product_image(session, admin, product.id, buffer, media_root)
+
+
+# The sandbox marketplaces' fixed demo credentials (see sandbox/*.py: DEMO_*); they are
+# public test values, not secrets, and only work against the local sandbox servers.
+SANDBOX_CHANNELS: dict[str, dict[str, str]] = {
+    "shopee": {
+        "partner_id": "2004571",
+        "partner_key": "shpk7a4d6b3f9c2e8a1b5d7f3c6e9a2b4d8f1c3e5a7b9d2f4c6e8a1b3d5f7c9e2a",
+    },
+    "tiktok": {
+        "app_key": "6a7b8c9d0e1f2",
+        "app_secret": "tiktok-sandbox-secret",
+        "service_id": "7311000000000000001",
+    },
+    "lazada": {"app_key": "123456", "app_secret": "lazada-sandbox-secret"},
+}
+
+
+def sandbox_channel_config(name: str, url: str) -> dict[str, str]:
+    """Adapter config (secrets included) for the sandbox ``name`` served at ``url``."""
+    config = dict(SANDBOX_CHANNELS[name])
+    if name == "shopee":
+        config.update(api_base_url=url, auth_base_url=url)
+    elif name == "lazada":
+        config.update(
+            api_base_url=f"{url}/rest", auth_base_url=f"{url}/rest", authorize_url_base=url
+        )
+    else:
+        config.update(api_base_url=url, auth_base_url=url, authorize_url_base=url)
+    return config
+
+
+def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[str, str]) -> None:
+    from app.services.channels import accounts as channel_accounts  # late: optional feature
+
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    owner = f"club:{club.id}"
+    for name, url in sandbox_urls.items():
+        if name not in SANDBOX_CHANNELS:
+            continue
+        data = {
+            "marketplace": name,
+            "name": f"{name.title()} (sandbox thử nghiệm)",
+            "owner": owner,
+            "default_category_id": "100",
+        }
+        data.update({f"config.{k}": v for k, v in sandbox_channel_config(name, url).items()})
+        channel_accounts.save_account(session, admin, data)
+    for name, title in (("postmart", "Postmart"), ("voso", "Voso")):
+        channel_accounts.save_account(
+            session,
+            admin,
+            {
+                "marketplace": name,
+                "name": f"{title} – CLB Móng Cái",
+                "owner": owner,
+                "config.shop_name": "CLB Streamer Móng Cái",
+            },
+        )
 
 
 def is_empty(session: so.Session) -> bool:

@@ -49,6 +49,9 @@ class JobKind:
     permission: str
     validate: Callable[[dict[str, Any]], dict[str, Any]] = lambda params: params
     queue: str = "default"
+    # False for kinds other features queue themselves (e.g. a sync after a catalog change):
+    # the generic jobs API neither lists nor starts them.
+    startable: bool = True
 
 
 class JobContext:
@@ -77,14 +80,24 @@ def enqueue(
     params: dict[str, Any],
     owner: accounts.User,
     dispatch: Dispatch,
+    identity_key: str | None = None,
 ) -> jobs.Job:
-    """Check, store and queue a job. The row is committed before the message is sent."""
+    """Check, store and queue a job. The row is committed before the message is sent.
+
+    With an ``identity_key``, a job with the same key still waiting in the queue
+    is returned instead of queueing the same work twice (a unique partial index
+    makes this hold across processes too).
+    """
     job_kind = kinds.get(kind)
     if job_kind is None:
         raise errors.ValidationError(fields={"kind": [_("Loại công việc không tồn tại.")]})
     if not permissions.can(owner, job_kind.permission):
         raise errors.Forbidden()
     clean = job_kind.validate(dict(params))
+    if identity_key is not None:
+        waiting = _queued_with_key(session, identity_key)
+        if waiting is not None:
+            return waiting
     job = jobs.Job(
         kind=kind,
         title=str(job_kind.title),
@@ -92,9 +105,17 @@ def enqueue(
         params=clean,
         status=JobStatus.QUEUED,
         message=_("Đang chờ trong hàng đợi…"),
+        identity_key=identity_key,
     )
     session.add(job)
-    session.commit()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        waiting = _queued_with_key(session, identity_key) if identity_key else None
+        if waiting is None:
+            raise
+        return waiting
     try:
         job.task_id = dispatch(job, job_kind.queue)
     except Exception as exc:
@@ -105,6 +126,14 @@ def enqueue(
         raise errors.ServiceUnavailable(job.error) from exc
     session.commit()
     return job
+
+
+def _queued_with_key(session: so.Session, identity_key: str) -> jobs.Job | None:
+    return session.scalars(
+        sa.select(jobs.Job).where(
+            jobs.Job.identity_key == identity_key, jobs.Job.status == JobStatus.QUEUED
+        )
+    ).first()
 
 
 def run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -49,3 +50,19 @@ def send_download(download: Any) -> flask.Response:
         download_name=download.filename,
         max_age=0,
     )
+
+
+def send_temporary_file(path: Path, download_name: str, mimetype: str) -> flask.Response:
+    """Send a generated file as an attachment and remove it from disk at once.
+
+    The file is opened before it is unlinked, so the open handle streams it to the
+    end (POSIX) and nothing is left behind, even when the client drops the download.
+    """
+    size = path.stat().st_size
+    handle = path.open("rb")
+    path.unlink(missing_ok=True)
+    response = flask.send_file(
+        handle, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0
+    )
+    response.content_length = size
+    return response

@@ -65,12 +65,18 @@ def _require_chromium() -> None:
     pytest.skip(f"Browser tests skipped: {problem}")
 
 
-def _seed(app: flask.Flask) -> None:
+def _seed_tree(app: flask.Flask) -> None:
+    """Tables and the OCOP category tree (the migration seeds it; create_all does not)."""
     with app.app_context():
         extensions.db.create_all()
-        # The migration seeds the OCOP category tree; create_all does not, so do it here.
         extensions.db.session.execute(sa.insert(catalog.OcopCategory), ocop_categories.rows())
         extensions.db.session.commit()
+        extensions.db.session.remove()
+
+
+def _seed(app: flask.Flask) -> None:
+    _seed_tree(app)
+    with app.app_context():
         demo.load(extensions.db.session, PASSWORD)
         for role, username in DEMO_USERS.items():
             user = extensions.db.session.scalar(

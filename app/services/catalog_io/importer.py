@@ -421,6 +421,10 @@ class _Importer:
         except Exception:
             self.session.rollback()
             raise
+        if not dry_run:
+            changed = [g.product_id for g in groups if g.changed and g.product_id]
+            if changed:
+                catalog_service.notify_channels(self.session, self.user, changed)
         self.summary.warnings = self.warnings
         self.summary.dry_run = dry_run
         return self.summary

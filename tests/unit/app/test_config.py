@@ -34,8 +34,33 @@ def test_production_without_secret_key_stops_with_a_clear_message(tmp_path: Path
         config.from_env({}, tmp_path)  # production is the default environment
 
 
+KEY = "YmVuY2gtY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE="
+
+
+def test_production_without_credentials_key_stops_with_a_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match="CREDENTIALS_KEY"):
+        config.from_env({"SECRET_KEY": "x" * 40}, tmp_path)
+
+
+def test_credentials_keys_allow_rotation_and_refuse_bad_keys(tmp_path: Path) -> None:
+    other = "b3RoZXItY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE="
+    settings = config.from_env(
+        {"SECRET_KEY": "x" * 40, "CREDENTIALS_KEY": f"{KEY}, {other}"}, tmp_path
+    )
+    assert settings["CREDENTIALS_KEYS"] == (KEY, other)
+    with pytest.raises(config.ConfigError, match="CREDENTIALS_KEY"):
+        config.from_env({"SECRET_KEY": "x" * 40, "CREDENTIALS_KEY": "short"}, tmp_path)
+
+
+def test_development_credentials_key_is_generated_once_and_private(tmp_path: Path) -> None:
+    first = config.from_env({"APP_ENV": "development"}, tmp_path)["CREDENTIALS_KEYS"]
+    second = config.from_env({"APP_ENV": "development"}, tmp_path)["CREDENTIALS_KEYS"]
+    assert first == second and len(first) == 1
+    assert (tmp_path / "credentials_key").stat().st_mode & 0o077 == 0
+
+
 def test_production_with_secret_key_uses_secure_cookies(tmp_path: Path) -> None:
-    settings = config.from_env({"SECRET_KEY": "x" * 40}, tmp_path)
+    settings = config.from_env({"SECRET_KEY": "x" * 40, "CREDENTIALS_KEY": KEY}, tmp_path)
     assert settings["APP_ENV"] == "production"
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_HTTPONLY"] is True

@@ -1,0 +1,169 @@
+"""Marshmallow schemas of the channels API: shop accounts (never a secret), listings,
+publishing.
+
+Required config fields, owners and lengths are checked by the services, which
+report every bad field at once (config fields as ``config.<name>``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import marshmallow.validate as mv
+
+from app.api import schemas
+from app.models import channels
+from app.services.channels import listings
+from integrations import base, registry
+
+LISTING_STATES = [s.value for s in channels.ListingState]
+ACCOUNT_STATUSES = [s.value for s in channels.AccountStatus]
+KINDS = [k.value for k in base.Kind]
+
+
+class AccountSchema(ma.Schema):
+    """A shop as ``actions.AccountView`` shows it: secrets only as set / not set."""
+
+    id = ma.fields.Integer(required=True, attribute="account.id")
+    marketplace = ma.fields.String(required=True, attribute="account.marketplace")
+    marketplace_title = ma.fields.String(required=True, attribute="title")
+    kind = ma.fields.Method(
+        "_kind",
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": KINDS,
+            "description": "`api`: published through the API; `pack`: listing packs",
+        },
+    )
+    name = ma.fields.String(required=True, attribute="account.name")
+    owner = ma.fields.String(
+        required=True,
+        attribute="owner_key",
+        metadata={"description": "`club:<id>` hoặc `producer:<id>`"},
+    )
+    owner_name = ma.fields.String(required=True)
+    status = ma.fields.Method(
+        "_status", required=True, metadata={"type": "string", "enum": ACCOUNT_STATUSES}
+    )
+    shop_label = ma.fields.String(allow_none=True, attribute="account.shop_label")
+    last_error = ma.fields.String(allow_none=True, attribute="account.last_error")
+    config = ma.fields.Dict(
+        required=True,
+        metadata={
+            "description": "Cấu hình hiển thị được; trường bí mật chỉ báo `true` (đã lưu) "
+            "hoặc `false` (chưa có), không bao giờ trả giá trị"
+        },
+    )
+    default_category_id = ma.fields.String(required=True)
+    listing_counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        required=True,
+        attribute="counts",
+        metadata={"description": "Số tin đăng theo trạng thái"},
+    )
+    created_at = ma.fields.DateTime(required=True, attribute="account.created_at")
+
+    def _kind(self, view: Any) -> str:
+        return str(view.kind.value)
+
+    def _status(self, view: Any) -> str:
+        return str(view.account.status.value)
+
+
+class AccountCreateSchema(ma.Schema):
+    marketplace = ma.fields.String(
+        required=True, metadata={"enum": registry.names(), "description": "Tên sàn"}
+    )
+    name = ma.fields.String(required=True, metadata={"maxLength": 120})
+    owner = ma.fields.String(
+        required=True, metadata={"description": "`club:<id>` hoặc `producer:<id>`"}
+    )
+    config = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "Trường cấu hình của sàn (theo `config_schema` của adapter); "
+            "lỗi báo theo `config.<trường>`"
+        },
+    )
+    default_category_id = ma.fields.String(
+        load_default="",
+        metadata={"maxLength": 64, "description": "Danh mục trên sàn khi chưa ghép nhóm OCOP"},
+    )
+
+    @ma.post_load
+    def flatten(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """The flat form ``accounts.save_account`` reads (``config.<field>`` keys)."""
+        config = data.pop("config")
+        return {**data, **{f"config.{k}": v for k, v in config.items()}}
+
+
+class ListingSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    account_id = ma.fields.Integer(required=True)
+    product_id = ma.fields.Integer(required=True)
+    product_name = ma.fields.String(required=True, attribute="product.name")
+    state = ma.fields.Method(
+        "_state", required=True, metadata={"type": "string", "enum": LISTING_STATES}
+    )
+    external_id = ma.fields.String(allow_none=True, metadata={"description": "Mã trên sàn"})
+    url = ma.fields.String(allow_none=True)
+    last_error = ma.fields.String(allow_none=True, metadata={"description": "Lỗi bằng lời"})
+    error_fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        allow_none=True,
+        metadata={"description": "Lỗi theo từng trường của nội dung đăng"},
+    )
+    error_code = ma.fields.String(allow_none=True)
+    attempts = ma.fields.Integer(required=True)
+    certificate_override = ma.fields.Boolean(required=True)
+    paused_reason = ma.fields.String(allow_none=True)
+    last_synced_at = ma.fields.DateTime(allow_none=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+    def _state(self, listing: channels.Listing) -> str:
+        return str(listing.state.value)
+
+
+class ListingPageSchema(schemas.PageSchema):
+    items = ma.fields.List(ma.fields.Nested(ListingSchema), required=True)
+
+
+class ListingListArgsSchema(schemas.PageArgsSchema):
+    state = ma.fields.String(validate=mv.OneOf(LISTING_STATES))
+
+
+class PublishSchema(ma.Schema):
+    product_ids = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=mv.Range(min=1)),
+        required=True,
+        validate=mv.Length(min=1, max=listings.MAX_PRODUCTS_PER_PUBLISH),
+    )
+
+
+class PublishResultSchema(ma.Schema):
+    job = ma.fields.Nested(
+        schemas.JobSchema,
+        allow_none=True,
+        metadata={"description": "Việc đăng chạy nền; null khi không có gì cần đẩy lên sàn"},
+    )
+    listings = ma.fields.List(ma.fields.Nested(ListingSchema), required=True)
+
+
+class CertificateOverrideSchema(ma.Schema):
+    on = ma.fields.Boolean(
+        required=True, metadata={"description": "true: vẫn bán khi chứng nhận OCOP hết hạn"}
+    )
+
+
+class LiveReferenceSchema(ma.Schema):
+    reference = ma.fields.String(
+        required=True,
+        validate=mv.Length(min=1, max=500),
+        metadata={"description": "Đường dẫn hoặc mã sản phẩm đang bán trên sàn"},
+    )

@@ -1,0 +1,263 @@
+"""Channel accounts: create, connect (OAuth-style), and tokens refreshed single-flight.
+
+Refresh tokens are single-use on every marketplace, so at most one worker may
+refresh an account at a time: it takes a short lease with a compare-and-set
+UPDATE on (token_version, lease), refreshes, stores the new tokens and bumps
+``token_version``; every other worker waits for the version to change and
+then uses the stored tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import clock, errors, text
+from app.models import accounts, channels, orgs
+from app.services.channels import adapters, messages
+from integrations import base, registry
+from integrations import errors as channel_errors
+
+log = logging.getLogger(__name__)
+
+Status = channels.AccountStatus
+REFRESH_MARGIN = dt.timedelta(minutes=5)
+REFRESH_LEASE = dt.timedelta(seconds=60)
+WAIT_STEP_SECONDS = 0.1
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{id(object())}"[:64]
+
+
+def marketplaces() -> list[tuple[str, type[base.ChannelAdapter]]]:
+    return [(name, registry.get(name)) for name in registry.names()]
+
+
+def list_accounts(session: so.Session) -> list[channels.ChannelAccount]:
+    return list(
+        session.scalars(
+            sa.select(channels.ChannelAccount).order_by(
+                channels.ChannelAccount.marketplace, channels.ChannelAccount.name
+            )
+        )
+    )
+
+
+def get_account(session: so.Session, account_id: int) -> channels.ChannelAccount:
+    account = session.get(channels.ChannelAccount, account_id)
+    if account is None:
+        raise errors.NotFound(_("Không tìm thấy kênh bán."))
+    return account
+
+
+def _owner(
+    session: so.Session, data: Mapping[str, Any], fields: dict[str, list[str]]
+) -> tuple[int | None, int | None]:
+    owner = str(data.get("owner") or "").strip()  # "club:3" or "producer:7"
+    kind, _sep, raw_id = owner.partition(":")
+    model = {"club": orgs.Club, "producer": orgs.Producer}.get(kind)
+    if model is None or not raw_id.isdigit() or session.get(model, int(raw_id)) is None:
+        fields["owner"] = [_("Chọn CLB hoặc chủ thể sở hữu gian hàng.")]
+        return None, None
+    return (int(raw_id), None) if kind == "club" else (None, int(raw_id))
+
+
+def save_account(
+    session: so.Session,
+    user: accounts.User,
+    data: Mapping[str, Any],
+    account_id: int | None = None,
+) -> channels.ChannelAccount:
+    """Create or update an account. Secret fields left blank keep their stored value."""
+    account = get_account(session, account_id) if account_id is not None else None
+    marketplace = account.marketplace if account else str(data.get("marketplace") or "")
+    fields: dict[str, list[str]] = {}
+    if marketplace not in registry.names():
+        raise errors.ValidationError(fields={"marketplace": [_("Sàn không được hỗ trợ.")]})
+    adapter_cls = registry.get(marketplace)
+    name = text.nfc(str(data.get("name") or "").strip())
+    if not 1 <= len(name) <= 120:
+        fields["name"] = [_("Tên gian hàng cần 1–120 ký tự.")]
+    club_id, producer_id = _owner(session, data, fields)
+    old_secrets = adapters.vault().open(account.secrets_enc) if account else {}
+    config: dict[str, str] = {}
+    secret_values: dict[str, str] = {}
+    for field in adapter_cls.config_schema:
+        value = text.nfc(str(data.get(f"config.{field.name}", "") or "").strip())
+        if field.secret:
+            value = value or str(old_secrets.get(field.name, ""))
+        value = value or field.default
+        if field.required and not value:
+            fields[f"config.{field.name}"] = [_("Bắt buộc.")]
+        (secret_values if field.secret else config)[field.name] = value
+    category = str(data.get("default_category_id") or "").strip()
+    if len(category) > 64:
+        fields["default_category_id"] = [_("Mã danh mục quá dài.")]
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    if account is None:
+        account = channels.ChannelAccount(marketplace=marketplace, created_by_id=user.id)
+        if adapter_cls.kind is base.Kind.PACK:
+            account.status = Status.CONNECTED  # nothing to connect: packs are uploaded by hand
+        session.add(account)
+    account.name, account.club_id, account.producer_id = name, club_id, producer_id
+    account.config = {**config, "default_category_id": category}
+    account.secrets_enc = adapters.vault().seal(secret_values)
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise errors.Conflict(_("Không lưu được gian hàng.")) from None
+    return account
+
+
+def delete_account(session: so.Session, account_id: int) -> None:
+    account = get_account(session, account_id)
+    session.delete(account)
+    session.commit()
+
+
+def start_connect(
+    session: so.Session,
+    account_id: int,
+    redirect_uri: str,
+    factory: adapters.AdapterFactory | None = None,
+) -> str:
+    """The marketplace page where the seller approves access; remembers a one-time state."""
+    account = get_account(session, account_id)
+    adapter = (factory or adapters.current_factory())(account)
+    if base.Capability.CONNECT not in adapter.capabilities:
+        raise errors.Conflict(_("Kênh này không cần kết nối: dùng gói đăng bán."))
+    account.oauth_state = secrets.token_urlsafe(24)
+    session.commit()
+    return adapter.authorize_url(redirect_uri, account.oauth_state)
+
+
+def finish_connect(
+    session: so.Session,
+    params: Mapping[str, str],
+    factory: adapters.AdapterFactory | None = None,
+) -> channels.ChannelAccount:
+    """Handle the marketplace's redirect back: check the state, trade the code for tokens."""
+    state = str(params.get("state") or "")
+    account = (
+        session.scalars(
+            sa.select(channels.ChannelAccount).where(channels.ChannelAccount.oauth_state == state)
+        ).first()
+        if state
+        else None
+    )
+    if account is None:
+        raise errors.ValidationError(
+            _("Liên kết kết nối đã hết hạn hoặc không hợp lệ. Hãy bấm “Kết nối” lại.")
+        )
+    code = str(params.get("code") or "")
+    if not code:
+        raise errors.ValidationError(_("Sàn không trả về mã cấp quyền (người bán đã từ chối?)."))
+    account.oauth_state = None
+    try:
+        tokens = (factory or adapters.current_factory())(account).exchange_code(code, dict(params))
+    except channel_errors.ChannelError as exc:
+        account.status = Status.NEEDS_RECONNECT
+        account.last_error = messages.describe(exc)
+        session.commit()
+        raise errors.ValidationError(account.last_error) from exc
+    adapters.store_tokens(account, tokens)
+    account.shop_label = tokens.extra.get("shop_name") or tokens.extra.get("shop_id")
+    account.status, account.last_error = Status.CONNECTED, None
+    session.commit()
+    return account
+
+
+def fresh_tokens(
+    session: so.Session,
+    account: channels.ChannelAccount,
+    adapter: base.ChannelAdapter,
+    *,
+    now: clock.Clock = clock.utcnow,
+    stale_version: int | None = None,
+    owner: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_wait_seconds: float = 90.0,
+) -> tuple[base.Tokens, int]:
+    """Usable tokens and their version, refreshing at most once across all workers.
+
+    ``stale_version``: the marketplace refused tokens of this version (AuthExpired),
+    so refresh even though they look unexpired, unless someone already has.
+    """
+    owner = owner or worker_name()
+    waited = 0.0
+    Account = channels.ChannelAccount
+    while True:
+        session.refresh(account)
+        tokens = adapters.tokens_of(account)
+        if tokens is None or account.status == Status.NEEDS_RECONNECT:
+            raise channel_errors.AuthExpired("channel is not connected", code="not_connected")
+        current = now()
+        version = account.token_version
+        expiring = (
+            account.access_expires_at is not None
+            and account.access_expires_at - REFRESH_MARGIN <= current
+        )
+        if not expiring and stale_version != version:
+            return tokens, version
+        taken = session.execute(
+            sa.update(Account)
+            .where(
+                Account.id == account.id,
+                Account.token_version == version,
+                sa.or_(
+                    Account.refresh_lease_until.is_(None), Account.refresh_lease_until < current
+                ),
+            )
+            .values(refresh_lease_owner=owner, refresh_lease_until=current + REFRESH_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if taken.rowcount == 1:
+            return _refresh_holding_lease(session, account, adapter, tokens), account.token_version
+        if waited >= max_wait_seconds:
+            raise channel_errors.TransientError(
+                "another worker is still refreshing the token", code="refresh_wait"
+            )
+        sleep(WAIT_STEP_SECONDS)
+        waited += WAIT_STEP_SECONDS
+
+
+def _refresh_holding_lease(
+    session: so.Session,
+    account: channels.ChannelAccount,
+    adapter: base.ChannelAdapter,
+    tokens: base.Tokens,
+) -> base.Tokens:
+    session.refresh(account)
+    try:
+        new_tokens = adapter.refresh(tokens)
+    except channel_errors.AuthExpired as exc:
+        account.status = Status.NEEDS_RECONNECT
+        account.last_error = messages.describe(exc)
+        account.refresh_lease_owner = account.refresh_lease_until = None
+        session.commit()
+        raise
+    except channel_errors.ChannelError:
+        account.refresh_lease_owner = account.refresh_lease_until = None
+        session.commit()
+        raise
+    if not new_tokens.extra:
+        new_tokens.extra = dict(tokens.extra)
+    adapters.store_tokens(account, new_tokens)
+    account.refresh_lease_owner = account.refresh_lease_until = None
+    account.last_error = None
+    session.commit()
+    log.info("refreshed tokens of channel account %s", account.id)
+    return new_tokens

@@ -1,0 +1,99 @@
+"""Forms of the channel pages: a shop account (its config fields come from the adapter),
+product picking for a publish, and the live listing reference of a listing pack.
+
+The services check required fields and values and report every problem at
+once; these forms carry the fields, their labels and the CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import flask_wtf
+import wtforms
+import wtforms.validators as v
+from flask_babel import lazy_gettext as _l
+
+from app.web import forms
+from integrations import base
+
+Choice = forms.Choice
+CONFIG_PREFIX = "config_"  # form field config_<name> ⇔ service key config.<name>
+
+
+class AccountForm(flask_wtf.FlaskForm):
+    """The fields every marketplace shares; ``for_marketplace`` adds the adapter's own."""
+
+    name = wtforms.StringField(
+        _l("Tên gian hàng"), validators=[v.Length(max=120, message=_l("Tối đa 120 ký tự."))]
+    )
+    owner = wtforms.SelectField(_l("Thuộc CLB hoặc chủ thể"), validate_choice=False)
+    default_category_id = wtforms.StringField(
+        _l("Mã danh mục mặc định trên sàn"),
+        description=_l("Dùng khi nhóm OCOP của sản phẩm chưa được ghép với danh mục của sàn."),
+    )
+    submit = wtforms.SubmitField(_l("Lưu gian hàng"))
+
+    schema: tuple[base.ConfigField, ...] = ()
+
+    def fill_choices(self, owners: Iterable[tuple[str, str]]) -> None:
+        self.owner.choices = [Choice("", _l("— Chọn CLB hoặc chủ thể —"))] + [
+            Choice(key, label) for key, label in owners
+        ]
+
+    def config_fields(self) -> list[tuple[base.ConfigField, wtforms.Field]]:
+        return [(spec, self[CONFIG_PREFIX + spec.name]) for spec in self.schema]
+
+    def service_data(self, marketplace: str) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "marketplace": marketplace,
+            "name": self.name.data,
+            "owner": self.owner.data,
+            "default_category_id": self.default_category_id.data,
+        }
+        for spec, field in self.config_fields():
+            data[f"config.{spec.name}"] = field.data or ""
+        return data
+
+    def field_names(self, fields: dict[str, list[str]]) -> dict[str, list[str]]:
+        """The service's field names (``config.<name>``) as this form's field names."""
+        return {
+            CONFIG_PREFIX + name.removeprefix("config.") if name.startswith("config.") else name: m
+            for name, m in fields.items()
+        }
+
+
+def account_form_class(adapter_cls: type[base.ChannelAdapter]) -> type[AccountForm]:
+    """An AccountForm with one input per config field; secrets are password inputs,
+    which never render a value (WTForms' PasswordField drops it)."""
+    attrs: dict[str, Any] = {"schema": tuple(adapter_cls.config_schema)}
+    for spec in adapter_cls.config_schema:
+        if spec.secret:
+            attrs[CONFIG_PREFIX + spec.name] = wtforms.PasswordField(
+                spec.label, description=spec.help, render_kw={"autocomplete": "new-password"}
+            )
+        else:
+            attrs[CONFIG_PREFIX + spec.name] = wtforms.StringField(
+                spec.label, description=spec.help, render_kw={"placeholder": spec.default}
+            )
+    return type(f"{adapter_cls.__name__}AccountForm", (AccountForm,), attrs)
+
+
+def account_form_data(
+    schema: Iterable[base.ConfigField], config: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    """Initial form data of a stored account: its visible config, never a secret."""
+    data = dict(fields)
+    for spec in schema:
+        if not spec.secret:
+            data[CONFIG_PREFIX + spec.name] = str(config.get(spec.name) or "")
+    return data
+
+
+class LiveReferenceForm(flask_wtf.FlaskForm):
+    reference = wtforms.StringField(
+        _l("Đường dẫn hoặc mã sản phẩm đang bán"),
+        render_kw={"placeholder": "https://"},
+    )
+    submit = wtforms.SubmitField(_l("Lưu"))

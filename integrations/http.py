@@ -1,0 +1,141 @@
+"""All marketplace HTTP goes through here: one shared ``requests.Session``, timeouts,
+an optional rate limiter, and transport failures turned into typed errors.
+
+The response body is the dialect's business (each marketplace signals errors
+its own way), so ``HttpClient.send`` returns the response for any status but
+5xx and 429.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from integrations import errors, ratelimit
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+USER_AGENT = "ocop-toolkit/1"
+
+
+@functools.cache
+def shared_session() -> requests.Session:
+    """The one Session (connection pool) every adapter in this process uses."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=32, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Parse a Retry-After header: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class HttpClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        limiter: ratelimit.TokenBucket | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or shared_session()
+        self.timeout = timeout
+        self.limiter = limiter
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: bytes | Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        url: str | None = None,
+    ) -> requests.Response:
+        """Send one request. Raises TransientError / RateLimited for 5xx, 429 and network
+        failures; any other response is returned for the dialect to read."""
+        if self.limiter is not None:
+            self.limiter.acquire()
+        writes = method.upper() not in ("GET", "HEAD")
+        target = url or f"{self.base_url}{path}"
+        try:
+            response = self.session.request(
+                method,
+                target,
+                params=params,
+                data=data,
+                files=files,
+                headers=dict(headers or {}),
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.ConnectTimeout as exc:
+            raise errors.TransientError(
+                f"could not connect: {exc}", code="connect_timeout"
+            ) from exc
+        except requests.Timeout as exc:
+            # Sent but no answer in time: a write may have happened remotely.
+            raise errors.TransientError(
+                f"no reply in time: {exc}", uncertain=writes, code="timeout"
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise errors.TransientError(
+                f"connection failed: {exc}", uncertain=writes, code="connection"
+            ) from exc
+        except requests.RequestException as exc:
+            raise errors.TransientError(
+                f"request failed: {exc}", uncertain=writes, code="request"
+            ) from exc
+        if response.status_code == 429:
+            wait = retry_after_seconds(response.headers.get("Retry-After")) or 1.0
+            if self.limiter is not None:
+                self.limiter.pause(wait)
+            raise errors.RateLimited(
+                "rate limited (HTTP 429)", retry_after=wait, code="http_429", status=429
+            )
+        if response.status_code >= 500:
+            raise errors.TransientError(
+                f"marketplace server error HTTP {response.status_code}",
+                uncertain=writes,
+                status=response.status_code,
+                code=f"http_{response.status_code}",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        return response
+
+    def json(self, response: requests.Response) -> dict[str, Any]:
+        """The JSON body, or a typed error if the marketplace sent something else."""
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise errors.TransientError(
+                f"reply was not JSON (HTTP {response.status_code})",
+                status=response.status_code,
+                code="bad_json",
+            ) from exc
+        if not isinstance(body, dict):
+            raise errors.TransientError("reply was not a JSON object", code="bad_json")
+        return body

@@ -1,0 +1,683 @@
+"""Listing packs for channels without a seller API (Postmart, Voso).
+
+A pack is a zip the seller opens next to the marketplace's web seller centre:
+
+- ``san-pham.csv``: UTF-8 with a BOM (so Excel shows Vietnamese right), one header row
+  with the seller centre's Vietnamese field labels in the order the form asks for them,
+  then one row per SKU;
+- ``mo-ta.txt``: the description verbatim (copying a multi-line cell out of Excel wraps
+  it in quotes, so the checklist points here for that field);
+- ``anh/01.jpg``, ``anh/02.jpg``…: the images, EXIF orientation applied, RGB, padded
+  white to a square within the channel's pixel limits and re-encoded until under its
+  byte limit;
+- ``HUONG-DAN.txt``: a Vietnamese step-by-step checklist ending with pasting the live
+  product URL back into the toolkit.
+
+Everything is checked and every image encoded in memory first; any problem raises one
+``errors.ValidationFailed`` listing them all, and nothing is written. The zip is then
+written to a temporary file in the destination folder and moved into place with
+``os.replace``, so a failure never leaves a partial pack behind.
+
+No network here, by design: these channels publish no API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import enum
+import io
+import os
+import re
+import tempfile
+import time
+import unicodedata
+import urllib.parse
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from integrations import base, errors
+
+CSV_NAME = "san-pham.csv"
+DESCRIPTION_NAME = "mo-ta.txt"
+CHECKLIST_NAME = "HUONG-DAN.txt"
+IMAGE_DIR = "anh"
+
+# Excel reads a cell starting with one of these as a formula (CSV injection); such cells
+# get a leading apostrophe, as OWASP advises, and the checklist tells the seller to drop it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# C0/C1 control characters other than tab and newline never belong in a listing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class Source(enum.StrEnum):
+    """Where a CSV column's value comes from in a ``base.ListingDraft``.
+
+    Product-level sources repeat on every row; SKU-level ones vary per row.
+    """
+
+    TITLE = "title"
+    CATEGORY = "category_id"
+    BRAND = "brand"
+    DESCRIPTION = "description"
+    PRODUCT_CODE = "product_code"
+    ATTRIBUTES = "attributes"
+    WEIGHT_GRAMS = "weight_grams"
+    IMAGES = "images"
+    VARIANT_NAME = "name"
+    SELLER_SKU = "seller_sku"
+    PRICE = "price"
+    STOCK = "stock"
+
+
+# Plain English names for messages (the app translates by field key; labels stay Vietnamese).
+WORDS: dict[Source, str] = {
+    Source.TITLE: "title",
+    Source.CATEGORY: "category",
+    Source.BRAND: "brand",
+    Source.DESCRIPTION: "description",
+    Source.PRODUCT_CODE: "product code",
+    Source.ATTRIBUTES: "attributes",
+    Source.WEIGHT_GRAMS: "weight (grams)",
+    Source.IMAGES: "images",
+    Source.VARIANT_NAME: "variant name",
+    Source.SELLER_SKU: "SKU code",
+    Source.PRICE: "price (đồng)",
+    Source.STOCK: "stock",
+}
+SKU_SOURCES = frozenset({Source.VARIANT_NAME, Source.SELLER_SKU, Source.PRICE, Source.STOCK})
+NUMBER_SOURCES = frozenset({Source.PRICE, Source.STOCK, Source.WEIGHT_GRAMS})
+MULTILINE_SOURCES = frozenset({Source.DESCRIPTION})
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldSpec:
+    """One field of the seller centre's product form, in the order the form asks for it.
+
+    Lengths count Unicode code points after NFC normalisation (what a browser's
+    ``maxlength`` counts for Vietnamese typed with precomposed letters).
+    """
+
+    source: Source
+    label: str  # Vietnamese label as the seller centre shows it; the CSV header
+    required: bool = True
+    min_len: int = 0
+    max_len: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    hint: str = ""  # extra words for the checklist
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageSpec:
+    """What the seller centre accepts for product images."""
+
+    min_count: int = 1
+    max_count: int = 9
+    min_px: int = 500  # a source whose longer side is smaller is refused (no upscaling)
+    max_px: int = 1200  # output side never exceeds this
+    max_bytes: int = 1_000_000
+    start_quality: int = 90
+    min_quality: int = 50
+    quality_step: int = 5
+
+    def __post_init__(self) -> None:
+        if not (0 < self.min_px <= self.max_px):
+            raise ValueError("ImageSpec needs 0 < min_px <= max_px")
+        if not (0 < self.min_count <= self.max_count):
+            raise ValueError("ImageSpec needs 0 < min_count <= max_count")
+        if not (1 <= self.min_quality <= self.start_quality <= 95):
+            raise ValueError("ImageSpec needs 1 <= min_quality <= start_quality <= 95")
+
+
+@dataclasses.dataclass(frozen=True)
+class PackSpec:
+    """A channel's pack: its form fields in order, its image rules, checklist words."""
+
+    channel_title: str
+    fields: tuple[FieldSpec, ...]
+    images: ImageSpec
+    url_example: str  # what a live product URL looks like, for the checklist
+    sku_max: int = 50
+    seller_centre_name: str = "Kênh Người Bán"  # what the channel calls its seller side
+
+    def __post_init__(self) -> None:
+        sources = [f.source for f in self.fields]
+        if len(set(sources)) != len(sources):
+            raise ValueError("a source may appear only once in a pack's fields")
+        if Source.SELLER_SKU not in sources:
+            raise ValueError("a pack needs the seller SKU column to tell its rows apart")
+
+
+Problems = dict[str, list[str]]
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _text_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> str:
+    if source is Source.TITLE:
+        return draft.title
+    if source is Source.CATEGORY:
+        return draft.category_id
+    if source is Source.BRAND:
+        return draft.brand
+    if source is Source.DESCRIPTION:
+        return draft.description
+    if source is Source.PRODUCT_CODE:
+        return draft.product_code
+    if source is Source.ATTRIBUTES:
+        return "; ".join(f"{k}: {v}" for k, v in draft.attributes.items())
+    if source is Source.VARIANT_NAME:
+        return sku.name
+    if source is Source.SELLER_SKU:
+        return sku.seller_sku
+    raise ValueError(f"{source} is not a text field")  # pragma: no cover
+
+
+def _number_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> int:
+    if source is Source.PRICE:
+        return sku.price
+    if source is Source.STOCK:
+        return sku.stock
+    if source is Source.WEIGHT_GRAMS:
+        return draft.weight_grams
+    raise ValueError(f"{source} is not a number field")  # pragma: no cover
+
+
+def _clean_text(value: str, source: Source) -> str:
+    value = nfc(value)
+    if source in MULTILINE_SOURCES:
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return value.strip()
+
+
+def _sku_key(sku: base.Sku, index: int) -> str:
+    return f"skus.{sku.seller_sku.strip() or index + 1}"
+
+
+def check_fields(draft: base.ListingDraft, spec: PackSpec) -> Problems:
+    """Every problem with the draft's text, numbers, SKUs and image count (files not opened)."""
+    problems: Problems = {}
+
+    def add(key: str, message: str) -> None:
+        if message not in problems.setdefault(key, []):
+            problems[key].append(message)
+
+    if not draft.skus:
+        add("skus", "at least one SKU")
+    if len(draft.skus) > spec.sku_max:
+        add("skus", f"at most {spec.sku_max} SKUs")
+    seen: set[str] = set()
+    for sku in draft.skus:
+        code = nfc(sku.seller_sku.strip())
+        if code and code in seen:
+            add("skus", f"SKU {code} appears more than once")
+        seen.add(code)
+
+    sources = {f.source for f in spec.fields}
+    if Source.VARIANT_NAME in sources and len(draft.skus) > 1:
+        for i, sku in enumerate(draft.skus):
+            if not sku.name.strip():
+                add(
+                    f"{_sku_key(sku, i)}.name",
+                    "each SKU needs a variant name when there are several",
+                )
+
+    # product-level fields are checked once; SKU-level ones once per SKU
+    first = draft.skus[0] if draft.skus else base.Sku(seller_sku="", price=0, stock=0)
+    for field in spec.fields:
+        if field.source is Source.IMAGES:
+            continue
+        words = WORDS[field.source]
+        targets = (
+            [(f"{_sku_key(s, i)}.{field.source}", s) for i, s in enumerate(draft.skus)]
+            if field.source in SKU_SOURCES
+            else [(str(field.source), first)]
+        )
+        for key, sku in targets:
+            if field.source in NUMBER_SOURCES:
+                number = _number_value(draft, sku, field.source)
+                low, high = field.min_value, field.max_value
+                if (low is not None and number < low) or (high is not None and number > high):
+                    add(key, f"{words} must be {_range_words(low, high)}")
+                continue
+            raw = _text_value(draft, sku, field.source)
+            text = _clean_text(raw, field.source)
+            if not text:
+                if field.required:
+                    add(key, f"{words} is required")
+                continue
+            if _CONTROL.search(text):
+                add(key, f"{words} contains control characters")
+            if field.source not in MULTILINE_SOURCES and ("\n" in text or "\r" in text):
+                add(key, f"{words} must be on one line")
+            if len(text) < field.min_len or (
+                field.max_len is not None and len(text) > field.max_len
+            ):
+                add(
+                    key,
+                    f"{words} must be {_len_words(field.min_len, field.max_len)} (now {len(text)})",
+                )
+
+    count = len(draft.images)
+    image_rules = spec.images
+    if not (image_rules.min_count <= count <= image_rules.max_count):
+        add("images", f"needs {image_rules.min_count}–{image_rules.max_count} images (now {count})")
+    return problems
+
+
+def _range_words(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    if low is not None:
+        return f"at least {low}"
+    return f"at most {high}"
+
+
+def _len_words(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} characters"
+    if low:
+        return f"{low}–{high} characters"
+    return f"at most {high} characters"
+
+
+# --- images -------------------------------------------------------------------------
+
+
+def check_images(draft: base.ListingDraft, spec: PackSpec) -> Problems:
+    """Cheap per-image checks (readable, big enough) without decoding the pixels."""
+    problems: Problems = {}
+    if len(draft.images) > spec.images.max_count:
+        return problems  # already reported by check_fields; no point opening them
+    for index, ref in enumerate(draft.images):
+        try:
+            with Image.open(ref.path) as opened:
+                _check_size(opened.size, spec.images)
+        except ValueError as exc:
+            problems[f"images.{index + 1}"] = [str(exc)]
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError, SyntaxError) as exc:
+            problems[f"images.{index + 1}"] = [f"not a readable image ({type(exc).__name__})"]
+    return problems
+
+
+def _check_size(size: tuple[int, int], spec: ImageSpec) -> None:
+    if max(size) < spec.min_px:
+        raise ValueError(
+            f"image is {size[0]}×{size[1]} px; the longer side must be at least {spec.min_px} px"
+        )
+
+
+def prepare_image(path: str, spec: ImageSpec) -> bytes:
+    """The image at ``path`` as a square RGB JPEG within ``spec``; ValueError says why not."""
+    try:
+        with Image.open(path) as opened:
+            _check_size(opened.size, spec)
+            if opened.format == "JPEG":
+                opened.draft("RGB", (spec.max_px, spec.max_px))  # decode at a reduced scale
+            upright = ImageOps.exif_transpose(opened)
+            rgb = _flatten_rgb(upright)
+    except ValueError:
+        raise
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise ValueError(f"not a readable image ({type(exc).__name__})") from None
+
+    side = min(max(rgb.size), spec.max_px)
+    while True:
+        square = _pad_square(rgb, side)
+        for quality in range(spec.start_quality, spec.min_quality - 1, -spec.quality_step):
+            data = _jpeg(square, quality)
+            if len(data) <= spec.max_bytes:
+                return data
+        smaller = int(side * 0.9)
+        if smaller < spec.min_px:
+            raise ValueError(
+                f"cannot get the image under {spec.max_bytes} bytes at {spec.min_px} px or more"
+            )
+        side = smaller
+
+
+def _flatten_rgb(image: Image.Image) -> Image.Image:
+    """RGB on white: transparency is composited, palettes and CMYK converted."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _pad_square(image: Image.Image, side: int) -> Image.Image:
+    width, height = image.size
+    scale = side / max(width, height)
+    fitted = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = image if fitted == image.size else image.resize(fitted, Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", (side, side), (255, 255, 255))
+    canvas.paste(resized, ((side - fitted[0]) // 2, (side - fitted[1]) // 2))
+    return canvas
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    # no exif= argument: nothing of the source's metadata (GPS, orientation) is carried over
+    image.save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def image_name(index: int) -> str:
+    return f"{IMAGE_DIR}/{index + 1:02d}.jpg"
+
+
+# --- files --------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(draft: base.ListingDraft, spec: PackSpec) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([f.label for f in spec.fields])
+    image_list = ", ".join(image_name(i) for i in range(len(draft.images)))
+    for sku in draft.skus:
+        row: list[str] = []
+        for field in spec.fields:
+            if field.source is Source.IMAGES:
+                row.append(image_list)
+            elif field.source in NUMBER_SOURCES:
+                row.append(str(_number_value(draft, sku, field.source)))
+            else:
+                text = _clean_text(_text_value(draft, sku, field.source), field.source)
+                row.append(_cell(text))
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def render_checklist(
+    draft: base.ListingDraft,
+    spec: PackSpec,
+    *,
+    seller_centre_url: str,
+    shop_name: str,
+) -> str:
+    title = _clean_text(draft.title, Source.TITLE)
+    lines = [
+        f"HƯỚNG DẪN ĐĂNG SẢN PHẨM LÊN {spec.channel_title.upper()}",
+        f"Sản phẩm: {title}",
+        f"Mã sản phẩm: {nfc(draft.product_code)}",
+        f"Gian hàng: {nfc(shop_name)}",
+        "",
+        "Đánh dấu [x] vào từng bước khi làm xong.",
+        "",
+        f"[ ] 1. Mở {spec.seller_centre_name}: {seller_centre_url} và đăng nhập tài khoản gian hàng"
+        f" {nfc(shop_name)}.",
+        "[ ] 2. Vào mục Sản phẩm, chọn Thêm sản phẩm mới (tạo sản phẩm).",
+        f"[ ] 3. Mở tệp {CSV_NAME} bằng Excel. Mỗi dòng là một phân loại (SKU). Điền lần lượt"
+        " từng trường theo đúng thứ tự sau:",
+    ]
+    for number, field in enumerate(spec.fields, start=1):
+        where = f"cột «{field.label}» trong {CSV_NAME}"
+        if field.source is Source.DESCRIPTION:
+            where = f"chép nguyên văn từ tệp {DESCRIPTION_NAME}"
+        elif field.source is Source.IMAGES:
+            where = f"tải ảnh trong thư mục {IMAGE_DIR}/ (xem bước 4)"
+        need = "bắt buộc" if field.required else "không bắt buộc"
+        limits = _limit_words_vi(field)
+        extra = f"; {field.hint}" if field.hint else ""
+        per_sku = "; điền cho từng phân loại" if field.source in SKU_SOURCES else ""
+        lines.append(
+            f"    [ ] 3.{number}. {field.label} ({need}{limits}{per_sku}{extra}): {where}."
+        )
+    lines.append(
+        "    Lưu ý: nếu một ô bắt đầu bằng dấu nháy đơn ('), bỏ dấu nháy đó khi dán"
+        " (dấu nháy chỉ để Excel không hiểu nhầm thành công thức)."
+    )
+    lines.append(
+        f"[ ] 4. Tải ảnh lên theo đúng thứ tự (ảnh đầu tiên là ảnh đại diện), tối đa"
+        f" {spec.images.max_count} ảnh:"
+    )
+    for index in range(len(draft.images)):
+        lines.append(f"    [ ] {image_name(index)}")
+    lines += [
+        "[ ] 5. Kiểm tra lại tên, giá, tồn kho từng phân loại rồi bấm Lưu / Gửi duyệt.",
+        "[ ] 6. Khi sản phẩm đã được duyệt và hiển thị, mở trang sản phẩm, sao chép đường dẫn"
+        " (URL) trên thanh địa chỉ,",
+        f"       ví dụ: {spec.url_example}",
+        "[ ] 7. Quay lại công cụ, mở sản phẩm này ở kênh"
+        f" {spec.channel_title} và dán đường dẫn (hoặc mã sản phẩm) vào ô dành cho sản phẩm"
+        " đã đăng, rồi bấm Lưu.",
+        "",
+        f"Nếu {spec.seller_centre_name} báo lỗi ở trường nào, sửa trong công cụ rồi tạo lại"
+        " gói này để hai bên luôn khớp nhau.",
+        "",
+    ]
+    return "\r\n".join(lines)
+
+
+def _limit_words_vi(field: FieldSpec) -> str:
+    if field.source in NUMBER_SOURCES:
+        low, high = field.min_value, field.max_value
+        if low is not None and high is not None:
+            return f", từ {low} đến {high}"
+        if low is not None:
+            return f", tối thiểu {low}"
+        if high is not None:
+            return f", tối đa {high}"
+        return ""
+    if field.max_len is not None and field.min_len:
+        return f", {field.min_len}–{field.max_len} ký tự"
+    if field.max_len is not None:
+        return f", tối đa {field.max_len} ký tự"
+    return ""
+
+
+# --- the builder --------------------------------------------------------------------
+
+
+def build(
+    draft: base.ListingDraft,
+    spec: PackSpec,
+    out_path: str,
+    *,
+    seller_centre_url: str,
+    shop_name: str,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Check everything, encode the images, then write the zip at ``out_path`` atomically.
+
+    Raises ``errors.ValidationFailed`` with every problem found (text fields, SKUs, image
+    count and each image by ``images.N``, N from 1) before anything touches the disk.
+    An existing file at ``out_path`` is replaced only once the new zip is complete.
+    """
+    problems = check_fields(draft, spec)
+    encoded: list[bytes] = []
+    if len(draft.images) <= spec.images.max_count:
+        for index, ref in enumerate(draft.images):
+            try:
+                encoded.append(prepare_image(ref.path, spec.images))
+            except ValueError as exc:
+                problems.setdefault(f"images.{index + 1}", []).append(str(exc))
+    if problems:
+        raise errors.ValidationFailed(
+            f"the listing pack for {spec.channel_title} cannot be built", fields=problems
+        )
+
+    entries: list[tuple[str, bytes, int]] = [
+        (CSV_NAME, render_csv(draft, spec), zipfile.ZIP_DEFLATED),
+        (
+            DESCRIPTION_NAME,
+            _clean_text(draft.description, Source.DESCRIPTION)
+            .replace("\n", "\r\n")
+            .encode("utf-8-sig"),
+            zipfile.ZIP_DEFLATED,
+        ),
+        *[(image_name(i), data, zipfile.ZIP_STORED) for i, data in enumerate(encoded)],
+        (
+            CHECKLIST_NAME,
+            render_checklist(
+                draft, spec, seller_centre_url=seller_centre_url, shop_name=shop_name
+            ).encode("utf-8-sig"),
+            zipfile.ZIP_DEFLATED,
+        ),
+    ]
+    write_zip_atomically(out_path, entries, clock=clock)
+
+
+def write_zip_atomically(
+    out_path: str,
+    entries: Sequence[tuple[str, bytes, int]],
+    *,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Write (name, data, compression) entries to a temp file beside ``out_path``, then
+    ``os.replace`` it into place; the temp file is removed on any failure."""
+    target = os.path.abspath(out_path)
+    folder = os.path.dirname(target)
+    stamp = time.localtime(clock())[:6]
+    fd, temp_path = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            with zipfile.ZipFile(handle, "w") as archive:
+                for name, data, compression in entries:
+                    info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
+                    info.compress_type = compression
+                    info.flag_bits |= 0x800  # names are UTF-8
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_path)
+        raise
+
+
+# --- the live listing's reference ---------------------------------------------------
+
+MAX_REFERENCE_CHARS = 2048
+
+
+@dataclasses.dataclass(frozen=True)
+class RefRules:
+    """How a channel's live product pages are addressed.
+
+    ``product_paths`` are full-match patterns on the URL path with a group named ``id``;
+    ``other_pages`` pairs patterns with the words saying what the page is instead.
+    """
+
+    channel_title: str
+    hosts: frozenset[str]
+    product_paths: tuple[re.Pattern[str], ...]
+    bare_id: re.Pattern[str]
+    other_pages: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+
+def parse_listing_ref(text: str, rules: RefRules) -> base.RemoteListing:
+    """A product URL on the channel's own hosts, or a bare id, as a RemoteListing.
+
+    Anything else (other hosts, look-alike hosts, credentials or odd ports in the URL,
+    shop or category pages, other schemes) is ``ValidationFailed(fields={"url": [...]})``.
+    """
+
+    def refuse(message: str) -> errors.ValidationFailed:
+        return errors.ValidationFailed(
+            f"not a {rules.channel_title} product reference", fields={"url": [message]}
+        )
+
+    value = nfc(text or "").strip()
+    if not value:
+        raise refuse(f"paste the {rules.channel_title} product page URL or the product id")
+    if len(value) > MAX_REFERENCE_CHARS or any(c.isspace() for c in value):
+        raise refuse("that does not look like a product URL or id")
+    if rules.bare_id.fullmatch(value):
+        return base.RemoteListing(external_id=value, sku_ids={}, url="")
+
+    candidate = value
+    if "://" not in candidate:
+        host_part = candidate.split("/", 1)[0].lower()
+        if host_part in rules.hosts:
+            candidate = "https://" + candidate
+    try:
+        parts = urllib.parse.urlsplit(candidate)
+        port = parts.port
+    except ValueError:
+        raise refuse("that is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise refuse(f"paste a web address starting with https:// on {rules.channel_title}")
+    if parts.username is not None or parts.password is not None:
+        raise refuse("a product URL carries no user name or password")
+    host = (parts.hostname or "").rstrip(".")
+    if host not in rules.hosts:
+        raise refuse(
+            f"the address is not on {rules.channel_title} ({', '.join(sorted(rules.hosts))})"
+        )
+    if port not in (None, 80, 443):
+        raise refuse("a product URL has no port number")
+    for pattern in rules.product_paths:
+        match = pattern.fullmatch(parts.path)
+        if match:
+            url = urllib.parse.urlunsplit(("https", host, parts.path, "", ""))
+            return base.RemoteListing(external_id=match.group("id"), sku_ids={}, url=url)
+    for pattern, what in rules.other_pages:
+        if pattern.fullmatch(parts.path):
+            raise refuse(f"that is {what}, not a product page")
+    raise refuse(f"that is not a {rules.channel_title} product page")
+
+
+def check_web_url(field: str, url: str) -> None:
+    """Refuse a configured address that a browser would not open as a web page."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise errors.ValidationFailed(
+            "bad configuration", fields={field: ["must be a web address starting with https://"]}
+        )
+
+
+class PackAdapter(base.ChannelAdapter):
+    """A channel without a seller API: it builds listing packs and reads back live URLs.
+
+    Subclasses set ``name``, ``title``, ``config_schema`` (with ``shop_name`` and
+    ``seller_centre_url``), ``rules``, ``SPEC`` and ``REF_RULES``. Nothing here opens a
+    connection.
+    """
+
+    kind = base.Kind.PACK
+    capabilities = frozenset({base.Capability.LISTING_PACK})
+    SPEC: ClassVar[PackSpec]
+    REF_RULES: ClassVar[RefRules]
+
+    def __init__(self, config: Mapping[str, str]) -> None:
+        super().__init__(config)
+        check_web_url("seller_centre_url", self.config["seller_centre_url"])
+
+    def validate(self, draft: base.ListingDraft) -> dict[str, list[str]]:
+        """Every problem the pack would refuse, images opened but not re-encoded."""
+        problems = check_fields(draft, self.SPEC)
+        for key, messages in check_images(draft, self.SPEC).items():
+            problems.setdefault(key, []).extend(messages)
+        return problems
+
+    def build_pack(self, draft: base.ListingDraft, out_path: str) -> None:
+        build(
+            draft,
+            self.SPEC,
+            out_path,
+            seller_centre_url=self.config["seller_centre_url"],
+            shop_name=self.config["shop_name"],
+        )
+
+    def parse_listing_ref(self, text: str) -> base.RemoteListing:
+        return parse_listing_ref(text, self.REF_RULES)

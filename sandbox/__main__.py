@@ -1,0 +1,43 @@
+"""Serve the sandbox marketplaces: ``python -m sandbox [--host H] [--port-base P]``.
+
+Shopee on P, TikTok Shop on P+1, Lazada on P+2 (the order of ``servers.DIALECTS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from sandbox import core, servers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port-base", type=int, default=5701)
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=10.0,
+        help="requests per second each sandbox accepts (0 = unlimited)",
+    )
+    args = parser.parse_args(argv)
+    running = []
+    for offset, name in enumerate(servers.DIALECTS):
+        dialect = servers.dialect(name)
+        dialect.state.rate_limit = args.rate_limit
+        server = core.Server(dialect, port=args.port_base + offset, host=args.host).start()
+        running.append(server)
+        print(f"sandbox {name}: {server.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    for server in running:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""The sandbox dialects by name, and a helper to serve them all."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sandbox import core
+
+DIALECTS = {
+    "shopee": "sandbox.shopee:ShopeeSandbox",
+    "tiktok": "sandbox.tiktok:TikTokSandbox",
+    "lazada": "sandbox.lazada:LazadaSandbox",
+}
+
+
+def dialect(name: str, **options: Any) -> core.Dialect:
+    module_name, _, class_name = DIALECTS[name].partition(":")
+    cls: Any = getattr(importlib.import_module(module_name), class_name)
+    return cls(**options)
+
+
+def demo_credentials(name: str) -> dict[str, str]:
+    """The fixed app credentials a dialect accepts out of the box."""
+    module = importlib.import_module(DIALECTS[name].partition(":")[0])
+    return {
+        key.removeprefix("DEMO_").lower(): str(value)
+        for key, value in vars(module).items()
+        if key.startswith("DEMO_")
+    }

@@ -1,0 +1,203 @@
+"""The whole path against real sandbox marketplaces over HTTP: connect, publish, sync.
+
+Faults are injected by the sandbox (random 5xx and "created, but the reply is a
+504"); the sandbox's own counts say whether any product was created twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+
+from app import extensions
+from app.models import accounts as account_models
+from app.models import catalog, channels
+from app.services import catalog as catalog_service
+from app.services import images as images_service
+from app.services.channels import accounts, listings, publishing, sync
+from tests import conftest
+from tests.support import catalog as builders
+from tests.support import sandboxes
+
+Role = account_models.Role
+State = channels.ListingState
+DIALECTS = ["shopee", "tiktok", "lazada"]
+
+
+@pytest.fixture(params=DIALECTS)
+def sandbox(request: pytest.FixtureRequest) -> Iterator[sandboxes.Running]:
+    with sandboxes.running(request.param) as running:
+        yield running
+
+
+def _connect(app: flask.Flask, sandbox: sandboxes.Running, owner: str) -> int:
+    """Create the account through the service and connect it through the consent page."""
+    with app.app_context():
+        session = extensions.db.session
+        user = conftest.user_named(owner)
+        data: dict[str, Any] = {
+            "marketplace": sandbox.name,
+            "name": f"{sandbox.name} thử",
+            "owner": f"club:{user.club_id}",
+            "default_category_id": "100",
+        }
+        data.update(
+            {
+                f"config.{k}": v
+                for k, v in sandboxes.adapter_config(sandbox.name, sandbox.url).items()
+            }
+        )
+        account = accounts.save_account(session, user, data)
+        url = accounts.start_connect(session, account.id, "http://app.test/channels/callback")
+    params = sandboxes.approve(url)
+    with app.app_context():
+        account = accounts.finish_connect(extensions.db.session, params)
+        assert account.status == channels.AccountStatus.CONNECTED
+        return account.id
+
+
+def _products(app: flask.Flask, people: conftest.People, count: int, prefix: str) -> list[int]:
+    seller = people.username(Role.SELLER)
+    ids = []
+    for i in range(count):
+        product_id = builders.make_product(
+            app,
+            seller,
+            builders.product_data(
+                people.producer_id,
+                name=f"Mật ong rừng Bình Liêu {prefix}{i}",
+                skus=(f"{prefix}-{i}-A", f"{prefix}-{i}-B"),
+                description="Mật ong rừng nguyên chất, khai thác ở Bình Liêu, Quảng Ninh. " * 3,
+            ),
+        )
+        with app.app_context():
+            images_service.add_product_image(
+                extensions.db.session,
+                conftest.user_named(seller),
+                product_id,
+                sandboxes.jpeg((i * 2 % 255, 120, 40)),
+                app.config["MEDIA_ROOT"],
+            )
+        ids.append(product_id)
+    return ids
+
+
+def _bind(app: flask.Flask, owner: str, account_id: int, product_ids: list[int]) -> list[int]:
+    with app.app_context():
+        bound = listings.bind(
+            extensions.db.session, conftest.user_named(owner), account_id, product_ids
+        )
+        return [b.id for b in bound]
+
+
+def _states(app: flask.Flask) -> list[State]:
+    with app.app_context():
+        return list(extensions.db.session.scalars(sa.select(channels.Listing.state)))
+
+
+def _opts(**kw: Any) -> publishing.Options:
+    return publishing.Options(backoff_base=0.01, **kw)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_once(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
+) -> None:
+    seller = people.username(Role.SELLER)
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    product_ids = _products(app, people, 100, "F")
+    listing_ids = _bind(app, seller, account_id, product_ids)
+    sandbox.admin("faults", {"error_rate": 0.12, "write_504_rate": 0.08, "seed": 20261128})
+    with app.app_context():
+        summary = publishing.run(extensions.db.session, listing_ids, _opts())
+    import sys
+
+    sys.path.insert(0, "/tmp")
+    import dbg
+
+    dbg.dump(app)
+    assert summary.live == 100, summary
+    assert _states(app) == [State.LIVE] * 100
+    counts = sandbox.admin("calls")
+    assert counts["outcomes"].get("injected_5xx", 0) > 0
+    assert counts["outcomes"].get("injected_504_after_write", 0) > 0
+    assert counts["products"] == 100
+    assert counts["duplicates"] == 0
+    remote = sandbox.admin("products")
+    with app.app_context():
+        bound = {
+            row.external_id for row in extensions.db.session.scalars(sa.select(channels.Listing))
+        }
+    assert bound == {str(p["item_id"]) for p in remote}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_two_workers_racing_do_not_double_create_or_double_refresh(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
+) -> None:
+    seller = people.username(Role.SELLER)
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    product_ids = _products(app, people, 20, "R")
+    listing_ids = _bind(app, seller, account_id, product_ids)
+    sandbox.admin("expire-tokens")
+    # 5xx before anything happens; a lost *refresh* reply would burn the single-use token.
+    sandbox.admin("faults", {"error_rate": 0.1, "seed": 7})
+    with app.app_context():  # our copy must look expired too, so both workers want to refresh
+        account = extensions.db.session.get(channels.ChannelAccount, account_id)
+        account.access_expires_at = account.access_expires_at.replace(year=2000)
+        extensions.db.session.commit()
+    failures: list[BaseException] = []
+
+    def worker(name: str, order: list[int]) -> None:
+        try:
+            with app.app_context():
+                publishing.run(extensions.db.session, order, _opts(owner=name))
+                extensions.db.session.remove()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=worker, args=("w1", listing_ids)),
+        threading.Thread(target=worker, args=("w2", listing_ids[::-1])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not failures, failures
+    counts = sandbox.admin("calls")
+    assert counts["products"] == 20 and counts["duplicates"] == 0
+    assert counts["outcomes"].get("refreshes") == 1
+    assert counts["outcomes"].get("refresh_reused", 0) == 0
+    assert _states(app) == [State.LIVE] * 20
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_stock_zero_and_new_price_are_applied_on_the_marketplace(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
+) -> None:
+    seller = people.username(Role.SELLER)
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    (product_id,) = _products(app, people, 1, "S")
+    listing_ids = _bind(app, seller, account_id, [product_id])
+    with app.app_context():
+        publishing.run(extensions.db.session, listing_ids, _opts())
+        session = extensions.db.session
+        product = session.get(catalog.Product, product_id)
+        for variant in product.variants:
+            variant.stock, variant.price = 0, 77_000
+        catalog_service.refresh_derived(product)
+        session.commit()
+        summary = sync.run_sync(session, [product_id], _opts())
+    assert summary.live == 1
+    (remote,) = sandbox.admin("products")
+    skus = remote["skus"]
+    assert {s: (v["stock"], int(float(v["price"]))) for s, v in skus.items()} == {
+        "S-0-A": (0, 77_000),
+        "S-0-B": (0, 77_000),
+    }

@@ -1,0 +1,31 @@
+"""The demo data's sandbox credentials are the ones the sandboxes accept."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from app.services import demo
+from sandbox import servers
+
+
+@pytest.mark.parametrize("name", list(servers.DIALECTS))
+def test_demo_channel_credentials_match_the_sandbox_constants(name: str) -> None:
+    module = importlib.import_module(servers.DIALECTS[name].partition(":")[0])
+    creds = demo.SANDBOX_CHANNELS[name]
+    if name == "shopee":
+        assert creds == {
+            "partner_id": module.DEMO_PARTNER_ID,
+            "partner_key": module.DEMO_PARTNER_KEY,
+        }
+    else:
+        assert creds["app_key"] == module.DEMO_APP_KEY
+        assert creds["app_secret"] == module.DEMO_APP_SECRET
+    assert set(demo.sandbox_channel_config(name, "http://127.0.0.1:1")) >= set(creds)
+
+
+def test_every_sandbox_dialect_builds() -> None:
+    for name in servers.DIALECTS:
+        dialect = servers.dialect(name)
+        assert dialect.name == name
