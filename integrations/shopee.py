@@ -40,6 +40,7 @@ from urllib.parse import urlencode, urlsplit
 from integrations import base, errors, http, ratelimit
 
 PRODUCTION_API = "https://partner.shopeemobile.com/api/v2"
+LOGISTICS_TTL_SECONDS = 600
 API_PREFIX = "/api/v2"
 SHOP_URL = "https://shopee.vn/product/{shop_id}/{item_id}"
 REFRESH_TTL = 30 * 86400  # documented lifetime of a refresh token
@@ -188,6 +189,8 @@ class ShopeeAdapter(base.ChannelAdapter):
         self.partner_id = self.config["partner_id"]
         self.partner_key = self.config["partner_key"]
         self._api_path = f"{urlsplit(root).path}{API_PREFIX}"
+        # shop id → (fetched at, enabled shipping channels); the list rarely changes.
+        self._logistics_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
     @classmethod
     def check_config(cls, config: Mapping[str, str]) -> dict[str, str]:
@@ -541,6 +544,10 @@ class ShopeeAdapter(base.ChannelAdapter):
         configured = [x.strip() for x in self.config["logistic_ids"].split(",") if x.strip()]
         if configured:
             return [{"logistic_id": int(x), "enabled": True} for x in configured]
+        shop = self._shop_id(tokens)
+        cached = self._logistics_cache.get(shop)
+        if cached is not None and self.clock() - cached[0] < LOGISTICS_TTL_SECONDS:
+            return cached[1]
         reply = self._call("GET", "/logistics/get_channel_list", tokens=tokens)
         channels = _response(reply).get("logistics_channel_list") or []
         enabled = [
@@ -554,6 +561,7 @@ class ShopeeAdapter(base.ChannelAdapter):
                 fields={"logistic_info": ["turn on a shipping channel in Shopee Seller Centre"]},
                 code="no_logistics",
             )
+        self._logistics_cache[shop] = (self.clock(), enabled)
         return enabled
 
     def _add_models(

@@ -390,3 +390,12 @@ def test_base_url_may_be_given_with_or_without_api_v2(url: str) -> None:
     assert query["sign"] == openssl_hmac(
         PARTNER_KEY, f"{PARTNER_ID}/api/v2/shop/auth_partner1700000000"
     )
+
+
+def test_shipping_channels_are_fetched_once_per_shop_not_per_item() -> None:
+    adapter, client = make([CHANNELS, ok({"item_id": 1}), ok({"item_id": 2})])
+    adapter.create_listing(tokens(), draft(base.Sku("A", 5_000, 1)))
+    adapter.create_listing(tokens(), draft(base.Sku("B", 5_000, 1)))
+    paths = [sent["path"] for sent in client.sent]
+    assert paths.count("/api/v2/logistics/get_channel_list") == 1
+    assert paths.count("/api/v2/product/add_item") == 2
