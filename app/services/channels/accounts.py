@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import secrets
 import socket
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,7 +38,8 @@ WAIT_STEP_SECONDS = 0.1
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{id(object())}"[:64]
+    """A lease owner name unique to this worker (host, process, a random part)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[-64:]
 
 
 def marketplaces() -> list[tuple[str, type[base.ChannelAdapter]]]:

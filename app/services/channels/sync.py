@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -49,9 +50,10 @@ def products_changed(
         return None
     from app import job_kinds, tasks  # imported late: job kinds import the services
 
-    key = "channels.sync:products:" + ",".join(map(str, ids[:20]))
-    if len(ids) > 20:
-        key = f"channels.sync:products:{len(ids)}:{hash(tuple(ids)) & 0xFFFFFFFF:x}"
+    key = "channels.sync:products:" + ",".join(map(str, ids))
+    if len(key) > 100:
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        key = f"channels.sync:products:{len(ids)}:{digest}"
     try:
         return jobs_service.enqueue(
             session,

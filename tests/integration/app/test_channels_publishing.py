@@ -346,3 +346,49 @@ def test_cli_resumes_queued_listings_and_checks_certificates(shop: Shop) -> None
     assert len(shop.remote.products) == 3
     result = runner.invoke(args=["channels", "check-certificates"])
     assert result.exit_code == 0 and "Tạm dừng 0 tin đăng" in result.output
+
+
+def test_a_daily_quota_leaves_listings_queued_and_schedules_a_later_job(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import job_kinds, tasks
+    from app.services import jobs as jobs_service
+    from tests.integration.app import test_jobs
+
+    later: list[float] = []
+
+    def dispatch_later(seconds: float) -> test_jobs.FakeDispatch:
+        later.append(seconds)
+        return test_jobs.FakeDispatch()
+
+    monkeypatch.setattr(tasks, "dispatch_later", dispatch_later)
+    shop.remote.fail(
+        "create_listing",
+        channel_errors.QuotaExceeded("daily limit", retry_after=3600, code="12052093"),
+        times=2,
+    )
+    with shop.app.app_context():
+        session = extensions.db.session
+        user = conftest.user_named(shop.seller)
+        bound = listings.bind(session, user, shop.account_id, shop.product_ids[:2])
+        job = jobs_service.enqueue(
+            session,
+            job_kinds.KINDS,
+            kind="channels.publish",
+            params={"listing_ids": [b.id for b in bound]},
+            owner=user,
+            dispatch=test_jobs.FakeDispatch(),
+        )
+        assert jobs_service.run(session, job_kinds.KINDS, job.id) == jobs.JobStatus.SUCCEEDED
+        session.refresh(job)
+        assert job.result["waiting"] == 2 and job.result["live"] == 0
+        follow_up = session.scalars(
+            sa.select(jobs.Job).where(jobs.Job.id != job.id, jobs.Job.kind == "channels.publish")
+        ).one()
+        assert sorted(follow_up.params["listing_ids"]) == sorted(b.id for b in bound)
+        assert follow_up.status == jobs.JobStatus.QUEUED
+    assert later and 3600 <= later[0] < 3700
+    rows = _listings(shop)
+    assert all(r.state == State.QUEUED and r.next_attempt_at is not None for r in rows)
+    assert all("hết lượt" in r.last_error for r in rows)
+    assert all(r.attempts == 0 for r in rows)  # a quota is not the listing's fault
