@@ -20,7 +20,7 @@ from app import errors, job_kinds
 from app.models import accounts, channels, jobs, orgs
 from app.services import jobs as jobs_service
 from app.services.channels import accounts as channel_accounts
-from app.services.channels import adapters, listings, publishing
+from app.services.channels import adapters, credentials, listings, publishing
 from app.services.channels import jobs as channel_jobs
 from integrations import base, registry
 
@@ -88,7 +88,13 @@ class AccountView:
 
 def account_view(session: so.Session, account: channels.ChannelAccount) -> AccountView:
     adapter_cls = adapter_class(account.marketplace)
-    shown = base.public_config(adapter_cls, adapters.adapter_config(account))
+    try:
+        config = adapters.adapter_config(account)
+    except credentials.CredentialsError:
+        # CREDENTIALS_KEY changed without the old key: show the shop, secrets as not set.
+        log.warning("secrets of channel account %s cannot be decrypted", account.id)
+        config = dict(account.config or {})
+    shown = base.public_config(adapter_cls, config)
     owner = account.club if account.club_id is not None else account.producer
     return AccountView(
         account=account,

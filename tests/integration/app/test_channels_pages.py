@@ -570,3 +570,12 @@ def test_category_mapping_page_maps_ocop_categories_per_shop(
     auth.logout()
     auth.login("seller1")
     assert client.get(f"/channels/{account_id}/categories").status_code == 403
+
+
+def test_shop_list_still_opens_when_the_credentials_key_was_replaced(market, client, auth) -> None:
+    account_id = shopee_account(market)
+    market.app.config["CREDENTIALS_KEYS"] = ("b3RoZXItY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE=",)
+    auth.login("coordinator1")
+    page = client.get("/channels/")
+    assert page.status_code == 200
+    assert f'data-account-id="{account_id}"' in page.get_data(as_text=True)
