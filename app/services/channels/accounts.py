@@ -108,6 +108,7 @@ def save_account(
         fields["default_category_id"] = [_("Mã danh mục quá dài.")]
     if fields:
         raise errors.ValidationError(fields=fields)
+    sealed = adapters.vault().seal(secret_values)  # before anything is added to the session
     if account is None:
         account = channels.ChannelAccount(marketplace=marketplace, created_by_id=user.id)
         if adapter_cls.kind is base.Kind.PACK:
@@ -115,7 +116,7 @@ def save_account(
         session.add(account)
     account.name, account.club_id, account.producer_id = name, club_id, producer_id
     account.config = {**config, "default_category_id": category}
-    account.secrets_enc = adapters.vault().seal(secret_values)
+    account.secrets_enc = sealed
     try:
         session.commit()
     except sa.exc.IntegrityError:

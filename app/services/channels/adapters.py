@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 
+from app import errors
 from app.models import channels
 from app.services.channels import credentials
 from integrations import base, registry
@@ -17,7 +19,15 @@ AdapterFactory = Callable[[channels.ChannelAccount], base.ChannelAdapter]
 
 
 def vault() -> credentials.Vault:
-    return credentials.Vault(flask.current_app.config["CREDENTIALS_KEYS"])
+    keys = flask.current_app.config["CREDENTIALS_KEYS"]
+    if not keys:
+        raise errors.ServiceUnavailable(
+            _(
+                "Chưa cấu hình CREDENTIALS_KEY nên không thể lưu hay dùng thông tin đăng nhập "
+                "kênh bán. Quản trị viên cần đặt biến môi trường này (xem docs/channels.md)."
+            )
+        )
+    return credentials.Vault(keys)
 
 
 def adapter_config(account: channels.ChannelAccount) -> dict[str, str]:

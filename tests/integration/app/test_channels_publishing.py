@@ -19,7 +19,7 @@ from app import errors, extensions
 from app.models import accounts as account_models
 from app.models import channels, jobs
 from app.services import catalog as catalog_service
-from app.services.channels import adapters, credentials, listings, publishing, sync
+from app.services.channels import accounts, adapters, credentials, listings, publishing, sync
 from integrations import errors as channel_errors
 from tests import conftest
 from tests.support import catalog as builders
@@ -392,3 +392,29 @@ def test_a_daily_quota_leaves_listings_queued_and_schedules_a_later_job(
     assert all(r.state == State.QUEUED and r.next_attempt_at is not None for r in rows)
     assert all("hết lượt" in r.last_error for r in rows)
     assert all(r.attempts == 0 for r in rows)  # a quota is not the listing's fault
+
+
+def test_without_a_credentials_key_shops_cannot_be_saved_and_say_why(
+    app: flask.Flask, people: conftest.People
+) -> None:
+    app.config["CREDENTIALS_KEYS"] = ()  # production without CREDENTIALS_KEY
+    with app.app_context():
+        user = conftest.user_named(people.username(Role.COORDINATOR))
+        with pytest.raises(errors.ServiceUnavailable) as caught:
+            accounts.save_account(
+                extensions.db.session,
+                user,
+                {
+                    "marketplace": "postmart",
+                    "name": "Postmart",
+                    "owner": f"club:{user.club_id}",
+                    "config.shop_name": "CLB",
+                },
+            )
+        assert "CREDENTIALS_KEY" in caught.value.message
+        assert (
+            extensions.db.session.scalar(
+                sa.select(sa.func.count()).select_from(channels.ChannelAccount)
+            )
+            == 0
+        )

@@ -37,9 +37,10 @@ def test_production_without_secret_key_stops_with_a_clear_message(tmp_path: Path
 KEY = "YmVuY2gtY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE="
 
 
-def test_production_without_credentials_key_stops_with_a_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(config.ConfigError, match="CREDENTIALS_KEY"):
-        config.from_env({"SECRET_KEY": "x" * 40}, tmp_path)
+def test_production_without_credentials_key_starts_with_no_keys(tmp_path: Path) -> None:
+    settings = config.from_env({"SECRET_KEY": "x" * 40}, tmp_path)
+    assert settings["CREDENTIALS_KEYS"] == ()
+    assert not (tmp_path / "credentials_key").exists()  # never invented in production
 
 
 def test_credentials_keys_allow_rotation_and_refuse_bad_keys(tmp_path: Path) -> None:
