@@ -17,6 +17,7 @@ from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services import images as images_service
+from integrations import registry
 
 Role = accounts.Role
 ProducerType = orgs.ProducerType
@@ -328,7 +329,7 @@ def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[s
             continue
         data = {
             "marketplace": name,
-            "name": f"{name.title()} (sandbox thử nghiệm)",
+            "name": f"{registry.get(name).title} (sandbox thử nghiệm)",
             "owner": owner,
             "default_category_id": "100",
         }
