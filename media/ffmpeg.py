@@ -1,0 +1,94 @@
+"""The ffmpeg binary bundled in the imageio-ffmpeg wheel, and short commands run with it.
+
+Never a system ffmpeg: a fresh machine gets the same build (libass, HarfBuzz) from the
+registry package. Long renders with progress live in ``media.render``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+
+from media import errors
+
+_STDERR_TAIL_CHARS = 2000
+
+
+def executable() -> str:
+    """Path of the bundled ffmpeg binary; MediaError if the wheel or its binary is missing."""
+    try:
+        import imageio_ffmpeg  # imported on first use, so a missing wheel is a clear error
+    except ImportError as exc:
+        raise errors.MediaError(
+            "The bundled ffmpeg is not installed (pip package imageio-ffmpeg).",
+            code="ffmpeg_missing",
+        ) from exc
+    try:
+        path = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise errors.MediaError(
+            f"The imageio-ffmpeg package has no ffmpeg binary for this machine: {exc}",
+            code="ffmpeg_missing",
+        ) from exc
+    if not os.access(path, os.X_OK):
+        raise errors.MediaError(
+            f"The bundled ffmpeg at {path} is not executable.", code="ffmpeg_missing"
+        )
+    return path
+
+
+def base_args() -> list[str]:
+    """Arguments every command starts with: quiet, and never reading the terminal."""
+    return ["-hide_banner", "-nostdin", "-loglevel", "error"]
+
+
+def input_args(path: str | os.PathLike[str], demuxer: str | None) -> list[str]:
+    """``-i`` arguments that read this local file only, with ``demuxer`` forced if given.
+
+    Inputs that came from an upload always name the demuxer ``probe`` chose, so a renamed
+    playlist or list file is never opened by a demuxer that would follow it elsewhere.
+    """
+    args = ["-protocol_whitelist", "file"]
+    if demuxer:
+        args += ["-f", demuxer, "-format_whitelist", demuxer]
+    # The file: prefix stops a name such as "concat:a|b" being read as a protocol.
+    return [*args, "-i", file_url(path)]
+
+
+def file_url(path: str | os.PathLike[str]) -> str:
+    """``path`` as a file: URL, so no part of a file name is ever read as a protocol."""
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
+def run(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """Run ``ffmpeg <base_args> <args>``; MediaError with the end of its log if it fails.
+
+    For short helper commands (ingest, thumbnails). The child is killed on timeout.
+    """
+    command = [executable(), *base_args(), *args]
+    try:
+        completed = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise errors.MediaError(
+            f"ffmpeg took longer than {timeout:g} s and was stopped.{_tail(exc.stderr)}",
+            code="ffmpeg_timeout",
+        ) from exc
+    if completed.returncode != 0:
+        raise errors.MediaError(
+            f"ffmpeg failed with exit status {completed.returncode}.{_tail(completed.stderr)}",
+            code="ffmpeg_failed",
+        )
+    return completed
+
+
+def _tail(stderr: bytes | str | None) -> str:
+    if not stderr:
+        return ""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    text = text.strip()
+    if len(text) > _STDERR_TAIL_CHARS:
+        text = "…" + text[-_STDERR_TAIL_CHARS:]
+    return f"\n{text}" if text else ""
