@@ -201,6 +201,12 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "MEDIA_ROOT": str(media_root),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024,
         "PUBLIC_BASE_URL": _public_base_url(env),
+        # Video studio: upload bounds checked by the probe, and the render time limit.
+        "MEDIA_MAX_UPLOAD_MB": _int(env, "MEDIA_MAX_UPLOAD_MB", 500, minimum=1),
+        "MEDIA_MAX_DURATION_S": _int(env, "MEDIA_MAX_DURATION_S", 600, minimum=1),
+        "RENDER_TIMEOUT_S": _int(env, "RENDER_TIMEOUT_S", 900, minimum=10),
+        # (width, height) overriding every profile's frame size; tests use a tiny one.
+        "STUDIO_RENDER_SIZE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),

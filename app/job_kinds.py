@@ -21,6 +21,8 @@ from app import errors
 from app.services import jobs as jobs_service
 from app.services.catalog_io import uploads
 from app.services.channels import jobs as channel_jobs
+from app.services.studio import assets as studio_assets
+from app.services.studio import renders as studio_renders
 
 MAX_PAUSE_SECONDS = 30
 
@@ -83,6 +85,24 @@ def catalog_import(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict
     return uploads.run_import_job(ctx, params, flask.current_app.config["MEDIA_ROOT"])
 
 
+def studio_ingest(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Normalise an accepted upload, make its proxy and (for videos) analyse it."""
+    return studio_assets.run_ingest_job(ctx, params, flask.current_app.config["MEDIA_ROOT"])
+
+
+def studio_render(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Render a video's recipe to an MP4 and a thumbnail (atomic publish)."""
+    config = flask.current_app.config
+    size = config.get("STUDIO_RENDER_SIZE")
+    return studio_renders.run_render_job(
+        ctx,
+        params,
+        media_root=config["MEDIA_ROOT"],
+        timeout=float(config["RENDER_TIMEOUT_S"]),
+        frame_size=(int(size[0]), int(size[1])) if size else None,
+    )
+
+
 KINDS: dict[str, jobs_service.JobKind] = {
     kind.name: kind
     for kind in (
@@ -122,6 +142,22 @@ KINDS: dict[str, jobs_service.JobKind] = {
             handler=channel_jobs.certificates,
             permission="channels.publish",
             validate=channel_jobs.validate_certificates,
+        ),
+        jobs_service.JobKind(
+            name=studio_assets.INGEST,
+            title=_l("Xử lý tệp media tải lên"),
+            handler=studio_ingest,
+            permission="studio.use",
+            validate=studio_assets.validate_ingest_params,
+            startable=False,
+        ),
+        jobs_service.JobKind(
+            name=studio_renders.RENDER,
+            title=_l("Xuất video"),
+            handler=studio_render,
+            permission="studio.use",
+            validate=studio_renders.validate_render_params,
+            startable=False,
         ),
     )
 }

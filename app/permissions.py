@@ -39,6 +39,8 @@ RULES: dict[str, frozenset[Role]] = {
     "channels.view": STAFF,
     "channels.publish": STAFF,
     "channels.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Video studio: upload media, edit recipes, render and download videos.
+    "studio.use": STAFF,
 }
 
 # Endpoints that need no sign-in at all.

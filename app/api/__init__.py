@@ -20,6 +20,7 @@ from app.api import (
     me,
     producers,
     schemas,
+    studio,
     tokens,
     users,
 )
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     images.blp,
     catalog_io.blp,
     channels.blp,
+    studio.blp,
 )
 
 

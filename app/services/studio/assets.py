@@ -1,0 +1,271 @@
+"""Uploaded clips, photos, logos and music: probed before anything is kept, then the
+``studio.ingest`` job normalises them, makes a proxy and analyses videos."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from werkzeug import datastructures
+
+from app import errors, permissions, text
+from app.models import accounts, catalog
+from app.models import media as media_models
+from app.services import jobs as jobs_service
+from media import analyse, ingest, probe
+from media import errors as media_errors
+
+INGEST = "studio.ingest"
+STUDIO_DIR = "studio"
+TMP_DIR = f"{STUDIO_DIR}/tmp"
+UPLOAD_DIR = f"{STUDIO_DIR}/uploads"
+ASSET_DIR = f"{STUDIO_DIR}/assets"
+# What an upload is for, and the kind of media it must be.
+ROLES: dict[str, media_models.AssetKind] = {
+    "footage": media_models.AssetKind.VIDEO,
+    "photo": media_models.AssetKind.IMAGE,
+    "logo": media_models.AssetKind.IMAGE,
+    "music": media_models.AssetKind.AUDIO,
+}
+
+
+def refusal_message(code: str, limits: probe.Limits | None = None) -> str:
+    """A plain Vietnamese reason for a probe refusal code (media.errors.RefusedMedia)."""
+    if limits is not None and code == "too_large":
+        return _("Tệp quá lớn: tối đa %(mb)d MB.", mb=limits.max_bytes // (1024 * 1024))
+    if limits is not None and code == "too_long":
+        return _("Video quá dài: tối đa %(s)d giây.", s=int(limits.max_duration))
+    messages = {
+        "empty": _("Tệp trống."),
+        "too_large": _("Tệp quá lớn so với giới hạn cho phép."),
+        "unknown_format": _(
+            "Không nhận ra định dạng tệp; hãy tải video MP4/MOV, ảnh JPG/PNG hoặc nhạc MP3/M4A."
+        ),
+        "container_not_allowed": _(
+            "Định dạng tệp này không được hỗ trợ ở đây (ví dụ ảnh đổi đuôi thành video)."
+        ),
+        "codec_not_allowed": _("Mã hoá video/âm thanh này không được hỗ trợ."),
+        "no_stream": _("Tệp không có hình hoặc tiếng phù hợp."),
+        "truncated": _("Tệp bị hỏng hoặc tải lên chưa hết."),
+        "undecodable": _("Không đọc được hình đầu tiên của tệp."),
+        "too_long": _("Video quá dài so với giới hạn cho phép."),
+        "too_short": _("Video quá ngắn."),
+        "too_small": _("Hình quá nhỏ."),
+        "too_big_frame": _("Khung hình quá lớn."),
+        "playlist": _("Danh sách phát (playlist) không được nhận; hãy tải chính tệp video."),
+        "wrong_kind": _("Tệp không đúng loại cho mục này."),
+    }
+    return messages.get(code, _("Tệp không phải media hợp lệ."))
+
+
+def limits(config: Mapping[str, Any]) -> probe.Limits:
+    """Upload bounds from the app config (MEDIA_MAX_UPLOAD_MB, MEDIA_MAX_DURATION_S)."""
+    return probe.Limits(
+        max_bytes=int(config["MEDIA_MAX_UPLOAD_MB"]) * 1024 * 1024,
+        max_duration=float(config["MEDIA_MAX_DURATION_S"]),
+    )
+
+
+def _unlink(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def upload(
+    session: so.Session,
+    user: accounts.User,
+    file_storage: datastructures.FileStorage,
+    *,
+    role: str,
+    product_id: int | None,
+    media_root: str | Path,
+    limits: probe.Limits,
+    kinds: Mapping[str, jobs_service.JobKind],
+    dispatch: jobs_service.Dispatch,
+) -> media_models.MediaAsset:
+    """Probe an upload; keep it and queue ``studio.ingest`` only if it is acceptable media.
+
+    A refused file is deleted at once and no row is written (ValidationError on ``file``).
+    """
+    if not permissions.can(user, "studio.use"):
+        raise errors.Forbidden()
+    kind = ROLES.get(role)
+    if kind is None:
+        raise errors.ValidationError(fields={"role": [_("Vai trò tệp không hợp lệ.")]})
+    if product_id is not None and session.get(catalog.Product, product_id) is None:
+        raise errors.ValidationError(fields={"product_id": [_("Không tìm thấy sản phẩm.")]})
+    root = Path(media_root)
+    (root / TMP_DIR).mkdir(parents=True, exist_ok=True)
+    temp = root / TMP_DIR / f"{secrets.token_hex(16)}.upload"
+    stored: Path | None = None
+    try:
+        file_storage.save(temp)
+        try:
+            info = probe.probe(temp, kind_hint=kind.value, limits=limits)
+        except media_errors.RefusedMedia as exc:
+            message = refusal_message(exc.code, limits)
+            raise errors.ValidationError(message, fields={"file": [message]}) from exc
+        (root / UPLOAD_DIR).mkdir(parents=True, exist_ok=True)
+        relative = f"{UPLOAD_DIR}/{secrets.token_hex(16)}.{info.container}"
+        stored = root / relative
+        os.replace(temp, stored)
+        asset = media_models.MediaAsset(
+            kind=kind,
+            role=role,
+            status=media_models.AssetStatus.PROCESSING,
+            product_id=product_id,
+            original_name=text.nfc(Path(file_storage.filename or "").name)[:255] or "upload",
+            upload_path=relative,
+            size_bytes=info.size_bytes,
+            duration=info.duration,
+            width=info.width,
+            height=info.height,
+            info=dataclasses.asdict(info),
+            uploaded_by_id=user.id,
+        )
+        session.add(asset)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _unlink(temp, stored)
+        raise
+    try:
+        job = jobs_service.enqueue(
+            session, kinds, kind=INGEST, params={"asset_id": asset.id}, owner=user,
+            dispatch=dispatch,
+        )  # fmt: skip
+    except Exception:
+        session.rollback()
+        _unlink(stored)
+        asset.status, asset.upload_path = media_models.AssetStatus.FAILED, None
+        asset.error = _("Không gửi được công việc xử lý tệp.")
+        session.commit()
+        raise
+    asset.job_id = job.id
+    session.commit()
+    return asset
+
+
+def get(session: so.Session, asset_id: int) -> media_models.MediaAsset:
+    asset = session.get(media_models.MediaAsset, asset_id)
+    if asset is None:
+        raise errors.NotFound(_("Không tìm thấy tệp media."))
+    return asset
+
+
+def validate_ingest_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The ingest job's parameters: ``{"asset_id": int}``."""
+    asset_id = params.get("asset_id")
+    if not isinstance(asset_id, int) or isinstance(asset_id, bool) or set(params) != {"asset_id"}:
+        raise errors.ValidationError(fields={"params.asset_id": [_("Thiếu mã tệp media.")]})
+    return {"asset_id": asset_id}
+
+
+def run_ingest_job(
+    ctx: jobs_service.JobContext, params: dict[str, Any], media_root: str | Path
+) -> dict[str, Any]:
+    """Normalise the asset's upload (master + proxy + poster), analyse videos, mark it ready.
+
+    On any failure the asset is marked failed with a plain message and its files removed.
+    """
+    session = ctx.session
+    root = Path(media_root)
+    asset = session.get(media_models.MediaAsset, params["asset_id"])
+    if asset is None or asset.upload_path is None:
+        raise jobs_service.JobFailed(_("Tệp media không còn tồn tại."))
+    upload_file = root / asset.upload_path
+    out_dir = root / ASSET_DIR / str(asset.id)
+    try:
+        ctx.progress(5, _("Đang chuẩn hoá tệp…"))
+        info = probe.MediaInfo(**asset.info)
+        result = ingest.ingest(upload_file, out_dir, info)
+        analysis: dict[str, Any] | None = None
+        if asset.kind == media_models.AssetKind.VIDEO and result.proxy is not None:
+            ctx.progress(50, _("Đang phân tích video…"))
+            analysis = analyse.analyse(result.proxy).as_dict()
+    except jobs_service.JobCancelled:
+        _fail(session, asset.id, _("Đã huỷ."), upload_file, out_dir)
+        raise
+    except (media_errors.MediaError, OSError, ValueError) as exc:
+        message = _("Không xử lý được tệp: %(reason)s", reason=_reason(exc))
+        _fail(session, asset.id, message, upload_file, out_dir)
+        raise jobs_service.JobFailed(message) from exc
+    asset.master_path = result.master.relative_to(root).as_posix()
+    asset.proxy_path = result.proxy.relative_to(root).as_posix() if result.proxy else None
+    asset.poster_path = result.poster.relative_to(root).as_posix() if result.poster else None
+    asset.info = dataclasses.asdict(result.info)
+    asset.duration, asset.width, asset.height = (
+        result.info.duration, result.info.width, result.info.height,
+    )  # fmt: skip
+    asset.analysis = analysis
+    asset.status, asset.error, asset.upload_path = media_models.AssetStatus.READY, None, None
+    session.commit()
+    upload_file.unlink(missing_ok=True)
+    return {"asset_id": asset.id, "master_path": asset.master_path}
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
+
+
+def _fail(
+    session: so.Session, asset_id: int, message: str, upload_file: Path, out_dir: Path
+) -> None:
+    session.rollback()
+    upload_file.unlink(missing_ok=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    asset = session.get(media_models.MediaAsset, asset_id)
+    if asset is not None:
+        asset.status, asset.error = media_models.AssetStatus.FAILED, message[:2000]
+        asset.upload_path = asset.master_path = asset.proxy_path = asset.poster_path = None
+        session.commit()
+
+
+def import_product_image(
+    session: so.Session,
+    user: accounts.User,
+    image: catalog.ProductImage,
+    media_root: str | Path,
+) -> media_models.MediaAsset:
+    """The product photo as a ready image asset (imported once, then reused); not committed."""
+    name = f"product-image-{image.id}"
+    existing = session.scalars(
+        sa.select(media_models.MediaAsset).where(
+            media_models.MediaAsset.product_id == image.product_id,
+            media_models.MediaAsset.original_name == name,
+            media_models.MediaAsset.status == media_models.AssetStatus.READY,
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    root = Path(media_root)
+    source = root / image.path
+    info = probe.probe(source, kind_hint="image")
+    asset = media_models.MediaAsset(
+        kind=media_models.AssetKind.IMAGE,
+        role="photo",
+        status=media_models.AssetStatus.PROCESSING,
+        product_id=image.product_id,
+        original_name=name,
+        size_bytes=info.size_bytes,
+        uploaded_by_id=user.id,
+        info=dataclasses.asdict(info),
+    )
+    session.add(asset)
+    session.flush()
+    result = ingest.ingest(source, root / ASSET_DIR / str(asset.id), info)
+    asset.master_path = result.master.relative_to(root).as_posix()
+    asset.proxy_path = result.proxy.relative_to(root).as_posix() if result.proxy else None
+    asset.info = dataclasses.asdict(result.info)
+    asset.width, asset.height = result.info.width, result.info.height
+    asset.status = media_models.AssetStatus.READY
+    return asset

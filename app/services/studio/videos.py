@@ -1,0 +1,296 @@
+"""Video projects: recipes validated against the stored assets, a product's gallery,
+templates applied to other products, and the one-click product video."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import errors, permissions
+from app.models import accounts, catalog
+from app.models import media as media_models
+from app.services.studio import assets as assets_service
+from media import compile as compile_mod
+from media import errors as media_errors
+from media import product_video
+from media import recipe as recipe_mod
+
+
+def _require(user: accounts.User) -> None:
+    if not permissions.can(user, "studio.use"):
+        raise errors.Forbidden()
+
+
+def _referenced_ids(data: Any) -> set[int]:
+    """Numeric asset ids a recipe dict refers to (others are reported by ``parse``)."""
+    refs: list[Any] = []
+    if isinstance(data, Mapping):
+        for clip in data.get("clips") or []:
+            if isinstance(clip, Mapping):
+                refs.append(clip.get("asset"))
+        for name in ("logo", "music"):
+            item = data.get(name)
+            if isinstance(item, Mapping):
+                refs.append(item.get("asset"))
+    ids = set()
+    for ref in refs:
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            ids.add(ref)
+        elif isinstance(ref, str) and ref.strip().isdigit():
+            ids.add(int(ref.strip()))
+    return ids
+
+
+def asset_infos(
+    session: so.Session, data: Any, media_root: str | Path
+) -> dict[str, compile_mod.AssetInfo]:
+    """The ready assets a recipe refers to, by id string, as compile needs them."""
+    ids = _referenced_ids(data)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        sa.select(media_models.MediaAsset).where(
+            media_models.MediaAsset.id.in_(ids),
+            media_models.MediaAsset.status == media_models.AssetStatus.READY,
+        )
+    )
+    root = Path(media_root)
+    return {
+        str(row.id): compile_mod.AssetInfo(
+            path=root / (row.master_path or ""),
+            kind=row.kind.value,
+            width=row.width,
+            height=row.height,
+            duration=row.duration,
+            has_audio=bool((row.info or {}).get("has_audio")),
+        )
+        for row in rows
+        if row.master_path
+    }
+
+
+def validate(
+    session: so.Session, data: Any, media_root: str | Path, *, enforce_limits: bool = False
+) -> recipe_mod.Recipe:
+    """Parse a recipe against the stored assets; ValidationError with the recipe's field paths."""
+    try:
+        return recipe_mod.parse(
+            data, asset_infos(session, data, media_root), enforce_limits=enforce_limits
+        )
+    except media_errors.RecipeInvalid as exc:
+        raise errors.ValidationError(exc.message, fields=exc.fields) from exc
+
+
+def _product(session: so.Session, product_id: int | None) -> catalog.Product | None:
+    if product_id is None:
+        return None
+    product = session.get(catalog.Product, product_id)
+    if product is None:
+        raise errors.ValidationError(fields={"product_id": [_("Không tìm thấy sản phẩm.")]})
+    return product
+
+
+def get(session: so.Session, video_id: int) -> media_models.Video:
+    video = session.get(media_models.Video, video_id)
+    if video is None:
+        raise errors.NotFound(_("Không tìm thấy video."))
+    return video
+
+
+def create(
+    session: so.Session,
+    user: accounts.User,
+    *,
+    title: str,
+    recipe: Any,
+    product_id: int | None,
+    media_root: str | Path,
+    is_template: bool = False,
+) -> media_models.Video:
+    """Store a new video (or template) whose recipe is valid as a draft."""
+    _require(user)
+    _product(session, product_id)
+    parsed = validate(session, recipe, media_root)
+    video = media_models.Video(
+        title=title.strip()[:200],
+        product_id=product_id,
+        recipe=recipe_mod.to_dict(parsed),
+        is_template=is_template,
+        created_by_id=user.id,
+    )
+    session.add(video)
+    session.commit()
+    return video
+
+
+def update(
+    session: so.Session,
+    user: accounts.User,
+    video_id: int,
+    *,
+    media_root: str | Path,
+    title: str | None = None,
+    recipe: Any = None,
+) -> media_models.Video:
+    """Change a video's title and/or recipe; each recipe change bumps ``version``."""
+    _require(user)
+    video = get(session, video_id)
+    if title is not None:
+        video.title = title.strip()[:200]
+    if recipe is not None:
+        video.recipe = recipe_mod.to_dict(validate(session, recipe, media_root))
+        video.version += 1
+    session.commit()
+    return video
+
+
+def gallery(session: so.Session, product_id: int) -> list[media_models.Video]:
+    """A product's videos (not templates), newest first."""
+    return list(
+        session.scalars(
+            sa.select(media_models.Video)
+            .where(
+                media_models.Video.product_id == product_id,
+                media_models.Video.is_template.is_(False),
+            )
+            .order_by(media_models.Video.id.desc())
+        )
+    )
+
+
+def templates(session: so.Session) -> list[media_models.Video]:
+    return list(
+        session.scalars(
+            sa.select(media_models.Video)
+            .where(media_models.Video.is_template.is_(True))
+            .order_by(media_models.Video.title)
+        )
+    )
+
+
+def save_as_template(
+    session: so.Session, user: accounts.User, video_id: int, *, title: str | None = None
+) -> media_models.Video:
+    """A copy of the video's recipe kept as a reusable template (no product)."""
+    _require(user)
+    video = get(session, video_id)
+    template = media_models.Video(
+        title=(title or video.title).strip()[:200],
+        product_id=None,
+        recipe=dict(video.recipe),
+        is_template=True,
+        created_by_id=user.id,
+    )
+    session.add(template)
+    session.commit()
+    return template
+
+
+def where_to_buy(product: catalog.Product) -> list[str]:
+    """Shop names the product is sold at, from its links (one per channel)."""
+    names: list[str] = []
+    for link in product.links:
+        name = link.channel.strip().replace("_", " ").title()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def product_values(session: so.Session, product: catalog.Product) -> dict[str, Any]:
+    """What a template needs to know of a product (name, price, stars, shops, photo assets)."""
+    photos = session.scalars(
+        sa.select(media_models.MediaAsset.id)
+        .where(
+            media_models.MediaAsset.product_id == product.id,
+            media_models.MediaAsset.kind == media_models.AssetKind.IMAGE,
+            media_models.MediaAsset.role == "photo",
+            media_models.MediaAsset.status == media_models.AssetStatus.READY,
+        )
+        .order_by(media_models.MediaAsset.id)
+    ).all()
+    values: dict[str, Any] = {
+        "name": product.name,
+        "where_to_buy": where_to_buy(product),
+    }
+    if product.min_price is not None:
+        values["price_dong"] = int(product.min_price)
+    if product.ocop_stars is not None:
+        values["stars"] = int(product.ocop_stars)
+    if photos:
+        values["assets"] = {"photo": [str(asset_id) for asset_id in photos]}
+    return values
+
+
+def apply_template(
+    session: so.Session,
+    user: accounts.User,
+    template_id: int,
+    product_id: int,
+    *,
+    media_root: str | Path,
+) -> media_models.Video:
+    """A new video for ``product_id`` from a template, filled with the product's values."""
+    _require(user)
+    template = get(session, template_id)
+    if not template.is_template:
+        raise errors.ValidationError(fields={"template_id": [_("Video này không phải mẫu.")]})
+    product = _product(session, product_id)
+    assert product is not None
+    data = recipe_mod.apply_template(template.recipe, product_values(session, product))
+    return create(
+        session, user, title=f"{template.title} – {product.name}", recipe=data,
+        product_id=product.id, media_root=media_root,
+    )  # fmt: skip
+
+
+def quick_video(
+    session: so.Session,
+    user: accounts.User,
+    product_id: int,
+    *,
+    media_root: str | Path,
+    profile: str = "tiktok",
+) -> media_models.Video:
+    """One click: a 15 s vertical video from the product's photos and story, to edit."""
+    _require(user)
+    product = _product(session, product_id)
+    assert product is not None
+    if not product.images:
+        raise errors.ValidationError(
+            fields={"product_id": [_("Sản phẩm chưa có ảnh nào để làm video.")]}
+        )
+    try:
+        photos = [
+            assets_service.import_product_image(session, user, image, media_root)
+            for image in product.images[: product_video.MAX_PHOTOS]
+        ]
+        session.flush()
+        data = product_video.recipe_for_product(
+            photos=[str(photo.id) for photo in photos],
+            story=product.description or "",
+            name=product.name,
+            stars=product.ocop_stars,
+            price_dong=int(product.min_price) if product.min_price is not None else None,
+            where_to_buy=where_to_buy(product),
+            profile=profile,
+        )
+    except media_errors.RefusedMedia as exc:
+        session.rollback()
+        raise errors.ValidationError(
+            fields={"product_id": [assets_service.refusal_message(exc.code)]}
+        ) from exc
+    except media_errors.RecipeInvalid as exc:
+        session.rollback()
+        raise errors.ValidationError(exc.message, fields=exc.fields) from exc
+    except media_errors.MediaError as exc:
+        session.rollback()
+        raise errors.ValidationError(fields={"product_id": [exc.message]}) from exc
+    return create(
+        session, user, title=_("Video %(name)s", name=product.name)[:200], recipe=data,
+        product_id=product.id, media_root=media_root,
+    )  # fmt: skip
