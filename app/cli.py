@@ -13,7 +13,7 @@ import flask
 import flask.cli
 import sqlalchemy as sa
 
-from app import cli_catalog, cli_channels, errors, extensions
+from app import cli_backup, cli_catalog, cli_channels, errors, extensions
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import demo as demo_service
@@ -168,4 +168,5 @@ def register(app: flask.Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(cli_catalog.catalog_cli)
     app.cli.add_command(cli_channels.channels_cli)
+    app.cli.add_command(cli_backup.backup_cli)
     # Flask-Migrate's `flask db` is added by the extension itself.

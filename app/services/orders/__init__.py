@@ -1,0 +1,1 @@
+"""Orders: reading seller-centre exports, recording orders, comment orders."""
