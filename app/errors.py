@@ -12,8 +12,11 @@ from typing import Any
 
 import flask
 import flask_wtf.csrf
+import sqlalchemy.exc
 import werkzeug.exceptions
 from flask_babel import lazy_gettext as _l
+
+from app import extensions
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,23 @@ class ServiceUnavailable(AppError):
     status = 503
     code = "service_unavailable"
     default_message = _l("Dịch vụ tạm thời không sẵn sàng, hãy thử lại sau ít phút.")
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    default_message = _l(
+        "Cơ sở dữ liệu tạm thời không truy cập được. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo "
+        "cho quản trị viên (xem /healthz)."
+    )
+
+
+# Errors that mean the database cannot be reached (down, restarting, pool exhausted), as opposed
+# to a bad statement: the reply is a 503 the user can retry, not a 500.
+DATABASE_DOWN = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 
 # werkzeug status → our code for exceptions raised by Flask itself
@@ -202,7 +222,33 @@ def register(app: flask.Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
+        if isinstance(exc, DATABASE_DOWN):
+            return _database_down(exc)
         return _internal(exc)
+
+    def _database_down(exc: Exception) -> Any:
+        # The exception class only: the message may carry the database URL.
+        log.error(
+            "database unavailable on %s %s: %s",
+            flask.request.method,
+            flask.request.path,
+            type(exc).__name__,
+        )
+        try:
+            extensions.db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at teardown
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        # Go on as a signed-out visitor: looking up the signed-in user (for the page, and for
+        # the language of the message) needs the database.
+        flask.g._login_user = extensions.login_manager.anonymous_user()
+        error = DatabaseUnavailable(headers={"Retry-After": "30"})
+        if wants_json():
+            return json_response(error)
+        # A page that needs no database: base.html would look up the signed-in user.
+        body = flask.render_template("errors/unavailable.html", error=error)
+        response = flask.make_response(body, error.status)
+        response.headers.update(error.headers)
+        return response
 
     def _internal(exc: BaseException) -> Any:
         log.exception(
