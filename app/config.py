@@ -201,6 +201,9 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "MEDIA_ROOT": str(media_root),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024,
         "PUBLIC_BASE_URL": _public_base_url(env),
+        # Outbound requests to addresses a user configured (a shop's API URL) may reach private
+        # and loopback hosts only here: true outside production (the sandboxes run on 127.0.0.1).
+        "ALLOW_PRIVATE_URLS": _bool(env, "ALLOW_PRIVATE_URLS", not production),
         # Video studio: upload bounds checked by the probe, and the render time limit.
         "MEDIA_MAX_UPLOAD_MB": _int(env, "MEDIA_MAX_UPLOAD_MB", 500, minimum=1),
         "MEDIA_MAX_DURATION_S": _int(env, "MEDIA_MAX_DURATION_S", 600, minimum=1),

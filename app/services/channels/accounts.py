@@ -102,6 +102,10 @@ def save_account(
         value = value or field.default
         if field.required and not value:
             fields[f"config.{field.name}"] = [_("Bắt buộc.")]
+        elif value and field.name.endswith("_url"):
+            problem = adapters.url_problem(value)
+            if problem:
+                fields[f"config.{field.name}"] = [problem]
         (secret_values if field.secret else config)[field.name] = value
     category = str(data.get("default_category_id") or "").strip()
     if len(category) > 64:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from app import errors
 from app.models import channels
 from app.services.channels import credentials
-from integrations import base, registry
+from integrations import base, netguard, registry
 
 AdapterFactory = Callable[[channels.ChannelAccount], base.ChannelAdapter]
 
@@ -43,13 +43,28 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 64
 
 
+def url_problem(url: str) -> str | None:
+    """Why the app may not send requests to ``url`` (SSRF guard), or None when it may."""
+    try:
+        netguard.check_url(url, allow_private=bool(flask.current_app.config["ALLOW_PRIVATE_URLS"]))
+    except netguard.UnsafeURL as exc:
+        return _("Địa chỉ không được phép: %(why)s.", why=str(exc))
+    return None
+
+
 def default_factory(account: channels.ChannelAccount) -> base.ChannelAdapter:
     """The real adapter, one per account configuration in this process.
 
     Reusing it matters: the adapter's rate limiter must see every call this
-    process makes to that shop, not start afresh for each listing.
+    process makes to that shop, not start afresh for each listing. Every URL in the
+    configuration passes the SSRF guard each time (a host's DNS answer may change).
     """
     config = adapter_config(account)
+    for name, value in config.items():
+        if name.endswith("_url") and value:
+            problem = url_problem(value)
+            if problem:
+                raise errors.ValidationError(problem, fields={f"config.{name}": [problem]})
     key = (account.marketplace, frozenset(config.items()))
     with _cache_lock:
         adapter = _cache.get(key)

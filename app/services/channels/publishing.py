@@ -110,7 +110,14 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
     if listing.state not in ACTIVE_STATES:
         return None
     account = listing.account
-    adapter = opts.factory(account)
+    try:
+        adapter = opts.factory(account)
+    except errors.AppError as exc:  # e.g. the shop's API address fails the SSRF guard
+        session.rollback()
+        listing.state, listing.last_error = State.FAILED, exc.message
+        listing.error_code, listing.error_fields = exc.code, exc.fields or None
+        session.commit()
+        return None
     if adapter.kind is not base.Kind.API:
         return None
     product = listing.product
