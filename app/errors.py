@@ -224,7 +224,24 @@ def register(app: flask.Flask) -> None:
     def _unexpected(exc: Exception) -> Any:
         if isinstance(exc, DATABASE_DOWN):
             return _database_down(exc)
+        if isinstance(exc, sqlalchemy.exc.DataError):
+            return _out_of_range(exc)
         return _internal(exc)
+
+    def _out_of_range(exc: Exception) -> Any:
+        # A value the database refused (a number past its column's range, text too long for
+        # its column) that validation let through: the request is wrong, not the server.
+        log.warning(
+            "database refused a value on %s %s: %s",
+            flask.request.method,
+            flask.request.path,
+            str(getattr(exc, "orig", exc)).splitlines()[0][:200],
+        )
+        try:
+            extensions.db.session.rollback()
+        except Exception:
+            log.debug("rollback after a refused value failed", exc_info=True)
+        return handle(ValidationError(str(_l("Có giá trị nằm ngoài phạm vi cho phép."))))
 
     def _database_down(exc: Exception) -> Any:
         # The exception class only: the message may carry the database URL.

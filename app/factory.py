@@ -13,7 +13,19 @@ import flask_login
 import sqlalchemy as sa
 import sqlalchemy.event
 
-from app import cli, config, errors, extensions, formatting, i18n, labels, permissions, tasks
+from app import (
+    cli,
+    config,
+    errors,
+    extensions,
+    formatting,
+    i18n,
+    inputguard,
+    labels,
+    permissions,
+    routing,
+    tasks,
+)
 from app.services import accounts as accounts_service
 
 log = logging.getLogger(__name__)
@@ -33,6 +45,7 @@ def create_app(
         instance_path=env.get("INSTANCE_PATH") or None,
         instance_relative_config=True,
     )
+    app.url_map.converters["int"] = routing.IdConverter  # before any route is added
     app.config.update(config.from_env(env, app.instance_path))
     if settings:
         app.config.update(settings)
@@ -49,6 +62,7 @@ def create_app(
     extensions.csrf.init_app(app)
     tasks.init_celery(app)
     errors.register(app)
+    inputguard.register(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     cli.register(app)

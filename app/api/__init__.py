@@ -10,7 +10,7 @@ import flask_login
 import flask_smorest
 import swagger_ui_bundle
 
-from app import extensions, permissions
+from app import extensions, permissions, routing
 from app.api import (
     catalog,
     catalog_io,
@@ -75,6 +75,7 @@ def init_app(app: flask.Flask) -> None:
         },
     )
     api = Api(app)
+    api.register_converter(routing.IdConverter, routing.id_param_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Mã API cá nhân"}
     )
