@@ -70,6 +70,10 @@ class Product(extensions.db.Model):
     ocop_stars: so.Mapped[int | None] = so.mapped_column(index=True)
     ocop_expires_on: so.Mapped[dt.date | None] = so.mapped_column(index=True)
     version: so.Mapped[int] = so.mapped_column(default=1)
+    # Optimistic locking: every UPDATE says WHERE version = <the version this session read>, so
+    # a save racing another one finds no row (StaleDataError → 409) instead of overwriting it.
+    # The services bump ``version`` themselves, once per save.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     created_at: so.Mapped[dt.datetime] = so.mapped_column(
         types.UTCDateTime(), default=clock.utcnow, index=True
     )

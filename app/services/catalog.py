@@ -284,6 +284,11 @@ def save_product(
     try:
         product = apply_product(session, user, data, product)
         session.commit()
+    except so.exc.StaleDataError:
+        session.rollback()
+        raise errors.Conflict(
+            _("Sản phẩm vừa được người khác sửa. Hãy tải lại rồi sửa tiếp.")
+        ) from None
     except Exception:
         session.rollback()
         raise

@@ -418,6 +418,21 @@ class _Importer:
                 self.session.rollback()
             else:
                 self.session.commit()
+        except so.exc.StaleDataError:
+            self.session.rollback()
+            raise results.ImportFailed(
+                [
+                    results.Issue(
+                        None,
+                        None,
+                        _(
+                            "Có sản phẩm vừa được người khác sửa trong lúc nhập; chưa có gì được "
+                            "ghi. Hãy nhập lại tệp."
+                        ),
+                    )
+                ],
+                self.warnings,
+            ) from None
         except Exception:
             self.session.rollback()
             raise
