@@ -270,6 +270,19 @@ def _record_failure(
         record.locked_until = now + policy.lock
 
 
+def _purge_stale_failures(session: so.Session, policy: ThrottlePolicy, now: dt.datetime) -> None:
+    """Forget counters whose window and lock are over, so the table stays as small as the
+    number of usernames and addresses that failed recently (guessing from many addresses
+    would otherwise grow it for ever)."""
+    failure = accounts.LoginFailure
+    session.execute(
+        sa.delete(failure)
+        .where(failure.first_failed_at < now - policy.lock)
+        .where(sa.or_(failure.locked_until.is_(None), failure.locked_until <= now))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _throttled(until: dt.datetime, now: dt.datetime) -> LoginThrottled:
     seconds = max(1, int((until - now).total_seconds()))
     minutes = max(1, (seconds + 59) // 60)
@@ -309,6 +322,8 @@ def authenticate(
             session.commit()
         except sa.exc.IntegrityError:  # another failure for the same key at the same moment
             session.rollback()
+        _purge_stale_failures(session, policy, moment)  # after: never the counters just written
+        session.commit()
         if until := _locked_until(session, user_key, moment):
             raise _throttled(until, moment)
         if user is not None and ok and not user.is_active_account:

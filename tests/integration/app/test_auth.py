@@ -234,3 +234,37 @@ def test_session_cookie_is_httponly_and_samesite(client, auth, people) -> None:
     cookie = next(v for k, v in response.headers if k == "Set-Cookie" and v.startswith("session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_stale_failure_counters_are_purged(app, people) -> None:
+    """Guessing from many addresses must not grow login_failures for ever: counters whose
+    window and lock are over are deleted at the next failure; live ones are kept."""
+    policy = accounts_service.ThrottlePolicy(max_failures=5, ip_max_failures=30, lock_minutes=15)
+    start = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with app.app_context():
+        session = extensions.db.session
+        session.add_all(
+            [
+                accounts.LoginFailure(key=f"ip:10.9.0.{i}", count=3, first_failed_at=start)
+                for i in range(50)
+            ]
+            + [
+                accounts.LoginFailure(
+                    key="user:locked-long",
+                    count=5,
+                    first_failed_at=start,
+                    locked_until=start + dt.timedelta(days=1),
+                ),
+                accounts.LoginFailure(
+                    key="ip:10.9.9.9", count=1, first_failed_at=start + dt.timedelta(hours=2)
+                ),
+            ]
+        )
+        session.commit()
+        later = start + dt.timedelta(hours=2, minutes=5)
+        with pytest.raises(accounts_service.InvalidCredentials):
+            accounts_service.authenticate(
+                session, "ai-do", "sai", ip="10.0.0.7", policy=policy, now=lambda: later
+            )
+        keys = set(session.scalars(sa.select(accounts.LoginFailure.key)))
+        assert keys == {"user:locked-long", "ip:10.9.9.9", "user:ai-do", "ip:10.0.0.7"}
