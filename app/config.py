@@ -54,6 +54,22 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} phải là true/false (must be a boolean), got {raw!r}")
 
 
+def _frame_size(env: Mapping[str, str], name: str) -> tuple[int, int] | None:
+    """``WIDTHxHEIGHT`` (e.g. ``270x480``, both even and at least 16) or unset."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return None
+    width, sep, height = raw.partition("x")
+    if sep and width.isdigit() and height.isdigit():
+        size = (int(width), int(height))
+        if min(size) >= 16 and size[0] % 2 == 0 and size[1] % 2 == 0:
+            return size
+    raise ConfigError(
+        f"{name} phải có dạng RỘNGxCAO, số chẵn ≥ 16, ví dụ 270x480 "
+        f"(must be WIDTHxHEIGHT, even numbers of at least 16), got {env.get(name)!r}"
+    )
+
+
 def _secret_key(env: Mapping[str, str], environment: str, instance: Path) -> str:
     key = env.get("SECRET_KEY", "")
     if key:
@@ -209,7 +225,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "MEDIA_MAX_DURATION_S": _int(env, "MEDIA_MAX_DURATION_S", 600, minimum=1),
         "RENDER_TIMEOUT_S": _int(env, "RENDER_TIMEOUT_S", 900, minimum=10),
         # (width, height) overriding every profile's frame size; tests use a tiny one.
-        "STUDIO_RENDER_SIZE": None,
+        "STUDIO_RENDER_SIZE": _frame_size(env, "STUDIO_RENDER_SIZE"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),
@@ -226,6 +242,13 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
         "HEALTH_TIMEOUT_SECONDS": _int(env, "HEALTH_TIMEOUT_SECONDS", 3, minimum=1),
+        # A running job's worker beats every JOB_HEARTBEAT_SECONDS; silent for JOB_STALE_SECONDS
+        # it is presumed dead and the job runs again elsewhere (at most JOB_MAX_ATTEMPTS runs).
+        "JOB_HEARTBEAT_SECONDS": _int(env, "JOB_HEARTBEAT_SECONDS", 10, minimum=1),
+        "JOB_STALE_SECONDS": _int(env, "JOB_STALE_SECONDS", 60, minimum=2),
+        "JOB_MAX_ATTEMPTS": _int(env, "JOB_MAX_ATTEMPTS", 3, minimum=1),
+        # Redis: an unacknowledged message (its worker died) is delivered again after this.
+        "BROKER_VISIBILITY_TIMEOUT": _int(env, "BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1),
         "JOBS_PER_PAGE": 20,
         "API_TITLE": "OCOP Live API",
         "API_VERSION": "v1",

@@ -133,6 +133,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         main,
         producers,
         public,
+        studio,
     )
 
     for blueprint in (
@@ -147,6 +148,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         channels.bp,
         images.bp,
         public.bp,
+        studio.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app)

@@ -39,6 +39,16 @@ def init_celery(app: flask.Flask) -> celery.Celery:
         enable_utc=True,
         worker_hijack_root_logger=False,
     )
+    if str(app.config["BROKER_URL"]).startswith(("redis://", "rediss://")):
+        # (The SQLite transport hands these options to create_engine: Redis only.)
+        visibility = int(app.config["BROKER_VISIBILITY_TIMEOUT"])
+        worker.conf.broker_transport_options = {
+            "visibility_timeout": visibility,
+            # Look for messages of dead workers every few seconds (kombu's default sweep is
+            # about every 100 s), so a lost job comes back soon after its timeout.
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        }
     worker.set_default()
     app.extensions["celery"] = worker
     return worker
@@ -46,7 +56,18 @@ def init_celery(app: flask.Flask) -> celery.Celery:
 
 @celery.shared_task(name="jobs.run", ignore_result=True)
 def run_job(job_id: int) -> str | None:
-    status = jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+    policy = jobs_service.RunPolicy.from_config(flask.current_app.config)
+    status = jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id, policy=policy)
+    if status == jobs.JobStatus.RUNNING:
+        # Another worker runs it. Look again later: if that worker dies, this message (not
+        # the one it holds, which may be gone with it) is what brings the job back.
+        job = extensions.db.session.get(jobs.Job, job_id)
+        kind = job_kinds.KINDS.get(job.kind) if job else None
+        run_job.apply_async(
+            args=[job_id],
+            queue=kind.queue if kind else "default",
+            countdown=policy.stale_seconds,
+        )
     return str(status) if status else None
 
 

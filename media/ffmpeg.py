@@ -6,13 +6,17 @@ registry package. Long renders with progress live in ``media.render``.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 
 from media import errors
 
 _STDERR_TAIL_CHARS = 2000
+_PR_SET_PDEATHSIG = 1
 
 
 def executable() -> str:
@@ -61,6 +65,25 @@ def file_url(path: str | os.PathLike[str]) -> str:
     return "file:" + os.path.abspath(os.fspath(path))
 
 
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ffmpeg children: on Linux the kernel kills the child when the
+    worker that started it dies (PR_SET_PDEATHSIG), so a killed worker leaves no ffmpeg running
+    on, still writing its output. ``None`` where that is not available.
+
+    prctl is looked up here, in the parent: the function the child runs only calls it."""
+    if sys.platform != "linux":
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def setup() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return setup
+
+
 def run(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
     """Run ``ffmpeg <base_args> <args>``; MediaError with the end of its log if it fails.
 
@@ -69,7 +92,12 @@ def run(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[byte
     command = [executable(), *base_args(), *args]
     try:
         completed = subprocess.run(
-            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            preexec_fn=die_with_parent(),
         )
     except subprocess.TimeoutExpired as exc:
         raise errors.MediaError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import os
 import queue
 import secrets
@@ -25,7 +26,7 @@ import av
 import imageio_ffmpeg
 
 from media import compile as compile_mod
-from media import errors
+from media import errors, ffmpeg
 
 POLL_SECONDS = 0.2
 STOP_GRACE_SECONDS = 3.0
@@ -152,6 +153,19 @@ def _probe_duration(path: Path) -> float:
         return container.duration / av.time_base
 
 
+def sweep_partials(out_path: Path, thumbnail: Path | None = None) -> list[Path]:
+    """Delete what an earlier render of ``out_path`` left when its process was killed before
+    it could clean up (``.<stem>.<random>.part`` and its thumbnail's temp file). Returns them."""
+    thumbnail = thumbnail or out_path.with_suffix(".jpg")
+    found = [
+        *out_path.parent.glob(f".{glob.escape(out_path.stem)}.*.part"),
+        *thumbnail.parent.glob(f".{glob.escape(thumbnail.stem)}.*.jpg"),
+    ]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
+
+
 def render(
     command: compile_mod.Command,
     out_path: Path | str,
@@ -179,9 +193,14 @@ def render(
     deadline = time.monotonic() + timeout
     expected = max(command.duration, 0.001)
 
+    sweep_partials(out_path, thumbnail)
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
-            command.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
+            command.args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            preexec_fn=ffmpeg.die_with_parent(),
         )
         assert process.stdout is not None
         lines: queue.Queue[str | None] = queue.Queue()

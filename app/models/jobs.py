@@ -49,6 +49,11 @@ class Job(extensions.db.Model):
     created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
     started_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     finished_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    # Who runs it ("host:pid") and when that runner last said it is alive; a running job whose
+    # heartbeat went stale (its worker died) is taken over by the next worker that sees it.
+    worker: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    heartbeat_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     owner: so.Mapped[accounts.User | None] = so.relationship()
 

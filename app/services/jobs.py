@@ -9,7 +9,11 @@ which is also where a cancel request is noticed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import os
+import socket
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,6 +73,7 @@ class JobContext:
             raise JobCancelled()
         self.job.progress = max(0, min(100, int(percent)))
         self.job.message = message[:500]
+        self.job.heartbeat_at = self._now()
         self.session.commit()
 
 
@@ -136,21 +141,142 @@ def _queued_with_key(session: so.Session, identity_key: str) -> jobs.Job | None:
     ).first()
 
 
+@dataclasses.dataclass(frozen=True)
+class RunPolicy:
+    """How a worker proves it is alive, and when a silent one is presumed dead."""
+
+    heartbeat_seconds: float = 10.0
+    stale_seconds: float = 60.0  # no heartbeat for this long: the runner is gone
+    max_attempts: int = 3  # runs started (first + take-overs) before the job is failed
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RunPolicy:
+        return cls(
+            heartbeat_seconds=float(config.get("JOB_HEARTBEAT_SECONDS", cls.heartbeat_seconds)),
+            stale_seconds=float(config.get("JOB_STALE_SECONDS", cls.stale_seconds)),
+            max_attempts=int(config.get("JOB_MAX_ATTEMPTS", cls.max_attempts)),
+        )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the job alive every few seconds while a long step runs (its own connection)."""
+
+    def __init__(
+        self, engine: sa.Engine, job_id: int, worker: str, interval: float, now: clock.Clock
+    ) -> None:
+        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
+        self.engine, self.job_id, self.worker = engine, job_id, worker
+        self.interval, self.now = interval, now
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        job = jobs.Job
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        sa.update(job)
+                        .where(job.id == self.job_id, job.worker == self.worker)
+                        .where(job.status == JobStatus.RUNNING)
+                        .values(heartbeat_at=self.now())
+                    )
+            except Exception:  # a missed beat is not fatal; the next one may pass
+                log.warning("heartbeat for job %s failed", self.job_id, exc_info=True)
+
+
+def _claim(
+    session: so.Session, job_id: int, worker: str, moment: dt.datetime, policy: RunPolicy
+) -> bool:
+    """Take the job to run it: a queued one, or a running one whose runner went silent.
+
+    Both are compare-and-set UPDATEs, so of two workers holding copies of one message only
+    one runs it. A job that died ``max_attempts`` times is failed instead."""
+    job = jobs.Job
+    claimed = session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.QUEUED)
+        .values(
+            status=JobStatus.RUNNING,
+            worker=worker,
+            heartbeat_at=moment,
+            started_at=moment,
+            attempts=job.attempts + 1,
+            message=_("Đang chạy…"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        session.commit()
+        return True
+    silent = sa.or_(
+        job.heartbeat_at.is_(None),
+        job.heartbeat_at < moment - dt.timedelta(seconds=policy.stale_seconds),
+    )
+    taken = session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
+        .where(job.attempts < policy.max_attempts)
+        .values(
+            worker=worker,
+            heartbeat_at=moment,
+            attempts=job.attempts + 1,
+            progress=0,
+            message=_("Máy chạy trước bị ngắt giữa chừng; đang chạy lại…"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 1:
+        session.commit()
+        log.warning("job %s: its worker went silent; taken over by %s", job_id, worker)
+        return True
+    session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
+        .where(job.attempts >= policy.max_attempts)
+        .values(
+            status=JobStatus.FAILED,
+            finished_at=moment,
+            error=_(
+                "Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại.", n=policy.max_attempts
+            ),
+            message=_("Thất bại."),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return False
+
+
 def run(
     session: so.Session,
     kinds: Mapping[str, JobKind],
     job_id: int,
     now: clock.Clock = clock.utcnow,
+    policy: RunPolicy | None = None,
+    worker: str | None = None,
 ) -> JobStatus | None:
-    """Run one queued job to its end state (called by the worker)."""
+    """Run one job to its end state (called by the worker with each delivery of its message).
+
+    Returns the job's status afterwards: RUNNING means another live worker has it (the caller
+    checks back later, so the job is recovered if that worker dies too)."""
+    policy = policy or RunPolicy()
+    worker = worker or worker_name()
+    if not _claim(session, job_id, worker, now(), policy):
+        job = session.get(jobs.Job, job_id)
+        if job is None:
+            log.warning("job %s vanished before it ran", job_id)
+            return None
+        session.refresh(job)
+        return job.status  # finished, cancelled while queued, or alive on another worker
     job = session.get(jobs.Job, job_id)
-    if job is None:
-        log.warning("job %s vanished before it ran", job_id)
-        return None
-    if job.status != JobStatus.QUEUED:
-        return job.status  # cancelled while queued, or a redelivered message
-    job.status, job.started_at, job.message = JobStatus.RUNNING, now(), _("Đang chạy…")
-    session.commit()
+    assert job is not None
+    session.refresh(job)
+    beat = _Heartbeat(session.get_bind(), job_id, worker, policy.heartbeat_seconds, now)
+    beat.start()
     context = JobContext(session, job, now)
     try:
         result = kinds[job.kind].handler(context, dict(job.params or {}))
@@ -170,7 +296,16 @@ def run(
     else:
         job.status, job.progress, job.result = JobStatus.SUCCEEDED, 100, result
         job.message = _("Hoàn tất.")
+    finally:
+        beat.stopped.set()
+        beat.join()
+    owner = session.scalar(sa.select(jobs.Job.worker).where(jobs.Job.id == job_id))
+    if owner != worker:  # presumed dead while paused, and taken over: the new run reports
+        log.warning("job %s was taken over by %s; dropping this run's outcome", job_id, owner)
+        session.rollback()
+        return JobStatus.RUNNING
     job.finished_at = now()
+    job.heartbeat_at = None
     session.commit()
     return job.status
 

@@ -269,3 +269,46 @@ def import_product_image(
     asset.width, asset.height = result.info.width, result.info.height
     asset.status = media_models.AssetStatus.READY
     return asset
+
+
+# --- for the studio pages -------------------------------------------------------------------
+
+FILES = ("proxy", "poster")  # what the pages may show of an asset
+
+
+def assets_query(kind: media_models.AssetKind | None = None) -> sa.Select[Any]:
+    """Assets newest first (optionally one kind), for a paginated list."""
+    stmt = sa.select(media_models.MediaAsset)
+    if kind is not None:
+        stmt = stmt.where(media_models.MediaAsset.kind == kind)
+    return stmt.order_by(media_models.MediaAsset.id.desc())
+
+
+def ready_assets(session: so.Session) -> list[media_models.MediaAsset]:
+    """Every ready asset, newest first (the editor's pickers)."""
+    return list(
+        session.scalars(
+            sa.select(media_models.MediaAsset)
+            .where(media_models.MediaAsset.status == media_models.AssetStatus.READY)
+            .order_by(media_models.MediaAsset.id.desc())
+        )
+    )
+
+
+def stored_file(root: str | Path, relative: str | None) -> Path:
+    """A stored studio file by its server-generated relative path (NotFound if missing,
+    or if the path would lead outside ``root``/studio)."""
+    if not relative:
+        raise errors.NotFound(_("Không tìm thấy tệp."))
+    base = (Path(root) / STUDIO_DIR).resolve()
+    path = (Path(root) / relative).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise errors.NotFound(_("Không tìm thấy tệp."))
+    return path
+
+
+def asset_file(asset: media_models.MediaAsset, which: str, media_root: str | Path) -> Path:
+    """The asset's proxy (MP4) or poster (JPEG); NotFound for anything else."""
+    if which not in FILES:
+        raise errors.NotFound(_("Không tìm thấy tệp."))
+    return stored_file(media_root, getattr(asset, f"{which}_path"))

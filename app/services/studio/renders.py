@@ -211,3 +211,10 @@ def _finish(
         render.status, render.error = status, (error or None) and error[:2000]
         render.finished_at = clock.utcnow()
         session.commit()
+
+
+def thumbnail_file(render: media_models.Render, media_root: str | Path) -> Path:
+    """The JPEG thumbnail of a finished render (NotFound otherwise)."""
+    if render.status != media_models.RenderStatus.DONE:
+        raise errors.NotFound(_("Video chưa xuất xong."))
+    return assets_service.stored_file(media_root, render.thumbnail_path)

@@ -294,3 +294,35 @@ def quick_video(
         session, user, title=_("Video %(name)s", name=product.name)[:200], recipe=data,
         product_id=product.id, media_root=media_root,
     )  # fmt: skip
+
+
+# --- for the studio pages -------------------------------------------------------------------
+
+
+def videos_query(product_id: int | None = None) -> sa.Select[Any]:
+    """Videos (not templates), last changed first, optionally one product's."""
+    stmt = sa.select(media_models.Video).where(media_models.Video.is_template.is_(False))
+    if product_id is not None:
+        stmt = stmt.where(media_models.Video.product_id == product_id)
+    return stmt.order_by(media_models.Video.updated_at.desc(), media_models.Video.id.desc())
+
+
+def product_choices(session: so.Session) -> list[tuple[int, str]]:
+    """(id, name) of every product, by name, for the studio's product pickers."""
+    rows = session.execute(
+        sa.select(catalog.Product.id, catalog.Product.name).order_by(
+            catalog.Product.name, catalog.Product.id
+        )
+    )
+    return [(int(row.id), str(row.name)) for row in rows]
+
+
+def limit_problems(
+    session: so.Session, video: media_models.Video, media_root: str | Path
+) -> list[str]:
+    """The platform-limit messages (duration, size) the video's recipe breaks now."""
+    try:
+        validate(session, video.recipe, media_root, enforce_limits=True)
+    except errors.ValidationError as exc:
+        return list(exc.fields.get("duration", []))
+    return []

@@ -7,7 +7,10 @@ is surely still running when it is stopped.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -357,3 +360,63 @@ def test_product_video_renders_15_seconds(
     assert gold.sum() > 20  # OCOP stars on the pan/zoom photos
     outro = frame_at(result.path, 14.0)
     assert np.abs(outro[5:40, 5:40].astype(int) - (0x1F, 0x4D, 0x3A)).max() < 12
+
+
+def test_a_killed_renders_leftovers_are_swept_by_the_next_render(
+    sources: dict[str, compile.AssetInfo], out_dir: Path
+) -> None:
+    """A worker killed mid-render cannot clean up; the next render of the same output does."""
+    leftovers = [out_dir / ".7.3f9a1c2b4d5e.part", out_dir / ".7.0a1b2c3d4e5f.jpg"]
+    unrelated = [out_dir / ".70.aaaaaaaaaaaa.part", out_dir / "8.mp4"]
+    for path in leftovers + unrelated:
+        path.write_bytes(b"half a file")
+    data = {"version": 1, "profile": "shorts", "clips": [{"asset": "clip", "in": 0, "out": 1}]}
+
+    result = run(data, sources, out_dir / "7.mp4")
+
+    assert result.path.exists() and result.thumbnail.exists()
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in unrelated)
+
+
+def test_ffmpeg_dies_with_the_worker_that_started_it(tmp_path: Path) -> None:
+    """SIGKILL a process that started a long ffmpeg: the kernel ends ffmpeg too, so it does not
+    go on writing a file nobody will publish or clean up."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "from media import ffmpeg\n"
+        "child = subprocess.Popen([ffmpeg.executable(), '-nostdin', '-f', 'lavfi', '-i',\n"
+        "    'testsrc2=size=320x240:rate=30', '-f', 'null', '-'],\n"
+        "    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,\n"
+        "    preexec_fn=ffmpeg.die_with_parent())\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    parent = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert parent.stdout is not None
+    ffmpeg_pid = int(parent.stdout.readline())
+    assert _alive(ffmpeg_pid)
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    for _ in range(100):  # wait for the kernel to deliver the death signal and reap
+        if not _alive(ffmpeg_pid):
+            break
+        time.sleep(0.05)
+    assert not _alive(ffmpeg_pid)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie or an unknown pid counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
