@@ -68,6 +68,10 @@ class ChannelAccount(extensions.db.Model):
     oauth_state: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     shop_label: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Outage breaker: server errors in a row from this shop's marketplace (any listing); past a
+    # threshold, pushes to this shop pause until ``outage_until`` instead of using up retries.
+    failures_in_row: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    outage_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(

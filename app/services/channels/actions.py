@@ -16,11 +16,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, job_kinds
+from app import clock, errors, job_kinds
 from app.models import accounts, channels, jobs, orgs
 from app.services import jobs as jobs_service
 from app.services.channels import accounts as channel_accounts
-from app.services.channels import adapters, credentials, listings, publishing
+from app.services.channels import adapters, credentials, listings, messages, publishing
 from app.services.channels import jobs as channel_jobs
 from integrations import base, registry
 
@@ -80,6 +80,7 @@ class AccountView:
     secrets_set: frozenset[str]
     counts: dict[str, int]  # listing state → number of listings
     connectable: bool  # has an OAuth-style connect flow
+    outage_note: str | None = None  # pushes paused: the marketplace keeps failing
 
     @property
     def default_category_id(self) -> str:
@@ -106,6 +107,11 @@ def account_view(session: so.Session, account: channels.ChannelAccount) -> Accou
         secrets_set=frozenset(k for k in adapter_cls.secret_fields() if shown.get(k)),
         counts=listings.state_counts(session, account.id),
         connectable=base.Capability.CONNECT in adapter_cls.capabilities,
+        outage_note=(
+            messages.outage(account.outage_until)
+            if account.outage_until is not None and account.outage_until > clock.utcnow()
+            else None
+        ),
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import formatting
 from integrations import errors
 
 FIELD_LABELS = {
@@ -16,6 +19,15 @@ FIELD_LABELS = {
     "price": _l("Giá"),
     "stock": _l("Tồn kho"),
 }
+
+
+def outage(until: dt.datetime) -> str:
+    """Why a listing waits: its marketplace keeps failing, so pushes to it are paused."""
+    return _(
+        "Sàn đang gặp sự cố (lỗi máy chủ liên tiếp); tạm dừng đẩy tới gian hàng này đến "
+        "%(time)s rồi tự thử lại.",
+        time=formatting.local_datetime(until, "%H:%M %d/%m"),
+    )
 
 
 def describe(exc: errors.ChannelError) -> str:

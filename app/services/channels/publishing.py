@@ -42,6 +42,9 @@ LEASE_BUSY_RETRY = 1.0
 # Waits longer than this leave the listing queued for a later job instead of holding this one.
 MAX_WAIT_IN_JOB = 120.0
 ACTIVE_STATES = (State.QUEUED, State.PUBLISHING, State.LIVE)
+OUTAGE_THRESHOLD = 10
+OUTAGE_PAUSE_SECONDS = 300.0
+OUTAGE_MAX_PAUSE_SECONDS = 3600.0
 
 
 @dataclasses.dataclass
@@ -54,6 +57,10 @@ class Options:
     rng: random.Random = dataclasses.field(default_factory=random.Random)
     backoff_base: float = retry.BASE_SECONDS
     sleep: Callable[[float], None] = time.sleep
+    # Outage breaker: this many server errors in a row from one shop (whatever the listing)
+    # pause that shop's pushes for outage_pause seconds, doubling while it stays down.
+    outage_threshold: int = OUTAGE_THRESHOLD
+    outage_pause: float = OUTAGE_PAUSE_SECONDS
 
 
 def _take_lease(session: so.Session, listing_id: int, opts: Options) -> bool:
@@ -120,6 +127,9 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         return None
     if adapter.kind is not base.Kind.API:
         return None
+    session.refresh(account, ["outage_until"])
+    if account.outage_until is not None and account.outage_until > opts.now():
+        return _wait_out_outage(session, listing, account.outage_until, opts)
     product = listing.product
     before = _progress_marks(listing)
     try:
@@ -158,10 +168,12 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         listing.attempts, listing.next_attempt_at = 0, None
         listing.last_error = listing.error_fields = listing.error_code = None
         listing.paused_reason = None
+        _marketplace_answered(session, account.id)
         session.commit()
         return None
     except channel_errors.ValidationFailed as exc:
         session.rollback()
+        _marketplace_answered(session, account.id)
         return _needs_action(session, listing, messages.describe(exc), exc.fields, exc.code)
     except channel_errors.AuthExpired as exc:
         session.rollback()
@@ -170,6 +182,10 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         session.rollback()
         if _progress_marks(listing) != before:
             listing.attempts = 0  # this push got further than the last: not stuck
+        if isinstance(exc, channel_errors.TransientError):
+            until = _count_server_error(session, account.id, opts)
+            if until is not None:  # the marketplace is down: wait, without using up attempts
+                return _wait_out_outage(session, listing, until, opts)
         return _later(session, listing, exc, opts)
     except channel_errors.ChannelError as exc:
         session.rollback()
@@ -290,6 +306,66 @@ def _later(
     listing.next_attempt_at = opts.now() + dt.timedelta(seconds=delay)
     session.commit()
     return delay
+
+
+def _marketplace_answered(session: so.Session, account_id: int) -> None:
+    """A real answer from the marketplace ends any outage streak of this shop."""
+    account = channels.ChannelAccount
+    session.execute(
+        sa.update(account)
+        .where(account.id == account_id)
+        .where(sa.or_(account.failures_in_row != 0, account.outage_until.is_not(None)))
+        .values(failures_in_row=0, outage_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _count_server_error(session: so.Session, account_id: int, opts: Options) -> dt.datetime | None:
+    """Count one more server error in a row for the shop (atomic across workers); past the
+    threshold, start (or lengthen) an outage pause and return its end."""
+    account = channels.ChannelAccount
+    session.execute(
+        sa.update(account)
+        .where(account.id == account_id)
+        .values(failures_in_row=account.failures_in_row + 1)
+        .execution_options(synchronize_session=False)
+    )
+    failures = session.scalar(sa.select(account.failures_in_row).where(account.id == account_id))
+    if failures is None or failures < opts.outage_threshold:
+        session.commit()
+        return None
+    pause = min(
+        opts.outage_pause * 2 ** min(failures - opts.outage_threshold, 16),
+        max(opts.outage_pause, OUTAGE_MAX_PAUSE_SECONDS),
+    )
+    until = opts.now() + dt.timedelta(seconds=pause)
+    session.execute(
+        sa.update(account)
+        .where(account.id == account_id)
+        .values(outage_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    log.warning(
+        "channel account %s: %d server errors in a row; pausing pushes for %.0f s",
+        account_id,
+        failures,
+        pause,
+    )
+    return until
+
+
+def _wait_out_outage(
+    session: so.Session, listing: channels.Listing, until: dt.datetime, opts: Options
+) -> float:
+    """Leave the listing queued until the shop's outage pause ends (no attempt used)."""
+    if listing.state == State.PUBLISHING:
+        listing.state = State.QUEUED
+    listing.next_attempt_at = until
+    listing.error_code = "outage"
+    listing.last_error = messages.outage(until)
+    session.commit()
+    return max(1.0, (until - opts.now()).total_seconds())
 
 
 def _pause_for_certificate(

@@ -418,3 +418,47 @@ def test_without_a_credentials_key_shops_cannot_be_saved_and_say_why(
             )
             == 0
         )
+
+
+@pytest.mark.parametrize("shop", [12], indirect=True)
+def test_a_marketplace_outage_pauses_the_shop_instead_of_burning_retries(shop: Shop) -> None:
+    down = channel_errors.TransientError("Service Unavailable", status=503)
+    shop.remote.fail("create_listing", down, times=10_000)
+    shop.remote.fail("find_by_sku", down, times=10_000)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    summary = _publish(shop, now=lambda: start, outage_threshold=5, outage_pause=300)
+
+    # Five server errors in a row open the breaker: the other listings are not even tried,
+    # nobody burns their 8 attempts, nothing is marked failed.
+    assert (summary.failed, summary.waiting, summary.live) == (0, 12, 0)
+    calls = shop.remote.calls["create_listing"] + shop.remote.calls["find_by_sku"]
+    assert calls == 5
+    rows = _listings(shop)
+    assert {row.state for row in rows} == {State.QUEUED}
+    assert max(row.attempts for row in rows) <= 1
+    assert all(row.error_code == "outage" and "sự cố" in (row.last_error or "") for row in rows)
+    with shop.app.app_context():
+        account = extensions.db.session.get(channels.ChannelAccount, shop.account_id)
+        assert account is not None
+        assert account.outage_until == start + dt.timedelta(seconds=300)
+        assert account.failures_in_row == 5
+    page = shop.app.test_client()
+    conftest.Auth(page).login(shop.seller)
+    html = page.get(f"/channels/{shop.account_id}").get_data(as_text=True)
+    assert 'data-testid="account-outage"' in html and "tạm dừng đẩy" in html
+
+    # Still inside the pause: a second run sends nothing at all.
+    again = _publish(shop, now=lambda: start + dt.timedelta(seconds=60))
+    assert again.waiting == 12
+    assert shop.remote.calls["create_listing"] + shop.remote.calls["find_by_sku"] == calls
+
+    # The marketplace is back and the pause is over: everything goes live, the streak resets.
+    shop.remote.plan.clear()
+    healed = _publish(shop, now=lambda: start + dt.timedelta(seconds=301))
+    assert healed.live == 12
+    assert shop.remote.duplicates() == 0
+    with shop.app.app_context():
+        account = extensions.db.session.get(channels.ChannelAccount, shop.account_id)
+        assert account is not None
+        assert (account.failures_in_row, account.outage_until) == (0, None)
