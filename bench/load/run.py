@@ -82,6 +82,7 @@ def run(duration: int, connections: int, workers: int) -> dict[str, Any]:
             "INSTANCE_PATH": str(work / "instance"),
             "MEDIA_ROOT": str(work / "media"),
             "SESSION_COOKIE_SECURE": "0",
+            "ALLOW_PRIVATE_URLS": "1",  # the demo shops point at local sandboxes
             "CREDENTIALS_KEY": "YmVuY2gtY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE=",
         }
         _flask(env, "db", "upgrade")
