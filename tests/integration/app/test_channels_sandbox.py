@@ -115,12 +115,6 @@ def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_on
     sandbox.admin("faults", {"error_rate": 0.12, "write_504_rate": 0.08, "seed": 20261128})
     with app.app_context():
         summary = publishing.run(extensions.db.session, listing_ids, _opts())
-    import sys
-
-    sys.path.insert(0, "/tmp")
-    import dbg
-
-    dbg.dump(app)
     assert summary.live == 100, summary
     assert _states(app) == [State.LIVE] * 100
     counts = sandbox.admin("calls")
