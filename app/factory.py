@@ -22,6 +22,7 @@ from app import (
     i18n,
     inputguard,
     labels,
+    logsafety,
     permissions,
     routing,
     tasks,
@@ -40,6 +41,7 @@ def create_app(
     Raises config.ConfigError with a readable message when a setting is wrong.
     """
     env = os.environ if env is None else env
+    logsafety.install()
     app = flask.Flask(
         __name__.split(".")[0],
         instance_path=env.get("INSTANCE_PATH") or None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,15 @@ from integrations import errors, ratelimit
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
 USER_AGENT = "ocop-toolkit/1"
+
+
+_QUERY = re.compile(r"\?[^\s'\"()]*")
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's text without query strings: signed marketplace URLs carry the access
+    token and signature there, and this text ends up in logs and on the listing page."""
+    return _QUERY.sub("?…", str(exc))
 
 
 @functools.cache
@@ -94,20 +104,20 @@ class HttpClient:
             )
         except requests.ConnectTimeout as exc:
             raise errors.TransientError(
-                f"could not connect: {exc}", code="connect_timeout"
+                f"could not connect: {_describe(exc)}", code="connect_timeout"
             ) from exc
         except requests.Timeout as exc:
             # Sent but no answer in time: a write may have happened remotely.
             raise errors.TransientError(
-                f"no reply in time: {exc}", uncertain=writes, code="timeout"
+                f"no reply in time: {_describe(exc)}", uncertain=writes, code="timeout"
             ) from exc
         except requests.ConnectionError as exc:
             raise errors.TransientError(
-                f"connection failed: {exc}", uncertain=writes, code="connection"
+                f"connection failed: {_describe(exc)}", uncertain=writes, code="connection"
             ) from exc
         except requests.RequestException as exc:
             raise errors.TransientError(
-                f"request failed: {exc}", uncertain=writes, code="request"
+                f"request failed: {_describe(exc)}", uncertain=writes, code="request"
             ) from exc
         if response.status_code == 429:
             wait = retry_after_seconds(response.headers.get("Retry-After")) or 1.0
