@@ -16,6 +16,7 @@ import sqlalchemy.event
 from app import (
     cli,
     config,
+    csp,
     errors,
     extensions,
     formatting,
@@ -171,6 +172,7 @@ def _register_template_helpers(app: flask.Flask) -> None:
             "producer_type_label": lambda kind: labels.PRODUCER_TYPE_LABELS[kind],
             "current_locale": i18n.select_locale(),
             "languages": app.config["LANGUAGES"],
+            "csp_nonce": csp.nonce,
         }
 
 
@@ -178,4 +180,5 @@ def _security_headers(response: flask.Response) -> flask.Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    return response
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return csp.apply(response)

@@ -16,7 +16,14 @@ from pathlib import Path
 import flask
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from werkzeug import serving
 
 from app import extensions, ocop_categories
@@ -137,9 +144,16 @@ def new_page(
 ) -> Iterator[NewPage]:
     """Open a page in a fresh context (desktop size unless told otherwise).
 
-    A failing test leaves a screenshot of each of its pages under its tmp_path.
+    A failing test leaves a screenshot of each of its pages under its tmp_path. Any
+    Content-Security-Policy violation a page reports fails the test: every script and style
+    the app serves must be allowed by its own policy.
     """
     contexts: list[BrowserContext] = []
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def open_page(viewport: dict[str, int] | None = None) -> Page:
         context = browser.new_context(
@@ -147,7 +161,9 @@ def new_page(
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield open_page
 
@@ -160,6 +176,7 @@ def new_page(
                 with contextlib.suppress(Exception):
                     page.screenshot(path=str(tmp_path / f"failure-{number}-{index}.png"))
         context.close()
+    assert not violations, f"the page broke its own Content-Security-Policy: {violations}"
 
 
 @pytest.fixture
