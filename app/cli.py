@@ -149,11 +149,20 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         return
     password = password or "ocop-demo"
     config = flask.current_app.config
+    sandbox_urls: dict[str, str] | None = config["SANDBOX_URLS"]
+    why_not = demo_service.why_no_sandbox_shops(
+        config["SANDBOX_URLS"],
+        has_credentials_key=bool(config["CREDENTIALS_KEYS"]),
+        allow_private_urls=bool(config["ALLOW_PRIVATE_URLS"]),
+    )
+    if why_not:
+        click.echo(f"Bỏ qua các gian hàng sandbox mẫu: {why_not}.")
+        sandbox_urls = None
     summary = demo_service.load(
         extensions.db.session,
         password,
         media_root=config["MEDIA_ROOT"],
-        sandbox_urls=config["SANDBOX_URLS"],
+        sandbox_urls=sandbox_urls,
     )
     if not summary.created:
         click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 from PIL import Image, ImageDraw
 
 from app import admin_units
@@ -17,7 +18,7 @@ from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services import images as images_service
-from integrations import registry
+from integrations import netguard, registry
 
 Role = accounts.Role
 ProducerType = orgs.ProducerType
@@ -303,6 +304,26 @@ SANDBOX_CHANNELS: dict[str, dict[str, str]] = {
     },
     "lazada": {"app_key": "123456", "app_secret": "lazada-sandbox-secret"},
 }
+
+
+def why_no_sandbox_shops(
+    sandbox_urls: Mapping[str, str], *, has_credentials_key: bool, allow_private_urls: bool
+) -> str | None:
+    """Why the demo cannot add its sandbox shops here (None when it can).
+
+    They need CREDENTIALS_KEY (shop secrets are stored encrypted) and, since the sandbox
+    servers listen on this machine, ALLOW_PRIVATE_URLS — both off in a production setup.
+    """
+    if not has_credentials_key:
+        return _("chưa đặt CREDENTIALS_KEY nên không lưu được thông tin đăng nhập gian hàng")
+    for url in sandbox_urls.values():
+        try:
+            netguard.check_url(url, allow_private=allow_private_urls)
+        except netguard.UnsafeURL:
+            return _(
+                "máy chủ sandbox %(url)s là địa chỉ nội bộ mà ALLOW_PRIVATE_URLS đang tắt", url=url
+            )
+    return None
 
 
 def sandbox_channel_config(name: str, url: str) -> dict[str, str]:

@@ -7,7 +7,8 @@ import json
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, catalog, orgs
+from app.models import accounts, catalog, channels, orgs
+from app.services import demo as demo_service
 
 
 def test_users_create_and_list(app, runner) -> None:
@@ -146,3 +147,31 @@ def test_demo_load_creates_a_club_once(app, runner, categories) -> None:
         "/auth/login", data={"username": "dieuphoi", "password": "demo-pass-1"}
     )
     assert login.status_code == 302
+
+
+def test_demo_load_in_production_skips_the_sandbox_shops_and_says_why(
+    app, runner, categories
+) -> None:
+    app.config.update(CREDENTIALS_KEYS=[], ALLOW_PRIVATE_URLS=False)
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "Bỏ qua các gian hàng sandbox mẫu: chưa đặt CREDENTIALS_KEY" in result.output
+    assert "CLB Streamer Trẻ Móng Cái" in result.output
+    with app.app_context():
+        assert extensions.db.session.scalar(sa.select(sa.func.count()).select_from(orgs.Club)) == 1
+        shops = extensions.db.session.scalar(
+            sa.select(sa.func.count()).select_from(channels.ChannelAccount)
+        )
+    assert shops == 0
+
+
+def test_demo_sandbox_shops_need_private_urls_allowed() -> None:
+    urls = {"shopee": "http://127.0.0.1:5701"}
+    why = demo_service.why_no_sandbox_shops(
+        urls, has_credentials_key=True, allow_private_urls=False
+    )
+    assert why is not None and "ALLOW_PRIVATE_URLS" in why and "127.0.0.1:5701" in why
+    assert (
+        demo_service.why_no_sandbox_shops(urls, has_credentials_key=True, allow_private_urls=True)
+        is None
+    )
