@@ -43,8 +43,8 @@ def list_products(args: dict[str, Any]) -> object:
         catalog_service.ProductFilters(**args),
         catalog_service.today_local(),
     ).options(
-        so.selectinload(catalog.Product.producer),
-        so.selectinload(catalog.Product.category),
+        so.joinedload(catalog.Product.producer),
+        so.joinedload(catalog.Product.category),
         so.selectinload(catalog.Product.images),
     )
     return pagination.paginate(extensions.db.session, stmt, page, per_page)

@@ -368,7 +368,9 @@ def user_for_token(
 ) -> accounts.User | None:
     """The active user owning a live token, or None."""
     token = session.scalar(
-        sa.select(accounts.ApiToken).where(accounts.ApiToken.token_hash == _token_hash(secret))
+        sa.select(accounts.ApiToken)
+        .where(accounts.ApiToken.token_hash == _token_hash(secret))
+        .options(so.joinedload(accounts.ApiToken.user))  # one round trip per API call
     )
     if token is None or token.revoked_at is not None or not token.user.is_active_account:
         return None
