@@ -1,0 +1,234 @@
+"""Column contracts of the frames the metrics read, and their one-time preparation.
+
+Frames (extra columns are ignored; ``*`` marks optional columns):
+
+``lines`` — one row per order line:
+    order_id (hashable; identifies the order across the whole frame — use the app's order key),
+    line_id*, session_id (None for sales outside a stream), platform, product_id, producer_id,
+    streamer_id, ocop_group, ocop_stars, status (placed, paid, shipped, completed, cancelled,
+    returned), quantity (int), amount (int đồng, the line's value; if absent,
+    quantity × unit_price), unit_price*, buyer_phone* (any form), buyer_platform_id*,
+    placed_at (UTC: tz-aware, or naive meaning UTC).
+``audience`` — one row per session: session_id, views, unique_viewers, product_clicks,
+    product_visitors (ints).
+``viewer_sessions`` — one row per join/leave: session_id, viewer, joined_at, left_at (NaT: still
+    watching at the end → clipped to the stream end).
+``sessions`` — one row per livestream: session_id, start, end, streamer_id, platform.
+``slots`` — the run-of-show: session_id, product_id, code, start, end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from analytics import phones
+
+INVALID_STATUSES = frozenset({"cancelled", "returned"})
+"""Statuses excluded from Net GMV, orders, units and buyers (GMV still counts them)."""
+
+LINE_COLUMNS = ("order_id", "status", "quantity", "placed_at")
+AUDIENCE_COLUMNS = ("session_id", "views", "unique_viewers", "product_clicks", "product_visitors")
+VIEWER_SESSION_COLUMNS = ("session_id", "viewer", "joined_at", "left_at")
+SESSION_COLUMNS = ("session_id", "start", "end", "streamer_id", "platform")
+SLOT_COLUMNS = ("session_id", "product_id", "code", "start", "end")
+
+NAT = np.iinfo(np.int64).min
+BITMAP_CELLS = 2**25
+
+
+class ColumnsMissing(ValueError):
+    """A frame lacks columns its contract requires."""
+
+    def __init__(self, frame: str, missing: list[str]) -> None:
+        self.frame = frame
+        self.missing = missing
+        super().__init__(f"{frame}: missing column(s) {', '.join(missing)}")
+
+
+def require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
+    """Raise :class:`ColumnsMissing` unless every column is present."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ColumnsMissing(name, missing)
+
+
+def epoch_ns(values: pd.Series) -> np.ndarray:
+    """UTC nanoseconds since the epoch as int64 (NaT → ``NAT``); naive values are UTC."""
+    series = pd.to_datetime(values)
+    if series.dt.tz is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.dt.as_unit("ns").to_numpy().view(np.int64)
+
+
+def instant_ns(value: dt.datetime | pd.Timestamp | str) -> int:
+    """One instant as UTC nanoseconds (naive = UTC)."""
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return int(stamp.as_unit("ns").value)
+
+
+def line_amounts(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's value in đồng (int64): ``amount``, else ``quantity × unit_price``."""
+    if "amount" in lines.columns:
+        return lines["amount"].to_numpy(dtype=np.int64)
+    require(lines, "lines", ("unit_price",))
+    return lines["quantity"].to_numpy(dtype=np.int64) * lines["unit_price"].to_numpy(dtype=np.int64)
+
+
+def valid_mask(status: pd.Series) -> np.ndarray:
+    """True for lines that count as sales (not cancelled, not returned)."""
+    return ~status.isin(INVALID_STATUSES).to_numpy()
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and sorted uniques of a signed-int array whose range is dense; None otherwise.
+
+    Ids from a database are dense, and a lookup table beats hashing them.
+    """
+    if values.dtype.kind != "i" or len(values) == 0:
+        return None
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo + 1 > 2 * len(values) + 1024:
+        return None
+    shifted = values.astype(np.int64, copy=False) - lo
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[shifted] = True
+    lookup = np.cumsum(present, dtype=np.int64) - 1
+    return lookup[shifted], np.flatnonzero(present) + lo
+
+
+def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Factorise a column; missing values form their own group (label NaN/None)."""
+    if values.dtype.kind == "i":
+        dense = dense_codes(values.to_numpy())
+        if dense is not None:
+            return dense[0], pd.Index(dense[1].astype(values.dtype, copy=False))
+    found, uniques = pd.factorize(values, use_na_sentinel=False)
+    return found.astype(np.int64, copy=False), uniques
+
+
+def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, int]:
+    dense = dense_codes(values)
+    if dense is not None:
+        return dense[0], len(dense[1])
+    found, uniques = pd.factorize(values)
+    return found.astype(np.int64, copy=False), len(uniques)
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedLines:
+    """``lines`` reduced to the arrays every metric needs (computed once, reused).
+
+    ``buyer`` keys are ints: normalised phone, else (platform, platform user id), else the order;
+    all lines of an order share the order's key (a phone on any of its lines wins).
+    """
+
+    frame: pd.DataFrame
+    amount: np.ndarray
+    quantity: np.ndarray
+    valid: np.ndarray
+    order: np.ndarray
+    n_orders: int
+    buyer: np.ndarray
+    n_buyers: int
+    column_codes: dict[str, tuple[np.ndarray, pd.Index]] = dataclasses.field(default_factory=dict)
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """:func:`codes` of a ``lines`` column, computed once per prepared frame."""
+        if column not in self.column_codes:
+            self.column_codes[column] = codes(self.frame[column])
+        return self.column_codes[column]
+
+
+def buyer_keys(
+    lines: pd.DataFrame,
+    order: np.ndarray,
+    n_orders: int,
+    platform: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
+    """Dense integer buyer key per line (0…n-1) and n (see :class:`PreparedLines`).
+
+    ``platform``: the platform column's codes, if already computed.
+    """
+    n = len(lines)
+    phone = np.full(n, -1, dtype=np.int64)
+    n_phone = 0
+    if "buyer_phone" in lines.columns:
+        raw, raw_uniques = pd.factorize(lines["buyer_phone"])
+        normalised = phones.normalise_many(raw_uniques.tolist())
+        norm_codes, norm_uniques = pd.factorize(pd.Series(normalised, dtype=object))
+        lookup = np.append(norm_codes.astype(np.int64), -1)  # raw code -1 → -1
+        phone = lookup[raw]
+        n_phone = len(norm_uniques)
+    user = np.full(n, -1, dtype=np.int64)
+    n_user = 0
+    if "buyer_platform_id" in lines.columns:
+        ids, id_uniques = pd.factorize(lines["buyer_platform_id"])
+        if "platform" in lines.columns:
+            plat = platform if platform is not None else codes(lines["platform"])[0]
+            pair = plat.astype(np.int64) * max(len(id_uniques), 1) + ids
+            pair = np.where(ids >= 0, pair, -1)
+            user, n_user = _factorize_ints(pair)
+            user = np.where(ids >= 0, user, -1)
+        else:
+            user = ids.astype(np.int64)
+            n_user = len(id_uniques)
+    key = np.where(phone >= 0, phone, np.where(user >= 0, n_phone + user, n_phone + n_user + order))
+    # A buyer belongs to the order, not the line: every line takes its order's best key
+    # (phones sort before platform ids, which sort before the order itself).
+    best = np.full(max(n_orders, 1), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, order, key)
+    return _factorize_ints(best[order])
+
+
+def prepare_lines(lines: pd.DataFrame) -> PreparedLines:
+    """Validate ``lines`` against its contract and build the :class:`PreparedLines` arrays."""
+    require(lines, "lines", LINE_COLUMNS)
+    order, order_uniques = codes(lines["order_id"])
+    n_orders = len(order_uniques)
+    cache: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    if "platform" in lines.columns:
+        cache["platform"] = codes(lines["platform"])
+    platform = cache["platform"][0] if cache else None
+    buyer, n_buyers = buyer_keys(lines, order, n_orders, platform)
+    return PreparedLines(
+        frame=lines,
+        amount=line_amounts(lines),
+        quantity=lines["quantity"].to_numpy(dtype=np.int64),
+        valid=valid_mask(lines["status"]),
+        order=order,
+        n_orders=n_orders,
+        buyer=buyer,
+        n_buyers=n_buyers,
+        column_codes=cache,
+    )
+
+
+def sum_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Exact int64 sums of ``values`` per group code."""
+    out = np.zeros(n_groups, dtype=np.int64)
+    if len(values) == 0:
+        return out
+    # bincount sums in float64, exact while every partial sum stays below 2**53 đồng
+    if np.abs(values).sum(dtype=np.float64) < 2**53:
+        return np.bincount(group, weights=values, minlength=n_groups).astype(np.int64)
+    np.add.at(out, group, values)
+    return out
+
+
+def distinct_by(group: np.ndarray, items: np.ndarray, n_items: int, n_groups: int) -> np.ndarray:
+    """Number of distinct item codes per group code."""
+    if len(items) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    if n_groups * n_items <= BITMAP_CELLS:
+        # few groups: mark (group, item) cells in a bitmap — cheaper than hashing pairs
+        seen = np.zeros(n_groups * n_items, dtype=bool)
+        seen[group * np.int64(n_items) + items] = True
+        return np.count_nonzero(seen.reshape(n_groups, n_items), axis=1).astype(np.int64)
+    pairs = pd.unique(group * np.int64(max(n_items, 1)) + items)
+    return np.bincount(pairs // max(n_items, 1), minlength=n_groups).astype(np.int64)
