@@ -13,7 +13,15 @@ import flask
 import flask.cli
 import sqlalchemy as sa
 
-from app import cli_backup, cli_catalog, cli_channels, errors, extensions
+from app import (
+    cli_backup,
+    cli_catalog,
+    cli_channels,
+    cli_orders,
+    cli_reports,
+    errors,
+    extensions,
+)
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import demo as demo_service
@@ -178,4 +186,6 @@ def register(app: flask.Flask) -> None:
     app.cli.add_command(cli_catalog.catalog_cli)
     app.cli.add_command(cli_channels.channels_cli)
     app.cli.add_command(cli_backup.backup_cli)
+    app.cli.add_command(cli_orders.orders_cli)
+    app.cli.add_command(cli_reports.reports_cli)
     # Flask-Migrate's `flask db` is added by the extension itself.

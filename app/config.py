@@ -250,6 +250,10 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         # Redis: an unacknowledged message (its worker died) is delivered again after this.
         "BROKER_VISIBILITY_TIMEOUT": _int(env, "BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1),
         "JOBS_PER_PAGE": 20,
+        # Livestream planning: minutes a streamer needs between two sessions (0: sessions may
+        # touch), and how long before a session a subscribed calendar reminds them.
+        "LIVE_SETUP_BUFFER_MIN": _int(env, "LIVE_SETUP_BUFFER_MIN", 30),
+        "LIVE_REMINDER_MIN": _int(env, "LIVE_REMINDER_MIN", 30),
         "API_TITLE": "OCOP Live API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -133,9 +133,12 @@ def _register_blueprints(app: flask.Flask) -> None:
         channels,
         images,
         jobs,
+        live,
         main,
+        orders,
         producers,
         public,
+        reports,
         studio,
     )
 
@@ -152,6 +155,9 @@ def _register_blueprints(app: flask.Flask) -> None:
         images.bp,
         public.bp,
         studio.bp,
+        live.bp,
+        orders.bp,
+        reports.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app)

@@ -41,6 +41,19 @@ RULES: dict[str, frozenset[Role]] = {
     "channels.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Video studio: upload media, edit recipes, render and download videos.
     "studio.use": STAFF,
+    # Livestream planning: coordinators and admins plan; sellers see their own schedule,
+    # their sessions' host screen and run-of-show sheet, and manage their own calendar link.
+    "live.plan": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "live.host": STAFF,
+    # Orders: everyone sees orders (a producer only its own products' lines); staff record
+    # them; coordinators and admins accept comment batches and set payment accounts.
+    "orders.view": ALL_ROLES,
+    "orders.record": STAFF,
+    "orders.review": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "orders.payments": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Sales reports: staff see their club's dashboards; producers only their own products'.
+    "reports.view": ALL_ROLES,
+    "reports.club": STAFF,
 }
 
 # Endpoints that need no sign-in at all.

@@ -17,7 +17,9 @@ from app.api import (
     channels,
     images,
     jobs,
+    live,
     me,
+    orders,
     producers,
     schemas,
     studio,
@@ -36,6 +38,8 @@ BLUEPRINTS = (
     catalog_io.blp,
     channels.blp,
     studio.blp,
+    live.blp,
+    orders.blp,
 )
 
 

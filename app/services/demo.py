@@ -5,6 +5,7 @@ and a user of every role, so a new install has something real to click through.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 from collections.abc import Mapping
 
@@ -13,11 +14,13 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw
 
-from app import admin_units
-from app.models import accounts, catalog, orgs
+from app import admin_units, clock
+from app.models import accounts, catalog, live, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services import images as images_service
+from app.services.live import common as live_common
+from app.services.live import slots as live_slots
 from integrations import netguard, registry
 
 Role = accounts.Role
@@ -236,11 +239,74 @@ def load(
     _load_products(
         session, {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)}
     )
+    _load_live(session, club)
     if media_root is not None:
         _load_photos(session, media_root)
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
     return DemoSummary(True, club.name, len(producers), usernames)
+
+
+# Demo streamers (username → display name, TikTok handle) and their next Saturday show.
+STREAMERS = [
+    ("banhang.minh", "Minh Móng Cái", "minh.mongcai"),
+    ("banhang.lan", "Lan OCOP", "lan.ocop"),
+    ("dieuphoi", "Thu Hà", None),
+]
+
+
+def _load_live(session: so.Session, club: orgs.Club) -> None:
+    """Three streamers and a planned Saturday-evening session with three product slots."""
+    users = {
+        u.username: u
+        for u in session.scalars(
+            sa.select(accounts.User).where(accounts.User.username.in_([r[0] for r in STREAMERS]))
+        )
+    }
+    hosts = []
+    for username, display_name, handle in STREAMERS:
+        streamer = live.Streamer(
+            user_id=users[username].id,
+            club_id=club.id,
+            display_name=display_name,
+            platforms=["tiktok", "facebook"],
+            tiktok_handle=handle,
+        )
+        session.add(streamer)
+        hosts.append(streamer)
+    today = live_common.to_local(clock.utcnow()).date()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    starts_at = live_common.local_to_utc(saturday, dt.time(20, 0))
+    show = live.LiveSession(
+        club_id=club.id,
+        title="Chợ phiên OCOP tối thứ Bảy",
+        platform="tiktok",
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=90),
+        notes="Chuẩn bị mẫu thử và giấy chứng nhận OCOP trước giờ lên sóng.",
+        hosts=hosts[:2],
+    )
+    products = list(
+        session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id).limit(3))
+    )
+    taken: set[str] = set()
+    for position, product in enumerate(products):
+        code = live_slots.suggest_code(product.name, taken)
+        taken.add(code)
+        base = product.min_price or 0
+        show.slots.append(
+            live.LiveSlot(
+                position=position,
+                product_id=product.id,
+                start_offset_s=position * 20 * 60,
+                length_s=20 * 60,
+                live_price=base - (base // 10) // 1000 * 1000,  # about 10% off, whole thousands
+                code=code,
+                talking_points=product.description,
+            )
+        )
+    session.add(show)
+    session.commit()
 
 
 def _load_products(session: so.Session, producers: dict[str, orgs.Producer]) -> None:

@@ -77,16 +77,22 @@ def _move_product_totals(session: so.Session, deltas: Mapping[int, int]) -> set[
     return set(by_product)
 
 
-def take(session: so.Session, quantities: Iterable[tuple[int, int]]) -> None:
+def take(
+    session: so.Session, quantities: Iterable[tuple[int, int]], *, clamp: bool = False
+) -> list[Shortage]:
     """Take ``(variant_id, quantity)`` pairs out of stock, all or none.
 
     Raises OutOfStock (409) naming every variant that has too little; in that case the
     caller must roll back (some rows may already have been decremented in this
     transaction). Variants are updated in id order so two orders never deadlock.
+
+    ``clamp=True`` is for sales that already happened elsewhere (a marketplace export): a
+    variant with too little goes to 0 instead, and the shortages are returned, not raised.
     """
     wanted = _merge(quantities)
     V = catalog.Variant
     short: list[int] = []
+    taken: dict[int, int] = {}
     for variant_id in sorted(wanted):
         result = session.execute(
             sa.update(V)
@@ -94,19 +100,34 @@ def take(session: so.Session, quantities: Iterable[tuple[int, int]]) -> None:
             .values(stock=V.stock - wanted[variant_id])
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            taken[variant_id] = wanted[variant_id]
+        else:
             short.append(variant_id)
+    shortages: list[Shortage] = []
     if short:
         rows = session.execute(sa.select(V.id, V.sku, V.stock).where(V.id.in_(short))).all()
         found = {row.id: row for row in rows}
         missing = [i for i in short if i not in found]
         if missing:
             raise errors.NotFound(_("Không tìm thấy phân loại %(ids)s.", ids=missing))
-        raise OutOfStock(
-            [Shortage(i, found[i].sku, wanted[i], max(found[i].stock, 0)) for i in sorted(short)]
-        )
-    products = _move_product_totals(session, {i: -q for i, q in wanted.items()})
-    _expire(session, wanted, products)
+        shortages = [
+            Shortage(i, found[i].sku, wanted[i], max(found[i].stock, 0)) for i in sorted(short)
+        ]
+        if not clamp:
+            raise OutOfStock(shortages)
+        for shortage in shortages:
+            session.execute(
+                sa.update(V)
+                .where(V.id == shortage.variant_id)
+                .values(stock=0)
+                .execution_options(synchronize_session=False)
+            )
+            taken[shortage.variant_id] = shortage.available
+    moved = {i: -q for i, q in taken.items() if q}
+    if moved:
+        _expire(session, moved, _move_product_totals(session, moved))
+    return shortages
 
 
 def give_back(session: so.Session, quantities: Iterable[tuple[int, int]]) -> None:

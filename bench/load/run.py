@@ -62,7 +62,7 @@ def _wrk(url: str, connections: int, duration: int, headers: list[str]) -> dict[
     return figures
 
 
-def run(duration: int, connections: int, workers: int) -> dict[str, Any]:
+def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -97,6 +97,8 @@ def run(duration: int, connections: int, workers: int) -> dict[str, Any]:
                 str(workers),
                 "-b",
                 f"127.0.0.1:{port}",
+                "--threads",
+                str(threads),
                 "--log-level",
                 "warning",
                 "wsgi:app",
@@ -129,6 +131,7 @@ def run(duration: int, connections: int, workers: int) -> dict[str, Any]:
             "duration_s": duration,
             "connections": connections,
             "gunicorn_workers": workers,
+            "gunicorn_threads": threads,
             "results": results,
         }
     finally:
@@ -145,8 +148,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (>1: gthread)"
+    )
     args = parser.parse_args()
-    report = run(args.duration, args.connections, args.workers)
+    report = run(args.duration, args.connections, args.workers, args.threads)
     print(
         f"{'target':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'errors':>7} {'of ceiling':>10}"

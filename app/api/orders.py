@@ -1,0 +1,85 @@
+"""Orders API: list, one order, manual create, export import (synchronous, all or nothing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_login
+import flask_smorest
+
+from app import extensions, pagination, permissions
+from app.api import order_schemas
+from app.services.orders import imports, manual, queries
+
+blp = flask_smorest.Blueprint(
+    "orders_api",
+    __name__,
+    url_prefix="/api/v1/orders",
+    description="Đơn hàng: danh sách, nhập tay, nhập tệp xuất đơn TikTok Shop/Shopee",
+)
+
+
+@blp.route("", methods=["GET"])
+@permissions.require("orders.view")
+@blp.arguments(order_schemas.OrderListArgsSchema, location="query")
+@blp.response(200, order_schemas.OrderPageSchema)
+def list_orders(args: dict[str, Any]) -> object:
+    """Orders newest first, filtered; a producer gets only orders with its products, and of
+    those only its own lines (`amount` sums them)."""
+    user = flask_login.current_user
+    filters = queries.OrderFilters(
+        session_id=args.get("session_id"),
+        platform=args.get("platform"),
+        status=args.get("status"),
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+    )
+    page = queries.list_orders(extensions.db.session, user, filters, args["page"], args["per_page"])
+    return pagination.Page(
+        items=[queries.present(user, order) for order in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+    )
+
+
+@blp.route("/<int:order_id>", methods=["GET"])
+@permissions.require("orders.view")
+@blp.response(200, order_schemas.OrderSchema)
+def get_order(order_id: int) -> object:
+    """One order (404 when the user may not see it)."""
+    user = flask_login.current_user
+    return queries.present(user, queries.get_order(extensions.db.session, user, order_id))
+
+
+@blp.route("", methods=["POST"])
+@permissions.require("orders.record")
+@blp.arguments(order_schemas.OrderCreateSchema)
+@blp.response(201, order_schemas.OrderSchema)
+def create_order(body: dict[str, Any]) -> object:
+    """Enter an order by hand. Every invalid field is reported at once (422, `fields` like
+    `lines.0.sku`). The same `platform` + `external_id` again updates that order."""
+    user = flask_login.current_user
+    order = manual.enter_order(extensions.db.session, user, body)
+    return queries.present(user, order)
+
+
+@blp.route("/import", methods=["POST"])
+@permissions.require("orders.record")
+@blp.arguments(order_schemas.OrderImportArgsSchema, location="query")
+@blp.arguments(order_schemas.OrderImportSchema, location="files")
+@blp.response(200, order_schemas.ImportSummarySchema)
+def import_orders(args: dict[str, Any], files: dict[str, Any]) -> object:
+    """Import a TikTok Shop or Shopee order export, or the app's template.
+
+    All or nothing: on any bad row, 422 and nothing is written; `error.fields` names each
+    problem as `rows.<row>.<column>` (the header is row 1). Idempotent by platform + order id:
+    the same file again reports every order `unchanged`; a newer export updates statuses."""
+    upload = files["file"]
+    return imports.import_upload(
+        extensions.db.session,
+        flask_login.current_user,
+        upload.stream,
+        upload.filename or "",
+        session_id=args.get("session_id"),
+    )

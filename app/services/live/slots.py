@@ -1,0 +1,364 @@
+"""Run-of-show: a session's ordered product slots, with live prices and comment codes.
+
+Slots are kept in start order (``position`` follows ``start_offset_s``); they may not overlap
+and may not run past the session's end. A comment code is upper-case ASCII letters and
+digits (``NM1``), unique within the session whatever case it was typed in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import errors, text
+from app.models import accounts, catalog, live
+from app.services.live import common
+from app.services.live import sessions as sessions_service
+
+CODE_MAX = 16
+DEFAULT_LENGTH_S = 10 * 60
+
+
+def normalise_code(raw: str) -> str:
+    """' nm-1 ' → 'NM1'; 'Mắm' → 'MAM' (accents dropped, only A–Z and 0–9 kept)."""
+    folded = text.fold(str(raw or "")).upper()
+    return re.sub(r"[^A-Z0-9]", "", folded)[:CODE_MAX]
+
+
+def suggest_code(product_name: str, taken: set[str]) -> str:
+    """Initials of the first two words plus the first free number: 'Nước mắm…' → 'NM1'."""
+    words = [w for w in re.split(r"[^a-z0-9]+", text.fold(product_name or "")) if w]
+    stem = "".join(w[0] for w in words[:2]).upper() or "SP"
+    number = 1
+    while f"{stem}{number}" in taken:
+        number += 1
+    return f"{stem}{number}"
+
+
+def parse_duration(raw: Any, name: str, fields: dict[str, list[str]]) -> int | None:
+    """Seconds from an int (seconds), 'mm' (minutes) or 'mm:ss'."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        fields[name] = [_("Thời lượng không hợp lệ.")]
+        return None
+    if isinstance(raw, int):
+        return raw
+    value = str(raw).strip()
+    match = re.fullmatch(r"(\d{1,4})(?::([0-5]\d))?", value)
+    if not match:
+        fields[name] = [_("Nhập số phút, hoặc phút:giây (ví dụ 12:30).")]
+        return None
+    return int(match.group(1)) * 60 + int(match.group(2) or 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Discount:
+    list_price: int | None
+    amount: int | None
+    percent: float | None
+
+
+def list_price(slot: live.LiveSlot) -> int | None:
+    if slot.variant is not None:
+        return int(slot.variant.price)
+    return int(slot.product.min_price) if slot.product.min_price is not None else None
+
+
+def discount(slot: live.LiveSlot) -> Discount:
+    """How much below the list price (the variant's, else the product's lowest) it sells live."""
+    base = list_price(slot)
+    if base is None:
+        return Discount(None, None, None)
+    amount = base - int(slot.live_price)
+    percent = round(100 * amount / base, 1) if base else None
+    return Discount(base, amount, percent)
+
+
+def _taken_codes(row: live.LiveSession, exclude: live.LiveSlot | None) -> set[str]:
+    return {s.code for s in row.slots if s is not exclude}
+
+
+def _clean(
+    session: so.Session,
+    row: live.LiveSession,
+    data: Mapping[str, Any],
+    slot: live.LiveSlot | None,
+) -> dict[str, Any]:
+    fields: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    product: catalog.Product | None = slot.product if slot else None
+    if "product_id" in data or slot is None:
+        product = session.get(catalog.Product, int(data.get("product_id") or 0))
+        if product is None:
+            fields["product_id"] = [_("Chọn sản phẩm.")]
+        else:
+            out["product_id"] = product.id
+    variant: catalog.Variant | None = slot.variant if slot else None
+    if "variant_id" in data or "product_id" in data or slot is None:
+        variant_id = data.get("variant_id")
+        variant = None
+        if variant_id not in (None, "", 0):
+            variant = session.get(catalog.Variant, int(variant_id))
+            if variant is None or product is None or variant.product_id != product.id:
+                fields["variant_id"] = [_("Phân loại không thuộc sản phẩm đã chọn.")]
+                variant = None
+        out["variant_id"] = variant.id if variant else None
+    if "start_offset_s" in data or "start_offset" in data:
+        offset = parse_duration(
+            data.get("start_offset_s", data.get("start_offset")), "start_offset", fields
+        )
+        if offset is not None and offset < 0:
+            fields["start_offset"] = [_("Không được âm.")]
+        out["start_offset_s"] = offset
+    if "length_s" in data or "length" in data or slot is None:
+        length = parse_duration(data.get("length_s", data.get("length")), "length", fields)
+        if length is None and "length" not in fields:
+            length = DEFAULT_LENGTH_S
+        if length is not None and length <= 0:
+            fields["length"] = [_("Thời lượng phải lớn hơn 0.")]
+        out["length_s"] = length
+    if "live_price" in data or slot is None:
+        price = data.get("live_price")
+        if price in (None, ""):
+            base = variant.price if variant else (product.min_price if product else None)
+            price = base
+        try:
+            price_int = int(price) if price is not None else None
+        except (TypeError, ValueError):
+            price_int = None
+        if price_int is None or isinstance(price, bool) or price_int < 0:
+            fields["live_price"] = [_("Nhập giá livestream (đồng, số nguyên ≥ 0).")]
+        elif price_int > 10**12:
+            fields["live_price"] = [_("Giá quá lớn.")]
+        out["live_price"] = price_int
+    if "code" in data or slot is None:
+        code = normalise_code(str(data.get("code") or ""))
+        if not code and product is not None:
+            code = suggest_code(product.name, _taken_codes(row, slot))
+        if not code:
+            fields["code"] = [_("Nhập mã bình luận (chữ và số).")]
+        elif code in _taken_codes(row, slot):
+            fields["code"] = [_("Mã “%(code)s” đã dùng trong phiên này.", code=code)]
+        out["code"] = code
+    if "talking_points" in data or slot is None:
+        points = text.nfc(str(data.get("talking_points") or ""))
+        if not points and product is not None and slot is None:
+            points = text.nfc(product.description or "")
+        out["talking_points"] = points or None
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    return out
+
+
+def _check_fit(row: live.LiveSession, slot: live.LiveSlot) -> None:
+    fields: dict[str, list[str]] = {}
+    length = int((row.ends_at - row.starts_at).total_seconds())
+    over = slot.end_offset_s - length
+    if over > 0:
+        fields["length"] = [
+            _(
+                "Mục này vượt quá giờ kết thúc phiên %(over)s.",
+                over=sessions_service.duration_label(over),
+            )
+        ]
+    for other in row.slots:
+        if other is slot:
+            continue
+        if other.start_offset_s < slot.end_offset_s and slot.start_offset_s < other.end_offset_s:
+            fields["start_offset"] = [
+                _(
+                    "Trùng thời gian với mục %(code)s (%(start)s–%(end)s).",
+                    code=other.code,
+                    start=clock_label(other.start_offset_s),
+                    end=clock_label(other.end_offset_s),
+                )
+            ]
+            break
+    if fields:
+        raise errors.ValidationError(fields=fields)
+
+
+def clock_label(seconds: int) -> str:
+    """Offset into the show: 750 → '12:30', 3900 → '1:05:00'."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def _renumber(row: live.LiveSession) -> None:
+    ordered = sorted(row.slots, key=lambda s: (s.start_offset_s, s.position, s.id or 0))
+    for index, slot in enumerate(ordered):
+        slot.position = index
+    row.slots.sort(key=lambda s: s.position)
+
+
+def _planner_session(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
+    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    if row.status in (live.SessionStatus.ENDED, live.SessionStatus.CANCELLED):
+        raise errors.Conflict(_("Phiên đã kết thúc hoặc đã huỷ, không sửa kịch bản được."))
+    return row
+
+
+def add(
+    session: so.Session, user: accounts.User, session_id: int, data: Mapping[str, Any]
+) -> live.LiveSlot:
+    """Add a product slot (by default right after the last one, 10 minutes long)."""
+    row = _planner_session(session, user, session_id)
+    try:
+        with session.no_autoflush:
+            cleaned = _clean(session, row, data, None)
+            if cleaned.get("start_offset_s") is None:
+                cleaned["start_offset_s"] = max((s.end_offset_s for s in row.slots), default=0)
+            slot = live.LiveSlot(position=len(row.slots), **cleaned)
+            row.slots.append(slot)
+            _check_fit(row, slot)
+            _renumber(row)
+        row.sequence += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return slot
+
+
+def _get_slot(row: live.LiveSession, slot_id: int) -> live.LiveSlot:
+    for slot in row.slots:
+        if slot.id == slot_id:
+            return slot
+    raise errors.NotFound(_("Không tìm thấy mục trong kịch bản."))
+
+
+def update(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    slot_id: int,
+    data: Mapping[str, Any],
+) -> live.LiveSlot:
+    row = _planner_session(session, user, session_id)
+    slot = _get_slot(row, slot_id)
+    try:
+        with session.no_autoflush:
+            cleaned = _clean(session, row, data, slot)
+            if cleaned.get("start_offset_s", 0) is None:
+                cleaned.pop("start_offset_s")
+            for key, value in cleaned.items():
+                setattr(slot, key, value)
+            if "product_id" in cleaned:
+                slot.product = session.get(catalog.Product, cleaned["product_id"])  # type: ignore[assignment]
+            if "variant_id" in cleaned:
+                slot.variant = (
+                    session.get(catalog.Variant, cleaned["variant_id"])
+                    if cleaned["variant_id"]
+                    else None
+                )
+            _check_fit(row, slot)
+            _renumber(row)
+        row.sequence += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return slot
+
+
+def delete(session: so.Session, user: accounts.User, session_id: int, slot_id: int) -> None:
+    row = _planner_session(session, user, session_id)
+    slot = _get_slot(row, slot_id)
+    row.slots.remove(slot)
+    _renumber(row)
+    row.sequence += 1
+    session.commit()
+
+
+def reorder(
+    session: so.Session, user: accounts.User, session_id: int, slot_ids: Sequence[int]
+) -> list[live.LiveSlot]:
+    """Put the slots in this order, back to back from the first slot's start (lengths kept)."""
+    row = _planner_session(session, user, session_id)
+    current = {s.id for s in row.slots}
+    if sorted(slot_ids) != sorted(current) or len(set(slot_ids)) != len(slot_ids):
+        raise errors.ValidationError(
+            fields={"slot_ids": [_("Danh sách phải gồm đúng các mục của phiên, mỗi mục một lần.")]}
+        )
+    by_id = {s.id: s for s in row.slots}
+    cursor = min((s.start_offset_s for s in row.slots), default=0)
+    for index, slot_id in enumerate(slot_ids):
+        slot = by_id[slot_id]
+        slot.position = index
+        slot.start_offset_s = cursor
+        cursor += slot.length_s
+    row.slots.sort(key=lambda s: s.position)
+    row.sequence += 1
+    session.commit()
+    return list(row.slots)
+
+
+def move(
+    session: so.Session, user: accounts.User, session_id: int, slot_id: int, step: int
+) -> list[live.LiveSlot]:
+    """Swap a slot with its neighbour (step -1 up, +1 down), via ``reorder``."""
+    row = _planner_session(session, user, session_id)
+    ids = [s.id for s in row.slots]
+    if slot_id not in ids:
+        raise errors.NotFound(_("Không tìm thấy mục trong kịch bản."))
+    index = ids.index(slot_id)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+    return reorder(session, user, session_id, ids)
+
+
+def suggestion(
+    session: so.Session, user: accounts.User, session_id: int, product_id: int
+) -> dict[str, Any]:
+    """What the slot form pre-fills for a product: code, live price, talking points."""
+    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    product = session.get(catalog.Product, product_id)
+    if product is None:
+        raise errors.NotFound(_("Không tìm thấy sản phẩm."))
+    return {
+        "code": suggest_code(product.name, _taken_codes(row, None)),
+        "live_price": product.min_price,
+        "talking_points": product.description or "",
+        "start_offset_s": max((s.end_offset_s for s in row.slots), default=0),
+    }
+
+
+def product_choices(session: so.Session) -> list[catalog.Product]:
+    """Active products (with their variants) for the slot form."""
+    return list(
+        session.scalars(
+            sa.select(catalog.Product)
+            .where(catalog.Product.is_active.is_(True))
+            .options(so.selectinload(catalog.Product.variants))
+            .order_by(catalog.Product.name, catalog.Product.id)
+        )
+    )
+
+
+def timeline(row: live.LiveSession) -> list[dict[str, Any]]:
+    """Each slot with its local clock times and discount, for the pages and the print sheet."""
+    out = []
+    for slot in row.slots:
+        start = row.starts_at + dt.timedelta(seconds=slot.start_offset_s)
+        out.append(
+            {
+                "slot": slot,
+                "starts_at": start,
+                "ends_at": start + dt.timedelta(seconds=slot.length_s),
+                "offset": clock_label(slot.start_offset_s),
+                "discount": discount(slot),
+            }
+        )
+    return out

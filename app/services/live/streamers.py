@@ -1,0 +1,155 @@
+"""Streamers: club members who host livestreams, linked to their user accounts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import errors, text
+from app.models import accounts, channels, live
+from app.services.live import common
+
+PLATFORMS = tuple(p.value for p in live.Platform)
+_HANDLE = re.compile(r"^[A-Za-z0-9._]{1,64}$")
+
+
+def list_streamers(
+    session: so.Session, club_id: int, *, active_only: bool = False
+) -> list[live.Streamer]:
+    stmt = sa.select(live.Streamer).where(live.Streamer.club_id == club_id)
+    if active_only:
+        stmt = stmt.where(live.Streamer.is_active.is_(True))
+    return list(session.scalars(stmt.order_by(live.Streamer.display_name, live.Streamer.id)))
+
+
+def candidate_users(session: so.Session, club_id: int) -> list[accounts.User]:
+    """Club members (not producer accounts) who have no streamer profile yet."""
+    taken = sa.select(live.Streamer.user_id)
+    stmt = (
+        sa.select(accounts.User)
+        .where(
+            accounts.User.role != accounts.Role.PRODUCER,
+            accounts.User.is_active_account.is_(True),
+            sa.or_(accounts.User.club_id == club_id, accounts.User.club_id.is_(None)),
+            accounts.User.id.not_in(taken),
+        )
+        .order_by(accounts.User.full_name)
+    )
+    return list(session.scalars(stmt))
+
+
+def club_accounts(session: so.Session, club_id: int) -> list[channels.ChannelAccount]:
+    return list(
+        session.scalars(
+            sa.select(channels.ChannelAccount)
+            .where(channels.ChannelAccount.club_id == club_id)
+            .order_by(channels.ChannelAccount.marketplace, channels.ChannelAccount.name)
+        )
+    )
+
+
+def _clean(session: so.Session, club_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    if "display_name" in data:
+        name = text.nfc(str(data.get("display_name") or ""))
+        if not name:
+            fields["display_name"] = [_("Nhập tên hiển thị.")]
+        elif len(name) > 120:
+            fields["display_name"] = [_("Tối đa 120 ký tự.")]
+        out["display_name"] = name
+    if "platforms" in data:
+        platforms = [str(p) for p in (data.get("platforms") or [])]
+        bad = [p for p in platforms if p not in PLATFORMS]
+        if bad:
+            fields["platforms"] = [_("Nền tảng không hợp lệ: %(p)s", p=", ".join(bad))]
+        out["platforms"] = sorted(set(platforms), key=PLATFORMS.index)
+    if "tiktok_handle" in data:
+        handle = text.nfc(str(data.get("tiktok_handle") or "")).lstrip("@")
+        if handle and not _HANDLE.match(handle):
+            fields["tiktok_handle"] = [_("Tên TikTok chỉ gồm chữ, số, dấu chấm và gạch dưới.")]
+        out["tiktok_handle"] = handle.lower() or None
+    if "channel_account_ids" in data:
+        ids = {int(i) for i in (data.get("channel_account_ids") or [])}
+        found = [a for a in club_accounts(session, club_id) if a.id in ids]
+        if len(found) != len(ids):
+            fields["channel_account_ids"] = [_("Có tài khoản kênh không thuộc câu lạc bộ.")]
+        out["channel_accounts"] = found
+    if "is_active" in data:
+        out["is_active"] = bool(data["is_active"])
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    return out
+
+
+def _handle_free(session: so.Session, handle: str | None, streamer_id: int | None) -> None:
+    """TikTok handles identify streamers in order exports: one streamer per handle."""
+    if not handle:
+        return
+    stmt = sa.select(live.Streamer.id).where(live.Streamer.tiktok_handle == handle)
+    if streamer_id is not None:
+        stmt = stmt.where(live.Streamer.id != streamer_id)
+    if session.scalar(stmt.limit(1)) is not None:
+        raise errors.ValidationError(
+            fields={"tiktok_handle": [_("Tên TikTok này đã gắn với người livestream khác.")]}
+        )
+
+
+def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) -> live.Streamer:
+    """Make a club member a streamer (one profile per user account)."""
+    club_id = common.club_id_for(session, user)
+    member = session.get(accounts.User, int(data.get("user_id") or 0))
+    if member is None or member.role == accounts.Role.PRODUCER:
+        raise errors.ValidationError(fields={"user_id": [_("Chọn một thành viên câu lạc bộ.")]})
+    if member.club_id is not None and member.club_id != club_id:
+        raise errors.ValidationError(fields={"user_id": [_("Người này thuộc câu lạc bộ khác.")]})
+    values = {"display_name": member.full_name, "platforms": [], **data}
+    cleaned = _clean(session, club_id, values)
+    _handle_free(session, cleaned.get("tiktok_handle"), None)
+    if session.scalar(sa.select(live.Streamer.id).where(live.Streamer.user_id == member.id)):
+        raise errors.Conflict(
+            _("Tài khoản này đã là người livestream."),
+            fields={"user_id": [_("Tài khoản này đã là người livestream.")]},
+        )
+    streamer = live.Streamer(user_id=member.id, club_id=club_id, **cleaned)
+    session.add(streamer)
+    try:
+        session.commit()
+    except sqlalchemy.exc.IntegrityError:
+        session.rollback()
+        raise errors.Conflict(
+            _("Tài khoản này đã là người livestream."),
+            fields={"user_id": [_("Tài khoản này đã là người livestream.")]},
+        ) from None
+    return streamer
+
+
+def update(
+    session: so.Session, user: accounts.User, streamer_id: int, data: Mapping[str, Any]
+) -> live.Streamer:
+    club_id = common.club_id_for(session, user)
+    streamer = common.get_streamer(session, club_id, streamer_id)
+    cleaned = _clean(session, club_id, data)
+    _handle_free(session, cleaned.get("tiktok_handle"), streamer.id)
+    for key, value in cleaned.items():
+        setattr(streamer, key, value)
+    session.commit()
+    return streamer
+
+
+def get(session: so.Session, user: accounts.User, streamer_id: int) -> live.Streamer:
+    return common.get_streamer(session, common.club_id_for(session, user), streamer_id)
+
+
+def by_tiktok_handle(session: so.Session, handle: str) -> live.Streamer | None:
+    """The streamer whose TikTok handle matches (for TikTok exports' Creator Handle)."""
+    cleaned = text.nfc(handle or "").lstrip("@").lower()
+    if not cleaned:
+        return None
+    return session.scalar(sa.select(live.Streamer).where(live.Streamer.tiktok_handle == cleaned))

@@ -1,0 +1,241 @@
+"""Comment orders ("chốt đơn"): a stream's comment log → a review batch → orders.
+
+Upload: the log (CSV/JSON/JSON Lines: time, viewer, text) is read and parsed by
+``analytics.comments`` against the session's run-of-show codes; the proposed lines and the
+parse report are kept as a pending batch. Nothing is an order yet.
+Accept: each viewer's lines become one order (source ``comments``) keyed
+``CMT<batch>-<viewer hash>`` on the session's platform, one line per code at the slot's live
+price; accepting again (or a second click) writes nothing new. Discard: the batch is dropped
+from review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from analytics import comments as comment_parser
+from app import clock, errors
+from app.models import accounts, live, orders
+from app.services.catalog_io import formats, results
+from app.services.orders import exports, recording
+
+Batch = orders.CommentBatch
+BatchStatus = orders.BatchStatus
+FORMATS = ("csv", "json", "jsonl")
+
+
+def get_batch(session: so.Session, batch_id: int, user: accounts.User | None = None) -> Batch:
+    """A batch (of the user's club, when the user is limited to one)."""
+    row = session.get(Batch, batch_id)
+    club_id = recording.user_club(user)
+    if row is None or (club_id is not None and row.session.club_id != club_id):
+        raise errors.NotFound(_("Không tìm thấy lô bình luận."))
+    return row
+
+
+def batches_for(
+    session: so.Session, user: accounts.User | None = None, limit: int = 20
+) -> list[Batch]:
+    """The latest batches (of the user's club, when the user is limited to one)."""
+    stmt = sa.select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc()).limit(limit)
+    club_id = recording.user_club(user)
+    if club_id is not None:
+        stmt = stmt.join(live.LiveSession, Batch.session_id == live.LiveSession.id).where(
+            live.LiveSession.club_id == club_id
+        )
+    return list(session.scalars(stmt))
+
+
+def _read_log(data: bytes, filename: str) -> pd.DataFrame:
+    fmt = Path(filename).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise results.ImportFailed(
+            [results.Issue(None, None, _("Chỉ nhận tệp bình luận .csv, .json hoặc .jsonl."))]
+        )
+    if len(data) > formats.MAX_BYTES:
+        raise results.ImportFailed(
+            [results.Issue(None, None, _("Tệp lớn hơn %(n)d MB.", n=formats.MAX_BYTES >> 20))]
+        )
+    try:
+        return comment_parser.read_comment_log(data, fmt)
+    except comment_parser.CommentLogError as exc:
+        raise results.ImportFailed(
+            [results.Issue(e.line, e.column, e.message) for e in exc.errors]
+        ) from None
+
+
+def upload(
+    session: so.Session, user: accounts.User | None, session_id: int, data: bytes, filename: str
+) -> Batch:
+    """Parse a comment log into a pending review batch; commit."""
+    live_session = recording.live_session_for(session, session_id, user)
+    if not live_session.slots:
+        raise errors.ValidationError(
+            _("Phiên chưa có kịch bản (mã sản phẩm) nên không đọc được bình luận chốt đơn.")
+        )
+    frame = _read_log(data, filename)
+    slots = {slot.code: slot.id for slot in live_session.slots}
+    parsed = comment_parser.parse_comments(frame, slots)
+    proposals: list[dict[str, Any]] = []
+    for line in parsed.lines:
+        time = pd.Timestamp(line.commented_at)
+        proposals.append(
+            {
+                "viewer": line.viewer,
+                "code": line.code,
+                "slot_id": line.product_id,
+                "quantity": int(line.quantity),
+                "phone": line.phone,
+                "time": time.isoformat() if not pd.isna(time) else None,
+                "text": line.text[:500],
+            }
+        )
+    report = parsed.report
+    batch = Batch(
+        session_id=session_id,
+        filename=Path(filename).name[:255],
+        proposals=proposals,
+        report={
+            "total_comments": report.total_comments,
+            "order_comments": report.order_comments,
+            "duplicates": report.duplicates,
+            "unique_commenters": report.unique_commenters,
+            "lines_needing_phone": report.lines_needing_phone,
+            "proposed_lines": len(proposals),
+        },
+        created_by_id=user.id if user is not None else None,
+    )
+    session.add(batch)
+    session.commit()
+    return batch
+
+
+def external_id(batch_id: int, viewer: str) -> str:
+    """The idempotency key of a viewer's order from one batch."""
+    digest = hashlib.sha256(viewer.encode("utf-8")).hexdigest()[:12].upper()
+    return f"CMT{batch_id}-{digest}"
+
+
+def _order_lines(
+    batch: Batch, live_session: live.LiveSession, keep: Collection[int] | None
+) -> list[exports.OrderLine]:
+    slots = {slot.id: slot for slot in live_session.slots}
+    merged: dict[tuple[str, int], dict[str, Any]] = {}  # (viewer, slot id) → line
+    for index, proposal in enumerate(batch.proposals):
+        if keep is not None and index not in keep:
+            continue
+        slot = slots.get(proposal.get("slot_id"))
+        if slot is None:
+            continue  # the slot left the run-of-show since the upload
+        key = (proposal["viewer"], slot.id)
+        if key in merged:
+            merged[key]["quantity"] += proposal["quantity"]
+            continue
+        merged[key] = {**proposal, "slot": slot}
+    first_time: dict[str, dt.datetime] = {}
+    phone: dict[str, str] = {}
+    for proposal in merged.values():
+        viewer = proposal["viewer"]
+        time = (
+            dt.datetime.fromisoformat(proposal["time"])
+            if proposal.get("time")
+            else live_session.starts_at
+        )
+        first_time[viewer] = min(first_time.get(viewer, time), time)
+        if proposal.get("phone") and viewer not in phone:
+            phone[viewer] = proposal["phone"]
+    lines: list[exports.OrderLine] = []
+    for (viewer, _slot_id), proposal in merged.items():
+        slot: live.LiveSlot = proposal["slot"]
+        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        quantity = int(proposal["quantity"])
+        lines.append(
+            exports.OrderLine(
+                row=0,
+                platform=live_session.platform,
+                order_id=external_id(batch.id, viewer),
+                status="placed",
+                placed_at=first_time[viewer],
+                seller_sku=variant.sku if variant else "",
+                product_name=slot.product.name,
+                variation=variant.name if variant else "",
+                quantity=quantity,
+                unit_price=slot.live_price,
+                amount=slot.live_price * quantity,
+                buyer_phone=phone.get(viewer),
+                buyer_user=viewer,
+                buyer_name=None,
+                creator=None,
+            )
+        )
+    return lines
+
+
+def accept(
+    session: so.Session,
+    user: accounts.User | None,
+    batch_id: int,
+    *,
+    keep: Collection[int] | None = None,
+    now: clock.Clock = clock.utcnow,
+) -> recording.Summary:
+    """Turn a pending batch's proposals (all, or the indexes in ``keep``) into orders; commit.
+    An accepted batch accepted again writes nothing and reports its orders as unchanged."""
+    # The row lock makes a second click (or a second coordinator) wait, then see it accepted.
+    batch = session.scalar(sa.select(Batch).where(Batch.id == batch_id).with_for_update())
+    club_id = recording.user_club(user)
+    if batch is None or (club_id is not None and batch.session.club_id != club_id):
+        raise errors.NotFound(_("Không tìm thấy lô bình luận."))
+    if batch.status == BatchStatus.DISCARDED:
+        raise errors.Conflict(_("Lô bình luận này đã bị bỏ qua."))
+    live_session = recording.live_session_for(session, batch.session_id)
+    if batch.status == BatchStatus.ACCEPTED:
+        count = session.scalar(
+            sa.select(sa.func.count()).where(orders.Order.comment_batch_id == batch.id)
+        )
+        return recording.Summary(orders=int(count or 0), unchanged=int(count or 0))
+    lines = _order_lines(batch, live_session, keep)
+    try:
+        summary = recording.record(
+            session,
+            user,
+            lines,
+            source=orders.OrderSource.COMMENTS,
+            session_id=live_session.id,
+            comment_batch_id=batch.id,
+        )
+        batch.status = BatchStatus.ACCEPTED
+        batch.decided_at = now()
+        batch.decided_by_id = user.id if user is not None else None
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return summary
+
+
+def discard(
+    session: so.Session,
+    user: accounts.User | None,
+    batch_id: int,
+    *,
+    now: clock.Clock = clock.utcnow,
+) -> Batch:
+    """Drop a pending batch from review; commit."""
+    batch = get_batch(session, batch_id, user)
+    if batch.status == BatchStatus.ACCEPTED:
+        raise errors.Conflict(_("Lô bình luận này đã được chấp nhận thành đơn."))
+    batch.status = BatchStatus.DISCARDED
+    batch.decided_at = now()
+    batch.decided_by_id = user.id if user is not None else None
+    session.commit()
+    return batch

@@ -1,0 +1,203 @@
+"""Entering an order by hand, during or after a stream (phone orders, a stall, a comment taken
+down by the host). Every field is checked and all problems are reported at once.
+
+Without a platform order id the app gives one (``TT-`` + random), so the entry still has an
+idempotency key; entering the same platform id again updates that order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from analytics import phones
+from app import clock, errors, text
+from app.models import accounts, catalog, live, orders
+from app.services.orders import exports, recording
+
+MAX_LINES = 20
+EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+def _int(raw: Any, name: str, fields: dict[str, list[str]], *, minimum: int) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+        if value is None:
+            value = exports.parse_money(str(raw))
+    except ValueError:
+        fields.setdefault(name, []).append(_("Phải là số nguyên."))
+        return None
+    if value < minimum:
+        fields.setdefault(name, []).append(_("Phải từ %(n)d trở lên.", n=minimum))
+        return None
+    return value
+
+
+def _placed_at(raw: Any, fields: dict[str, list[str]], now: dt.datetime) -> dt.datetime:
+    if raw is None or raw == "":
+        return now
+    if isinstance(raw, dt.datetime):
+        if raw.tzinfo is None:
+            fields.setdefault("placed_at", []).append(_("Thời gian cần có múi giờ."))
+            return now
+        return raw.astimezone(dt.UTC)
+    try:
+        return recording.aware(exports.parse_local_time(str(raw)))
+    except ValueError:
+        fields.setdefault("placed_at", []).append(
+            _("Thời gian không hợp lệ (dd/mm/yyyy hh:mm hoặc yyyy-mm-dd hh:mm).")
+        )
+        return now
+
+
+def _slot_prices(row: live.LiveSession | None) -> dict[int, int]:
+    """Live price by variant id (a slot without a variant prices each of the product's)."""
+    prices: dict[int, int] = {}
+    if row is None:
+        return prices
+    for slot in row.slots:
+        if slot.variant_id is not None:
+            prices[slot.variant_id] = slot.live_price
+        else:
+            for variant in slot.product.variants:
+                prices.setdefault(variant.id, slot.live_price)
+    return prices
+
+
+def enter_order(
+    session: so.Session,
+    user: accounts.User,
+    data: dict[str, Any],
+    *,
+    now: clock.Clock = clock.utcnow,
+) -> orders.Order:
+    """Check and record one order; commit. ``data``: platform, external_id (optional),
+    session_id, placed_at (local time text or aware datetime; default now), status,
+    buyer_phone, buyer_user, buyer_name, note, lines [{sku, quantity, unit_price?}].
+    A line without a price takes the session's live price, else the catalog price."""
+    fields: dict[str, list[str]] = {}
+    live_session: live.LiveSession | None = None
+    session_id = _int(data.get("session_id"), "session_id", fields, minimum=1)
+    if session_id is not None:
+        live_session = session.get(live.LiveSession, session_id)
+        if live_session is None:
+            fields.setdefault("session_id", []).append(_("Không tìm thấy phiên livestream."))
+    platform = text.fold(str(data.get("platform") or "")).replace(" ", "")
+    if not platform and live_session is not None:
+        platform = live_session.platform
+    if platform not in exports.PLATFORMS:
+        fields.setdefault("platform", []).append(
+            _("Nền tảng phải là một trong: %(names)s.", names=", ".join(exports.PLATFORMS))
+        )
+    external_id = str(data.get("external_id") or "").strip()
+    if external_id and not EXTERNAL_ID_RE.match(external_id):
+        fields.setdefault("external_id", []).append(
+            _("Mã đơn chỉ gồm chữ, số và - _ . : (tối đa 64 ký tự).")
+        )
+    status = str(data.get("status") or orders.OrderStatus.PLACED)
+    if status not in exports.STATUSES:
+        fields.setdefault("status", []).append(_("Trạng thái không hợp lệ."))
+    raw_phone = text.nfc(str(data.get("buyer_phone") or "")).strip()
+    if raw_phone and phones.normalise_phone(raw_phone) is None:
+        fields.setdefault("buyer_phone", []).append(
+            _("Số điện thoại di động không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678).")
+        )
+    buyer_name = text.nfc(str(data.get("buyer_name") or "")).strip()
+    buyer_user = text.nfc(str(data.get("buyer_user") or "")).strip()
+    if len(buyer_name) > 200:
+        fields.setdefault("buyer_name", []).append(_("Tối đa 200 ký tự."))
+    if len(buyer_user) > 120:
+        fields.setdefault("buyer_user", []).append(_("Tối đa 120 ký tự."))
+    placed_at = _placed_at(data.get("placed_at"), fields, now())
+
+    raw_lines = [
+        line
+        for line in (data.get("lines") or [])
+        if isinstance(line, dict) and any(str(v or "").strip() for v in line.values())
+    ]
+    if not raw_lines:
+        fields.setdefault("lines", []).append(_("Cần ít nhất một dòng sản phẩm."))
+    if len(raw_lines) > MAX_LINES:
+        fields.setdefault("lines", []).append(_("Tối đa %(n)d dòng.", n=MAX_LINES))
+    skus = [text.nfc(str(line.get("sku") or "")).strip() for line in raw_lines]
+    variants = {
+        v.sku.upper(): v
+        for v in session.scalars(
+            sa.select(catalog.Variant).where(
+                sa.func.upper(catalog.Variant.sku).in_([s.upper() for s in skus if s])
+            )
+        )
+    }
+    live_prices = _slot_prices(live_session)
+    lines: list[exports.OrderLine] = []
+    for index, (raw, sku) in enumerate(zip(raw_lines, skus, strict=True)):
+        prefix = f"lines.{index}"
+        variant = variants.get(sku.upper())
+        if not sku:
+            fields.setdefault(f"{prefix}.sku", []).append(_("Thiếu SKU."))
+        elif variant is None:
+            fields.setdefault(f"{prefix}.sku", []).append(
+                _("Không có sản phẩm nào mang SKU “%(sku)s”.", sku=sku)
+            )
+        quantity = _int(raw.get("quantity"), f"{prefix}.quantity", fields, minimum=1)
+        if quantity is None and f"{prefix}.quantity" not in fields:
+            fields.setdefault(f"{prefix}.quantity", []).append(_("Thiếu số lượng."))
+        price = _int(raw.get("unit_price"), f"{prefix}.unit_price", fields, minimum=0)
+        if variant is None or quantity is None or f"{prefix}.unit_price" in fields:
+            continue
+        if price is None:
+            price = live_prices.get(variant.id, variant.price)
+        lines.append(
+            exports.OrderLine(
+                row=index + 1,
+                platform=platform,
+                order_id=external_id,
+                status=status,
+                placed_at=placed_at,
+                seller_sku=variant.sku,
+                product_name=variant.product.name,
+                variation=variant.name,
+                quantity=quantity,
+                unit_price=price,
+                amount=price * quantity,
+                buyer_phone=raw_phone or None,
+                buyer_user=buyer_user or None,
+                buyer_name=buyer_name or None,
+                creator=None,
+            )
+        )
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    if not external_id:
+        external_id = "TT-" + secrets.token_hex(5).upper()
+        lines = [_with_id(line, external_id) for line in lines]
+    note = text.nfc(str(data.get("note") or "")).strip() or None
+    try:
+        summary = recording.record(
+            session,
+            user,
+            lines,
+            source=orders.OrderSource.MANUAL,
+            session_id=session_id,
+            note=note,
+        )
+        order = session.get(orders.Order, summary.order_ids[0])
+        assert order is not None
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return order
+
+
+def _with_id(line: exports.OrderLine, external_id: str) -> exports.OrderLine:
+    return dataclasses.replace(line, order_id=external_id)

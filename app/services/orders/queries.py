@@ -1,0 +1,178 @@
+"""Reading orders: the filtered list and one order, with producer isolation.
+
+A producer account sees only orders that hold a line of its own products, and of those
+orders only its own lines (``visible_lines``); staff see everything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app import errors, pagination, permissions
+from app.models import accounts, catalog, orders
+from app.services.live import common as live_common
+from app.services.orders import exports, recording
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderFilters:
+    session_id: int | None = None
+    platform: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> OrderFilters:
+        """From a query string; values that do not parse are ignored (a filter, not a form)."""
+
+        def integer(name: str) -> int | None:
+            value = str(args.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(str(args.get(name) or "").strip())
+            except ValueError:
+                return None
+
+        platform = str(args.get("platform") or "").strip()
+        status = str(args.get("status") or "").strip()
+        return cls(
+            session_id=integer("session_id"),
+            platform=platform if platform in exports.PLATFORMS else None,
+            status=status if status in exports.STATUSES else None,
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+        )
+
+    def as_args(self) -> dict[str, str]:
+        return {
+            name: str(value)
+            for name, value in dataclasses.asdict(self).items()
+            if value not in (None, "")
+        }
+
+
+def _own_lines(producer_id: int) -> sa.ColumnElement[bool]:
+    return orders.OrderLine.product_id.in_(
+        sa.select(catalog.Product.id).where(catalog.Product.producer_id == producer_id)
+    )
+
+
+def list_query(user: accounts.User, filters: OrderFilters) -> sa.Select[Any]:
+    """Orders the user may see, newest first, filtered."""
+    stmt = sa.select(orders.Order).options(
+        so.selectinload(orders.Order.lines).selectinload(orders.OrderLine.product)
+    )
+    producer_id = permissions.producer_scope(user)
+    if producer_id is not None:
+        stmt = stmt.where(
+            orders.Order.id.in_(sa.select(orders.OrderLine.order_id).where(_own_lines(producer_id)))
+        )
+    club_id = recording.user_club(user)
+    if club_id is not None and producer_id is None:
+        stmt = stmt.where(sa.or_(orders.Order.club_id == club_id, orders.Order.club_id.is_(None)))
+    if filters.session_id is not None:
+        stmt = stmt.where(orders.Order.session_id == filters.session_id)
+    if filters.platform:
+        stmt = stmt.where(orders.Order.platform == filters.platform)
+    if filters.status:
+        stmt = stmt.where(orders.Order.status == filters.status)
+    if filters.date_from:
+        start = live_common.local_to_utc(filters.date_from, dt.time())
+        stmt = stmt.where(orders.Order.placed_at >= start)
+    if filters.date_to:
+        end = live_common.local_to_utc(filters.date_to + dt.timedelta(days=1), dt.time())
+        stmt = stmt.where(orders.Order.placed_at < end)
+    return stmt.order_by(orders.Order.placed_at.desc(), orders.Order.id.desc())
+
+
+def list_orders(
+    session: so.Session,
+    user: accounts.User,
+    filters: OrderFilters,
+    page: int = 1,
+    per_page: int = 20,
+) -> pagination.Page[Any]:
+    return pagination.paginate(session, list_query(user, filters), page, per_page)
+
+
+def get_order(session: so.Session, user: accounts.User, order_id: int) -> orders.Order:
+    """One order the user may see (404 otherwise, so ids of others' orders say nothing)."""
+    row = session.get(orders.Order, order_id)
+    club_id = recording.user_club(user)
+    if (
+        row is not None
+        and club_id is not None
+        and permissions.producer_scope(user) is None
+        and row.club_id not in (None, club_id)
+    ):
+        row = None
+    if row is None or not visible_lines(user, row):
+        raise errors.NotFound(_("Không tìm thấy đơn hàng."))
+    return row
+
+
+def visible_lines(user: accounts.User, order: orders.Order) -> list[orders.OrderLine]:
+    """The lines of an order the user may see: all for staff, own products' for a producer."""
+    producer_id = permissions.producer_scope(user)
+    if producer_id is None:
+        return list(order.lines)
+    return [
+        line
+        for line in order.lines
+        if line.product is not None and line.product.producer_id == producer_id
+    ]
+
+
+def visible_amount(user: accounts.User, order: orders.Order) -> int:
+    """Value of the visible lines, cancelled and returned lines left out (đồng)."""
+    return sum(line.amount for line in visible_lines(user, order) if line.status.valid)
+
+
+def present(user: accounts.User, order: orders.Order) -> dict[str, Any]:
+    """An order as the user may see it (the API's shape): own lines only for a producer."""
+    lines = visible_lines(user, order)
+    return {
+        "id": order.id,
+        "platform": order.platform,
+        "external_id": order.external_id,
+        "status": str(order.status),
+        "source": str(order.source),
+        "placed_at": order.placed_at,
+        "session_id": order.session_id,
+        "streamer_id": order.streamer_id,
+        "channel_account_id": order.channel_account_id,
+        "club_id": order.club_id,
+        "buyer_phone": order.buyer_phone,
+        "buyer_phone_raw": order.buyer_phone_raw,
+        "buyer_user": order.buyer_user,
+        "buyer_name": order.buyer_name,
+        "amount": sum(line.amount for line in lines if line.status.valid),
+        "lines": [
+            {
+                "id": line.id,
+                "product_id": line.product_id,
+                "variant_id": line.variant_id,
+                "seller_sku": line.seller_sku,
+                "product_name": line.product_name,
+                "variation": line.variation,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "status": str(line.status),
+                "matched": line.product_id is not None,
+            }
+            for line in lines
+        ],
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }

@@ -1,0 +1,369 @@
+"""Writing orders: the one upsert every way in (manual entry, file import, accepted comments)
+goes through, keyed by ``(platform, external_id)`` so nothing is counted twice.
+
+An order seen again is compared with what is stored: the same → unchanged; different (a newer
+export with a new status, a corrected line) → its fields and lines are replaced, never added.
+Linking: the session chosen by the caller, else the platform's session whose window
+``[starts_at, ends_at)`` holds the order's time; the streamer is the TikTok Creator Handle's
+streamer when one matches, else the session's first host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from analytics import phones
+from app import errors
+from app.models import accounts, catalog, live, orders, orgs
+from app.services import stock
+from app.services.orders import exports
+
+Status = orders.OrderStatus
+LOOKUP_CHUNK = 500
+
+
+@dataclasses.dataclass
+class Summary:
+    """What a write did, in counts; ``unmatched`` lists SKUs not found in the catalog."""
+
+    orders: int = 0
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    linked_to_session: int = 0
+    unmatched: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    layout: str | None = None
+    order_ids: list[int] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def order_status(line_statuses: Sequence[str]) -> Status:
+    """An order's status from its lines: a valid line's status when there is one, else the
+    first line's (all cancelled or returned)."""
+    valid = [Status(s) for s in line_statuses if Status(s).valid]
+    return valid[0] if valid else Status(line_statuses[0])
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """The parsers return naive UTC; the models store aware UTC."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _variants_by_sku(session: so.Session, skus: Iterable[str]) -> dict[str, catalog.Variant]:
+    """Catalog variants by upper-cased SKU (seller SKUs are typed in any case)."""
+    wanted = {sku.upper() for sku in skus if sku}
+    if not wanted:
+        return {}
+    found = session.scalars(
+        sa.select(catalog.Variant).where(sa.func.upper(catalog.Variant.sku).in_(wanted))
+    )
+    return {variant.sku.upper(): variant for variant in found}
+
+
+def _sessions_around(
+    session: so.Session,
+    platforms: set[str],
+    times: Sequence[dt.datetime],
+    club_id: int | None,
+) -> list[live.LiveSession]:
+    """Sessions (of the club, when known) that may hold one of the times."""
+    if not times:
+        return []
+    club_filter = [] if club_id is None else [live.LiveSession.club_id == club_id]
+    return list(
+        session.scalars(
+            sa.select(live.LiveSession)
+            .where(
+                *club_filter,
+                live.LiveSession.platform.in_(platforms),
+                live.LiveSession.status != live.SessionStatus.CANCELLED,
+                live.LiveSession.starts_at <= max(times),
+                live.LiveSession.ends_at > min(times),
+            )
+            .order_by(live.LiveSession.starts_at.desc(), live.LiveSession.id.desc())
+        )
+    )
+
+
+def session_at(
+    sessions: Sequence[live.LiveSession], platform: str, placed_at: dt.datetime
+) -> live.LiveSession | None:
+    """The session on that platform whose half-open window holds the time (the later one when
+    two touch or overlap)."""
+    for row in sessions:  # newest start first
+        if row.platform == platform and row.starts_at <= placed_at < row.ends_at:
+            return row
+    return None
+
+
+def _streamers_by_handle(session: so.Session, handles: Iterable[str]) -> dict[str, live.Streamer]:
+    wanted = {h.lstrip("@").casefold() for h in handles if h}
+    if not wanted:
+        return {}
+    rows = session.scalars(sa.select(live.Streamer).where(live.Streamer.tiktok_handle.is_not(None)))
+    return {
+        row.tiktok_handle.lstrip("@").casefold(): row
+        for row in rows
+        if row.tiktok_handle and row.tiktok_handle.lstrip("@").casefold() in wanted
+    }
+
+
+def user_club(user: accounts.User | None) -> int | None:
+    """The club a user's orders are limited to: their own, except for admins (every club)."""
+    if user is None or user.role == accounts.Role.ADMIN or user.club_id is None:
+        return None
+    return int(user.club_id)
+
+
+def live_session_for(
+    session: so.Session, session_id: int, user: accounts.User | None = None
+) -> live.LiveSession:
+    """The livestream, if ``user`` (None: a trusted operator) may record orders for it."""
+    row = session.get(live.LiveSession, session_id)
+    club_id = user_club(user)
+    if row is None or (club_id is not None and row.club_id != club_id):
+        raise errors.NotFound(_("Không tìm thấy phiên livestream."))
+    return row
+
+
+def _default_club(session: so.Session, user: accounts.User | None) -> int | None:
+    """The club of an order no session places: the user's, else (command line, admin without
+    a club) the first club, so club reports still count it."""
+    if user is not None and user.club_id is not None:
+        return int(user.club_id)
+    return session.scalar(sa.select(orgs.Club.id).order_by(orgs.Club.id).limit(1))
+
+
+def _existing_orders(
+    session: so.Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], orders.Order]:
+    """Stored orders by (platform, external id), looked up in chunks (bind-parameter limits)."""
+    found: dict[tuple[str, str], orders.Order] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in keys:
+        by_platform.setdefault(platform, []).append(external_id)
+    for platform, ids in by_platform.items():
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            rows = session.scalars(
+                sa.select(orders.Order)
+                .where(
+                    orders.Order.platform == platform,
+                    orders.Order.external_id.in_(ids[start : start + LOOKUP_CHUNK]),
+                )
+                .options(so.selectinload(orders.Order.lines))
+            )
+            found.update({(row.platform, row.external_id): row for row in rows})
+    return found
+
+
+def _line_key(line: orders.OrderLine | dict[str, Any]) -> tuple[Any, ...]:
+    if isinstance(line, orders.OrderLine):
+        return (
+            line.seller_sku,
+            line.product_name,
+            line.variation,
+            line.quantity,
+            line.unit_price,
+            line.amount,
+            str(line.status),
+            line.variant_id,
+        )
+    return tuple(
+        line[k]
+        for k in (
+            "seller_sku",
+            "product_name",
+            "variation",
+            "quantity",
+            "unit_price",
+            "amount",
+            "status",
+            "variant_id",
+        )
+    )
+
+
+def record(
+    session: so.Session,
+    user: accounts.User | None,
+    lines: Sequence[exports.OrderLine],
+    *,
+    source: orders.OrderSource,
+    session_id: int | None = None,
+    comment_batch_id: int | None = None,
+    note: str | None = None,
+) -> Summary:
+    """Upsert the orders the lines make up (grouped by platform and order id), in the caller's
+    transaction (the caller commits). Returns the counts."""
+    summary = Summary()
+    default_club = _default_club(session, user)
+    own_club = user_club(user)
+    chosen: live.LiveSession | None = None
+    if session_id is not None:
+        chosen = session.get(live.LiveSession, session_id)
+        if chosen is None or (own_club is not None and chosen.club_id != own_club):
+            raise errors.ValidationError(
+                fields={"session_id": [_("Không tìm thấy phiên livestream.")]}
+            )
+    grouped: dict[tuple[str, str], list[exports.OrderLine]] = {}
+    for line in lines:
+        grouped.setdefault((line.platform, line.order_id), []).append(line)
+    if not grouped:
+        return summary
+
+    variants = _variants_by_sku(session, (line.seller_sku for line in lines))
+    windows = (
+        []
+        if chosen is not None
+        else _sessions_around(
+            session,
+            {platform for platform, _id in grouped},
+            [aware(line.placed_at) for line in lines],
+            default_club,
+        )
+    )
+    handles = _streamers_by_handle(session, (line.creator or "" for line in lines))
+    existing = _existing_orders(session, list(grouped))
+    unmatched: dict[str, str] = {}
+    touched: list[orders.Order] = []
+    # Stock follows the valid lines: +sold for new/changed lines, back for cancellations.
+    sold: dict[int, int] = {}
+
+    def count(lines: Iterable[orders.OrderLine | dict[str, Any]], sign: int) -> None:
+        for item in lines:
+            get = item.get if isinstance(item, dict) else item.__getattribute__
+            variant_id, status = get("variant_id"), Status(get("status"))
+            if variant_id is not None and status.valid:
+                sold[variant_id] = sold.get(variant_id, 0) + sign * int(get("quantity"))
+
+    for (platform, external_id), order_lines in grouped.items():
+        first = order_lines[0]
+        placed_at = aware(first.placed_at)
+        live_session = chosen or session_at(windows, platform, placed_at)
+        streamer: live.Streamer | None = None
+        if first.creator:
+            streamer = handles.get(first.creator.lstrip("@").casefold())
+        if streamer is None and live_session is not None and live_session.hosts:
+            streamer = live_session.hosts[0]
+        new_lines: list[dict[str, Any]] = []
+        for position, line in enumerate(order_lines):
+            variant = variants.get(line.seller_sku.upper()) if line.seller_sku else None
+            if variant is None:
+                unmatched.setdefault(line.seller_sku, line.product_name)
+            new_lines.append(
+                {
+                    "position": position,
+                    "seller_sku": line.seller_sku[:64],
+                    "product_name": line.product_name[:300],
+                    "variation": line.variation[:200],
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "amount": line.amount,
+                    "status": str(Status(line.status)),
+                    "variant_id": variant.id if variant else None,
+                    "product_id": variant.product_id if variant else None,
+                }
+            )
+        fields: dict[str, Any] = {
+            "status": order_status([line["status"] for line in new_lines]),
+            "buyer_phone": phones.normalise_phone(first.buyer_phone) if first.buyer_phone else None,
+            "buyer_phone_raw": (first.buyer_phone or None) and first.buyer_phone[:40],
+            "buyer_user": first.buyer_user and first.buyer_user[:120],
+            "buyer_name": first.buyer_name and first.buyer_name[:200],
+            "placed_at": placed_at,
+        }
+        if live_session is not None:
+            fields["session_id"] = live_session.id
+            fields["club_id"] = live_session.club_id
+            fields["channel_account_id"] = live_session.channel_account_id
+        if streamer is not None:
+            fields["streamer_id"] = streamer.id
+
+        row = existing.get((platform, external_id))
+        if row is None:
+            row = orders.Order(
+                platform=platform,
+                external_id=external_id,
+                source=source,
+                comment_batch_id=comment_batch_id,
+                note=note,
+                club_id=default_club,
+                created_by_id=user.id if user is not None else None,
+            )
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.lines = [_new_line(data) for data in new_lines]
+            session.add(row)
+            count(new_lines, +1)
+            summary.created += 1
+        else:
+            same_fields = all(getattr(row, name) == value for name, value in fields.items())
+            same_lines = [_line_key(x) for x in row.lines] == [_line_key(x) for x in new_lines]
+            if same_fields and same_lines:
+                summary.unchanged += 1
+            else:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                if not same_lines:
+                    count(row.lines, -1)
+                    count(new_lines, +1)
+                    row.lines = [_new_line(data) for data in new_lines]
+                summary.updated += 1
+        touched.append(row)
+        summary.orders += 1
+        summary.lines += len(new_lines)
+        if row.session_id is not None:
+            summary.linked_to_session += 1
+    summary.unmatched = [{"sku": sku, "name": name} for sku, name in sorted(unmatched.items())]
+    try:
+        session.flush()
+    except sqlalchemy.exc.IntegrityError as exc:
+        # Another import wrote one of these orders at the same moment: the caller rolls back.
+        raise errors.Conflict(
+            _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
+        ) from exc
+    _move_stock(session, sold, source, summary)
+    summary.order_ids = [row.id for row in touched]
+    return summary
+
+
+def _move_stock(
+    session: so.Session, sold: dict[int, int], source: orders.OrderSource, summary: Summary
+) -> None:
+    """Take sold units out of the variants' stock and give cancelled ones back.
+
+    Orders taken here (manual entry, accepted comments) never oversell: too little stock
+    refuses the whole write (409). An imported export reports sales that already happened
+    on the marketplace, so there the stock stops at 0 and the shortfall is a warning.
+    """
+    back = [(variant_id, -delta) for variant_id, delta in sold.items() if delta < 0]
+    take = [(variant_id, delta) for variant_id, delta in sold.items() if delta > 0]
+    if back:
+        stock.give_back(session, back)
+    if take:
+        clamp = source == orders.OrderSource.IMPORT
+        for short in stock.take(session, take, clamp=clamp):
+            summary.warnings.append(
+                _(
+                    "Kho của %(sku)s chỉ còn %(available)d mà đơn bán %(wanted)d; tồn kho về 0.",
+                    sku=short.sku,
+                    available=short.available,
+                    wanted=short.wanted,
+                )
+            )
+
+
+def _new_line(data: dict[str, Any]) -> orders.OrderLine:
+    return orders.OrderLine(**{**data, "status": Status(data["status"])})

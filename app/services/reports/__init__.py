@@ -1,0 +1,1 @@
+"""Sales reports and dashboards over orders, livestreams and the catalog."""

@@ -1,0 +1,519 @@
+"""Dashboards: a session, a streamer, the club over a period, a producer's month.
+
+Each function checks who may see what, loads the frames (reports.loading), asks `analytics/`
+for the figures and returns a ``Report``: the same figures the pages draw, the CLI prints
+as JSON and the CSV/XLSX downloads hold.
+
+Producers see only their own products' lines. Audience and viewing figures belong to a whole
+stream, so a producer's report leaves them out ("—") rather than set the stream's views
+against one producer's sales.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from analytics import metrics, overview, timeseries
+from app import errors, formatting
+from app.models import accounts, live, orgs
+from app.services.reports import loading
+
+Role = accounts.Role
+LOCAL_TZ = formatting.LOCAL_TZ
+
+MONEY = {"gmv", "net_gmv", "aov", "gpm", "revenue_per_viewer"}
+PERCENT = {"product_ctr", "cvr", "ctor", "viewer_conversion"}
+SECONDS = {"average_watch_seconds"}
+DECIMAL = {"average_concurrent_viewers"}
+
+METRIC_LABELS: dict[str, Any] = {
+    "gmv": _l("GMV (gồm đơn hủy/trả)"),
+    "net_gmv": _l("GMV thực (trừ hủy/trả)"),
+    "orders": _l("Đơn hợp lệ"),
+    "units": _l("Sản phẩm bán"),
+    "buyers": _l("Người mua"),
+    "aov": _l("Giá trị TB/đơn (AOV)"),
+    "views": _l("Lượt xem"),
+    "unique_viewers": _l("Người xem"),
+    "product_clicks": _l("Lượt bấm sản phẩm"),
+    "product_visitors": _l("Người xem sản phẩm"),
+    "gpm": _l("GPM (GMV/1000 lượt xem)"),
+    "revenue_per_viewer": _l("Doanh thu/người xem"),
+    "product_ctr": _l("CTR sản phẩm"),
+    "cvr": _l("Tỷ lệ chuyển đổi (CVR)"),
+    "ctor": _l("CTOR"),
+    "viewer_conversion": _l("Người xem → người mua"),
+    "peak_concurrent_viewers": _l("Người xem đồng thời cao nhất"),
+    "average_watch_seconds": _l("Thời gian xem TB"),
+    "average_concurrent_viewers": _l("Người xem đồng thời TB"),
+}
+CARDS = ("gmv", "net_gmv", "orders", "units", "buyers", "aov", "gpm", "viewer_conversion")
+BREAKDOWN_LABELS: dict[str, Any] = {
+    "session": _l("Theo phiên live"),
+    "product": _l("Theo sản phẩm"),
+    "streamer": _l("Theo streamer"),
+    "platform": _l("Theo sàn"),
+    "producer": _l("Theo chủ thể"),
+    "ocop_group": _l("Theo ngành OCOP"),
+    "ocop_stars": _l("Theo hạng sao"),
+}
+GROUP_TITLES: dict[str, Any] = {
+    "session": _l("Phiên live"),
+    "product": _l("Sản phẩm"),
+    "streamer": _l("Streamer"),
+    "platform": _l("Sàn"),
+    "producer": _l("Chủ thể"),
+    "ocop_group": _l("Ngành OCOP"),
+    "ocop_stars": _l("Hạng sao"),
+}
+TABLE_METRICS = ("gmv", "net_gmv", "orders", "units", "buyers", "aov")
+
+
+def show(name: str, value: Any) -> str:
+    """A metric as the dashboards print it ("—" when there is no figure)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if name in MONEY:
+        return formatting.vnd(int(value))
+    if name in PERCENT:
+        return f"{value * 100:.1f} %".replace(".", ",")
+    if name in SECONDS:
+        total = round(value)
+        return f"{total // 60}:{total % 60:02d}"
+    if name in DECIMAL:
+        return f"{value:.1f}".replace(".", ",")
+    return f"{int(value):,}".replace(",", ".")
+
+
+@dataclasses.dataclass
+class Table:
+    key: str
+    title: str
+    group_title: str
+    metrics: tuple[str, ...]
+    rows: list[dict[str, Any]]  # {"label": str, "key": group value, <metric>: raw value}
+
+    def headers(self) -> list[str]:
+        return [self.group_title] + [str(METRIC_LABELS[m]) for m in self.metrics]
+
+    def raw_rows(self) -> list[list[Any]]:
+        return [[row["label"]] + [row[m] for m in self.metrics] for row in self.rows]
+
+
+@dataclasses.dataclass
+class Series:
+    labels: list[str]  # local HH:MM of each bucket start
+    gmv: list[int]
+    orders: list[int]
+    viewers: list[float | None]
+    bands: list[tuple[float, float, str]]  # (first bucket, end bucket exclusive, code)
+    minutes: int
+
+
+@dataclasses.dataclass
+class Report:
+    kind: str
+    title: str
+    subtitle: str
+    totals: dict[str, Any]
+    tables: list[Table]
+    series: Series | None = None
+    audience_shown: bool = True
+    lines: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    filename: str = "bao-cao"
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def cards(self) -> list[tuple[str, str, str]]:
+        keys = CARDS if self.audience_shown else TABLE_METRICS
+        return [(k, str(METRIC_LABELS[k]), show(k, self.totals.get(k))) for k in keys]
+
+    def metric_rows(self) -> list[tuple[str, str, str]]:
+        names = metrics.METRICS if self.audience_shown else metrics.SALES
+        return [(k, str(METRIC_LABELS[k]), show(k, self.totals.get(k))) for k in names]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain figures (the CLI's --json): raw numbers, None where the page shows "—"."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            **self.meta,
+            "totals": {k: self.totals.get(k) for k in metrics.METRICS},
+            "breakdowns": {
+                t.key: [
+                    {"label": r["label"], "key": r["key"], **{m: r[m] for m in t.metrics}}
+                    for r in t.rows
+                ]
+                for t in self.tables
+            },
+        }
+        if self.series is not None:
+            out["series"] = {
+                "minutes": self.series.minutes,
+                "buckets": [
+                    {"start": label, "gmv": g, "orders": o, "average_viewers": v}
+                    for label, g, o, v in zip(
+                        self.series.labels,
+                        self.series.gmv,
+                        self.series.orders,
+                        self.series.viewers,
+                        strict=True,
+                    )
+                ],
+                "slots": [{"code": c, "first": a, "end": b} for a, b, c in self.series.bands],
+            }
+        return out
+
+
+# ---------------------------------------------------------------- who sees what
+
+
+def _club_scope(user: accounts.User) -> int | None:
+    """None (every club) for an admin; the user's club otherwise."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.club_id is None:
+        raise errors.Forbidden(_("Tài khoản chưa thuộc câu lạc bộ nào."))
+    return user.club_id
+
+
+def _staff_only(user: accounts.User) -> None:
+    if user.role == Role.PRODUCER:
+        raise errors.Forbidden(
+            _("Chủ thể sản xuất chỉ xem báo cáo sản phẩm của mình (mục Báo cáo).")
+        )
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _tables(
+    frames: loading.Frames,
+    names: tuple[str, ...],
+    table_metrics: tuple[str, ...],
+    audience: bool,
+    computed: dict[str, pd.DataFrame] | None = None,
+) -> list[Table]:
+    labels = frames.labels
+    label_of: dict[str, Callable[[Any], str]] = {
+        "product": lambda k: labels["product"].get(k, _("(chưa khớp danh mục)")),
+        "producer": lambda k: labels["producer"].get(k, _("(không rõ)")),
+        "streamer": lambda k: labels["streamer"].get(k, _("(chưa gán streamer)")),
+        "session": lambda k: labels["session"].get(k, _("(ngoài phiên live)")),
+        "platform": lambda k: str(k) if k is not None else "—",
+        "ocop_group": lambda k: str(k) if k is not None else _("(chưa phân ngành)"),
+        "ocop_stars": lambda k: f"{int(k)}★" if k is not None else _("(chưa có sao)"),
+    }
+    tables = []
+    for name in names:
+        column = metrics.BREAKDOWNS[name]
+        if computed is not None and name in computed:
+            table = computed[name]
+        else:
+            table = metrics.breakdown(
+                frames.lines,
+                column,
+                frames.audience if audience else None,
+                frames.viewer_sessions if audience else None,
+                frames.sessions if audience else None,
+            )
+        rows = []
+        for record in table.to_dict("records"):
+            key = _plain(record[column])
+            if isinstance(key, float) and key.is_integer():
+                key = int(key)
+            row = {"key": key, "label": label_of[name](key)}
+            row.update({m: _plain(record[m]) for m in table_metrics})
+            rows.append(row)
+        tables.append(
+            Table(
+                key=name,
+                title=str(BREAKDOWN_LABELS[name]),
+                group_title=str(GROUP_TITLES[name]),
+                metrics=table_metrics,
+                rows=rows,
+            )
+        )
+    return tables
+
+
+def _totals(frames: loading.Frames, audience: bool) -> dict[str, Any]:
+    if audience:
+        figures = metrics.summary(
+            frames.lines, frames.audience, frames.viewer_sessions, frames.sessions
+        )
+    else:
+        figures = metrics.summary(frames.lines)
+    return {k: _plain(v) for k, v in figures.items()}
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    """Local midnight of ``day`` as a UTC time."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Local dates [start, end] inclusive → UTC [from, to)."""
+    if end < start:
+        raise errors.ValidationError(
+            _("Ngày kết thúc phải sau ngày bắt đầu."),
+            fields={"end": [_("Ngày kết thúc phải sau ngày bắt đầu.")]},
+        )
+    if (end - start).days > 366:
+        raise errors.ValidationError(
+            _("Chọn khoảng tối đa một năm."), fields={"end": [_("Tối đa 366 ngày.")]}
+        )
+    return _local_day_start(start), _local_day_start(end + dt.timedelta(days=1))
+
+
+def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
+    lines = frames.lines
+    out = []
+    for row in lines.to_dict("records"):
+        placed = pd.Timestamp(row["placed_at"]).to_pydatetime()
+        product_id = _plain(row["product_id"])
+        out.append(
+            {
+                "placed_at": formatting.local_datetime(placed),
+                "platform": row["platform"],
+                "order": row["external_id"],
+                "session": frames.labels["session"].get(_plain(row["session_id"]), ""),
+                "sku": row["seller_sku"],
+                "product": frames.labels["product"].get(
+                    int(product_id) if product_id is not None else None, row["product_name"]
+                ),
+                "quantity": int(row["quantity"]),
+                "unit_price": int(row["unit_price"]),
+                "amount": int(row["amount"]),
+                "status": row["status"],
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the dashboards
+
+
+def session_report(
+    session: so.Session, user: accounts.User, session_id: int, minutes: int = 5
+) -> Report:
+    _staff_only(user)
+    stream = session.get(live.LiveSession, session_id)
+    if stream is None or (_club_scope(user) is not None and stream.club_id != _club_scope(user)):
+        raise errors.NotFound(_("Không tìm thấy phiên live."))
+    if minutes not in timeseries.BUCKET_MINUTES:
+        raise errors.ValidationError(
+            _("Chọn 5 hoặc 15 phút."), fields={"minutes": [_("Chọn 5 hoặc 15 phút.")]}
+        )
+    frames = loading.load(session, loading.Scope(session_ids=[session_id]))
+    totals = _totals(frames, audience=True)
+    tables = _tables(frames, ("product", "platform"), TABLE_METRICS, audience=False)
+    ts = timeseries.session_timeseries(
+        frames.lines,
+        {"session_id": stream.id, "start": stream.starts_at, "end": stream.ends_at},
+        frames.slots,
+        frames.viewer_sessions if len(frames.viewer_sessions) else None,
+        minutes=minutes,
+    )
+    buckets = ts.buckets
+    series = Series(
+        labels=[
+            formatting.local_datetime(pd.Timestamp(t).to_pydatetime(), "%H:%M")
+            for t in buckets["bucket_start"]
+        ],
+        gmv=[int(v) for v in buckets["gmv"]],
+        orders=[int(v) for v in buckets["orders"]],
+        viewers=[_plain(v) for v in buckets["average_viewers"]],
+        bands=[
+            (float(r["first_bucket"]), float(r["last_bucket"]) + 1, str(r["code"]))
+            for r in ts.slots.to_dict("records")
+        ],
+        minutes=minutes,
+    )
+    hosts = ", ".join(h.display_name for h in stream.hosts) or _("chưa có người dẫn")
+    when = (
+        f"{formatting.local_datetime(stream.starts_at)}–"
+        f"{formatting.local_datetime(stream.ends_at, '%H:%M')}"
+    )
+    return Report(
+        kind="session",
+        title=stream.title,
+        subtitle=f"{when} · {stream.platform} · {hosts}",
+        totals=totals,
+        tables=tables,
+        series=series,
+        lines=_order_lines(frames),
+        filename=f"phien-live-{stream.id}",
+        meta={"session_id": stream.id},
+    )
+
+
+def streamer_report(
+    session: so.Session,
+    user: accounts.User,
+    streamer_id: int,
+    start: dt.date,
+    end: dt.date,
+) -> Report:
+    _staff_only(user)
+    streamer = session.get(live.Streamer, streamer_id)
+    club = _club_scope(user)
+    if streamer is None or (club is not None and streamer.club_id != club):
+        raise errors.NotFound(_("Không tìm thấy streamer."))
+    lo, hi = period_bounds(start, end)
+    frames = loading.load(
+        session, loading.Scope(club_id=streamer.club_id, start=lo, end=hi, streamer_id=streamer_id)
+    )
+    return Report(
+        kind="streamer",
+        title=streamer.display_name,
+        subtitle=_period_text(start, end),
+        totals=_totals(frames, audience=True),
+        tables=_tables(frames, ("session", "product", "platform"), TABLE_METRICS, audience=True)
+        if len(frames.lines)
+        else [],
+        lines=_order_lines(frames),
+        filename=f"streamer-{streamer.id}-{start.isoformat()}-{end.isoformat()}",
+        meta={"streamer_id": streamer.id, "start": start.isoformat(), "end": end.isoformat()},
+    )
+
+
+def _period_text(start: dt.date, end: dt.date) -> str:
+    return f"{start.strftime('%d/%m/%Y')} – {end.strftime('%d/%m/%Y')}"
+
+
+def club_overview(session: so.Session, user: accounts.User, start: dt.date, end: dt.date) -> Report:
+    _staff_only(user)
+    club_id = _club_scope(user)
+    lo, hi = period_bounds(start, end)
+    frames = loading.load(session, loading.Scope(club_id=club_id, start=lo, end=hi))
+    result = overview.club_overview(
+        frames.lines, frames.audience, frames.viewer_sessions, frames.sessions
+    )
+    totals = {k: _plain(v) for k, v in result.totals.items()}
+    tables = (
+        _tables(
+            frames,
+            ("session", "streamer", "platform", "product", "producer", "ocop_group", "ocop_stars"),
+            TABLE_METRICS,
+            audience=True,
+            computed=result.breakdowns,
+        )
+        if len(frames.lines)
+        else []
+    )
+    club = session.get(orgs.Club, club_id) if club_id is not None else None
+    return Report(
+        kind="overview",
+        title=club.name if club is not None else _("Tất cả câu lạc bộ"),
+        subtitle=_period_text(start, end),
+        totals=totals,
+        tables=tables,
+        filename=f"tong-quan-{start.isoformat()}-{end.isoformat()}",
+        meta={"start": start.isoformat(), "end": end.isoformat(), "club_id": club_id},
+    )
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """'2026-11' → (1 Nov, 30 Nov)."""
+    try:
+        first = dt.datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise errors.ValidationError(
+            _("Tháng phải có dạng NNNN-TT, ví dụ 2026-11."),
+            fields={"month": [_("Dạng NNNN-TT, ví dụ 2026-11.")]},
+        ) from None
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def producer_report(
+    session: so.Session, user: accounts.User, producer_id: int | None, month: str
+) -> Report:
+    """A producer's month: only their products' lines; producers see only their own."""
+    if user.role == Role.PRODUCER:
+        if user.producer_id is None:
+            raise errors.Forbidden(_("Tài khoản chưa gắn với chủ thể sản xuất nào."))
+        if producer_id is not None and producer_id != user.producer_id:
+            raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
+        producer_id = user.producer_id
+    if producer_id is None:
+        raise errors.ValidationError(
+            _("Chọn chủ thể sản xuất."), fields={"producer_id": [_("Bắt buộc.")]}
+        )
+    producer = session.get(orgs.Producer, producer_id)
+    if producer is None:
+        raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
+    start, end = month_bounds(month)
+    lo, hi = period_bounds(start, end)
+    club_id = None if user.role in (Role.ADMIN, Role.PRODUCER) else _club_scope(user)
+    frames = loading.load(
+        session, loading.Scope(club_id=club_id, start=lo, end=hi, producer_id=producer_id)
+    )
+    return Report(
+        kind="producer",
+        title=producer.name,
+        subtitle=_("Tháng %(month)s", month=start.strftime("%m/%Y")),
+        totals=_totals(frames, audience=False),
+        tables=_tables(frames, ("product", "session", "platform"), TABLE_METRICS, audience=False)
+        if len(frames.lines)
+        else [],
+        audience_shown=False,
+        lines=_order_lines(frames),
+        filename=f"bao-cao-{producer.id}-{month}",
+        meta={"producer_id": producer.id, "month": month},
+    )
+
+
+def producer_choices(session: so.Session, user: accounts.User) -> list[tuple[int, str]]:
+    """Producers a staff member may open a report for."""
+    if user.role == Role.PRODUCER:
+        return []
+    P = orgs.Producer
+    return [(row.id, row.name) for row in session.execute(sa.select(P.id, P.name).order_by(P.name))]
+
+
+def streamer_choices(session: so.Session, user: accounts.User) -> list[tuple[int, str]]:
+    S = live.Streamer
+    stmt = sa.select(S.id, S.display_name).order_by(S.display_name)
+    club = _club_scope(user)
+    if club is not None:
+        stmt = stmt.where(S.club_id == club)
+    return [(row.id, row.display_name) for row in session.execute(stmt)]
+
+
+def recent_sessions(
+    session: so.Session, user: accounts.User, limit: int = 20
+) -> list[live.LiveSession]:
+    _staff_only(user)
+    S = live.LiveSession
+    stmt = (
+        sa.select(S)
+        .where(S.status != live.SessionStatus.CANCELLED)
+        .order_by(S.starts_at.desc())
+        .limit(limit)
+    )
+    club = _club_scope(user)
+    if club is not None:
+        stmt = stmt.where(S.club_id == club)
+    return list(session.scalars(stmt))

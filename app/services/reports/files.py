@@ -1,0 +1,172 @@
+"""Report downloads: CSV (UTF-8 with BOM, so Excel reads the Vietnamese) and XLSX.
+
+The XLSX holds every part of a report on its own sheet — summary, each breakdown, the time
+series and the order lines — with money as whole-đồng numbers formatted ``#,##0 ₫`` so the
+sheet can still add them up. A CSV holds one part (``part``: summary, a breakdown's key,
+series or lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import openpyxl
+import openpyxl.cell
+import openpyxl.cell.cell
+import openpyxl.styles
+import openpyxl.utils
+from flask_babel import gettext as _
+
+from app import errors
+from app.services.reports import dashboards
+
+MONEY_FORMAT = '#,##0 "₫"'
+PERCENT_FORMAT = "0.0%"
+
+
+Part = tuple[str, str, list[str], list[list[Any]], list[str]]
+
+
+def _parts(report: dashboards.Report) -> list[Part]:
+    """(key, sheet title, headers, rows, metric name per column for number formats)."""
+    names = dashboards.metrics.METRICS if report.audience_shown else dashboards.metrics.SALES
+    parts = [
+        (
+            "summary",
+            _("Tổng quan"),
+            [_("Chỉ số"), _("Giá trị"), _("Hiển thị")],
+            [
+                [
+                    str(dashboards.METRIC_LABELS[n]),
+                    report.totals.get(n),
+                    dashboards.show(n, report.totals.get(n)),
+                ]
+                for n in names
+            ],
+            ["", "*", ""],
+        )
+    ]
+    for table in report.tables:
+        parts.append(
+            (table.key, table.title, table.headers(), table.raw_rows(), ["", *table.metrics])
+        )
+    if report.series is not None:
+        s = report.series
+        parts.append(
+            (
+                "series",
+                _("Theo thời gian"),
+                [_("Bắt đầu"), "GMV", _("Đơn"), _("Người xem TB"), _("Sản phẩm đang giới thiệu")],
+                [
+                    [label, gmv, orders, viewers, ", ".join(c for a, b, c in s.bands if a <= i < b)]
+                    for i, (label, gmv, orders, viewers) in enumerate(
+                        zip(s.labels, s.gmv, s.orders, s.viewers, strict=True)
+                    )
+                ],
+                ["", "gmv", "orders", "average_concurrent_viewers", ""],
+            )
+        )
+    parts.append(
+        (
+            "lines",
+            _("Dòng đơn"),
+            [
+                _("Thời gian đặt"),
+                _("Sàn"),
+                _("Mã đơn"),
+                _("Phiên live"),
+                "SKU",
+                _("Sản phẩm"),
+                _("Số lượng"),
+                _("Đơn giá"),
+                _("Thành tiền"),
+                _("Trạng thái"),
+            ],
+            [
+                [
+                    line["placed_at"],
+                    line["platform"],
+                    line["order"],
+                    line["session"],
+                    line["sku"],
+                    line["product"],
+                    line["quantity"],
+                    line["unit_price"],
+                    line["amount"],
+                    line["status"],
+                ]
+                for line in report.lines
+            ],
+            ["", "", "", "", "", "", "units", "gmv", "gmv", ""],
+        )
+    )
+    return parts
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    out = str(value)
+    if out[:1] in ("=", "+", "-", "@"):  # never a formula in a spreadsheet
+        out = "'" + out
+    return out
+
+
+def csv_bytes(report: dashboards.Report, part: str = "summary") -> bytes:
+    for key, _title, headers, rows, _kinds in _parts(report):
+        if key == part:
+            return _csv(headers, rows)
+    raise errors.NotFound(_("Báo cáo không có phần %(part)s.", part=part))
+
+
+def _csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_text(v) if isinstance(v, str) or v is None else v for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _cell(sheet: Any, value: Any, kind: str, row_metric: str | None = None) -> Any:
+    if isinstance(value, str):
+        value = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    metric = row_metric if kind == "*" else kind
+    if isinstance(value, int | float) and metric:
+        if metric in dashboards.MONEY:
+            cell.number_format = MONEY_FORMAT
+        elif metric in dashboards.PERCENT:
+            cell.number_format = PERCENT_FORMAT
+    return cell
+
+
+def xlsx_bytes(report: dashboards.Report) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    bold = openpyxl.styles.Font(bold=True)
+    names = dashboards.metrics.METRICS if report.audience_shown else dashboards.metrics.SALES
+    for key, title, headers, rows, kinds in _parts(report):
+        sheet = workbook.create_sheet(title[:31])
+        sheet.column_dimensions["A"].width = 34
+        for index in range(2, len(headers) + 1):
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 18
+        heading = openpyxl.cell.WriteOnlyCell(sheet, value=f"{report.title} — {report.subtitle}")
+        heading.font = openpyxl.styles.Font(bold=True, size=13)
+        sheet.append([heading])
+        header_cells = []
+        for header in headers:
+            cell = openpyxl.cell.WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for number, row in enumerate(rows):
+            row_metric = names[number] if key == "summary" else None
+            sheet.append([_cell(sheet, v, kinds[i], row_metric) for i, v in enumerate(row)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,273 @@
+"""Rows from the database into the frames `analytics/` reads (see analytics.frames).
+
+One query per frame, columns named as the analytics contract says, plus the labels the
+dashboards show (product, producer, streamer and session names).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection
+
+import pandas as pd
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.models import catalog, live, orgs
+from app.models import orders as order_models
+
+LINE_COLUMNS = [
+    "order_id",
+    "line_id",
+    "session_id",
+    "platform",
+    "product_id",
+    "producer_id",
+    "streamer_id",
+    "ocop_group",
+    "ocop_stars",
+    "status",
+    "quantity",
+    "unit_price",
+    "amount",
+    "buyer_phone",
+    "buyer_platform_id",
+    "placed_at",
+    "external_id",
+    "seller_sku",
+    "product_name",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What a report covers. Times are aware UTC; ``end`` is exclusive.
+
+    ``session_ids`` limits to those streams (their lines whenever placed); ``producer_id``
+    keeps only that producer's product lines; ``club_id`` None means every club (admin).
+    """
+
+    club_id: int | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    session_ids: Collection[int] | None = None
+    producer_id: int | None = None
+    streamer_id: int | None = None
+
+
+@dataclasses.dataclass
+class Frames:
+    lines: pd.DataFrame
+    audience: pd.DataFrame
+    viewer_sessions: pd.DataFrame
+    sessions: pd.DataFrame
+    slots: pd.DataFrame
+    labels: dict[str, dict[object, str]]
+
+
+def _group_names(session: so.Session) -> dict[int, str]:
+    """category id → its ngành (level-1 ancestor) name."""
+    C = catalog.OcopCategory
+    rows = session.execute(sa.select(C.id, C.parent_id, C.name, C.level)).all()
+    by_id = {row.id: row for row in rows}
+    out: dict[int, str] = {}
+    for row in rows:
+        node = row
+        while node.parent_id is not None and node.parent_id in by_id:
+            node = by_id[node.parent_id]
+        out[row.id] = node.name
+    return out
+
+
+def _session_filter(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    S = live.LiveSession
+    where: list[sa.ColumnElement[bool]] = [S.status != live.SessionStatus.CANCELLED]
+    if scope.club_id is not None:
+        where.append(S.club_id == scope.club_id)
+    if scope.session_ids is not None:
+        where.append(S.id.in_(list(scope.session_ids)))
+    else:
+        if scope.start is not None:
+            where.append(S.starts_at >= scope.start)
+        if scope.end is not None:
+            where.append(S.starts_at < scope.end)
+    if scope.streamer_id is not None:
+        where.append(S.hosts.any(live.Streamer.id == scope.streamer_id))
+    return where
+
+
+def load(session: so.Session, scope: Scope) -> Frames:
+    Ord, L, P = order_models.Order, order_models.OrderLine, catalog.Product
+    stmt = (
+        sa.select(
+            Ord.id.label("order_id"),
+            L.id.label("line_id"),
+            Ord.session_id,
+            Ord.platform,
+            L.product_id,
+            P.producer_id,
+            Ord.streamer_id,
+            P.category_id,
+            P.ocop_stars,
+            L.status,
+            L.quantity,
+            L.unit_price,
+            L.amount,
+            Ord.buyer_phone,
+            Ord.buyer_user.label("buyer_platform_id"),
+            Ord.placed_at,
+            Ord.external_id,
+            L.seller_sku,
+            L.product_name,
+        )
+        .join(Ord, L.order_id == Ord.id)
+        .outerjoin(P, L.product_id == P.id)
+        .order_by(Ord.placed_at, L.id)
+    )
+    if scope.club_id is not None:
+        stmt = stmt.where(Ord.club_id == scope.club_id)
+    if scope.session_ids is not None:
+        stmt = stmt.where(Ord.session_id.in_(list(scope.session_ids)))
+    else:
+        if scope.start is not None:
+            stmt = stmt.where(Ord.placed_at >= scope.start)
+        if scope.end is not None:
+            stmt = stmt.where(Ord.placed_at < scope.end)
+    if scope.producer_id is not None:
+        stmt = stmt.where(P.producer_id == scope.producer_id)
+    if scope.streamer_id is not None:
+        stmt = stmt.where(Ord.streamer_id == scope.streamer_id)
+    rows = session.execute(stmt).all()
+    groups = _group_names(session)
+    records = []
+    for row in rows:
+        record = row._asdict()
+        record["status"] = str(record["status"])
+        category_id = record.pop("category_id")
+        record["ocop_group"] = groups.get(category_id) if category_id is not None else None
+        records.append(record)
+    lines = pd.DataFrame.from_records(records, columns=LINE_COLUMNS)
+    lines["placed_at"] = pd.to_datetime(lines["placed_at"])
+    for column in ("quantity", "unit_price", "amount"):
+        lines[column] = lines[column].astype("int64")
+
+    S = live.LiveSession
+    session_rows = session.scalars(
+        sa.select(S).where(*_session_filter(scope)).options(so.selectinload(S.hosts))
+    ).all()
+    if scope.session_ids is None and scope.start is not None:
+        # streams in the period, plus any stream an in-period line belongs to
+        extra = set(lines["session_id"].dropna().astype(int)) - {s.id for s in session_rows}
+        if extra:
+            session_rows = list(session_rows) + list(
+                session.scalars(
+                    sa.select(S).where(S.id.in_(extra)).options(so.selectinload(S.hosts))
+                )
+            )
+    sessions = pd.DataFrame.from_records(
+        [
+            {
+                "session_id": s.id,
+                "start": s.starts_at,
+                "end": s.ends_at,
+                "streamer_id": s.hosts[0].id if s.hosts else None,
+                "platform": s.platform,
+                "title": s.title,
+            }
+            for s in session_rows
+        ],
+        columns=["session_id", "start", "end", "streamer_id", "platform", "title"],
+    )
+    for column in ("start", "end"):
+        sessions[column] = pd.to_datetime(sessions[column])
+    ids = [s.id for s in session_rows]
+
+    A = order_models.SessionAudience
+    audience = pd.DataFrame.from_records(
+        [
+            r._asdict()
+            for r in session.execute(
+                sa.select(
+                    A.session_id, A.views, A.unique_viewers, A.product_clicks, A.product_visitors
+                ).where(A.session_id.in_(ids))
+            )
+        ],
+        columns=["session_id", "views", "unique_viewers", "product_clicks", "product_visitors"],
+    )
+    V = order_models.ViewerVisit
+    viewer_sessions = pd.DataFrame.from_records(
+        [
+            r._asdict()
+            for r in session.execute(
+                sa.select(V.session_id, V.viewer, V.joined_at, V.left_at).where(
+                    V.session_id.in_(ids)
+                )
+            )
+        ],
+        columns=["session_id", "viewer", "joined_at", "left_at"],
+    )
+    for column in ("joined_at", "left_at"):
+        viewer_sessions[column] = pd.to_datetime(viewer_sessions[column])
+    slot_rows = []
+    for s in session_rows:
+        for slot in s.slots:
+            slot_rows.append(
+                {
+                    "session_id": s.id,
+                    "product_id": slot.product_id,
+                    "code": slot.code,
+                    "start": s.starts_at + dt.timedelta(seconds=slot.start_offset_s),
+                    "end": s.starts_at + dt.timedelta(seconds=slot.end_offset_s),
+                }
+            )
+    slots = pd.DataFrame.from_records(
+        slot_rows, columns=["session_id", "product_id", "code", "start", "end"]
+    )
+    for column in ("start", "end"):
+        slots[column] = pd.to_datetime(slots[column])
+    return Frames(
+        lines=lines,
+        audience=audience,
+        viewer_sessions=viewer_sessions,
+        sessions=sessions,
+        slots=slots,
+        labels=_labels(session, lines, session_rows),
+    )
+
+
+def _labels(
+    session: so.Session, lines: pd.DataFrame, session_rows: list[live.LiveSession]
+) -> dict[str, dict[object, str]]:
+    product_ids = [int(i) for i in lines["product_id"].dropna().unique()]
+    producer_ids = [int(i) for i in lines["producer_id"].dropna().unique()]
+    streamer_ids = {int(i) for i in lines["streamer_id"].dropna().unique()}
+    streamer_ids |= {h.id for s in session_rows for h in s.hosts}
+    products = dict(
+        session.execute(
+            sa.select(catalog.Product.id, catalog.Product.name).where(
+                catalog.Product.id.in_(product_ids)
+            )
+        ).all()
+    )
+    producers = dict(
+        session.execute(
+            sa.select(orgs.Producer.id, orgs.Producer.name).where(
+                orgs.Producer.id.in_(producer_ids)
+            )
+        ).all()
+    )
+    streamers = dict(
+        session.execute(
+            sa.select(live.Streamer.id, live.Streamer.display_name).where(
+                live.Streamer.id.in_(streamer_ids)
+            )
+        ).all()
+    )
+    sessions = {s.id: s.title for s in session_rows}
+    return {
+        "product": products,
+        "producer": producers,
+        "streamer": streamers,
+        "session": sessions,
+    }

@@ -1,0 +1,399 @@
+"""Order pages: the list with filters, one order (with its VietQR transfer), manual entry,
+export import, comment-log review, a session's audience figures, payment accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import flask_login
+import sqlalchemy as sa
+import werkzeug
+from flask_babel import gettext as _
+
+from app import errors, extensions, permissions, vietqr
+from app.models import live, orders
+from app.services import stock
+from app.services.catalog_io import results
+from app.services.orders import audience, comments, imports, manual, payments, queries
+from app.web import helpers, order_forms
+
+bp = flask.Blueprint("orders", __name__, url_prefix="/orders")
+PER_PAGE = 25
+RECENT_SESSIONS = 60
+
+
+@bp.context_processor
+def _order_helpers() -> dict[str, Any]:
+    return {
+        "order_status_labels": order_forms.STATUS_LABELS,
+        "order_source_labels": order_forms.SOURCE_LABELS,
+        "platform_labels": order_forms.PLATFORM_LABELS,
+        "batch_status_labels": order_forms.BATCH_STATUS_LABELS,
+        "bank_name": payments.bank_name,
+        "visible_lines": lambda order: queries.visible_lines(flask_login.current_user, order),
+        "visible_amount": lambda order: queries.visible_amount(flask_login.current_user, order),
+    }
+
+
+def _recent_sessions() -> list[live.LiveSession]:
+    return list(
+        extensions.db.session.scalars(
+            sa.select(live.LiveSession)
+            .order_by(live.LiveSession.starts_at.desc())
+            .limit(RECENT_SESSIONS)
+        )
+    )
+
+
+def _session_arg() -> int | None:
+    value = flask.request.values.get("session_id", "")
+    return int(value) if value.isdigit() else None
+
+
+# --- list and detail ------------------------------------------------------------------------
+
+
+@bp.route("/")
+@permissions.require("orders.view")
+def index() -> str:
+    filters = queries.OrderFilters.from_args(flask.request.args)
+    page = flask.request.args.get("page", "1")
+    result = queries.list_orders(
+        extensions.db.session,
+        flask_login.current_user,
+        filters,
+        int(page) if page.isdigit() else 1,
+        PER_PAGE,
+    )
+    return flask.render_template(
+        "orders/index.html",
+        page=result,
+        filters=filters,
+        args=filters.as_args(),
+        sessions=_recent_sessions(),
+        platforms=order_forms.PLATFORM_LABELS,
+        statuses=order_forms.STATUS_LABELS,
+    )
+
+
+@bp.route("/<int:order_id>")
+@permissions.require("orders.view")
+def detail(order_id: int) -> str:
+    session = extensions.db.session
+    user = flask_login.current_user
+    order = queries.get_order(session, user, order_id)
+    qr: payments.PaymentQr | None = None
+    qr_problem: str | None = None
+    try:
+        qr = payments.payment_qr(session, user, order_id)
+    except errors.NotFound:
+        qr_problem = None  # a producer sharing the order: no transfer to show
+    except errors.ValidationError as exc:
+        qr_problem = exc.message
+    svg = vietqr.render_svg(qr.payload, scale=4) if qr else None
+    return flask.render_template(
+        "orders/detail.html", order=order, qr=qr, qr_svg=svg, qr_problem=qr_problem
+    )
+
+
+def _qr_response(order_id: int, fmt: str) -> flask.Response:
+    qr = payments.payment_qr(extensions.db.session, flask_login.current_user, order_id)
+    if fmt == "png":
+        response = flask.Response(vietqr.render_png(qr.payload), mimetype="image/png")
+    else:
+        response = flask.Response(vietqr.render_svg(qr.payload), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-VietQR-Payload"] = qr.payload
+    return response
+
+
+@bp.route("/<int:order_id>/qr.png")
+@permissions.require("orders.view")
+def qr_png(order_id: int) -> flask.Response:
+    return _qr_response(order_id, "png")
+
+
+@bp.route("/<int:order_id>/qr.svg")
+@permissions.require("orders.view")
+def qr_svg(order_id: int) -> flask.Response:
+    return _qr_response(order_id, "svg")
+
+
+# --- manual entry ---------------------------------------------------------------------------
+
+
+def _manual_page(form: order_forms.ManualOrderForm, status: int) -> tuple[str, int]:
+    form.session_id.choices = order_forms.session_choices(_recent_sessions())
+    return flask.render_template("orders/new.html", form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require("orders.record")
+def new() -> tuple[str, int] | werkzeug.Response:
+    form = order_forms.ManualOrderForm()
+    if flask.request.method == "GET":
+        preset = _session_arg()
+        if preset is not None:
+            form.session_id.data = str(preset)
+        return _manual_page(form, 200)
+    if form.validate_on_submit():
+        try:
+            order = manual.enter_order(
+                extensions.db.session, flask_login.current_user, form.service_data()
+            )
+        except errors.ValidationError as exc:
+            for message in form.attach_errors(exc.fields) or ([] if exc.fields else [exc.message]):
+                flask.flash(message, "error")
+        except stock.OutOfStock as exc:
+            flask.flash(exc.message, "error")
+            for messages in exc.fields.values():
+                for message in messages:
+                    flask.flash(message, "error")
+            return _manual_page(form, 409)
+        else:
+            flask.flash(_("Đã lưu đơn %(id)s.", id=order.external_id), "success")
+            return flask.redirect(flask.url_for("orders.detail", order_id=order.id))
+    return _manual_page(form, 422)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _upload_form() -> order_forms.UploadForm:
+    form = order_forms.UploadForm()
+    form.session_id.choices = order_forms.session_choices(_recent_sessions())
+    return form
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permissions.require("orders.record")
+def import_orders() -> tuple[str, int]:
+    form = _upload_form()
+    summary = None
+    failure: results.ImportFailed | None = None
+    status = 200
+    if flask.request.method == "GET":
+        preset = _session_arg()
+        if preset is not None:
+            form.session_id.data = str(preset)
+    elif form.validate_on_submit():
+        storage = form.file.data
+        try:
+            summary = imports.import_upload(
+                extensions.db.session,
+                flask_login.current_user,
+                storage.stream,
+                storage.filename or "",
+                session_id=_session_arg(),
+            )
+        except results.ImportFailed as exc:
+            failure, status = exc, 422
+        except errors.ValidationError as exc:
+            helpers.flash_fields(exc, form)
+            if not exc.fields:
+                flask.flash(exc.message, "error")
+            status = 422
+    else:
+        status = 422
+    body = flask.render_template("orders/import.html", form=form, summary=summary, failure=failure)
+    return body, status
+
+
+# --- comment orders -------------------------------------------------------------------------
+
+
+@bp.route("/comments", methods=["GET", "POST"])
+@permissions.require("orders.record")
+def comment_upload() -> tuple[str, int] | werkzeug.Response:
+    form = _upload_form()
+    form.session_id.choices = form.session_id.choices[1:]  # a session is required here
+    failure: results.ImportFailed | None = None
+    status = 200
+    if flask.request.method == "POST":
+        session_id = _session_arg()
+        valid = form.validate_on_submit()
+        if valid and session_id is None:
+            form.session_id.errors = [_("Hãy chọn phiên livestream.")]
+        elif valid and session_id is not None:
+            storage = form.file.data
+            try:
+                batch = comments.upload(
+                    extensions.db.session,
+                    flask_login.current_user,
+                    session_id,
+                    storage.stream.read(),
+                    storage.filename or "",
+                )
+            except results.ImportFailed as exc:
+                failure = exc
+            except errors.ValidationError as exc:
+                flask.flash(exc.message, "error")
+            else:
+                return flask.redirect(flask.url_for("orders.comment_review", batch_id=batch.id))
+        status = 422
+    body = flask.render_template(
+        "orders/comments.html",
+        form=form,
+        failure=failure,
+        batches=comments.batches_for(extensions.db.session, flask_login.current_user),
+    )
+    return body, status
+
+
+@bp.route("/comments/<int:batch_id>")
+@permissions.require("orders.record")
+def comment_review(batch_id: int) -> str:
+    batch = comments.get_batch(extensions.db.session, batch_id, flask_login.current_user)
+    return flask.render_template(
+        "orders/comment_review.html", batch=batch, form=order_forms.ReviewForm()
+    )
+
+
+@bp.route("/comments/<int:batch_id>/accept", methods=["POST"])
+@permissions.require("orders.review")
+def comment_accept(batch_id: int) -> werkzeug.Response:
+    form = order_forms.ReviewForm()
+    if not form.validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    keep = {int(v) for v in flask.request.form.getlist("keep") if v.isdigit()}
+    try:
+        summary = comments.accept(
+            extensions.db.session, flask_login.current_user, batch_id, keep=keep
+        )
+    except errors.Conflict as exc:
+        flask.flash(exc.message, "error")
+    else:
+        flask.flash(
+            _(
+                "Đã tạo %(created)d đơn, cập nhật %(updated)d đơn từ bình luận.",
+                created=summary.created,
+                updated=summary.updated,
+            ),
+            "success",
+        )
+    return flask.redirect(flask.url_for("orders.comment_review", batch_id=batch_id))
+
+
+@bp.route("/comments/<int:batch_id>/discard", methods=["POST"])
+@permissions.require("orders.review")
+def comment_discard(batch_id: int) -> werkzeug.Response:
+    form = order_forms.ReviewForm()
+    if not form.validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    try:
+        comments.discard(extensions.db.session, flask_login.current_user, batch_id)
+    except errors.Conflict as exc:
+        flask.flash(exc.message, "error")
+    else:
+        flask.flash(_("Đã bỏ qua lô bình luận."), "success")
+    return flask.redirect(flask.url_for("orders.comment_upload"))
+
+
+# --- audience -------------------------------------------------------------------------------
+
+
+@bp.route("/audience/<int:session_id>", methods=["GET", "POST"])
+@permissions.require("orders.record")
+def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
+    session = extensions.db.session
+    live_session = session.get(live.LiveSession, session_id)
+    if live_session is None:
+        raise errors.NotFound(_("Không tìm thấy phiên livestream."))
+    current = audience.get_audience(session, session_id)
+    form = order_forms.AudienceForm(obj=current)
+    upload = order_forms.UploadForm(prefix="file")
+    status = 200
+    failure: results.ImportFailed | None = None
+    if flask.request.method == "POST":
+        status = 422
+        if "file-file" in flask.request.files:
+            if upload.validate_on_submit():
+                storage = upload.file.data
+                try:
+                    outcome = _audience_file(session_id, storage)
+                except results.ImportFailed as exc:
+                    failure = exc
+                else:
+                    flask.flash(outcome, "success")
+                    return flask.redirect(
+                        flask.url_for("orders.audience_form", session_id=session_id)
+                    )
+        elif form.validate_on_submit():
+            try:
+                audience.save_audience(session, flask_login.current_user, session_id, form.data)
+            except errors.ValidationError as exc:
+                helpers.flash_fields(exc, form)
+            else:
+                flask.flash(_("Đã lưu số liệu người xem."), "success")
+                return flask.redirect(flask.url_for("orders.audience_form", session_id=session_id))
+    visits = session.scalar(
+        sa.select(sa.func.count()).where(orders.ViewerVisit.session_id == session_id)
+    )
+    body = flask.render_template(
+        "orders/audience.html",
+        live_session=live_session,
+        form=form,
+        upload=upload,
+        failure=failure,
+        current=current,
+        visits=int(visits or 0),
+    )
+    return body, status
+
+
+def _audience_file(session_id: int, storage: Any) -> str:
+    """Import an uploaded audience file; the flash message saying what it did."""
+    outcome = audience.import_upload(
+        extensions.db.session,
+        flask_login.current_user,
+        session_id,
+        storage.stream,
+        storage.filename or "",
+    )
+    if outcome["kind"] == "viewers":
+        return _(
+            "Đã nhập %(n)d lượt vào xem của %(v)d người xem.",
+            n=outcome["visits"],
+            v=outcome["viewers"],
+        )
+    return _("Đã nhập số liệu người xem.")
+
+
+# --- payment accounts -----------------------------------------------------------------------
+
+
+@bp.route("/payments", methods=["GET", "POST"])
+@permissions.require("orders.payments")
+def payment_accounts() -> tuple[str, int] | werkzeug.Response:
+    session = extensions.db.session
+    form = order_forms.PaymentAccountForm()
+    form.owner.choices = [order_forms.Choice("", _("— Chọn CLB hoặc chủ thể —"))] + [
+        order_forms.Choice(key, label) for key, label in payments.owner_choices(session)
+    ]
+    status = 200
+    if flask.request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                payments.save_account(session, flask_login.current_user, form.data)
+            except errors.ValidationError as exc:
+                helpers.flash_fields(exc, form)
+            else:
+                flask.flash(_("Đã lưu tài khoản nhận tiền."), "success")
+                return flask.redirect(flask.url_for("orders.payment_accounts"))
+    body = flask.render_template(
+        "orders/payments.html", form=form, accounts=payments.list_accounts(session)
+    )
+    return body, status
+
+
+@bp.route("/payments/<int:account_id>/delete", methods=["POST"])
+@permissions.require("orders.payments")
+def payment_delete(account_id: int) -> werkzeug.Response:
+    form = order_forms.ReviewForm()
+    if not form.validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    payments.delete_account(extensions.db.session, account_id)
+    flask.flash(_("Đã xóa tài khoản nhận tiền."), "success")
+    return flask.redirect(flask.url_for("orders.payment_accounts"))

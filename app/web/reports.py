@@ -1,0 +1,184 @@
+"""Sales dashboards: the club over a period, one livestream, one streamer, a producer's month.
+
+Each page can be downloaded as CSV (one part, UTF-8 with BOM) or XLSX (every part): add
+``format=csv|xlsx`` (and ``part=`` for CSV) to the page's address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import flask
+import flask_login
+from flask_babel import gettext as _
+
+from app import charts, errors, extensions, formatting, permissions
+from app.services import catalog as catalog_service
+from app.services.reports import dashboards, files
+from app.web import helpers
+
+bp = flask.Blueprint("reports", __name__, url_prefix="/reports")
+
+
+class _Download:
+    def __init__(self, filename: str, mimetype: str, data: bytes) -> None:
+        self.filename, self.mimetype, self.data = filename, mimetype, data
+
+
+def _date(name: str, default: dt.date) -> dt.date:
+    raw = flask.request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise errors.ValidationError(
+            _("Ngày không hợp lệ: %(value)s (dạng NNNN-TT-NN).", value=raw),
+            fields={name: [_("Dạng NNNN-TT-NN.")]},
+        ) from None
+
+
+def _period() -> tuple[dt.date, dt.date]:
+    today = catalog_service.today_local()
+    return _date("start", today.replace(day=1)), _date("end", today)
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    raw = flask.request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise errors.ValidationError(
+            _("Giá trị không hợp lệ: %(value)s.", value=raw), fields={name: [_("Phải là số.")]}
+        )
+    return int(raw)
+
+
+def _render(template: str, report: dashboards.Report, **context: Any) -> Any:
+    fmt = flask.request.args.get("format", "").lower()
+    if fmt == "xlsx":
+        return helpers.send_download(
+            _Download(
+                f"{report.filename}.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                files.xlsx_bytes(report),
+            )
+        )
+    if fmt == "csv":
+        part = flask.request.args.get("part", "summary")
+        return helpers.send_download(
+            _Download(
+                f"{report.filename}-{part}.csv",
+                "text/csv; charset=utf-8",
+                files.csv_bytes(report, part),
+            )
+        )
+    if fmt:
+        raise errors.ValidationError(
+            _("Định dạng tải về phải là csv hoặc xlsx."), fields={"format": [_("csv hoặc xlsx.")]}
+        )
+    return flask.render_template(template, report=report, **context)
+
+
+@bp.app_template_global()
+def chart_columns(labels: list[str], values: list[float], **kw: Any) -> Any:
+    bands = [charts.Band(a, b, code) for a, b, code in kw.pop("bands", [])]
+    return charts.columns(labels, values, bands=bands, **kw)
+
+
+@bp.app_template_global()
+def chart_bars(rows: list[tuple[str, float]], **kw: Any) -> Any:
+    return charts.bars(rows, **kw)
+
+
+@bp.app_template_global()
+def money_short(value: float) -> str:
+    return formatting.vnd(int(value))
+
+
+@bp.app_template_global()
+def report_url(args: dict[str, Any], **extra: Any) -> str:
+    """This report page's address with its period and the download options."""
+    values = {**(flask.request.view_args or {}), **args, **extra}
+    return flask.url_for(flask.request.endpoint or "reports.index", **values)
+
+
+@bp.app_template_global()
+def link_url(link: tuple[str, str], key: Any) -> str:
+    endpoint, name = link
+    return flask.url_for(endpoint, **{name: key})
+
+
+@bp.app_template_global()
+def show_metric(name: str, value: Any) -> str:
+    return dashboards.show(name, value)
+
+
+@bp.app_template_global()
+def bar_rows(table: dashboards.Table, limit: int = 12) -> list[tuple[str, float]]:
+    """The chart beside a breakdown table: Net GMV of its first rows."""
+    return [(str(row["label"]), float(row["net_gmv"] or 0)) for row in table.rows[:limit]]
+
+
+@bp.route("/")
+@permissions.require("reports.view")
+def index() -> Any:
+    user = flask_login.current_user
+    if user.role.value == "producer":
+        return flask.redirect(flask.url_for("reports.producer"))
+    start, end = _period()
+    report = dashboards.club_overview(extensions.db.session, user, start, end)
+    return _render(
+        "reports/overview.html",
+        report,
+        start=start,
+        end=end,
+        sessions=dashboards.recent_sessions(extensions.db.session, user),
+        streamers=dashboards.streamer_choices(extensions.db.session, user),
+    )
+
+
+@bp.route("/sessions/<int:session_id>")
+@permissions.require("reports.club")
+def session(session_id: int) -> Any:
+    minutes = _int_arg("minutes", 5) or 5
+    report = dashboards.session_report(
+        extensions.db.session, flask_login.current_user, session_id, minutes
+    )
+    return _render("reports/session.html", report, minutes=minutes, session_id=session_id)
+
+
+@bp.route("/streamers/<int:streamer_id>")
+@permissions.require("reports.club")
+def streamer(streamer_id: int) -> Any:
+    start, end = _period()
+    report = dashboards.streamer_report(
+        extensions.db.session, flask_login.current_user, streamer_id, start, end
+    )
+    return _render("reports/streamer.html", report, start=start, end=end, streamer_id=streamer_id)
+
+
+@bp.route("/producer")
+@permissions.require("reports.view")
+def producer() -> Any:
+    user = flask_login.current_user
+    month = flask.request.args.get("month", "").strip() or catalog_service.today_local().strftime(
+        "%Y-%m"
+    )
+    producer_id = _int_arg("producer_id")
+    choices = dashboards.producer_choices(extensions.db.session, user)
+    if producer_id is None and user.role.value != "producer":
+        if not choices:
+            return flask.render_template(
+                "reports/producer.html", report=None, month=month, choices=choices, producer_id=None
+            )
+        producer_id = choices[0][0]
+    report = dashboards.producer_report(extensions.db.session, user, producer_id, month)
+    return _render(
+        "reports/producer.html",
+        report,
+        month=month,
+        choices=choices,
+        producer_id=report.meta["producer_id"],
+    )

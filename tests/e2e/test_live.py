@@ -1,0 +1,87 @@
+"""A coordinator schedules a livestream with three product slots in the browser; booking
+the same streamer into an overlapping session shows the conflict naming the first one; the
+host's phone screen follows the coordinator's control without a reload."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.models import accounts
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import PHONE, LiveServer, NewPage
+
+pytestmark = pytest.mark.e2e
+
+TITLE = "Đêm hội đặc sản Quảng Ninh"
+HOST = "Minh Móng Cái"  # the demo seller banhang.minh's streamer profile
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+
+def fill_session(page: Page, title: str, start: str, end: str) -> None:
+    page.fill("input[name=title]", title)
+    page.select_option("select[name=platform]", "tiktok")
+    page.fill("input[name=day]", "2027-03-06")
+    page.fill("input[name=start_time]", start)
+    page.fill("input[name=end_time]", end)
+    page.get_by_label(HOST).check()
+    page.get_by_test_id("save-session").click()
+
+
+def test_schedule_slots_conflict_and_host_screen(
+    new_page: NewPage, live_server: LiveServer
+) -> None:
+    page = new_page()
+    sign_in(page, live_server.usernames[accounts.Role.COORDINATOR])
+    page.get_by_test_id("nav-live").click()
+    expect(page.get_by_test_id("week")).to_be_visible()
+    page.get_by_test_id("session-new").click()
+    fill_session(page, TITLE, "19:00", "20:30")
+    expect(page.get_by_test_id("session-title")).to_contain_text(TITLE)
+    expect(page.get_by_test_id("session-when")).to_contain_text("06/03/2027 19:00–20:30")
+    session_url = page.url
+
+    for index in (1, 2, 3):
+        page.select_option("select[name=product_id]", index=index)
+        page.fill("input[name=length]", "20")
+        page.get_by_test_id("add-slot").click()
+        expect(page.get_by_test_id("slot-row")).to_have_count(index)
+    rows = page.get_by_test_id("slot-row")
+    expect(rows.nth(0)).to_contain_text("19:00–19:20")
+    expect(rows.nth(2)).to_contain_text("19:40–20:00")
+    codes = [rows.nth(i).get_attribute("data-code") for i in range(3)]
+    assert all(codes) and len(set(codes)) == 3
+
+    # The same streamer, overlapping: refused, naming the first session.
+    page.get_by_test_id("nav-live").click()
+    page.get_by_test_id("session-new").click()
+    fill_session(page, "Phiên trùng giờ", "20:00", "21:00")
+    conflict = page.get_by_test_id("conflict")
+    expect(conflict).to_contain_text(TITLE)
+    expect(conflict).to_contain_text("19:00 06/03/2027")
+
+    # The host's phone follows the control page without reloading.
+    session_id = session_url.rstrip("/").rsplit("/", 1)[1]
+    phone = new_page(PHONE)
+    sign_in(phone, live_server.usernames[accounts.Role.SELLER])
+    phone.goto(f"/live/sessions/{session_id}/host")
+    expect(phone.get_by_test_id("host-waiting")).to_be_visible()
+    phone.evaluate("window.__sameDocument = true")
+
+    page.goto(f"/live/sessions/{session_id}/control")
+    page.get_by_test_id("control-start").click()
+    expect(phone.get_by_test_id("host-code")).to_have_text(codes[0])
+    expect(phone.get_by_test_id("host-next-text")).to_contain_text(codes[1])
+    page.get_by_test_id("control-next-btn").click()
+    expect(phone.get_by_test_id("host-code")).to_have_text(codes[1])
+    expect(phone.get_by_test_id("host-countdown")).to_have_text(re.compile(r"^-?\d+:\d\d$"))
+    assert phone.evaluate("window.__sameDocument") is True

@@ -1,0 +1,257 @@
+"""Sales dashboards over real rows: the figures are the hand counts in tests/support/reports.py."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import flask
+import openpyxl
+import pytest
+
+from app import errors, extensions
+from app.models import accounts
+from app.services.reports import dashboards
+from tests import conftest
+from tests.support import reports as seed
+
+Role = accounts.Role
+SESSION_TOTALS = {
+    "gmv": 860_000,
+    "net_gmv": 405_000,
+    "orders": 3,
+    "units": 4,
+    "buyers": 2,
+    "aov": 135_000,
+    "views": 2000,
+    "unique_viewers": 800,
+    "product_clicks": 100,
+    "product_visitors": 50,
+    "gpm": 202_500,
+    "revenue_per_viewer": 506,
+    "peak_concurrent_viewers": 2,
+}
+
+
+def _user(role: Role, people: conftest.People) -> accounts.User:
+    return conftest.user_named(people.username(role))
+
+
+def test_session_dashboard_figures(app: flask.Flask, people: conftest.People) -> None:
+    seeded = seed.seed_stream(app, people)
+    with app.app_context():
+        report = dashboards.session_report(
+            extensions.db.session, _user(Role.COORDINATOR, people), seeded.session_id
+        )
+    for name, expected in SESSION_TOTALS.items():
+        assert report.totals[name] == expected, name
+    assert report.totals["product_ctr"] == pytest.approx(0.0625)
+    assert report.totals["cvr"] == pytest.approx(0.04)
+    assert report.totals["ctor"] == pytest.approx(0.03)
+    assert report.totals["viewer_conversion"] == pytest.approx(0.0025)
+    assert report.totals["average_watch_seconds"] == pytest.approx(1050)
+    assert report.totals["average_concurrent_viewers"] == pytest.approx(7 / 6)
+    by_product = {row["label"]: row for row in report.tables[0].rows}
+    assert by_product["Nước mắm Trà Cổ"]["gmv"] == 380_000
+    assert by_product["Nước mắm Trà Cổ"]["net_gmv"] == 285_000
+    assert by_product["Chè Tân Cương"]["net_gmv"] == 120_000
+    assert sum(r["gmv"] for r in report.tables[0].rows) == 860_000  # breakdown adds up
+    series = report.series
+    assert series is not None and series.minutes == 5
+    assert len(series.gmv) == 12 and series.labels[0] == "20:00"  # shown in Vietnam time
+    assert series.gmv[1] == 190_000 and series.gmv[2] == 95_000
+    assert series.gmv[8] == 215_000 and series.gmv[10] == 360_000
+    assert sum(series.gmv) == 860_000
+    assert [code for _, _, code in series.bands] == ["NM1", "CHE1"]
+    assert series.bands[0][:2] == (0.0, 6.0) and series.bands[1][:2] == (6.0, 12.0)
+    assert [card[2] for card in report.cards()][:2] == ["860.000 ₫", "405.000 ₫"]
+
+
+def test_producer_report_holds_only_their_products(
+    app: flask.Flask, people: conftest.People
+) -> None:
+    seed.seed_stream(app, people)
+    with app.app_context():
+        session = extensions.db.session
+        producer = _user(Role.PRODUCER, people)
+        report = dashboards.producer_report(session, producer, None, "2026-11")
+        assert (report.totals["gmv"], report.totals["net_gmv"]) == (380_000, 285_000)
+        assert (report.totals["orders"], report.totals["units"]) == (2, 3)
+        assert (report.totals["buyers"], report.totals["aov"]) == (1, 142_500)
+        assert report.totals["views"] is None  # a stream's audience is not one producer's
+        assert {line["product"] for line in report.lines} == {"Nước mắm Trà Cổ"}
+        with pytest.raises(errors.NotFound):
+            dashboards.producer_report(session, producer, people.other_producer_id, "2026-11")
+        with pytest.raises(errors.Forbidden):
+            dashboards.club_overview(session, producer, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        staff = dashboards.producer_report(
+            session, _user(Role.COORDINATOR, people), people.other_producer_id, "2026-11"
+        )
+        assert staff.totals["gmv"] == 480_000 and staff.totals["net_gmv"] == 120_000
+        october = dashboards.producer_report(session, producer, None, "2026-10")
+        assert october.totals["gmv"] == 0 and october.totals["aov"] is None and not october.tables
+        with pytest.raises(errors.ValidationError):
+            dashboards.producer_report(session, producer, None, "11/2026")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People) -> None:
+    seed.seed_stream(app, people)
+    with app.app_context():
+        session = extensions.db.session
+        coordinator = _user(Role.COORDINATOR, people)
+        day = dashboards.club_overview(
+            session, coordinator, dt.date(2026, 11, 20), dt.date(2026, 11, 20)
+        )
+        assert day.totals["net_gmv"] == 405_000 and day.totals["views"] == 2000
+        keys = [t.key for t in day.tables]
+        assert keys == [
+            "session",
+            "streamer",
+            "platform",
+            "product",
+            "producer",
+            "ocop_group",
+            "ocop_stars",
+        ]
+        streamer = next(t for t in day.tables if t.key == "streamer")
+        assert [(r["label"], r["net_gmv"]) for r in streamer.rows] == [("Lan Streamer", 405_000)]
+        before = dashboards.club_overview(
+            session, coordinator, dt.date(2026, 11, 19), dt.date(2026, 11, 19)
+        )
+        assert before.totals["gmv"] == 0 and before.tables == []
+        with pytest.raises(errors.ValidationError):
+            dashboards.club_overview(
+                session, coordinator, dt.date(2026, 11, 20), dt.date(2026, 11, 1)
+            )
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_pages_and_downloads(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    people: conftest.People,
+) -> None:
+    seeded = seed.seed_stream(app, people)
+    auth.login(people.username(Role.COORDINATOR))
+    page = client.get(f"/reports/sessions/{seeded.session_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="chart-timeseries"' in html and "<svg" in html
+    assert "860.000 ₫" in html and "405.000 ₫" in html and "NM1" in html
+    assert 'style="' not in html  # CSP: no inline styles in the charts
+
+    xlsx = client.get(f"/reports/sessions/{seeded.session_id}?format=xlsx")
+    assert xlsx.status_code == 200
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    summary = book.worksheets[0]
+    values = {row[0]: row[1] for row in summary.iter_rows(min_row=3, values_only=True)}
+    assert values["GMV (gồm đơn hủy/trả)"] == 860_000
+    assert values["GMV thực (trừ hủy/trả)"] == 405_000
+    assert len(book.sheetnames) >= 4 and "Dòng đơn" in book.sheetnames
+    lines = book["Dòng đơn"]
+    assert lines.max_row == 2 + 5  # heading, header, five lines
+
+    data = client.get(f"/reports/sessions/{seeded.session_id}?format=csv&part=product")
+    assert data.data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    rows = list(csv.reader(io.StringIO(data.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "Sản phẩm"
+    assert {r[0]: int(r[1]) for r in rows[1:]} == {
+        "Nước mắm Trà Cổ": 380_000,
+        "Chè Tân Cương": 480_000,
+    }
+    assert client.get(f"/reports/sessions/{seeded.session_id}?format=pdf").status_code == 422
+    assert client.get(f"/reports/sessions/{seeded.session_id}?format=csv&part=x").status_code == 404
+    assert client.get(f"/reports/sessions/{seeded.session_id}?minutes=7").status_code == 422
+    assert client.get("/reports/sessions/999999").status_code == 404
+
+    overview = client.get("/reports/?start=2026-11-01&end=2026-11-30")
+    assert overview.status_code == 200 and "Lan Streamer" in overview.get_data(as_text=True)
+    assert client.get("/reports/?start=2026-13-01").status_code == 422
+    empty = client.get("/reports/?start=2026-10-01&end=2026-10-31").get_data(as_text=True)
+    assert 'data-testid="empty"' in empty
+    streamer = client.get(
+        f"/reports/streamers/{seeded.streamer_id}?start=2026-11-01&end=2026-11-30"
+    )
+    assert streamer.status_code == 200 and "405.000 ₫" in streamer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_producer_pages_are_limited_to_their_products(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    people: conftest.People,
+) -> None:
+    seeded = seed.seed_stream(app, people)
+    auth.login(people.username(Role.PRODUCER))
+    assert client.get("/reports/").status_code == 302  # to their own report
+    page = client.get("/reports/producer?month=2026-11")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "380.000 ₫" in html and "Nước mắm Trà Cổ" in html and "Chè Tân Cương" not in html
+    assert client.get(f"/reports/sessions/{seeded.session_id}").status_code == 403
+    other = client.get(f"/reports/producer?month=2026-11&producer_id={people.other_producer_id}")
+    assert other.status_code == 404
+    xlsx = client.get("/reports/producer?month=2026-11&format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    text = json.dumps(
+        [list(row) for sheet in book for row in sheet.iter_rows(values_only=True)],
+        default=str,
+        ensure_ascii=False,
+    )
+    assert "Chè Tân Cương" not in text and "Nước mắm Trà Cổ" in text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_prints_the_dashboard_figures(
+    app: flask.Flask,
+    runner: flask.testing.FlaskCliRunner,
+    people: conftest.People,
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    seeded = seed.seed_stream(app, people)
+    result = runner.invoke(args=["reports", "session", str(seeded.session_id), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    with app.app_context():
+        page = dashboards.session_report(
+            extensions.db.session, _user(Role.COORDINATOR, people), seeded.session_id
+        )
+    assert figures["totals"] == json.loads(json.dumps(page.as_json()["totals"]))
+    assert figures["totals"]["gmv"] == 860_000 and figures["totals"]["aov"] == 135_000
+    assert len(figures["series"]["buckets"]) == 12
+    assert [s["code"] for s in figures["series"]["slots"]] == ["NM1", "CHE1"]
+
+    target = tmp_path / "bao-cao.xlsx"  # type: ignore[operator]
+    monthly = runner.invoke(
+        args=[
+            "reports",
+            "producer",
+            str(people.producer_id),
+            "--month",
+            "2026-11",
+            "--xlsx",
+            str(target),
+        ]
+    )
+    assert monthly.exit_code == 0, monthly.output
+    assert "380.000 ₫" in monthly.output
+    assert openpyxl.load_workbook(target).worksheets[0]["B3"].value == 380_000
+
+    overview = runner.invoke(
+        args=["reports", "overview", "--from", "2026-11-01", "--to", "2026-11-30", "--json"]
+    )
+    assert json.loads(overview.output)["totals"]["net_gmv"] == 405_000
+    bad = runner.invoke(args=["reports", "overview", "--from", "01/11/2026", "--to", "2026-11-30"])
+    assert bad.exit_code == 2 and "NNNN-TT-NN" in bad.output
+    missing = runner.invoke(args=["reports", "session", "999999"])
+    assert missing.exit_code == 3
+    producer_view = runner.invoke(
+        args=["reports", "session", str(seeded.session_id), "--as", people.username(Role.PRODUCER)]
+    )
+    assert producer_view.exit_code == 2  # producers see only their own monthly report
