@@ -15,7 +15,15 @@ from app import errors, extensions, permissions, vietqr
 from app.models import live, orders
 from app.services import stock
 from app.services.catalog_io import results
-from app.services.orders import audience, comments, imports, manual, payments, queries
+from app.services.orders import (
+    audience,
+    comments,
+    imports,
+    manual,
+    payments,
+    queries,
+    recording,
+)
 from app.web import helpers, order_forms
 
 bp = flask.Blueprint("orders", __name__, url_prefix="/orders")
@@ -297,9 +305,7 @@ def comment_discard(batch_id: int) -> werkzeug.Response:
 @permissions.require("orders.record")
 def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
     session = extensions.db.session
-    live_session = session.get(live.LiveSession, session_id)
-    if live_session is None:
-        raise errors.NotFound(_("Không tìm thấy phiên livestream."))
+    live_session = recording.live_session_for(session, session_id, flask_login.current_user)
     current = audience.get_audience(session, session_id)
     form = order_forms.AudienceForm(obj=current)
     upload = order_forms.UploadForm(prefix="file")
