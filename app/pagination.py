@@ -38,6 +38,13 @@ def paginate(
 ) -> Page[Any]:
     page = max(1, page)
     per_page = max(1, min(MAX_PER_PAGE, per_page))
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, page=page, per_page=per_page, total=int(total or 0))
+    offset = (page - 1) * per_page
+    items = list(session.scalars(stmt.limit(per_page).offset(offset)))
+    if 0 < len(items) < per_page or (page == 1 and not items):
+        # A short (or empty first) page is the last one: its rows give the total, and the
+        # COUNT query — a second round trip on every list call — is not needed.
+        total = offset + len(items)
+    else:
+        counted = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        total = int(session.scalar(counted) or 0)
+    return Page(items=items, page=page, per_page=per_page, total=total)
