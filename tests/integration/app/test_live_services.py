@@ -200,11 +200,10 @@ def test_find_uses_the_database_query(world: World) -> None:
         assert conflicts.find(session, [lan, minh], at(12), at(13, 1), 0) is not None
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # row locks are tested
 def test_concurrent_bookings_of_one_streamer_only_one_wins(
     world: World, db_url: str, app_factory: Any
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("row locks are what is tested; SQLite serialises writers itself")
     lan = world.streamer_ids[0]
     barrier = threading.Barrier(2, timeout=20)
     outcomes: list[str] = []
