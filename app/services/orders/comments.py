@@ -220,6 +220,7 @@ def accept(
     except Exception:
         session.rollback()
         raise
+    recording.after_commit(session, user, summary)
     return summary
 
 

@@ -54,6 +54,7 @@ def import_file(
         except Exception:
             session.rollback()
             raise
+    recording.after_commit(session, user, summary)
     summary.layout = parsed.layout
     summary.warnings = [*parsed.warnings, *summary.warnings]
     return summary

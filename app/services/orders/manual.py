@@ -196,6 +196,7 @@ def enter_order(
     except Exception:
         session.rollback()
         raise
+    recording.after_commit(session, user, summary)
     return order
 
 

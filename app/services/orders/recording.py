@@ -44,6 +44,8 @@ class Summary:
     warnings: list[str] = dataclasses.field(default_factory=list)
     layout: str | None = None
     order_ids: list[int] = dataclasses.field(default_factory=list)
+    # Products whose stock this write moved: their marketplace listings need the new stock.
+    stock_product_ids: list[int] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -348,6 +350,15 @@ def _move_stock(
     refuses the whole write (409). An imported export reports sales that already happened
     on the marketplace, so there the stock stops at 0 and the shortfall is a warning.
     """
+    moved = [variant_id for variant_id, delta in sold.items() if delta]
+    if moved:
+        summary.stock_product_ids = sorted(
+            set(
+                session.scalars(
+                    sa.select(catalog.Variant.product_id).where(catalog.Variant.id.in_(moved))
+                )
+            )
+        )
     back = [(variant_id, -delta) for variant_id, delta in sold.items() if delta < 0]
     take = [(variant_id, delta) for variant_id, delta in sold.items() if delta > 0]
     if back:
@@ -363,6 +374,15 @@ def _move_stock(
                     wanted=short.wanted,
                 )
             )
+
+
+def after_commit(session: so.Session, user: accounts.User | None, summary: Summary) -> None:
+    """Once the orders are committed: queue the marketplace sync of the products whose stock
+    moved, so the shops show what is left (a broker failure is logged, not raised)."""
+    if summary.stock_product_ids:
+        from app.services.channels import sync  # late: channels import much of the app
+
+        sync.products_changed(session, user, summary.stock_product_ids)
 
 
 def _new_line(data: dict[str, Any]) -> orders.OrderLine:

@@ -112,3 +112,18 @@ def test_the_entry_form_says_what_is_short(
     assert page.status_code == 409, html[:2000]
     assert "NM-500 chỉ còn 10, không đủ 11" in html
     assert _stock(shop.app)["NM-500"] == 10
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_stock_move_queues_the_marketplace_sync_of_those_products(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services.channels import sync
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(sync, "products_changed", lambda s, u, ids: queued.append(list(ids)))
+    shop_support.enter(shop.app, _entry("NM-500", 2))
+    assert queued == [[shop.mine_product_id]]
+    with pytest.raises(stock.OutOfStock):
+        shop_support.enter(shop.app, _entry("NM-500", 99))
+    assert len(queued) == 1  # nothing committed, nothing queued
