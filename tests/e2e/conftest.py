@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import flask
 import pytest
@@ -52,6 +53,41 @@ DEMO_USERS: dict[accounts.Role, str] = {
     accounts.Role.SELLER: "banhang.minh",
     accounts.Role.PRODUCER: "ntm.traco",
 }
+
+
+class _ClosingIterable:
+    """Closes the response body even when werkzeug's dev server skips it.
+
+    When a browser drops a streamed response (a <video> element abandoning a range request),
+    the dev server's clean-up can fail before it calls ``close()``, and the open media file
+    then surfaces as a ResourceWarning in whatever test runs next. gunicorn closes it itself.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._closed = False
+
+    def __iter__(self) -> Any:
+        return iter(self._inner)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            close = getattr(self._inner, "close", None)
+            if close is not None:
+                close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def serve(app: flask.Flask) -> Any:
+    """``app`` as the dev server should see it in browser tests (see _ClosingIterable)."""
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        return _ClosingIterable(app(environ, start_response))
+
+    return wsgi
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     app = make_app(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, WTF_CSRF_ENABLED=True)
     _seed(app)
     port = net.free_port()
-    server = serving.make_server("127.0.0.1", port, app, threaded=True)
+    server = serving.make_server("127.0.0.1", port, serve(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

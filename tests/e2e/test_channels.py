@@ -16,6 +16,7 @@ from werkzeug import serving
 from app import extensions
 from app.services import demo
 from tests import conftest
+from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import DESKTOP, _seed_tree
 from tests.support import net, sandboxes, workers
 
@@ -44,7 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sandb
             conftest.app_env(db_url, tmp_path), tmp_path / "worker.log", "e2e-channels"
         )
         port = net.free_port()
-        server = serving.make_server("127.0.0.1", port, app, threaded=True)
+        server = serving.make_server("127.0.0.1", port, e2e_conftest.serve(app), threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         url = f"http://127.0.0.1:{port}"

@@ -17,6 +17,7 @@ from werkzeug import serving
 from app import extensions
 from app.services import demo
 from tests import conftest
+from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import DESKTOP, _require_chromium, _seed_tree
 from tests.support import media as media_support
 from tests.support import net, workers
@@ -46,7 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     worker = workers.start(env, tmp_path / "worker.log", "e2e-studio")
     port = net.free_port()
-    server = serving.make_server("127.0.0.1", port, app, threaded=True)
+    server = serving.make_server("127.0.0.1", port, e2e_conftest.serve(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
