@@ -17,6 +17,7 @@ from app.models import accounts
 from app.models import media as media_models
 from app.services import jobs as jobs_service
 from app.services.studio import assets as assets_service
+from app.services.studio import messages
 from app.services.studio import videos as videos_service
 from media import compile as compile_mod
 from media import errors as media_errors
@@ -180,7 +181,7 @@ def run_render_job(
         _finish(session, render_id, media_models.RenderStatus.CANCELLED, None)
         raise jobs_service.JobCancelled() from exc
     except media_errors.RecipeInvalid as exc:
-        message = _("Công thức video không hợp lệ: %(fields)s", fields=exc.fields)
+        message = messages.summary(messages.fields(exc.fields))
         _finish(session, render_id, media_models.RenderStatus.FAILED, message)
         raise jobs_service.JobFailed(message) from exc
     except (media_errors.MediaError, OSError) as exc:

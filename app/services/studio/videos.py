@@ -15,6 +15,7 @@ from app import errors, permissions
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services.studio import assets as assets_service
+from app.services.studio import messages
 from media import compile as compile_mod
 from media import errors as media_errors
 from media import product_video
@@ -83,7 +84,13 @@ def validate(
             data, asset_infos(session, data, media_root), enforce_limits=enforce_limits
         )
     except media_errors.RecipeInvalid as exc:
-        raise errors.ValidationError(exc.message, fields=exc.fields) from exc
+        raise _invalid(exc) from exc
+
+
+def _invalid(exc: media_errors.RecipeInvalid) -> errors.ValidationError:
+    """The library's recipe problems as a 422 in the user's language."""
+    problems = messages.fields(exc.fields)
+    return errors.ValidationError(messages.summary(problems), fields=problems)
 
 
 def _product(session: so.Session, product_id: int | None) -> catalog.Product | None:
@@ -286,7 +293,7 @@ def quick_video(
         ) from exc
     except media_errors.RecipeInvalid as exc:
         session.rollback()
-        raise errors.ValidationError(exc.message, fields=exc.fields) from exc
+        raise _invalid(exc) from exc
     except media_errors.MediaError as exc:
         session.rollback()
         raise errors.ValidationError(fields={"product_id": [exc.message]}) from exc

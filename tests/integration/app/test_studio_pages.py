@@ -240,8 +240,9 @@ def test_editor_shows_each_recipe_error_next_to_its_input(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     # The first clip of the recipe is the form's second row (the first was empty).
-    assert any("past the end" in e for e in _field_errors(html, "clips-1-out"))
-    assert _field_errors(html, "clips-1-speed") == ["must be a number"]
+    # media/'s English wording, said in Vietnamese by app/services/studio/messages.py
+    assert any("Vượt quá cuối đoạn video" in e for e in _field_errors(html, "clips-1-out"))
+    assert _field_errors(html, "clips-1-speed") == ["Phải là một số."]
     assert any("#FFCC00" in e for e in _field_errors(html, "captions-0-color"))
     assert 'value="Đặc sản Quảng Ninh"' in html  # what was typed is kept
     assert _count(app, media_models.Video) == 0
@@ -272,7 +273,7 @@ def test_editor_saves_then_render_button_starts_the_job_and_download_works(
     # Shopee Video needs at least 10 s: the page says so and no render is made.
     refused = client.post(f"/studio/videos/{video_id}/render", data={"profile": "shopee"})
     assert refused.status_code == 422
-    assert "Shopee Video needs at least 10 s" in refused.get_data(as_text=True)
+    assert "Shopee Video cần video dài ít nhất 10 giây" in refused.get_data(as_text=True)
     assert _count(app, media_models.Render) == 0
 
     started = client.post(f"/studio/videos/{video_id}/render", data={"profile": "shorts"})
@@ -314,7 +315,7 @@ def test_editor_saves_then_render_button_starts_the_job_and_download_works(
     assert moved.status_code == 302
     editor = client.get(f"/studio/videos/{video_id}/edit").get_data(as_text=True)
     assert 'data-testid="limit-problems"' in editor
-    assert "Shopee Video needs at least 10 s" in editor
+    assert "Shopee Video cần video dài ít nhất 10 giây" in editor
 
 
 def test_quick_video_of_a_product_without_photos_says_why(
