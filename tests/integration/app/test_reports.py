@@ -255,3 +255,59 @@ def test_cli_prints_the_dashboard_figures(
         args=["reports", "session", str(seeded.session_id), "--as", people.username(Role.PRODUCER)]
     )
     assert producer_view.exit_code == 2  # producers see only their own monthly report
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_dashboards_show_this_months_sales_and_next_streams(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    people: conftest.People,
+) -> None:
+    from app.models import live
+
+    seeded = seed.seed_stream(app, people)  # 20 Nov 2026
+    with app.app_context():
+        db = extensions.db.session
+        streamer = db.get(live.Streamer, seeded.streamer_id)
+        coming = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        db.add(
+            live.LiveSession(
+                club_id=streamer.club_id,  # type: ignore[union-attr]
+                title="Phiên tuần sau",
+                platform="tiktok",
+                starts_at=coming,
+                ends_at=coming + dt.timedelta(hours=1),
+                hosts=[streamer],
+            )
+        )
+        db.commit()
+        from app.services import dashboard
+
+        late_november = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
+        for role, net in ((Role.COORDINATOR, 405_000), (Role.PRODUCER, 285_000)):
+            sales = dashboard.summary(db, _user(role, people), now=lambda: late_november)
+            assert sales["month_sales"]["net_gmv"] == net, role  # producers: own products
+        december = dashboard.summary(
+            db,
+            _user(Role.COORDINATOR, people),
+            now=lambda: dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC),  # 08:00 on 1 Dec
+        )
+        assert december["month_sales"] == {
+            "month": "2026-12",
+            "net_gmv": 0,
+            "orders": 0,
+            "units": 0,
+        }
+    auth.login(people.username(Role.COORDINATOR))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="upcoming-sessions"' in page and "Phiên tuần sau" in page
+    assert "Live Trà Cổ" not in page  # past streams are not "coming"
+    auth.logout()
+    auth.login(people.username(Role.SELLER))  # hosts it: sees it
+    assert "Phiên tuần sau" in client.get("/dashboard").get_data(as_text=True)
+    auth.logout()
+    auth.login(people.username(Role.PRODUCER))
+    producer = client.get("/dashboard").get_data(as_text=True)
+    assert 'data-testid="upcoming-sessions"' not in producer
+    assert 'data-testid="month-sales"' in producer
