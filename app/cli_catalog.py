@@ -36,7 +36,8 @@ def _format_of(path: str) -> str:
     return str(fmt)
 
 
-def _actor(username: str | None) -> actors.Actor:
+def actor(username: str | None) -> actors.Actor:
+    """The account named by `--as` (exit 2 if there is none), else the trusted operator."""
     if username is None:
         return actors.SystemActor()
     user = extensions.db.session.scalar(
@@ -59,7 +60,7 @@ def _actor(username: str | None) -> actors.Actor:
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 def import_command(file: Path, username: str | None, dry_run: bool, as_json: bool) -> None:
     """Import products and variants from a CSV/XLSX file in the template's columns."""
-    user = _actor(username)
+    user = actor(username)
     try:
         summary = importer.import_file(
             extensions.db.session, user, file, filename=file.name, dry_run=dry_run
@@ -105,7 +106,7 @@ def export_command(file: Path, producer: str | None, username: str | None) -> No
             _invalid(f"không có chủ thể sản xuất {producer!r}")
             return
         filters.producer_id = found.id
-    download = export.export_products(extensions.db.session, _actor(username), filters, fmt)
+    download = export.export_products(extensions.db.session, actor(username), filters, fmt)
     file.write_bytes(download.data)
     click.echo(f"Đã xuất {download.rows} dòng ({download.products} sản phẩm) vào {file}")
 

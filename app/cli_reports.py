@@ -21,11 +21,8 @@ from typing import Any
 import click
 import flask
 import flask.cli
-import sqlalchemy as sa
 
-from app import errors, extensions
-from app.models import accounts
-from app.services.catalog_io import actors
+from app import cli_catalog, errors, extensions
 from app.services.reports import dashboards, files
 
 EXIT_INVALID = 2
@@ -37,17 +34,6 @@ reports_cli = flask.cli.AppGroup("reports", help="Báo cáo bán hàng: phiên l
 def _fail(code: int, message: str) -> None:
     click.echo(f"Lỗi: {message}", err=True)
     sys.exit(code)
-
-
-def _actor(username: str | None) -> Any:
-    if username is None:
-        return actors.SystemActor()
-    user = extensions.db.session.scalar(
-        sa.select(accounts.User).where(accounts.User.username == username)
-    )
-    if user is None:
-        _fail(EXIT_INVALID, f"không có người dùng {username!r}")
-    return user
 
 
 def _date(value: str, name: str) -> dt.date:
@@ -106,7 +92,7 @@ def session_command(
     session_id: int, minutes: str, as_json: bool, xlsx: Path | None, username: str | None
 ) -> None:
     """Một phiên live: mọi chỉ số, theo sản phẩm, theo thời gian."""
-    user = _actor(username)
+    user = cli_catalog.actor(username)
     _emit(
         lambda: dashboards.session_report(extensions.db.session, user, session_id, int(minutes)),
         as_json,
@@ -124,7 +110,7 @@ def overview_command(
     start: str, end: str, as_json: bool, xlsx: Path | None, username: str | None
 ) -> None:
     """Tổng quan câu lạc bộ trong một khoảng ngày."""
-    user = _actor(username)
+    user = cli_catalog.actor(username)
     first, last = _date(start, "--from"), _date(end, "--to")
     _emit(lambda: dashboards.club_overview(extensions.db.session, user, first, last), as_json, xlsx)
 
@@ -140,7 +126,7 @@ def streamer_command(
     streamer_id: int, start: str, end: str, as_json: bool, xlsx: Path | None, username: str | None
 ) -> None:
     """Một streamer trong một khoảng ngày."""
-    user = _actor(username)
+    user = cli_catalog.actor(username)
     first, last = _date(start, "--from"), _date(end, "--to")
     _emit(
         lambda: dashboards.streamer_report(extensions.db.session, user, streamer_id, first, last),
@@ -159,7 +145,7 @@ def producer_command(
     producer_id: int, month: str, as_json: bool, xlsx: Path | None, username: str | None
 ) -> None:
     """Báo cáo tháng của một chủ thể sản xuất (chỉ sản phẩm của chủ thể)."""
-    user = _actor(username)
+    user = cli_catalog.actor(username)
     _emit(
         lambda: dashboards.producer_report(extensions.db.session, user, producer_id, month),
         as_json,

@@ -57,7 +57,7 @@ def _month_sales(session: so.Session, user: accounts.User, now: dt.datetime) -> 
     local = now.astimezone(formatting.LOCAL_TZ)
     first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     Ord, L = orders.Order, orders.OrderLine
-    valid = L.status.notin_([orders.OrderStatus.CANCELLED, orders.OrderStatus.RETURNED])
+    valid = L.status.in_([status for status in orders.OrderStatus if status.valid])
     stmt = (
         sa.select(
             sa.func.coalesce(sa.func.sum(L.amount), 0),

@@ -21,11 +21,6 @@ from app.web import helpers
 bp = flask.Blueprint("reports", __name__, url_prefix="/reports")
 
 
-class _Download:
-    def __init__(self, filename: str, mimetype: str, data: bytes) -> None:
-        self.filename, self.mimetype, self.data = filename, mimetype, data
-
-
 def _date(name: str, default: dt.date) -> dt.date:
     raw = flask.request.args.get(name, "").strip()
     if not raw:
@@ -56,28 +51,11 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
 
 
 def _render(template: str, report: dashboards.Report, **context: Any) -> Any:
+    """The page, or with ``format=csv|xlsx`` the same report as a download."""
     fmt = flask.request.args.get("format", "").lower()
-    if fmt == "xlsx":
-        return helpers.send_download(
-            _Download(
-                f"{report.filename}.xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                files.xlsx_bytes(report),
-            )
-        )
-    if fmt == "csv":
-        part = flask.request.args.get("part", "summary")
-        return helpers.send_download(
-            _Download(
-                f"{report.filename}-{part}.csv",
-                "text/csv; charset=utf-8",
-                files.csv_bytes(report, part),
-            )
-        )
     if fmt:
-        raise errors.ValidationError(
-            _("Định dạng tải về phải là csv hoặc xlsx."), fields={"format": [_("csv hoặc xlsx.")]}
-        )
+        part = flask.request.args.get("part", "summary")
+        return helpers.send_download(files.download(report, fmt, part))
     return flask.render_template(template, report=report, **context)
 
 

@@ -10,21 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.models import accounts
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, LiveServer, NewPage
+from tests.e2e.test_catalog import sign_in
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "Đêm hội đặc sản Quảng Ninh"
 HOST = "Minh Móng Cái"  # the demo seller banhang.minh's streamer profile
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
 
 
 def fill_session(page: Page, title: str, start: str, end: str) -> None:

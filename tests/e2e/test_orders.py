@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from app.models import accounts
 from tests.e2e.conftest import LiveServer, NewPage
-from tests.e2e.test_live import HOST, sign_in
+from tests.e2e.test_catalog import sign_in
+from tests.e2e.test_live import HOST
 
 pytestmark = pytest.mark.e2e
 TITLE = "Phiên chốt đơn thử"

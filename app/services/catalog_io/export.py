@@ -100,7 +100,7 @@ def _csv_text(value: Any) -> str:
     return out
 
 
-def _csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
@@ -109,7 +109,7 @@ def _csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
+def xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, str):
         value = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
@@ -146,7 +146,7 @@ def _xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], guide: bo
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     if guide:
         _guide_sheet(workbook)
     buffer = io.BytesIO()
@@ -188,7 +188,7 @@ def _guide_sheet(workbook: Any) -> None:
                 _("Có") if column.required else _("Không"),
                 level,
                 str(column.help),
-                _xlsx_cell(sheet, column.example),
+                xlsx_cell(sheet, column.example),
             ]
         )
 
@@ -238,7 +238,7 @@ def export_products(
         rows.append(_row_values(product, variant))
         products.add(product.id)
     data = (
-        _csv_bytes(columns.EXPORT_HEADERS, rows)
+        csv_bytes(columns.EXPORT_HEADERS, rows)
         if fmt == "csv"
         else _xlsx_bytes(columns.EXPORT_HEADERS, rows)
     )
@@ -255,7 +255,7 @@ def template(fmt: str) -> Download:
     """The empty template: the header row (and, in XLSX, a “Hướng dẫn” sheet)."""
     if fmt not in formats.FORMATS:
         raise errors.ValidationError(fields={"format": [_("Chọn định dạng csv hoặc xlsx.")]})
-    data = _csv_bytes(columns.HEADERS, []) if fmt == "csv" else _xlsx_bytes(columns.HEADERS, [])
+    data = csv_bytes(columns.HEADERS, []) if fmt == "csv" else _xlsx_bytes(columns.HEADERS, [])
     return Download(f"mau-nhap-san-pham-ocop.{fmt}", formats.MIMETYPES[fmt], data)
 
 

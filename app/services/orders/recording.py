@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -243,12 +243,10 @@ def record(
     # Stock follows the valid lines: +sold for new/changed lines, back for cancellations.
     sold: dict[int, int] = {}
 
-    def count(lines: Iterable[orders.OrderLine | dict[str, Any]], sign: int) -> None:
-        for item in lines:
-            get = item.get if isinstance(item, dict) else item.__getattribute__
-            variant_id, status = get("variant_id"), Status(get("status"))
-            if variant_id is not None and status.valid:
-                sold[variant_id] = sold.get(variant_id, 0) + sign * int(get("quantity"))
+    def count(lines: Iterable[tuple[int | None, str, int]], sign: int) -> None:
+        for variant_id, status, quantity in lines:
+            if variant_id is not None and Status(status).valid:
+                sold[variant_id] = sold.get(variant_id, 0) + sign * quantity
 
     for (platform, external_id), order_lines in grouped.items():
         first = order_lines[0]
@@ -308,7 +306,7 @@ def record(
                 setattr(row, name, value)
             row.lines = [_new_line(data) for data in new_lines]
             session.add(row)
-            count(new_lines, +1)
+            count(_units(new_lines), +1)
             summary.created += 1
         else:
             same_fields = all(getattr(row, name) == value for name, value in fields.items())
@@ -319,8 +317,8 @@ def record(
                 for name, value in fields.items():
                     setattr(row, name, value)
                 if not same_lines:
-                    count(row.lines, -1)
-                    count(new_lines, +1)
+                    count(((x.variant_id, x.status, x.quantity) for x in row.lines), -1)
+                    count(_units(new_lines), +1)
                     row.lines = [_new_line(data) for data in new_lines]
                 summary.updated += 1
         touched.append(row)
@@ -339,6 +337,10 @@ def record(
     _move_stock(session, sold, source, summary)
     summary.order_ids = [row.id for row in touched]
     return summary
+
+
+def _units(lines: Iterable[dict[str, Any]]) -> Iterator[tuple[int | None, str, int]]:
+    return ((line["variant_id"], line["status"], line["quantity"]) for line in lines)
 
 
 def _move_stock(

@@ -26,10 +26,10 @@ from flask_babel import lazy_gettext as _l
 from analytics import metrics, overview, timeseries
 from app import errors, formatting
 from app.models import accounts, live, orgs
+from app.services.live import common as live_common
 from app.services.reports import loading
 
 Role = accounts.Role
-LOCAL_TZ = formatting.LOCAL_TZ
 
 MONEY = {"gmv", "net_gmv", "aov", "gpm", "revenue_per_viewer"}
 PERCENT = {"product_ctr", "cvr", "ctor", "viewer_conversion"}
@@ -267,11 +267,6 @@ def _totals(frames: loading.Frames, audience: bool) -> dict[str, Any]:
     return {k: _plain(v) for k, v in figures.items()}
 
 
-def _local_day_start(day: dt.date) -> dt.datetime:
-    """Local midnight of ``day`` as a UTC time."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
-
-
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Local dates [start, end] inclusive → UTC [from, to)."""
     if end < start:
@@ -283,7 +278,11 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
         raise errors.ValidationError(
             _("Chọn khoảng tối đa một năm."), fields={"end": [_("Tối đa 366 ngày.")]}
         )
-    return _local_day_start(start), _local_day_start(end + dt.timedelta(days=1))
+    midnight = dt.time()
+    return (
+        live_common.local_to_utc(start, midnight),
+        live_common.local_to_utc(end + dt.timedelta(days=1), midnight),
+    )
 
 
 def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
@@ -319,7 +318,8 @@ def session_report(
 ) -> Report:
     _staff_only(user)
     stream = session.get(live.LiveSession, session_id)
-    if stream is None or (_club_scope(user) is not None and stream.club_id != _club_scope(user)):
+    club = _club_scope(user)
+    if stream is None or (club is not None and stream.club_id != club):
         raise errors.NotFound(_("Không tìm thấy phiên live."))
     if minutes not in timeseries.BUCKET_MINUTES:
         raise errors.ValidationError(

@@ -8,19 +8,17 @@ series or lines).
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import openpyxl
 import openpyxl.cell
-import openpyxl.cell.cell
 import openpyxl.styles
 import openpyxl.utils
 from flask_babel import gettext as _
 
 from app import errors
+from app.services.catalog_io import export
 from app.services.reports import dashboards
 
 MONEY_FORMAT = '#,##0 "₫"'
@@ -106,37 +104,17 @@ def _parts(report: dashboards.Report) -> list[Part]:
     return parts
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    out = str(value)
-    if out[:1] in ("=", "+", "-", "@"):  # never a formula in a spreadsheet
-        out = "'" + out
-    return out
-
-
 def csv_bytes(report: dashboards.Report, part: str = "summary") -> bytes:
     for key, _title, headers, rows, _kinds in _parts(report):
         if key == part:
-            return _csv(headers, rows)
+            return export.csv_bytes(headers, rows)
     raise errors.NotFound(_("Báo cáo không có phần %(part)s.", part=part))
 
 
-def _csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_text(v) if isinstance(v, str) or v is None else v for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 def _cell(sheet: Any, value: Any, kind: str, row_metric: str | None = None) -> Any:
-    if isinstance(value, str):
-        value = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    """The catalog export's cell (no formulas, no illegal characters), plus money and
+    percentage formats for the metric the column (or the summary row) holds."""
+    cell = export.xlsx_cell(sheet, value)
     metric = row_metric if kind == "*" else kind
     if isinstance(value, int | float) and metric:
         if metric in dashboards.MONEY:
@@ -170,3 +148,19 @@ def xlsx_bytes(report: dashboards.Report) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(report: dashboards.Report, fmt: str, part: str = "summary") -> export.Download:
+    """The report as a file to send: ``fmt`` xlsx (every part) or csv (one ``part``)."""
+    if fmt == "xlsx":
+        return export.Download(f"{report.filename}.xlsx", XLSX_MIMETYPE, xlsx_bytes(report))
+    if fmt == "csv":
+        return export.Download(
+            f"{report.filename}-{part}.csv", "text/csv; charset=utf-8", csv_bytes(report, part)
+        )
+    raise errors.ValidationError(
+        _("Định dạng tải về phải là csv hoặc xlsx."), fields={"format": [_("csv hoặc xlsx.")]}
+    )
