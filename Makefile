@@ -1,4 +1,5 @@
-# make run   — from a fresh clone: venv, install, migrate, demo data, web + worker
+# make run        — from a fresh clone: venv, install, migrate, demo data, web + worker
+# make run DEMO=0 — the same without demo data: a new instance opens the setup page (/setup)
 # make test  — install what the tests need, lint, run the whole suite
 SHELL := /bin/bash
 PY ?= python3
@@ -7,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export FLASK_APP := wsgi
+# 1: load the demo club on an empty database (try things); 0: start empty for a real club.
+DEMO ?= 1
 
 .PHONY: run test venv install install-dev translations migrate demo lint test-deps clean
 
@@ -31,8 +34,12 @@ translations: $(STAMP)
 # Embedded default: SQLite database, SQLite broker and media under instance/.
 run: translations
 	APP_ENV=$${APP_ENV:-development} $(BIN)/flask db upgrade
-	APP_ENV=$${APP_ENV:-development} $(BIN)/flask demo load --if-empty
-	APP_ENV=$${APP_ENV:-development} ./scripts/run.sh
+	@if [ "$(DEMO)" != "0" ]; then \
+	  APP_ENV=$${APP_ENV:-development} $(BIN)/flask demo load --if-empty; \
+	else \
+	  echo "DEMO=0: không nạp dữ liệu mẫu (no demo data)."; \
+	fi
+	APP_ENV=$${APP_ENV:-development} DEMO=$(DEMO) ./scripts/run.sh
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

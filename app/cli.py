@@ -1,4 +1,5 @@
-"""Command-line tools: `flask users …`, `flask tokens …`, `flask demo …`.
+"""Command-line tools: `flask users …`, `flask tokens …`, `flask demo …` (and the groups of
+the other modules: `flask clubs …`, `flask catalog …`, …).
 
 Errors exit with a non-zero code and a message naming the bad field.
 """
@@ -17,6 +18,7 @@ from app import (
     cli_backup,
     cli_catalog,
     cli_channels,
+    cli_clubs,
     cli_orders,
     cli_reports,
     errors,
@@ -54,6 +56,17 @@ demo_cli = flask.cli.AppGroup("demo", help="Dữ liệu mẫu.")
     help="Tên chủ thể sản xuất (bắt buộc với vai trò producer).",
 )
 @click.option(
+    "--club",
+    "club_ref",
+    default=None,
+    help="Mã (id) hoặc tên câu lạc bộ: bắt buộc với coordinator và seller; với admin là câu "
+    "lạc bộ làm việc.",
+)
+@click.option("--union-province", type=int, default=None, help="Vai trò union: mã tỉnh.")
+@click.option(
+    "--union-commune", type=int, default=None, help="Vai trò union: mã xã/phường (tuỳ chọn)."
+)
+@click.option(
     "--password",
     default=None,
     envvar="OCOP_NEW_PASSWORD",
@@ -65,9 +78,13 @@ def create_user(
     full_name: str,
     email: str | None,
     producer_name: str | None,
+    club_ref: str | None,
+    union_province: int | None,
+    union_commune: int | None,
     password: str | None,
 ) -> None:
-    """Create a user account."""
+    """Create a user account (coordinators and sellers: --club; Youth Union: --union-province)."""
+    club_id = _club_id(club_ref)
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     producer_id = None
@@ -92,11 +109,34 @@ def create_user(
             role=role,
             email=email,
             producer_id=producer_id,
+            club_id=club_id,
+            union_province_code=union_province,
+            union_commune_code=union_commune,
         )
     except errors.ValidationError as exc:
         _fail(exc)
     else:
-        click.echo(f"Đã tạo {user.username} ({user.role.value}), id={user.id}")
+        where = f", {user.club.name}" if user.club is not None else ""
+        click.echo(f"Đã tạo {user.username} ({user.role.value}{where}), id={user.id}")
+
+
+def _club_id(club_ref: str | None) -> int | None:
+    """A club named by id or by name (exit 2 when there is none)."""
+    if not club_ref:
+        return None
+    session = extensions.db.session
+    club = (
+        session.get(orgs.Club, int(club_ref))
+        if club_ref.isdigit()
+        else session.scalar(sa.select(orgs.Club).where(orgs.Club.name == club_ref.strip()))
+    )
+    if club is None:
+        _fail(
+            errors.ValidationError(
+                fields={"club_id": [f"không có câu lạc bộ {club_ref!r} (xem `flask clubs list`)"]}
+            )
+        )
+    return club.id if club is not None else None
 
 
 @users_cli.command("list")
@@ -109,6 +149,11 @@ def list_users(as_json: bool) -> None:
             "username": u.username,
             "role": u.role.value,
             "full_name": u.full_name,
+            "club_id": u.club_id,
+            "club": u.club.name if u.club is not None else None,
+            "union_unit": accounts_service.union_unit_name(
+                u.union_province_code, u.union_commune_code
+            ),
             "active": u.is_active_account,
         }
         for u in extensions.db.session.scalars(accounts_service.users_query())
@@ -118,8 +163,11 @@ def list_users(as_json: bool) -> None:
         return
     for row in rows:
         flag = "" if row["active"] else "  (đã khoá)"
+        where = row["club"] or row["union_unit"]
+        where = f"  [{where}]" if where else ""
         click.echo(
-            f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}{flag}"
+            f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}"
+            f"{where}{flag}"
         )
 
 
@@ -185,6 +233,7 @@ def register(app: flask.Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(cli_catalog.catalog_cli)
     app.cli.add_command(cli_channels.channels_cli)
+    app.cli.add_command(cli_clubs.clubs_cli)
     app.cli.add_command(cli_backup.backup_cli)
     app.cli.add_command(cli_orders.orders_cli)
     app.cli.add_command(cli_reports.reports_cli)

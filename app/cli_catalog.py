@@ -15,7 +15,7 @@ import flask.cli
 import sqlalchemy as sa
 
 from app import errors, extensions
-from app.models import accounts
+from app.models import accounts, orgs
 from app.services import catalog as catalog_service
 from app.services.catalog_io import actors, export, formats, importer, results
 
@@ -36,10 +36,11 @@ def _format_of(path: str) -> str:
     return str(fmt)
 
 
-def actor(username: str | None) -> actors.Actor:
-    """The account named by `--as` (exit 2 if there is none), else the trusted operator."""
+def actor(username: str | None, club_id: int | None = None) -> actors.Actor:
+    """The account named by `--as` (exit 2 if there is none), else the trusted operator
+    (new producers of an import go to `--club`, or to the install's only club)."""
     if username is None:
-        return actors.SystemActor()
+        return actors.SystemActor(club_id=club_id)
     user = extensions.db.session.scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
     )
@@ -56,11 +57,22 @@ def actor(username: str | None) -> actors.Actor:
     default=None,
     help="Nhập với quyền của tài khoản này (mặc định: quyền quản trị của dòng lệnh).",
 )
+@click.option(
+    "--club",
+    "club_id",
+    type=int,
+    default=None,
+    help="CLB của chủ thể mới có trong tệp (không có --as; mặc định: CLB duy nhất).",
+)
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
-def import_command(file: Path, username: str | None, dry_run: bool, as_json: bool) -> None:
+def import_command(
+    file: Path, username: str | None, club_id: int | None, dry_run: bool, as_json: bool
+) -> None:
     """Import products and variants from a CSV/XLSX file in the template's columns."""
-    user = actor(username)
+    if club_id is not None and extensions.db.session.get(orgs.Club, club_id) is None:
+        _invalid(f"không có câu lạc bộ {club_id}")
+    user = actor(username, club_id)
     try:
         summary = importer.import_file(
             extensions.db.session, user, file, filename=file.name, dry_run=dry_run
@@ -82,8 +94,9 @@ def import_command(file: Path, username: str | None, dry_run: bool, as_json: boo
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
         return
     prefix = "Kiểm tra xong (không ghi gì)" if dry_run else "Đã nhập"
+    producers = f"chủ thể mới: {summary.created_producers}; " if summary.created_producers else ""
     click.echo(
-        f"{prefix}: {summary.rows} dòng; sản phẩm: {summary.created_products} mới, "
+        f"{prefix}: {summary.rows} dòng; {producers}sản phẩm: {summary.created_products} mới, "
         f"{summary.updated_products} cập nhật, {summary.unchanged_products} không đổi; "
         f"phân loại: {summary.created_variants} mới, {summary.updated_variants} cập nhật, "
         f"{summary.unchanged_variants} không đổi."

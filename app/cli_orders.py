@@ -2,6 +2,11 @@
 
 Every command is all-or-nothing: exit 0 with the summary (``--json``: the same figures as the
 pages), or exit 2 with one line per problem (``row N, column C: message``) and nothing written.
+
+Club scope: ``--as USER`` acts within that account's clubs (``app.tenancy``); without it the
+command is the install's operator (every club). Orders go to the session's club; an import
+without ``--session`` goes to ``--club ID``, which is required when the install has several
+clubs (else the only club).
 """
 
 from __future__ import annotations
@@ -76,13 +81,27 @@ FILE_ARGUMENT = click.argument("file", type=click.Path(exists=True, dir_okay=Fal
 @orders_cli.command("import")
 @FILE_ARGUMENT
 @click.option("--session", "session_id", type=int, default=None, help="Gắn mọi đơn với phiên này.")
+@click.option(
+    "--club",
+    "club_id",
+    type=int,
+    default=None,
+    help="CLB nhận các đơn (bắt buộc khi có nhiều CLB và không chọn --session).",
+)
 @AS_OPTION
 @JSON_OPTION
-def import_command(file: Path, session_id: int | None, username: str | None, as_json: bool) -> None:
+def import_command(
+    file: Path, session_id: int | None, club_id: int | None, username: str | None, as_json: bool
+) -> None:
     """Import a TikTok Shop / Shopee order export or the app's order template (CSV/XLSX)."""
     try:
         summary = imports.import_file(
-            extensions.db.session, _user(username), file, file.name, session_id=session_id
+            extensions.db.session,
+            _user(username),
+            file,
+            file.name,
+            session_id=session_id,
+            club_id=club_id,
         )
     except errors.AppError as exc:
         _fail(exc, as_json)

@@ -4,10 +4,12 @@
     flask reports overview --from 2026-11-01 --to 2026-11-30 --xlsx thang-11.xlsx
     flask reports streamer 3 --from 2026-11-01 --to 2026-11-30
     flask reports producer 7 --month 2026-11 --xlsx bao-cao.xlsx
+    flask reports clubs --as doan.quangninh --from 2026-06 --to 2026-11 --json
 
 ``--json`` prints exactly the figures the dashboard shows (raw numbers; null where the page
-shows "—"). Without ``--as`` the command acts as a trusted operator who sees every club.
-Exit codes: 0 done, 2 bad input (message on stderr), 3 not found.
+shows "—"). ``--as USER`` reports what that account sees (its club; a Youth Union account the
+clubs under its unit); without it the command acts as a trusted operator who sees every club.
+Exit codes: 0 done, 2 bad input or not allowed (message on stderr), 3 not found.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import flask
 import flask.cli
 
 from app import cli_catalog, errors, extensions
+from app.services.reports import clubs as club_comparison
 from app.services.reports import dashboards, files
 
 EXIT_INVALID = 2
@@ -44,20 +47,28 @@ def _date(value: str, name: str) -> dt.date:
         raise  # unreachable
 
 
-def _emit(build: Any, as_json: bool, xlsx: Path | None) -> None:
+def _build(build: Any) -> Any:
+    """Run ``build``; a typed error becomes its exit code and message."""
     try:
-        report: dashboards.Report = build()
+        return build()
     except errors.NotFound as exc:
         _fail(EXIT_NOT_FOUND, exc.message)
-        return
     except errors.AppError as exc:
         details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
         _fail(EXIT_INVALID, f"{exc.message} {details}".strip())
-        return
+    return None  # unreachable
+
+
+def _write_xlsx(item: files.Printable, xlsx: Path) -> None:
+    partial = xlsx.with_name(f".{xlsx.name}.partial")
+    partial.write_bytes(files.xlsx_bytes(item))
+    partial.replace(xlsx)  # never a half-written file under the real name
+
+
+def _emit(build: Any, as_json: bool, xlsx: Path | None) -> None:
+    report: dashboards.Report = _build(build)
     if xlsx is not None:
-        partial = xlsx.with_name(f".{xlsx.name}.partial")
-        partial.write_bytes(files.xlsx_bytes(report))
-        partial.replace(xlsx)  # never a half-written file under the real name
+        _write_xlsx(report, xlsx)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str))
         return
@@ -103,16 +114,26 @@ def session_command(
 @reports_cli.command("overview")
 @click.option("--from", "start", required=True, help="Ngày đầu (NNNN-TT-NN, giờ Việt Nam).")
 @click.option("--to", "end", required=True, help="Ngày cuối (tính cả ngày này).")
+@click.option("--club", "club_id", type=int, default=None, help="Chỉ câu lạc bộ này.")
 @_json
 @_xlsx
 @_as
 def overview_command(
-    start: str, end: str, as_json: bool, xlsx: Path | None, username: str | None
+    start: str,
+    end: str,
+    club_id: int | None,
+    as_json: bool,
+    xlsx: Path | None,
+    username: str | None,
 ) -> None:
-    """Tổng quan câu lạc bộ trong một khoảng ngày."""
+    """Tổng quan câu lạc bộ trong một khoảng ngày (mọi CLB trong phạm vi, hoặc --club)."""
     user = cli_catalog.actor(username)
     first, last = _date(start, "--from"), _date(end, "--to")
-    _emit(lambda: dashboards.club_overview(extensions.db.session, user, first, last), as_json, xlsx)
+    _emit(
+        lambda: dashboards.club_overview(extensions.db.session, user, first, last, club_id),
+        as_json,
+        xlsx,
+    )
 
 
 @reports_cli.command("streamer")
@@ -151,3 +172,43 @@ def producer_command(
         as_json,
         xlsx,
     )
+
+
+@reports_cli.command("clubs")
+@click.option("--from", "first", default=None, help="Tháng đầu (NNNN-TT); mặc định 5 tháng trước.")
+@click.option("--to", "last", default=None, help="Tháng cuối (tính cả tháng này).")
+@click.option("--sort", type=click.Choice(club_comparison.SORTS), default="name", show_default=True)
+@_json
+@_xlsx
+@_as
+def clubs_command(
+    first: str | None,
+    last: str | None,
+    sort: str,
+    as_json: bool,
+    xlsx: Path | None,
+    username: str | None,
+) -> None:
+    """So sánh các câu lạc bộ theo tháng (Đoàn cấp trên: các CLB thuộc đơn vị)."""
+    user = cli_catalog.actor(username)
+    comparison: club_comparison.Comparison = _build(
+        lambda: club_comparison.compare_clubs(extensions.db.session, user, first, last, sort)
+    )
+    if xlsx is not None:
+        _write_xlsx(comparison, xlsx)
+    if as_json:
+        click.echo(json.dumps(comparison.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{comparison.title} — {comparison.subtitle}")
+    if not comparison.clubs:
+        click.echo("  Đơn vị chưa có câu lạc bộ nào.")
+    rows = [(row.name, row.totals) for row in comparison.clubs]
+    rows.append(("Tổng các CLB", comparison.totals))
+    for name, totals in rows:
+        figures = ", ".join(
+            f"{club_comparison.LABELS[key]}: {club_comparison.show(key, totals[key])}"
+            for key in club_comparison.SUMMARY
+        )
+        click.echo(f"  {name}: {figures}")
+    if xlsx is not None:
+        click.echo(f"\nĐã ghi {xlsx}")

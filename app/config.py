@@ -79,7 +79,7 @@ def _secret_key(env: Mapping[str, str], environment: str, instance: Path) -> str
             "SECRET_KEY chưa được đặt. Outside development a SECRET_KEY is required: "
             "set it to a long random value, e.g. "
             "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`, "
-            "or set APP_ENV=development for a local trial."
+            "or leave APP_ENV unset (development) for a local trial."
         )
     if environment == "testing":
         return "testing-secret-key"
@@ -177,16 +177,43 @@ def _result_backend(env: Mapping[str, str], instance: Path, broker_url: str) -> 
     return f"db+sqlite:///{instance / 'results.sqlite'}"
 
 
-def _public_base_url(env: Mapping[str, str]) -> str | None:
-    """The address the public reaches the app at (printed QR codes point there)."""
+# Host names that only ever mean "this machine": a QR code printed with one of them opens
+# nothing on a customer's phone.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
+
+
+def is_local_address(url: str) -> bool:
+    """True when ``url`` points at this machine (localhost, 127.x.x.x, ::1, 0.0.0.0)."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower().rstrip(".")
+    return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def _public_base_url(env: Mapping[str, str], environment: str) -> str | None:
+    """The address the public reaches the app at (printed QR codes point there).
+
+    Production refuses to start without a real one: every printed QR code and shared link
+    would otherwise point at the server itself.
+    """
     raw = (env.get("PUBLIC_BASE_URL") or "").strip()
     if not raw:
+        if environment == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL chưa được đặt. In production set it to the address customers "
+                "reach the app at, e.g. PUBLIC_BASE_URL=https://ocop.example.vn: printed QR "
+                "codes and shared product links point there."
+            )
         return None
     parts = urllib.parse.urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(
             f"PUBLIC_BASE_URL không hợp lệ: {raw!r}; expected the public address of the app, "
             "e.g. https://ocop.example.vn (no query string)"
+        )
+    if environment == "production" and is_local_address(raw):
+        raise ConfigError(
+            f"PUBLIC_BASE_URL trỏ về chính máy chủ ({raw!r}). In production it must be the "
+            "public address customers' phones can open (not localhost, 127.0.0.1, ::1 or "
+            "0.0.0.0), e.g. https://ocop.example.vn"
         )
     return raw.rstrip("/")
 
@@ -197,7 +224,9 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
     Raises ConfigError with a message naming the variable when one is wrong.
     """
     instance = Path(instance_path)
-    environment = env.get("APP_ENV", "production").strip().lower()
+    # Unset means development (the embedded default a volunteer runs from a fresh clone);
+    # production is always asked for explicitly, and then checks what it needs.
+    environment = (env.get("APP_ENV") or "development").strip().lower()
     if environment not in ENVIRONMENTS:
         raise ConfigError(
             f"APP_ENV phải là một trong {', '.join(ENVIRONMENTS)} (got {environment!r})"
@@ -216,7 +245,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "RESULT_BACKEND": _result_backend(env, instance, broker_url),
         "MEDIA_ROOT": str(media_root),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 512, minimum=1) * 1024 * 1024,
-        "PUBLIC_BASE_URL": _public_base_url(env),
+        "PUBLIC_BASE_URL": _public_base_url(env, environment),
         # Outbound requests to addresses a user configured (a shop's API URL) may reach private
         # and loopback hosts only here: true outside production (the sandboxes run on 127.0.0.1).
         "ALLOW_PRIVATE_URLS": _bool(env, "ALLOW_PRIVATE_URLS", not production),

@@ -131,6 +131,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         catalog,
         catalog_io,
         channels,
+        clubs,
         images,
         jobs,
         live,
@@ -139,6 +140,7 @@ def _register_blueprints(app: flask.Flask) -> None:
         producers,
         public,
         reports,
+        setup,
         studio,
     )
 
@@ -158,6 +160,8 @@ def _register_blueprints(app: flask.Flask) -> None:
         live.bp,
         orders.bp,
         reports.bp,
+        clubs.bp,
+        setup.bp,
     ):
         app.register_blueprint(blueprint)
     api.init_app(app)

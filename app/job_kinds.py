@@ -112,6 +112,7 @@ KINDS: dict[str, jobs_service.JobKind] = {
             handler=system_check,
             permission="jobs.run_system_check",
             validate=_validate_system_check,
+            install_wide=True,
         ),
         jobs_service.JobKind(
             name=uploads.KIND,

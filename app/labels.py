@@ -12,6 +12,7 @@ ROLE_LABELS = {
     accounts.Role.COORDINATOR: _l("Điều phối viên"),
     accounts.Role.SELLER: _l("Người bán"),
     accounts.Role.PRODUCER: _l("Nhà sản xuất"),
+    accounts.Role.UNION: _l("Đoàn cấp trên"),
 }
 
 STATUS_LABELS = {

@@ -2,7 +2,8 @@
 
 Every view declares the permission it needs with ``@require("name")`` (or
 ``@public``); a test walks every URL rule × role against ``RULES``.
-Object-level rules (whose job, whose producer) live here too.
+Object-level rules about jobs live here too; which club's rows a user reaches is decided
+by ``app.tenancy``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from app.models import accounts, jobs
 Role = accounts.Role
 ALL_ROLES = frozenset(Role)
 STAFF = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SELLER})
+UNION = frozenset({Role.UNION})
+# Roles that hold no write permission at all (checked by a test).
+READ_ONLY_ROLES = UNION
 
 # permission name → roles that hold it
 RULES: dict[str, frozenset[Role]] = {
@@ -30,9 +34,16 @@ RULES: dict[str, frozenset[Role]] = {
     "jobs.run_system_check": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "users.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "users.manage": frozenset({Role.ADMIN}),
-    # Catalog: producers see and edit only their own organisation (see the object rules).
+    # Clubs (the tenants): admins create, edit and archive them; everyone else sees the clubs
+    # their scope reaches (their own; a Youth Union account the clubs under its unit).
+    "clubs.view": STAFF | UNION,
+    "clubs.manage": frozenset({Role.ADMIN}),
+    # The Youth Union's read-only comparison of the clubs under its unit (admins: every club).
+    "union.compare": frozenset({Role.ADMIN}) | UNION,
+    # Catalog: staff see and edit the producers their club works with; producers only their
+    # own organisation; the Youth Union reads the catalog of its clubs (app.tenancy).
     "catalog.view": ALL_ROLES,
-    "catalog.edit": ALL_ROLES,
+    "catalog.edit": STAFF | {Role.PRODUCER},
     "catalog.import": STAFF,
     "producers.create": STAFF,
     # Marketplace channels: staff publish; coordinators and admins set up shops.
@@ -45,15 +56,16 @@ RULES: dict[str, frozenset[Role]] = {
     # their sessions' host screen and run-of-show sheet, and manage their own calendar link.
     "live.plan": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "live.host": STAFF,
-    # Orders: everyone sees orders (a producer only its own products' lines); staff record
-    # them; coordinators and admins accept comment batches and set payment accounts.
-    "orders.view": ALL_ROLES,
+    # Orders: staff see their club's orders, a producer its own products' lines from every
+    # club (the Youth Union reads dashboards, never orders: buyers' details stay in the club);
+    # staff record them; coordinators and admins accept comment batches and payment accounts.
+    "orders.view": STAFF | {Role.PRODUCER},
     "orders.record": STAFF,
     "orders.review": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "orders.payments": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Sales reports: staff see their club's dashboards; producers only their own products'.
     "reports.view": ALL_ROLES,
-    "reports.club": STAFF,
+    "reports.club": STAFF | UNION,
 }
 
 # Endpoints that need no sign-in at all.
@@ -117,22 +129,3 @@ def can_see_job(user: Any, job: jobs.Job) -> bool:
 def can_cancel_job(user: Any, job: jobs.Job) -> bool:
     """The owner cancels their job; an admin can cancel any."""
     return job.owner_id == user.id or user.role == Role.ADMIN
-
-
-def can_edit_producer(user: Any, producer_id: int) -> bool:
-    """Staff edit every producer; a producer account only its own organisation."""
-    if not can(user, "catalog.edit"):
-        return False
-    return user.role in STAFF or user.producer_id == producer_id
-
-
-def can_edit_product(user: Any, product_producer_id: int) -> bool:
-    """Staff manage every product; a producer account only its organisation's products."""
-    return can_edit_producer(user, product_producer_id)
-
-
-def producer_scope(user: Any) -> int | None:
-    """The producer a user is limited to (producer accounts), or None for all."""
-    if user.role == Role.PRODUCER:
-        return int(user.producer_id)
-    return None

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Starts the web server and one Celery worker side by side; Ctrl+C stops both.
+# On an empty instance (`make run DEMO=0` on a new database) it prints the setup page's URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -21,4 +22,9 @@ fi
 trap 'kill $pids 2>/dev/null; wait $pids 2>/dev/null' EXIT INT TERM
 
 echo "OCOP Live: http://$HOST:$PORT  (worker pid $worker)"
+# An empty instance (DEMO=0 on a new database) starts at the setup page: first admin and club.
+if [ "$($BIN/flask --app wsgi users list --json 2>/dev/null | tr -d '[:space:]')" = "[]" ]; then
+  echo "Chưa có tài khoản nào. Mở http://$HOST:$PORT/setup để tạo quản trị viên và câu lạc bộ"
+  echo "(no user yet: open the setup page to create the first admin and club)."
+fi
 $BIN/flask --app wsgi run --host "$HOST" --port "$PORT" --with-threads

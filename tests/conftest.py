@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from app import extensions, factory, ocop_categories
 from app.models import accounts, catalog, orgs
 from app.services import accounts as accounts_service
+from tests.support import clubs as clubs_support
 from tests.support import postgres
 from tests.support import redis as redis_support
 
@@ -133,6 +134,10 @@ def runner(app: flask.Flask) -> flask.testing.FlaskCliRunner:
     return app.test_cli_runner()
 
 
+# Roles whose test user belongs to the club (an admin's club is their working club).
+CLUB_MEMBERS = (accounts.Role.ADMIN, accounts.Role.COORDINATOR, accounts.Role.SELLER)
+
+
 @dataclasses.dataclass
 class People:
     """One user per role plus a second producer organisation, by username."""
@@ -140,6 +145,7 @@ class People:
     usernames: dict[accounts.Role, str]
     producer_id: int
     other_producer_id: int
+    club_id: int
 
     def username(self, role: accounts.Role | str) -> str:
         return self.usernames[accounts.Role(role)]
@@ -148,7 +154,13 @@ class People:
 @pytest.fixture
 def people(app: flask.Flask, password_hash: str) -> People:
     with app.app_context():
-        club = orgs.Club(name="CLB Streamer Móng Cái", province="Quảng Ninh")
+        club = orgs.Club(
+            name="CLB Streamer Móng Cái",
+            province="Quảng Ninh",
+            province_code=22,
+            commune="Phường Móng Cái 1",
+            commune_code=6712,
+        )
         mine = orgs.Producer(
             name="HTX Nước mắm Trà Cổ",
             type=orgs.ProducerType.COOPERATIVE,
@@ -156,7 +168,7 @@ def people(app: flask.Flask, password_hash: str) -> People:
             province_code=22,
             commune="Phường Móng Cái 3",
             commune_code=6736,
-            club=club,
+            clubs=[club],
         )
         other = orgs.Producer(
             name="HTX Chè Tân Cương",
@@ -165,7 +177,7 @@ def people(app: flask.Flask, password_hash: str) -> People:
             province_code=19,
             commune="Xã Tân Cương",
             commune_code=5503,
-            club=club,
+            clubs=[club],
         )
         extensions.db.session.add_all([club, mine, other])
         extensions.db.session.flush()
@@ -178,13 +190,20 @@ def people(app: flask.Flask, password_hash: str) -> People:
                     full_name=f"Người dùng {role.value}",
                     role=role,
                     producer_id=mine.id if role == accounts.Role.PRODUCER else None,
-                    club_id=club.id,
+                    club_id=club.id if role in CLUB_MEMBERS else None,
+                    union_province_code=22 if role == accounts.Role.UNION else None,
                     password_hash=password_hash,
                 )
             )
             usernames[role] = username
         extensions.db.session.commit()
-        return People(usernames, mine.id, other.id)
+        return People(usernames, mine.id, other.id, club.id)
+
+
+@pytest.fixture
+def other_club(app: flask.Flask, people: People, password_hash: str) -> clubs_support.OtherClub:
+    """A second club (same province) with its own staff and producer: tenant isolation."""
+    return clubs_support.make_other_club(app, password_hash)
 
 
 class Auth:

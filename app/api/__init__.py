@@ -15,6 +15,7 @@ from app.api import (
     catalog,
     catalog_io,
     channels,
+    clubs,
     images,
     jobs,
     live,
@@ -24,6 +25,7 @@ from app.api import (
     schemas,
     studio,
     tokens,
+    union,
     users,
 )
 
@@ -40,6 +42,8 @@ BLUEPRINTS = (
     studio.blp,
     live.blp,
     orders.blp,
+    clubs.blp,
+    union.blp,
 )
 
 

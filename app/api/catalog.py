@@ -11,7 +11,7 @@ import flask_smorest
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import admin_units, errors, extensions, pagination, permissions
+from app import admin_units, errors, extensions, pagination, permissions, tenancy
 from app.api import catalog_schemas
 from app.models import catalog
 from app.services import catalog as catalog_service
@@ -31,7 +31,8 @@ CERTIFICATE_FIELDS = ("score", "stars", "decision_number", "decision_date", "lev
 @blp.arguments(catalog_schemas.ProductListArgsSchema, location="query")
 @blp.response(200, catalog_schemas.ProductPageSchema)
 def list_products(args: dict[str, Any]) -> object:
-    """Search and filter products, a page at a time (a producer account sees only its own).
+    """Search and filter products, a page at a time: those of the producers your club works
+    with (an admin: every product; a producer account: its own).
 
     `q` ignores case and Vietnamese diacritics and every word must match the
     name, brand, producer, a SKU or the category. `category_id` includes the
@@ -39,7 +40,7 @@ def list_products(args: dict[str, Any]) -> object:
     """
     page, per_page = args.pop("page"), args.pop("per_page")
     stmt = catalog_service.product_query(
-        flask_login.current_user,
+        tenancy.scope_for(extensions.db.session, flask_login.current_user),
         catalog_service.ProductFilters(**args),
         catalog_service.today_local(),
     ).options(
@@ -68,7 +69,8 @@ def create_product(body: dict[str, Any]) -> object:
 @permissions.require("catalog.view")
 @blp.response(200, catalog_schemas.ProductDetailSchema)
 def get_product(product_id: int) -> object:
-    """One product with variants, photos, certificates (each with its status) and links."""
+    """One product with variants, photos, certificates (each with its status) and links
+    (404 for a product of a producer your club does not work with)."""
     return catalog_service.get_product(extensions.db.session, flask_login.current_user, product_id)
 
 
@@ -180,7 +182,8 @@ def delete_certificate(product_id: int, certificate_id: int) -> None:
 def list_expiring(page: int, per_page: int, days: int) -> object:
     """Current certificates expiring within `days` (default 90), soonest first."""
     today = catalog_service.today_local()
-    stmt = catalog_service.expiring_query(flask_login.current_user, today, days).options(
+    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    stmt = catalog_service.expiring_query(scope, today, days).options(
         so.selectinload(catalog.Certificate.product).selectinload(catalog.Product.producer)
     )
     found = pagination.paginate(extensions.db.session, stmt, page, per_page)

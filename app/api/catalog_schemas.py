@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import flask_login
 import marshmallow as ma
 import marshmallow.validate as mv
 
-from app import ocop
+from app import ocop, permissions
 from app.api import schemas
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
@@ -69,11 +70,26 @@ class ProducerSchema(ma.Schema):
     address_line = ma.fields.String(allow_none=True)
     story = ma.fields.String(allow_none=True)
     logo_url = ma.fields.Method("_logo_url", allow_none=True, metadata={"type": "string"})
+    clubs = ma.fields.Method(
+        "_clubs",
+        allow_none=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Các CLB làm việc với chủ thể (`{id, name}`); chỉ quản trị viên "
+            "thấy, người khác nhận `null`",
+        },
+    )
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
 
     def _logo_url(self, producer: orgs.Producer) -> str | None:
         return public.media_url(producer.logo_path, external=True)
+
+    def _clubs(self, producer: orgs.Producer) -> list[dict[str, Any]] | None:
+        if not permissions.can(flask_login.current_user, "clubs.manage"):
+            return None
+        return [{"id": club.id, "name": club.name} for club in producer.clubs]
 
 
 class ProducerPageSchema(schemas.PageSchema):
@@ -107,6 +123,13 @@ class ProducerUpdateSchema(ma.Schema):
 
 
 class ProducerCreateSchema(ProducerUpdateSchema):
+    club_id = ma.fields.Integer(
+        strict=True,
+        metadata={
+            "description": "CLB làm việc với chủ thể (quản trị viên chọn; nhân sự CLB: "
+            "luôn là CLB của mình)"
+        },
+    )
     name = _text(200, required=True)
     type = ma.fields.String(required=True, validate=mv.OneOf(PRODUCER_TYPES))
     province_code = ma.fields.Integer(

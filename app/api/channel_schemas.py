@@ -44,6 +44,10 @@ class AccountSchema(ma.Schema):
         metadata={"description": "`club:<id>` hoặc `producer:<id>`"},
     )
     owner_name = ma.fields.String(required=True)
+    club_id = ma.fields.Integer(
+        required=True, attribute="account.club_id", metadata={"description": "CLB vận hành"}
+    )
+    club_name = ma.fields.String(required=True)
     status = ma.fields.Method(
         "_status", required=True, metadata={"type": "string", "enum": ACCOUNT_STATUSES}
     )
@@ -80,6 +84,13 @@ class AccountCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, metadata={"maxLength": 120})
     owner = ma.fields.String(
         required=True, metadata={"description": "`club:<id>` hoặc `producer:<id>`"}
+    )
+    club_id = ma.fields.Integer(
+        strict=True,
+        metadata={
+            "description": "CLB vận hành gian hàng của một chủ thể (quản trị viên chọn; "
+            "mặc định: CLB làm việc)"
+        },
     )
     config = ma.fields.Dict(
         keys=ma.fields.String(),

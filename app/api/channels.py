@@ -1,4 +1,8 @@
-"""Marketplace channels API: shop accounts, their listings, publishing and listing actions."""
+"""Marketplace channels API: shop accounts, their listings, publishing and listing actions.
+
+Within the club scope: a club's staff reach only their club's shops and listings (another
+club's id answers 404); an admin reaches every club's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import flask_login
 import flask_smorest
 import sqlalchemy.orm as so
 
-from app import extensions, pagination, permissions, tasks
+from app import extensions, pagination, permissions, tasks, tenancy
 from app.api import channel_schemas
 from app.models import channels
 from app.services.channels import accounts, actions, listings, packs, publishing
@@ -22,6 +26,11 @@ blp = flask_smorest.Blueprint(
     description="Kênh bán trên sàn: gian hàng, tin đăng, đăng bán",
 )
 
+
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+
+
 ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang người bán, ảnh, danh sách việc"
 
 
@@ -32,8 +41,9 @@ ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang ngư
 @permissions.require("channels.view")
 @blp.response(200, channel_schemas.AccountSchema(many=True))
 def list_accounts() -> object:
-    """Every shop with its connection status and listing counts; secrets only as set or not."""
-    return actions.account_views(extensions.db.session)
+    """Your club's shops (an admin: every club's) with their connection status and listing
+    counts; secrets only as set or not."""
+    return actions.account_views(extensions.db.session, _scope())
 
 
 @blp.route("/accounts", methods=["POST"])
@@ -43,7 +53,12 @@ def list_accounts() -> object:
 def create_account(body: dict[str, Any]) -> object:
     """Add a shop. `config` holds the marketplace's fields (see its adapter's config schema);
     secrets are stored encrypted and never returned. API marketplaces then need the
-    connect flow in the web app (“Kết nối”); listing-pack ones are ready at once."""
+    connect flow in the web app (“Kết nối”); listing-pack ones are ready at once.
+
+    `owner` is `club:<id>` (your club's own shop; an admin: any active club) or
+    `producer:<id>` (a shop of a producer your club works with, run by your club; an admin
+    names the club in `club_id`, else the working club). Anything else is 422.
+    """
     session = extensions.db.session
     account = accounts.save_account(session, flask_login.current_user, body)
     return actions.account_view(session, account)
@@ -53,8 +68,8 @@ def create_account(body: dict[str, Any]) -> object:
 @permissions.require("channels.view")
 @blp.response(200, channel_schemas.AccountSchema)
 def get_account(account_id: int) -> object:
-    """One shop (no secrets)."""
-    return actions.get_account_view(extensions.db.session, account_id)
+    """One shop of your club (no secrets; 404 for another club's)."""
+    return actions.get_account_view(extensions.db.session, account_id, _scope())
 
 
 # --- listings -----------------------------------------------------------------------------
@@ -67,7 +82,8 @@ def get_account(account_id: int) -> object:
 def list_listings(page: int, per_page: int, account_id: int, state: str | None = None) -> object:
     """A shop's listings, most recently changed first, optionally in one `state`."""
     session = extensions.db.session
-    accounts.get_account(session, account_id)  # 404 for an unknown shop, not an empty page
+    # 404 for an unknown shop or another club's, not an empty page
+    accounts.get_account(session, account_id, scope=_scope())
     stmt = listings.listings_query(account_id, state).options(
         so.selectinload(channels.Listing.product)
     )
@@ -110,7 +126,7 @@ def retry_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def pause_listing(listing_id: int) -> object:
     """Take a listing off sale for now (unlisted on the marketplace, binding kept)."""
-    return publishing.pause(extensions.db.session, listing_id)
+    return publishing.pause(extensions.db.session, listing_id, scope=_scope())
 
 
 @blp.route("/listings/<int:listing_id>/resume", methods=["POST"])
@@ -131,7 +147,7 @@ def resume_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def delist_listing(listing_id: int) -> object:
     """Stop selling on this shop: unlisted remotely, the binding kept (no duplicate later)."""
-    return publishing.delist(extensions.db.session, listing_id)
+    return publishing.delist(extensions.db.session, listing_id, scope=_scope())
 
 
 @blp.route("/listings/<int:listing_id>/certificate-override", methods=["POST"])
@@ -140,7 +156,9 @@ def delist_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def override_certificate(body: dict[str, Any], listing_id: int) -> object:
     """Keep selling although the product's OCOP certificate expired (`on: true`), or not."""
-    return listings.set_certificate_override(extensions.db.session, listing_id, body["on"])
+    return listings.set_certificate_override(
+        extensions.db.session, listing_id, body["on"], scope=_scope()
+    )
 
 
 # --- listing packs ------------------------------------------------------------------------
@@ -164,10 +182,11 @@ def download_pack(listing_id: int) -> flask.Response:
     shop published through its API.
     """
     session = extensions.db.session
-    path = packs.build(session, listing_id)
+    scope = _scope()
+    path = packs.build(session, listing_id, scope=scope)
     return helpers.send_temporary_file(
         path,
-        packs.pack_filename(listings.get_listing(session, listing_id)),
+        packs.pack_filename(listings.get_listing(session, listing_id, scope=scope)),
         "application/zip",
     )
 
@@ -178,4 +197,4 @@ def download_pack(listing_id: int) -> flask.Response:
 @blp.response(200, channel_schemas.ListingSchema)
 def record_live(body: dict[str, Any], listing_id: int) -> object:
     """Record the live listing of a pack: its URL or id on that marketplace (422 otherwise)."""
-    return packs.record_live(extensions.db.session, listing_id, body["reference"])
+    return packs.record_live(extensions.db.session, listing_id, body["reference"], scope=_scope())

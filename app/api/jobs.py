@@ -1,4 +1,4 @@
-"""Background jobs: start, watch progress, cancel."""
+"""Background jobs: start, watch progress, cancel (only jobs of the caller's club scope)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import flask_login
 import flask_smorest
 
-from app import extensions, job_kinds, pagination, permissions, tasks
+from app import extensions, job_kinds, pagination, permissions, tasks, tenancy
 from app.api import schemas
 from app.services import jobs as jobs_service
 
@@ -21,9 +21,11 @@ blp = flask_smorest.Blueprint(
 @blp.arguments(schemas.JobListArgsSchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.JobPageSchema)
 def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
-    """The caller's jobs (all jobs for an admin), newest first."""
-    stmt = jobs_service.visible_query(flask_login.current_user, status)
-    return pagination.paginate(extensions.db.session, stmt, page, per_page)
+    """The caller's jobs of the clubs in their scope (all jobs for an admin), newest first."""
+    session = extensions.db.session
+    user = flask_login.current_user
+    stmt = jobs_service.visible_query(user, status, scope=tenancy.scope_for(session, user))
+    return pagination.paginate(session, stmt, page, per_page)
 
 
 @blp.route("", methods=["POST"])
@@ -31,8 +33,10 @@ def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
 @blp.arguments(schemas.JobCreateSchema)
 @blp.response(202, schemas.JobSchema)
 def create_job(body: dict[str, Any]) -> object:
-    """Queue a job of a kind the caller may start; poll it for progress."""
-    return jobs_service.enqueue(
+    """Queue a job of a kind the caller may start; poll it for progress. The system check is
+    install-wide; any other kind runs for the caller's club (422 `no_club` when there is none:
+    an admin without a working club while the install has several clubs)."""
+    return jobs_service.start(
         extensions.db.session,
         job_kinds.startable(),
         kind=body["kind"],

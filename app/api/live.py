@@ -13,9 +13,9 @@ import flask
 import flask_login
 import flask_smorest
 
-from app import clock, extensions, pagination, permissions
+from app import clock, extensions, pagination, permissions, tenancy
 from app.api import live_schemas
-from app.services.live import common, feeds, host, sessions, slots, streamers
+from app.services.live import feeds, host, sessions, slots, streamers
 
 blp = flask_smorest.Blueprint(
     "live_api",
@@ -40,9 +40,9 @@ def _user() -> Any:
 @permissions.require("live.plan")
 @blp.response(200, live_schemas.StreamerSchema(many=True))
 def list_streamers() -> object:
-    """The club's streamers."""
+    """The streamers of the clubs the user reaches (an admin: every club's)."""
     session = extensions.db.session
-    return streamers.list_streamers(session, common.club_id_for(session, _user()))
+    return streamers.list_streamers(session, tenancy.scope_for(session, _user()))
 
 
 @blp.route("/streamers", methods=["POST"])
@@ -50,7 +50,8 @@ def list_streamers() -> object:
 @blp.arguments(live_schemas.StreamerCreateSchema)
 @blp.response(201, live_schemas.StreamerSchema)
 def create_streamer(body: dict[str, Any]) -> object:
-    """Make a club member (by user account, one profile per account) a streamer."""
+    """Make a member of the user's club (by user account, one profile per account) a streamer.
+    An admin's streamer goes to their working club (or the only club)."""
     return streamers.create(extensions.db.session, _user(), body)
 
 
@@ -79,10 +80,11 @@ def update_streamer(body: dict[str, Any], streamer_id: int) -> object:
 @blp.arguments(live_schemas.SessionListArgsSchema, location="query")
 @blp.response(200, live_schemas.SessionPageSchema)
 def list_sessions(args: dict[str, Any]) -> object:
-    """Sessions overlapping [`start`, `end`) (either may be left out), by start time."""
+    """Sessions overlapping [`start`, `end`) (either may be left out), by start time, of the
+    clubs the user reaches (an admin: every club's)."""
     session = extensions.db.session
     stmt = sessions.range_query(
-        common.club_id_for(session, _user()),
+        tenancy.scope_for(session, _user()),
         args.get("start"),
         args.get("end"),
         streamer_id=args.get("streamer_id"),
@@ -97,7 +99,9 @@ def list_sessions(args: dict[str, Any]) -> object:
 @blp.response(201, live_schemas.SessionSchema)
 @blp.alt_response(409, schema=live_schemas.schemas.ErrorSchema, description="Trùng lịch")
 def create_session(body: dict[str, Any]) -> object:
-    """Plan a session. A host booked elsewhere closer than the setup buffer answers 409."""
+    """Plan a session in the user's club (an admin's: the working club, or the only club).
+    Hosts and the shop must be that club's (422). A host booked elsewhere closer than the
+    setup buffer answers 409."""
     return sessions.create(extensions.db.session, _user(), body, buffer_min=_buffer())
 
 

@@ -31,6 +31,8 @@ def _when(required: bool = False) -> ma.fields.AwareDateTime:
 
 class StreamerSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
+    club_id = ma.fields.Integer(required=True)
+    club_name = ma.fields.Function(lambda s: s.club.name)
     user_id = ma.fields.Integer(required=True)
     display_name = ma.fields.String(required=True)
     platforms = ma.fields.List(ma.fields.String(), required=True)
@@ -108,6 +110,8 @@ class SlotOrderSchema(ma.Schema):
 
 class SessionSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
+    club_id = ma.fields.Integer(required=True)
+    club_name = ma.fields.Function(lambda s: s.club.name)
     title = ma.fields.String(required=True)
     platform = ma.fields.String(required=True, validate=mv.OneOf(PLATFORMS))
     channel_account_id = ma.fields.Integer(allow_none=True)

@@ -35,9 +35,11 @@ class OrderSchema(ma.Schema):
     session_id = ma.fields.Integer(allow_none=True)
     streamer_id = ma.fields.Integer(allow_none=True)
     channel_account_id = ma.fields.Integer(allow_none=True)
-    club_id = ma.fields.Integer(allow_none=True)
+    club_id = ma.fields.Integer(required=True, metadata={"description": "CLB bán đơn này"})
+    club_name = ma.fields.String(required=True)
     buyer_phone = ma.fields.String(
-        allow_none=True, metadata={"description": "0xxxxxxxxx khi là số di động hợp lệ"}
+        allow_none=True,
+        metadata={"description": "0xxxxxxxxx khi là số di động hợp lệ; null khi không được xem"},
     )
     buyer_phone_raw = ma.fields.String(allow_none=True)
     buyer_user = ma.fields.String(allow_none=True)
@@ -56,6 +58,7 @@ class OrderPageSchema(schemas.PageSchema):
 
 
 class OrderListArgsSchema(schemas.PageArgsSchema):
+    club = ma.fields.Integer(metadata={"description": "Chỉ đơn của CLB này (quản trị viên)"})
     session_id = ma.fields.Integer()
     platform = ma.fields.String(validate=mv.OneOf(exports.PLATFORMS))
     status = ma.fields.String(validate=mv.OneOf(exports.STATUSES))

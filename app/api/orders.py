@@ -1,4 +1,7 @@
-"""Orders API: list, one order, manual create, export import (synchronous, all or nothing)."""
+"""Orders API: list, one order, manual create, export import (synchronous, all or nothing).
+
+Everything is in the caller's club scope (``app.tenancy``): another club's order answers 404,
+new orders go to the chosen session's club, else the caller's own club."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 import flask_login
 import flask_smorest
 
-from app import extensions, pagination, permissions
+from app import extensions, pagination, permissions, tenancy
 from app.api import order_schemas
 from app.services.orders import imports, manual, queries
 
@@ -24,19 +27,22 @@ blp = flask_smorest.Blueprint(
 @blp.arguments(order_schemas.OrderListArgsSchema, location="query")
 @blp.response(200, order_schemas.OrderPageSchema)
 def list_orders(args: dict[str, Any]) -> object:
-    """Orders newest first, filtered; a producer gets only orders with its products, and of
-    those only its own lines (`amount` sums them)."""
-    user = flask_login.current_user
+    """Orders newest first, filtered: staff their club's (an admin every club's; `club` filters
+    one); a producer gets only orders with its products, from every club (`club_name` says
+    which), and of those only its own lines (`amount` sums them)."""
+    session = extensions.db.session
+    scope = tenancy.scope_for(session, flask_login.current_user)
     filters = queries.OrderFilters(
+        club_id=args.get("club"),
         session_id=args.get("session_id"),
         platform=args.get("platform"),
         status=args.get("status"),
         date_from=args.get("date_from"),
         date_to=args.get("date_to"),
     )
-    page = queries.list_orders(extensions.db.session, user, filters, args["page"], args["per_page"])
+    page = queries.list_orders(session, scope, filters, args["page"], args["per_page"])
     return pagination.Page(
-        items=[queries.present(user, order) for order in page.items],
+        items=[queries.present(scope, order) for order in page.items],
         page=page.page,
         per_page=page.per_page,
         total=page.total,
@@ -47,9 +53,10 @@ def list_orders(args: dict[str, Any]) -> object:
 @permissions.require("orders.view")
 @blp.response(200, order_schemas.OrderSchema)
 def get_order(order_id: int) -> object:
-    """One order (404 when the user may not see it)."""
-    user = flask_login.current_user
-    return queries.present(user, queries.get_order(extensions.db.session, user, order_id))
+    """One order (404 when the caller may not see it, e.g. another club's)."""
+    session = extensions.db.session
+    scope = tenancy.scope_for(session, flask_login.current_user)
+    return queries.present(scope, queries.get_order(session, scope, order_id))
 
 
 @blp.route("", methods=["POST"])
@@ -58,10 +65,13 @@ def get_order(order_id: int) -> object:
 @blp.response(201, order_schemas.OrderSchema)
 def create_order(body: dict[str, Any]) -> object:
     """Enter an order by hand. Every invalid field is reported at once (422, `fields` like
-    `lines.0.sku`). The same `platform` + `external_id` again updates that order."""
+    `lines.0.sku`). The order goes to the session's club, else the caller's own club; the same
+    `platform` + `external_id` again updates that club's order (another club's is never
+    touched). SKUs are those of the producers the club works with."""
+    session = extensions.db.session
     user = flask_login.current_user
-    order = manual.enter_order(extensions.db.session, user, body)
-    return queries.present(user, order)
+    order = manual.enter_order(session, user, body)
+    return queries.present(tenancy.scope_for(session, user), order)
 
 
 @blp.route("/import", methods=["POST"])
@@ -73,8 +83,9 @@ def import_orders(args: dict[str, Any], files: dict[str, Any]) -> object:
     """Import a TikTok Shop or Shopee order export, or the app's template.
 
     All or nothing: on any bad row, 422 and nothing is written; `error.fields` names each
-    problem as `rows.<row>.<column>` (the header is row 1). Idempotent by platform + order id:
-    the same file again reports every order `unchanged`; a newer export updates statuses."""
+    problem as `rows.<row>.<column>` (the header is row 1). Idempotent by club, platform and
+    order id: the same file again reports every order `unchanged`; a newer export updates
+    statuses. SKUs of producers the club does not work with are reported `unmatched`."""
     upload = files["file"]
     return imports.import_upload(
         extensions.db.session,

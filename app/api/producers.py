@@ -7,7 +7,7 @@ from typing import Any
 import flask_login
 import flask_smorest
 
-from app import extensions, pagination, permissions
+from app import extensions, pagination, permissions, tenancy
 from app.api import catalog_schemas
 from app.services import producers as producers_service
 
@@ -23,8 +23,10 @@ blp = flask_smorest.Blueprint(
 def list_producers(
     page: int, per_page: int, q: str | None = None, province_code: int | None = None
 ) -> object:
-    """Producers by name, a page at a time (a producer account sees only its own)."""
-    stmt = producers_service.query(flask_login.current_user, q, province_code)
+    """Producers by name, a page at a time: those your club works with (an admin: every
+    producer, with `clubs`; a producer account: its own)."""
+    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    stmt = producers_service.query(scope, q, province_code)
     return pagination.paginate(extensions.db.session, stmt, page, per_page)
 
 
@@ -35,7 +37,10 @@ def list_producers(
 def create_producer(body: dict[str, Any]) -> object:
     """Create a producer; the address uses the 2025 map (province → commune codes).
 
-    Names and tax codes are unique; the phone is stored as `0912345678`.
+    Names and tax codes are unique; the phone is stored as `0912345678`. The producer works
+    with your club (an admin: the `club_id` given, else the working club, else none). A name
+    or tax code of a producer your club does not work with is refused: an admin links that
+    producer to the club instead.
     """
     return producers_service.create(extensions.db.session, flask_login.current_user, body)
 
@@ -44,7 +49,8 @@ def create_producer(body: dict[str, Any]) -> object:
 @permissions.require("catalog.view")
 @blp.response(200, catalog_schemas.ProducerSchema)
 def get_producer(producer_id: int) -> object:
-    """One producer (404 for another organisation's, to a producer account)."""
+    """One producer (404 for one your club does not work with; a producer account: for
+    another organisation)."""
     return producers_service.get(extensions.db.session, flask_login.current_user, producer_id)
 
 

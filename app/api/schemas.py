@@ -6,6 +6,7 @@ import marshmallow as ma
 import marshmallow.validate as mv
 
 from app.models import accounts, jobs
+from app.services import accounts as accounts_service
 
 ROLES = [role.value for role in accounts.Role]
 JOB_STATUSES = [status.value for status in jobs.JobStatus]
@@ -44,6 +45,12 @@ class ProducerRefSchema(ma.Schema):
     province = ma.fields.String(required=True)
 
 
+class ClubRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    archived = ma.fields.Boolean(required=True, attribute="is_archived")
+
+
 class UserSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     username = ma.fields.String(required=True)
@@ -51,6 +58,27 @@ class UserSchema(ma.Schema):
     email = ma.fields.String(allow_none=True)
     role = ma.fields.String(required=True, validate=mv.OneOf(ROLES))
     producer = ma.fields.Nested(ProducerRefSchema, allow_none=True)
+    club_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Câu lạc bộ của điều phối viên/người bán; của quản trị viên: câu lạc "
+            "bộ làm việc"
+        },
+    )
+    club = ma.fields.Nested(ClubRefSchema, allow_none=True)
+    union_province_code = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Tài khoản Đoàn: mã tỉnh (bản đồ 2025)"}
+    )
+    union_commune_code = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Tài khoản Đoàn: mã xã/phường (nếu có)"}
+    )
+    union_unit = ma.fields.Function(
+        lambda user: accounts_service.union_unit_name(
+            user.union_province_code, user.union_commune_code
+        ),
+        allow_none=True,
+        metadata={"description": "Tên đơn vị Đoàn, ví dụ 'Phường Móng Cái 1, Quảng Ninh'"},
+    )
     active = ma.fields.Boolean(required=True, attribute="is_active_account")
     locale = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
@@ -72,6 +100,24 @@ class UserCreateSchema(ma.Schema):
     email = ma.fields.String(load_default=None, allow_none=True, validate=mv.Length(max=254))
     role = ma.fields.String(required=True, validate=mv.OneOf(ROLES))
     producer_id = ma.fields.Integer(load_default=None, allow_none=True)
+    club_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Bắt buộc với coordinator và seller (một câu lạc bộ đang hoạt động); "
+            "tuỳ chọn với admin (câu lạc bộ làm việc); để trống với producer và union"
+        },
+    )
+    union_province_code = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Bắt buộc với union: mã tỉnh (bản đồ 2025)"},
+    )
+    union_commune_code = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Tuỳ chọn với union: mã xã/phường thuộc tỉnh đó"},
+    )
 
 
 class UserUpdateSchema(ma.Schema):
@@ -79,6 +125,9 @@ class UserUpdateSchema(ma.Schema):
     email = ma.fields.String(allow_none=True, validate=mv.Length(max=254))
     role = ma.fields.String(validate=mv.OneOf(ROLES))
     producer_id = ma.fields.Integer(allow_none=True)
+    club_id = ma.fields.Integer(allow_none=True)
+    union_province_code = ma.fields.Integer(allow_none=True)
+    union_commune_code = ma.fields.Integer(allow_none=True)
     active = ma.fields.Boolean()
     password = ma.fields.String(load_only=True, validate=mv.Length(min=1, max=200))
 

@@ -1,4 +1,6 @@
-"""Video studio API: upload media, build videos from recipes, render and download them."""
+"""Video studio API: upload media, build videos from recipes, render and download them.
+
+Everything is within the caller's club scope (app.tenancy): another club's ids are a 404."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import flask
 import flask_login
 import flask_smorest
 
-from app import extensions, job_kinds, permissions, tasks
+from app import extensions, job_kinds, permissions, tasks, tenancy
 from app.api import studio_schemas
 from app.services.studio import assets, renders, videos
 
@@ -26,6 +28,10 @@ def _media_root() -> str:
     return str(flask.current_app.config["MEDIA_ROOT"])
 
 
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+
+
 # --- assets -------------------------------------------------------------------------------
 
 
@@ -35,9 +41,10 @@ def _media_root() -> str:
 @blp.arguments(studio_schemas.AssetFormSchema, location="form")
 @blp.response(202, studio_schemas.AssetUploadedSchema)
 def upload_asset(files: dict[str, Any], form: dict[str, Any]) -> object:
-    """Upload a clip, photo, logo or music file. It is probed first: a file that is not
-    acceptable media is refused (422, reason in `error.fields.file`) and nothing is kept.
-    Accepted files are normalised by the `studio.ingest` job; poll the asset's `status`."""
+    """Upload a clip, photo, logo or music file into the caller's club. It is probed first: a
+    file that is not acceptable media is refused (422, reason in `error.fields.file`) and
+    nothing is kept. Accepted files are normalised by the `studio.ingest` job; poll the
+    asset's `status`. `product_id` must be a product of the club's producers."""
     asset = assets.upload(
         extensions.db.session,
         flask_login.current_user,
@@ -57,7 +64,7 @@ def upload_asset(files: dict[str, Any], form: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.AssetSchema)
 def get_asset(asset_id: int) -> object:
     """An asset: status, probe info and (videos) analysis."""
-    return assets.get(extensions.db.session, asset_id)
+    return assets.get(extensions.db.session, _scope(), asset_id)
 
 
 # --- videos -------------------------------------------------------------------------------
@@ -68,12 +75,13 @@ def get_asset(asset_id: int) -> object:
 @blp.arguments(studio_schemas.VideoListArgsSchema, location="query")
 @blp.response(200, studio_schemas.VideoSchema(many=True))
 def list_videos(args: dict[str, Any]) -> object:
-    """A product's gallery (`product_id`), or the templates (`templates=true`)."""
+    """A product's gallery (`product_id`), or the templates (`templates=true`), of the
+    caller's club (an admin: every club)."""
     if args["templates"]:
-        return videos.templates(extensions.db.session)
+        return videos.templates(extensions.db.session, _scope())
     if args.get("product_id") is None:
         return []
-    return videos.gallery(extensions.db.session, args["product_id"])
+    return videos.gallery(extensions.db.session, _scope(), args["product_id"])
 
 
 @blp.route("/videos", methods=["POST"])
@@ -81,8 +89,9 @@ def list_videos(args: dict[str, Any]) -> object:
 @blp.arguments(studio_schemas.VideoCreateSchema)
 @blp.response(201, studio_schemas.VideoSchema)
 def create_video(body: dict[str, Any]) -> object:
-    """Create a video (or template) from a recipe; bad fields answer 422 with their paths
-    (`clips[0].in`, `captions[1].text`…)."""
+    """Create a video (or template) of the caller's club from a recipe; bad fields answer 422
+    with their paths (`clips[0].in`, `captions[1].text`…; an asset of another club is
+    unknown)."""
     return videos.create(
         extensions.db.session, flask_login.current_user, media_root=_media_root(), **body
     )
@@ -93,7 +102,7 @@ def create_video(body: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.VideoSchema)
 def get_video(video_id: int) -> object:
     """A video with its recipe and renders."""
-    return videos.get(extensions.db.session, video_id)
+    return videos.get(extensions.db.session, _scope(), video_id)
 
 
 @blp.route("/videos/<int:video_id>", methods=["PUT"])
@@ -127,7 +136,8 @@ def save_template(body: dict[str, Any], video_id: int) -> object:
 @blp.arguments(studio_schemas.TemplateApplySchema)
 @blp.response(201, studio_schemas.VideoSchema)
 def apply_template(body: dict[str, Any], template_id: int) -> object:
-    """A new video for another product from a template (name, price, stars, shops, photos)."""
+    """A new video for another product from a template of the caller's club (name, price,
+    stars, shops, photos)."""
     return videos.apply_template(
         extensions.db.session,
         flask_login.current_user,
@@ -179,7 +189,7 @@ def start_render(body: dict[str, Any], video_id: int) -> object:
 @blp.response(200, studio_schemas.RenderSchema)
 def get_render(render_id: int) -> object:
     """A render's status and progress."""
-    return renders.get(extensions.db.session, render_id)
+    return renders.get(extensions.db.session, _scope(), render_id)
 
 
 @blp.route("/renders/<int:render_id>/download", methods=["GET"])
@@ -195,7 +205,7 @@ def get_render(render_id: int) -> object:
 )
 def download_render(render_id: int) -> flask.Response:
     """Download the finished MP4."""
-    render = renders.get(extensions.db.session, render_id)
+    render = renders.get(extensions.db.session, _scope(), render_id)
     path = renders.output_file(render, _media_root())
     return flask.send_file(
         path, mimetype="video/mp4", as_attachment=True, download_name=f"video-{render.id}.mp4"

@@ -38,6 +38,7 @@ class AssetSchema(ma.Schema):
     kind = ma.fields.String(
         required=True, validate=mv.OneOf([k.value for k in media_models.AssetKind])
     )
+    club_id = ma.fields.Integer(required=True, metadata={"description": "CLB sở hữu tệp"})
     role = ma.fields.String(required=True)
     status = ma.fields.String(
         required=True, validate=mv.OneOf([s.value for s in media_models.AssetStatus])
@@ -87,6 +88,7 @@ class RenderStartedSchema(ma.Schema):
 
 class VideoSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
+    club_id = ma.fields.Integer(dump_only=True, metadata={"description": "CLB sở hữu video"})
     title = ma.fields.String(required=True)
     product_id = ma.fields.Integer(allow_none=True)
     recipe = ma.fields.Dict(required=True, metadata={"description": "Công thức dựng (v1)"})

@@ -18,6 +18,11 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     SELLER = "seller"
     PRODUCER = "producer"
+    UNION = "union"  # Đoàn cấp tỉnh/xã: reads the clubs under its unit
+
+
+# Roles that work inside one club (a database constraint: exactly one club each).
+CLUB_ROLES = (Role.COORDINATOR, Role.SELLER)
 
 
 class User(flask_login.UserMixin, extensions.db.Model):
@@ -25,6 +30,23 @@ class User(flask_login.UserMixin, extensions.db.Model):
     __table_args__ = (
         # A producer account belongs to exactly one producer organisation; others to none.
         sa.CheckConstraint("(role = 'producer') = (producer_id IS NOT NULL)", name="producer_link"),
+        # Coordinators and sellers belong to exactly one club; producer and Youth Union
+        # accounts to none (they reach clubs through their organisation or unit); an admin
+        # may have a working club (where what they create goes) or none.
+        sa.CheckConstraint(
+            "(role IN ('coordinator', 'seller') AND club_id IS NOT NULL)"
+            " OR (role IN ('producer', 'union') AND club_id IS NULL)"
+            " OR role = 'admin'",
+            name="club_membership",
+        ),
+        # A Youth Union account names its unit: a province, optionally one commune/ward in it.
+        sa.CheckConstraint(
+            "(role = 'union') = (union_province_code IS NOT NULL)", name="union_unit"
+        ),
+        sa.CheckConstraint(
+            "union_commune_code IS NULL OR union_province_code IS NOT NULL",
+            name="union_commune_in_province",
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -34,6 +56,8 @@ class User(flask_login.UserMixin, extensions.db.Model):
     role: so.Mapped[Role] = so.mapped_column(types.str_enum(Role))
     producer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("producers.id"), index=True)
     club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    union_province_code: so.Mapped[int | None] = so.mapped_column()
+    union_commune_code: so.Mapped[int | None] = so.mapped_column()
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     is_active_account: so.Mapped[bool] = so.mapped_column(default=True)
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))

@@ -37,21 +37,19 @@ class ListingState(enum.StrEnum):
 
 
 class ChannelAccount(extensions.db.Model):
-    """One shop on one marketplace, owned by a club or a producer.
+    """One shop on one marketplace, run by a club (for itself, or for one of its producers).
 
     Secrets (app secret, tokens) are encrypted with the key from the
     environment and never leave the server; ``config`` holds only what may be shown.
     """
 
     __tablename__ = "channel_accounts"
-    __table_args__ = (
-        sa.CheckConstraint("(club_id IS NULL) <> (producer_id IS NULL)", name="one_owner"),
-    )
-
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     marketplace: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    # The club whose staff run the shop (and alone see it and its credentials) ...
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    # ... and, for a producer's own shop, that producer (None: the club's own shop).
     producer_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("producers.id"), index=True)
     config: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     secrets_enc: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -78,7 +76,7 @@ class ChannelAccount(extensions.db.Model):
         types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
     )
 
-    club: so.Mapped[orgs.Club | None] = so.relationship()
+    club: so.Mapped[orgs.Club] = so.relationship()
     producer: so.Mapped[orgs.Producer | None] = so.relationship()
     created_by: so.Mapped[accounts.User | None] = so.relationship()
 

@@ -32,6 +32,9 @@ class Job(extensions.db.Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     owner_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The club the work is for (None: install-wide work such as the system check); a job's
+    # result is reachable only within that club's scope.
+    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
     status: so.Mapped[JobStatus] = so.mapped_column(
         types.str_enum(JobStatus),
         default=JobStatus.QUEUED,

@@ -40,6 +40,7 @@ class MediaAsset(extensions.db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[AssetKind] = so.mapped_column(types.str_enum(AssetKind), index=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
     role: so.Mapped[str] = so.mapped_column(sa.String(20), default="footage")  # footage/logo/music
     status: so.Mapped[AssetStatus] = so.mapped_column(
         types.str_enum(AssetStatus), default=AssetStatus.PROCESSING, index=True
@@ -75,6 +76,7 @@ class Video(extensions.db.Model):
     __tablename__ = "videos"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     product_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("products.id", ondelete="SET NULL"), index=True

@@ -1,7 +1,7 @@
 """Sales capture: orders and their lines, per-session audience figures and viewer logs,
 comment-order review batches, and the bank accounts VietQR payments go to.
 
-``(platform, external_id)`` is an order's idempotency key: every way in (manual entry, file
+``(club_id, platform, external_id)`` is an order's idempotency key: every way in (manual entry, file
 import, accepted comment batch) upserts by it, so nothing is ever counted twice.
 """
 
@@ -49,14 +49,17 @@ class Order(extensions.db.Model):
 
     __tablename__ = "orders"
     __table_args__ = (
-        sa.UniqueConstraint("platform", "external_id", name="uq_orders_platform_external_id"),
+        # Platform order ids are unique per club: two clubs may hold the same number.
+        sa.UniqueConstraint(
+            "club_id", "platform", "external_id", name="uq_orders_club_platform_external_id"
+        ),
         sa.Index("ix_orders_club_placed", "club_id", "placed_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     platform: so.Mapped[str] = so.mapped_column(sa.String(20))
     external_id: so.Mapped[str] = so.mapped_column(sa.String(64))
-    club_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
     session_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("live_sessions.id", ondelete="SET NULL"), index=True
     )
@@ -86,7 +89,7 @@ class Order(extensions.db.Model):
         types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
     )
 
-    club: so.Mapped[orgs.Club | None] = so.relationship()
+    club: so.Mapped[orgs.Club] = so.relationship()
     session: so.Mapped[live.LiveSession | None] = so.relationship()
     channel_account: so.Mapped[channels.ChannelAccount | None] = so.relationship()
     streamer: so.Mapped[live.Streamer | None] = so.relationship()

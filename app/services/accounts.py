@@ -1,7 +1,12 @@
 """Accounts: creating users, signing in with throttling, passwords and API tokens.
 
 Functions here own the transaction: they commit on success and roll back on
-failure. They take the session and the clock as arguments.
+failure (``build_user`` only adds and flushes, for callers that write more in the same
+transaction, such as the first-run setup). They take the session and the clock as arguments.
+
+Membership (docs/clubs.md): coordinators and sellers belong to exactly one active club;
+producer and Youth Union accounts to none; an admin may have a working club. A Youth Union
+account names its unit: a province, optionally one commune/ward in it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, text
+from app import admin_units, clock, errors, tenancy, text
 from app.models import accounts, orgs
 
 Role = accounts.Role
@@ -93,6 +98,62 @@ def _verify(password_hash: str, password: str) -> bool:
 # --- users --------------------------------------------------------------------
 
 
+def _code(value: object) -> int | None:
+    """A unit or club id from a form, the API or the CLI; -1 for what is not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _check_membership(
+    session: so.Session,
+    fields: dict[str, list[str]],
+    *,
+    role: str,
+    club_id: int | None,
+    union_province_code: int | None,
+    union_commune_code: int | None,
+    existing: accounts.User | None,
+) -> None:
+    """Which club (or Youth Union unit) an account belongs to, per its role."""
+    if role in {r.value for r in accounts.CLUB_ROLES}:
+        if club_id is None:
+            fields["club_id"] = [_("Điều phối viên và người bán phải thuộc một câu lạc bộ.")]
+    elif role in (Role.PRODUCER, Role.UNION) and club_id is not None:
+        fields["club_id"] = [
+            _("Tài khoản nhà sản xuất và tài khoản Đoàn không thuộc câu lạc bộ nào: để trống.")
+        ]
+    if club_id is not None and "club_id" not in fields:
+        club = session.get(orgs.Club, club_id) if club_id > 0 else None
+        unchanged = existing is not None and existing.club_id == club_id
+        if club is None:
+            fields["club_id"] = [_("Không tìm thấy câu lạc bộ này.")]
+        elif club.is_archived and not unchanged:
+            fields["club_id"] = [
+                _("CLB %(club)s đã ngừng hoạt động: hãy chọn câu lạc bộ khác.", club=club.name)
+            ]
+    if role == Role.UNION:
+        province = (
+            admin_units.province(union_province_code) if union_province_code is not None else None
+        )
+        if province is None:
+            fields["union_province_code"] = [
+                _("Tài khoản Đoàn phải chọn tỉnh/thành phố (bản đồ hành chính 2025).")
+            ]
+        elif union_commune_code is not None and (
+            admin_units.commune(province.code, union_commune_code) is None
+        ):
+            fields["union_commune_code"] = [_("Xã/phường không thuộc tỉnh đã chọn.")]
+    else:
+        if union_province_code is not None:
+            fields["union_province_code"] = [_("Chỉ tài khoản Đoàn mới chọn đơn vị Đoàn.")]
+        if union_commune_code is not None:
+            fields["union_commune_code"] = [_("Chỉ tài khoản Đoàn mới chọn đơn vị Đoàn.")]
+
+
 def validate_user_fields(
     session: so.Session,
     *,
@@ -102,6 +163,9 @@ def validate_user_fields(
     email: str | None,
     producer_id: int | None,
     password: str | None,
+    club_id: int | None = None,
+    union_province_code: int | None = None,
+    union_commune_code: int | None = None,
     existing: accounts.User | None = None,
 ) -> dict[str, list[str]]:
     """Field → problems for a user about to be created or changed."""
@@ -115,10 +179,12 @@ def validate_user_fields(
             fields["username"] = [_("Tên đăng nhập này đã có người dùng.")]
     if not full_name:
         fields["full_name"] = [_("Hãy nhập họ tên.")]
+    elif len(full_name) > 200:
+        fields["full_name"] = [_("Tối đa %(n)d ký tự.", n=200)]
     if role not in set(Role):
         fields["role"] = [_("Vai trò không hợp lệ.")]
     if email:
-        if not EMAIL_RE.match(email):
+        if not EMAIL_RE.match(email) or len(email) > 254:
             fields["email"] = [_("Địa chỉ email không hợp lệ.")]
         else:
             other = session.scalar(sa.select(accounts.User).where(accounts.User.email == email))
@@ -131,9 +197,85 @@ def validate_user_fields(
             fields["producer_id"] = [_("Không tìm thấy chủ thể sản xuất này.")]
     elif producer_id is not None:
         fields["producer_id"] = [_("Chỉ tài khoản nhà sản xuất mới gắn với chủ thể.")]
+    if role in set(Role):
+        _check_membership(
+            session,
+            fields,
+            role=role,
+            club_id=club_id,
+            union_province_code=union_province_code,
+            union_commune_code=union_commune_code,
+            existing=existing,
+        )
     if password is not None and (problems := password_problems(password)):
         fields["password"] = problems
     return fields
+
+
+def build_user(
+    session: so.Session,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    email: str | None = None,
+    producer_id: int | None = None,
+    club_id: object = None,
+    union_province_code: object = None,
+    union_commune_code: object = None,
+    locale: str | None = None,
+) -> accounts.User:
+    """Validate, add and flush a new user without committing; ValidationError lists every
+    bad field (the caller commits, or rolls back)."""
+    username = text.nfc(username).lower()
+    full_name = text.nfc(full_name)
+    email = text.nfc(email).lower() if email else None
+    club, province, commune = (
+        _code(club_id),
+        _code(union_province_code),
+        _code(union_commune_code),
+    )
+    fields = validate_user_fields(
+        session,
+        username=username,
+        full_name=full_name,
+        role=role,
+        email=email,
+        producer_id=producer_id,
+        password=password,
+        club_id=club,
+        union_province_code=province,
+        union_commune_code=commune,
+    )
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    user = accounts.User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        role=Role(role),
+        producer_id=producer_id,
+        club_id=club,
+        union_province_code=province,
+        union_commune_code=commune,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _commit_or_explain(session: so.Session) -> None:
+    """Commit; a unique index another request beat us to becomes a field error, not a 500."""
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise errors.ValidationError(
+            fields={"username": [_("Tên đăng nhập hoặc email vừa được dùng cho tài khoản khác.")]}
+        ) from None
 
 
 def create_user(
@@ -145,36 +287,30 @@ def create_user(
     role: str,
     email: str | None = None,
     producer_id: int | None = None,
-    club_id: int | None = None,
+    club_id: object = None,
+    union_province_code: object = None,
+    union_commune_code: object = None,
     locale: str | None = None,
 ) -> accounts.User:
     """Create and commit a user; ValidationError lists every bad field."""
-    username = text.nfc(username).lower()
-    full_name = text.nfc(full_name)
-    email = text.nfc(email).lower() if email else None
-    fields = validate_user_fields(
-        session,
-        username=username,
-        full_name=full_name,
-        role=role,
-        email=email,
-        producer_id=producer_id,
-        password=password,
-    )
-    if fields:
-        raise errors.ValidationError(fields=fields)
-    user = accounts.User(
-        username=username,
-        full_name=full_name,
-        email=email,
-        role=Role(role),
-        producer_id=producer_id,
-        club_id=club_id,
-        password_hash=hash_password(password),
-        locale=locale,
-    )
-    session.add(user)
-    session.commit()
+    try:
+        user = build_user(
+            session,
+            username=username,
+            password=password,
+            full_name=full_name,
+            role=role,
+            email=email,
+            producer_id=producer_id,
+            club_id=club_id,
+            union_province_code=union_province_code,
+            union_commune_code=union_commune_code,
+            locale=locale,
+        )
+    except errors.ValidationError:
+        session.rollback()
+        raise
+    _commit_or_explain(session)
     return user
 
 
@@ -188,10 +324,18 @@ def update_user(
     producer_id: int | None,
     active: bool,
     new_password: str | None = None,
+    club_id: object = None,
+    union_province_code: object = None,
+    union_commune_code: object = None,
 ) -> accounts.User:
-    """Change a user's profile, role, status and optionally password; commit."""
+    """Change a user's profile, role, club or unit, status and optionally password; commit."""
     full_name = text.nfc(full_name)
     email = text.nfc(email).lower() if email else None
+    club, province, commune = (
+        _code(club_id),
+        _code(union_province_code),
+        _code(union_commune_code),
+    )
     fields = validate_user_fields(
         session,
         username=user.username,
@@ -200,17 +344,45 @@ def update_user(
         email=email,
         producer_id=producer_id,
         password=new_password or None,
+        club_id=club,
+        union_province_code=province,
+        union_commune_code=commune,
         existing=user,
     )
     if fields:
         raise errors.ValidationError(fields=fields)
     user.full_name, user.email, user.role = full_name, email, Role(role)
     user.producer_id = producer_id
+    user.club_id = club
+    user.union_province_code, user.union_commune_code = province, commune
     user.is_active_account = active
     if new_password:
         user.password_hash = hash_password(new_password)
-    session.commit()
+    _commit_or_explain(session)
     return user
+
+
+def set_working_club(session: so.Session, user: accounts.User, club_id: object) -> None:
+    """An admin's working club (where what they create goes), or none; commit."""
+    if user.role != Role.ADMIN:
+        raise errors.ValidationError(
+            fields={"club_id": [_("Chỉ quản trị viên chọn câu lạc bộ làm việc.")]}
+        )
+    club = _code(club_id)
+    fields: dict[str, list[str]] = {}
+    _check_membership(
+        session,
+        fields,
+        role=Role.ADMIN,
+        club_id=club,
+        union_province_code=None,
+        union_commune_code=None,
+        existing=user,
+    )
+    if fields:
+        raise errors.ValidationError(fields=fields)
+    user.club_id = club
+    session.commit()
 
 
 def change_password(session: so.Session, user: accounts.User, current: str, new: str) -> None:
@@ -229,18 +401,77 @@ def set_locale(session: so.Session, user: accounts.User, locale: str) -> None:
     session.commit()
 
 
-def get_user(session: so.Session, user_id: int) -> accounts.User:
-    user = session.get(accounts.User, user_id)
+def _visible_to(scope: tenancy.Scope) -> sa.ColumnElement[bool]:
+    """The accounts a scope lists: its clubs' members and its clubs' producers' accounts."""
+    if scope.every_club:
+        return sa.true()
+    User = accounts.User
+    return sa.or_(
+        scope.club_filter(User.club_id),
+        sa.and_(User.role == Role.PRODUCER, scope.producer_filter(User.producer_id)),
+    )
+
+
+def get_user(
+    session: so.Session, user_id: int, scope: tenancy.Scope | None = None
+) -> accounts.User:
+    """A user by id; with a ``scope``, a user outside it is not found (404, never 403)."""
+    stmt = sa.select(accounts.User).where(accounts.User.id == user_id)
+    if scope is not None:
+        stmt = stmt.where(_visible_to(scope))
+    user = session.scalar(stmt)
     if user is None:
         raise errors.NotFound(_("Không tìm thấy người dùng."))
     return user
 
 
-def users_query(role: str | None = None) -> sa.Select[tuple[accounts.User]]:
+def users_query(
+    scope: tenancy.Scope | None = None, role: str | None = None
+) -> sa.Select[tuple[accounts.User]]:
+    """Accounts, by role then username; with a ``scope``, only those it may list (a
+    coordinator: their club's members and the accounts of the producers their club works
+    with)."""
     stmt = sa.select(accounts.User).order_by(accounts.User.role, accounts.User.username)
+    if scope is not None:
+        stmt = stmt.where(_visible_to(scope))
     if role:
         stmt = stmt.where(accounts.User.role == Role(role))
     return stmt
+
+
+def union_unit_name(province_code: int | None, commune_code: int | None) -> str | None:
+    """'Phường Móng Cái 1, Quảng Ninh' or 'Quảng Ninh' for a Youth Union unit; None without."""
+    if province_code is None:
+        return None
+    province = admin_units.province(province_code)
+    if province is None:
+        return str(province_code)
+    commune = admin_units.commune(province_code, commune_code) if commune_code else None
+    return f"{commune.name}, {province.name}" if commune else province.name
+
+
+def archived_club(user: accounts.User) -> orgs.Club | None:
+    """The archived club a coordinator or seller belongs to (they may not sign in), or None."""
+    if user.role not in accounts.CLUB_ROLES or user.club is None:
+        return None
+    return user.club if user.club.is_archived else None
+
+
+def archived_club_message(club: orgs.Club) -> str:
+    """What a member of an archived club is told when signing in."""
+    name = club.name
+    if not text.fold(name).startswith(("clb", "cau lac bo")):
+        name = _("CLB %(name)s", name=name)
+    return _(
+        "%(club)s đã ngừng hoạt động: tài khoản của CLB không đăng nhập được nữa. Hãy liên hệ "
+        "quản trị viên.",
+        club=name,
+    )
+
+
+def may_sign_in(user: accounts.User) -> bool:
+    """An active account, not a member of an archived club (sessions, tokens, the form)."""
+    return user.is_active_account and archived_club(user) is None
 
 
 # --- signing in ---------------------------------------------------------------
@@ -315,7 +546,7 @@ def authenticate(
             raise _throttled(until, moment)
     user = session.scalar(sa.select(accounts.User).where(accounts.User.username == username))
     ok = _verify(user.password_hash if user else _dummy_hash(), password)
-    if user is None or not ok or not user.is_active_account:
+    if user is None or not ok or not may_sign_in(user):
         _record_failure(session, user_key, policy.max_failures, policy, moment)
         _record_failure(session, ip_key, policy.ip_max_failures, policy, moment)
         try:
@@ -328,6 +559,8 @@ def authenticate(
             raise _throttled(until, moment)
         if user is not None and ok and not user.is_active_account:
             raise InvalidCredentials(_("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."))
+        if user is not None and ok and (club := archived_club(user)) is not None:
+            raise InvalidCredentials(archived_club_message(club))
         raise InvalidCredentials(_("Tên đăng nhập hoặc mật khẩu không đúng."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -370,9 +603,10 @@ def user_for_token(
     token = session.scalar(
         sa.select(accounts.ApiToken)
         .where(accounts.ApiToken.token_hash == _token_hash(secret))
-        .options(so.joinedload(accounts.ApiToken.user))  # one round trip per API call
+        # one round trip per API call
+        .options(so.joinedload(accounts.ApiToken.user).joinedload(accounts.User.club))
     )
-    if token is None or token.revoked_at is not None or not token.user.is_active_account:
+    if token is None or token.revoked_at is not None or not may_sign_in(token.user):
         return None
     moment = now()
     # Record use at most every few minutes: a script's every call need not write.

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, ocop, permissions, text, validators
+from app import clock, errors, ocop, tenancy, text, validators
 from app.models import accounts, catalog, channels, orgs
 
 Product = catalog.Product
@@ -169,8 +169,9 @@ def validate_variants(
 
 
 def validate_product(
-    session: so.Session, user: accounts.User, data: dict[str, Any], product: Product | None
+    session: so.Session, scope: tenancy.Scope, data: dict[str, Any], product: Product | None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check a product's own fields; its producer must be one the scope may edit."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     limits = {"name": 200, "unit": 50, "brand": 100, "shelf_life": 100}
@@ -183,9 +184,16 @@ def validate_product(
         producer_id = int(producer_id) if producer_id not in (None, "") else None
     except (TypeError, ValueError):
         producer_id = None
-    if producer_id is None or session.get(orgs.Producer, producer_id) is None:
+    if scope.producer_id is not None and producer_id not in (None, scope.producer_id):
+        fields["producer_id"] = [_("Bạn chỉ quản lý sản phẩm của cơ sở mình.")]
+    elif (
+        producer_id is None
+        or session.get(orgs.Producer, producer_id) is None
+        or not scope.sees_producer(session, producer_id)
+    ):
+        # A producer out of the club's scope reads as unknown: its existence is not confirmed.
         fields["producer_id"] = [_("Chọn chủ thể sản xuất.")]
-    elif not permissions.can_edit_product(user, producer_id):
+    elif not scope.can_edit_producer(session, producer_id):
         fields["producer_id"] = [_("Bạn chỉ quản lý sản phẩm của cơ sở mình.")]
     clean["producer_id"] = producer_id
     category_id = data.get("category_id")
@@ -222,7 +230,7 @@ def refresh_derived(product: Product) -> None:
 
 def apply_product(
     session: so.Session,
-    user: accounts.User,
+    scope: tenancy.Scope,
     data: dict[str, Any],
     product: Product | None = None,
     *,
@@ -233,7 +241,7 @@ def apply_product(
     With ``replace_variants`` the given list is the whole set (missing SKUs are
     removed); otherwise variants are upserted by SKU and others kept.
     """
-    clean, fields = validate_product(session, user, data, product)
+    clean, fields = validate_product(session, scope, data, product)
     variant_rows, variant_fields = validate_variants(
         session, list(data.get("variants") or []), product
     )
@@ -273,16 +281,17 @@ def save_product(
     session: so.Session, user: accounts.User, data: dict[str, Any], product_id: int | None = None
 ) -> Product:
     """Create (no id) or update a product and its variants; commit."""
+    scope = tenancy.scope_for(session, user)
     product = None
     if product_id is not None:
-        product = get_product(session, user, product_id)
-        if not permissions.can_edit_product(user, product.producer_id):
-            raise errors.Forbidden()
+        product = editable_product(session, user, product_id)
         expected = data.get("version")
         if expected not in (None, "") and int(expected) != product.version:
             raise errors.Conflict(_("Sản phẩm vừa được người khác sửa. Hãy tải lại rồi sửa tiếp."))
+    else:
+        scope.check_writable()
     try:
-        product = apply_product(session, user, data, product)
+        product = apply_product(session, scope, data, product)
         session.commit()
     except so.exc.StaleDataError:
         session.rollback()
@@ -304,9 +313,7 @@ def notify_channels(session: so.Session, user: Any, product_ids: list[int]) -> N
 
 
 def delete_product(session: so.Session, user: accounts.User, product_id: int) -> None:
-    product = get_product(session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
+    product = editable_product(session, user, product_id)
     on_sale = session.scalar(
         sa.select(sa.func.count())
         .select_from(channels.Listing)
@@ -332,12 +339,26 @@ def delete_product(session: so.Session, user: accounts.User, product_id: int) ->
     session.commit()
 
 
-def get_product(session: so.Session, user: accounts.User, product_id: int) -> Product:
-    """A product the user may see (a producer account: only its organisation's)."""
+def _visible_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> Product:
     product = session.get(Product, product_id)
-    scope = permissions.producer_scope(user)
-    if product is None or (scope is not None and product.producer_id != scope):
+    if product is None or not scope.sees_producer(session, product.producer_id):
         raise errors.NotFound(_("Không tìm thấy sản phẩm."))
+    return product
+
+
+def get_product(session: so.Session, user: accounts.User, product_id: int) -> Product:
+    """A product the user may see: of a producer their club works with (an admin: any; a
+    producer account: its own organisation's). Others answer 404."""
+    return _visible_product(session, tenancy.scope_for(session, user), product_id)
+
+
+def editable_product(session: so.Session, user: accounts.User, product_id: int) -> Product:
+    """A product the user may change: 404 out of scope, 403 when only readable (the Youth
+    Union)."""
+    scope = tenancy.scope_for(session, user)
+    product = _visible_product(session, scope, product_id)
+    if not scope.can_edit_producer(session, product.producer_id):
+        raise errors.Forbidden()
     return product
 
 
@@ -438,9 +459,7 @@ def save_certificate(
     data: dict[str, Any],
     certificate_id: int | None = None,
 ) -> Certificate:
-    product = get_product(session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
+    product = editable_product(session, user, product_id)
     clean, fields = validate_certificate(data)
     if fields:
         raise errors.ValidationError(fields=fields)
@@ -461,9 +480,7 @@ def save_certificate(
 def delete_certificate(
     session: so.Session, user: accounts.User, product_id: int, certificate_id: int
 ) -> None:
-    product = get_product(session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
+    product = editable_product(session, user, product_id)
     product.certificates.remove(_certificate_of(product, certificate_id))
     session.flush()
     refresh_derived(product)
@@ -478,9 +495,10 @@ def _certificate_of(product: Product, certificate_id: int) -> Certificate:
 
 
 def expiring_query(
-    user: accounts.User, today: dt.date, days: int = ocop.EXPIRING_DAYS
+    scope: tenancy.Scope, today: dt.date, days: int = ocop.EXPIRING_DAYS
 ) -> sa.Select[tuple[Certificate]]:
-    """Current certificates expiring within ``days`` (soonest first), scoped to the user."""
+    """Current certificates expiring within ``days`` (soonest first), of the producers the
+    scope reaches."""
     stmt = (
         sa.select(Certificate)
         .join(Product, Certificate.product_id == Product.id)
@@ -488,12 +506,10 @@ def expiring_query(
             Certificate.expires_on >= today,
             Certificate.expires_on < today + dt.timedelta(days=days),
             Product.ocop_expires_on == Certificate.expires_on,
+            scope.producer_filter(Product.producer_id),
         )
         .order_by(Certificate.expires_on, Certificate.id)
     )
-    scope = permissions.producer_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Product.producer_id == scope)
     return stmt
 
 
@@ -504,9 +520,7 @@ def save_links(
     session: so.Session, user: accounts.User, product_id: int, links: list[dict[str, Any]]
 ) -> Product:
     """Replace a product's where-to-buy links (https URLs on a known channel)."""
-    product = get_product(session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
+    product = editable_product(session, user, product_id)
     fields: dict[str, list[str]] = {}
     clean = []
     for index, link in enumerate(links):
@@ -571,17 +585,15 @@ def _like_escape(value: str) -> str:
 
 
 def product_query(
-    user: accounts.User, filters: ProductFilters, today: dt.date
+    scope: tenancy.Scope, filters: ProductFilters, today: dt.date
 ) -> sa.Select[tuple[Product]]:
-    """Products the user may see, filtered and sorted.
+    """Products the scope reaches (its clubs' producers'; a producer account its own),
+    filtered and sorted.
 
     Text search ignores case and Vietnamese diacritics: every word must appear
     in the product's name, brand, producer, SKUs or category.
     """
-    stmt = sa.select(Product)
-    scope = permissions.producer_scope(user)
-    if scope is not None:
-        stmt = stmt.where(Product.producer_id == scope)
+    stmt = sa.select(Product).where(scope.producer_filter(Product.producer_id))
     if filters.q:
         for word in text.fold(filters.q).split()[:8]:
             stmt = stmt.where(Product.search_text.like(f"%{_like_escape(word)}%", escape="\\"))

@@ -1,4 +1,4 @@
-"""What each role's dashboard shows."""
+"""What each role's dashboard shows, within the user's club scope (``app.tenancy``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock, formatting
+from app import clock, formatting, tenancy
 from app.models import accounts, catalog, jobs, live, orders, orgs
+from app.services.reports import clubs as club_comparison
 
 Role = accounts.Role
 
@@ -21,41 +22,56 @@ def _recent_jobs(session: so.Session, user: accounts.User, limit: int = 5) -> li
     return list(session.scalars(stmt))
 
 
-def _producers(session: so.Session) -> list[orgs.Producer]:
+def _producers(session: so.Session, scope: tenancy.Scope) -> list[orgs.Producer]:
+    """The producers the user's club works with (an admin: every one)."""
     return list(
         session.scalars(
-            sa.select(orgs.Producer).order_by(orgs.Producer.province, orgs.Producer.name)
+            sa.select(orgs.Producer)
+            .where(scope.producer_filter(orgs.Producer.id))
+            .order_by(orgs.Producer.province, orgs.Producer.name)
         )
     )
 
 
 def _upcoming(
-    session: so.Session, user: accounts.User, now: dt.datetime, limit: int = 5
+    session: so.Session,
+    user: accounts.User,
+    scope: tenancy.Scope,
+    now: dt.datetime,
+    limit: int = 5,
 ) -> list[live.LiveSession]:
-    """The next livestreams: the club's for staff, the ones they host for a seller."""
+    """The next livestreams of the clubs in scope; for a seller, the ones they host."""
     S = live.LiveSession
     stmt = (
         sa.select(S)
-        .where(S.ends_at > now, S.status != live.SessionStatus.CANCELLED)
-        .order_by(S.starts_at)
+        .where(
+            S.ends_at > now,
+            S.status != live.SessionStatus.CANCELLED,
+            scope.club_filter(S.club_id),
+        )
+        .order_by(S.starts_at, S.id)
         .limit(limit)
-        .options(so.selectinload(S.hosts))
+        .options(so.selectinload(S.hosts), so.selectinload(S.club))
     )
-    if user.role != Role.ADMIN:
-        stmt = stmt.where(S.club_id == user.club_id)
     if user.role == Role.SELLER:
         stmt = stmt.where(S.hosts.any(live.Streamer.user_id == user.id))
     return list(session.scalars(stmt))
 
 
-def _month_sales(session: so.Session, user: accounts.User, now: dt.datetime) -> dict[str, Any]:
+def _month_start(now: dt.datetime) -> dt.datetime:
+    """The local (Vietnam) month's first instant, as a local aware datetime."""
+    local = now.astimezone(formatting.LOCAL_TZ)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month_sales(session: so.Session, scope: tenancy.Scope, now: dt.datetime) -> dict[str, Any]:
     """This month's (Vietnam time) Net GMV, valid order lines' orders and units, in SQL.
 
     The same definitions as the reports (cancelled and returned lines left out); a producer
-    counts only their own products' lines, staff their club's.
+    counts only their own products' lines (from every club), everyone else their clubs'.
     """
-    local = now.astimezone(formatting.LOCAL_TZ)
-    first = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first = _month_start(now)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     Ord, L = orders.Order, orders.OrderLine
     valid = L.status.in_([status for status in orders.OrderStatus if status.valid])
     stmt = (
@@ -65,14 +81,18 @@ def _month_sales(session: so.Session, user: accounts.User, now: dt.datetime) -> 
             sa.func.coalesce(sa.func.sum(L.quantity), 0),
         )
         .join(Ord, L.order_id == Ord.id)
-        .where(valid, Ord.placed_at >= first.astimezone(dt.UTC))
-    )
-    if user.role == Role.PRODUCER:
-        stmt = stmt.join(catalog.Product, L.product_id == catalog.Product.id).where(
-            catalog.Product.producer_id == user.producer_id
+        .where(
+            valid,
+            Ord.placed_at >= first.astimezone(dt.UTC),
+            Ord.placed_at < following.astimezone(dt.UTC),
         )
-    elif user.role != Role.ADMIN:
-        stmt = stmt.where(Ord.club_id == user.club_id)
+    )
+    if scope.producer_id is not None:
+        stmt = stmt.join(catalog.Product, L.product_id == catalog.Product.id).where(
+            catalog.Product.producer_id == scope.producer_id
+        )
+    else:
+        stmt = stmt.where(scope.club_filter(Ord.club_id))
     net_gmv, order_count, units = session.execute(stmt).one()
     return {
         "month": first.strftime("%Y-%m"),
@@ -82,21 +102,34 @@ def _month_sales(session: so.Session, user: accounts.User, now: dt.datetime) -> 
     }
 
 
+def _union(session: so.Session, user: accounts.User, now: dt.datetime) -> dict[str, Any]:
+    """The Youth Union's home: this month per club (the comparison's figures)."""
+    month = _month_start(now).strftime("%Y-%m")
+    comparison = club_comparison.compare_clubs(
+        session, user, month, month, sort="net_gmv", today=_month_start(now).date()
+    )
+    return {"comparison": comparison}
+
+
 def summary(
     session: so.Session, user: accounts.User, now: clock.Clock = clock.utcnow
 ) -> dict[str, Any]:
     """The figures and lists for ``user``'s dashboard, by role."""
+    scope = tenancy.scope_for(session, user)
+    moment = now()
     data: dict[str, Any] = {
         "recent_jobs": _recent_jobs(session, user),
-        "month_sales": _month_sales(session, user, now()),
-        "upcoming": [] if user.role == Role.PRODUCER else _upcoming(session, user, now()),
+        "month_sales": _month_sales(session, scope, moment),
+        "upcoming": []
+        if scope.producer_id is not None
+        else _upcoming(session, user, scope, moment),
     }
     if user.role == Role.ADMIN:
         counts = session.execute(
             sa.select(accounts.User.role, sa.func.count()).group_by(accounts.User.role)
         ).all()
         data["users_by_role"] = {Role(role): n for role, n in counts}
-        since = now() - dt.timedelta(days=1)
+        since = moment - dt.timedelta(days=1)
         job_counts = session.execute(
             sa.select(jobs.Job.status, sa.func.count())
             .where(jobs.Job.created_at >= since)
@@ -106,6 +139,7 @@ def summary(
         data["producer_count"] = session.scalar(
             sa.select(sa.func.count()).select_from(orgs.Producer)
         )
+        data["club_count"] = session.scalar(sa.select(sa.func.count()).select_from(orgs.Club))
     elif user.role == Role.COORDINATOR:
         data["club"] = user.club
         data["members"] = list(
@@ -114,14 +148,17 @@ def summary(
                 .where(
                     accounts.User.role.in_([Role.SELLER, Role.COORDINATOR]),
                     accounts.User.is_active_account.is_(True),
+                    scope.club_filter(accounts.User.club_id),
                 )
                 .order_by(accounts.User.full_name)
             )
         )
-        data["producers"] = _producers(session)
+        data["producers"] = _producers(session, scope)
     elif user.role == Role.SELLER:
         data["club"] = user.club
-        data["producers"] = _producers(session)
+        data["producers"] = _producers(session, scope)
     elif user.role == Role.PRODUCER:
         data["producer"] = user.producer
+    elif user.role == Role.UNION:
+        data.update(_union(session, user, moment))
     return data

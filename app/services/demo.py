@@ -1,5 +1,6 @@
-"""Demo data: a streamer club in Móng Cái, producers from several provinces,
-and a user of every role, so a new install has something real to click through.
+"""Demo data: a streamer club in Móng Cái (Quảng Ninh), producers from several provinces
+linked to it, and a user of every role (including the province's Youth Union), so a new install
+has something real to click through.
 """
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ from integrations import netguard, registry
 Role = accounts.Role
 ProducerType = orgs.ProducerType
 
+# The club and the Youth Union unit it belongs to (2025 map: Quảng Ninh 22, Phường Móng Cái 1).
 CLUB = {
     "name": "CLB Streamer Trẻ Móng Cái",
+    "province_code": 22,
     "province": "Quảng Ninh",
+    "commune_code": 6712,
     "commune": "Phường Móng Cái 1",
+    "contact_name": "Nguyễn Thu Hà",
+    "contact_phone": "0912345600",
 }
 
 # (name, type, province code and commune code on the 2025 map, username of its account)
@@ -162,6 +168,8 @@ STAFF = [
     ("banhang.minh", "Trần Văn Minh", Role.SELLER, "minh.tran@clb-mongcai.example"),
     ("banhang.lan", "Lê Thị Lan", Role.SELLER, "lan.le@clb-mongcai.example"),
 ]
+# The provincial Youth Union: reads the clubs of Quảng Ninh (read-only, no buyers' details).
+UNION = ("doan.quangninh", "Tỉnh Đoàn Quảng Ninh", 22)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +194,7 @@ def load(
     a Postmart and a Voso shop (listing packs).
     """
     existing = session.scalar(sa.select(orgs.Club).where(orgs.Club.name == CLUB["name"]))
-    usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS]
+    usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS] + [UNION[0]]
     if existing is not None:
         return DemoSummary(False, existing.name, len(PRODUCERS), usernames)
     try:
@@ -204,7 +212,7 @@ def load(
                 province=province.name,
                 commune_code=commune_code,
                 commune=commune.name,
-                club=club,
+                clubs=[club],
                 **PRODUCER_DETAILS[username],
             )
             session.add(producer)
@@ -232,6 +240,16 @@ def load(
                     password_hash=password_hash,
                 )
             )
+        union_username, union_name, union_province = UNION
+        session.add(
+            accounts.User(
+                username=union_username,
+                full_name=union_name,
+                role=Role.UNION,
+                union_province_code=union_province,
+                password_hash=password_hash,
+            )
+        )
         session.commit()
     except Exception:
         session.rollback()

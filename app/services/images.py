@@ -24,7 +24,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from app import errors, permissions
+from app import errors
 from app.models import accounts, catalog, orgs
 from app.services import catalog as catalog_service
 from app.services import producers as producers_service
@@ -215,14 +215,30 @@ def _remove(root: Path, *relative: str | None) -> None:
                 path.unlink()
 
 
+def remove_files(media_root: str | Path, *relative: str | None) -> None:
+    """Delete stored files (paths relative to MEDIA_ROOT; anything outside it is left)."""
+    _remove(Path(media_root).resolve(), *relative)
+
+
+def store_logo(upload: IO[bytes] | Any, media_root: str | Path, folder: str) -> str:
+    """Check and re-encode an uploaded logo within 512 × 512 (PNG when it has transparency,
+    else JPEG) under ``folder``; returns its path relative to MEDIA_ROOT. Producers' and
+    clubs' logos are stored this one way."""
+    logo = _fit(decode(read_upload(upload), LOGO_SIZE), LOGO_SIZE)
+    stem = f"{folder}/logo-{uuid.uuid4().hex}"
+    if logo.mode == "RGBA":
+        path, fmt, options = f"{stem}.png", "PNG", {"optimize": True}
+    else:
+        path, fmt, options = f"{stem}.jpg", "JPEG", JPEG_OPTIONS
+    _save_atomic(logo, Path(media_root).resolve() / path, fmt, **options)
+    return path
+
+
 # --- product images ---------------------------------------------------------------
 
 
 def _editable_product(session: so.Session, user: accounts.User, product_id: int) -> catalog.Product:
-    product = catalog_service.get_product(session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
-    return product
+    return catalog_service.editable_product(session, user, product_id)
 
 
 def _image_of(product: catalog.Product, image_id: int) -> catalog.ProductImage:
@@ -323,10 +339,7 @@ def set_cover(
 
 
 def _editable_producer(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:
-    producer = producers_service.get(session, user, producer_id)
-    if not permissions.can_edit_producer(user, producer.id):
-        raise errors.Forbidden()
-    return producer
+    return producers_service.editable(session, user, producer_id)
 
 
 def set_producer_logo(
@@ -338,15 +351,9 @@ def set_producer_logo(
 ) -> orgs.Producer:
     """Store a logo within 512 × 512 (PNG when it has transparency, else JPEG)."""
     producer = _editable_producer(session, user, producer_id)
-    logo = _fit(decode(read_upload(upload), LOGO_SIZE), LOGO_SIZE)
     root = Path(media_root).resolve()
-    stem = f"{PRODUCERS_DIR}/{producer.id}/logo-{uuid.uuid4().hex}"
-    if logo.mode == "RGBA":
-        path, fmt, options = f"{stem}.png", "PNG", {"optimize": True}
-    else:
-        path, fmt, options = f"{stem}.jpg", "JPEG", JPEG_OPTIONS
+    path = store_logo(upload, root, f"{PRODUCERS_DIR}/{producer.id}")
     old = producer.logo_path
-    _save_atomic(logo, root / path, fmt, **options)
     try:
         producers_service.set_logo(session, producer, path)
     except BaseException:

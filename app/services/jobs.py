@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, permissions
+from app import clock, errors, permissions, tenancy
 from app.models import accounts, jobs
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ class JobKind:
     # False for kinds other features queue themselves (e.g. a sync after a catalog change):
     # the generic jobs API neither lists nor starts them.
     startable: bool = True
+    # True for work about the install, not a club (the system check): such a job has no club.
+    install_wide: bool = False
 
 
 class JobContext:
@@ -65,6 +67,11 @@ class JobContext:
         self.session = session
         self.job = job
         self._now = now
+
+    @property
+    def club_id(self) -> int | None:
+        """The club the work is for: the job row is the source (handlers touch only its rows)."""
+        return self.job.club_id
 
     def progress(self, percent: int, message: str = "") -> None:
         """Record progress (0–100) and stop here if the job was cancelled."""
@@ -86,8 +93,12 @@ def enqueue(
     owner: accounts.User,
     dispatch: Dispatch,
     identity_key: str | None = None,
+    club_id: int | None = None,
 ) -> jobs.Job:
     """Check, store and queue a job. The row is committed before the message is sent.
+
+    ``club_id`` is the club the work is for (its result is reachable only in that club's
+    scope); None for install-wide work such as the system check.
 
     With an ``identity_key``, a job with the same key still waiting in the queue
     is returned instead of queueing the same work twice (a unique partial index
@@ -107,6 +118,7 @@ def enqueue(
         kind=kind,
         title=str(job_kind.title),
         owner_id=owner.id,
+        club_id=club_id,
         params=clean,
         status=JobStatus.QUEUED,
         message=_("Đang chờ trong hàng đợi…"),
@@ -131,6 +143,31 @@ def enqueue(
         raise errors.ServiceUnavailable(job.error) from exc
     session.commit()
     return job
+
+
+def start(
+    session: so.Session,
+    kinds: Mapping[str, JobKind],
+    *,
+    kind: str,
+    params: dict[str, Any],
+    owner: accounts.User,
+    dispatch: Dispatch,
+) -> jobs.Job:
+    """Queue a job a user starts by name (the generic jobs API and page): an install-wide kind
+    has no club; any other kind runs for the user's home club (NoClub, a 422, when none)."""
+    job_kind = kinds.get(kind)
+    club_id = None
+    # (An unknown kind or a missing permission is refused by enqueue, before any club matters.)
+    if (
+        job_kind is not None
+        and not job_kind.install_wide
+        and permissions.can(owner, job_kind.permission)
+    ):
+        club_id = tenancy.scope_for(session, owner).home_club()
+    return enqueue(
+        session, kinds, kind=kind, params=params, owner=owner, dispatch=dispatch, club_id=club_id
+    )
 
 
 def _queued_with_key(session: so.Session, identity_key: str) -> jobs.Job | None:
@@ -329,18 +366,35 @@ def cancel(
     return job
 
 
+def _sees(session: so.Session, user: accounts.User, job: jobs.Job) -> bool:
+    """Whose jobs: one's own (an admin everyone's), and only while the job's club is in scope
+    (a user moved to another club no longer reads the old club's job results)."""
+    if not permissions.can_see_job(user, job):
+        return False
+    if job.club_id is None:
+        return True
+    scope = tenancy.scope_for(session, user)
+    # A producer account's own jobs (a sync of its products) run in the club of the shop they
+    # touch; the producer reaches no club's rows, but the work was its own.
+    return scope.producer_id is not None or scope.sees_club(job.club_id)
+
+
 def get_visible(session: so.Session, user: accounts.User, job_id: int) -> jobs.Job:
     job = session.get(jobs.Job, job_id)
-    if job is None or not permissions.can_see_job(user, job):
+    if job is None or not _sees(session, user, job):
         raise errors.NotFound(_("Không tìm thấy công việc."))
     return job
 
 
-def visible_query(user: accounts.User, status: str | None = None) -> sa.Select[tuple[jobs.Job]]:
-    """Jobs the user may see, newest first."""
+def visible_query(
+    user: accounts.User, status: str | None = None, scope: tenancy.Scope | None = None
+) -> sa.Select[tuple[jobs.Job]]:
+    """Jobs the user may see, newest first (``scope``: the user's, to drop other clubs' jobs)."""
     stmt = sa.select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
     if not permissions.can(user, "jobs.view_all"):
         stmt = stmt.where(jobs.Job.owner_id == user.id)
+    if scope is not None and not scope.every_club and scope.producer_id is None:
+        stmt = stmt.where(sa.or_(jobs.Job.club_id.is_(None), scope.club_filter(jobs.Job.club_id)))
     if status:
         stmt = stmt.where(jobs.Job.status == JobStatus(status))
     return stmt

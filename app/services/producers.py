@@ -1,4 +1,9 @@
-"""Producers (chủ thể OCOP): validate, create, update, list — scoped by role."""
+"""Producers (chủ thể OCOP): validate, create, update, list — within the club scope.
+
+A club's staff reach the producers their club works with (``club_producers``); a producer
+they create is linked to their club. An admin reaches every producer; a producer account its
+own organisation; the Youth Union reads the producers of its clubs (``app.tenancy``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import admin_units, errors, extensions, permissions, text, validators
+from app import admin_units, errors, extensions, permissions, tenancy, text, validators
 from app.models import accounts, catalog, orgs
 
 ProducerType = orgs.ProducerType
@@ -42,8 +47,32 @@ def _code(value: Any) -> int | None:
         return -1
 
 
+def _taken(
+    session: so.Session,
+    scope: tenancy.Scope | None,
+    other: orgs.Producer | None,
+    existing: orgs.Producer | None,
+    message: str,
+) -> list[str]:
+    """The problem when a name or tax code is another producer's. One outside the scope is
+    not shown: an admin links the existing producer to the club instead of a duplicate."""
+    if other is None or other is existing:
+        return []
+    if scope is not None and not scope.sees_producer(session, other.id):
+        return [
+            _(
+                "Chủ thể này đã có trong hệ thống nhưng chưa làm việc với câu lạc bộ của bạn: "
+                "nhờ quản trị viên liên kết chủ thể đó với câu lạc bộ."
+            )
+        ]
+    return [message]
+
+
 def validate(
-    session: so.Session, data: dict[str, Any], existing: orgs.Producer | None = None
+    session: so.Session,
+    data: dict[str, Any],
+    existing: orgs.Producer | None = None,
+    scope: tenancy.Scope | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalise producer fields; return (clean values, field → problems)."""
     fields: dict[str, list[str]] = {}
@@ -52,8 +81,9 @@ def validate(
         fields["name"] = [_("Hãy nhập tên chủ thể.")]
     else:
         other = session.scalar(sa.select(orgs.Producer).where(orgs.Producer.name == clean["name"]))
-        if other is not None and other is not existing:
-            fields["name"] = [_("Đã có chủ thể tên này.")]
+        problems = _taken(session, scope, other, existing, _("Đã có chủ thể tên này."))
+        if problems:
+            fields["name"] = problems
     if clean["type"] not in {t.value for t in ProducerType}:
         fields["type"] = [_("Chọn loại chủ thể.")]
     if clean["tax_code"]:
@@ -65,8 +95,11 @@ def validate(
             other = session.scalar(
                 sa.select(orgs.Producer).where(orgs.Producer.tax_code == clean["tax_code"])
             )
-            if other is not None and other is not existing:
-                fields["tax_code"] = [_("Mã số thuế này đã thuộc chủ thể khác.")]
+            problems = _taken(
+                session, scope, other, existing, _("Mã số thuế này đã thuộc chủ thể khác.")
+            )
+            if problems:
+                fields["tax_code"] = problems
     if clean["phone"]:
         phone = validators.normalize_phone(clean["phone"])
         if not validators.is_phone(phone):
@@ -92,13 +125,38 @@ def validate(
     return clean, fields
 
 
+def _club_for_new(
+    session: so.Session, scope: tenancy.Scope, data: dict[str, Any], fields: dict[str, list[str]]
+) -> orgs.Club | None:
+    """The club a new producer is linked to: the one picked (``club_id``, within the scope),
+    else the scope's home club. An admin without a working club may link it to none."""
+    raw = data.get("club_id")
+    if raw not in (None, ""):
+        try:
+            club_id = int(raw)
+        except (TypeError, ValueError):
+            club_id = -1
+        club = session.get(orgs.Club, club_id)
+        if club is None or not scope.sees_club(club.id) or club.is_archived:
+            fields["club_id"] = [_("Chọn câu lạc bộ đang hoạt động.")]
+            return None
+        return club
+    if scope.home_club_id is None and scope.every_club:
+        return None
+    return session.get(orgs.Club, scope.home_club())
+
+
 def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> orgs.Producer:
+    """A new producer, linked to the creator's club (see ``_club_for_new``); commit."""
     if not permissions.can(user, "producers.create"):
         raise errors.Forbidden()
-    clean, fields = validate(session, data)
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    clean, fields = validate(session, data, scope=scope)
+    club = _club_for_new(session, scope, data, fields)
     if fields:
         raise errors.ValidationError(fields=fields)
-    producer = orgs.Producer(**clean, club_id=user.club_id)
+    producer = orgs.Producer(**clean, clubs=[club] if club is not None else [])
     session.add(producer)
     session.commit()
     return producer
@@ -107,12 +165,12 @@ def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> or
 def update(
     session: so.Session, user: accounts.User, producer_id: int, data: dict[str, Any]
 ) -> orgs.Producer:
-    producer = get(session, user, producer_id)
-    if not permissions.can_edit_producer(user, producer.id):
-        raise errors.Forbidden()
+    """Change a producer's fields: 404 out of scope, 403 when only readable; commit."""
+    scope = tenancy.scope_for(session, user)
+    producer = editable(session, user, producer_id)
     merged = {name: getattr(producer, name) for name in FIELDS}
     merged.update(data)
-    clean, fields = validate(session, merged, existing=producer)
+    clean, fields = validate(session, merged, existing=producer, scope=scope)
     if fields:
         raise errors.ValidationError(fields=fields)
     renamed = clean["name"] != producer.name
@@ -135,12 +193,36 @@ def set_logo(session: so.Session, producer: orgs.Producer, path: str | None) -> 
 
 
 def get(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:
-    """A producer the user may see (producer accounts see only their own)."""
+    """A producer the user may see (their clubs' producers; a producer account its own);
+    any other answers 404."""
     producer = session.get(orgs.Producer, producer_id)
-    scope = permissions.producer_scope(user)
-    if producer is None or (scope is not None and producer.id != scope):
+    scope = tenancy.scope_for(session, user)
+    if producer is None or not scope.sees_producer(session, producer.id):
         raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
     return producer
+
+
+def can_edit(session: so.Session, user: accounts.User, producer: orgs.Producer) -> bool:
+    return tenancy.scope_for(session, user).can_edit_producer(session, producer.id)
+
+
+def editable(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:
+    """A producer the user may change: 404 out of scope, 403 when only readable."""
+    producer = get(session, user, producer_id)
+    if not can_edit(session, user, producer):
+        raise errors.Forbidden()
+    return producer
+
+
+def scope_producers(session: so.Session, scope: tenancy.Scope) -> list[orgs.Producer]:
+    """Every producer the scope reaches, by name (for pickers and filters)."""
+    return list(
+        session.scalars(
+            sa.select(orgs.Producer)
+            .where(scope.producer_filter(orgs.Producer.id))
+            .order_by(orgs.Producer.name)
+        )
+    )
 
 
 def _matching_ids(q: str) -> sa.Select[tuple[int]]:
@@ -161,12 +243,14 @@ def _matching_ids(q: str) -> sa.Select[tuple[int]]:
 
 
 def query(
-    user: accounts.User, q: str | None = None, province_code: int | None = None
+    scope: tenancy.Scope, q: str | None = None, province_code: int | None = None
 ) -> sa.Select[tuple[orgs.Producer]]:
-    stmt = sa.select(orgs.Producer).order_by(orgs.Producer.name)
-    scope = permissions.producer_scope(user)
-    if scope is not None:
-        stmt = stmt.where(orgs.Producer.id == scope)
+    """Producers the scope reaches, by name, optionally searched and filtered by province."""
+    stmt = (
+        sa.select(orgs.Producer)
+        .where(scope.producer_filter(orgs.Producer.id))
+        .order_by(orgs.Producer.name)
+    )
     if q:
         stmt = stmt.where(orgs.Producer.id.in_(_matching_ids(q)))
     if province_code:

@@ -1,4 +1,4 @@
-"""The signed-in user's own account: language, password, API tokens."""
+"""The signed-in user's own account: language, password, API tokens, an admin's working club."""
 
 from __future__ import annotations
 
@@ -8,15 +8,33 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import errors, extensions, permissions
+from app.models import accounts
 from app.services import accounts as accounts_service
+from app.services import clubs as clubs_service
 from app.web import forms, helpers
 
 bp = flask.Blueprint("account", __name__, url_prefix="/account")
 
 
+def _working_club_form(form: forms.WorkingClubForm | None = None) -> forms.WorkingClubForm:
+    user = flask_login.current_user
+    if form is None:
+        form = forms.WorkingClubForm(club_id=str(user.club_id or ""))
+    form.club_id.choices = [forms.Choice("", _("— không chọn —"))] + [
+        forms.Choice(str(club.id), club.name)
+        for club in clubs_service.active_clubs(extensions.db.session)
+    ]
+    return form
+
+
 def _render(**extra: object) -> str:
     user = flask_login.current_user
+    is_admin = user.role == accounts.Role.ADMIN
     context = {
+        "club_form": (extra.pop("club_form", None) or _working_club_form()) if is_admin else None,
+        "union_unit": accounts_service.union_unit_name(
+            user.union_province_code, user.union_commune_code
+        ),
         "profile_form": forms.ProfileForm(locale=user.locale or "vi"),
         "password_form": forms.PasswordForm(),
         "token_form": forms.TokenForm(),
@@ -45,6 +63,29 @@ def save_locale() -> werkzeug.Response:
         flask.session["lang"] = form.locale.data
         flask.flash(_("Đã lưu ngôn ngữ."), "success")
     return flask.redirect(flask.url_for("account.profile"))
+
+
+@bp.route("/club", methods=["POST"])
+@permissions.require("account.manage_own")
+def save_working_club() -> str | werkzeug.Response | tuple[str, int]:
+    """An admin's working club: where the livestreams, orders and videos they create go."""
+    if flask_login.current_user.role != accounts.Role.ADMIN:
+        # Members belong to one club, set by an admin on the Users page.
+        flask.flash(_("Chỉ quản trị viên chọn câu lạc bộ làm việc."), "error")
+        return flask.redirect(flask.url_for("account.profile"))
+    form = _working_club_form(forms.WorkingClubForm())
+    if form.validate_on_submit():
+        try:
+            accounts_service.set_working_club(
+                extensions.db.session, flask_login.current_user, form.club_id.data or None
+            )
+        except errors.ValidationError as exc:
+            extensions.db.session.rollback()
+            helpers.flash_fields(exc, form)
+        else:
+            flask.flash(_("Đã lưu câu lạc bộ làm việc."), "success")
+            return flask.redirect(flask.url_for("account.profile"))
+    return _render(club_form=form), 422
 
 
 @bp.route("/password", methods=["POST"])

@@ -1,5 +1,9 @@
 """Catalog pages: product list with search and filters, product form with its variants,
-product detail with OCOP certificates and where-to-buy links, certificates expiring soon."""
+product detail with OCOP certificates and where-to-buy links, certificates expiring soon.
+
+Everything is within the club scope (``app.tenancy``): a club's staff see and edit the
+producers their club works with and their products; the Youth Union only reads.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,15 @@ from typing import Any
 
 import flask
 import flask_login
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 import werkzeug
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import errors, extensions, labels, ocop, pagination, permissions
-from app.models import catalog, orgs
+from app import errors, extensions, labels, ocop, pagination, permissions, tenancy
+from app.models import catalog
 from app.services import catalog as catalog_service
+from app.services import producers as producers_service
 from app.web import catalog_forms, forms, helpers
 
 bp = flask.Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -27,24 +31,16 @@ BLANK_LINK_ROWS = 2
 @bp.app_context_processor
 def _catalog_helpers() -> dict[str, Any]:
     """Helpers for catalog templates (also used by the dashboards and producer pages)."""
-    user = flask_login.current_user
-
     return {
         "certificate_status": catalog_service.certificate_status,
         "certificate_status_labels": labels.CERTIFICATE_STATUS_LABELS,
         "certificate_level_labels": labels.CERTIFICATE_LEVEL_LABELS,
         "channel_labels": labels.CHANNEL_LABELS,
-        "can_edit_product": lambda producer_id: permissions.can_edit_product(user, producer_id),
     }
 
 
-def _producers_for(user: Any) -> list[orgs.Producer]:
-    """Producers the user may pick: all for staff, its own for a producer account."""
-    stmt = sa.select(orgs.Producer).order_by(orgs.Producer.name)
-    scope = permissions.producer_scope(user)
-    if scope is not None:
-        stmt = stmt.where(orgs.Producer.id == scope)
-    return list(extensions.db.session.scalars(stmt))
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
 
 
 # --- list ----------------------------------------------------------------------------
@@ -53,11 +49,13 @@ def _producers_for(user: Any) -> list[orgs.Producer]:
 @bp.route("/products")
 @permissions.require("catalog.view")
 def products() -> str:
-    user = flask_login.current_user
     session = extensions.db.session
+    scope = _scope()
     form = catalog_forms.ProductFilterForm(flask.request.args)
-    form.fill_choices(catalog_service.category_choices(session), _producers_for(user))
-    stmt = catalog_service.product_query(user, form.filters(), catalog_service.today_local())
+    form.fill_choices(
+        catalog_service.category_choices(session), producers_service.scope_producers(session, scope)
+    )
+    stmt = catalog_service.product_query(scope, form.filters(), catalog_service.today_local())
     page = pagination.paginate(
         session,
         stmt.options(
@@ -73,7 +71,7 @@ def products() -> str:
         page=page,
         form=form,
         args=form.args(),
-        staff=permissions.producer_scope(user) is None,
+        staff=scope.producer_id is None,
     )
 
 
@@ -84,8 +82,7 @@ def _product_form_page(
     form: catalog_forms.ProductForm, product: catalog.Product | None, status: int
 ) -> tuple[str, int]:
     session = extensions.db.session
-    user = flask_login.current_user
-    producers = _producers_for(user)
+    producers = producers_service.scope_producers(session, _scope())
     empty = _l("— Chọn chủ thể —") if len(producers) != 1 else None
     form.producer_id.choices = catalog_forms.producer_choices(producers, empty)
     form.category_id.choices = catalog_forms.category_choices(
@@ -128,11 +125,9 @@ def product_new() -> tuple[str, int] | werkzeug.Response:
 
 
 def _editable_product(product_id: int) -> catalog.Product:
-    user = flask_login.current_user
-    product = catalog_service.get_product(extensions.db.session, user, product_id)
-    if not permissions.can_edit_product(user, product.producer_id):
-        raise errors.Forbidden()
-    return product
+    return catalog_service.editable_product(
+        extensions.db.session, flask_login.current_user, product_id
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -184,13 +179,13 @@ def _category_path(category: catalog.OcopCategory | None) -> list[catalog.OcopCa
 @bp.route("/products/<int:product_id>")
 @permissions.require("catalog.view")
 def product_detail(product_id: int) -> str:
-    user = flask_login.current_user
-    product = catalog_service.get_product(extensions.db.session, user, product_id)
+    session = extensions.db.session
+    product = catalog_service.get_product(session, flask_login.current_user, product_id)
     return flask.render_template(
         "catalog/product_detail.html",
         product=product,
         category_path=_category_path(product.category),
-        can_edit=permissions.can_edit_product(user, product.producer_id),
+        can_edit=_scope().can_edit_producer(session, product.producer_id),
     )
 
 
@@ -294,7 +289,7 @@ def certificate_delete(product_id: int, certificate_id: int) -> werkzeug.Respons
 @permissions.require("catalog.view")
 def expiring() -> str:
     today = catalog_service.today_local()
-    stmt = catalog_service.expiring_query(flask_login.current_user, today).options(
+    stmt = catalog_service.expiring_query(_scope(), today).options(
         so.selectinload(catalog.Certificate.product).selectinload(catalog.Product.producer)
     )
     page = pagination.paginate(

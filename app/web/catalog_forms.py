@@ -96,13 +96,26 @@ class ProducerForm(flask_wtf.FlaskForm):
         _l("Địa chỉ (số nhà, thôn, khu)"), validators=[_at_most(255)]
     )
     story = wtforms.TextAreaField(_l("Câu chuyện của chủ thể"), render_kw={"rows": 5})
+    # Shown to admins on a new producer only; staff's new producers go to their own club.
+    club_id = wtforms.SelectField(_l("Làm việc với câu lạc bộ"), validate_choice=False)
 
     def fill_choices(self) -> None:
         self.province_code.choices = province_choices(_l("— Chọn tỉnh/thành phố —"))
         self.commune_code.choices = commune_choices(self.province_code.data)
+        self.club_id.choices = []
+
+    def fill_clubs(self, clubs: list[orgs.Club], default: int | None) -> None:
+        self.club_id.choices = [Choice("", _l("— Chưa liên kết câu lạc bộ nào —"))] + [
+            Choice(str(club.id), club.name) for club in clubs
+        ]
+        if self.club_id.data in (None, "", "None") and default is not None:
+            self.club_id.data = str(default)
 
     def service_data(self) -> dict[str, Any]:
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        if not data.get("club_id") or data["club_id"] == "None":
+            data.pop("club_id", None)
+        return data
 
 
 class ProducerSearchForm(wtforms.Form):

@@ -7,15 +7,15 @@ import flask
 import flask_login
 import flask_wtf
 import flask_wtf.file
-import sqlalchemy as sa
 import werkzeug
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import errors, extensions, job_kinds, permissions, tasks
-from app.models import jobs, orgs
+from app import errors, extensions, job_kinds, permissions, tasks, tenancy
+from app.models import jobs
 from app.services import catalog as catalog_service
 from app.services import jobs as jobs_service
+from app.services import producers as producers_service
 from app.services.catalog_io import columns, formats, uploads
 from app.services.catalog_io import export as catalog_export
 from app.web import helpers
@@ -43,19 +43,20 @@ def _format() -> str:
 def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
     user = flask_login.current_user
     session = extensions.db.session
+    scope = tenancy.scope_for(session, user)
     filters = catalog_service.ProductFilters.from_args(flask.request.args)
     recent = []
     if permissions.can(user, "catalog.import"):
         recent = list(
             session.scalars(
-                jobs_service.visible_query(user)
+                jobs_service.visible_query(user, scope=scope)
                 .where(jobs.Job.kind == uploads.KIND)
                 .limit(RECENT_JOBS)
             )
         )
     producers = []
-    if permissions.producer_scope(user) is None:
-        producers = list(session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name)))
+    if scope.producer_id is None:  # a producer account exports only its own anyway
+        producers = producers_service.scope_producers(session, scope)
     body = flask.render_template(
         "catalog_io/index.html",
         form=form,

@@ -29,6 +29,8 @@ class AccountForm(flask_wtf.FlaskForm):
         _l("Tên gian hàng"), validators=[v.Length(max=120, message=_l("Tối đa 120 ký tự."))]
     )
     owner = wtforms.SelectField(_l("Thuộc CLB hoặc chủ thể"), validate_choice=False)
+    # Admins pick the club that runs a producer's shop; a club's staff run their own club's.
+    club_id = wtforms.SelectField(_l("Câu lạc bộ vận hành"), validate_choice=False)
     default_category_id = wtforms.StringField(
         _l("Mã danh mục mặc định trên sàn"),
         description=_l("Dùng khi nhóm OCOP của sản phẩm chưa được ghép với danh mục của sàn."),
@@ -37,10 +39,18 @@ class AccountForm(flask_wtf.FlaskForm):
 
     schema: tuple[base.ConfigField, ...] = ()
 
-    def fill_choices(self, owners: Iterable[tuple[str, str]]) -> None:
+    def fill_choices(
+        self, owners: Iterable[tuple[str, str]], clubs: Iterable[tuple[str, str]] | None = None
+    ) -> None:
+        """``clubs``: the clubs an admin may pick (None: the user's own club, no picker)."""
         self.owner.choices = [Choice("", _l("— Chọn CLB hoặc chủ thể —"))] + [
             Choice(key, label) for key, label in owners
         ]
+        self.club_id.choices = [Choice(key, label) for key, label in clubs or ()]
+
+    @property
+    def picks_club(self) -> bool:
+        return bool(self.club_id.choices)
 
     def config_fields(self) -> list[tuple[base.ConfigField, wtforms.Field]]:
         return [(spec, self[CONFIG_PREFIX + spec.name]) for spec in self.schema]
@@ -52,6 +62,8 @@ class AccountForm(flask_wtf.FlaskForm):
             "owner": self.owner.data,
             "default_category_id": self.default_category_id.data,
         }
+        if self.club_id.data not in (None, "", "None"):
+            data["club_id"] = self.club_id.data
         for spec, field in self.config_fields():
             data[f"config.{spec.name}"] = field.data or ""
         return data

@@ -1,5 +1,9 @@
 """Marketplace channel pages: shops (accounts) and their connection, picking products to
-publish, each listing's state and error, and the seller's actions on a listing."""
+publish, each listing's state and error, and the seller's actions on a listing.
+
+Every page is within the club scope: a club's staff reach only their club's shops and
+listings (another club's answer 404); an admin reaches every club's.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import sqlalchemy.orm as so
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, labels, pagination, permissions, tasks
+from app import errors, extensions, labels, pagination, permissions, tasks, tenancy
 from app.models import catalog, channels
 from app.services import catalog as catalog_service
 from app.services.channels import (
@@ -42,6 +46,10 @@ def _channel_helpers() -> dict[str, Any]:
     }
 
 
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+
+
 def _account_page(account_id: int) -> werkzeug.Response:
     return flask.redirect(flask.url_for("channels.account", account_id=account_id))
 
@@ -51,7 +59,7 @@ def _listing_page(listing_id: int) -> werkzeug.Response:
     target = flask.request.form.get("next")
     if target:
         return flask.redirect(helpers.safe_next(target, "channels.index"))
-    listing = listings.get_listing(extensions.db.session, listing_id)
+    listing = listings.get_listing(extensions.db.session, listing_id, scope=_scope())
     return _account_page(listing.account_id)
 
 
@@ -62,7 +70,9 @@ def _listing_page(listing_id: int) -> werkzeug.Response:
 @permissions.require("channels.view")
 def index() -> str:
     return flask.render_template(
-        "channels/index.html", rows=actions.account_views(extensions.db.session)
+        "channels/index.html",
+        rows=actions.account_views(extensions.db.session, _scope()),
+        show_club=permissions.can(flask_login.current_user, "clubs.manage"),
     )
 
 
@@ -72,7 +82,14 @@ def _account_form_page(
     view: actions.AccountView | None,
     status: int,
 ) -> tuple[str, int]:
-    form.fill_choices(actions.owner_choices(extensions.db.session))
+    session = extensions.db.session
+    scope = _scope()
+    form.fill_choices(
+        actions.owner_choices(session, scope),
+        actions.club_choices(session, scope) if scope.every_club else None,
+    )
+    if form.picks_club and form.club_id.data in (None, "", "None") and scope.home_club_id:
+        form.club_id.data = str(scope.home_club_id)  # an admin's working club first
     body = flask.render_template(
         "channels/account_form.html",
         form=form,
@@ -124,7 +141,7 @@ def account_new() -> str | tuple[str, int] | werkzeug.Response:
 @bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
 @permissions.require("channels.manage")
 def account_edit(account_id: int) -> tuple[str, int] | werkzeug.Response:
-    view = actions.get_account_view(extensions.db.session, account_id)
+    view = actions.get_account_view(extensions.db.session, account_id, _scope())
     adapter_cls = actions.adapter_class(view.account.marketplace)
     form_class = channel_forms.account_form_class(adapter_cls)
     if flask.request.method == "GET":
@@ -134,6 +151,7 @@ def account_edit(account_id: int) -> tuple[str, int] | werkzeug.Response:
                 view.account.config or {},
                 name=view.account.name,
                 owner=view.owner_key,
+                club_id=str(view.account.club_id),
                 default_category_id=view.default_category_id,
             )
         )
@@ -156,6 +174,7 @@ def connect(account_id: int) -> werkzeug.Response:
             extensions.db.session,
             account_id,
             redirect_uri=flask.url_for("channels.callback", _external=True),
+            scope=_scope(),
         )
     except errors.Conflict as exc:
         flask.flash(exc.message, "error")
@@ -168,7 +187,7 @@ def connect(account_id: int) -> werkzeug.Response:
 def callback() -> werkzeug.Response:
     """Where the marketplace sends the seller back after approving (or refusing) access."""
     try:
-        account = accounts.finish_connect(extensions.db.session, flask.request.args)
+        account = accounts.finish_connect(extensions.db.session, flask.request.args, scope=_scope())
     except errors.ValidationError as exc:
         flask.flash(exc.message, "error")
         return flask.redirect(flask.url_for("channels.index"))
@@ -186,7 +205,7 @@ def _account_detail(
     status: int = 200,
 ) -> tuple[str, int]:
     session = extensions.db.session
-    view = actions.get_account_view(session, account_id)
+    view = actions.get_account_view(session, account_id, _scope())
     state = flask.request.args.get("state") or None
     if state not in (None, *State):
         state = None
@@ -233,13 +252,14 @@ def account(account_id: int) -> tuple[str, int]:
 
 def _publish_page(account_id: int, product_errors: list[str], status: int) -> tuple[str, int]:
     session = extensions.db.session
-    view = actions.get_account_view(session, account_id)
+    scope = _scope()
+    view = actions.get_account_view(session, account_id, scope)
     filters = catalog_service.ProductFilters.from_args({"q": flask.request.args.get("q")})
     page = pagination.paginate(
         session,
-        catalog_service.product_query(
-            flask_login.current_user, filters, catalog_service.today_local()
-        ).options(so.selectinload(catalog.Product.producer)),
+        catalog_service.product_query(scope, filters, catalog_service.today_local())
+        .where(listings.sellable(view.account))
+        .options(so.selectinload(catalog.Product.producer)),
         page=flask.request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
     )
@@ -335,7 +355,7 @@ def listing_retry(listing_id: int) -> werkzeug.Response:
 def listing_pause(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
-        lambda: publishing.pause(extensions.db.session, listing_id),
+        lambda: publishing.pause(extensions.db.session, listing_id, scope=_scope()),
         _("Đã tạm dừng bán trên sàn."),
     )
 
@@ -357,7 +377,7 @@ def listing_resume(listing_id: int) -> werkzeug.Response:
 def listing_delist(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
-        lambda: publishing.delist(extensions.db.session, listing_id),
+        lambda: publishing.delist(extensions.db.session, listing_id, scope=_scope()),
         _("Đã gỡ sản phẩm khỏi sàn."),
     )
 
@@ -373,7 +393,9 @@ def listing_override(listing_id: int) -> werkzeug.Response:
     )
     return _listing_action(
         listing_id,
-        lambda: listings.set_certificate_override(extensions.db.session, listing_id, on),
+        lambda: listings.set_certificate_override(
+            extensions.db.session, listing_id, on, scope=_scope()
+        ),
         message,
     )
 
@@ -387,14 +409,15 @@ def listing_pack(listing_id: int) -> flask.Response | werkzeug.Response:
     if not forms.EmptyForm().validate_on_submit():
         flask.abort(400)
     session = extensions.db.session
+    scope = _scope()
     try:
-        path = packs.build(session, listing_id)
+        path = packs.build(session, listing_id, scope=scope)
     except (errors.Conflict, errors.ValidationError) as exc:
         flask.flash(exc.message, "error")
         return _listing_page(listing_id)
     return helpers.send_temporary_file(
         path,
-        packs.pack_filename(listings.get_listing(session, listing_id)),
+        packs.pack_filename(listings.get_listing(session, listing_id, scope=scope)),
         "application/zip",
     )
 
@@ -406,10 +429,11 @@ def listing_live(listing_id: int) -> tuple[str, int] | werkzeug.Response:
     if not form.validate_on_submit():
         flask.abort(400)
     session = extensions.db.session
+    scope = _scope()
     try:
-        listing = packs.record_live(session, listing_id, form.reference.data or "")
+        listing = packs.record_live(session, listing_id, form.reference.data or "", scope=scope)
     except errors.ValidationError as exc:
-        account_id = listings.get_listing(session, listing_id).account_id
+        account_id = listings.get_listing(session, listing_id, scope=scope).account_id
         problems = exc.fields.get("reference") or [exc.message]
         return _account_detail(
             account_id,
@@ -432,20 +456,21 @@ def listing_live(listing_id: int) -> tuple[str, int] | werkzeug.Response:
 def category_map(account_id: int) -> tuple[str, int] | werkzeug.Response:
     """Which marketplace category each OCOP category used by products is listed under."""
     session = extensions.db.session
-    account = accounts.get_account(session, account_id)
+    scope = _scope()
+    account = accounts.get_account(session, account_id, scope=scope)
     form = forms.EmptyForm()
     problems: dict[str, list[str]] = {}
     if flask.request.method == "POST" and form.validate_on_submit():
         data = {k: v for k, v in flask.request.form.items() if k.startswith("category.")}
         try:
-            categories.save_mappings(session, account_id, data)
+            categories.save_mappings(session, account_id, data, scope=scope)
         except errors.ValidationError as exc:
             problems = exc.fields
         else:
             flask.flash(_("Đã lưu ánh xạ danh mục."), "success")
             return flask.redirect(flask.url_for("channels.category_map", account_id=account_id))
     try:
-        remote = categories.remote_categories(session, account_id)
+        remote = categories.remote_categories(session, account_id, scope=scope)
         remote_error = None
     except errors.ServiceUnavailable as exc:
         remote, remote_error = [], exc.message
@@ -455,7 +480,7 @@ def category_map(account_id: int) -> tuple[str, int] | werkzeug.Response:
             "channels/categories.html",
             account=account,
             form=form,
-            ocop_categories=categories.used_categories(session),
+            ocop_categories=categories.used_categories(session, account),
             mapped={k: v.external_id for k, v in categories.mappings(session, account_id).items()},
             typed=flask.request.form if problems else {},
             problems=problems,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_wtf
+import flask_wtf.file
 import wtforms
 import wtforms.fields.choices
 import wtforms.validators as v
@@ -15,6 +18,7 @@ ROLE_CHOICES = [
     Choice("coordinator", _l("Điều phối viên")),
     Choice("seller", _l("Người bán")),
     Choice("producer", _l("Nhà sản xuất")),
+    Choice("union", _l("Đoàn cấp trên")),
 ]
 
 
@@ -35,16 +39,189 @@ class EmptyForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Xác nhận"))
 
 
+def optional_str(value: object) -> str:
+    """Select values as strings, "" when nothing was posted (never "None")."""
+    return "" if value is None else str(value)
+
+
+class MultiCheckboxField(wtforms.SelectMultipleField):
+    widget = wtforms.widgets.ListWidget(prefix_label=False)
+    option_widget = wtforms.widgets.CheckboxInput()
+
+
+def _unit_choices(form: Any, province_field: str, commune_field: str, empty: Any) -> None:
+    """Fill a province select and the commune select of the chosen province (2025 map)."""
+    from app.web import catalog_forms  # late: catalog_forms imports this module
+
+    form[province_field].choices = catalog_forms.province_choices(empty)
+    form[commune_field].choices = catalog_forms.commune_choices(form[province_field].data)
+
+
 class UserForm(flask_wtf.FlaskForm):
     username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.Optional(), v.Length(max=64)])
     # Required-ness is checked by the service, so every problem is reported at once.
     full_name = wtforms.StringField(_l("Họ tên"), validators=[v.Optional(), v.Length(max=200)])
     email = wtforms.EmailField(_l("Email"), validators=[v.Optional(), v.Length(max=254)])
     role = wtforms.SelectField(_l("Vai trò"), choices=ROLE_CHOICES)
-    producer_id = wtforms.SelectField(_l("Chủ thể sản xuất"), coerce=str, choices=[])
+    club_id = wtforms.SelectField(
+        _l("Câu lạc bộ"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    producer_id = wtforms.SelectField(
+        _l("Chủ thể sản xuất"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    union_province_code = wtforms.SelectField(
+        _l("Đơn vị Đoàn: tỉnh/thành phố"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    union_commune_code = wtforms.SelectField(
+        _l("Đơn vị Đoàn: xã/phường (không bắt buộc)"),
+        coerce=optional_str,
+        choices=[],
+        validate_choice=False,
+    )
     password = wtforms.PasswordField(_l("Mật khẩu"), validators=[v.Optional(), v.Length(max=200)])
     active = wtforms.BooleanField(_l("Đang hoạt động"), default=True)
     submit = wtforms.SubmitField(_l("Lưu"))
+
+    def fill_unit_choices(self) -> None:
+        _unit_choices(self, "union_province_code", "union_commune_code", _l("— không —"))
+
+
+class WorkingClubForm(flask_wtf.FlaskForm):
+    """An admin's working club: where what they create goes."""
+
+    club_id = wtforms.SelectField(
+        _l("Câu lạc bộ làm việc"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    submit = wtforms.SubmitField(_l("Lưu"))
+
+
+class ClubForm(flask_wtf.FlaskForm):
+    """A club's fields, its default bank account and the producers it works with."""
+
+    name = wtforms.StringField(_l("Tên câu lạc bộ"), validators=[v.Optional(), v.Length(max=200)])
+    province_code = wtforms.SelectField(
+        _l("Tỉnh/thành phố (Đoàn quản lý)"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    commune_code = wtforms.SelectField(
+        _l("Xã/phường (không bắt buộc)"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    contact_name = wtforms.StringField(
+        _l("Người liên hệ"), validators=[v.Optional(), v.Length(max=200)]
+    )
+    contact_phone = wtforms.TelField(
+        _l("Số điện thoại liên hệ"), validators=[v.Optional(), v.Length(max=20)]
+    )
+    contact_email = wtforms.EmailField(
+        _l("Email liên hệ"), validators=[v.Optional(), v.Length(max=254)]
+    )
+    bank_bin = wtforms.SelectField(
+        _l("Ngân hàng"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    account_number = wtforms.StringField(
+        _l("Số tài khoản"), validators=[v.Optional(), v.Length(max=30)]
+    )
+    account_name = wtforms.StringField(
+        _l("Tên chủ tài khoản (không dấu, như trên thẻ)"),
+        validators=[v.Optional(), v.Length(max=70)],
+    )
+    producer_ids = MultiCheckboxField(
+        _l("Chủ thể sản xuất CLB bán hàng cho"),
+        coerce=optional_str,
+        choices=[],
+        validate_choice=False,
+    )
+    submit = wtforms.SubmitField(_l("Lưu"))
+
+    def fill_choices(self, banks: list[tuple[str, str]], producers: list[Choice]) -> None:
+        _unit_choices(self, "province_code", "commune_code", _l("— Chọn tỉnh/thành phố —"))
+        self.bank_bin.choices = [Choice("", _l("— Chưa có tài khoản —"))] + [
+            Choice(bank_bin, name) for bank_bin, name in banks
+        ]
+        self.producer_ids.choices = producers
+
+    def club_data(self) -> dict[str, Any]:
+        """The service's input: the club's fields, ``bank_account`` and ``producer_ids``."""
+        data: dict[str, Any] = {
+            name: self[name].data
+            for name in (
+                "name",
+                "province_code",
+                "commune_code",
+                "contact_name",
+                "contact_phone",
+                "contact_email",
+            )
+        }
+        data["bank_account"] = {
+            name: self[name].data for name in ("bank_bin", "account_number", "account_name")
+        }
+        data["producer_ids"] = list(self.producer_ids.data or [])
+        return data
+
+
+class ClubLogoForm(flask_wtf.FlaskForm):
+    logo = flask_wtf.file.FileField(
+        _l("Logo"),
+        validators=[
+            flask_wtf.file.FileRequired(_l("Hãy chọn một ảnh logo.")),
+            flask_wtf.file.FileAllowed(
+                ("jpg", "jpeg", "png", "webp"), _l("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")
+            ),
+        ],
+    )
+
+
+class SetupForm(flask_wtf.FlaskForm):
+    """First run: the first admin, the club and (optionally) its bank account."""
+
+    setup_code = wtforms.StringField(
+        _l("Mã thiết lập"), validators=[v.Optional(), v.Length(max=40)]
+    )
+    username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.Optional(), v.Length(max=64)])
+    full_name = wtforms.StringField(_l("Họ tên"), validators=[v.Optional(), v.Length(max=200)])
+    email = wtforms.EmailField(
+        _l("Email (không bắt buộc)"), validators=[v.Optional(), v.Length(max=254)]
+    )
+    password = wtforms.PasswordField(_l("Mật khẩu"), validators=[v.Optional(), v.Length(max=200)])
+    password_confirm = wtforms.PasswordField(
+        _l("Nhập lại mật khẩu"), validators=[v.Optional(), v.Length(max=200)]
+    )
+    club_name = wtforms.StringField(
+        _l("Tên câu lạc bộ"), validators=[v.Optional(), v.Length(max=200)]
+    )
+    province_code = wtforms.SelectField(
+        _l("Tỉnh/thành phố (Đoàn quản lý)"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    commune_code = wtforms.SelectField(
+        _l("Xã/phường (không bắt buộc)"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    contact_phone = wtforms.TelField(
+        _l("Số điện thoại liên hệ của CLB"), validators=[v.Optional(), v.Length(max=20)]
+    )
+    bank_bin = wtforms.SelectField(
+        _l("Ngân hàng"), coerce=optional_str, choices=[], validate_choice=False
+    )
+    account_number = wtforms.StringField(
+        _l("Số tài khoản"), validators=[v.Optional(), v.Length(max=30)]
+    )
+    account_name = wtforms.StringField(
+        _l("Tên chủ tài khoản (không dấu, như trên thẻ)"),
+        validators=[v.Optional(), v.Length(max=70)],
+    )
+    submit = wtforms.SubmitField(_l("Bắt đầu"))
+
+    def fill_choices(self, banks: list[tuple[str, str]]) -> None:
+        _unit_choices(self, "province_code", "commune_code", _l("— Chọn tỉnh/thành phố —"))
+        self.bank_bin.choices = [Choice("", _l("— Để sau —"))] + [
+            Choice(bank_bin, name) for bank_bin, name in banks
+        ]
+
+    def setup_data(self) -> dict[str, Any]:
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "submit")
+        }
 
 
 class ProfileForm(flask_wtf.FlaskForm):

@@ -1,4 +1,5 @@
-"""Uploading, ordering and deleting product images and producer logos."""
+"""Uploading, ordering and deleting product images and producer logos (of the products and
+producers the user may edit: another club's answer 404 before any form is read)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import errors, extensions, permissions
+from app.services import catalog as catalog_service
 from app.services import images as images_service
+from app.services import producers as producers_service
 from app.web import forms
 
 bp = flask.Blueprint("images", __name__)
@@ -60,6 +63,15 @@ def _root() -> pathlib.Path:
     return images_service.media_root(flask.current_app.config)
 
 
+def _check_product(product_id: int) -> None:
+    """404 for a product out of the user's scope, 403 when only readable."""
+    catalog_service.editable_product(extensions.db.session, flask_login.current_user, product_id)
+
+
+def _check_producer(producer_id: int) -> None:
+    producers_service.editable(extensions.db.session, flask_login.current_user, producer_id)
+
+
 def _product_page(product_id: int) -> werkzeug.Response:
     return flask.redirect(
         flask.url_for("catalog.product_detail", product_id=product_id, _anchor="images")
@@ -89,6 +101,7 @@ def _flash_refusal(error: errors.ValidationError, filename: str | None) -> None:
 @permissions.require("catalog.edit")
 def upload_product_images(product_id: int) -> werkzeug.Response:
     """Add one or more photos; each is checked on its own and refused ones are named."""
+    _check_product(product_id)
     form = ProductImagesForm()
     if not form.validate_on_submit():
         _flash_form_errors(form)
@@ -111,6 +124,7 @@ def upload_product_images(product_id: int) -> werkzeug.Response:
 @bp.route("/catalog/products/<int:product_id>/images/<int:image_id>/delete", methods=["POST"])
 @permissions.require("catalog.edit")
 def delete_product_image(product_id: int, image_id: int) -> werkzeug.Response:
+    _check_product(product_id)
     if not forms.EmptyForm().validate_on_submit():
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _product_page(product_id)
@@ -124,6 +138,7 @@ def delete_product_image(product_id: int, image_id: int) -> werkzeug.Response:
 @bp.route("/catalog/products/<int:product_id>/images/<int:image_id>/cover", methods=["POST"])
 @permissions.require("catalog.edit")
 def set_cover(product_id: int, image_id: int) -> werkzeug.Response:
+    _check_product(product_id)
     if not forms.EmptyForm().validate_on_submit():
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _product_page(product_id)
@@ -135,6 +150,7 @@ def set_cover(product_id: int, image_id: int) -> werkzeug.Response:
 @bp.route("/producers/<int:producer_id>/logo", methods=["POST"])
 @permissions.require("catalog.edit")
 def upload_logo(producer_id: int) -> werkzeug.Response:
+    _check_producer(producer_id)
     form = LogoForm()
     if not form.validate_on_submit():
         _flash_form_errors(form)
@@ -153,6 +169,7 @@ def upload_logo(producer_id: int) -> werkzeug.Response:
 @bp.route("/producers/<int:producer_id>/logo/delete", methods=["POST"])
 @permissions.require("catalog.edit")
 def delete_logo(producer_id: int) -> werkzeug.Response:
+    _check_producer(producer_id)
     if not forms.EmptyForm().validate_on_submit():
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _producer_page(producer_id)

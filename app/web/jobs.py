@@ -1,4 +1,6 @@
-"""Background jobs as pages: list, detail with live progress, cancel, start a check."""
+"""Background jobs as pages: list, detail with live progress, cancel, start a check.
+
+Only jobs of the clubs in the user's scope are listed or opened (app.services.jobs)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, job_kinds, pagination, permissions, tasks
+from app import errors, extensions, job_kinds, pagination, permissions, tasks, tenancy
 from app.services import jobs as jobs_service
 from app.web import forms
 
@@ -20,9 +22,11 @@ def index() -> str:
     status = flask.request.args.get("status") or None
     if status not in (None, *jobs_service.JobStatus):
         status = None
+    session = extensions.db.session
+    user = flask_login.current_user
     page = pagination.paginate(
-        extensions.db.session,
-        jobs_service.visible_query(flask_login.current_user, status),
+        session,
+        jobs_service.visible_query(user, status, scope=tenancy.scope_for(session, user)),
         page=flask.request.args.get("page", 1, type=int),
         per_page=flask.current_app.config["JOBS_PER_PAGE"],
     )
@@ -56,10 +60,10 @@ def cancel(job_id: int) -> werkzeug.Response:
 def system_check() -> werkzeug.Response:
     if not forms.SystemCheckForm().validate_on_submit():
         flask.abort(400)
-    job = jobs_service.enqueue(
+    job = jobs_service.start(
         extensions.db.session,
         job_kinds.KINDS,
-        kind="system.check",
+        kind="system.check",  # install-wide: no club
         params={},
         owner=flask_login.current_user,
         dispatch=tasks.dispatch,

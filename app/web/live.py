@@ -12,8 +12,8 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import clock, errors, extensions, permissions
-from app.models import live
+from app import clock, errors, extensions, permissions, tenancy
+from app.models import live, orgs
 from app.services.live import (
     calendar,
     common,
@@ -49,6 +49,20 @@ def _user() -> Any:
     return flask_login.current_user
 
 
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(_db(), _user())
+
+
+def _new_rows_club() -> int | None:
+    """The club new streamers and sessions go to; None (with the reason flashed) when the
+    user has none yet, e.g. an admin without a working club while several clubs exist."""
+    try:
+        return common.home_club(_db(), _scope())
+    except errors.ValidationError as error:
+        flask.flash(error.message, "error")
+        return None
+
+
 def _buffer() -> int:
     return int(flask.current_app.config["LIVE_SETUP_BUFFER_MIN"])
 
@@ -81,22 +95,29 @@ def _parse_day(raw: str | None) -> dt.date | None:
 def index() -> str:
     today = common.to_local(clock.utcnow()).date()
     monday = sessions.week_start(_parse_day(flask.request.args.get("week")) or today)
-    club_id = common.club_id_for(_db(), _user())
+    scope = _scope()
+    try:
+        club_feed = feeds.ensure(_db(), _user(), None)
+        no_club = None
+    except errors.ValidationError as error:  # no home club: no club link to show
+        club_feed, no_club = None, error.message
     return flask.render_template(
         "live/week.html",
-        days=sessions.week(_db(), club_id, monday),
+        days=sessions.week(_db(), scope, monday),
         monday=monday,
         prev_week=monday - dt.timedelta(days=7),
         next_week=monday + dt.timedelta(days=7),
         today=today,
-        club_feed=feeds.ensure(_db(), _user(), None),
+        club_feed=club_feed,
+        no_club=no_club,
+        show_club=common.shows_club(_db(), scope),
     )
 
 
 @bp.route("/mine")
 @permissions.require("live.host")
 def mine() -> str:
-    me = common.streamer_of(_db(), _user())
+    me = common.streamer_of(_db(), _user(), _scope())
     rows = sessions.upcoming_for_streamer(_db(), me, clock.utcnow()) if me else []
     feed = feeds.ensure(_db(), _user(), me.id) if me else None
     return flask.render_template(
@@ -150,36 +171,49 @@ def feed_rotate() -> werkzeug.Response:
 @bp.route("/streamers")
 @permissions.require("live.plan")
 def streamer_list() -> str:
-    club_id = common.club_id_for(_db(), _user())
+    scope = _scope()
     return flask.render_template(
-        "live/streamers.html", rows=streamers.list_streamers(_db(), club_id)
+        "live/streamers.html",
+        rows=streamers.list_streamers(_db(), scope),
+        show_club=common.shows_club(_db(), scope),
     )
 
 
 def _streamer_form_page(
-    form: live_forms.StreamerForm, streamer: live.Streamer | None, status: int = 200
+    form: live_forms.StreamerForm,
+    streamer: live.Streamer | None,
+    club_id: int,
+    status: int = 200,
 ) -> tuple[str, int]:
-    club_id = common.club_id_for(_db(), _user())
+    """The form with the choices of the streamer's club (a new one's: the user's club)."""
     form.fill(streamers.candidate_users(_db(), club_id), streamers.club_accounts(_db(), club_id))
-    return flask.render_template("live/streamer_form.html", form=form, streamer=streamer), status
+    return flask.render_template(
+        "live/streamer_form.html",
+        form=form,
+        streamer=streamer,
+        club=_db().get(orgs.Club, club_id) if common.shows_club(_db(), _scope()) else None,
+    ), status
 
 
 @bp.route("/streamers/new", methods=["GET", "POST"])
 @permissions.require("live.plan")
 def streamer_new() -> Any:
+    club_id = _new_rows_club()
+    if club_id is None:
+        return flask.redirect(flask.url_for("live.streamer_list"))
     form = live_forms.StreamerForm()
     if flask.request.method == "POST":
-        _streamer_form_page(form, None)  # choices for validation
+        _streamer_form_page(form, None, club_id)  # choices for validation
         if form.validate_on_submit():
             try:
                 streamers.create(_db(), _user(), form.service_data(creating=True))
             except (errors.ValidationError, errors.Conflict) as error:
-                helpers.flash_fields(_as_validation(error), form)
-                return _streamer_form_page(form, None, 422)
+                _show_error(_as_validation(error), form)
+                return _streamer_form_page(form, None, club_id, 422)
             flask.flash(_("Đã thêm người livestream."), "success")
             return flask.redirect(flask.url_for("live.streamer_list"))
-        return _streamer_form_page(form, None, 422)
-    return _streamer_form_page(form, None)
+        return _streamer_form_page(form, None, club_id, 422)
+    return _streamer_form_page(form, None, club_id)
 
 
 @bp.route("/streamers/<int:streamer_id>/edit", methods=["GET", "POST"])
@@ -189,18 +223,19 @@ def streamer_edit(streamer_id: int) -> Any:
     form = live_forms.StreamerForm(obj=None if flask.request.method == "POST" else streamer)
     if flask.request.method == "GET":
         form.channel_account_ids.data = [a.id for a in streamer.channel_accounts]
+    club_id = streamer.club_id
     if flask.request.method == "POST":
-        _streamer_form_page(form, streamer)
+        _streamer_form_page(form, streamer, club_id)
         if form.validate_on_submit():
             try:
                 streamers.update(_db(), _user(), streamer_id, form.service_data(creating=False))
             except errors.ValidationError as error:
-                helpers.flash_fields(error, form)
-                return _streamer_form_page(form, streamer, 422)
+                _show_error(error, form)
+                return _streamer_form_page(form, streamer, club_id, 422)
             flask.flash(_("Đã lưu."), "success")
             return flask.redirect(flask.url_for("live.streamer_list"))
-        return _streamer_form_page(form, streamer, 422)
-    return _streamer_form_page(form, streamer)
+        return _streamer_form_page(form, streamer, club_id, 422)
+    return _streamer_form_page(form, streamer, club_id)
 
 
 def _as_validation(error: errors.AppError) -> errors.ValidationError:
@@ -209,48 +244,61 @@ def _as_validation(error: errors.AppError) -> errors.ValidationError:
     return errors.ValidationError(error.message, fields=error.fields or {"_": [error.message]})
 
 
+def _show_error(error: errors.ValidationError, form: object) -> None:
+    """Field errors on their fields; an error without fields (no club, …) as a flash."""
+    if error.fields:
+        helpers.flash_fields(error, form)
+    else:
+        flask.flash(error.message, "error")
+
+
 # --- sessions ---------------------------------------------------------------------------
 
 
 def _session_form_page(
     form: live_forms.SessionForm,
     row: live.LiveSession | None,
+    club_id: int,
     status: int = 200,
     conflict: str | None = None,
 ) -> tuple[str, int]:
-    club_id = common.club_id_for(_db(), _user())
+    """The form with the hosts and shops of the session's club (a new one's: the user's)."""
     form.fill(
         streamers.list_streamers(_db(), club_id, active_only=row is None),
         streamers.club_accounts(_db(), club_id),
     )
     return flask.render_template(
-        "live/session_form.html", form=form, row=row, conflict=conflict
+        "live/session_form.html",
+        form=form,
+        row=row,
+        conflict=conflict,
+        club=_db().get(orgs.Club, club_id) if common.shows_club(_db(), _scope()) else None,
     ), status
 
 
-def _save_session(form: live_forms.SessionForm, row: live.LiveSession | None) -> Any:
-    _session_form_page(form, row)  # choices
+def _save_session(form: live_forms.SessionForm, row: live.LiveSession | None, club_id: int) -> Any:
+    _session_form_page(form, row, club_id)  # choices
     if not form.validate_on_submit():
-        return _session_form_page(form, row, 422)
+        return _session_form_page(form, row, club_id, 422)
     data = form.service_data()
     problems = data.pop("_problems")
     if problems:
         helpers.flash_fields(errors.ValidationError(fields=problems), form)
-        return _session_form_page(form, row, 422)
+        return _session_form_page(form, row, club_id, 422)
     try:
         if row is None:
             saved = sessions.create(_db(), _user(), data, buffer_min=_buffer())
         else:
             saved = sessions.update(_db(), _user(), row.id, data, buffer_min=_buffer())
     except errors.Conflict as error:
-        return _session_form_page(form, row, 409, conflict=error.message)
+        return _session_form_page(form, row, club_id, 409, conflict=error.message)
     except errors.ValidationError as error:
         mapped = {
             {"starts_at": "start_time", "ends_at": "end_time"}.get(k, k): v
             for k, v in error.fields.items()
         }
-        helpers.flash_fields(errors.ValidationError(fields=mapped), form)
-        return _session_form_page(form, row, 422)
+        _show_error(errors.ValidationError(error.message, fields=mapped), form)
+        return _session_form_page(form, row, club_id, 422)
     flask.flash(_("Đã lưu phiên livestream."), "success")
     return _session_page(saved.id)
 
@@ -258,11 +306,14 @@ def _save_session(form: live_forms.SessionForm, row: live.LiveSession | None) ->
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @permissions.require("live.plan")
 def session_new() -> Any:
+    club_id = _new_rows_club()
+    if club_id is None:
+        return flask.redirect(flask.url_for("live.index"))
     form = live_forms.SessionForm()
     if flask.request.method == "POST":
-        return _save_session(form, None)
+        return _save_session(form, None, club_id)
     form.day.data = _parse_day(flask.request.args.get("day"))
-    return _session_form_page(form, None)
+    return _session_form_page(form, None, club_id)
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -271,9 +322,9 @@ def session_edit(session_id: int) -> Any:
     row = sessions.get(_db(), _user(), session_id)
     form = live_forms.SessionForm()
     if flask.request.method == "POST":
-        return _save_session(form, row)
+        return _save_session(form, row, row.club_id)
     form.load(row)
-    return _session_form_page(form, row)
+    return _session_form_page(form, row, row.club_id)
 
 
 def _detail_page(
@@ -282,10 +333,11 @@ def _detail_page(
     status: int = 200,
 ) -> tuple[str, int]:
     slot_form = slot_form or live_forms.SlotForm(formdata=None)
-    slot_form.fill(slots.product_choices(_db()))
+    slot_form.fill(slots.product_choices(_db(), row.club_id))
     return flask.render_template(
         "live/session.html",
         row=row,
+        show_club=common.shows_club(_db(), _scope()),
         timeline=slots.timeline(row),
         slot_form=slot_form,
         duplicate_form=live_forms.DuplicateForm(formdata=None),
@@ -358,7 +410,7 @@ def session_delete(session_id: int) -> werkzeug.Response:
 def slot_add(session_id: int) -> Any:
     row = sessions.get(_db(), _user(), session_id)
     form = live_forms.SlotForm()
-    form.fill(slots.product_choices(_db()))
+    form.fill(slots.product_choices(_db(), row.club_id))
     if not form.validate_on_submit():
         return _detail_page(row, form, 422)
     try:
@@ -381,7 +433,7 @@ def slot_edit(session_id: int, slot_id: int) -> Any:
     if slot is None:
         raise errors.NotFound()
     form = live_forms.SlotForm()
-    form.fill(slots.product_choices(_db()))
+    form.fill(slots.product_choices(_db(), row.club_id))
     status = 200
     if flask.request.method == "POST":
         if form.validate_on_submit():

@@ -10,34 +10,15 @@ import flask_wtf.file
 import wtforms
 from flask_babel import lazy_gettext as _l
 
-from app.services.orders import exports, payments
+from app.services.orders import exports, labels, payments
 from app.web import forms
 
 Choice = forms.Choice
 LINE_ROWS = 5
 
-STATUS_LABELS = {
-    "placed": _l("Đã đặt"),
-    "paid": _l("Đã thanh toán"),
-    "shipped": _l("Đang giao"),
-    "completed": _l("Hoàn thành"),
-    "cancelled": _l("Đã hủy"),
-    "returned": _l("Trả hàng"),
-}
-SOURCE_LABELS = {
-    "manual": _l("Nhập tay"),
-    "import": _l("Nhập tệp"),
-    "comments": _l("Bình luận"),
-}
-PLATFORM_LABELS = {
-    "tiktok": "TikTok Shop",
-    "shopee": "Shopee",
-    "lazada": "Lazada",
-    "postmart": "Postmart",
-    "voso": "Voso",
-    "facebook": "Facebook",
-    "other": _l("Khác"),
-}
+STATUS_LABELS = labels.STATUS_LABELS
+SOURCE_LABELS = labels.SOURCE_LABELS
+PLATFORM_LABELS = labels.PLATFORM_LABELS
 BATCH_STATUS_LABELS = {
     "pending": _l("Chờ duyệt"),
     "accepted": _l("Đã chấp nhận"),
@@ -45,12 +26,16 @@ BATCH_STATUS_LABELS = {
 }
 
 
-def session_choices(sessions: list[Any]) -> list[Choice]:
+def session_choices(sessions: list[Any], show_club: bool = False) -> list[Choice]:
+    """The session picker's options (each labelled with its club when several are shown)."""
     from app import formatting
 
+    def label(row: Any) -> str:
+        text = f"{formatting.local_datetime(row.starts_at)} · {row.title}"
+        return f"{text} · {row.club.name}" if show_club else text
+
     return [Choice("", _l("— Không gắn phiên —"))] + [
-        Choice(str(row.id), f"{formatting.local_datetime(row.starts_at)} · {row.title}")
-        for row in sessions
+        Choice(str(row.id), label(row)) for row in sessions
     ]
 
 

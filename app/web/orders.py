@@ -1,5 +1,6 @@
-"""Order pages: the list with filters, one order (with its VietQR transfer), manual entry,
-export import, comment-log review, a session's audience figures, payment accounts."""
+"""Order pages: the list with filters (and its CSV/XLSX download), one order (with its VietQR
+transfer), manual entry, export import, comment-log review, a session's audience figures,
+payment accounts. Every page works in the user's club scope (``app.tenancy``)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,44 @@ from typing import Any
 import flask
 import flask_login
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, permissions, vietqr
-from app.models import live, orders
+from app import errors, extensions, permissions, tenancy, vietqr
+from app.models import live
 from app.services import stock
 from app.services.catalog_io import results
+from app.services.live import common as live_common
 from app.services.orders import (
     audience,
     comments,
+    downloads,
     imports,
     manual,
     payments,
     queries,
-    recording,
 )
 from app.web import helpers, order_forms
 
 bp = flask.Blueprint("orders", __name__, url_prefix="/orders")
 PER_PAGE = 25
 RECENT_SESSIONS = 60
+
+
+def _scope() -> tenancy.Scope:
+    """The signed-in user's club scope, worked out once per request."""
+    if "orders_scope" not in flask.g:
+        flask.g.orders_scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    scope: tenancy.Scope = flask.g.orders_scope
+    return scope
+
+
+def _shows_club() -> bool:
+    """Rows are labelled with their club when the user reaches several (or is a producer,
+    whose lines come from every club that sells them)."""
+    scope = _scope()
+    return scope.producer_id is not None or live_common.shows_club(extensions.db.session, scope)
 
 
 @bp.context_processor
@@ -39,19 +57,27 @@ def _order_helpers() -> dict[str, Any]:
         "platform_labels": order_forms.PLATFORM_LABELS,
         "batch_status_labels": order_forms.BATCH_STATUS_LABELS,
         "bank_name": payments.bank_name,
-        "visible_lines": lambda order: queries.visible_lines(flask_login.current_user, order),
-        "visible_amount": lambda order: queries.visible_amount(flask_login.current_user, order),
+        "visible_lines": lambda order: queries.visible_lines(_scope(), order),
+        "visible_amount": lambda order: queries.visible_amount(_scope(), order),
+        "order_buyer": lambda order: queries.buyer(_scope(), order),
     }
 
 
 def _recent_sessions() -> list[live.LiveSession]:
+    """The session picker's and filter's options: the latest sessions of the user's clubs."""
     return list(
         extensions.db.session.scalars(
             sa.select(live.LiveSession)
+            .where(_scope().club_filter(live.LiveSession.club_id))
+            .options(so.selectinload(live.LiveSession.club))
             .order_by(live.LiveSession.starts_at.desc())
             .limit(RECENT_SESSIONS)
         )
     )
+
+
+def _session_choices() -> list[order_forms.Choice]:
+    return order_forms.session_choices(_recent_sessions(), show_club=_shows_club())
 
 
 def _session_arg() -> int | None:
@@ -64,22 +90,31 @@ def _session_arg() -> int | None:
 
 @bp.route("/")
 @permissions.require("orders.view")
-def index() -> str:
+def index() -> str | flask.Response:
+    """The filtered list, or with ``format=csv|xlsx`` the same orders as a download (one row
+    per order line the user may see)."""
+    session = extensions.db.session
+    scope = _scope()
     filters = queries.OrderFilters.from_args(flask.request.args)
+    fmt = flask.request.args.get("format", "").strip().lower()
+    if fmt:
+        return helpers.send_download(downloads.download(session, scope, filters, fmt))
     page = flask.request.args.get("page", "1")
     result = queries.list_orders(
-        extensions.db.session,
-        flask_login.current_user,
-        filters,
-        int(page) if page.isdigit() else 1,
-        PER_PAGE,
+        session, scope, filters, int(page) if page.isdigit() else 1, PER_PAGE
     )
+    show_club = _shows_club()
+    # The club filter: for users who reach several clubs (a producer's lines are not filtered
+    # by club here: its scope reaches no club as such).
+    clubs = tenancy.club_choices(session, scope) if show_club and scope.producer_id is None else []
     return flask.render_template(
         "orders/index.html",
         page=result,
         filters=filters,
         args=filters.as_args(),
-        sessions=_recent_sessions(),
+        sessions=_recent_sessions() if scope.producer_id is None else [],
+        clubs=clubs if len(clubs) > 1 else [],
+        show_club=show_club,
         platforms=order_forms.PLATFORM_LABELS,
         statuses=order_forms.STATUS_LABELS,
     )
@@ -89,12 +124,12 @@ def index() -> str:
 @permissions.require("orders.view")
 def detail(order_id: int) -> str:
     session = extensions.db.session
-    user = flask_login.current_user
-    order = queries.get_order(session, user, order_id)
+    scope = _scope()
+    order = queries.get_order(session, scope, order_id)
     qr: payments.PaymentQr | None = None
     qr_problem: str | None = None
     try:
-        qr = payments.payment_qr(session, user, order_id)
+        qr = payments.payment_qr(session, scope, order_id)
     except errors.NotFound:
         qr_problem = None  # a producer sharing the order: no transfer to show
     except errors.ValidationError as exc:
@@ -106,7 +141,7 @@ def detail(order_id: int) -> str:
 
 
 def _qr_response(order_id: int, fmt: str) -> flask.Response:
-    qr = payments.payment_qr(extensions.db.session, flask_login.current_user, order_id)
+    qr = payments.payment_qr(extensions.db.session, _scope(), order_id)
     if fmt == "png":
         response = flask.Response(vietqr.render_png(qr.payload), mimetype="image/png")
     else:
@@ -132,7 +167,7 @@ def qr_svg(order_id: int) -> flask.Response:
 
 
 def _manual_page(form: order_forms.ManualOrderForm, status: int) -> tuple[str, int]:
-    form.session_id.choices = order_forms.session_choices(_recent_sessions())
+    form.session_id.choices = _session_choices()
     return flask.render_template("orders/new.html", form=form), status
 
 
@@ -170,7 +205,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
 
 def _upload_form() -> order_forms.UploadForm:
     form = order_forms.UploadForm()
-    form.session_id.choices = order_forms.session_choices(_recent_sessions())
+    form.session_id.choices = _session_choices()
     return form
 
 
@@ -244,7 +279,7 @@ def comment_upload() -> tuple[str, int] | werkzeug.Response:
         "orders/comments.html",
         form=form,
         failure=failure,
-        batches=comments.batches_for(extensions.db.session, flask_login.current_user),
+        batches=comments.batches_for(extensions.db.session, _scope()),
     )
     return body, status
 
@@ -252,7 +287,7 @@ def comment_upload() -> tuple[str, int] | werkzeug.Response:
 @bp.route("/comments/<int:batch_id>")
 @permissions.require("orders.record")
 def comment_review(batch_id: int) -> str:
-    batch = comments.get_batch(extensions.db.session, batch_id, flask_login.current_user)
+    batch = comments.get_batch(extensions.db.session, _scope(), batch_id)
     return flask.render_template(
         "orders/comment_review.html", batch=batch, form=order_forms.ReviewForm()
     )
@@ -305,8 +340,7 @@ def comment_discard(batch_id: int) -> werkzeug.Response:
 @permissions.require("orders.record")
 def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
     session = extensions.db.session
-    live_session = recording.live_session_for(session, session_id, flask_login.current_user)
-    current = audience.get_audience(session, session_id)
+    live_session, current, visits = audience.get_audience(session, _scope(), session_id)
     form = order_forms.AudienceForm(obj=current)
     upload = order_forms.UploadForm(prefix="file")
     status = 200
@@ -333,9 +367,6 @@ def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
             else:
                 flask.flash(_("Đã lưu số liệu người xem."), "success")
                 return flask.redirect(flask.url_for("orders.audience_form", session_id=session_id))
-    visits = session.scalar(
-        sa.select(sa.func.count()).where(orders.ViewerVisit.session_id == session_id)
-    )
     body = flask.render_template(
         "orders/audience.html",
         live_session=live_session,
@@ -343,7 +374,7 @@ def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
         upload=upload,
         failure=failure,
         current=current,
-        visits=int(visits or 0),
+        visits=visits,
     )
     return body, status
 
@@ -375,7 +406,7 @@ def payment_accounts() -> tuple[str, int] | werkzeug.Response:
     session = extensions.db.session
     form = order_forms.PaymentAccountForm()
     form.owner.choices = [order_forms.Choice("", _("— Chọn CLB hoặc chủ thể —"))] + [
-        order_forms.Choice(key, label) for key, label in payments.owner_choices(session)
+        order_forms.Choice(key, label) for key, label in payments.owner_choices(session, _scope())
     ]
     status = 200
     if flask.request.method == "POST":
@@ -389,7 +420,7 @@ def payment_accounts() -> tuple[str, int] | werkzeug.Response:
                 flask.flash(_("Đã lưu tài khoản nhận tiền."), "success")
                 return flask.redirect(flask.url_for("orders.payment_accounts"))
     body = flask.render_template(
-        "orders/payments.html", form=form, accounts=payments.list_accounts(session)
+        "orders/payments.html", form=form, accounts=payments.list_accounts(session, _scope())
     )
     return body, status
 
@@ -400,6 +431,6 @@ def payment_delete(account_id: int) -> werkzeug.Response:
     form = order_forms.ReviewForm()
     if not form.validate_on_submit():
         raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
-    payments.delete_account(extensions.db.session, account_id)
+    payments.delete_account(extensions.db.session, flask_login.current_user, account_id)
     flask.flash(_("Đã xóa tài khoản nhận tiền."), "success")
     return flask.redirect(flask.url_for("orders.payment_accounts"))

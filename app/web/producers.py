@@ -1,4 +1,8 @@
-"""Producer pages: list, create, edit, detail, and the communes of a province (for the form)."""
+"""Producer pages: list, create, edit, detail, and the communes of a province (for the form).
+
+Within the club scope: a club's staff see the producers their club works with, a producer
+account its own organisation, an admin every producer (with the clubs it works with).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import sqlalchemy.orm as so
 import werkzeug
 from flask_babel import gettext as _
 
-from app import admin_units, errors, extensions, pagination, permissions
+from app import admin_units, errors, extensions, pagination, permissions, tenancy
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.services import producers as producers_service
@@ -23,14 +27,17 @@ PER_PAGE = 20
 @bp.route("/")
 @permissions.require("catalog.view")
 def index() -> str | werkzeug.Response:
-    user = flask_login.current_user
-    scope = permissions.producer_scope(user)
-    if scope is not None:  # a producer account has exactly one organisation: its own
-        return flask.redirect(flask.url_for("producers.detail", producer_id=scope))
+    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    if scope.producer_id is not None:  # a producer account has one organisation: its own
+        return flask.redirect(flask.url_for("producers.detail", producer_id=scope.producer_id))
     search = catalog_forms.ProducerSearchForm(flask.request.args)
+    show_clubs = permissions.can(flask_login.current_user, "clubs.manage")
+    stmt = producers_service.query(scope, search.q.data or None, search.province)
+    if show_clubs:
+        stmt = stmt.options(so.selectinload(orgs.Producer.clubs))
     page = pagination.paginate(
         extensions.db.session,
-        producers_service.query(user, search.q.data or None, search.province),
+        stmt,
         page=flask.request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
     )
@@ -39,14 +46,31 @@ def index() -> str | werkzeug.Response:
         for name, value in (("q", search.q.data), ("province_code", search.province_code.data))
         if value
     }
-    return flask.render_template("producers/index.html", page=page, search=search, args=args)
+    return flask.render_template(
+        "producers/index.html",
+        page=page,
+        search=search,
+        args=args,
+        show_clubs=show_clubs,
+    )
 
 
 def _form_page(
     form: catalog_forms.ProducerForm, producer: orgs.Producer | None, status: int
 ) -> tuple[str, int]:
     form.fill_choices()
-    body = flask.render_template("producers/form.html", form=form, producer=producer)
+    pick_club = producer is None and permissions.can(flask_login.current_user, "clubs.manage")
+    if pick_club:
+        # An admin picks the club a new producer works with (default: the working club).
+        session = extensions.db.session
+        scope = tenancy.scope_for(session, flask_login.current_user)
+        form.fill_clubs(
+            [c for c in tenancy.club_choices(session, scope) if not c.is_archived],
+            scope.home_club_id,
+        )
+    body = flask.render_template(
+        "producers/form.html", form=form, producer=producer, pick_club=pick_club
+    )
     return body, status
 
 
@@ -78,9 +102,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
 @permissions.require("catalog.edit")
 def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
     user = flask_login.current_user
-    producer = producers_service.get(extensions.db.session, user, producer_id)
-    if not permissions.can_edit_producer(user, producer.id):
-        raise errors.Forbidden()
+    producer = producers_service.editable(extensions.db.session, user, producer_id)
     if flask.request.method == "GET":
         form = catalog_forms.ProducerForm(obj=producer)
         form.type.data = producer.type.value
@@ -105,8 +127,9 @@ def detail(producer_id: int) -> str:
     user = flask_login.current_user
     session = extensions.db.session
     producer = producers_service.get(session, user, producer_id)
+    scope = tenancy.scope_for(session, user)
     filters = catalog_service.ProductFilters(producer_id=producer.id)
-    stmt = catalog_service.product_query(user, filters, catalog_service.today_local())
+    stmt = catalog_service.product_query(scope, filters, catalog_service.today_local())
     products = pagination.paginate(
         session,
         stmt.options(so.selectinload(catalog.Product.images)),
@@ -117,7 +140,8 @@ def detail(producer_id: int) -> str:
         "producers/detail.html",
         producer=producer,
         products=products,
-        can_edit=permissions.can_edit_producer(user, producer.id),
+        can_edit=scope.can_edit_producer(session, producer.id),
+        show_clubs=permissions.can(user, "clubs.manage"),
     )
 
 

@@ -1,7 +1,9 @@
-"""Sales dashboards: the club over a period, one livestream, one streamer, a producer's month.
+"""Sales dashboards: the club over a period, one livestream, one streamer, a producer's month,
+and the Youth Union's comparison of its clubs.
 
 Each page can be downloaded as CSV (one part, UTF-8 with BOM) or XLSX (every part): add
-``format=csv|xlsx`` (and ``part=`` for CSV) to the page's address.
+``format=csv|xlsx`` (and ``part=`` for CSV) to the page's address. Which clubs a page covers is
+``app.tenancy``'s decision, taken in the services.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 
 from app import charts, errors, extensions, formatting, permissions
 from app.services import catalog as catalog_service
+from app.services.reports import clubs as club_comparison
 from app.services.reports import dashboards, files
 from app.web import helpers
 
@@ -50,7 +53,9 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     return int(raw)
 
 
-def _render(template: str, report: dashboards.Report, **context: Any) -> Any:
+def _render(
+    template: str, report: dashboards.Report | club_comparison.Comparison, **context: Any
+) -> Any:
     """The page, or with ``format=csv|xlsx`` the same report as a download."""
     fmt = flask.request.args.get("format", "").lower()
     if fmt:
@@ -83,9 +88,9 @@ def report_url(args: dict[str, Any], **extra: Any) -> str:
 
 
 @bp.app_template_global()
-def link_url(link: tuple[str, str], key: Any) -> str:
+def link_url(link: tuple[str, str], key: Any, **extra: Any) -> str:
     endpoint, name = link
-    return flask.url_for(endpoint, **{name: key})
+    return flask.url_for(endpoint, **{name: key, **extra})
 
 
 @bp.app_template_global()
@@ -106,14 +111,44 @@ def index() -> Any:
     if user.role.value == "producer":
         return flask.redirect(flask.url_for("reports.producer"))
     start, end = _period()
-    report = dashboards.club_overview(extensions.db.session, user, start, end)
+    club_id = _int_arg("club")
+    db = extensions.db.session
+    report = dashboards.club_overview(db, user, start, end, club_id)
     return _render(
         "reports/overview.html",
         report,
         start=start,
         end=end,
-        sessions=dashboards.recent_sessions(extensions.db.session, user),
-        streamers=dashboards.streamer_choices(extensions.db.session, user),
+        club_id=club_id,
+        clubs=dashboards.club_choices(db, user),
+        sessions=dashboards.recent_sessions(db, user, club_id=club_id),
+        streamers=dashboards.streamer_choices(db, user, club_id),
+    )
+
+
+@bp.route("/clubs")
+@permissions.require("union.compare")
+def clubs() -> Any:
+    """The Youth Union's comparison: its clubs per month (admins: every club)."""
+    args = flask.request.args
+    comparison = club_comparison.compare_clubs(
+        extensions.db.session,
+        flask_login.current_user,
+        args.get("from"),
+        args.get("to"),
+        args.get("sort") or None,
+    )
+    fmt = args.get("format", "").lower()
+    if fmt:
+        part = args.get("part", "clubs")
+        return helpers.send_download(files.download(comparison, fmt, part))
+    return flask.render_template(
+        "reports/clubs.html",
+        comparison=comparison,
+        labels=club_comparison.LABELS,
+        summary=club_comparison.SUMMARY,
+        monthly=club_comparison.MONTHLY,
+        show_figure=club_comparison.show,
     )
 
 

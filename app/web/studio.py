@@ -1,6 +1,6 @@
 """Video studio pages: a gallery of videos, uploads and their analysis, the recipe editor,
 renders with their progress and downloads. The pages call the same services as the JSON
-API (app/api/studio.py)."""
+API (app/api/studio.py); what they show and offer is the user's club scope (app.tenancy)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, job_kinds, pagination, permissions, tasks
+from app import errors, extensions, job_kinds, pagination, permissions, tasks, tenancy
 from app.models import media as media_models
-from app.services import catalog as catalog_service
 from app.services.studio import assets as assets_service
 from app.services.studio import renders as renders_service
 from app.services.studio import videos as videos_service
@@ -63,6 +62,25 @@ def _page_arg() -> int:
     return flask.request.args.get("page", 1, type=int) or 1
 
 
+def _scope() -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+
+
+def _no_club_message(scope: tenancy.Scope) -> str | None:
+    """Why nothing can be created here yet (an admin without a working club), or None."""
+    try:
+        scope.home_club()
+    except tenancy.NoClub as exc:
+        return exc.message
+    return None
+
+
+def _flash_errors(exc: errors.ValidationError) -> None:
+    messages = [m for ms in exc.fields.values() for m in ms] or [exc.message]
+    for message in messages:
+        flask.flash(message, "error")
+
+
 # --- gallery ----------------------------------------------------------------------------------
 
 
@@ -70,19 +88,26 @@ def _page_arg() -> int:
 @permissions.require("studio.use")
 def index() -> str:
     session = extensions.db.session
+    scope = _scope()
     product_id = flask.request.args.get("product", type=int)
     product = None
     if product_id is not None:
-        product = catalog_service.get_product(session, flask_login.current_user, product_id)
+        product = videos_service.get_product(session, scope, product_id)
     page = pagination.paginate(
-        session, videos_service.videos_query(product_id), page=_page_arg(), per_page=PER_PAGE
+        session,
+        videos_service.videos_query(scope, product_id),
+        page=_page_arg(),
+        per_page=PER_PAGE,
     )
+    home = scope.home_club_id
     return flask.render_template(
         "studio/index.html",
         page=page,
         product=product,
-        products=videos_service.product_choices(session),
-        templates=videos_service.templates(session),
+        products=videos_service.filter_choices(session, scope),
+        # A club applies only its own templates (an admin: those of the working club).
+        templates=videos_service.templates(session, scope, home) if home is not None else [],
+        no_club=_no_club_message(scope),
         action_form=forms.EmptyForm(),
         profile_choices=studio_forms.profile_choices(),
     )
@@ -103,9 +128,7 @@ def quick_video(product_id: int) -> werkzeug.Response:
             profile=profile if profile in profiles.PROFILES else "tiktok",
         )
     except errors.ValidationError as exc:
-        for messages in exc.fields.values():
-            for message in messages:
-                flask.flash(message, "error")
+        _flash_errors(exc)
         return flask.redirect(flask.url_for("studio.index", product=product_id))
     flask.flash(_("Đã tạo video nhanh từ ảnh sản phẩm; hãy xem lại rồi xuất video."), "success")
     return flask.redirect(flask.url_for("studio.video_edit", video_id=video.id))
@@ -130,9 +153,7 @@ def apply_template() -> werkzeug.Response:
             media_root=_media_root(),
         )
     except errors.ValidationError as exc:
-        for messages in exc.fields.values():
-            for message in messages:
-                flask.flash(message, "error")
+        _flash_errors(exc)
         return flask.redirect(flask.url_for("studio.index", product=product_id))
     flask.flash(_("Đã tạo video từ mẫu."), "success")
     return flask.redirect(flask.url_for("studio.video_edit", video_id=video.id))
@@ -146,7 +167,7 @@ def apply_template() -> werkzeug.Response:
 def assets() -> str:
     page = pagination.paginate(
         extensions.db.session,
-        assets_service.assets_query(),
+        assets_service.assets_query(_scope()),
         page=_page_arg(),
         per_page=ASSETS_PER_PAGE,
     )
@@ -154,11 +175,13 @@ def assets() -> str:
 
 
 def _upload_page(form: studio_forms.UploadForm, status: int) -> tuple[str, int]:
-    form.fill_choices(videos_service.product_choices(extensions.db.session))
+    scope = _scope()
+    form.fill_choices(videos_service.product_choices(extensions.db.session, scope.home_club_id))
     limits = assets_service.limits(flask.current_app.config)
     body = flask.render_template(
         "studio/upload.html",
         form=form,
+        no_club=_no_club_message(scope),
         max_mb=limits.max_bytes // (1024 * 1024),
         max_seconds=int(limits.max_duration),
     )
@@ -191,6 +214,8 @@ def asset_new() -> tuple[str, int] | werkzeug.Response:
         for name, messages in exc.fields.items():
             field = getattr(form, names.get(name, ""), None) or form.file
             field.errors = [*list(field.errors), *messages]
+        if not exc.fields:  # e.g. no club to upload into
+            form.file.errors = [*list(form.file.errors), exc.message]
         return _upload_page(form, 422)
     flask.flash(_("Đã nhận tệp; đang chuẩn hoá và phân tích."), "success")
     return flask.redirect(flask.url_for("studio.asset", asset_id=asset.id))
@@ -199,7 +224,7 @@ def asset_new() -> tuple[str, int] | werkzeug.Response:
 @bp.route("/assets/<int:asset_id>")
 @permissions.require("studio.use")
 def asset(asset_id: int) -> str:
-    item = assets_service.get(extensions.db.session, asset_id)
+    item = assets_service.get(extensions.db.session, _scope(), asset_id)
     return flask.render_template("studio/asset.html", asset=item)
 
 
@@ -207,7 +232,7 @@ def asset(asset_id: int) -> str:
 @permissions.require("studio.use")
 def asset_file(asset_id: int, which: str) -> flask.Response:
     """The asset's proxy (for the preview player) or poster; nothing else, by name only."""
-    item = assets_service.get(extensions.db.session, asset_id)
+    item = assets_service.get(extensions.db.session, _scope(), asset_id)
     path = assets_service.asset_file(item, which, _media_root())
     mimetype = "video/mp4" if which == "proxy" else "image/jpeg"
     return flask.send_file(path, mimetype=mimetype, conditional=True, max_age=0)
@@ -224,8 +249,10 @@ def _editor_page(
     general: list[str] | None = None,
 ) -> tuple[str, int]:
     session = extensions.db.session
-    ready = assets_service.ready_assets(session)
-    form.fill_choices(videos_service.product_choices(session), ready)
+    # The pickers offer the video's club's assets and products (a new video: the home club's).
+    club_id = video.club_id if video is not None else _scope().home_club()
+    ready = assets_service.ready_assets(session, club_id)
+    form.fill_choices(videos_service.product_choices(session, club_id), ready)
     limits = videos_service.limit_problems(session, video, _media_root()) if video else []
     body = flask.render_template(
         "studio/editor.html",
@@ -251,7 +278,8 @@ def _pad_rows(form: studio_forms.VideoForm) -> None:
 def _save(form: studio_forms.VideoForm, video: media_models.Video | None) -> Any:
     """Save the editor: the video's page on success, else the editor with every error."""
     session = extensions.db.session
-    analyses = {str(a.id): a.analysis for a in assets_service.ready_assets(session)}
+    club_id = video.club_id if video is not None else _scope().home_club_id
+    analyses = {str(a.id): a.analysis for a in assets_service.ready_assets(session, club_id)}
     built = studio_forms.recipe_from_form(form, analyses)
     try:
         if video is None:
@@ -289,12 +317,12 @@ def video_new() -> Any:
         if not form.validate_on_submit():
             return _editor_page(form, None, 422)
         return _save(form, None)
+    session = extensions.db.session
+    club_id = _scope().home_club()  # NoClub: the page says how to get a working club
     product_id = flask.request.args.get("product", type=int)
     stars = price = None
     if product_id is not None:
-        product = catalog_service.get_product(
-            extensions.db.session, flask_login.current_user, product_id
-        )
+        product = assets_service.club_product(session, club_id, product_id)
         stars = product.ocop_stars
         price = int(product.min_price) if product.min_price is not None else None
     data = studio_forms.form_data(
@@ -304,7 +332,7 @@ def video_new() -> Any:
     data["show_price"] = price is not None
     asset_id = flask.request.args.get("asset", type=int)
     if asset_id is not None:  # "make a video with this clip" from the asset page
-        clip = assets_service.get(extensions.db.session, asset_id)
+        clip = assets_service.get_in_club(session, club_id, asset_id)
         data["clips"] = [
             {"kind": "video", "asset": str(clip.id), "in_": "0", "out": f"{clip.duration or 0:g}"}
         ]
@@ -316,7 +344,7 @@ def video_new() -> Any:
 @bp.route("/videos/<int:video_id>/edit", methods=["GET", "POST"])
 @permissions.require("studio.use")
 def video_edit(video_id: int) -> Any:
-    video = videos_service.get(extensions.db.session, video_id)
+    video = videos_service.get(extensions.db.session, _scope(), video_id)
     if flask.request.method == "POST":
         form = studio_forms.VideoForm()
         if not form.validate_on_submit():
@@ -345,7 +373,8 @@ def _video_page(
     )
     preview_asset = None
     if first_clip is not None and str(first_clip.get("asset", "")).isdigit():
-        preview_asset = session.get(media_models.MediaAsset, int(first_clip["asset"]))
+        found = session.get(media_models.MediaAsset, int(first_clip["asset"]))
+        preview_asset = found if found is not None and found.club_id == video.club_id else None
     body = flask.render_template(
         "studio/video.html",
         video=video,
@@ -365,7 +394,7 @@ def _video_page(
 @bp.route("/videos/<int:video_id>")
 @permissions.require("studio.use")
 def video(video_id: int) -> tuple[str, int]:
-    return _video_page(videos_service.get(extensions.db.session, video_id))
+    return _video_page(videos_service.get(extensions.db.session, _scope(), video_id))
 
 
 @bp.route("/videos/<int:video_id>/render", methods=["POST"])
@@ -386,7 +415,8 @@ def render(video_id: int) -> Any:
         )
     except errors.ValidationError as exc:
         messages = [m for ms in exc.fields.values() for m in ms] or [exc.message]
-        return _video_page(videos_service.get(extensions.db.session, video_id), 422, messages)
+        video = videos_service.get(extensions.db.session, _scope(), video_id)
+        return _video_page(video, 422, messages)
     flask.flash(_("Đang xuất video; theo dõi tiến độ ở đây."), "success")
     return flask.redirect(flask.url_for("jobs.detail", job_id=started.job_id))
 
@@ -412,7 +442,7 @@ def save_template(video_id: int) -> werkzeug.Response:
 @bp.route("/renders/<int:render_id>/download")
 @permissions.require("studio.use")
 def render_download(render_id: int) -> flask.Response:
-    item = renders_service.get(extensions.db.session, render_id)
+    item = renders_service.get(extensions.db.session, _scope(), render_id)
     path = renders_service.output_file(item, _media_root())
     return flask.send_file(
         path,
@@ -427,7 +457,7 @@ def render_download(render_id: int) -> flask.Response:
 @permissions.require("studio.use")
 def render_video(render_id: int) -> flask.Response:
     """The finished MP4 inline, for the page's player."""
-    item = renders_service.get(extensions.db.session, render_id)
+    item = renders_service.get(extensions.db.session, _scope(), render_id)
     path = renders_service.output_file(item, _media_root())
     return flask.send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
 
@@ -435,6 +465,6 @@ def render_video(render_id: int) -> flask.Response:
 @bp.route("/renders/<int:render_id>/thumbnail")
 @permissions.require("studio.use")
 def render_thumbnail(render_id: int) -> flask.Response:
-    item = renders_service.get(extensions.db.session, render_id)
+    item = renders_service.get(extensions.db.session, _scope(), render_id)
     path = renders_service.thumbnail_file(item, _media_root())
     return flask.send_file(path, mimetype="image/jpeg", max_age=0)

@@ -23,7 +23,7 @@ from typing import Any
 import flask_migrate
 import sqlalchemy as sa
 
-from app import extensions, factory
+from app import extensions, factory, tenancy
 from app.models import accounts
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
@@ -59,6 +59,7 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
         url = f"sqlite:///{workdir / 'bench.db'}"
     env = {
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "https://ocop.example.vn",
         "SECRET_KEY": "bench",
         "CREDENTIALS_KEY": "YmVuY2gtY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE=",
         "DATABASE_URL": url,
@@ -81,6 +82,7 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
                 password="bench-password",
                 full_name="Bench",
                 role="seller",
+                club_id=1,  # the seeded club, which works with every producer
             )
             token = accounts_service.issue_token(extensions.db.session, user, "bench").secret
             user_id = user.id
@@ -93,7 +95,8 @@ def run(backend: str, products: int, repeat: int) -> list[dict[str, Any]]:
             )
             with app.app_context():
                 user = extensions.db.session.get(accounts.User, user_id)
-                stmt = catalog_service.product_query(user, filters, TODAY)
+                scope = tenancy.scope_for(extensions.db.session, user)
+                stmt = catalog_service.product_query(scope, filters, TODAY)
                 page_stmt = stmt.limit(20).offset((page - 1) * 20)
                 count_stmt = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
                 with extensions.db.engine.connect() as connection:

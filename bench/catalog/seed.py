@@ -83,6 +83,16 @@ def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
             }
         )
     connection.execute(sa.insert(orgs.Producer), producer_rows)
+    # One club that works with every producer: its seller's catalog is the whole catalog.
+    connection.execute(
+        sa.insert(orgs.Club),
+        [{"id": 1, "name": "CLB bench", "province": "Quảng Ninh", "province_code": 22,
+          "created_at": dt.datetime.now(dt.UTC)}],
+    )  # fmt: skip
+    connection.execute(
+        sa.insert(orgs.club_producers),
+        [{"club_id": 1, "producer_id": row["id"]} for row in producer_rows],
+    )
     today = dt.date(2026, 11, 28)
     product_rows, variant_rows, certificate_rows = [], [], []
     variant_id = 0

@@ -75,6 +75,7 @@ def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict
         env = {
             **os.environ,
             "APP_ENV": "production",
+            "PUBLIC_BASE_URL": "https://ocop.example.vn",
             "SECRET_KEY": "bench-load-secret-key-0123456789abcdef",
             "DATABASE_URL": pg.create_database("ocop_load"),
             "BROKER_URL": redis.url(0),

@@ -49,6 +49,7 @@ def run(dialect: str, count: int, rate: float, errors: float, seed: int) -> dict
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     env = {
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "https://ocop.example.vn",
         "SECRET_KEY": "bench",
         "CREDENTIALS_KEY": KEY,
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
@@ -64,12 +65,12 @@ def run(dialect: str, count: int, rate: float, errors: float, seed: int) -> dict
         with app.app_context():
             flask_migrate.upgrade()
             session = extensions.db.session
-            club = orgs.Club(name="CLB bench", province="Quảng Ninh")
+            club = orgs.Club(name="CLB bench", province="Quảng Ninh", province_code=22)
             producer = orgs.Producer(
                 name="HTX bench",
                 type=orgs.ProducerType.COOPERATIVE,
                 province="Quảng Ninh",
-                club=club,
+                clubs=[club],
             )
             session.add_all([club, producer])
             session.commit()

@@ -46,9 +46,10 @@ def export_rows(
     filters: catalog_service.ProductFilters,
     today: dt.date | None = None,
 ) -> Iterator[tuple[catalog.Product, catalog.Variant]]:
-    """(product, variant) pairs the user may see, in the list's order."""
+    """(product, variant) pairs the user may see (their club scope), in the list's order."""
     today = today or catalog_service.today_local()
-    stmt = catalog_service.product_query(user, filters, today).options(
+    scope = actors.scope(session, user)
+    stmt = catalog_service.product_query(scope, filters, today).options(
         so.selectinload(catalog.Product.variants),
         so.joinedload(catalog.Product.producer),
         so.joinedload(catalog.Product.category),

@@ -11,8 +11,12 @@ Phases of an import (``import_file``):
 2. map headers to columns, resolve producers and OCOP category codes, group rows
    into products, validate every group without writing (progress is reported
    here, and a cancel request is noticed here);
-3. apply the changed groups with ``catalog.apply_product(replace_variants=False)``
+3. create the producers the file names that do not exist yet (linked to the importer's
+   club), apply the changed groups with ``catalog.apply_product(replace_variants=False)``
    in one transaction, then commit (or roll back for a dry run).
+
+Producers are those of the importer's club scope (``app.tenancy``): a producer that exists
+but that the club does not work with is a row error (an admin links it to the club first).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, permissions, text
+from app import errors, permissions, tenancy, text, validators
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.services.catalog_io import actors, columns, readers, results
@@ -48,6 +52,31 @@ class _Row:
 
 
 @dataclasses.dataclass
+class _NewProducer:
+    """A producer the file names that does not exist yet: created in the write phase."""
+
+    key: int  # negative: stands for the producer's id until it is created
+    name: str
+    first_row: int
+
+
+# Type of a new producer, from how its name starts (editable afterwards on its page).
+_TYPE_PREFIXES = (
+    (("htx", "hop tac xa"), orgs.ProducerType.COOPERATIVE),
+    (("tht", "to hop tac"), orgs.ProducerType.COOPERATIVE_GROUP),
+    (("cong ty", "cty", "doanh nghiep", "dntn"), orgs.ProducerType.COMPANY),
+)
+
+
+def _producer_type(name: str) -> orgs.ProducerType:
+    folded = text.fold(name)
+    for prefixes, kind in _TYPE_PREFIXES:
+        if any(folded == p or folded.startswith(p + " ") for p in prefixes):
+            return kind
+    return orgs.ProducerType.HOUSEHOLD
+
+
+@dataclasses.dataclass
 class _Group:
     product_id: int | None
     rows: list[_Row]
@@ -65,6 +94,7 @@ class _Importer:
     ) -> None:
         self.session = session
         self.user = user
+        self.scope = actors.scope(session, user)
         self.table = table
         self.progress = progress
         self.issues: list[results.Issue] = []
@@ -73,6 +103,7 @@ class _Importer:
         self.columns: dict[str, int] = {}  # key → index in the row
         self.headers: dict[str, str] = {}  # key → header as written in the file
         self.summary = results.ImportSummary(rows=len(table.rows))
+        self.new_producers: dict[str, _NewProducer] = {}  # folded name → the one to create
 
     # -- problems --
 
@@ -147,6 +178,11 @@ class _Importer:
         )
         by_tax = {str(tax): pid for pid, _name, tax in producers if tax}
         by_name = {text.fold(name): pid for pid, name, _tax in producers}
+        in_scope = set(
+            self.session.scalars(
+                sa.select(orgs.Producer.id).where(self.scope.producer_filter(orgs.Producer.id))
+            )
+        )
         category_ids = dict(
             self.session.execute(
                 sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)
@@ -164,18 +200,7 @@ class _Importer:
             if not producer:
                 self.issue(number, "producer", _("Hãy nhập tên hoặc mã số thuế chủ thể sản xuất."))
             else:
-                row.producer_id = by_tax.get(producer.replace(" ", "")) or by_name.get(
-                    text.fold(producer)
-                )
-                if row.producer_id is None:
-                    self.issue(
-                        number,
-                        "producer",
-                        _(
-                            "Không có chủ thể sản xuất “%(p)s” (nhập đúng tên hoặc mã số thuế).",
-                            p=producer,
-                        ),
-                    )
+                row.producer_id = self._producer_of(number, producer, by_tax, by_name, in_scope)
             code = values.get("category_code", "").lower()
             if code:
                 row.category_id = category_ids.get(code)
@@ -201,6 +226,88 @@ class _Importer:
         for row in rows:
             row.product_id = owners.get(row.sku)
         return rows
+
+    def _producer_of(
+        self,
+        number: int,
+        producer: str,
+        by_tax: Mapping[str, int],
+        by_name: Mapping[str, int],
+        in_scope: set[int],
+    ) -> int | None:
+        """The id of the producer a row names: one of the scope's, or a new one (a negative
+        key) when the name is unknown; None with a row issue otherwise."""
+        found = by_tax.get(producer.replace(" ", "")) or by_name.get(text.fold(producer))
+        if found is not None:
+            if found in in_scope:
+                return found
+            self.issue(
+                number,
+                "producer",
+                _(
+                    "Chủ thể “%(p)s” đã có trong hệ thống nhưng chưa làm việc với câu lạc bộ của "
+                    "bạn: nhờ quản trị viên liên kết chủ thể đó với câu lạc bộ.",
+                    p=producer,
+                ),
+            )
+            return None
+        if validators.is_tax_code(producer.replace(" ", "")):
+            self.issue(
+                number,
+                "producer",
+                _(
+                    "Không có chủ thể sản xuất có mã số thuế “%(p)s” (nhập đúng tên hoặc mã số "
+                    "thuế).",
+                    p=producer,
+                ),
+            )
+            return None
+        return self._new_producer(number, producer)
+
+    def _new_producer(self, number: int, name: str) -> int | None:
+        """Plan a producer of this name, linked to the importer's home club."""
+        folded = text.fold(name)
+        planned = self.new_producers.get(folded)
+        if planned is not None:
+            return planned.key
+        if len(name) > 200:
+            self.issue(number, "producer", _("Tên chủ thể tối đa %(n)d ký tự.", n=200))
+            return None
+        try:
+            self.scope.home_club()
+        except tenancy.NoClub as exc:
+            self.issue(
+                number,
+                "producer",
+                _(
+                    "Không có chủ thể sản xuất “%(p)s”; muốn tạo mới thì cần câu lạc bộ: %(why)s",
+                    p=name,
+                    why=exc.message,
+                ),
+            )
+            return None
+        planned = _NewProducer(-(len(self.new_producers) + 1), name, number)
+        self.new_producers[folded] = planned
+        return planned.key
+
+    def _create_producers(self) -> dict[int, int]:
+        """Create the planned producers (no commit); their keys → their new ids."""
+        if not self.new_producers:
+            return {}
+        club = self.session.get(orgs.Club, self.scope.home_club())
+        created: dict[int, int] = {}
+        for planned in self.new_producers.values():
+            producer = orgs.Producer(
+                name=planned.name,
+                type=_producer_type(planned.name),
+                province_code=club.province_code if club else None,
+                province=club.province if club else "",
+                clubs=[club] if club else [],
+            )
+            self.session.add(producer)
+            self.session.flush()
+            created[planned.key] = producer.id
+        return created
 
     def _sku_owners(self, skus: list[str]) -> dict[str, int]:
         owners: dict[str, int] = {}
@@ -307,6 +414,15 @@ class _Importer:
 
     def validate(self, group: _Group) -> None:
         product = self.session.get(catalog.Product, group.product_id) if group.product_id else None
+        if product is not None and not self.scope.can_edit_producer(
+            self.session, product.producer_id
+        ):
+            # The SKU is a product of a producer out of scope: said as for any taken SKU.
+            for row in group.rows:
+                self.issue(
+                    row.number, "sku", _("Mã SKU %(sku)s đã thuộc sản phẩm khác.", sku=row.sku)
+                )
+            return
         data: dict[str, Any] = {"name": self._product_value(group, "product_name", fold=True)}
         data["producer_id"] = self._group_id(group, "producer_id", "producer")
         if "category_code" in self.columns:
@@ -333,7 +449,10 @@ class _Importer:
         data["variants"] = variants
         group.data = data
 
-        clean, fields = catalog_service.validate_product(self.session, self.user, data, product)
+        clean, fields = catalog_service.validate_product(self.session, self.scope, data, product)
+        if (data["producer_id"] or 0) < 0:
+            fields.pop("producer_id", None)  # a producer created in the write phase
+            clean["producer_id"] = None
         clean_variants, variant_fields = catalog_service.validate_variants(
             self.session, variants, product
         )
@@ -383,6 +502,15 @@ class _Importer:
         if self.issues:
             raise results.ImportFailed(self.issues, self.warnings)
         rows = self.parse_rows()
+        for planned in self.new_producers.values():
+            self.warnings.append(
+                _(
+                    "Chủ thể mới “%(p)s” (dòng %(n)d) sẽ được tạo và làm việc với câu lạc bộ; "
+                    "hãy bổ sung địa chỉ, mã số thuế ở trang chủ thể.",
+                    p=planned.name,
+                    n=planned.first_row,
+                )
+            )
         groups = self.group(rows)
         total = len(self.table.rows)
         done = 0
@@ -399,9 +527,13 @@ class _Importer:
         if self.progress is not None:
             self.progress(90, _("Đang ghi vào cơ sở dữ liệu…"))
         try:
+            created = self._create_producers()
             for group in groups:
                 if not group.changed:
                     continue
+                planned = group.data.get("producer_id")
+                if planned in created:
+                    group.data["producer_id"] = created[planned]
                 product = (
                     self.session.get(catalog.Product, group.product_id)
                     if group.product_id
@@ -409,7 +541,7 @@ class _Importer:
                 )
                 try:
                     catalog_service.apply_product(
-                        self.session, self.user, group.data, product, replace_variants=False
+                        self.session, self.scope, group.data, product, replace_variants=False
                     )
                 except errors.ValidationError as exc:
                     self.map_fields(group, exc.fields)
@@ -440,6 +572,7 @@ class _Importer:
             changed = [g.product_id for g in groups if g.changed and g.product_id]
             if changed:
                 catalog_service.notify_channels(self.session, self.user, changed)
+        self.summary.created_producers = len(self.new_producers)
         self.summary.warnings = self.warnings
         self.summary.dry_run = dry_run
         return self.summary

@@ -62,6 +62,7 @@ class ImportFailed(errors.ValidationError):
 @dataclasses.dataclass
 class ImportSummary:
     rows: int = 0
+    created_producers: int = 0  # producers named in the file that did not exist yet
     created_products: int = 0
     updated_products: int = 0
     unchanged_products: int = 0

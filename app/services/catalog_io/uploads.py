@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, permissions, text
+from app import errors, permissions, tenancy, text
 from app.models import accounts, jobs
 from app.services import jobs as jobs_service
 from app.services.catalog_io import formats, importer, readers, results
@@ -78,13 +78,21 @@ def start_import(
     kinds: Mapping[str, jobs_service.JobKind],
     dispatch: jobs_service.Dispatch,
 ) -> jobs.Job:
-    """Store an uploaded file and queue the ``catalog.import`` job that imports it."""
+    """Store an uploaded file and queue the ``catalog.import`` job that imports it (a job of
+    the user's home club: its result is that club's)."""
     if not permissions.can(user, "catalog.import"):
         raise errors.Forbidden()
+    club_id = tenancy.scope_for(session, user).home_club_id
     params = store_upload(stream, filename, media_root)
     try:
         return jobs_service.enqueue(
-            session, kinds, kind=KIND, params=params, owner=user, dispatch=dispatch
+            session,
+            kinds,
+            kind=KIND,
+            params=params,
+            owner=user,
+            dispatch=dispatch,
+            club_id=club_id,
         )
     except Exception:
         (Path(media_root) / params["path"]).unlink(missing_ok=True)

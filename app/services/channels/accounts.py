@@ -1,5 +1,10 @@
 """Channel accounts: create, connect (OAuth-style), and tokens refreshed single-flight.
 
+Every shop is run by one club (``club_id``): its staff alone reach the shop, its listings
+and its stored credentials (``app.tenancy``); another club's shop answers 404. A shop is the
+club's own (``owner="club:<id>"``) or one of the club's producers' own shop run by the club
+(``owner="producer:<id>"``, ``producer_id`` set).
+
 Refresh tokens are single-use on every marketplace, so at most one worker may
 refresh an account at a time: it takes a short lease with a compare-and-set
 UPDATE on (token_version, lease), refreshes, stores the new tokens and bumps
@@ -23,7 +28,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, text
+from app import clock, errors, tenancy, text
 from app.models import accounts, channels, orgs
 from app.services.channels import adapters, messages
 from integrations import base, registry
@@ -46,33 +51,74 @@ def marketplaces() -> list[tuple[str, type[base.ChannelAdapter]]]:
     return [(name, registry.get(name)) for name in registry.names()]
 
 
-def list_accounts(session: so.Session) -> list[channels.ChannelAccount]:
+def list_accounts(session: so.Session, scope: tenancy.Scope) -> list[channels.ChannelAccount]:
+    """The shops of the scope's clubs, by marketplace and name."""
     return list(
         session.scalars(
-            sa.select(channels.ChannelAccount).order_by(
-                channels.ChannelAccount.marketplace, channels.ChannelAccount.name
-            )
+            sa.select(channels.ChannelAccount)
+            .where(scope.club_filter(channels.ChannelAccount.club_id))
+            .order_by(channels.ChannelAccount.marketplace, channels.ChannelAccount.name)
         )
     )
 
 
-def get_account(session: so.Session, account_id: int) -> channels.ChannelAccount:
+def get_account(
+    session: so.Session, account_id: int, *, scope: tenancy.Scope
+) -> channels.ChannelAccount:
+    """A shop of the scope's clubs; any other answers 404."""
     account = session.get(channels.ChannelAccount, account_id)
-    if account is None:
+    if account is None or not scope.sees_club(account.club_id):
         raise errors.NotFound(_("Không tìm thấy kênh bán."))
     return account
 
 
+def _int(value: Any) -> int | None:
+    raw = str(value if value is not None else "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _active_club(session: so.Session, scope: tenancy.Scope, club_id: int | None) -> bool:
+    club = session.get(orgs.Club, club_id) if club_id is not None else None
+    return club is not None and scope.sees_club(club.id) and not club.is_archived
+
+
 def _owner(
-    session: so.Session, data: Mapping[str, Any], fields: dict[str, list[str]]
+    session: so.Session,
+    scope: tenancy.Scope,
+    data: Mapping[str, Any],
+    fields: dict[str, list[str]],
+    current: channels.ChannelAccount | None,
 ) -> tuple[int | None, int | None]:
-    owner = str(data.get("owner") or "").strip()  # "club:3" or "producer:7"
+    """(club id, producer id) of the shop from ``owner`` ("club:3" or "producer:7") and, for
+    a producer's shop, ``club_id`` (admins pick it; otherwise the scope's home club).
+
+    Only clubs of the scope (active ones, unless the shop already is there), and only
+    producers that club works with; anything else is the same 422, confirming nothing.
+    """
+    owner = str(data.get("owner") or "").strip()
     kind, _sep, raw_id = owner.partition(":")
-    model = {"club": orgs.Club, "producer": orgs.Producer}.get(kind)
-    if model is None or not raw_id.isdigit() or session.get(model, int(raw_id)) is None:
-        fields["owner"] = [_("Chọn CLB hoặc chủ thể sở hữu gian hàng.")]
-        return None, None
-    return (int(raw_id), None) if kind == "club" else (None, int(raw_id))
+    owner_id = _int(raw_id)
+    kept = current.club_id if current is not None else None
+    if kind == "club" and owner_id is not None:
+        if owner_id == kept or _active_club(session, scope, owner_id):
+            return owner_id, None
+    elif kind == "producer" and owner_id is not None:
+        club_id = _int(data.get("club_id"))
+        if club_id is None:
+            club_id = kept if kept is not None and scope.every_club else scope.home_club_id
+        if club_id is None:
+            fields["club_id"] = [_("Chọn câu lạc bộ vận hành gian hàng.")]
+            return None, None
+        if club_id != kept and not _active_club(session, scope, club_id):
+            fields["club_id"] = [_("Chọn câu lạc bộ vận hành gian hàng.")]
+            return None, None
+        linked = session.scalar(
+            tenancy.producers_of_club(club_id).where(orgs.club_producers.c.producer_id == owner_id)
+        )
+        if linked is not None and scope.sees_club(club_id):
+            return club_id, owner_id
+    fields["owner"] = [_("Chọn CLB hoặc một chủ thể mà CLB làm việc cùng.")]
+    return None, None
 
 
 def save_account(
@@ -81,8 +127,11 @@ def save_account(
     data: Mapping[str, Any],
     account_id: int | None = None,
 ) -> channels.ChannelAccount:
-    """Create or update an account. Secret fields left blank keep their stored value."""
-    account = get_account(session, account_id) if account_id is not None else None
+    """Create or update an account of the user's club (see ``_owner``). Secret fields left
+    blank keep their stored value."""
+    scope = tenancy.scope_for(session, user)
+    account = get_account(session, account_id, scope=scope) if account_id is not None else None
+    scope.check_writable()
     marketplace = account.marketplace if account else str(data.get("marketplace") or "")
     fields: dict[str, list[str]] = {}
     if marketplace not in registry.names():
@@ -91,7 +140,7 @@ def save_account(
     name = text.nfc(str(data.get("name") or "").strip())
     if not 1 <= len(name) <= 120:
         fields["name"] = [_("Tên gian hàng cần 1–120 ký tự.")]
-    club_id, producer_id = _owner(session, data, fields)
+    club_id, producer_id = _owner(session, scope, data, fields, account)
     old_secrets = adapters.vault().open(account.secrets_enc) if account else {}
     config: dict[str, str] = {}
     secret_values: dict[str, str] = {}
@@ -129,8 +178,9 @@ def save_account(
     return account
 
 
-def delete_account(session: so.Session, account_id: int) -> None:
-    account = get_account(session, account_id)
+def delete_account(session: so.Session, account_id: int, *, scope: tenancy.Scope) -> None:
+    account = get_account(session, account_id, scope=scope)
+    scope.check_writable()
     session.delete(account)
     session.commit()
 
@@ -140,9 +190,12 @@ def start_connect(
     account_id: int,
     redirect_uri: str,
     factory: adapters.AdapterFactory | None = None,
+    *,
+    scope: tenancy.Scope,
 ) -> str:
     """The marketplace page where the seller approves access; remembers a one-time state."""
-    account = get_account(session, account_id)
+    account = get_account(session, account_id, scope=scope)
+    scope.check_writable()
     adapter = (factory or adapters.current_factory())(account)
     if base.Capability.CONNECT not in adapter.capabilities:
         raise errors.Conflict(_("Kênh này không cần kết nối: dùng gói đăng bán."))
@@ -155,14 +208,23 @@ def finish_connect(
     session: so.Session,
     params: Mapping[str, str],
     factory: adapters.AdapterFactory | None = None,
+    *,
+    scope: tenancy.Scope,
 ) -> channels.ChannelAccount:
-    """Handle the marketplace's redirect back: check the state, trade the code for tokens."""
+    """Handle the marketplace's redirect back: check the state, trade the code for tokens.
+
+    The state names one shop, and only a shop of the scope's clubs: a state of another
+    club's shop reads as expired and is left for that club's staff to finish.
+    """
     state = str(params.get("state") or "")
     account = (
         session.scalars(
-            sa.select(channels.ChannelAccount).where(channels.ChannelAccount.oauth_state == state)
+            sa.select(channels.ChannelAccount).where(
+                channels.ChannelAccount.oauth_state == state,
+                scope.club_filter(channels.ChannelAccount.club_id),
+            )
         ).first()
-        if state
+        if state and not scope.read_only
         else None
     )
     if account is None:

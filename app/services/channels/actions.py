@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, job_kinds
+from app import clock, errors, job_kinds, tenancy
 from app.models import accounts, channels, jobs, orgs
 from app.services import jobs as jobs_service
 from app.services.channels import accounts as channel_accounts
@@ -52,19 +52,35 @@ def adapter_class(marketplace: str) -> type[base.ChannelAdapter]:
         raise errors.NotFound(_("Sàn không được hỗ trợ.")) from None
 
 
-def owner_choices(session: so.Session) -> list[tuple[str, str]]:
-    """Who may own a shop, as the ``owner`` values ``save_account`` reads."""
-    clubs = session.scalars(sa.select(orgs.Club).order_by(orgs.Club.name))
-    producers = session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
+def owner_choices(session: so.Session, scope: tenancy.Scope) -> list[tuple[str, str]]:
+    """Who a shop of the scope may be for, as the ``owner`` values ``save_account`` reads:
+    the scope's active clubs themselves, and the producers those clubs work with."""
+    clubs = [c for c in tenancy.club_choices(session, scope) if not c.is_archived]
+    producers = session.scalars(
+        sa.select(orgs.Producer)
+        .where(
+            orgs.Producer.id.in_(
+                sa.select(orgs.club_producers.c.producer_id).where(
+                    orgs.club_producers.c.club_id.in_([c.id for c in clubs])
+                )
+            )
+        )
+        .order_by(orgs.Producer.name)
+    )
     return [(f"club:{c.id}", _("CLB: %(name)s", name=c.name)) for c in clubs] + [
         (f"producer:{p.id}", _("Chủ thể: %(name)s", name=p.name)) for p in producers
     ]
 
 
+def club_choices(session: so.Session, scope: tenancy.Scope) -> list[tuple[str, str]]:
+    """The active clubs a shop may be run by (admins pick one; others have their own)."""
+    return [(str(c.id), c.name) for c in tenancy.club_choices(session, scope) if not c.is_archived]
+
+
 def owner_key(account: channels.ChannelAccount) -> str:
-    if account.club_id is not None:
-        return f"club:{account.club_id}"
-    return f"producer:{account.producer_id}"
+    if account.producer_id is not None:
+        return f"producer:{account.producer_id}"
+    return f"club:{account.club_id}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +92,7 @@ class AccountView:
     kind: base.Kind
     owner_key: str
     owner_name: str
+    club_name: str  # the club that runs the shop
     config: dict[str, Any]  # non-secret values, secrets as True/False (set or not)
     secrets_set: frozenset[str]
     counts: dict[str, int]  # listing state → number of listings
@@ -96,13 +113,14 @@ def account_view(session: so.Session, account: channels.ChannelAccount) -> Accou
         log.warning("secrets of channel account %s cannot be decrypted", account.id)
         config = dict(account.config or {})
     shown = base.public_config(adapter_cls, config)
-    owner = account.club if account.club_id is not None else account.producer
+    owner = account.producer if account.producer_id is not None else account.club
     return AccountView(
         account=account,
         title=adapter_cls.title,
         kind=adapter_cls.kind,
         owner_key=owner_key(account),
         owner_name=owner.name if owner is not None else "",
+        club_name=account.club.name,
         config=shown,
         secrets_set=frozenset(k for k in adapter_cls.secret_fields() if shown.get(k)),
         counts=listings.state_counts(session, account.id),
@@ -115,12 +133,14 @@ def account_view(session: so.Session, account: channels.ChannelAccount) -> Accou
     )
 
 
-def account_views(session: so.Session) -> list[AccountView]:
-    return [account_view(session, a) for a in channel_accounts.list_accounts(session)]
+def account_views(session: so.Session, scope: tenancy.Scope) -> list[AccountView]:
+    """The shops of the scope's clubs."""
+    return [account_view(session, a) for a in channel_accounts.list_accounts(session, scope)]
 
 
-def get_account_view(session: so.Session, account_id: int) -> AccountView:
-    return account_view(session, channel_accounts.get_account(session, account_id))
+def get_account_view(session: so.Session, account_id: int, scope: tenancy.Scope) -> AccountView:
+    """One shop of the scope's clubs (404 otherwise)."""
+    return account_view(session, channel_accounts.get_account(session, account_id, scope=scope))
 
 
 def listing_states(
@@ -151,9 +171,11 @@ class Published:
 def _queue_push(
     session: so.Session,
     user: accounts.User,
+    account: channels.ChannelAccount,
     listing_ids: list[int],
     dispatch: jobs_service.Dispatch,
 ) -> jobs.Job | None:
+    """Queue the push of these listings of one shop, as a job of the shop's club."""
     if not listing_ids:
         return None
     return jobs_service.enqueue(
@@ -164,6 +186,7 @@ def _queue_push(
         owner=user,
         dispatch=dispatch,
         identity_key=channel_jobs.publish_key(listing_ids),
+        club_id=account.club_id,
     )
 
 
@@ -179,8 +202,11 @@ def publish(
     The same set queued twice while the first job still waits returns that job.
     """
     bound = listings.bind(session, user, account_id, product_ids)
-    job = _queue_push(session, user, listings.queued_ids(session, bound), dispatch)
-    pack = bool(bound) and adapter_class(bound[0].account.marketplace).kind is base.Kind.PACK
+    if not bound:
+        return Published(bound, None)
+    account = bound[0].account
+    job = _queue_push(session, user, account, listings.queued_ids(session, bound), dispatch)
+    pack = adapter_class(account.marketplace).kind is base.Kind.PACK
     return Published(bound, job, pack)
 
 
@@ -191,11 +217,13 @@ def retry(
     dispatch: jobs_service.Dispatch,
 ) -> Published:
     """Put a failed or stuck listing back in the queue and push it again."""
-    listing = listings.get_listing(session, listing_id)
+    scope = tenancy.scope_for(session, user)
+    listing = listings.get_listing(session, listing_id, scope=scope)
     if adapter_class(listing.account.marketplace).kind is base.Kind.PACK:
         raise errors.Conflict(_("Kênh này đăng bằng gói: sửa sản phẩm rồi tải lại gói đăng bán."))
-    listing = listings.retry(session, listing_id)
-    return Published([listing], _queue_push(session, user, [listing.id], dispatch))
+    listing = listings.retry(session, listing_id, scope=scope)
+    job = _queue_push(session, user, listing.account, [listing.id], dispatch)
+    return Published([listing], job)
 
 
 def resume(
@@ -209,8 +237,12 @@ def resume(
     ``publishing.resume`` re-activates it and clears the payload hash so that the
     next push sends the numbers again; this queues that push.
     """
-    listing = publishing.resume(session, listing_id)
+    listing = publishing.resume(session, listing_id, scope=tenancy.scope_for(session, user))
     pushed = listing.state in (channels.ListingState.QUEUED, channels.ListingState.LIVE)
     api = adapter_class(listing.account.marketplace).kind is base.Kind.API
-    job = _queue_push(session, user, [listing.id], dispatch) if pushed and api else None
+    job = (
+        _queue_push(session, user, listing.account, [listing.id], dispatch)
+        if pushed and api
+        else None
+    )
     return Published([listing], job)

@@ -1,4 +1,5 @@
-"""Per-shop mapping of OCOP categories to the marketplace's own categories."""
+"""Per-shop mapping of OCOP categories to the marketplace's own categories (a shop of the
+user's clubs only: ``app.tenancy``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text
+from app import errors, tenancy, text
 from app.models import catalog, channels
-from app.services.channels import accounts, adapters, messages
+from app.services.channels import accounts, adapters, listings, messages
 from integrations import base
 from integrations import errors as channel_errors
 
@@ -22,31 +23,31 @@ def mappings(session: so.Session, account_id: int) -> dict[int, channels.Categor
     return {row.ocop_category_id: row for row in rows}
 
 
-def used_categories(session: so.Session) -> list[catalog.OcopCategory]:
-    """OCOP categories that products actually use (the ones worth mapping)."""
+def used_categories(
+    session: so.Session, account: channels.ChannelAccount
+) -> list[catalog.OcopCategory]:
+    """OCOP categories that the products this shop may list use (the ones worth mapping)."""
+    used = sa.select(catalog.Product.category_id).where(
+        catalog.Product.category_id.is_not(None), listings.sellable(account)
+    )
     return list(
         session.scalars(
             sa.select(catalog.OcopCategory)
-            .where(
-                catalog.OcopCategory.id.in_(
-                    sa.select(catalog.Product.category_id).where(
-                        catalog.Product.category_id.is_not(None)
-                    )
-                )
-            )
+            .where(catalog.OcopCategory.id.in_(used))
             .order_by(catalog.OcopCategory.code)
         )
     )
 
 
 def save_mappings(
-    session: so.Session, account_id: int, data: Mapping[str, str]
+    session: so.Session, account_id: int, data: Mapping[str, str], *, scope: tenancy.Scope
 ) -> dict[int, channels.CategoryMapping]:
     """Replace the shop's mappings with ``{"<ocop category id>": "<external id>"}``; commit.
 
     An empty external id removes that mapping.
     """
-    accounts.get_account(session, account_id)
+    accounts.get_account(session, account_id, scope=scope)
+    scope.check_writable()
     fields: dict[str, list[str]] = {}
     clean: dict[int, str] = {}
     for raw_key, raw_value in data.items():
@@ -77,10 +78,14 @@ def save_mappings(
 
 
 def remote_categories(
-    session: so.Session, account_id: int, factory: adapters.AdapterFactory | None = None
+    session: so.Session,
+    account_id: int,
+    factory: adapters.AdapterFactory | None = None,
+    *,
+    scope: tenancy.Scope,
 ) -> list[base.Category]:
     """The marketplace's leaf categories, when its API lists them (empty otherwise)."""
-    account = accounts.get_account(session, account_id)
+    account = accounts.get_account(session, account_id, scope=scope)
     adapter = (factory or adapters.current_factory())(account)
     if adapter.kind is not base.Kind.API or account.status != channels.AccountStatus.CONNECTED:
         return []

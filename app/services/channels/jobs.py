@@ -1,13 +1,19 @@
-"""The background jobs of the channels feature: publish, sync, certificate check."""
+"""The background jobs of the channels feature: publish, sync, certificate check.
+
+Each job works for its club (``Job.club_id``, the shop's club): it touches and reports only
+that club's listings, whatever ids its parameters name.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import errors
+from app import errors, tenancy
+from app.models import channels
 from app.services import jobs as jobs_service
 from app.services.channels import listings, publishing, sync
 
@@ -75,8 +81,8 @@ def _follow_up(
         listing.id
         for listing in ctx.session.scalars(
             listings.listings_query().where(
-                listings.channels.Listing.id.in_(listing_ids),
-                listings.channels.Listing.state == listings.State.QUEUED,
+                channels.Listing.id.in_(listing_ids),
+                channels.Listing.state == listings.State.QUEUED,
             )
         )
     ]
@@ -90,22 +96,60 @@ def _follow_up(
         owner=ctx.job.owner,
         dispatch=tasks.dispatch_later(summary.next_attempt_in),
         identity_key=publish_key(waiting),
+        club_id=ctx.job.club_id,
     )
 
 
+def _job_clubs(ctx: jobs_service.JobContext) -> frozenset[int] | None:
+    """The clubs a job works for: its own club; without one, its owner's clubs (None: every
+    club, for an admin's or the system's job)."""
+    if ctx.job.club_id is not None:
+        return frozenset({ctx.job.club_id})
+    if ctx.job.owner is None:
+        return None
+    return tenancy.scope_for(ctx.session, ctx.job.owner).club_ids
+
+
+def _of_clubs(
+    ctx: jobs_service.JobContext, listing_ids: list[int], club_ids: frozenset[int] | None
+) -> list[int]:
+    if club_ids is None:
+        return listing_ids
+    kept = set(
+        ctx.session.scalars(
+            sa.select(channels.Listing.id)
+            .join(channels.ChannelAccount)
+            .where(
+                channels.Listing.id.in_(listing_ids),
+                channels.ChannelAccount.club_id.in_(sorted(club_ids)),
+            )
+        )
+    )
+    return [i for i in listing_ids if i in kept]
+
+
 def publish(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    ids = list(params["listing_ids"])
+    ids = _of_clubs(ctx, list(params["listing_ids"]), _job_clubs(ctx))
     summary = publishing.run(ctx.session, ids, publishing.Options(), progress=ctx.progress)
     _follow_up(ctx, summary, ids)
     return summary.as_dict()
 
 
 def sync_products(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    clubs = _job_clubs(ctx)
+    if clubs is not None and len(clubs) != 1:
+        return publishing.Summary().as_dict()  # a sync always works for one club
     summary = sync.run_sync(
-        ctx.session, params["product_ids"], publishing.Options(), progress=ctx.progress
+        ctx.session,
+        params["product_ids"],
+        publishing.Options(),
+        progress=ctx.progress,
+        club_id=next(iter(clubs)) if clubs else None,
     )
     return summary.as_dict()
 
 
 def certificates(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    return sync.check_certificates(ctx.session, publishing.Options(), progress=ctx.progress)
+    return sync.check_certificates(
+        ctx.session, publishing.Options(), progress=ctx.progress, club_ids=_job_clubs(ctx)
+    )

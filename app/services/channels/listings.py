@@ -4,6 +4,10 @@ A binding is unique per (account, product); the product's variants are its
 SKUs. This module builds what is sent (``draft_for``), checks it against the
 channel's rules, and carries the seller's actions (publish, retry, pause,
 resume, delist, certificate override). The pushing itself is in ``publishing``.
+
+A listing belongs to its shop's club: only that club's staff reach it (``app.tenancy``), and
+a shop lists only products of the producers its club works with (a producer's own shop: only
+that producer's).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, ocop, text
+from app import clock, errors, ocop, tenancy, text
 from app.models import accounts, catalog, channels
 from app.services import catalog as catalog_service
 from app.services import images as images_service
@@ -29,11 +33,21 @@ State = channels.ListingState
 MAX_PRODUCTS_PER_PUBLISH = 1000
 
 
-def get_listing(session: so.Session, listing_id: int) -> channels.Listing:
+def get_listing(session: so.Session, listing_id: int, *, scope: tenancy.Scope) -> channels.Listing:
+    """A listing of a shop of the scope's clubs; any other answers 404."""
     listing = session.get(channels.Listing, listing_id)
-    if listing is None:
+    if listing is None or not scope.sees_club(listing.account.club_id):
         raise errors.NotFound(_("Không tìm thấy tin đăng."))
     return listing
+
+
+def sellable(account: channels.ChannelAccount) -> sa.ColumnElement[bool]:
+    """A WHERE clause on products keeping those this shop may list: of the producers its
+    club works with, and for a producer's own shop, of that producer only."""
+    clause = catalog.Product.producer_id.in_(tenancy.producers_of_club(account.club_id))
+    if account.producer_id is not None:
+        clause = sa.and_(clause, catalog.Product.producer_id == account.producer_id)
+    return clause
 
 
 def listings_query(
@@ -165,10 +179,13 @@ def bind(
     account_id: int,
     product_ids: Sequence[int],
 ) -> list[channels.Listing]:
-    """Create (or re-queue) the bindings for these products on an account; commit."""
+    """Create (or re-queue) the bindings for these products on an account of the user's
+    clubs; commit. Products the shop may not list read as not found."""
+    scope = tenancy.scope_for(session, user)
     account = session.get(channels.ChannelAccount, account_id)
-    if account is None:
+    if account is None or not scope.sees_club(account.club_id):
         raise errors.NotFound(_("Không tìm thấy kênh bán."))
+    scope.check_writable()
     ids = list(dict.fromkeys(int(i) for i in product_ids))
     if not ids:
         raise errors.ValidationError(fields={"product_ids": [_("Chọn ít nhất một sản phẩm.")]})
@@ -182,7 +199,9 @@ def bind(
         raise errors.Conflict(_("Kênh chưa được kết nối. Hãy bấm “Kết nối” trước khi đăng."))
     products = {
         p.id: p
-        for p in session.scalars(sa.select(catalog.Product).where(catalog.Product.id.in_(ids)))
+        for p in session.scalars(
+            sa.select(catalog.Product).where(catalog.Product.id.in_(ids), sellable(account))
+        )
     }
     missing = [i for i in ids if i not in products]
     if missing:
@@ -223,8 +242,9 @@ def bind(
     return out
 
 
-def retry(session: so.Session, listing_id: int) -> channels.Listing:
-    listing = get_listing(session, listing_id)
+def retry(session: so.Session, listing_id: int, *, scope: tenancy.Scope) -> channels.Listing:
+    listing = get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     if listing.state not in (State.FAILED, State.NEEDS_ACTION, State.QUEUED):
         raise errors.Conflict(_("Chỉ thử lại được tin đăng lỗi hoặc cần xử lý."))
     pack = registry.get(listing.account.marketplace).kind is base.Kind.PACK
@@ -235,9 +255,12 @@ def retry(session: so.Session, listing_id: int) -> channels.Listing:
     return listing
 
 
-def set_certificate_override(session: so.Session, listing_id: int, on: bool) -> channels.Listing:
+def set_certificate_override(
+    session: so.Session, listing_id: int, on: bool, *, scope: tenancy.Scope
+) -> channels.Listing:
     """Let a listing stay on sale although its OCOP certificate expired (seller's call)."""
-    listing = get_listing(session, listing_id)
+    listing = get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     listing.certificate_override = on
     session.commit()
     return listing

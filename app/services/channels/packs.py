@@ -10,7 +10,7 @@ import flask
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors
+from app import clock, errors, tenancy
 from app.models import channels
 from app.services.channels import adapters, listings, messages
 from integrations import base
@@ -32,13 +32,16 @@ def build(
     session: so.Session,
     listing_id: int,
     factory: adapters.AdapterFactory | None = None,
+    *,
+    scope: tenancy.Scope,
 ) -> Path:
     """Write the listing's pack (zip) to a temporary file and return its path.
 
     The caller sends it and deletes it. Problems with the product are a 422
     listing every field, and the listing shows them as needing action.
     """
-    listing = listings.get_listing(session, listing_id)
+    listing = listings.get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     adapter = _pack_adapter(listing, factory)
     draft = listings.draft_for(session, listing)
     problems = adapter.validate(draft)
@@ -78,9 +81,12 @@ def record_live(
     reference: str,
     factory: adapters.AdapterFactory | None = None,
     now: clock.Clock = clock.utcnow,
+    *,
+    scope: tenancy.Scope,
 ) -> channels.Listing:
     """The seller pasted the live listing's URL or id: check it belongs to the channel, bind it."""
-    listing = listings.get_listing(session, listing_id)
+    listing = listings.get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     adapter = _pack_adapter(listing, factory)
     try:
         remote = adapter.parse_listing_ref(reference.strip())

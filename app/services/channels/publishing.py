@@ -27,7 +27,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors
+from app import clock, errors, tenancy
 from app.models import channels
 from app.services.channels import accounts, adapters, listings, messages
 from integrations import base, retry
@@ -475,9 +475,12 @@ def pause(
     listing_id: int,
     factory: adapters.AdapterFactory | None = None,
     now: clock.Clock = clock.utcnow,
+    *,
+    scope: tenancy.Scope,
 ) -> channels.Listing:
     """Take a live listing off sale for now (unlisted on the marketplace, kept bound)."""
-    listing = listings.get_listing(session, listing_id)
+    listing = listings.get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     if listing.state not in (State.LIVE, State.QUEUED, State.NEEDS_ACTION, State.FAILED):
         raise errors.Conflict(_("Tin đăng này không tạm dừng được ở trạng thái hiện tại."))
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
@@ -492,9 +495,12 @@ def resume(
     listing_id: int,
     factory: adapters.AdapterFactory | None = None,
     now: clock.Clock = clock.utcnow,
+    *,
+    scope: tenancy.Scope,
 ) -> channels.Listing:
     """Put a paused listing back on sale (a new sync sends current price and stock)."""
-    listing = listings.get_listing(session, listing_id)
+    listing = listings.get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     if listing.state != State.PAUSED:
         raise errors.Conflict(_("Chỉ mở lại được tin đang tạm dừng."))
     if listings.certificate_blocks(listing.product, listing, now):
@@ -511,9 +517,12 @@ def delist(
     listing_id: int,
     factory: adapters.AdapterFactory | None = None,
     now: clock.Clock = clock.utcnow,
+    *,
+    scope: tenancy.Scope,
 ) -> channels.Listing:
     """Stop selling on this channel: unlisted remotely, binding kept (no duplicate later)."""
-    listing = listings.get_listing(session, listing_id)
+    listing = listings.get_listing(session, listing_id, scope=scope)
+    scope.check_writable()
     if listing.state == State.DELISTED:
         return listing
     if listing.state == State.PUBLISHING:

@@ -1,10 +1,14 @@
-"""Keep live listings in step with the catalog, and OCOP certificates with what is on sale."""
+"""Keep live listings in step with the catalog, and OCOP certificates with what is on sale.
+
+Every job here works for one club (``Job.club_id``): a product sold by two clubs' shops gets
+one sync job per club, each touching (and reporting) only its own club's listings.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,18 +24,54 @@ log = logging.getLogger(__name__)
 State = channels.ListingState
 
 
-def listings_to_sync(session: so.Session, product_ids: Iterable[int]) -> list[int]:
-    ids = list(product_ids)
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            sa.select(channels.Listing.id).where(
-                channels.Listing.product_id.in_(ids),
-                channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+def _in_clubs(stmt: sa.Select[Any], club_ids: Collection[int] | None) -> sa.Select[Any]:
+    """Keep the listings of these clubs' shops (None: every club)."""
+    if club_ids is None:
+        return stmt
+    return stmt.where(
+        channels.Listing.account_id.in_(
+            sa.select(channels.ChannelAccount.id).where(
+                channels.ChannelAccount.club_id.in_(sorted(club_ids))
             )
         )
     )
+
+
+def listings_to_sync(
+    session: so.Session, product_ids: Iterable[int], club_id: int | None = None
+) -> list[int]:
+    """Live or queued listings of these products (of one club's shops, when given)."""
+    ids = list(product_ids)
+    if not ids:
+        return []
+    stmt = sa.select(channels.Listing.id).where(
+        channels.Listing.product_id.in_(ids),
+        channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+    )
+    return list(session.scalars(_in_clubs(stmt, None if club_id is None else [club_id])))
+
+
+def _clubs_selling(session: so.Session, product_ids: list[int]) -> list[int]:
+    """The clubs whose shops have a live or queued listing of these products."""
+    return sorted(
+        session.scalars(
+            sa.select(channels.ChannelAccount.club_id)
+            .join(channels.Listing, channels.Listing.account_id == channels.ChannelAccount.id)
+            .where(
+                channels.Listing.product_id.in_(product_ids),
+                channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+            )
+            .distinct()
+        )
+    )
+
+
+def _sync_key(club_id: int, ids: list[int]) -> str:
+    key = f"channels.sync:{club_id}:products:" + ",".join(map(str, ids))
+    if len(key) > 100:
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        key = f"channels.sync:{club_id}:products:{len(ids)}:{digest}"
+    return key
 
 
 def products_changed(
@@ -40,79 +80,94 @@ def products_changed(
     product_ids: Iterable[int],
     dispatch: jobs_service.Dispatch | None = None,
 ) -> jobs_service.jobs.Job | None:
-    """Queue a sync of these products' listings (once: an identity key per product set).
+    """Queue a sync of these products' listings: one job per club whose shops list them
+    (once: an identity key per club and product set). Returns the last job queued.
 
     Called after the catalog committed; a broker failure is logged, not raised,
     because the catalog change itself has been saved (the next sync picks it up).
     """
     ids = sorted(set(int(i) for i in product_ids))
-    if not listings_to_sync(session, ids):
+    if not ids:
         return None
     from app import job_kinds, tasks  # imported late: job kinds import the services
 
-    key = "channels.sync:products:" + ",".join(map(str, ids))
-    if len(key) > 100:
-        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-        key = f"channels.sync:products:{len(ids)}:{digest}"
-    try:
-        return jobs_service.enqueue(
-            session,
-            job_kinds.KINDS,
-            kind="channels.sync",
-            params={"product_ids": ids},
-            owner=user,
-            dispatch=dispatch or tasks.dispatch,
-            identity_key=key,
-        )
-    except errors.AppError:
-        log.warning("could not queue the marketplace sync of products %s", ids, exc_info=True)
-        return None
+    job = None
+    for club_id in _clubs_selling(session, ids):
+        try:
+            job = jobs_service.enqueue(
+                session,
+                job_kinds.KINDS,
+                kind="channels.sync",
+                params={"product_ids": ids},
+                owner=user,
+                dispatch=dispatch or tasks.dispatch,
+                identity_key=_sync_key(club_id, ids),
+                club_id=club_id,
+            )
+        except errors.AppError:
+            log.warning("could not queue the marketplace sync of products %s", ids, exc_info=True)
+    return job
 
 
 def run_sync(
-    session: so.Session, product_ids: Iterable[int], opts: publishing.Options, progress: Any = None
+    session: so.Session,
+    product_ids: Iterable[int],
+    opts: publishing.Options,
+    progress: Any = None,
+    club_id: int | None = None,
 ) -> publishing.Summary:
-    ids = listings_to_sync(session, product_ids)
+    """Push these products' listings (of one club's shops, when given)."""
+    ids = listings_to_sync(session, product_ids, club_id)
     return publishing.run(session, ids, opts, progress=progress or (lambda p, m: None))
 
 
-def expired_certificate_listings(session: so.Session, now: clock.Clock = clock.utcnow) -> list[int]:
+def expired_certificate_listings(
+    session: so.Session,
+    now: clock.Clock = clock.utcnow,
+    club_ids: Collection[int] | None = None,
+) -> list[int]:
     """Live or queued listings whose product's OCOP certificate has expired (no override)."""
     from app.services import catalog as catalog_service
 
     today = catalog_service.today_local(now)
-    return list(
-        session.scalars(
-            sa.select(channels.Listing.id)
-            .join(catalog.Product, catalog.Product.id == channels.Listing.product_id)
-            .where(
-                channels.Listing.state.in_((State.LIVE, State.QUEUED)),
-                channels.Listing.certificate_override.is_(False),
-                catalog.Product.ocop_expires_on < today,
-            )
+    stmt = (
+        sa.select(channels.Listing.id)
+        .join(catalog.Product, catalog.Product.id == channels.Listing.product_id)
+        .where(
+            channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+            channels.Listing.certificate_override.is_(False),
+            catalog.Product.ocop_expires_on < today,
         )
     )
+    return list(session.scalars(_in_clubs(stmt, club_ids)))
 
 
-def renewed_certificate_listings(session: so.Session, now: clock.Clock = clock.utcnow) -> list[int]:
+def renewed_certificate_listings(
+    session: so.Session,
+    now: clock.Clock = clock.utcnow,
+    club_ids: Collection[int] | None = None,
+) -> list[int]:
     """Listings paused for a certificate that is now valid (renewed) or overridden."""
     out = []
-    for listing in session.scalars(
-        sa.select(channels.Listing).where(
-            channels.Listing.state == State.PAUSED, channels.Listing.paused_reason == "certificate"
-        )
-    ):
+    stmt = sa.select(channels.Listing).where(
+        channels.Listing.state == State.PAUSED, channels.Listing.paused_reason == "certificate"
+    )
+    for listing in session.scalars(_in_clubs(stmt, club_ids)):
         if not listings.certificate_blocks(listing.product, listing, now):
             out.append(listing.id)
     return out
 
 
 def check_certificates(
-    session: so.Session, opts: publishing.Options, progress: Any = None
+    session: so.Session,
+    opts: publishing.Options,
+    progress: Any = None,
+    club_ids: Collection[int] | None = None,
 ) -> dict[str, int]:
-    """Pause listings of products whose certificate expired; put renewed ones back on sale."""
-    to_pause = expired_certificate_listings(session, opts.now)
-    to_resume = renewed_certificate_listings(session, opts.now)
+    """Pause listings of products whose certificate expired; put renewed ones back on sale
+    (of these clubs' shops; None: every club, as the command line does)."""
+    to_pause = expired_certificate_listings(session, opts.now, club_ids)
+    to_resume = renewed_certificate_listings(session, opts.now, club_ids)
     for listing_id in to_resume:
         listing = session.get(channels.Listing, listing_id)
         if listing is not None:

@@ -1,27 +1,60 @@
-"""Shared bits of the livestream services: the user's club, local time, object look-ups."""
+"""Shared bits of the livestream services: the club scope, local time, object look-ups.
+
+Which clubs a user reaches is decided by ``app.tenancy`` alone; these helpers only apply it
+to livestream rows: another club's session or streamer answers 404, lists keep the scope's
+clubs, and new rows go to ``scope.home_club()``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, formatting
+from app import errors, formatting, tenancy
 from app.models import accounts, live, orgs
 
 LOCAL_TZ = formatting.LOCAL_TZ
 
+# Either the clubs a scope reaches or one club by id (a session's own, a feed's).
+Clubs = tenancy.Scope | int
 
-def club_id_for(session: so.Session, user: accounts.User) -> int:
-    """The club a user plans for: their own, or (an admin without one) the first club."""
-    if user.club_id is not None:
-        return int(user.club_id)
-    club_id = session.scalar(sa.select(orgs.Club.id).order_by(orgs.Club.id).limit(1))
-    if club_id is None:
-        raise errors.ValidationError(_("Chưa có câu lạc bộ nào."))
-    return int(club_id)
+
+def club_clause(clubs: Clubs, column: Any) -> sa.ColumnElement[bool]:
+    """WHERE ``column`` (a club id) is one of ``clubs``."""
+    if isinstance(clubs, tenancy.Scope):
+        return clubs.club_filter(column)
+    return column == clubs
+
+
+def shows_club(session: so.Session, scope: tenancy.Scope) -> bool:
+    """True when the scope reaches several clubs, so rows are labelled with their club."""
+    if scope.club_ids is not None:
+        return len(scope.club_ids) > 1
+    count = session.scalar(sa.select(sa.func.count()).select_from(orgs.Club))
+    return int(count or 0) > 1
+
+
+def writable_club(session: so.Session, scope: tenancy.Scope, club_id: int) -> int:
+    """A club new livestream rows may go to: in scope, writable, not archived."""
+    scope.check_writable()
+    scope.check(club_id)
+    club = session.get(orgs.Club, club_id)
+    if club is None:
+        raise errors.NotFound()
+    if club.archived_at is not None:
+        raise errors.ValidationError(
+            _("Câu lạc bộ “%(name)s” đã lưu trữ, không tạo thêm được.", name=club.name)
+        )
+    return club_id
+
+
+def home_club(session: so.Session, scope: tenancy.Scope) -> int:
+    """The club a user's new sessions, streamers and feeds go to (NoClub, 422, when none)."""
+    return writable_club(session, scope, scope.home_club())
 
 
 def local_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
@@ -40,23 +73,34 @@ def local_label(value: dt.datetime) -> str:
     return formatting.local_datetime(value, "%H:%M %d/%m/%Y")
 
 
-def get_session(session: so.Session, club_id: int, session_id: int) -> live.LiveSession:
+def get_session(session: so.Session, scope: tenancy.Scope, session_id: int) -> live.LiveSession:
+    """A session of a club the scope reaches; any other id answers 404."""
+    message = _("Không tìm thấy phiên livestream.")
     row = session.get(live.LiveSession, session_id)
-    if row is None or row.club_id != club_id:
-        raise errors.NotFound(_("Không tìm thấy phiên livestream."))
+    if row is None:
+        raise errors.NotFound(message)
+    scope.check(row.club_id, message)
     return row
 
 
-def get_streamer(session: so.Session, club_id: int, streamer_id: int) -> live.Streamer:
+def get_streamer(session: so.Session, scope: tenancy.Scope, streamer_id: int) -> live.Streamer:
+    """A streamer of a club the scope reaches; any other id answers 404."""
+    message = _("Không tìm thấy người livestream.")
     row = session.get(live.Streamer, streamer_id)
-    if row is None or row.club_id != club_id:
-        raise errors.NotFound(_("Không tìm thấy người livestream."))
+    if row is None:
+        raise errors.NotFound(message)
+    scope.check(row.club_id, message)
     return row
 
 
-def streamer_of(session: so.Session, user: accounts.User) -> live.Streamer | None:
-    """The streamer profile linked to a user account, if any."""
-    return session.scalar(sa.select(live.Streamer).where(live.Streamer.user_id == user.id))
+def streamer_of(
+    session: so.Session, user: accounts.User, scope: tenancy.Scope | None = None
+) -> live.Streamer | None:
+    """The streamer profile linked to a user account, if any (and, given a scope, in it)."""
+    row = session.scalar(sa.select(live.Streamer).where(live.Streamer.user_id == user.id))
+    if row is not None and scope is not None and not scope.sees_club(row.club_id):
+        return None
+    return row
 
 
 def is_planner(user: accounts.User) -> bool:
@@ -64,7 +108,7 @@ def is_planner(user: accounts.User) -> bool:
 
 
 def can_host_view(session: so.Session, user: accounts.User, row: live.LiveSession) -> bool:
-    """Planners see every session of their club; a seller only the sessions they host."""
+    """Planners see every session in their scope; a seller only the sessions they host."""
     if is_planner(user):
         return True
     mine = streamer_of(session, user)

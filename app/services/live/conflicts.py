@@ -5,6 +5,7 @@ them is less than B; with B = 0 they clash when they overlap as half-open interv
 ending at 21:00 and the next starting at 21:00 are fine). Cancelled sessions never clash.
 The check runs in the database; on PostgreSQL the streamers' rows are locked first
 (``SELECT … FOR UPDATE``) so two bookings racing for the same streamer run one after the other.
+Every query stays inside the session's club (a club's streamers host only its sessions).
 """
 
 from __future__ import annotations
@@ -37,14 +38,14 @@ class Clash:
         )
 
 
-def lock_streamers(session: so.Session, streamer_ids: Iterable[int]) -> None:
+def lock_streamers(session: so.Session, club_id: int, streamer_ids: Iterable[int]) -> None:
     """Serialise bookings per streamer (PostgreSQL row locks; SQLite writes are serial)."""
     ids = sorted(set(streamer_ids))
     if not ids:
         return
     session.execute(
         sa.select(live.Streamer.id)
-        .where(live.Streamer.id.in_(ids))
+        .where(live.Streamer.club_id == club_id, live.Streamer.id.in_(ids))
         .order_by(live.Streamer.id)
         .with_for_update()
     ).all()
@@ -52,6 +53,7 @@ def lock_streamers(session: so.Session, streamer_ids: Iterable[int]) -> None:
 
 def find(
     session: so.Session,
+    club_id: int,
     streamer_ids: Iterable[int],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
@@ -59,7 +61,7 @@ def find(
     *,
     exclude_session_id: int | None = None,
 ) -> Clash | None:
-    """The first session (by start) that clashes with [starts_at, ends_at) for these hosts."""
+    """The club's first session (by start) clashing with [starts_at, ends_at) for these hosts."""
     ids = sorted(set(streamer_ids))
     if not ids:
         return None
@@ -69,6 +71,7 @@ def find(
         sa.select(live.LiveSession, hosts.c.streamer_id)
         .join(hosts, hosts.c.session_id == live.LiveSession.id)
         .where(
+            live.LiveSession.club_id == club_id,
             hosts.c.streamer_id.in_(ids),
             live.LiveSession.status != live.SessionStatus.CANCELLED,
             # gap < buffer on either side (buffer 0: half-open overlap)
@@ -91,6 +94,7 @@ def find(
 
 def check(
     session: so.Session,
+    club_id: int,
     streamer_ids: Iterable[int],
     starts_at: dt.datetime,
     ends_at: dt.datetime,
@@ -103,9 +107,9 @@ def check(
     The caller owns the transaction: it commits after writing, which releases the locks.
     """
     ids = list(streamer_ids)
-    lock_streamers(session, ids)
+    lock_streamers(session, club_id, ids)
     clash = find(
-        session, ids, starts_at, ends_at, buffer_min, exclude_session_id=exclude_session_id
+        session, club_id, ids, starts_at, ends_at, buffer_min, exclude_session_id=exclude_session_id
     )
     if clash is None:
         return

@@ -1,4 +1,8 @@
-"""Secret calendar links: one for the whole club, one per streamer; rotating kills the old one."""
+"""Secret calendar links: one for the whole club, one per streamer; rotating kills the old one.
+
+A club's link lists that club's sessions only, a streamer's link their own; the public
+``/live/feeds/<token>.ics`` route finds the feed by its token alone.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import clock as clock_mod
-from app import errors
+from app import errors, tenancy
 from app.models import accounts, live
 from app.services.live import common
 
@@ -30,21 +34,22 @@ def _find(session: so.Session, club_id: int, streamer_id: int | None) -> live.Li
 def _owner(
     session: so.Session, user: accounts.User, streamer_id: int | None
 ) -> tuple[int, int | None]:
-    """(club, streamer) a user may manage the feed of: planners any (None: the club's);
-    a seller only their own (None means theirs too)."""
-    club_id = common.club_id_for(session, user)
+    """(club, streamer) whose feed a user may manage: planners a streamer of a club they reach
+    or (None) their home club's; a seller only their own (None means theirs too)."""
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
     if streamer_id is not None:
-        streamer = common.get_streamer(session, club_id, streamer_id)
+        streamer = common.get_streamer(session, scope, streamer_id)
         if not common.is_planner(user) and streamer.user_id != user.id:
             raise errors.Forbidden()
-        return club_id, streamer.id
+        return streamer.club_id, streamer.id
     if common.is_planner(user):
-        return club_id, None
+        return common.home_club(session, scope), None
     # A seller's "the feed" is their own schedule's.
-    mine = common.streamer_of(session, user)
+    mine = common.streamer_of(session, user, scope)
     if mine is None:
         raise errors.NotFound(_("Tài khoản của bạn chưa là người livestream."))
-    return club_id, mine.id
+    return mine.club_id, mine.id
 
 
 def ensure(session: so.Session, user: accounts.User, streamer_id: int | None) -> live.LiveFeed:

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import clock as clock_mod
-from app import errors, formatting
+from app import errors, formatting, tenancy
 from app.models import accounts, live
 from app.services.live import common
 from app.services.live import slots as slots_service
@@ -75,7 +75,7 @@ def state(row: live.LiveSession, now: dt.datetime) -> dict[str, Any]:
 def get(
     session: so.Session, user: accounts.User, session_id: int, *, clock: clock_mod.Clock
 ) -> dict[str, Any]:
-    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    row = common.get_session(session, tenancy.scope_for(session, user), session_id)
     if not common.can_host_view(session, user, row):
         raise errors.NotFound(_("Không tìm thấy phiên livestream."))
     return state(row, clock())
@@ -92,7 +92,9 @@ def act(
     clock: clock_mod.Clock,
 ) -> dict[str, Any]:
     """Coordinator control: start, next, prev, extend (+seconds), goto (index), reset."""
-    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    scope = tenancy.scope_for(session, user)
+    row = common.get_session(session, scope, session_id)
+    scope.check_writable()
     if action not in ACTIONS:
         raise errors.ValidationError(fields={"action": [_("Thao tác không hợp lệ.")]})
     if row.status in (live.SessionStatus.CANCELLED, live.SessionStatus.ENDED):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text
+from app import errors, tenancy, text
 from app.models import accounts, channels, live
 from app.services.live import common, conflicts
 
@@ -149,6 +149,7 @@ def _check_conflicts(session: so.Session, row: live.LiveSession, buffer_min: int
         return
     conflicts.check(
         session,
+        row.club_id,
         [h.id for h in row.hosts],
         row.starts_at,
         row.ends_at,
@@ -160,8 +161,9 @@ def _check_conflicts(session: so.Session, row: live.LiveSession, buffer_min: int
 def create(
     session: so.Session, user: accounts.User, data: Mapping[str, Any], *, buffer_min: int
 ) -> live.LiveSession:
-    """Plan a session; refused (409) when a host is already booked too close to it."""
-    club_id = common.club_id_for(session, user)
+    """Plan a session in the user's club; refused (409) when a host is already booked too
+    close to it. Hosts and the shop must be that club's."""
+    club_id = common.home_club(session, tenancy.scope_for(session, user))
     cleaned = _clean(session, club_id, data, None)
     row = live.LiveSession(club_id=club_id, created_by_id=user.id, status=Status.PLANNED)
     for key, value in cleaned.items():
@@ -184,12 +186,12 @@ def update(
     *,
     buffer_min: int,
 ) -> live.LiveSession:
-    """Edit a session; moving it or changing its hosts is conflict-checked again."""
-    club_id = common.club_id_for(session, user)
-    row = common.get_session(session, club_id, session_id)
+    """Edit a session in its own club; moving it or changing its hosts is conflict-checked
+    again."""
+    row = _writable(session, user, session_id)
     if row.status == Status.ENDED:
         raise errors.Conflict(_("Phiên đã kết thúc, không sửa được."))
-    cleaned = _clean(session, club_id, data, row)
+    cleaned = _clean(session, row.club_id, data, row)
     try:
         with session.no_autoflush:
             for key, value in cleaned.items():
@@ -214,8 +216,7 @@ def set_status(
     buffer_min: int,
 ) -> live.LiveSession:
     """Move along planned → live → ended, or cancel; un-cancelling is conflict-checked."""
-    club_id = common.club_id_for(session, user)
-    row = common.get_session(session, club_id, session_id)
+    row = _writable(session, user, session_id)
     try:
         target = Status(status)
     except ValueError:
@@ -253,9 +254,11 @@ def duplicate(
     starts_at: dt.datetime | None = None,
     buffer_min: int,
 ) -> live.LiveSession:
-    """Copy a session (title, platform, hosts, notes, run-of-show) to a later date."""
-    club_id = common.club_id_for(session, user)
-    source = common.get_session(session, club_id, session_id)
+    """Copy a session (title, platform, hosts, notes, run-of-show) to a later date, in the
+    session's own club."""
+    scope = tenancy.scope_for(session, user)
+    source = common.get_session(session, scope, session_id)
+    club_id = common.writable_club(session, scope, source.club_id)
     if starts_at is None:
         if not -366 <= int(days) <= 366 or int(days) == 0:
             raise errors.ValidationError(fields={"days": [_("Số ngày từ 1 đến 366.")]})
@@ -293,7 +296,12 @@ def duplicate(
     try:
         with session.no_autoflush:
             conflicts.check(
-                session, [h.id for h in copy.hosts], copy.starts_at, copy.ends_at, buffer_min
+                session,
+                club_id,
+                [h.id for h in copy.hosts],
+                copy.starts_at,
+                copy.ends_at,
+                buffer_min,
             )
         session.add(copy)
         session.commit()
@@ -305,8 +313,7 @@ def duplicate(
 
 def delete(session: so.Session, user: accounts.User, session_id: int) -> None:
     """Remove a planned or cancelled session (a held one stays, for the records)."""
-    club_id = common.club_id_for(session, user)
-    row = common.get_session(session, club_id, session_id)
+    row = _writable(session, user, session_id)
     if row.status in (Status.LIVE, Status.ENDED):
         raise errors.Conflict(_("Phiên đã diễn ra, không xoá được; hãy để lại làm hồ sơ."))
     session.delete(row)
@@ -314,27 +321,37 @@ def delete(session: so.Session, user: accounts.User, session_id: int) -> None:
 
 
 def get(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
-    return common.get_session(session, common.club_id_for(session, user), session_id)
+    """A session of a club the user reaches (404 otherwise)."""
+    return common.get_session(session, tenancy.scope_for(session, user), session_id)
+
+
+def _writable(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
+    """A session the user may change: in scope (404 otherwise), and a scope that writes."""
+    scope = tenancy.scope_for(session, user)
+    row = common.get_session(session, scope, session_id)
+    scope.check_writable()
+    return row
 
 
 def get_for_host(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
     """A session its host (or a planner) may see; others get 404."""
-    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    row = get(session, user, session_id)
     if not common.can_host_view(session, user, row):
         raise errors.NotFound(_("Không tìm thấy phiên livestream."))
     return row
 
 
 def range_query(
-    club_id: int,
+    clubs: common.Clubs,
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
     *,
     streamer_id: int | None = None,
     status: str | None = None,
 ) -> sa.Select[tuple[live.LiveSession]]:
-    """Sessions of a club overlapping [start, end), by start time."""
-    stmt = sa.select(live.LiveSession).where(live.LiveSession.club_id == club_id)
+    """Sessions of one club (an id) or of a scope's clubs overlapping [start, end), by start
+    time."""
+    stmt = sa.select(live.LiveSession).where(common.club_clause(clubs, live.LiveSession.club_id))
     if start is not None:
         stmt = stmt.where(live.LiveSession.ends_at > start)
     if end is not None:
@@ -356,14 +373,16 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def week(
-    session: so.Session, club_id: int, monday: dt.date, *, streamer_id: int | None = None
+    session: so.Session, clubs: common.Clubs, monday: dt.date, *, streamer_id: int | None = None
 ) -> list[tuple[dt.date, list[live.LiveSession]]]:
     """Monday–Sunday in local time, each day with the sessions starting on it."""
     monday = week_start(monday)
     start = common.local_to_utc(monday, dt.time(0, 0))
     end = common.local_to_utc(monday + dt.timedelta(days=7), dt.time(0, 0))
-    stmt = range_query(club_id, start, end, streamer_id=streamer_id)
-    rows = list(session.scalars(stmt.options(so.selectinload(live.LiveSession.hosts))))
+    stmt = range_query(clubs, start, end, streamer_id=streamer_id).options(
+        so.selectinload(live.LiveSession.hosts), so.selectinload(live.LiveSession.club)
+    )
+    rows = list(session.scalars(stmt))
     days: list[tuple[dt.date, list[live.LiveSession]]] = []
     for offset in range(7):
         day = monday + dt.timedelta(days=offset)

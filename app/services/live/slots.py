@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text
+from app import errors, tenancy, text
 from app.models import accounts, catalog, live
 from app.services.live import common
 from app.services.live import sessions as sessions_service
@@ -99,6 +99,9 @@ def _clean(
         product = session.get(catalog.Product, int(data.get("product_id") or 0))
         if product is None:
             fields["product_id"] = [_("Chọn sản phẩm.")]
+        elif not sells_product(session, row.club_id, product):
+            fields["product_id"] = [_("Câu lạc bộ chưa bán hàng cho chủ thể của sản phẩm này.")]
+            product = None
         else:
             out["product_id"] = product.id
     variant: catalog.Variant | None = slot.variant if slot else None
@@ -202,8 +205,22 @@ def _renumber(row: live.LiveSession) -> None:
     row.slots.sort(key=lambda s: s.position)
 
 
+def sells_product(session: so.Session, club_id: int, product: catalog.Product) -> bool:
+    """A club's run-of-show holds products of the producers it works with only."""
+    found = session.scalar(
+        sa.select(catalog.Product.id).where(
+            catalog.Product.id == product.id,
+            catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)),
+        )
+    )
+    return found is not None
+
+
 def _planner_session(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
-    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    """A session in the user's scope (404 otherwise) whose run-of-show may still change."""
+    scope = tenancy.scope_for(session, user)
+    row = common.get_session(session, scope, session_id)
+    scope.check_writable()
     if row.status in (live.SessionStatus.ENDED, live.SessionStatus.CANCELLED):
         raise errors.Conflict(_("Phiên đã kết thúc hoặc đã huỷ, không sửa kịch bản được."))
     return row
@@ -323,9 +340,9 @@ def suggestion(
     session: so.Session, user: accounts.User, session_id: int, product_id: int
 ) -> dict[str, Any]:
     """What the slot form pre-fills for a product: code, live price, talking points."""
-    row = common.get_session(session, common.club_id_for(session, user), session_id)
+    row = common.get_session(session, tenancy.scope_for(session, user), session_id)
     product = session.get(catalog.Product, product_id)
-    if product is None:
+    if product is None or not sells_product(session, row.club_id, product):
         raise errors.NotFound(_("Không tìm thấy sản phẩm."))
     return {
         "code": suggest_code(product.name, _taken_codes(row, None)),
@@ -335,12 +352,16 @@ def suggestion(
     }
 
 
-def product_choices(session: so.Session) -> list[catalog.Product]:
-    """Active products (with their variants) for the slot form."""
+def product_choices(session: so.Session, club_id: int) -> list[catalog.Product]:
+    """Active products of the producers the club works with (with variants), for the slot
+    form."""
     return list(
         session.scalars(
             sa.select(catalog.Product)
-            .where(catalog.Product.is_active.is_(True))
+            .where(
+                catalog.Product.is_active.is_(True),
+                catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)),
+            )
             .options(so.selectinload(catalog.Product.variants))
             .order_by(catalog.Product.name, catalog.Product.id)
         )

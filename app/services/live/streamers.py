@@ -11,7 +11,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text
+from app import errors, tenancy, text
 from app.models import accounts, channels, live
 from app.services.live import common
 
@@ -20,23 +20,36 @@ _HANDLE = re.compile(r"^[A-Za-z0-9._]{1,64}$")
 
 
 def list_streamers(
-    session: so.Session, club_id: int, *, active_only: bool = False
+    session: so.Session, clubs: common.Clubs, *, active_only: bool = False
 ) -> list[live.Streamer]:
-    stmt = sa.select(live.Streamer).where(live.Streamer.club_id == club_id)
+    """Streamers of one club (an id) or of every club a scope reaches, by name."""
+    stmt = (
+        sa.select(live.Streamer)
+        .where(common.club_clause(clubs, live.Streamer.club_id))
+        .options(so.selectinload(live.Streamer.club), so.selectinload(live.Streamer.user))
+    )
     if active_only:
         stmt = stmt.where(live.Streamer.is_active.is_(True))
     return list(session.scalars(stmt.order_by(live.Streamer.display_name, live.Streamer.id)))
 
 
+def _member_clause(club_id: int) -> sa.ColumnElement[bool]:
+    """Accounts that may host for a club: its coordinators and sellers, and the admins whose
+    working club it is."""
+    return sa.and_(
+        accounts.User.club_id == club_id,
+        accounts.User.role.in_([*accounts.CLUB_ROLES, accounts.Role.ADMIN]),
+    )
+
+
 def candidate_users(session: so.Session, club_id: int) -> list[accounts.User]:
-    """Club members (not producer accounts) who have no streamer profile yet."""
+    """The club's members who have no streamer profile yet."""
     taken = sa.select(live.Streamer.user_id)
     stmt = (
         sa.select(accounts.User)
         .where(
-            accounts.User.role != accounts.Role.PRODUCER,
+            _member_clause(club_id),
             accounts.User.is_active_account.is_(True),
-            sa.or_(accounts.User.club_id == club_id, accounts.User.club_id.is_(None)),
             accounts.User.id.not_in(taken),
         )
         .order_by(accounts.User.full_name)
@@ -45,6 +58,7 @@ def candidate_users(session: so.Session, club_id: int) -> list[accounts.User]:
 
 
 def club_accounts(session: so.Session, club_id: int) -> list[channels.ChannelAccount]:
+    """The club's channel accounts (shops), for the streamer and session forms."""
     return list(
         session.scalars(
             sa.select(channels.ChannelAccount)
@@ -88,11 +102,16 @@ def _clean(session: so.Session, club_id: int, data: Mapping[str, Any]) -> dict[s
     return out
 
 
-def _handle_free(session: so.Session, handle: str | None, streamer_id: int | None) -> None:
-    """TikTok handles identify streamers in order exports: one streamer per handle."""
+def _handle_free(
+    session: so.Session, club_id: int, handle: str | None, streamer_id: int | None
+) -> None:
+    """TikTok handles identify streamers in the club's order exports: one streamer per
+    handle in a club (other clubs' streamers are not looked at)."""
     if not handle:
         return
-    stmt = sa.select(live.Streamer.id).where(live.Streamer.tiktok_handle == handle)
+    stmt = sa.select(live.Streamer.id).where(
+        live.Streamer.club_id == club_id, live.Streamer.tiktok_handle == handle
+    )
     if streamer_id is not None:
         stmt = stmt.where(live.Streamer.id != streamer_id)
     if session.scalar(stmt.limit(1)) is not None:
@@ -102,16 +121,22 @@ def _handle_free(session: so.Session, handle: str | None, streamer_id: int | Non
 
 
 def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) -> live.Streamer:
-    """Make a club member a streamer (one profile per user account)."""
-    club_id = common.club_id_for(session, user)
-    member = session.get(accounts.User, int(data.get("user_id") or 0))
-    if member is None or member.role == accounts.Role.PRODUCER:
-        raise errors.ValidationError(fields={"user_id": [_("Chọn một thành viên câu lạc bộ.")]})
-    if member.club_id is not None and member.club_id != club_id:
-        raise errors.ValidationError(fields={"user_id": [_("Người này thuộc câu lạc bộ khác.")]})
+    """Make a member of the user's club a streamer (one profile per user account)."""
+    scope = tenancy.scope_for(session, user)
+    club_id = common.home_club(session, scope)
+    raw_id = str(data.get("user_id") or "")
+    member = (
+        session.scalar(
+            sa.select(accounts.User).where(accounts.User.id == int(raw_id), _member_clause(club_id))
+        )
+        if raw_id.isdigit()
+        else None
+    )
+    if member is None:
+        raise errors.ValidationError(fields={"user_id": [_("Chọn một thành viên của câu lạc bộ.")]})
     values = {"display_name": member.full_name, "platforms": [], **data}
     cleaned = _clean(session, club_id, values)
-    _handle_free(session, cleaned.get("tiktok_handle"), None)
+    _handle_free(session, club_id, cleaned.get("tiktok_handle"), None)
     if session.scalar(sa.select(live.Streamer.id).where(live.Streamer.user_id == member.id)):
         raise errors.Conflict(
             _("Tài khoản này đã là người livestream."),
@@ -133,10 +158,12 @@ def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) ->
 def update(
     session: so.Session, user: accounts.User, streamer_id: int, data: Mapping[str, Any]
 ) -> live.Streamer:
-    club_id = common.club_id_for(session, user)
-    streamer = common.get_streamer(session, club_id, streamer_id)
-    cleaned = _clean(session, club_id, data)
-    _handle_free(session, cleaned.get("tiktok_handle"), streamer.id)
+    """Edit a streamer of a club the user reaches (its channel accounts stay that club's)."""
+    scope = tenancy.scope_for(session, user)
+    streamer = common.get_streamer(session, scope, streamer_id)
+    scope.check_writable()
+    cleaned = _clean(session, streamer.club_id, data)
+    _handle_free(session, streamer.club_id, cleaned.get("tiktok_handle"), streamer.id)
     for key, value in cleaned.items():
         setattr(streamer, key, value)
     session.commit()
@@ -144,12 +171,16 @@ def update(
 
 
 def get(session: so.Session, user: accounts.User, streamer_id: int) -> live.Streamer:
-    return common.get_streamer(session, common.club_id_for(session, user), streamer_id)
+    return common.get_streamer(session, tenancy.scope_for(session, user), streamer_id)
 
 
-def by_tiktok_handle(session: so.Session, handle: str) -> live.Streamer | None:
-    """The streamer whose TikTok handle matches (for TikTok exports' Creator Handle)."""
+def by_tiktok_handle(session: so.Session, handle: str, *, club_id: int) -> live.Streamer | None:
+    """The club's streamer whose TikTok handle matches (TikTok exports' Creator Handle)."""
     cleaned = text.nfc(handle or "").lstrip("@").lower()
     if not cleaned:
         return None
-    return session.scalar(sa.select(live.Streamer).where(live.Streamer.tiktok_handle == cleaned))
+    return session.scalar(
+        sa.select(live.Streamer).where(
+            live.Streamer.club_id == club_id, live.Streamer.tiktok_handle == cleaned
+        )
+    )

@@ -4,6 +4,8 @@ visitors), entered or imported, and the viewer join/leave log.
 Both imports are all or nothing with row-level errors, and replace what the session had, so
 importing the same file twice leaves the same figures (nothing adds up twice).
 Files: CSV/XLSX with a header row; Vietnamese or English headers (docs/orders.md).
+Only the staff of the session's club (and admins) read or write them: another club's session
+answers 404.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text
-from app.models import accounts, orders
+from app import errors, tenancy, text
+from app.models import accounts, live, orders
 from app.services.catalog_io import readers, results
 from app.services.orders import exports, imports, recording
 
@@ -46,8 +48,24 @@ class ViewerSummary:
         return dataclasses.asdict(self)
 
 
-def get_audience(session: so.Session, session_id: int) -> orders.SessionAudience | None:
-    return session.get(orders.SessionAudience, session_id)
+def get_audience(
+    session: so.Session, scope: tenancy.Scope, session_id: int
+) -> tuple[live.LiveSession, orders.SessionAudience | None, int]:
+    """A session the scope reaches (404 otherwise), its figures (None before any) and the
+    number of visits in its viewer log."""
+    live_session = recording.live_session_for(session, scope, session_id)
+    visits = session.scalar(
+        sa.select(sa.func.count()).where(orders.ViewerVisit.session_id == session_id)
+    )
+    return live_session, session.get(orders.SessionAudience, session_id), int(visits or 0)
+
+
+def _writable_session(
+    session: so.Session, user: accounts.User | None, session_id: int
+) -> live.LiveSession:
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    return recording.live_session_for(session, scope, session_id)
 
 
 def _check_figures(data: dict[str, Any]) -> tuple[dict[str, int], list[tuple[str, str]]]:
@@ -88,7 +106,7 @@ def save_audience(
     source: str = "entered",
 ) -> orders.SessionAudience:
     """Set a session's figures (missing ones are 0); commit."""
-    recording.live_session_for(session, session_id, user)
+    _writable_session(session, user, session_id)
     values, problems = _check_figures(data)
     if problems:
         fields: dict[str, list[str]] = {}
@@ -129,7 +147,7 @@ def import_audience(
     session: so.Session, user: accounts.User | None, session_id: int, path: Path, filename: str
 ) -> orders.SessionAudience:
     """The figures from a file: one data row under a header naming the four figures."""
-    recording.live_session_for(session, session_id)
+    _writable_session(session, user, session_id)
     table = readers.read_table(path, filename)
     columns, _missing = _match_columns(table.headers, FIGURE_HEADERS)
     if not columns:
@@ -158,10 +176,10 @@ def import_audience(
 
 
 def import_viewer_log(
-    session: so.Session, session_id: int, path: Path, filename: str
+    session: so.Session, user: accounts.User | None, session_id: int, path: Path, filename: str
 ) -> ViewerSummary:
     """Replace the session's viewer log with the file's rows (viewer, joined, left)."""
-    live_session = recording.live_session_for(session, session_id)
+    live_session = _writable_session(session, user, session_id)
     table = readers.read_table(path, filename)
     columns, missing = _match_columns(table.headers, VIEWER_HEADERS)
     if missing:
@@ -243,10 +261,10 @@ def import_file(
     session: so.Session, user: accounts.User | None, session_id: int, path: Path, filename: str
 ) -> dict[str, Any]:
     """Either kind of audience file, told apart by its headers (a viewer log has join times)."""
-    recording.live_session_for(session, session_id, user)
+    _writable_session(session, user, session_id)
     table = readers.read_table(path, filename)
     if is_viewer_log(table.headers):
-        summary = import_viewer_log(session, session_id, path, filename)
+        summary = import_viewer_log(session, user, session_id, path, filename)
         return {"kind": "viewers", **summary.to_dict()}
     row = import_audience(session, user, session_id, path, filename)
     return {"kind": "figures", **{name: getattr(row, name) for name in FIGURES}}

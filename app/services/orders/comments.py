@@ -7,6 +7,8 @@ Accept: each viewer's lines become one order (source ``comments``) keyed
 ``CMT<batch>-<viewer hash>`` on the session's platform, one line per code at the slot's live
 price; accepting again (or a second click) writes nothing new. Discard: the batch is dropped
 from review.
+A batch belongs to its session's club: only that club's staff (and admins) upload, list, review,
+accept or discard it; another club's batch answers 404. Its orders go to that club.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from analytics import comments as comment_parser
-from app import clock, errors
+from app import clock, errors, tenancy
 from app.models import accounts, live, orders
 from app.services.catalog_io import formats, results
 from app.services.orders import exports, recording
@@ -33,25 +35,26 @@ BatchStatus = orders.BatchStatus
 FORMATS = ("csv", "json", "jsonl")
 
 
-def get_batch(session: so.Session, batch_id: int, user: accounts.User | None = None) -> Batch:
-    """A batch (of the user's club, when the user is limited to one)."""
-    row = session.get(Batch, batch_id)
-    club_id = recording.user_club(user)
-    if row is None or (club_id is not None and row.session.club_id != club_id):
+def _in_scope(scope: tenancy.Scope, batch: Batch | None) -> Batch:
+    if batch is None or not scope.sees_club(batch.session.club_id):
         raise errors.NotFound(_("Không tìm thấy lô bình luận."))
-    return row
+    return batch
 
 
-def batches_for(
-    session: so.Session, user: accounts.User | None = None, limit: int = 20
-) -> list[Batch]:
-    """The latest batches (of the user's club, when the user is limited to one)."""
-    stmt = sa.select(Batch).order_by(Batch.created_at.desc(), Batch.id.desc()).limit(limit)
-    club_id = recording.user_club(user)
-    if club_id is not None:
-        stmt = stmt.join(live.LiveSession, Batch.session_id == live.LiveSession.id).where(
-            live.LiveSession.club_id == club_id
-        )
+def get_batch(session: so.Session, scope: tenancy.Scope, batch_id: int) -> Batch:
+    """A batch of a club the scope reaches (404 otherwise)."""
+    return _in_scope(scope, session.get(Batch, batch_id))
+
+
+def batches_for(session: so.Session, scope: tenancy.Scope, limit: int = 20) -> list[Batch]:
+    """The latest batches of the clubs the scope reaches."""
+    stmt = (
+        sa.select(Batch)
+        .join(live.LiveSession, Batch.session_id == live.LiveSession.id)
+        .where(scope.club_filter(live.LiveSession.club_id))
+        .order_by(Batch.created_at.desc(), Batch.id.desc())
+        .limit(limit)
+    )
     return list(session.scalars(stmt))
 
 
@@ -77,7 +80,9 @@ def upload(
     session: so.Session, user: accounts.User | None, session_id: int, data: bytes, filename: str
 ) -> Batch:
     """Parse a comment log into a pending review batch; commit."""
-    live_session = recording.live_session_for(session, session_id, user)
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    live_session = recording.live_session_for(session, scope, session_id)
     if not live_session.slots:
         raise errors.ValidationError(
             _("Phiên chưa có kịch bản (mã sản phẩm) nên không đọc được bình luận chốt đơn.")
@@ -190,27 +195,29 @@ def accept(
 ) -> recording.Summary:
     """Turn a pending batch's proposals (all, or the indexes in ``keep``) into orders; commit.
     An accepted batch accepted again writes nothing and reports its orders as unchanged."""
+    scope = tenancy.scope_for(session, user)
     # The row lock makes a second click (or a second coordinator) wait, then see it accepted.
-    batch = session.scalar(sa.select(Batch).where(Batch.id == batch_id).with_for_update())
-    club_id = recording.user_club(user)
-    if batch is None or (club_id is not None and batch.session.club_id != club_id):
-        raise errors.NotFound(_("Không tìm thấy lô bình luận."))
+    batch = _in_scope(
+        scope, session.scalar(sa.select(Batch).where(Batch.id == batch_id).with_for_update())
+    )
     if batch.status == BatchStatus.DISCARDED:
         raise errors.Conflict(_("Lô bình luận này đã bị bỏ qua."))
-    live_session = recording.live_session_for(session, batch.session_id)
     if batch.status == BatchStatus.ACCEPTED:
         count = session.scalar(
             sa.select(sa.func.count()).where(orders.Order.comment_batch_id == batch.id)
         )
         return recording.Summary(orders=int(count or 0), unchanged=int(count or 0))
+    to = recording.destination(session, scope, session_id=batch.session_id)
+    live_session = to.live_session
+    assert live_session is not None
     lines = _order_lines(batch, live_session, keep)
     try:
         summary = recording.record(
             session,
             user,
             lines,
+            to=to,
             source=orders.OrderSource.COMMENTS,
-            session_id=live_session.id,
             comment_batch_id=batch.id,
         )
         batch.status = BatchStatus.ACCEPTED
@@ -232,7 +239,9 @@ def discard(
     now: clock.Clock = clock.utcnow,
 ) -> Batch:
     """Drop a pending batch from review; commit."""
-    batch = get_batch(session, batch_id, user)
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    batch = get_batch(session, scope, batch_id)
     if batch.status == BatchStatus.ACCEPTED:
         raise errors.Conflict(_("Lô bình luận này đã được chấp nhận thành đơn."))
     batch.status = BatchStatus.DISCARDED

@@ -3,6 +3,7 @@
 A file with any problem writes nothing and reports every problem by row and column
 (``results.ImportFailed``). Importing the same file again changes nothing; a newer export of
 the same orders updates their statuses and lines (see ``recording.record``).
+The orders go to the chosen session's club, else the user's home club (``recording.destination``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import BinaryIO
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors
+from app import errors, tenancy
 from app.models import accounts, orders
 from app.services.catalog_io import formats, readers, results
 from app.services.orders import exports, recording
@@ -29,21 +30,21 @@ def import_file(
     filename: str | None = None,
     *,
     session_id: int | None = None,
+    club_id: int | None = None,
 ) -> recording.Summary:
     """Read, check and write one export file; commit on success, roll back on any problem.
+    ``club_id``: the club named on the command line (``--club``) when no session is chosen.
 
     When another import writes the same orders at the same moment, the unique key refuses one
     of them; it is rolled back and tried once more, now seeing the other's orders (so both
     succeed and nothing is counted twice)."""
+    scope = tenancy.scope_for(session, user)
+    to = recording.destination(session, scope, session_id=session_id, club_id=club_id)
     parsed = exports.parse_file(path, filename)
     for attempt in range(2):
         try:
             summary = recording.record(
-                session,
-                user,
-                parsed.lines,
-                source=orders.OrderSource.IMPORT,
-                session_id=session_id,
+                session, user, parsed.lines, to=to, source=orders.OrderSource.IMPORT
             )
             session.commit()
             break

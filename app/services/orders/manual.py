@@ -2,7 +2,9 @@
 down by the host). Every field is checked and all problems are reported at once.
 
 Without a platform order id the app gives one (``TT-`` + random), so the entry still has an
-idempotency key; entering the same platform id again updates that order.
+idempotency key; entering the same platform id again updates that order (in the same club:
+another club's order with that id is never touched). The order goes to the chosen session's
+club, else the user's home club; SKUs are those of the producers that club works with.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ import re
 import secrets
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from analytics import phones
-from app import clock, errors, text
-from app.models import accounts, catalog, live, orders
+from app import clock, errors, tenancy, text
+from app.models import accounts, live, orders
 from app.services.orders import exports, recording
 
 MAX_LINES = 20
@@ -85,12 +86,18 @@ def enter_order(
     buyer_phone, buyer_user, buyer_name, note, lines [{sku, quantity, unit_price?}].
     A line without a price takes the session's live price, else the catalog price."""
     fields: dict[str, list[str]] = {}
-    live_session: live.LiveSession | None = None
+    scope = tenancy.scope_for(session, user)
+    to: recording.Destination | None = None
     session_id = _int(data.get("session_id"), "session_id", fields, minimum=1)
-    if session_id is not None:
-        live_session = session.get(live.LiveSession, session_id)
-        if live_session is None:
-            fields.setdefault("session_id", []).append(_("Không tìm thấy phiên livestream."))
+    if "session_id" not in fields:
+        try:
+            to = recording.destination(session, scope, session_id=session_id)
+        except errors.ValidationError as exc:
+            if not exc.fields:  # no club to record in (NoClub), or an archived one
+                raise
+            for name, messages in exc.fields.items():
+                fields.setdefault(name, []).extend(messages)
+    live_session = to.live_session if to is not None else None
     platform = text.fold(str(data.get("platform") or "")).replace(" ", "")
     if not platform and live_session is not None:
         platform = live_session.platform
@@ -129,14 +136,8 @@ def enter_order(
     if len(raw_lines) > MAX_LINES:
         fields.setdefault("lines", []).append(_("Tối đa %(n)d dòng.", n=MAX_LINES))
     skus = [text.nfc(str(line.get("sku") or "")).strip() for line in raw_lines]
-    variants = {
-        v.sku.upper(): v
-        for v in session.scalars(
-            sa.select(catalog.Variant).where(
-                sa.func.upper(catalog.Variant.sku).in_([s.upper() for s in skus if s])
-            )
-        )
-    }
+    # Without a club (an unusable session) SKUs cannot be told apart: only the session is said.
+    variants = recording.variants_by_sku(session, to.club_id, skus) if to is not None else {}
     live_prices = _slot_prices(live_session)
     lines: list[exports.OrderLine] = []
     for index, (raw, sku) in enumerate(zip(raw_lines, skus, strict=True)):
@@ -144,7 +145,7 @@ def enter_order(
         variant = variants.get(sku.upper())
         if not sku:
             fields.setdefault(f"{prefix}.sku", []).append(_("Thiếu SKU."))
-        elif variant is None:
+        elif variant is None and to is not None:
             fields.setdefault(f"{prefix}.sku", []).append(
                 _("Không có sản phẩm nào mang SKU “%(sku)s”.", sku=sku)
             )
@@ -177,18 +178,14 @@ def enter_order(
         )
     if fields:
         raise errors.ValidationError(fields=fields)
+    assert to is not None  # no club → a field error above
     if not external_id:
         external_id = "TT-" + secrets.token_hex(5).upper()
         lines = [_with_id(line, external_id) for line in lines]
     note = text.nfc(str(data.get("note") or "")).strip() or None
     try:
         summary = recording.record(
-            session,
-            user,
-            lines,
-            source=orders.OrderSource.MANUAL,
-            session_id=session_id,
-            note=note,
+            session, user, lines, to=to, source=orders.OrderSource.MANUAL, note=note
         )
         order = session.get(orders.Order, summary.order_ids[0])
         assert order is not None

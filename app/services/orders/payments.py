@@ -2,6 +2,9 @@
 
 *Decision* (docs/orders.md): an order whose products all come from one producer with an
 account is paid to that producer; otherwise to the order's club account.
+
+Who manages accounts (``app.tenancy``): a coordinator their own club's account and those of the
+producers their club works with; an admin any club's or producer's.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, text, vietqr
+from app import errors, tenancy, text, vietqr
 from app.models import accounts, orders, orgs
 from app.services.orders import queries
 
@@ -28,16 +31,38 @@ def bank_name(bank_bin: str) -> str:
     return BANKS.get(bank_bin, bank_bin)
 
 
-def list_accounts(session: so.Session) -> list[orders.PaymentAccount]:
-    return list(
-        session.scalars(sa.select(orders.PaymentAccount).order_by(orders.PaymentAccount.id))
+def _reachable(scope: tenancy.Scope) -> sa.ColumnElement[bool]:
+    """Accounts of the clubs and producers the scope manages."""
+    account = orders.PaymentAccount
+    return sa.or_(
+        sa.and_(account.club_id.is_not(None), scope.club_filter(account.club_id)),
+        sa.and_(account.producer_id.is_not(None), scope.producer_filter(account.producer_id)),
     )
 
 
-def owner_choices(session: so.Session) -> list[tuple[str, str]]:
-    """('club:1', 'CLB …'), ('producer:3', 'HTX …') — who an account can belong to."""
-    clubs = session.scalars(sa.select(orgs.Club).order_by(orgs.Club.name))
-    producers = session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
+def list_accounts(session: so.Session, scope: tenancy.Scope) -> list[orders.PaymentAccount]:
+    return list(
+        session.scalars(
+            sa.select(orders.PaymentAccount)
+            .where(_reachable(scope))
+            .options(
+                so.selectinload(orders.PaymentAccount.club),
+                so.selectinload(orders.PaymentAccount.producer),
+            )
+            .order_by(orders.PaymentAccount.id)
+        )
+    )
+
+
+def owner_choices(session: so.Session, scope: tenancy.Scope) -> list[tuple[str, str]]:
+    """('club:1', 'CLB …'), ('producer:3', 'HTX …') — who an account can belong to, among the
+    clubs and producers the scope manages."""
+    clubs = tenancy.club_choices(session, scope)
+    producers = session.scalars(
+        sa.select(orgs.Producer)
+        .where(scope.producer_filter(orgs.Producer.id))
+        .order_by(orgs.Producer.name)
+    )
     return [(f"club:{c.id}", c.name) for c in clubs] + [
         (f"producer:{p.id}", p.name) for p in producers
     ]
@@ -51,15 +76,29 @@ def account_name_key(value: str) -> str:
 def save_account(
     session: so.Session, user: accounts.User, data: dict[str, Any]
 ) -> orders.PaymentAccount:
-    """Create or replace the owner's account (``owner`` = 'club:ID' or 'producer:ID'); commit."""
+    """Create or replace the owner's account (``owner`` = 'club:ID' or 'producer:ID', one the
+    user manages); commit."""
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
     fields: dict[str, list[str]] = {}
     owner = str(data.get("owner") or "")
     kind, _sep, raw_id = owner.partition(":")
+    owner_id = int(raw_id) if raw_id.isdigit() else None
     club_id = producer_id = None
-    if kind == "club" and raw_id.isdigit() and session.get(orgs.Club, int(raw_id)):
-        club_id = int(raw_id)
-    elif kind == "producer" and raw_id.isdigit() and session.get(orgs.Producer, int(raw_id)):
-        producer_id = int(raw_id)
+    if (
+        kind == "club"
+        and owner_id is not None
+        and scope.sees_club(owner_id)
+        and session.get(orgs.Club, owner_id)
+    ):
+        club_id = owner_id
+    elif (
+        kind == "producer"
+        and owner_id is not None
+        and session.get(orgs.Producer, owner_id)
+        and scope.sees_producer(session, owner_id)
+    ):
+        producer_id = owner_id
     else:
         fields["owner"] = [_("Hãy chọn CLB hoặc chủ thể.")]
     bank_bin = str(data.get("bank_bin") or "").strip()
@@ -87,8 +126,15 @@ def save_account(
     return row
 
 
-def delete_account(session: so.Session, account_id: int) -> None:
-    row = session.get(orders.PaymentAccount, account_id)
+def delete_account(session: so.Session, user: accounts.User, account_id: int) -> None:
+    """Delete an account the user manages (404 for any other); commit."""
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    row = session.scalar(
+        sa.select(orders.PaymentAccount).where(
+            orders.PaymentAccount.id == account_id, _reachable(scope)
+        )
+    )
     if row is None:
         raise errors.NotFound()
     session.delete(row)
@@ -106,11 +152,9 @@ def payee(session: so.Session, order: orders.Order) -> orders.PaymentAccount | N
         )
         if row is not None:
             return row
-    if order.club_id is not None:
-        return session.scalar(
-            sa.select(orders.PaymentAccount).where(orders.PaymentAccount.club_id == order.club_id)
-        )
-    return None
+    return session.scalar(
+        sa.select(orders.PaymentAccount).where(orders.PaymentAccount.club_id == order.club_id)
+    )
 
 
 def reference(order: orders.Order) -> str:
@@ -130,13 +174,13 @@ class PaymentQr:
         return bank_name(self.account.bank_bin)
 
 
-def payment_qr(session: so.Session, user: accounts.User, order_id: int) -> PaymentQr:
+def payment_qr(session: so.Session, scope: tenancy.Scope, order_id: int) -> PaymentQr:
     """The VietQR transfer of an order's amount to its payee, reference ``DH<id>``.
 
-    NotFound when the user may not see the whole order (a producer sharing it with others),
-    ValidationError when there is nothing to pay or no account is set."""
-    order = queries.get_order(session, user, order_id)
-    if len(queries.visible_lines(user, order)) != len(order.lines):
+    NotFound when the scope does not reach the whole order (another club's; a producer sharing
+    it with others), ValidationError when there is nothing to pay or no account is set."""
+    order = queries.get_order(session, scope, order_id)
+    if len(queries.visible_lines(scope, order)) != len(order.lines):
         raise errors.NotFound(_("Không tìm thấy đơn hàng."))
     amount = order.amount
     if amount <= 0:

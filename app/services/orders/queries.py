@@ -1,7 +1,10 @@
-"""Reading orders: the filtered list and one order, with producer isolation.
+"""Reading orders: the filtered list and one order, in the user's club scope (``app.tenancy``).
 
-A producer account sees only orders that hold a line of its own products, and of those
-orders only its own lines (``visible_lines``); staff see everything.
+Staff reach their club's orders (an admin every club's; ``club_id`` filters one); another
+club's order answers 404. A producer account reaches, from every club, only the orders that
+hold a line of its own products, and of those only its own lines (``visible_lines``), each
+labelled with the club that sold it. Buyers' names and phones are left out for scopes that
+do not see buyers (``buyer``).
 """
 
 from __future__ import annotations
@@ -15,14 +18,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, pagination, permissions
-from app.models import accounts, catalog, orders
+from app import errors, pagination, tenancy
+from app.models import catalog, orders
 from app.services.live import common as live_common
-from app.services.orders import exports, recording
+from app.services.orders import exports
 
 
 @dataclasses.dataclass(frozen=True)
 class OrderFilters:
+    club_id: int | None = None
     session_id: int | None = None
     platform: str | None = None
     status: str | None = None
@@ -46,6 +50,7 @@ class OrderFilters:
         platform = str(args.get("platform") or "").strip()
         status = str(args.get("status") or "").strip()
         return cls(
+            club_id=integer("club"),
             session_id=integer("session_id"),
             platform=platform if platform in exports.PLATFORMS else None,
             status=status if status in exports.STATUSES else None,
@@ -54,8 +59,9 @@ class OrderFilters:
         )
 
     def as_args(self) -> dict[str, str]:
+        """The query string that gives these filters back (``club_id`` is ``club`` there)."""
         return {
-            name: str(value)
+            ("club" if name == "club_id" else name): str(value)
             for name, value in dataclasses.asdict(self).items()
             if value not in (None, "")
         }
@@ -67,19 +73,23 @@ def _own_lines(producer_id: int) -> sa.ColumnElement[bool]:
     )
 
 
-def list_query(user: accounts.User, filters: OrderFilters) -> sa.Select[Any]:
-    """Orders the user may see, newest first, filtered."""
+def list_query(scope: tenancy.Scope, filters: OrderFilters) -> sa.Select[Any]:
+    """Orders the scope reaches, newest first, filtered: a producer's from every club, staff's
+    from their clubs."""
     stmt = sa.select(orders.Order).options(
-        so.selectinload(orders.Order.lines).selectinload(orders.OrderLine.product)
+        so.selectinload(orders.Order.club),
+        so.selectinload(orders.Order.lines).selectinload(orders.OrderLine.product),
     )
-    producer_id = permissions.producer_scope(user)
-    if producer_id is not None:
+    if scope.producer_id is not None:
         stmt = stmt.where(
-            orders.Order.id.in_(sa.select(orders.OrderLine.order_id).where(_own_lines(producer_id)))
+            orders.Order.id.in_(
+                sa.select(orders.OrderLine.order_id).where(_own_lines(scope.producer_id))
+            )
         )
-    club_id = recording.user_club(user)
-    if club_id is not None and producer_id is None:
-        stmt = stmt.where(sa.or_(orders.Order.club_id == club_id, orders.Order.club_id.is_(None)))
+    else:
+        stmt = stmt.where(scope.club_filter(orders.Order.club_id))
+    if filters.club_id is not None:
+        stmt = stmt.where(orders.Order.club_id == filters.club_id)
     if filters.session_id is not None:
         stmt = stmt.where(orders.Order.session_id == filters.session_id)
     if filters.platform:
@@ -97,50 +107,59 @@ def list_query(user: accounts.User, filters: OrderFilters) -> sa.Select[Any]:
 
 def list_orders(
     session: so.Session,
-    user: accounts.User,
+    scope: tenancy.Scope,
     filters: OrderFilters,
     page: int = 1,
     per_page: int = 20,
 ) -> pagination.Page[Any]:
-    return pagination.paginate(session, list_query(user, filters), page, per_page)
+    return pagination.paginate(session, list_query(scope, filters), page, per_page)
 
 
-def get_order(session: so.Session, user: accounts.User, order_id: int) -> orders.Order:
-    """One order the user may see (404 otherwise, so ids of others' orders say nothing)."""
+def get_order(session: so.Session, scope: tenancy.Scope, order_id: int) -> orders.Order:
+    """One order the scope reaches (404 otherwise, so ids of others' orders say nothing): staff
+    their clubs' orders, a producer an order holding one of its products (from any club)."""
     row = session.get(orders.Order, order_id)
-    club_id = recording.user_club(user)
-    if (
-        row is not None
-        and club_id is not None
-        and permissions.producer_scope(user) is None
-        and row.club_id not in (None, club_id)
-    ):
-        row = None
-    if row is None or not visible_lines(user, row):
+    if row is None:
         raise errors.NotFound(_("Không tìm thấy đơn hàng."))
+    if scope.producer_id is not None:
+        if not visible_lines(scope, row):
+            raise errors.NotFound(_("Không tìm thấy đơn hàng."))
+    else:
+        scope.check(row.club_id, _("Không tìm thấy đơn hàng."))
     return row
 
 
-def visible_lines(user: accounts.User, order: orders.Order) -> list[orders.OrderLine]:
-    """The lines of an order the user may see: all for staff, own products' for a producer."""
-    producer_id = permissions.producer_scope(user)
-    if producer_id is None:
+def visible_lines(scope: tenancy.Scope, order: orders.Order) -> list[orders.OrderLine]:
+    """The lines of an order the scope may see: all for staff, own products' for a producer."""
+    if scope.producer_id is None:
         return list(order.lines)
     return [
         line
         for line in order.lines
-        if line.product is not None and line.product.producer_id == producer_id
+        if line.product is not None and line.product.producer_id == scope.producer_id
     ]
 
 
-def visible_amount(user: accounts.User, order: orders.Order) -> int:
+def visible_amount(scope: tenancy.Scope, order: orders.Order) -> int:
     """Value of the visible lines, cancelled and returned lines left out (đồng)."""
-    return sum(line.amount for line in visible_lines(user, order) if line.status.valid)
+    return sum(line.amount for line in visible_lines(scope, order) if line.status.valid)
 
 
-def present(user: accounts.User, order: orders.Order) -> dict[str, Any]:
-    """An order as the user may see it (the API's shape): own lines only for a producer."""
-    lines = visible_lines(user, order)
+BUYER_FIELDS = ("buyer_phone", "buyer_phone_raw", "buyer_user", "buyer_name")
+
+
+def buyer(scope: tenancy.Scope, order: orders.Order) -> dict[str, str | None]:
+    """The buyer's contact as the scope may see it: all None where buyers are not shown (the
+    Youth Union never sees buyers' phones or names)."""
+    if not scope.sees_buyers:
+        return dict.fromkeys(BUYER_FIELDS)
+    return {name: getattr(order, name) for name in BUYER_FIELDS}
+
+
+def present(scope: tenancy.Scope, order: orders.Order) -> dict[str, Any]:
+    """An order as the scope may see it (the API's shape): own lines only for a producer, the
+    club's id and name, the buyer only where buyers are shown."""
+    lines = visible_lines(scope, order)
     return {
         "id": order.id,
         "platform": order.platform,
@@ -152,10 +171,8 @@ def present(user: accounts.User, order: orders.Order) -> dict[str, Any]:
         "streamer_id": order.streamer_id,
         "channel_account_id": order.channel_account_id,
         "club_id": order.club_id,
-        "buyer_phone": order.buyer_phone,
-        "buyer_phone_raw": order.buyer_phone_raw,
-        "buyer_user": order.buyer_user,
-        "buyer_name": order.buyer_name,
+        "club_name": order.club.name,
+        **buyer(scope, order),
         "amount": sum(line.amount for line in lines if line.status.valid),
         "lines": [
             {

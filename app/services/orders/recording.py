@@ -1,11 +1,17 @@
 """Writing orders: the one upsert every way in (manual entry, file import, accepted comments)
-goes through, keyed by ``(platform, external_id)`` so nothing is counted twice.
+goes through, keyed by ``(club_id, platform, external_id)`` so nothing is counted twice.
+
+Every write goes to one club (``Destination``): the chosen session's club (the session must be
+in the user's scope), else the club named by the command line's ``--club``, else
+``scope.home_club()``. Everything is matched inside that club only: stored orders, sessions,
+streamers, and SKUs (variants of the producers the club works with; others are unmatched).
+Another club's order with the same platform id is a different order and is never touched.
 
 An order seen again is compared with what is stored: the same → unchanged; different (a newer
 export with a new status, a corrected line) → its fields and lines are replaced, never added.
-Linking: the session chosen by the caller, else the platform's session whose window
-``[starts_at, ends_at)`` holds the order's time; the streamer is the TikTok Creator Handle's
-streamer when one matches, else the session's first host.
+Linking: the session chosen by the caller, else the club's session on the platform whose window
+``[starts_at, ends_at)`` holds the order's time; the streamer is the club's streamer with the
+TikTok Creator Handle when one matches, else the session's first host.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from analytics import phones
-from app import errors
+from app import errors, tenancy
 from app.models import accounts, catalog, live, orders, orgs
 from app.services import stock
+from app.services.live import common as live_common
 from app.services.orders import exports
 
 Status = orders.OrderStatus
@@ -63,13 +70,60 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _variants_by_sku(session: so.Session, skus: Iterable[str]) -> dict[str, catalog.Variant]:
-    """Catalog variants by upper-cased SKU (seller SKUs are typed in any case)."""
+@dataclasses.dataclass(frozen=True)
+class Destination:
+    """Where a write goes: one club, and the session the caller chose (if any)."""
+
+    club_id: int
+    live_session: live.LiveSession | None = None
+
+
+def destination(
+    session: so.Session,
+    scope: tenancy.Scope,
+    *,
+    session_id: int | None = None,
+    club_id: int | None = None,
+) -> Destination:
+    """The club (and chosen session) of a write: the session's club when one is chosen (it must
+    be in scope), else ``club_id`` (the command line's ``--club``), else the scope's home club.
+    Refuses read-only scopes and archived clubs; NoClub (422) when there is no club to use."""
+    scope.check_writable()
+    chosen: live.LiveSession | None = None
+    if session_id is not None:
+        chosen = session.get(live.LiveSession, session_id)
+        if chosen is None or not scope.sees_club(chosen.club_id):
+            raise errors.ValidationError(
+                fields={"session_id": [_("Không tìm thấy phiên livestream.")]}
+            )
+        if club_id is not None and chosen.club_id != club_id:
+            raise errors.ValidationError(
+                fields={"session_id": [_("Phiên livestream không thuộc câu lạc bộ đã chọn.")]}
+            )
+        club_id = chosen.club_id
+    elif club_id is not None:
+        if not scope.sees_club(club_id) or session.get(orgs.Club, club_id) is None:
+            raise errors.ValidationError(fields={"club_id": [_("Không tìm thấy câu lạc bộ.")]})
+    else:
+        club_id = scope.home_club()
+    return Destination(live_common.writable_club(session, scope, club_id), chosen)
+
+
+def variants_by_sku(
+    session: so.Session, club_id: int, skus: Iterable[str]
+) -> dict[str, catalog.Variant]:
+    """The club's catalog variants by upper-cased SKU (seller SKUs are typed in any case): only
+    products of the producers the club works with; any other SKU is unmatched."""
     wanted = {sku.upper() for sku in skus if sku}
     if not wanted:
         return {}
     found = session.scalars(
-        sa.select(catalog.Variant).where(sa.func.upper(catalog.Variant.sku).in_(wanted))
+        sa.select(catalog.Variant)
+        .join(catalog.Product, catalog.Variant.product_id == catalog.Product.id)
+        .where(
+            sa.func.upper(catalog.Variant.sku).in_(sorted(wanted)),
+            catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)),
+        )
     )
     return {variant.sku.upper(): variant for variant in found}
 
@@ -78,18 +132,17 @@ def _sessions_around(
     session: so.Session,
     platforms: set[str],
     times: Sequence[dt.datetime],
-    club_id: int | None,
+    club_id: int,
 ) -> list[live.LiveSession]:
-    """Sessions (of the club, when known) that may hold one of the times."""
+    """The club's sessions that may hold one of the times."""
     if not times:
         return []
-    club_filter = [] if club_id is None else [live.LiveSession.club_id == club_id]
     return list(
         session.scalars(
             sa.select(live.LiveSession)
             .where(
-                *club_filter,
-                live.LiveSession.platform.in_(platforms),
+                live.LiveSession.club_id == club_id,
+                live.LiveSession.platform.in_(sorted(platforms)),
                 live.LiveSession.status != live.SessionStatus.CANCELLED,
                 live.LiveSession.starts_at <= max(times),
                 live.LiveSession.ends_at > min(times),
@@ -110,11 +163,18 @@ def session_at(
     return None
 
 
-def _streamers_by_handle(session: so.Session, handles: Iterable[str]) -> dict[str, live.Streamer]:
+def _streamers_by_handle(
+    session: so.Session, club_id: int, handles: Iterable[str]
+) -> dict[str, live.Streamer]:
+    """The club's streamers by folded TikTok handle (another club's namesake never matches)."""
     wanted = {h.lstrip("@").casefold() for h in handles if h}
     if not wanted:
         return {}
-    rows = session.scalars(sa.select(live.Streamer).where(live.Streamer.tiktok_handle.is_not(None)))
+    rows = session.scalars(
+        sa.select(live.Streamer).where(
+            live.Streamer.club_id == club_id, live.Streamer.tiktok_handle.is_not(None)
+        )
+    )
     return {
         row.tiktok_handle.lstrip("@").casefold(): row
         for row in rows
@@ -122,36 +182,21 @@ def _streamers_by_handle(session: so.Session, handles: Iterable[str]) -> dict[st
     }
 
 
-def user_club(user: accounts.User | None) -> int | None:
-    """The club a user's orders are limited to: their own, except for admins (every club)."""
-    if user is None or user.role == accounts.Role.ADMIN or user.club_id is None:
-        return None
-    return int(user.club_id)
-
-
 def live_session_for(
-    session: so.Session, session_id: int, user: accounts.User | None = None
+    session: so.Session, scope: tenancy.Scope, session_id: int
 ) -> live.LiveSession:
-    """The livestream, if ``user`` (None: a trusted operator) may record orders for it."""
+    """A livestream of a club the scope reaches (404 otherwise: other clubs' ids say nothing)."""
     row = session.get(live.LiveSession, session_id)
-    club_id = user_club(user)
-    if row is None or (club_id is not None and row.club_id != club_id):
+    if row is None or not scope.sees_club(row.club_id):
         raise errors.NotFound(_("Không tìm thấy phiên livestream."))
     return row
 
 
-def _default_club(session: so.Session, user: accounts.User | None) -> int | None:
-    """The club of an order no session places: the user's, else (command line, admin without
-    a club) the first club, so club reports still count it."""
-    if user is not None and user.club_id is not None:
-        return int(user.club_id)
-    return session.scalar(sa.select(orgs.Club.id).order_by(orgs.Club.id).limit(1))
-
-
 def _existing_orders(
-    session: so.Session, keys: Sequence[tuple[str, str]]
+    session: so.Session, club_id: int, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], orders.Order]:
-    """Stored orders by (platform, external id), looked up in chunks (bind-parameter limits)."""
+    """The club's stored orders by (platform, external id), looked up in chunks (bind-parameter
+    limits). Another club's order with the same id is not this club's order."""
     found: dict[tuple[str, str], orders.Order] = {}
     by_platform: dict[str, list[str]] = {}
     for platform, external_id in keys:
@@ -161,6 +206,7 @@ def _existing_orders(
             rows = session.scalars(
                 sa.select(orders.Order)
                 .where(
+                    orders.Order.club_id == club_id,
                     orders.Order.platform == platform,
                     orders.Order.external_id.in_(ids[start : start + LOOKUP_CHUNK]),
                 )
@@ -202,30 +248,23 @@ def record(
     user: accounts.User | None,
     lines: Sequence[exports.OrderLine],
     *,
+    to: Destination,
     source: orders.OrderSource,
-    session_id: int | None = None,
     comment_batch_id: int | None = None,
     note: str | None = None,
 ) -> Summary:
-    """Upsert the orders the lines make up (grouped by platform and order id), in the caller's
-    transaction (the caller commits). Returns the counts."""
+    """Upsert the orders the lines make up (grouped by platform and order id) in the club of
+    ``to`` (see ``destination``), in the caller's transaction (the caller commits)."""
     summary = Summary()
-    default_club = _default_club(session, user)
-    own_club = user_club(user)
-    chosen: live.LiveSession | None = None
-    if session_id is not None:
-        chosen = session.get(live.LiveSession, session_id)
-        if chosen is None or (own_club is not None and chosen.club_id != own_club):
-            raise errors.ValidationError(
-                fields={"session_id": [_("Không tìm thấy phiên livestream.")]}
-            )
+    club_id = to.club_id
+    chosen = to.live_session
     grouped: dict[tuple[str, str], list[exports.OrderLine]] = {}
     for line in lines:
         grouped.setdefault((line.platform, line.order_id), []).append(line)
     if not grouped:
         return summary
 
-    variants = _variants_by_sku(session, (line.seller_sku for line in lines))
+    variants = variants_by_sku(session, club_id, (line.seller_sku for line in lines))
     windows = (
         []
         if chosen is not None
@@ -233,11 +272,11 @@ def record(
             session,
             {platform for platform, _id in grouped},
             [aware(line.placed_at) for line in lines],
-            default_club,
+            club_id,
         )
     )
-    handles = _streamers_by_handle(session, (line.creator or "" for line in lines))
-    existing = _existing_orders(session, list(grouped))
+    handles = _streamers_by_handle(session, club_id, (line.creator or "" for line in lines))
+    existing = _existing_orders(session, club_id, list(grouped))
     unmatched: dict[str, str] = {}
     touched: list[orders.Order] = []
     # Stock follows the valid lines: +sold for new/changed lines, back for cancellations.
@@ -286,7 +325,6 @@ def record(
         }
         if live_session is not None:
             fields["session_id"] = live_session.id
-            fields["club_id"] = live_session.club_id
             fields["channel_account_id"] = live_session.channel_account_id
         if streamer is not None:
             fields["streamer_id"] = streamer.id
@@ -299,7 +337,7 @@ def record(
                 source=source,
                 comment_batch_id=comment_batch_id,
                 note=note,
-                club_id=default_club,
+                club_id=club_id,
                 created_by_id=user.id if user is not None else None,
             )
             for name, value in fields.items():
@@ -330,7 +368,8 @@ def record(
     try:
         session.flush()
     except sqlalchemy.exc.IntegrityError as exc:
-        # Another import wrote one of these orders at the same moment: the caller rolls back.
+        # Another write put one of these orders into the club at the same moment (the unique
+        # key (club_id, platform, external_id) refused ours): the caller rolls back.
         raise errors.Conflict(
             _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
         ) from exc

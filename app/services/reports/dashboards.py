@@ -4,7 +4,10 @@ Each function checks who may see what, loads the frames (reports.loading), asks 
 for the figures and returns a ``Report``: the same figures the pages draw, the CLI prints
 as JSON and the CSV/XLSX downloads hold.
 
-Producers see only their own products' lines. Audience and viewing figures belong to a whole
+Who sees which clubs is ``app.tenancy``'s decision: staff their club, an admin every club (or
+the one picked with ``club_id``), the Youth Union the clubs under its unit (never a buyer's
+contact details: no report carries them). Producers see only their own products' lines, from
+every club that sold them, labelled by club. Audience and viewing figures belong to a whole
 stream, so a producer's report leaves them out ("—") rather than set the stream's views
 against one producer's sales.
 """
@@ -24,12 +27,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from analytics import metrics, overview, timeseries
-from app import errors, formatting
+from app import errors, formatting, tenancy
 from app.models import accounts, live, orgs
+from app.services.catalog_io import actors
 from app.services.live import common as live_common
 from app.services.reports import loading
 
 Role = accounts.Role
+Actor = actors.Actor
 
 MONEY = {"gmv", "net_gmv", "aov", "gpm", "revenue_per_viewer"}
 PERCENT = {"product_ctr", "cvr", "ctor", "viewer_conversion"}
@@ -59,6 +64,7 @@ METRIC_LABELS: dict[str, Any] = {
 }
 CARDS = ("gmv", "net_gmv", "orders", "units", "buyers", "aov", "gpm", "viewer_conversion")
 BREAKDOWN_LABELS: dict[str, Any] = {
+    "club": _l("Theo câu lạc bộ"),
     "session": _l("Theo phiên live"),
     "product": _l("Theo sản phẩm"),
     "streamer": _l("Theo streamer"),
@@ -68,6 +74,7 @@ BREAKDOWN_LABELS: dict[str, Any] = {
     "ocop_stars": _l("Theo hạng sao"),
 }
 GROUP_TITLES: dict[str, Any] = {
+    "club": _l("Câu lạc bộ"),
     "session": _l("Phiên live"),
     "product": _l("Sản phẩm"),
     "streamer": _l("Streamer"),
@@ -77,6 +84,8 @@ GROUP_TITLES: dict[str, Any] = {
     "ocop_stars": _l("Hạng sao"),
 }
 TABLE_METRICS = ("gmv", "net_gmv", "orders", "units", "buyers", "aov")
+# Breakdown name → the ``lines`` column it groups by (analytics' breakdowns, and the club).
+BREAKDOWN_COLUMNS: dict[str, str] = {"club": "club_id", **metrics.BREAKDOWNS}
 
 
 def show(name: str, value: Any) -> str:
@@ -178,20 +187,31 @@ class Report:
 # ---------------------------------------------------------------- who sees what
 
 
-def _club_scope(user: accounts.User) -> int | None:
-    """None (every club) for an admin; the user's club otherwise."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.club_id is None:
-        raise errors.Forbidden(_("Tài khoản chưa thuộc câu lạc bộ nào."))
-    return user.club_id
+def scope_of(session: so.Session, user: Actor) -> tenancy.Scope:
+    """The user's club scope (``app.tenancy``); the command line without ``--as`` is the
+    operator, who sees every club."""
+    return tenancy.scope_for(session, user if isinstance(user, accounts.User) else None)
 
 
-def _staff_only(user: accounts.User) -> None:
-    if user.role == Role.PRODUCER:
+def _staff_only(scope: tenancy.Scope) -> None:
+    """Club dashboards are for club staff, admins and the Youth Union, not producers."""
+    if scope.producer_id is not None:
         raise errors.Forbidden(
             _("Chủ thể sản xuất chỉ xem báo cáo sản phẩm của mình (mục Báo cáo).")
         )
+
+
+def selected_clubs(
+    session: so.Session, scope: tenancy.Scope, club_id: int | None
+) -> frozenset[int] | None:
+    """The clubs a club-level page covers: ``club_id`` (404 when out of scope or unknown), else
+    every club of the scope (None: every club)."""
+    if club_id is None:
+        return scope.club_ids
+    scope.check(club_id, _("Không tìm thấy câu lạc bộ."))
+    if session.get(orgs.Club, club_id) is None:
+        raise errors.NotFound(_("Không tìm thấy câu lạc bộ."))
+    return frozenset({club_id})
 
 
 # ---------------------------------------------------------------- building blocks
@@ -216,6 +236,7 @@ def _tables(
 ) -> list[Table]:
     labels = frames.labels
     label_of: dict[str, Callable[[Any], str]] = {
+        "club": lambda k: labels["club"].get(k, "—"),
         "product": lambda k: labels["product"].get(k, _("(chưa khớp danh mục)")),
         "producer": lambda k: labels["producer"].get(k, _("(không rõ)")),
         "streamer": lambda k: labels["streamer"].get(k, _("(chưa gán streamer)")),
@@ -226,7 +247,7 @@ def _tables(
     }
     tables = []
     for name in names:
-        column = metrics.BREAKDOWNS[name]
+        column = BREAKDOWN_COLUMNS[name]
         if computed is not None and name in computed:
             table = computed[name]
         else:
@@ -294,6 +315,7 @@ def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
         out.append(
             {
                 "placed_at": formatting.local_datetime(placed),
+                "club": frames.labels["club"].get(_plain(row["club_id"]), ""),
                 "platform": row["platform"],
                 "order": row["external_id"],
                 "session": frames.labels["session"].get(_plain(row["session_id"]), ""),
@@ -313,19 +335,19 @@ def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- the dashboards
 
 
-def session_report(
-    session: so.Session, user: accounts.User, session_id: int, minutes: int = 5
-) -> Report:
-    _staff_only(user)
+def session_report(session: so.Session, user: Actor, session_id: int, minutes: int = 5) -> Report:
+    scope = scope_of(session, user)
+    _staff_only(scope)
     stream = session.get(live.LiveSession, session_id)
-    club = _club_scope(user)
-    if stream is None or (club is not None and stream.club_id != club):
+    if stream is None or not scope.sees_club(stream.club_id):
         raise errors.NotFound(_("Không tìm thấy phiên live."))
     if minutes not in timeseries.BUCKET_MINUTES:
         raise errors.ValidationError(
             _("Chọn 5 hoặc 15 phút."), fields={"minutes": [_("Chọn 5 hoặc 15 phút.")]}
         )
-    frames = loading.load(session, loading.Scope(session_ids=[session_id]))
+    frames = loading.load(
+        session, loading.Selection(club_ids=[stream.club_id], session_ids=[session_id])
+    )
     totals = _totals(frames, audience=True)
     tables = _tables(frames, ("product", "platform"), TABLE_METRICS, audience=False)
     ts = timeseries.session_timeseries(
@@ -358,43 +380,49 @@ def session_report(
     return Report(
         kind="session",
         title=stream.title,
-        subtitle=f"{when} · {stream.platform} · {hosts}",
+        subtitle=f"{stream.club.name} · {when} · {stream.platform} · {hosts}",
         totals=totals,
         tables=tables,
         series=series,
         lines=_order_lines(frames),
         filename=f"phien-live-{stream.id}",
-        meta={"session_id": stream.id},
+        meta={"session_id": stream.id, "club_id": stream.club_id},
     )
 
 
 def streamer_report(
     session: so.Session,
-    user: accounts.User,
+    user: Actor,
     streamer_id: int,
     start: dt.date,
     end: dt.date,
 ) -> Report:
-    _staff_only(user)
+    scope = scope_of(session, user)
+    _staff_only(scope)
     streamer = session.get(live.Streamer, streamer_id)
-    club = _club_scope(user)
-    if streamer is None or (club is not None and streamer.club_id != club):
+    if streamer is None or not scope.sees_club(streamer.club_id):
         raise errors.NotFound(_("Không tìm thấy streamer."))
     lo, hi = period_bounds(start, end)
     frames = loading.load(
-        session, loading.Scope(club_id=streamer.club_id, start=lo, end=hi, streamer_id=streamer_id)
+        session,
+        loading.Selection(club_ids=[streamer.club_id], start=lo, end=hi, streamer_id=streamer_id),
     )
     return Report(
         kind="streamer",
         title=streamer.display_name,
-        subtitle=_period_text(start, end),
+        subtitle=f"{streamer.club.name} · {_period_text(start, end)}",
         totals=_totals(frames, audience=True),
         tables=_tables(frames, ("session", "product", "platform"), TABLE_METRICS, audience=True)
         if len(frames.lines)
         else [],
         lines=_order_lines(frames),
         filename=f"streamer-{streamer.id}-{start.isoformat()}-{end.isoformat()}",
-        meta={"streamer_id": streamer.id, "start": start.isoformat(), "end": end.isoformat()},
+        meta={
+            "streamer_id": streamer.id,
+            "club_id": streamer.club_id,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        },
     )
 
 
@@ -402,80 +430,112 @@ def _period_text(start: dt.date, end: dt.date) -> str:
     return f"{start.strftime('%d/%m/%Y')} – {end.strftime('%d/%m/%Y')}"
 
 
-def club_overview(session: so.Session, user: accounts.User, start: dt.date, end: dt.date) -> Report:
-    _staff_only(user)
-    club_id = _club_scope(user)
+def _clubs_title(session: so.Session, clubs: frozenset[int] | None) -> str:
+    if clubs is not None and len(clubs) == 1:
+        club = session.get(orgs.Club, next(iter(clubs)))
+        if club is not None:
+            return club.name
+    if clubs is None:
+        return _("Tất cả câu lạc bộ")
+    return _("Các câu lạc bộ thuộc đơn vị (%(n)d)", n=len(clubs))
+
+
+def club_overview(
+    session: so.Session,
+    user: Actor,
+    start: dt.date,
+    end: dt.date,
+    club_id: int | None = None,
+) -> Report:
+    """The club over a period: the user's club, or (admin, Youth Union) ``club_id`` or all
+    the clubs they reach together, with a per-club table then."""
+    scope = scope_of(session, user)
+    _staff_only(scope)
+    clubs = selected_clubs(session, scope, club_id)
     lo, hi = period_bounds(start, end)
-    frames = loading.load(session, loading.Scope(club_id=club_id, start=lo, end=hi))
+    frames = loading.load(session, loading.Selection(club_ids=clubs, start=lo, end=hi))
     result = overview.club_overview(
         frames.lines, frames.audience, frames.viewer_sessions, frames.sessions
     )
     totals = {k: _plain(v) for k, v in result.totals.items()}
+    names = ["session", "streamer", "platform", "product", "producer", "ocop_group", "ocop_stars"]
+    if clubs is None or len(clubs) > 1:
+        names.insert(0, "club")
     tables = (
-        _tables(
-            frames,
-            ("session", "streamer", "platform", "product", "producer", "ocop_group", "ocop_stars"),
-            TABLE_METRICS,
-            audience=True,
-            computed=result.breakdowns,
-        )
+        _tables(frames, tuple(names), TABLE_METRICS, audience=True, computed=result.breakdowns)
         if len(frames.lines)
         else []
     )
-    club = session.get(orgs.Club, club_id) if club_id is not None else None
+    single = next(iter(clubs)) if clubs is not None and len(clubs) == 1 else None
     return Report(
         kind="overview",
-        title=club.name if club is not None else _("Tất cả câu lạc bộ"),
+        title=_clubs_title(session, clubs),
         subtitle=_period_text(start, end),
         totals=totals,
         tables=tables,
-        filename=f"tong-quan-{start.isoformat()}-{end.isoformat()}",
-        meta={"start": start.isoformat(), "end": end.isoformat(), "club_id": club_id},
+        lines=_order_lines(frames),
+        filename=f"tong-quan-{start.isoformat()}-{end.isoformat()}"
+        + (f"-clb-{single}" if single is not None else ""),
+        meta={"start": start.isoformat(), "end": end.isoformat(), "club_id": single},
     )
 
 
-def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+def month_bounds(month: str, field: str = "month") -> tuple[dt.date, dt.date]:
     """'2026-11' → (1 Nov, 30 Nov)."""
     try:
+        if len(month) != 7:
+            raise ValueError(month)
         first = dt.datetime.strptime(month, "%Y-%m").date()
     except ValueError:
         raise errors.ValidationError(
             _("Tháng phải có dạng NNNN-TT, ví dụ 2026-11."),
-            fields={"month": [_("Dạng NNNN-TT, ví dụ 2026-11.")]},
+            fields={field: [_("Dạng NNNN-TT, ví dụ 2026-11.")]},
         ) from None
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)
 
 
 def producer_report(
-    session: so.Session, user: accounts.User, producer_id: int | None, month: str
+    session: so.Session, user: Actor, producer_id: int | None, month: str
 ) -> Report:
-    """A producer's month: only their products' lines; producers see only their own."""
-    if user.role == Role.PRODUCER:
-        if user.producer_id is None:
+    """A producer's month: only their products' lines.
+
+    A producer account sees its own organisation's lines from every club that sold them, each
+    labelled by club (the per-club table and the club column of the lines); staff and the
+    Youth Union see a producer their clubs work with, and only their clubs' lines.
+    """
+    scope = scope_of(session, user)
+    if scope.producer_id is not None:
+        if scope.producer_id < 0:
             raise errors.Forbidden(_("Tài khoản chưa gắn với chủ thể sản xuất nào."))
-        if producer_id is not None and producer_id != user.producer_id:
+        if producer_id is not None and producer_id != scope.producer_id:
             raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
-        producer_id = user.producer_id
-    if producer_id is None:
-        raise errors.ValidationError(
-            _("Chọn chủ thể sản xuất."), fields={"producer_id": [_("Bắt buộc.")]}
-        )
+        producer_id = scope.producer_id
+        clubs: frozenset[int] | None = None  # every club that sold their products
+    else:
+        if producer_id is None:
+            raise errors.ValidationError(
+                _("Chọn chủ thể sản xuất."), fields={"producer_id": [_("Bắt buộc.")]}
+            )
+        if not scope.sees_producer(session, producer_id):
+            raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
+        clubs = scope.club_ids
     producer = session.get(orgs.Producer, producer_id)
     if producer is None:
         raise errors.NotFound(_("Không tìm thấy chủ thể sản xuất."))
     start, end = month_bounds(month)
     lo, hi = period_bounds(start, end)
-    club_id = None if user.role in (Role.ADMIN, Role.PRODUCER) else _club_scope(user)
     frames = loading.load(
-        session, loading.Scope(club_id=club_id, start=lo, end=hi, producer_id=producer_id)
+        session, loading.Selection(club_ids=clubs, start=lo, end=hi, producer_id=producer_id)
     )
     return Report(
         kind="producer",
         title=producer.name,
         subtitle=_("Tháng %(month)s", month=start.strftime("%m/%Y")),
         totals=_totals(frames, audience=False),
-        tables=_tables(frames, ("product", "session", "platform"), TABLE_METRICS, audience=False)
+        tables=_tables(
+            frames, ("club", "product", "session", "platform"), TABLE_METRICS, audience=False
+        )
         if len(frames.lines)
         else [],
         audience_shown=False,
@@ -485,35 +545,50 @@ def producer_report(
     )
 
 
-def producer_choices(session: so.Session, user: accounts.User) -> list[tuple[int, str]]:
-    """Producers a staff member may open a report for."""
-    if user.role == Role.PRODUCER:
+def producer_choices(session: so.Session, user: Actor) -> list[tuple[int, str]]:
+    """Producers a staff member (or the Youth Union) may open a report for: their clubs'."""
+    scope = scope_of(session, user)
+    if scope.producer_id is not None:
         return []
     P = orgs.Producer
-    return [(row.id, row.name) for row in session.execute(sa.select(P.id, P.name).order_by(P.name))]
+    stmt = sa.select(P.id, P.name).where(scope.producer_filter(P.id)).order_by(P.name)
+    return [(row.id, row.name) for row in session.execute(stmt)]
 
 
-def streamer_choices(session: so.Session, user: accounts.User) -> list[tuple[int, str]]:
+def club_choices(session: so.Session, user: Actor) -> list[tuple[int, str]]:
+    """The clubs a user may pick on the overview (the scope's; one for club staff)."""
+    scope = scope_of(session, user)
+    return [(club.id, club.name) for club in tenancy.club_choices(session, scope)]
+
+
+def streamer_choices(
+    session: so.Session, user: Actor, club_id: int | None = None
+) -> list[tuple[int, str]]:
+    scope = scope_of(session, user)
     S = live.Streamer
-    stmt = sa.select(S.id, S.display_name).order_by(S.display_name)
-    club = _club_scope(user)
-    if club is not None:
-        stmt = stmt.where(S.club_id == club)
+    stmt = (
+        sa.select(S.id, S.display_name)
+        .where(scope.club_filter(S.club_id))
+        .order_by(S.display_name, S.id)
+    )
+    if club_id is not None:
+        stmt = stmt.where(S.club_id == club_id)
     return [(row.id, row.display_name) for row in session.execute(stmt)]
 
 
 def recent_sessions(
-    session: so.Session, user: accounts.User, limit: int = 20
+    session: so.Session, user: Actor, limit: int = 20, club_id: int | None = None
 ) -> list[live.LiveSession]:
-    _staff_only(user)
+    scope = scope_of(session, user)
+    _staff_only(scope)
     S = live.LiveSession
     stmt = (
         sa.select(S)
-        .where(S.status != live.SessionStatus.CANCELLED)
+        .where(S.status != live.SessionStatus.CANCELLED, scope.club_filter(S.club_id))
         .order_by(S.starts_at.desc())
         .limit(limit)
+        .options(so.selectinload(S.club))
     )
-    club = _club_scope(user)
-    if club is not None:
-        stmt = stmt.where(S.club_id == club)
+    if club_id is not None:
+        stmt = stmt.where(S.club_id == club_id)
     return list(session.scalars(stmt))

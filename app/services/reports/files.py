@@ -3,7 +3,11 @@
 The XLSX holds every part of a report on its own sheet — summary, each breakdown, the time
 series and the order lines — with money as whole-đồng numbers formatted ``#,##0 ₫`` so the
 sheet can still add them up. A CSV holds one part (``part``: summary, a breakdown's key,
-series or lines).
+series or lines). The Youth Union's club comparison is written by the same helpers (parts
+``clubs`` and ``months``).
+
+No part carries a buyer's phone number or name: the order lines name the order, club,
+session, product and amounts only, so a Youth Union account's downloads hold no buyer data.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from flask_babel import gettext as _
 
 from app import errors
 from app.services.catalog_io import export
+from app.services.reports import clubs as club_comparison
 from app.services.reports import dashboards
 
 MONEY_FORMAT = '#,##0 "₫"'
@@ -73,6 +78,7 @@ def _parts(report: dashboards.Report) -> list[Part]:
             _("Dòng đơn"),
             [
                 _("Thời gian đặt"),
+                _("Câu lạc bộ"),
                 _("Sàn"),
                 _("Mã đơn"),
                 _("Phiên live"),
@@ -86,6 +92,7 @@ def _parts(report: dashboards.Report) -> list[Part]:
             [
                 [
                     line["placed_at"],
+                    line["club"],
                     line["platform"],
                     line["order"],
                     line["session"],
@@ -98,14 +105,55 @@ def _parts(report: dashboards.Report) -> list[Part]:
                 ]
                 for line in report.lines
             ],
-            ["", "", "", "", "", "", "units", "gmv", "gmv", ""],
+            ["", "", "", "", "", "", "", "units", "gmv", "gmv", ""],
         )
     )
     return parts
 
 
-def csv_bytes(report: dashboards.Report, part: str = "summary") -> bytes:
-    for key, _title, headers, rows, _kinds in _parts(report):
+def _comparison_parts(comparison: club_comparison.Comparison) -> list[Part]:
+    """The club comparison: per club over the period (with the total row), and per club and
+    month (with each month's total row)."""
+    total = _("Tổng các CLB")
+    summary_headers = [_("Câu lạc bộ")] + [
+        str(club_comparison.LABELS[n]) for n in club_comparison.SUMMARY
+    ]
+    summary_rows = [
+        [row.name] + [row.totals[n] for n in club_comparison.SUMMARY] for row in comparison.clubs
+    ]
+    summary_rows.append([total] + [comparison.totals[n] for n in club_comparison.SUMMARY])
+    month_headers = [_("Câu lạc bộ"), _("Tháng")] + [
+        str(club_comparison.LABELS[n]) for n in club_comparison.MONTHLY
+    ]
+    month_rows: list[list[Any]] = []
+    for row in comparison.clubs:
+        for month, figures in zip(comparison.months, row.months, strict=True):
+            month_rows.append([row.name, month] + [figures[n] for n in club_comparison.MONTHLY])
+    for month, figures in zip(comparison.months, comparison.month_totals, strict=True):
+        month_rows.append([total, month] + [figures[n] for n in club_comparison.MONTHLY])
+    return [
+        (
+            "clubs",
+            _("Theo câu lạc bộ"),
+            summary_headers,
+            summary_rows,
+            ["", *club_comparison.SUMMARY],
+        ),
+        ("months", _("Theo tháng"), month_headers, month_rows, ["", "", *club_comparison.MONTHLY]),
+    ]
+
+
+Printable = dashboards.Report | club_comparison.Comparison
+
+
+def _parts_of(item: Printable) -> list[Part]:
+    if isinstance(item, club_comparison.Comparison):
+        return _comparison_parts(item)
+    return _parts(item)
+
+
+def csv_bytes(report: Printable, part: str = "summary") -> bytes:
+    for key, _title, headers, rows, _kinds in _parts_of(report):
         if key == part:
             return export.csv_bytes(headers, rows)
     raise errors.NotFound(_("Báo cáo không có phần %(part)s.", part=part))
@@ -124,11 +172,13 @@ def _cell(sheet: Any, value: Any, kind: str, row_metric: str | None = None) -> A
     return cell
 
 
-def xlsx_bytes(report: dashboards.Report) -> bytes:
+def xlsx_bytes(report: Printable) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
     bold = openpyxl.styles.Font(bold=True)
-    names = dashboards.metrics.METRICS if report.audience_shown else dashboards.metrics.SALES
-    for key, title, headers, rows, kinds in _parts(report):
+    names: tuple[str, ...] = ()
+    if isinstance(report, dashboards.Report):
+        names = dashboards.metrics.METRICS if report.audience_shown else dashboards.metrics.SALES
+    for key, title, headers, rows, kinds in _parts_of(report):
         sheet = workbook.create_sheet(title[:31])
         sheet.column_dimensions["A"].width = 34
         for index in range(2, len(headers) + 1):
@@ -143,7 +193,7 @@ def xlsx_bytes(report: dashboards.Report) -> bytes:
             header_cells.append(cell)
         sheet.append(header_cells)
         for number, row in enumerate(rows):
-            row_metric = names[number] if key == "summary" else None
+            row_metric = names[number] if key == "summary" and names else None
             sheet.append([_cell(sheet, v, kinds[i], row_metric) for i, v in enumerate(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -153,7 +203,7 @@ def xlsx_bytes(report: dashboards.Report) -> bytes:
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(report: dashboards.Report, fmt: str, part: str = "summary") -> export.Download:
+def download(report: Printable, fmt: str, part: str = "summary") -> export.Download:
     """The report as a file to send: ``fmt`` xlsx (every part) or csv (one ``part``)."""
     if fmt == "xlsx":
         return export.Download(f"{report.filename}.xlsx", XLSX_MIMETYPE, xlsx_bytes(report))

@@ -1,7 +1,9 @@
 """Rows from the database into the frames `analytics/` reads (see analytics.frames).
 
 One query per frame, columns named as the analytics contract says, plus the labels the
-dashboards show (product, producer, streamer and session names).
+dashboards show (club, product, producer, streamer and session names). Which clubs a report
+covers is decided by ``app.tenancy`` (the dashboards pass the clubs of the user's scope here);
+this module only applies the selection.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from app.models import orders as order_models
 
 LINE_COLUMNS = [
     "order_id",
+    "club_id",
     "line_id",
     "session_id",
     "platform",
@@ -41,14 +44,16 @@ LINE_COLUMNS = [
 
 
 @dataclasses.dataclass(frozen=True)
-class Scope:
+class Selection:
     """What a report covers. Times are aware UTC; ``end`` is exclusive.
 
-    ``session_ids`` limits to those streams (their lines whenever placed); ``producer_id``
-    keeps only that producer's product lines; ``club_id`` None means every club (admin).
+    ``club_ids`` None means every club (an admin, or a producer's lines from every club that
+    sold them); an empty collection selects nothing. ``session_ids`` limits to those streams
+    (their lines whenever placed); ``producer_id`` keeps only that producer's product lines, and
+    then the streams loaded are only those the lines belong to.
     """
 
-    club_id: int | None = None
+    club_ids: Collection[int] | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     session_ids: Collection[int] | None = None
@@ -80,28 +85,40 @@ def _group_names(session: so.Session) -> dict[int, str]:
     return out
 
 
-def _session_filter(scope: Scope) -> list[sa.ColumnElement[bool]]:
+def _in_clubs(
+    column: sa.ColumnElement[int], club_ids: Collection[int] | None
+) -> sa.ColumnElement[bool]:
+    if club_ids is None:
+        return sa.true()
+    if not club_ids:
+        return sa.false()
+    return column.in_(sorted(club_ids))
+
+
+def _session_filter(selection: Selection) -> list[sa.ColumnElement[bool]]:
     S = live.LiveSession
-    where: list[sa.ColumnElement[bool]] = [S.status != live.SessionStatus.CANCELLED]
-    if scope.club_id is not None:
-        where.append(S.club_id == scope.club_id)
-    if scope.session_ids is not None:
-        where.append(S.id.in_(list(scope.session_ids)))
+    where: list[sa.ColumnElement[bool]] = [
+        S.status != live.SessionStatus.CANCELLED,
+        _in_clubs(S.club_id, selection.club_ids),
+    ]
+    if selection.session_ids is not None:
+        where.append(S.id.in_(list(selection.session_ids)))
     else:
-        if scope.start is not None:
-            where.append(S.starts_at >= scope.start)
-        if scope.end is not None:
-            where.append(S.starts_at < scope.end)
-    if scope.streamer_id is not None:
-        where.append(S.hosts.any(live.Streamer.id == scope.streamer_id))
+        if selection.start is not None:
+            where.append(S.starts_at >= selection.start)
+        if selection.end is not None:
+            where.append(S.starts_at < selection.end)
+    if selection.streamer_id is not None:
+        where.append(S.hosts.any(live.Streamer.id == selection.streamer_id))
     return where
 
 
-def load(session: so.Session, scope: Scope) -> Frames:
+def load(session: so.Session, selection: Selection) -> Frames:
     Ord, L, P = order_models.Order, order_models.OrderLine, catalog.Product
     stmt = (
         sa.select(
             Ord.id.label("order_id"),
+            Ord.club_id,
             L.id.label("line_id"),
             Ord.session_id,
             Ord.platform,
@@ -123,21 +140,20 @@ def load(session: so.Session, scope: Scope) -> Frames:
         )
         .join(Ord, L.order_id == Ord.id)
         .outerjoin(P, L.product_id == P.id)
+        .where(_in_clubs(Ord.club_id, selection.club_ids))
         .order_by(Ord.placed_at, L.id)
     )
-    if scope.club_id is not None:
-        stmt = stmt.where(Ord.club_id == scope.club_id)
-    if scope.session_ids is not None:
-        stmt = stmt.where(Ord.session_id.in_(list(scope.session_ids)))
+    if selection.session_ids is not None:
+        stmt = stmt.where(Ord.session_id.in_(list(selection.session_ids)))
     else:
-        if scope.start is not None:
-            stmt = stmt.where(Ord.placed_at >= scope.start)
-        if scope.end is not None:
-            stmt = stmt.where(Ord.placed_at < scope.end)
-    if scope.producer_id is not None:
-        stmt = stmt.where(P.producer_id == scope.producer_id)
-    if scope.streamer_id is not None:
-        stmt = stmt.where(Ord.streamer_id == scope.streamer_id)
+        if selection.start is not None:
+            stmt = stmt.where(Ord.placed_at >= selection.start)
+        if selection.end is not None:
+            stmt = stmt.where(Ord.placed_at < selection.end)
+    if selection.producer_id is not None:
+        stmt = stmt.where(P.producer_id == selection.producer_id)
+    if selection.streamer_id is not None:
+        stmt = stmt.where(Ord.streamer_id == selection.streamer_id)
     rows = session.execute(stmt).all()
     groups = _group_names(session)
     records = []
@@ -153,14 +169,23 @@ def load(session: so.Session, scope: Scope) -> Frames:
         lines[column] = lines[column].astype("int64")
 
     S = live.LiveSession
-    session_rows = session.scalars(
-        sa.select(S).where(*_session_filter(scope)).options(so.selectinload(S.hosts))
-    ).all()
-    if scope.session_ids is None and scope.start is not None:
+    if selection.producer_id is not None:
+        # a producer's lines: only the streams they were sold in (no stream's audience is
+        # theirs, and other streams of the clubs are none of their business)
+        session_rows: list[live.LiveSession] = []
+    else:
+        session_rows = list(
+            session.scalars(
+                sa.select(S).where(*_session_filter(selection)).options(so.selectinload(S.hosts))
+            )
+        )
+    if selection.producer_id is not None or (
+        selection.session_ids is None and selection.start is not None
+    ):
         # streams in the period, plus any stream an in-period line belongs to
         extra = set(lines["session_id"].dropna().astype(int)) - {s.id for s in session_rows}
         if extra:
-            session_rows = list(session_rows) + list(
+            session_rows = session_rows + list(
                 session.scalars(
                     sa.select(S).where(S.id.in_(extra)).options(so.selectinload(S.hosts))
                 )
@@ -239,6 +264,8 @@ def load(session: so.Session, scope: Scope) -> Frames:
 def _labels(
     session: so.Session, lines: pd.DataFrame, session_rows: list[live.LiveSession]
 ) -> dict[str, dict[object, str]]:
+    club_ids = {int(i) for i in lines["club_id"].dropna().unique()}
+    club_ids |= {s.club_id for s in session_rows}
     product_ids = [int(i) for i in lines["product_id"].dropna().unique()]
     producer_ids = [int(i) for i in lines["producer_id"].dropna().unique()]
     streamer_ids = {int(i) for i in lines["streamer_id"].dropna().unique()}
@@ -264,8 +291,14 @@ def _labels(
             )
         ).all()
     )
+    clubs = dict(
+        session.execute(
+            sa.select(orgs.Club.id, orgs.Club.name).where(orgs.Club.id.in_(club_ids))
+        ).all()
+    )
     sessions = {s.id: s.title for s in session_rows}
     return {
+        "club": clubs,
         "product": products,
         "producer": producers,
         "streamer": streamers,

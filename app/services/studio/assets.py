@@ -1,5 +1,8 @@
 """Uploaded clips, photos, logos and music: probed before anything is kept, then the
-``studio.ingest`` job normalises them, makes a proxy and analyses videos."""
+``studio.ingest`` job normalises them, makes a proxy and analyses videos.
+
+Every asset belongs to a club (the uploader's home club, ``tenancy``): only that club's staff
+reach it, and only that club's videos may use it."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug import datastructures
 
-from app import errors, permissions, text
+from app import errors, permissions, tenancy, text
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services import jobs as jobs_service
@@ -98,11 +101,14 @@ def upload(
     """
     if not permissions.can(user, "studio.use"):
         raise errors.Forbidden()
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
     kind = ROLES.get(role)
     if kind is None:
         raise errors.ValidationError(fields={"role": [_("Vai trò tệp không hợp lệ.")]})
-    if product_id is not None and session.get(catalog.Product, product_id) is None:
-        raise errors.ValidationError(fields={"product_id": [_("Không tìm thấy sản phẩm.")]})
+    club_id = scope.home_club()
+    if product_id is not None:
+        product_field(session, club_id, product_id)
     root = Path(media_root)
     (root / TMP_DIR).mkdir(parents=True, exist_ok=True)
     temp = root / TMP_DIR / f"{secrets.token_hex(16)}.upload"
@@ -120,6 +126,7 @@ def upload(
         os.replace(temp, stored)
         asset = media_models.MediaAsset(
             kind=kind,
+            club_id=club_id,
             role=role,
             status=media_models.AssetStatus.PROCESSING,
             product_id=product_id,
@@ -141,7 +148,7 @@ def upload(
     try:
         job = jobs_service.enqueue(
             session, kinds, kind=INGEST, params={"asset_id": asset.id}, owner=user,
-            dispatch=dispatch,
+            dispatch=dispatch, club_id=club_id,
         )  # fmt: skip
     except Exception:
         session.rollback()
@@ -155,11 +162,41 @@ def upload(
     return asset
 
 
-def get(session: so.Session, asset_id: int) -> media_models.MediaAsset:
+def get(session: so.Session, scope: tenancy.Scope, asset_id: int) -> media_models.MediaAsset:
+    """An asset of a club in scope (404 otherwise: other clubs' ids are not confirmed)."""
     asset = session.get(media_models.MediaAsset, asset_id)
-    if asset is None:
+    if asset is None or not scope.sees_club(asset.club_id):
         raise errors.NotFound(_("Không tìm thấy tệp media."))
     return asset
+
+
+def get_in_club(session: so.Session, club_id: int, asset_id: int) -> media_models.MediaAsset:
+    """An asset of exactly this club, e.g. to put in one of its videos (404 otherwise)."""
+    asset = session.get(media_models.MediaAsset, asset_id)
+    if asset is None or asset.club_id != club_id:
+        raise errors.NotFound(_("Không tìm thấy tệp media."))
+    return asset
+
+
+def club_product(session: so.Session, club_id: int, product_id: int) -> catalog.Product:
+    """A product of one of the producers the club works with (404 otherwise)."""
+    product = session.scalar(
+        sa.select(catalog.Product).where(
+            catalog.Product.id == product_id,
+            catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)),
+        )
+    )
+    if product is None:
+        raise errors.NotFound(_("Không tìm thấy sản phẩm."))
+    return product
+
+
+def product_field(session: so.Session, club_id: int, product_id: int) -> catalog.Product:
+    """``club_product`` for a form or body field: a 422 on ``product_id`` when out of reach."""
+    try:
+        return club_product(session, club_id, product_id)
+    except errors.NotFound as exc:
+        raise errors.ValidationError(fields={"product_id": [exc.message]}) from exc
 
 
 def validate_ingest_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +217,8 @@ def run_ingest_job(
     session = ctx.session
     root = Path(media_root)
     asset = session.get(media_models.MediaAsset, params["asset_id"])
-    if asset is None or asset.upload_path is None:
+    # The job row says whose work this is: an asset of another club is not touched.
+    if asset is None or asset.upload_path is None or asset.club_id != ctx.club_id:
         raise jobs_service.JobFailed(_("Tệp media không còn tồn tại."))
     upload_file = root / asset.upload_path
     out_dir = root / ASSET_DIR / str(asset.id)
@@ -235,11 +273,14 @@ def import_product_image(
     user: accounts.User,
     image: catalog.ProductImage,
     media_root: str | Path,
+    club_id: int,
 ) -> media_models.MediaAsset:
-    """The product photo as a ready image asset (imported once, then reused); not committed."""
+    """The product photo as a ready image asset of the club (imported once per club, then
+    reused); not committed."""
     name = f"product-image-{image.id}"
     existing = session.scalars(
         sa.select(media_models.MediaAsset).where(
+            media_models.MediaAsset.club_id == club_id,
             media_models.MediaAsset.product_id == image.product_id,
             media_models.MediaAsset.original_name == name,
             media_models.MediaAsset.status == media_models.AssetStatus.READY,
@@ -252,6 +293,7 @@ def import_product_image(
     info = probe.probe(source, kind_hint="image")
     asset = media_models.MediaAsset(
         kind=media_models.AssetKind.IMAGE,
+        club_id=club_id,
         role="photo",
         status=media_models.AssetStatus.PROCESSING,
         product_id=image.product_id,
@@ -276,20 +318,29 @@ def import_product_image(
 FILES = ("proxy", "poster")  # what the pages may show of an asset
 
 
-def assets_query(kind: media_models.AssetKind | None = None) -> sa.Select[Any]:
-    """Assets newest first (optionally one kind), for a paginated list."""
-    stmt = sa.select(media_models.MediaAsset)
+def assets_query(
+    scope: tenancy.Scope, kind: media_models.AssetKind | None = None
+) -> sa.Select[Any]:
+    """The assets of the clubs in scope, newest first (optionally one kind), for a list."""
+    stmt = sa.select(media_models.MediaAsset).where(
+        scope.club_filter(media_models.MediaAsset.club_id)
+    )
     if kind is not None:
         stmt = stmt.where(media_models.MediaAsset.kind == kind)
     return stmt.order_by(media_models.MediaAsset.id.desc())
 
 
-def ready_assets(session: so.Session) -> list[media_models.MediaAsset]:
-    """Every ready asset, newest first (the editor's pickers)."""
+def ready_assets(session: so.Session, club_id: int | None) -> list[media_models.MediaAsset]:
+    """The club's ready assets, newest first (the editor's pickers; None: no club, none)."""
+    if club_id is None:
+        return []
     return list(
         session.scalars(
             sa.select(media_models.MediaAsset)
-            .where(media_models.MediaAsset.status == media_models.AssetStatus.READY)
+            .where(
+                media_models.MediaAsset.club_id == club_id,
+                media_models.MediaAsset.status == media_models.AssetStatus.READY,
+            )
             .order_by(media_models.MediaAsset.id.desc())
         )
     )

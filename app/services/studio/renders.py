@@ -1,5 +1,8 @@
 """Renders: a video's recipe checked against a platform profile, then the ``studio.render``
-job compiles it to one ffmpeg command and publishes the MP4 and its thumbnail atomically."""
+job compiles it to one ffmpeg command and publishes the MP4 and its thumbnail atomically.
+
+A render belongs to its video's club, and so does its job: the recipe is compiled against
+that club's assets only."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import Any
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, permissions
+from app import clock, errors, permissions, tenancy
 from app.models import accounts
 from app.models import media as media_models
 from app.services import jobs as jobs_service
@@ -45,11 +48,15 @@ def start_render(
     """Check the recipe against ``profile``'s limits, store a Render and queue its job."""
     if not permissions.can(user, "studio.use"):
         raise errors.Forbidden()
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    video = videos_service.get(session, scope, video_id)
     if profile not in profiles.PROFILES:
         raise errors.ValidationError(fields={"profile": [_("Nền tảng không hợp lệ.")]})
-    video = videos_service.get(session, video_id)
     data = dict(video.recipe, profile=profile)
-    parsed = videos_service.validate(session, data, media_root, enforce_limits=True)
+    parsed = videos_service.validate(
+        session, data, media_root, club_id=video.club_id, enforce_limits=True
+    )
     render = media_models.Render(
         video_id=video.id,
         profile=profile,
@@ -62,7 +69,7 @@ def start_render(
     try:
         job = jobs_service.enqueue(
             session, kinds, kind=RENDER, params={"render_id": render.id}, owner=user,
-            dispatch=dispatch,
+            dispatch=dispatch, club_id=video.club_id,
         )  # fmt: skip
     except Exception:
         session.rollback()
@@ -75,10 +82,11 @@ def start_render(
     return render
 
 
-def get(session: so.Session, render_id: int) -> media_models.Render:
-    """A render; one whose job was cancelled while still queued reads as cancelled."""
+def get(session: so.Session, scope: tenancy.Scope, render_id: int) -> media_models.Render:
+    """A render of a video in scope (404 otherwise); one whose job was cancelled while still
+    queued reads as cancelled."""
     render = session.get(media_models.Render, render_id)
-    if render is None:
+    if render is None or not scope.sees_club(render.video.club_id):
         raise errors.NotFound(_("Không tìm thấy bản xuất video."))
     if (
         render.status == media_models.RenderStatus.QUEUED
@@ -152,7 +160,8 @@ def run_render_job(
     session = ctx.session
     root = Path(media_root)
     render = session.get(media_models.Render, params["render_id"])
-    if render is None:
+    # The job row says whose work this is: a render of another club's video is not touched.
+    if render is None or render.video.club_id != ctx.club_id:
         raise jobs_service.JobFailed(_("Bản xuất video không còn tồn tại."))
     render_id = render.id
     render.status = media_models.RenderStatus.RENDERING
@@ -167,7 +176,7 @@ def run_render_job(
         profile = profiles.get(render.profile)
         if frame_size is not None:
             profile = profile.resized(*frame_size)
-        infos = videos_service.asset_infos(session, render.recipe, root)
+        infos = videos_service.asset_infos(session, render.recipe, root, club_id=ctx.club_id)
         command = compile_mod.compile(render.recipe, infos, out_path, workdir, profile=profile)
         result = render_mod.render(
             command,

@@ -1,5 +1,8 @@
 """Video projects: recipes validated against the stored assets, a product's gallery,
-templates applied to other products, and the one-click product video."""
+templates applied to other products, and the one-click product video.
+
+A video (and a template) belongs to a club: its recipe may use only that club's assets, its
+product must be one of the club's producers', and a club applies only its own templates."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, permissions
+from app import errors, permissions, tenancy
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services.studio import assets as assets_service
@@ -48,15 +51,17 @@ def _referenced_ids(data: Any) -> set[int]:
 
 
 def asset_infos(
-    session: so.Session, data: Any, media_root: str | Path
+    session: so.Session, data: Any, media_root: str | Path, *, club_id: int | None
 ) -> dict[str, compile_mod.AssetInfo]:
-    """The ready assets a recipe refers to, by id string, as compile needs them."""
+    """The club's ready assets a recipe refers to, by id string, as compile needs them (an
+    asset of another club is left out, so the recipe reports it as unknown at its path)."""
     ids = _referenced_ids(data)
-    if not ids:
+    if not ids or club_id is None:
         return {}
     rows = session.scalars(
         sa.select(media_models.MediaAsset).where(
             media_models.MediaAsset.id.in_(ids),
+            media_models.MediaAsset.club_id == club_id,
             media_models.MediaAsset.status == media_models.AssetStatus.READY,
         )
     )
@@ -76,13 +81,18 @@ def asset_infos(
 
 
 def validate(
-    session: so.Session, data: Any, media_root: str | Path, *, enforce_limits: bool = False
+    session: so.Session,
+    data: Any,
+    media_root: str | Path,
+    *,
+    club_id: int | None,
+    enforce_limits: bool = False,
 ) -> recipe_mod.Recipe:
-    """Parse a recipe against the stored assets; ValidationError with the recipe's field paths."""
+    """Parse a recipe against the club's stored assets; ValidationError with the recipe's
+    field paths (another club's asset reads as unknown: ``clips[0].asset``)."""
+    infos = asset_infos(session, data, media_root, club_id=club_id)
     try:
-        return recipe_mod.parse(
-            data, asset_infos(session, data, media_root), enforce_limits=enforce_limits
-        )
+        return recipe_mod.parse(data, infos, enforce_limits=enforce_limits)
     except media_errors.RecipeInvalid as exc:
         raise _invalid(exc) from exc
 
@@ -93,20 +103,27 @@ def _invalid(exc: media_errors.RecipeInvalid) -> errors.ValidationError:
     return errors.ValidationError(messages.summary(problems), fields=problems)
 
 
-def _product(session: so.Session, product_id: int | None) -> catalog.Product | None:
-    if product_id is None:
-        return None
+def get(session: so.Session, scope: tenancy.Scope, video_id: int) -> media_models.Video:
+    """A video or template of a club in scope (404 otherwise)."""
+    video = session.get(media_models.Video, video_id)
+    if video is None or not scope.sees_club(video.club_id):
+        raise errors.NotFound(_("Không tìm thấy video."))
+    return video
+
+
+def get_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> catalog.Product:
+    """A product whose producer the scope reaches (a gallery filter; 404 otherwise)."""
     product = session.get(catalog.Product, product_id)
-    if product is None:
-        raise errors.ValidationError(fields={"product_id": [_("Không tìm thấy sản phẩm.")]})
+    if product is None or not scope.sees_producer(session, product.producer_id):
+        raise errors.NotFound(_("Không tìm thấy sản phẩm."))
     return product
 
 
-def get(session: so.Session, video_id: int) -> media_models.Video:
-    video = session.get(media_models.Video, video_id)
-    if video is None:
-        raise errors.NotFound(_("Không tìm thấy video."))
-    return video
+def _writer_scope(session: so.Session, user: accounts.User) -> tenancy.Scope:
+    _require(user)
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    return scope
 
 
 def create(
@@ -119,11 +136,31 @@ def create(
     media_root: str | Path,
     is_template: bool = False,
 ) -> media_models.Video:
-    """Store a new video (or template) whose recipe is valid as a draft."""
-    _require(user)
-    _product(session, product_id)
-    parsed = validate(session, recipe, media_root)
+    """Store a new video (or template) of the user's home club whose recipe is valid as a
+    draft."""
+    club_id = _writer_scope(session, user).home_club()
+    return _create(
+        session, user, club_id, title=title, recipe=recipe, product_id=product_id,
+        media_root=media_root, is_template=is_template,
+    )  # fmt: skip
+
+
+def _create(
+    session: so.Session,
+    user: accounts.User,
+    club_id: int,
+    *,
+    title: str,
+    recipe: Any,
+    product_id: int | None,
+    media_root: str | Path,
+    is_template: bool = False,
+) -> media_models.Video:
+    if product_id is not None:
+        assets_service.product_field(session, club_id, product_id)
+    parsed = validate(session, recipe, media_root, club_id=club_id)
     video = media_models.Video(
+        club_id=club_id,
         title=title.strip()[:200],
         product_id=product_id,
         recipe=recipe_mod.to_dict(parsed),
@@ -145,23 +182,24 @@ def update(
     recipe: Any = None,
 ) -> media_models.Video:
     """Change a video's title and/or recipe; each recipe change bumps ``version``."""
-    _require(user)
-    video = get(session, video_id)
+    video = get(session, _writer_scope(session, user), video_id)
     if title is not None:
         video.title = title.strip()[:200]
     if recipe is not None:
-        video.recipe = recipe_mod.to_dict(validate(session, recipe, media_root))
+        parsed = validate(session, recipe, media_root, club_id=video.club_id)
+        video.recipe = recipe_mod.to_dict(parsed)
         video.version += 1
     session.commit()
     return video
 
 
-def gallery(session: so.Session, product_id: int) -> list[media_models.Video]:
-    """A product's videos (not templates), newest first."""
+def gallery(session: so.Session, scope: tenancy.Scope, product_id: int) -> list[media_models.Video]:
+    """A product's videos (not templates) in the clubs of the scope, newest first."""
     return list(
         session.scalars(
             sa.select(media_models.Video)
             .where(
+                scope.club_filter(media_models.Video.club_id),
                 media_models.Video.product_id == product_id,
                 media_models.Video.is_template.is_(False),
             )
@@ -170,23 +208,28 @@ def gallery(session: so.Session, product_id: int) -> list[media_models.Video]:
     )
 
 
-def templates(session: so.Session) -> list[media_models.Video]:
-    return list(
-        session.scalars(
-            sa.select(media_models.Video)
-            .where(media_models.Video.is_template.is_(True))
-            .order_by(media_models.Video.title)
-        )
+def templates(
+    session: so.Session, scope: tenancy.Scope, club_id: int | None = None
+) -> list[media_models.Video]:
+    """Templates of the clubs in scope, by title (``club_id``: only that club's, the ones it
+    may apply)."""
+    stmt = sa.select(media_models.Video).where(
+        media_models.Video.is_template.is_(True),
+        scope.club_filter(media_models.Video.club_id),
     )
+    if club_id is not None:
+        stmt = stmt.where(media_models.Video.club_id == club_id)
+    return list(session.scalars(stmt.order_by(media_models.Video.title, media_models.Video.id)))
 
 
 def save_as_template(
     session: so.Session, user: accounts.User, video_id: int, *, title: str | None = None
 ) -> media_models.Video:
-    """A copy of the video's recipe kept as a reusable template (no product)."""
-    _require(user)
-    video = get(session, video_id)
+    """A copy of the video's recipe kept as a reusable template (no product) of the video's
+    club: the recipe's assets are that club's."""
+    video = get(session, _writer_scope(session, user), video_id)
     template = media_models.Video(
+        club_id=video.club_id,
         title=(title or video.title).strip()[:200],
         product_id=None,
         recipe=dict(video.recipe),
@@ -208,11 +251,13 @@ def where_to_buy(product: catalog.Product) -> list[str]:
     return names
 
 
-def product_values(session: so.Session, product: catalog.Product) -> dict[str, Any]:
-    """What a template needs to know of a product (name, price, stars, shops, photo assets)."""
+def product_values(session: so.Session, product: catalog.Product, club_id: int) -> dict[str, Any]:
+    """What a template needs to know of a product (name, price, stars, shops, and the club's
+    photo assets of it)."""
     photos = session.scalars(
         sa.select(media_models.MediaAsset.id)
         .where(
+            media_models.MediaAsset.club_id == club_id,
             media_models.MediaAsset.product_id == product.id,
             media_models.MediaAsset.kind == media_models.AssetKind.IMAGE,
             media_models.MediaAsset.role == "photo",
@@ -241,16 +286,19 @@ def apply_template(
     *,
     media_root: str | Path,
 ) -> media_models.Video:
-    """A new video for ``product_id`` from a template, filled with the product's values."""
-    _require(user)
-    template = get(session, template_id)
+    """A new video for ``product_id`` from a template of the user's home club, filled with the
+    product's values (a club applies only its own templates: another's is a 404)."""
+    scope = _writer_scope(session, user)
+    template = get(session, scope, template_id)
+    club_id = scope.home_club()
+    if template.club_id != club_id:
+        raise errors.NotFound(_("Không tìm thấy video."))
     if not template.is_template:
         raise errors.ValidationError(fields={"template_id": [_("Video này không phải mẫu.")]})
-    product = _product(session, product_id)
-    assert product is not None
-    data = recipe_mod.apply_template(template.recipe, product_values(session, product))
-    return create(
-        session, user, title=f"{template.title} – {product.name}", recipe=data,
+    product = assets_service.product_field(session, club_id, product_id)
+    data = recipe_mod.apply_template(template.recipe, product_values(session, product, club_id))
+    return _create(
+        session, user, club_id, title=f"{template.title} – {product.name}", recipe=data,
         product_id=product.id, media_root=media_root,
     )  # fmt: skip
 
@@ -263,17 +311,17 @@ def quick_video(
     media_root: str | Path,
     profile: str = "tiktok",
 ) -> media_models.Video:
-    """One click: a 15 s vertical video from the product's photos and story, to edit."""
-    _require(user)
-    product = _product(session, product_id)
-    assert product is not None
+    """One click: a 15 s vertical video of the home club from the product's photos and story,
+    to edit (the photos become the club's assets)."""
+    club_id = _writer_scope(session, user).home_club()
+    product = assets_service.club_product(session, club_id, product_id)  # its id is the URL's
     if not product.images:
         raise errors.ValidationError(
             fields={"product_id": [_("Sản phẩm chưa có ảnh nào để làm video.")]}
         )
     try:
         photos = [
-            assets_service.import_product_image(session, user, image, media_root)
+            assets_service.import_product_image(session, user, image, media_root, club_id)
             for image in product.images[: product_video.MAX_PHOTOS]
         ]
         session.flush()
@@ -297,8 +345,8 @@ def quick_video(
     except media_errors.MediaError as exc:
         session.rollback()
         raise errors.ValidationError(fields={"product_id": [exc.message]}) from exc
-    return create(
-        session, user, title=_("Video %(name)s", name=product.name)[:200], recipe=data,
+    return _create(
+        session, user, club_id, title=_("Video %(name)s", name=product.name)[:200], recipe=data,
         product_id=product.id, media_root=media_root,
     )  # fmt: skip
 
@@ -306,20 +354,38 @@ def quick_video(
 # --- for the studio pages -------------------------------------------------------------------
 
 
-def videos_query(product_id: int | None = None) -> sa.Select[Any]:
-    """Videos (not templates), last changed first, optionally one product's."""
-    stmt = sa.select(media_models.Video).where(media_models.Video.is_template.is_(False))
+def videos_query(scope: tenancy.Scope, product_id: int | None = None) -> sa.Select[Any]:
+    """Videos (not templates) of the clubs in scope, last changed first, optionally one
+    product's."""
+    stmt = sa.select(media_models.Video).where(
+        media_models.Video.is_template.is_(False),
+        scope.club_filter(media_models.Video.club_id),
+    )
     if product_id is not None:
         stmt = stmt.where(media_models.Video.product_id == product_id)
     return stmt.order_by(media_models.Video.updated_at.desc(), media_models.Video.id.desc())
 
 
-def product_choices(session: so.Session) -> list[tuple[int, str]]:
-    """(id, name) of every product, by name, for the studio's product pickers."""
+def product_choices(session: so.Session, club_id: int | None) -> list[tuple[int, str]]:
+    """(id, name) of the products of the club's producers, by name: what a video or an upload
+    of the club may be attached to (None: no club yet, nothing)."""
+    if club_id is None:
+        return []
+    return _product_rows(
+        session, catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id))
+    )
+
+
+def filter_choices(session: so.Session, scope: tenancy.Scope) -> list[tuple[int, str]]:
+    """(id, name) of the products the scope reaches, by name (the gallery's filter)."""
+    return _product_rows(session, scope.producer_filter(catalog.Product.producer_id))
+
+
+def _product_rows(session: so.Session, where: sa.ColumnElement[bool]) -> list[tuple[int, str]]:
     rows = session.execute(
-        sa.select(catalog.Product.id, catalog.Product.name).order_by(
-            catalog.Product.name, catalog.Product.id
-        )
+        sa.select(catalog.Product.id, catalog.Product.name)
+        .where(where)
+        .order_by(catalog.Product.name, catalog.Product.id)
     )
     return [(int(row.id), str(row.name)) for row in rows]
 
@@ -329,7 +395,7 @@ def limit_problems(
 ) -> list[str]:
     """The platform-limit messages (duration, size) the video's recipe breaks now."""
     try:
-        validate(session, video.recipe, media_root, enforce_limits=True)
+        validate(session, video.recipe, media_root, club_id=video.club_id, enforce_limits=True)
     except errors.ValidationError as exc:
         return list(exc.fields.get("duration", []))
     return []

@@ -106,16 +106,22 @@ def test_admin_creates_and_updates_a_producer_account(client, people, bearer) ->
             "password": "mat-khau-dai",
             "full_name": "B",
             "role": "seller",
+            "club_id": people.club_id,
         },
     )
     assert _assert_error(duplicate, 422, "validation_error")["fields"].keys() == {"username"}
     changed = client.patch(
         f"/api/v1/users/{user['id']}",
         headers=admin,
-        json={"role": "seller", "producer_id": None, "active": False},
+        json={"role": "seller", "producer_id": None, "club_id": people.club_id, "active": False},
     )
     assert changed.status_code == 200
     assert changed.get_json()["role"] == "seller"
+    assert changed.get_json()["club"] == {
+        "id": people.club_id,
+        "name": "CLB Streamer Móng Cái",
+        "archived": False,
+    }
     assert changed.get_json()["active"] is False
     listed = client.get("/api/v1/users?role=seller&per_page=1", headers=admin).get_json()
     assert listed["total"] == 2 and listed["per_page"] == 1 and listed["pages"] == 2
@@ -132,6 +138,7 @@ def test_user_names_are_stored_nfc(client, people, bearer) -> None:
             "password": "mat-khau-dai",
             "full_name": decomposed,
             "role": "seller",
+            "club_id": people.club_id,
         },
     )
     assert response.get_json()["full_name"] == "Nguyễn Thị"

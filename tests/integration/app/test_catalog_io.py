@@ -173,7 +173,8 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(
     rows = [
         good,  # row 2
         {**good, "sku": "NM-250", "price": "abc"},  # row 3
-        {**good, "sku": "X-1", "product_name": "B", "producer": "Không tồn tại"},  # row 4
+        # row 4: an unknown tax code (an unknown name would be a new producer)
+        {**good, "sku": "X-1", "product_name": "B", "producer": "0100000000"},
         {**good, "sku": "X-2", "product_name": "C", "barcode": "8934567890121", "stock": "-3"},
         {**good, "sku": "nm-500"},  # row 6: the same SKU as row 2
         {**good, "sku": "X-3", "product_name": ""},  # row 7
@@ -198,7 +199,7 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(
             (9, "category_code"),
         }
         assert "dòng 2" in issues[(6, "sku")]
-        assert "Không tồn tại" in issues[(4, "producer")]
+        assert "0100000000" in issues[(4, "producer")]
         assert isinstance(raised.value, errors.ValidationError)
         assert "8 lỗi" in raised.value.message
         assert [i.row for i in raised.value.issues] == sorted(i.row for i in raised.value.issues)

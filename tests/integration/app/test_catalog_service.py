@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, pagination
+from app import errors, extensions, pagination, tenancy
 from app.models import accounts, catalog
 from app.services import catalog as catalog_service
 from app.services import producers as producers_service
@@ -18,8 +18,14 @@ Role = accounts.Role
 TODAY = dt.date(2026, 11, 28)
 
 
+def _scope(user: accounts.User) -> tenancy.Scope:
+    return tenancy.scope_for(extensions.db.session, user)
+
+
 def _search(user: accounts.User, **filters) -> list[str]:
-    stmt = catalog_service.product_query(user, catalog_service.ProductFilters(**filters), TODAY)
+    stmt = catalog_service.product_query(
+        _scope(user), catalog_service.ProductFilters(**filters), TODAY
+    )
     return [p.name for p in extensions.db.session.scalars(stmt)]
 
 
@@ -245,7 +251,7 @@ def test_filters_and_sorts(app, people, categories) -> None:
         assert _search(user)[0] == "Chè đinh Tân Cương"  # name order ignores diacritics
         page = pagination.paginate(
             extensions.db.session,
-            catalog_service.product_query(user, catalog_service.ProductFilters(), TODAY),
+            catalog_service.product_query(_scope(user), catalog_service.ProductFilters(), TODAY),
             2,
             3,
         )
@@ -285,12 +291,16 @@ def test_expiring_list_shows_only_current_certificates_within_90_days(
     )
     with app.app_context():
         user = conftest.user_named(seller)
-        rows = extensions.db.session.scalars(catalog_service.expiring_query(user, TODAY)).all()
+        rows = extensions.db.session.scalars(
+            catalog_service.expiring_query(_scope(user), TODAY)
+        ).all()
         assert [(c.product.name, c.expires_on) for c in rows] == [("Mắm tôm", dt.date(2027, 1, 10))]
         producer = conftest.user_named(people.username(Role.PRODUCER))
         assert (
             len(
-                extensions.db.session.scalars(catalog_service.expiring_query(producer, TODAY)).all()
+                extensions.db.session.scalars(
+                    catalog_service.expiring_query(_scope(producer), TODAY)
+                ).all()
             )
             == 1
         )
@@ -345,6 +355,11 @@ def test_producer_validation_uses_the_2025_map(app, people) -> None:
 def test_producer_search_ignores_diacritics(app, people) -> None:
     with app.app_context():
         user = conftest.user_named(people.username(Role.SELLER))
-        found = extensions.db.session.scalars(producers_service.query(user, q="che TAN cuong"))
+        found = extensions.db.session.scalars(
+            producers_service.query(_scope(user), q="che TAN cuong")
+        )
         assert [p.name for p in found] == ["HTX Chè Tân Cương"]
-        assert extensions.db.session.scalars(producers_service.query(user, q="mam che")).all() == []
+        assert (
+            extensions.db.session.scalars(producers_service.query(_scope(user), q="mam che")).all()
+            == []
+        )

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app import extensions, job_kinds, tasks
+from app import extensions, job_kinds, tasks, tenancy
 from app.models import accounts as account_models
 from app.models import catalog as catalog_models
 from app.models import channels, jobs, orgs
@@ -102,9 +102,12 @@ def shopee_account(market: Market, *, connect: bool = True, name: str = "Shop Tr
             },
         )
         if connect:
-            url = accounts.start_connect(session, account.id, "http://localhost/channels/callback")
+            scope = tenancy.scope_for(session, conftest.user_named("coordinator1"))
+            url = accounts.start_connect(
+                session, account.id, "http://localhost/channels/callback", scope=scope
+            )
             state = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["state"][0]
-            accounts.finish_connect(session, {"state": state, "code": "good-code"})
+            accounts.finish_connect(session, {"state": state, "code": "good-code"}, scope=scope)
         return account.id
 
 
@@ -275,7 +278,12 @@ def test_shop_form_keeps_secrets_secret(market, client, auth) -> None:
         assert all(SECRET not in str(value) for value in row)  # encrypted at rest
         account = extensions.db.session.get(channels.ChannelAccount, account_id)
         assert adapters.vault().open(account.secrets_enc) == {"partner_key": SECRET}
-        assert (account.name, account.club_id) == ("Shop Trà Cổ 2", None)
+        # Now the producer's own shop, still run by (and only seen in) the club.
+        assert (account.name, account.club_id, account.producer_id) == (
+            "Shop Trà Cổ 2",
+            market.club_id,
+            conftest_producer(market),
+        )
 
 
 def conftest_producer(market: Market) -> int:

@@ -15,7 +15,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import errors, extensions, tenancy
 from app.models import accounts as account_models
 from app.models import channels, jobs
 from app.services import catalog as catalog_service
@@ -285,7 +285,8 @@ def test_expired_certificate_pauses_the_listing_unless_the_seller_overrides(
         (row,) = session.scalars(sa.select(channels.Listing)).all()
         assert row.state == State.PAUSED and row.paused_reason == "certificate"
         assert not next(iter(shop.remote.products.values()))["active"]
-        listings.set_certificate_override(session, row.id, True)
+        scope = tenancy.scope_for(session, conftest.user_named(shop.seller))
+        listings.set_certificate_override(session, row.id, True, scope=scope)
         result = sync.check_certificates(session, _opts(now=lambda: later))
         assert result["resumed"] == 1
         session.refresh(row)
@@ -318,15 +319,18 @@ def test_category_mapping_per_shop_wins_over_the_default(shop: Shop, categories:
         session.commit()
         listing = listings.bind(session, user, shop.account_id, [product.id])[0]
         assert listings.draft_for(session, listing).category_id == "100"  # the shop default
+        scope = tenancy.scope_for(session, user)
         category_service.save_mappings(
-            session, shop.account_id, {f"category.{product.category_id}": "88123"}
+            session, shop.account_id, {f"category.{product.category_id}": "88123"}, scope=scope
         )
         assert listings.draft_for(session, listing).category_id == "88123"
         with pytest.raises(errors.ValidationError) as caught:
-            category_service.save_mappings(session, shop.account_id, {"category.999999": "1"})
+            category_service.save_mappings(
+                session, shop.account_id, {"category.999999": "1"}, scope=scope
+            )
         assert "category.999999" in caught.value.fields
         category_service.save_mappings(
-            session, shop.account_id, {f"category.{product.category_id}": ""}
+            session, shop.account_id, {f"category.{product.category_id}": ""}, scope=scope
         )
         assert listings.draft_for(session, listing).category_id == "100"
 

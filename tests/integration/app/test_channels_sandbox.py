@@ -14,7 +14,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import extensions
+from app import extensions, tenancy
 from app.models import accounts as account_models
 from app.models import catalog, channels
 from app.services import catalog as catalog_service
@@ -53,10 +53,17 @@ def _connect(app: flask.Flask, sandbox: sandboxes.Running, owner: str) -> int:
             }
         )
         account = accounts.save_account(session, user, data)
-        url = accounts.start_connect(session, account.id, "http://app.test/channels/callback")
+        url = accounts.start_connect(
+            session,
+            account.id,
+            "http://app.test/channels/callback",
+            scope=tenancy.scope_for(session, user),
+        )
     params = sandboxes.approve(url)
     with app.app_context():
-        account = accounts.finish_connect(extensions.db.session, params)
+        session = extensions.db.session
+        scope = tenancy.scope_for(session, conftest.user_named(owner))
+        account = accounts.finish_connect(session, params, scope=scope)
         assert account.status == channels.AccountStatus.CONNECTED
         return account.id
 

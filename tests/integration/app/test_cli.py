@@ -98,7 +98,9 @@ def test_users_create_producer_by_organisation_name(app, runner) -> None:
 
 
 def test_tokens_create_prints_a_working_token(app, runner) -> None:
-    runner.invoke(
+    club = runner.invoke(args=["clubs", "create", "CLB Thử", "--province", "22"])
+    assert club.exit_code == 0, club.output
+    created = runner.invoke(
         args=[
             "users",
             "create",
@@ -107,10 +109,14 @@ def test_tokens_create_prints_a_working_token(app, runner) -> None:
             "seller",
             "--full-name",
             "S",
+            "--club",
+            "CLB Thử",
             "--password",
             "mat-khau-dai",
         ]
     )
+    assert created.exit_code == 0, created.output
+    assert "(seller, CLB Thử)" in created.output
     result = runner.invoke(args=["tokens", "create", "script", "--name", "báo cáo"])
     secret = result.output.strip()
     assert secret.startswith("ocop_")
@@ -134,9 +140,27 @@ def test_demo_load_creates_a_club_once(app, runner, categories) -> None:
         assert len(products) == 5
         assert all(p.category_id and p.ocop_stars and p.variants for p in products)
         assert all(p.producer.province_code and p.producer.commune_code for p in products)
+        club = extensions.db.session.scalar(sa.select(orgs.Club))
+        assert (club.province_code, club.commune_code) == (22, 6712)
+        assert club.commune == "Phường Móng Cái 1"
+        assert {p.id for p in club.producers} == {p.producer_id for p in products}
+        union = extensions.db.session.scalar(
+            sa.select(accounts.User).where(accounts.User.role == accounts.Role.UNION)
+        )
+        assert (union.username, union.union_province_code, union.club_id) == (
+            "doan.quangninh",
+            22,
+            None,
+        )
+        staff = extensions.db.session.scalars(
+            sa.select(accounts.User).where(
+                accounts.User.role.in_([accounts.Role.COORDINATOR, accounts.Role.SELLER])
+            )
+        ).all()
+        assert staff and all(u.club_id == club.id for u in staff)
     assert roles == set(accounts.Role)
     assert len(provinces) >= 4
-    assert all(u.producer_id for u in producer_accounts)
+    assert all(u.producer_id and u.club_id is None for u in producer_accounts)
     second = runner.invoke(args=["demo", "load", "--if-empty"])
     assert "bỏ qua" in second.output
     third = runner.invoke(args=["demo", "load"])

@@ -7,7 +7,7 @@ from app.models import accounts
 Role = accounts.Role
 
 
-def test_vietnamese_is_the_default(client) -> None:
+def test_vietnamese_is_the_default(client, people) -> None:
     page = client.get("/auth/login").get_data(as_text=True)
     assert '<html lang="vi">' in page
     assert "Đăng nhập" in page
@@ -27,7 +27,7 @@ def test_english_switch_translates_pages_and_sticks(client, auth, people) -> Non
     assert "Tổng quan điều phối" in client.get("/dashboard").get_data(as_text=True)
 
 
-def test_unknown_language_is_ignored_and_next_stays_on_site(client) -> None:
+def test_unknown_language_is_ignored_and_next_stays_on_site(client, people) -> None:
     response = client.get("/lang/fr?next=//evil.example")
     assert response.location.endswith("/dashboard")
     assert '<html lang="vi">' in client.get("/auth/login").get_data(as_text=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, job_kinds
+from app import errors, extensions, job_kinds, tenancy
 from app.models import accounts, jobs
 from app.services import jobs as jobs_service
 
@@ -232,3 +232,33 @@ def test_system_check_handler_runs_in_process(app, people) -> None:
         )
         result = extensions.db.session.get(jobs.Job, job.id).result
         assert result["database"] is True and result["media_writable"] is True
+
+
+def test_start_runs_club_work_for_the_home_club_and_install_wide_work_for_none(app, people) -> None:
+    kinds = {
+        **KINDS,
+        "test.wide": jobs_service.JobKind(
+            "test.wide", "Toàn hệ thống", _steps, "jobs.view_own", install_wide=True
+        ),
+    }
+    with app.app_context():
+        session = extensions.db.session
+        seller = _user(people.username(Role.SELLER))
+        club_work = jobs_service.start(
+            session, kinds, kind="test.steps", params={}, owner=seller, dispatch=FakeDispatch()
+        )
+        wide = jobs_service.start(
+            session, kinds, kind="test.wide", params={}, owner=seller, dispatch=FakeDispatch()
+        )
+        assert (club_work.club_id, wide.club_id) == (people.club_id, None)
+        producer = _user(people.username(Role.PRODUCER))  # belongs to no club
+        with pytest.raises(tenancy.NoClub):
+            jobs_service.start(
+                session, kinds, kind="test.steps", params={}, owner=producer,
+                dispatch=FakeDispatch(),
+            )  # fmt: skip
+        with pytest.raises(errors.Forbidden):  # the permission is checked before the club
+            jobs_service.start(
+                session, kinds, kind="test.admin", params={}, owner=producer,
+                dispatch=FakeDispatch(),
+            )  # fmt: skip

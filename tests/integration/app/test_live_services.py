@@ -32,6 +32,7 @@ class World:
     seller: str
     streamer_ids: list[int]  # [seller's, coordinator's]
     product_ids: list[int]
+    club_id: int
 
     def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a service as the coordinator (inside the test's app context)."""
@@ -71,7 +72,7 @@ def build_world(app: flask.Flask, people: conftest.People) -> World:
                     {"user_id": member.id, "display_name": name, "platforms": ["tiktok"]},
                 ).id
             )
-    return World(app, coordinator, seller, ids, product_ids)
+    return World(app, coordinator, seller, ids, product_ids, people.club_id)
 
 
 @pytest.fixture
@@ -194,10 +195,11 @@ def test_find_uses_the_database_query(world: World) -> None:
     book(world, at(13), at(14), [lan])
     with world.app.app_context():
         session = extensions.db.session
-        assert conflicts.find(session, [minh], at(13), at(14), 0) is None
-        assert conflicts.find(session, [lan], at(14), at(15), 0) is None
-        assert conflicts.find(session, [lan], at(14), at(15), 1) is not None
-        assert conflicts.find(session, [lan, minh], at(12), at(13, 1), 0) is not None
+        club = world.club_id
+        assert conflicts.find(session, club, [minh], at(13), at(14), 0) is None
+        assert conflicts.find(session, club, [lan], at(14), at(15), 0) is None
+        assert conflicts.find(session, club, [lan], at(14), at(15), 1) is not None
+        assert conflicts.find(session, club, [lan, minh], at(12), at(13, 1), 0) is not None
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # row locks are tested
@@ -292,7 +294,9 @@ def test_streamer_is_unique_per_user(world: World) -> None:
             extensions.db.session, user, world.streamer_ids[0], {"tiktok_handle": "@LanAnh.OCOP"}
         )
         assert updated.tiktok_handle == "lananh.ocop"
-        found = streamers.by_tiktok_handle(extensions.db.session, "LanAnh.ocop")
+        found = streamers.by_tiktok_handle(
+            extensions.db.session, "LanAnh.ocop", club_id=world.club_id
+        )
         assert found is not None and found.id == world.streamer_ids[0]
         with pytest.raises(errors.ValidationError) as caught:
             streamers.update(

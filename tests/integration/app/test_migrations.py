@@ -5,6 +5,7 @@ from __future__ import annotations
 import alembic.autogenerate
 import alembic.migration
 import flask_migrate
+import pytest
 import sqlalchemy as sa
 
 from app import extensions
@@ -39,3 +40,76 @@ def test_downgrade_to_base_and_up_again(db_url: str, app_factory) -> None:
         flask_migrate.upgrade()
         with extensions.db.engine.connect() as connection:
             assert "users" in sa.inspect(connection).get_table_names()
+
+
+def test_clubs_as_tenants_migration_gives_every_row_a_club(db_url: str, app_factory) -> None:
+    """Rows made before clubs were tenants get one: the session's, the author's, else the
+    first club; producers keep their club as a link; producer accounts leave the club."""
+    app = app_factory(db_url)
+    now = "2026-11-01 10:00:00"
+    with app.app_context():
+        flask_migrate.upgrade(revision="e4b8c2d6f0a1")
+        with extensions.db.engine.begin() as conn:
+            run = conn.execute
+            run(sa.text("INSERT INTO clubs (id, name, province, created_at) VALUES "
+                        "(1, 'CLB A', 'Quảng Ninh', :t), (2, 'CLB B', 'Quảng Ninh', :t)"),
+                {"t": now})  # fmt: skip
+            run(sa.text("INSERT INTO producers (id, name, type, province, club_id, created_at, "
+                        "updated_at) VALUES (1, 'HTX A', 'hop_tac_xa', 'Quảng Ninh', 2, :t, :t), "
+                        "(2, 'HTX B', 'hop_tac_xa', 'Quảng Ninh', NULL, :t, :t)"),
+                {"t": now})  # fmt: skip
+            users = [
+                (1, "admin1", "admin", None, None),
+                (2, "seller_b", "seller", None, 2),
+                (3, "seller_none", "seller", None, None),
+                (4, "producer1", "producer", 1, 2),
+            ]
+            for uid, name, role, producer, club in users:
+                run(sa.text("INSERT INTO users (id, username, full_name, role, producer_id, "
+                            "club_id, password_hash, is_active_account, created_at) VALUES "
+                            "(:i, :n, :n, :r, :p, :c, 'x', true, :t)"),
+                    {"i": uid, "n": name, "r": role, "p": producer, "c": club,
+                     "t": now})  # fmt: skip
+            run(sa.text("INSERT INTO orders (id, platform, external_id, club_id, status, "
+                        "placed_at, source, created_by_id, created_at, updated_at) VALUES "
+                        "(1, 'tiktok', 'A1', NULL, 'placed', :t, 'manual', 2, :t, :t), "
+                        "(2, 'tiktok', 'A2', NULL, 'placed', :t, 'manual', 1, :t, :t)"),
+                {"t": now})  # fmt: skip
+            run(sa.text("INSERT INTO channel_accounts (id, marketplace, name, club_id, "
+                        "producer_id, config, secrets_enc, token_version, status, "
+                        "failures_in_row, created_at, updated_at) VALUES "
+                        "(1, 'shopee', 'Shop HTX A', NULL, 1, '{}', '', 0, 'not_connected', 0, "
+                        ":t, :t)"), {"t": now})  # fmt: skip
+            run(sa.text("INSERT INTO videos (id, title, recipe, is_template, version, "
+                        "created_by_id, created_at, updated_at) VALUES "
+                        "(1, 'Video', '{}', false, 1, 2, :t, :t)"), {"t": now})  # fmt: skip
+            run(sa.text("INSERT INTO jobs (id, kind, title, owner_id, status, progress, message, "
+                        "params, cancel_requested, created_at, attempts) VALUES "
+                        "(1, 'x', 'x', 2, 'queued', 0, '', '{}', false, :t, 0)"),
+                {"t": now})  # fmt: skip
+        flask_migrate.upgrade()
+        with extensions.db.engine.connect() as conn:
+            def one(sql: str) -> list[tuple]:
+                return [tuple(r) for r in conn.execute(sa.text(sql)).all()]
+
+            assert one("SELECT club_id, producer_id FROM club_producers") == [(2, 1)]
+            assert one("SELECT id, club_id FROM users ORDER BY id") == [
+                (1, None), (2, 2), (3, 1), (4, None)
+            ]
+            assert one("SELECT id, club_id FROM orders ORDER BY id") == [(1, 2), (2, 1)]
+            assert one("SELECT club_id, producer_id FROM channel_accounts") == [(2, 1)]
+            assert one("SELECT club_id FROM videos") == [(2,)]
+            assert one("SELECT club_id FROM jobs") == [(2,)]
+            # Two clubs may now hold the same platform order id; one club may not twice.
+            conn.execute(sa.text(
+                "INSERT INTO orders (id, platform, external_id, club_id, status, placed_at, "
+                "source, created_at, updated_at) VALUES (3, 'tiktok', 'A1', 1, 'placed', :t, "
+                "'manual', :t, :t)"
+            ), {"t": now})  # fmt: skip
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.execute(sa.text(
+                    "INSERT INTO orders (id, platform, external_id, club_id, status, placed_at, "
+                    "source, created_at, updated_at) VALUES (4, 'tiktok', 'A1', 1, 'placed', :t, "
+                    "'manual', :t, :t)"
+                ), {"t": now})  # fmt: skip
+            conn.rollback()

@@ -14,12 +14,13 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
-from app.models import accounts, catalog, live, orders, orgs
+from app import errors, extensions, tenancy
+from app.models import catalog, live, orders
 from app.services.catalog_io import results
 from app.services.orders import imports, manual, queries
 from tests import conftest
 from tests.support import catalog as builders
+from tests.support import clubs as clubs_support
 
 UTC = dt.UTC
 # 20:00–22:00 on 21/06/2026 in Vietnam
@@ -360,30 +361,20 @@ def test_concurrent_imports_of_one_file_count_once(shop: Shop, tmp_path: Path) -
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_other_clubs_staff_neither_see_nor_link_to_the_clubs_orders(
-    shop: Shop, tmp_path: Path
+    shop: Shop, other_club: clubs_support.OtherClub, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "orders.csv", template_rows())
     run_import(shop.app, path)
     with shop.app.app_context():
         db = extensions.db.session
-        other_club = orgs.Club(name="CLB Hạ Long", province="Quảng Ninh")
-        db.add(other_club)
-        db.flush()
-        outsider = accounts.User(
-            username="seller2",
-            full_name="Người bán CLB khác",
-            role=accounts.Role.SELLER,
-            club_id=other_club.id,
-            password_hash="x",
-        )
-        db.add(outsider)
-        db.commit()
-        everything = queries.list_orders(db, outsider, queries.OrderFilters())
+        outsider = conftest.user_named(other_club.seller)
+        outsider_scope = tenancy.scope_for(db, outsider)
+        everything = queries.list_orders(db, outsider_scope, queries.OrderFilters())
         a1 = db.scalar(sa.select(orders.Order.id).where(orders.Order.external_id == "A1"))
         assert everything.total == 0
         with pytest.raises(errors.NotFound):
-            queries.get_order(db, outsider, a1)
-        admin = conftest.user_named("admin1")
+            queries.get_order(db, outsider_scope, a1)
+        admin = tenancy.scope_for(db, conftest.user_named("admin1"))
         assert queries.list_orders(db, admin, queries.OrderFilters()).total == 3
         with pytest.raises(errors.ValidationError) as refused:
             imports.import_file(db, outsider, path, session_id=shop.session_id)

@@ -13,7 +13,7 @@ import flask
 import pytest
 
 from app import extensions
-from app.models import accounts
+from app.models import accounts, orgs
 from tests import conftest
 from tests.support import net, postgres
 
@@ -53,8 +53,15 @@ def test_database_down(
     application = conftest.make_app(url, tmp_path)
     with application.app_context():
         extensions.db.create_all()
+        club = orgs.Club(name="CLB Streamer Móng Cái", province="Quảng Ninh")
+        extensions.db.session.add(club)
+        extensions.db.session.flush()
         user = accounts.User(
-            username="seller1", full_name="Người bán", role=Role.SELLER, password_hash=password_hash
+            username="seller1",
+            full_name="Người bán",
+            role=Role.SELLER,
+            club_id=club.id,  # a seller belongs to exactly one club
+            password_hash=password_hash,
         )
         extensions.db.session.add(user)
         extensions.db.session.commit()

@@ -15,6 +15,7 @@ from app import errors, extensions
 from app.models import accounts
 from app.services.reports import dashboards
 from tests import conftest
+from tests.support import clubs as clubs_support
 from tests.support import reports as seed
 
 Role = accounts.Role
@@ -311,3 +312,106 @@ def test_dashboards_show_this_months_sales_and_next_streams(
     producer = client.get("/dashboard").get_data(as_text=True)
     assert 'data-testid="upcoming-sessions"' not in producer
     assert 'data-testid="month-sales"' in producer
+
+
+def test_other_clubs_reports_are_out_of_reach(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    runner: flask.testing.FlaskCliRunner,
+    people: conftest.People,
+    other_club: clubs_support.OtherClub,
+) -> None:
+    """Club 2's staff never reach club 1's streams, streamer, lines or producers (404 by id,
+    absent from lists and exports); an admin filters by club."""
+    seeded = seed.seed_stream(app, people)  # club 1's stream and orders
+    with app.app_context():
+        session = extensions.db.session
+        coordinator2 = conftest.user_named(other_club.coordinator)
+        with pytest.raises(errors.NotFound):
+            dashboards.session_report(session, coordinator2, seeded.session_id)
+        with pytest.raises(errors.NotFound):
+            dashboards.club_overview(
+                session, coordinator2, dt.date(2026, 11, 1), dt.date(2026, 11, 30), people.club_id
+            )
+        own = dashboards.club_overview(
+            session, coordinator2, dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+        )
+        assert own.totals["gmv"] == 0 and own.lines == [] and own.title == "CLB Streamer Hạ Long"
+        assert dashboards.streamer_choices(session, coordinator2) == []
+        assert dashboards.recent_sessions(session, coordinator2) == []
+        assert [name for _, name in dashboards.producer_choices(session, coordinator2)] == [
+            "HTX Mật ong Hạ Long"
+        ]
+        with pytest.raises(errors.NotFound):  # a producer club 2 does not work with
+            dashboards.producer_report(session, coordinator2, people.producer_id, "2026-11")
+
+        admin = _user(Role.ADMIN, people)
+        november = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        every = dashboards.club_overview(session, admin, *november)
+        assert every.tables[0].key == "club"  # several clubs: a per-club table first
+        assert [(r["label"], r["gmv"]) for r in every.tables[0].rows] == [
+            ("CLB Streamer Móng Cái", 860_000)
+        ]
+        one = dashboards.club_overview(session, admin, *november, club_id=people.club_id)
+        assert one.totals["gmv"] == 860_000 and one.title == "CLB Streamer Móng Cái"
+        two = dashboards.club_overview(session, admin, *november, club_id=other_club.club_id)
+        assert two.totals["gmv"] == 0
+        assert {line["club"] for line in one.lines} == {"CLB Streamer Móng Cái"}
+
+    auth.login(other_club.coordinator)
+    for url in (
+        f"/reports/sessions/{seeded.session_id}",
+        f"/reports/sessions/{seeded.session_id}?format=xlsx",
+        f"/reports/streamers/{seeded.streamer_id}",
+        f"/reports/?club={people.club_id}",
+        f"/reports/producer?month=2026-11&producer_id={people.producer_id}",
+    ):
+        assert client.get(url).status_code == 404, url
+    page = client.get("/reports/?start=2026-11-01&end=2026-11-30").get_data(as_text=True)
+    assert "Live Trà Cổ" not in page and "Lan Streamer" not in page
+    assert 'data-testid="club-filter"' not in page  # one club: nothing to pick
+    lines = client.get("/reports/?start=2026-11-01&end=2026-11-30&format=csv&part=lines")
+    assert lines.status_code == 200 and b"O1" not in lines.data
+    home = client.get("/dashboard").get_data(as_text=True)
+    assert "HTX Mật ong Hạ Long" in home and "HTX Nước mắm Trà Cổ" not in home
+    assert "Người dùng seller1" not in home  # club 1's members
+    auth.logout()
+
+    auth.login(people.username(Role.ADMIN))
+    picked = client.get(f"/reports/?club={people.club_id}&start=2026-11-01&end=2026-11-30")
+    html = picked.get_data(as_text=True)
+    assert picked.status_code == 200 and 'data-testid="club-filter"' in html
+    assert "CLB Streamer Hạ Long" in html and "860.000 ₫" in html  # both clubs offered
+    assert client.get("/reports/?club=987654").status_code == 404
+    csv_lines = client.get(
+        f"/reports/?club={people.club_id}&start=2026-11-01&end=2026-11-30&format=csv&part=lines"
+    )
+    rows = list(csv.reader(io.StringIO(csv_lines.data.decode("utf-8-sig"))))
+    assert rows[0][1] == "Câu lạc bộ" and {r[1] for r in rows[1:]} == {"CLB Streamer Móng Cái"}
+
+    hidden = runner.invoke(
+        args=["reports", "session", str(seeded.session_id), "--as", other_club.coordinator]
+    )
+    assert hidden.exit_code == 3
+    overview = runner.invoke(
+        args=[
+            "reports", "overview", "--from", "2026-11-01", "--to", "2026-11-30", "--json",
+            "--as", other_club.coordinator,
+        ]
+    )  # fmt: skip
+    assert overview.exit_code == 0 and json.loads(overview.output)["totals"]["gmv"] == 0
+    elsewhere = runner.invoke(
+        args=[
+            "reports", "overview", "--from", "2026-11-01", "--to", "2026-11-30",
+            "--club", str(people.club_id), "--as", other_club.coordinator,
+        ]
+    )  # fmt: skip
+    assert elsewhere.exit_code == 3  # another club's id: not found
+    picked = runner.invoke(
+        args=[
+            "reports", "overview", "--from", "2026-11-01", "--to", "2026-11-30",
+            "--club", str(people.club_id), "--json",
+        ]
+    )  # fmt: skip
+    assert json.loads(picked.output)["totals"]["gmv"] == 860_000

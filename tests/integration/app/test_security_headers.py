@@ -53,9 +53,10 @@ def test_inline_script_carries_the_nonce_of_its_response(
 
 
 def test_pages_without_inline_script_allow_only_own_files(
-    client: flask.testing.FlaskClient,
+    client: flask.testing.FlaskClient, people: object
 ) -> None:
-    response = client.get("/auth/login")
+    response = client.get("/auth/login")  # with users: the login page itself, not the setup
+    assert response.status_code == 200
     policy = _common(response)
     assert policy["script-src"] == "'self'"
     assert policy["style-src"] == "'self'"

@@ -127,12 +127,15 @@ def test_gallery_empty_state_then_pages_and_product_filter(
         for number in range(14):
             extensions.db.session.add(
                 media_models.Video(
+                    club_id=people.club_id,
                     title=f"Video số {number:02d}",
                     product_id=product_id if number < 3 else None,
                     recipe={"version": 1, "profile": "tiktok", "clips": []},
                 )
             )
-        extensions.db.session.add(media_models.Video(title="Mẫu ẩn", recipe={}, is_template=True))
+        extensions.db.session.add(
+            media_models.Video(club_id=people.club_id, title="Mẫu ẩn", recipe={}, is_template=True)
+        )
         extensions.db.session.commit()
 
     first = client.get("/studio/").get_data(as_text=True)

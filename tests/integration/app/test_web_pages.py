@@ -60,6 +60,7 @@ def test_admin_locks_an_account(app, client, auth, people) -> None:
         data={
             "full_name": "Người bán đã nghỉ",
             "role": "seller",
+            "club_id": str(people.club_id),
             "producer_id": "",
             "email": "",
         },
@@ -71,6 +72,42 @@ def test_admin_locks_an_account(app, client, auth, people) -> None:
         data={"username": people.username(Role.SELLER), "password": conftest.PASSWORD},
     )
     assert "đã bị khoá" in refused.get_data(as_text=True)
+
+
+def test_admin_creates_a_youth_union_account_with_its_unit(app, client, auth, people) -> None:
+    auth.login(people.username(Role.ADMIN))
+    form = client.get("/admin/users/new").get_data(as_text=True)
+    assert "Đoàn cấp trên" in form and "Quảng Ninh" in form  # the role and the provinces
+    refreshed = client.post(  # without JavaScript: show the communes of the chosen province
+        "/admin/users/new",
+        data={"role": "union", "union_province_code": "22", "refresh_communes": "1"},
+    )
+    assert refreshed.status_code == 200 and "Phường Móng Cái 1" in refreshed.get_data(as_text=True)
+    created = client.post(
+        "/admin/users/new",
+        data={
+            "username": "doan.mongcai",
+            "full_name": "Đoàn phường Móng Cái 1",
+            "role": "union",
+            "union_province_code": "22",
+            "union_commune_code": "6712",
+            "password": "mat-khau-dai",
+        },
+    )
+    assert created.status_code == 302
+    listing = client.get("/admin/users?role=union").get_data(as_text=True)
+    assert "doan.mongcai" in listing and "Phường Móng Cái 1, Quảng Ninh" in listing
+    auth.logout()
+    assert auth.login("doan.mongcai", "mat-khau-dai").status_code == 302
+    account = client.get("/account/").get_data(as_text=True)
+    assert "Đơn vị Đoàn: Phường Móng Cái 1, Quảng Ninh" in account
+    with app.app_context():
+        user = conftest.user_named("doan.mongcai")
+        assert (user.union_province_code, user.union_commune_code, user.club_id) == (
+            22,
+            6712,
+            None,
+        )
 
 
 def test_coordinator_sees_users_but_cannot_edit(client, auth, people) -> None:
@@ -155,6 +192,7 @@ def test_each_role_gets_its_own_dashboard(client, auth, people) -> None:
         Role.COORDINATOR: "Tổng quan điều phối",
         Role.SELLER: "Tổng quan người bán",
         Role.PRODUCER: "Tổng quan nhà sản xuất",
+        Role.UNION: "Tổng quan Đoàn",
     }
     for role, title in titles.items():
         auth.login(people.username(role))
