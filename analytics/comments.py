@@ -16,6 +16,9 @@ Rules (domain.md):
   counted as needing a phone.
 - The same viewer repeating the same order comment (equal once folded) is one order line.
 - A comment without a known code is not an order but still counts as a comment.
+- Times: full timestamps, or times of day only (``19:05:10``, as copied from a phone), which
+  belong to the session's local date; for a stream crossing midnight, a time earlier than the
+  start belongs to the next day (:func:`on_session_day`).
 """
 
 from __future__ import annotations
@@ -389,23 +392,70 @@ HEADER_ALIASES = {
 }
 
 _DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_TIME_OF_DAY_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?$")
+# C0/C1 control characters and the Unicode line separators (as app.text.has_controls): in a
+# viewer's name they would split the CSV rows and headers the name ends up in.
+_CONTROLS = frozenset(
+    [chr(c) for c in range(0x00, 0x20)] + [chr(c) for c in range(0x7F, 0xA0)] + ["\u2028", "\u2029"]
+)
 
 
-def parse_time(value: Any, naive_tz: str = "Asia/Ho_Chi_Minh") -> pd.Timestamp:
+def _has_controls(value: str, allowed: frozenset[str] = frozenset()) -> bool:
+    return any(ch in _CONTROLS and ch not in allowed for ch in value)
+
+
+def _local(value: dt.datetime, naive_tz: str) -> dt.datetime:
+    """A naive wall-clock time in ``naive_tz`` (aware values are converted first)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(ZoneInfo(naive_tz)).replace(tzinfo=None)
+
+
+def on_session_day(
+    time: dt.time, session_start: dt.datetime, session_end: dt.datetime | None = None
+) -> dt.datetime:
+    """A time of day from a log placed on the session's local date (domain.md).
+
+    ``session_start``/``session_end`` are the session's local wall-clock times. The time belongs
+    to the start's date; for a stream that crosses midnight (it ends on a later date), a time
+    earlier than the start belongs to the next day: 23:10–01:00, '00:20:05' is the next day's.
+    """
+    day = session_start.date()
+    crosses_midnight = session_end is not None and session_end.date() > day
+    if crosses_midnight and time < session_start.time():
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, time)
+
+
+def parse_time(
+    value: Any,
+    naive_tz: str = "Asia/Ho_Chi_Minh",
+    *,
+    session_start: dt.datetime | None = None,
+    session_end: dt.datetime | None = None,
+) -> pd.Timestamp:
     """A comment time → tz-aware UTC Timestamp; raises ValueError with a readable message.
 
-    Accepts ISO 8601 (offset or Z optional), ``DD/MM/YYYY HH:MM[:SS]`` and epoch seconds or
-    milliseconds. Times without an offset are in ``naive_tz`` (Vietnam by default).
+    Accepts ISO 8601 (offset or Z optional), ``DD/MM/YYYY HH:MM[:SS]``, epoch seconds or
+    milliseconds, and a time of day only (``19:05:10``, as copied from a phone), which is placed
+    on the session's date (:func:`on_session_day`; the session's times are then required).
+    Times without an offset are in ``naive_tz`` (Vietnam by default).
     """
     if value is None or (isinstance(value, float) and value != value) or str(value).strip() == "":
         raise ValueError("time is missing")
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
-        return pd.Timestamp(seconds, unit="s", tz="UTC")
+        try:
+            return pd.Timestamp(seconds, unit="s", tz="UTC")
+        except (ValueError, OverflowError) as error:
+            raise ValueError(f"not a time: {value!r}") from error
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return parse_time(int(text), naive_tz)
     dmy = _DMY_RE.match(text)
+    time_of_day = _TIME_OF_DAY_RE.match(text)
+    if time_of_day and session_start is None:
+        raise ValueError(f"a time of day without a date ({text!r}) needs the session's date")
     try:
         if dmy:
             day, month, year, hour, minute, second = dmy.groups()
@@ -414,9 +464,16 @@ def parse_time(value: Any, naive_tz: str = "Asia/Ho_Chi_Minh") -> pd.Timestamp:
                     int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
                 )
             )
+        elif time_of_day and session_start is not None:
+            hour, minute, second, fraction = time_of_day.groups()
+            clock = dt.time(
+                int(hour), int(minute), int(second or 0), int((fraction or "0").ljust(6, "0"))
+            )
+            end = _local(session_end, naive_tz) if session_end is not None else None
+            stamp = pd.Timestamp(on_session_day(clock, _local(session_start, naive_tz), end))
         else:
             stamp = pd.Timestamp(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:
         raise ValueError(f"not a time: {text!r}") from error
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(ZoneInfo(naive_tz))
@@ -427,12 +484,22 @@ def read_comment_log(
     source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str],
     fmt: str | None = None,
     naive_tz: str = "Asia/Ho_Chi_Minh",
+    *,
+    session_start: dt.datetime | None = None,
+    session_end: dt.datetime | None = None,
+    earliest: dt.datetime | None = None,
+    latest: dt.datetime | None = None,
 ) -> pd.DataFrame:
     """Read a comment log (CSV, JSON array or JSON Lines) into columns time (UTC), viewer, text.
 
     All-or-nothing: every bad row is collected and one :class:`CommentLogError` lists them.
     ``fmt`` ("csv", "json", "jsonl") defaults to the file suffix. time and viewer are required
-    in every row; text may be empty (it still counts as a comment).
+    in every row; text may be empty (it still counts as a comment). A viewer name may not hold
+    control characters; a text may hold line breaks and tabs only.
+
+    ``session_start``/``session_end``: the session's local times, which place times of day
+    (:func:`parse_time`). ``earliest``/``latest`` (aware, or naive in ``naive_tz``): times
+    outside ``[earliest, latest)`` are refused.
     """
     raw, fmt = _load(source, fmt)
     try:
@@ -449,6 +516,7 @@ def read_comment_log(
         records = _jsonl_records(content)
     else:
         raise CommentLogError([LogRowError(None, None, f"unknown format {fmt!r}")])
+    window = _window(earliest, latest, naive_tz)
     errors: list[LogRowError] = []
     rows: list[tuple[pd.Timestamp, str, str]] = []
     for line, record in records:
@@ -457,15 +525,34 @@ def read_comment_log(
             continue
         row_errors: list[LogRowError] = []
         try:
-            time = parse_time(record.get("time"), naive_tz)
+            time = parse_time(
+                record.get("time"),
+                naive_tz,
+                session_start=session_start,
+                session_end=session_end,
+            )
+            if window is not None and not window[0] <= time < window[1]:
+                row_errors.append(
+                    LogRowError(
+                        line,
+                        "time",
+                        f"{time.tz_convert(naive_tz):%Y-%m-%d %H:%M} is outside "
+                        f"{window[0].tz_convert(naive_tz):%Y-%m-%d} – "
+                        f"{(window[1] - pd.Timedelta(days=1)).tz_convert(naive_tz):%Y-%m-%d}",
+                    )
+                )
         except ValueError as error:
             row_errors.append(LogRowError(line, "time", str(error)))
         viewer = record.get("viewer")
         viewer = "" if viewer is None else unicodedata.normalize("NFC", str(viewer)).strip()
         if not viewer:
             row_errors.append(LogRowError(line, "viewer", "viewer is missing"))
+        elif _has_controls(viewer):
+            row_errors.append(LogRowError(line, "viewer", "control characters in the name"))
         text = record.get("text")
         text = "" if text is None else unicodedata.normalize("NFC", str(text))
+        if _has_controls(text, frozenset("\t\n\r")):
+            row_errors.append(LogRowError(line, "text", "control characters in the text"))
         if row_errors:
             errors.extend(row_errors)
         else:
@@ -475,6 +562,26 @@ def read_comment_log(
     frame = pd.DataFrame(rows, columns=["time", "viewer", "text"])
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     return frame
+
+
+def _window(
+    earliest: dt.datetime | None, latest: dt.datetime | None, naive_tz: str
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if earliest is None and latest is None:
+        return None
+
+    def stamp(value: dt.datetime | None, default: pd.Timestamp) -> pd.Timestamp:
+        if value is None:
+            return default
+        result = pd.Timestamp(value)
+        if result.tzinfo is None:
+            result = result.tz_localize(ZoneInfo(naive_tz))
+        return result.tz_convert("UTC")
+
+    return (
+        stamp(earliest, pd.Timestamp.min.tz_localize("UTC")),
+        stamp(latest, pd.Timestamp.max.tz_localize("UTC")),
+    )
 
 
 def _load(
@@ -551,6 +658,8 @@ def _json_records(content: str) -> list[tuple[int, Any]]:
         data = json.loads(content)
     except json.JSONDecodeError as error:
         return [(error.lineno, LogRowError(error.lineno, None, f"invalid JSON: {error.msg}"))]
+    except RecursionError:
+        return [(1, LogRowError(None, None, "invalid JSON: nested too deeply"))]
     if isinstance(data, Mapping) and isinstance(data.get("comments"), list):
         data = data["comments"]
     if not isinstance(data, list):
@@ -567,4 +676,6 @@ def _jsonl_records(content: str) -> list[tuple[int, Any]]:
             records.append(_record(number, json.loads(line)))
         except json.JSONDecodeError as error:
             records.append((number, LogRowError(number, None, f"invalid JSON: {error.msg}")))
+        except RecursionError:
+            records.append((number, LogRowError(number, None, "invalid JSON: nested too deeply")))
     return records

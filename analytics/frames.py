@@ -15,6 +15,11 @@ Frames (extra columns are ignored; ``*`` marks optional columns):
     watching at the end → clipped to the stream end).
 ``sessions`` — one row per livestream: session_id, start, end, streamer_id, platform.
 ``slots`` — the run-of-show: session_id, product_id, code, start, end.
+
+Times are read as UTC nanoseconds (:func:`epoch_ns`). A stored time outside that range
+(before 1677 or after 2262: a year 1 or 9999 restored from an old bug) is held at the range's
+edge, so the figures that need it degrade (a stream window there is empty: no viewer figures,
+no time buckets) rather than fail; :func:`representable` tells a caller when to say so.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ SESSION_COLUMNS = ("session_id", "start", "end", "streamer_id", "platform")
 SLOT_COLUMNS = ("session_id", "product_id", "code", "start", "end")
 
 NAT = np.iinfo(np.int64).min
+FIRST_NS = int(pd.Timestamp.min.value)  # 1677-09-21 00:12:43.145224193 UTC
+LAST_NS = int(pd.Timestamp.max.value)  # 2262-04-11 23:47:16.854775807 UTC
+_NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 BITMAP_CELLS = 2**25
 
 
@@ -57,19 +65,44 @@ def require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
 
 
 def epoch_ns(values: pd.Series) -> np.ndarray:
-    """UTC nanoseconds since the epoch as int64 (NaT → ``NAT``); naive values are UTC."""
+    """UTC nanoseconds since the epoch as int64 (NaT → ``NAT``); naive values are UTC.
+
+    Instants past the nanosecond range (:func:`representable`) are held at its edges, so a
+    stored year 1 or 9999 degrades (a window there shrinks to nothing) instead of failing."""
     series = pd.to_datetime(values)
     if series.dt.tz is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return series.dt.as_unit("ns").to_numpy().view(np.int64)
+    raw = series.to_numpy()
+    unit, count = np.datetime_data(raw.dtype)
+    ticks = raw.view(np.int64)
+    factor = _NS_PER_UNIT[unit] * count
+    if factor == 1:
+        return ticks
+    # In the column's own unit (pandas keeps microseconds for years it cannot hold in ns).
+    first, last = -(-FIRST_NS // factor), LAST_NS // factor
+    return np.where(ticks == NAT, NAT, np.clip(ticks, first, last) * factor)
 
 
 def instant_ns(value: dt.datetime | pd.Timestamp | str) -> int:
-    """One instant as UTC nanoseconds (naive = UTC)."""
+    """One instant as UTC nanoseconds (naive = UTC), held at the edges of the nanosecond range
+    like :func:`epoch_ns`."""
+    stamp = _utc_naive(value)
+    if representable(stamp):
+        return int(stamp.as_unit("ns").value)
+    return int(epoch_ns(pd.Series([stamp]))[0])  # the same edge a column's value is held at
+
+
+def representable(value: dt.datetime | pd.Timestamp | str) -> bool:
+    """True for an instant the metrics can place exactly: from 1677-09-21 to 2262-04-11 (UTC),
+    pandas' nanosecond range. Callers say why figures are missing for one outside it."""
+    return bool(pd.Timestamp.min <= _utc_naive(value) <= pd.Timestamp.max)
+
+
+def _utc_naive(value: dt.datetime | pd.Timestamp | str) -> pd.Timestamp:
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return int(stamp.as_unit("ns").value)
+    return stamp
 
 
 def line_amounts(lines: pd.DataFrame) -> np.ndarray:

@@ -16,8 +16,10 @@ Every figure is named as in :data:`METRICS`:
   (platforms report unique viewers per stream, so over several streams someone who watched
   two counts twice);
 - peak_concurrent_viewers: the largest overlap of clipped viewer sessions (over several
-  streams: the highest single-stream peak); average_watch_seconds: mean clipped viewer-session
-  length; average_concurrent_viewers: total clipped watch time ÷ total stream length.
+  streams: the highest single-stream peak); total_watch_minutes: total watch time, the sum of
+  clipped viewer-session lengths in viewer-minutes (a float; 0 for a stream nobody watched);
+  average_watch_seconds: mean clipped viewer-session length; average_concurrent_viewers: total
+  clipped watch time ÷ total stream length.
 
 Any ratio with a zero denominator is None (the app shows "—"). Audience and viewing figures are
 None where they cannot be attributed (no frame given, or a breakdown by product, producer, OCOP
@@ -37,7 +39,12 @@ from analytics import frames, ratios, viewers
 SALES = ("gmv", "net_gmv", "orders", "units", "buyers", "aov")
 AUDIENCE = ("views", "unique_viewers", "product_clicks", "product_visitors")
 RATES = ("gpm", "revenue_per_viewer", "product_ctr", "cvr", "ctor", "viewer_conversion")
-VIEWING = ("peak_concurrent_viewers", "average_watch_seconds", "average_concurrent_viewers")
+VIEWING = (
+    "peak_concurrent_viewers",
+    "total_watch_minutes",
+    "average_watch_seconds",
+    "average_concurrent_viewers",
+)
 METRICS = SALES + AUDIENCE + RATES + VIEWING
 
 BREAKDOWNS = {
@@ -113,6 +120,8 @@ def _columns(
         stream = frames.sum_by(groups.sessions, viewing.stream_ns, n)
         has_stream = np.bincount(groups.sessions, minlength=n) > 0
         out["peak_concurrent_viewers"] = np.where(has_stream, peak.astype(object), None)
+        minutes = watch / viewers.NS_PER_MINUTE
+        out["total_watch_minutes"] = np.where(has_stream, minutes.astype(object), None)
         out["average_watch_seconds"] = ratios.ratio_array(watch / viewers.NS_PER_SECOND, views)
         out["average_concurrent_viewers"] = ratios.ratio_array(watch, stream)
     else:

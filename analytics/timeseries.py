@@ -41,17 +41,20 @@ def session_timeseries(
     """Bucket one stream (``session``: session_id, start, end) from its start to its end.
 
     ``lines``, ``slots`` and ``viewer_sessions`` may hold other sessions too; only rows with this
-    session_id count, and only lines placed inside the stream window.
+    session_id count, and only lines placed inside the stream window. A stream outside the
+    range :func:`analytics.frames.representable` allows (a stored year 9999) has no buckets.
     """
     if minutes not in BUCKET_MINUTES:
         raise ValueError(f"bucket size must be one of {BUCKET_MINUTES} minutes, not {minutes}")
     session_id = session["session_id"]
     start = frames.instant_ns(session["start"])
     end = frames.instant_ns(session["end"])
-    if end <= start:
+    in_range = frames.representable(session["start"]) and frames.representable(session["end"])
+    if end <= start and in_range:
         raise ValueError("the stream must end after it starts")
     width = minutes * 60 * viewers.NS_PER_SECOND
-    n = -(-(end - start) // width)
+    # A window past the nanosecond range is held at its edge and empty: no buckets.
+    n = -(-(end - start) // width) if end > start else 0
     edges = start + np.arange(n + 1, dtype=np.int64) * width
     edges[-1] = end
     bucket_start, bucket_end = edges[:-1], edges[1:]

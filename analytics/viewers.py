@@ -1,9 +1,11 @@
-"""Viewer-session metrics: peak concurrent viewers, average watch time, average concurrency.
+"""Viewer-session metrics: peak concurrent viewers, total and average watch time, average
+concurrency.
 
 Every viewer session is clipped to its stream's window ``[start, end)``; sessions that do not
 overlap the window after clipping are ignored, as are those whose stream is unknown or whose
 join time is missing. Intervals are half-open: a viewer leaving at 20:30 and another joining at
-20:30 are never counted together.
+20:30 are never counted together. A window past the nanosecond range
+(:func:`analytics.frames.representable`) is held at its edge and empty: no viewer counts there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 from analytics import frames
 
 NS_PER_SECOND = 1_000_000_000
+NS_PER_MINUTE = 60 * NS_PER_SECOND
 
 
 @dataclasses.dataclass(frozen=True)

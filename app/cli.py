@@ -199,12 +199,17 @@ def create_token(username: str, name: str) -> None:
     help="Mật khẩu cho mọi tài khoản mẫu (mặc định: ocop-demo).",
 )
 def load_demo(if_empty: bool, password: str | None) -> None:
-    """Create the demo streamer club, producers and one user of each role."""
+    """Create the demo streamer club, producers and one user of each role (refused in
+    production, exit code 2)."""
+    config = flask.current_app.config
+    try:
+        demo_service.refuse_in_production(config["APP_ENV"])
+    except errors.AppError as exc:
+        _fail(exc)
     if if_empty and not demo_service.is_empty(extensions.db.session):
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         return
     password = password or "ocop-demo"
-    config = flask.current_app.config
     sandbox_urls: dict[str, str] | None = config["SANDBOX_URLS"]
     why_not = demo_service.why_no_sandbox_shops(
         config["SANDBOX_URLS"],

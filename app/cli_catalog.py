@@ -60,7 +60,7 @@ def actor(username: str | None, club_id: int | None = None) -> actors.Actor:
 @click.option(
     "--club",
     "club_id",
-    type=int,
+    type=click.IntRange(1, catalog_service.MAX_ID),
     default=None,
     help="CLB của chủ thể mới có trong tệp (không có --as; mặc định: CLB duy nhất).",
 )

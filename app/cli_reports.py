@@ -40,10 +40,11 @@ def _fail(code: int, message: str) -> None:
 
 
 def _date(value: str, name: str) -> dt.date:
+    """A day ``YYYY-MM-DD`` within the business dates (2000 … 2100), else exit 2."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(EXIT_INVALID, f"{name}: ngày phải có dạng NNNN-TT-NN, không phải {value!r}")
+        return dashboards.parse_day(value, name)
+    except errors.ValidationError as exc:
+        _fail(EXIT_INVALID, f"{name}: {exc.message}")
         raise  # unreachable
 
 
@@ -73,6 +74,8 @@ def _emit(build: Any, as_json: bool, xlsx: Path | None) -> None:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{report.title} — {report.subtitle}")
+    for note in report.notes:
+        click.echo(f"  ! {note}")
     for _key, label, value in report.metric_rows():
         click.echo(f"  {label}: {value}")
     for table in report.tables:

@@ -267,6 +267,9 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
         "LOGIN_IP_MAX_FAILURES": _int(env, "LOGIN_IP_MAX_FAILURES", 30, minimum=1),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15, minimum=1),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (nginx
+        # of docs/deploy.md: 1). 0 believes none: a client could otherwise pick its address.
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),

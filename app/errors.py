@@ -3,11 +3,19 @@
 Services and views raise these; ``register(app)`` turns them, and any
 werkzeug HTTPException, into either the API error shape
 ``{"error": {"code", "message", "fields"}}`` or an HTML page.
+
+The last line of defence against hostile input: a value that got past a feature's own checks
+and that the database or the date arithmetic refuses (``out_of_range``: a number past a
+column's range, a year-1 or year-9999 date moved across a time zone, SQLite's integer overflow)
+rolls the transaction back and answers 422 ``value_out_of_range`` with a message, never 500.
+Features still validate their input; this only keeps a missed case from taking a page down.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import sys
 from typing import Any
 
 import flask
@@ -73,9 +81,12 @@ class RateLimited(AppError):
     code = "rate_limited"
     default_message = _l("Quá nhiều yêu cầu, hãy thử lại sau.")
 
+    # Every 429 says when to come back; a minute when the caller knows no better.
+    DEFAULT_RETRY_AFTER = 60
+
     def __init__(self, message: str | None = None, retry_after: int | None = None) -> None:
-        headers = {"Retry-After": str(retry_after)} if retry_after else None
-        super().__init__(message, headers=headers)
+        retry_after = retry_after if retry_after and retry_after > 0 else self.DEFAULT_RETRY_AFTER
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
 
 
@@ -100,6 +111,46 @@ DATABASE_DOWN = (
     sqlalchemy.exc.InterfaceError,
     sqlalchemy.exc.TimeoutError,
 )
+
+
+# What Python says when date arithmetic leaves years 1 … 9999 ("year 0 is out of range",
+# "year 10000 is out of range"); other ValueErrors are bugs and stay 500s.
+_YEAR_OUT_OF_RANGE = re.compile(r"year -?[0-9]+ is out of range")
+
+
+def out_of_range(exc: BaseException) -> bool:
+    """True for an error caused by a value out of range rather than by the server: the
+    database refused it (``DataError``: PostgreSQL's NumericValueOutOfRange,
+    DatetimeFieldOverflow…), the driver could not bind it (SQLite: "Python int too large to
+    convert to SQLite INTEGER", "date value out of range"), SQLite's SUM overflowed ("integer
+    overflow"), or date arithmetic left the calendar (Python's, or pandas' nanosecond one that
+    ends in 2262)."""
+    if isinstance(exc, (sqlalchemy.exc.DataError, *_pandas_out_of_bounds())):
+        return True
+    if isinstance(exc, sqlalchemy.exc.StatementError):
+        orig = exc.orig
+        if isinstance(exc, sqlalchemy.exc.OperationalError):
+            return "integer overflow" in str(orig).lower()
+        return isinstance(orig, OverflowError | ValueError) and out_of_range(orig)
+    if isinstance(exc, OverflowError):
+        return True
+    return isinstance(exc, ValueError) and bool(_YEAR_OUT_OF_RANGE.search(str(exc)))
+
+
+def _pandas_out_of_bounds() -> tuple[type[BaseException], ...]:
+    # Not imported here: if pandas is not loaded, the error cannot be one of its own.
+    module = sys.modules.get("pandas.errors")
+    if module is None:
+        return ()
+    return (module.OutOfBoundsDatetime, module.OutOfBoundsTimedelta)
+
+
+class ValueOutOfRange(ValidationError):
+    code = "value_out_of_range"
+    default_message = _l(
+        "Có giá trị nằm ngoài phạm vi cho phép (số quá lớn, ngày ngoài khoảng 2000–2100 hoặc "
+        "chữ quá dài). Hãy kiểm tra lại dữ liệu."
+    )
 
 
 # werkzeug status → our code for exceptions raised by Flask itself
@@ -146,6 +197,10 @@ def from_http_exception(exc: werkzeug.exceptions.HTTPException) -> AppError:
         error.headers = dict(data["headers"])
     if isinstance(exc, werkzeug.exceptions.MethodNotAllowed) and exc.valid_methods:
         error.headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 429:
+        retry_after = getattr(exc, "retry_after", None)
+        seconds = retry_after if isinstance(retry_after, int) and retry_after > 0 else None
+        error.headers.setdefault("Retry-After", str(seconds or RateLimited.DEFAULT_RETRY_AFTER))
     return error
 
 
@@ -222,26 +277,30 @@ def register(app: flask.Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
+        # Before DATABASE_DOWN: SQLite reports its integer overflow as an OperationalError.
+        if out_of_range(exc):
+            return _out_of_range(exc)
         if isinstance(exc, DATABASE_DOWN):
             return _database_down(exc)
-        if isinstance(exc, sqlalchemy.exc.DataError):
-            return _out_of_range(exc)
         return _internal(exc)
 
     def _out_of_range(exc: Exception) -> Any:
-        # A value the database refused (a number past its column's range, text too long for
-        # its column) that validation let through: the request is wrong, not the server.
+        # A value that validation let through and the database or the calendar refused: the
+        # request is wrong, not the server. Logged (without the statement's parameters) so the
+        # missed check can be added where the value came in.
+        orig = getattr(exc, "orig", None) or exc
         log.warning(
-            "database refused a value on %s %s: %s",
+            "value out of range on %s %s: %s: %s",
             flask.request.method,
             flask.request.path,
-            str(getattr(exc, "orig", exc)).splitlines()[0][:200],
+            type(orig).__name__,
+            (str(orig).splitlines() or [""])[0][:200],
         )
         try:
             extensions.db.session.rollback()
         except Exception:
             log.debug("rollback after a refused value failed", exc_info=True)
-        return handle(ValidationError(str(_l("Có giá trị nằm ngoài phạm vi cho phép."))))
+        return handle(ValueOutOfRange())
 
     def _database_down(exc: Exception) -> Any:
         # The exception class only: the message may carry the database URL.

@@ -12,6 +12,7 @@ import flask
 import flask_login
 import sqlalchemy as sa
 import sqlalchemy.event
+import werkzeug.middleware.proxy_fix
 
 from app import (
     cli,
@@ -20,6 +21,7 @@ from app import (
     errors,
     extensions,
     formatting,
+    headers,
     i18n,
     inputguard,
     labels,
@@ -57,6 +59,7 @@ def create_app(
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["MEDIA_ROOT"], exist_ok=True)
 
+    _trust_proxy(app)
     _init_database(app)
     _init_auth(app)
     extensions.babel.init_app(
@@ -69,7 +72,7 @@ def create_app(
     _register_blueprints(app)
     _register_template_helpers(app)
     cli.register(app)
-    app.after_request(_security_headers)
+    app.after_request(headers.security_headers)
     return app
 
 
@@ -95,6 +98,23 @@ def _init_database(app: flask.Flask) -> None:
     extensions.migrate.init_app(app, extensions.db, render_as_batch=True, compare_type=True)
 
 
+def _trust_proxy(app: flask.Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS reverse proxies (nginx: 1), take the client's address and
+    scheme from the X-Forwarded-For/-Proto values those proxies appended, so the sign-in
+    throttle counts each client, not the proxy. 0 (the default) trusts no header: a client
+    could otherwise pick its own address."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = werkzeug.middleware.proxy_fix.ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops
+        )
+
+
+def _bearer_secret(request: flask.Request) -> str | None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
 def _init_auth(app: flask.Flask) -> None:
     from app.models import accounts
 
@@ -104,18 +124,27 @@ def _init_auth(app: flask.Flask) -> None:
     extensions.login_manager.session_protection = "basic"
 
     @extensions.login_manager.user_loader
-    def load_user(user_id: str) -> accounts.User | None:
-        user = extensions.db.session.get(accounts.User, int(user_id))
-        return user if user is not None and user.is_active_account else None
+    def load_user(session_id: str) -> accounts.User | None:
+        # "<id>:<session version>" (User.get_id): a stale version is a session that ended.
+        return accounts_service.user_for_session(extensions.db.session, session_id)
 
     @extensions.login_manager.request_loader
     def load_user_from_token(request: flask.Request) -> accounts.User | None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, secret = header.partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
+        secret = _bearer_secret(request)
+        if secret is None:
             return None
         flask.g.auth_via_token = True
-        return accounts_service.user_for_token(extensions.db.session, secret.strip())
+        return accounts_service.user_for_token(extensions.db.session, secret)
+
+    @app.before_request
+    def _token_decides() -> None:
+        """A request carrying a bearer token is the token's, whatever session or remember
+        cookie comes with it (a bad token is refused, never passed over for the cookie)."""
+        if _bearer_secret(flask.request) is None:
+            return
+        user = load_user_from_token(flask.request)
+        # flask-login reads the request's user from g; set before anything asks for it.
+        flask.g._login_user = user or extensions.login_manager.anonymous_user()
 
     @extensions.login_manager.unauthorized_handler
     def unauthorized() -> Any:
@@ -184,11 +213,3 @@ def _register_template_helpers(app: flask.Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "csp_nonce": csp.nonce,
         }
-
-
-def _security_headers(response: flask.Response) -> flask.Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    return csp.apply(response)

@@ -13,6 +13,7 @@ import enum
 
 VALIDITY_MONTHS = 36
 EXPIRING_DAYS = 90
+SCORE_PLACES = 2  # a score is entered with at most two decimals (69.99) and never rounded
 CERTIFIED_STARS = (3, 4, 5)
 # From 6 Jul 2025 only province (3★, 4★) and central (5★) assessments exist.
 AMENDMENT_DATE = dt.date(2025, 7, 6)
@@ -41,10 +42,23 @@ class RuleError(ValueError):
 
 
 def stars_for_score(score: Number) -> int:
-    """90–100 → 5★, 70–<90 → 4★, 50–<70 → 3★, 30–<50 → 2★, <30 → 1★ (half-open bands)."""
-    value = decimal.Decimal(str(score))
-    if value < 0 or value > 100:
+    """[90, 100] → 5★, [70, 90) → 4★, [50, 70) → 3★, [30, 50) → 2★, below 30 → 1★.
+
+    The bands apply to the score exactly as entered (at most two decimals, never rounded
+    first): 69.99 is 3★, 89.99 is 4★, 49.95 is 2★ (not certifiable).
+    """
+    try:
+        value = decimal.Decimal(str(score))
+    except decimal.InvalidOperation:
+        raise RuleError("score", "score_range", "score must be between 0 and 100") from None
+    if not value.is_finite() or value < 0 or value > 100:
         raise RuleError("score", "score_range", "score must be between 0 and 100")
+    if value != value.quantize(decimal.Decimal(1).scaleb(-SCORE_PLACES)):
+        raise RuleError(
+            "score",
+            "score_precision",
+            f"a score has at most {SCORE_PLACES} decimals (as written on the decision)",
+        )
     for floor, stars in ((90, 5), (70, 4), (50, 3), (30, 2)):
         if value >= floor:
             return stars

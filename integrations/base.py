@@ -36,12 +36,19 @@ class Capability(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class ConfigField:
+    """One setting of a shop. A field whose name has the word ``url`` (``api_base_url``,
+    ``authorize_url_base``) holds an address: the app checks it as a link before saving."""
+
     name: str
     label: str
     secret: bool = False
     required: bool = True
     default: str = ""
     help: str = ""
+
+    @property
+    def is_address(self) -> bool:
+        return "url" in self.name.lower().split("_")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,8 @@ class RefusedMedia(MediaError):
 
     Codes: ``empty``, ``too_large``, ``unknown_format``, ``container_not_allowed``,
     ``codec_not_allowed``, ``no_stream``, ``truncated``, ``undecodable``, ``too_long``,
-    ``too_short``, ``too_small``, ``too_big_frame``, ``playlist``.
+    ``too_short``, ``too_small``, ``too_big_frame``, ``playlist``, ``svg`` (a vector image:
+    only PNG, JPEG and WebP pictures are accepted).
     """
 
 

@@ -10,8 +10,13 @@ the size from the header before decoding anything.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
+import re
+import statistics
 import warnings
+from collections.abc import Sequence
+from fractions import Fraction
 from typing import Literal, NoReturn
 
 import av
@@ -65,6 +70,8 @@ class MediaInfo:
 
     ``rotation`` is how far a player turns the stored picture clockwise (0, 90, 180, 270),
     the value phones used to write as the ``rotate`` tag. ``duration`` is None for photos.
+    ``fps`` is the nominal frame rate (:func:`nominal_frame_rate`), not the average of a
+    variable-frame-rate clip.
     """
 
     kind: Kind
@@ -258,6 +265,13 @@ def _refuse_unrecognised(head: bytes) -> NoReturn:
             "unknown_format",
             "This file is not a photo, video or audio format we recognise.",
         )
+    if _is_svg(text):
+        # Checked before the playlist rule: an SVG names its XML namespace by URL.
+        _refuse(
+            "svg",
+            "This is an SVG (vector) image, which is not supported. "
+            "Upload a PNG, JPEG or WebP picture instead.",
+        )
     lines = [line.strip().lower() for line in text.splitlines() if line.strip()]
     if "://" in text or any(line.startswith(_PLAYLIST_LINE_STARTS) for line in lines):
         _refuse(
@@ -266,6 +280,17 @@ def _refuse_unrecognised(head: bytes) -> NoReturn:
             "Upload the video, photo or audio file itself.",
         )
     _refuse("unknown_format", "This is a text file, not a photo, video or audio file.")
+
+
+# An SVG's root element, after an optional XML declaration, comments and a doctype.
+_SVG_ROOT = re.compile(
+    r"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!doctype\s+svg\b|<svg[\s>/:])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _is_svg(text: str) -> bool:
+    return _SVG_ROOT.match(text) is not None
 
 
 def _as_text(head: bytes) -> str | None:
@@ -398,7 +423,7 @@ def _probe_av(
             height=height,
             rotation=rotation,
             video_codec=video_codec,
-            fps=_frame_rate(video) if video is not None else None,
+            fps=_frame_rate(video, scan.video_times) if video is not None else None,
             duration=round(duration, 3),
             audio_codec=audio_codec,
             sample_rate=audio.codec_context.sample_rate if audio is not None else None,
@@ -473,17 +498,73 @@ def _header_duration(
     return None
 
 
-def _frame_rate(stream: av.VideoStream) -> float | None:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate and 0 < rate <= 1000:
-            return round(float(rate), 3)
-    return None
+def _frame_rate(stream: av.VideoStream, frame_times: Sequence[float]) -> float | None:
+    """The nominal frame rate of a video stream (see :func:`nominal_frame_rate`)."""
+    context = stream.codec_context
+    times = frame_times
+    if not times and stream.time_base is not None and stream.base_rate != stream.average_rate:
+        # MP4/MOV: the index has every frame's (decoding) time without reading the packets.
+        times = [float(entry.timestamp * stream.time_base) for entry in stream.index_entries]
+    rate = nominal_frame_rate(
+        declared=(stream.base_rate, context.framerate if context is not None else None),
+        average=stream.average_rate,
+        frame_times=times,
+    )
+    if rate is None and stream.guessed_rate:
+        rate = _plausible_rate(stream.guessed_rate)
+    return None if rate is None else round(rate, 3)
+
+
+def nominal_frame_rate(
+    declared: Sequence[float | Fraction | None],
+    average: float | Fraction | None,
+    frame_times: Sequence[float],
+) -> float | None:
+    """The rate a clip was recorded at, never its average when the two differ.
+
+    A phone that drops frames under load writes a variable frame rate: a 30 fps recording
+    whose average is 16 fps. Its nominal rate is the stream's ``r_frame_rate`` (PyAV's
+    ``base_rate``) or the codec's declared rate (``declared``, in that order), trusted when the
+    clip's typical step between frames (the median of ``frame_times``' gaps) is one frame at
+    that rate. Timestamps jittered off any grid make ``r_frame_rate`` meaningless (a 30 fps
+    clip with every other frame 10 ms late reads as 45 fps); then the average is the best
+    guess. With fewer than two frame times the first plausible declared rate is taken.
+    """
+    candidates = [rate for rate in map(_plausible_rate, declared) if rate is not None]
+    mean = _plausible_rate(average)
+    step = _typical_step(frame_times)
+    for rate in candidates:
+        if step is None or abs(step * rate - 1) <= _NOMINAL_STEP_TOLERANCE:
+            return rate
+        if mean is not None and abs(mean - rate) <= _SAME_RATE_TOLERANCE * rate:
+            return rate  # constant frame rate: nothing to choose between
+    return mean if mean is not None else (candidates[0] if candidates else None)
+
+
+# How far the typical step between frames may be from one frame at a declared rate.
+_NOMINAL_STEP_TOLERANCE = 0.1
+_SAME_RATE_TOLERANCE = 0.001
+_MAX_FRAME_RATE = 1000
+
+
+def _plausible_rate(rate: float | Fraction | None) -> float | None:
+    if rate is None or not 0 < rate <= _MAX_FRAME_RATE:
+        return None
+    return float(rate)
+
+
+def _typical_step(frame_times: Sequence[float]) -> float | None:
+    """The median gap between consecutive distinct frame times (seconds), None if none."""
+    times = sorted(set(frame_times))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    return statistics.median(gaps) if gaps else None
 
 
 @dataclasses.dataclass
 class _Scan:
     rotation: int = 0
     end: float | None = None  # last packet's end time, when measured
+    video_times: list[float] = dataclasses.field(default_factory=list)  # when measured
 
 
 def _scan(
@@ -515,6 +596,8 @@ def _scan(
                 end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
                 end -= starts[packet.stream.index]
                 result.end = end if result.end is None else max(result.end, end)
+                if video is not None and packet.stream.index == video.index:
+                    result.video_times.append(float(packet.pts * packet.time_base))
             if packet.stream.index in pending and _decode_first(packet, result, video):
                 pending.discard(packet.stream.index)
             if pending and packets > _FIRST_FRAME_PACKETS * len(streams):

@@ -28,6 +28,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 FILE_CONTENT = {formats.CSV_MIMETYPE: BINARY, formats.XLSX_MIMETYPE: BINARY}
 EXPORT_DESCRIPTION = "Tệp CSV (UTF-8 có BOM) hoặc XLSX, mỗi dòng một phân loại (SKU)"
 TEMPLATE_DESCRIPTION = "Mẫu nhập trống: CSV, hoặc XLSX có thêm trang “Hướng dẫn”"
+ID_RANGE = mv.Range(min=1, max=catalog_service.MAX_ID)
 
 
 class ImportUploadSchema(ma.Schema):
@@ -48,10 +49,12 @@ class ExportArgsSchema(FormatArgsSchema):
     """The product list's filters (producer accounts always get only their own products)."""
 
     q = ma.fields.String(validate=mv.Length(max=200))
-    category_id = ma.fields.Integer(metadata={"description": "Nhóm OCOP (gồm cả nhóm con)"})
+    category_id = ma.fields.Integer(
+        validate=ID_RANGE, metadata={"description": "Nhóm OCOP (gồm cả nhóm con)"}
+    )
     stars = ma.fields.Integer(validate=mv.Range(min=1, max=5))
-    producer_id = ma.fields.Integer()
-    province_code = ma.fields.Integer()
+    producer_id = ma.fields.Integer(validate=ID_RANGE)
+    province_code = ma.fields.Integer(validate=ID_RANGE)
     certificate_status = ma.fields.String(
         validate=mv.OneOf(["active", "expiring", "expired", "none"])
     )

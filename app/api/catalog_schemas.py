@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import flask_babel
 import flask_login
 import marshmallow as ma
 import marshmallow.validate as mv
@@ -25,6 +26,26 @@ PRODUCER_TYPES = [t.value for t in orgs.ProducerType]
 LEVELS = [level.value for level in catalog.CertificateLevel]
 CERTIFICATE_STATUSES = [s.value for s in ocop.Status] + ["none"]
 MAX_PRICE = catalog_service.MAX_PRICE
+ID_RANGE = mv.Range(min=1, max=catalog_service.MAX_ID)
+
+
+def _id(description: str | None = None, **kwargs: Any) -> ma.Field:
+    """A database id in a body: 1 … 2**31 - 1 (a larger one is a field error, not an overflow)."""
+    metadata = {"description": description} if description else {}
+    return ma.fields.Integer(strict=True, validate=ID_RANGE, metadata=metadata, **kwargs)
+
+
+def _query_id(description: str | None = None) -> ma.Field:
+    metadata = {"description": description} if description else {}
+    return ma.fields.Integer(validate=ID_RANGE, metadata=metadata)
+
+
+def _cap_list(data: Any, name: str, problem: Any) -> None:
+    """Refuse an over-long list before its items are read (50,000 variants: at once)."""
+    if isinstance(data, dict) and isinstance(data.get(name), list):
+        message = problem(len(data[name]))
+        if message:
+            raise ma.ValidationError(message, field_name=name)
 
 
 def _text(limit: int | None = None, description: str | None = None, **kwargs: Any) -> ma.Field:
@@ -98,7 +119,7 @@ class ProducerPageSchema(schemas.PageSchema):
 
 class ProducerListArgsSchema(schemas.PageArgsSchema):
     q = ma.fields.String(metadata={"description": "Tên hoặc mã số thuế chứa chuỗi này"})
-    province_code = ma.fields.Integer(metadata={"description": "Mã tỉnh (bản đồ 2025)"})
+    province_code = _query_id("Mã tỉnh (bản đồ 2025)")
 
 
 class ProducerUpdateSchema(ma.Schema):
@@ -111,35 +132,21 @@ class ProducerUpdateSchema(ma.Schema):
     )
     contact_person = _optional_text(200)
     phone = _optional_text(None, "Số điện thoại Việt Nam, vd. `+84 912 345 678`")
-    province_code = ma.fields.Integer(
-        strict=True, metadata={"description": "Mã tỉnh/thành (bản đồ hành chính 2025)"}
-    )
-    commune_code = ma.fields.Integer(
-        strict=True, metadata={"description": "Mã xã/phường thuộc tỉnh đã chọn"}
-    )
+    province_code = _id("Mã tỉnh/thành (bản đồ hành chính 2025)")
+    commune_code = _id("Mã xã/phường thuộc tỉnh đã chọn")
     district = _optional_text(100, "Huyện cũ (tùy chọn, cho hồ sơ trước 2025)")
     address_line = _optional_text(255)
-    story = _optional_text()
+    story = _optional_text(10_000, "Câu chuyện của chủ thể (được xuống dòng)")
 
 
 class ProducerCreateSchema(ProducerUpdateSchema):
-    club_id = ma.fields.Integer(
-        strict=True,
-        metadata={
-            "description": "CLB làm việc với chủ thể (quản trị viên chọn; nhân sự CLB: "
-            "luôn là CLB của mình)"
-        },
+    club_id = _id(
+        "CLB làm việc với chủ thể (quản trị viên chọn; nhân sự CLB: luôn là CLB của mình)"
     )
     name = _text(200, required=True)
     type = ma.fields.String(required=True, validate=mv.OneOf(PRODUCER_TYPES))
-    province_code = ma.fields.Integer(
-        strict=True,
-        required=True,
-        metadata={"description": "Mã tỉnh/thành (bản đồ hành chính 2025)"},
-    )
-    commune_code = ma.fields.Integer(
-        strict=True, required=True, metadata={"description": "Mã xã/phường thuộc tỉnh đã chọn"}
-    )
+    province_code = _id("Mã tỉnh/thành (bản đồ hành chính 2025)", required=True)
+    commune_code = _id("Mã xã/phường thuộc tỉnh đã chọn", required=True)
 
 
 # --- reference data ---------------------------------------------------------------------
@@ -172,7 +179,7 @@ class CategoryRefSchema(ma.Schema):
 class VariantSchema(ma.Schema):
     """A variant (SKU), read and written alike; `id` is informative, SKUs identify variants."""
 
-    id = ma.fields.Integer(metadata={"description": "Bỏ qua khi ghi: SKU xác định phân loại"})
+    id = _id("Bỏ qua khi ghi: SKU xác định phân loại")
     sku = _text(
         64,
         "Chữ, số, `.`, `_`, `-`; lưu chữ hoa; duy nhất trong toàn danh mục",
@@ -183,15 +190,24 @@ class VariantSchema(ma.Schema):
         strict=True,
         required=True,
         validate=mv.Range(min=0, max=MAX_PRICE),
-        metadata={"description": "Giá bán, đồng (số nguyên)"},
+        metadata={"description": "Giá bán, đồng (số nguyên, tối đa 1.000.000.000)"},
     )
-    stock = ma.fields.Integer(strict=True, validate=mv.Range(min=0, max=10_000_000))
+    stock = ma.fields.Integer(strict=True, validate=mv.Range(min=0, max=catalog_service.MAX_STOCK))
     weight_g = ma.fields.Integer(
-        strict=True, allow_none=True, validate=mv.Range(min=0, max=1_000_000)
+        strict=True,
+        allow_none=True,
+        validate=mv.Range(min=0, max=catalog_service.MAX_WEIGHT_G),
+        metadata={"description": "Gam, cả bao bì"},
     )
-    length_cm = ma.fields.Float(allow_none=True, validate=mv.Range(min=0, max=100_000))
-    width_cm = ma.fields.Float(allow_none=True, validate=mv.Range(min=0, max=100_000))
-    height_cm = ma.fields.Float(allow_none=True, validate=mv.Range(min=0, max=100_000))
+    length_cm = ma.fields.Float(
+        allow_none=True, validate=mv.Range(min=0, max=catalog_service.MAX_DIMENSION_CM)
+    )
+    width_cm = ma.fields.Float(
+        allow_none=True, validate=mv.Range(min=0, max=catalog_service.MAX_DIMENSION_CM)
+    )
+    height_cm = ma.fields.Float(
+        allow_none=True, validate=mv.Range(min=0, max=catalog_service.MAX_DIMENSION_CM)
+    )
     barcode = _optional_text(14, "EAN-8, UPC-A, EAN-13 hoặc GTIN-14 (kiểm tra số cuối)")
 
 
@@ -237,7 +253,10 @@ class CertificateUpdateSchema(ma.Schema):
     score = ma.fields.Float(
         allow_none=True,
         validate=mv.Range(min=0, max=100),
-        metadata={"description": "Điểm 0–100; số sao suy ra theo thang OCOP"},
+        metadata={
+            "description": "Điểm 0–100, tối đa 2 chữ số thập phân, không làm tròn; số sao suy "
+            "ra theo thang OCOP: [50, 70) → 3★, [70, 90) → 4★, [90, 100] → 5★ (69.99 là 3★)"
+        },
     )
     stars = ma.fields.Integer(
         strict=True,
@@ -246,7 +265,7 @@ class CertificateUpdateSchema(ma.Schema):
         metadata={"description": "Nhập khi không có điểm; nếu có cả hai thì phải khớp điểm"},
     )
     decision_number = _text(64)
-    decision_date = ma.fields.Date(metadata={"description": "Không ở tương lai"})
+    decision_date = ma.fields.Date(metadata={"description": "Từ năm 2000, không ở tương lai"})
     level = ma.fields.String(
         validate=mv.OneOf(LEVELS),
         metadata={"description": "Trung ương ⇔ 5 sao; huyện chỉ 3 sao trước 06/07/2025"},
@@ -256,7 +275,9 @@ class CertificateUpdateSchema(ma.Schema):
 
 class CertificateCreateSchema(CertificateUpdateSchema):
     decision_number = _text(64, required=True)
-    decision_date = ma.fields.Date(required=True, metadata={"description": "Không ở tương lai"})
+    decision_date = ma.fields.Date(
+        required=True, metadata={"description": "Từ năm 2000, không ở tương lai"}
+    )
     level = ma.fields.String(
         required=True,
         validate=mv.OneOf(LEVELS),
@@ -268,11 +289,31 @@ class CertificateCreateSchema(CertificateUpdateSchema):
 class ProductLinkSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     channel = ma.fields.String(required=True, validate=mv.OneOf(catalog_service.CHANNELS))
-    url = _text(500, "Địa chỉ http(s) của gian hàng", required=True)
+    url = _text(
+        500,
+        "Địa chỉ http(s) của gian hàng (chỉ https khi chạy thật); không khoảng trắng, "
+        "không xuống dòng",
+        required=True,
+    )
+
+
+def _links_problem(count: int) -> str | None:
+    if count <= catalog_service.MAX_LINKS:
+        return None
+    return flask_babel.gettext("Mỗi sản phẩm có tối đa %(n)d nơi bán.", n=catalog_service.MAX_LINKS)
 
 
 class ProductLinksSchema(ma.Schema):
-    links = ma.fields.List(ma.fields.Nested(ProductLinkSchema), required=True)
+    links = ma.fields.List(
+        ma.fields.Nested(ProductLinkSchema),
+        required=True,
+        metadata={"description": f"Tối đa {catalog_service.MAX_LINKS} nơi bán"},
+    )
+
+    @ma.pre_load
+    def _cap(self, data: Any, **_kwargs: Any) -> Any:
+        _cap_list(data, "links", _links_problem)
+        return data
 
 
 class ProductSummarySchema(ma.Schema):
@@ -344,46 +385,53 @@ class ProductListArgsSchema(schemas.PageArgsSchema):
     q = ma.fields.String(
         metadata={"description": "Tìm không phân biệt hoa thường và dấu (`nuoc mam`)"}
     )
-    category_id = ma.fields.Integer(metadata={"description": "Nhóm OCOP (gồm cả nhóm con)"})
+    category_id = _query_id("Nhóm OCOP (gồm cả nhóm con)")
     stars = ma.fields.Integer(validate=mv.Range(min=3, max=5))
-    producer_id = ma.fields.Integer()
-    province_code = ma.fields.Integer(metadata={"description": "Tỉnh của chủ thể (bản đồ 2025)"})
+    producer_id = _query_id()
+    province_code = _query_id("Tỉnh của chủ thể (bản đồ 2025)")
     certificate_status = ma.fields.String(validate=mv.OneOf(CERTIFICATE_STATUSES))
     in_stock = ma.fields.Boolean(metadata={"description": "true: còn hàng; false: hết hàng"})
     sort = ma.fields.String(load_default="name", validate=mv.OneOf(catalog_service.SORTS))
 
 
 class _ProductWriteSchema(ma.Schema):
-    category_id = ma.fields.Integer(
-        strict=True, allow_none=True, metadata={"description": "Nhóm OCOP (`/ocop-categories`)"}
-    )
-    name = _text(200, required=True)
-    description = _optional_text(None, "Câu chuyện sản phẩm")
+    category_id = _id("Nhóm OCOP (`/ocop-categories`)", allow_none=True)
+    name = _text(200, "Một dòng (không xuống dòng)", required=True)
+    description = _optional_text(10_000, "Câu chuyện sản phẩm (được xuống dòng)")
     unit = _optional_text(50, "Đơn vị tính, vd. chai, hộp")
     brand = _optional_text(100)
-    ingredients = _optional_text()
+    ingredients = _optional_text(5_000)
     shelf_life = _optional_text(100, "Hạn sử dụng, vd. 24 tháng")
     variants = ma.fields.List(
         ma.fields.Nested(VariantSchema),
         required=True,
-        metadata={"description": "Ít nhất một phân loại; lỗi báo theo `variants.<i>.<trường>`"},
+        metadata={
+            "description": f"1 đến {catalog_service.MAX_VARIANTS} phân loại; lỗi báo theo "
+            "`variants.<i>.<trường>`"
+        },
     )
+
+    @ma.pre_load
+    def _cap(self, data: Any, **_kwargs: Any) -> Any:
+        _cap_list(data, "variants", catalog_service.variant_count_problem)
+        return data
 
 
 class ProductCreateSchema(_ProductWriteSchema):
-    producer_id = ma.fields.Integer(strict=True, required=True)
+    producer_id = _id(required=True)
+
+
+_MISSING_VERSION = flask_babel.LazyString(catalog_service.missing_version_message)
 
 
 class ProductUpdateSchema(_ProductWriteSchema):
     """The whole product: omitted optional fields are cleared, variants not listed removed."""
 
-    producer_id = ma.fields.Integer(
-        strict=True, metadata={"description": "Bỏ trống để giữ chủ thể hiện tại"}
-    )
-    version = ma.fields.Integer(
-        strict=True,
-        allow_none=True,
-        metadata={"description": "Phiên bản đã đọc; khác phiên bản hiện tại → 409"},
+    producer_id = _id("Bỏ trống để giữ chủ thể hiện tại")
+    version = _id(
+        "Bắt buộc: phiên bản đã đọc (GET); khác phiên bản hiện tại → 409, không ghi gì",
+        required=True,
+        error_messages={"required": _MISSING_VERSION, "null": _MISSING_VERSION},
     )
 
 

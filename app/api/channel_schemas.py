@@ -12,6 +12,7 @@ from typing import Any
 import marshmallow as ma
 import marshmallow.validate as mv
 
+from app import routing
 from app.api import schemas
 from app.models import channels
 from app.services.channels import listings
@@ -87,18 +88,22 @@ class AccountCreateSchema(ma.Schema):
     )
     club_id = ma.fields.Integer(
         strict=True,
+        validate=mv.Range(min=1, max=routing.MAX_ID),
         metadata={
             "description": "CLB vận hành gian hàng của một chủ thể (quản trị viên chọn; "
             "mặc định: CLB làm việc)"
         },
     )
     config = ma.fields.Dict(
-        keys=ma.fields.String(),
+        keys=ma.fields.String(validate=mv.Length(max=64)),
         values=ma.fields.String(),
         load_default=dict,
+        validate=mv.Length(max=50),
         metadata={
             "description": "Trường cấu hình của sàn (theo `config_schema` của adapter); "
-            "lỗi báo theo `config.<trường>`"
+            "lỗi báo theo `config.<trường>`. Trường địa chỉ (`…_url`, `authorize_url_base`): "
+            "http(s) không có khoảng trắng hay ký tự điều khiển; khi chạy production chỉ https "
+            "và thuộc tên miền của sàn"
         },
     )
     default_category_id = ma.fields.String(

@@ -7,6 +7,7 @@ from typing import Any
 import flask
 import marshmallow as ma
 import marshmallow.validate as mv
+from flask_babel import lazy_gettext as _l
 
 from app import extensions
 from app.api import schemas
@@ -14,6 +15,7 @@ from app.models import orgs
 from app.services import clubs as clubs_service
 
 STATUSES = ("active", "archived", "all")
+MAX_PRODUCERS = clubs_service.MAX_PRODUCERS
 
 
 class BankAccountSchema(ma.Schema):
@@ -79,6 +81,19 @@ class ClubListArgsSchema(schemas.PageArgsSchema):
     )
 
 
+def _producer_ids(*, description: str, **kwargs: Any) -> ma.fields.List:
+    """Producer ids (each 1 … 2**31 - 1), at most MAX_PRODUCERS of them."""
+    return ma.fields.List(
+        schemas.Id(strict=True),
+        validate=mv.Length(
+            max=MAX_PRODUCERS,
+            error=_l("Tối đa %(n)s chủ thể sản xuất.", n=MAX_PRODUCERS),
+        ),
+        metadata={"description": f"{description} (tối đa {MAX_PRODUCERS})"},
+        **kwargs,
+    )
+
+
 def _optional_text(limit: int, description: str = "") -> ma.fields.String:
     return ma.fields.String(
         allow_none=True, validate=mv.Length(max=limit), metadata={"description": description}
@@ -89,10 +104,10 @@ class ClubUpdateSchema(ma.Schema):
     """Every field optional: omitted fields keep their value, `null` clears an optional one."""
 
     name = ma.fields.String(validate=mv.Length(min=1, max=200))
-    province_code = ma.fields.Integer(
+    province_code = schemas.Id(
         strict=True, metadata={"description": "Mã tỉnh/thành của Đoàn quản lý (bản đồ 2025)"}
     )
-    commune_code = ma.fields.Integer(
+    commune_code = schemas.Id(
         strict=True,
         allow_none=True,
         metadata={"description": "Mã xã/phường thuộc tỉnh đó (tuỳ chọn)"},
@@ -109,21 +124,18 @@ class ClubUpdateSchema(ma.Schema):
 
 class ClubCreateSchema(ClubUpdateSchema):
     name = ma.fields.String(required=True, validate=mv.Length(min=1, max=200))
-    province_code = ma.fields.Integer(
+    province_code = schemas.Id(
         required=True,
         strict=True,
         metadata={"description": "Mã tỉnh/thành của Đoàn quản lý (bản đồ 2025)"},
     )
-    producer_ids = ma.fields.List(
-        ma.fields.Integer(strict=True),
-        load_default=list,
-        metadata={"description": "Chủ thể sản xuất CLB làm việc cùng"},
+    producer_ids = _producer_ids(
+        load_default=list, description="Chủ thể sản xuất CLB làm việc cùng"
     )
 
 
 class ClubProducersSchema(ma.Schema):
-    producer_ids = ma.fields.List(
-        ma.fields.Integer(strict=True),
+    producer_ids = _producer_ids(
         required=True,
-        metadata={"description": "Danh sách đầy đủ chủ thể CLB làm việc cùng (thay danh sách cũ)"},
+        description="Danh sách đầy đủ chủ thể CLB làm việc cùng (thay danh sách cũ)",
     )

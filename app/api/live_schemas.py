@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask
 import marshmallow as ma
 import marshmallow.validate as mv
 
 from app import formatting
 from app.api import schemas
 from app.models import live
+from app.services.live import common
 from app.services.live import host as host_service
 from app.services.live import slots as slots_service
+from app.web import public
 
 PLATFORMS = [p.value for p in live.Platform]
 STATUSES = [s.value for s in live.SessionStatus]
-LocalAware = ma.fields.AwareDateTime
-
-
-def _when(required: bool = False) -> ma.fields.AwareDateTime:
-    return LocalAware(
-        required=required,
-        default_timezone=formatting.LOCAL_TZ,
-        metadata={
-            "description": "ISO 8601; không có múi giờ thì hiểu là giờ Việt Nam (Asia/Ho_Chi_Minh)"
-        },
-    )
 
 
 class StreamerSchema(ma.Schema):
@@ -42,11 +32,13 @@ class StreamerSchema(ma.Schema):
 
 
 class StreamerCreateSchema(ma.Schema):
-    user_id = ma.fields.Integer(required=True)
+    user_id = schemas.Id(required=True)
     display_name = ma.fields.String(validate=mv.Length(min=1, max=120))
-    platforms = ma.fields.List(ma.fields.String(validate=mv.OneOf(PLATFORMS)))
+    platforms = ma.fields.List(
+        ma.fields.String(validate=mv.OneOf(PLATFORMS)), validate=mv.Length(max=len(PLATFORMS))
+    )
     tiktok_handle = ma.fields.String(allow_none=True, validate=mv.Length(max=65))
-    channel_account_ids = ma.fields.List(ma.fields.Integer())
+    channel_account_ids = ma.fields.List(schemas.Id(), validate=mv.Length(max=100))
     is_active = ma.fields.Boolean()
 
 
@@ -77,18 +69,18 @@ class SlotSchema(ma.Schema):
 
 
 class SlotCreateSchema(ma.Schema):
-    product_id = ma.fields.Integer(required=True)
-    variant_id = ma.fields.Integer(allow_none=True)
+    product_id = schemas.Id(required=True)
+    variant_id = schemas.Id(allow_none=True)
     start_offset_s = ma.fields.Integer(
         allow_none=True,
-        validate=mv.Range(min=0, max=86_400),
+        validate=mv.Range(min=0, max=slots_service.MAX_SECONDS),
         metadata={"description": "Giây tính từ đầu phiên; bỏ trống: ngay sau mục cuối"},
     )
-    length_s = ma.fields.Integer(validate=mv.Range(min=1, max=86_400))
+    length_s = ma.fields.Integer(validate=mv.Range(min=1, max=slots_service.MAX_SECONDS))
     live_price = ma.fields.Integer(
         allow_none=True,
-        validate=mv.Range(min=0, max=10**12),
-        metadata={"description": "đồng; bỏ trống: giá niêm yết"},
+        validate=mv.Range(min=0, max=slots_service.LIVE_PRICE_MAX),
+        metadata={"description": "đồng (0 … 1.000.000.000); bỏ trống: giá niêm yết"},
     )
     code = ma.fields.String(
         allow_none=True,
@@ -97,15 +89,17 @@ class SlotCreateSchema(ma.Schema):
             "description": "Mã bình luận, chuẩn hoá thành chữ in ASCII (NM1); bỏ trống: gợi ý"
         },
     )
-    talking_points = ma.fields.String(allow_none=True, validate=mv.Length(max=10_000))
+    talking_points = ma.fields.String(allow_none=True, validate=mv.Length(max=common.NOTES_MAX))
 
 
 class SlotUpdateSchema(SlotCreateSchema):
-    product_id = ma.fields.Integer()
+    product_id = schemas.Id()
 
 
 class SlotOrderSchema(ma.Schema):
-    slot_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=mv.Length(max=500))
+    slot_ids = ma.fields.List(
+        schemas.Id(), required=True, validate=mv.Length(max=slots_service.MAX_SLOTS)
+    )
 
 
 class SessionSchema(ma.Schema):
@@ -136,29 +130,37 @@ class SessionPageSchema(schemas.PageSchema):
 
 
 class SessionListArgsSchema(schemas.PageArgsSchema):
-    start = _when()
-    end = _when()
-    streamer_id = ma.fields.Integer()
+    start = schemas.BusinessDateTime()
+    end = schemas.BusinessDateTime()
+    streamer_id = schemas.Id()
     status = ma.fields.String(validate=mv.OneOf(STATUSES))
 
 
 class SessionCreateSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=mv.Length(min=1, max=200))
+    title = ma.fields.String(
+        required=True,
+        validate=mv.Length(min=1, max=200),
+        metadata={"description": "Một dòng, không có ký tự điều khiển"},
+    )
     platform = ma.fields.String(required=True, validate=mv.OneOf(PLATFORMS))
-    channel_account_id = ma.fields.Integer(allow_none=True)
-    starts_at = _when(required=True)
-    ends_at = _when(required=True)
-    host_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=mv.Length(max=20))
-    notes = ma.fields.String(allow_none=True, validate=mv.Length(max=10_000))
-    live_url = ma.fields.String(allow_none=True, validate=mv.Length(max=500))
+    channel_account_id = schemas.Id(allow_none=True)
+    starts_at = schemas.BusinessDateTime(required=True)
+    ends_at = schemas.BusinessDateTime(required=True)
+    host_ids = ma.fields.List(schemas.Id(), required=True, validate=mv.Length(max=20))
+    notes = ma.fields.String(allow_none=True, validate=mv.Length(max=common.NOTES_MAX))
+    live_url = ma.fields.String(
+        allow_none=True,
+        validate=mv.Length(max=500),
+        metadata={"description": "http(s)://…; chỉ https khi chạy production"},
+    )
 
 
 class SessionUpdateSchema(SessionCreateSchema):
     title = ma.fields.String(validate=mv.Length(min=1, max=200))
     platform = ma.fields.String(validate=mv.OneOf(PLATFORMS))
-    starts_at = _when()
-    ends_at = _when()
-    host_ids = ma.fields.List(ma.fields.Integer(), validate=mv.Length(max=20))
+    starts_at = schemas.BusinessDateTime()
+    ends_at = schemas.BusinessDateTime()
+    host_ids = ma.fields.List(schemas.Id(), validate=mv.Length(max=20))
 
 
 class StatusSchema(ma.Schema):
@@ -167,13 +169,15 @@ class StatusSchema(ma.Schema):
 
 class DuplicateSchema(ma.Schema):
     days = ma.fields.Integer(load_default=7, validate=mv.Range(min=-366, max=366))
-    starts_at = _when()
+    starts_at = schemas.BusinessDateTime()
 
 
 class HostActionSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=mv.OneOf(host_service.ACTIONS))
     seconds = ma.fields.Integer(load_default=0, validate=mv.Range(min=0, max=3600))
-    index = ma.fields.Integer(allow_none=True)
+    index = ma.fields.Integer(
+        allow_none=True, validate=mv.Range(min=0, max=slots_service.MAX_SLOTS)
+    )
 
 
 class HostSlotSchema(ma.Schema):
@@ -214,10 +218,10 @@ class FeedSchema(ma.Schema):
     rotated_at = ma.fields.DateTime(allow_none=True)
 
     def feed_url(self, feed: Any) -> str:
-        return flask.url_for("live.feed", token=feed.token, _external=True)
+        return public.public_url("live.feed", token=feed.token)
 
 
 class FeedRotateSchema(ma.Schema):
-    streamer_id = ma.fields.Integer(
+    streamer_id = schemas.Id(
         allow_none=True, metadata={"description": "Bỏ trống: lịch của cả câu lạc bộ"}
     )

@@ -17,5 +17,6 @@ blp = flask_smorest.Blueprint(
 @permissions.require("account.manage_own")
 @blp.response(200, schemas.UserSchema)
 def get_me() -> object:
-    """Who am I: the account the token or session belongs to."""
+    """Who am I: the account the token or session belongs to (with a bearer token, always the
+    token's account, whatever session cookie comes with it)."""
     return flask_login.current_user

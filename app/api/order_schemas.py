@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_smorest.fields
 import marshmallow as ma
 import marshmallow.validate as mv
+from flask_babel import lazy_gettext as _l
 
+from app import validators
 from app.api import schemas
 from app.services.catalog_io import formats
-from app.services.orders import exports
+from app.services.orders import exports, limits, manual
 
 
 class OrderLineSchema(ma.Schema):
@@ -58,35 +62,75 @@ class OrderPageSchema(schemas.PageSchema):
 
 
 class OrderListArgsSchema(schemas.PageArgsSchema):
-    club = ma.fields.Integer(metadata={"description": "Chỉ đơn của CLB này (quản trị viên)"})
-    session_id = ma.fields.Integer()
+    club = schemas.Id(metadata={"description": "Chỉ đơn của CLB này (quản trị viên)"})
+    session_id = schemas.Id()
     platform = ma.fields.String(validate=mv.OneOf(exports.PLATFORMS))
     status = ma.fields.String(validate=mv.OneOf(exports.STATUSES))
-    date_from = ma.fields.Date(metadata={"description": "Ngày đặt (giờ Việt Nam), từ"})
-    date_to = ma.fields.Date(metadata={"description": "Ngày đặt (giờ Việt Nam), đến hết ngày"})
+    date_from = schemas.BusinessDate(metadata={"description": "Ngày đặt (giờ Việt Nam), từ"})
+    date_to = schemas.BusinessDate(
+        metadata={"description": "Ngày đặt (giờ Việt Nam), đến hết ngày"}
+    )
+
+
+def _whole_number(minimum: int, maximum: int, **kwargs: Any) -> schemas.BoundedInt:
+    """A whole number the service holds to ``minimum`` … ``maximum`` (``limits``), reporting
+    it with every other problem of the order at once; the schema refuses only what is no whole
+    number at all (1.5, past a bigint) and documents the bounds."""
+    metadata = {**kwargs.pop("metadata", {}), "minimum": minimum, "maximum": maximum}
+    return schemas.BoundedInt(
+        minimum=-validators.DB_BIGINT_MAX - 1,
+        maximum=validators.DB_BIGINT_MAX,
+        metadata=metadata,
+        **kwargs,
+    )
 
 
 class OrderLineInputSchema(ma.Schema):
-    sku = ma.fields.String(required=True)
-    quantity = ma.fields.Integer(required=True)
-    unit_price = ma.fields.Integer(
-        load_default=None, metadata={"description": "Bỏ trống: giá live của phiên hoặc giá bán"}
+    sku = ma.fields.String(required=True, metadata={"maxLength": 64})
+    quantity = _whole_number(1, limits.MAX_QUANTITY, required=True)
+    unit_price = _whole_number(
+        0,
+        limits.MAX_UNIT_PRICE,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "đồng; bỏ trống: giá live của phiên hoặc giá bán. Đơn giá × số "
+            f"lượng tối đa {limits.MAX_AMOUNT} đồng."
+        },
     )
 
 
 class OrderCreateSchema(ma.Schema):
+    """Every value is checked by the service, which reports all problems at once (422,
+    ``fields`` like ``lines.0.quantity``); the schema documents the bounds."""
+
     platform = ma.fields.String(load_default="", metadata={"description": "Bỏ trống: theo phiên"})
     external_id = ma.fields.String(
-        load_default="", metadata={"description": "Mã đơn trên sàn; bỏ trống: ứng dụng tự đặt"}
+        load_default="",
+        metadata={
+            "description": "Mã đơn trên sàn; bỏ trống: ứng dụng tự đặt",
+            "maxLength": limits.MAX_EXTERNAL_ID,
+        },
     )
-    session_id = ma.fields.Integer(load_default=None)
-    placed_at = ma.fields.AwareDateTime(load_default=None)
+    session_id = _whole_number(1, limits.MAX_ID, load_default=None, allow_none=True)
+    placed_at = ma.fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "01/01/2000 – 31/12/2100 (giờ Việt Nam)"},
+    )
     status = ma.fields.String(load_default="placed")
-    buyer_phone = ma.fields.String(load_default="")
-    buyer_user = ma.fields.String(load_default="")
-    buyer_name = ma.fields.String(load_default="")
-    note = ma.fields.String(load_default="")
-    lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True)
+    buyer_phone = ma.fields.String(load_default="", metadata={"maxLength": limits.MAX_PHONE})
+    buyer_user = ma.fields.String(load_default="", metadata={"maxLength": limits.MAX_BUYER_USER})
+    buyer_name = ma.fields.String(load_default="", metadata={"maxLength": limits.MAX_BUYER_NAME})
+    note = ma.fields.String(load_default="", metadata={"maxLength": limits.MAX_NOTE})
+    lines = ma.fields.List(
+        ma.fields.Nested(OrderLineInputSchema),
+        required=True,
+        validate=mv.Length(
+            max=manual.MAX_LINES, error=_l("Tối đa %(n)d dòng.", n=manual.MAX_LINES)
+        ),
+        metadata={"minItems": 1},
+    )
 
 
 class OrderImportSchema(ma.Schema):
@@ -100,7 +144,7 @@ class OrderImportSchema(ma.Schema):
 
 
 class OrderImportArgsSchema(ma.Schema):
-    session_id = ma.fields.Integer(
+    session_id = schemas.Id(
         metadata={"description": "Gắn mọi đơn với phiên này (bỏ trống: theo giờ đặt)"}
     )
 
@@ -108,6 +152,13 @@ class OrderImportArgsSchema(ma.Schema):
 class UnmatchedSchema(ma.Schema):
     sku = ma.fields.String(required=True)
     name = ma.fields.String(required=True)
+
+
+class OversoldSchema(ma.Schema):
+    variant_id = ma.fields.Integer(required=True)
+    sku = ma.fields.String(required=True)
+    wanted = ma.fields.Integer(required=True, metadata={"description": "Số lượng trong tệp"})
+    available = ma.fields.Integer(required=True, metadata={"description": "Tồn kho lúc nhập"})
 
 
 class ImportSummarySchema(ma.Schema):
@@ -120,3 +171,10 @@ class ImportSummarySchema(ma.Schema):
     linked_to_session = ma.fields.Integer(required=True)
     unmatched = ma.fields.List(ma.fields.Nested(UnmatchedSchema), required=True)
     warnings = ma.fields.List(ma.fields.String(), required=True)
+    oversold = ma.fields.List(
+        ma.fields.Nested(OversoldSchema),
+        required=True,
+        metadata={
+            "description": "Dòng bán nhiều hơn tồn kho: tồn kho về 0 (cũng có trong warnings)"
+        },
+    )

@@ -1,4 +1,5 @@
-"""Request and response shapes of the video studio API."""
+"""Request and response shapes of the video studio API. Ids read from a request are
+``schemas.Id()`` (1 … 2**31 - 1): a larger one is a 422 field error, never a database error."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class AssetFormSchema(ma.Schema):
         validate=mv.OneOf(tuple(assets_service.ROLES)),
         metadata={"description": "footage (video), photo, logo (ảnh), music (âm thanh)"},
     )
-    product_id = ma.fields.Integer(load_default=None, allow_none=True)
+    product_id = schemas.Id(load_default=None, allow_none=True)
 
 
 class AssetSchema(ma.Schema):
@@ -101,7 +102,7 @@ class VideoSchema(ma.Schema):
 
 class VideoCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=mv.Length(min=1, max=200))
-    product_id = ma.fields.Integer(load_default=None, allow_none=True)
+    product_id = schemas.Id(load_default=None, allow_none=True)
     recipe = ma.fields.Dict(required=True)
     is_template = ma.fields.Boolean(load_default=False)
 
@@ -112,7 +113,7 @@ class VideoUpdateSchema(ma.Schema):
 
 
 class VideoListArgsSchema(ma.Schema):
-    product_id = ma.fields.Integer(metadata={"description": "Thư viện video của một sản phẩm"})
+    product_id = schemas.Id(metadata={"description": "Thư viện video của một sản phẩm"})
     templates = ma.fields.Boolean(load_default=False)
 
 
@@ -121,7 +122,7 @@ class TemplateSaveSchema(ma.Schema):
 
 
 class TemplateApplySchema(ma.Schema):
-    product_id = ma.fields.Integer(required=True)
+    product_id = schemas.Id(required=True)
 
 
 class RenderCreateSchema(ma.Schema):

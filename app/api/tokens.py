@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 import flask_login
 import flask_smorest
 
@@ -29,9 +30,13 @@ def list_tokens() -> object:
 @blp.arguments(schemas.TokenCreateSchema)
 @blp.response(201, schemas.IssuedTokenSchema)
 def create_token(body: dict[str, Any]) -> object:
-    """Issue a token; its secret is in this reply only."""
+    """Issue a token; its secret is in this reply only. Only a signed-in browser session (with
+    its `X-CSRFToken` header) may: a call authenticated by a token is refused (403)."""
     issued = accounts_service.issue_token(
-        extensions.db.session, flask_login.current_user, body["name"]
+        extensions.db.session,
+        flask_login.current_user,
+        body["name"],
+        via_token=bool(flask.g.get("auth_via_token")),
     )
     token = issued.token
     return {

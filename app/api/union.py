@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask_login
@@ -12,27 +13,42 @@ from flask_babel import lazy_gettext as _l
 
 from app import extensions, permissions
 from app.services.reports import clubs as club_comparison
+from app.services.reports import dashboards
 
 blp = flask_smorest.Blueprint(
     "union_api", __name__, url_prefix="/api/v1/union", description="Đoàn cấp trên: so sánh CLB"
 )
 
-MONTH = mv.Regexp(
-    r"^\d{4}-(0[1-9]|1[0-2])$", error=_l("Tháng phải có dạng NNNN-TT, ví dụ 2026-11.")
-)
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = mv.Regexp(MONTH_PATTERN, error=_l("Tháng phải có dạng NNNN-TT, ví dụ 2026-11."))
+
+
+def _business_month(value: str) -> None:
+    """2000-01 … 2100-12 (a malformed month is MONTH's error): months near years 1 and 9999
+    cannot be added to or moved across time zones."""
+    if re.fullmatch(MONTH_PATTERN, value):
+        problem = dashboards.month_problem(value)
+        if problem:
+            raise ma.ValidationError(problem)
 
 
 class UnionComparisonArgsSchema(ma.Schema):
     from_ = ma.fields.String(
         data_key="from",
         load_default=None,
-        validate=MONTH,
-        metadata={"description": "Tháng đầu (NNNN-TT, giờ Việt Nam); mặc định 5 tháng trước"},
+        validate=[MONTH, _business_month],
+        metadata={
+            "description": "Tháng đầu (NNNN-TT, giờ Việt Nam, 2000-01 … 2100-12); mặc định 5 "
+            "tháng trước"
+        },
     )
     to = ma.fields.String(
         load_default=None,
-        validate=MONTH,
-        metadata={"description": "Tháng cuối (tính cả tháng này); mặc định tháng hiện tại"},
+        validate=[MONTH, _business_month],
+        metadata={
+            "description": "Tháng cuối (tính cả tháng này, 2000-01 … 2100-12); mặc định tháng "
+            "hiện tại"
+        },
     )
     sort = ma.fields.String(
         load_default="name",

@@ -57,7 +57,9 @@ def get_user(user_id: int) -> object:
 @blp.response(200, schemas.UserSchema)
 def update_user(body: dict[str, Any], user_id: int) -> object:
     """Change name, email, role, producer, club, Youth Union unit, active flag or password;
-    omitted fields stay."""
+    omitted fields stay. A new `password` or `active: false` ends every session of the account
+    and revokes its API tokens; the last active admin can be neither locked nor given another
+    role (422 on `active` or `role`)."""
     user = accounts_service.get_user(extensions.db.session, user_id)
     return accounts_service.update_user(
         extensions.db.session,

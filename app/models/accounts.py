@@ -63,9 +63,15 @@ class User(flask_login.UserMixin, extensions.db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
     last_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    # Sessions and remember cookies carry it (``get_id``); raising it (sign-out, password change,
+    # deactivation) ends every one of them at once (app/services/accounts.py).
+    session_version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
 
     producer: so.Mapped[orgs.Producer | None] = so.relationship()
     club: so.Mapped[orgs.Club | None] = so.relationship()
+
+    def get_id(self) -> str:  # flask-login: what sessions and remember cookies hold
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts

@@ -1,8 +1,13 @@
-"""Accounts: creating users, signing in with throttling, passwords and API tokens.
+"""Accounts: creating users, signing in with throttling, passwords, sessions and API tokens.
 
 Functions here own the transaction: they commit on success and roll back on
 failure (``build_user`` only adds and flushes, for callers that write more in the same
 transaction, such as the first-run setup). They take the session and the clock as arguments.
+
+Sessions: every session and remember cookie carries the account's ``session_version``
+(``User.get_id``); signing out, a password change and deactivation raise it, which ends every
+session of the account at once, on every device. A password change and deactivation also
+revoke the account's API tokens; a token cannot mint another token.
 
 Membership (docs/clubs.md): coordinators and sellers belong to exactly one active club;
 producer and Youth Union accounts to none; an admin may have a working club. A Youth Union
@@ -23,6 +28,7 @@ import argon2.exceptions
 import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
+import zxcvbn
 from flask_babel import gettext as _
 
 from app import admin_units, clock, errors, tenancy, text
@@ -34,7 +40,35 @@ _hasher = argon2.PasswordHasher()
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
+# zxcvbn's score (0–4): 3 means about 10^8 guesses or more, out of reach of online guessing
+# and costly offline against Argon2id. Common passwords, keyboard walks, repeats, dates and
+# words taken from the account score lower.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn refuses longer input (and slows down); a passphrase this long is strong anyway.
+_ZXCVBN_MAX_LENGTH = 72
+# Words zxcvbn's English lists lack but people here reach for first.
+LOCAL_WORDS = (
+    "matkhau",
+    "mat khau",
+    "mật khẩu",
+    "ocop",
+    "ocoplive",
+    "ocop-live",
+    "livestream",
+    "streamer",
+    "banhang",
+    "quantri",
+    "dangnhap",
+    "admin",
+    "anhyeuem",
+    "emyeuanh",
+    "vietnam",
+    "hanoi",
+    "saigon",
+)
 TOKEN_PREFIX = "ocop_"
+_SESSION_ID_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 
 class InvalidCredentials(errors.AppError):
@@ -72,14 +106,45 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problems(password: str) -> list[str]:
-    """Reasons a password is refused (empty when acceptable)."""
+def password_problems(
+    password: str, *, username: str = "", full_name: str = "", email: str | None = None
+) -> list[str]:
+    """Reasons a password is refused (empty when acceptable): too short or too long, only
+    digits, the username itself, or easy to guess (common passwords, repeats, sequences,
+    words from the account's own name), as judged by zxcvbn."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_("Mật khẩu cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(_("Mật khẩu dài tối đa %(n)d ký tự.", n=MAX_PASSWORD_LENGTH))
     if password.isdigit():
         problems.append(_("Mật khẩu không được chỉ gồm chữ số."))
+    if problems:
+        return problems
+    if username and text.fold(password.strip()) == text.fold(username):
+        return [_("Mật khẩu không được trùng tên đăng nhập.")]
+    if _guessability(password, username=username, full_name=full_name, email=email) < (
+        MIN_PASSWORD_SCORE
+    ):
+        problems.append(
+            _(
+                "Mật khẩu quá dễ đoán (mật khẩu phổ biến, ký tự lặp lại, dãy phím, hoặc tên "
+                "của chính tài khoản). Hãy dùng một cụm vài từ dễ nhớ, ví dụ "
+                "“ca-phe-sang-thu-bay”."
+            )
+        )
     return problems
+
+
+def _guessability(password: str, *, username: str, full_name: str, email: str | None) -> int:
+    """zxcvbn's score 0–4, with the account's own words counted as easy guesses."""
+    folded = text.fold(full_name)
+    own = [username, *re.split(r"[._-]", username), full_name, folded, *folded.split()]
+    if email:
+        own.append(email.split("@", 1)[0])
+    inputs = [word for word in own if word] + list(LOCAL_WORDS)
+    result = zxcvbn.zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=inputs)
+    return int(result["score"])
 
 
 @functools.cache
@@ -207,7 +272,9 @@ def validate_user_fields(
             union_commune_code=union_commune_code,
             existing=existing,
         )
-    if password is not None and (problems := password_problems(password)):
+    if password is not None and (
+        problems := password_problems(password, username=username, full_name=full_name, email=email)
+    ):
         fields["password"] = problems
     return fields
 
@@ -349,8 +416,11 @@ def update_user(
         union_commune_code=commune,
         existing=user,
     )
+    _keep_an_admin(session, fields, user, role=role, active=active)
     if fields:
         raise errors.ValidationError(fields=fields)
+    # A new password or a lock ends every session of the account and revokes its tokens.
+    ends_access = bool(new_password) or (user.is_active_account and not active)
     user.full_name, user.email, user.role = full_name, email, Role(role)
     user.producer_id = producer_id
     user.club_id = club
@@ -358,8 +428,52 @@ def update_user(
     user.is_active_account = active
     if new_password:
         user.password_hash = hash_password(new_password)
+    if ends_access:
+        _end_sessions(session, user)
+        _revoke_tokens(session, user, clock.utcnow())
     _commit_or_explain(session)
     return user
+
+
+def _keep_an_admin(
+    session: so.Session,
+    fields: dict[str, list[str]],
+    user: accounts.User,
+    *,
+    role: str,
+    active: bool,
+) -> None:
+    """The last active admin can be neither demoted nor locked (by anyone, themselves too).
+
+    Two admins locking each other at the same moment are serialised, so the second finds
+    itself the last one: PostgreSQL locks the active admins' rows in id order; SQLite ignores
+    FOR UPDATE, so a write first takes its one write lock.
+    """
+    if role == Role.ADMIN and active:
+        return
+    User = accounts.User
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(session_version=User.session_version)
+            .execution_options(synchronize_session=False)
+        )
+    admins = list(
+        session.scalars(
+            sa.select(User.id)
+            .where(User.role == Role.ADMIN, User.is_active_account.is_(True))
+            .order_by(User.id)
+            .with_for_update()
+        )
+    )
+    if admins != [user.id]:
+        return
+    message = _(
+        "Đây là quản trị viên cuối cùng đang hoạt động: hãy thêm hoặc kích hoạt một quản trị "
+        "viên khác trước."
+    )
+    fields.setdefault("active" if role == Role.ADMIN else "role", []).append(message)
 
 
 def set_working_club(session: so.Session, user: accounts.User, club_id: object) -> None:
@@ -385,15 +499,70 @@ def set_working_club(session: so.Session, user: accounts.User, club_id: object) 
     session.commit()
 
 
-def change_password(session: so.Session, user: accounts.User, current: str, new: str) -> None:
+def change_password(
+    session: so.Session,
+    user: accounts.User,
+    current: str,
+    new: str,
+    now: clock.Clock = clock.utcnow,
+) -> None:
+    """Change one's own password; commit. Every session of the account ends (the caller signs
+    the current one in again) and every API token of the account is revoked."""
     if not _verify(user.password_hash, current):
         raise errors.ValidationError(
             fields={"current_password": [_("Mật khẩu hiện tại không đúng.")]}
         )
-    if problems := password_problems(new):
+    if problems := password_problems(
+        new, username=user.username, full_name=user.full_name, email=user.email
+    ):
         raise errors.ValidationError(fields={"new_password": problems})
     user.password_hash = hash_password(new)
+    _end_sessions(session, user)
+    _revoke_tokens(session, user, now())
     session.commit()
+
+
+# --- sessions -------------------------------------------------------------------
+
+
+def _end_sessions(session: so.Session, user: accounts.User) -> None:
+    """Raise the session version (in SQL, so two at once both count; read it again only after
+    the commit): every session and remember cookie issued before no longer loads the user."""
+    user.session_version = accounts.User.session_version + 1  # type: ignore[assignment]
+
+
+def _revoke_tokens(session: so.Session, user: accounts.User, moment: dt.datetime) -> None:
+    """Revoke every live API token of the account (in the caller's transaction)."""
+    token = accounts.ApiToken
+    # No autoflush: the account's own pending changes are flushed by the caller's commit, which
+    # turns a unique index clash into a field error.
+    with session.no_autoflush:
+        session.execute(
+            sa.update(token)
+            .where(token.user_id == user.id, token.revoked_at.is_(None))
+            .values(revoked_at=moment)
+        )
+
+
+def sign_out_everywhere(session: so.Session, user: accounts.User) -> None:
+    """End every session and remember cookie of the account (signing out); commit."""
+    _end_sessions(session, user)
+    session.commit()
+
+
+def user_for_session(session: so.Session, session_id: str) -> accounts.User | None:
+    """The account a session or remember cookie names (``"<id>:<session version>"``, see
+    ``User.get_id``), or None when the version is stale, the account is locked, or the value
+    is malformed (a session from before versions existed)."""
+    match = _SESSION_ID_RE.fullmatch(session_id or "")
+    if match is None:
+        return None
+    user = session.get(accounts.User, int(match.group(1)))
+    if user is None or user.session_version != int(match.group(2)):
+        return None
+    # A member of an archived club is still loaded: app/web/clubs.py signs them out with the
+    # reason at their next page.
+    return user if user.is_active_account else None
 
 
 def set_locale(session: so.Session, user: accounts.User, locale: str) -> None:
@@ -557,9 +726,13 @@ def authenticate(
         session.commit()
         if until := _locked_until(session, user_key, moment):
             raise _throttled(until, moment)
-        if user is not None and ok and not user.is_active_account:
-            raise InvalidCredentials(_("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."))
-        if user is not None and ok and (club := archived_club(user)) is not None:
+        # A locked account says nothing more than a wrong password would: no oracle.
+        if (
+            user is not None
+            and ok
+            and user.is_active_account
+            and (club := archived_club(user)) is not None
+        ):
             raise InvalidCredentials(archived_club_message(club))
         raise InvalidCredentials(_("Tên đăng nhập hoặc mật khẩu không đúng."))
     if _hasher.check_needs_rehash(user.password_hash):
@@ -578,8 +751,22 @@ def _token_hash(secret: str) -> str:
 
 
 def issue_token(
-    session: so.Session, user: accounts.User, name: str, now: clock.Clock = clock.utcnow
+    session: so.Session,
+    user: accounts.User,
+    name: str,
+    now: clock.Clock = clock.utcnow,
+    *,
+    via_token: bool = False,
 ) -> IssuedToken:
+    """A new token for ``user``; commit. ``via_token``: the request was authenticated by an API
+    token, which may not mint another one (it would outlive its own revocation)."""
+    if via_token:
+        raise errors.Forbidden(
+            _(
+                "Mã API không tạo được mã API khác: hãy đăng nhập bằng mật khẩu rồi tạo mã ở "
+                "trang Tài khoản (hoặc dùng lệnh flask tokens create)."
+            )
+        )
     name = text.nfc(name)
     if not name or len(name) > 100:
         raise errors.ValidationError(fields={"name": [_("Đặt tên cho mã API (1–100 ký tự).")]})

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import decimal
 import re
-import urllib.parse
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, ocop, tenancy, text, validators
+from app import clock, errors, formatting, links, ocop, routing, tenancy, text, validators
 from app.models import accounts, catalog, channels, orgs
 
 Product = catalog.Product
@@ -43,7 +42,29 @@ VARIANT_FIELDS = (
     "height_cm",
     "barcode",
 )
-MAX_PRICE = 1_000_000_000_000
+# Business bounds: what a club's catalog can sensibly hold, well inside the columns' ranges
+# (a sum of stocks or a price × quantity stays far from 2**31 and 2**63).
+MAX_PRICE = 1_000_000_000  # đồng per unit
+MAX_STOCK = 1_000_000
+MAX_WEIGHT_G = 1_000_000  # 1 tonne, packed
+MAX_DIMENSION_CM = 1_000
+MAX_VARIANTS = 100  # per product: a marketplace listing takes about as many
+MAX_LINKS = 20  # where-to-buy links per product
+MAX_ID = routing.MAX_ID
+TEXT_LIMITS = {
+    "name": 200,
+    "unit": 50,
+    "brand": 100,
+    "shelf_life": 100,
+    "description": 10_000,
+    "ingredients": 5_000,
+}
+MULTILINE_FIELDS = frozenset({"description", "ingredients"})
+# Business dates (certificate decisions) fall in 2000–2100, and never in the future.
+FIRST_BUSINESS_DATE = dt.date(2000, 1, 1)
+LAST_BUSINESS_DATE = dt.date(2100, 12, 31)
+_INTEGER_RE = re.compile(r"-?(?:\d+|\d{1,3}(?:[.,]\d{3})+)")
+_MAX_DIGITS = 18
 
 
 def today_local(now: clock.Clock = clock.utcnow) -> dt.date:
@@ -60,49 +81,106 @@ def certificate_status(
     return ocop.status(expires_on, today or today_local())
 
 
+def variant_count_problem(count: int) -> str | None:
+    """Why a product may not have ``count`` variants (None when it may): the one cap that
+    forms, the API and imports share."""
+    if count <= MAX_VARIANTS:
+        return None
+    return _(
+        "Mỗi sản phẩm có tối đa %(max)d phân loại (SKU); ở đây có %(n)d.",
+        max=MAX_VARIANTS,
+        n=count,
+    )
+
+
+def database_id(value: Any) -> int | None:
+    """An id from a form or a body: None when blank, -1 (matches no row) when it is not an id
+    the database can hold (1 … 2**31 - 1), so a lookup answers "not found", never overflows."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return -1
+    try:
+        number = int(value) if isinstance(value, int) else int(str(value).strip())
+    except (TypeError, ValueError):
+        return -1
+    return number if 1 <= number <= MAX_ID else -1
+
+
 # --- validation helpers --------------------------------------------------------
 
 
-def _text(value: Any, limit: int | None = None) -> str | None:
+def _text(value: Any, limit: int | None = None, *, multiline: bool = False) -> str | None:
     if value is None:
         return None
     cleaned = text.nfc(str(value))
     if limit is not None and len(cleaned) > limit:
         raise ValueError(_("Tối đa %(n)d ký tự.", n=limit))
+    if text.has_controls(cleaned, allow_newlines=multiline):
+        if multiline:
+            raise ValueError(_("Không được chứa ký tự điều khiển."))
+        raise ValueError(_("Không được chứa xuống dòng, tab hay ký tự điều khiển."))
     return cleaned or None
 
 
+def _too_big(maximum: int | None) -> ValueError:
+    if maximum is None:
+        return ValueError(_("Phải là số nguyên."))
+    return ValueError(_("Không được lớn hơn %(n)s.", n=formatting.number(maximum)))
+
+
 def _int(value: Any, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """An integer from a form cell, a file cell or a JSON number; ``95.000 ₫`` is 95000."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValueError(_("Phải là số nguyên."))
     if isinstance(value, float | decimal.Decimal):
+        if not decimal.Decimal(value).is_finite():
+            raise ValueError(_("Phải là số nguyên."))
         if value != int(value):
             raise ValueError(_("Phải là số nguyên (không có phần lẻ)."))
         value = int(value)
     if isinstance(value, str):
-        digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
+        digits = value.strip().replace(" ", "").replace("\u00a0", "")
         digits = digits.removesuffix("₫").removesuffix("đ")
-        if not re.fullmatch(r"-?\d+", digits):
+        if not _INTEGER_RE.fullmatch(digits):
             raise ValueError(_("Phải là số nguyên."))
+        digits = digits.replace(".", "").replace(",", "")
+        if len(digits.lstrip("-")) > _MAX_DIGITS:
+            if digits.startswith("-"):
+                raise ValueError(_("Không được nhỏ hơn %(n)d.", n=minimum))
+            raise _too_big(maximum)
         value = int(digits)
+    if not isinstance(value, int):
+        raise ValueError(_("Phải là số nguyên."))
     if value < minimum:
         raise ValueError(_("Không được nhỏ hơn %(n)d.", n=minimum))
     if maximum is not None and value > maximum:
-        raise ValueError(_("Không được lớn hơn %(n)d.", n=maximum))
+        raise _too_big(maximum)
     return int(value)
 
 
-def _decimal(value: Any, *, maximum: int = 100_000) -> decimal.Decimal | None:
+def _decimal(value: Any, *, maximum: int) -> decimal.Decimal | None:
+    """A number as entered (``7,5`` is 7.5), between 0 and ``maximum``; never rounded here."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):
+        raise ValueError(_("Phải là một số."))
     try:
         number = decimal.Decimal(str(value).strip().replace(",", "."))
     except decimal.InvalidOperation:
         raise ValueError(_("Phải là một số.")) from None
     if not number.is_finite() or number < 0 or number > maximum:
         raise ValueError(_("Phải là số từ 0 đến %(n)d.", n=maximum))
+    return number
+
+
+def _dimension(value: Any) -> decimal.Decimal | None:
+    """A package side in cm, kept to one decimal (the column's precision)."""
+    number = _decimal(value, maximum=MAX_DIMENSION_CM)
+    if number is None:
+        return None
     return number.quantize(decimal.Decimal("0.1"), rounding=decimal.ROUND_HALF_UP)
 
 
@@ -117,28 +195,51 @@ def _collect(fields: dict[str, list[str]], name: str, parse: Any) -> Any:
 # --- products and variants ------------------------------------------------------
 
 
+def _sku(row: Mapping[str, Any]) -> str:
+    return text.nfc(str(row.get("sku") or "")).upper()
+
+
 def validate_variants(
-    session: so.Session, rows: list[dict[str, Any]], product: Product | None
+    session: so.Session,
+    rows: list[dict[str, Any]],
+    product: Product | None,
+    *,
+    replace: bool = True,
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Check each variant; field names are ``variants.<i>.<field>``."""
+    """Check each variant; field names are ``variants.<i>.<field>``.
+
+    ``replace``: the rows are the product's whole set of variants; otherwise they are added
+    to (or update) its current ones. Either way the product may end up with at most
+    ``MAX_VARIANTS``; more is refused at once, before any row is checked.
+    """
     fields: dict[str, list[str]] = {}
     clean_rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
+    problem = variant_count_problem(len(rows))
+    if problem:
+        return [], {"variants": [problem]}
     if not rows:
         fields["variants"] = [_("Cần ít nhất một phân loại (SKU).")]
-    for index, row in enumerate(rows):
+    skus = [_sku(row) for row in rows]
+    owners = dict(
+        session.execute(
+            sa.select(Variant.sku, Variant.product_id).where(
+                Variant.sku.in_({sku for sku in skus if SKU_RE.match(sku)})
+            )
+        ).all()
+    )
+    seen: dict[str, int] = {}
+    for index, (row, sku) in enumerate(zip(rows, skus, strict=True)):
         prefix = f"variants.{index}."
-        sku = text.nfc(str(row.get("sku") or "")).upper()
         if not SKU_RE.match(sku):
             fields[prefix + "sku"] = [_("Mã SKU gồm chữ, số, dấu chấm, gạch (tối đa 64 ký tự).")]
         elif sku in seen:
             fields[prefix + "sku"] = [_("Mã SKU bị trùng trong sản phẩm.")]
         else:
             seen[sku] = index
-            owner = session.scalar(sa.select(Variant).where(Variant.sku == sku))
-            if owner is not None and (product is None or owner.product_id != product.id):
+            owner = owners.get(sku)
+            if owner is not None and (product is None or owner != product.id):
                 fields[prefix + "sku"] = [_("Mã SKU %(sku)s đã thuộc sản phẩm khác.", sku=sku)]
-        clean = {"sku": sku, "position": index}
+        clean: dict[str, Any] = {"sku": sku, "position": index}
         clean["name"] = _collect(fields, prefix + "name", lambda r=row: _text(r.get("name"), 100))
         if not clean["name"]:
             clean["name"] = _("Mặc định")
@@ -147,24 +248,24 @@ def validate_variants(
         )
         if clean["price"] is None and prefix + "price" not in fields:
             fields[prefix + "price"] = [_("Hãy nhập giá (đồng).")]
-        clean["stock"] = (
-            _collect(
-                fields, prefix + "stock", lambda r=row: _int(r.get("stock"), maximum=10_000_000)
-            )
-            or 0
+        stock = _collect(
+            fields, prefix + "stock", lambda r=row: _int(r.get("stock"), maximum=MAX_STOCK)
         )
+        clean["stock"] = stock or 0
         clean["weight_g"] = _collect(
-            fields, prefix + "weight_g", lambda r=row: _int(r.get("weight_g"), maximum=1_000_000)
+            fields, prefix + "weight_g", lambda r=row: _int(r.get("weight_g"), maximum=MAX_WEIGHT_G)
         )
         for dim in ("length_cm", "width_cm", "height_cm"):
-            clean[dim] = _collect(fields, prefix + dim, lambda r=row, d=dim: _decimal(r.get(d)))
+            clean[dim] = _collect(fields, prefix + dim, lambda r=row, d=dim: _dimension(r.get(d)))
         barcode = text.nfc(str(row.get("barcode") or "")).replace(" ", "") or None
         if barcode and not validators.is_gtin(barcode):
             fields[prefix + "barcode"] = [_("Mã vạch EAN/UPC không hợp lệ (sai số kiểm tra).")]
         clean["barcode"] = barcode
-        if "id" in row and row["id"] not in (None, ""):
-            clean["id"] = row["id"]
         clean_rows.append(clean)
+    if not replace and product is not None and "variants" not in fields:
+        problem = variant_count_problem(len({v.sku for v in product.variants} | set(seen)))
+        if problem:
+            fields["variants"] = [problem]
     return clean_rows, fields
 
 
@@ -174,16 +275,15 @@ def validate_product(
     """Check a product's own fields; its producer must be one the scope may edit."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
-    limits = {"name": 200, "unit": 50, "brand": 100, "shelf_life": 100}
     for name in PRODUCT_FIELDS:
-        clean[name] = _collect(fields, name, lambda n=name: _text(data.get(n), limits.get(n)))
-    if not clean["name"]:
+        clean[name] = _collect(
+            fields,
+            name,
+            lambda n=name: _text(data.get(n), TEXT_LIMITS[n], multiline=n in MULTILINE_FIELDS),
+        )
+    if not clean["name"] and "name" not in fields:
         fields.setdefault("name", []).append(_("Hãy nhập tên sản phẩm."))
-    producer_id = data.get("producer_id", product.producer_id if product else None)
-    try:
-        producer_id = int(producer_id) if producer_id not in (None, "") else None
-    except (TypeError, ValueError):
-        producer_id = None
+    producer_id = database_id(data.get("producer_id", product.producer_id if product else None))
     if scope.producer_id is not None and producer_id not in (None, scope.producer_id):
         fields["producer_id"] = [_("Bạn chỉ quản lý sản phẩm của cơ sở mình.")]
     elif (
@@ -196,16 +296,9 @@ def validate_product(
     elif not scope.can_edit_producer(session, producer_id):
         fields["producer_id"] = [_("Bạn chỉ quản lý sản phẩm của cơ sở mình.")]
     clean["producer_id"] = producer_id
-    category_id = data.get("category_id")
-    if category_id not in (None, ""):
-        try:
-            category_id = int(category_id)
-        except (TypeError, ValueError):
-            category_id = -1
-        if session.get(catalog.OcopCategory, category_id) is None:
-            fields["category_id"] = [_("Nhóm sản phẩm OCOP không tồn tại.")]
-    else:
-        category_id = None
+    category_id = database_id(data.get("category_id"))
+    if category_id is not None and session.get(catalog.OcopCategory, category_id) is None:
+        fields["category_id"] = [_("Nhóm sản phẩm OCOP không tồn tại.")]
     clean["category_id"] = category_id
     return clean, fields
 
@@ -243,7 +336,7 @@ def apply_product(
     """
     clean, fields = validate_product(session, scope, data, product)
     variant_rows, variant_fields = validate_variants(
-        session, list(data.get("variants") or []), product
+        session, list(data.get("variants") or []), product, replace=replace_variants
     )
     fields.update(variant_fields)
     if fields:
@@ -258,7 +351,6 @@ def apply_product(
     by_sku = {v.sku: v for v in product.variants}
     keep = set()
     for row in variant_rows:
-        row.pop("id", None)
         variant = by_sku.get(row["sku"])
         if variant is None:
             variant = Variant(**row)
@@ -277,17 +369,51 @@ def apply_product(
     return product
 
 
+def variant_count(session: so.Session, product_id: int) -> int:
+    """How many variants a product has (without loading them)."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).select_from(Variant).where(Variant.product_id == product_id)
+        )
+        or 0
+    )
+
+
+def _stale() -> errors.Conflict:
+    return errors.Conflict(_("Sản phẩm vừa được người khác sửa. Hãy tải lại rồi sửa tiếp."))
+
+
+def missing_version_message() -> str:
+    return _(
+        "Thiếu phiên bản sản phẩm (version) nên không biết bạn sửa từ bản nào. "
+        "Hãy tải lại sản phẩm rồi sửa tiếp."
+    )
+
+
+def _expected_version(data: Mapping[str, Any]) -> int:
+    """The version an update was made from; an update without one is refused (it could
+    overwrite a newer save without knowing)."""
+    expected = database_id(data.get("version"))  # -1 (not a version) matches none: a 409
+    if expected is None:
+        message = missing_version_message()
+        raise errors.ValidationError(message, fields={"version": [message]})
+    return expected
+
+
 def save_product(
     session: so.Session, user: accounts.User, data: dict[str, Any], product_id: int | None = None
 ) -> Product:
-    """Create (no id) or update a product and its variants; commit."""
+    """Create (no id) or update a product and its variants; commit.
+
+    An update must carry the ``version`` it was made from: a missing one is a 422, another
+    save in between a 409, and nothing is written either way.
+    """
     scope = tenancy.scope_for(session, user)
     product = None
     if product_id is not None:
         product = editable_product(session, user, product_id)
-        expected = data.get("version")
-        if expected not in (None, "") and int(expected) != product.version:
-            raise errors.Conflict(_("Sản phẩm vừa được người khác sửa. Hãy tải lại rồi sửa tiếp."))
+        if _expected_version(data) != product.version:
+            raise _stale()
     else:
         scope.check_writable()
     try:
@@ -295,8 +421,15 @@ def save_product(
         session.commit()
     except so.exc.StaleDataError:
         session.rollback()
+        raise _stale() from None
+    except sa.exc.IntegrityError:
+        # A parallel save took one of these SKUs after they were checked.
+        session.rollback()
         raise errors.Conflict(
-            _("Sản phẩm vừa được người khác sửa. Hãy tải lại rồi sửa tiếp.")
+            _(
+                "Không lưu được vì dữ liệu vừa thay đổi (có thể một mã SKU vừa được sản phẩm "
+                "khác dùng). Hãy tải lại rồi thử lại."
+            )
         ) from None
     except Exception:
         session.rollback()
@@ -340,6 +473,8 @@ def delete_product(session: so.Session, user: accounts.User, product_id: int) ->
 
 
 def _visible_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> Product:
+    if database_id(product_id) != product_id:  # not an id the database can hold
+        raise errors.NotFound(_("Không tìm thấy sản phẩm."))
     product = session.get(Product, product_id)
     if product is None or not scope.sees_producer(session, product.producer_id):
         raise errors.NotFound(_("Không tìm thấy sản phẩm."))
@@ -385,26 +520,40 @@ def get_public_product(session: so.Session, product_id: int) -> Product:
 # --- certificates ---------------------------------------------------------------
 
 
+def _decision_date(value: Any, fields: dict[str, list[str]]) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            fields["decision_date"] = [_("Ngày quyết định không hợp lệ (YYYY-MM-DD).")]
+            return None
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        fields["decision_date"] = [_("Hãy nhập ngày quyết định.")]
+        return None
+    if value < FIRST_BUSINESS_DATE or value > LAST_BUSINESS_DATE:
+        fields["decision_date"] = [
+            _(
+                "Ngày quyết định phải trong khoảng %(first)d–%(last)d.",
+                first=FIRST_BUSINESS_DATE.year,
+                last=LAST_BUSINESS_DATE.year,
+            )
+        ]
+        return None
+    if value > today_local():
+        fields["decision_date"] = [_("Ngày quyết định không thể ở tương lai.")]
+    return value
+
+
 def validate_certificate(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check a certificate; the stars come from the score exactly as entered (``app.ocop``)."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     score = _collect(fields, "score", lambda: _decimal(data.get("score"), maximum=100))
     stars = _collect(fields, "stars", lambda: _int(data.get("stars"), minimum=1, maximum=5))
     clean["score"] = score
-    decision_date = data.get("decision_date")
-    if isinstance(decision_date, str):
-        try:
-            decision_date = dt.date.fromisoformat(decision_date.strip())
-        except ValueError:
-            decision_date = None
-            fields["decision_date"] = [_("Ngày quyết định không hợp lệ (YYYY-MM-DD).")]
-    elif isinstance(decision_date, dt.datetime):
-        decision_date = decision_date.date()
-    if not isinstance(decision_date, dt.date):
-        fields.setdefault("decision_date", [_("Hãy nhập ngày quyết định.")])
-        decision_date = None
-    elif decision_date > today_local():
-        fields["decision_date"] = [_("Ngày quyết định không thể ở tương lai.")]
+    decision_date = _decision_date(data.get("decision_date"), fields)
     clean["decision_date"] = decision_date
     clean["decision_number"] = _collect(
         fields, "decision_number", lambda: _text(data.get("decision_number"), 64)
@@ -425,7 +574,7 @@ def validate_certificate(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str
                 ocop.check_level(clean["stars"], level, decision_date)
         except ocop.RuleError as exc:
             fields.setdefault(exc.field, []).append(_rule_message(exc))
-    if decision_date is not None:
+    if decision_date is not None and "decision_date" not in fields:
         clean["expires_on"] = ocop.expires_on(decision_date)
     return clean, fields
 
@@ -442,6 +591,9 @@ def _rule_message(exc: ocop.RuleError) -> str:
         )
     messages = {
         "score_range": _("Điểm phải từ 0 đến 100."),
+        "score_precision": _(
+            "Điểm có tối đa 2 chữ số thập phân, ghi đúng như trên quyết định (ví dụ 69,99)."
+        ),
         "missing": _("Nhập điểm hoặc số sao."),
         "not_certified": _("Chỉ sản phẩm 3–5 sao (từ 50 điểm) được công nhận OCOP."),
         "central_is_5": _("Cấp trung ương chỉ công nhận 5 sao."),
@@ -516,21 +668,35 @@ def expiring_query(
 # --- links (where to buy) -------------------------------------------------------
 
 
+def _link_url(value: Any) -> str:
+    """The address as typed, NFC; one with a control character is kept whole so that
+    ``links.url_problem`` refuses it (trimming would hide a trailing CR/LF)."""
+    raw = str(value or "")
+    return raw if text.has_controls(raw) else text.nfc(raw)
+
+
 def save_links(
-    session: so.Session, user: accounts.User, product_id: int, links: list[dict[str, Any]]
+    session: so.Session, user: accounts.User, product_id: int, links_data: list[dict[str, Any]]
 ) -> Product:
-    """Replace a product's where-to-buy links (https URLs on a known channel)."""
+    """Replace a product's where-to-buy links (http(s) addresses on a known channel, checked
+    by ``links.url_problem``: https only in production, no control characters)."""
     product = editable_product(session, user, product_id)
+    if len(links_data) > MAX_LINKS:
+        message = _("Mỗi sản phẩm có tối đa %(n)d nơi bán.", n=MAX_LINKS)
+        raise errors.ValidationError(message, fields={"links": [message]})
     fields: dict[str, list[str]] = {}
     clean = []
-    for index, link in enumerate(links):
+    https_only = links.https_only()
+    for index, link in enumerate(links_data):
         channel = str(link.get("channel") or "")
-        url = text.nfc(str(link.get("url") or ""))
+        url = _link_url(link.get("url"))
         if channel not in CHANNELS:
             fields[f"links.{index}.channel"] = [_("Kênh bán không hợp lệ.")]
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
-            fields[f"links.{index}.url"] = [_("Đường dẫn phải bắt đầu bằng https://")]
+        problem = (
+            _("Hãy nhập đường dẫn.") if not url else links.url_problem(url, https_only=https_only)
+        )
+        if problem:
+            fields[f"links.{index}.url"] = [problem]
         clean.append(catalog.ProductLink(channel=channel, url=url))
     if fields:
         raise errors.ValidationError(fields=fields)
@@ -558,11 +724,8 @@ class ProductFilters:
         """Filters from query arguments (pages, exports); values that make no sense are ignored."""
 
         def number(name: str) -> int | None:
-            value = args.get(name)
-            try:
-                return int(value) if value not in (None, "") else None
-            except (TypeError, ValueError):
-                return None
+            value = database_id(args.get(name))  # codes and ids alike fit 1 … 2**31 - 1
+            return value if value is not None and value > 0 else None
 
         in_stock = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
         status = args.get("certificate_status") or None

@@ -29,6 +29,7 @@ FIELDS = ("name", "province_code", "commune_code", "contact_name", "contact_phon
 BANK_FIELDS = ("bank_bin", "account_number", "account_name")
 CLUBS_DIR = "clubs"  # under MEDIA_ROOT: clubs/<id>/logo-<random>.png|jpg
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_PRODUCERS = 500  # producers one change may link a club to
 
 
 # --- who may manage ----------------------------------------------------------------------
@@ -344,12 +345,16 @@ def set_bank_account(
 
 
 def _link(session: so.Session, club: orgs.Club, producer_ids: list[Any]) -> None:
+    if len(producer_ids) > MAX_PRODUCERS:
+        raise errors.ValidationError(
+            fields={"producer_ids": [_("Tối đa %(n)s chủ thể sản xuất.", n=MAX_PRODUCERS)]}
+        )
     wanted: list[int] = []
     for raw in producer_ids:
-        number = _code(raw)
-        if number is None or number < 1:
+        number = validators.parse_id(raw)  # past 2**31 - 1 no producer can have it
+        if number is None:
             raise errors.ValidationError(
-                fields={"producer_ids": [_("Mã chủ thể không hợp lệ: %(v)s.", v=raw)]}
+                fields={"producer_ids": [_("Mã chủ thể không hợp lệ: %(v)s.", v=str(raw)[:20])]}
             )
         if number not in wanted:
             wanted.append(number)

@@ -1,6 +1,8 @@
 """Demo data: a streamer club in Móng Cái (Quảng Ninh), producers from several provinces
 linked to it, and a user of every role (including the province's Youth Union), so a new install
 has something real to click through.
+
+Never in production: the demo accounts have well-known names and one shared password.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw
 
-from app import admin_units, clock
+from app import admin_units, clock, errors
 from app.models import accounts, catalog, live, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
@@ -170,6 +172,19 @@ STAFF = [
 ]
 # The provincial Youth Union: reads the clubs of Quảng Ninh (read-only, no buyers' details).
 UNION = ("doan.quangninh", "Tỉnh Đoàn Quảng Ninh", 22)
+
+
+def refuse_in_production(app_env: str) -> None:
+    """Forbidden when ``app_env`` is production: the demo's accounts (``admin`` with the
+    password ``ocop-demo`` printed in the README) would open a real install to anyone."""
+    if app_env == "production":
+        raise errors.Forbidden(
+            _(
+                "Không nạp dữ liệu mẫu khi APP_ENV=production: dữ liệu mẫu tạo các tài khoản "
+                "ai cũng biết mật khẩu (admin/ocop-demo). Trên máy chủ thật hãy chạy "
+                "`make run DEMO=0` hoặc tạo quản trị viên ở trang /setup (xem docs/deploy.md)."
+            )
+        )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -248,6 +249,10 @@ def _image_of(product: catalog.Product, image_id: int) -> catalog.ProductImage:
     raise errors.NotFound(_("Không tìm thấy ảnh."))
 
 
+def _too_many_images() -> errors.ValidationError:
+    return _refuse(_("Mỗi sản phẩm có tối đa %(n)d ảnh.", n=MAX_IMAGES_PER_PRODUCT))
+
+
 def add_product_image(
     session: so.Session,
     user: accounts.User,
@@ -255,10 +260,14 @@ def add_product_image(
     upload: IO[bytes] | Any,
     media_root: str | Path,
 ) -> catalog.ProductImage:
-    """Check, resize and store one photo; it goes last (the first photo is the cover)."""
+    """Check, resize and store one photo; it goes last (the first photo is the cover).
+
+    A product holds at most ``MAX_IMAGES_PER_PRODUCT`` photos, counted again under a lock on
+    the product's row, so parallel uploads cannot go past the cap either.
+    """
     product = _editable_product(session, user, product_id)
     if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
-        raise _refuse(_("Mỗi sản phẩm có tối đa %(n)d ảnh.", n=MAX_IMAGES_PER_PRODUCT))
+        raise _too_many_images()  # before any decoding
     photo = _fit(_on_white(decode(read_upload(upload), IMAGE_SIZE)), IMAGE_SIZE)
     thumb = _fit(photo, THUMB_SIZE)
     root = Path(media_root).resolve()
@@ -270,6 +279,13 @@ def add_product_image(
         for image, relative in ((photo, path), (thumb, thumb_path)):
             _save_atomic(image, root / relative, "JPEG", **JPEG_OPTIONS)
             written.append(relative)
+        # Held until the commit (PostgreSQL; SQLite has one writer at a time anyway).
+        session.execute(
+            sa.select(catalog.Product.id).where(catalog.Product.id == product.id).with_for_update()
+        )
+        session.refresh(product, ["images"])
+        if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
+            raise _too_many_images()
         record = catalog.ProductImage(
             position=max((i.position for i in product.images), default=-1) + 1,
             path=path,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import admin_units, errors, extensions, permissions, tenancy, text, validators
+from app import admin_units, errors, extensions, permissions, routing, tenancy, text, validators
 from app.models import accounts, catalog, orgs
 
 ProducerType = orgs.ProducerType
@@ -29,6 +29,15 @@ FIELDS = (
     "address_line",
     "story",
 )
+# Longest value of each text field (the columns' lengths; the story is free text).
+TEXT_LIMITS = {
+    "name": 200,
+    "contact_person": 200,
+    "district": 100,
+    "address_line": 255,
+    "story": 10_000,
+}
+MULTILINE_FIELDS = frozenset({"story"})
 
 
 def _clean(value: Any) -> str | None:
@@ -39,12 +48,14 @@ def _clean(value: Any) -> str | None:
 
 
 def _code(value: Any) -> int | None:
-    if value in (None, ""):
+    """An administrative-unit code: None when blank, -1 (no such unit) when not a number."""
+    if value is None or value == "":
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        code = int(value)
+    except (TypeError, ValueError, OverflowError):
         return -1
+    return code if 0 < code <= routing.MAX_ID else -1
 
 
 def _taken(
@@ -77,9 +88,17 @@ def validate(
     """Normalise producer fields; return (clean values, field → problems)."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {name: _clean(data.get(name)) for name in FIELDS}
+    for name, limit in TEXT_LIMITS.items():
+        value = clean[name]
+        if value and len(value) > limit:
+            fields[name] = [_("Tối đa %(n)d ký tự.", n=limit)]
+        elif value and name in MULTILINE_FIELDS and text.has_controls(value, allow_newlines=True):
+            fields[name] = [_("Không được chứa ký tự điều khiển.")]
+        elif value and name not in MULTILINE_FIELDS and text.has_controls(value):
+            fields[name] = [_("Không được chứa xuống dòng, tab hay ký tự điều khiển.")]
     if not clean["name"]:
         fields["name"] = [_("Hãy nhập tên chủ thể.")]
-    else:
+    elif "name" not in fields:
         other = session.scalar(sa.select(orgs.Producer).where(orgs.Producer.name == clean["name"]))
         problems = _taken(session, scope, other, existing, _("Đã có chủ thể tên này."))
         if problems:
@@ -119,9 +138,6 @@ def validate(
         fields["commune_code"] = [_("Chọn xã/phường.")]
     clean["commune_code"] = commune_code
     clean["commune"] = commune.name if commune else None
-    for name, limit in (("contact_person", 200), ("district", 100), ("address_line", 255)):
-        if clean[name] and len(clean[name]) > limit:
-            fields[name] = [_("Tối đa %(n)d ký tự.", n=limit)]
     return clean, fields
 
 
@@ -132,10 +148,7 @@ def _club_for_new(
     else the scope's home club. An admin without a working club may link it to none."""
     raw = data.get("club_id")
     if raw not in (None, ""):
-        try:
-            club_id = int(raw)
-        except (TypeError, ValueError):
-            club_id = -1
+        club_id = _code(raw)  # -1 for anything that is not an id the database can hold
         club = session.get(orgs.Club, club_id)
         if club is None or not scope.sees_club(club.id) or club.is_archived:
             fields["club_id"] = [_("Chọn câu lạc bộ đang hoạt động.")]

@@ -4,7 +4,9 @@ Each change is one conditional UPDATE (``stock = stock - n WHERE stock >= n``): 
 database serialises concurrent updates of the row, so two buyers of the last jar cannot
 both get it, on PostgreSQL or SQLite, whatever the isolation level. The product's
 ``total_stock`` moves with it and its ``version`` is bumped, so an edit form opened before
-the sale is refused (409) instead of writing the old stock back.
+the sale is refused (409) instead of writing the old stock back. Every stock writer locks the
+products before the variants (``move``), as a catalog edit does, so none waits on another in
+a circle.
 
 These functions do not commit: the order service calls them inside its own transaction,
 so an order and its stock change land together or not at all.
@@ -21,6 +23,7 @@ from flask_babel import gettext as _
 
 from app import errors
 from app.models import catalog
+from app.services.orders import locks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,12 +64,76 @@ def _merge(quantities: Iterable[tuple[int, int]]) -> dict[int, int]:
     return merged
 
 
-def _move_product_totals(session: so.Session, deltas: Mapping[int, int]) -> set[int]:
-    V, P = catalog.Variant, catalog.Product
+def move(session: so.Session, deltas: Mapping[int, int], *, clamp: bool = False) -> list[Shortage]:
+    """Apply stock changes ``{variant_id: delta}`` (negative: units sold, positive: units given
+    back), all or none.
+
+    A sale is a conditional UPDATE (``WHERE stock >= n``): too little stock raises OutOfStock
+    (409) naming every short variant, and the caller must roll back. ``clamp=True`` is for sales
+    that already happened elsewhere (a marketplace export): a short variant goes to 0 instead,
+    and the shortages are returned, not raised.
+
+    Lock order, the same for every stock writer so none deadlocks: the products (a catalog edit
+    updates its product row first, then the variants), then the variants, each in id order.
+    """
+    changes = {variant_id: delta for variant_id, delta in deltas.items() if delta}
+    if not changes:
+        return []
+    V = catalog.Variant
+    product_of = dict(
+        session.execute(sa.select(V.id, V.product_id).where(V.id.in_(list(changes)))).all()
+    )
+    missing = sorted(set(changes) - set(product_of))
+    if missing:
+        raise errors.NotFound(_("Không tìm thấy phân loại %(ids)s.", ids=missing))
+    locks.lock_rows(session, catalog.Product, set(product_of.values()))
+    short: list[int] = []
+    moved: dict[int, int] = {}
+    for variant_id in sorted(changes):
+        delta = changes[variant_id]
+        stmt = sa.update(V).where(V.id == variant_id)
+        if delta < 0:
+            stmt = stmt.where(V.stock >= -delta)
+        result = session.execute(
+            stmt.values(stock=V.stock + delta).execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            moved[variant_id] = delta
+        else:
+            short.append(variant_id)
+    shortages: list[Shortage] = []
+    if short:
+        rows = session.execute(
+            sa.select(V.id, V.sku, V.stock).where(V.id.in_(short)).with_for_update()
+        ).all()
+        found = {row.id: row for row in rows}
+        shortages = [
+            Shortage(i, found[i].sku, -changes[i], max(found[i].stock, 0)) for i in sorted(short)
+        ]
+        if not clamp:
+            raise OutOfStock(shortages)
+        for shortage in shortages:
+            session.execute(
+                sa.update(V)
+                .where(V.id == shortage.variant_id)
+                .values(stock=0)
+                .execution_options(synchronize_session=False)
+            )
+            moved[shortage.variant_id] = -shortage.available
+    moved = {i: d for i, d in moved.items() if d}
+    if moved:
+        _expire(session, moved, _move_product_totals(session, moved, product_of))
+    return shortages
+
+
+def _move_product_totals(
+    session: so.Session, deltas: Mapping[int, int], product_of: Mapping[int, int]
+) -> set[int]:
+    P = catalog.Product
     by_product: dict[int, int] = {}
-    rows = session.execute(sa.select(V.id, V.product_id).where(V.id.in_(list(deltas))))
-    for variant_id, product_id in rows:
-        by_product[product_id] = by_product.get(product_id, 0) + deltas[variant_id]
+    for variant_id, delta in deltas.items():
+        product_id = product_of[variant_id]
+        by_product[product_id] = by_product.get(product_id, 0) + delta
     for product_id in sorted(by_product):
         session.execute(
             sa.update(P)
@@ -80,68 +147,13 @@ def _move_product_totals(session: so.Session, deltas: Mapping[int, int]) -> set[
 def take(
     session: so.Session, quantities: Iterable[tuple[int, int]], *, clamp: bool = False
 ) -> list[Shortage]:
-    """Take ``(variant_id, quantity)`` pairs out of stock, all or none.
-
-    Raises OutOfStock (409) naming every variant that has too little; in that case the
-    caller must roll back (some rows may already have been decremented in this
-    transaction). Variants are updated in id order so two orders never deadlock.
-
-    ``clamp=True`` is for sales that already happened elsewhere (a marketplace export): a
-    variant with too little goes to 0 instead, and the shortages are returned, not raised.
-    """
-    wanted = _merge(quantities)
-    V = catalog.Variant
-    short: list[int] = []
-    taken: dict[int, int] = {}
-    for variant_id in sorted(wanted):
-        result = session.execute(
-            sa.update(V)
-            .where(V.id == variant_id, V.stock >= wanted[variant_id])
-            .values(stock=V.stock - wanted[variant_id])
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            taken[variant_id] = wanted[variant_id]
-        else:
-            short.append(variant_id)
-    shortages: list[Shortage] = []
-    if short:
-        rows = session.execute(sa.select(V.id, V.sku, V.stock).where(V.id.in_(short))).all()
-        found = {row.id: row for row in rows}
-        missing = [i for i in short if i not in found]
-        if missing:
-            raise errors.NotFound(_("Không tìm thấy phân loại %(ids)s.", ids=missing))
-        shortages = [
-            Shortage(i, found[i].sku, wanted[i], max(found[i].stock, 0)) for i in sorted(short)
-        ]
-        if not clamp:
-            raise OutOfStock(shortages)
-        for shortage in shortages:
-            session.execute(
-                sa.update(V)
-                .where(V.id == shortage.variant_id)
-                .values(stock=0)
-                .execution_options(synchronize_session=False)
-            )
-            taken[shortage.variant_id] = shortage.available
-    moved = {i: -q for i, q in taken.items() if q}
-    if moved:
-        _expire(session, moved, _move_product_totals(session, moved))
-    return shortages
+    """Take ``(variant_id, quantity)`` pairs out of stock, all or none (see ``move``)."""
+    return move(session, {i: -q for i, q in _merge(quantities).items()}, clamp=clamp)
 
 
 def give_back(session: so.Session, quantities: Iterable[tuple[int, int]]) -> None:
     """Return stock (a cancelled or returned order line)."""
-    back = _merge(quantities)
-    V = catalog.Variant
-    for variant_id in sorted(back):
-        session.execute(
-            sa.update(V)
-            .where(V.id == variant_id)
-            .values(stock=V.stock + back[variant_id])
-            .execution_options(synchronize_session=False)
-        )
-    _expire(session, back, _move_product_totals(session, back))
+    move(session, _merge(quantities))
 
 
 def _expire(session: so.Session, variant_ids: Iterable[int], product_ids: set[int]) -> None:

@@ -11,7 +11,7 @@ from app import errors, extensions, permissions
 from app.models import accounts
 from app.services import accounts as accounts_service
 from app.services import clubs as clubs_service
-from app.web import forms, helpers
+from app.web import auth, forms, helpers
 
 bp = flask.Blueprint("account", __name__, url_prefix="/account")
 
@@ -93,17 +93,25 @@ def save_working_club() -> str | werkzeug.Response | tuple[str, int]:
 def change_password() -> str | werkzeug.Response | tuple[str, int]:
     form = forms.PasswordForm()
     if form.validate_on_submit():
+        user = flask_login.current_user._get_current_object()
         try:
             accounts_service.change_password(
                 extensions.db.session,
-                flask_login.current_user,
+                user,
                 form.current_password.data or "",
                 form.new_password.data or "",
             )
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
         else:
-            flask.flash(_("Đã đổi mật khẩu."), "success")
+            auth.keep_signed_in(user)
+            flask.flash(
+                _(
+                    "Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất và mọi mã API của bạn "
+                    "đã bị thu hồi: hãy tạo mã mới cho script nếu cần."
+                ),
+                "success",
+            )
             return flask.redirect(flask.url_for("account.profile"))
     return _render(password_form=form), 422
 
@@ -114,7 +122,10 @@ def create_token() -> str | tuple[str, int]:
     form = forms.TokenForm()
     if form.validate_on_submit():
         issued = accounts_service.issue_token(
-            extensions.db.session, flask_login.current_user, form.name.data or ""
+            extensions.db.session,
+            flask_login.current_user,
+            form.name.data or "",
+            via_token=bool(flask.g.get("auth_via_token")),
         )
         flask.flash(_("Đã tạo mã API. Hãy chép lại ngay: mã chỉ hiện một lần."), "success")
         return _render(new_secret=issued.secret)

@@ -16,7 +16,7 @@ from app import errors, extensions, pagination, permissions, tenancy
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
 from app.services import clubs as clubs_service
-from app.web import forms, helpers
+from app.web import auth, forms, helpers
 
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -146,6 +146,9 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
             extensions.db.session.rollback()
             helpers.flash_fields(exc, form)
         else:
+            if user.id == flask_login.current_user.id and form.password.data:
+                # A new password ends the account's sessions; not the one that set it.
+                auth.keep_signed_in(user)
             flask.flash(_("Đã lưu tài khoản %(u)s.", u=user.username), "success")
             return flask.redirect(flask.url_for("admin.users"))
     status = 422 if form.errors else 200

@@ -1,4 +1,8 @@
-"""Sign in and sign out."""
+"""Sign in and sign out.
+
+Signing out ends every session and remember cookie of the account, on every device (the
+account's session version is raised; see app/services/accounts.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import extensions, permissions
+from app.models import accounts
 from app.services import accounts as accounts_service
 from app.web import forms, helpers
 
@@ -41,7 +46,8 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
             )
         except (accounts_service.InvalidCredentials, accounts_service.LoginThrottled) as exc:
             flask.flash(exc.message, "error")
-            return flask.render_template("auth/login.html", form=form), exc.status
+            # A 429 carries Retry-After (the seconds left of the lock), as on every 429.
+            return flask.render_template("auth/login.html", form=form), exc.status, exc.headers
         chosen_language = flask.session.get("lang")
         flask.session.clear()  # a fresh session on every sign-in
         flask_login.login_user(user, remember=bool(form.remember.data))
@@ -53,9 +59,20 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
     return flask.render_template("auth/login.html", form=form), status
 
 
+def keep_signed_in(user: accounts.User) -> None:
+    """After one's own session version was raised (a password change): this browser signs in
+    again with the new version, keeping its remember cookie if it had one; every other
+    session of the account stays ended."""
+    cookie = flask.current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    flask_login.login_user(user, remember=cookie in flask.request.cookies)
+
+
 @bp.route("/logout", methods=["POST"])
 @permissions.public
 def logout() -> werkzeug.Response:
+    user = flask_login.current_user
+    if user.is_authenticated and not flask.g.get("auth_via_token"):
+        accounts_service.sign_out_everywhere(extensions.db.session, user)
     flask_login.logout_user()
     lang = flask.session.get("lang")
     flask.session.clear()

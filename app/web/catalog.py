@@ -7,6 +7,7 @@ producers their club works with and their products; the Youth Union only reads.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask
@@ -26,6 +27,7 @@ bp = flask.Blueprint("catalog", __name__, url_prefix="/catalog")
 PER_PAGE = 20
 BLANK_VARIANT_ROWS = 3  # on a new product; an edited product gets one
 BLANK_LINK_ROWS = 2
+_ROW_INDEX = re.compile(r"^(variants|links)-(\d+)-")
 
 
 @bp.app_context_processor
@@ -36,6 +38,7 @@ def _catalog_helpers() -> dict[str, Any]:
         "certificate_status_labels": labels.CERTIFICATE_STATUS_LABELS,
         "certificate_level_labels": labels.CERTIFICATE_LEVEL_LABELS,
         "channel_labels": labels.CHANNEL_LABELS,
+        "max_variants": catalog_service.MAX_VARIANTS,
     }
 
 
@@ -92,6 +95,26 @@ def _product_form_page(
     return body, status
 
 
+def _posted_rows(prefix: str) -> int:
+    """How many ``<prefix>-N-…`` rows the posted form holds (counted before WTForms builds
+    them: 50,000 rows would take minutes)."""
+    indices = set()
+    for key in flask.request.form:
+        match = _ROW_INDEX.match(key)
+        if match and match.group(1) == prefix:
+            indices.add(match.group(2))
+    return len(indices)
+
+
+def _refuse_too_many_variant_rows() -> None:
+    """Far more rows than the service's cap (blank rows included): refused before the form is
+    built, with the service's message. Up to twice the cap, the service reports it on the form."""
+    rows = _posted_rows("variants")
+    if rows > 2 * catalog_service.MAX_VARIANTS:
+        message = catalog_service.variant_count_problem(rows)
+        raise errors.ValidationError(message, fields={"variants": [str(message)]})
+
+
 def _save_product(
     form: catalog_forms.ProductForm, product_id: int | None
 ) -> catalog.Product | None:
@@ -110,6 +133,8 @@ def _save_product(
 @bp.route("/products/new", methods=["GET", "POST"])
 @permissions.require("catalog.edit")
 def product_new() -> tuple[str, int] | werkzeug.Response:
+    if flask.request.method == "POST":
+        _refuse_too_many_variant_rows()
     form = catalog_forms.ProductForm()
     if flask.request.method == "GET":
         form.producer_id.data = flask.request.args.get("producer_id", "")
@@ -134,10 +159,24 @@ def _editable_product(product_id: int) -> catalog.Product:
 @permissions.require("catalog.edit")
 def product_edit(product_id: int) -> tuple[str, int] | werkzeug.Response:
     product = _editable_product(product_id)
+    stored = catalog_service.variant_count(extensions.db.session, product.id)
+    if stored > catalog_service.MAX_VARIANTS:
+        # Stored before the cap existed: its form would take minutes to build and render.
+        raise errors.Conflict(
+            _(
+                "Sản phẩm này có %(n)d phân loại, quá giới hạn %(max)d nên không sửa được trên "
+                "trang này. Hãy gửi lại danh sách phân loại rút gọn qua API (PUT "
+                "/api/v1/products/%(id)d).",
+                n=stored,
+                max=catalog_service.MAX_VARIANTS,
+                id=product.id,
+            )
+        )
     if flask.request.method == "GET":
         form = catalog_forms.ProductForm(obj=product)
         form.variants.append_entry()
         return _product_form_page(form, product, 200)
+    _refuse_too_many_variant_rows()
     form = catalog_forms.ProductForm()
     if form.validate_on_submit():
         try:
@@ -318,6 +357,10 @@ def links(product_id: int) -> tuple[str, int] | werkzeug.Response:
         for _index in range(BLANK_LINK_ROWS):
             form.links.append_entry()
     else:
+        rows = _posted_rows("links")
+        if rows > 2 * catalog_service.MAX_LINKS:
+            message = _("Mỗi sản phẩm có tối đa %(n)d nơi bán.", n=catalog_service.MAX_LINKS)
+            raise errors.ValidationError(message, fields={"links": [message]})
         form = catalog_forms.LinksForm()
         if form.validate_on_submit():
             data, rows = form.service_data()

@@ -16,7 +16,7 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app import admin_units, labels, ocop
+from app import admin_units, labels, ocop, validators
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.web import forms
@@ -130,7 +130,8 @@ class ProducerSearchForm(wtforms.Form):
 
     @property
     def province(self) -> int | None:
-        return _number(self.province_code.data)
+        """The province filter; a code no province can have (past 2**31 - 1) is ignored."""
+        return validators.parse_id(self.province_code.data)
 
 
 # --- products and variants -------------------------------------------------------------
@@ -278,19 +279,13 @@ class ProductFilterForm(wtforms.Form):
         )
 
 
-def _number(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 # --- certificates and links -------------------------------------------------------------
 
 
 class CertificateForm(flask_wtf.FlaskForm):
     score = wtforms.StringField(
-        _l("Điểm đánh giá (0–100, không bắt buộc)"), render_kw={"inputmode": "decimal"}
+        _l("Điểm đánh giá (0–100, không bắt buộc)"),
+        render_kw={"inputmode": "decimal", "placeholder": "69,99"},
     )
     stars = wtforms.SelectField(
         _l("Số sao"),

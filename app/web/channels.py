@@ -27,7 +27,7 @@ from app.services.channels import (
     packs,
     publishing,
 )
-from app.web import channel_forms, forms, helpers
+from app.web import channel_forms, forms, helpers, public
 from integrations import base
 
 bp = flask.Blueprint("channels", __name__, url_prefix="/channels")
@@ -173,7 +173,9 @@ def connect(account_id: int) -> werkzeug.Response:
         url = accounts.start_connect(
             extensions.db.session,
             account_id,
-            redirect_uri=flask.url_for("channels.callback", _external=True),
+            # The address the marketplace sends the seller back to: the public one
+            # (PUBLIC_BASE_URL), never whatever Host header this request came with.
+            redirect_uri=public.public_url("channels.callback"),
             scope=_scope(),
         )
     except errors.Conflict as exc:

@@ -38,18 +38,26 @@ def flash_fields(error: errors.ValidationError, form: object) -> None:
 
 
 def client_ip() -> str:
+    """The client's address: behind TRUSTED_PROXY_HOPS proxies, the one they forwarded
+    (ProxyFix in app/factory.py has already put it in ``remote_addr``)."""
     return flask.request.remote_addr or "unknown"
 
 
 def send_download(download: Any) -> flask.Response:
-    """Send a generated file (``data``, ``mimetype``, ``filename``) as an attachment."""
-    return flask.send_file(
+    """Send a generated file (``data``, ``mimetype``, ``filename``) as an attachment.
+
+    ``mimetype`` is the full Content-Type, sent as given: werkzeug would append a second
+    ``charset=utf-8`` to a ``text/…`` type that already names its charset.
+    """
+    response = flask.send_file(
         io.BytesIO(download.data),
         mimetype=download.mimetype,
         as_attachment=True,
         download_name=download.filename,
         max_age=0,
     )
+    response.headers["Content-Type"] = download.mimetype
+    return response
 
 
 def send_temporary_file(path: Path, download_name: str, mimetype: str) -> flask.Response:
@@ -65,4 +73,5 @@ def send_temporary_file(path: Path, download_name: str, mimetype: str) -> flask.
         handle, mimetype=mimetype, as_attachment=True, download_name=download_name, max_age=0
     )
     response.content_length = size
+    response.headers["Content-Type"] = mimetype  # as given (see send_download)
     return response

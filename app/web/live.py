@@ -12,7 +12,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import clock, errors, extensions, permissions, tenancy
+from app import clock, errors, extensions, permissions, tenancy, validators
 from app.models import live, orgs
 from app.services.live import (
     calendar,
@@ -81,10 +81,8 @@ def _ics_response(data: bytes, filename: str | None = None) -> flask.Response:
 
 
 def _parse_day(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    """A ``?week=``/``?day=`` date; anything unreadable or outside 2000–2100 is ignored."""
+    return validators.parse_business_date(raw)
 
 
 # --- week view and schedules ------------------------------------------------------------
@@ -159,7 +157,9 @@ def feed(token: str) -> flask.Response:
 @permissions.require("live.host")
 def feed_rotate() -> werkzeug.Response:
     raw = flask.request.form.get("streamer_id") or ""
-    streamer_id = int(raw) if raw.isdigit() else None
+    streamer_id = validators.parse_id(raw) if raw else None
+    if raw and streamer_id is None:
+        raise errors.NotFound(_("Không tìm thấy người livestream."))
     feeds.rotate(_db(), _user(), streamer_id, clock=clock.utcnow)
     flask.flash(_("Đã tạo đường dẫn lịch mới; đường dẫn cũ không còn dùng được."), "success")
     return flask.redirect(helpers.safe_next(flask.request.form.get("next"), "live.mine"))
@@ -549,4 +549,4 @@ def control(session_id: int) -> Any:
 
 
 def _int_arg(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 7 else 0
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 7 else 0

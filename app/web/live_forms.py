@@ -16,6 +16,7 @@ import wtforms.widgets
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import validators
 from app.models import live
 from app.services.live import common
 from app.services.live import sessions as sessions_service
@@ -65,7 +66,7 @@ class StreamerForm(flask_wtf.FlaskForm):
         if self.display_name.data or not creating:
             data["display_name"] = self.display_name.data or ""
         if creating:
-            data["user_id"] = int(self.user_id.data or 0) if str(self.user_id.data).isdigit() else 0
+            data["user_id"] = validators.parse_id(self.user_id.data) or 0
         return data
 
 
@@ -118,6 +119,12 @@ class SessionForm(flask_wtf.FlaskForm):
         problems: dict[str, list[str]] = {}
         if self.day.data is None:
             problems["day"] = [_("Chọn ngày.")]
+        elif problem := validators.business_date_problem(self.day.data):
+            problems["day"] = [problem]
+        if self.end_day.data is not None and (
+            problem := validators.business_date_problem(self.end_day.data)
+        ):
+            problems["end_day"] = [problem]
         if self.start_time.data is None:
             problems["start_time"] = [_("Nhập giờ bắt đầu.")]
         if self.end_time.data is None:
@@ -183,11 +190,9 @@ class SlotForm(flask_wtf.FlaskForm):
     def service_data(self) -> dict[str, Any]:
         price = (self.live_price.data or "").replace(".", "").replace(",", "").strip()
         data: dict[str, Any] = {
-            "product_id": int(self.product_id.data) if str(self.product_id.data).isdigit() else 0,
-            "variant_id": int(self.variant_id.data)
-            if str(self.variant_id.data or "").isdigit()
-            else None,
-            "live_price": int(price) if price.isdigit() else (price or None),
+            "product_id": validators.parse_id(self.product_id.data) or 0,
+            "variant_id": self.variant_id.data or None,
+            "live_price": int(price) if price.isascii() and price.isdigit() else (price or None),
             "code": self.code.data or "",
             "talking_points": self.talking_points.data or "",
         }

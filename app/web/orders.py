@@ -4,6 +4,7 @@ payment accounts. Every page works in the user's club scope (``app.tenancy``).""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import flask
@@ -13,9 +14,8 @@ import sqlalchemy.orm as so
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, permissions, tenancy, vietqr
+from app import errors, extensions, formatting, pagination, permissions, tenancy, vietqr
 from app.models import live
-from app.services import stock
 from app.services.catalog_io import results
 from app.services.live import common as live_common
 from app.services.orders import (
@@ -23,6 +23,7 @@ from app.services.orders import (
     comments,
     downloads,
     imports,
+    limits,
     manual,
     payments,
     queries,
@@ -60,7 +61,20 @@ def _order_helpers() -> dict[str, Any]:
         "visible_lines": lambda order: queries.visible_lines(_scope(), order),
         "visible_amount": lambda order: queries.visible_amount(_scope(), order),
         "order_buyer": lambda order: queries.buyer(_scope(), order),
+        "proposal_time": _proposal_time,
     }
+
+
+def _proposal_time(value: str | None) -> str:
+    """A proposed line's comment time (stored as ISO text, UTC) in Vietnam time."""
+    try:
+        return (
+            formatting.local_datetime(dt.datetime.fromisoformat(value), "%d/%m %H:%M:%S")
+            if value
+            else ""
+        )
+    except ValueError:
+        return value or ""
 
 
 def _recent_sessions() -> list[live.LiveSession]:
@@ -81,8 +95,20 @@ def _session_choices() -> list[order_forms.Choice]:
 
 
 def _session_arg() -> int | None:
-    value = flask.request.values.get("session_id", "")
-    return int(value) if value.isdigit() else None
+    """The session id of the query string or form; None when none is given or no session can
+    have it."""
+    return limits.id_or_none(flask.request.values.get("session_id"))
+
+
+def _chosen_session() -> int | None:
+    """The session an upload is for: None when none is chosen; a value no session can have is a
+    field error (the upload is not made without the session the user meant)."""
+    if not flask.request.values.get("session_id", "").strip():
+        return None
+    session_id = _session_arg()
+    if session_id is None:
+        raise errors.ValidationError(fields={"session_id": [_("Không tìm thấy phiên livestream.")]})
+    return session_id
 
 
 # --- list and detail ------------------------------------------------------------------------
@@ -99,10 +125,8 @@ def index() -> str | flask.Response:
     fmt = flask.request.args.get("format", "").strip().lower()
     if fmt:
         return helpers.send_download(downloads.download(session, scope, filters, fmt))
-    page = flask.request.args.get("page", "1")
-    result = queries.list_orders(
-        session, scope, filters, int(page) if page.isdigit() else 1, PER_PAGE
-    )
+    page = pagination.page_number(flask.request.args.get("page"))
+    result = queries.list_orders(session, scope, filters, page, PER_PAGE)
     show_club = _shows_club()
     # The club filter: for users who reach several clubs (a producer's lines are not filtered
     # by club here: its scope reaches no club as such).
@@ -188,7 +212,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
         except errors.ValidationError as exc:
             for message in form.attach_errors(exc.fields) or ([] if exc.fields else [exc.message]):
                 flask.flash(message, "error")
-        except stock.OutOfStock as exc:
+        except errors.Conflict as exc:  # too little stock, or another write of the same order
             flask.flash(exc.message, "error")
             for messages in exc.fields.values():
                 for message in messages:
@@ -228,7 +252,7 @@ def import_orders() -> tuple[str, int]:
                 flask_login.current_user,
                 storage.stream,
                 storage.filename or "",
-                session_id=_session_arg(),
+                session_id=_chosen_session(),
             )
         except results.ImportFailed as exc:
             failure, status = exc, 422
@@ -237,6 +261,9 @@ def import_orders() -> tuple[str, int]:
             if not exc.fields:
                 flask.flash(exc.message, "error")
             status = 422
+        except errors.Conflict as exc:  # the same orders written twice at once: try again
+            flask.flash(exc.message, "error")
+            status = 409
     else:
         status = 422
     body = flask.render_template("orders/import.html", form=form, summary=summary, failure=failure)
@@ -299,13 +326,20 @@ def comment_accept(batch_id: int) -> werkzeug.Response:
     form = order_forms.ReviewForm()
     if not form.validate_on_submit():
         raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
-    keep = {int(v) for v in flask.request.form.getlist("keep") if v.isdigit()}
+    keep = {
+        int(v)
+        for v in flask.request.form.getlist("keep")
+        if v.isascii() and v.isdigit() and len(v) < 9
+    }
     try:
         summary = comments.accept(
             extensions.db.session, flask_login.current_user, batch_id, keep=keep
         )
-    except errors.Conflict as exc:
+    except (errors.Conflict, errors.ValidationError) as exc:
         flask.flash(exc.message, "error")
+        for name, messages in exc.fields.items():
+            for message in messages:
+                flask.flash(f"{name}: {message}", "error")
     else:
         flask.flash(
             _(

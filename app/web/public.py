@@ -1,4 +1,11 @@
-"""Public pages (no sign-in): product page, QR codes, media files."""
+"""Public pages (no sign-in): product page, QR codes, media files.
+
+Absolute addresses (the page's own link, link previews, the QR codes) come from
+``PUBLIC_BASE_URL``. Without it (development, a trial on a laptop) they follow the request's
+``Host`` header, which anyone can set: such responses are then marked ``private`` and
+``Vary: Host`` so no shared cache (a proxy, a CDN) keeps an attacker's host and hands it to
+others. Production always has ``PUBLIC_BASE_URL`` (the app refuses to start without it).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,22 @@ QR_MIN_PIXELS = 300
 # --- addresses ----------------------------------------------------------------------
 
 
+def trusted_base() -> bool:
+    """True when absolute URLs come from PUBLIC_BASE_URL, not from the request's Host."""
+    return bool(flask.current_app.config.get("PUBLIC_BASE_URL"))
+
+
+def keep_private_unless_trusted(response: flask.Response) -> flask.Response:
+    """A response embedding absolute URLs built from the Host header stays out of shared
+    caches (``private``, ``Vary: Host``); with PUBLIC_BASE_URL set it is left as is."""
+    if not trusted_base():
+        response.cache_control.public = False
+        response.cache_control.private = True
+        response.vary.add("Host")
+    return response
+
+
+@bp.app_template_global()
 def public_url(endpoint: str, **values: object) -> str:
     """An absolute URL for the public: PUBLIC_BASE_URL when set, else the request's host.
 
@@ -100,7 +123,7 @@ def _summary(product: catalog.Product, status: ocop.Status | None) -> str:
 
 @bp.route("/p/<int:product_id>")
 @permissions.public
-def product(product_id: int) -> str:
+def product(product_id: int) -> flask.Response:
     item = catalog_service.get_public_product(extensions.db.session, product_id)
     certificate = item.current_certificate
     status = catalog_service.certificate_status(certificate.expires_on if certificate else None)
@@ -108,7 +131,7 @@ def product(product_id: int) -> str:
         og_image, og_size = media_url(item.cover.path, external=True), item.cover
     else:
         og_image, og_size = media_url(item.producer.logo_path, external=True), None
-    return flask.render_template(
+    page = flask.render_template(
         "public/product.html",
         product=item,
         certificate=certificate,
@@ -122,6 +145,7 @@ def product(product_id: int) -> str:
         status_labels=labels.CERTIFICATE_STATUS_LABELS,
         expired=ocop.Status.EXPIRED,
     )
+    return keep_private_unless_trusted(flask.make_response(page))
 
 
 # --- QR codes ---------------------------------------------------------------------------
@@ -150,6 +174,8 @@ def _image_response(body: bytes, mimetype: str, filename: str) -> flask.Response
     response.cache_control.public = True
     response.cache_control.max_age = QR_MAX_AGE
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    # The code encodes an absolute URL: without PUBLIC_BASE_URL, one the Host header chose.
+    keep_private_unless_trusted(response)
     return response.make_conditional(flask.request)
 
 

@@ -15,7 +15,7 @@ import flask
 import flask_login
 from flask_babel import gettext as _
 
-from app import charts, errors, extensions, formatting, permissions
+from app import charts, errors, extensions, formatting, permissions, validators
 from app.services import catalog as catalog_service
 from app.services.reports import clubs as club_comparison
 from app.services.reports import dashboards, files
@@ -26,15 +26,7 @@ bp = flask.Blueprint("reports", __name__, url_prefix="/reports")
 
 def _date(name: str, default: dt.date) -> dt.date:
     raw = flask.request.args.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise errors.ValidationError(
-            _("Ngày không hợp lệ: %(value)s (dạng NNNN-TT-NN).", value=raw),
-            fields={name: [_("Dạng NNNN-TT-NN.")]},
-        ) from None
+    return dashboards.parse_day(raw, name) if raw else default
 
 
 def _period() -> tuple[dt.date, dt.date]:
@@ -46,11 +38,14 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
     raw = flask.request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    # ASCII digits within an id's range: '²' passes str.isdigit() and int() refuses it.
+    value = validators.parse_int(raw, 0, validators.MAX_ID)
+    if value is None:
         raise errors.ValidationError(
-            _("Giá trị không hợp lệ: %(value)s.", value=raw), fields={name: [_("Phải là số.")]}
+            _("Giá trị không hợp lệ: %(value)s.", value=raw[:40]),
+            fields={name: [_("Phải là số.")]},
         )
-    return int(raw)
+    return value
 
 
 def _render(

@@ -12,7 +12,16 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, job_kinds, pagination, permissions, tasks, tenancy
+from app import (
+    errors,
+    extensions,
+    job_kinds,
+    pagination,
+    permissions,
+    tasks,
+    tenancy,
+    validators,
+)
 from app.models import media as media_models
 from app.services.studio import assets as assets_service
 from app.services.studio import renders as renders_service
@@ -62,6 +71,18 @@ def _page_arg() -> int:
     return flask.request.args.get("page", 1, type=int) or 1
 
 
+def _id_arg(name: str, message: str) -> int | None:
+    """An id from the query string (None when absent). The id names the object, so one no row
+    can have (not a number, or past 2**31 - 1) is not found: 404 with ``message``."""
+    raw = flask.request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = validators.parse_id(raw)
+    if value is None:
+        raise errors.NotFound(message)
+    return value
+
+
 def _scope() -> tenancy.Scope:
     return tenancy.scope_for(extensions.db.session, flask_login.current_user)
 
@@ -89,7 +110,7 @@ def _flash_errors(exc: errors.ValidationError) -> None:
 def index() -> str:
     session = extensions.db.session
     scope = _scope()
-    product_id = flask.request.args.get("product", type=int)
+    product_id = _id_arg("product", _("Không tìm thấy sản phẩm."))
     product = None
     if product_id is not None:
         product = videos_service.get_product(session, scope, product_id)
@@ -319,7 +340,7 @@ def video_new() -> Any:
         return _save(form, None)
     session = extensions.db.session
     club_id = _scope().home_club()  # NoClub: the page says how to get a working club
-    product_id = flask.request.args.get("product", type=int)
+    product_id = _id_arg("product", _("Không tìm thấy sản phẩm."))
     stars = price = None
     if product_id is not None:
         product = assets_service.club_product(session, club_id, product_id)
@@ -330,7 +351,7 @@ def video_new() -> Any:
     )
     data["show_stars"] = stars is not None
     data["show_price"] = price is not None
-    asset_id = flask.request.args.get("asset", type=int)
+    asset_id = _id_arg("asset", _("Không tìm thấy tệp media."))
     if asset_id is not None:  # "make a video with this clip" from the asset page
         clip = assets_service.get_in_club(session, club_id, asset_id)
         data["clips"] = [
@@ -372,8 +393,9 @@ def _video_page(
         (c for c in video.recipe.get("clips", []) if c.get("kind", "video") == "video"), None
     )
     preview_asset = None
-    if first_clip is not None and str(first_clip.get("asset", "")).isdigit():
-        found = session.get(media_models.MediaAsset, int(first_clip["asset"]))
+    asset_id = validators.parse_id(first_clip.get("asset")) if first_clip is not None else None
+    if asset_id is not None:
+        found = session.get(media_models.MediaAsset, asset_id)
         preview_asset = found if found is not None and found.club_id == video.club_id else None
     body = flask.render_template(
         "studio/video.html",

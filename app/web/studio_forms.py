@@ -19,6 +19,7 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
+from app import validators
 from app.models import media as media_models
 from app.web import forms
 from media import profiles
@@ -60,6 +61,13 @@ POSITION_CHOICES = [
 ]
 
 
+def _check_product_id(field: wtforms.Field) -> None:
+    """The product picked (optional) must be an id a row can have: a number past 2**31 - 1, or
+    no number, names no product (and would never reach the database)."""
+    if str(field.data or "").strip() and validators.parse_id(field.data) is None:
+        raise v.ValidationError(str(_l("Không tìm thấy sản phẩm.")))
+
+
 def profile_choices() -> list[Choice]:
     return [Choice(name, profile.label) for name, profile in profiles.PROFILES.items()]
 
@@ -77,9 +85,11 @@ class UploadForm(flask_wtf.FlaskForm):
             Choice(str(pid), name) for pid, name in products
         ]
 
+    def validate_product_id(self, field: wtforms.Field) -> None:
+        _check_product_id(field)
+
     def product(self) -> int | None:
-        raw = (self.product_id.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return validators.parse_id(self.product_id.data)
 
 
 class ClipRow(wtforms.Form):
@@ -163,9 +173,11 @@ class VideoForm(flask_wtf.FlaskForm):
         for row in self.clips:
             row.form.asset.choices = pickable.clip_choices()
 
+    def validate_product_id(self, field: wtforms.Field) -> None:
+        _check_product_id(field)
+
     def product(self) -> int | None:
-        raw = (self.product_id.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        return validators.parse_id(self.product_id.data)
 
 
 @dataclasses.dataclass

@@ -124,6 +124,7 @@ SELECT *,
     CASE WHEN product_clicks = 0 THEN NULL ELSE orders / product_clicks END AS ctor,
     CASE WHEN unique_viewers = 0 THEN NULL ELSE buyers / unique_viewers END AS viewer_conversion,
     peak AS peak_concurrent_viewers,
+    CASE WHEN peak IS NULL THEN NULL ELSE watch_ns / 6e10 END AS total_watch_minutes,
     CASE WHEN n_views = 0 THEN NULL ELSE watch_ns / 1e9 / n_views END AS average_watch_seconds,
     CASE WHEN stream_ns = 0 THEN NULL ELSE watch_ns / stream_ns END
         AS average_concurrent_viewers

@@ -1,13 +1,17 @@
-"""Browser fixtures: a live app on SQLite, Debian's Chromium driven by Playwright.
+"""Browser fixtures: a live app on SQLite and on PostgreSQL, Debian's Chromium driven by
+Playwright.
 
-One server and one browser per session; every test gets a fresh browser
-context (own cookies, own viewport), so tests never share a signed-in session.
+Every browser test runs twice, once per database backend (``e2e_backend``, a session fixture
+parametrised over both, so pytest runs all SQLite tests, then all PostgreSQL ones). One server
+per backend and one browser per session; every test gets a fresh browser context (own cookies,
+own viewport), so tests never share a signed-in session.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator
@@ -31,7 +35,7 @@ from app import extensions, ocop_categories
 from app.models import accounts, catalog
 from app.services import demo
 from tests.conftest import PASSWORD, make_app
-from tests.support import net
+from tests.support import net, postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -129,12 +133,43 @@ def _seed(app: flask.Flask) -> None:
         extensions.db.session.remove()
 
 
+BACKENDS = ("sqlite", "postgresql")
+_database_numbers = itertools.count(1)
+
+NewDatabase = Callable[[Path], str]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def e2e_backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this round of browser tests."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def new_database(e2e_backend: str, request: pytest.FixtureRequest) -> NewDatabase:
+    """Make an empty database on this round's backend (a file under the given folder on
+    SQLite, a new database on the shared test server on PostgreSQL); returns its URL."""
+    _require_chromium()  # skip before starting PostgreSQL for nothing
+    server: postgres.Server | None = None
+    if e2e_backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+
+    def make(folder: Path) -> str:
+        if server is None:
+            return f"sqlite:///{folder / 'app.db'}"
+        return server.create_database(f"ocop_e2e_{os.getpid()}_{next(_database_numbers)}")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, new_database: NewDatabase, e2e_backend: str
+) -> Iterator[LiveServer]:
     """The app with CSRF on, served from a background thread on a free port."""
     _require_chromium()
-    tmp_path = tmp_path_factory.mktemp("e2e")
-    app = make_app(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, WTF_CSRF_ENABLED=True)
+    tmp_path = tmp_path_factory.mktemp(f"e2e-{e2e_backend}")
+    app = make_app(new_database(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
     _seed(app)
     port = net.free_port()
     server = serving.make_server("127.0.0.1", port, serve(app), threaded=True)

@@ -26,10 +26,13 @@ SHOP = "Shopee (sandbox thử nghiệm)"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sandboxes.Running]]:
-    """App + worker + Shopee sandbox, with the demo club and its sandbox shop."""
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, new_database: e2e_conftest.NewDatabase
+) -> Iterator[tuple[str, sandboxes.Running]]:
+    """App + worker + Shopee sandbox, with the demo club and its sandbox shop, on this round's
+    database backend."""
     tmp_path: Path = tmp_path_factory.mktemp("e2e-channels")
-    db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    db_url = new_database(tmp_path)
     with sandboxes.running("shopee") as sandbox:
         app = conftest.make_app(db_url, tmp_path, WTF_CSRF_ENABLED=True)
         _seed_tree(app)

@@ -19,7 +19,7 @@ from werkzeug import serving
 from app import extensions
 from app.models import accounts, orders, orgs
 from tests.conftest import make_app
-from tests.e2e.conftest import DESKTOP, _seed_tree, serve
+from tests.e2e.conftest import DESKTOP, NewDatabase, _seed_tree, serve
 from tests.support import net
 
 pytestmark = pytest.mark.e2e
@@ -38,11 +38,13 @@ def _pick(page: Page, select: str, text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def empty_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The app on an empty database (tables and the OCOP category tree only: no user, no
-    club, no demo data), served on a free port with CSRF on."""
+def empty_instance(
+    tmp_path_factory: pytest.TempPathFactory, new_database: NewDatabase
+) -> Iterator[tuple[str, object]]:
+    """The app on an empty database of this round's backend (tables and the OCOP category
+    tree only: no user, no club, no demo data), served on a free port with CSRF on."""
     tmp_path = tmp_path_factory.mktemp("first-run")
-    app = make_app(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, WTF_CSRF_ENABLED=True)
+    app = make_app(new_database(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
     _seed_tree(app)
     port = net.free_port()
     server = serving.make_server("127.0.0.1", port, serve(app), threaded=True)

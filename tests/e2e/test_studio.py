@@ -31,11 +31,14 @@ CAPTION = "Nước mắm Trà Cổ – đậm đà vị biển"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app and a real worker sharing one SQLite database, broker and media folder."""
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, new_database: e2e_conftest.NewDatabase
+) -> Iterator[str]:
+    """The app and a real worker sharing one database (this round's backend), broker and
+    media folder."""
     _require_chromium()
     tmp_path: Path = tmp_path_factory.mktemp("e2e-studio")
-    db_url = f"sqlite:///{tmp_path / 'app.db'}"
+    db_url = new_database(tmp_path)
     app = conftest.make_app(db_url, tmp_path, WTF_CSRF_ENABLED=True)
     _seed_tree(app)
     with app.app_context():

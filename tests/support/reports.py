@@ -13,7 +13,8 @@ GMV 860 000 · Net GMV 405 000 · orders 3 · units 4 · buyers 2 · AOV 135 000
 Audience 2000 views, 800 viewers, 100 clicks, 50 product visitors → GPM 202 500,
 revenue/viewer 506, CTR 6.25 %, CVR 4 %, CTOR 3 %, viewer conversion 0.25 %.
 Viewers: v1 12:50–13:30 (clipped to 30 min), v2 13:30–13:45 (touches v1), v3 13:50–14:20
-(clipped to 10 min), v4 13:20–13:35 → peak 2, average watch 1050 s, average concurrent 7/6.
+(clipped to 10 min), v4 13:20–13:35 → peak 2, total watch 70 viewer-minutes, average watch
+1050 s, average concurrent 7/6.
 Producer A's lines only: GMV 380 000, Net 285 000, orders 2, units 3, buyers 1, AOV 142 500.
 """
 

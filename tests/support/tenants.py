@@ -164,8 +164,14 @@ def seed_club(
             session_id=session.id,
             filename=f"comments-{marker}.txt",
             proposals=[
-                {"viewer": f"v_{marker}", "code": slot.code, "quantity": 1, "phone": phone,
-                 "time": "20:05:00", "text": f"chốt {slot.code}"}
+                {
+                    "viewer": f"v_{marker}",
+                    "code": slot.code,
+                    "quantity": 1,
+                    "phone": phone,
+                    "time": "20:05:00",
+                    "text": f"chốt {slot.code}",
+                }
             ],
             report={"comments": 1},
             created_by_id=user.id,
@@ -180,9 +186,12 @@ def seed_club(
                 left_at=START + dt.timedelta(minutes=10),
             )
         )
-        if db.scalar(
-            sa.select(orders.PaymentAccount).where(orders.PaymentAccount.club_id == club_id)
-        ) is None:
+        if (
+            db.scalar(
+                sa.select(orders.PaymentAccount).where(orders.PaymentAccount.club_id == club_id)
+            )
+            is None
+        ):
             db.add(
                 orders.PaymentAccount(
                     club_id=club_id,

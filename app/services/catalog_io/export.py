@@ -219,6 +219,14 @@ def guide_notes() -> list[str]:
             n=formats.thousands(formats.MAX_ROWS),
             mb=formats.MAX_BYTES >> 20,
         ),
+        _(
+            "Mỗi sản phẩm có tối đa %(n)d phân loại (tính cả phân loại đã có). Giá tối đa "
+            "%(price)s đồng, tồn kho tối đa %(stock)s; tên, SKU không được chứa xuống dòng "
+            "hay tab.",
+            n=catalog_service.MAX_VARIANTS,
+            price=formats.thousands(catalog_service.MAX_PRICE),
+            stock=formats.thousands(catalog_service.MAX_STOCK),
+        ),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FORMATS = ("csv", "xlsx")
+# Full Content-Types, sent exactly as written (web.helpers.send_download): one charset.
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MIMETYPES = {"csv": CSV_MIMETYPE, "xlsx": XLSX_MIMETYPE}

@@ -273,6 +273,13 @@ class _Importer:
         if len(name) > 200:
             self.issue(number, "producer", _("Tên chủ thể tối đa %(n)d ký tự.", n=200))
             return None
+        if text.has_controls(name):
+            self.issue(
+                number,
+                "producer",
+                _("Tên chủ thể không được chứa xuống dòng, tab hay ký tự điều khiển."),
+            )
+            return None
         try:
             self.scope.home_club()
         except tenancy.NoClub as exc:
@@ -454,7 +461,7 @@ class _Importer:
             fields.pop("producer_id", None)  # a producer created in the write phase
             clean["producer_id"] = None
         clean_variants, variant_fields = catalog_service.validate_variants(
-            self.session, variants, product
+            self.session, variants, product, replace=False
         )
         fields.update(variant_fields)
         self.map_fields(group, fields)
@@ -550,7 +557,8 @@ class _Importer:
                 self.session.rollback()
             else:
                 self.session.commit()
-        except so.exc.StaleDataError:
+        except (so.exc.StaleDataError, sa.exc.IntegrityError):
+            # Another save changed a product or took an SKU while this file was checked.
             self.session.rollback()
             raise results.ImportFailed(
                 [

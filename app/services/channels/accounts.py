@@ -20,6 +20,7 @@ import os
 import secrets
 import socket
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, tenancy, text
+from app import clock, errors, links, tenancy, text, validators
 from app.models import accounts, channels, orgs
 from app.services.channels import adapters, messages
 from integrations import base, registry
@@ -37,6 +38,8 @@ from integrations import errors as channel_errors
 log = logging.getLogger(__name__)
 
 Status = channels.AccountStatus
+CONFIG_MAX_LENGTH = 2000  # a key, an id, a shop name: never more
+CONNECT_URL_MAX_LENGTH = 4000  # the authorize page with its signed query
 REFRESH_MARGIN = dt.timedelta(minutes=5)
 REFRESH_LEASE = dt.timedelta(seconds=60)
 WAIT_STEP_SECONDS = 0.1
@@ -72,9 +75,50 @@ def get_account(
     return account
 
 
-def _int(value: Any) -> int | None:
-    raw = str(value if value is not None else "").strip()
-    return int(raw) if raw.isdigit() else None
+def _site(host: str) -> str:
+    """'partner.test-stable.shopeemobile.com' → 'shopeemobile.com'."""
+    return ".".join(host.lower().rstrip(".").split(".")[-2:])
+
+
+def marketplace_sites(adapter_cls: type[base.ChannelAdapter]) -> frozenset[str]:
+    """The domains of a marketplace's built-in addresses (its config fields' defaults)."""
+    hosts = (
+        urllib.parse.urlsplit(field.default).hostname
+        for field in adapter_cls.config_schema
+        if field.is_address and field.default
+    )
+    return frozenset(_site(host) for host in hosts if host)
+
+
+def address_problem(
+    adapter_cls: type[base.ChannelAdapter], value: str, *, max_length: int = links.MAX_LENGTH
+) -> str | None:
+    """Why a shop address may not be used: the app's link check (https only in production)
+    and, in production, a host off the marketplace's own domains (``marketplace_sites``)."""
+    production = links.https_only()
+    problem = links.url_problem(value, https_only=production, max_length=max_length)
+    if problem or not production:
+        return problem
+    sites = marketplace_sites(adapter_cls)
+    host = urllib.parse.urlsplit(value).hostname or ""
+    if sites and _site(host) not in sites:
+        return _("Địa chỉ phải thuộc tên miền của sàn (%(sites)s).", sites=", ".join(sorted(sites)))
+    return None
+
+
+def _config_problem(
+    adapter_cls: type[base.ChannelAdapter], field: base.ConfigField, value: str
+) -> str | None:
+    if field.is_address:
+        problem = address_problem(adapter_cls, value)
+        if problem is None and field.name.endswith("_url"):  # the app sends requests there
+            problem = adapters.url_problem(value)
+        return problem
+    if text.has_controls(value):
+        return _("Không được chứa ký tự điều khiển (xuống dòng, tab…).")
+    if len(value) > CONFIG_MAX_LENGTH:
+        return _("Tối đa %(n)d ký tự.", n=CONFIG_MAX_LENGTH)
+    return None
 
 
 def _active_club(session: so.Session, scope: tenancy.Scope, club_id: int | None) -> bool:
@@ -97,13 +141,13 @@ def _owner(
     """
     owner = str(data.get("owner") or "").strip()
     kind, _sep, raw_id = owner.partition(":")
-    owner_id = _int(raw_id)
+    owner_id = validators.parse_id(raw_id)
     kept = current.club_id if current is not None else None
     if kind == "club" and owner_id is not None:
         if owner_id == kept or _active_club(session, scope, owner_id):
             return owner_id, None
     elif kind == "producer" and owner_id is not None:
-        club_id = _int(data.get("club_id"))
+        club_id = validators.parse_id(data.get("club_id"))
         if club_id is None:
             club_id = kept if kept is not None and scope.every_club else scope.home_club_id
         if club_id is None:
@@ -140,6 +184,8 @@ def save_account(
     name = text.nfc(str(data.get("name") or "").strip())
     if not 1 <= len(name) <= 120:
         fields["name"] = [_("Tên gian hàng cần 1–120 ký tự.")]
+    elif text.has_controls(name):
+        fields["name"] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
     club_id, producer_id = _owner(session, scope, data, fields, account)
     old_secrets = adapters.vault().open(account.secrets_enc) if account else {}
     config: dict[str, str] = {}
@@ -149,16 +195,17 @@ def save_account(
         if field.secret:
             value = value or str(old_secrets.get(field.name, ""))
         value = value or field.default
+        problem = _config_problem(adapter_cls, field, value) if value else None
         if field.required and not value:
             fields[f"config.{field.name}"] = [_("Bắt buộc.")]
-        elif value and field.name.endswith("_url"):
-            problem = adapters.url_problem(value)
-            if problem:
-                fields[f"config.{field.name}"] = [problem]
+        elif problem:
+            fields[f"config.{field.name}"] = [problem]
         (secret_values if field.secret else config)[field.name] = value
     category = str(data.get("default_category_id") or "").strip()
     if len(category) > 64:
         fields["default_category_id"] = [_("Mã danh mục quá dài.")]
+    elif text.has_controls(category):
+        fields["default_category_id"] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
     if fields:
         raise errors.ValidationError(fields=fields)
     sealed = adapters.vault().seal(secret_values)  # before anything is added to the session
@@ -200,8 +247,23 @@ def start_connect(
     if base.Capability.CONNECT not in adapter.capabilities:
         raise errors.Conflict(_("Kênh này không cần kết nối: dùng gói đăng bán."))
     account.oauth_state = secrets.token_urlsafe(24)
+    url = adapter.authorize_url(redirect_uri, account.oauth_state)
+    # The browser is sent there: only ever to an address that passes the link check, whatever
+    # was stored before the check existed.
+    problem = address_problem(
+        registry.get(account.marketplace), url, max_length=CONNECT_URL_MAX_LENGTH
+    )
+    if problem:
+        session.rollback()
+        raise errors.Conflict(
+            _(
+                "Không mở được trang cấp quyền của sàn: %(why)s Hãy sửa địa chỉ trong cấu hình "
+                "gian hàng.",
+                why=problem,
+            )
+        )
     session.commit()
-    return adapter.authorize_url(redirect_uri, account.oauth_state)
+    return url
 
 
 def finish_connect(

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, formatting, tenancy
+from app import errors, formatting, tenancy, text, validators
 from app.models import accounts, live, orgs
 
 LOCAL_TZ = formatting.LOCAL_TZ
+NOTES_MAX = 10_000  # notes, talking points
 
 # Either the clubs a scope reaches or one club by id (a session's own, a feed's).
 Clubs = tenancy.Scope | int
@@ -57,15 +58,61 @@ def home_club(session: so.Session, scope: tenancy.Scope) -> int:
     return writable_club(session, scope, scope.home_club())
 
 
+def clean_line(
+    raw: Any, name: str, fields: dict[str, list[str]], *, max_length: int, required: str
+) -> str:
+    """One line of text (a title): NFC, no control characters, within ``max_length``."""
+    value = text.nfc(str(raw or ""))
+    if not value:
+        fields[name] = [required]
+    elif text.has_controls(value):
+        fields[name] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
+    elif len(value) > max_length:
+        fields[name] = [_("Tối đa %(n)d ký tự.", n=max_length)]
+    return value
+
+
+def clean_notes(raw: Any, name: str, fields: dict[str, list[str]]) -> str | None:
+    """Free text that may run over several lines (notes, talking points)."""
+    value = text.nfc(str(raw or "")).replace("\r\n", "\n").replace("\r", "\n")
+    if text.has_controls(value, allow_newlines=True):
+        fields[name] = [_("Không được chứa ký tự điều khiển.")]
+    elif len(value) > NOTES_MAX:
+        fields[name] = [_("Tối đa %(n)d ký tự.", n=NOTES_MAX)]
+    return value or None
+
+
+def date_problem(value: dt.date) -> str | None:
+    """``validators.business_date_problem`` for a livestream's day or time. A naive time is a
+    wall-clock time in Vietnam (a form's, or an API value without an offset), not UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=LOCAL_TZ)  # no arithmetic: safe in year 1 or 9999
+    return validators.business_date_problem(value)
+
+
 def local_to_utc(day: dt.date, time: dt.time) -> dt.datetime:
     """A wall-clock date and time in Asia/Ho_Chi_Minh as an aware UTC datetime."""
     return dt.datetime.combine(day, time.replace(tzinfo=None), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
+    """A stored time in Vietnam's zone; one at the very end of the calendar (a stored year
+    9999) cannot be moved there and is given back in UTC rather than failing the page."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LOCAL_TZ)
+    try:
+        return value.astimezone(LOCAL_TZ)
+    except OverflowError:
+        return value
+
+
+def after(value: dt.datetime, seconds: int) -> dt.datetime:
+    """``value`` plus ``seconds``, held at the calendar's end instead of overflowing."""
+    try:
+        return value + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        edge = dt.datetime.max if seconds > 0 else dt.datetime.min
+        return edge.replace(tzinfo=value.tzinfo)
 
 
 def local_label(value: dt.datetime) -> str:

@@ -49,14 +49,12 @@ def state(row: live.LiveSession, now: dt.datetime) -> dict[str, Any]:
     ends_at = None
     if index is not None and 0 <= index < len(slots) and row.slot_started_at is not None:
         current = _slot_dict(slots[index], index)
-        ends_at = row.slot_started_at + dt.timedelta(
-            seconds=slots[index].length_s + row.extension_s
-        )
+        ends_at = common.after(row.slot_started_at, slots[index].length_s + row.extension_s)
         current["started_at"] = row.slot_started_at.isoformat()
         current["ends_at"] = ends_at.isoformat()
         current["extension_s"] = row.extension_s
     next_index = 0 if index is None else index + 1
-    upcoming = _slot_dict(slots[next_index], next_index) if next_index < len(slots) else None
+    upcoming = _slot_dict(slots[next_index], next_index) if 0 <= next_index < len(slots) else None
     finished = index is not None and index >= len(slots)
     return {
         "session_id": row.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, tenancy, text
+from app import errors, links, tenancy, text, validators
 from app.models import accounts, channels, live
 from app.services.live import common, conflicts
 
@@ -25,17 +24,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CANCELLED: frozenset({Status.PLANNED}),
 }
 MAX_LENGTH = dt.timedelta(hours=24)
+TITLE_MAX = 200
+MAX_HOSTS = 20
 
 
 def _aware(value: Any, name: str, fields: dict[str, list[str]]) -> dt.datetime | None:
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             fields[name] = [_("Thời gian không hợp lệ.")]
             return None
     if not isinstance(value, dt.datetime):
         fields[name] = [_("Nhập thời gian.")]
+        return None
+    # Checked before any time zone arithmetic: year 1 or 9999 cannot be moved between zones.
+    problem = common.date_problem(value)
+    if problem:
+        fields[name] = [problem]
         return None
     if value.tzinfo is None:  # a wall-clock time: Vietnam's
         value = value.replace(tzinfo=common.LOCAL_TZ)
@@ -43,14 +49,27 @@ def _aware(value: Any, name: str, fields: dict[str, list[str]]) -> dt.datetime |
 
 
 def clean_url(raw: Any, fields: dict[str, list[str]], name: str = "live_url") -> str | None:
+    """The livestream's address: the app's one link check (https only in production)."""
     value = text.nfc(str(raw or ""))
     if not value:
         return None
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(value) > 500:
-        fields[name] = [_("Đường dẫn phải bắt đầu bằng http:// hoặc https://.")]
+    problem = links.url_problem(value, https_only=links.https_only())
+    if problem:
+        fields[name] = [problem]
         return None
     return value
+
+
+def _ids(raw: Any, name: str, fields: dict[str, list[str]], limit: int) -> set[int]:
+    values = raw if isinstance(raw, list | tuple | set) else [raw]
+    ids = {validators.parse_id(v) for v in values if v not in (None, "")}
+    if None in ids:
+        fields[name] = [_("Mã không hợp lệ.")]
+        return set()
+    if len(ids) > limit:
+        fields[name] = [_("Tối đa %(n)d.", n=limit)]
+        return set()
+    return {i for i in ids if i is not None}
 
 
 def _clean(
@@ -59,12 +78,9 @@ def _clean(
     fields: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
     if "title" in data or current is None:
-        title = text.nfc(str(data.get("title") or ""))
-        if not title:
-            fields["title"] = [_("Nhập tên phiên.")]
-        elif len(title) > 200:
-            fields["title"] = [_("Tối đa 200 ký tự.")]
-        out["title"] = title
+        out["title"] = common.clean_line(
+            data.get("title"), "title", fields, max_length=TITLE_MAX, required=_("Nhập tên phiên.")
+        )
     if "platform" in data or current is None:
         platform = str(data.get("platform") or "")
         if platform not in {p.value for p in live.Platform}:
@@ -75,11 +91,8 @@ def _clean(
         if account_id in (None, "", 0):
             out["channel_account_id"] = None
         else:
-            account = (
-                session.get(channels.ChannelAccount, int(account_id))
-                if str(account_id).isdigit()
-                else None
-            )
+            found = validators.parse_id(account_id)
+            account = session.get(channels.ChannelAccount, found) if found else None
             if account is None or account.club_id != club_id:
                 fields["channel_account_id"] = [_("Tài khoản kênh không thuộc câu lạc bộ.")]
             else:
@@ -97,19 +110,23 @@ def _clean(
         elif ends - starts > MAX_LENGTH:
             fields["ends_at"] = [_("Một phiên dài tối đa 24 giờ.")]
     if "host_ids" in data or current is None:
-        ids = {int(i) for i in (data.get("host_ids") or [])}
-        hosts = list(
-            session.scalars(
-                sa.select(live.Streamer).where(
-                    live.Streamer.id.in_(ids), live.Streamer.club_id == club_id
+        ids = _ids(data.get("host_ids") or [], "host_ids", fields, MAX_HOSTS)
+        hosts = (
+            list(
+                session.scalars(
+                    sa.select(live.Streamer).where(
+                        live.Streamer.id.in_(ids), live.Streamer.club_id == club_id
+                    )
                 )
             )
+            if ids
+            else []
         )
         if len(hosts) != len(ids):
             fields["host_ids"] = [_("Có người dẫn không thuộc câu lạc bộ.")]
         out["hosts"] = hosts
     if "notes" in data:
-        out["notes"] = text.nfc(str(data.get("notes") or "")) or None
+        out["notes"] = common.clean_notes(data.get("notes"), "notes", fields)
     if "live_url" in data:
         out["live_url"] = clean_url(data.get("live_url"), fields)
     if fields:
@@ -262,18 +279,28 @@ def duplicate(
     if starts_at is None:
         if not -366 <= int(days) <= 366 or int(days) == 0:
             raise errors.ValidationError(fields={"days": [_("Số ngày từ 1 đến 366.")]})
-        shift = dt.timedelta(days=int(days))
+        shift, field = dt.timedelta(days=int(days)), "days"
     else:
+        problem = common.date_problem(starts_at)
+        if problem:
+            raise errors.ValidationError(fields={"starts_at": [problem]})
         if starts_at.tzinfo is None:
             starts_at = starts_at.replace(tzinfo=common.LOCAL_TZ)
-        shift = starts_at.astimezone(dt.UTC) - source.starts_at
+        shift, field = starts_at.astimezone(dt.UTC) - source.starts_at, "starts_at"
+    try:
+        new_start, new_end = source.starts_at + shift, source.ends_at + shift
+    except OverflowError:  # a stored session at the calendar's edge
+        new_start = new_end = dt.datetime.min.replace(tzinfo=dt.UTC)
+    problem = common.date_problem(new_start) or common.date_problem(new_end)
+    if problem:
+        raise errors.ValidationError(fields={field: [problem]})
     copy = live.LiveSession(
         club_id=club_id,
         title=source.title,
         platform=source.platform,
         channel_account_id=source.channel_account_id,
-        starts_at=source.starts_at + shift,
-        ends_at=source.ends_at + shift,
+        starts_at=new_start,
+        ends_at=new_end,
         status=Status.PLANNED,
         notes=source.notes,
         live_url=None,

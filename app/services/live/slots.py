@@ -8,7 +8,6 @@ digits (``NM1``), unique within the session whatever case it was typed in.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,13 +16,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, tenancy, text
+from app import errors, formatting, tenancy, text, validators
 from app.models import accounts, catalog, live
 from app.services.live import common
 from app.services.live import sessions as sessions_service
 
 CODE_MAX = 16
 DEFAULT_LENGTH_S = 10 * 60
+MAX_SLOTS = 200  # per session: a run-of-show, not a catalog
+MAX_SECONDS = 24 * 3600  # offsets and lengths: a session lasts at most 24 hours
+LIVE_PRICE_MAX = 1_000_000_000  # đồng
 
 
 def normalise_code(raw: str) -> str:
@@ -96,7 +98,8 @@ def _clean(
     out: dict[str, Any] = {}
     product: catalog.Product | None = slot.product if slot else None
     if "product_id" in data or slot is None:
-        product = session.get(catalog.Product, int(data.get("product_id") or 0))
+        product_id = validators.parse_id(data.get("product_id"))
+        product = session.get(catalog.Product, product_id) if product_id else None
         if product is None:
             fields["product_id"] = [_("Chọn sản phẩm.")]
         elif not sells_product(session, row.club_id, product):
@@ -109,7 +112,8 @@ def _clean(
         variant_id = data.get("variant_id")
         variant = None
         if variant_id not in (None, "", 0):
-            variant = session.get(catalog.Variant, int(variant_id))
+            found = validators.parse_id(variant_id)
+            variant = session.get(catalog.Variant, found) if found else None
             if variant is None or product is None or variant.product_id != product.id:
                 fields["variant_id"] = [_("Phân loại không thuộc sản phẩm đã chọn.")]
                 variant = None
@@ -120,6 +124,8 @@ def _clean(
         )
         if offset is not None and offset < 0:
             fields["start_offset"] = [_("Không được âm.")]
+        elif offset is not None and offset > MAX_SECONDS:
+            fields["start_offset"] = [_("Tối đa 24 giờ tính từ đầu phiên.")]
         out["start_offset_s"] = offset
     if "length_s" in data or "length" in data or slot is None:
         length = parse_duration(data.get("length_s", data.get("length")), "length", fields)
@@ -127,6 +133,8 @@ def _clean(
             length = DEFAULT_LENGTH_S
         if length is not None and length <= 0:
             fields["length"] = [_("Thời lượng phải lớn hơn 0.")]
+        elif length is not None and length > MAX_SECONDS:
+            fields["length"] = [_("Một mục dài tối đa 24 giờ.")]
         out["length_s"] = length
     if "live_price" in data or slot is None:
         price = data.get("live_price")
@@ -139,8 +147,10 @@ def _clean(
             price_int = None
         if price_int is None or isinstance(price, bool) or price_int < 0:
             fields["live_price"] = [_("Nhập giá livestream (đồng, số nguyên ≥ 0).")]
-        elif price_int > 10**12:
-            fields["live_price"] = [_("Giá quá lớn.")]
+        elif price_int > LIVE_PRICE_MAX:
+            fields["live_price"] = [
+                _("Giá livestream tối đa %(max)s.", max=formatting.vnd(LIVE_PRICE_MAX))
+            ]
         out["live_price"] = price_int
     if "code" in data or slot is None:
         code = normalise_code(str(data.get("code") or ""))
@@ -152,10 +162,10 @@ def _clean(
             fields["code"] = [_("Mã “%(code)s” đã dùng trong phiên này.", code=code)]
         out["code"] = code
     if "talking_points" in data or slot is None:
-        points = text.nfc(str(data.get("talking_points") or ""))
+        points = common.clean_notes(data.get("talking_points"), "talking_points", fields)
         if not points and product is not None and slot is None:
-            points = text.nfc(product.description or "")
-        out["talking_points"] = points or None
+            points = text.nfc(product.description or "")[: common.NOTES_MAX] or None
+        out["talking_points"] = points
     if fields:
         raise errors.ValidationError(fields=fields)
     return out
@@ -231,6 +241,11 @@ def add(
 ) -> live.LiveSlot:
     """Add a product slot (by default right after the last one, 10 minutes long)."""
     row = _planner_session(session, user, session_id)
+    if len(row.slots) >= MAX_SLOTS:
+        raise errors.ValidationError(
+            _("Một phiên có tối đa %(n)d mục trong kịch bản.", n=MAX_SLOTS),
+            fields={"product_id": [_("Một phiên có tối đa %(n)d mục.", n=MAX_SLOTS)]},
+        )
     try:
         with session.no_autoflush:
             cleaned = _clean(session, row, data, None)
@@ -372,12 +387,12 @@ def timeline(row: live.LiveSession) -> list[dict[str, Any]]:
     """Each slot with its local clock times and discount, for the pages and the print sheet."""
     out = []
     for slot in row.slots:
-        start = row.starts_at + dt.timedelta(seconds=slot.start_offset_s)
+        start = common.after(row.starts_at, slot.start_offset_s)
         out.append(
             {
                 "slot": slot,
                 "starts_at": start,
-                "ends_at": start + dt.timedelta(seconds=slot.length_s),
+                "ends_at": common.after(start, slot.length_s),
                 "offset": clock_label(slot.start_offset_s),
                 "discount": discount(slot),
             }

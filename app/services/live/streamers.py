@@ -11,12 +11,12 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, tenancy, text
+from app import errors, tenancy, text, validators
 from app.models import accounts, channels, live
 from app.services.live import common
 
 PLATFORMS = tuple(p.value for p in live.Platform)
-_HANDLE = re.compile(r"^[A-Za-z0-9._]{1,64}$")
+_HANDLE = re.compile(r"[A-Za-z0-9._]{1,64}")
 
 
 def list_streamers(
@@ -72,12 +72,13 @@ def _clean(session: so.Session, club_id: int, data: Mapping[str, Any]) -> dict[s
     fields: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
     if "display_name" in data:
-        name = text.nfc(str(data.get("display_name") or ""))
-        if not name:
-            fields["display_name"] = [_("Nhập tên hiển thị.")]
-        elif len(name) > 120:
-            fields["display_name"] = [_("Tối đa 120 ký tự.")]
-        out["display_name"] = name
+        out["display_name"] = common.clean_line(
+            data.get("display_name"),
+            "display_name",
+            fields,
+            max_length=120,
+            required=_("Nhập tên hiển thị."),
+        )
     if "platforms" in data:
         platforms = [str(p) for p in (data.get("platforms") or [])]
         bad = [p for p in platforms if p not in PLATFORMS]
@@ -86,11 +87,12 @@ def _clean(session: so.Session, club_id: int, data: Mapping[str, Any]) -> dict[s
         out["platforms"] = sorted(set(platforms), key=PLATFORMS.index)
     if "tiktok_handle" in data:
         handle = text.nfc(str(data.get("tiktok_handle") or "")).lstrip("@")
-        if handle and not _HANDLE.match(handle):
+        if handle and not _HANDLE.fullmatch(handle):
             fields["tiktok_handle"] = [_("Tên TikTok chỉ gồm chữ, số, dấu chấm và gạch dưới.")]
         out["tiktok_handle"] = handle.lower() or None
     if "channel_account_ids" in data:
-        ids = {int(i) for i in (data.get("channel_account_ids") or [])}
+        raw_ids = data.get("channel_account_ids") or []
+        ids = {validators.parse_id(i) for i in raw_ids} if isinstance(raw_ids, list) else {None}
         found = [a for a in club_accounts(session, club_id) if a.id in ids]
         if len(found) != len(ids):
             fields["channel_account_ids"] = [_("Có tài khoản kênh không thuộc câu lạc bộ.")]
@@ -124,12 +126,12 @@ def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) ->
     """Make a member of the user's club a streamer (one profile per user account)."""
     scope = tenancy.scope_for(session, user)
     club_id = common.home_club(session, scope)
-    raw_id = str(data.get("user_id") or "")
+    member_id = validators.parse_id(data.get("user_id"))
     member = (
         session.scalar(
-            sa.select(accounts.User).where(accounts.User.id == int(raw_id), _member_clause(club_id))
+            sa.select(accounts.User).where(accounts.User.id == member_id, _member_clause(club_id))
         )
-        if raw_id.isdigit()
+        if member_id is not None
         else None
     )
     if member is None:

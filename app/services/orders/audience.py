@@ -19,12 +19,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, tenancy, text
+from app import errors, formatting, tenancy, text
 from app.models import accounts, live, orders
 from app.services.catalog_io import readers, results
-from app.services.orders import exports, imports, recording
+from app.services.orders import exports, imports, limits, recording
 
 FIGURES = ("views", "unique_viewers", "product_clicks", "product_visitors")
+MAX_FIGURE = 1_000_000_000  # the columns are INTEGER; no stream has more
 FIGURE_HEADERS = {
     "views": ("lượt xem", "views", "view"),
     "unique_viewers": ("người xem", "người xem duy nhất", "unique viewers", "viewers"),
@@ -83,8 +84,13 @@ def _check_figures(data: dict[str, Any]) -> tuple[dict[str, int], list[tuple[str
         except ValueError:
             problems.append((name, _("Phải là số nguyên không âm.")))
             continue
-        if value < 0:
-            problems.append((name, _("Phải là số nguyên không âm.")))
+        if not 0 <= value <= MAX_FIGURE:
+            problems.append(
+                (
+                    name,
+                    _("Phải là số nguyên từ 0 đến %(n)s.", n=formatting.number(MAX_FIGURE)),
+                )
+            )
             continue
         values[name] = value
     if not problems:
@@ -204,10 +210,13 @@ def import_viewer_log(
             return cells[index].strip() if index < len(cells) else ""
 
         viewer = text.nfc(cell("viewer"))
-        if not viewer:
-            issues.append(
-                results.Issue(number, table.headers[columns["viewer"]], _("Thiếu giá trị."))
-            )
+        problem = (
+            _("Thiếu giá trị.")
+            if not viewer
+            else limits.text_problem(viewer, limits.MAX_BUYER_USER)
+        )
+        if problem:
+            issues.append(results.Issue(number, table.headers[columns["viewer"]], problem))
         times: dict[str, dt.datetime | None] = {}
         for name in ("joined_at", "left_at"):
             raw = cell(name)
@@ -219,6 +228,9 @@ def import_viewer_log(
                 continue
             try:
                 times[name] = recording.aware(exports.parse_local_time(raw))
+            except exports.TimeOutOfRange:
+                times[name] = None
+                issues.append(results.Issue(number, header, limits.time_range_message()))
             except ValueError:
                 times[name] = None
                 issues.append(
@@ -235,9 +247,7 @@ def import_viewer_log(
             )
             continue
         visits.append(
-            orders.ViewerVisit(
-                session_id=session_id, viewer=viewer[:120], joined_at=joined, left_at=left
-            )
+            orders.ViewerVisit(session_id=session_id, viewer=viewer, joined_at=joined, left_at=left)
         )
     if issues:
         raise results.ImportFailed(issues)

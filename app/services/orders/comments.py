@@ -2,11 +2,13 @@
 
 Upload: the log (CSV/JSON/JSON Lines: time, viewer, text) is read and parsed by
 ``analytics.comments`` against the session's run-of-show codes; the proposed lines and the
-parse report are kept as a pending batch. Nothing is an order yet.
+parse report are kept as a pending batch. Nothing is an order yet. Times of day only
+(``19:05:10``) are placed on the session's local date (the next day for a time before the start
+of a stream crossing midnight); times outside 2000–2100 are refused by line.
 Accept: each viewer's lines become one order (source ``comments``) keyed
 ``CMT<batch>-<viewer hash>`` on the session's platform, one line per code at the slot's live
-price; accepting again (or a second click) writes nothing new. Discard: the batch is dropped
-from review.
+price; accepting again (or a second click, or two coordinators at once: the batch row is
+locked) writes nothing new. Discard: the batch is dropped from review.
 A batch belongs to its session's club: only that club's staff (and admins) upload, list, review,
 accept or discard it; another club's batch answers 404. Its orders go to that club.
 """
@@ -28,7 +30,8 @@ from analytics import comments as comment_parser
 from app import clock, errors, tenancy
 from app.models import accounts, live, orders
 from app.services.catalog_io import formats, results
-from app.services.orders import exports, recording
+from app.services.live import common as live_common
+from app.services.orders import exports, limits, locks, recording
 
 Batch = orders.CommentBatch
 BatchStatus = orders.BatchStatus
@@ -43,7 +46,7 @@ def _in_scope(scope: tenancy.Scope, batch: Batch | None) -> Batch:
 
 def get_batch(session: so.Session, scope: tenancy.Scope, batch_id: int) -> Batch:
     """A batch of a club the scope reaches (404 otherwise)."""
-    return _in_scope(scope, session.get(Batch, batch_id))
+    return _in_scope(scope, session.get(Batch, batch_id) if limits.id_or_none(batch_id) else None)
 
 
 def batches_for(session: so.Session, scope: tenancy.Scope, limit: int = 20) -> list[Batch]:
@@ -58,7 +61,7 @@ def batches_for(session: so.Session, scope: tenancy.Scope, limit: int = 20) -> l
     return list(session.scalars(stmt))
 
 
-def _read_log(data: bytes, filename: str) -> pd.DataFrame:
+def _read_log(data: bytes, filename: str, live_session: live.LiveSession) -> pd.DataFrame:
     fmt = Path(filename).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise results.ImportFailed(
@@ -69,7 +72,15 @@ def _read_log(data: bytes, filename: str) -> pd.DataFrame:
             [results.Issue(None, None, _("Tệp lớn hơn %(n)d MB.", n=formats.MAX_BYTES >> 20))]
         )
     try:
-        return comment_parser.read_comment_log(data, fmt)
+        return comment_parser.read_comment_log(
+            data,
+            fmt,
+            # Times of day only (copied from a phone) are placed on the session's local date.
+            session_start=live_common.to_local(live_session.starts_at).replace(tzinfo=None),
+            session_end=live_common.to_local(live_session.ends_at).replace(tzinfo=None),
+            earliest=limits.EARLIEST,
+            latest=limits.LATEST,
+        )
     except comment_parser.CommentLogError as exc:
         raise results.ImportFailed(
             [results.Issue(e.line, e.column, e.message) for e in exc.errors]
@@ -87,7 +98,7 @@ def upload(
         raise errors.ValidationError(
             _("Phiên chưa có kịch bản (mã sản phẩm) nên không đọc được bình luận chốt đơn.")
         )
-    frame = _read_log(data, filename)
+    frame = _read_log(data, filename, live_session)
     slots = {slot.code: slot.id for slot in live_session.slots}
     parsed = comment_parser.parse_comments(frame, slots)
     proposals: list[dict[str, Any]] = []
@@ -159,10 +170,17 @@ def _order_lines(
         if proposal.get("phone") and viewer not in phone:
             phone[viewer] = proposal["phone"]
     lines: list[exports.OrderLine] = []
+    fields: dict[str, list[str]] = {}
     for (viewer, _slot_id), proposal in merged.items():
         slot: live.LiveSlot = proposal["slot"]
         variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
         quantity = int(proposal["quantity"])
+        problem = limits.quantity_problem(quantity) or limits.amount_problem(
+            slot.live_price * quantity
+        )
+        if problem:  # a viewer's comments add up past the limits: untick some of them
+            fields.setdefault(f"{viewer} · {slot.code}", []).append(problem)
+            continue
         lines.append(
             exports.OrderLine(
                 row=0,
@@ -182,6 +200,10 @@ def _order_lines(
                 creator=None,
             )
         )
+    if fields:
+        raise errors.ValidationError(
+            _("Có dòng vượt giới hạn; hãy bỏ chọn bớt rồi chấp nhận lại."), fields=fields
+        )
     return lines
 
 
@@ -196,26 +218,29 @@ def accept(
     """Turn a pending batch's proposals (all, or the indexes in ``keep``) into orders; commit.
     An accepted batch accepted again writes nothing and reports its orders as unchanged."""
     scope = tenancy.scope_for(session, user)
-    # The row lock makes a second click (or a second coordinator) wait, then see it accepted.
-    batch = _in_scope(
-        scope, session.scalar(sa.select(Batch).where(Batch.id == batch_id).with_for_update())
-    )
-    if batch.status == BatchStatus.DISCARDED:
-        raise errors.Conflict(_("Lô bình luận này đã bị bỏ qua."))
-    if batch.status == BatchStatus.ACCEPTED:
-        count = session.scalar(
-            sa.select(sa.func.count()).where(orders.Order.comment_batch_id == batch.id)
-        )
-        return recording.Summary(orders=int(count or 0), unchanged=int(count or 0))
-    to = recording.destination(session, scope, session_id=batch.session_id)
-    live_session = to.live_session
-    assert live_session is not None
-    lines = _order_lines(batch, live_session, keep)
+    batch = get_batch(session, scope, batch_id)
+    # The lock makes a second click (or a second coordinator) wait, then see it accepted.
+    locks.lock_rows(session, Batch, [batch.id])
     try:
+        session.refresh(batch)
+        if batch.status == BatchStatus.DISCARDED:
+            raise errors.Conflict(_("Lô bình luận này đã bị bỏ qua."))
+        if batch.status == BatchStatus.ACCEPTED:
+            count = int(
+                session.scalar(
+                    sa.select(sa.func.count()).where(orders.Order.comment_batch_id == batch.id)
+                )
+                or 0
+            )
+            session.rollback()  # nothing to write: let the next one in
+            return recording.Summary(orders=count, unchanged=count)
+        to = recording.destination(session, scope, session_id=batch.session_id)
+        live_session = to.live_session
+        assert live_session is not None
         summary = recording.record(
             session,
             user,
-            lines,
+            _order_lines(batch, live_session, keep),
             to=to,
             source=orders.OrderSource.COMMENTS,
             comment_batch_id=batch.id,
@@ -242,10 +267,16 @@ def discard(
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
     batch = get_batch(session, scope, batch_id)
-    if batch.status == BatchStatus.ACCEPTED:
-        raise errors.Conflict(_("Lô bình luận này đã được chấp nhận thành đơn."))
-    batch.status = BatchStatus.DISCARDED
-    batch.decided_at = now()
-    batch.decided_by_id = user.id if user is not None else None
-    session.commit()
+    locks.lock_rows(session, Batch, [batch.id])  # not while it is being accepted
+    try:
+        session.refresh(batch)
+        if batch.status == BatchStatus.ACCEPTED:
+            raise errors.Conflict(_("Lô bình luận này đã được chấp nhận thành đơn."))
+        batch.status = BatchStatus.DISCARDED
+        batch.decided_at = now()
+        batch.decided_by_id = user.id if user is not None else None
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return batch

@@ -12,6 +12,9 @@ Decisions (documented in docs/orders.md):
 - Times in the files are local (Asia/Ho_Chi_Minh) and are returned in UTC (naive).
 - Statuses map to placed, paid, shipped, completed, cancelled, returned (tables below);
   a cancellation or an accepted return wins over the order status.
+- Values are held to ``limits`` (quantity, prices, the line's value, 2000–2100, lengths), each
+  a row issue. Tabs and line breaks in a cell become spaces (spreadsheet artefacts); any other
+  control character is a row issue (it would split a CSV row or a header later).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from app import text
+from app import formatting, text
 from app.services.catalog_io import readers, results
+from app.services.orders import limits
 
 LOCAL = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh: UTC+7, no DST
 HEADER_SCAN_ROWS = 10  # Shopee files may have a few rows above the header
@@ -79,14 +83,21 @@ _DATE_FORMATS = (
 )
 
 
+class TimeOutOfRange(ValueError):
+    """A time that reads, but outside the business dates (``limits``)."""
+
+
 def parse_local_time(value: str) -> dt.datetime:
-    """'21/06/2026 20:15:03\\t' (local) → naive UTC datetime; ValueError if not a time."""
+    """'21/06/2026 20:15:03\\t' (local) → naive UTC datetime; ValueError if not a time,
+    TimeOutOfRange if outside 2000-01-01 … 2100-12-31."""
     cleaned = value.strip().replace("\t", "")
     for fmt in _DATE_FORMATS:
         try:
             parsed = dt.datetime.strptime(cleaned, fmt)
         except ValueError:
             continue
+        if not limits.day_in_range(parsed.date()):
+            raise TimeOutOfRange(cleaned)
         return parsed.replace(tzinfo=LOCAL).astimezone(dt.UTC).replace(tzinfo=None)
     raise ValueError(cleaned)
 
@@ -185,6 +196,9 @@ class _Layout:
     read_row: Callable[[_Row], OrderLine]
 
 
+_LINE_BREAKS = re.compile(r"[\t\r\n\u2028\u2029]+")
+
+
 class _Row:
     """Cells of one data row by header; collects the row's issues."""
 
@@ -195,10 +209,16 @@ class _Row:
         self.issues: list[results.Issue] = []
 
     def get(self, header: str) -> str:
+        """The cell, trimmed; tabs and line breaks (spreadsheet artefacts: TikTok ends cells
+        with a tab) become spaces. Any other control character is a row issue."""
         index = self.columns.get(header)
         if index is None or index >= len(self.cells):
             return ""
-        return self.cells[index].strip()
+        value = _LINE_BREAKS.sub(" ", self.cells[index]).strip()
+        if text.has_controls(value):
+            self.issue(header, _("Có ký tự điều khiển không hợp lệ."))
+            return ""
+        return value
 
     def require(self, header: str) -> str:
         value = self.get(header)
@@ -207,9 +227,15 @@ class _Row:
         return value
 
     def issue(self, header: str | None, message: str) -> None:
-        self.issues.append(results.Issue(self.number, header, message))
+        found = results.Issue(self.number, header, message)
+        if found not in self.issues:  # a cell read twice says its problem once
+            self.issues.append(found)
 
-    def money(self, header: str, *, required: bool = True) -> int:
+    def check(self, header: str, problem: str | None) -> None:
+        if problem:
+            self.issue(header, problem)
+
+    def money(self, header: str, *, required: bool = True, maximum: int) -> int:
         value = self.require(header) if required else self.get(header)
         if not value:
             return 0
@@ -220,6 +246,13 @@ class _Row:
             return 0
         if amount < 0:
             self.issue(header, _("Số tiền không được âm."))
+            return 0
+        if amount > maximum:
+            self.issue(
+                header,
+                _("Số tiền tối đa %(n)s đồng.", n=formatting.number(maximum)),
+            )
+            return 0
         return amount
 
     def quantity(self, header: str) -> int:
@@ -227,16 +260,29 @@ class _Row:
         if not value:
             return 0
         try:
-            return parse_quantity(value)
+            quantity = parse_quantity(value)
         except ValueError:
             self.issue(header, _("Số lượng phải là số nguyên từ 1 trở lên."))
             return 0
+        problem = limits.quantity_problem(quantity)
+        if problem:
+            self.issue(header, problem)
+            return 0
+        return quantity
+
+    def line_amount(self, header: str, unit_price: int, quantity: int) -> int:
+        """Price × quantity, which must stay a sane line value (reported on ``header``)."""
+        amount = unit_price * quantity
+        self.check(header, limits.amount_problem(amount))
+        return amount
 
     def time(self, header: str) -> dt.datetime:
         value = self.require(header)
         if value:
             try:
                 return parse_local_time(value)
+            except TimeOutOfRange:
+                self.issue(header, limits.time_range_message())
             except ValueError:
                 self.issue(
                     header,
@@ -245,14 +291,30 @@ class _Row:
                         v=value,
                     ),
                 )
-        return dt.datetime(1970, 1, 1)
+        return dt.datetime(2000, 1, 1)
 
-    def optional(self, header: str) -> str | None:
-        return text.nfc(self.get(header)) or None
+    def order_id(self, header: str) -> str:
+        value = self.require(header)
+        self.check(header, limits.text_problem(value, limits.MAX_EXTERNAL_ID))
+        return value
+
+    def optional(self, header: str, max_length: int | None = None) -> str | None:
+        value = text.nfc(self.get(header))
+        if max_length is not None:
+            self.check(header, limits.text_problem(value, max_length))
+        return value or None
+
+    def buyer(self, phone: str, user: str, name: str) -> dict[str, str | None]:
+        """The buyer's phone, platform account and name, within the stored lengths."""
+        return {
+            "buyer_phone": self.optional(phone, limits.MAX_PHONE),
+            "buyer_user": self.optional(user, limits.MAX_BUYER_USER),
+            "buyer_name": self.optional(name, limits.MAX_BUYER_NAME),
+        }
 
 
 def _tiktok_row(row: _Row) -> OrderLine:
-    order_id = row.require("Order ID")
+    order_id = row.order_id("Order ID")
     status_text = row.require("Order Status")
     kind = _status_key(row.get("Cancelation/Return Type"))
     status = _TIKTOK_STATUS.get(_status_key(status_text))
@@ -263,9 +325,9 @@ def _tiktok_row(row: _Row) -> OrderLine:
     if status is None and status_text:
         row.issue("Order Status", _("Trạng thái “%(v)s” chưa được hỗ trợ.", v=status_text))
     quantity = row.quantity("Quantity")
-    unit_price = row.money("SKU Unit Original Price")
-    subtotal = row.money("SKU Subtotal Before Discount")
-    seller_discount = row.money("SKU Seller Discount", required=False)
+    unit_price = row.money("SKU Unit Original Price", maximum=limits.MAX_UNIT_PRICE)
+    subtotal = row.money("SKU Subtotal Before Discount", maximum=limits.MAX_AMOUNT)
+    seller_discount = row.money("SKU Seller Discount", required=False, maximum=limits.MAX_AMOUNT)
     return OrderLine(
         row=row.number,
         platform=TIKTOK,
@@ -278,15 +340,13 @@ def _tiktok_row(row: _Row) -> OrderLine:
         quantity=quantity,
         unit_price=unit_price,
         amount=max(subtotal - seller_discount, 0),
-        buyer_phone=row.optional("Phone #"),
-        buyer_user=row.optional("Buyer Username"),
-        buyer_name=row.optional("Recipient"),
-        creator=row.optional("Creator Handle"),
+        **row.buyer("Phone #", "Buyer Username", "Recipient"),
+        creator=row.optional("Creator Handle", limits.MAX_BUYER_USER),
     )
 
 
 def _shopee_row(row: _Row) -> OrderLine:
-    order_id = row.require("Mã đơn hàng")
+    order_id = row.order_id("Mã đơn hàng")
     status_text = row.require("Trạng Thái Đơn Hàng")
     key = _status_key(status_text)
     status = _SHOPEE_STATUS.get(key)
@@ -297,7 +357,9 @@ def _shopee_row(row: _Row) -> OrderLine:
     if status is None and status_text:
         row.issue("Trạng Thái Đơn Hàng", _("Trạng thái “%(v)s” chưa được hỗ trợ.", v=status_text))
     quantity = row.quantity("Số lượng")
-    deal_price = row.money("Giá ưu đãi", required=False) or row.money("Giá gốc")
+    deal_price = row.money(
+        "Giá ưu đãi", required=False, maximum=limits.MAX_UNIT_PRICE
+    ) or row.money("Giá gốc", maximum=limits.MAX_UNIT_PRICE)
     return OrderLine(
         row=row.number,
         platform=SHOPEE,
@@ -309,10 +371,8 @@ def _shopee_row(row: _Row) -> OrderLine:
         variation=text.nfc(row.get("Tên phân loại hàng")),
         quantity=quantity,
         unit_price=deal_price,
-        amount=deal_price * quantity,
-        buyer_phone=row.optional("Số điện thoại"),
-        buyer_user=row.optional("Người Mua"),
-        buyer_name=row.optional("Tên Người nhận"),
+        amount=row.line_amount("Giá gốc", deal_price, quantity),
+        **row.buyer("Số điện thoại", "Người Mua", "Tên Người nhận"),
         creator=None,
     )
 
@@ -359,11 +419,11 @@ def _template_row(row: _Row) -> OrderLine:
     if status is None:
         row.issue("Trạng thái", _("Trạng thái “%(v)s” chưa được hỗ trợ.", v=status_text))
     quantity = row.quantity("Số lượng")
-    unit_price = row.money("Đơn giá")
+    unit_price = row.money("Đơn giá", maximum=limits.MAX_UNIT_PRICE)
     return OrderLine(
         row=row.number,
         platform=platform,
-        order_id=row.require("Mã đơn hàng"),
+        order_id=row.order_id("Mã đơn hàng"),
         status=status or "placed",
         placed_at=row.time("Thời gian đặt"),
         seller_sku=text.nfc(row.require("SKU")),
@@ -371,10 +431,8 @@ def _template_row(row: _Row) -> OrderLine:
         variation="",
         quantity=quantity,
         unit_price=unit_price,
-        amount=unit_price * quantity,
-        buyer_phone=row.optional("SĐT người mua"),
-        buyer_user=row.optional("Tài khoản người mua"),
-        buyer_name=row.optional("Tên người mua"),
+        amount=row.line_amount("Đơn giá", unit_price, quantity),
+        **row.buyer("SĐT người mua", "Tài khoản người mua", "Tên người mua"),
         creator=None,
     )
 

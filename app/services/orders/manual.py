@@ -1,5 +1,5 @@
 """Entering an order by hand, during or after a stream (phone orders, a stall, a comment taken
-down by the host). Every field is checked and all problems are reported at once.
+down by the host). Every field is checked (``limits``) and all problems are reported at once.
 
 Without a platform order id the app gives one (``TT-`` + random), so the entry still has an
 idempotency key; entering the same platform id again updates that order (in the same club:
@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy.orm as so
@@ -21,13 +22,16 @@ from flask_babel import gettext as _
 from analytics import phones
 from app import clock, errors, tenancy, text
 from app.models import accounts, live, orders
-from app.services.orders import exports, recording
+from app.services.orders import exports, limits, recording
 
 MAX_LINES = 20
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
-def _int(raw: Any, name: str, fields: dict[str, list[str]], *, minimum: int) -> int | None:
+def _int(
+    raw: Any, name: str, fields: dict[str, list[str]], check: Callable[[int], str | None]
+) -> int | None:
+    """A whole number (an int, or text such as '95.000'), held to ``check`` (``limits``)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
@@ -37,8 +41,9 @@ def _int(raw: Any, name: str, fields: dict[str, list[str]], *, minimum: int) -> 
     except ValueError:
         fields.setdefault(name, []).append(_("Phải là số nguyên."))
         return None
-    if value < minimum:
-        fields.setdefault(name, []).append(_("Phải từ %(n)d trở lên.", n=minimum))
+    problem = check(value)
+    if problem:
+        fields.setdefault(name, []).append(problem)
         return None
     return value
 
@@ -50,14 +55,45 @@ def _placed_at(raw: Any, fields: dict[str, list[str]], now: dt.datetime) -> dt.d
         if raw.tzinfo is None:
             fields.setdefault("placed_at", []).append(_("Thời gian cần có múi giờ."))
             return now
+        # Compared before any conversion: year 1 or 9999 may not convert at all.
+        problem = limits.time_problem(raw)
+        if problem:
+            fields.setdefault("placed_at", []).append(problem)
+            return now
         return raw.astimezone(dt.UTC)
     try:
         return recording.aware(exports.parse_local_time(str(raw)))
+    except exports.TimeOutOfRange:
+        fields.setdefault("placed_at", []).append(limits.time_range_message())
     except ValueError:
         fields.setdefault("placed_at", []).append(
             _("Thời gian không hợp lệ (dd/mm/yyyy hh:mm hoặc yyyy-mm-dd hh:mm).")
         )
-        return now
+    return now
+
+
+def _text(
+    data: dict[str, Any],
+    name: str,
+    max_length: int,
+    fields: dict[str, list[str]],
+    *,
+    allow_newlines: bool = False,
+) -> str:
+    value = text.nfc(str(data.get(name) or ""))
+    problem = limits.text_problem(value, max_length, allow_newlines=allow_newlines)
+    if problem:
+        fields.setdefault(name, []).append(problem)
+    return value
+
+
+def _session_id(raw: Any, fields: dict[str, list[str]]) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    session_id = limits.id_or_none(raw)
+    if session_id is None:  # not a number, or no session can have it
+        fields.setdefault("session_id", []).append(_("Không tìm thấy phiên livestream."))
+    return session_id
 
 
 def _slot_prices(row: live.LiveSession | None) -> dict[int, int]:
@@ -88,7 +124,7 @@ def enter_order(
     fields: dict[str, list[str]] = {}
     scope = tenancy.scope_for(session, user)
     to: recording.Destination | None = None
-    session_id = _int(data.get("session_id"), "session_id", fields, minimum=1)
+    session_id = _session_id(data.get("session_id"), fields)
     if "session_id" not in fields:
         try:
             to = recording.destination(session, scope, session_id=session_id)
@@ -106,24 +142,21 @@ def enter_order(
             _("Nền tảng phải là một trong: %(names)s.", names=", ".join(exports.PLATFORMS))
         )
     external_id = str(data.get("external_id") or "").strip()
-    if external_id and not EXTERNAL_ID_RE.match(external_id):
+    if external_id and not EXTERNAL_ID_RE.fullmatch(external_id):
         fields.setdefault("external_id", []).append(
             _("Mã đơn chỉ gồm chữ, số và - _ . : (tối đa 64 ký tự).")
         )
     status = str(data.get("status") or orders.OrderStatus.PLACED)
     if status not in exports.STATUSES:
         fields.setdefault("status", []).append(_("Trạng thái không hợp lệ."))
-    raw_phone = text.nfc(str(data.get("buyer_phone") or "")).strip()
-    if raw_phone and phones.normalise_phone(raw_phone) is None:
+    raw_phone = _text(data, "buyer_phone", limits.MAX_PHONE, fields)
+    if raw_phone and "buyer_phone" not in fields and phones.normalise_phone(raw_phone) is None:
         fields.setdefault("buyer_phone", []).append(
             _("Số điện thoại di động không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678).")
         )
-    buyer_name = text.nfc(str(data.get("buyer_name") or "")).strip()
-    buyer_user = text.nfc(str(data.get("buyer_user") or "")).strip()
-    if len(buyer_name) > 200:
-        fields.setdefault("buyer_name", []).append(_("Tối đa 200 ký tự."))
-    if len(buyer_user) > 120:
-        fields.setdefault("buyer_user", []).append(_("Tối đa 120 ký tự."))
+    buyer_name = _text(data, "buyer_name", limits.MAX_BUYER_NAME, fields)
+    buyer_user = _text(data, "buyer_user", limits.MAX_BUYER_USER, fields)
+    note = _text(data, "note", limits.MAX_NOTE, fields, allow_newlines=True)
     placed_at = _placed_at(data.get("placed_at"), fields, now())
 
     raw_lines = [
@@ -135,6 +168,7 @@ def enter_order(
         fields.setdefault("lines", []).append(_("Cần ít nhất một dòng sản phẩm."))
     if len(raw_lines) > MAX_LINES:
         fields.setdefault("lines", []).append(_("Tối đa %(n)d dòng.", n=MAX_LINES))
+        raise errors.ValidationError(fields=fields)  # not worth reading line by line
     skus = [text.nfc(str(line.get("sku") or "")).strip() for line in raw_lines]
     # Without a club (an unusable session) SKUs cannot be told apart: only the session is said.
     variants = recording.variants_by_sku(session, to.club_id, skus) if to is not None else {}
@@ -149,14 +183,18 @@ def enter_order(
             fields.setdefault(f"{prefix}.sku", []).append(
                 _("Không có sản phẩm nào mang SKU “%(sku)s”.", sku=sku)
             )
-        quantity = _int(raw.get("quantity"), f"{prefix}.quantity", fields, minimum=1)
+        quantity = _int(raw.get("quantity"), f"{prefix}.quantity", fields, limits.quantity_problem)
         if quantity is None and f"{prefix}.quantity" not in fields:
             fields.setdefault(f"{prefix}.quantity", []).append(_("Thiếu số lượng."))
-        price = _int(raw.get("unit_price"), f"{prefix}.unit_price", fields, minimum=0)
+        price = _int(raw.get("unit_price"), f"{prefix}.unit_price", fields, limits.price_problem)
         if variant is None or quantity is None or f"{prefix}.unit_price" in fields:
             continue
         if price is None:
             price = live_prices.get(variant.id, variant.price)
+        problem = limits.amount_problem(price * quantity)
+        if problem:
+            fields.setdefault(f"{prefix}.quantity", []).append(problem)
+            continue
         lines.append(
             exports.OrderLine(
                 row=index + 1,
@@ -182,10 +220,9 @@ def enter_order(
     if not external_id:
         external_id = "TT-" + secrets.token_hex(5).upper()
         lines = [_with_id(line, external_id) for line in lines]
-    note = text.nfc(str(data.get("note") or "")).strip() or None
     try:
         summary = recording.record(
-            session, user, lines, to=to, source=orders.OrderSource.MANUAL, note=note
+            session, user, lines, to=to, source=orders.OrderSource.MANUAL, note=note or None
         )
         order = session.get(orders.Order, summary.order_ids[0])
         assert order is not None

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from app import errors, tenancy, text, vietqr
 from app.models import accounts, orders, orgs
-from app.services.orders import queries
+from app.services.orders import limits, queries
 
 # Bank BIN → name, from the VietQR module's list (the one place banks are named).
 BANKS: dict[str, str] = {bank_bin: name for name, bank_bin in vietqr.BANK_BINS.items()}
@@ -83,7 +83,7 @@ def save_account(
     fields: dict[str, list[str]] = {}
     owner = str(data.get("owner") or "")
     kind, _sep, raw_id = owner.partition(":")
-    owner_id = int(raw_id) if raw_id.isdigit() else None
+    owner_id = limits.id_or_none(raw_id)
     club_id = producer_id = None
     if (
         kind == "club"
@@ -130,10 +130,14 @@ def delete_account(session: so.Session, user: accounts.User, account_id: int) ->
     """Delete an account the user manages (404 for any other); commit."""
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
-    row = session.scalar(
-        sa.select(orders.PaymentAccount).where(
-            orders.PaymentAccount.id == account_id, _reachable(scope)
+    row = (
+        session.scalar(
+            sa.select(orders.PaymentAccount).where(
+                orders.PaymentAccount.id == account_id, _reachable(scope)
+            )
         )
+        if limits.id_or_none(account_id)
+        else None
     )
     if row is None:
         raise errors.NotFound()

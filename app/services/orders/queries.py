@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from app import errors, pagination, tenancy
 from app.models import catalog, orders
 from app.services.live import common as live_common
-from app.services.orders import exports
+from app.services.orders import exports, limits
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,17 +35,14 @@ class OrderFilters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> OrderFilters:
-        """From a query string; values that do not parse are ignored (a filter, not a form)."""
+        """From a query string; values that do not parse, ids no row can have and days outside
+        2000–2100 are ignored (a filter, not a form)."""
 
         def integer(name: str) -> int | None:
-            value = str(args.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return limits.id_or_none(args.get(name))
 
         def day(name: str) -> dt.date | None:
-            try:
-                return dt.date.fromisoformat(str(args.get(name) or "").strip())
-            except ValueError:
-                return None
+            return limits.parse_day(args.get(name))
 
         platform = str(args.get("platform") or "").strip()
         status = str(args.get("status") or "").strip()
@@ -118,7 +115,7 @@ def list_orders(
 def get_order(session: so.Session, scope: tenancy.Scope, order_id: int) -> orders.Order:
     """One order the scope reaches (404 otherwise, so ids of others' orders say nothing): staff
     their clubs' orders, a producer an order holding one of its products (from any club)."""
-    row = session.get(orders.Order, order_id)
+    row = session.get(orders.Order, order_id) if limits.id_or_none(order_id) else None
     if row is None:
         raise errors.NotFound(_("Không tìm thấy đơn hàng."))
     if scope.producer_id is not None:

@@ -12,6 +12,10 @@ export with a new status, a corrected line) → its fields and lines are replace
 Linking: the session chosen by the caller, else the club's session on the platform whose window
 ``[starts_at, ends_at)`` holds the order's time; the streamer is the club's streamer with the
 TikTok Creator Handle when one matches, else the session's first host.
+
+Concurrency: the stored orders are locked before they are compared (``locks``), so for each
+variant, stock + units held by valid lines only moves by stock edits and imported oversales
+(docs/orders.md, "Stock"): a status change gives stock back or takes it exactly once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from app import errors, tenancy
 from app.models import accounts, catalog, live, orders, orgs
 from app.services import stock
 from app.services.live import common as live_common
-from app.services.orders import exports
+from app.services.orders import exports, limits, locks
 
 Status = orders.OrderStatus
 LOOKUP_CHUNK = 500
@@ -53,6 +57,8 @@ class Summary:
     order_ids: list[int] = dataclasses.field(default_factory=list)
     # Products whose stock this write moved: their marketplace listings need the new stock.
     stock_product_ids: list[int] = dataclasses.field(default_factory=list)
+    # Imported sales beyond the stock (it stopped at 0): variant_id, sku, wanted, available.
+    oversold: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -91,7 +97,9 @@ def destination(
     scope.check_writable()
     chosen: live.LiveSession | None = None
     if session_id is not None:
-        chosen = session.get(live.LiveSession, session_id)
+        chosen = (
+            session.get(live.LiveSession, session_id) if limits.id_or_none(session_id) else None
+        )
         if chosen is None or not scope.sees_club(chosen.club_id):
             raise errors.ValidationError(
                 fields={"session_id": [_("Không tìm thấy phiên livestream.")]}
@@ -102,7 +110,11 @@ def destination(
             )
         club_id = chosen.club_id
     elif club_id is not None:
-        if not scope.sees_club(club_id) or session.get(orgs.Club, club_id) is None:
+        if (
+            not limits.id_or_none(club_id)
+            or not scope.sees_club(club_id)
+            or session.get(orgs.Club, club_id) is None
+        ):
             raise errors.ValidationError(fields={"club_id": [_("Không tìm thấy câu lạc bộ.")]})
     else:
         club_id = scope.home_club()
@@ -186,7 +198,7 @@ def live_session_for(
     session: so.Session, scope: tenancy.Scope, session_id: int
 ) -> live.LiveSession:
     """A livestream of a club the scope reaches (404 otherwise: other clubs' ids say nothing)."""
-    row = session.get(live.LiveSession, session_id)
+    row = session.get(live.LiveSession, session_id) if limits.id_or_none(session_id) else None
     if row is None or not scope.sees_club(row.club_id):
         raise errors.NotFound(_("Không tìm thấy phiên livestream."))
     return row
@@ -195,24 +207,38 @@ def live_session_for(
 def _existing_orders(
     session: so.Session, club_id: int, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], orders.Order]:
-    """The club's stored orders by (platform, external id), looked up in chunks (bind-parameter
-    limits). Another club's order with the same id is not this club's order."""
-    found: dict[tuple[str, str], orders.Order] = {}
+    """The club's stored orders by (platform, external id), locked for this transaction and
+    read after the lock (``locks``): a concurrent write of the same order is waited for and then
+    seen, so a status change moves stock exactly once. Another club's order with the same id is
+    not this club's order. Looked up in chunks (bind-parameter limits)."""
+    Order = orders.Order
+    locks.claim_writes(session, Order)
     by_platform: dict[str, list[str]] = {}
     for platform, external_id in keys:
         by_platform.setdefault(platform, []).append(external_id)
-    for platform, ids in by_platform.items():
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            rows = session.scalars(
-                sa.select(orders.Order)
-                .where(
-                    orders.Order.club_id == club_id,
-                    orders.Order.platform == platform,
-                    orders.Order.external_id.in_(ids[start : start + LOOKUP_CHUNK]),
+    ids: list[int] = []
+    for platform, external_ids in sorted(by_platform.items()):
+        for start in range(0, len(external_ids), LOOKUP_CHUNK):
+            ids.extend(
+                session.scalars(
+                    sa.select(Order.id).where(
+                        Order.club_id == club_id,
+                        Order.platform == platform,
+                        Order.external_id.in_(external_ids[start : start + LOOKUP_CHUNK]),
+                    )
                 )
-                .options(so.selectinload(orders.Order.lines))
             )
-            found.update({(row.platform, row.external_id): row for row in rows})
+    locks.lock_rows(session, Order, ids)
+    found: dict[tuple[str, str], orders.Order] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        rows = session.scalars(
+            sa.select(Order)
+            .where(Order.id.in_(ids[start : start + LOOKUP_CHUNK]))
+            .options(so.selectinload(Order.lines))
+            # Objects this session loaded before the lock must show the committed rows.
+            .execution_options(populate_existing=True)
+        )
+        found.update({(row.platform, row.external_id): row for row in rows})
     return found
 
 
@@ -243,6 +269,35 @@ def _line_key(line: orders.OrderLine | dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def check_bounds(lines: Sequence[exports.OrderLine]) -> None:
+    """The last guard of every way in (the forms, the API and the parsers report the same
+    limits with their own field names and rows first): nothing out of ``limits`` is written."""
+    fields: dict[str, list[str]] = {}
+    for index, line in enumerate(lines):
+        checks = {
+            "quantity": limits.quantity_problem(line.quantity),
+            "unit_price": limits.price_problem(line.unit_price),
+            "amount": limits.amount_problem(line.amount),
+            "placed_at": limits.time_problem(line.placed_at),
+            "order_id": limits.text_problem(line.order_id, limits.MAX_EXTERNAL_ID),
+        }
+        for name, problem in checks.items():
+            if problem:
+                fields.setdefault(f"lines.{index}.{name}", []).append(problem)
+    if fields:
+        raise errors.ValidationError(fields=fields)
+
+
+# Transaction failures a writer racing on the same rows can cause: a deadlock or a
+# serialisation failure (PostgreSQL), a busy database (SQLite). Retried by the user (409).
+_RACE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _lost_race(exc: sqlalchemy.exc.OperationalError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES or "database is locked" in str(orig)
+
+
 def record(
     session: so.Session,
     user: accounts.User | None,
@@ -254,7 +309,51 @@ def record(
     note: str | None = None,
 ) -> Summary:
     """Upsert the orders the lines make up (grouped by platform and order id) in the club of
-    ``to`` (see ``destination``), in the caller's transaction (the caller commits)."""
+    ``to`` (see ``destination``), in the caller's transaction (the caller commits).
+
+    The stored orders are locked first (``_existing_orders``), so two writes of one order take
+    turns: the second sees the first's lines, and stock moves only by the difference.
+    When another write of the same order wins a race (the unique key refuses a second insert,
+    or the database gives up on a lock), the transaction is rolled back and Conflict (409)
+    raised: the caller may try again."""
+    check_bounds(lines)
+    try:
+        return _record(
+            session,
+            user,
+            lines,
+            to=to,
+            source=source,
+            comment_batch_id=comment_batch_id,
+            note=note,
+        )
+    except sqlalchemy.exc.IntegrityError as exc:
+        # Another write put one of these orders into the club at the same moment (the unique
+        # key (club_id, platform, external_id) refused ours). Roll back before the message is
+        # built: translating it may read the user's language from this session.
+        session.rollback()
+        raise errors.Conflict(
+            _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
+        ) from exc
+    except sqlalchemy.exc.OperationalError as exc:
+        if not _lost_race(exc):
+            raise
+        session.rollback()
+        raise errors.Conflict(
+            _("Đơn hàng đang được ghi bởi một thao tác khác; hãy thử lại.")
+        ) from exc
+
+
+def _record(
+    session: so.Session,
+    user: accounts.User | None,
+    lines: Sequence[exports.OrderLine],
+    *,
+    to: Destination,
+    source: orders.OrderSource,
+    comment_batch_id: int | None,
+    note: str | None,
+) -> Summary:
     summary = Summary()
     club_id = to.club_id
     chosen = to.live_session
@@ -287,7 +386,10 @@ def record(
             if variant_id is not None and Status(status).valid:
                 sold[variant_id] = sold.get(variant_id, 0) + sign * quantity
 
-    for (platform, external_id), order_lines in grouped.items():
+    # In key order: two imports inserting the same new orders insert them in the same order,
+    # so one waits for the other instead of both waiting for each other.
+    for platform, external_id in sorted(grouped):
+        order_lines = grouped[(platform, external_id)]
         first = order_lines[0]
         placed_at = aware(first.placed_at)
         live_session = chosen or session_at(windows, platform, placed_at)
@@ -365,14 +467,7 @@ def record(
         if row.session_id is not None:
             summary.linked_to_session += 1
     summary.unmatched = [{"sku": sku, "name": name} for sku, name in sorted(unmatched.items())]
-    try:
-        session.flush()
-    except sqlalchemy.exc.IntegrityError as exc:
-        # Another write put one of these orders into the club at the same moment (the unique
-        # key (club_id, platform, external_id) refused ours): the caller rolls back.
-        raise errors.Conflict(
-            _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
-        ) from exc
+    session.flush()
     _move_stock(session, sold, source, summary)
     summary.order_ids = [row.id for row in touched]
     return summary
@@ -389,32 +484,33 @@ def _move_stock(
 
     Orders taken here (manual entry, accepted comments) never oversell: too little stock
     refuses the whole write (409). An imported export reports sales that already happened
-    on the marketplace, so there the stock stops at 0 and the shortfall is a warning.
+    on the marketplace, so there the stock stops at 0 and the shortfall is a warning (and in
+    ``summary.oversold``: the one way, besides a stock edit, that stock + held units moves).
     """
     moved = [variant_id for variant_id, delta in sold.items() if delta]
-    if moved:
-        summary.stock_product_ids = sorted(
-            set(
-                session.scalars(
-                    sa.select(catalog.Variant.product_id).where(catalog.Variant.id.in_(moved))
-                )
+    if not moved:
+        return
+    summary.stock_product_ids = sorted(
+        set(
+            session.scalars(
+                sa.select(catalog.Variant.product_id).where(catalog.Variant.id.in_(moved))
             )
         )
-    back = [(variant_id, -delta) for variant_id, delta in sold.items() if delta < 0]
-    take = [(variant_id, delta) for variant_id, delta in sold.items() if delta > 0]
-    if back:
-        stock.give_back(session, back)
-    if take:
-        clamp = source == orders.OrderSource.IMPORT
-        for short in stock.take(session, take, clamp=clamp):
-            summary.warnings.append(
-                _(
-                    "Kho của %(sku)s chỉ còn %(available)d mà đơn bán %(wanted)d; tồn kho về 0.",
-                    sku=short.sku,
-                    available=short.available,
-                    wanted=short.wanted,
-                )
+    )
+    clamp = source == orders.OrderSource.IMPORT
+    shortages = stock.move(
+        session, {variant_id: -delta for variant_id, delta in sold.items()}, clamp=clamp
+    )
+    for short in shortages:
+        summary.oversold.append(dataclasses.asdict(short))
+        summary.warnings.append(
+            _(
+                "Kho của %(sku)s chỉ còn %(available)d mà đơn bán %(wanted)d; tồn kho về 0.",
+                sku=short.sku,
+                available=short.available,
+                wanted=short.wanted,
             )
+        )
 
 
 def after_commit(session: so.Session, user: accounts.User | None, summary: Summary) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from analytics import frames as analytics_frames
 from analytics import metrics, overview, timeseries
-from app import errors, formatting, tenancy
+from app import errors, formatting, tenancy, validators
 from app.models import accounts, live, orgs
 from app.services.catalog_io import actors
 from app.services.live import common as live_common
@@ -36,9 +38,13 @@ from app.services.reports import loading
 Role = accounts.Role
 Actor = actors.Actor
 
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 MONEY = {"gmv", "net_gmv", "aov", "gpm", "revenue_per_viewer"}
 PERCENT = {"product_ctr", "cvr", "ctor", "viewer_conversion"}
 SECONDS = {"average_watch_seconds"}
+MINUTES = {"total_watch_minutes"}
 DECIMAL = {"average_concurrent_viewers"}
 
 METRIC_LABELS: dict[str, Any] = {
@@ -59,6 +65,7 @@ METRIC_LABELS: dict[str, Any] = {
     "ctor": _l("CTOR"),
     "viewer_conversion": _l("Người xem → người mua"),
     "peak_concurrent_viewers": _l("Người xem đồng thời cao nhất"),
+    "total_watch_minutes": _l("Tổng thời gian xem (người·phút)"),
     "average_watch_seconds": _l("Thời gian xem TB"),
     "average_concurrent_viewers": _l("Người xem đồng thời TB"),
 }
@@ -99,6 +106,8 @@ def show(name: str, value: Any) -> str:
     if name in SECONDS:
         total = round(value)
         return f"{total // 60}:{total % 60:02d}"
+    if name in MINUTES:  # viewer-minutes, whole
+        return f"{round(value):,}".replace(",", ".")
     if name in DECIMAL:
         return f"{value:.1f}".replace(".", ",")
     return f"{int(value):,}".replace(",", ".")
@@ -141,6 +150,7 @@ class Report:
     lines: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     filename: str = "bao-cao"
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)  # why figures are missing
 
     def cards(self) -> list[tuple[str, str, str]]:
         keys = CARDS if self.audience_shown else TABLE_METRICS
@@ -158,6 +168,7 @@ class Report:
             "subtitle": self.subtitle,
             **self.meta,
             "totals": {k: self.totals.get(k) for k in metrics.METRICS},
+            "notes": list(self.notes),
             "breakdowns": {
                 t.key: [
                     {"label": r["label"], "key": r["key"], **{m: r[m] for m in t.metrics}}
@@ -278,10 +289,14 @@ def _tables(
     return tables
 
 
-def _totals(frames: loading.Frames, audience: bool) -> dict[str, Any]:
+def _totals(frames: loading.Frames, audience: bool, viewing: bool = True) -> dict[str, Any]:
+    """The report's figures; ``viewing=False`` leaves the viewer-session ones out ("—")."""
     if audience:
         figures = metrics.summary(
-            frames.lines, frames.audience, frames.viewer_sessions, frames.sessions
+            frames.lines,
+            frames.audience,
+            frames.viewer_sessions if viewing else None,
+            frames.sessions if viewing else None,
         )
     else:
         figures = metrics.summary(frames.lines)
@@ -348,13 +363,28 @@ def session_report(session: so.Session, user: Actor, session_id: int, minutes: i
     frames = loading.load(
         session, loading.Selection(club_ids=[stream.club_id], session_ids=[session_id])
     )
-    totals = _totals(frames, audience=True)
+    # A stored time the analytics cannot place (a year 9999 restored from an old bug): the
+    # sales figures stand, the viewer figures and the time buckets are left out, and said so.
+    placeable = analytics_frames.representable(stream.starts_at) and (
+        analytics_frames.representable(stream.ends_at)
+    )
+    notes = (
+        []
+        if placeable
+        else [
+            _(
+                "Thời gian đã lưu của phiên nằm ngoài khoảng tính được (năm 1677–2262), nên "
+                "không có số liệu người xem và diễn biến trong phiên. Hãy sửa giờ của phiên."
+            )
+        ]
+    )
+    totals = _totals(frames, audience=True, viewing=placeable)
     tables = _tables(frames, ("product", "platform"), TABLE_METRICS, audience=False)
     ts = timeseries.session_timeseries(
         frames.lines,
         {"session_id": stream.id, "start": stream.starts_at, "end": stream.ends_at},
         frames.slots,
-        frames.viewer_sessions if len(frames.viewer_sessions) else None,
+        frames.viewer_sessions if placeable and len(frames.viewer_sessions) else None,
         minutes=minutes,
     )
     buckets = ts.buckets
@@ -387,6 +417,7 @@ def session_report(session: so.Session, user: Actor, session_id: int, minutes: i
         lines=_order_lines(frames),
         filename=f"phien-live-{stream.id}",
         meta={"session_id": stream.id, "club_id": stream.club_id},
+        notes=notes,
     )
 
 
@@ -480,19 +511,51 @@ def club_overview(
     )
 
 
+def month_problem(month: str) -> str | None:
+    """Why ``month`` is not a report month ``YYYY-MM`` within the business dates (01/2000 …
+    12/2100, ``app.validators``), or None; month arithmetic near years 1 and 9999 would leave
+    the calendar."""
+    if validators.parse_business_month(month) is not None:
+        return None
+    if _MONTH_RE.fullmatch(str(month or "").strip()):
+        return _(
+            "Tháng phải trong khoảng %(first)s – %(last)s.",
+            first=validators.FIRST_BUSINESS_DAY.strftime("%m/%Y"),
+            last=validators.LAST_BUSINESS_DAY.strftime("%m/%Y"),
+        )
+    return _("Tháng phải có dạng NNNN-TT, ví dụ 2026-11.")
+
+
 def month_bounds(month: str, field: str = "month") -> tuple[dt.date, dt.date]:
-    """'2026-11' → (1 Nov, 30 Nov)."""
-    try:
-        if len(month) != 7:
-            raise ValueError(month)
-        first = dt.datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise errors.ValidationError(
-            _("Tháng phải có dạng NNNN-TT, ví dụ 2026-11."),
-            fields={field: [_("Dạng NNNN-TT, ví dụ 2026-11.")]},
-        ) from None
+    """'2026-11' → (1 Nov, 30 Nov); a 422 naming ``field`` for a month ``month_problem``
+    refuses."""
+    first = validators.parse_business_month(month)
+    if first is None:
+        message = month_problem(month) or ""
+        raise errors.ValidationError(message, fields={field: [message]})
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, following - dt.timedelta(days=1)
+
+
+def parse_day(raw: str, field: str) -> dt.date:
+    """A report's day ``YYYY-MM-DD`` (Vietnam time) within the business dates; a 422 naming
+    ``field`` otherwise."""
+    value = str(raw or "").strip()
+    day = validators.parse_business_date(value)
+    if day is not None:
+        return day
+    if _DAY_RE.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:  # a real day, outside 2000 … 2100
+            message = str(validators.business_days_message())
+            raise errors.ValidationError(message, fields={field: [message]})
+    raise errors.ValidationError(
+        _("Ngày không hợp lệ: %(value)s (dạng NNNN-TT-NN).", value=value[:40]),
+        fields={field: [_("Dạng NNNN-TT-NN.")]},
+    )
 
 
 def producer_report(

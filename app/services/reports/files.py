@@ -22,7 +22,7 @@ import openpyxl.utils
 from flask_babel import gettext as _
 
 from app import errors
-from app.services.catalog_io import export
+from app.services.catalog_io import export, formats
 from app.services.reports import clubs as club_comparison
 from app.services.reports import dashboards
 
@@ -200,16 +200,16 @@ def xlsx_bytes(report: Printable) -> bytes:
     return buffer.getvalue()
 
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def download(report: Printable, fmt: str, part: str = "summary") -> export.Download:
-    """The report as a file to send: ``fmt`` xlsx (every part) or csv (one ``part``)."""
+    """The report as a file to send: ``fmt`` xlsx (every part) or csv (one ``part``), with the
+    Content-Type every download of the app uses (``catalog_io.formats.MIMETYPES``)."""
     if fmt == "xlsx":
-        return export.Download(f"{report.filename}.xlsx", XLSX_MIMETYPE, xlsx_bytes(report))
+        return export.Download(
+            f"{report.filename}.xlsx", formats.MIMETYPES["xlsx"], xlsx_bytes(report)
+        )
     if fmt == "csv":
         return export.Download(
-            f"{report.filename}-{part}.csv", "text/csv; charset=utf-8", csv_bytes(report, part)
+            f"{report.filename}-{part}.csv", formats.MIMETYPES["csv"], csv_bytes(report, part)
         )
     raise errors.ValidationError(
         _("Định dạng tải về phải là csv hoặc xlsx."), fields={"format": [_("csv hoặc xlsx.")]}

@@ -64,6 +64,7 @@ def refusal_message(code: str, limits: probe.Limits | None = None) -> str:
         "too_small": _("Hình quá nhỏ."),
         "too_big_frame": _("Khung hình quá lớn."),
         "playlist": _("Danh sách phát (playlist) không được nhận; hãy tải chính tệp video."),
+        "svg": _("Ảnh SVG (ảnh vector) không được hỗ trợ; hãy tải ảnh PNG, JPEG hoặc WebP."),
         "wrong_kind": _("Tệp không đúng loại cho mục này."),
     }
     return messages.get(code, _("Tệp không phải media hợp lệ."))

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, permissions, tenancy
+from app import errors, permissions, tenancy, validators
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services.studio import assets as assets_service
@@ -41,13 +41,10 @@ def _referenced_ids(data: Any) -> set[int]:
             item = data.get(name)
             if isinstance(item, Mapping):
                 refs.append(item.get("asset"))
-    ids = set()
-    for ref in refs:
-        if isinstance(ref, int) and not isinstance(ref, bool):
-            ids.add(ref)
-        elif isinstance(ref, str) and ref.strip().isdigit():
-            ids.add(int(ref.strip()))
-    return ids
+    # Only ids a row can have (1 … 2**31 - 1): a larger one is reported as an unknown asset
+    # by ``parse`` instead of reaching the database.
+    ids = (validators.parse_id(ref) for ref in refs if isinstance(ref, int | str))
+    return {found for found in ids if found is not None}
 
 
 def asset_infos(

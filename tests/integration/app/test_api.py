@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+import sqlalchemy as sa
+
+from app import extensions
 from app.models import accounts
+from tests import conftest
 
 Role = accounts.Role
 
@@ -153,8 +158,11 @@ def test_pagination_bounds_are_validated(client, people, bearer) -> None:
     assert "per_page" in error["fields"]
 
 
-def test_token_secret_is_shown_once_and_works(client, people, bearer) -> None:
-    issued = client.post("/api/v1/tokens", headers=bearer[Role.SELLER], json={"name": "script"})
+def test_token_secret_is_shown_once_and_works(client, auth, people, bearer) -> None:
+    auth.login(people.username(Role.SELLER))  # tokens are made from a signed-in session
+    page = client.get("/dashboard").get_data(as_text=True)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    issued = client.post("/api/v1/tokens", json={"name": "script"}, headers={"X-CSRFToken": csrf})
     assert issued.status_code == 201
     secret = issued.get_json()["token"]
     assert secret.startswith("ocop_")
@@ -163,6 +171,162 @@ def test_token_secret_is_shown_once_and_works(client, people, bearer) -> None:
     assert {t["name"] for t in listed} == {"tests", "script"}
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).get_json()
     assert me["username"] == people.username(Role.SELLER)
+
+
+def test_a_token_cannot_mint_a_token(app, client, people, bearer) -> None:
+    """A stolen token must not outlive its own revocation through a child token."""
+    refused = client.post("/api/v1/tokens", headers=bearer[Role.ADMIN], json={"name": "child"})
+    error = _assert_error(refused, 403, "forbidden")
+    assert "Mã API không tạo được mã API khác" in error["message"]
+    names = [t["name"] for t in client.get("/api/v1/tokens", headers=bearer[Role.ADMIN]).json]
+    assert names == ["tests"]
+
+
+def test_a_bearer_token_decides_who_asks_over_a_session_cookie(client, auth, people) -> None:
+    """Session of one account + token of another: the token's account answers; a bad token
+    with a good session is refused, not passed over for the cookie."""
+    app = client.application
+    auth.login(people.username(Role.ADMIN))
+    assert client.get("/api/v1/me").get_json()["username"] == people.username(Role.ADMIN)
+    seller_token = conftest.issue_token(app, people.username(Role.SELLER))
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {seller_token}"})
+    assert me.get_json()["username"] == people.username(Role.SELLER)
+    _assert_error(
+        client.get("/api/v1/users", headers={"Authorization": f"Bearer {seller_token}"}),
+        403,
+        "forbidden",
+    )
+    _assert_error(
+        client.get("/api/v1/me", headers={"Authorization": "Bearer ocop_nope"}), 401, "unauthorized"
+    )
+    # Pages too: the token's account, not the session's.
+    page = client.get("/dashboard", headers={"Authorization": f"Bearer {seller_token}"})
+    assert "Tổng quan người bán" in page.get_data(as_text=True)
+    assert client.get("/api/v1/me").get_json()["username"] == people.username(Role.ADMIN)
+
+
+def test_a_remember_cookie_does_not_beat_a_bearer_token(client, people) -> None:
+    app = client.application
+    signed_in = client.post(
+        "/auth/login",
+        data={
+            "username": people.username(Role.ADMIN),
+            "password": conftest.PASSWORD,
+            "remember": "y",
+        },
+    )
+    assert signed_in.status_code == 302
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember.value)
+    assert fresh.get("/api/v1/me").get_json()["username"] == people.username(Role.ADMIN)
+    again = app.test_client()
+    again.set_cookie("remember_token", remember.value)
+    seller_token = conftest.issue_token(app, people.username(Role.SELLER))
+    me = again.get("/api/v1/me", headers={"Authorization": f"Bearer {seller_token}"})
+    assert me.get_json()["username"] == people.username(Role.SELLER)
+
+
+def test_tokens_of_a_deactivated_account_stop_at_once(client, people, bearer) -> None:
+    seller = bearer[Role.SELLER]
+    assert client.get("/api/v1/me", headers=seller).status_code == 200
+    seller_id = client.get("/api/v1/me", headers=seller).get_json()["id"]
+    locked = client.patch(
+        f"/api/v1/users/{seller_id}", headers=bearer[Role.ADMIN], json={"active": False}
+    )
+    assert locked.status_code == 200
+    _assert_error(client.get("/api/v1/me", headers=seller), 401, "unauthorized")
+    # Revoked, not only paused: unlocking the account does not bring the old token back.
+    client.patch(f"/api/v1/users/{seller_id}", headers=bearer[Role.ADMIN], json={"active": True})
+    _assert_error(client.get("/api/v1/me", headers=seller), 401, "unauthorized")
+
+
+def test_a_new_password_set_by_an_admin_revokes_the_accounts_tokens(client, people, bearer) -> None:
+    seller = bearer[Role.SELLER]
+    seller_id = client.get("/api/v1/me", headers=seller).get_json()["id"]
+    changed = client.patch(
+        f"/api/v1/users/{seller_id}",
+        headers=bearer[Role.ADMIN],
+        json={"password": "ca-phe-sang-thu-bay"},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    _assert_error(client.get("/api/v1/me", headers=seller), 401, "unauthorized")
+    assert client.get("/api/v1/me", headers=bearer[Role.COORDINATOR]).status_code == 200
+
+
+def test_the_last_active_admin_can_be_neither_locked_nor_demoted(client, people, bearer) -> None:
+    admin = bearer[Role.ADMIN]
+    admin_id = client.get("/api/v1/me", headers=admin).get_json()["id"]
+    locked = client.patch(f"/api/v1/users/{admin_id}", headers=admin, json={"active": False})
+    assert (
+        "quản trị viên cuối cùng"
+        in _assert_error(locked, 422, "validation_error")["fields"]["active"][0]
+    )
+    demoted = client.patch(
+        f"/api/v1/users/{admin_id}",
+        headers=admin,
+        json={"role": "coordinator", "club_id": people.club_id},
+    )
+    assert "role" in _assert_error(demoted, 422, "validation_error")["fields"]
+    me = client.get("/api/v1/me", headers=admin).get_json()
+    assert (me["role"], me["active"]) == ("admin", True)
+    # With a second active admin, the first may step down.
+    second = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "quantri.hai",
+            "password": "ca-phe-sang-thu-bay",
+            "full_name": "Quản trị hai",
+            "role": "admin",
+        },
+    )
+    assert second.status_code == 201, second.get_json()
+    stepped_down = client.patch(
+        f"/api/v1/users/{admin_id}",
+        headers=admin,
+        json={"role": "coordinator", "club_id": people.club_id},
+    )
+    assert stepped_down.status_code == 200, stepped_down.get_json()
+    assert stepped_down.get_json()["role"] == "coordinator"
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("password", "quá dễ đoán"),
+        ("aaaaaaaa", "quá dễ đoán"),
+        ("P@ssw0rd", "quá dễ đoán"),
+        ("qwertyuiop", "quá dễ đoán"),
+        ("matkhau123", "quá dễ đoán"),
+        ("htx.moi.nuoc2026", "quá dễ đoán"),  # the username and a year
+        ("Nguyen Van Hoa", "quá dễ đoán"),  # the full name, accents off
+        ("htx.moi.nuoc", "Mật khẩu không được trùng tên đăng nhập."),
+        ("12345678901", "Mật khẩu không được chỉ gồm chữ số."),
+        ("ngan", "Mật khẩu cần ít nhất 8 ký tự."),
+    ],
+)
+def test_weak_passwords_are_refused_with_a_reason(
+    app, client, people, bearer, password: str, message: str
+) -> None:
+    response = client.post(
+        "/api/v1/users",
+        headers=bearer[Role.ADMIN],
+        json={
+            "username": "htx.moi.nuoc",
+            "password": password,
+            "full_name": "Nguyễn Văn Hoà",
+            "role": "seller",
+            "club_id": people.club_id,
+        },
+    )
+    error = _assert_error(response, 422, "validation_error")
+    assert set(error["fields"]) == {"password"}
+    assert any(message in reason for reason in error["fields"]["password"])
+    with app.app_context():
+        stmt = sa.select(accounts.User.id).where(accounts.User.username == "htx.moi.nuoc")
+        assert extensions.db.session.scalar(stmt) is None
 
 
 def test_cannot_revoke_someone_elses_token(client, people, bearer) -> None:

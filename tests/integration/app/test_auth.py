@@ -50,8 +50,10 @@ def test_repeated_failures_lock_the_username_even_for_the_right_password(
     fifth = auth.login(username, "sai")
     assert fifth.status_code == 429
     assert "thử lại sau 15 phút" in fifth.get_data(as_text=True)
+    assert 14 * 60 < int(fifth.headers["Retry-After"]) <= 15 * 60
     locked = auth.login(username)  # right password, still locked
     assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
     assert client.get("/dashboard").status_code == 302
 
 
@@ -121,16 +123,24 @@ def test_one_address_guessing_many_usernames_is_throttled(app, people) -> None:
         )
 
 
-def test_deactivated_account_cannot_sign_in(app, client, auth, people) -> None:
+def test_deactivated_account_cannot_sign_in_and_tells_nothing(app, client, auth, people) -> None:
+    """A locked account answers a right password exactly as a wrong one: no oracle."""
     with app.app_context():
         user = extensions.db.session.scalar(
             sa.select(accounts.User).where(accounts.User.username == people.username(Role.SELLER))
         )
         user.is_active_account = False
         extensions.db.session.commit()
-    response = auth.login(people.username(Role.SELLER))
-    assert response.status_code == 401
-    assert "đã bị khoá" in response.get_data(as_text=True)
+    right = auth.login(people.username(Role.SELLER))
+    wrong = auth.login(people.username(Role.SELLER), "sai-mat-khau")
+    assert right.status_code == wrong.status_code == 401
+    flashes = [
+        re.findall(r'<div class="flash flash-error"[^>]*>(.*?)</div>', r.get_data(as_text=True))
+        for r in (right, wrong)
+    ]
+    assert flashes[0] == flashes[1] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert "khoá" not in right.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
 
 
 def test_next_parameter_never_leaves_the_site(client, people) -> None:
@@ -223,10 +233,12 @@ def test_api_write_with_session_cookie_needs_csrf_header(csrf_app: flask.Flask) 
 
 def test_api_write_with_bearer_token_needs_no_csrf(csrf_app: flask.Flask) -> None:
     secret = conftest.issue_token(csrf_app, "admin1")
-    response = csrf_app.test_client().post(
-        "/api/v1/tokens", json={"name": "script"}, headers={"Authorization": f"Bearer {secret}"}
-    )
-    assert response.status_code == 201
+    conftest.issue_token(csrf_app, "admin1")
+    client = csrf_app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    other = max(t["id"] for t in client.get("/api/v1/tokens", headers=headers).get_json())
+    response = client.delete(f"/api/v1/tokens/{other}", headers=headers)
+    assert response.status_code == 204
 
 
 def test_session_cookie_is_httponly_and_samesite(client, auth, people) -> None:
@@ -268,3 +280,52 @@ def test_stale_failure_counters_are_purged(app, people) -> None:
             )
         keys = set(session.scalars(sa.select(accounts.LoginFailure.key)))
         assert keys == {"user:locked-long", "ip:10.9.9.9", "user:ai-do", "ip:10.0.0.7"}
+
+
+# --- behind a reverse proxy ------------------------------------------------------------------
+
+
+def _login_from(client, address: str, username: str, password: str):
+    # nginx appends the client's address to whatever X-Forwarded-For the client sent.
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_each_client(
+    db_url: str, app_factory, people
+) -> None:
+    """docs/deploy.md's nginx is one hop: one guesser is locked out, everyone else is not."""
+    proxied = app_factory(
+        db_url, TRUSTED_PROXY_HOPS=1, LOGIN_IP_MAX_FAILURES=3, LOGIN_MAX_FAILURES=100
+    )
+    admin = people.username(Role.ADMIN)
+    guesser = proxied.test_client()
+    for name in ("a1", "b22", "c333"):
+        assert _login_from(guesser, "203.0.113.7", name, "x").status_code in (401, 429)
+    locked = _login_from(guesser, "203.0.113.7", admin, conftest.PASSWORD)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    # A header the guesser forged comes before the proxy's own value and changes nothing.
+    forged = _login_from(guesser, "198.51.100.9, 203.0.113.7", admin, conftest.PASSWORD)
+    assert forged.status_code == 429
+    colleague = _login_from(proxied.test_client(), "198.51.100.2", admin, conftest.PASSWORD)
+    assert colleague.status_code == 302
+    with proxied.app_context():
+        keys = set(extensions.db.session.scalars(sa.select(accounts.LoginFailure.key)))
+    assert "ip:203.0.113.7" in keys and "ip:127.0.0.1" not in keys
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(
+    db_url: str, app_factory, people
+) -> None:
+    """TRUSTED_PROXY_HOPS=0 (the default): a client cannot pick its address with a header."""
+    direct = app_factory(db_url, LOGIN_IP_MAX_FAILURES=3, LOGIN_MAX_FAILURES=100)
+    assert direct.config["TRUSTED_PROXY_HOPS"] == 0
+    client = direct.test_client()
+    for number, name in enumerate(("a1", "b22", "c333")):
+        _login_from(client, f"203.0.113.{number}", name, "x")
+    refused = _login_from(client, "198.51.100.2", people.username(Role.ADMIN), conftest.PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0

@@ -223,9 +223,14 @@ def test_put_replaces_variants_and_stale_version_is_409(client, people, bearer, 
     error = _error(client.put(url, json=stale, headers=headers), 409, "conflict")
     assert error["message"]
     assert _ok(client.get(url, headers=headers))["name"] == "Nước mắm nhĩ"
+    # Without its version a PUT could overwrite a newer save unknowingly: refused, and the
+    # message asks to reload.
     without_version = dict(change, name="Không kiểm tra phiên bản")
     without_version.pop("version")
-    assert _ok(client.put(url, json=without_version, headers=headers))["version"] == 3
+    for body in (without_version, dict(without_version, version=None)):
+        error = _error(client.put(url, json=body, headers=headers), 422, "validation_error")
+        assert "tải lại" in error["fields"]["version"][0]
+    assert _ok(client.get(url, headers=headers))["version"] == 2
 
 
 def test_delete_product(client, people, bearer, categories) -> None:
@@ -304,7 +309,7 @@ def test_producer_token_sees_and_edits_only_its_own(
         client.put(
             f"/api/v1/products/{theirs}",
             headers=mine,
-            json=_json_product(people.producer_id, skus=("X-1",)),
+            json=_json_product(people.producer_id, skus=("X-1",), version=1),
         ),
         404,
         "not_found",
@@ -335,7 +340,7 @@ def test_producer_token_sees_and_edits_only_its_own(
     )
     assert set(error["fields"]) == {"producer_id"}
     # Moving its own product to another organisation is refused the same way.
-    moved = _json_product(people.other_producer_id, skus=("NM-500",))
+    moved = _json_product(people.other_producer_id, skus=("NM-500",), version=own["version"])
     error = _error(
         client.put(f"/api/v1/products/{own['id']}", headers=mine, json=moved),
         422,

@@ -171,7 +171,7 @@ def test_club_staff_do_not_reach_another_clubs_catalog_through_the_api(
     export = client.get("/api/v1/catalog/export?format=csv", headers=seller1)
     assert _csv_skus(export.data) == ["NM-500"]
 
-    body = builders.product_data(producer2, name="Chiếm", skus=(HONEY_SKU,))
+    body = builders.product_data(producer2, name="Chiếm", skus=(HONEY_SKU,), version=1)
     certificate = builders.certificate_data(decision_date="2024-08-15")
     for method, path, payload in (
         ("get", f"/api/v1/products/{honey}", None),

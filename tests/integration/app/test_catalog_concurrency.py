@@ -9,6 +9,7 @@ from typing import Any
 
 import flask
 import pytest
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import errors, extensions
@@ -76,3 +77,33 @@ def test_the_api_answers_409_with_the_error_shape(
     error = reply.get_json()["error"]
     assert error["code"] == "conflict" and "tải lại" in error["message"]
     assert client.get(url, headers=headers).get_json()["name"] == "Bản một"
+
+
+def test_two_new_products_racing_for_one_sku_the_second_is_a_409(
+    app: flask.Flask, people: conftest.People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both saves checked that NM-1 was free; the later write meets the unique SKU: a 409 with
+    a message, not a 500, and the first product is kept whole."""
+    seller = people.username(Role.SELLER)
+    original_validate = catalog_service.validate_variants
+    raced = {"done": False}
+
+    def validate_while_the_other_commits(*args: Any, **kwargs: Any) -> Any:
+        checked = original_validate(*args, **kwargs)  # NM-1 looked free
+        if not raced["done"]:
+            raced["done"] = True
+            with so.Session(extensions.db.engine) as other:
+                minh = other.get(accounts.User, conftest.user_named(seller).id)
+                data = builders.product_data(people.producer_id, name="Của Minh", skus=("NM-1",))
+                catalog_service.save_product(other, minh, data)
+        return checked
+
+    with app.app_context():
+        session = extensions.db.session
+        monkeypatch.setattr(catalog_service, "validate_variants", validate_while_the_other_commits)
+        lan = conftest.user_named(seller)
+        data = builders.product_data(people.producer_id, name="Của Lan", skus=("NM-1",))
+        with pytest.raises(errors.Conflict, match="tải lại"):
+            catalog_service.save_product(session, lan, data)
+        names = session.scalars(sa.select(catalog.Product.name)).all()
+        assert names == ["Của Minh"]

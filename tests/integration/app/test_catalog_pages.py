@@ -430,7 +430,7 @@ def test_where_to_buy_links_editor(app, client, auth, people):
     bad = client.post(url, data={"links-0-channel": "shopee", "links-0-url": "shopee.vn/x"})
     assert bad.status_code == 422
     assert _field_errors(bad.get_data(as_text=True)) == {
-        "links-0-url": "Đường dẫn phải bắt đầu bằng https://"
+        "links-0-url": "Địa chỉ phải bắt đầu bằng http:// hoặc https://."
     }
     good = client.post(
         url,

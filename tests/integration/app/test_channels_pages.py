@@ -333,6 +333,18 @@ def test_connect_flow_with_good_and_bad_replies(market, client, auth) -> None:
     )
 
 
+def test_the_connect_return_address_is_the_public_one(market, client, auth) -> None:
+    """With PUBLIC_BASE_URL set, the marketplace sends the seller back to the public address,
+    not to the one this request happened to reach the app by (its Host header)."""
+    account_id = shopee_account(market, connect=False)
+    auth.login("coordinator1")
+    market.app.config["PUBLIC_BASE_URL"] = "https://ocop.example.vn/"
+    started = client.post(f"/channels/{account_id}/connect")
+    assert started.status_code == 302
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(started.location).query)
+    assert query["redirect_uri"] == ["https://ocop.example.vn/channels/callback"]
+
+
 # --- publish --------------------------------------------------------------------------------
 
 

@@ -111,7 +111,6 @@ def _opts(**kw: Any) -> publishing.Options:
     return publishing.Options(backoff_base=0.01, **kw)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_once(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
@@ -137,7 +136,6 @@ def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_on
     assert bound == {str(p["item_id"]) for p in remote}
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 def test_two_workers_racing_do_not_double_create_or_double_refresh(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
@@ -178,7 +176,6 @@ def test_two_workers_racing_do_not_double_create_or_double_refresh(
     assert _states(app) == [State.LIVE] * 20
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_stock_zero_and_new_price_are_applied_on_the_marketplace(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:

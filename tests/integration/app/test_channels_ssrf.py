@@ -30,7 +30,6 @@ def _data(club_id: int, base_url: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_private_shop_addresses_are_refused(app: flask.Flask, people: conftest.People) -> None:
     app.config["ALLOW_PRIVATE_URLS"] = False
     seller = people.username(Role.SELLER)
@@ -64,7 +63,6 @@ def test_private_shop_addresses_are_refused(app: flask.Flask, people: conftest.P
         assert listing.create_attempted is False  # nothing was sent
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_development_allows_the_local_sandboxes(app: flask.Flask, people: conftest.People) -> None:
     app.config["ALLOW_PRIVATE_URLS"] = True
     with app.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from app import extensions
@@ -54,6 +55,26 @@ def test_users_create_reports_bad_fields_with_exit_code(app, runner) -> None:
         assert (
             extensions.db.session.scalar(sa.select(sa.func.count()).select_from(accounts.User)) == 0
         )
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "quá dễ đoán"),
+        ("aaaaaaaa", "quá dễ đoán"),
+        ("quantri", "ít nhất 8 ký tự"),
+        ("quantri.clb", "trùng tên đăng nhập"),
+    ],
+)
+def test_users_create_refuses_weak_passwords(app, runner, password: str, reason: str) -> None:
+    result = runner.invoke(
+        args=["users", "create", "quantri.clb", "--role", "admin", "--full-name", "Quản Trị"],
+        env={"OCOP_NEW_PASSWORD": password},
+    )
+    assert result.exit_code == 2
+    assert "password:" in result.output and reason in result.output
+    with app.app_context():
+        assert extensions.db.session.scalar(sa.select(sa.func.count(accounts.User.id))) == 0
 
 
 def test_users_create_producer_by_organisation_name(app, runner) -> None:
@@ -173,7 +194,21 @@ def test_demo_load_creates_a_club_once(app, runner, categories) -> None:
     assert login.status_code == 302
 
 
-def test_demo_load_in_production_skips_the_sandbox_shops_and_says_why(
+@pytest.mark.parametrize("flags", [[], ["--if-empty"]])
+def test_demo_load_is_refused_in_production(app, runner, categories, flags: list[str]) -> None:
+    """`make run` in production stops here: no admin/ocop-demo on a real server."""
+    app.config["APP_ENV"] = "production"
+    result = runner.invoke(args=["demo", "load", *flags])
+    assert result.exit_code == 2
+    assert "Không nạp dữ liệu mẫu khi APP_ENV=production" in result.output
+    assert "DEMO=0" in result.output
+    with app.app_context():
+        session = extensions.db.session
+        assert session.scalar(sa.select(sa.func.count(accounts.User.id))) == 0
+        assert session.scalar(sa.select(sa.func.count(orgs.Club.id))) == 0
+
+
+def test_demo_load_without_sandbox_settings_skips_the_sandbox_shops_and_says_why(
     app, runner, categories
 ) -> None:
     app.config.update(CREDENTIALS_KEYS=[], ALLOW_PRIVATE_URLS=False)

@@ -196,8 +196,11 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
         return {
             "sessions": rows(
                 sa.select(
-                    live.LiveSession.id, live.LiveSession.title, live.LiveSession.status,
-                    live.LiveSession.starts_at, live.LiveSession.sequence,
+                    live.LiveSession.id,
+                    live.LiveSession.title,
+                    live.LiveSession.status,
+                    live.LiveSession.starts_at,
+                    live.LiveSession.sequence,
                 ).where(live.LiveSession.club_id == club_id)
             ),
             "slots": rows(
@@ -206,12 +209,14 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
                 .where(live.LiveSession.club_id == club_id)
             ),
             "streamers": rows(
-                sa.select(live.Streamer.id, live.Streamer.display_name, live.Streamer.is_active)
-                .where(live.Streamer.club_id == club_id)
+                sa.select(
+                    live.Streamer.id, live.Streamer.display_name, live.Streamer.is_active
+                ).where(live.Streamer.club_id == club_id)
             ),
             "orders": rows(
-                sa.select(orders.Order.id, orders.Order.status, orders.Order.updated_at)
-                .where(orders.Order.club_id == club_id)
+                sa.select(orders.Order.id, orders.Order.status, orders.Order.updated_at).where(
+                    orders.Order.club_id == club_id
+                )
             ),
             "batches": rows(
                 sa.select(orders.CommentBatch.id, orders.CommentBatch.status)
@@ -219,9 +224,11 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
                 .where(live.LiveSession.club_id == club_id)
             ),
             "shops": rows(
-                sa.select(channels.ChannelAccount.id, channels.ChannelAccount.status,
-                          channels.ChannelAccount.name)
-                .where(channels.ChannelAccount.club_id == club_id)
+                sa.select(
+                    channels.ChannelAccount.id,
+                    channels.ChannelAccount.status,
+                    channels.ChannelAccount.name,
+                ).where(channels.ChannelAccount.club_id == club_id)
             ),
             "listings": rows(
                 sa.select(channels.Listing.id, channels.Listing.state, channels.Listing.attempts)
@@ -229,12 +236,14 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
                 .where(channels.ChannelAccount.club_id == club_id)
             ),
             "videos": rows(
-                sa.select(media.Video.id, media.Video.version, media.Video.title)
-                .where(media.Video.club_id == club_id)
+                sa.select(media.Video.id, media.Video.version, media.Video.title).where(
+                    media.Video.club_id == club_id
+                )
             ),
             "assets": rows(
-                sa.select(media.MediaAsset.id, media.MediaAsset.status)
-                .where(media.MediaAsset.club_id == club_id)
+                sa.select(media.MediaAsset.id, media.MediaAsset.status).where(
+                    media.MediaAsset.club_id == club_id
+                )
             ),
             "renders": rows(
                 sa.select(sa.func.count(media.Render.id))
@@ -242,12 +251,14 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
                 .where(media.Video.club_id == club_id)
             ),
             "jobs": rows(
-                sa.select(jobs.Job.id, jobs.Job.status, jobs.Job.cancel_requested)
-                .where(jobs.Job.club_id == club_id)
+                sa.select(jobs.Job.id, jobs.Job.status, jobs.Job.cancel_requested).where(
+                    jobs.Job.club_id == club_id
+                )
             ),
             "products": rows(
-                sa.select(catalog.Product.id, catalog.Product.version, catalog.Product.is_active)
-                .where(catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)))
+                sa.select(
+                    catalog.Product.id, catalog.Product.version, catalog.Product.is_active
+                ).where(catalog.Product.producer_id.in_(tenancy.producers_of_club(club_id)))
             ),
         }
 
@@ -437,10 +448,12 @@ def test_posting_another_clubs_order_id_makes_a_new_order_in_ones_own_club(
     with app.app_context():
         db = extensions.db.session
         rows = db.execute(
-            sa.select(orders.Order.club_id, orders.Order.buyer_phone).where(
+            sa.select(orders.Order.club_id, orders.Order.buyer_phone)
+            .where(
                 orders.Order.platform == "tiktok",
                 orders.Order.external_id == "576000000000000099",
-            ).order_by(orders.Order.club_id)
+            )
+            .order_by(orders.Order.club_id)
         ).all()
         theirs = db.get(orders.Order, world.two["order_id"])
         assert theirs is not None

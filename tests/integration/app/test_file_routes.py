@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask
-import pytest
 
 SECRET = "bí-mật-không-được-lộ"
 ATTACKS = (
@@ -36,7 +35,6 @@ def _file_rules(app: flask.Flask) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_no_file_route_leaves_its_folder(
     app: flask.Flask, client: flask.testing.FlaskClient, tmp_path: Path
 ) -> None:
@@ -64,7 +62,6 @@ def test_no_file_route_leaves_its_folder(
                 assert again.status_code in (400, 404)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_media_route_still_serves_a_real_photo(
     app: flask.Flask, client: flask.testing.FlaskClient
 ) -> None:

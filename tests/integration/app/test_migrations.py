@@ -1,14 +1,38 @@
-"""Alembic migrations build the whole schema from nothing and match the models."""
+"""Alembic migrations build the whole schema from nothing and match the models, and every
+migration upgrades a database holding rows from the revision before it (see
+tests/support/migration_data.py)."""
 
 from __future__ import annotations
 
 import alembic.autogenerate
 import alembic.migration
+import alembic.script
+import flask
 import flask_migrate
 import pytest
 import sqlalchemy as sa
 
 from app import extensions
+from tests.support import migration_data
+from tests.support.migration_data import Dataset
+
+
+def _chain(app: flask.Flask) -> list[str]:
+    """The revisions from base to head (the history must be one straight line)."""
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+        script = alembic.script.ScriptDirectory.from_config(config)
+        assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
+        revisions = [r.revision for r in script.walk_revisions()]
+    return revisions[::-1]
+
+
+def _upgrade(revision: str) -> None:
+    """flask_migrate.upgrade, whose errors (a foreign key the SQLite copy broke) exit."""
+    try:
+        flask_migrate.upgrade(revision=revision)
+    except SystemExit:
+        pytest.fail(f"upgrading to {revision} failed: see the error in the captured log")
 
 
 def test_upgrade_on_empty_database_matches_models(db_url: str, app_factory) -> None:
@@ -89,12 +113,16 @@ def test_clubs_as_tenants_migration_gives_every_row_a_club(db_url: str, app_fact
                 {"t": now})  # fmt: skip
         flask_migrate.upgrade()
         with extensions.db.engine.connect() as conn:
+
             def one(sql: str) -> list[tuple]:
                 return [tuple(r) for r in conn.execute(sa.text(sql)).all()]
 
             assert one("SELECT club_id, producer_id FROM club_producers") == [(2, 1)]
             assert one("SELECT id, club_id FROM users ORDER BY id") == [
-                (1, None), (2, 2), (3, 1), (4, None)
+                (1, None),
+                (2, 2),
+                (3, 1),
+                (4, None),
             ]
             assert one("SELECT id, club_id FROM orders ORDER BY id") == [(1, 2), (2, 1)]
             assert one("SELECT club_id, producer_id FROM channel_accounts") == [(2, 1)]
@@ -113,3 +141,51 @@ def test_clubs_as_tenants_migration_gives_every_row_a_club(db_url: str, app_fact
                     "'manual', :t, :t)"
                 ), {"t": now})  # fmt: skip
             conn.rollback()
+
+
+def test_every_migration_has_rows_to_upgrade(tmp_path, app_factory) -> None:
+    """A new migration needs a dataset in tests/support/migration_data.py (the first one runs
+    on an empty database: the tests above)."""
+    chain = _chain(app_factory(f"sqlite:///{tmp_path / 'app.db'}"))
+    covered = {dataset.revision for dataset in migration_data.DATASETS}
+    assert covered <= set(chain), covered - set(chain)
+    assert set(chain[1:]) <= covered, f"migrations without data: {set(chain[1:]) - covered}"
+
+
+@pytest.mark.parametrize("dataset", migration_data.DATASETS, ids=lambda d: d.id)
+def test_migration_upgrades_a_database_holding_data(
+    db_url: str, app_factory, dataset: Dataset
+) -> None:
+    """Rows written at the revision before the migration survive it (changed only where the
+    migration means to), then every later migration up to head, and the models read them."""
+    app = app_factory(db_url)
+    chain = _chain(app)
+    start = chain.index(dataset.revision)
+    with app.app_context():
+        probe = migration_data.Probe(extensions.db.engine)
+        _upgrade(chain[start - 1])
+        dataset.seed(probe)
+        probe.sync_sequences()
+        for revision in chain[start:]:
+            before = probe.snapshot()
+            _upgrade(revision)
+            after = probe.snapshot()
+            allowed = migration_data.TRANSFORMS.get(revision, {})
+            if revision == dataset.revision:
+                grown = {
+                    table: len(after[table]) - len(rows)
+                    for table, rows in before.items()
+                    if len(after.get(table, {})) != len(rows)
+                }
+                assert grown == dict(dataset.added), f"{revision}: rows added {grown}"
+                for table in dataset.added:
+                    after[table] = {k: v for k, v in after[table].items() if k in before[table]}
+            problems = migration_data.changes(before, after, allowed)
+            assert not problems, f"{revision} changed existing rows: {problems}"
+            if revision == dataset.revision:
+                dataset.check(probe)
+        # The current models read every row of the upgraded database.
+        session = extensions.db.session
+        for mapper in extensions.db.Model.registry.mappers:
+            session.scalars(sa.select(mapper.class_)).all()
+        session.remove()

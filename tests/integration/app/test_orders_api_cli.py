@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import flask
-import pytest
 import sqlalchemy as sa
 
 from app import extensions
@@ -81,7 +80,6 @@ def test_api_import_list_get_create_and_isolation(
     )
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_import_exit_codes_and_json(
     app: flask.Flask, people: conftest.People, runner: flask.testing.FlaskCliRunner, tmp_path: Path
 ) -> None:
@@ -109,7 +107,6 @@ def test_cli_import_exit_codes_and_json(
     assert order_tests.counts(app)[0] == 3
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_comments_and_audience(
     app: flask.Flask, people: conftest.People, runner: flask.testing.FlaskCliRunner, tmp_path: Path
 ) -> None:

@@ -566,9 +566,7 @@ def test_youth_union_never_reaches_orders_or_buyers(
         order = db.get(orders.Order, theirs)
         assert order is not None
         assert queries.present(union, order)["club_name"] == OTHER_CLUB_NAME
-        assert [queries.present(union, order)[name] for name in queries.BUYER_FIELDS] == [
-            None
-        ] * 4
+        assert [queries.present(union, order)[name] for name in queries.BUYER_FIELDS] == [None] * 4
         assert order.buyer_phone is not None
         assert queries.present(staff, order)["buyer_phone"] == order.buyer_phone
 

@@ -4,6 +4,7 @@ clicked; discarding writes nothing; audience figures and viewer logs replace, ne
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -127,7 +128,6 @@ def test_bad_comment_log_is_refused_by_line(shop: order_tests.Shop) -> None:
         assert extensions.db.session.scalar(sa.select(sa.func.count(orders.CommentBatch.id))) == 0
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_audience_figures_and_viewer_log_replace_on_reimport(
     shop: order_tests.Shop, tmp_path: Path
 ) -> None:
@@ -179,3 +179,58 @@ def test_audience_figures_and_viewer_log_replace_on_reimport(
     with app.app_context():
         count = extensions.db.session.scalar(sa.select(sa.func.count(orders.ViewerVisit.id)))
         assert count == 2  # the bad file left the log as it was
+
+
+def test_a_log_of_times_of_day_is_placed_on_the_sessions_dates(shop: order_tests.Shop) -> None:
+    """Times copied from a phone (no date) belong to the session's local date; for a stream
+    crossing midnight, times before its start belong to the next day."""
+    app = shop.app
+    evening = upload(app, shop, b"time,viewer,text\n20:05:10,lan,NM1 2\n", "log.csv")
+    with app.app_context():
+        db = extensions.db.session
+        late = live.LiveSession(
+            club_id=shop.people.club_id,
+            title="Đêm muộn",
+            platform="tiktok",
+            starts_at=dt.datetime(2026, 6, 21, 16, 0, tzinfo=dt.UTC),  # 23:00 in Vietnam
+            ends_at=dt.datetime(2026, 6, 21, 18, 0, tzinfo=dt.UTC),  # 01:00 the next day
+        )
+        db.add(late)
+        db.flush()
+        slot = db.get(live.LiveSlot, db.scalar(sa.select(live.LiveSlot.id)))
+        assert slot is not None
+        db.add(
+            live.LiveSlot(
+                session_id=late.id,
+                product_id=slot.product_id,
+                variant_id=slot.variant_id,
+                start_offset_s=0,
+                length_s=900,
+                live_price=79_000,
+                code="NM1",
+            )
+        )
+        db.commit()
+        user = conftest.user_named("coordinator1")
+        log = "thời gian,người xem,bình luận\n23:40:00,hoa,NM1\n00:15:30,minh,NM1 x2\n"
+        crossing = comments.upload(db, user, late.id, log.encode(), "log.csv").id
+    with app.app_context():
+        db = extensions.db.session
+        times = {}
+        for batch_id in (evening, crossing):
+            batch = db.get(orders.CommentBatch, batch_id)
+            assert batch is not None
+            times[batch_id] = [proposal["time"] for proposal in batch.proposals]
+    assert times[evening] == ["2026-06-21T13:05:10+00:00"]
+    assert times[crossing] == ["2026-06-21T16:40:00+00:00", "2026-06-21T17:15:30+00:00"]
+    accept(app, crossing)
+    with app.app_context():
+        placed = dict(
+            extensions.db.session.execute(
+                sa.select(orders.Order.buyer_user, orders.Order.placed_at)
+            ).all()
+        )
+    assert placed == {
+        "hoa": dt.datetime(2026, 6, 21, 16, 40, tzinfo=dt.UTC),
+        "minh": dt.datetime(2026, 6, 21, 17, 15, 30, tzinfo=dt.UTC),  # 00:15:30 on 22/06
+    }

@@ -335,7 +335,6 @@ def test_manual_entry_uses_live_price_and_session_and_normalises_phone(shop: Sho
     assert counts(shop.app)[0] == 1
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_concurrent_imports_of_one_file_count_once(shop: Shop, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "orders.csv", template_rows())
     barrier = threading.Barrier(2)
@@ -359,7 +358,6 @@ def test_concurrent_imports_of_one_file_count_once(shop: Shop, tmp_path: Path) -
     assert counts(shop.app) == (3, 4, 2 * 95_000 + 55_000 + 30_000 + 150_000)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_other_clubs_staff_neither_see_nor_link_to_the_clubs_orders(
     shop: Shop, other_club: clubs_support.OtherClub, tmp_path: Path
 ) -> None:

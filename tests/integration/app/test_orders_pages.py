@@ -10,7 +10,6 @@ import json
 import re
 
 import flask
-import pytest
 import sqlalchemy as sa
 
 from app import extensions, vietqr
@@ -18,8 +17,6 @@ from app.models import orders
 from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
-
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def csrf(client: flask.testing.FlaskClient, url: str) -> str:

@@ -67,7 +67,6 @@ def test_buyers_racing_for_the_last_jars(shop: Shop) -> None:
     assert _stock(shop.app)["NM-500"] == 0
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_imports_take_once_give_back_on_cancel_and_stop_at_zero(shop: Shop, tmp_path: Path) -> None:
     rows = shop_support.template_rows("placed")
     shop_support.run_import(shop.app, shop_support.write_csv(tmp_path / "a.csv", rows))
@@ -94,7 +93,6 @@ def test_imports_take_once_give_back_on_cancel_and_stop_at_zero(shop: Shop, tmp_
         assert product.total_stock == sum(v.stock for v in product.variants)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_entry_form_says_what_is_short(
     shop: Shop, client: flask.testing.FlaskClient, auth: object
 ) -> None:
@@ -114,7 +112,6 @@ def test_the_entry_form_says_what_is_short(
     assert _stock(shop.app)["NM-500"] == 10
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_stock_move_queues_the_marketplace_sync_of_those_products(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:

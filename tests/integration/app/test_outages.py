@@ -96,7 +96,6 @@ def test_database_down(
     conftest.dispose(application)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_broker_down(db_url: str, tmp_path: Path, app_factory: object, password_hash: str) -> None:
     dead_broker = f"redis://127.0.0.1:{net.free_port()}/0"
     application: flask.Flask = app_factory(  # type: ignore[operator]

@@ -179,7 +179,9 @@ def test_qr_png_decodes_to_the_page_url(app, client, people) -> None:
     response = client.get(f"/p/{product_id}/qr.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.headers["Content-Disposition"] == f'inline; filename="ocop-{product_id}.png"'
-    assert response.cache_control.public and response.cache_control.max_age == 86400
+    # no PUBLIC_BASE_URL here: the code follows the Host header, so no shared cache keeps it
+    assert response.cache_control.private and not response.cache_control.public
+    assert response.cache_control.max_age == 86400 and "Host" in response.vary
     body = response.get_data()
     assert _decode_png(body) == f"http://localhost/p/{product_id}"
     image = Image.open(io.BytesIO(body))
@@ -277,7 +279,20 @@ def test_public_base_url_is_what_the_codes_and_links_point_at(
         svg_matrix, _size = _svg_matrix(client.get(f"/p/{product_id}/qr.svg").get_data())
         code = segno.make(expected, error="m", boost_error=True)
         assert (svg_matrix[4:-4, 4:-4] == np.array(code.matrix, dtype=bool)).all()
-        page = client.get(f"/p/{product_id}").get_data(as_text=True)
+        for url in (f"/p/{product_id}/qr.png", f"/p/{product_id}/qr.svg"):
+            response = client.get(url)
+            assert response.cache_control.public and response.cache_control.max_age == 86400
+            assert not response.cache_control.private and "Host" not in response.vary
+        # a forged Host header changes nothing: the addresses come from PUBLIC_BASE_URL
+        forged = client.get(f"/p/{product_id}", headers={"Host": "evil.example"})
+        page = forged.get_data(as_text=True)
+        assert "evil.example" not in page and not forged.cache_control.private
+        assert (
+            _decode_png(
+                client.get(f"/p/{product_id}/qr.png", headers={"Host": "evil.example"}).get_data()
+            )
+            == expected
+        )
         assert _meta(page, "og:url") == expected
         media = expected.rsplit("/p/", 1)[0] + f"/media/products/{product_id}/"
         assert _meta(page, "og:image").startswith(media)
@@ -288,3 +303,36 @@ def test_public_base_url_must_be_an_http_address(tmp_path, value: str) -> None:
     with pytest.raises(config.ConfigError, match="PUBLIC_BASE_URL"):
         config.from_env({"APP_ENV": "testing", "PUBLIC_BASE_URL": value}, tmp_path)
     assert config.from_env({"APP_ENV": "testing"}, tmp_path)["PUBLIC_BASE_URL"] is None
+
+
+# --- the Host header without PUBLIC_BASE_URL (development) ---------------------------------
+
+
+@pytest.mark.parametrize("path", ["/p/{id}", "/p/{id}/qr.png", "/p/{id}/qr.svg"])
+def test_host_header_addresses_are_never_publicly_cached(app, client, people, path) -> None:
+    """Without PUBLIC_BASE_URL the absolute addresses follow the Host header, which anyone
+    sets: the response says so (Vary: Host) and stays out of shared caches (private)."""
+    product_id = _product(app, people, links=False)
+    response = client.get(path.format(id=product_id), headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    assert response.cache_control.private and not response.cache_control.public
+    assert "Host" in response.vary
+    if path.endswith(".png"):
+        assert _decode_png(response.get_data()) == f"http://evil.example/p/{product_id}"
+    elif path.endswith("}"):
+        assert _meta(response.get_data(as_text=True), "og:url") == (
+            f"http://evil.example/p/{product_id}"
+        )
+    response.close()
+
+
+def test_media_files_stay_publicly_cached(app, client, people) -> None:
+    """Photos embed no address: they keep their year-long public caching."""
+    product_id = _product(app, people, links=False)
+    _add_photo(app, people, product_id)
+    page = client.get(f"/p/{product_id}").get_data(as_text=True)
+    photo_url = _meta(page, "og:image").removeprefix("http://localhost")
+    photo = client.get(photo_url)
+    assert photo.status_code == 200 and photo.cache_control.public
+    assert "Host" not in photo.vary
+    photo.close()

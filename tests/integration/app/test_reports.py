@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import flask
 import openpyxl
@@ -36,8 +37,19 @@ SESSION_TOTALS = {
 }
 
 
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _user(role: Role, people: conftest.People) -> accounts.User:
     return conftest.user_named(people.username(role))
+
+
+def _metric_cell(html: str, key: str) -> str:
+    """The value the page's "Tất cả chỉ số" table shows for one metric."""
+    match = re.search(rf'<tr data-metric="{key}"><th scope="row">[^<]*</th><td[^>]*>([^<]*)<', html)
+    assert match, key
+    return match.group(1)
 
 
 def test_session_dashboard_figures(app: flask.Flask, people: conftest.People) -> None:
@@ -52,7 +64,12 @@ def test_session_dashboard_figures(app: flask.Flask, people: conftest.People) ->
     assert report.totals["cvr"] == pytest.approx(0.04)
     assert report.totals["ctor"] == pytest.approx(0.03)
     assert report.totals["viewer_conversion"] == pytest.approx(0.0025)
+    # viewers clipped to the stream: 30 + 15 + 10 + 15 = 70 viewer-minutes, 1050 s on average
+    assert report.totals["total_watch_minutes"] == pytest.approx(70)
     assert report.totals["average_watch_seconds"] == pytest.approx(1050)
+    rows = {key: (label, shown) for key, label, shown in report.metric_rows()}
+    assert rows["total_watch_minutes"] == ("Tổng thời gian xem (người·phút)", "70")
+    assert rows["average_watch_seconds"] == ("Thời gian xem TB", "17:30")
     assert report.totals["average_concurrent_viewers"] == pytest.approx(7 / 6)
     by_product = {row["label"]: row for row in report.tables[0].rows}
     assert by_product["Nước mắm Trà Cổ"]["gmv"] == 380_000
@@ -82,6 +99,8 @@ def test_producer_report_holds_only_their_products(
         assert (report.totals["orders"], report.totals["units"]) == (2, 3)
         assert (report.totals["buyers"], report.totals["aov"]) == (1, 142_500)
         assert report.totals["views"] is None  # a stream's audience is not one producer's
+        assert report.totals["total_watch_minutes"] is None
+        assert "total_watch_minutes" not in {key for key, _, _ in report.metric_rows()}
         assert {line["product"] for line in report.lines} == {"Nước mắm Trà Cổ"}
         with pytest.raises(errors.NotFound):
             dashboards.producer_report(session, producer, people.other_producer_id, "2026-11")
@@ -97,7 +116,6 @@ def test_producer_report_holds_only_their_products(
             dashboards.producer_report(session, producer, None, "11/2026")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People) -> None:
     seed.seed_stream(app, people)
     with app.app_context():
@@ -107,6 +125,8 @@ def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People
             session, coordinator, dt.date(2026, 11, 20), dt.date(2026, 11, 20)
         )
         assert day.totals["net_gmv"] == 405_000 and day.totals["views"] == 2000
+        assert day.totals["total_watch_minutes"] == pytest.approx(70)
+        assert day.totals["average_watch_seconds"] == pytest.approx(1050)
         keys = [t.key for t in day.tables]
         assert keys == [
             "session",
@@ -129,7 +149,6 @@ def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People
             )
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_pages_and_downloads(
     app: flask.Flask,
     client: flask.testing.FlaskClient,
@@ -144,6 +163,8 @@ def test_pages_and_downloads(
     assert 'data-testid="chart-timeseries"' in html and "<svg" in html
     assert "860.000 ₫" in html and "405.000 ₫" in html and "NM1" in html
     assert 'style="' not in html  # CSP: no inline styles in the charts
+    assert _metric_cell(html, "total_watch_minutes") == "70"
+    assert _metric_cell(html, "average_watch_seconds") == "17:30"
 
     xlsx = client.get(f"/reports/sessions/{seeded.session_id}?format=xlsx")
     assert xlsx.status_code == 200
@@ -153,11 +174,26 @@ def test_pages_and_downloads(
     values = {row[0]: row[1] for row in summary.iter_rows(min_row=3, values_only=True)}
     assert values["GMV (gồm đơn hủy/trả)"] == 860_000
     assert values["GMV thực (trừ hủy/trả)"] == 405_000
+    assert values["Tổng thời gian xem (người·phút)"] == pytest.approx(70)
+    assert values["Thời gian xem TB"] == pytest.approx(1050)
     assert len(book.sheetnames) >= 4 and "Dòng đơn" in book.sheetnames
     lines = book["Dòng đơn"]
     assert lines.max_row == 2 + 5  # heading, header, five lines
 
+    assert xlsx.headers["Content-Type"] == XLSX_TYPE
+
+    summary_csv = client.get(f"/reports/sessions/{seeded.session_id}?format=csv&part=summary")
+    assert summary_csv.headers["Content-Type"] == CSV_TYPE  # one charset
+    figures = {
+        row[0]: row[1:] for row in csv.reader(io.StringIO(summary_csv.data.decode("utf-8-sig")))
+    }
+    watch, shown = figures["Tổng thời gian xem (người·phút)"]
+    assert (float(watch), shown) == (70, "70")
+    average, shown = figures["Thời gian xem TB"]
+    assert (float(average), shown) == (1050, "17:30")
+
     data = client.get(f"/reports/sessions/{seeded.session_id}?format=csv&part=product")
+    assert data.headers["Content-Type"] == CSV_TYPE
     assert data.data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     rows = list(csv.reader(io.StringIO(data.data.decode("utf-8-sig"))))
     assert rows[0][0] == "Sản phẩm"
@@ -172,6 +208,10 @@ def test_pages_and_downloads(
 
     overview = client.get("/reports/?start=2026-11-01&end=2026-11-30")
     assert overview.status_code == 200 and "Lan Streamer" in overview.get_data(as_text=True)
+    assert _metric_cell(overview.get_data(as_text=True), "total_watch_minutes") == "70"
+    for fmt, kind in (("csv", CSV_TYPE), ("xlsx", XLSX_TYPE)):
+        download = client.get(f"/reports/?start=2026-11-01&end=2026-11-30&format={fmt}")
+        assert download.headers["Content-Type"] == kind, fmt
     assert client.get("/reports/?start=2026-13-01").status_code == 422
     empty = client.get("/reports/?start=2026-10-01&end=2026-10-31").get_data(as_text=True)
     assert 'data-testid="empty"' in empty
@@ -181,7 +221,6 @@ def test_pages_and_downloads(
     assert streamer.status_code == 200 and "405.000 ₫" in streamer.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_producer_pages_are_limited_to_their_products(
     app: flask.Flask,
     client: flask.testing.FlaskClient,
@@ -208,7 +247,6 @@ def test_producer_pages_are_limited_to_their_products(
     assert "Chè Tân Cương" not in text and "Nước mắm Trà Cổ" in text
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_cli_prints_the_dashboard_figures(
     app: flask.Flask,
     runner: flask.testing.FlaskCliRunner,
@@ -225,6 +263,8 @@ def test_cli_prints_the_dashboard_figures(
         )
     assert figures["totals"] == json.loads(json.dumps(page.as_json()["totals"]))
     assert figures["totals"]["gmv"] == 860_000 and figures["totals"]["aov"] == 135_000
+    assert figures["totals"]["total_watch_minutes"] == pytest.approx(70)
+    assert figures["totals"]["average_watch_seconds"] == pytest.approx(1050)
     assert len(figures["series"]["buckets"]) == 12
     assert [s["code"] for s in figures["series"]["slots"]] == ["NM1", "CHE1"]
 
@@ -247,7 +287,11 @@ def test_cli_prints_the_dashboard_figures(
     overview = runner.invoke(
         args=["reports", "overview", "--from", "2026-11-01", "--to", "2026-11-30", "--json"]
     )
-    assert json.loads(overview.output)["totals"]["net_gmv"] == 405_000
+    overview_totals = json.loads(overview.output)["totals"]
+    assert overview_totals["net_gmv"] == 405_000
+    assert overview_totals["total_watch_minutes"] == pytest.approx(70)
+    text = runner.invoke(args=["reports", "session", str(seeded.session_id)])
+    assert "Tổng thời gian xem (người·phút): 70\n" in text.output
     bad = runner.invoke(args=["reports", "overview", "--from", "01/11/2026", "--to", "2026-11-30"])
     assert bad.exit_code == 2 and "NNNN-TT-NN" in bad.output
     missing = runner.invoke(args=["reports", "session", "999999"])
@@ -258,7 +302,6 @@ def test_cli_prints_the_dashboard_figures(
     assert producer_view.exit_code == 2  # producers see only their own monthly report
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_dashboards_show_this_months_sales_and_next_streams(
     app: flask.Flask,
     client: flask.testing.FlaskClient,

@@ -44,7 +44,6 @@ def _dead_url() -> str:
     return f"http://127.0.0.1:{port}"  # nothing listens there any more
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_publishing_with_faults_logs_no_secret(
     app: flask.Flask, people: conftest.People, caplog: pytest.LogCaptureFixture
 ) -> None:

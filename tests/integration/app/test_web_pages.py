@@ -71,7 +71,83 @@ def test_admin_locks_an_account(app, client, auth, people) -> None:
         "/auth/login",
         data={"username": people.username(Role.SELLER), "password": conftest.PASSWORD},
     )
-    assert "đã bị khoá" in refused.get_data(as_text=True)
+    assert refused.status_code == 401
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in refused.get_data(as_text=True)
+
+
+def _own_edit_form(client, admin_id: int, **changes: str):
+    data = {
+        "full_name": "Người dùng admin",
+        "role": "admin",
+        "club_id": "",
+        "producer_id": "",
+        "email": "",
+        "active": "y",
+        **changes,
+    }
+    return client.post(f"/admin/users/{admin_id}/edit", data={k: v for k, v in data.items() if v})
+
+
+def test_the_last_admin_cannot_lock_or_demote_themselves(app, client, auth, people) -> None:
+    auth.login(people.username(Role.ADMIN))
+    with app.app_context():
+        admin_id = conftest.user_named(people.username(Role.ADMIN)).id
+    locked = _own_edit_form(client, admin_id, active="")
+    assert locked.status_code == 422
+    page = locked.get_data(as_text=True)
+    assert re.search(r'data-field="active">Đây là quản trị viên cuối cùng đang hoạt động', page)
+    demoted = _own_edit_form(client, admin_id, role="coordinator", club_id=str(people.club_id))
+    assert demoted.status_code == 422
+    assert 'data-field="role">Đây là quản trị viên cuối cùng' in demoted.get_data(as_text=True)
+    with app.app_context():
+        admin = conftest.user_named(people.username(Role.ADMIN))
+        assert (admin.role, admin.is_active_account) == (Role.ADMIN, True)
+    assert client.get("/admin/users").status_code == 200  # still signed in, still admin
+
+
+def test_an_admin_setting_their_own_password_stays_signed_in(app, client, auth, people) -> None:
+    auth.login(people.username(Role.ADMIN))
+    with app.app_context():
+        admin_id = conftest.user_named(people.username(Role.ADMIN)).id
+    elsewhere = conftest.Auth(app.test_client())
+    elsewhere.login(people.username(Role.ADMIN))
+    saved = _own_edit_form(client, admin_id, password="ca-phe-sang-thu-bay")
+    assert saved.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert elsewhere.client.get("/admin/users").status_code == 302  # the other device is out
+
+
+def test_weak_passwords_are_refused_on_the_forms(app, client, auth, people) -> None:
+    auth.login(people.username(Role.SELLER))
+    for weak, reason in (
+        ("password", "Mật khẩu quá dễ đoán"),
+        ("aaaaaaaa", "Mật khẩu quá dễ đoán"),
+        (people.username(Role.SELLER) + "x", "Mật khẩu quá dễ đoán"),
+    ):
+        refused = client.post(
+            "/account/password",
+            data={"current_password": conftest.PASSWORD, "new_password": weak, "confirm": weak},
+        )
+        assert refused.status_code == 422, weak
+        assert re.search(f'data-field="new_password">{reason}', refused.get_data(as_text=True))
+    auth.logout()
+    assert auth.login(people.username(Role.SELLER)).status_code == 302  # unchanged
+    auth.logout()
+    auth.login(people.username(Role.ADMIN))
+    bad = client.post(
+        "/admin/users/new",
+        data={
+            "username": "ban.hang.moi",
+            "full_name": "Bán Hàng Mới",
+            "role": "seller",
+            "club_id": str(people.club_id),
+            "password": "ban.hang.moi",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'data-field="password">Mật khẩu không được trùng tên đăng nhập.' in bad.get_data(
+        as_text=True
+    )
 
 
 def test_admin_creates_a_youth_union_account_with_its_unit(app, client, auth, people) -> None:
@@ -201,3 +277,30 @@ def test_each_role_gets_its_own_dashboard(client, auth, people) -> None:
         if role == Role.PRODUCER:
             assert "HTX Nước mắm Trà Cổ" in page and "HTX Chè Tân Cương" not in page
         auth.logout()
+
+
+def test_the_setup_page_refuses_weak_passwords(app, client) -> None:
+    """The first admin of an empty instance follows the same password rules."""
+    form = {
+        "username": "quantri",
+        "full_name": "Nguyễn Văn Quản",
+        "club_name": "CLB Streamer Tiên Yên",
+        "province_code": "22",
+        "commune_code": "6712",
+        "contact_phone": "0912 345 678",
+    }
+    for weak, reason in (
+        ("password", "Mật khẩu quá dễ đoán"),
+        ("quantri", "Mật khẩu cần ít nhất 8 ký tự."),
+        ("Nguyen Van Quan", "Mật khẩu quá dễ đoán"),
+    ):
+        refused = client.post("/setup/", data={**form, "password": weak, "password_confirm": weak})
+        assert refused.status_code == 422, weak
+        assert f'data-field="password">{reason}' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert extensions.db.session.scalar(sa.select(sa.func.count(accounts.User.id))) == 0
+    accepted = client.post(
+        "/setup/",
+        data={**form, "password": "ca-phe-sang-thu-bay", "password_confirm": "ca-phe-sang-thu-bay"},
+    )
+    assert accepted.status_code == 302

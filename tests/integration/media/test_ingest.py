@@ -119,6 +119,30 @@ def test_master_has_a_constant_frame_rate(tmp_path: Path) -> None:
     assert result.info.fps == 30
 
 
+def test_phone_clip_with_dropped_frames_becomes_constant_at_its_nominal_rate(
+    tmp_path: Path,
+) -> None:
+    source = generate.make_video(tmp_path / "source.mp4", seconds=2.0, size=(160, 120), fps=30)
+    phone = tmp_path / "phone.mov"
+    # A 30 fps recording that dropped frames 5–18 of every second under load.
+    generate.ffmpeg_run(
+        "-i", str(source), "-vf", "select='not(between(mod(n,30),5,18))'", "-fps_mode", "vfr",
+        "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", str(phone),
+    )  # fmt: skip
+    with av.open(str(phone)) as container:
+        stream = container.streams.video[0]
+        assert (stream.base_rate, stream.average_rate) == (30, 16)  # nominal 30, average 16
+    assert len(frame_times(phone)) == 32
+
+    result = accept(phone, tmp_path / "media", "video")
+
+    assert result.info.fps == 30  # the master, probed
+    times = frame_times(result.master)
+    assert np.diff(times) == pytest.approx(np.full(len(times) - 1, 1 / 30), abs=1e-4)
+    assert len(times) == 60  # the gaps filled: two seconds at 30 fps
+    assert result.info.duration == pytest.approx(2.0, abs=0.05)
+
+
 @pytest.mark.parametrize(("fps", "fps_cap", "expected"), [(50, 25, 25), (24, 60, 24)])
 def test_frame_rate_is_capped(tmp_path: Path, fps: int, fps_cap: int, expected: int) -> None:
     clip = generate.make_video(tmp_path / "clip.mp4", size=(160, 120), fps=fps)

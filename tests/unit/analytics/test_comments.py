@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
@@ -220,3 +221,101 @@ def test_unreadable_files(data: bytes, fmt: str, message: str) -> None:
         comments.CommentLogError, match=message.replace("(", r"\(").replace(")", r"\)")
     ):
         comments.read_comment_log(data, fmt=fmt)
+
+
+# ------------------------------------------------------------------------ times of day only
+
+EVENING = (dt.datetime(2026, 3, 1, 20, 0), dt.datetime(2026, 3, 1, 22, 0))  # local times
+LATE = (dt.datetime(2026, 3, 1, 23, 10), dt.datetime(2026, 3, 2, 1, 0))  # crosses midnight
+
+
+@pytest.mark.parametrize(
+    ("session", "time", "placed"),
+    [
+        (EVENING, dt.time(20, 5, 10), dt.datetime(2026, 3, 1, 20, 5, 10)),
+        (EVENING, dt.time(19, 58), dt.datetime(2026, 3, 1, 19, 58)),  # before the start: same day
+        (EVENING, dt.time(22, 30), dt.datetime(2026, 3, 1, 22, 30)),
+        (LATE, dt.time(23, 10), dt.datetime(2026, 3, 1, 23, 10)),
+        (LATE, dt.time(23, 59, 59), dt.datetime(2026, 3, 1, 23, 59, 59)),
+        (LATE, dt.time(0, 0), dt.datetime(2026, 3, 2, 0, 0)),  # after midnight: the next day
+        (LATE, dt.time(0, 20, 5), dt.datetime(2026, 3, 2, 0, 20, 5)),
+        (LATE, dt.time(23, 9, 59), dt.datetime(2026, 3, 2, 23, 9, 59)),  # earlier than the start
+    ],
+)
+def test_a_time_of_day_is_placed_on_the_sessions_date(
+    session: tuple[dt.datetime, dt.datetime], time: dt.time, placed: dt.datetime
+) -> None:
+    assert comments.on_session_day(time, *session) == placed
+
+
+def test_parse_time_of_day_needs_the_session_and_reads_it_in_local_time() -> None:
+    start, end = LATE
+    assert comments.parse_time("00:20:05", session_start=start, session_end=end) == pd.Timestamp(
+        "2026-03-01 17:20:05", tz="UTC"
+    )
+    assert comments.parse_time("23:15", session_start=start, session_end=end) == pd.Timestamp(
+        "2026-03-01 16:15", tz="UTC"
+    )
+    # Without an end the stream is taken not to cross midnight: the start's day.
+    assert comments.parse_time("7:05:10.250", session_start=start) == pd.Timestamp(
+        "2026-03-01 00:05:10.250", tz="UTC"
+    )
+    with pytest.raises(ValueError, match="needs the session"):
+        comments.parse_time("19:05:10")
+    for bad in ("24:00", "19:60", "7:5", "19:05:10 PM"):
+        with pytest.raises(ValueError, match="not a time"):
+            comments.parse_time(bad, session_start=start, session_end=end)
+
+
+def test_a_log_of_times_of_day_crossing_midnight() -> None:
+    data = (
+        "time,viewer,text\n"
+        "23:40:00,Lan,chốt NM1 2\n"
+        "00:05:30,Hùng,NM1\n"
+        "2026-03-01 23:50:00,Tú,NM1\n"  # full timestamps may be mixed in
+    ).encode()
+    frame = comments.read_comment_log(data, fmt="csv", session_start=LATE[0], session_end=LATE[1])
+    assert frame["time"].tolist() == [
+        pd.Timestamp("2026-03-01 16:40", tz="UTC"),
+        pd.Timestamp("2026-03-01 17:05:30", tz="UTC"),
+        pd.Timestamp("2026-03-01 16:50", tz="UTC"),
+    ]
+    result = comments.parse_comments(frame, ["NM1"])
+    assert [line.viewer for line in result.lines] == ["Lan", "Tú", "Hùng"]  # in time order
+    with pytest.raises(comments.CommentLogError) as refused:
+        comments.read_comment_log(data, fmt="csv")  # no session: the times of day have no date
+    assert refused.value.lines == [2, 3]
+
+
+def test_times_outside_the_window_and_control_characters_are_refused() -> None:
+    data = (
+        "time,viewer,text\n"
+        "2026-03-01 20:01,Lan,NM1\n"
+        "2150-01-01 20:00,Lan,NM1\n"  # line 3: outside 2000–2100
+        "0001-01-01 00:00,Lan,NM1\n"  # line 4: not a time pandas can hold
+        '2026-03-01 20:02,"Lan\rX",NM1\n'  # lines 5–6: a CR in the name
+        "2026-03-01 20:03,Hoa,NM1 \x1b[2J\n"  # line 7: an escape in the text
+        '2026-03-01 20:04,Mai,"NM1\r\n2"\n'  # lines 8–9: line breaks in a text are fine
+        "100000000000000000000,Tú,NM1\n"  # line 10: an epoch past any date
+    ).encode()
+    with pytest.raises(comments.CommentLogError) as refused:
+        comments.read_comment_log(
+            data,
+            fmt="csv",
+            earliest=dt.datetime(2000, 1, 1),
+            latest=dt.datetime(2101, 1, 1),
+        )
+    assert [(e.line, e.column) for e in refused.value.errors] == [
+        (3, "time"),
+        (4, "time"),
+        (5, "viewer"),
+        (7, "text"),
+        (10, "time"),
+    ]
+    assert "outside 2000-01-01 – 2100-12-31" in str(refused.value)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_nested_too_deep_is_a_row_error(fmt: str) -> None:
+    with pytest.raises(comments.CommentLogError, match="nested too deeply"):
+        comments.read_comment_log(("[" * 5000 + "]" * 5000).encode(), fmt=fmt)

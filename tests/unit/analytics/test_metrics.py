@@ -7,6 +7,7 @@ share 0912345678 (+84 and dotted forms), O5 shopee:sp-x, O6 none (its own buyer)
 Audience: views 1500, unique 500, clicks 150, visitors 100.
 Viewing: S1 (60 min) clipped sessions 20+30+50+10 = 110 min, peak 2 (touching at 13:20 and
 13:50 do not overlap); S2 (30 min) 30+10+10 = 50 min, peak 3; S3 (60 min) nobody.
+Total watch time 110+50 = 160 viewer-minutes (9600 s) over 7 sessions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def test_summary_every_metric(lines, audience, viewer_sessions, sessions) -> Non
         "ctor": pytest.approx(5 / 150),
         "viewer_conversion": pytest.approx(0.008),
         "peak_concurrent_viewers": 3,
+        "total_watch_minutes": pytest.approx(160),
         "average_watch_seconds": pytest.approx(9600 / 7),
         "average_concurrent_viewers": pytest.approx(9600 / 9000),
     }
@@ -80,6 +82,7 @@ def test_zero_denominators_are_none_never_zero_or_nan(lines, audience, sessions)
     assert empty["aov"] is None and empty["gpm"] is None
     # no viewer sessions at all: viewing figures unknown, not zero
     assert empty["average_watch_seconds"] is None
+    assert empty["total_watch_minutes"] is None
 
 
 def test_amount_falls_back_to_quantity_times_unit_price(lines) -> None:
@@ -116,6 +119,10 @@ def test_breakdowns_sum_to_totals(name, lines, audience, viewer_sessions, sessio
         assert table["orders"].sum() == 5
         assert table["views"].sum() == 1500
         assert table["unique_viewers"].sum() == 500
+        watched = [v for v in table["total_watch_minutes"] if v is not None]
+        assert sum(watched) == pytest.approx(160)  # viewer-minutes add up across streams
+    else:
+        assert set(table["total_watch_minutes"]) == {None}  # not attributable to a product
 
 
 def test_breakdown_by_product(lines) -> None:
@@ -162,16 +169,19 @@ def test_breakdown_by_streamer_carries_audience_and_viewing(
     assert (s7["views"], s7["gpm"], s7["revenue_per_viewer"]) == (1000, 400_000, 1000)
     assert s7["ctor"] == pytest.approx(2 / 120)
     assert s7["peak_concurrent_viewers"] == 2
+    assert s7["total_watch_minutes"] == pytest.approx(110)
     assert s7["average_watch_seconds"] == pytest.approx(6600 / 4)
     assert s7["average_concurrent_viewers"] == pytest.approx(6600 / 3600)
     assert (s8["net_gmv"], s8["orders"], s8["buyers"], s8["gpm"]) == (550_000, 3, 3, 1_100_000)
     assert s8["peak_concurrent_viewers"] == 3
+    assert s8["total_watch_minutes"] == pytest.approx(50)
     assert s8["average_concurrent_viewers"] == pytest.approx(3000 / 1800)
     # a stream with no sales and no audience: zeros where counted, None for every ratio
     assert (s9["gmv"], s9["orders"], s9["views"], s9["peak_concurrent_viewers"]) == (0, 0, 0, 0)
     for name in ("aov", "gpm", "product_ctr", "cvr", "ctor", "average_watch_seconds"):
         assert s9[name] is None, name
     assert s9["average_concurrent_viewers"] == 0.0
+    assert s9["total_watch_minutes"] == 0.0  # a sum: nobody watched, not unknown
 
 
 def test_breakdown_by_session_from_audience_alone(lines, audience) -> None:
@@ -207,6 +217,7 @@ def test_club_overview_all_and_period(lines, audience, viewer_sessions, sessions
     )
     assert (part.totals["gmv"], part.totals["orders"], part.totals["views"]) == (550_000, 3, 500)
     assert part.totals["peak_concurrent_viewers"] == 3
+    assert part.totals["total_watch_minutes"] == pytest.approx(50)
     assert part.totals["average_concurrent_viewers"] == pytest.approx(3000 / 5400)
     assert set(part.breakdowns["streamer"]["streamer_id"]) == {8, 9}
 

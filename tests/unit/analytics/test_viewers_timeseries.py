@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
-from analytics import timeseries, viewers
+from analytics import frames, timeseries, viewers
 
 
 def test_clipped_sessions(viewer_sessions, sessions) -> None:
@@ -71,3 +73,62 @@ def test_timeseries_15_minutes_and_short_last_bucket(lines, slots) -> None:
 def test_timeseries_rejects_other_bucket_sizes(lines, sessions) -> None:
     with pytest.raises(ValueError, match="5, 15"):
         timeseries.session_timeseries(lines, sessions.iloc[0], minutes=10)
+
+
+# --- stored times past the nanosecond range (a year 9999 restored from an old bug) ----------
+
+EDGE_START = dt.datetime(9999, 12, 31, 22, 30, tzinfo=dt.UTC)
+EDGE_END = dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC)
+
+
+def test_times_past_the_nanosecond_range_are_held_at_its_edges() -> None:
+    first = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+    column = pd.Series([EDGE_END, dt.datetime(2026, 3, 1, 13, tzinfo=dt.UTC), None, first])
+    ns = frames.epoch_ns(column)
+    assert ns[1] == pd.Timestamp("2026-03-01 13:00").value
+    assert ns[2] == frames.NAT
+    assert ns[0] <= frames.LAST_NS and ns[0] > pd.Timestamp("2262-04-11").value
+    assert ns[3] >= frames.FIRST_NS and ns[3] != frames.NAT
+    assert frames.instant_ns(EDGE_END) == ns[0]  # one instant and a column agree
+    assert frames.representable(dt.datetime(2262, 4, 11, tzinfo=dt.UTC))
+    assert not frames.representable(EDGE_START)
+    assert not frames.representable(dt.datetime(1, 1, 1))
+
+
+def test_a_stream_past_the_range_has_no_viewer_figures_and_no_buckets(
+    lines, sessions, slots, viewer_sessions
+) -> None:
+    edge = pd.DataFrame(
+        {
+            "session_id": ["E"],
+            "start": [EDGE_START],
+            "end": [EDGE_END],
+            "streamer_id": [7],
+            "platform": ["tiktok"],
+        }
+    )
+    watching = pd.DataFrame(
+        {
+            "session_id": ["E", "S1"],
+            "viewer": ["e1", "s1"],
+            "joined_at": [EDGE_START, dt.datetime(2026, 3, 1, 13, 0, tzinfo=dt.UTC)],
+            "left_at": [EDGE_END, dt.datetime(9999, 1, 1, tzinfo=dt.UTC)],  # "left" at 9999
+        }
+    )
+    both = pd.concat([sessions.iloc[:1], edge], ignore_index=True)
+    seen = viewers.viewing(watching, both)
+    assert seen.stream_ns.tolist() == [3600 * viewers.NS_PER_SECOND, 0]
+    assert seen.peak.tolist() == [1, 0]
+    assert seen.watch_ns.tolist() == [3600 * viewers.NS_PER_SECOND, 0]  # clipped to S1's end
+    series = timeseries.session_timeseries(lines, edge.iloc[0], slots, watching, minutes=5)
+    assert len(series.buckets) == 0 and len(series.slots) == 0
+
+
+def test_a_reversed_stream_inside_the_range_is_still_refused(lines) -> None:
+    session = {
+        "session_id": "S1",
+        "start": pd.Timestamp("2026-03-01 14:00", tz="UTC"),
+        "end": pd.Timestamp("2026-03-01 13:00", tz="UTC"),
+    }
+    with pytest.raises(ValueError, match="end after it starts"):
+        timeseries.session_timeseries(lines, session)

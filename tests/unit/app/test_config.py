@@ -141,11 +141,20 @@ def test_production_with_secret_key_uses_secure_cookies(tmp_path: Path) -> None:
         ({"APP_ENV": "development", "MAX_UPLOAD_MB": "0"}, "MAX_UPLOAD_MB"),
         ({"APP_ENV": "development", "SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE"),
         ({"APP_ENV": "development", "LOGIN_MAX_FAILURES": "-1"}, "LOGIN_MAX_FAILURES"),
+        ({"APP_ENV": "development", "TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
+        ({"APP_ENV": "development", "TRUSTED_PROXY_HOPS": "nginx"}, "TRUSTED_PROXY_HOPS"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, env: dict[str, str], names: str) -> None:
     with pytest.raises(config.ConfigError, match=names):
         config.from_env(env, tmp_path)
+
+
+def test_no_proxy_is_trusted_unless_configured(tmp_path: Path) -> None:
+    """X-Forwarded-For is believed only from as many proxies as TRUSTED_PROXY_HOPS says."""
+    assert config.from_env({"APP_ENV": "development"}, tmp_path)["TRUSTED_PROXY_HOPS"] == 0
+    settings = config.from_env({**PRODUCTION, "TRUSTED_PROXY_HOPS": "1"}, tmp_path)
+    assert settings["TRUSTED_PROXY_HOPS"] == 1
 
 
 def test_postgres_urls_use_psycopg_3(tmp_path: Path) -> None:

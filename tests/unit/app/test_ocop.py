@@ -17,25 +17,63 @@ D = dt.date
     [
         (100, 5),
         (90, 5),
+        (decimal.Decimal("90.00"), 5),
         (89.99, 4),
         (decimal.Decimal("89.5"), 4),
         (70, 4),
+        (69.99, 3),  # exactly as entered: rounding to one decimal first would make it 70.0, 4★
+        (decimal.Decimal("69.95"), 3),
         (69.9, 3),
         (50, 3),
+        ("50.00", 3),
         (49.99, 2),
+        (49.95, 2),  # rounding first would make it 50.0, 3★
         (30, 2),
         (29.9, 1),
         (0, 1),
     ],
 )
-def test_score_bands_are_half_open(score: float, stars: int) -> None:
+def test_score_bands_are_half_open_on_the_score_as_entered(score: float, stars: int) -> None:
     assert ocop.stars_for_score(score) == stars
 
 
-@pytest.mark.parametrize("score", [-1, 100.01, 250])
+@pytest.mark.parametrize("score", [-1, -0.01, 100.01, 250, "NaN", "Infinity", "abc"])
 def test_score_outside_0_100_is_refused(score: float) -> None:
-    with pytest.raises(ocop.RuleError):
+    with pytest.raises(ocop.RuleError) as raised:
         ocop.stars_for_score(score)
+    assert (raised.value.field, raised.value.code) == ("score", "score_range")
+
+
+@pytest.mark.parametrize("score", [69.999, decimal.Decimal("49.951"), "89.995", 0.1 + 0.2])
+def test_a_score_with_more_than_two_decimals_is_refused_not_rounded(score: object) -> None:
+    with pytest.raises(ocop.RuleError) as raised:
+        ocop.stars_for_score(score)  # type: ignore[arg-type]
+    assert (raised.value.field, raised.value.code) == ("score", "score_precision")
+
+
+def test_trailing_zeros_are_not_extra_decimals() -> None:
+    assert ocop.stars_for_score(decimal.Decimal("69.9900")) == 3
+
+
+@pytest.mark.parametrize(("score", "stars"), [(49.95, None), (49.99, None), (49.95, 3)])
+def test_just_below_fifty_is_not_certifiable(score: float, stars: int | None) -> None:
+    with pytest.raises(ocop.RuleError) as raised:
+        ocop.certificate_stars(score, stars)
+    assert raised.value.field in ("score", "stars")
+    assert raised.value.code in ("not_certified", "mismatch")
+
+
+@pytest.mark.parametrize(("score", "stars"), [(50, 3), (69.99, 3), (70, 4), (89.99, 4), (90, 5)])
+def test_certified_stars_at_the_band_edges(score: float, stars: int) -> None:
+    assert ocop.certificate_stars(score, None) == stars
+    assert ocop.certificate_stars(score, stars) == stars
+
+
+def test_69_99_entered_with_4_stars_is_a_mismatch() -> None:
+    with pytest.raises(ocop.RuleError) as raised:
+        ocop.certificate_stars(69.99, 4)
+    assert (raised.value.field, raised.value.code) == ("stars", "mismatch")
+    assert raised.value.params["derived"] == 3
 
 
 def test_stars_derived_from_score_or_entered_and_checked() -> None:

@@ -55,3 +55,35 @@ def test_total(
 def test_empty_query(session: so.Session) -> None:
     empty = pagination.paginate(session, sa.select(Row).where(Row.id > 99), 1, 20)
     assert (empty.items, empty.total, empty.pages) == ([], 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("raw", "page"),
+    [
+        (None, 1),
+        ("", 1),
+        ("abc", 1),
+        ("-1", 1),
+        ("0", 1),
+        ("1.5", 1),
+        ("١٢", 1),
+        ("+3", 3),
+        (" 7 ", 7),
+        (str(pagination.MAX_PAGE), pagination.MAX_PAGE),
+        (str(pagination.MAX_PAGE + 1), pagination.MAX_PAGE),
+        ("9223372036854775808", pagination.MAX_PAGE),  # 2**63
+        ("9" * 5000, pagination.MAX_PAGE),
+    ],
+)
+def test_page_number_from_a_query_string_is_clamped(raw: str | None, page: int) -> None:
+    assert pagination.page_number(raw) == page
+
+
+@pytest.mark.parametrize("page", [2**63, 2**64, -(2**63), 0])
+def test_paginate_clamps_pages_the_database_cannot_offset(session: so.Session, page: int) -> None:
+    """OFFSET (page - 1) × per_page of 2**63 overflows SQLite's integer (and PostgreSQL's
+    bigint): the page is held to MAX_PAGE first."""
+    result = pagination.paginate(session, sa.select(Row).order_by(Row.id), page, 2)
+    assert result.page == (1 if page < 1 else pagination.MAX_PAGE)
+    assert result.total == 5
+    assert [row.id for row in result.items] == ([1, 2] if page < 1 else [])

@@ -269,6 +269,43 @@ def test_playlists_and_lists_pointing_elsewhere(tmp_path: Path, body: str) -> No
     assert refused(playlist).code == "playlist"
 
 
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
+    '<rect width="64" height="64" fill="red"/></svg>\n'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        SVG,
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!-- logo -->\n' + SVG,
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' + SVG,
+        '\ufeff  <svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>',
+    ],
+    ids=["bare", "declaration-and-comment", "doctype", "bom-and-prefix"],
+)
+@pytest.mark.parametrize("kind_hint", ["image", "video", None])
+def test_svg_is_refused_as_a_vector_image_not_a_playlist(
+    tmp_path: Path, body: str, kind_hint: str | None
+) -> None:
+    picture = tmp_path / "logo.svg"
+    picture.write_text(body, encoding="utf-8")
+
+    refusal = refused(picture, kind_hint)
+
+    assert refusal.code == "svg"  # its namespace URL once made it look like a playlist
+    assert "SVG" in refusal.message and "PNG, JPEG or WebP" in refusal.message
+
+
+def test_xml_that_is_not_svg_is_still_a_playlist(tmp_path: Path) -> None:
+    smil = tmp_path / "clip.mp4"
+    smil.write_text('<smil><body><video src="http://example.com/a.mp4"/></body></smil>\n')
+
+    assert refused(smil, "video").code == "playlist"
+
+
 def test_truncated_mp4_without_its_index(tmp_path: Path) -> None:
     clip = generate.make_video(tmp_path / "clip.mp4", seconds=2, size=(160, 120))
     data = clip.read_bytes()
@@ -426,3 +463,53 @@ def test_demuxer_for_each_container() -> None:
     ]
     with pytest.raises(ValueError, match="no demuxer"):
         probe.demuxer("png")
+
+
+# --- frame rate -------------------------------------------------------------------------
+
+
+def _drop_frames(source: Path, target: Path) -> Path:
+    """Keep frames 0–4 and 19–29 of every 30: a 30 fps phone clip that dropped frames under
+    load (16 frames a second on average), with variable timestamps."""
+    generate.ffmpeg_run(
+        "-i", str(source), "-vf", "select='not(between(mod(n,30),5,18))'", "-fps_mode", "vfr",
+        "-c:v", "libx264" if target.suffix != ".webm" else "libvpx-vp9",
+        *(["-preset", "ultrafast"] if target.suffix != ".webm" else ["-deadline", "realtime"]),
+        "-an", str(target),
+    )  # fmt: skip
+    return target
+
+
+@pytest.mark.parametrize("name", ["phone.mp4", "phone.mov", "phone.webm"])
+def test_variable_frame_rate_clip_reports_its_nominal_rate(tmp_path: Path, name: str) -> None:
+    source = generate.make_video(tmp_path / "source.mp4", seconds=2.0, size=(160, 120), fps=30)
+    clip = _drop_frames(source, tmp_path / name)
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for packet in container.demux(stream) if packet.pts is not None)
+    assert frames == 32  # really 16 frames a second
+
+    assert probe.probe(clip, "video").fps == 30.0  # never the average (16)
+
+
+def test_nominal_rate_is_the_declared_one_when_frames_sit_on_its_grid() -> None:
+    # 30 fps with frames 5–18 of each second missing: the average is 16 fps.
+    kept = [n for n in range(60) if not 5 <= n % 30 <= 18]
+    times = [n / 30 for n in kept]
+    assert probe.nominal_frame_rate((30, 30), 16, times) == 30.0
+    # NTSC rates stay exact; the codec's declared rate serves when r_frame_rate is missing
+    ntsc = [n * 1001 / 30000 for n in kept]
+    assert probe.nominal_frame_rate((None, 30000 / 1001), 16, ntsc) == pytest.approx(29.97, 1e-4)
+
+
+def test_jittered_timestamps_fall_back_to_the_average() -> None:
+    # Every other frame 10 ms late: r_frame_rate reads 45 and the codec's time base 1000, but
+    # no frame is one 45th of a second after another; the average (≈ 30) is the best guess.
+    times = [(n + 0.3 * (n % 2)) / 30 for n in range(60)]
+    assert probe.nominal_frame_rate((45, 1000), 29.87, times) == pytest.approx(29.87)
+
+
+def test_nominal_rate_without_frame_times_or_rates() -> None:
+    assert probe.nominal_frame_rate((30, None), 16, []) == 30.0  # nothing to check it against
+    assert probe.nominal_frame_rate((None, 0), 25, [0.0, 0.04]) == 25.0
+    assert probe.nominal_frame_rate((90000 * 1000, None), None, []) is None
