@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 
 import markupsafe
 
+from app import formatting
+
 Format = Callable[[float], str]
 
 
@@ -43,16 +45,8 @@ def _nice_max(value: float) -> float:
 
 
 def _short(value: float) -> str:
-    """Axis label: 1 200 000 → 1,2 tr; 15 000 → 15 k (Vietnamese style)."""
-    if value >= 1_000_000_000:
-        text = f"{value / 1_000_000_000:.1f}".rstrip("0").rstrip(".") + " tỷ"
-    elif value >= 1_000_000:
-        text = f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + " tr"
-    elif value >= 1_000:
-        text = f"{value / 1_000:.1f}".rstrip("0").rstrip(".") + " k"
-    else:
-        text = f"{value:g}"
-    return text.replace(".", ",")
+    """Axis label, in the page's locale: 1 200 000 → vi '1,2 tr', en '1.2M'; 15 000 → '15 k'."""
+    return formatting.compact(value)
 
 
 def columns(

@@ -1,5 +1,5 @@
-"""Command-line tools: `flask users …`, `flask tokens …`, `flask demo …` (and the groups of
-the other modules: `flask clubs …`, `flask catalog …`, …).
+"""Command-line tools: `flask users …` (create, list, unlock, reset-password), `flask tokens …`,
+`flask demo …` (and the groups of the other modules: `flask clubs …`, `flask catalog …`, …).
 
 Errors exit with a non-zero code and a message naming the bad field.
 """
@@ -23,6 +23,7 @@ from app import (
     cli_reports,
     errors,
     extensions,
+    text,
 )
 from app.models import accounts, orgs
 from app.services import accounts as accounts_service
@@ -155,6 +156,7 @@ def list_users(as_json: bool) -> None:
                 u.union_province_code, u.union_commune_code
             ),
             "active": u.is_active_account,
+            "must_change_password": u.must_change_password,
         }
         for u in extensions.db.session.scalars(accounts_service.users_query())
     ]
@@ -163,12 +165,61 @@ def list_users(as_json: bool) -> None:
         return
     for row in rows:
         flag = "" if row["active"] else "  (đã khoá)"
+        if row["must_change_password"]:
+            flag += "  (chờ đổi mật khẩu một lần)"
         where = row["club"] or row["union_unit"]
         where = f"  [{where}]" if where else ""
         click.echo(
             f"{row['id']:>4}  {row['username']:<20} {row['role']:<12} {row['full_name']}"
             f"{where}{flag}"
         )
+
+
+def _user_named(username: str) -> accounts.User:
+    """The account with that username (exit 2 with a clear message when there is none)."""
+    user = extensions.db.session.scalar(
+        sa.select(accounts.User).where(accounts.User.username == text.nfc(username).lower())
+    )
+    if user is None:
+        _fail(
+            errors.ValidationError(
+                fields={"username": [f"không có người dùng {username!r} (xem `flask users list`)"]}
+            )
+        )
+        raise AssertionError  # unreachable: _fail exits
+    return user
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_user(username: str) -> None:
+    """Clear an account's sign-in lock after too many wrong passwords."""
+    user = _user_named(username)
+    if accounts_service.unlock_sign_in(extensions.db.session, user):
+        click.echo(f"Đã mở khoá đăng nhập cho {user.username}.")
+    else:
+        click.echo(f"{user.username} không bị khoá đăng nhập; đã xoá số lần nhập sai mật khẩu.")
+    if not user.is_active_account:
+        click.echo(
+            f"Lưu ý: tài khoản {user.username} đang ngừng hoạt động (mở lại ở trang sửa người "
+            "dùng hoặc PATCH /api/v1/users/{id} với active: true).",
+            err=True,
+        )
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+def reset_password(username: str) -> None:
+    """Set a one-time password and print it (on its own line, once): the account must choose
+    its own at the next sign-in; its sessions end and its API tokens are revoked."""
+    user = _user_named(username)
+    password = accounts_service.set_one_time_password(extensions.db.session, user, by=None)
+    click.echo(
+        f"Mật khẩu một lần của {user.username} (chỉ hiện lần này; khi đăng nhập phải đặt mật khẩu "
+        "mới; các phiên đăng nhập đã kết thúc, mọi mã API đã bị thu hồi):",
+        err=True,
+    )
+    click.echo(password)
 
 
 @tokens_cli.command("create")

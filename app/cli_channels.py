@@ -1,4 +1,5 @@
-"""`flask channels …`: the marketplace chores to run from cron (there is no beat scheduler).
+"""`flask channels …`: the marketplace chores, by hand; Celery beat runs them on schedule
+(app/tasks.py, started by `make run`).
 
 flask channels check-certificates   # pause listings whose OCOP certificate expired
 flask channels resume               # push listings left queued (e.g. after a daily quota)
@@ -8,10 +9,8 @@ from __future__ import annotations
 
 import click
 import flask.cli
-import sqlalchemy as sa
 
 from app import extensions
-from app.models import channels
 from app.services.channels import publishing, sync
 
 channels_cli = flask.cli.AppGroup("channels", help="Kênh bán: kiểm tra chứng nhận, đẩy tiếp.")
@@ -30,14 +29,7 @@ def check_certificates() -> None:
 @channels_cli.command("resume")
 def resume_queued() -> None:
     """Push every listing still waiting in the queue (after quotas or an outage)."""
-    ids = list(
-        extensions.db.session.scalars(
-            sa.select(channels.Listing.id).where(
-                channels.Listing.state == channels.ListingState.QUEUED
-            )
-        )
-    )
-    summary = publishing.run(extensions.db.session, ids, publishing.Options())
+    summary = sync.resume_queued(extensions.db.session, publishing.Options())
     click.echo(
         f"Đã xử lý {summary.total} tin: {summary.live} đang bán, {summary.needs_action} cần xử lý, "
         f"{summary.failed} lỗi, {summary.waiting} còn chờ."

@@ -21,14 +21,17 @@ import click
 import flask.cli
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import errors, extensions, tenancy
 from app.models import accounts
 from app.services.catalog_io import results
-from app.services.orders import audience, comments, imports
+from app.services.orders import audience, comments, imports, labels, queries
+from app.services.orders import status as order_status
 
 EXIT_INVALID = 2
 
-orders_cli = flask.cli.AppGroup("orders", help="Đơn hàng: nhập tệp đơn, bình luận, số liệu xem.")
+orders_cli = flask.cli.AppGroup(
+    "orders", help="Đơn hàng: nhập tệp đơn, bình luận, số liệu xem, đổi trạng thái."
+)
 
 
 def _echo_json(data: Any) -> None:
@@ -185,3 +188,34 @@ def audience_command(file: Path, session_id: int, username: str | None, as_json:
         click.echo(f"Nhật ký người xem: {outcome['visits']} lượt, {outcome['viewers']} người xem")
     else:
         click.echo(", ".join(f"{name} {outcome[name]}" for name in audience.FIGURES))
+
+
+@orders_cli.command("status")
+@click.argument("order_id", type=int)
+@click.argument("status", type=click.Choice([str(s) for s in order_status.TRANSITIONS]))
+@click.option("--note", default="", help="Lý do đổi trạng thái (ghi vào lịch sử).")
+@click.option("--from", "expected", default=None, help="Chỉ đổi khi đơn đang ở trạng thái này.")
+@AS_OPTION
+@JSON_OPTION
+def status_command(
+    order_id: int,
+    status: str,
+    note: str,
+    expected: str | None,
+    username: str | None,
+    as_json: bool,
+) -> None:
+    """Change an order's status (stock follows; the change is kept in its history)."""
+    session = extensions.db.session
+    user = _user(username)
+    try:
+        order = order_status.change_status(
+            session, user, order_id, status, note=note, expected=expected
+        )
+    except errors.AppError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        _echo_json(queries.present(tenancy.scope_for(session, user), order, history=True))
+        return
+    click.echo(f"Đơn {order.external_id}: {labels.STATUS_LABELS[str(order.status)]}")

@@ -20,7 +20,6 @@ from app import (
     csp,
     errors,
     extensions,
-    formatting,
     headers,
     i18n,
     inputguard,
@@ -197,8 +196,7 @@ def _register_blueprints(app: flask.Flask) -> None:
 
 
 def _register_template_helpers(app: flask.Flask) -> None:
-    app.jinja_env.filters["vnd"] = formatting.vnd
-    app.jinja_env.filters["local_dt"] = formatting.local_datetime
+    i18n.init_templates(app)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

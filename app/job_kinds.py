@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import errors
+from app.services import health
 from app.services import jobs as jobs_service
 from app.services.catalog_io import uploads
 from app.services.channels import jobs as channel_jobs
@@ -54,9 +55,14 @@ def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[s
     pause = float(params.get("pause_seconds", 0))
     config = flask.current_app.config
     checks: dict[str, Any] = {}
-    steps = ["database", "media", "disk", "ffmpeg"]
-    for index, step in enumerate(steps):
-        ctx.progress(index * 100 // len(steps), _("Đang kiểm tra: %(step)s", step=step))
+    steps = {
+        "database": _l("cơ sở dữ liệu"),
+        "media": _l("thư mục media"),
+        "disk": _l("dung lượng đĩa"),
+        "ffmpeg": _l("ffmpeg (xuất video)"),
+    }
+    for index, (step, label) in enumerate(steps.items()):
+        ctx.progress(index * 100 // len(steps), _("Đang kiểm tra: %(step)s", step=str(label)))
         if step == "database":
             checks["database"] = ctx.session.scalar(sa.text("SELECT 1")) == 1
         elif step == "media":
@@ -69,7 +75,7 @@ def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[s
             usage = shutil.disk_usage(config["MEDIA_ROOT"])
             checks["disk_free_mb"] = usage.free // (1024 * 1024)
         elif step == "ffmpeg":
-            checks["ffmpeg"] = shutil.which("ffmpeg") is not None
+            checks["ffmpeg"] = health.ffmpeg_available()
         if pause:
             time.sleep(pause)
     checks["worker_pid"] = os.getpid()
@@ -143,6 +149,15 @@ KINDS: dict[str, jobs_service.JobKind] = {
             handler=channel_jobs.certificates,
             permission="channels.publish",
             validate=channel_jobs.validate_certificates,
+        ),
+        jobs_service.JobKind(
+            name=channel_jobs.CERTIFICATE_CHANGE,
+            title=_l("Cập nhật tin đăng theo chứng nhận OCOP vừa sửa"),
+            handler=channel_jobs.certificate_change,
+            # Queued by whoever edits the certificate (a producer's representative too).
+            permission="catalog.edit",
+            validate=channel_jobs.validate_certificate_change,
+            startable=False,
         ),
         jobs_service.JobKind(
             name=studio_assets.INGEST,

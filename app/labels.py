@@ -1,11 +1,15 @@
-"""Human labels for enum values, translated at display time."""
+"""Human labels for enum values and codes, translated at display time.
+
+Pages, downloads and messages name a status, role or platform through these tables, never by
+its stored code ("placed", "tiktok"); ``order_status_label``/``platform_label`` never fail on
+an unknown code (an old row, another club's import): they show the code itself."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from app import ocop
-from app.models import accounts, catalog, channels, jobs, orgs
+from app.models import accounts, catalog, channels, jobs, orders, orgs
 
 ROLE_LABELS = {
     accounts.Role.ADMIN: _l("Quản trị viên"),
@@ -69,3 +73,37 @@ CHANNEL_ACCOUNT_STATUS_LABELS = {
     channels.AccountStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),
     channels.AccountStatus.DISABLED: _l("Đã tắt"),
 }
+
+ORDER_STATUS_LABELS = {
+    orders.OrderStatus.PLACED: _l("Đã đặt"),
+    orders.OrderStatus.PAID: _l("Đã thanh toán"),
+    orders.OrderStatus.SHIPPED: _l("Đang giao"),
+    orders.OrderStatus.COMPLETED: _l("Hoàn thành"),
+    orders.OrderStatus.CANCELLED: _l("Đã hủy"),
+    orders.OrderStatus.RETURNED: _l("Trả hàng"),
+}
+
+# Where orders are placed and livestreams held (order platforms, live platforms, shops).
+# Brands are not translated.
+PLATFORM_LABELS = {
+    "tiktok": "TikTok Shop",
+    "shopee": "Shopee",
+    "lazada": "Lazada",
+    "postmart": "Postmart",
+    "voso": "Voso",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "zalo": "Zalo",
+    "website": _l("Website"),
+    "other": _l("Khác"),
+}
+
+
+def order_status_label(status: object) -> str:
+    """'placed' → 'Đã đặt' (an unknown code is shown as it is)."""
+    return str(ORDER_STATUS_LABELS.get(str(status), status if status is not None else "—"))
+
+
+def platform_label(platform: object) -> str:
+    """'tiktok' → 'TikTok Shop' (an unknown code is shown as it is)."""
+    return str(PLATFORM_LABELS.get(str(platform), platform if platform is not None else "—"))

@@ -1,16 +1,50 @@
-"""Celery wiring: the Celery app bound to a Flask app, and the one job task."""
+"""Celery wiring: the Celery app bound to a Flask app, the one job task, and the periodic
+chores Celery beat sends (one beat process per install: `make run` starts it beside the worker,
+docs/deploy.md runs it as a systemd unit)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import celery
 import flask
+from celery.schedules import crontab
 
 from app import extensions, job_kinds
 from app.models import jobs
 from app.services import jobs as jobs_service
+from app.services.channels import publishing, sync
+
+log = logging.getLogger(__name__)
+
+CHECK_CERTIFICATES = "channels.check_certificates"
+RESUME_QUEUED = "channels.resume_queued"
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """The periodic chores (Celery's clock is UTC: 17:05 UTC is 00:05 in Vietnam).
+
+    - every day just after midnight in Vietnam, when certificates change status, pause the
+      listings whose OCOP certificate expired and resume the renewed ones (every club);
+    - every hour, push the listings still queued (after a daily quota or an outage).
+
+    A run missed while beat was stopped is sent once when it starts again (the schedule file
+    remembers the last run).
+    """
+    return {
+        "channels-check-certificates-daily": {
+            "task": CHECK_CERTIFICATES,
+            "schedule": crontab(hour=17, minute=5),
+            "options": {"queue": "default"},
+        },
+        "channels-resume-queued-hourly": {
+            "task": RESUME_QUEUED,
+            "schedule": crontab(minute=15),
+            "options": {"queue": "default"},
+        },
+    }
 
 
 def init_celery(app: flask.Flask) -> celery.Celery:
@@ -38,6 +72,7 @@ def init_celery(app: flask.Flask) -> celery.Celery:
         timezone="UTC",
         enable_utc=True,
         worker_hijack_root_logger=False,
+        beat_schedule=beat_schedule(),
     )
     if str(app.config["BROKER_URL"]).startswith(("redis://", "rediss://")):
         # (The SQLite transport hands these options to create_engine: Redis only.)
@@ -85,3 +120,20 @@ def dispatch_later(seconds: float) -> Callable[[jobs.Job, str], str]:
         return str(result.id)
 
     return send
+
+
+@celery.shared_task(name=CHECK_CERTIFICATES, ignore_result=True)
+def check_certificates() -> dict[str, int]:
+    """The daily certificate check of every club's listings (what `flask channels
+    check-certificates` does by hand)."""
+    result = sync.check_certificates(extensions.db.session, publishing.Options())
+    log.info("daily certificate check: %s", result)
+    return result
+
+
+@celery.shared_task(name=RESUME_QUEUED, ignore_result=True)
+def resume_queued() -> dict[str, object]:
+    """Push every listing still waiting in the queue (what `flask channels resume` does)."""
+    summary = sync.resume_queued(extensions.db.session, publishing.Options())
+    log.info("hourly push of queued listings: %s", summary.as_dict())
+    return summary.as_dict()

@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from integrations import errors
 
@@ -147,56 +148,86 @@ class ChannelAdapter(abc.ABC):
         """Fill defaults and refuse a config missing a required field."""
         known = {f.name: f for f in cls.config_schema}
         out: dict[str, str] = {}
-        missing: dict[str, list[str]] = {}
+        missing: dict[str, list[errors.Problem | str]] = {}
         for name, field in known.items():
             value = str(config.get(name, "") or field.default).strip()
             if field.required and not value:
-                missing[name] = ["required"]
+                missing[name] = [errors.Problem("required", {}, "required")]
             out[name] = value
         if missing:
-            raise errors.ValidationFailed("missing configuration", fields=missing)
+            raise errors.ValidationFailed(
+                "missing configuration", fields=missing, reason="config_invalid"
+            )
         return out
 
-    def validate(self, draft: ListingDraft) -> dict[str, list[str]]:
-        """Per-field problems with ``draft`` under this channel's rules (empty = fine)."""
-        r = self.rules
-        problems: dict[str, list[str]] = {}
+    def validate(self, draft: ListingDraft) -> dict[str, list[errors.Problem | str]]:
+        """Per-field problems with ``draft`` under this channel's rules (empty = fine).
 
-        def add(field: str, message: str) -> None:
-            problems.setdefault(field, []).append(message)
+        Each problem is a code with its numbers (``images_count`` with ``min``/``max``);
+        the app words it in the reader's language.
+        """
+        r = self.rules
+        problems: dict[str, list[errors.Problem | str]] = {}
+
+        def add(field: str, code: str, message: str, **params: Any) -> None:
+            problems.setdefault(field, []).append(errors.Problem(code, params, message))
 
         if not (r.title_min <= len(draft.title) <= r.title_max):
-            add("title", f"title must be {r.title_min}–{r.title_max} characters")
+            add(
+                "title",
+                "title_length",
+                f"title must be {r.title_min}–{r.title_max} characters",
+                min=r.title_min,
+                max=r.title_max,
+            )
         if not (r.description_min <= len(draft.description) <= r.description_max):
             add(
                 "description",
+                "description_length",
                 f"description must be {r.description_min}–{r.description_max} characters",
+                min=r.description_min,
+                max=r.description_max,
             )
         if not (r.images_min <= len(draft.images) <= r.images_max):
-            add("images", f"needs {r.images_min}–{r.images_max} images")
+            add(
+                "images",
+                "images_count",
+                f"needs {r.images_min}–{r.images_max} images",
+                min=r.images_min,
+                max=r.images_max,
+            )
         if not draft.skus:
-            add("skus", "at least one SKU")
+            add("skus", "skus_missing", "at least one SKU")
         if len(draft.skus) > r.sku_max:
-            add("skus", f"at most {r.sku_max} SKUs")
+            add("skus", "skus_too_many", f"at most {r.sku_max} SKUs", max=r.sku_max)
         for sku in draft.skus:
             if not (r.price_min <= sku.price <= r.price_max):
                 add(
                     f"skus.{sku.seller_sku}.price",
+                    "price_range",
                     f"price must be {r.price_min}–{r.price_max} đồng",
+                    min=r.price_min,
+                    max=r.price_max,
+                    sku=sku.seller_sku,
                 )
             if sku.stock < 0:
-                add(f"skus.{sku.seller_sku}.stock", "stock cannot be negative")
+                add(
+                    f"skus.{sku.seller_sku}.stock",
+                    "stock_negative",
+                    "stock cannot be negative",
+                    sku=sku.seller_sku,
+                )
         if self.kind is Kind.API and not draft.category_id:
-            add("category_id", "no marketplace category mapped")
+            add("category_id", "category_missing", "no marketplace category mapped")
         return problems
 
     # --- connect -------------------------------------------------------------
     def authorize_url(self, redirect_uri: str, state: str) -> str:
-        raise errors.NotSupported(f"{self.name} has no connect flow")
+        raise errors.NotSupported(f"{self.name} has no connect flow", reason="no_connect")
 
     def exchange_code(self, code: str, params: Mapping[str, str]) -> Tokens:
         """Trade the code from the redirect (plus its other query params) for tokens."""
-        raise errors.NotSupported(f"{self.name} has no connect flow")
+        raise errors.NotSupported(f"{self.name} has no connect flow", reason="no_connect")
 
     def refresh(self, tokens: Tokens) -> Tokens:
         """New tokens; the old refresh token is dead afterwards on every marketplace."""
@@ -237,11 +268,31 @@ class ChannelAdapter(abc.ABC):
 
     # --- packs (channels without an API) -------------------------------------
     def build_pack(self, draft: ListingDraft, out_path: str) -> None:
-        raise errors.NotSupported(f"{self.name} is published through its API")
+        raise errors.NotSupported(f"{self.name} is published through its API", reason="api_channel")
 
     def parse_listing_ref(self, text: str) -> RemoteListing:
         """Turn what a seller pastes (URL or id of the live listing) into a RemoteListing."""
-        raise errors.NotSupported(f"{self.name} is published through its API")
+        raise errors.NotSupported(f"{self.name} is published through its API", reason="api_channel")
+
+
+def sandbox_origin(api_url: str) -> str | None:
+    """``http://127.0.0.1:5701`` when ``api_url`` is a sandbox marketplace on this machine
+    (a loopback host), None for a real marketplace."""
+    try:
+        parts = urlsplit(api_url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def product_page(api_url: str, item_id: str, live_url: str) -> str:
+    """A listing's link: the sandbox's own product page when ``api_url`` is a sandbox,
+    else ``live_url`` (the marketplace's real product page)."""
+    origin = sandbox_origin(api_url)
+    return f"{origin}/_sandbox/products/{item_id}" if origin else live_url
 
 
 def public_config(adapter_cls: type[ChannelAdapter], config: Mapping[str, Any]) -> dict[str, Any]:

@@ -104,16 +104,22 @@ class HttpClient:
             )
         except requests.ConnectTimeout as exc:
             raise errors.TransientError(
-                f"could not connect: {_describe(exc)}", code="connect_timeout"
+                f"could not connect: {_describe(exc)}", code="connect_timeout", reason="unreachable"
             ) from exc
         except requests.Timeout as exc:
             # Sent but no answer in time: a write may have happened remotely.
             raise errors.TransientError(
-                f"no reply in time: {_describe(exc)}", uncertain=writes, code="timeout"
+                f"no reply in time: {_describe(exc)}",
+                uncertain=writes,
+                code="timeout",
+                reason="timeout",
             ) from exc
         except requests.ConnectionError as exc:
             raise errors.TransientError(
-                f"connection failed: {_describe(exc)}", uncertain=writes, code="connection"
+                f"connection failed: {_describe(exc)}",
+                uncertain=writes,
+                code="connection",
+                reason="unreachable",
             ) from exc
         except requests.RequestException as exc:
             raise errors.TransientError(
@@ -133,6 +139,8 @@ class HttpClient:
                 status=response.status_code,
                 code=f"http_{response.status_code}",
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                reason="server_error",
+                params={"status": response.status_code},
             )
         return response
 
@@ -145,7 +153,11 @@ class HttpClient:
                 f"reply was not JSON (HTTP {response.status_code})",
                 status=response.status_code,
                 code="bad_json",
+                reason="bad_reply",
+                params={"status": response.status_code},
             ) from exc
         if not isinstance(body, dict):
-            raise errors.TransientError("reply was not a JSON object", code="bad_json")
+            raise errors.TransientError(
+                "reply was not a JSON object", code="bad_json", reason="bad_reply"
+            )
         return body

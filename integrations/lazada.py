@@ -150,7 +150,9 @@ def check(body: Mapping[str, Any], *, write: bool = False, now: float | None = N
         raise errors.TransientError(
             f"Lazada had a temporary problem: {message}", uncertain=write, code=code
         )
-    raise errors.PermanentError(f"Lazada refused the request: {message}", code=code)
+    raise errors.PermanentError(
+        f"Lazada refused the request: {message}", code=code, params={"said": message}
+    )
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -266,6 +268,8 @@ class LazadaAdapter(base.ChannelAdapter):
                 f"Lazada answered HTTP {response.status_code}",
                 status=response.status_code,
                 code=f"http_{response.status_code}",
+                reason="http_refused",
+                params={"status": response.status_code},
             )
         try:
             return check(body, write=write, now=self.clock())
@@ -283,6 +287,8 @@ class LazadaAdapter(base.ChannelAdapter):
                     f"Lazada answered HTTP {response.status_code} without a JSON body",
                     status=response.status_code,
                     code=f"http_{response.status_code}",
+                    reason="http_refused",
+                    params={"status": response.status_code},
                 ) from None
             raise
 
@@ -302,7 +308,9 @@ class LazadaAdapter(base.ChannelAdapter):
     def exchange_code(self, code: str, params: Mapping[str, str]) -> base.Tokens:
         code = code or str(params.get("code") or "")
         if not code:
-            raise errors.PermanentError("Lazada sent no authorization code", code="no_code")
+            raise errors.PermanentError(
+                "Lazada sent no authorization code", code="no_code", reason="bad_callback"
+            )
         body = self.call("POST", "/auth/token/create", {"code": code}, auth=True)
         return self._tokens(body)
 
@@ -323,7 +331,9 @@ class LazadaAdapter(base.ChannelAdapter):
         access = str(body.get("access_token") or "")
         refresh = str(body.get("refresh_token") or "")
         if not access:
-            raise errors.PermanentError("Lazada returned no access token", code="no_token")
+            raise errors.PermanentError(
+                "Lazada returned no access token", code="no_token", reason="bad_reply"
+            )
         now = self.clock()
         refresh_in = int(body.get("refresh_expires_in") or 0)
         users = [u for u in body.get("country_user_info") or [] if isinstance(u, Mapping)]
@@ -370,7 +380,9 @@ class LazadaAdapter(base.ChannelAdapter):
             )
         url = str(((body.get("data") or {}).get("image") or {}).get("url") or "")
         if not url:
-            raise errors.TransientError("Lazada returned no image URL", code="no_image_url")
+            raise errors.TransientError(
+                "Lazada returned no image URL", code="no_image_url", reason="bad_reply"
+            )
         return url
 
     def create_listing(self, tokens: base.Tokens, draft: base.ListingDraft) -> base.RemoteListing:
@@ -378,7 +390,12 @@ class LazadaAdapter(base.ChannelAdapter):
         if missing:
             raise errors.ValidationFailed(
                 "images must be uploaded to Lazada first",
-                fields={"images": [f"not uploaded to Lazada: {p}" for p in missing]},
+                fields={
+                    "images": [
+                        errors.Problem("images_not_uploaded", {}, f"not uploaded: {p}")
+                        for p in missing
+                    ]
+                },
                 code="image_not_uploaded",
             )
         attributes = dict(draft.attributes)
@@ -421,7 +438,8 @@ class LazadaAdapter(base.ChannelAdapter):
             if isinstance(s, Mapping) and s.get("seller_sku")
         }
         first_sku = next(iter(sku_ids.values()), "")
-        url = f"https://www.lazada.vn/-i{item_id}-s{first_sku}.html" if first_sku else ""
+        live = f"https://www.lazada.vn/-i{item_id}-s{first_sku}.html" if first_sku else ""
+        url = base.product_page(self.config["api_base_url"], item_id, live) if live else ""
         return base.RemoteListing(
             item_id, sku_ids, url=url, status=str(data.get("item_status") or "")
         )
@@ -460,7 +478,7 @@ class LazadaAdapter(base.ChannelAdapter):
         if not listing.sku_ids:
             raise errors.ValidationFailed(
                 "the listing has no Lazada SKU ids to activate",
-                fields={"skus": ["no Lazada SKU ids recorded"]},
+                fields={"skus": [errors.Problem("sku_not_on_marketplace", {}, "no SKU ids")]},
                 code="no_sku_ids",
             )
         rows = [

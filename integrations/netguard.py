@@ -23,7 +23,13 @@ Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 
 
 class UnsafeURL(ValueError):
-    """The URL may not be fetched; the message says why in plain words."""
+    """The URL may not be fetched: ``code`` and ``params`` say why (the app words it);
+    the message is English, for logs."""
+
+    def __init__(self, message: str, code: str, **params: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def _addresses(
@@ -36,13 +42,13 @@ def _addresses(
     try:
         infos = resolve(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise UnsafeURL(f"host {host!r} cannot be resolved") from exc
+        raise UnsafeURL(f"host {host!r} cannot be resolved", "unresolvable", host=host) from exc
     found = []
     for info in infos:
         address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
         found.append(ipaddress.ip_address(address))
     if not found:
-        raise UnsafeURL(f"host {host!r} has no address")
+        raise UnsafeURL(f"host {host!r} has no address", "no_address", host=host)
     return found
 
 
@@ -54,13 +60,13 @@ def check_url(
         parts = urllib.parse.urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeURL("not a valid URL") from exc
+        raise UnsafeURL("not a valid URL", "invalid") from exc
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("only http:// and https:// addresses are allowed")
+        raise UnsafeURL("only http:// and https:// addresses are allowed", "scheme")
     if not parts.hostname:
-        raise UnsafeURL("the address has no host")
+        raise UnsafeURL("the address has no host", "no_host")
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURL("user names and passwords do not belong in the address")
+        raise UnsafeURL("user names and passwords do not belong in the address", "credentials")
     if allow_private:
         return
     for address in _addresses(parts.hostname, port, resolve):
@@ -68,5 +74,8 @@ def check_url(
         checked = mapped or address
         if not checked.is_global or checked.is_multicast:
             raise UnsafeURL(
-                f"{parts.hostname} resolves to {address}, which is not a public address"
+                f"{parts.hostname} resolves to {address}, which is not a public address",
+                "not_public",
+                host=parts.hostname,
+                address=str(address),
             )

@@ -36,7 +36,7 @@ import unicodedata
 import urllib.parse
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -153,7 +153,19 @@ class PackSpec:
             raise ValueError("a pack needs the seller SKU column to tell its rows apart")
 
 
-Problems = dict[str, list[str]]
+Problems = dict[str, list[errors.Problem | str]]
+
+
+class ImageRefused(ValueError):
+    """An image the pack cannot use: ``code`` and ``params`` say why (English text: logs)."""
+
+    def __init__(self, message: str, code: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+    def problem(self) -> errors.Problem:
+        return errors.Problem(self.code, self.params, str(self))
 
 
 # --- checks -------------------------------------------------------------------------
@@ -208,19 +220,20 @@ def check_fields(draft: base.ListingDraft, spec: PackSpec) -> Problems:
     """Every problem with the draft's text, numbers, SKUs and image count (files not opened)."""
     problems: Problems = {}
 
-    def add(key: str, message: str) -> None:
-        if message not in problems.setdefault(key, []):
-            problems[key].append(message)
+    def add(key: str, code: str, message: str, **params: Any) -> None:
+        problem = errors.Problem(code, params, message)
+        if problem not in problems.setdefault(key, []):
+            problems[key].append(problem)
 
     if not draft.skus:
-        add("skus", "at least one SKU")
+        add("skus", "skus_missing", "at least one SKU")
     if len(draft.skus) > spec.sku_max:
-        add("skus", f"at most {spec.sku_max} SKUs")
+        add("skus", "skus_too_many", f"at most {spec.sku_max} SKUs", max=spec.sku_max)
     seen: set[str] = set()
     for sku in draft.skus:
         code = nfc(sku.seller_sku.strip())
         if code and code in seen:
-            add("skus", f"SKU {code} appears more than once")
+            add("skus", "sku_repeated", f"SKU {code} appears more than once", sku=code)
         seen.add(code)
 
     sources = {f.source for f in spec.fields}
@@ -229,6 +242,7 @@ def check_fields(draft: base.ListingDraft, spec: PackSpec) -> Problems:
             if not sku.name.strip():
                 add(
                     f"{_sku_key(sku, i)}.name",
+                    "variant_name_missing",
                     "each SKU needs a variant name when there are several",
                 )
 
@@ -248,31 +262,58 @@ def check_fields(draft: base.ListingDraft, spec: PackSpec) -> Problems:
                 number = _number_value(draft, sku, field.source)
                 low, high = field.min_value, field.max_value
                 if (low is not None and number < low) or (high is not None and number > high):
-                    add(key, f"{words} must be {_range_words(low, high)}")
+                    range_code, limits = _range_problem(low, high)
+                    add(key, range_code, f"{words} must be {_range_words(low, high)}", **limits)
                 continue
             raw = _text_value(draft, sku, field.source)
             text = _clean_text(raw, field.source)
             if not text:
                 if field.required:
-                    add(key, f"{words} is required")
+                    add(key, "required", f"{words} is required")
                 continue
             if _CONTROL.search(text):
-                add(key, f"{words} contains control characters")
+                add(key, "control_characters", f"{words} contains control characters")
             if field.source not in MULTILINE_SOURCES and ("\n" in text or "\r" in text):
-                add(key, f"{words} must be on one line")
+                add(key, "one_line", f"{words} must be on one line")
             if len(text) < field.min_len or (
                 field.max_len is not None and len(text) > field.max_len
             ):
+                length_code, limits = _length_problem(field.min_len, field.max_len)
                 add(
                     key,
+                    length_code,
                     f"{words} must be {_len_words(field.min_len, field.max_len)} (now {len(text)})",
+                    **limits,
                 )
 
     count = len(draft.images)
     image_rules = spec.images
     if not (image_rules.min_count <= count <= image_rules.max_count):
-        add("images", f"needs {image_rules.min_count}–{image_rules.max_count} images (now {count})")
+        add(
+            "images",
+            "images_count",
+            f"needs {image_rules.min_count}–{image_rules.max_count} images (now {count})",
+            min=image_rules.min_count,
+            max=image_rules.max_count,
+        )
     return problems
+
+
+def _range_problem(low: int | None, high: int | None) -> tuple[str, dict[str, int]]:
+    """The problem code and params of a number outside [low, high] (either may be open)."""
+    if low is not None and high is not None:
+        return "number_range", {"min": low, "max": high}
+    if low is not None:
+        return "number_min", {"min": low}
+    return "number_max", {"max": high or 0}
+
+
+def _length_problem(low: int, high: int | None) -> tuple[str, dict[str, int]]:
+    if high is None:
+        return "text_too_short", {"min": low}
+    if low:
+        return "text_length", {"min": low, "max": high}
+    return "text_too_long", {"max": high}
 
 
 def _range_words(low: int | None, high: int | None) -> str:
@@ -304,21 +345,31 @@ def check_images(draft: base.ListingDraft, spec: PackSpec) -> Problems:
             with Image.open(ref.path) as opened:
                 _check_size(opened.size, spec.images)
         except ValueError as exc:
-            problems[f"images.{index + 1}"] = [str(exc)]
+            problems[f"images.{index + 1}"] = [_image_problem(exc)]
         except (OSError, UnidentifiedImageError, Image.DecompressionBombError, SyntaxError) as exc:
-            problems[f"images.{index + 1}"] = [f"not a readable image ({type(exc).__name__})"]
+            message = f"not a readable image ({type(exc).__name__})"
+            problems[f"images.{index + 1}"] = [errors.Problem("image_unreadable", {}, message)]
     return problems
+
+
+def _image_problem(exc: ValueError) -> errors.Problem:
+    if isinstance(exc, ImageRefused):
+        return exc.problem()
+    return errors.Problem("image_unreadable", {}, str(exc))
 
 
 def _check_size(size: tuple[int, int], spec: ImageSpec) -> None:
     if max(size) < spec.min_px:
-        raise ValueError(
-            f"image is {size[0]}×{size[1]} px; the longer side must be at least {spec.min_px} px"
+        raise ImageRefused(
+            f"image is {size[0]}×{size[1]} px; the longer side must be at least {spec.min_px} px",
+            "image_too_small",
+            min=spec.min_px,
         )
 
 
 def prepare_image(path: str, spec: ImageSpec) -> bytes:
-    """The image at ``path`` as a square RGB JPEG within ``spec``; ValueError says why not."""
+    """The image at ``path`` as a square RGB JPEG within ``spec``; ImageRefused (a ValueError)
+    says why not."""
     try:
         with Image.open(path) as opened:
             _check_size(opened.size, spec)
@@ -329,7 +380,9 @@ def prepare_image(path: str, spec: ImageSpec) -> bytes:
     except ValueError:
         raise
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValueError(f"not a readable image ({type(exc).__name__})") from None
+        raise ImageRefused(
+            f"not a readable image ({type(exc).__name__})", "image_unreadable"
+        ) from None
 
     side = min(max(rgb.size), spec.max_px)
     while True:
@@ -340,8 +393,10 @@ def prepare_image(path: str, spec: ImageSpec) -> bytes:
                 return data
         smaller = int(side * 0.9)
         if smaller < spec.min_px:
-            raise ValueError(
-                f"cannot get the image under {spec.max_bytes} bytes at {spec.min_px} px or more"
+            raise ImageRefused(
+                f"cannot get the image under {spec.max_bytes} bytes at {spec.min_px} px or more",
+                "image_too_big",
+                max=spec.max_bytes // 1024,
             )
         side = smaller
 
@@ -506,7 +561,7 @@ def build(
             try:
                 encoded.append(prepare_image(ref.path, spec.images))
             except ValueError as exc:
-                problems.setdefault(f"images.{index + 1}", []).append(str(exc))
+                problems.setdefault(f"images.{index + 1}", []).append(_image_problem(exc))
     if problems:
         raise errors.ValidationFailed(
             f"the listing pack for {spec.channel_title} cannot be built", fields=problems
@@ -592,16 +647,19 @@ def parse_listing_ref(text: str, rules: RefRules) -> base.RemoteListing:
     shop or category pages, other schemes) is ``ValidationFailed(fields={"url": [...]})``.
     """
 
-    def refuse(message: str) -> errors.ValidationFailed:
+    def refuse(code: str, message: str, **params: Any) -> errors.ValidationFailed:
         return errors.ValidationFailed(
-            f"not a {rules.channel_title} product reference", fields={"url": [message]}
+            f"not a {rules.channel_title} product reference",
+            fields={"url": [errors.Problem(code, params, message)]},
         )
 
     value = nfc(text or "").strip()
     if not value:
-        raise refuse(f"paste the {rules.channel_title} product page URL or the product id")
+        raise refuse(
+            "reference_missing", f"paste the {rules.channel_title} product page URL or the id"
+        )
     if len(value) > MAX_REFERENCE_CHARS or any(c.isspace() for c in value):
-        raise refuse("that does not look like a product URL or id")
+        raise refuse("reference_invalid", "that does not look like a product URL or id")
     if rules.bare_id.fullmatch(value):
         return base.RemoteListing(external_id=value, sku_ids={}, url="")
 
@@ -614,18 +672,19 @@ def parse_listing_ref(text: str, rules: RefRules) -> base.RemoteListing:
         parts = urllib.parse.urlsplit(candidate)
         port = parts.port
     except ValueError:
-        raise refuse("that is not a valid URL") from None
+        raise refuse("reference_invalid", "that is not a valid URL") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise refuse(f"paste a web address starting with https:// on {rules.channel_title}")
+        raise refuse("reference_scheme", f"paste an https:// address on {rules.channel_title}")
     if parts.username is not None or parts.password is not None:
-        raise refuse("a product URL carries no user name or password")
+        raise refuse("reference_credentials", "a product URL carries no user name or password")
     host = (parts.hostname or "").rstrip(".")
     if host not in rules.hosts:
+        hosts = ", ".join(sorted(rules.hosts))
         raise refuse(
-            f"the address is not on {rules.channel_title} ({', '.join(sorted(rules.hosts))})"
+            "reference_host", f"the address is not on {rules.channel_title} ({hosts})", hosts=hosts
         )
     if port not in (None, 80, 443):
-        raise refuse("a product URL has no port number")
+        raise refuse("reference_port", "a product URL has no port number")
     for pattern in rules.product_paths:
         match = pattern.fullmatch(parts.path)
         if match:
@@ -633,8 +692,8 @@ def parse_listing_ref(text: str, rules: RefRules) -> base.RemoteListing:
             return base.RemoteListing(external_id=match.group("id"), sku_ids={}, url=url)
     for pattern, what in rules.other_pages:
         if pattern.fullmatch(parts.path):
-            raise refuse(f"that is {what}, not a product page")
-    raise refuse(f"that is not a {rules.channel_title} product page")
+            raise refuse("reference_other_page", f"that is {what}, not a product page")
+    raise refuse("reference_not_product", f"that is not a {rules.channel_title} product page")
 
 
 def check_web_url(field: str, url: str) -> None:
@@ -642,7 +701,9 @@ def check_web_url(field: str, url: str) -> None:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise errors.ValidationFailed(
-            "bad configuration", fields={field: ["must be a web address starting with https://"]}
+            "bad configuration",
+            fields={field: [errors.Problem("web_address", {}, "must be an https:// address")]},
+            reason="config_invalid",
         )
 
 
@@ -663,7 +724,7 @@ class PackAdapter(base.ChannelAdapter):
         super().__init__(config)
         check_web_url("seller_centre_url", self.config["seller_centre_url"])
 
-    def validate(self, draft: base.ListingDraft) -> dict[str, list[str]]:
+    def validate(self, draft: base.ListingDraft) -> Problems:
         """Every problem the pack would refuse, images opened but not re-encoded."""
         problems = check_fields(draft, self.SPEC)
         for key, messages in check_images(draft, self.SPEC).items():

@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import mimetypes
 import os
 import re
@@ -38,6 +39,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from integrations import base, errors, http, ratelimit
+
+log = logging.getLogger(__name__)
 
 PRODUCTION_API = "https://partner.shopeemobile.com/api/v2"
 LOGISTICS_TTL_SECONDS = 600
@@ -195,22 +198,28 @@ class ShopeeAdapter(base.ChannelAdapter):
     @classmethod
     def check_config(cls, config: Mapping[str, str]) -> dict[str, str]:
         out = super().check_config(config)
-        problems: dict[str, list[str]] = {}
+        problems: dict[str, list[errors.Problem | str]] = {}
         if not out["partner_id"].isdigit():
-            problems["partner_id"] = ["must be a number"]
+            problems["partner_id"] = [errors.Problem("not_a_number", {}, "must be a number")]
         ids = [x.strip() for x in out["logistic_ids"].split(",") if x.strip()]
         if any(not x.isdigit() for x in ids):
-            problems["logistic_ids"] = ["must be numbers separated by commas"]
+            problems["logistic_ids"] = [
+                errors.Problem("numbers_list", {}, "must be numbers separated by commas")
+            ]
         try:
             if float(out["requests_per_second"]) <= 0:
                 raise ValueError
         except ValueError:
-            problems["requests_per_second"] = ["must be a positive number"]
+            problems["requests_per_second"] = [
+                errors.Problem("positive_number", {}, "must be a positive number")
+            ]
         for field in ("api_base_url", "auth_base_url"):
             if out[field] and urlsplit(out[field]).scheme not in ("http", "https"):
-                problems[field] = ["must be an http(s) URL"]
+                problems[field] = [errors.Problem("web_address", {}, "must be an http(s) URL")]
         if problems:
-            raise errors.ValidationFailed("invalid Shopee configuration", fields=problems)
+            raise errors.ValidationFailed(
+                "invalid Shopee configuration", fields=problems, reason="config_invalid"
+            )
         return out
 
     # --- transport -------------------------------------------------------------
@@ -275,6 +284,8 @@ class ShopeeAdapter(base.ChannelAdapter):
                 f"Shopee refused the call (HTTP {response.status_code})",
                 code=f"http_{response.status_code}",
                 status=response.status_code,
+                reason="http_refused",
+                params={"status": response.status_code},
             )
         return reply
 
@@ -313,6 +324,7 @@ class ShopeeAdapter(base.ChannelAdapter):
                 f"Shopee refused the request signature; check the partner key: {message}",
                 code=error,
                 status=status,
+                reason="bad_credentials",
             )
         if bare in SETUP_ERRORS and ("timestamp" in lowered or "partner" in lowered):
             return errors.PermanentError(
@@ -320,6 +332,7 @@ class ShopeeAdapter(base.ChannelAdapter):
                 f"and the server clock: {message}",
                 code=error,
                 status=status,
+                reason="credentials_or_clock",
             )
         if refreshing:
             return errors.AuthExpired(
@@ -350,8 +363,16 @@ class ShopeeAdapter(base.ChannelAdapter):
                 status=status,
             )
         return errors.PermanentError(
-            f"Shopee refused the call: {message}", code=error, status=status
+            f"Shopee refused the call: {message}",
+            code=error,
+            status=status,
+            params={"said": message},
         )
+
+    def _item_url(self, shop_id: str, item_id: str) -> str:
+        """The item's page: on shopee.vn, or on the sandbox when connected to one."""
+        live = SHOP_URL.format(shop_id=shop_id, item_id=item_id)
+        return base.product_page(self.config["api_base_url"], item_id, live)
 
     def _seconds_to_vn_midnight(self) -> float:
         local = self.clock() + VN_OFFSET
@@ -361,7 +382,7 @@ class ShopeeAdapter(base.ChannelAdapter):
         shop_id = str(tokens.extra.get("shop_id") or "")
         if not shop_id:
             raise errors.PermanentError(
-                "no Shopee shop id stored; reconnect the shop", code="no_shop"
+                "no Shopee shop id stored; reconnect the shop", code="no_shop", reason="reconnect"
             )
         return shop_id
 
@@ -386,14 +407,29 @@ class ShopeeAdapter(base.ChannelAdapter):
         shop_id = str(params.get("shop_id") or "").strip()
         if not code or not shop_id:
             raise errors.PermanentError(
-                "the Shopee callback has no code or shop id", code="bad_callback"
+                "the Shopee callback has no code or shop id",
+                code="bad_callback",
+                reason="bad_callback",
             )
         reply = self._call(
             "POST",
             "/auth/token/get",
             body={"code": code, "shop_id": _number(shop_id), "partner_id": int(self.partner_id)},
         )
-        return self._tokens(reply, shop_id)
+        tokens = self._tokens(reply, shop_id)
+        name = self._shop_name(tokens)
+        if name:
+            tokens.extra["shop_name"] = name
+        return tokens
+
+    def _shop_name(self, tokens: base.Tokens) -> str:
+        """The shop's name as Shopee shows it ("" when Shopee will not say)."""
+        try:
+            reply = self._call("GET", "/shop/get_shop_info", tokens=tokens)
+        except errors.ChannelError as exc:
+            log.warning("could not read the Shopee shop name: %s", exc.message)
+            return ""
+        return str(reply.get("shop_name") or _response(reply).get("shop_name") or "").strip()
 
     def refresh(self, tokens: base.Tokens) -> base.Tokens:
         """New tokens; Shopee refresh tokens are single-use, callers must serialise this."""
@@ -419,7 +455,9 @@ class ShopeeAdapter(base.ChannelAdapter):
         access = str(data.get("access_token") or "")
         refresh = str(data.get("refresh_token") or "")
         if not access or not refresh:
-            raise errors.PermanentError("Shopee sent no tokens", code="no_tokens")
+            raise errors.PermanentError(
+                "Shopee sent no tokens", code="no_tokens", reason="bad_reply"
+            )
         now = self.clock()
         expire_in = float(data.get("expire_in") or DEFAULT_ACCESS_TTL)
         return base.Tokens(
@@ -437,7 +475,9 @@ class ShopeeAdapter(base.ChannelAdapter):
                 content = fh.read()
         except OSError as exc:
             raise errors.ValidationFailed(
-                "the image file cannot be read", fields={"images": [str(exc)]}, code="no_file"
+                f"the image file cannot be read: {exc}",
+                fields={"images": [errors.Problem("image_unreadable", {}, str(exc))]},
+                code="no_file",
             ) from exc
         mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
         reply = self._call(
@@ -455,25 +495,39 @@ class ShopeeAdapter(base.ChannelAdapter):
             info = listed[0].get("image_info") if isinstance(listed[0], dict) else None
         image_id = str((info or {}).get("image_id") or "")
         if not image_id:
-            raise errors.TransientError("Shopee returned no image id", code="no_image_id")
+            raise errors.TransientError(
+                "Shopee returned no image id", code="no_image_id", reason="bad_reply"
+            )
         return image_id
 
     # --- listings --------------------------------------------------------------
     def create_listing(self, tokens: base.Tokens, draft: base.ListingDraft) -> base.RemoteListing:
         if not draft.skus:
             raise errors.ValidationFailed(
-                "a listing needs a SKU", fields={"skus": ["at least one SKU"]}
+                "a listing needs a SKU",
+                fields={"skus": [errors.Problem("skus_missing", {}, "at least one SKU")]},
             )
         image_ids = [image.remote_id for image in draft.images]
         if not image_ids or not all(image_ids):
             raise errors.ValidationFailed(
                 "images must be uploaded to Shopee first",
-                fields={"images": ["upload every image before creating the listing"]},
+                fields={
+                    "images": [
+                        errors.Problem(
+                            "images_not_uploaded", {}, "upload every image before creating"
+                        )
+                    ]
+                },
                 code="image_not_uploaded",
             )
         if not draft.category_id.isdigit():
             raise errors.ValidationFailed(
-                "no Shopee category", fields={"category_id": ["not a Shopee category id"]}
+                "no Shopee category",
+                fields={
+                    "category_id": [
+                        errors.Problem("category_invalid", {}, "not a Shopee category id")
+                    ]
+                },
             )
         logistics = self._logistics(tokens)
         first = draft.skus[0]
@@ -510,10 +564,10 @@ class ShopeeAdapter(base.ChannelAdapter):
         item_id = str(_response(reply).get("item_id") or "")
         if not item_id:
             raise errors.TransientError(
-                "Shopee created no item id", uncertain=True, code="no_item_id"
+                "Shopee created no item id", uncertain=True, code="no_item_id", reason="bad_reply"
             )
         shop_id = self._shop_id(tokens)
-        url = SHOP_URL.format(shop_id=shop_id, item_id=item_id)
+        url = self._item_url(shop_id, item_id)
         if single:
             return base.RemoteListing(item_id, {first.seller_sku: NO_MODEL}, url, "NORMAL")
         sku_ids = self._add_models(tokens, item_id, draft)
@@ -558,7 +612,15 @@ class ShopeeAdapter(base.ChannelAdapter):
         if not enabled:
             raise errors.ValidationFailed(
                 "no shipping channel is turned on in the Shopee shop",
-                fields={"logistic_info": ["turn on a shipping channel in Shopee Seller Centre"]},
+                fields={
+                    "logistic_info": [
+                        errors.Problem(
+                            "no_shipping_channel",
+                            {},
+                            "turn on a shipping channel in Shopee Seller Centre",
+                        )
+                    ]
+                },
                 code="no_logistics",
             )
         self._logistics_cache[shop] = (self.clock(), enabled)
@@ -634,6 +696,8 @@ class ShopeeAdapter(base.ChannelAdapter):
                 raise errors.NotFound(
                     f"SKU {sku.seller_sku} is not on Shopee item {listing.external_id}",
                     code="unknown_sku",
+                    reason="sku_not_on_marketplace",
+                    params={"sku": sku.seller_sku},
                 )
             price: dict[str, Any] = {"original_price": sku.price}
             stock: dict[str, Any] = {"seller_stock": [{"stock": sku.stock}]}
@@ -666,7 +730,7 @@ class ShopeeAdapter(base.ChannelAdapter):
         failures = _response(reply).get("failure_list") or []
         if not failures:
             return
-        fields: dict[str, list[str]] = {}
+        fields: dict[str, list[errors.Problem | str]] = {}
         for failure in failures:
             if not isinstance(failure, dict):
                 continue
@@ -697,7 +761,9 @@ class ShopeeAdapter(base.ChannelAdapter):
             if "not found" in reason.lower() or "not exist" in reason.lower():
                 raise errors.NotFound(f"Shopee cannot find the item: {reason}", code="not_found")
             raise errors.PermanentError(
-                f"Shopee refused to change the item: {reason}", code="unlist"
+                f"Shopee refused to change the item: {reason}",
+                code="unlist",
+                params={"said": reason},
             )
 
     def complete_listing(
@@ -714,10 +780,12 @@ class ShopeeAdapter(base.ChannelAdapter):
         if len(draft.skus) > 1 and set(listing.sku_ids.values()) <= {NO_MODEL}:
             sku_ids = self._add_models(tokens, listing.external_id, draft)
             return dataclasses.replace(listing, sku_ids=sku_ids)
+        missing = ", ".join(sorted(wanted - set(listing.sku_ids)))
         raise errors.PermanentError(
-            "the Shopee item has other variations than the catalog: "
-            + ", ".join(sorted(wanted - set(listing.sku_ids))),
+            f"the Shopee item has other variations than the catalog: {missing}",
             code="variations_differ",
+            reason="variations_differ",
+            params={"skus": missing},
         )
 
     def find_by_sku(self, tokens: base.Tokens, seller_sku: str) -> base.RemoteListing | None:
@@ -759,7 +827,7 @@ class ShopeeAdapter(base.ChannelAdapter):
         return base.RemoteListing(
             external_id=item_id,
             sku_ids=sku_ids,
-            url=SHOP_URL.format(shop_id=self._shop_id(tokens), item_id=item_id),
+            url=self._item_url(self._shop_id(tokens), item_id),
             status=str(item.get("item_status") or ""),
         )
 

@@ -275,7 +275,10 @@ def check(
             status=status,
         )
     raise errors.PermanentError(
-        f"TikTok Shop refused the request: {message}", code=code, status=status
+        f"TikTok Shop refused the request: {message}",
+        code=code,
+        status=status,
+        params={"said": message},
     )
 
 
@@ -304,7 +307,9 @@ def check_batch(
     code = inner.get("code", first.get("code", -1))
     check({"code": code, "message": message}, write=write, now=now, seller_skus=seller_skus)
     # ``check`` returns only for code 0: an error entry is a refusal all the same.
-    raise errors.PermanentError(f"TikTok Shop refused part of the request: {message}")
+    raise errors.PermanentError(
+        f"TikTok Shop refused part of the request: {message}", params={"said": message}
+    )
 
 
 def _utc(seconds: float) -> dt.datetime:
@@ -484,13 +489,18 @@ class TikTokAdapter(base.ChannelAdapter):
         if "code" not in body:
             if status >= 400:
                 raise errors.PermanentError(
-                    f"TikTok Shop answered HTTP {status}", status=status, code=f"http_{status}"
+                    f"TikTok Shop answered HTTP {status}",
+                    status=status,
+                    code=f"http_{status}",
+                    reason="http_refused",
+                    params={"status": status},
                 )
             raise errors.TransientError(
                 "TikTok Shop sent a reply without a result code",
                 uncertain=write,
                 status=status,
                 code="bad_reply",
+                reason="bad_reply",
             )
         try:
             return check(
@@ -510,6 +520,8 @@ class TikTokAdapter(base.ChannelAdapter):
                     f"TikTok Shop answered HTTP {response.status_code} without a JSON body",
                     status=response.status_code,
                     code=f"http_{response.status_code}",
+                    reason="http_refused",
+                    params={"status": response.status_code},
                 ) from None
             raise
 
@@ -551,7 +563,9 @@ class TikTokAdapter(base.ChannelAdapter):
     def exchange_code(self, code: str, params: Mapping[str, str]) -> base.Tokens:
         code = code or str(params.get("code") or "")
         if not code:
-            raise errors.PermanentError("TikTok Shop sent no authorization code", code="no_code")
+            raise errors.PermanentError(
+                "TikTok Shop sent no authorization code", code="no_code", reason="bad_callback"
+            )
         data = self._auth("/api/v2/token/get", {"auth_code": code, "grant_type": "authorized_code"})
         tokens = self._tokens(data, {})
         region = str(params.get("shop_region") or "")
@@ -597,7 +611,7 @@ class TikTokAdapter(base.ChannelAdapter):
         usable = [s for s in shops if s.get("cipher")]
         if not usable:
             raise errors.PermanentError(
-                "TikTok Shop authorised no shop for this app", code="no_shop"
+                "TikTok Shop authorised no shop for this app", code="no_shop", reason="no_shop"
             )
         wanted = (region or REGION).upper()
         shop = next((s for s in usable if str(s.get("region", "")).upper() == wanted), None)
@@ -612,6 +626,11 @@ class TikTokAdapter(base.ChannelAdapter):
             "shop_code": str(shop.get("code") or ""),
         }
         return {k: v for k, v in out.items() if v}
+
+    def _product_url(self, product_id: str) -> str:
+        """The product's page: on tiktok.com, or on the sandbox when connected to one."""
+        live = PRODUCT_URL.format(product_id=product_id)
+        return base.product_page(self.config["api_base_url"], product_id, live)
 
     def _cipher(self, tokens: base.Tokens) -> str:
         cipher = tokens.extra.get("shop_cipher")
@@ -630,7 +649,9 @@ class TikTokAdapter(base.ChannelAdapter):
                 content = fh.read()
         except OSError as exc:
             raise errors.PermanentError(
-                f"cannot read the image {path}: {exc.strerror or exc}", code="image_unreadable"
+                f"cannot read the image {path}: {exc.strerror or exc}",
+                code="image_unreadable",
+                reason="image_unreadable",
             ) from exc
         filename = os.path.basename(path) or "image"
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
@@ -644,7 +665,9 @@ class TikTokAdapter(base.ChannelAdapter):
         )
         uri = str(data.get("uri") or "")
         if not uri:
-            raise errors.TransientError("TikTok Shop returned no image uri", code="no_image_uri")
+            raise errors.TransientError(
+                "TikTok Shop returned no image uri", code="no_image_uri", reason="bad_reply"
+            )
         return uri
 
     def _inventory(self, quantity: int, tokens: base.Tokens) -> dict[str, Any]:
@@ -690,7 +713,12 @@ class TikTokAdapter(base.ChannelAdapter):
         if missing:
             raise errors.ValidationFailed(
                 "images must be uploaded to TikTok Shop first",
-                fields={"images": [f"not uploaded to TikTok Shop: {p}" for p in missing]},
+                fields={
+                    "images": [
+                        errors.Problem("images_not_uploaded", {}, f"not uploaded: {p}")
+                        for p in missing
+                    ]
+                },
                 code="image_not_uploaded",
             )
         data = self.call(
@@ -706,15 +734,14 @@ class TikTokAdapter(base.ChannelAdapter):
                 "TikTok Shop accepted the product but sent no product id",
                 uncertain=True,
                 code="no_product_id",
+                reason="bad_reply",
             )
         sku_ids = {
             str(s.get("seller_sku")): str(s.get("id"))
             for s in data.get("skus") or []
             if isinstance(s, Mapping) and s.get("seller_sku")
         }
-        return base.RemoteListing(
-            product_id, sku_ids, url=PRODUCT_URL.format(product_id=product_id)
-        )
+        return base.RemoteListing(product_id, sku_ids, url=self._product_url(product_id))
 
     def update_price_stock(
         self, tokens: base.Tokens, listing: base.RemoteListing, skus: Sequence[base.Sku]
@@ -726,7 +753,10 @@ class TikTokAdapter(base.ChannelAdapter):
         if unknown:
             raise errors.ValidationFailed(
                 "no TikTok Shop SKU id recorded for some SKUs",
-                fields={f"skus.{s}": ["no TikTok Shop SKU id recorded"] for s in unknown},
+                fields={
+                    f"skus.{s}": [errors.Problem("sku_not_on_marketplace", {"sku": s}, "no SKU id")]
+                    for s in unknown
+                },
                 code="no_sku_id",
             )
         seller_skus = [s.seller_sku for s in skus]
@@ -801,8 +831,7 @@ class TikTokAdapter(base.ChannelAdapter):
                 break
         return None
 
-    @staticmethod
-    def _match(products: Sequence[Any], seller_sku: str) -> base.RemoteListing | None:
+    def _match(self, products: Sequence[Any], seller_sku: str) -> base.RemoteListing | None:
         for product in products:
             if not isinstance(product, Mapping) or product.get("status") == "DELETED":
                 continue
@@ -813,7 +842,7 @@ class TikTokAdapter(base.ChannelAdapter):
             return base.RemoteListing(
                 product_id,
                 {str(s.get("seller_sku")): str(s.get("id")) for s in skus if s.get("seller_sku")},
-                url=PRODUCT_URL.format(product_id=product_id),
+                url=self._product_url(product_id),
                 status=str(product.get("status") or ""),
             )
         return None

@@ -17,7 +17,7 @@ import statistics
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 import av
 import av.stream
@@ -168,6 +168,8 @@ def probe(
         _refuse(
             "too_large",
             f"The file is {_megabytes(size)}; the limit is {_megabytes(limits.max_bytes)}.",
+            size_mb=round(size / (1024 * 1024), 1),
+            max_mb=round(limits.max_bytes / (1024 * 1024), 1),
         )
     with open(path, "rb") as file:
         head = file.read(_HEAD_BYTES)
@@ -441,11 +443,15 @@ def _check_codecs(
         _refuse(
             "codec_not_allowed",
             f"The video is encoded as {video_codec}; accepted: {_listing(limits.video_codecs)}.",
+            codec=str(video_codec),
+            accepted=_listing(limits.video_codecs),
         )
     if audio is not None and audio_codec not in limits.audio_codecs:
         _refuse(
             "codec_not_allowed",
             f"The sound is encoded as {audio_codec}; accepted: {_listing(limits.audio_codecs)}.",
+            codec=str(audio_codec),
+            accepted=_listing(limits.audio_codecs),
         )
     return video_codec, audio_codec
 
@@ -673,12 +679,20 @@ def _check_frame_size(width: int, height: int, limits: Limits, *, coded: bool = 
                 "too_small",
                 f"The picture is {width}×{height} pixels; at least "
                 f"{limits.min_width}×{limits.min_height} is needed.",
+                width=width,
+                height=height,
+                min_width=limits.min_width,
+                min_height=limits.min_height,
             )
         return
     _refuse(
         "too_big_frame",
         f"The picture is {width}×{height} pixels; at most "
         f"{limits.max_width}×{limits.max_height} is accepted.",
+        width=width,
+        height=height,
+        max_width=limits.max_width,
+        max_height=limits.max_height,
     )
 
 
@@ -688,12 +702,16 @@ def _check_duration(duration: float, limits: Limits) -> None:
             "too_long",
             f"The file lasts {_seconds(duration)}; at most {_seconds(limits.max_duration)} "
             "is accepted.",
+            seconds=round(duration, 1),
+            max_seconds=round(limits.max_duration, 1),
         )
     if duration < limits.min_duration:
         _refuse(
             "too_short",
             f"The file lasts {_seconds(duration)}; at least {_seconds(limits.min_duration)} "
             "is needed.",
+            seconds=round(duration, 1),
+            min_seconds=round(limits.min_duration, 1),
         )
 
 
@@ -716,11 +734,12 @@ def _refuse_container(fmt: _Format, kind: str, limits: Limits) -> None:
     _refuse(
         "container_not_allowed",
         f"{fmt.label} files are not accepted here; use {_listing(allowed)}.",
+        accepted=_listing(allowed),
     )
 
 
-def _refuse(code: str, message: str) -> NoReturn:
-    raise errors.RefusedMedia(message, code=code)
+def _refuse(code: str, message: str, **params: Any) -> NoReturn:
+    raise errors.RefusedMedia(message, code=code, params=params)
 
 
 def _listing(names: frozenset[str]) -> str:

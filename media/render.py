@@ -230,6 +230,7 @@ def render(
                     raise errors.RenderTimeout(
                         f"The render took longer than {timeout:g} s and was stopped.",
                         code="timeout",
+                        params={"seconds": round(timeout)},
                     )
             if process.wait() != 0:
                 raise errors.RenderFailed(
@@ -244,6 +245,11 @@ def render(
                     f"The video is {size / 1e6:.1f} MB; {command.profile.label} accepts "
                     f"{max_bytes / 1e6:g} MB.",
                     code="too_large",
+                    params={
+                        "size_mb": round(size / 1e6, 1),
+                        "max_mb": round(max_bytes / 1e6, 1),
+                        "platform": command.profile.label,
+                    },
                 )
             seconds = _probe_duration(temp)
             at = command.thumbnail_at if thumbnail_at is None else thumbnail_at

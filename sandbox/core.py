@@ -343,6 +343,8 @@ class Dialect:
         if action == "products":
             with state.lock:
                 return json_response([self.product_view(p) for p in state.products.values()])
+        if action.startswith("products/"):
+            return self.product_page(action.removeprefix("products/"))
         if action == "reset" and request.method == "POST":
             state.reset()
             return json_response({"ok": True})
@@ -375,6 +377,41 @@ class Dialect:
         if action == "authorize":
             return self.authorize_page(request)
         return json_response({"error": "not_found"}, status=404)
+
+    def product_title(self, product: Product) -> str:
+        """The product's name as the dialect stored it (each dialect names it its own way)."""
+        payload = product.payload
+        for key in ("item_name", "title", "name"):
+            if payload.get(key):
+                return str(payload[key])
+        attributes = payload.get("Attributes")
+        if isinstance(attributes, dict) and attributes.get("name"):
+            return str(attributes["name"])
+        return product.item_id
+
+    def product_page(self, item_id: str) -> Response:
+        """The buyer's page of a sandbox product: what a listing's link opens."""
+        with self.state.lock:
+            product = self.state.products.get(item_id)
+            if product is None:
+                return Response("not found", status=404, content_type="text/plain")
+            title = self.product_title(product)
+            shop = self.state.shops.get(product.shop_id)
+            rows = "".join(
+                f"<tr><td>{html.escape(sku)}</td><td>{html.escape(str(v.get('price', '')))}</td>"
+                f"<td>{html.escape(str(v.get('stock', '')))}</td></tr>"
+                for sku, v in product.skus.items()
+            )
+            status = product.status
+        page = (
+            "<!doctype html><html lang='vi'><meta charset='utf-8'>"
+            f"<title>{html.escape(title)} ({html.escape(self.name)} sandbox)</title>"
+            f"<p>{html.escape(self.name)} sandbox · {html.escape(shop.name if shop else '')}</p>"
+            f"<h1 id='title'>{html.escape(title)}</h1>"
+            f"<p id='status'>{html.escape(status)}</p>"
+            f"<table><tr><th>SKU</th><th>đ</th><th>#</th></tr>{rows}</table></html>"
+        )
+        return Response(page, content_type="text/html; charset=utf-8")
 
     def authorize_page(self, request: Request) -> Response:
         """A stand-in for the marketplace's consent screen: one approve button."""

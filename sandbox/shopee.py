@@ -79,6 +79,7 @@ ROUTES: dict[str, Spec] = {
     "shop/auth_partner": Spec(frozenset({"GET", "POST"}), "consent", limited=False),
     "auth/token/get": Spec(_POST, "public", write=True, limited=False),
     "auth/access_token/get": Spec(_POST, "public", write=True, limited=False),
+    "shop/get_shop_info": Spec(_GET, "shop"),
     "media_space/upload_image": Spec(_POST, "shop", write=True),
     "product/add_item": Spec(_POST, "shop", write=True),
     "product/init_tier_variation": Spec(_POST, "shop", write=True),
@@ -163,6 +164,7 @@ class ShopeeSandbox(core.Dialect):
         self._handlers: dict[str, Callable[[Request, str], Response]] = {
             "auth/token/get": self._token_get,
             "auth/access_token/get": self._access_token_get,
+            "shop/get_shop_info": self._get_shop_info,
             "media_space/upload_image": self._upload_image,
             "product/add_item": self._add_item,
             "product/init_tier_variation": self._init_tier_variation,
@@ -285,6 +287,15 @@ class ShopeeSandbox(core.Dialect):
             refresh_token=refresh.value,
             expire_in=core.ACCESS_TTL,
         )
+
+    def _get_shop_info(self, request: Request, shop_id: str) -> Response:
+        """The shop's name and region, at the top level of the reply like Shopee's."""
+        with self.state.lock:
+            shop = self.state.shops.get(shop_id)
+            name = shop.name if shop is not None else self.shop_name
+        body = {"request_id": secrets.token_hex(16), "error": "", "message": "", "warning": ""}
+        body.update(shop_name=name, region="VN", status="NORMAL", is_cb=False)
+        return core.json_response(body)  # not reply(): its ``status`` is the HTTP status
 
     def _access_token_get(self, request: Request, shop_id: str) -> Response:
         body = self._json(request)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the web server and one Celery worker side by side; Ctrl+C stops both.
+# Starts the web server, one Celery worker and Celery beat (the daily OCOP certificate check,
+# the hourly push of queued listings) side by side; Ctrl+C stops them all.
 # On an empty instance (`make run DEMO=0` on a new database) it prints the setup page's URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,8 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 WORKERS=${WORKER_CONCURRENCY:-2}
+INSTANCE=${INSTANCE_PATH:-instance}
+mkdir -p "$INSTANCE"
 
 SANDBOX_PORT_BASE=${SANDBOX_PORT_BASE:-5701}
 
@@ -14,6 +17,11 @@ $BIN/celery -A wsgi.celery_app worker --pool=threads --concurrency "$WORKERS" \
   --queues default --loglevel INFO &
 worker=$!
 pids="$worker"
+# One beat per install: it only sends the periodic chores (app/tasks.py beat_schedule) to the
+# queue; the worker runs them. Its schedule file remembers the last runs across restarts.
+$BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
+  --loglevel INFO &
+pids="$pids $!"
 # Sandbox marketplaces (Shopee, TikTok Shop, Lazada) for the demo channels; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
   $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" &

@@ -15,7 +15,7 @@ import marshmallow.validate as mv
 from app import routing
 from app.api import schemas
 from app.models import channels
-from app.services.channels import listings
+from app.services.channels import listings, messages
 from integrations import base, registry
 
 LISTING_STATES = [s.value for s in channels.ListingState]
@@ -53,7 +53,11 @@ class AccountSchema(ma.Schema):
         "_status", required=True, metadata={"type": "string", "enum": ACCOUNT_STATUSES}
     )
     shop_label = ma.fields.String(allow_none=True, attribute="account.shop_label")
-    last_error = ma.fields.String(allow_none=True, attribute="account.last_error")
+    last_error = ma.fields.Method(
+        "_last_error",
+        allow_none=True,
+        metadata={"type": "string", "description": "Lỗi gần nhất, bằng ngôn ngữ của người đọc"},
+    )
     config = ma.fields.Dict(
         required=True,
         metadata={
@@ -73,6 +77,9 @@ class AccountSchema(ma.Schema):
 
     def _kind(self, view: Any) -> str:
         return str(view.kind.value)
+
+    def _last_error(self, view: Any) -> str | None:
+        return messages.account_error(view.account)
 
     def _status(self, view: Any) -> str:
         return str(view.account.status.value)
@@ -128,14 +135,30 @@ class ListingSchema(ma.Schema):
     )
     external_id = ma.fields.String(allow_none=True, metadata={"description": "Mã trên sàn"})
     url = ma.fields.String(allow_none=True)
-    last_error = ma.fields.String(allow_none=True, metadata={"description": "Lỗi bằng lời"})
-    error_fields = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(ma.fields.String()),
+    last_error = ma.fields.Method(
+        "_last_error",
         allow_none=True,
-        metadata={"description": "Lỗi theo từng trường của nội dung đăng"},
+        metadata={"type": "string", "description": "Lỗi bằng lời, theo ngôn ngữ của người đọc"},
     )
-    error_code = ma.fields.String(allow_none=True)
+    error_fields = ma.fields.Method(
+        "_error_fields",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Lỗi theo từng trường của nội dung đăng, theo ngôn ngữ của người đọc "
+            "(lời của sàn giữ nguyên)",
+        },
+    )
+    error_code = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Mã lỗi ổn định (xem docs/channels.md), không phải mã của sàn"},
+    )
+    error_params = ma.fields.Method(
+        "_error_params",
+        allow_none=True,
+        metadata={"type": "object", "description": "Tham số của mã lỗi"},
+    )
     attempts = ma.fields.Integer(required=True)
     certificate_override = ma.fields.Boolean(required=True)
     paused_reason = ma.fields.String(allow_none=True)
@@ -144,6 +167,16 @@ class ListingSchema(ma.Schema):
 
     def _state(self, listing: channels.Listing) -> str:
         return str(listing.state.value)
+
+    def _last_error(self, listing: channels.Listing) -> str | None:
+        return messages.listing_error_text(listing)
+
+    def _error_fields(self, listing: channels.Listing) -> dict[str, list[str]] | None:
+        return messages.listing_error_fields(listing)
+
+    def _error_params(self, listing: channels.Listing) -> dict[str, Any] | None:
+        record = messages.record_of_listing(listing)
+        return record.params or None if record is not None else None
 
 
 class ListingPageSchema(schemas.PageSchema):

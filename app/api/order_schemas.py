@@ -57,6 +57,47 @@ class OrderSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime(required=True)
 
 
+class StatusChangeSchema(ma.Schema):
+    from_status = ma.fields.String(required=True, validate=mv.OneOf(exports.STATUSES))
+    to_status = ma.fields.String(required=True, validate=mv.OneOf(exports.STATUSES))
+    via = ma.fields.String(
+        required=True,
+        validate=mv.OneOf(["app", "import", "manual", "comments"]),
+        metadata={"description": "app: đổi trên trang/API; import, manual, comments: ghi lại đơn"},
+    )
+    changed_at = ma.fields.AwareDateTime(required=True)
+    changed_by_id = ma.fields.Integer(allow_none=True, metadata={"description": "null với chủ thể"})
+    changed_by_name = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+
+
+class OrderDetailSchema(OrderSchema):
+    status_changes = ma.fields.List(
+        ma.fields.Nested(StatusChangeSchema),
+        required=True,
+        metadata={"description": "Lịch sử đổi trạng thái, cũ trước"},
+    )
+
+
+class OrderStatusInputSchema(ma.Schema):
+    """Allowed moves: placed → paid, shipped, completed, cancelled; paid → shipped, completed,
+    cancelled; shipped → completed, cancelled, returned; completed → returned; cancelled →
+    placed; returned → completed."""
+
+    status = ma.fields.String(required=True, validate=mv.OneOf(exports.STATUSES))
+    note = ma.fields.String(load_default="", metadata={"maxLength": limits.MAX_NOTE})
+    from_status = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=mv.OneOf(exports.STATUSES),
+        metadata={"description": "Trạng thái bạn đã đọc: khác trạng thái hiện tại thì 409"},
+    )
+
+
+class TemplateArgsSchema(ma.Schema):
+    format = ma.fields.String(load_default="xlsx", validate=mv.OneOf(formats.FORMATS))
+
+
 class OrderPageSchema(schemas.PageSchema):
     items = ma.fields.List(ma.fields.Nested(OrderSchema), required=True)
 

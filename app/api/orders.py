@@ -1,4 +1,5 @@
-"""Orders API: list, one order, manual create, export import (synchronous, all or nothing).
+"""Orders API: list, one order (with its status history), manual create, status change,
+export import (synchronous, all or nothing) and its template.
 
 Everything is in the caller's club scope (``app.tenancy``): another club's order answers 404,
 new orders go to the chosen session's club, else the caller's own club."""
@@ -7,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 import flask_login
 import flask_smorest
 
 from app import extensions, pagination, permissions, tenancy
 from app.api import order_schemas
+from app.services.catalog_io import formats
 from app.services.orders import imports, manual, queries
+from app.services.orders import status as order_status
+from app.services.orders import template as order_template
+from app.web import helpers
+
+TEMPLATE_DESCRIPTION = "Mẫu nhập đơn: dòng tiêu đề và một dòng ví dụ (CSV UTF-8 có BOM, hoặc XLSX)"
+BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 blp = flask_smorest.Blueprint(
     "orders_api",
@@ -51,12 +60,58 @@ def list_orders(args: dict[str, Any]) -> object:
 
 @blp.route("/<int:order_id>", methods=["GET"])
 @permissions.require("orders.view")
-@blp.response(200, order_schemas.OrderSchema)
+@blp.response(200, order_schemas.OrderDetailSchema)
 def get_order(order_id: int) -> object:
-    """One order (404 when the caller may not see it, e.g. another club's)."""
+    """One order with its status history (404 when the caller may not see it, e.g. another
+    club's)."""
     session = extensions.db.session
     scope = tenancy.scope_for(session, flask_login.current_user)
-    return queries.present(scope, queries.get_order(session, scope, order_id))
+    return queries.present(scope, queries.get_order(session, scope, order_id), history=True)
+
+
+@blp.route("/<int:order_id>/status", methods=["POST"])
+@permissions.require("orders.record")
+@blp.arguments(order_schemas.OrderStatusInputSchema)
+@blp.response(200, order_schemas.OrderDetailSchema)
+@blp.alt_response(
+    409,
+    schema=order_schemas.schemas.ErrorSchema,
+    description="Không chuyển được, đơn vừa bị đổi (from_status), hoặc không đủ hàng để mở lại",
+)
+def change_status(body: dict[str, Any], order_id: int) -> object:
+    """Change the order's status; its valid lines follow and stock moves with them (a cancel or
+    return gives the units back once, reopening takes them again). The same status again
+    changes nothing. Each change is kept in `status_changes`."""
+    session = extensions.db.session
+    user = flask_login.current_user
+    order = order_status.change_status(
+        session,
+        user,
+        order_id,
+        body["status"],
+        note=body["note"],
+        expected=body["from_status"],
+    )
+    return queries.present(tenancy.scope_for(session, user), order, history=True)
+
+
+@blp.route("/import/template", methods=["GET"])
+@permissions.require("orders.record")
+@blp.arguments(order_schemas.TemplateArgsSchema, location="query")
+@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=formats.XLSX_MIMETYPE)
+@blp.doc(
+    responses={
+        "200": {
+            "description": TEMPLATE_DESCRIPTION,
+            "content": {formats.CSV_MIMETYPE: BINARY, formats.XLSX_MIMETYPE: BINARY},
+        }
+    }
+)
+def import_template(args: dict[str, Any]) -> flask.Response:
+    """Download the order import template (what `POST /import` reads as `template`)."""
+    session = extensions.db.session
+    scope = tenancy.scope_for(session, flask_login.current_user)
+    return helpers.send_download(order_template.download(session, scope, args["format"]))
 
 
 @blp.route("", methods=["POST"])

@@ -191,6 +191,10 @@ class UserSchema(ma.Schema):
         metadata={"description": "Tên đơn vị Đoàn, ví dụ 'Phường Móng Cái 1, Quảng Ninh'"},
     )
     active = ma.fields.Boolean(required=True, attribute="is_active_account")
+    must_change_password = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Đang dùng mật khẩu một lần: phải đặt mật khẩu mới khi đăng nhập"},
+    )
     locale = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
     last_login_at = ma.fields.DateTime(allow_none=True)

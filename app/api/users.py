@@ -1,5 +1,9 @@
 """User accounts (admin manages; coordinators read their club's members and the accounts of
-the producers their club works with)."""
+the producers their club works with).
+
+Account help: an admin (every account) and a coordinator (their own club's coordinators and
+sellers) clear an account's sign-in lock or set a one-time password, returned once.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,37 @@ from typing import Any
 
 import flask_login
 import flask_smorest
+import marshmallow as ma
 
 from app import extensions, pagination, permissions, tenancy
 from app.api import schemas
+from app.models import accounts
 from app.services import accounts as accounts_service
 
 blp = flask_smorest.Blueprint(
     "users", __name__, url_prefix="/api/v1/users", description="Tài khoản người dùng"
 )
+# Who may call account help (the service then narrows a coordinator to their own club's
+# coordinators and sellers).
+HELP_PERMISSION = "users.view"
+
+
+class UnlockSchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True)
+    username = ma.fields.String(required=True)
+    was_locked = ma.fields.Boolean(
+        required=True, metadata={"description": "Tài khoản có đang bị khoá đăng nhập không"}
+    )
+
+
+class OneTimePasswordSchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True)
+    username = ma.fields.String(required=True)
+    password = ma.fields.String(
+        required=True,
+        metadata={"description": "Mật khẩu một lần: chỉ trả về lần này, không xem lại được"},
+    )
+    must_change_password = ma.fields.Boolean(required=True)
 
 
 @blp.route("", methods=["GET"])
@@ -74,3 +101,39 @@ def update_user(body: dict[str, Any], user_id: int) -> object:
         union_province_code=body.get("union_province_code", user.union_province_code),
         union_commune_code=body.get("union_commune_code", user.union_commune_code),
     )
+
+
+def _user_to_help(user_id: int) -> accounts.User:
+    return accounts_service.user_to_help(extensions.db.session, flask_login.current_user, user_id)
+
+
+@blp.route("/<int:user_id>/unlock", methods=["POST"])
+@permissions.require(HELP_PERMISSION)
+@blp.response(200, UnlockSchema)
+def unlock_user(user_id: int) -> object:
+    """Clear the account's sign-in lock after too many wrong passwords (an admin: any account;
+    a coordinator: their club's coordinators and sellers; another club's account is 404)."""
+    user = _user_to_help(user_id)
+    was_locked = accounts_service.unlock_sign_in(extensions.db.session, user)
+    return {"user_id": user.id, "username": user.username, "was_locked": was_locked}
+
+
+@blp.route("/<int:user_id>/one-time-password", methods=["POST"])
+@permissions.require(HELP_PERMISSION)
+@blp.response(200, OneTimePasswordSchema)
+def set_one_time_password(user_id: int) -> object:
+    """Set a generated one-time password and return it once. The account must choose its own
+    password at its next sign-in (until then its API tokens get 403
+    `password_change_required`); every session of it ends, its tokens are revoked and its
+    sign-in lock is cleared. Not for one's own account (422)."""
+    user = _user_to_help(user_id)
+    password = accounts_service.set_one_time_password(
+        extensions.db.session, user, by=flask_login.current_user
+    )
+    body = {
+        "user_id": user.id,
+        "username": user.username,
+        "password": password,
+        "must_change_password": True,
+    }
+    return body, 200, {"Cache-Control": "no-store"}

@@ -66,6 +66,12 @@ class User(flask_login.UserMixin, extensions.db.Model):
     # Sessions and remember cookies carry it (``get_id``); raising it (sign-out, password change,
     # deactivation) ends every one of them at once (app/services/accounts.py).
     session_version: so.Mapped[int] = so.mapped_column(default=0, server_default=sa.text("0"))
+    # Set when an admin or the club's coordinator gives the account a one-time password: until
+    # the owner chooses a new one, every page leads to the change-password page and API tokens
+    # are refused (app/web/auth.py, app/api).
+    must_change_password: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     producer: so.Mapped[orgs.Producer | None] = so.relationship()
     club: so.Mapped[orgs.Club | None] = so.relationship()

@@ -130,7 +130,7 @@ class Listing(extensions.db.Model):
     payload_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))  # what was last sent
     last_synced_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    error_fields: so.Mapped[dict[str, list[str]] | None] = so.mapped_column(sa.JSON)
+    error_fields: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     error_code: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())

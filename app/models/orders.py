@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import clock, extensions
-from app.models import catalog, channels, live, orgs, types
+from app.models import accounts, catalog, channels, live, orgs, types
 
 
 class OrderStatus(enum.StrEnum):
@@ -96,6 +96,12 @@ class Order(extensions.db.Model):
     lines: so.Mapped[list[OrderLine]] = so.relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
     )
+    status_changes: so.Mapped[list[OrderStatusChange]] = so.relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="[OrderStatusChange.changed_at, OrderStatusChange.id]",
+    )
 
     @property
     def amount(self) -> int:
@@ -137,6 +143,36 @@ class OrderLine(extensions.db.Model):
     order: so.Mapped[Order] = so.relationship(back_populates="lines")
     product: so.Mapped[catalog.Product | None] = so.relationship()
     variant: so.Mapped[catalog.Variant | None] = so.relationship()
+
+
+class StatusChangeVia(enum.StrEnum):
+    """How a status change came in: the order page or API, or a newer export / entry."""
+
+    APP = "app"
+    IMPORT = "import"
+    MANUAL = "manual"
+    COMMENTS = "comments"
+
+
+class OrderStatusChange(extensions.db.Model):
+    """One change of an order's status: who, when, from → to, and why (the history shown on
+    the order page). It belongs to its order's club through the order (``app.tenancy``)."""
+
+    __tablename__ = "order_status_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    order_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    from_status: so.Mapped[OrderStatus] = so.mapped_column(types.str_enum(OrderStatus))
+    to_status: so.Mapped[OrderStatus] = so.mapped_column(types.str_enum(OrderStatus))
+    via: so.Mapped[StatusChangeVia] = so.mapped_column(types.str_enum(StatusChangeVia))
+    note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    changed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    changed_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+
+    order: so.Mapped[Order] = so.relationship(back_populates="status_changes")
+    changed_by: so.Mapped[accounts.User | None] = so.relationship()
 
 
 class SessionAudience(extensions.db.Model):

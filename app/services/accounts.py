@@ -9,6 +9,11 @@ Sessions: every session and remember cookie carries the account's ``session_vers
 session of the account at once, on every device. A password change and deactivation also
 revoke the account's API tokens; a token cannot mint another token.
 
+Account help: an admin (every account) or a coordinator (the coordinators and sellers of their
+own club) clears an account's sign-in lock, or gives it a generated one-time password that it
+must replace at its next sign-in (``must_change_password``; app/web/auth.py holds every page
+but the change page until then, and the API refuses the account's tokens).
+
 Membership (docs/clubs.md): coordinators and sellers belong to exactly one active club;
 producer and Youth Union accounts to none; an admin may have a working club. A Youth Union
 account names its unit: a province, optionally one commune/ward in it.
@@ -68,6 +73,11 @@ LOCAL_WORDS = (
     "saigon",
 )
 TOKEN_PREFIX = "ocop_"
+# A generated one-time password: three groups of four characters a person reads aloud and types
+# on a phone without mixing them up (no 0/o, 1/l/i), about 59 bits: "k7fm-29qx-h3tp".
+_ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_ONE_TIME_GROUPS = 3
+_ONE_TIME_GROUP_LENGTH = 4
 _SESSION_ID_RE = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 
@@ -78,6 +88,12 @@ class InvalidCredentials(errors.AppError):
 
 class LoginThrottled(errors.RateLimited):
     code = "login_throttled"
+
+
+class PasswordChangeRequired(errors.Forbidden):
+    """The account signed in with a one-time password and has not chosen its own yet."""
+
+    code = "password_change_required"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -517,6 +533,31 @@ def change_password(
     ):
         raise errors.ValidationError(fields={"new_password": problems})
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    _end_sessions(session, user)
+    _revoke_tokens(session, user, now())
+    session.commit()
+
+
+def choose_new_password(
+    session: so.Session, user: accounts.User, new: str, now: clock.Clock = clock.utcnow
+) -> None:
+    """The account's own password in place of a one-time one; commit. The current password is
+    not asked again (this session signed in with it); the new one follows the password rules
+    and differs from the one-time one. Like any password change, every other session ends and
+    every API token is revoked."""
+    if not user.must_change_password:
+        raise errors.Forbidden(_("Tài khoản này không cần đổi mật khẩu một lần."))
+    if problems := password_problems(
+        new, username=user.username, full_name=user.full_name, email=user.email
+    ):
+        raise errors.ValidationError(fields={"new_password": problems})
+    if _verify(user.password_hash, new):
+        raise errors.ValidationError(
+            fields={"new_password": [_("Mật khẩu mới phải khác mật khẩu một lần.")]}
+        )
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
     _end_sessions(session, user)
     _revoke_tokens(session, user, now())
     session.commit()
@@ -741,6 +782,125 @@ def authenticate(
     user.last_login_at = moment
     session.commit()
     return user
+
+
+# --- account help: unlock, one-time password ------------------------------------
+
+
+def _user_key(user: accounts.User) -> str:
+    """The sign-in throttle's key of an account (``authenticate`` counts the same one)."""
+    return f"user:{user.username}"
+
+
+def password_change_required_message() -> str:
+    return _(
+        "Tài khoản đang dùng mật khẩu một lần: hãy đăng nhập trên trình duyệt và đặt mật khẩu "
+        "mới. Đến lúc đó mọi mã API của tài khoản đều bị từ chối."
+    )
+
+
+def can_help(helper: accounts.User, user: accounts.User) -> bool:
+    """An admin helps every account; a coordinator the coordinators and sellers of their own
+    club (never an admin, a producer or Youth Union account, nor anyone of another club)."""
+    if helper.role == Role.ADMIN:
+        return True
+    return (
+        helper.role == Role.COORDINATOR
+        and helper.club_id is not None
+        and user.role in accounts.CLUB_ROLES
+        and user.club_id == helper.club_id
+    )
+
+
+def user_to_help(session: so.Session, helper: accounts.User, user_id: int) -> accounts.User:
+    """The account ``helper`` unlocks or gives a one-time password. An account outside the
+    helper's scope is not found (404, as a missing id); one the helper lists but may not help
+    (a coordinator: an admin or a producer account) is 403."""
+    if helper.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise errors.Forbidden()
+    user = get_user(session, user_id, tenancy.scope_for(session, helper))
+    if not can_help(helper, user):
+        raise errors.Forbidden(
+            _(
+                "Điều phối viên chỉ hỗ trợ tài khoản điều phối viên và người bán của câu lạc bộ "
+                "mình; các tài khoản khác do quản trị viên hỗ trợ."
+            )
+        )
+    return user
+
+
+def sign_in_locks(
+    session: so.Session, users: list[accounts.User], now: clock.Clock = clock.utcnow
+) -> dict[int, dt.datetime]:
+    """User id → end of its sign-in lock, for those of ``users`` locked now."""
+    keys = {_user_key(user): user.id for user in users}
+    if not keys:
+        return {}
+    failure = accounts.LoginFailure
+    rows = session.scalars(
+        sa.select(failure).where(failure.key.in_(sorted(keys)), failure.locked_until > now())
+    )
+    return {keys[row.key]: row.locked_until for row in rows if row.locked_until is not None}
+
+
+def unlock_sign_in(
+    session: so.Session, user: accounts.User, now: clock.Clock = clock.utcnow
+) -> bool:
+    """Clear the account's failed sign-in count and lock (an address's own lock stays); commit.
+    True when the account was locked. A deactivated account stays deactivated."""
+    was_locked = _locked_until(session, _user_key(user), now()) is not None
+    session.execute(
+        sa.delete(accounts.LoginFailure)
+        .where(accounts.LoginFailure.key == _user_key(user))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return was_locked
+
+
+def generate_one_time_password(user: accounts.User) -> str:
+    """A random password that passes the password rules for ``user``."""
+    for _attempt in range(100):
+        candidate = "-".join(
+            "".join(secrets.choice(_ONE_TIME_ALPHABET) for _i in range(_ONE_TIME_GROUP_LENGTH))
+            for _g in range(_ONE_TIME_GROUPS)
+        )
+        if not password_problems(
+            candidate, username=user.username, full_name=user.full_name, email=user.email
+        ):
+            return candidate
+    raise RuntimeError("no acceptable one-time password generated")  # pragma: no cover
+
+
+def set_one_time_password(
+    session: so.Session,
+    user: accounts.User,
+    *,
+    by: accounts.User | None,
+    now: clock.Clock = clock.utcnow,
+) -> str:
+    """Give the account a generated one-time password; commit and return it, to be shown once
+    to the helper (it is never stored in clear nor logged). The account must choose its own at
+    the next sign-in; every session of it ends, every API token is revoked and its sign-in lock
+    is cleared. ``by``: the helper (None: the command line), who may not be the account
+    itself (one's own password is changed on the Account page)."""
+    if by is not None and by.id == user.id:
+        raise errors.ValidationError(
+            _("Đây là tài khoản của bạn: hãy đổi mật khẩu ở trang Tài khoản.")
+        )
+    password = generate_one_time_password(user)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    _end_sessions(session, user)
+    _revoke_tokens(session, user, now())
+    with session.no_autoflush:
+        session.execute(
+            sa.delete(accounts.LoginFailure)
+            .where(accounts.LoginFailure.key == _user_key(user))
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return password
 
 
 # --- API tokens ---------------------------------------------------------------

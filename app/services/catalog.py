@@ -81,6 +81,19 @@ def certificate_status(
     return ocop.status(expires_on, today or today_local())
 
 
+def certificate_expired(product: Product, today: dt.date | None = None) -> bool:
+    """True when the product's current OCOP certificate has expired (False without one)."""
+    return certificate_status(product.ocop_expires_on, today) == ocop.Status.EXPIRED
+
+
+def valid_stars(product: Product, today: dt.date | None = None) -> int | None:
+    """The stars a product may show (a badge, a video): its current certificate's, only while
+    that certificate has not expired; None otherwise."""
+    if product.ocop_stars is None or product.ocop_expires_on is None:
+        return None
+    return None if certificate_expired(product, today) else int(product.ocop_stars)
+
+
 def variant_count_problem(count: int) -> str | None:
     """Why a product may not have ``count`` variants (None when it may): the one cap that
     forms, the API and imports share."""
@@ -520,7 +533,9 @@ def get_public_product(session: so.Session, product_id: int) -> Product:
 # --- certificates ---------------------------------------------------------------
 
 
-def _decision_date(value: Any, fields: dict[str, list[str]]) -> dt.date | None:
+def _decision_date(
+    value: Any, fields: dict[str, list[str]], today: dt.date | None = None
+) -> dt.date | None:
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value.strip())
@@ -541,19 +556,22 @@ def _decision_date(value: Any, fields: dict[str, list[str]]) -> dt.date | None:
             )
         ]
         return None
-    if value > today_local():
+    if value > (today or today_local()):
         fields["decision_date"] = [_("Ngày quyết định không thể ở tương lai.")]
     return value
 
 
-def validate_certificate(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Check a certificate; the stars come from the score exactly as entered (``app.ocop``)."""
+def validate_certificate(
+    data: dict[str, Any], today: dt.date | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check a certificate; the stars come from the score exactly as entered (``app.ocop``).
+    ``today`` (Vietnam's, by default) bounds the decision date."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     score = _collect(fields, "score", lambda: _decimal(data.get("score"), maximum=100))
     stars = _collect(fields, "stars", lambda: _int(data.get("stars"), minimum=1, maximum=5))
     clean["score"] = score
-    decision_date = _decision_date(data.get("decision_date"), fields)
+    decision_date = _decision_date(data.get("decision_date"), fields, today)
     clean["decision_date"] = decision_date
     clean["decision_number"] = _collect(
         fields, "decision_number", lambda: _text(data.get("decision_number"), 64)
@@ -610,9 +628,13 @@ def save_certificate(
     product_id: int,
     data: dict[str, Any],
     certificate_id: int | None = None,
+    *,
+    now: clock.Clock = clock.utcnow,
 ) -> Certificate:
+    """Add (no id) or change a certificate; commit, then queue the certificate job of the
+    product's listings (a renewal puts them back on sale, an expired one pauses them)."""
     product = editable_product(session, user, product_id)
-    clean, fields = validate_certificate(data)
+    clean, fields = validate_certificate(data, today_local(now))
     if fields:
         raise errors.ValidationError(fields=fields)
     if certificate_id is None:
@@ -626,6 +648,7 @@ def save_certificate(
     session.refresh(product, ["certificates"])
     refresh_derived(product)
     session.commit()
+    notify_certificate_change(session, user, [product.id])
     return certificate
 
 
@@ -637,6 +660,15 @@ def delete_certificate(
     session.flush()
     refresh_derived(product)
     session.commit()
+    notify_certificate_change(session, user, [product.id])
+
+
+def notify_certificate_change(session: so.Session, user: Any, product_ids: list[int]) -> None:
+    """Listings follow a certificate change at once (as a job): paused when the product is
+    left with an expired certificate, resumed when it is valid again."""
+    from app.services.channels import sync  # late: the channels services import this module
+
+    sync.certificates_changed(session, user, product_ids)
 
 
 def _certificate_of(product: Product, certificate_id: int) -> Certificate:

@@ -10,16 +10,17 @@ import sqlalchemy.orm as so
 
 from app import clock, formatting, tenancy
 from app.models import accounts, catalog, jobs, live, orders, orgs
+from app.services import jobs as jobs_service
 from app.services.reports import clubs as club_comparison
 
 Role = accounts.Role
 
 
-def _recent_jobs(session: so.Session, user: accounts.User, limit: int = 5) -> list[jobs.Job]:
-    stmt = sa.select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc()).limit(limit)
-    if user.role != Role.ADMIN:
-        stmt = stmt.where(jobs.Job.owner_id == user.id)
-    return list(session.scalars(stmt))
+def _recent_jobs(
+    session: so.Session, user: accounts.User, scope: tenancy.Scope, limit: int = 5
+) -> list[jobs.Job]:
+    """The newest jobs the jobs page would list for ``user`` (the same visibility rule)."""
+    return list(session.scalars(jobs_service.visible_query(user, scope=scope).limit(limit)))
 
 
 def _producers(session: so.Session, scope: tenancy.Scope) -> list[orgs.Producer]:
@@ -64,14 +65,15 @@ def _month_start(now: dt.datetime) -> dt.datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _month_sales(session: so.Session, scope: tenancy.Scope, now: dt.datetime) -> dict[str, Any]:
-    """This month's (Vietnam time) Net GMV, valid order lines' orders and units, in SQL.
-
-    The same definitions as the reports (cancelled and returned lines left out); a producer
-    counts only their own products' lines (from every club), everyone else their clubs'.
-    """
-    first = _month_start(now)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+def _sales(
+    session: so.Session,
+    scope: tenancy.Scope,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> tuple[int, int, int]:
+    """Net GMV, orders and units of valid order lines placed in [since, until) (all time when
+    open), in SQL: the reports' definitions (cancelled and returned lines left out); a producer
+    counts only their own products' lines (from every club), everyone else their clubs'."""
     Ord, L = orders.Order, orders.OrderLine
     valid = L.status.in_([status for status in orders.OrderStatus if status.valid])
     stmt = (
@@ -81,12 +83,12 @@ def _month_sales(session: so.Session, scope: tenancy.Scope, now: dt.datetime) ->
             sa.func.coalesce(sa.func.sum(L.quantity), 0),
         )
         .join(Ord, L.order_id == Ord.id)
-        .where(
-            valid,
-            Ord.placed_at >= first.astimezone(dt.UTC),
-            Ord.placed_at < following.astimezone(dt.UTC),
-        )
+        .where(valid)
     )
+    if since is not None:
+        stmt = stmt.where(Ord.placed_at >= since.astimezone(dt.UTC))
+    if until is not None:
+        stmt = stmt.where(Ord.placed_at < until.astimezone(dt.UTC))
     if scope.producer_id is not None:
         stmt = stmt.join(catalog.Product, L.product_id == catalog.Product.id).where(
             catalog.Product.producer_id == scope.producer_id
@@ -94,12 +96,26 @@ def _month_sales(session: so.Session, scope: tenancy.Scope, now: dt.datetime) ->
     else:
         stmt = stmt.where(scope.club_filter(Ord.club_id))
     net_gmv, order_count, units = session.execute(stmt).one()
+    return int(net_gmv), int(order_count), int(units)
+
+
+def _month_sales(session: so.Session, scope: tenancy.Scope, now: dt.datetime) -> dict[str, Any]:
+    """This month's (Vietnam time) Net GMV, valid order lines' orders and units."""
+    first = _month_start(now)
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    net_gmv, order_count, units = _sales(session, scope, first, following)
     return {
         "month": first.strftime("%Y-%m"),
-        "net_gmv": int(net_gmv),
-        "orders": int(order_count),
-        "units": int(units),
+        "net_gmv": net_gmv,
+        "orders": order_count,
+        "units": units,
     }
+
+
+def _all_time_sales(session: so.Session, scope: tenancy.Scope) -> dict[str, int]:
+    """Every valid sale so far: the producer's "nothing sold yet" shows only when this is 0."""
+    net_gmv, order_count, units = _sales(session, scope)
+    return {"net_gmv": net_gmv, "orders": order_count, "units": units}
 
 
 def _union(session: so.Session, user: accounts.User, now: dt.datetime) -> dict[str, Any]:
@@ -118,7 +134,7 @@ def summary(
     scope = tenancy.scope_for(session, user)
     moment = now()
     data: dict[str, Any] = {
-        "recent_jobs": _recent_jobs(session, user),
+        "recent_jobs": _recent_jobs(session, user, scope),
         "month_sales": _month_sales(session, scope, moment),
         "upcoming": []
         if scope.producer_id is not None
@@ -159,6 +175,7 @@ def summary(
         data["producers"] = _producers(session, scope)
     elif user.role == Role.PRODUCER:
         data["producer"] = user.producer
+        data["all_sales"] = _all_time_sales(session, scope)
     elif user.role == Role.UNION:
         data.update(_union(session, user, moment))
     return data

@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from PIL import Image, ImageDraw
 
-from app import admin_units, clock, errors
+from app import admin_units, clock, errors, ocop
 from app.models import accounts, catalog, live, orgs
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
@@ -87,7 +87,13 @@ PRODUCER_DETAILS = {
         "story": "Bánh gai lá gai tươi, nhân đỗ xanh, dừa và mỡ.",
     },
 }
-# (producer username, name, category code, unit, variants, certificate)
+# Demo certificates are dated relative to the day the demo is loaded (``CERTIFICATE_AGES``), so
+# a new install shows three valid ones, one expiring soon and one expired, on purpose and
+# labelled so in the product's name: the catalog's filters, the pausing of marketplace
+# listings and the run-of-show and studio warnings each have something to show.
+EXPIRING_NAME = " (mẫu: chứng nhận OCOP sắp hết hạn)"
+EXPIRED_NAME = " (mẫu: chứng nhận OCOP đã hết hạn)"
+# (producer username, name, category code, unit, variants, certificate without its date)
 PRODUCTS = [
     (
         "ntm.traco",
@@ -98,7 +104,6 @@ PRODUCTS = [
         {
             "score": 78,
             "decision_number": "2345/QĐ-UBND",
-            "decision_date": "2024-08-15",
             "level": "province",
             "authority": "UBND tỉnh Quảng Ninh",
         },
@@ -112,7 +117,6 @@ PRODUCTS = [
         {
             "score": 82,
             "decision_number": "1120/QĐ-UBND",
-            "decision_date": "2023-10-20",
             "level": "province",
             "authority": "UBND tỉnh Thái Nguyên",
         },
@@ -128,41 +132,57 @@ PRODUCTS = [
         ],
         {
             "score": 91,
-            "decision_number": "2871/QĐ-BNN-VPĐP",
-            "decision_date": "2023-12-28",
+            "decision_number": "2871/QĐ-BNNMT-VPĐP",
             "level": "central",
-            "authority": "Bộ Nông nghiệp và Phát triển nông thôn",
+            "authority": "Bộ Nông nghiệp và Môi trường",
         },
     ),
     (
         "caphe.bichha",
-        "Cà phê Arabica rang mộc Sơn La",
+        "Cà phê Arabica rang mộc Sơn La" + EXPIRING_NAME,
         "1.6",
         "túi",
         [("CPBH-250", "Túi 250g", 120_000, 0, 260), ("CPBH-500", "Túi 500g", 230_000, 0, 510)],
         {
             "stars": 3,
             "decision_number": "905/QĐ-UBND",
-            "decision_date": "2022-11-30",
             "level": "province",
             "authority": "UBND tỉnh Sơn La",
         },
     ),
     (
         "banhgai.ninhgiang",
-        "Bánh gai Ninh Giang",
+        "Bánh gai Ninh Giang" + EXPIRED_NAME,
         "1.3.b",
         "hộp",
         [("BGNG-10", "Hộp 10 chiếc", 60_000, 200, 1000)],
         {
             "stars": 3,
             "decision_number": "67/QĐ-UBND",
-            "decision_date": "2023-06-12",
-            "level": "district",
-            "authority": "UBND huyện Ninh Giang",
+            "level": "province",
+            "authority": "UBND thành phố Hải Phòng",
         },
     ),
 ]
+# How each product's certificate is dated, by producer: its decision so many months before
+# the load day (valid), or so that it expires so many days after (or before) that day.
+CERTIFICATE_AGES: dict[str, tuple[str, int]] = {
+    "ntm.traco": ("months_ago", 8),
+    "che.tancuong": ("months_ago", 14),
+    "matong.meovac": ("months_ago", 20),
+    "caphe.bichha": ("expires_in_days", 45),  # expiring: fewer than 90 days left
+    "banhgai.ninhgiang": ("expires_in_days", -30),  # expired a month ago
+}
+
+
+def certificate_decision_date(username: str, today: dt.date) -> dt.date:
+    """The demo certificate's decision date for a load on ``today`` (see CERTIFICATE_AGES)."""
+    how, amount = CERTIFICATE_AGES[username]
+    if how == "months_ago":
+        return ocop.add_months(today, -amount)
+    # expires_on = decision + 36 months (clamped to a month's end: a day or three earlier).
+    return ocop.add_months(today + dt.timedelta(days=amount), -ocop.VALIDITY_MONTHS)
+
 
 STAFF = [
     ("admin", "Quản trị viên CLB", Role.ADMIN, "admin@clb-mongcai.example"),
@@ -201,8 +221,11 @@ def load(
     *,
     media_root: str | None = None,
     sandbox_urls: Mapping[str, str] | None = None,
+    now: clock.Clock = clock.utcnow,
 ) -> DemoSummary:
     """Create the demo club once; a second call changes nothing and says so.
+
+    ``now`` is the load's clock: certificates and the demo livestream are dated from its day.
 
     With ``media_root`` the demo products get a photo each; with ``sandbox_urls``
     the club gets one shop on each sandbox marketplace (ready to connect) and
@@ -270,9 +293,11 @@ def load(
         session.rollback()
         raise
     _load_products(
-        session, {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)}
+        session,
+        {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)},
+        now,
     )
-    _load_live(session, club)
+    _load_live(session, club, now)
     if media_root is not None:
         _load_photos(session, media_root)
     if sandbox_urls is not None:
@@ -288,7 +313,7 @@ STREAMERS = [
 ]
 
 
-def _load_live(session: so.Session, club: orgs.Club) -> None:
+def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
     """Three streamers and a planned Saturday-evening session with three product slots."""
     users = {
         u.username: u
@@ -307,7 +332,7 @@ def _load_live(session: so.Session, club: orgs.Club) -> None:
         )
         session.add(streamer)
         hosts.append(streamer)
-    today = live_common.to_local(clock.utcnow()).date()
+    today = live_common.to_local(now()).date()
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
     starts_at = live_common.local_to_utc(saturday, dt.time(20, 0))
     show = live.LiveSession(
@@ -342,8 +367,12 @@ def _load_live(session: so.Session, club: orgs.Club) -> None:
     session.commit()
 
 
-def _load_products(session: so.Session, producers: dict[str, orgs.Producer]) -> None:
-    """A few real-looking products per producer, through the catalog services' rules."""
+def _load_products(
+    session: so.Session, producers: dict[str, orgs.Producer], now: clock.Clock
+) -> None:
+    """A few real-looking products per producer, through the catalog services' rules; each
+    certificate dated from the load day (``certificate_decision_date``)."""
+    today = catalog_service.today_local(now)
     admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
     codes = {
         code: id_
@@ -369,7 +398,8 @@ def _load_products(session: so.Session, producers: dict[str, orgs.Producer]) -> 
                 ],
             },
         )
-        catalog_service.save_certificate(session, admin, product.id, certificate)
+        dated = {**certificate, "decision_date": certificate_decision_date(username, today)}
+        catalog_service.save_certificate(session, admin, product.id, dated, now=now)
 
 
 PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (60, 110, 160)]

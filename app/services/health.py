@@ -1,4 +1,5 @@
-"""Reachability of the database and the broker, for /healthz and the admin page."""
+"""Reachability of the database and the broker, and the ffmpeg renders use: for /healthz, its
+page and the system check job."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import time
 import kombu
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+
+from media import errors as media_errors
+from media import ffmpeg
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,3 +51,19 @@ def check_broker(broker_url: str, timeout: float) -> Check:
             connection.ensure_connection(max_retries=1, timeout=timeout)
 
     return _timed(probe)
+
+
+def check_ffmpeg() -> Check:
+    """The ffmpeg binary renders run, found the way ``media`` finds it (the imageio-ffmpeg
+    wheel, never a system ffmpeg on PATH): a machine without one on PATH still renders."""
+    started = time.perf_counter()
+    try:
+        ffmpeg.executable()
+    except media_errors.MediaError as exc:
+        # The code only: the message names install paths, and /healthz is public.
+        return Check(False, int((time.perf_counter() - started) * 1000), exc.code or "ffmpeg")
+    return Check(True, int((time.perf_counter() - started) * 1000))
+
+
+def ffmpeg_available() -> bool:
+    return check_ffmpeg().ok

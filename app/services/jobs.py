@@ -69,6 +69,11 @@ class JobContext:
         self._now = now
 
     @property
+    def now(self) -> clock.Clock:
+        """The clock this run goes by (``run(now=…)``)."""
+        return self._now
+
+    @property
     def club_id(self) -> int | None:
         """The club the work is for: the job row is the source (handlers touch only its rows)."""
         return self.job.club_id
@@ -78,9 +83,16 @@ class JobContext:
         self.session.refresh(self.job, ["cancel_requested"])
         if self.job.cancel_requested:
             raise JobCancelled()
+        moment = self._now()
+        # A job reporting progress is running, whatever path brought it here: the page never
+        # shows "waiting" with no start time above a moving bar.
+        if self.job.status == JobStatus.QUEUED:
+            self.job.status = JobStatus.RUNNING
+        if self.job.started_at is None:
+            self.job.started_at = moment
         self.job.progress = max(0, min(100, int(percent)))
         self.job.message = message[:500]
-        self.job.heartbeat_at = self._now()
+        self.job.heartbeat_at = moment
         self.session.commit()
 
 

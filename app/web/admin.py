@@ -2,6 +2,10 @@
 
 Admins create and edit every account; a coordinator lists (``users.view``) only their club's
 members and the accounts of the producers their club works with.
+
+Account help (``/admin/users/<id>/help``): an admin for every account, a coordinator for the
+coordinators and sellers of their own club, clears a sign-in lock or sets a one-time password
+(shown once on the page that set it) that must be changed at the next sign-in.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from app.services import clubs as clubs_service
 from app.web import auth, forms, helpers
 
 bp = flask.Blueprint("admin", __name__, url_prefix="/admin")
+# Who may open account help: the roles that list accounts; the service then allows an admin
+# every account and a coordinator their own club's coordinators and sellers.
+HELP_PERMISSION = "users.view"
 
 
 @bp.app_template_global()
@@ -96,7 +103,14 @@ def users() -> str:
         page=flask.request.args.get("page", 1, type=int),
         per_page=25,
     )
-    return flask.render_template("admin/users.html", page=page, role=role)
+    me = flask_login.current_user
+    return flask.render_template(
+        "admin/users.html",
+        page=page,
+        role=role,
+        locks=accounts_service.sign_in_locks(session, list(page.items)),
+        helpable={u.id for u in page.items if u.id != me.id and accounts_service.can_help(me, u)},
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -153,3 +167,65 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
             return flask.redirect(flask.url_for("admin.users"))
     status = 422 if form.errors else 200
     return flask.render_template("admin/user_form.html", form=form, user=user), status
+
+
+def _user_to_help(user_id: int) -> accounts.User:
+    return accounts_service.user_to_help(extensions.db.session, flask_login.current_user, user_id)
+
+
+@bp.route("/users/<int:user_id>/help")
+@permissions.require(HELP_PERMISSION)
+def user_help(user_id: int) -> str:
+    """An account's sign-in lock and the buttons to clear it or set a one-time password."""
+    user = _user_to_help(user_id)
+    locks = accounts_service.sign_in_locks(extensions.db.session, [user])
+    return flask.render_template(
+        "admin/user_help.html", user=user, locked_until=locks.get(user.id), form=forms.EmptyForm()
+    )
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@permissions.require(HELP_PERMISSION)
+def unlock_user(user_id: int) -> werkzeug.Response:
+    user = _user_to_help(user_id)
+    if forms.EmptyForm().validate_on_submit():
+        if accounts_service.unlock_sign_in(extensions.db.session, user):
+            flask.flash(
+                _(
+                    "Đã mở khoá đăng nhập cho %(u)s: tài khoản đăng nhập lại được ngay.",
+                    u=user.username,
+                ),
+                "success",
+            )
+        else:
+            flask.flash(
+                _(
+                    "%(u)s không bị khoá đăng nhập; đã xoá số lần nhập sai mật khẩu.",
+                    u=user.username,
+                ),
+                "info",
+            )
+    return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/one-time-password", methods=["POST"])
+@permissions.require(HELP_PERMISSION)
+def one_time_password(user_id: int) -> werkzeug.Response:
+    """Set a generated one-time password and show it once, on this response only (never in a
+    flash message or the session, never logged, not cached)."""
+    user = _user_to_help(user_id)
+    if not forms.EmptyForm().validate_on_submit():
+        return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
+    try:
+        password = accounts_service.set_one_time_password(
+            extensions.db.session, user, by=flask_login.current_user
+        )
+    except errors.ValidationError as exc:
+        extensions.db.session.rollback()
+        flask.flash(exc.message, "error")
+        return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
+    response = flask.make_response(
+        flask.render_template("admin/one_time_password.html", user=user, password=password)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import flask_wtf
 import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
@@ -78,7 +77,7 @@ def producer_choices(producers: Iterable[orgs.Producer], empty: Any | None) -> l
 # --- producers -----------------------------------------------------------------------
 
 
-class ProducerForm(flask_wtf.FlaskForm):
+class ProducerForm(forms.Form):
     name = wtforms.StringField(_l("Tên chủ thể"), validators=[_at_most(200)])
     type = wtforms.SelectField(
         _l("Loại chủ thể"),
@@ -155,7 +154,7 @@ class VariantForm(wtforms.Form):
         return not any(str(self[name].data or "").strip() for name in VARIANT_FIELDS)
 
 
-class ProductForm(flask_wtf.FlaskForm):
+class ProductForm(forms.Form):
     name = wtforms.StringField(_l("Tên sản phẩm"), validators=[_at_most(200)])
     producer_id = wtforms.SelectField(_l("Chủ thể sản xuất"), validate_choice=False)
     category_id = wtforms.SelectField(_l("Nhóm sản phẩm OCOP"), validate_choice=False)
@@ -282,7 +281,7 @@ class ProductFilterForm(wtforms.Form):
 # --- certificates and links -------------------------------------------------------------
 
 
-class CertificateForm(flask_wtf.FlaskForm):
+class CertificateForm(forms.Form):
     score = wtforms.StringField(
         _l("Điểm đánh giá (0–100, không bắt buộc)"),
         render_kw={"inputmode": "decimal", "placeholder": "69,99"},
@@ -328,7 +327,7 @@ class LinkForm(wtforms.Form):
     url = wtforms.URLField(_l("Đường dẫn"), render_kw={"placeholder": "https://"})
 
 
-class LinksForm(flask_wtf.FlaskForm):
+class LinksForm(forms.Form):
     links = wtforms.FieldList(wtforms.FormField(LinkForm))
 
     def service_data(self) -> tuple[list[dict[str, Any]], list[LinkForm]]:

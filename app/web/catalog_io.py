@@ -3,6 +3,8 @@ template, export the products (filtered like the product list)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
 import flask_login
 import flask_wtf
@@ -16,15 +18,21 @@ from app.models import jobs
 from app.services import catalog as catalog_service
 from app.services import jobs as jobs_service
 from app.services import producers as producers_service
-from app.services.catalog_io import columns, formats, uploads
+from app.services.catalog_io import columns, formats, results, uploads
 from app.services.catalog_io import export as catalog_export
-from app.web import helpers
+from app.web import forms, helpers
 
 bp = flask.Blueprint("catalog_io", __name__, url_prefix="/catalog/io")
 RECENT_JOBS = 5
 
 
-class ImportForm(flask_wtf.FlaskForm):
+@bp.app_context_processor
+def _import_helpers() -> dict[str, Any]:
+    """``issue_text(e)``: a failed import's stored problem in the reader's language."""
+    return {"issue_text": results.issue_text}
+
+
+class ImportForm(forms.Form):
     # Extension, size and content are checked by the service (the API shares the rules).
     file = flask_wtf.file.FileField(
         _l("Tệp CSV hoặc Excel (.xlsx)"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import flask_wtf
 import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,7 @@ Choice = forms.Choice
 CONFIG_PREFIX = "config_"  # form field config_<name> ⇔ service key config.<name>
 
 
-class AccountForm(flask_wtf.FlaskForm):
+class AccountForm(forms.Form):
     """The fields every marketplace shares; ``for_marketplace`` adds the adapter's own."""
 
     name = wtforms.StringField(
@@ -76,18 +75,73 @@ class AccountForm(flask_wtf.FlaskForm):
         }
 
 
+# The adapters' settings worded for people (the libraries name them in English for logs):
+# field name → label, and (marketplace, field name) or field name → help. A field not listed
+# keeps the adapter's own words.
+CONFIG_LABELS: dict[str, Any] = {
+    "partner_id": _l("Partner ID (mã ứng dụng)"),
+    "partner_key": _l("Partner key (khoá bí mật)"),
+    "api_base_url": _l("Địa chỉ API"),
+    "auth_base_url": _l("Địa chỉ cấp quyền"),
+    "logistic_ids": _l("Mã đơn vị vận chuyển"),
+    "requests_per_second": _l("Số yêu cầu mỗi giây"),
+    "app_key": _l("App key (mã ứng dụng)"),
+    "app_secret": _l("App secret (khoá bí mật)"),
+    "service_id": _l("Service ID (mã dịch vụ)"),
+    "warehouse_id": _l("Mã kho"),
+    "authorize_url_base": _l("Địa chỉ trang cấp quyền"),
+    "shop_name": _l("Tên gian hàng trên sàn"),
+    "seller_centre_url": _l("Địa chỉ trang người bán"),
+}
+CONFIG_HELP: dict[tuple[str, str] | str, Any] = {
+    ("shopee", "partner_id"): _l("Mã số ứng dụng trong trang dành cho nhà phát triển của Shopee."),
+    ("shopee", "api_base_url"): _l(
+        "Có hoặc không có /api/v2; máy thử: https://partner.test-stable.shopeemobile.com"
+    ),
+    ("shopee", "auth_base_url"): _l("Máy chủ của trang cấp quyền; để trống = địa chỉ API."),
+    ("shopee", "logistic_ids"): _l(
+        "Các mã đơn vị vận chuyển bật cho tin đăng mới, cách nhau bằng dấu phẩy; để trống = mọi "
+        "đơn vị đang bật trong gian hàng."
+    ),
+    ("tiktok", "api_base_url"): _l("Máy chủ API dành cho ứng dụng của TikTok Shop."),
+    ("tiktok", "auth_base_url"): _l("Máy chủ lấy và làm mới mã truy cập."),
+    ("tiktok", "service_id"): _l(
+        "Service ID trong Partner Center, dùng trong đường dẫn cấp quyền cho người bán (để trống "
+        "thì dùng app key)."
+    ),
+    ("tiktok", "warehouse_id"): _l("Chỉ cho gian hàng có nhiều kho: kho dùng để tính tồn kho."),
+    ("tiktok", "authorize_url_base"): _l(
+        "Nơi người bán đồng ý cho ứng dụng (tự thêm /open/authorize)."
+    ),
+    ("lazada", "api_base_url"): _l("Cổng Lazada Việt Nam, kết thúc bằng /rest."),
+    ("lazada", "auth_base_url"): _l("Cổng tạo và làm mới mã truy cập, kết thúc bằng /rest."),
+    ("lazada", "authorize_url_base"): _l(
+        "Nơi người bán đồng ý cho ứng dụng (tự thêm /oauth/authorize)."
+    ),
+    ("postmart", "shop_name"): _l("Đúng như trên trang gian hàng Postmart."),
+    ("postmart", "seller_centre_url"): _l(
+        "Nơi người bán đăng nhập để thêm sản phẩm; in trong danh sách việc cần làm của gói."
+    ),
+    ("voso", "shop_name"): _l("Đúng như trong Kênh Người Bán (mc.voso.vn)."),
+    ("voso", "seller_centre_url"): _l("Kênh Người Bán, nơi người bán đăng nhập để thêm sản phẩm."),
+}
+
+
 def account_form_class(adapter_cls: type[base.ChannelAdapter]) -> type[AccountForm]:
     """An AccountForm with one input per config field; secrets are password inputs,
     which never render a value (WTForms' PasswordField drops it)."""
     attrs: dict[str, Any] = {"schema": tuple(adapter_cls.config_schema)}
+    adapter_name = getattr(adapter_cls, "name", "")
     for spec in adapter_cls.config_schema:
+        label = CONFIG_LABELS.get(spec.name, spec.label)
+        description = CONFIG_HELP.get((adapter_name, spec.name), spec.help)
         if spec.secret:
             attrs[CONFIG_PREFIX + spec.name] = wtforms.PasswordField(
-                spec.label, description=spec.help, render_kw={"autocomplete": "new-password"}
+                label, description=description, render_kw={"autocomplete": "new-password"}
             )
         else:
             attrs[CONFIG_PREFIX + spec.name] = wtforms.StringField(
-                spec.label, description=spec.help, render_kw={"placeholder": spec.default}
+                label, description=description, render_kw={"placeholder": spec.default}
             )
     return type(f"{adapter_cls.__name__}AccountForm", (AccountForm,), attrs)
 
@@ -103,7 +157,7 @@ def account_form_data(
     return data
 
 
-class LiveReferenceForm(flask_wtf.FlaskForm):
+class LiveReferenceForm(forms.Form):
     reference = wtforms.StringField(
         _l("Đường dẫn hoặc mã sản phẩm đang bán"),
         render_kw={"placeholder": "https://"},

@@ -43,6 +43,9 @@ def _channel_helpers() -> dict[str, Any]:
         "State": State,
         "AccountStatus": channels.AccountStatus,
         "PACK": base.Kind.PACK,
+        # Errors are stored as codes and params: worded here, in the reader's language.
+        "listing_error": messages.listing_error,
+        "account_error": messages.account_error,
     }
 
 
@@ -234,13 +237,8 @@ def _account_detail(
             state=state,
             page=page.page if page.page > 1 else None,
         ),
-        field_labels=_field_labels(),
     )
     return body, status
-
-
-def _field_labels() -> dict[str, str]:
-    return {name: str(label) for name, label in messages.FIELD_LABELS.items()}
 
 
 @bp.route("/<int:account_id>")

@@ -13,6 +13,63 @@ from flask_babel import lazy_gettext as _l
 
 Choice = wtforms.fields.choices.SelectChoice
 
+# WTForms' own messages (it ships no Vietnamese), worded through this app's catalogue. The
+# placeholders are WTForms' (it fills them after translating).
+WTFORMS_MESSAGES = {
+    "This field is required.": _l("Trường này là bắt buộc."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Not a valid choice": _l("Lựa chọn không hợp lệ."),
+    "Not a valid integer value.": _l("Phải là số nguyên."),
+    "Not a valid decimal value.": _l("Phải là số."),
+    "Not a valid float value.": _l("Phải là số."),
+    "Not a valid date value.": _l("Ngày không hợp lệ."),
+    "Not a valid datetime value.": _l("Thời gian không hợp lệ."),
+    "Not a valid time value.": _l("Giờ không hợp lệ."),
+    "Invalid email address.": _l("Địa chỉ email không hợp lệ."),
+    "Invalid URL.": _l("Địa chỉ không hợp lệ."),
+    "Invalid input.": _l("Dữ liệu không hợp lệ."),
+    "Field must be at least %(min)d character long.": _l("Phải có ít nhất %(min)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Phải có ít nhất %(min)d ký tự."),
+    "Field cannot be longer than %(max)d character.": _l("Dài tối đa %(max)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Dài tối đa %(max)d ký tự."),
+    "Field must be exactly %(max)d character long.": _l("Phải có đúng %(max)d ký tự."),
+    "Field must be exactly %(max)d characters long.": _l("Phải có đúng %(max)d ký tự."),
+    "Field must be between %(min)d and %(max)d characters long.": _l(
+        "Phải có từ %(min)d đến %(max)d ký tự."
+    ),
+    "Number must be at least %(min)s.": _l("Phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Phải không lớn hơn %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Phải từ %(min)s đến %(max)s."),
+    "Field must be equal to %(other_name)s.": _l("Phải giống trường %(other_name)s."),
+    "'%(value)s' is not a valid choice for this field.": _l(
+        "“%(value)s” không phải lựa chọn hợp lệ."
+    ),
+    "'%(value)s' are not valid choices for this field.": _l(
+        "“%(value)s” không phải lựa chọn hợp lệ."
+    ),
+}
+
+
+class _WTFormsTranslations:
+    """WTForms' ``gettext``/``ngettext`` answered from ``WTFORMS_MESSAGES`` in the page's
+    language; a message not listed stays as WTForms wrote it."""
+
+    def gettext(self, string: str) -> str:
+        known = WTFORMS_MESSAGES.get(string)
+        return str(known) if known is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class Form(flask_wtf.FlaskForm):
+    """Every form of the web pages: its CSRF token, and WTForms' own messages translated."""
+
+    class Meta(flask_wtf.FlaskForm.Meta):
+        def get_translations(self, form: Any) -> _WTFormsTranslations:
+            return _WTFormsTranslations()
+
+
 ROLE_CHOICES = [
     Choice("admin", _l("Quản trị viên")),
     Choice("coordinator", _l("Điều phối viên")),
@@ -22,7 +79,7 @@ ROLE_CHOICES = [
 ]
 
 
-class LoginForm(flask_wtf.FlaskForm):
+class LoginForm(Form):
     username = wtforms.StringField(
         _l("Tên đăng nhập"), validators=[v.InputRequired(), v.Length(max=64)]
     )
@@ -33,7 +90,7 @@ class LoginForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Đăng nhập"))
 
 
-class EmptyForm(flask_wtf.FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change something."""
 
     submit = wtforms.SubmitField(_l("Xác nhận"))
@@ -57,7 +114,7 @@ def _unit_choices(form: Any, province_field: str, commune_field: str, empty: Any
     form[commune_field].choices = catalog_forms.commune_choices(form[province_field].data)
 
 
-class UserForm(flask_wtf.FlaskForm):
+class UserForm(Form):
     username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.Optional(), v.Length(max=64)])
     # Required-ness is checked by the service, so every problem is reported at once.
     full_name = wtforms.StringField(_l("Họ tên"), validators=[v.Optional(), v.Length(max=200)])
@@ -86,7 +143,7 @@ class UserForm(flask_wtf.FlaskForm):
         _unit_choices(self, "union_province_code", "union_commune_code", _l("— không —"))
 
 
-class WorkingClubForm(flask_wtf.FlaskForm):
+class WorkingClubForm(Form):
     """An admin's working club: where what they create goes."""
 
     club_id = wtforms.SelectField(
@@ -95,7 +152,7 @@ class WorkingClubForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Lưu"))
 
 
-class ClubForm(flask_wtf.FlaskForm):
+class ClubForm(Form):
     """A club's fields, its default bank account and the producers it works with."""
 
     name = wtforms.StringField(_l("Tên câu lạc bộ"), validators=[v.Optional(), v.Length(max=200)])
@@ -159,7 +216,7 @@ class ClubForm(flask_wtf.FlaskForm):
         return data
 
 
-class ClubLogoForm(flask_wtf.FlaskForm):
+class ClubLogoForm(Form):
     logo = flask_wtf.file.FileField(
         _l("Logo"),
         validators=[
@@ -171,7 +228,7 @@ class ClubLogoForm(flask_wtf.FlaskForm):
     )
 
 
-class SetupForm(flask_wtf.FlaskForm):
+class SetupForm(Form):
     """First run: the first admin, the club and (optionally) its bank account."""
 
     setup_code = wtforms.StringField(
@@ -224,14 +281,14 @@ class SetupForm(flask_wtf.FlaskForm):
         }
 
 
-class ProfileForm(flask_wtf.FlaskForm):
+class ProfileForm(Form):
     locale = wtforms.SelectField(
         _l("Ngôn ngữ"), choices=[Choice("vi", "Tiếng Việt"), Choice("en", "English")]
     )
     submit = wtforms.SubmitField(_l("Lưu"))
 
 
-class PasswordForm(flask_wtf.FlaskForm):
+class PasswordForm(Form):
     current_password = wtforms.PasswordField(
         _l("Mật khẩu hiện tại"), validators=[v.InputRequired()]
     )
@@ -246,12 +303,12 @@ class PasswordForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Đổi mật khẩu"))
 
 
-class TokenForm(flask_wtf.FlaskForm):
+class TokenForm(Form):
     name = wtforms.StringField(
         _l("Tên mã (để nhớ dùng cho việc gì)"), validators=[v.InputRequired(), v.Length(max=100)]
     )
     submit = wtforms.SubmitField(_l("Tạo mã API"))
 
 
-class SystemCheckForm(flask_wtf.FlaskForm):
+class SystemCheckForm(Form):
     submit = wtforms.SubmitField(_l("Chạy kiểm tra hệ thống"))

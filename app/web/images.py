@@ -27,7 +27,7 @@ EXTENSIONS = ("jpg", "jpeg", "png", "webp")
 WRONG_TYPE = _l("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")
 
 
-class ProductImagesForm(flask_wtf.FlaskForm):
+class ProductImagesForm(forms.Form):
     images = flask_wtf.file.MultipleFileField(
         _l("Ảnh sản phẩm"),
         validators=[
@@ -37,7 +37,7 @@ class ProductImagesForm(flask_wtf.FlaskForm):
     )
 
 
-class LogoForm(flask_wtf.FlaskForm):
+class LogoForm(forms.Form):
     logo = flask_wtf.file.FileField(
         _l("Logo"),
         validators=[

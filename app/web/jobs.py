@@ -1,8 +1,12 @@
 """Background jobs as pages: list, detail with live progress, cancel, start a check.
 
-Only jobs of the clubs in the user's scope are listed or opened (app.services.jobs)."""
+Only jobs of the clubs in the user's scope are listed or opened (app.services.jobs). What a job
+says (its kind's name, messages, result) is shown in the page's language (app.web.job_results).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import flask
 import flask_login
@@ -11,9 +15,15 @@ from flask_babel import gettext as _
 
 from app import errors, extensions, job_kinds, pagination, permissions, tasks, tenancy
 from app.services import jobs as jobs_service
-from app.web import forms
+from app.web import forms, job_results
 
 bp = flask.Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.app_context_processor
+def _job_helpers() -> dict[str, Any]:
+    # On every page: dashboards and the import page list jobs too.
+    return {"job_title": job_results.title, "job_text": job_results.text}
 
 
 @bp.route("/")
@@ -39,7 +49,12 @@ def index() -> str:
 @permissions.require("jobs.view_own")
 def detail(job_id: int) -> str:
     job = jobs_service.get_visible(extensions.db.session, flask_login.current_user, job_id)
-    return flask.render_template("jobs/detail.html", job=job, cancel_form=forms.EmptyForm())
+    return flask.render_template(
+        "jobs/detail.html",
+        job=job,
+        presented=job_results.present(job),
+        cancel_form=forms.EmptyForm(),
+    )
 
 
 @bp.route("/<int:job_id>/cancel", methods=["POST"])

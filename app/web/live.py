@@ -12,7 +12,16 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import clock, errors, extensions, permissions, tenancy, validators
+from app import (
+    clock,
+    errors,
+    extensions,
+    formatting,
+    labels,
+    permissions,
+    tenancy,
+    validators,
+)
 from app.models import live, orgs
 from app.services.live import (
     calendar,
@@ -28,16 +37,17 @@ from app.web import forms, helpers, live_forms
 bp = flask.Blueprint("live", __name__, url_prefix="/live")
 Status = live.SessionStatus
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
+# The app-wide formatters and label tables (also installed by the factory; idempotent).
 
 
 @bp.context_processor
 def _live_helpers() -> dict[str, Any]:
     return {
         "session_status_label": sessions.status_label,
-        "platform_label": sessions.platform_label,
+        "platform_label": labels.platform_label,
         "Status": Status,
         "transitions": sessions.TRANSITIONS,
-        "duration_label": sessions.duration_label,
+        "duration_label": formatting.duration,
     }
 
 
@@ -539,10 +549,13 @@ def control(session_id: int) -> Any:
                 flask.flash(error.message, "error")
         return flask.redirect(flask.url_for("live.control", session_id=session_id))
     row = sessions.get(_db(), _user(), session_id)
+    state = host.state(row, clock.utcnow())
+    current = state["current"]
     return flask.render_template(
         "live/control.html",
         row=row,
-        state=host.state(row, clock.utcnow()),
+        state=state,
+        ends_at=formatting.parse_stored(current["ends_at"]) if current else None,
         timeline=slots.timeline(row),
         form=form,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import flask_wtf
 import wtforms
 import wtforms.validators as v
 import wtforms.widgets
@@ -20,6 +19,7 @@ from app import validators
 from app.models import live
 from app.services.live import common
 from app.services.live import sessions as sessions_service
+from app.services.live import slots as slots_service
 from app.web import forms
 
 Choice = forms.Choice
@@ -34,7 +34,7 @@ def platform_choices() -> list[Choice]:
     return [Choice(p.value, sessions_service.platform_label(p.value)) for p in live.Platform]
 
 
-class StreamerForm(flask_wtf.FlaskForm):
+class StreamerForm(forms.Form):
     user_id = wtforms.SelectField(_l("Tài khoản thành viên"), validate_choice=False)
     display_name = wtforms.StringField(
         _l("Tên hiển thị"), validators=[v.Optional(), v.Length(max=120)]
@@ -70,7 +70,7 @@ class StreamerForm(flask_wtf.FlaskForm):
         return data
 
 
-class SessionForm(flask_wtf.FlaskForm):
+class SessionForm(forms.Form):
     title = wtforms.StringField(_l("Tên phiên"), validators=[v.Optional(), v.Length(max=200)])
     platform = wtforms.SelectField(_l("Nền tảng"), validate_choice=False)
     channel_account_id = wtforms.SelectField(_l("Gian hàng / kênh"), validate_choice=False)
@@ -139,7 +139,7 @@ class SessionForm(flask_wtf.FlaskForm):
         return data
 
 
-class SlotForm(flask_wtf.FlaskForm):
+class SlotForm(forms.Form):
     product_id = wtforms.SelectField(_l("Sản phẩm"), validate_choice=False)
     variant_id = wtforms.SelectField(_l("Phân loại (tuỳ chọn)"), validate_choice=False)
     start_offset = wtforms.StringField(
@@ -168,9 +168,10 @@ class SlotForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Thêm vào kịch bản"))
 
     def fill(self, products: Iterable[Any]) -> None:
+        """The pickers; a product whose OCOP certificate has expired says so in its name."""
         products = list(products)
         self.product_id.choices = [Choice("", _l("— Chọn sản phẩm —"))] + [
-            Choice(str(p.id), p.name) for p in products
+            Choice(str(p.id), _label(p.name, slots_service.product_warning(p))) for p in products
         ]
         self.variant_id.choices = [Choice("", _l("— Theo sản phẩm —"))] + [
             Choice(str(variant.id), f"{p.name} — {variant.name}")
@@ -186,6 +187,11 @@ class SlotForm(flask_wtf.FlaskForm):
         self.live_price.data = str(slot.live_price)
         self.code.data = slot.code
         self.talking_points.data = slot.talking_points or ""
+
+    @staticmethod
+    def slot_warnings(slot: live.LiveSlot) -> list[slots_service.SlotWarning]:
+        """What the edit page warns about for the slot as saved (expired certificate, 0 ₫)."""
+        return slots_service.slot_warnings(slot)
 
     def service_data(self) -> dict[str, Any]:
         price = (self.live_price.data or "").replace(".", "").replace(",", "").strip()
@@ -203,12 +209,16 @@ class SlotForm(flask_wtf.FlaskForm):
         return data
 
 
+def _label(name: str, warning: str | None) -> str:
+    return f"{name} ⚠ {warning}" if warning else name
+
+
 def _mmss(seconds: int) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes}:{secs:02d}" if secs else str(minutes)
 
 
-class DuplicateForm(flask_wtf.FlaskForm):
+class DuplicateForm(forms.Form):
     days = wtforms.IntegerField(
         _l("Sau bao nhiêu ngày"), default=7, validators=[v.NumberRange(min=1, max=366)]
     )

@@ -10,7 +10,7 @@ import flask_wtf.file
 import wtforms
 from flask_babel import lazy_gettext as _l
 
-from app.services.orders import exports, labels, payments
+from app.services.orders import exports, labels, payments, picker, status
 from app.web import forms
 
 Choice = forms.Choice
@@ -40,7 +40,11 @@ def session_choices(sessions: list[Any], show_club: bool = False) -> list[Choice
 
 
 class LineForm(wtforms.Form):
-    sku = wtforms.StringField(_l("SKU"))
+    # A picker of the club's SKUs (``sku_choices``); any SKU may still be posted (the service
+    # checks it against the order's club).
+    sku = wtforms.SelectField(
+        _l("Sản phẩm (SKU)"), validate_choice=False, render_kw={"data-sku-picker": ""}
+    )
     quantity = wtforms.StringField(_l("Số lượng"), render_kw={"inputmode": "numeric"})
     unit_price = wtforms.StringField(
         _l("Đơn giá (đồng)"),
@@ -48,7 +52,39 @@ class LineForm(wtforms.Form):
     )
 
 
-class ManualOrderForm(flask_wtf.FlaskForm):
+def sku_choices(groups: list[picker.ProductGroup]) -> list[Choice]:
+    """The picker's options: an empty one, then one per SKU grouped under its product."""
+    choices = [Choice("", _l("— Chọn sản phẩm —"))]
+    for group in groups:
+        choices += [
+            Choice(
+                option.sku,
+                option.label,
+                render_kw={"data-price": str(option.price), "data-stock": str(option.stock)},
+                optgroup=group.name,
+            )
+            for option in group.options
+        ]
+    return choices
+
+
+def set_sku_choices(form: ManualOrderForm, groups: list[picker.ProductGroup]) -> None:
+    """Give every line its picker; a posted SKU that is not an option (typed in another case, or
+    not in the catalog) is matched by case or kept as its own option, so it is shown again."""
+    choices = sku_choices(groups)
+    by_upper = {str(choice.value).upper(): str(choice.value) for choice in choices[1:]}
+    for entry in form.lines:
+        field = entry.form.sku
+        posted = (field.data or "").strip()
+        field.choices = list(choices)
+        if posted and posted not in by_upper.values():
+            if posted.upper() in by_upper:
+                field.data = by_upper[posted.upper()]
+            else:
+                field.choices.append(Choice(posted, posted))
+
+
+class ManualOrderForm(forms.Form):
     session_id = wtforms.SelectField(_l("Phiên livestream"), validate_choice=False)
     platform = wtforms.SelectField(
         _l("Nền tảng"),
@@ -108,7 +144,7 @@ class ManualOrderForm(flask_wtf.FlaskForm):
         return left
 
 
-class UploadForm(flask_wtf.FlaskForm):
+class UploadForm(forms.Form):
     # Extension, size and content are checked by the services (the API and CLI share them).
     file = flask_wtf.file.FileField(
         _l("Tệp"), validators=[flask_wtf.file.FileRequired(_l("Hãy chọn tệp cần nhập."))]
@@ -117,7 +153,7 @@ class UploadForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Tải lên"))
 
 
-class AudienceForm(flask_wtf.FlaskForm):
+class AudienceForm(forms.Form):
     views = wtforms.StringField(_l("Lượt xem"), render_kw={"inputmode": "numeric"})
     unique_viewers = wtforms.StringField(_l("Người xem"), render_kw={"inputmode": "numeric"})
     product_clicks = wtforms.StringField(
@@ -129,7 +165,7 @@ class AudienceForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Lưu số liệu"))
 
 
-class PaymentAccountForm(flask_wtf.FlaskForm):
+class PaymentAccountForm(forms.Form):
     owner = wtforms.SelectField(_l("Thuộc CLB hoặc chủ thể"), validate_choice=False)
     bank_bin = wtforms.SelectField(
         _l("Ngân hàng"),
@@ -144,5 +180,23 @@ class PaymentAccountForm(flask_wtf.FlaskForm):
     submit = wtforms.SubmitField(_l("Lưu tài khoản"))
 
 
-class ReviewForm(flask_wtf.FlaskForm):
+class ReviewForm(forms.Form):
     """Accept (with the ticked lines) or discard a comment batch: only the CSRF token."""
+
+
+class StatusForm(forms.Form):
+    """Change an order's status: the new one, why, and the one the user saw (so a change made
+    by someone else in between is refused instead of overwritten)."""
+
+    status = wtforms.SelectField(_l("Trạng thái mới"), validate_choice=False)
+    note = wtforms.TextAreaField(_l("Ghi chú (lý do)"), render_kw={"rows": 2})
+    from_status = wtforms.HiddenField()
+    submit = wtforms.SubmitField(_l("Đổi trạng thái"))
+
+    def offer(self, current: str) -> None:
+        """The moves allowed from ``current`` (``status.TRANSITIONS``)."""
+        self.status.choices = [
+            Choice(str(target), STATUS_LABELS[str(target)])
+            for target in status.allowed_targets(current)
+        ]
+        self.from_status.data = current

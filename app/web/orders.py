@@ -4,7 +4,6 @@ payment accounts. Every page works in the user's club scope (``app.tenancy``).""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import flask
@@ -23,11 +22,15 @@ from app.services.orders import (
     comments,
     downloads,
     imports,
+    labels,
     limits,
     manual,
     payments,
+    picker,
     queries,
 )
+from app.services.orders import status as order_status
+from app.services.orders import template as order_template
 from app.web import helpers, order_forms
 
 bp = flask.Blueprint("orders", __name__, url_prefix="/orders")
@@ -57,6 +60,7 @@ def _order_helpers() -> dict[str, Any]:
         "order_source_labels": order_forms.SOURCE_LABELS,
         "platform_labels": order_forms.PLATFORM_LABELS,
         "batch_status_labels": order_forms.BATCH_STATUS_LABELS,
+        "status_change_via_labels": labels.VIA_LABELS,
         "bank_name": payments.bank_name,
         "visible_lines": lambda order: queries.visible_lines(_scope(), order),
         "visible_amount": lambda order: queries.visible_amount(_scope(), order),
@@ -66,15 +70,12 @@ def _order_helpers() -> dict[str, Any]:
 
 
 def _proposal_time(value: str | None) -> str:
-    """A proposed line's comment time (stored as ISO text, UTC) in Vietnam time."""
-    try:
-        return (
-            formatting.local_datetime(dt.datetime.fromisoformat(value), "%d/%m %H:%M:%S")
-            if value
-            else ""
-        )
-    except ValueError:
-        return value or ""
+    """A proposed line's comment time (stored as ISO text, UTC) in Vietnam time; '—' when it
+    does not read (never the stored UTC text)."""
+    if not value:
+        return ""
+    moment = comments.proposal_time(value)
+    return formatting.local_datetime(moment, "%d/%m %H:%M:%S") if moment else formatting.MISSING
 
 
 def _recent_sessions() -> list[live.LiveSession]:
@@ -144,9 +145,9 @@ def index() -> str | flask.Response:
     )
 
 
-@bp.route("/<int:order_id>")
-@permissions.require("orders.view")
-def detail(order_id: int) -> str:
+def _detail_page(
+    order_id: int, form: order_forms.StatusForm | None = None, code: int = 200
+) -> tuple[str, int]:
     session = extensions.db.session
     scope = _scope()
     order = queries.get_order(session, scope, order_id)
@@ -159,9 +160,69 @@ def detail(order_id: int) -> str:
     except errors.ValidationError as exc:
         qr_problem = exc.message
     svg = vietqr.render_svg(qr.payload, scale=4) if qr else None
-    return flask.render_template(
-        "orders/detail.html", order=order, qr=qr, qr_svg=svg, qr_problem=qr_problem
+    # Staff of the order's club change its status (a producer sees the history only).
+    changes_status = (
+        permissions.can(flask_login.current_user, "orders.record") and scope.producer_id is None
     )
+    if changes_status:
+        form = form or order_forms.StatusForm(formdata=None)
+        form.offer(str(order.status))
+    body = flask.render_template(
+        "orders/detail.html",
+        order=order,
+        qr=qr,
+        qr_svg=svg,
+        qr_problem=qr_problem,
+        status_form=form if changes_status else None,
+        history=queries.status_history(scope, order),
+    )
+    return body, code
+
+
+@bp.route("/<int:order_id>")
+@permissions.require("orders.view")
+def detail(order_id: int) -> tuple[str, int]:
+    return _detail_page(order_id)
+
+
+@bp.route("/<int:order_id>/status", methods=["POST"])
+@permissions.require("orders.record")
+def change_status(order_id: int) -> tuple[str, int] | werkzeug.Response:
+    """Move the order to another status (stock follows), or show why not (409/422)."""
+    form = order_forms.StatusForm()
+    if not form.validate_on_submit():
+        flask.flash(_("Phiên làm việc đã hết hạn; hãy tải lại trang."), "error")
+        return _detail_page(order_id, code=422)
+    try:
+        order = order_status.change_status(
+            extensions.db.session,
+            flask_login.current_user,
+            order_id,
+            form.status.data or "",
+            note=form.note.data,
+            expected=form.from_status.data or None,
+        )
+    except errors.ValidationError as exc:
+        helpers.flash_fields(exc, form)
+        if not exc.fields:
+            flask.flash(exc.message, "error")
+        return _detail_page(order_id, form, 422)
+    except errors.Conflict as exc:  # not allowed from here, changed meanwhile, or too little stock
+        flask.flash(exc.message, "error")
+        for messages in exc.fields.values():
+            for message in messages:
+                if message != exc.message:
+                    flask.flash(message, "error")
+        return _detail_page(order_id, code=409)
+    flask.flash(
+        _(
+            "Đơn %(id)s: %(status)s.",
+            id=order.external_id,
+            status=order_forms.STATUS_LABELS[str(order.status)],
+        ),
+        "success",
+    )
+    return flask.redirect(flask.url_for("orders.detail", order_id=order_id))
 
 
 def _qr_response(order_id: int, fmt: str) -> flask.Response:
@@ -192,6 +253,7 @@ def qr_svg(order_id: int) -> flask.Response:
 
 def _manual_page(form: order_forms.ManualOrderForm, status: int) -> tuple[str, int]:
     form.session_id.choices = _session_choices()
+    order_forms.set_sku_choices(form, picker.sku_groups(extensions.db.session, _scope()))
     return flask.render_template("orders/new.html", form=form), status
 
 
@@ -233,6 +295,14 @@ def _upload_form() -> order_forms.UploadForm:
     return form
 
 
+@bp.route("/import/template")
+@permissions.require("orders.record")
+def import_template() -> flask.Response:
+    """The import template (``?format=csv|xlsx``): header row and one example row."""
+    fmt = flask.request.args.get("format", "xlsx").strip().lower()
+    return helpers.send_download(order_template.download(extensions.db.session, _scope(), fmt))
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @permissions.require("orders.record")
 def import_orders() -> tuple[str, int]:
@@ -266,7 +336,13 @@ def import_orders() -> tuple[str, int]:
             status = 409
     else:
         status = 422
-    body = flask.render_template("orders/import.html", form=form, summary=summary, failure=failure)
+    body = flask.render_template(
+        "orders/import.html",
+        form=form,
+        summary=summary,
+        failure=failure,
+        template_guide=order_template.guide(),
+    )
     return body, status
 
 

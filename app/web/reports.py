@@ -22,6 +22,7 @@ from app.services.reports import dashboards, files
 from app.web import helpers
 
 bp = flask.Blueprint("reports", __name__, url_prefix="/reports")
+# The app-wide formatters and label tables (also installed by the factory; idempotent).
 
 
 def _date(name: str, default: dt.date) -> dt.date:
@@ -72,7 +73,7 @@ def chart_bars(rows: list[tuple[str, float]], **kw: Any) -> Any:
 
 @bp.app_template_global()
 def money_short(value: float) -> str:
-    return formatting.vnd(int(value))
+    return formatting.vnd(value)
 
 
 @bp.app_template_global()

@@ -22,7 +22,9 @@ from app import (
     tenancy,
     validators,
 )
+from app.models import catalog
 from app.models import media as media_models
+from app.services import catalog as catalog_service
 from app.services.studio import assets as assets_service
 from app.services.studio import renders as renders_service
 from app.services.studio import videos as videos_service
@@ -129,6 +131,7 @@ def index() -> str:
         # A club applies only its own templates (an admin: those of the working club).
         templates=videos_service.templates(session, scope, home) if home is not None else [],
         no_club=_no_club_message(scope),
+        certificate_warning=videos_service.certificate_warning(product),
         action_form=forms.EmptyForm(),
         profile_choices=studio_forms.profile_choices(),
     )
@@ -279,6 +282,7 @@ def _editor_page(
         "studio/editor.html",
         form=form,
         video=video,
+        certificate_warning=videos_service.certificate_warning(_form_product(form, club_id)),
         field_errors=field_errors or {},
         general_errors=general or [],
         limit_problems=limits,
@@ -287,6 +291,17 @@ def _editor_page(
         recipe_json=_recipe_json(video),
     )
     return body, status
+
+
+def _form_product(form: studio_forms.VideoForm, club_id: int) -> catalog.Product | None:
+    """The product the editor has chosen, when it is one of the club's (else None)."""
+    product_id = form.product()
+    if product_id is None:
+        return None
+    try:
+        return assets_service.club_product(extensions.db.session, club_id, product_id)
+    except errors.NotFound:
+        return None
 
 
 def _pad_rows(form: studio_forms.VideoForm) -> None:
@@ -344,7 +359,7 @@ def video_new() -> Any:
     stars = price = None
     if product_id is not None:
         product = assets_service.club_product(session, club_id, product_id)
-        stars = product.ocop_stars
+        stars = catalog_service.valid_stars(product)  # no stars from an expired certificate
         price = int(product.min_price) if product.min_price is not None else None
     data = studio_forms.form_data(
         "", product_id, {"profile": "tiktok"}, stars=stars, price_dong=price
@@ -377,7 +392,7 @@ def video_edit(video_id: int) -> Any:
             video.title,
             video.product_id,
             video.recipe,
-            stars=product.ocop_stars if product else None,
+            stars=catalog_service.valid_stars(product) if product else None,
             price_dong=int(product.min_price) if product and product.min_price else None,
         )
     )
@@ -404,6 +419,7 @@ def _video_page(
             (r for r in video.renders if r.status == media_models.RenderStatus.DONE), None
         ),
         preview_asset=preview_asset,
+        certificate_warning=videos_service.certificate_warning(video.product),
         limit_problems=videos_service.limit_problems(session, video, _media_root()),
         render_errors=render_errors or [],
         recipe_json=_recipe_json(video),

@@ -19,7 +19,7 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app import validators
+from app import formatting, validators
 from app.models import media as media_models
 from app.web import forms
 from media import profiles
@@ -72,7 +72,7 @@ def profile_choices() -> list[Choice]:
     return [Choice(name, profile.label) for name, profile in profiles.PROFILES.items()]
 
 
-class UploadForm(flask_wtf.FlaskForm):
+class UploadForm(forms.Form):
     file = flask_wtf.file.FileField(
         _l("Tệp"), validators=[flask_wtf.file.FileRequired(_l("Hãy chọn một tệp."))]
     )
@@ -124,7 +124,7 @@ class CaptionRow(wtforms.Form):
     outline = wtforms.HiddenField()
 
 
-class VideoForm(flask_wtf.FlaskForm):
+class VideoForm(forms.Form):
     title = wtforms.StringField(
         _l("Tên video"),
         validators=[
@@ -194,7 +194,7 @@ class Pickers:
         for asset in assets:
             label = f"#{asset.id} {asset.original_name}"
             if asset.duration:
-                label += f" ({asset.duration:.1f} s)"
+                label += f" ({formatting.seconds(asset.duration)})"
             choice = Choice(str(asset.id), label)
             if asset.kind == media_models.AssetKind.VIDEO:
                 found.videos.append(choice)

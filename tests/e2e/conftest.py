@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import itertools
 import os
 import threading
@@ -21,6 +22,7 @@ from typing import Any
 import flask
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -29,11 +31,14 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
-from werkzeug import serving
+from werkzeug import serving as werkzeug_serving
 
-from app import extensions, ocop_categories
-from app.models import accounts, catalog
+from app import clock, extensions, job_kinds, ocop_categories
+from app.models import accounts, catalog, channels, live
 from app.services import demo
+from app.services import jobs as jobs_service
+from app.services.live import common as live_common
+from app.services.orders import manual
 from tests.conftest import PASSWORD, make_app
 from tests.support import net, postgres
 
@@ -48,6 +53,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 # One demo account per role (see app/services/demo.py).
@@ -56,6 +62,7 @@ DEMO_USERS: dict[accounts.Role, str] = {
     accounts.Role.COORDINATOR: "dieuphoi",
     accounts.Role.SELLER: "banhang.minh",
     accounts.Role.PRODUCER: "ntm.traco",
+    accounts.Role.UNION: "doan.quangninh",
 }
 
 
@@ -121,16 +128,102 @@ def _seed_tree(app: flask.Flask) -> None:
         extensions.db.session.remove()
 
 
-def _seed(app: flask.Flask) -> None:
+def seed_demo(app: flask.Flask, *, photos: bool = False, shops: bool = False) -> None:
+    """Tables, the category tree and the demo data; with ``photos`` the demo's product
+    photos and with ``shops`` its marketplace shops, as ``make run`` has them (their sandbox
+    servers are not started: the shops stay unconnected)."""
     _seed_tree(app)
     with app.app_context():
-        demo.load(extensions.db.session, PASSWORD)
+        media_root = app.config["MEDIA_ROOT"] if photos else None
+        sandbox_urls = {name: "http://127.0.0.1:9" for name in demo.SANDBOX_CHANNELS}
+        demo.load(
+            extensions.db.session,
+            PASSWORD,
+            media_root=media_root,
+            sandbox_urls=sandbox_urls if shops else None,
+        )
         for role, username in DEMO_USERS.items():
             user = extensions.db.session.scalar(
                 sa.select(accounts.User).where(accounts.User.username == username)
             )
             assert user is not None and user.role == role, f"demo data lacks {username}"
         extensions.db.session.remove()
+
+
+def add_examples(app: flask.Flask) -> None:
+    """What the demo data lacks for a tour of every page: an order in the demo's livestream
+    (entered by the coordinator), a finished system check (the admin's job) and, when the
+    demo has its shops, listings in every state, with long marketplace errors."""
+    with app.app_context():
+        db = extensions.db.session
+        users = {
+            user.username: user
+            for user in db.scalars(
+                sa.select(accounts.User).where(accounts.User.username.in_(["admin", "dieuphoi"]))
+            )
+        }
+        show = db.scalar(sa.select(live.LiveSession).order_by(live.LiveSession.id))
+        assert show is not None and show.slots, "demo data lacks its livestream"
+        slot = show.slots[0]
+        variant = slot.variant or slot.product.variants[0]
+        during = live_common.to_local(show.starts_at) + dt.timedelta(minutes=5)
+        manual.enter_order(
+            db,
+            users["dieuphoi"],
+            {
+                "platform": "tiktok",
+                "session_id": show.id,
+                "placed_at": f"{during:%d/%m/%Y %H:%M}",
+                "buyer_phone": "0912 345 678",
+                "buyer_name": "Chị Lan",
+                "lines": [{"sku": variant.sku, "quantity": 2}],
+            },
+        )
+        job = jobs_service.start(
+            db,
+            job_kinds.KINDS,
+            kind="system.check",
+            params={},
+            owner=users["admin"],
+            dispatch=lambda job, queue: f"in-process-{job.id}",
+        )
+        jobs_service.run(db, job_kinds.KINDS, job.id)
+        _add_listings(db)
+        db.remove()
+
+
+def _add_listings(db: so.Session) -> None:
+    """Listings of the demo's Shopee and Postmart shops: live, refused, paused, queued."""
+    products = db.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
+    State = channels.ListingState
+    for account in db.scalars(sa.select(channels.ChannelAccount)):
+        if account.marketplace not in ("shopee", "postmart"):
+            continue
+        for product, state in zip(
+            products, (State.LIVE, State.NEEDS_ACTION, State.PAUSED, State.QUEUED), strict=False
+        ):
+            listing = channels.Listing(
+                account_id=account.id, product_id=product.id, state=state, attempts=0
+            )
+            if state == State.LIVE:
+                listing.external_id = "2300000000000123456789"
+                slug = "dac-san-ocop-quang-ninh-" * 4
+                listing.url = f"https://shopee.vn/{slug}i.123456.{listing.external_id}"
+                listing.last_synced_at = clock.utcnow()
+            elif state == State.NEEDS_ACTION:
+                listing.attempts = 3
+                listing.error_code = "invalid_fields"
+                listing.last_error = (
+                    "Sàn từ chối: " + "thuộc tính bắt buộc của ngành hàng còn thiếu; " * 3
+                )
+                listing.error_fields = {
+                    "images": ["Cần 1–9 ảnh, cạnh ngắn nhất 500 px."],
+                    "attributes.brand": ["Thương hiệu phải có trong danh sách của sàn."],
+                }
+            elif state == State.PAUSED:
+                listing.paused_reason = "certificate"
+            db.add(listing)
+    db.commit()
 
 
 BACKENDS = ("sqlite", "postgresql")
@@ -162,6 +255,28 @@ def new_database(e2e_backend: str, request: pytest.FixtureRequest) -> NewDatabas
     return make
 
 
+@contextlib.contextmanager
+def serving(app: flask.Flask) -> Iterator[str]:
+    """Serve ``app`` from a background thread on a free port; yields its base URL.
+
+    scripts/screenshots.py starts its app the same way."""
+    port = net.free_port()
+    server = werkzeug_serving.make_server("127.0.0.1", port, serve(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        net.wait_for_http(f"{url}/auth/login")
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            extensions.db.session.remove()
+            extensions.db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, new_database: NewDatabase, e2e_backend: str
@@ -170,22 +285,9 @@ def live_server(
     _require_chromium()
     tmp_path = tmp_path_factory.mktemp(f"e2e-{e2e_backend}")
     app = make_app(new_database(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
-    _seed(app)
-    port = net.free_port()
-    server = serving.make_server("127.0.0.1", port, serve(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        net.wait_for_http(f"{url}/auth/login")
+    seed_demo(app)
+    with serving(app) as url:
         yield LiveServer(url, dict(DEMO_USERS))
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            extensions.db.session.remove()
-            extensions.db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -264,3 +366,16 @@ def pytest_runtest_makereport(
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def click_nav(page: Page, testid: str) -> None:
+    """Follow a menu entry as a person does: unfold the ☰ menu on a phone, open the entry's
+    group (Quản lý, the account menu) when it is folded, then click."""
+    nav = page.locator("nav.nav")
+    toggle = page.get_by_test_id("nav-toggle")
+    if not nav.is_visible() and toggle.is_visible():
+        toggle.click()
+    group = page.locator("details.nav-group", has=page.get_by_test_id(testid))
+    if group.count() and not group.evaluate("details => details.open"):
+        group.locator("summary").click()
+    page.get_by_test_id(testid).click()

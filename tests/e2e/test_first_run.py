@@ -161,7 +161,7 @@ def test_first_run_setup_then_product_livestream_and_order(
     page.fill("input[name=placed_at]", "2027-05-08 20:10")
     page.fill("input[name=buyer_phone]", "0987 654 321")
     page.fill("input[name=buyer_name]", "Chị Lan")
-    page.fill("input[name=lines-0-sku]", "CM-500")
+    page.select_option("select[name=lines-0-sku]", "CM-500")  # the SKU picker
     page.fill("input[name=lines-0-quantity]", "2")
     page.get_by_test_id("manual-order-submit").click()
     expect(page.get_by_test_id("order-total")).to_have_text("360.000 ₫")

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from app.models import accounts
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, LiveServer, NewPage
+from tests.e2e.conftest import PHONE, LiveServer, NewPage, click_nav
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,8 @@ def test_each_role_signs_in_to_its_dashboard_and_out(
     expect(page).to_have_url(DASHBOARD_URL)
     expect(page.get_by_test_id("dashboard-title")).to_have_text(DASHBOARD_TITLES[role])
 
-    page.get_by_test_id("logout").click()
+    expect(page.get_by_test_id("logout")).to_be_hidden()  # folded into the account menu
+    click_nav(page, "logout")
     expect(page).to_have_url(LOGIN_URL)
     expect(page.locator("input[name=password]")).to_be_visible()
     expect(page.get_by_test_id("logout")).to_have_count(0)
@@ -73,11 +74,16 @@ def test_phone_user_signs_out_through_the_menu(new_page: NewPage, live_server: L
     expect(page).to_have_url(DASHBOARD_URL)
 
     logout = page.get_by_test_id("logout")
-    toggle = page.locator("label.nav-toggle-label")
+    toggle = page.get_by_test_id("nav-toggle")
+    account = page.get_by_test_id("nav-group-account").locator("summary")
     expect(logout).to_be_hidden()  # the nav is folded away behind ☰
+    expect(account).to_be_hidden()
     expect(toggle).to_be_visible()
 
     toggle.click()
+    expect(account).to_be_visible()
+    expect(account).to_have_text(live_server.usernames[accounts.Role.SELLER])  # who is in
+    account.click()
     expect(logout).to_be_visible()
     logout.click()
 

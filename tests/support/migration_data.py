@@ -800,6 +800,44 @@ def _check_session_version(p: Probe) -> None:
     same(p.rows("SELECT user_id FROM api_tokens ORDER BY id"), [(3,), (1,)])
 
 
+def _seed_must_change_password(p: Probe) -> None:
+    _seed_session_version(p)
+    p.run("UPDATE users SET session_version = 3 WHERE id = 3")
+
+
+def _check_must_change_password(p: Probe) -> None:
+    # Existing accounts keep signing in as before: nobody has a one-time password.
+    same(
+        p.rows("SELECT id, must_change_password, session_version FROM users ORDER BY id"),
+        [(uid, False, 3 if uid == 3 else 0) for uid in range(1, 7)],
+    )
+    # SQLite copied the users table again: its membership checks and keys came along.
+    p.refused("UPDATE users SET club_id = NULL WHERE id = 3")
+    p.refused("UPDATE users SET username = 'admin' WHERE id = 2")
+    p.refused("DELETE FROM users WHERE id = 3")
+
+
+def _seed_order_status_history(p: Probe) -> None:
+    _seed_session_version(p)
+
+
+def _check_order_status_history(p: Probe) -> None:
+    # Existing orders start with an empty history; a change can be recorded against them and
+    # goes with its order.
+    same(p.rows("SELECT count(*) FROM order_status_changes"), [(0,)])
+    same(p.rows("SELECT id, status FROM orders ORDER BY id"), [(1, "shipped")])
+    p.insert(
+        "order_status_changes",
+        {"id": 1, "order_id": 1, "from_status": "shipped", "to_status": "completed",
+         "via": "app", "note": None, "changed_by_id": 3, "changed_at": T2},
+    )  # fmt: skip
+    p.refused(
+        "INSERT INTO order_status_changes (id, order_id, from_status, to_status, via, changed_at)"
+        " VALUES (2, 999, 'placed', 'paid', 'app', '2026-11-04 00:00:00')"
+    )
+    p.run("DELETE FROM order_status_changes")
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -823,4 +861,6 @@ DATASETS: tuple[Dataset, ...] = (
         added={"clubs": 1},
     ),
     Dataset("a9d3f1c5e7b2", "tenants", _seed_session_version, _check_session_version),
+    Dataset("b4c6d8e0f2a3", "tenants", _seed_must_change_password, _check_must_change_password),
+    Dataset("c5d7e9f1a3b4", "tenants", _seed_order_status_history, _check_order_status_history),
 )

@@ -30,8 +30,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from app import errors, permissions, tenancy, text, validators
+from app import errors, i18n, permissions, tenancy, text, validators
+from app.i18n import N_
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.services.catalog_io import actors, columns, readers, results
@@ -100,6 +102,7 @@ class _Importer:
         self.issues: list[results.Issue] = []
         self.seen: set[tuple[int | None, str | None]] = set()
         self.warnings: list[str] = []
+        self.warnings_coded: list[dict[str, Any]] = []
         self.columns: dict[str, int] = {}  # key → index in the row
         self.headers: dict[str, str] = {}  # key → header as written in the file
         self.summary = results.ImportSummary(rows=len(table.rows))
@@ -107,8 +110,15 @@ class _Importer:
 
     # -- problems --
 
-    def issue(self, row: int | None, key: str | None, message: str) -> None:
-        """Record a problem once per (row, column); the first (most specific) wins."""
+    def warn(self, msgid: str, **params: Any) -> None:
+        """A warning: worded now (CLI, API) and kept as msgid + params for the job page."""
+        self.warnings.append(_(msgid, **params))
+        self.warnings_coded.append(i18n.deferred(msgid, **params))
+
+    def issue(self, row: int | None, key: str | None, message: Any) -> None:
+        """Record a problem once per (row, column); the first (most specific) wins.
+
+        ``message`` is lazy (``_l``) where this module words it, so a job keeps its msgid."""
         column = None if key is None else self.headers.get(key, key)
         if row is not None and column is not None:
             if (row, column) in self.seen:
@@ -126,7 +136,7 @@ class _Importer:
 
     def map_headers(self) -> None:
         if not self.table.headers or not any(self.table.headers):
-            self.issue(1, None, _("Tệp trống hoặc thiếu dòng tiêu đề (dòng 1)."))
+            self.issue(1, None, _l("Tệp trống hoặc thiếu dòng tiêu đề (dòng 1)."))
             return
         unknown = []
         for index, header in enumerate(self.table.headers):
@@ -139,7 +149,7 @@ class _Importer:
                 self.issue(
                     1,
                     None,
-                    _(
+                    _l(
                         "Cột “%(a)s” trùng với cột “%(b)s”.",
                         a=header,
                         b=self.headers.get(key, key),
@@ -151,22 +161,22 @@ class _Importer:
                 self.columns[key] = index
                 self.headers[key] = header
         if unknown:
-            self.warnings.append(
-                _("Bỏ qua các cột không dùng: %(c)s.", c=", ".join(f"“{h}”" for h in unknown))
+            self.warn(
+                N_("Bỏ qua các cột không dùng: %(c)s."), c=", ".join(f"“{h}”" for h in unknown)
             )
         for column in columns.COLUMNS:
             if column.required and column.key not in self.columns:
                 self.issue(
                     1,
                     column.key,
-                    _(
+                    _l(
                         "Thiếu cột bắt buộc “%(c)s” (hoặc tiêu đề tiếng Việt “%(vi)s”).",
                         c=column.key,
                         vi=column.aliases[0],
                     ),
                 )
         if not self.table.rows:
-            self.issue(2, None, _("Tệp không có dòng dữ liệu nào."))
+            self.issue(2, None, _l("Tệp không có dòng dữ liệu nào."))
 
     # -- rows --
 
@@ -198,7 +208,7 @@ class _Importer:
             row = _Row(number, values, text.nfc(values.get("sku", "")).upper())
             producer = values.get("producer", "")
             if not producer:
-                self.issue(number, "producer", _("Hãy nhập tên hoặc mã số thuế chủ thể sản xuất."))
+                self.issue(number, "producer", _l("Hãy nhập tên hoặc mã số thuế chủ thể sản xuất."))
             else:
                 row.producer_id = self._producer_of(number, producer, by_tax, by_name, in_scope)
             code = values.get("category_code", "").lower()
@@ -208,15 +218,15 @@ class _Importer:
                     self.issue(
                         number,
                         "category_code",
-                        _("Mã nhóm OCOP “%(c)s” không có trong danh mục (ví dụ 1.4.a).", c=code),
+                        _l("Mã nhóm OCOP “%(c)s” không có trong danh mục (ví dụ 1.4.a).", c=code),
                     )
             if not row.sku:
-                self.issue(number, "sku", _("Hãy nhập mã SKU."))
+                self.issue(number, "sku", _l("Hãy nhập mã SKU."))
             elif row.sku in first_row_of_sku:
                 self.issue(
                     number,
                     "sku",
-                    _("Mã SKU trùng với dòng %(n)d.", n=first_row_of_sku[row.sku]),
+                    _l("Mã SKU trùng với dòng %(n)d.", n=first_row_of_sku[row.sku]),
                 )
                 continue
             else:
@@ -244,7 +254,7 @@ class _Importer:
             self.issue(
                 number,
                 "producer",
-                _(
+                _l(
                     "Chủ thể “%(p)s” đã có trong hệ thống nhưng chưa làm việc với câu lạc bộ của "
                     "bạn: nhờ quản trị viên liên kết chủ thể đó với câu lạc bộ.",
                     p=producer,
@@ -255,7 +265,7 @@ class _Importer:
             self.issue(
                 number,
                 "producer",
-                _(
+                _l(
                     "Không có chủ thể sản xuất có mã số thuế “%(p)s” (nhập đúng tên hoặc mã số "
                     "thuế).",
                     p=producer,
@@ -271,13 +281,13 @@ class _Importer:
         if planned is not None:
             return planned.key
         if len(name) > 200:
-            self.issue(number, "producer", _("Tên chủ thể tối đa %(n)d ký tự.", n=200))
+            self.issue(number, "producer", _l("Tên chủ thể tối đa %(n)d ký tự.", n=200))
             return None
         if text.has_controls(name):
             self.issue(
                 number,
                 "producer",
-                _("Tên chủ thể không được chứa xuống dòng, tab hay ký tự điều khiển."),
+                _l("Tên chủ thể không được chứa xuống dòng, tab hay ký tự điều khiển."),
             )
             return None
         try:
@@ -286,7 +296,7 @@ class _Importer:
             self.issue(
                 number,
                 "producer",
-                _(
+                _l(
                     "Không có chủ thể sản xuất “%(p)s”; muốn tạo mới thì cần câu lạc bộ: %(why)s",
                     p=name,
                     why=exc.message,
@@ -395,7 +405,7 @@ class _Importer:
                 self.issue(
                     row.number,
                     key,
-                    _(
+                    _l(
                         "Khác với dòng %(n)d của cùng sản phẩm (“%(v)s”).",
                         n=first[0],
                         v=first[1][:60],
@@ -415,7 +425,7 @@ class _Importer:
                 self.issue(
                     row.number,
                     key,
-                    _("Khác với dòng %(n)d của cùng sản phẩm.", n=first.number),
+                    _l("Khác với dòng %(n)d của cùng sản phẩm.", n=first.number),
                 )
         return getattr(first, attr) if first else None
 
@@ -427,7 +437,7 @@ class _Importer:
             # The SKU is a product of a producer out of scope: said as for any taken SKU.
             for row in group.rows:
                 self.issue(
-                    row.number, "sku", _("Mã SKU %(sku)s đã thuộc sản phẩm khác.", sku=row.sku)
+                    row.number, "sku", _l("Mã SKU %(sku)s đã thuộc sản phẩm khác.", sku=row.sku)
                 )
             return
         data: dict[str, Any] = {"name": self._product_value(group, "product_name", fold=True)}
@@ -507,16 +517,16 @@ class _Importer:
     def run(self, dry_run: bool) -> results.ImportSummary:
         self.map_headers()
         if self.issues:
-            raise results.ImportFailed(self.issues, self.warnings)
+            raise results.ImportFailed(self.issues, self.warnings, self.warnings_coded)
         rows = self.parse_rows()
         for planned in self.new_producers.values():
-            self.warnings.append(
-                _(
+            self.warn(
+                N_(
                     "Chủ thể mới “%(p)s” (dòng %(n)d) sẽ được tạo và làm việc với câu lạc bộ; "
-                    "hãy bổ sung địa chỉ, mã số thuế ở trang chủ thể.",
-                    p=planned.name,
-                    n=planned.first_row,
-                )
+                    "hãy bổ sung địa chỉ, mã số thuế ở trang chủ thể."
+                ),
+                p=planned.name,
+                n=planned.first_row,
             )
         groups = self.group(rows)
         total = len(self.table.rows)
@@ -530,7 +540,7 @@ class _Importer:
                 self._report(done, total)
         if self.issues:
             self.issues.sort(key=lambda i: (i.row or 0, self._column_order(i.column)))
-            raise results.ImportFailed(self.issues, self.warnings)
+            raise results.ImportFailed(self.issues, self.warnings, self.warnings_coded)
         if self.progress is not None:
             self.progress(90, _("Đang ghi vào cơ sở dữ liệu…"))
         try:
@@ -552,7 +562,9 @@ class _Importer:
                     )
                 except errors.ValidationError as exc:
                     self.map_fields(group, exc.fields)
-                    raise results.ImportFailed(self.issues, self.warnings) from exc
+                    raise results.ImportFailed(
+                        self.issues, self.warnings, self.warnings_coded
+                    ) from exc
             if dry_run:
                 self.session.rollback()
             else:
@@ -565,13 +577,14 @@ class _Importer:
                     results.Issue(
                         None,
                         None,
-                        _(
+                        _l(
                             "Có sản phẩm vừa được người khác sửa trong lúc nhập; chưa có gì được "
                             "ghi. Hãy nhập lại tệp."
                         ),
                     )
                 ],
                 self.warnings,
+                self.warnings_coded,
             ) from None
         except Exception:
             self.session.rollback()
@@ -582,6 +595,7 @@ class _Importer:
                 catalog_service.notify_channels(self.session, self.user, changed)
         self.summary.created_producers = len(self.new_producers)
         self.summary.warnings = self.warnings
+        self.summary.warnings_coded = self.warnings_coded
         self.summary.dry_run = dry_run
         return self.summary
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import text
 from app.services.catalog_io import formats, results
@@ -53,7 +53,7 @@ def _too_many_rows() -> results.Issue:
     return results.Issue(
         None,
         None,
-        _(
+        _l(
             "Tệp có hơn %(n)s dòng dữ liệu. Hãy chia thành nhiều tệp nhỏ hơn.",
             n=formats.thousands(formats.MAX_ROWS),
         ),
@@ -84,7 +84,7 @@ def _collect_rows(numbered: Iterable[tuple[int, Sequence[Any]]]) -> Table:
 def _read_csv(data: bytes) -> Table:
     if data.startswith(b"PK\x03\x04"):
         raise results.ImportFailed(
-            [results.Issue(None, None, _("Tệp này là tệp Excel; hãy đặt đuôi .xlsx rồi tải lại."))]
+            [results.Issue(None, None, _l("Tệp này là tệp Excel; hãy đặt đuôi .xlsx rồi tải lại."))]
         )
     if b"\x00" in data[:65536]:
         raise results.ImportFailed(
@@ -92,7 +92,7 @@ def _read_csv(data: bytes) -> Table:
                 results.Issue(
                     None,
                     None,
-                    _("Tệp không phải CSV dạng văn bản (UTF-8). Hãy lưu lại thành CSV UTF-8."),
+                    _l("Tệp không phải CSV dạng văn bản (UTF-8). Hãy lưu lại thành CSV UTF-8."),
                 )
             ]
         )
@@ -105,7 +105,7 @@ def _read_csv(data: bytes) -> Table:
                 results.Issue(
                     line,
                     None,
-                    _(
+                    _l(
                         "Tệp CSV không phải mã UTF-8. Trong Excel hãy chọn “Lưu thành” → "
                         "“CSV UTF-8 (phân tách bằng dấu phẩy)”."
                     ),
@@ -121,7 +121,7 @@ def _read_csv(data: bytes) -> Table:
         raise results.ImportFailed(
             [
                 results.Issue(
-                    reader.line_num or None, None, _("Không đọc được CSV: %(e)s", e=str(exc))
+                    reader.line_num or None, None, _l("Không đọc được CSV: %(e)s", e=str(exc))
                 )
             ]
         ) from None
@@ -133,7 +133,7 @@ def _read_xlsx(path: Path) -> Table:
             results.Issue(
                 None,
                 None,
-                _("Không đọc được tệp Excel (.xlsx). Hãy mở bằng Excel và lưu lại dạng .xlsx."),
+                _l("Không đọc được tệp Excel (.xlsx). Hãy mở bằng Excel và lưu lại dạng .xlsx."),
             )
         ]
     )
@@ -144,7 +144,7 @@ def _read_xlsx(path: Path) -> Table:
         raise unreadable from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise results.ImportFailed(
-            [results.Issue(None, None, _("Tệp Excel quá lớn khi giải nén."))]
+            [results.Issue(None, None, _l("Tệp Excel quá lớn khi giải nén."))]
         )
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -169,17 +169,17 @@ def read_table(path: Path, filename: str | None = None) -> Table:
     """Read a CSV or XLSX file (chosen by the file name's extension) into a table."""
     fmt = formats.file_format(filename or path.name)
     if fmt is None:
-        raise results.ImportFailed([results.Issue(None, None, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
+        raise results.ImportFailed([results.Issue(None, None, _l("Chỉ nhận tệp .csv hoặc .xlsx."))])
     try:
         size = path.stat().st_size
     except OSError:
         raise results.ImportFailed(
-            [results.Issue(None, None, _("Không tìm thấy tệp cần nhập."))]
+            [results.Issue(None, None, _l("Không tìm thấy tệp cần nhập."))]
         ) from None
     if size > formats.MAX_BYTES:
         raise results.ImportFailed([too_big()])
     if size == 0:
-        raise results.ImportFailed([results.Issue(None, None, _("Tệp trống."))])
+        raise results.ImportFailed([results.Issue(None, None, _l("Tệp trống."))])
     return _read_csv(path.read_bytes()) if fmt == "csv" else _read_xlsx(path)
 
 
@@ -188,5 +188,5 @@ def too_big() -> results.Issue:
     return results.Issue(
         None,
         None,
-        _("Tệp lớn hơn %(n)d MB. Hãy chia thành nhiều tệp nhỏ hơn.", n=formats.MAX_BYTES >> 20),
+        _l("Tệp lớn hơn %(n)d MB. Hãy chia thành nhiều tệp nhỏ hơn.", n=formats.MAX_BYTES >> 20),
     )

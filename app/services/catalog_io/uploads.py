@@ -44,7 +44,7 @@ def store_upload(stream: BinaryIO, filename: str, media_root: str | Path) -> dic
         raise errors.ValidationError(fields={"file": [_("Chỉ nhận tệp .csv hoặc .xlsx.")]})
     head = stream.read(formats.MAX_BYTES + 1)
     if len(head) > formats.MAX_BYTES:
-        raise errors.ValidationError(fields={"file": [readers.too_big().message]})
+        raise errors.ValidationError(fields={"file": [str(readers.too_big().message)]})
     if not head:
         raise errors.ValidationError(fields={"file": [_("Tệp trống.")]})
     is_zip = head.startswith(b"PK\x03\x04")
@@ -131,7 +131,9 @@ def run_import_job(
                 ctx.session, owner, path, filename=params["filename"], progress=ctx.progress
             )
         except results.ImportFailed as exc:
-            raise jobs_service.JobFailed(exc.message, result=exc.to_result()) from exc
+            # The msgid itself (not this worker's wording): the job page translates it.
+            message = results.msgid_of(results.JOB_FAILED) or str(results.JOB_FAILED)
+            raise jobs_service.JobFailed(message, result=exc.to_result()) from exc
         except errors.Forbidden as exc:
             raise jobs_service.JobFailed(exc.message) from exc
         return summary.to_dict()

@@ -301,9 +301,10 @@ def finish_connect(
         tokens = (factory or adapters.current_factory())(account).exchange_code(code, dict(params))
     except channel_errors.ChannelError as exc:
         account.status = Status.NEEDS_RECONNECT
-        account.last_error = messages.describe(exc)
+        account.last_error = messages.account_record(exc)
         session.commit()
-        raise errors.ValidationError(account.last_error) from exc
+        log.info("channel account %s: connect refused: %s [%s]", account.id, exc.message, exc.code)
+        raise errors.ValidationError(messages.describe(exc)) from exc
     adapters.store_tokens(account, tokens)
     account.shop_label = tokens.extra.get("shop_name") or tokens.extra.get("shop_id")
     account.status, account.last_error = Status.CONNECTED, None
@@ -334,7 +335,9 @@ def fresh_tokens(
         session.refresh(account)
         tokens = adapters.tokens_of(account)
         if tokens is None or account.status == Status.NEEDS_RECONNECT:
-            raise channel_errors.AuthExpired("channel is not connected", code="not_connected")
+            raise channel_errors.AuthExpired(
+                "channel is not connected", code="not_connected", reason="not_connected"
+            )
         current = now()
         version = account.token_version
         expiring = (
@@ -360,7 +363,9 @@ def fresh_tokens(
             return _refresh_holding_lease(session, account, adapter, tokens), account.token_version
         if waited >= max_wait_seconds:
             raise channel_errors.TransientError(
-                "another worker is still refreshing the token", code="refresh_wait"
+                "another worker is still refreshing the token",
+                code="refresh_wait",
+                reason="refresh_wait",
             )
         sleep(WAIT_STEP_SECONDS)
         waited += WAIT_STEP_SECONDS
@@ -377,7 +382,7 @@ def _refresh_holding_lease(
         new_tokens = adapter.refresh(tokens)
     except channel_errors.AuthExpired as exc:
         account.status = Status.NEEDS_RECONNECT
-        account.last_error = messages.describe(exc)
+        account.last_error = messages.account_record(exc)
         account.refresh_lease_owner = account.refresh_lease_until = None
         session.commit()
         raise

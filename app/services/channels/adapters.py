@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from app import errors
 from app.models import channels
-from app.services.channels import credentials
+from app.services.channels import credentials, messages
 from integrations import base, netguard, registry
 
 AdapterFactory = Callable[[channels.ChannelAccount], base.ChannelAdapter]
@@ -43,12 +43,27 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 64
 
 
+class UnsafeAddress(errors.ValidationError):
+    """A shop's configured address fails the SSRF guard; ``record`` words it for any reader."""
+
+    def __init__(self, field: str, url: str, refusal: netguard.UnsafeURL) -> None:
+        self.record = messages.Record(
+            "unsafe_address", {"url": url, "why": refusal.code, **refusal.params}
+        )
+        text = messages.render(self.record) or str(refusal)
+        super().__init__(text, fields={f"config.{field}": [text]})
+
+
+def _check(url: str) -> None:
+    netguard.check_url(url, allow_private=bool(flask.current_app.config["ALLOW_PRIVATE_URLS"]))
+
+
 def url_problem(url: str) -> str | None:
     """Why the app may not send requests to ``url`` (SSRF guard), or None when it may."""
     try:
-        netguard.check_url(url, allow_private=bool(flask.current_app.config["ALLOW_PRIVATE_URLS"]))
+        _check(url)
     except netguard.UnsafeURL as exc:
-        return _("Địa chỉ không được phép: %(why)s.", why=str(exc))
+        return _("Địa chỉ không được phép: %(why)s", why=messages.unsafe_url(exc))
     return None
 
 
@@ -62,9 +77,10 @@ def default_factory(account: channels.ChannelAccount) -> base.ChannelAdapter:
     config = adapter_config(account)
     for name, value in config.items():
         if name.endswith("_url") and value:
-            problem = url_problem(value)
-            if problem:
-                raise errors.ValidationError(problem, fields={f"config.{name}": [problem]})
+            try:
+                _check(value)
+            except netguard.UnsafeURL as exc:
+                raise UnsafeAddress(name, value, exc) from exc
     key = (account.marketplace, frozenset(config.items()))
     with _cache_lock:
         adapter = _cache.get(key)

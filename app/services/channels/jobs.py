@@ -1,4 +1,5 @@
-"""The background jobs of the channels feature: publish, sync, certificate check.
+"""The background jobs of the channels feature: publish, sync, certificate check (all of a
+club's listings, or those of the products whose certificate just changed).
 
 Each job works for its club (``Job.club_id``, the shop's club): it touches and reports only
 that club's listings, whatever ids its parameters name.
@@ -12,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import errors, tenancy
+from app import clock, errors, tenancy
 from app.models import channels
 from app.services import jobs as jobs_service
 from app.services.channels import listings, publishing, sync
@@ -20,6 +21,7 @@ from app.services.channels import listings, publishing, sync
 PUBLISH = "channels.publish"
 SYNC = "channels.sync"
 CERTIFICATES = "channels.certificates"
+CERTIFICATE_CHANGE = sync.CERTIFICATE_CHANGE
 
 
 def _id_list(params: dict[str, Any], name: str) -> list[int]:
@@ -62,6 +64,10 @@ def validate_certificates(params: dict[str, Any]) -> dict[str, Any]:
             fields={f"params.{k}": [_("Tham số không được hỗ trợ.")] for k in sorted(params)}
         )
     return {}
+
+
+def validate_certificate_change(params: dict[str, Any]) -> dict[str, Any]:
+    return {"product_ids": _id_list(params, "product_ids")}
 
 
 def publish_key(listing_ids: list[int]) -> str:
@@ -149,7 +155,28 @@ def sync_products(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[
     return summary.as_dict()
 
 
+def _clock(ctx: jobs_service.JobContext) -> clock.Clock:
+    """The clock the job runs by (``jobs_service.run(now=…)``): its day is the "today" that
+    decides which certificates have expired."""
+    return ctx.now
+
+
 def certificates(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Every listing of the job's club: pause the expired, resume the renewed."""
     return sync.check_certificates(
-        ctx.session, publishing.Options(), progress=ctx.progress, club_ids=_job_clubs(ctx)
+        ctx.session,
+        publishing.Options(now=_clock(ctx)),
+        progress=ctx.progress,
+        club_ids=_job_clubs(ctx),
+    )
+
+
+def certificate_change(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The same check for the products whose certificate was just saved or deleted."""
+    return sync.check_certificates(
+        ctx.session,
+        publishing.Options(now=_clock(ctx)),
+        progress=ctx.progress,
+        club_ids=_job_clubs(ctx),
+        product_ids=params["product_ids"],
     )

@@ -28,6 +28,7 @@ from app.models import accounts, catalog, channels
 from app.services import catalog as catalog_service
 from app.services import images as images_service
 from integrations import base, registry
+from integrations import errors as channel_errors
 
 State = channels.ListingState
 MAX_PRODUCTS_PER_PUBLISH = 1000
@@ -165,8 +166,9 @@ def certificate_blocks(
 
 def check(
     session: so.Session, listing: channels.Listing, adapter: base.ChannelAdapter
-) -> dict[str, list[str]]:
-    """Per-field problems under the channel's rules, before anything is sent."""
+) -> dict[str, list[channel_errors.Problem | str]]:
+    """Per-field problems (codes and params) under the channel's rules, before anything is
+    sent; ``messages.field_lines`` words them."""
     return adapter.validate(draft_for(session, listing))
 
 
@@ -196,7 +198,12 @@ def bind(
             }
         )
     if account.status != channels.AccountStatus.CONNECTED:
-        raise errors.Conflict(_("Kênh chưa được kết nối. Hãy bấm “Kết nối” trước khi đăng."))
+        raise errors.Conflict(
+            _(
+                "Kênh chưa được kết nối. Điều phối viên hoặc quản trị viên CLB bấm “Kết nối” ở "
+                "trang gian hàng trước khi đăng."
+            )
+        )
     products = {
         p.id: p
         for p in session.scalars(

@@ -55,18 +55,22 @@ def build(
         adapter.build_pack(draft, name)
     except channel_errors.ValidationFailed as exc:
         Path(name).unlink(missing_ok=True)
-        listing.last_error, listing.error_fields = messages.describe(exc), exc.fields
-        listing.error_code = "pack_validation"
+        record = messages.Record("pack_validation", fields=messages.problems_json(exc.fields))
+        messages.store(listing, record)
         if listing.state == State.DRAFT:
             listing.state = State.NEEDS_ACTION
         session.commit()
-        raise errors.ValidationError(listing.last_error, fields=exc.fields) from exc
+        raise errors.ValidationError(
+            messages.render(record),
+            fields={line.name: line.problems for line in messages.field_lines(record.fields)},
+        ) from exc
     except Exception:
         Path(name).unlink(missing_ok=True)
         raise
     listing.payload_hash = listings.payload_hash(draft)
     if listing.state == State.NEEDS_ACTION:
-        listing.state, listing.last_error, listing.error_fields = State.DRAFT, None, None
+        listing.state = State.DRAFT
+        messages.clear(listing)
     session.commit()
     return Path(name)
 
@@ -104,6 +108,6 @@ def record_live(
         ) from exc
     listing.external_id, listing.url = remote.external_id, remote.url or None
     listing.state, listing.last_synced_at = State.LIVE, now()
-    listing.last_error = listing.error_fields = listing.error_code = None
+    messages.clear(listing)
     session.commit()
     return listing

@@ -119,7 +119,13 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
     account = listing.account
     try:
         adapter = opts.factory(account)
-    except errors.AppError as exc:  # e.g. the shop's API address fails the SSRF guard
+    except adapters.UnsafeAddress as exc:  # the shop's API address fails the SSRF guard
+        session.rollback()
+        listing.state = State.FAILED
+        messages.store(listing, exc.record)
+        session.commit()
+        return None
+    except errors.AppError as exc:  # e.g. no CREDENTIALS_KEY: a message of the app's own
         session.rollback()
         listing.state, listing.last_error = State.FAILED, exc.message
         listing.error_code, listing.error_fields = exc.code, exc.fields or None
@@ -142,9 +148,7 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
             return _needs_action(
                 session,
                 listing,
-                _("Chưa đủ điều kiện đăng: %(d)s", d=messages.fields_text(problems)),
-                problems,
-                "local_validation",
+                messages.Record("local_validation", fields=messages.problems_json(problems)),
             )
         digest = listings.payload_hash(draft)
         if listing.state == State.LIVE and listing.payload_hash == digest:
@@ -166,7 +170,7 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         listing.payload_hash = digest
         listing.last_synced_at = opts.now()
         listing.attempts, listing.next_attempt_at = 0, None
-        listing.last_error = listing.error_fields = listing.error_code = None
+        messages.clear(listing)
         listing.paused_reason = None
         _marketplace_answered(session, account.id)
         session.commit()
@@ -174,10 +178,10 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
     except channel_errors.ValidationFailed as exc:
         session.rollback()
         _marketplace_answered(session, account.id)
-        return _needs_action(session, listing, messages.describe(exc), exc.fields, exc.code)
+        return _needs_action(session, listing, messages.record_of(exc))
     except channel_errors.AuthExpired as exc:
         session.rollback()
-        return _needs_action(session, listing, messages.describe(exc), None, exc.code or "auth")
+        return _needs_action(session, listing, messages.record_of(exc))
     except (channel_errors.RateLimited, channel_errors.TransientError) as exc:
         session.rollback()
         if _progress_marks(listing) != before:
@@ -189,8 +193,11 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         return _later(session, listing, exc, opts)
     except channel_errors.ChannelError as exc:
         session.rollback()
-        listing.state, listing.last_error = State.FAILED, messages.describe(exc)
-        listing.error_code, listing.error_fields = exc.code or type(exc).__name__, None
+        log.info(
+            "listing %s refused by the marketplace: %s [%s]", listing_id, exc.message, exc.code
+        )
+        listing.state = State.FAILED
+        messages.store(listing, messages.record_of(exc))
         session.commit()
         return None
 
@@ -271,15 +278,9 @@ def _with_uploaded_images(
     return dataclasses.replace(draft, images=tuple(refs))
 
 
-def _needs_action(
-    session: so.Session,
-    listing: channels.Listing,
-    message: str,
-    fields: dict[str, list[str]] | None,
-    code: str,
-) -> None:
-    listing.state, listing.last_error = State.NEEDS_ACTION, message
-    listing.error_fields, listing.error_code = fields, code
+def _needs_action(session: so.Session, listing: channels.Listing, record: messages.Record) -> None:
+    listing.state = State.NEEDS_ACTION
+    messages.store(listing, record)
     listing.next_attempt_at = None
     session.commit()
     return None
@@ -291,16 +292,19 @@ def _later(
     counts = not isinstance(exc, channel_errors.RateLimited)
     attempts = listing.attempts + (1 if counts else 0)
     delay = retry.delay_for(exc, max(1, attempts), base=opts.backoff_base, rng=opts.rng) or 0.0
-    listing.attempts, listing.error_code = attempts, exc.code or type(exc).__name__
-    listing.last_error = messages.describe(exc)
+    listing.attempts = attempts
+    record = messages.record_of(exc)
+    # The page shows the code's sentence; the adapter's English text (no secrets: query
+    # strings are cut by integrations.http) stays here, for whoever reads the logs.
+    log.info("listing %s: %s [%s], attempt %d", listing.id, exc.message, exc.code, attempts)
     if counts and attempts >= MAX_ATTEMPTS:
         listing.state = State.FAILED
-        listing.last_error = _(
-            "Đã thử %(n)d lần không được: %(why)s", n=attempts, why=listing.last_error
-        )
+        gave_up = {"n": attempts, "reason": record.code, **record.params}
+        messages.store(listing, messages.Record("gave_up", gave_up, record.fields))
         listing.next_attempt_at = None
         session.commit()
         return None
+    messages.store(listing, record)
     if listing.state == State.PUBLISHING:
         listing.state = State.QUEUED
     listing.next_attempt_at = opts.now() + dt.timedelta(seconds=delay)
@@ -362,8 +366,7 @@ def _wait_out_outage(
     if listing.state == State.PUBLISHING:
         listing.state = State.QUEUED
     listing.next_attempt_at = until
-    listing.error_code = "outage"
-    listing.last_error = messages.outage(until)
+    messages.store(listing, messages.Record("outage", {"until": until.isoformat()}))
     session.commit()
     return max(1.0, (until - opts.now()).total_seconds())
 
@@ -377,10 +380,7 @@ def _pause_for_certificate(
         )
         adapter.deactivate(tokens, base.RemoteListing(listing.external_id, dict(listing.sku_ids)))
     listing.state, listing.paused_reason = State.PAUSED, "certificate"
-    listing.last_error = _(
-        "Tạm dừng vì giấy chứng nhận OCOP đã hết hạn. Gia hạn chứng nhận "
-        "hoặc chọn “Vẫn bán” để đăng lại."
-    )
+    messages.store(listing, messages.Record("certificate_paused"))
     session.commit()
 
 
@@ -485,7 +485,7 @@ def pause(
         raise errors.Conflict(_("Tin đăng này không tạm dừng được ở trạng thái hiện tại."))
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.PAUSED, "seller"
-    listing.last_error = None
+    messages.clear(listing)
     session.commit()
     return listing
 

@@ -22,6 +22,8 @@ from app.services.channels import listings, publishing
 log = logging.getLogger(__name__)
 
 State = channels.ListingState
+# The job kind a certificate change queues (``app.job_kinds``; handled in ``jobs``).
+CERTIFICATE_CHANGE = "channels.certificate_change"
 
 
 def _in_clubs(stmt: sa.Select[Any], club_ids: Collection[int] | None) -> sa.Select[Any]:
@@ -121,10 +123,29 @@ def run_sync(
     return publishing.run(session, ids, opts, progress=progress or (lambda p, m: None))
 
 
+def resume_queued(session: so.Session, opts: publishing.Options) -> publishing.Summary:
+    """Push every listing still waiting in the queue (after a daily quota or an outage): the
+    hourly chore of Celery beat and `flask channels resume`."""
+    ids = list(
+        session.scalars(
+            sa.select(channels.Listing.id).where(channels.Listing.state == State.QUEUED)
+        )
+    )
+    return publishing.run(session, ids, opts)
+
+
+def _of_products(stmt: sa.Select[Any], product_ids: Collection[int] | None) -> sa.Select[Any]:
+    """Keep the listings of these products (None: every product)."""
+    if product_ids is None:
+        return stmt
+    return stmt.where(channels.Listing.product_id.in_(sorted(product_ids)))
+
+
 def expired_certificate_listings(
     session: so.Session,
     now: clock.Clock = clock.utcnow,
     club_ids: Collection[int] | None = None,
+    product_ids: Collection[int] | None = None,
 ) -> list[int]:
     """Live or queued listings whose product's OCOP certificate has expired (no override)."""
     from app.services import catalog as catalog_service
@@ -139,20 +160,21 @@ def expired_certificate_listings(
             catalog.Product.ocop_expires_on < today,
         )
     )
-    return list(session.scalars(_in_clubs(stmt, club_ids)))
+    return list(session.scalars(_of_products(_in_clubs(stmt, club_ids), product_ids)))
 
 
 def renewed_certificate_listings(
     session: so.Session,
     now: clock.Clock = clock.utcnow,
     club_ids: Collection[int] | None = None,
+    product_ids: Collection[int] | None = None,
 ) -> list[int]:
     """Listings paused for a certificate that is now valid (renewed) or overridden."""
     out = []
     stmt = sa.select(channels.Listing).where(
         channels.Listing.state == State.PAUSED, channels.Listing.paused_reason == "certificate"
     )
-    for listing in session.scalars(_in_clubs(stmt, club_ids)):
+    for listing in session.scalars(_of_products(_in_clubs(stmt, club_ids), product_ids)):
         if not listings.certificate_blocks(listing.product, listing, now):
             out.append(listing.id)
     return out
@@ -163,14 +185,17 @@ def check_certificates(
     opts: publishing.Options,
     progress: Any = None,
     club_ids: Collection[int] | None = None,
+    product_ids: Collection[int] | None = None,
 ) -> dict[str, int]:
     """Pause listings of products whose certificate expired; put renewed ones back on sale
-    (of these clubs' shops; None: every club, as the command line does)."""
-    to_pause = expired_certificate_listings(session, opts.now, club_ids)
-    to_resume = renewed_certificate_listings(session, opts.now, club_ids)
+    (of these clubs' shops and these products; None: every club or product, as the daily
+    check does). "Today" is ``opts.now``'s day in Vietnam."""
+    to_pause = expired_certificate_listings(session, opts.now, club_ids, product_ids)
+    to_resume = renewed_certificate_listings(session, opts.now, club_ids, product_ids)
     for listing_id in to_resume:
         listing = session.get(channels.Listing, listing_id)
         if listing is not None:
+            # (paused_reason stays until the push: it is what makes the push relist it remotely)
             listing.state = State.LIVE if listing.external_id else State.QUEUED
             listing.payload_hash = None
     session.commit()
@@ -183,3 +208,66 @@ def check_certificates(
         "live": summary.live,
         "paused_now": summary.paused,
     }
+
+
+def _clubs_with_certificate_work(session: so.Session, product_ids: list[int]) -> list[int]:
+    """The clubs whose shops list these products on sale, or hold them paused for their
+    certificate: the listings a certificate change may pause or resume."""
+    return sorted(
+        session.scalars(
+            sa.select(channels.ChannelAccount.club_id)
+            .join(channels.Listing, channels.Listing.account_id == channels.ChannelAccount.id)
+            .where(
+                channels.Listing.product_id.in_(product_ids),
+                sa.or_(
+                    channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+                    sa.and_(
+                        channels.Listing.state == State.PAUSED,
+                        channels.Listing.paused_reason == "certificate",
+                    ),
+                ),
+            )
+            .distinct()
+        )
+    )
+
+
+def _certificate_key(club_id: int, ids: list[int]) -> str:
+    return _sync_key(club_id, ids).replace("channels.sync:", "channels.certificate_change:", 1)
+
+
+def certificates_changed(
+    session: so.Session,
+    user: Any,
+    product_ids: Iterable[int],
+    dispatch: jobs_service.Dispatch | None = None,
+) -> jobs_service.jobs.Job | None:
+    """A certificate of these products was added, changed or deleted: queue the certificate
+    job for them, one per club whose shops list them (an identity key per club and product
+    set), so their listings are paused or resumed now rather than at the next save or the
+    daily check. Returns the last job queued.
+
+    Called after the catalog committed; a broker failure is logged, not raised (the daily
+    check catches up).
+    """
+    ids = sorted(set(int(i) for i in product_ids))
+    if not ids:
+        return None
+    from app import job_kinds, tasks  # imported late: job kinds import the services
+
+    job = None
+    for club_id in _clubs_with_certificate_work(session, ids):
+        try:
+            job = jobs_service.enqueue(
+                session,
+                job_kinds.KINDS,
+                kind=CERTIFICATE_CHANGE,
+                params={"product_ids": ids},
+                owner=user,
+                dispatch=dispatch or tasks.dispatch,
+                identity_key=_certificate_key(club_id, ids),
+                club_id=club_id,
+            )
+        except errors.AppError:
+            log.warning("could not queue the certificate check of products %s", ids, exc_info=True)
+    return job

@@ -3,11 +3,15 @@
 Slots are kept in start order (``position`` follows ``start_offset_s``); they may not overlap
 and may not run past the session's end. A comment code is upper-case ASCII letters and
 digits (``NM1``), unique within the session whatever case it was typed in.
+
+A product whose OCOP certificate has expired by the session's day, or a live price of 0 ₫, is
+accepted but warned about (``slot_warnings``): the coordinator decides, the pages say it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +22,7 @@ from flask_babel import gettext as _
 
 from app import errors, formatting, tenancy, text, validators
 from app.models import accounts, catalog, live
+from app.services import catalog as catalog_service
 from app.services.live import common
 from app.services.live import sessions as sessions_service
 
@@ -383,9 +388,60 @@ def product_choices(session: so.Session, club_id: int) -> list[catalog.Product]:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class SlotWarning:
+    """Something the coordinator should look at before going live (not a refusal)."""
+
+    code: str  # certificate_expired | zero_price
+    message: str
+
+
+def session_day(row: live.LiveSession) -> dt.date:
+    """The session's day in Vietnam: the day a certificate must still be valid on."""
+    return common.to_local(row.starts_at).date()
+
+
+def slot_warnings(slot: live.LiveSlot, day: dt.date | None = None) -> list[SlotWarning]:
+    """Why this slot deserves a second look: its product's OCOP certificate has expired by
+    ``day`` (the session's day by default), or it sells at 0 ₫."""
+    out: list[SlotWarning] = []
+    product = slot.product
+    when = day or (session_day(slot.session) if slot.session is not None else None)
+    if product is not None and catalog_service.certificate_expired(product, when):
+        out.append(
+            SlotWarning(
+                "certificate_expired",
+                _(
+                    "Chứng nhận OCOP của sản phẩm đã hết hạn ngày %(date)s: gia hạn trước "
+                    "phiên, hoặc đừng giới thiệu là sản phẩm OCOP.",
+                    date=formatting.local_date(product.ocop_expires_on),
+                ),
+            )
+        )
+    if slot.live_price is not None and int(slot.live_price) == 0:
+        out.append(
+            SlotWarning(
+                "zero_price",
+                _("Giá livestream 0 ₫: khách chốt đơn không phải trả tiền. Kiểm tra lại giá."),
+            )
+        )
+    return out
+
+
+def product_warning(product: catalog.Product, day: dt.date | None = None) -> str | None:
+    """The product picker's note for a product whose certificate has expired (by ``day``)."""
+    if not catalog_service.certificate_expired(product, day):
+        return None
+    return _(
+        "chứng nhận OCOP hết hạn %(date)s", date=formatting.local_date(product.ocop_expires_on)
+    )
+
+
 def timeline(row: live.LiveSession) -> list[dict[str, Any]]:
-    """Each slot with its local clock times and discount, for the pages and the print sheet."""
+    """Each slot with its local clock times, discount and warnings, for the pages and the
+    print sheet."""
     out = []
+    day = session_day(row)
     for slot in row.slots:
         start = common.after(row.starts_at, slot.start_offset_s)
         out.append(
@@ -395,6 +451,7 @@ def timeline(row: live.LiveSession) -> list[dict[str, Any]]:
                 "ends_at": common.after(start, slot.length_s),
                 "offset": clock_label(slot.start_offset_s),
                 "discount": discount(slot),
+                "warnings": slot_warnings(slot, day),
             }
         )
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def upload(
                 "slot_id": line.product_id,
                 "quantity": int(line.quantity),
                 "phone": line.phone,
-                "time": time.isoformat() if not pd.isna(time) else None,
+                "time": _iso_time(time),
                 "text": line.text[:500],
             }
         )
@@ -133,6 +134,32 @@ def upload(
     session.add(batch)
     session.commit()
     return batch
+
+
+def _iso_time(time: pd.Timestamp) -> str | None:
+    """A comment time as ISO text in UTC, to the microsecond: an epoch time in a log may carry
+    nanoseconds, which ``datetime.fromisoformat`` (the review page, the acceptance) cannot read."""
+    if pd.isna(time):
+        return None
+    stamp = time.floor("us")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime().isoformat()
+
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def proposal_time(value: str | None) -> dt.datetime | None:
+    """A proposed line's stored comment time (ISO text, UTC) as an aware UTC datetime; None when
+    there is none or it does not read. Batches stored before times were cut to the microsecond
+    may hold nanoseconds: those digits are dropped."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(_FRACTION.sub(r"\1", value))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 def external_id(batch_id: int, viewer: str) -> str:
@@ -161,11 +188,7 @@ def _order_lines(
     phone: dict[str, str] = {}
     for proposal in merged.values():
         viewer = proposal["viewer"]
-        time = (
-            dt.datetime.fromisoformat(proposal["time"])
-            if proposal.get("time")
-            else live_session.starts_at
-        )
+        time = proposal_time(proposal.get("time")) or live_session.starts_at
         first_time[viewer] = min(first_time.get(viewer, time), time)
         if proposal.get("phone") and viewer not in phone:
             phone[viewer] = proposal["phone"]

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 
 from app import formatting, text
 from app.services.catalog_io import readers, results
-from app.services.orders import limits
+from app.services.orders import labels, limits
 
 LOCAL = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh: UTC+7, no DST
 HEADER_SCAN_ROWS = 10  # Shopee files may have a few rows above the header
@@ -38,7 +38,7 @@ STATUSES = ("placed", "paid", "shipped", "completed", "cancelled", "returned")
 TIKTOK = "tiktok"
 SHOPEE = "shopee"
 TEMPLATE = "template"
-PLATFORMS = ("tiktok", "shopee", "lazada", "postmart", "voso", "facebook", "other")
+PLATFORMS = labels.ORDER_PLATFORMS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -406,16 +406,39 @@ TEMPLATE_ALIASES = {
 }
 
 
+def platform_code(value: str) -> str | None:
+    """A platform by code or name, case, spaces and diacritics ignored ('TikTok Shop' → tiktok,
+    'Khác' → other); None when it is none of ``PLATFORMS``."""
+    key = text.fold(value).replace(" ", "")
+    names = {code: code for code in PLATFORMS} | {"khac": "other"}
+    names |= {
+        text.fold(str(name)).replace(" ", ""): code for code, name in labels.PLATFORM_LABELS.items()
+    }
+    return names.get(key)
+
+
+def platform_problem() -> str:
+    """The message for a platform that is none of ours, naming them (never their codes)."""
+    return _("Nền tảng phải là một trong: %(names)s.", names=labels.platform_names())
+
+
+def _template_status(value: str) -> str | None:
+    """A template status by code, Vietnamese name, or its name in the page's language."""
+    key = _status_key(value)
+    found = _TEMPLATE_STATUS.get(key)
+    if found is None:
+        shown = {_status_key(str(name)): code for code, name in labels.STATUS_LABELS.items()}
+        found = shown.get(key)
+    return found
+
+
 def _template_row(row: _Row) -> OrderLine:
-    platform = text.fold(row.require("Nền tảng")).replace(" ", "")
-    platform = {"tiktokshop": TIKTOK}.get(platform, platform)
-    if platform and platform not in PLATFORMS:
-        row.issue(
-            "Nền tảng",
-            _("Nền tảng phải là một trong: %(names)s.", names=", ".join(PLATFORMS)),
-        )
+    raw_platform = row.require("Nền tảng")
+    platform = platform_code(raw_platform) or ""
+    if raw_platform and not platform:
+        row.issue("Nền tảng", platform_problem())
     status_text = row.get("Trạng thái") or "placed"
-    status = _TEMPLATE_STATUS.get(_status_key(status_text))
+    status = _template_status(status_text)
     if status is None:
         row.issue("Trạng thái", _("Trạng thái “%(v)s” chưa được hỗ trợ.", v=status_text))
     quantity = row.quantity("Số lượng")

@@ -134,13 +134,12 @@ def enter_order(
             for name, messages in exc.fields.items():
                 fields.setdefault(name, []).extend(messages)
     live_session = to.live_session if to is not None else None
-    platform = text.fold(str(data.get("platform") or "")).replace(" ", "")
-    if not platform and live_session is not None:
+    raw_platform = str(data.get("platform") or "")
+    platform = exports.platform_code(raw_platform) or raw_platform
+    if not raw_platform.strip() and live_session is not None:
         platform = live_session.platform
     if platform not in exports.PLATFORMS:
-        fields.setdefault("platform", []).append(
-            _("Nền tảng phải là một trong: %(names)s.", names=", ".join(exports.PLATFORMS))
-        )
+        fields.setdefault("platform", []).append(exports.platform_problem())
     external_id = str(data.get("external_id") or "").strip()
     if external_id and not EXTERNAL_ID_RE.fullmatch(external_id):
         fields.setdefault("external_id", []).append(

@@ -153,10 +153,32 @@ def buyer(scope: tenancy.Scope, order: orders.Order) -> dict[str, str | None]:
     return {name: getattr(order, name) for name in BUYER_FIELDS}
 
 
-def present(scope: tenancy.Scope, order: orders.Order) -> dict[str, Any]:
+def status_history(scope: tenancy.Scope, order: orders.Order) -> list[dict[str, Any]]:
+    """The order's status changes, oldest first: from, to, when (UTC), how, and for staff who
+    made it and their note (a producer sees the moves only)."""
+    staff = scope.producer_id is None
+    return [
+        {
+            "from_status": str(change.from_status),
+            "to_status": str(change.to_status),
+            "via": str(change.via),
+            "changed_at": change.changed_at,
+            "changed_by_id": change.changed_by_id if staff else None,
+            "changed_by_name": (
+                change.changed_by.full_name if staff and change.changed_by is not None else None
+            ),
+            "note": change.note if staff else None,
+        }
+        for change in order.status_changes
+    ]
+
+
+def present(scope: tenancy.Scope, order: orders.Order, *, history: bool = False) -> dict[str, Any]:
     """An order as the scope may see it (the API's shape): own lines only for a producer, the
-    club's id and name, the buyer only where buyers are shown."""
+    club's id and name, the buyer only where buyers are shown; with ``history``, its status
+    changes (``status_history``)."""
     lines = visible_lines(scope, order)
+    extra = {"status_changes": status_history(scope, order)} if history else {}
     return {
         "id": order.id,
         "platform": order.platform,
@@ -189,4 +211,5 @@ def present(scope: tenancy.Scope, order: orders.Order) -> dict[str, Any]:
         ],
         "created_at": order.created_at,
         "updated_at": order.updated_at,
+        **extra,
     }

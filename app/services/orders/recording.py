@@ -16,6 +16,8 @@ TikTok Creator Handle when one matches, else the session's first host.
 Concurrency: the stored orders are locked before they are compared (``locks``), so for each
 variant, stock + units held by valid lines only moves by stock edits and imported oversales
 (docs/orders.md, "Stock"): a status change gives stock back or takes it exactly once.
+A stored order whose status a write changes gets a history row (``OrderStatusChange``, with
+how it came in: import, manual entry or comments); changes by hand are ``status``'s.
 """
 
 from __future__ import annotations
@@ -293,7 +295,7 @@ def check_bounds(lines: Sequence[exports.OrderLine]) -> None:
 _RACE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
-def _lost_race(exc: sqlalchemy.exc.OperationalError) -> bool:
+def lost_race(exc: sqlalchemy.exc.OperationalError) -> bool:
     orig = exc.orig
     return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES or "database is locked" in str(orig)
 
@@ -336,7 +338,7 @@ def record(
             _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
         ) from exc
     except sqlalchemy.exc.OperationalError as exc:
-        if not _lost_race(exc):
+        if not lost_race(exc):
             raise
         session.rollback()
         raise errors.Conflict(
@@ -454,6 +456,17 @@ def _record(
             if same_fields and same_lines:
                 summary.unchanged += 1
             else:
+                if row.status != fields["status"]:
+                    # A newer export (or entry) moved the order: kept in its history.
+                    session.add(
+                        orders.OrderStatusChange(
+                            order_id=row.id,
+                            from_status=row.status,
+                            to_status=fields["status"],
+                            via=orders.StatusChangeVia(str(source)),
+                            changed_by_id=user.id if user is not None else None,
+                        )
+                    )
                 for name, value in fields.items():
                     setattr(row, name, value)
                 if not same_lines:
@@ -468,7 +481,7 @@ def _record(
             summary.linked_to_session += 1
     summary.unmatched = [{"sku": sku, "name": name} for sku, name in sorted(unmatched.items())]
     session.flush()
-    _move_stock(session, sold, source, summary)
+    move_stock(session, sold, source, summary)
     summary.order_ids = [row.id for row in touched]
     return summary
 
@@ -477,7 +490,7 @@ def _units(lines: Iterable[dict[str, Any]]) -> Iterator[tuple[int | None, str, i
     return ((line["variant_id"], line["status"], line["quantity"]) for line in lines)
 
 
-def _move_stock(
+def move_stock(
     session: so.Session, sold: dict[int, int], source: orders.OrderSource, summary: Summary
 ) -> None:
     """Take sold units out of the variants' stock and give cancelled ones back.

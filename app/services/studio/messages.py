@@ -134,6 +134,43 @@ def fields(problems: Mapping[str, list[str]]) -> dict[str, list[str]]:
     return {path: [say(m) for m in messages] for path, messages in problems.items()}
 
 
+def _media_messages() -> dict[str, str]:
+    return {
+        "timeout": _("quá thời gian cho phép nên đã dừng"),
+        "thumbnail": _("không tạo được ảnh xem trước"),
+        "output": _("ffmpeg không ghi ra tệp video"),
+        "ffmpeg": _("ffmpeg báo lỗi khi dựng video"),
+        "ffmpeg_missing": _("máy chủ chưa có ffmpeg"),
+        "ffmpeg_timeout": _("ffmpeg chạy quá lâu nên đã dừng"),
+        "ffmpeg_failed": _("ffmpeg báo lỗi"),
+        "analysis_failed": _("không phân tích được video"),
+        "ingest_failed": _("không đọc được ảnh"),
+        "cancelled": _("đã huỷ"),
+    }
+
+
+def media_error(exc: BaseException) -> str:
+    """Why a render (or another media step) failed, in the user's language.
+
+    ``media`` errors carry a ``code`` (and ``params``); their English ``message`` and any
+    ffmpeg log stay in the server log, never on the page.
+    """
+    code = str(getattr(exc, "code", "") or "")
+    params = dict(getattr(exc, "params", {}) or {})
+    if code == "too_large" and {"size_mb", "max_mb", "platform"} <= params.keys():
+        why = _(
+            "%(platform)s chỉ nhận tệp tối đa %(max)s MB; video này nặng %(got)s MB",
+            platform=params["platform"],
+            max=_num(str(params["max_mb"])),
+            got=_num(str(params["size_mb"])),
+        )
+    elif isinstance(exc, OSError):
+        why = _("lỗi đọc/ghi tệp trên máy chủ")
+    else:
+        why = _media_messages().get(code, _("lỗi không xác định"))
+    return _("Xuất video thất bại: %(reason)s.", reason=why)
+
+
 def summary(problems: Mapping[str, Any]) -> str:
     count = len(problems)
     if count == 1:

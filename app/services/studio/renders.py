@@ -6,6 +6,7 @@ that club's assets only."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Mapping
@@ -27,6 +28,8 @@ from media import errors as media_errors
 from media import profiles
 from media import recipe as recipe_mod
 from media import render as render_mod
+
+log = logging.getLogger(__name__)
 
 RENDER = "studio.render"
 RENDER_DIR = f"{assets_service.STUDIO_DIR}/renders"
@@ -194,7 +197,8 @@ def run_render_job(
         _finish(session, render_id, media_models.RenderStatus.FAILED, message)
         raise jobs_service.JobFailed(message) from exc
     except (media_errors.MediaError, OSError) as exc:
-        message = _("Xuất video thất bại: %(reason)s", reason=exc.args[0] if exc.args else exc)
+        log.warning("render %s failed: %s", render_id, exc)
+        message = messages.media_error(exc)
         _finish(session, render_id, media_models.RenderStatus.FAILED, message)
         raise jobs_service.JobFailed(message) from exc
     finally:

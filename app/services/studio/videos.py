@@ -2,10 +2,15 @@
 templates applied to other products, and the one-click product video.
 
 A video (and a template) belongs to a club: its recipe may use only that club's assets, its
-product must be one of the club's producers', and a club applies only its own templates."""
+product must be one of the club's producers', and a club applies only its own templates.
+
+OCOP stars are drawn only from a valid certificate: a video of a product may carry a stars
+badge only while the product's current certificate has not expired, and with its stars; the
+one-click video and templates leave the stars out otherwise (the price stays)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,9 +19,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, permissions, tenancy, validators
+from app import errors, formatting, permissions, tenancy, text, validators
 from app.models import accounts, catalog
 from app.models import media as media_models
+from app.services import catalog as catalog_service
 from app.services.studio import assets as assets_service
 from app.services.studio import messages
 from media import compile as compile_mod
@@ -84,20 +90,119 @@ def validate(
     *,
     club_id: int | None,
     enforce_limits: bool = False,
+    product: catalog.Product | None = None,
 ) -> recipe_mod.Recipe:
     """Parse a recipe against the club's stored assets; ValidationError with the recipe's
-    field paths (another club's asset reads as unknown: ``clips[0].asset``)."""
+    field paths (another club's asset reads as unknown: ``clips[0].asset``). With the video's
+    ``product``, a stars badge needs its valid certificate (``check_badge``)."""
     infos = asset_infos(session, data, media_root, club_id=club_id)
     try:
-        return recipe_mod.parse(data, infos, enforce_limits=enforce_limits)
+        parsed = recipe_mod.parse(data, infos, enforce_limits=enforce_limits)
     except media_errors.RecipeInvalid as exc:
         raise _invalid(exc) from exc
+    check_badge(product, parsed)
+    return parsed
 
 
 def _invalid(exc: media_errors.RecipeInvalid) -> errors.ValidationError:
     """The library's recipe problems as a 422 in the user's language."""
     problems = messages.fields(exc.fields)
     return errors.ValidationError(messages.summary(problems), fields=problems)
+
+
+def certificate_warning(
+    product: catalog.Product | None, today: dt.date | None = None
+) -> str | None:
+    """What the studio pages say about a product whose OCOP certificate has expired."""
+    if product is None or not catalog_service.certificate_expired(product, today):
+        return None
+    return _(
+        "Chứng nhận OCOP của “%(name)s” đã hết hạn ngày %(date)s: video không được gắn huy "
+        "hiệu sao OCOP và không nên giới thiệu là sản phẩm OCOP cho đến khi gia hạn.",
+        name=product.name,
+        date=formatting.local_date(product.ocop_expires_on),
+    )
+
+
+def claims_ocop(label: str | None) -> bool:
+    """True when a badge label names OCOP (any case or accents)."""
+    return "ocop" in text.fold(label or "")
+
+
+def badge_problem(
+    product: catalog.Product,
+    stars: int | None,
+    today: dt.date | None = None,
+    *,
+    label: str | None = None,
+) -> tuple[str, dict[str, Any]] | None:
+    """Why a video of ``product`` may not show ``stars`` OCOP stars (or a label saying OCOP),
+    as a code and its parameters (None when it may): the badge comes from a valid certificate
+    only."""
+    if stars is None and not claims_ocop(label):
+        return None
+    valid = catalog_service.valid_stars(product, today)
+    if valid is None and catalog_service.certificate_expired(product, today):
+        return "certificate_expired", {
+            "name": product.name,
+            "date": formatting.local_date(product.ocop_expires_on),
+        }
+    if valid is None:
+        return "no_certificate", {"name": product.name}
+    if stars is not None and valid != stars:
+        return "stars_mismatch", {"name": product.name, "stars": stars, "valid": valid}
+    return None
+
+
+def badge_message(code: str, params: Mapping[str, Any]) -> str:
+    """A ``badge_problem`` in the user's language."""
+    if code == "certificate_expired":
+        return _(
+            "Chứng nhận OCOP của “%(name)s” đã hết hạn ngày %(date)s: không gắn huy hiệu sao "
+            "hay nhãn OCOP được. Bỏ huy hiệu sao và chữ OCOP (giá vẫn hiện) hoặc gia hạn "
+            "chứng nhận trước.",
+            **params,
+        )
+    if code == "no_certificate":
+        return _(
+            "“%(name)s” chưa có chứng nhận OCOP: không gắn huy hiệu sao hay nhãn OCOP được.",
+            **params,
+        )
+    return _(
+        "“%(name)s” được chứng nhận OCOP %(valid)d sao, huy hiệu không được ghi %(stars)d sao.",
+        **params,
+    )
+
+
+def check_badge(product: catalog.Product | None, parsed: recipe_mod.Recipe) -> None:
+    """Refuse (422 at ``badge.stars``) a stars badge on a video of a product without a valid
+    certificate with those stars. A video of no product (a template) is filled from the
+    product it is applied to."""
+    if product is None or parsed.badge is None:
+        return
+    stars, label = parsed.badge.stars, parsed.badge.label
+    problem = badge_problem(product, stars, label=label)
+    if problem is not None:
+        message = badge_message(*problem)
+        field = "badge.stars" if stars is not None else "badge.label"
+        raise errors.ValidationError(message, fields={field: [message]})
+
+
+def without_ocop_claim(data: dict[str, Any]) -> dict[str, Any]:
+    """A recipe dict whose badge no longer says OCOP (stars and an OCOP label dropped; the
+    price stays, and a badge left empty goes): for a product without a valid certificate."""
+    badge = data.get("badge")
+    if not isinstance(badge, dict):
+        return data
+    badge = {k: v for k, v in badge.items() if k != "stars"}
+    if claims_ocop(badge.get("label") if isinstance(badge.get("label"), str) else None):
+        badge.pop("label")
+    out = dict(data)
+    if badge.get("price_dong") is None:
+        out.pop("badge")
+    else:
+        out["badge"] = badge
+    return out
 
 
 def get(session: so.Session, scope: tenancy.Scope, video_id: int) -> media_models.Video:
@@ -153,9 +258,10 @@ def _create(
     media_root: str | Path,
     is_template: bool = False,
 ) -> media_models.Video:
+    product = None
     if product_id is not None:
-        assets_service.product_field(session, club_id, product_id)
-    parsed = validate(session, recipe, media_root, club_id=club_id)
+        product = assets_service.product_field(session, club_id, product_id)
+    parsed = validate(session, recipe, media_root, club_id=club_id, product=product)
     video = media_models.Video(
         club_id=club_id,
         title=title.strip()[:200],
@@ -183,7 +289,7 @@ def update(
     if title is not None:
         video.title = title.strip()[:200]
     if recipe is not None:
-        parsed = validate(session, recipe, media_root, club_id=video.club_id)
+        parsed = validate(session, recipe, media_root, club_id=video.club_id, product=video.product)
         video.recipe = recipe_mod.to_dict(parsed)
         video.version += 1
     session.commit()
@@ -268,8 +374,9 @@ def product_values(session: so.Session, product: catalog.Product, club_id: int) 
     }
     if product.min_price is not None:
         values["price_dong"] = int(product.min_price)
-    if product.ocop_stars is not None:
-        values["stars"] = int(product.ocop_stars)
+    stars = catalog_service.valid_stars(product)
+    if stars is not None:  # an expired certificate gives no stars (the badge keeps the price)
+        values["stars"] = stars
     if photos:
         values["assets"] = {"photo": [str(asset_id) for asset_id in photos]}
     return values
@@ -294,6 +401,8 @@ def apply_template(
         raise errors.ValidationError(fields={"template_id": [_("Video này không phải mẫu.")]})
     product = assets_service.product_field(session, club_id, product_id)
     data = recipe_mod.apply_template(template.recipe, product_values(session, product, club_id))
+    if catalog_service.valid_stars(product) is None:
+        data = without_ocop_claim(data)
     return _create(
         session, user, club_id, title=f"{template.title} – {product.name}", recipe=data,
         product_id=product.id, media_root=media_root,
@@ -326,7 +435,7 @@ def quick_video(
             photos=[str(photo.id) for photo in photos],
             story=product.description or "",
             name=product.name,
-            stars=product.ocop_stars,
+            stars=catalog_service.valid_stars(product),  # none from an expired certificate
             price_dong=int(product.min_price) if product.min_price is not None else None,
             where_to_buy=where_to_buy(product),
             profile=profile,

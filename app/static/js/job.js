@@ -1,32 +1,21 @@
-// Follows a job's progress on its page by polling the JSON API (session cookie).
+// Follows an unfinished job on its page: re-reads the page itself every second and swaps the
+// job's section, so the status, start time, progress and messages shown are always the
+// server's (in the page's language and local time), never a stale label over a moving bar.
 (function () {
   "use strict";
   var box = document.getElementById("job");
   if (!box || box.dataset.finished === "true") return;
-  var url = box.dataset.jobUrl;
-  var finished = ["succeeded", "failed", "cancelled"];
-  function render(job) {
-    document.getElementById("job-progress").value = job.progress;
-    document.getElementById("job-percent").textContent = job.progress + "%";
-    document.getElementById("job-message").textContent = job.message;
-    var badge = document.querySelector("#job-status .badge");
-    if (badge && badge.dataset.status !== job.status) {
-      // The label text comes from the server on reload; the status code is enough to style it.
-      badge.dataset.status = job.status;
-      badge.className = "badge status-" + job.status;
-    }
-    var error = document.getElementById("job-error");
-    if (job.error) { error.textContent = job.error; error.hidden = false; }
-    if (finished.indexOf(job.status) >= 0) {
-      window.location.reload();
-      return true;
-    }
-    return false;
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("job");
+    var current = document.getElementById("job");
+    if (!fresh || !current) return false;
+    current.replaceWith(fresh);
+    return fresh.dataset.finished === "true";
   }
   function poll() {
-    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (job) { if (!job || !render(job)) setTimeout(poll, 1000); })
+    fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (!html || !swap(html)) setTimeout(poll, 1000); })
       .catch(function () { setTimeout(poll, 3000); });
   }
   setTimeout(poll, 1000);

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import flask
 import openpyxl
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from app import errors, extensions, job_kinds, tasks
 from app.models import accounts, catalog, jobs, orgs
 from app.services import catalog_io
 from app.services import jobs as jobs_service
-from app.services.catalog_io import formats
+from app.services.catalog_io import formats, results
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -490,7 +491,7 @@ def test_import_job_records_row_errors_or_the_summary(app, people, categories, t
         status = jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id)
         assert status == jobs.JobStatus.FAILED
         failed = extensions.db.session.get(jobs.Job, job.id)
-        assert "1 lỗi" in failed.error
+        assert failed.error == results.msgid_of(results.JOB_FAILED)
         assert failed.result["errors"] == [
             {"row": 3, "column": "price", "message": "Phải là số nguyên."}
         ]
@@ -518,6 +519,32 @@ def test_import_job_records_row_errors_or_the_summary(app, people, categories, t
         assert "params.path" in raised.value.fields
 
 
+def test_a_failed_import_job_keeps_its_messages_wordable_in_the_readers_language(
+    app, people, categories, tmp_path
+) -> None:
+    """The worker words problems in Vietnamese; the job keeps msgid and params, so a page in
+    English words them again in English."""
+    bad = _write_csv(tmp_path / "x.csv", [_good_rows()[0], _good_rows()[0]])
+    with app.app_context():
+        job = _start(app, "x.csv", bad.read_bytes())
+        jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id)
+        failed = extensions.db.session.get(jobs.Job, job.id)
+        [duplicate] = failed.result["errors"]
+    assert duplicate == {
+        "row": 3,
+        "column": "sku",
+        "message": "Mã SKU trùng với dòng 2.",
+        "msgid": "Mã SKU trùng với dòng %(n)d.",
+        "params": {"n": 2},
+    }
+    with app.test_request_context():
+        flask.session["lang"] = "en"
+        assert results.issue_text(duplicate) == "SKU duplicates row 2."
+        assert results.issue_text({"message": "Phải là số nguyên."}) == "Must be a whole number."
+        assert results.issue_text({"message": "chữ của người dùng"}) == "chữ của người dùng"
+        assert results.issue_text({**duplicate, "params": {}}) == "Mã SKU trùng với dòng 2."
+
+
 def test_upload_page_queues_the_job_and_the_job_page_lists_errors(
     app, people, categories, auth, client, monkeypatch, tmp_path
 ) -> None:
@@ -538,7 +565,7 @@ def test_upload_page_queues_the_job_and_the_job_page_lists_errors(
         jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert 'id="job-errors"' in page
-    assert "<td>3</td><td>sku</td>" in page
+    assert "<td>3</td><td><code>sku</code></td>" in page
 
     wrong = client.post(
         "/catalog/io/import",

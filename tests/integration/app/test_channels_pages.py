@@ -24,7 +24,7 @@ from app.models import catalog as catalog_models
 from app.models import channels, jobs, orgs
 from app.services import images as images_service
 from app.services import jobs as jobs_service
-from app.services.channels import accounts, adapters
+from app.services.channels import accounts, adapters, messages
 from app.services.channels import jobs as channel_jobs
 from integrations import base, registry
 from integrations import errors as channel_errors
@@ -32,6 +32,7 @@ from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import channels as fake
+from tests.support import one_language
 
 Role = account_models.Role
 State = channels.ListingState
@@ -327,7 +328,9 @@ def test_connect_flow_with_good_and_bad_replies(market, client, auth) -> None:
     again = client.post(f"/channels/{account_id}/connect")
     state = urllib.parse.parse_qs(urllib.parse.urlsplit(again.location).query)["state"][0]
     refused = client.get(f"/channels/callback?state={state}&code=bad", follow_redirects=True)
-    assert "Sàn từ chối yêu cầu: bad code [invalid_code]" in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)
+    assert "Sàn từ chối yêu cầu." in said
+    assert "invalid_code" not in said and "bad code" not in said  # codes and log text stay out
     assert 'data-status="needs_reconnect"' in client.get(f"/channels/{account_id}").get_data(
         as_text=True
     )
@@ -425,8 +428,10 @@ def test_listing_table_shows_state_link_time_and_plain_errors(market, client, au
     assert "Đang bán" in page and "Cần xử lý" in page
     assert "02/01/2026 08:30" in page  # shown in Asia/Ho_Chi_Minh
     assert f'href="https://fake.example/p/{by_state[State.LIVE].external_id}"' in page
-    assert "Sàn từ chối nội dung sản phẩm: Tên sản phẩm: chứa từ bị cấm [error_param]" in page
-    assert 'data-error-field="title"' in page
+    assert 'data-testid="listing-error">Sàn từ chối nội dung sản phẩm.</summary>' in page
+    assert 'data-error-field="title"><strong>Tên sản phẩm</strong>' in page
+    assert "chứa từ bị cấm" in page  # the marketplace's own words, shown as they came
+    assert "error_param" not in page
 
     only = client.get(f"/channels/{account_id}?state=needs_action").get_data(as_text=True)
     assert only.count('data-testid="listing"') == 1 and 'data-state="needs_action"' in only
@@ -476,7 +481,8 @@ def test_retry_queues_the_listing_again(market, client, auth) -> None:
     (listing,) = listing_rows(market.app, account_id)
     assert listing.state == State.FAILED
     page = client.get(f"/channels/{account_id}").get_data(as_text=True)
-    assert "Sàn từ chối yêu cầu: shop banned" in page and 'data-action="retry"' in page
+    assert 'data-testid="listing-error">Sàn từ chối yêu cầu.</p>' in page
+    assert 'data-action="retry"' in page
 
     job_id = job_id_of(client.post(f"/channels/listings/{listing.id}/retry"))
     assert listing_rows(market.app, account_id)[0].state == State.QUEUED
@@ -599,3 +605,58 @@ def test_shop_list_still_opens_when_the_credentials_key_was_replaced(market, cli
     page = client.get("/channels/")
     assert page.status_code == 200
     assert f'data-account-id="{account_id}"' in page.get_data(as_text=True)
+
+
+def _between(page: str, start: str, end: str) -> str:
+    """The visible text from the element marked ``start`` to the next ``end``."""
+    at = page.rindex("<", 0, page.index(start))  # from the element's own tag
+    return one_language.visible_text(page[at : page.index(end, at)])
+
+
+def test_stored_error_codes_are_worded_in_the_readers_language(market, client, auth) -> None:
+    """A listing and a shop keep codes and numbers; each reader gets their own language."""
+    account_id = shopee_account(market)
+    auth.login("seller1")
+    publish_live(market, client, account_id, market.product_ids[:1])
+    (listing,) = listing_rows(market.app, account_id)
+    with market.app.app_context():
+        session = extensions.db.session
+        row = session.get(channels.Listing, listing.id)
+        row.state = State.NEEDS_ACTION
+        problems = fake.FakeAdapter({}, market.remote).validate(
+            base.ListingDraft("NM-1", "Nước mắm", "", "100", (base.Sku("NM-1", 10, 1),))
+        )
+        assert set(problems) == {"skus.NM-1.price"}
+        messages.store(
+            row, messages.Record("local_validation", fields=messages.problems_json(problems))
+        )
+        account = session.get(channels.ChannelAccount, account_id)
+        account.last_error = messages.account_record(
+            channel_errors.AuthExpired("refresh token used", code="invalid_refresh")
+        )
+        session.commit()
+        stored = session.get(channels.Listing, listing.id)
+        assert stored.error_code == "local_validation"
+        assert stored.error_fields["skus.NM-1.price"] == [
+            {"code": "price_range", "params": {"min": 1_000, "max": 200_000_000, "sku": "NM-1"}}
+        ]
+
+    client.get("/lang/vi")
+    page = client.get(f"/channels/{account_id}").get_data(as_text=True)
+    vi_error = _between(page, 'data-testid="listing-error-details"', "</details>")
+    assert "Chưa đủ điều kiện đăng." in vi_error
+    assert "Giá (NM-1)" in vi_error and "phải từ 1.000 ₫ đến 200.000.000 ₫" in vi_error
+    vi_shop = _between(page, 'data-testid="account-error"', "</dd>")
+    assert "Kết nối lại" in vi_shop
+    for text in (vi_error, vi_shop):
+        assert one_language.problems(text, "vi") == [], text
+    assert "price_range" not in page and "invalid_refresh" not in page
+
+    client.get("/lang/en")
+    page = client.get(f"/channels/{account_id}").get_data(as_text=True)
+    en_error = _between(page, 'data-testid="listing-error-details"', "</details>")
+    en_shop = _between(page, 'data-testid="account-error"', "</dd>")
+    assert en_error != vi_error and en_shop != vi_shop
+    assert "1,000" in en_error and "200,000,000" in en_error  # English number format
+    for text in (en_error, en_shop):
+        assert one_language.problems(text, "en") == [], text

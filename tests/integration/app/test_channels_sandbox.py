@@ -6,12 +6,14 @@ Faults are injected by the sandbox (random 5xx and "created, but the reply is a
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import flask
 import pytest
+import requests
 import sqlalchemy as sa
 
 from app import extensions, tenancy
@@ -19,10 +21,10 @@ from app.models import accounts as account_models
 from app.models import catalog, channels
 from app.services import catalog as catalog_service
 from app.services import images as images_service
-from app.services.channels import accounts, listings, publishing, sync
+from app.services.channels import accounts, listings, messages, publishing, sync
 from tests import conftest
 from tests.support import catalog as builders
-from tests.support import sandboxes
+from tests.support import one_language, sandboxes
 
 Role = account_models.Role
 State = channels.ListingState
@@ -199,3 +201,83 @@ def test_stock_zero_and_new_price_are_applied_on_the_marketplace(
         "S-0-A": (0, 77_000),
         "S-0-B": (0, 77_000),
     }
+
+
+# --- what a seller reads: one language per page, links to the sandbox, the shop's name --------
+
+
+def _listing_error(page: str) -> str:
+    """The visible text of the first listing's error on an account page."""
+    match = re.search(r'data-testid="listing-error"[^>]*>(.*?)</(?:p|summary)>', page, re.S)
+    assert match, "no listing error on the page"
+    return one_language.visible_text(match.group(1))
+
+
+def test_a_refused_listing_reads_in_the_pages_language(
+    app: flask.Flask,
+    people: conftest.People,
+    sandbox: sandboxes.Running,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+) -> None:
+    seller = people.username(Role.SELLER)
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    (product_id,) = _products(app, people, 1, "E")
+    listing_ids = _bind(app, seller, account_id, [product_id])
+    sandbox.admin("faults", {"error_rate": 1.0, "seed": 3})  # every call a 500 or a 503
+    with app.app_context():
+        summary = publishing.run(extensions.db.session, listing_ids, _opts())
+        listing = extensions.db.session.get(channels.Listing, listing_ids[0])
+        stored = (listing.error_code, dict(listing.error_fields or {}))
+    assert summary.failed == 1
+    # Stored as a code and its numbers, not as a sentence.
+    assert stored[0] == "gave_up"
+    params = stored[1][messages.PARAMS_KEY]
+    assert params["reason"] == "server_error" and params["status"] in (500, 503)
+    assert params["n"] == publishing.MAX_ATTEMPTS
+
+    auth.login(seller)
+    client.get("/lang/vi")
+    vi_page = client.get(f"/channels/{account_id}").get_data(as_text=True)
+    vi = _listing_error(vi_page)
+    assert f"Đã thử {publishing.MAX_ATTEMPTS} lần" in vi and f"mã lỗi {params['status']}" in vi
+    assert one_language.problems(vi, "vi") == []  # no English word, no raw code
+    assert "http_5" not in vi_page and "server error" not in vi_page and "[" not in vi
+
+    client.get("/lang/en")
+    en_page = client.get(f"/channels/{account_id}").get_data(as_text=True)
+    en = _listing_error(en_page)
+    assert en != vi and str(publishing.MAX_ATTEMPTS) in en and str(params["status"]) in en
+    assert one_language.problems(en, "en") == []  # no Vietnamese word, no raw code
+    assert "http_5" not in en_page
+
+
+def test_a_listing_links_to_the_sandboxs_own_product_page(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
+) -> None:
+    seller = people.username(Role.SELLER)
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    (product_id,) = _products(app, people, 1, "L")
+    listing_ids = _bind(app, seller, account_id, [product_id])
+    with app.app_context():
+        publishing.run(extensions.db.session, listing_ids, _opts())
+        listing = extensions.db.session.get(channels.Listing, listing_ids[0])
+        url, external_id, name = listing.url, listing.external_id, listing.product.name
+    assert url == f"{sandbox.url}/_sandbox/products/{external_id}"
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and name in page.text
+    missing = requests.get(f"{sandbox.url}/_sandbox/products/999999999", timeout=10)
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("sandbox", ["shopee", "tiktok"], indirect=True)
+def test_the_shop_is_named_as_the_marketplace_names_it(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
+) -> None:
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    with app.app_context():
+        account = extensions.db.session.get(channels.ChannelAccount, account_id)
+        label = account.shop_label
+        shops = list(sandbox.state.shops.values())
+    assert len(shops) == 1 and label == shops[0].name
+    assert label != shops[0].shop_id  # the name, not the shop id

@@ -69,7 +69,7 @@ def test_session_dashboard_figures(app: flask.Flask, people: conftest.People) ->
     assert report.totals["average_watch_seconds"] == pytest.approx(1050)
     rows = {key: (label, shown) for key, label, shown in report.metric_rows()}
     assert rows["total_watch_minutes"] == ("Tổng thời gian xem (người·phút)", "70")
-    assert rows["average_watch_seconds"] == ("Thời gian xem TB", "17:30")
+    assert rows["average_watch_seconds"] == ("Thời gian xem TB", "17 phút 30 giây")
     assert report.totals["average_concurrent_viewers"] == pytest.approx(7 / 6)
     by_product = {row["label"]: row for row in report.tables[0].rows}
     assert by_product["Nước mắm Trà Cổ"]["gmv"] == 380_000
@@ -164,7 +164,7 @@ def test_pages_and_downloads(
     assert "860.000 ₫" in html and "405.000 ₫" in html and "NM1" in html
     assert 'style="' not in html  # CSP: no inline styles in the charts
     assert _metric_cell(html, "total_watch_minutes") == "70"
-    assert _metric_cell(html, "average_watch_seconds") == "17:30"
+    assert _metric_cell(html, "average_watch_seconds") == "17 phút 30 giây"
 
     xlsx = client.get(f"/reports/sessions/{seeded.session_id}?format=xlsx")
     assert xlsx.status_code == 200
@@ -190,7 +190,7 @@ def test_pages_and_downloads(
     watch, shown = figures["Tổng thời gian xem (người·phút)"]
     assert (float(watch), shown) == (70, "70")
     average, shown = figures["Thời gian xem TB"]
-    assert (float(average), shown) == (1050, "17:30")
+    assert (float(average), shown) == (1050, "17 phút 30 giây")
 
     data = client.get(f"/reports/sessions/{seeded.session_id}?format=csv&part=product")
     assert data.headers["Content-Type"] == CSV_TYPE

@@ -277,9 +277,14 @@ def test_every_problem_is_listed_and_nothing_is_written(
         "images.2",
         "images.3",
     }
-    assert any("more than once" in m for m in fields["skus"])
-    assert any("500 px" in m for m in fields["images.2"])
-    assert all(isinstance(m, str) and m for ms in fields.values() for m in ms)
+    # Codes and numbers, never sentences: the app words them in the reader's language.
+    assert errors.Problem("sku_repeated", {"sku": "A-1"}) in [
+        errors.Problem(m.code, m.params) for m in fields["skus"] if isinstance(m, errors.Problem)
+    ]
+    (small,) = fields["images.2"]
+    assert isinstance(small, errors.Problem)
+    assert (small.code, dict(small.params)) == ("image_too_small", {"min": spec.images.min_px})
+    assert all(isinstance(m, errors.Problem) and m.code for ms in fields.values() for m in ms)
     assert os.listdir(out_dir) == []  # no zip, no temp file
 
     # validate() (what the app calls first) reports the same fields without encoding
@@ -338,7 +343,7 @@ def test_config(adapter: base.ChannelAdapter) -> None:
     assert adapter.config["seller_centre_url"].startswith("https://")
     with pytest.raises(errors.ValidationFailed) as caught:
         cls({})
-    assert caught.value.fields == {"shop_name": ["required"]}
+    assert caught.value.fields == {"shop_name": [errors.Problem("required", {}, "required")]}
     with pytest.raises(errors.ValidationFailed) as caught:
         cls({**CONFIG, "seller_centre_url": "javascript:alert(1)"})
     assert set(caught.value.fields) == {"seller_centre_url"}
@@ -445,7 +450,8 @@ def test_postmart_ref_bad(text: str) -> None:
     with pytest.raises(errors.ValidationFailed) as caught:
         postmart.PostmartAdapter(CONFIG).parse_listing_ref(text)
     assert list(caught.value.fields) == ["url"]
-    assert caught.value.fields["url"]
+    (problem,) = caught.value.fields["url"]
+    assert isinstance(problem, errors.Problem) and problem.code.startswith("reference_")
 
 
 @pytest.mark.parametrize(
@@ -471,7 +477,9 @@ def test_voso_ref_bad(text: str) -> None:
 def test_voso_shop_page_is_named() -> None:
     with pytest.raises(errors.ValidationFailed) as caught:
         voso.VosoAdapter(CONFIG).parse_listing_ref("https://voso.vn/dac-san-vo-so-s3145375")
-    assert "shop page" in caught.value.fields["url"][0]
+    (problem,) = caught.value.fields["url"]
+    assert isinstance(problem, errors.Problem) and problem.code == "reference_other_page"
+    assert "shop page" in problem.message  # the English log text still says which page
 
 
 # --- no network code --------------------------------------------------------------
@@ -516,12 +524,14 @@ def test_quality_then_size_lowered_until_under_the_byte_limit(tmp_path: Path) ->
 def test_byte_limit_out_of_reach_is_a_problem(tmp_path: Path) -> None:
     source = noise_jpeg(tmp_path / "n.jpg", (800, 800), seed=2)
     spec = pack.ImageSpec(min_px=700, max_px=800, max_bytes=5_000)
-    with pytest.raises(ValueError, match="5000 bytes"):
+    with pytest.raises(pack.ImageRefused, match="5000 bytes") as caught:
         pack.prepare_image(str(source), spec)
+    assert caught.value.code == "image_too_big" and caught.value.params == {"max": 4}
 
 
 def test_not_an_image(tmp_path: Path) -> None:
     bogus = tmp_path / "x.jpg"
     bogus.write_bytes(b"not a picture")
-    with pytest.raises(ValueError, match="not a readable image"):
+    with pytest.raises(pack.ImageRefused, match="not a readable image") as caught:
         pack.prepare_image(str(bogus), pack.ImageSpec())
+    assert caught.value.code == "image_unreadable"

@@ -163,7 +163,10 @@ def test_vietnamese_body_is_raw_utf8_and_not_part_of_the_sign() -> None:
 
 def test_token_calls_are_public_signed_with_numeric_ids() -> None:
     adapter, client = make(
-        [(200, {"error": "", "access_token": "a1", "refresh_token": "r1", "expire_in": 14400})]
+        [
+            (200, {"error": "", "access_token": "a1", "refresh_token": "r1", "expire_in": 14400}),
+            (200, {"error": "", "message": "", "shop_name": "Trà Cổ Official", "region": "VN"}),
+        ]
     )
     got = adapter.exchange_code("code-1", {"code": "code-1", "shop_id": SHOP_ID, "state": "s"})
     sent = client.sent[0]
@@ -177,8 +180,24 @@ def test_token_calls_are_public_signed_with_numeric_ids() -> None:
         "shop_id": int(SHOP_ID),
         "partner_id": int(PARTNER_ID),
     }
-    assert got.access_token == "a1" and got.extra == {"shop_id": SHOP_ID}
+    assert got.access_token == "a1"
+    assert got.extra == {"shop_id": SHOP_ID, "shop_name": "Trà Cổ Official"}
     assert got.access_expires_at.timestamp() == NOW + 14400
+    # The shop's name is read with the new token (a shop-level signed call).
+    info = client.sent[1]
+    assert info["path"] == "/api/v2/shop/get_shop_info" and info["method"] == "GET"
+    assert info["params"]["access_token"] == "a1" and info["params"]["shop_id"] == SHOP_ID
+
+
+def test_a_shop_name_shopee_will_not_give_does_not_stop_the_connect() -> None:
+    adapter, _client = make(
+        [
+            (200, {"error": "", "access_token": "a1", "refresh_token": "r1", "expire_in": 14400}),
+            fail("error_permission", "no permission to shop info"),
+        ]
+    )
+    got = adapter.exchange_code("code-1", {"code": "code-1", "shop_id": SHOP_ID})
+    assert got.access_token == "a1" and "shop_name" not in got.extra
 
 
 # --- request shapes --------------------------------------------------------------------------
