@@ -30,6 +30,7 @@ from app import (
     tasks,
 )
 from app.services import accounts as accounts_service
+from app.services.channels import sync as channel_sync
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def create_app(
     )
     extensions.csrf.init_app(app)
     tasks.init_celery(app)
+    channel_sync.listen()  # listings follow the catalog's price, stock and certificate changes
     errors.register(app)
     inputguard.register(app)
     _register_blueprints(app)

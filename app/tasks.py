@@ -86,6 +86,16 @@ def init_celery(app: flask.Flask) -> celery.Celery:
         }
     worker.set_default()
     app.extensions["celery"] = worker
+    # ``dispatch`` and ``dispatch_later`` are looked up when called, so the services send
+    # through the same functions the views do (and a test's fake broker replaces both).
+    jobs_service.install(
+        app,
+        jobs_service.Runtime(
+            kinds=job_kinds.KINDS,
+            dispatch=lambda job, queue: dispatch(job, queue),
+            dispatch_later=lambda seconds: dispatch_later(seconds),
+        ),
+    )
     return worker
 
 

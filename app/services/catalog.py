@@ -15,6 +15,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
+import blinker
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
@@ -30,6 +31,13 @@ SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 CHANNELS = ("shopee", "tiktok", "lazada", "postmart", "voso", "website")
 SORTS = ("name", "newest", "price_asc", "price_desc", "stars", "stock")
 CERTIFICATE_STATUSES = (*(status.value for status in ocop.Status), "none")
+
+# Sent after a commit (sender: the session; ``user``, ``product_ids``). The channels service
+# listens (``channels.sync.listen``, connected by the app factory), so the catalog needs no
+# import of the features that follow it.
+_signals = blinker.Namespace()
+products_changed = _signals.signal("catalog.products-changed")
+certificates_changed = _signals.signal("catalog.certificates-changed")
 PRODUCT_FIELDS = ("name", "description", "unit", "brand", "ingredients", "shelf_life")
 VARIANT_FIELDS = (
     "sku",
@@ -452,10 +460,9 @@ def save_product(
 
 
 def notify_channels(session: so.Session, user: Any, product_ids: list[int]) -> None:
-    """Price and stock changes go on to every live marketplace listing (as a job)."""
-    from app.services.channels import sync  # late: the channels services import this module
-
-    sync.products_changed(session, user, product_ids)
+    """Price and stock changes go on to every live marketplace listing (as a job): the
+    ``products_changed`` signal, which the channels service listens to."""
+    products_changed.send(session, user=user, product_ids=product_ids)
 
 
 def delete_product(session: so.Session, user: accounts.User, product_id: int) -> None:
@@ -665,10 +672,9 @@ def delete_certificate(
 
 def notify_certificate_change(session: so.Session, user: Any, product_ids: list[int]) -> None:
     """Listings follow a certificate change at once (as a job): paused when the product is
-    left with an expired certificate, resumed when it is valid again."""
-    from app.services.channels import sync  # late: the channels services import this module
-
-    sync.certificates_changed(session, user, product_ids)
+    left with an expired certificate, resumed when it is valid again (the
+    ``certificates_changed`` signal, which the channels service listens to)."""
+    certificates_changed.send(session, user=user, product_ids=product_ids)
 
 
 def _certificate_of(product: Product, certificate_id: int) -> Certificate:

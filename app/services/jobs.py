@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
@@ -58,6 +59,29 @@ class JobKind:
     startable: bool = True
     # True for work about the install, not a club (the system check): such a job has no club.
     install_wide: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """The job kinds and the queue this app sends jobs to, installed on the Flask app at start
+    (``tasks.init_celery``), so a service queueing follow-up work needs neither the kinds'
+    registry (which imports the services) nor the Celery wiring."""
+
+    kinds: Mapping[str, JobKind]
+    dispatch: Dispatch
+    dispatch_later: Callable[[float], Dispatch]
+
+
+RUNTIME_EXTENSION = "ocop.jobs"
+
+
+def install(app: flask.Flask, runtime: Runtime) -> None:
+    app.extensions[RUNTIME_EXTENSION] = runtime
+
+
+def runtime() -> Runtime:
+    """The running app's job kinds and dispatch (see ``install``)."""
+    return flask.current_app.extensions[RUNTIME_EXTENSION]
 
 
 class JobContext:

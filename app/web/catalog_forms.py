@@ -15,7 +15,7 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app import admin_units, labels, ocop, validators
+from app import labels, ocop, validators
 from app.models import catalog, orgs
 from app.services import catalog as catalog_service
 from app.web import forms
@@ -42,24 +42,6 @@ def _at_most(limit: int) -> v.Length:
 
 
 # --- choices -----------------------------------------------------------------------
-
-
-def province_choices(empty: Any) -> list[Choice]:
-    return [Choice("", empty)] + [
-        Choice(str(unit.code), unit.name) for unit in admin_units.provinces()
-    ]
-
-
-def commune_choices(province_code: str | int | None) -> list[Choice]:
-    """The communes of the chosen province (none chosen or unknown: only the prompt)."""
-    prompt = [Choice("", _l("— Chọn xã/phường —"))]
-    try:
-        code = int(province_code) if province_code not in (None, "") else None
-    except (TypeError, ValueError):
-        code = None
-    if code is None:
-        return prompt
-    return prompt + [Choice(str(unit.code), unit.name) for unit in admin_units.communes(code)]
 
 
 def category_choices(categories: Iterable[catalog.OcopCategory], empty: Any) -> list[Choice]:
@@ -99,8 +81,8 @@ class ProducerForm(forms.Form):
     club_id = wtforms.SelectField(_l("Làm việc với câu lạc bộ"), validate_choice=False)
 
     def fill_choices(self) -> None:
-        self.province_code.choices = province_choices(_l("— Chọn tỉnh/thành phố —"))
-        self.commune_code.choices = commune_choices(self.province_code.data)
+        self.province_code.choices = forms.province_choices(_l("— Chọn tỉnh/thành phố —"))
+        self.commune_code.choices = forms.commune_choices(self.province_code.data)
         self.club_id.choices = []
 
     def fill_clubs(self, clubs: list[orgs.Club], default: int | None) -> None:
@@ -125,7 +107,7 @@ class ProducerSearchForm(wtforms.Form):
 
     def __init__(self, formdata: Any) -> None:
         super().__init__(formdata)
-        self.province_code.choices = province_choices(_l("Mọi tỉnh/thành phố"))
+        self.province_code.choices = forms.province_choices(_l("Mọi tỉnh/thành phố"))
 
     @property
     def province(self) -> int | None:
@@ -249,7 +231,7 @@ class ProductFilterForm(wtforms.Form):
     ) -> None:
         self.category_id.choices = category_choices(categories, _l("Mọi nhóm"))
         self.producer_id.choices = producer_choices(producers, _l("Mọi chủ thể"))
-        self.province_code.choices = province_choices(_l("Mọi tỉnh/thành phố"))
+        self.province_code.choices = forms.province_choices(_l("Mọi tỉnh/thành phố"))
 
     def filters(self) -> catalog_service.ProductFilters:
         """The service's filters; values that make no sense are ignored."""

@@ -11,6 +11,8 @@ import wtforms.fields.choices
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
+from app import admin_units
+
 Choice = wtforms.fields.choices.SelectChoice
 
 # WTForms' own messages (it ships no Vietnamese), worded through this app's catalogue. The
@@ -106,12 +108,28 @@ class MultiCheckboxField(wtforms.SelectMultipleField):
     option_widget = wtforms.widgets.CheckboxInput()
 
 
+def province_choices(empty: Any) -> list[Choice]:
+    return [Choice("", empty)] + [
+        Choice(str(unit.code), unit.name) for unit in admin_units.provinces()
+    ]
+
+
+def commune_choices(province_code: str | int | None) -> list[Choice]:
+    """The communes of the chosen province (none chosen or unknown: only the prompt)."""
+    prompt = [Choice("", _l("— Chọn xã/phường —"))]
+    try:
+        code = int(province_code) if province_code not in (None, "") else None
+    except (TypeError, ValueError):
+        code = None
+    if code is None:
+        return prompt
+    return prompt + [Choice(str(unit.code), unit.name) for unit in admin_units.communes(code)]
+
+
 def _unit_choices(form: Any, province_field: str, commune_field: str, empty: Any) -> None:
     """Fill a province select and the commune select of the chosen province (2025 map)."""
-    from app.web import catalog_forms  # late: catalog_forms imports this module
-
-    form[province_field].choices = catalog_forms.province_choices(empty)
-    form[commune_field].choices = catalog_forms.commune_choices(form[province_field].data)
+    form[province_field].choices = province_choices(empty)
+    form[commune_field].choices = commune_choices(form[province_field].data)
 
 
 class UserForm(Form):

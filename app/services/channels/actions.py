@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, job_kinds, tenancy
+from app import clock, errors, tenancy
 from app.models import accounts, channels, jobs, orgs
 from app.services import jobs as jobs_service
 from app.services.channels import accounts as channel_accounts
@@ -180,7 +180,7 @@ def _queue_push(
         return None
     return jobs_service.enqueue(
         session,
-        job_kinds.KINDS,
+        jobs_service.runtime().kinds,
         kind=channel_jobs.PUBLISH,
         params={"listing_ids": listing_ids},
         owner=user,

@@ -81,8 +81,6 @@ def _follow_up(
     """Listings waiting out a long limit (a daily quota) get a later job of their own."""
     if not summary.waiting or summary.next_attempt_in is None:
         return
-    from app import job_kinds, tasks  # imported late: job kinds import this module
-
     waiting = [
         listing.id
         for listing in ctx.session.scalars(
@@ -94,13 +92,14 @@ def _follow_up(
     ]
     if not waiting or ctx.job.owner is None:
         return
+    runtime = jobs_service.runtime()
     jobs_service.enqueue(
         ctx.session,
-        job_kinds.KINDS,
+        runtime.kinds,
         kind=PUBLISH,
         params={"listing_ids": waiting},
         owner=ctx.job.owner,
-        dispatch=tasks.dispatch_later(summary.next_attempt_in),
+        dispatch=runtime.dispatch_later(summary.next_attempt_in),
         identity_key=publish_key(waiting),
         club_id=ctx.job.club_id,
     )

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 
 from app import clock, errors
 from app.models import catalog, channels
+from app.services import catalog as catalog_service
 from app.services import jobs as jobs_service
 from app.services.channels import listings, publishing
 
@@ -76,6 +77,22 @@ def _sync_key(club_id: int, ids: list[int]) -> str:
     return key
 
 
+def listen() -> None:
+    """Follow the catalog: its ``products_changed`` and ``certificates_changed`` signals
+    queue the matching jobs here. Connected once by the app factory (connecting again is a
+    no-op)."""
+    catalog_service.products_changed.connect(_on_products_changed)
+    catalog_service.certificates_changed.connect(_on_certificates_changed)
+
+
+def _on_products_changed(session: so.Session, *, user: Any, product_ids: Iterable[int]) -> None:
+    products_changed(session, user, product_ids)
+
+
+def _on_certificates_changed(session: so.Session, *, user: Any, product_ids: Iterable[int]) -> None:
+    certificates_changed(session, user, product_ids)
+
+
 def products_changed(
     session: so.Session,
     user: Any,
@@ -91,18 +108,18 @@ def products_changed(
     ids = sorted(set(int(i) for i in product_ids))
     if not ids:
         return None
-    from app import job_kinds, tasks  # imported late: job kinds import the services
+    runtime = jobs_service.runtime()
 
     job = None
     for club_id in _clubs_selling(session, ids):
         try:
             job = jobs_service.enqueue(
                 session,
-                job_kinds.KINDS,
+                runtime.kinds,
                 kind="channels.sync",
                 params={"product_ids": ids},
                 owner=user,
-                dispatch=dispatch or tasks.dispatch,
+                dispatch=dispatch or runtime.dispatch,
                 identity_key=_sync_key(club_id, ids),
                 club_id=club_id,
             )
@@ -148,8 +165,6 @@ def expired_certificate_listings(
     product_ids: Collection[int] | None = None,
 ) -> list[int]:
     """Live or queued listings whose product's OCOP certificate has expired (no override)."""
-    from app.services import catalog as catalog_service
-
     today = catalog_service.today_local(now)
     stmt = (
         sa.select(channels.Listing.id)
@@ -253,18 +268,18 @@ def certificates_changed(
     ids = sorted(set(int(i) for i in product_ids))
     if not ids:
         return None
-    from app import job_kinds, tasks  # imported late: job kinds import the services
+    runtime = jobs_service.runtime()
 
     job = None
     for club_id in _clubs_with_certificate_work(session, ids):
         try:
             job = jobs_service.enqueue(
                 session,
-                job_kinds.KINDS,
+                runtime.kinds,
                 kind=CERTIFICATE_CHANGE,
                 params={"product_ids": ids},
                 owner=user,
-                dispatch=dispatch or tasks.dispatch,
+                dispatch=dispatch or runtime.dispatch,
                 identity_key=_certificate_key(club_id, ids),
                 club_id=club_id,
             )
