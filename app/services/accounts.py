@@ -849,13 +849,18 @@ def unlock_sign_in(
     """Clear the account's failed sign-in count and lock (an address's own lock stays); commit.
     True when the account was locked. A deactivated account stays deactivated."""
     was_locked = _locked_until(session, _user_key(user), now()) is not None
+    _clear_sign_in_lock(session, user)
+    session.commit()
+    return was_locked
+
+
+def _clear_sign_in_lock(session: so.Session, user: accounts.User) -> None:
+    """Forget the account's failed sign-ins (and so its lock); an address's own lock stays."""
     session.execute(
         sa.delete(accounts.LoginFailure)
         .where(accounts.LoginFailure.key == _user_key(user))
         .execution_options(synchronize_session=False)
     )
-    session.commit()
-    return was_locked
 
 
 def generate_one_time_password(user: accounts.User) -> str:
@@ -894,11 +899,7 @@ def set_one_time_password(
     _end_sessions(session, user)
     _revoke_tokens(session, user, now())
     with session.no_autoflush:
-        session.execute(
-            sa.delete(accounts.LoginFailure)
-            .where(accounts.LoginFailure.key == _user_key(user))
-            .execution_options(synchronize_session=False)
-        )
+        _clear_sign_in_lock(session, user)
     session.commit()
     return password
 

@@ -110,6 +110,17 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def append_header(sheet: Any, values: Iterable[Any]) -> None:
+    """Append a bold header row to a write-only sheet."""
+    bold = openpyxl.styles.Font(bold=True)
+    cells = []
+    for value in values:
+        cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+
+
 def xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, str):
         value = openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -140,12 +151,7 @@ def _xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], guide: bo
     for index, header in enumerate(headers, start=1):
         letter = openpyxl.utils.get_column_letter(index)
         sheet.column_dimensions[letter].width = WIDTHS.get(header, 12)
-    header_cells = []
-    for header in headers:
-        cell = openpyxl.cell.WriteOnlyCell(sheet, value=header)
-        cell.font = openpyxl.styles.Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    append_header(sheet, headers)
     for row in rows:
         sheet.append([xlsx_cell(sheet, value) for value in row])
     if guide:
@@ -159,7 +165,6 @@ def _guide_sheet(workbook: Any) -> None:
     sheet = workbook.create_sheet(GUIDE_SHEET)
     for letter, width in zip("ABCDEF", (18, 40, 10, 12, 80, 26), strict=True):
         sheet.column_dimensions[letter].width = width
-    bold = openpyxl.styles.Font(bold=True)
     title = openpyxl.cell.WriteOnlyCell(sheet, value=_("Mẫu nhập danh mục sản phẩm OCOP"))
     title.font = openpyxl.styles.Font(bold=True, size=14)
     sheet.append([title])
@@ -174,12 +179,7 @@ def _guide_sheet(workbook: Any) -> None:
         _("Ý nghĩa và quy tắc"),
         _("Ví dụ"),
     ]
-    cells = []
-    for value in header:
-        cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    append_header(sheet, header)
     for column in columns.COLUMNS + columns.READ_ONLY_COLUMNS:
         level = _("sản phẩm") if column.level == "product" else _("phân loại")
         sheet.append(

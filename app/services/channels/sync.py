@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,12 +69,49 @@ def _clubs_selling(session: so.Session, product_ids: list[int]) -> list[int]:
     )
 
 
-def _sync_key(club_id: int, ids: list[int]) -> str:
-    key = f"channels.sync:{club_id}:products:" + ",".join(map(str, ids))
+def _products_key(kind: str, club_id: int, ids: list[int]) -> str:
+    """The identity key of ``kind``'s job for these products in one club (the products'
+    ids, or their count and a digest when the list is long)."""
+    key = f"{kind}:{club_id}:products:" + ",".join(map(str, ids))
     if len(key) > 100:
         digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-        key = f"channels.sync:{club_id}:products:{len(ids)}:{digest}"
+        key = f"{kind}:{club_id}:products:{len(ids)}:{digest}"
     return key
+
+
+def _queue_per_club(
+    session: so.Session,
+    user: Any,
+    product_ids: Iterable[int],
+    *,
+    kind: str,
+    clubs: Callable[[so.Session, list[int]], Iterable[int]],
+    dispatch: jobs_service.Dispatch | None,
+    what: str,
+) -> jobs_service.jobs.Job | None:
+    """Queue ``kind`` for these products once per club ``clubs`` names (an identity key per
+    club and product set). Called after a commit: a broker failure is logged, not raised.
+    Returns the last job queued (None: no product or no club)."""
+    ids = sorted(set(int(i) for i in product_ids))
+    if not ids:
+        return None
+    runtime = jobs_service.runtime()
+    job = None
+    for club_id in clubs(session, ids):
+        try:
+            job = jobs_service.enqueue(
+                session,
+                runtime.kinds,
+                kind=kind,
+                params={"product_ids": ids},
+                owner=user,
+                dispatch=dispatch or runtime.dispatch,
+                identity_key=_products_key(kind, club_id, ids),
+                club_id=club_id,
+            )
+        except errors.AppError:
+            log.warning("could not queue the %s of products %s", what, ids, exc_info=True)
+    return job
 
 
 def listen() -> None:
@@ -105,27 +142,15 @@ def products_changed(
     Called after the catalog committed; a broker failure is logged, not raised,
     because the catalog change itself has been saved (the next sync picks it up).
     """
-    ids = sorted(set(int(i) for i in product_ids))
-    if not ids:
-        return None
-    runtime = jobs_service.runtime()
-
-    job = None
-    for club_id in _clubs_selling(session, ids):
-        try:
-            job = jobs_service.enqueue(
-                session,
-                runtime.kinds,
-                kind="channels.sync",
-                params={"product_ids": ids},
-                owner=user,
-                dispatch=dispatch or runtime.dispatch,
-                identity_key=_sync_key(club_id, ids),
-                club_id=club_id,
-            )
-        except errors.AppError:
-            log.warning("could not queue the marketplace sync of products %s", ids, exc_info=True)
-    return job
+    return _queue_per_club(
+        session,
+        user,
+        product_ids,
+        kind="channels.sync",
+        clubs=_clubs_selling,
+        dispatch=dispatch,
+        what="marketplace sync",
+    )
 
 
 def run_sync(
@@ -247,10 +272,6 @@ def _clubs_with_certificate_work(session: so.Session, product_ids: list[int]) ->
     )
 
 
-def _certificate_key(club_id: int, ids: list[int]) -> str:
-    return _sync_key(club_id, ids).replace("channels.sync:", "channels.certificate_change:", 1)
-
-
 def certificates_changed(
     session: so.Session,
     user: Any,
@@ -265,24 +286,12 @@ def certificates_changed(
     Called after the catalog committed; a broker failure is logged, not raised (the daily
     check catches up).
     """
-    ids = sorted(set(int(i) for i in product_ids))
-    if not ids:
-        return None
-    runtime = jobs_service.runtime()
-
-    job = None
-    for club_id in _clubs_with_certificate_work(session, ids):
-        try:
-            job = jobs_service.enqueue(
-                session,
-                runtime.kinds,
-                kind=CERTIFICATE_CHANGE,
-                params={"product_ids": ids},
-                owner=user,
-                dispatch=dispatch or runtime.dispatch,
-                identity_key=_certificate_key(club_id, ids),
-                club_id=club_id,
-            )
-        except errors.AppError:
-            log.warning("could not queue the certificate check of products %s", ids, exc_info=True)
-    return job
+    return _queue_per_club(
+        session,
+        user,
+        product_ids,
+        kind=CERTIFICATE_CHANGE,
+        clubs=_clubs_with_certificate_work,
+        dispatch=dispatch,
+        what="certificate check",
+    )

@@ -90,13 +90,7 @@ def _xlsx(headers: list[str], keys: list[str], rows: Iterator[list[Any]]) -> byt
     sheet.freeze_panes = "A2"
     for index in range(1, len(headers) + 1):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = 18
-    bold = openpyxl.styles.Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = openpyxl.cell.WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    export.append_header(sheet, headers)
     for row in rows:
         cells = []
         for key, value in zip(keys, row, strict=True):

@@ -126,16 +126,10 @@ def _xlsx(header: Sequence[str], row: Sequence[Any]) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Đơn hàng"))  # the first sheet: the one the importer reads
     sheet.freeze_panes = "A2"
-    bold = openpyxl.styles.Font(bold=True)
     for index, name in enumerate(exports.TEMPLATE_HEADERS, start=1):
         letter = openpyxl.utils.get_column_letter(index)
         sheet.column_dimensions[letter].width = WIDTHS.get(name, 14)
-    cells = []
-    for value in header:
-        cell = openpyxl.cell.WriteOnlyCell(sheet, value=value)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
+    export.append_header(sheet, header)
     data = []
     for name, value in zip(exports.TEMPLATE_HEADERS, row, strict=True):
         cell = export.xlsx_cell(sheet, value)
@@ -154,12 +148,7 @@ def _xlsx(header: Sequence[str], row: Sequence[Any]) -> bytes:
         [_("Mỗi dòng là một dòng sản phẩm của một đơn; thay dòng ví dụ bằng đơn của bạn.")]
     )
     notes.append([])
-    titles = []
-    for value in (_("Cột"), _("Bắt buộc"), _("Ghi gì")):
-        cell = openpyxl.cell.WriteOnlyCell(notes, value=value)
-        cell.font = bold
-        titles.append(cell)
-    notes.append(titles)
+    export.append_header(notes, (_("Cột"), _("Bắt buộc"), _("Ghi gì")))
     for line in guide():
         notes.append(list(line))
     buffer = io.BytesIO()

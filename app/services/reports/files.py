@@ -174,7 +174,6 @@ def _cell(sheet: Any, value: Any, kind: str, row_metric: str | None = None) -> A
 
 def xlsx_bytes(report: Printable) -> bytes:
     workbook = openpyxl.Workbook(write_only=True)
-    bold = openpyxl.styles.Font(bold=True)
     names: tuple[str, ...] = ()
     if isinstance(report, dashboards.Report):
         names = dashboards.metrics.METRICS if report.audience_shown else dashboards.metrics.SALES
@@ -186,12 +185,7 @@ def xlsx_bytes(report: Printable) -> bytes:
         heading = openpyxl.cell.WriteOnlyCell(sheet, value=f"{report.title} — {report.subtitle}")
         heading.font = openpyxl.styles.Font(bold=True, size=13)
         sheet.append([heading])
-        header_cells = []
-        for header in headers:
-            cell = openpyxl.cell.WriteOnlyCell(sheet, value=header)
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
+        export.append_header(sheet, headers)
         for number, row in enumerate(rows):
             row_metric = names[number] if key == "summary" and names else None
             sheet.append([_cell(sheet, v, kinds[i], row_metric) for i, v in enumerate(row)])
