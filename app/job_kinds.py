@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import errors
+from app import errors, i18n
+from app.i18n import N_
 from app.services import health
 from app.services import jobs as jobs_service
 from app.services.catalog_io import uploads
@@ -56,13 +57,16 @@ def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[s
     config = flask.current_app.config
     checks: dict[str, Any] = {}
     steps = {
-        "database": _l("cơ sở dữ liệu"),
-        "media": _l("thư mục media"),
-        "disk": _l("dung lượng đĩa"),
-        "ffmpeg": _l("ffmpeg (xuất video)"),
+        "database": N_("cơ sở dữ liệu"),
+        "media": N_("thư mục media"),
+        "disk": N_("dung lượng đĩa"),
+        "ffmpeg": N_("ffmpeg (xuất video)"),
     }
     for index, (step, label) in enumerate(steps.items()):
-        ctx.progress(index * 100 // len(steps), _("Đang kiểm tra: %(step)s", step=str(label)))
+        ctx.progress(
+            index * 100 // len(steps),
+            i18n.deferred(N_("Đang kiểm tra: %(step)s"), step=i18n.deferred(label)),
+        )
         if step == "database":
             checks["database"] = ctx.session.scalar(sa.text("SELECT 1")) == 1
         elif step == "media":
@@ -79,7 +83,7 @@ def system_check(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[s
         if pause:
             time.sleep(pause)
     checks["worker_pid"] = os.getpid()
-    ctx.progress(100, _("Đã kiểm tra xong."))
+    ctx.progress(100, N_("Đã kiểm tra xong."))
     return checks
 
 

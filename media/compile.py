@@ -134,12 +134,18 @@ def _asset(
 ) -> AssetInfo | None:
     info = assets.get(asset_id)
     if info is None:
-        problems.setdefault(f"{path}.asset", []).append(f"unknown asset {asset_id}")
+        problems.setdefault(f"{path}.asset", []).append(
+            errors.Problem("unknown_asset", f"unknown asset {asset_id}", {"asset": asset_id})
+        )
         return None
     kind = str(getattr(info.kind, "value", info.kind))
     if kind not in kinds:
         problems.setdefault(f"{path}.asset", []).append(
-            f"must be {' or '.join(sorted(kinds))}, not {kind}"
+            errors.Problem(
+                "asset_kind",
+                f"must be {' or '.join(sorted(kinds))}, not {kind}",
+                {"expected": sorted(kinds), "got": kind},
+            )
         )
         return None
     return info
@@ -487,7 +493,7 @@ def compile(
         else None
     )
     if music_info is not None and not music_info.has_audio:
-        problems.setdefault("music.asset", []).append("has no sound")
+        problems.setdefault("music.asset", []).append(errors.Problem("no_sound", "has no sound"))
     if problems:
         raise errors.RecipeInvalid("The recipe refers to unusable assets.", fields=problems)
 

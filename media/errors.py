@@ -11,6 +11,41 @@ from collections.abc import Mapping
 from typing import Any
 
 
+class Problem(str):
+    """One problem with one recipe field: it *is* its English sentence (logs, the library's own
+    callers and tests read it as text) and carries a stable ``code`` with JSON-safe ``params``
+    that the app words in the reader's language.
+
+    Codes: ``required``, ``object``, ``list``, ``number``, ``integer``, ``text``, ``not_empty``,
+    ``boolean``, ``colour``, ``asset_id``, ``role``, ``min`` / ``max`` (``value``),
+    ``max_chars`` (``max``, ``length``), ``one_of`` (``values``), ``asset_kind`` (``expected``,
+    ``got``), ``unknown_asset`` (``asset``), ``clip_kind``, ``after_in``, ``after_start``,
+    ``crop_x``, ``expression``, ``version`` (``version``), ``output_name``, ``clips_required``,
+    ``clips_max`` / ``captions_max`` (``max``), ``past_clip_end`` / ``past_music_end`` /
+    ``past_video_end`` (``seconds``), ``badge_content``, ``no_sound``, ``photos_required``,
+    platform limits ``too_short`` (``platform``, ``min``, ``seconds``), ``too_long``
+    (``platform``, ``min``, ``max``, ``seconds``), ``too_big`` (``platform``, ``max_mb``,
+    ``size_mb``, ``estimated``).
+    """
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, message: str, params: Mapping[str, Any] | None = None) -> Problem:
+        self = super().__new__(cls, message)
+        self.code = code
+        self.params = dict(params or {})
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str, dict[str, Any]]:  # type: ignore[override]
+        return (self.code, str(self), self.params)
+
+
+def number(value: float) -> float | int:
+    """A parameter as JSON-safe number: whole values as int (``4.0`` → ``4``), else 2 places."""
+    return int(value) if float(value).is_integer() else round(float(value), 2)
+
+
 class MediaError(Exception):
     """Base of everything ``media`` raises on purpose."""
 

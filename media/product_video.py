@@ -59,7 +59,11 @@ def recipe_for_product(
     if not photos:
         raise errors.RecipeInvalid(
             "A product video needs at least one photo.",
-            fields={"photos": ["add at least one photo of the product"]},
+            fields={
+                "photos": [
+                    errors.Problem("photos_required", "add at least one photo of the product")
+                ]
+            },
         )
     name = " ".join(unicodedata.normalize("NFC", name or "").split())
     chosen = photos[:MAX_PHOTOS]

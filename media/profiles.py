@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from media import errors
+
 MB = 1000 * 1000
 GB = 1000 * MB
 
@@ -104,24 +106,42 @@ def get(name: str) -> Profile:
 
 def check(
     recipe_duration: float, profile: Profile | str, *, size_bytes: int | None = None
-) -> list[str]:
+) -> list[errors.Problem]:
     """Messages for every limit of ``profile`` the video breaks; empty when it fits.
 
     Without ``size_bytes`` the size is judged by its worst case at the profile's max rate.
     """
     if isinstance(profile, str):
         profile = get(profile)
-    messages: list[str] = []
+    messages: list[errors.Problem] = []
+    seconds = errors.number(round(recipe_duration, 1))
     if recipe_duration < profile.min_duration:
         messages.append(
-            f"{profile.label} needs at least {profile.min_duration:g} s; "
-            f"this video is {recipe_duration:.1f} s."
+            errors.Problem(
+                "too_short",
+                f"{profile.label} needs at least {profile.min_duration:g} s; "
+                f"this video is {recipe_duration:.1f} s.",
+                {
+                    "platform": profile.label,
+                    "min": errors.number(profile.min_duration),
+                    "seconds": seconds,
+                },
+            )
         )
     if recipe_duration > profile.max_duration:
         messages.append(
-            f"{profile.label} accepts at most {profile.max_duration:g} s "
-            f"({profile.min_duration:g}–{profile.max_duration:g} s); "
-            f"this video is {recipe_duration:.1f} s."
+            errors.Problem(
+                "too_long",
+                f"{profile.label} accepts at most {profile.max_duration:g} s "
+                f"({profile.min_duration:g}–{profile.max_duration:g} s); "
+                f"this video is {recipe_duration:.1f} s.",
+                {
+                    "platform": profile.label,
+                    "min": errors.number(profile.min_duration),
+                    "max": errors.number(profile.max_duration),
+                    "seconds": seconds,
+                },
+            )
         )
     size = size_bytes
     if size is None and not messages:
@@ -130,7 +150,16 @@ def check(
     if profile.max_bytes is not None and size is not None and size > profile.max_bytes:
         kind = "is" if size_bytes is not None else "could reach"
         messages.append(
-            f"{profile.label} accepts files up to {profile.max_bytes / MB:g} MB; "
-            f"this video {kind} {size / MB:.1f} MB."
+            errors.Problem(
+                "too_big",
+                f"{profile.label} accepts files up to {profile.max_bytes / MB:g} MB; "
+                f"this video {kind} {size / MB:.1f} MB.",
+                {
+                    "platform": profile.label,
+                    "max_mb": errors.number(profile.max_bytes / MB),
+                    "size_mb": errors.number(round(size / MB, 1)),
+                    "estimated": size_bytes is None,
+                },
+            )
         )
     return messages

@@ -174,12 +174,12 @@ class _Fields:
     def __init__(self) -> None:
         self.errors: dict[str, list[str]] = {}
 
-    def add(self, path: str, message: str) -> None:
-        self.errors.setdefault(path, []).append(message)
+    def add(self, path: str, code: str, message: str, **params: Any) -> None:
+        self.errors.setdefault(path, []).append(errors.Problem(code, message, params))
 
     def mapping(self, data: Any, path: str) -> Mapping[str, Any] | None:
         if not isinstance(data, Mapping):
-            self.add(path, "must be an object")
+            self.add(path, "object", "must be an object")
             return None
         return data
 
@@ -199,20 +199,20 @@ class _Fields:
         if value is None:
             if default is not None or not required:
                 return default
-            self.add(full, "is required")
+            self.add(full, "required", "is required")
             return None
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            self.add(full, "must be a number")
+            self.add(full, "number", "must be a number")
             return None
         if lo is not None and value < lo:
-            self.add(full, f"must be at least {lo:g}")
+            self.add(full, "min", f"must be at least {lo:g}", value=errors.number(lo))
             return None
         if hi is not None and value > hi:
-            self.add(full, f"must be at most {hi:g}")
+            self.add(full, "max", f"must be at most {hi:g}", value=errors.number(hi))
             return None
         return float(value)
 
@@ -230,16 +230,16 @@ class _Fields:
         value = data.get(key)
         if value is None:
             if required:
-                self.add(full, "is required")
+                self.add(full, "required", "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(full, "must be a whole number")
+            self.add(full, "integer", "must be a whole number")
             return None
         if lo is not None and value < lo:
-            self.add(full, f"must be at least {lo}")
+            self.add(full, "min", f"must be at least {lo}", value=lo)
             return None
         if hi is not None and value > hi:
-            self.add(full, f"must be at most {hi}")
+            self.add(full, "max", f"must be at most {hi}", value=hi)
             return None
         return value
 
@@ -256,18 +256,24 @@ class _Fields:
         value = data.get(key)
         if value is None:
             if required:
-                self.add(full, "is required")
+                self.add(full, "required", "is required")
             return None
         if not isinstance(value, str):
-            self.add(full, "must be text")
+            self.add(full, "text", "must be text")
             return None
         value = unicodedata.normalize("NFC", value).strip()
         if not value:
             if required:
-                self.add(full, "must not be empty")
+                self.add(full, "not_empty", "must not be empty")
             return None
         if len(value) > max_chars:
-            self.add(full, f"must be at most {max_chars} characters (it has {len(value)})")
+            self.add(
+                full,
+                "max_chars",
+                f"must be at most {max_chars} characters (it has {len(value)})",
+                max=max_chars,
+                length=len(value),
+            )
             return None
         return value
 
@@ -283,17 +289,17 @@ class _Fields:
         full = f"{path}.{key}" if path else key
         value = data.get(key, default)
         if value is None:
-            self.add(full, "is required")
+            self.add(full, "required", "is required")
             return None
         if value not in choices:
-            self.add(full, f"must be one of {', '.join(choices)}")
+            self.add(full, "one_of", f"must be one of {', '.join(choices)}", values=list(choices))
             return None
         return str(value)
 
     def boolean(self, data: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            self.add(f"{path}.{key}", "must be true or false")
+            self.add(f"{path}.{key}", "boolean", "must be true or false")
             return default
         return value
 
@@ -302,19 +308,19 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, str) or not _COLOR.match(value):
-            self.add(f"{path}.{key}", "must be a colour like #FFCC00")
+            self.add(f"{path}.{key}", "colour", "must be a colour like #FFCC00")
             return default
         return value.upper()
 
     def asset(self, data: Mapping[str, Any], path: str) -> str | None:
         value = data.get("asset")
         if value is None:
-            self.add(f"{path}.asset", "is required")
+            self.add(f"{path}.asset", "required", "is required")
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            self.add(f"{path}.asset", "must be an asset id")
+            self.add(f"{path}.asset", "asset_id", "must be an asset id")
             return None
         return value.strip()
 
@@ -323,7 +329,7 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, str) or not re.match(r"^[a-z][a-z0-9_]{0,30}$", value):
-            self.add(f"{path}.role", "must be a short lowercase name like photo or logo")
+            self.add(f"{path}.role", "role", "must be a short lowercase name like photo or logo")
             return default
         return value
 
@@ -351,11 +357,17 @@ def _check_asset(
 ) -> float | None:
     known, asset_duration, kind = _asset_facts(assets, asset_id)
     if not known:
-        fields.add(f"{path}.asset", f"unknown asset {asset_id}")
+        fields.add(f"{path}.asset", "unknown_asset", f"unknown asset {asset_id}", asset=asset_id)
         return None
     name = _kind_name(kind)
     if name is not None and name not in kinds:
-        fields.add(f"{path}.asset", f"must be {' or '.join(sorted(kinds))}, not {name}")
+        fields.add(
+            f"{path}.asset",
+            "asset_kind",
+            f"must be {' or '.join(sorted(kinds))}, not {name}",
+            expected=sorted(kinds),
+            got=name,
+        )
     return asset_duration
 
 
@@ -369,7 +381,7 @@ def _parse_clip(
     if kind is None:
         kind = "photo" if "in" not in data and ("duration" in data or "motion" in data) else "video"
     if kind not in ("video", "photo"):
-        fields.add(f"{path}.kind", "must be video or photo")
+        fields.add(f"{path}.kind", "clip_kind", "must be video or photo")
         return None
     asset_id = fields.asset(data, path)
     role = fields.role(data, path, None)
@@ -389,16 +401,26 @@ def _parse_clip(
     mute = fields.boolean(data, "mute", path, default=False)
     crop = _parse_crop(fields, data.get("crop", {}), f"{path}.crop")
     if start is not None and end is not None and start >= end:
-        fields.add(f"{path}.out", "must be after in")
+        fields.add(f"{path}.out", "after_in", "must be after in")
         end = None
     if asset_id is not None:
         asset_duration = _check_asset(fields, assets, asset_id, path, {"video"})
         # Half a frame of slack: probed durations round.
         if asset_duration is not None and end is not None and end > asset_duration + 0.02:
-            fields.add(f"{path}.out", f"is past the end of the clip ({asset_duration:.2f} s)")
+            fields.add(
+                f"{path}.out",
+                "past_clip_end",
+                f"is past the end of the clip ({asset_duration:.2f} s)",
+                seconds=errors.number(asset_duration),
+            )
             end = None
         if asset_duration is not None and start is not None and start >= asset_duration:
-            fields.add(f"{path}.in", f"is past the end of the clip ({asset_duration:.2f} s)")
+            fields.add(
+                f"{path}.in",
+                "past_clip_end",
+                f"is past the end of the clip ({asset_duration:.2f} s)",
+                seconds=errors.number(asset_duration),
+            )
             start = None
     if asset_id is None or start is None or end is None or speed is None or crop is None:
         return None
@@ -415,11 +437,11 @@ def _parse_crop(fields: _Fields, raw: Any, path: str) -> Crop | None:
     x = fields.number(data, "x", path, lo=0, hi=1, required=False)
     expr = data.get("smart_x_expr")
     if mode == "manual" and x is None and "x" not in data:
-        fields.add(f"{path}.x", "is required for a manual crop")
+        fields.add(f"{path}.x", "crop_x", "is required for a manual crop")
     if expr is not None and (
         not isinstance(expr, str) or not _EXPRESSION.match(expr) or len(expr) > 8000
     ):
-        fields.add(f"{path}.smart_x_expr", "must be an ffmpeg expression")
+        fields.add(f"{path}.smart_x_expr", "expression", "must be an ffmpeg expression")
         expr = None
     if mode is None:
         return None
@@ -441,7 +463,7 @@ def _parse_caption(fields: _Fields, raw: Any, path: str) -> Caption | None:
     start = fields.number(data, "start", path, lo=0)
     end = fields.number(data, "end", path, lo=0)
     if start is not None and end is not None and end <= start:
-        fields.add(f"{path}.end", "must be after start")
+        fields.add(f"{path}.end", "after_start", "must be after start")
         end = None
     style_path = f"{path}.style"
     style_data = fields.mapping(data.get("style", {}), style_path)
@@ -489,7 +511,7 @@ def parse(
 
     version = root.get("version")
     if version != VERSION:
-        fields.add("version", f"must be {VERSION}")
+        fields.add("version", "version", f"must be {VERSION}", version=VERSION)
     profile_name = fields.choice(root, "profile", "", tuple(profiles.PROFILES), default="tiktok")
 
     output_name = root.get("output_name")
@@ -497,15 +519,17 @@ def parse(
         if isinstance(output_name, str):
             output_name = unicodedata.normalize("NFC", output_name).strip()
         if not isinstance(output_name, str) or not _OUTPUT_NAME.match(output_name):
-            fields.add("output_name", "use up to 80 letters, digits, spaces, dots or dashes")
+            fields.add(
+                "output_name", "output_name", "use up to 80 letters, digits, spaces, dots or dashes"
+            )
             output_name = None
 
     clips: list[Clip] = []
     raw_clips = root.get("clips")
     if not isinstance(raw_clips, list) or not raw_clips:
-        fields.add("clips", "add at least one clip or photo")
+        fields.add("clips", "clips_required", "add at least one clip or photo")
     elif len(raw_clips) > MAX_CLIPS:
-        fields.add("clips", f"at most {MAX_CLIPS} clips")
+        fields.add("clips", "clips_max", f"at most {MAX_CLIPS} clips", max=MAX_CLIPS)
     else:
         for index, raw in enumerate(raw_clips):
             clip = _parse_clip(fields, raw, f"clips[{index}]", assets)
@@ -518,9 +542,9 @@ def parse(
     captions: list[Caption] = []
     raw_captions = root.get("captions", [])
     if not isinstance(raw_captions, list):
-        fields.add("captions", "must be a list")
+        fields.add("captions", "list", "must be a list")
     elif len(raw_captions) > MAX_CAPTIONS:
-        fields.add("captions", f"at most {MAX_CAPTIONS} captions")
+        fields.add("captions", "captions_max", f"at most {MAX_CAPTIONS} captions", max=MAX_CAPTIONS)
     else:
         for index, raw in enumerate(raw_captions):
             caption = _parse_caption(fields, raw, f"captions[{index}]")
@@ -553,12 +577,22 @@ def parse(
         total = duration(recipe)
         for index, caption in enumerate(recipe.captions):
             if caption.start >= total:
-                fields.add(f"captions[{index}].start", f"is after the video's end ({total:.1f} s)")
+                fields.add(
+                    f"captions[{index}].start",
+                    "past_video_end",
+                    f"is after the video's end ({total:.1f} s)",
+                    seconds=errors.number(round(total, 1)),
+                )
             elif caption.end > total + 0.05:
-                fields.add(f"captions[{index}].end", f"is after the video's end ({total:.1f} s)")
+                fields.add(
+                    f"captions[{index}].end",
+                    "past_video_end",
+                    f"is after the video's end ({total:.1f} s)",
+                    seconds=errors.number(round(total, 1)),
+                )
         if enforce_limits and profile_name is not None:
-            for message in profiles.check(total, profile_name):
-                fields.add("duration", message)
+            for problem in profiles.check(total, profile_name):
+                fields.errors.setdefault("duration", []).append(problem)
     if fields.errors:
         raise errors.RecipeInvalid(_summary(fields.errors), fields=fields.errors)
     return recipe
@@ -587,7 +621,7 @@ def _parse_badge(fields: _Fields, raw: Any) -> Badge | None:
     price = fields.integer(data, "price_dong", "badge", lo=0, hi=10**11, required=False)
     label = fields.text(data, "label", "badge", max_chars=40, required=False)
     if data.get("stars") is None and data.get("price_dong") is None:
-        fields.add("badge", "needs stars, a price or both")
+        fields.add("badge", "badge_content", "needs stars, a price or both")
         return None
     return Badge(stars=stars, price_dong=price, label=label)
 
@@ -604,7 +638,12 @@ def _parse_music(fields: _Fields, raw: Any, assets: Mapping[str, Any] | None) ->
     if asset_id is not None:
         music_duration = _check_asset(fields, assets, asset_id, "music", {"audio", "video"})
         if music_duration is not None and start is not None and start >= music_duration:
-            fields.add("music.start", f"is past the end of the music ({music_duration:.1f} s)")
+            fields.add(
+                "music.start",
+                "past_music_end",
+                f"is past the end of the music ({music_duration:.1f} s)",
+                seconds=errors.number(round(music_duration, 1)),
+            )
     if asset_id is None or volume is None or start is None:
         return None
     return Music(asset=asset_id, volume=volume, duck=duck, start=start, role=role)

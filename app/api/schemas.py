@@ -24,9 +24,10 @@ from typing import Any
 import marshmallow as ma
 import marshmallow.validate as mv
 
-from app import formatting, pagination, validators
+from app import formatting, i18n, pagination, validators
 from app.models import accounts, jobs
 from app.services import accounts as accounts_service
+from app.services import jobs as jobs_service
 
 ROLES = [role.value for role in accounts.Role]
 JOB_STATUSES = [status.value for status in jobs.JobStatus]
@@ -266,12 +267,12 @@ class IssuedTokenSchema(TokenSchema):
 class JobSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     kind = ma.fields.String(required=True)
-    title = ma.fields.String(required=True)
+    title = ma.fields.Function(jobs_service.kind_title, required=True)
     owner_id = ma.fields.Integer(allow_none=True)
     status = ma.fields.String(required=True, validate=mv.OneOf(JOB_STATUSES))
     progress = ma.fields.Integer(required=True, metadata={"description": "0–100"})
-    message = ma.fields.String(required=True)
-    error = ma.fields.String(allow_none=True)
+    message = ma.fields.Function(lambda job: i18n.stored_text(job.message), required=True)
+    error = ma.fields.Function(lambda job: i18n.stored_text(job.error) or None, allow_none=True)
     params = ma.fields.Dict(required=True)
     result = ma.fields.Dict(allow_none=True)
     cancel_requested = ma.fields.Boolean(required=True)

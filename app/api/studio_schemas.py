@@ -7,6 +7,7 @@ import flask_smorest.fields
 import marshmallow as ma
 import marshmallow.validate as mv
 
+from app import i18n
 from app.api import schemas
 from app.models import media as media_models
 from app.services.studio import assets as assets_service
@@ -56,7 +57,7 @@ class AssetSchema(ma.Schema):
         metadata={"description": "Cắt cảnh, gợi ý ảnh bìa, cảnh báo mờ, khung 9:16 (video)"},
     )
     has_proxy = ma.fields.Function(lambda asset: asset.proxy_path is not None)
-    error = ma.fields.String(allow_none=True)
+    error = ma.fields.Function(lambda row: i18n.stored_text(row.error) or None, allow_none=True)
     job_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
 
@@ -76,7 +77,7 @@ class RenderSchema(ma.Schema):
     progress = ma.fields.Function(lambda render: render.job.progress if render.job else 0)
     duration = ma.fields.Float(allow_none=True)
     size_bytes = ma.fields.Integer(allow_none=True)
-    error = ma.fields.String(allow_none=True)
+    error = ma.fields.Function(lambda row: i18n.stored_text(row.error) or None, allow_none=True)
     job_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
     finished_at = ma.fields.DateTime(allow_none=True)

@@ -22,12 +22,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, permissions, tenancy
+from app import clock, errors, i18n, permissions, tenancy
+from app.i18n import N_
 from app.models import accounts, jobs
 
 log = logging.getLogger(__name__)
 
 JobStatus = jobs.JobStatus
+MESSAGE_LIMIT = 500  # jobs.message's length
 Dispatch = Callable[[jobs.Job, str], str]
 """Send a job id to the queue named; returns the broker's task id."""
 
@@ -37,10 +39,13 @@ class JobCancelled(Exception):
 
 
 class JobFailed(Exception):
-    """Raised by a handler to end its job as failed with a plain message and a result
-    (e.g. the list of bad rows of an import); nothing the handler wrote is kept."""
+    """Raised by a handler to end its job as failed with a message and a result (e.g. the
+    list of bad rows of an import); nothing the handler wrote is kept. The message is a msgid
+    (``N_``) or an ``i18n.deferred`` one, so each reader gets it in their language."""
 
-    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str | Mapping[str, Any], result: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.result = result
@@ -102,8 +107,9 @@ class JobContext:
         """The club the work is for: the job row is the source (handlers touch only its rows)."""
         return self.job.club_id
 
-    def progress(self, percent: int, message: str = "") -> None:
-        """Record progress (0–100) and stop here if the job was cancelled."""
+    def progress(self, percent: int, message: str | Mapping[str, Any] = "") -> None:
+        """Record progress (0–100) and stop here if the job was cancelled. ``message`` is a
+        msgid (``N_``) or an ``i18n.deferred`` one: stored as such, worded for each reader."""
         self.session.refresh(self.job, ["cancel_requested"])
         if self.job.cancel_requested:
             raise JobCancelled()
@@ -115,9 +121,16 @@ class JobContext:
         if self.job.started_at is None:
             self.job.started_at = moment
         self.job.progress = max(0, min(100, int(percent)))
-        self.job.message = message[:500]
+        self.job.message = i18n.encode(message, limit=MESSAGE_LIMIT)
         self.job.heartbeat_at = moment
         self.session.commit()
+
+
+def kind_title(job: jobs.Job) -> str:
+    """The job's kind name in the reader's language (the stored title was written in the
+    language of whoever queued it); the stored title for a kind this install no longer has."""
+    kind = runtime().kinds.get(job.kind)
+    return str(kind.title) if kind is not None else job.title
 
 
 def enqueue(
@@ -157,7 +170,7 @@ def enqueue(
         club_id=club_id,
         params=clean,
         status=JobStatus.QUEUED,
-        message=_("Đang chờ trong hàng đợi…"),
+        message=N_("Đang chờ trong hàng đợi…"),
         identity_key=identity_key,
     )
     session.add(job)
@@ -174,9 +187,12 @@ def enqueue(
     except Exception as exc:
         log.exception("could not queue job %s", job.id)
         job.status = JobStatus.FAILED
-        job.error = _("Không gửi được công việc tới hàng đợi: %(e)s", e=type(exc).__name__)
+        why = i18n.deferred(
+            N_("Không gửi được công việc tới hàng đợi: %(e)s"), e=type(exc).__name__
+        )
+        job.error = i18n.encode(why)
         session.commit()
-        raise errors.ServiceUnavailable(job.error) from exc
+        raise errors.ServiceUnavailable(i18n.message_text(why)) from exc
     session.commit()
     return job
 
@@ -278,7 +294,7 @@ def _claim(
             heartbeat_at=moment,
             started_at=moment,
             attempts=job.attempts + 1,
-            message=_("Đang chạy…"),
+            message=N_("Đang chạy…"),
         )
         .execution_options(synchronize_session=False)
     )
@@ -298,7 +314,7 @@ def _claim(
             heartbeat_at=moment,
             attempts=job.attempts + 1,
             progress=0,
-            message=_("Máy chạy trước bị ngắt giữa chừng; đang chạy lại…"),
+            message=N_("Máy chạy trước bị ngắt giữa chừng; đang chạy lại…"),
         )
         .execution_options(synchronize_session=False)
     )
@@ -313,10 +329,13 @@ def _claim(
         .values(
             status=JobStatus.FAILED,
             finished_at=moment,
-            error=_(
-                "Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại.", n=policy.max_attempts
+            error=i18n.encode(
+                i18n.deferred(
+                    N_("Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại."),
+                    n=policy.max_attempts,
+                )
             ),
-            message=_("Thất bại."),
+            message=N_("Thất bại."),
         )
         .execution_options(synchronize_session=False)
     )
@@ -355,20 +374,20 @@ def run(
         result = kinds[job.kind].handler(context, dict(job.params or {}))
     except JobCancelled:
         session.rollback()
-        job.status, job.message = JobStatus.CANCELLED, _("Đã huỷ theo yêu cầu.")
+        job.status, job.message = JobStatus.CANCELLED, N_("Đã huỷ theo yêu cầu.")
     except JobFailed as exc:
         session.rollback()
-        job.status, job.error, job.result = JobStatus.FAILED, exc.message, exc.result
-        job.message = _("Thất bại.")
+        job.status, job.error, job.result = JobStatus.FAILED, i18n.encode(exc.message), exc.result
+        job.message = N_("Thất bại.")
     except Exception as exc:
         session.rollback()
         log.exception("job %s (%s) failed", job.id, job.kind)
         job.status = JobStatus.FAILED
         job.error = str(exc) or type(exc).__name__
-        job.message = _("Thất bại.")
+        job.message = N_("Thất bại.")
     else:
         job.status, job.progress, job.result = JobStatus.SUCCEEDED, 100, result
-        job.message = _("Hoàn tất.")
+        job.message = N_("Hoàn tất.")
     finally:
         beat.stopped.set()
         beat.join()
@@ -395,9 +414,9 @@ def cancel(
     job.cancel_requested = True
     if job.status == JobStatus.QUEUED:
         job.status, job.finished_at = JobStatus.CANCELLED, now()
-        job.message = _("Đã huỷ theo yêu cầu.")
+        job.message = N_("Đã huỷ theo yêu cầu.")
     else:
-        job.message = _("Đang huỷ…")
+        job.message = N_("Đang huỷ…")
     session.commit()
     return job
 

@@ -11,11 +11,10 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import flask_babel
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import formatting, i18n, job_kinds
+from app import formatting, i18n
 from app.models import jobs
 
 # Keys of stored file paths: where a file sits on the server means nothing to a reader.
@@ -80,21 +79,6 @@ class Presented:
     @property
     def empty(self) -> bool:
         return not (self.sentences or self.tables or self.warnings or self.details)
-
-
-def title(job: jobs.Job) -> str:
-    """The job's kind name in the page's language (the stored title was written in the
-    language of whoever queued it); the stored title for a kind this install no longer has."""
-    kind = job_kinds.KINDS.get(job.kind)
-    return str(kind.title) if kind is not None else job.title
-
-
-def text(stored: str | None) -> str:
-    """A message a job stored, in the page's language when it is one of the app's fixed
-    messages (stored as written in the worker's language, Vietnamese: the catalog's msgids)."""
-    if not stored:
-        return ""
-    return str(flask_babel.get_translations().gettext(stored))
 
 
 def label(key: str) -> str:

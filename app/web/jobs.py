@@ -13,7 +13,7 @@ import flask_login
 import werkzeug
 from flask_babel import gettext as _
 
-from app import errors, extensions, job_kinds, pagination, permissions, tasks, tenancy
+from app import errors, extensions, i18n, job_kinds, pagination, permissions, tasks, tenancy
 from app.services import jobs as jobs_service
 from app.web import forms, job_results
 
@@ -23,7 +23,7 @@ bp = flask.Blueprint("jobs", __name__, url_prefix="/jobs")
 @bp.app_context_processor
 def _job_helpers() -> dict[str, Any]:
     # On every page: dashboards and the import page list jobs too.
-    return {"job_title": job_results.title, "job_text": job_results.text}
+    return {"job_title": jobs_service.kind_title, "job_text": i18n.stored_text}
 
 
 @bp.route("/")

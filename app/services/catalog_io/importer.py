@@ -40,7 +40,7 @@ from app.services.catalog_io import actors, columns, readers, results
 
 PROGRESS_EVERY = 200  # rows between progress reports
 
-Progress = Callable[[int, str], None]
+Progress = Callable[[int, str | Mapping[str, Any]], None]  # a msgid or an i18n.deferred
 
 
 @dataclasses.dataclass
@@ -129,7 +129,8 @@ class _Importer:
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None and total:
             self.progress(
-                5 + 80 * done // total, _("Đang kiểm tra dòng %(n)d/%(t)d", n=done, t=total)
+                5 + 80 * done // total,
+                i18n.deferred(N_("Đang kiểm tra dòng %(n)d/%(t)d"), n=done, t=total),
             )
 
     # -- headers --
@@ -542,7 +543,7 @@ class _Importer:
             self.issues.sort(key=lambda i: (i.row or 0, self._column_order(i.column)))
             raise results.ImportFailed(self.issues, self.warnings, self.warnings_coded)
         if self.progress is not None:
-            self.progress(90, _("Đang ghi vào cơ sở dữ liệu…"))
+            self.progress(90, N_("Đang ghi vào cơ sở dữ liệu…"))
         try:
             created = self._create_producers()
             for group in groups:
@@ -633,6 +634,6 @@ def import_file(
     if not permissions.can(user, "catalog.import"):
         raise errors.Forbidden()
     if progress is not None:
-        progress(0, _("Đang đọc tệp…"))
+        progress(0, N_("Đang đọc tệp…"))
     table = readers.read_table(path, filename)
     return import_table(session, user, table, dry_run=dry_run, progress=progress)

@@ -67,11 +67,17 @@ class Issue:
     message: Any  # a string, or a lazy message (translated when read)
 
     def as_line(self) -> str:
+        """The issue as one line for the command line, in the install's language."""
         if self.row is None:
             return str(self.message)
         if self.column is None:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
+            return _("dòng %(row)s: %(message)s", row=self.row, message=str(self.message))
+        return _(
+            "dòng %(row)s, cột %(column)s: %(message)s",
+            row=self.row,
+            column=self.column,
+            message=str(self.message),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

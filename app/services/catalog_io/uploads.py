@@ -14,6 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import errors, permissions, tenancy, text
+from app.i18n import N_
 from app.models import accounts, jobs
 from app.services import jobs as jobs_service
 from app.services.catalog_io import formats, importer, readers, results
@@ -125,7 +126,7 @@ def run_import_job(
     try:
         owner = ctx.session.get(accounts.User, ctx.job.owner_id) if ctx.job.owner_id else None
         if owner is None:
-            raise jobs_service.JobFailed(_("Người tạo công việc không còn tồn tại."))
+            raise jobs_service.JobFailed(N_("Người tạo công việc không còn tồn tại."))
         try:
             summary = importer.import_file(
                 ctx.session, owner, path, filename=params["filename"], progress=ctx.progress

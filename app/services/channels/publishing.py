@@ -21,13 +21,15 @@ import heapq
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, tenancy
+from app import clock, errors, i18n, tenancy
+from app.i18n import N_
 from app.models import channels
 from app.services.channels import accounts, adapters, listings, messages
 from integrations import base, retry
@@ -405,7 +407,7 @@ def run(
     session: so.Session,
     listing_ids: Sequence[int],
     opts: Options,
-    progress: Callable[[int, str], None] = lambda pct, msg: None,
+    progress: Callable[[int, str | Mapping[str, Any]], None] = lambda pct, msg: None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Summary:
     """Push every listing until each has settled; retries are interleaved, not waited for."""
@@ -425,7 +427,9 @@ def run(
             settled += 1
             progress(
                 settled * 100 // max(1, summary.total),
-                _("Đã xử lý %(done)d/%(total)d sản phẩm", done=settled, total=summary.total),
+                i18n.deferred(
+                    N_("Đã xử lý %(done)d/%(total)d sản phẩm"), done=settled, total=summary.total
+                ),
             )
             continue
         if delay > MAX_WAIT_IN_JOB:

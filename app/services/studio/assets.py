@@ -7,6 +7,7 @@ reach it, and only that club's videos may use it."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import secrets
 import shutil
@@ -19,12 +20,16 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug import datastructures
 
-from app import errors, permissions, tenancy, text
+from app import errors, i18n, permissions, tenancy, text
+from app.i18n import N_
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services import jobs as jobs_service
+from app.services.studio import messages
 from media import analyse, ingest, probe
 from media import errors as media_errors
+
+log = logging.getLogger(__name__)
 
 INGEST = "studio.ingest"
 STUDIO_DIR = "studio"
@@ -41,33 +46,9 @@ ROLES: dict[str, media_models.AssetKind] = {
 
 
 def refusal_message(code: str, limits: probe.Limits | None = None) -> str:
-    """A plain Vietnamese reason for a probe refusal code (media.errors.RefusedMedia)."""
-    if limits is not None and code == "too_large":
-        return _("Tệp quá lớn: tối đa %(mb)d MB.", mb=limits.max_bytes // (1024 * 1024))
-    if limits is not None and code == "too_long":
-        return _("Video quá dài: tối đa %(s)d giây.", s=int(limits.max_duration))
-    messages = {
-        "empty": _("Tệp trống."),
-        "too_large": _("Tệp quá lớn so với giới hạn cho phép."),
-        "unknown_format": _(
-            "Không nhận ra định dạng tệp; hãy tải video MP4/MOV, ảnh JPG/PNG hoặc nhạc MP3/M4A."
-        ),
-        "container_not_allowed": _(
-            "Định dạng tệp này không được hỗ trợ ở đây (ví dụ ảnh đổi đuôi thành video)."
-        ),
-        "codec_not_allowed": _("Mã hoá video/âm thanh này không được hỗ trợ."),
-        "no_stream": _("Tệp không có hình hoặc tiếng phù hợp."),
-        "truncated": _("Tệp bị hỏng hoặc tải lên chưa hết."),
-        "undecodable": _("Không đọc được hình đầu tiên của tệp."),
-        "too_long": _("Video quá dài so với giới hạn cho phép."),
-        "too_short": _("Video quá ngắn."),
-        "too_small": _("Hình quá nhỏ."),
-        "too_big_frame": _("Khung hình quá lớn."),
-        "playlist": _("Danh sách phát (playlist) không được nhận; hãy tải chính tệp video."),
-        "svg": _("Ảnh SVG (ảnh vector) không được hỗ trợ; hãy tải ảnh PNG, JPEG hoặc WebP."),
-        "wrong_kind": _("Tệp không đúng loại cho mục này."),
-    }
-    return messages.get(code, _("Tệp không phải media hợp lệ."))
+    """A plain reason for a probe refusal code (media.errors.RefusedMedia), in the user's
+    language."""
+    return i18n.message_text(messages.refusal(code, limits))
 
 
 def limits(config: Mapping[str, Any]) -> probe.Limits:
@@ -155,7 +136,7 @@ def upload(
         session.rollback()
         _unlink(stored)
         asset.status, asset.upload_path = media_models.AssetStatus.FAILED, None
-        asset.error = _("Không gửi được công việc xử lý tệp.")
+        asset.error = N_("Không gửi được công việc xử lý tệp.")
         session.commit()
         raise
     asset.job_id = job.id
@@ -220,22 +201,25 @@ def run_ingest_job(
     asset = session.get(media_models.MediaAsset, params["asset_id"])
     # The job row says whose work this is: an asset of another club is not touched.
     if asset is None or asset.upload_path is None or asset.club_id != ctx.club_id:
-        raise jobs_service.JobFailed(_("Tệp media không còn tồn tại."))
+        raise jobs_service.JobFailed(N_("Tệp media không còn tồn tại."))
     upload_file = root / asset.upload_path
     out_dir = root / ASSET_DIR / str(asset.id)
     try:
-        ctx.progress(5, _("Đang chuẩn hoá tệp…"))
+        ctx.progress(5, N_("Đang chuẩn hoá tệp…"))
         info = probe.MediaInfo(**asset.info)
         result = ingest.ingest(upload_file, out_dir, info)
         analysis: dict[str, Any] | None = None
         if asset.kind == media_models.AssetKind.VIDEO and result.proxy is not None:
-            ctx.progress(50, _("Đang phân tích video…"))
+            ctx.progress(50, N_("Đang phân tích video…"))
             analysis = analyse.analyse(result.proxy).as_dict()
     except jobs_service.JobCancelled:
-        _fail(session, asset.id, _("Đã huỷ."), upload_file, out_dir)
+        _fail(session, asset.id, N_("Đã huỷ."), upload_file, out_dir)
         raise
     except (media_errors.MediaError, OSError, ValueError) as exc:
-        message = _("Không xử lý được tệp: %(reason)s", reason=_reason(exc))
+        log.warning("asset %s could not be processed: %s", asset.id, exc)
+        message = i18n.deferred(
+            N_("Không xử lý được tệp: %(reason)s"), reason=messages.media_reason(exc)
+        )
         _fail(session, asset.id, message, upload_file, out_dir)
         raise jobs_service.JobFailed(message) from exc
     asset.master_path = result.master.relative_to(root).as_posix()
@@ -252,19 +236,19 @@ def run_ingest_job(
     return {"asset_id": asset.id, "master_path": asset.master_path}
 
 
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
-
-
 def _fail(
-    session: so.Session, asset_id: int, message: str, upload_file: Path, out_dir: Path
+    session: so.Session,
+    asset_id: int,
+    message: str | Mapping[str, Any],
+    upload_file: Path,
+    out_dir: Path,
 ) -> None:
     session.rollback()
     upload_file.unlink(missing_ok=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     asset = session.get(media_models.MediaAsset, asset_id)
     if asset is not None:
-        asset.status, asset.error = media_models.AssetStatus.FAILED, message[:2000]
+        asset.status, asset.error = media_models.AssetStatus.FAILED, i18n.encode(message, 2000)
         asset.upload_path = asset.master_path = asset.proxy_path = asset.poster_path = None
         session.commit()
 

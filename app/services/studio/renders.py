@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import clock, errors, permissions, tenancy
+from app import clock, errors, i18n, permissions, tenancy
+from app.i18n import N_
 from app.models import accounts
 from app.models import media as media_models
 from app.services import jobs as jobs_service
@@ -76,7 +77,7 @@ def start_render(
         )  # fmt: skip
     except Exception:
         session.rollback()
-        render.status, render.error = media_models.RenderStatus.FAILED, _("Không gửi được.")
+        render.status, render.error = media_models.RenderStatus.FAILED, N_("Không gửi được.")
         render.finished_at = clock.utcnow()
         session.commit()
         raise
@@ -137,7 +138,7 @@ class _Watch:
             return
         self.last_progress = now
         # Raises JobCancelled when the flag is set: render.render stops ffmpeg and cleans up.
-        self.ctx.progress(int(fraction * 100), _("Đang xuất video…"))
+        self.ctx.progress(int(fraction * 100), N_("Đang xuất video…"))
 
     def should_cancel(self) -> bool:
         now = time.monotonic()
@@ -165,7 +166,7 @@ def run_render_job(
     render = session.get(media_models.Render, params["render_id"])
     # The job row says whose work this is: a render of another club's video is not touched.
     if render is None or render.video.club_id != ctx.club_id:
-        raise jobs_service.JobFailed(_("Bản xuất video không còn tồn tại."))
+        raise jobs_service.JobFailed(N_("Bản xuất video không còn tồn tại."))
     render_id = render.id
     render.status = media_models.RenderStatus.RENDERING
     session.commit()
@@ -193,7 +194,7 @@ def run_render_job(
         _finish(session, render_id, media_models.RenderStatus.CANCELLED, None)
         raise jobs_service.JobCancelled() from exc
     except media_errors.RecipeInvalid as exc:
-        message = messages.summary(messages.fields(exc.fields))
+        message = messages.summary_message(exc.fields)
         _finish(session, render_id, media_models.RenderStatus.FAILED, message)
         raise jobs_service.JobFailed(message) from exc
     except (media_errors.MediaError, OSError) as exc:
@@ -217,12 +218,16 @@ def run_render_job(
 
 
 def _finish(
-    session: so.Session, render_id: int, status: media_models.RenderStatus, error: str | None
+    session: so.Session,
+    render_id: int,
+    status: media_models.RenderStatus,
+    error: Mapping[str, Any] | None,
 ) -> None:
     session.rollback()
     render = session.get(media_models.Render, render_id)
     if render is not None:
-        render.status, render.error = status, (error or None) and error[:2000]
+        render.status = status
+        render.error = i18n.encode(error, 2000) if error else None
         render.finished_at = clock.utcnow()
         session.commit()
 

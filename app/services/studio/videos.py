@@ -19,7 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app import errors, formatting, permissions, tenancy, text, validators
+from app import errors, formatting, i18n, permissions, tenancy, text, validators
 from app.models import accounts, catalog
 from app.models import media as media_models
 from app.services import catalog as catalog_service
@@ -450,7 +450,9 @@ def quick_video(
         raise _invalid(exc) from exc
     except media_errors.MediaError as exc:
         session.rollback()
-        raise errors.ValidationError(fields={"product_id": [exc.message]}) from exc
+        raise errors.ValidationError(
+            fields={"product_id": [i18n.message_text(messages.media_reason(exc))]}
+        ) from exc
     return _create(
         session, user, club_id, title=_("Video %(name)s", name=product.name)[:200], recipe=data,
         product_id=product.id, media_root=media_root,

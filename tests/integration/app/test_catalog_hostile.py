@@ -166,7 +166,7 @@ def test_an_import_over_the_variant_cap_is_a_row_error_and_writes_nothing(app, p
     runner = app.test_cli_runner()
     result = runner.invoke(args=["catalog", "import", str(_csv(tmp_path / "many.csv", _rows(101)))])
     assert result.exit_code == 2
-    assert "row 2: Mỗi sản phẩm có tối đa 100 phân loại (SKU); ở đây có 101." in result.output
+    assert "dòng 2: Mỗi sản phẩm có tối đa 100 phân loại (SKU); ở đây có 101." in result.output
     with app.app_context():
         assert _counts() == (0, 0, 0)
     # Adding to a stored product counts the variants it has: 99 + 2 new is over the cap.
@@ -180,7 +180,7 @@ def test_an_import_over_the_variant_cap_is_a_row_error_and_writes_nothing(app, p
         args=["catalog", "import", str(_csv(tmp_path / "more.csv", _rows(2, start=99)))]
     )
     assert result.exit_code == 2
-    assert "row 2: Mỗi sản phẩm có tối đa 100 phân loại (SKU); ở đây có 101." in result.output
+    assert "dòng 2: Mỗi sản phẩm có tối đa 100 phân loại (SKU); ở đây có 101." in result.output
     with app.app_context():
         assert _counts()[:2] == (1, 99)
     assert (
@@ -382,8 +382,8 @@ def test_an_import_with_a_quantity_past_int32_is_a_row_error(app, people, tmp_pa
         args=["catalog", "import", str(_csv(tmp_path / "big.csv", rows))]
     )
     assert result.exit_code == 2
-    assert "row 2, column stock: Không được lớn hơn 1.000.000." in result.output
-    assert "row 3, column price: Không được lớn hơn 1.000.000.000." in result.output
+    assert "dòng 2, cột stock: Không được lớn hơn 1.000.000." in result.output
+    assert "dòng 3, cột price: Không được lớn hơn 1.000.000.000." in result.output
     with app.app_context():
         assert _counts() == (0, 0, 0)
 

@@ -433,7 +433,7 @@ def test_cli_import_exit_codes_and_numbered_messages(app, people, categories, tm
     bad = [_good_rows()[0], {**_good_rows()[1], "price": "mười nghìn"}]
     result = runner.invoke(args=["catalog", "import", str(_write_csv(tmp_path / "x.csv", bad))])
     assert result.exit_code == 2
-    assert "row 3, column price: Phải là số nguyên." in result.output
+    assert "dòng 3, cột price: Phải là số nguyên." in result.output
     with app.app_context():
         assert _counts() == (0, 0)
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, job_kinds, tenancy
+from app import errors, extensions, i18n, job_kinds, tenancy
+from app.i18n import N_
 from app.models import accounts, jobs
 from app.services import jobs as jobs_service
+from tests import conftest
 
 Role = accounts.Role
 JobStatus = jobs.JobStatus
@@ -262,3 +265,47 @@ def test_start_runs_club_work_for_the_home_club_and_install_wide_work_for_none(a
                 session, kinds, kind="test.admin", params={}, owner=producer,
                 dispatch=FakeDispatch(),
             )  # fmt: skip
+
+
+def test_progress_and_errors_are_stored_as_codes_and_worded_for_each_reader(
+    app, people, bearer
+) -> None:
+    """A worker words nothing: a running job's step and a failed job's reason are stored as
+    msgid + parameters and each reader (page or API) gets them in their own language."""
+    seller = people.username(Role.SELLER)
+    with app.app_context():
+        owner = _user(seller)
+        running = jobs_service.enqueue(
+            extensions.db.session, job_kinds.KINDS, kind="system.check", params={},
+            owner=_user(people.username(Role.ADMIN)), dispatch=FakeDispatch(),
+        )  # fmt: skip
+        step = i18n.deferred(N_("cơ sở dữ liệu"))
+        context = jobs_service.JobContext(extensions.db.session, running, lambda: FIXED)
+        context.progress(25, i18n.deferred(N_("Đang kiểm tra: %(step)s"), step=step))
+        stored = extensions.db.session.get(jobs.Job, running.id).message
+        assert json.loads(stored)["params"]["step"]["msgid"] == "cơ sở dữ liệu"
+        failed = _queue(owner, "test.boom")
+        failed.status, failed.error = (
+            JobStatus.FAILED,
+            i18n.encode(
+                i18n.deferred(N_("Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại."), n=3)
+            ),
+        )
+        running_id, failed_id = running.id, failed.id
+        extensions.db.session.commit()
+    admin = app.test_client()
+    assert conftest.Auth(admin).login(people.username(Role.ADMIN)).status_code == 302
+    for language, step_text in (
+        ("vi", "Đang kiểm tra: cơ sở dữ liệu"),
+        ("en", "Checking: database"),
+    ):
+        admin.get(f"/lang/{language}")
+        page = admin.get(f"/jobs/{running_id}").get_data(as_text=True)
+        assert step_text in page and "msgid" not in page
+    english = admin.get(f"/jobs/{failed_id}").get_data(as_text=True)
+    assert "3 times" in english and "msgid" not in english
+    reply = (
+        app.test_client().get(f"/api/v1/jobs/{failed_id}", headers=bearer[Role.ADMIN]).get_json()
+    )
+    assert reply["error"] == "Máy chạy công việc bị ngắt 3 lần; đã dừng thử lại."
+    assert reply["title"] == "Lỗi"  # a kind this install does not have: its stored title

@@ -100,7 +100,7 @@ def test_cli_import_exit_codes_and_json(
     bad = order_tests.write_csv(tmp_path / "bad.csv", rows)
     failed = runner.invoke(args=["orders", "import", str(bad)])
     assert failed.exit_code == 2
-    assert "row 3, column Số lượng:" in failed.output
+    assert "dòng 3, cột Số lượng:" in failed.output
     failed_json = runner.invoke(args=["orders", "import", str(bad), "--json"])
     assert failed_json.exit_code == 2
     assert json.loads(failed_json.output)["error"]["errors"][0]["row"] == 3
@@ -129,7 +129,7 @@ def test_cli_comments_and_audience(
     failed = runner.invoke(
         args=["orders", "comments", str(broken), "--session", str(shop.session_id)]
     )
-    assert failed.exit_code == 2 and "row 2, column time:" in failed.output
+    assert failed.exit_code == 2 and "dòng 2, cột time:" in failed.output
 
     figures = order_tests.write_csv(
         tmp_path / "figures.csv", [["views", "unique viewers"], ["1000", "400"]]

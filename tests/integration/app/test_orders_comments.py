@@ -121,8 +121,8 @@ def test_bad_comment_log_is_refused_by_line(shop: order_tests.Shop) -> None:
     with pytest.raises(results.ImportFailed) as failed:
         upload(shop.app, shop, log.encode(), "log.csv")
     assert [issue.as_line().split(":")[0] for issue in failed.value.issues] == [
-        "row 2, column time",
-        "row 3, column viewer",
+        "dòng 2, cột time",
+        "dòng 3, cột viewer",
     ]
     with shop.app.app_context():
         assert extensions.db.session.scalar(sa.select(sa.func.count(orders.CommentBatch.id))) == 0

@@ -139,7 +139,7 @@ def test_order_files_out_of_bounds_are_refused_by_row_on_api_page_and_cli(
         path.write_bytes(data)
         cli = runner.invoke(args=["orders", "import", str(path)])
         assert cli.exit_code == 2, (column, cli.output)
-        assert f"row 2, column {column}:" in cli.output, cli.output
+        assert f"dòng 2, cột {column}:" in cli.output, cli.output
     good_file = tmp_path / "good.csv"
     good_file.write_bytes(template_csv())
     for option in ("--session", "--club"):

@@ -196,8 +196,8 @@ def test_bad_file_writes_nothing(shop: Shop, tmp_path: Path) -> None:
     with pytest.raises(results.ImportFailed) as failed:
         run_import(shop.app, write_csv(tmp_path / "bad.csv", rows))
     lines = [issue.as_line() for issue in failed.value.issues]
-    assert any(line.startswith("row 3, column Số lượng") for line in lines)
-    assert any(line.startswith("row 4, column Thời gian đặt") for line in lines)
+    assert any(line.startswith("dòng 3, cột Số lượng") for line in lines)
+    assert any(line.startswith("dòng 4, cột Thời gian đặt") for line in lines)
     assert counts(shop.app) == before
     with shop.app.app_context():
         a1 = extensions.db.session.scalar(

@@ -20,7 +20,7 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, job_kinds, tasks
+from app import extensions, i18n, job_kinds, tasks
 from app.models import accounts, jobs
 from app.models import media as media_models
 from app.services import jobs as jobs_service
@@ -406,7 +406,17 @@ def test_a_recipe_with_another_clubs_asset_is_refused_at_save_and_at_render(
         assert failed.status == media_models.RenderStatus.FAILED
         assert failed.output_path is None
         assert "clips[0].asset" in failed.error
+        stored = failed.error
     assert not (Path(app.config["MEDIA_ROOT"]) / "studio" / "renders" / f"{render_id}.mp4").exists()
+    # The reason is kept as msgid + params: each reader gets it in their language.
+    worded = {}
+    for language in ("vi", "en"):
+        with app.test_request_context():
+            flask.session["lang"] = language
+            worded[language] = i18n.stored_text(stored)
+    assert worded["vi"].startswith("Công thức video có lỗi ở clips[0].asset: Không có tệp")
+    assert worded["en"].startswith("The video recipe has a problem at clips[0].asset")
+    assert "There is no file" in worded["en"]
 
 
 def test_a_job_for_another_clubs_row_does_not_touch_it(

@@ -7,15 +7,13 @@ import decimal
 import fractions
 import zoneinfo
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import flask
-import flask_babel
 import pytest
 
-import app as app_package
 from app import formatting, text
+from tests.support import babel
 
 UTC = dt.UTC
 EDGE = dt.datetime(9999, 12, 31, 23, 0, tzinfo=UTC)  # already year 10000 in UTC+7
@@ -53,19 +51,9 @@ def _id(value: object) -> str:
         return f"<{type(value).__name__} too long to write>"
 
 
-def _babel_app() -> flask.Flask:
-    """A bare Flask app with the real catalogs, whose locale the test picks."""
-    application = flask.Flask(__name__)
-    application.config["BABEL_TRANSLATION_DIRECTORIES"] = str(
-        Path(app_package.__file__).parent / "translations"
-    )
-    flask_babel.Babel(application, locale_selector=lambda: flask.g.get("lang", "vi"))
-    return application
-
-
 @pytest.fixture(scope="module")
 def babel_app() -> flask.Flask:
-    return _babel_app()
+    return babel.babel_app(__name__)
 
 
 @pytest.fixture(params=["vi", "en"])
