@@ -14,23 +14,25 @@ import sqlalchemy as sa
 import sqlalchemy.event
 import werkzeug.middleware.proxy_fix
 
-from app import (
-    cli,
-    config,
-    csp,
-    errors,
-    extensions,
-    headers,
-    i18n,
-    inputguard,
-    labels,
-    logsafety,
-    permissions,
-    routing,
-    tasks,
-)
-from app.services import accounts as accounts_service
-from app.services.channels import sync as channel_sync
+from app import config, extensions
+from app.accounts import feature as accounts
+from app.accounts import service as accounts_service
+from app.catalog import feature as catalog
+from app.catalog_io import feature as catalog_io
+from app.channels import feature as channels
+from app.clubs import feature as clubs
+from app.core import errors, i18n, labels, logsafety, permissions
+from app.http import csp, headers, inputguard, openapi, routing
+from app.jobs import feature as jobs
+from app.jobs import tasks
+from app.live import feature as live
+from app.main import feature as main
+from app.orders import feature as orders
+from app.producers import feature as producers
+from app.public import feature as public
+from app.reports import feature as reports
+from app.setup import feature as setup
+from app.studio import feature as studio
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +69,10 @@ def create_app(
     )
     extensions.csrf.init_app(app)
     tasks.init_celery(app)
-    channel_sync.listen()  # listings follow the catalog's price, stock and certificate changes
     errors.register(app)
     inputguard.register(app)
-    _register_blueprints(app)
+    _init_features(app)
     _register_template_helpers(app)
-    cli.register(app)
     app.after_request(headers.security_headers)
     return app
 
@@ -117,7 +117,6 @@ def _bearer_secret(request: flask.Request) -> str | None:
 
 
 def _init_auth(app: flask.Flask) -> None:
-    from app.models import accounts
 
     extensions.login_manager.init_app(app)
     extensions.login_manager.login_view = "auth.login"
@@ -152,49 +151,26 @@ def _init_auth(app: flask.Flask) -> None:
         raise errors.Unauthorized()
 
 
-def _register_blueprints(app: flask.Flask) -> None:
-    from app import api
-    from app.web import (
-        account,
-        admin,
-        auth,
+def _init_features(app: flask.Flask) -> None:
+    """Each feature adds its pages, API, commands and job kinds (``app/<feature>/feature.py``)."""
+    openapi.init_app(app)
+    for feature in (
+        main,
+        accounts,
+        jobs,
+        producers,
         catalog,
         catalog_io,
         channels,
-        clubs,
-        images,
-        jobs,
-        live,
-        main,
-        orders,
-        producers,
         public,
-        reports,
-        setup,
         studio,
-    )
-
-    for blueprint in (
-        main.bp,
-        auth.bp,
-        account.bp,
-        admin.bp,
-        jobs.bp,
-        producers.bp,
-        catalog.bp,
-        catalog_io.bp,
-        channels.bp,
-        images.bp,
-        public.bp,
-        studio.bp,
-        live.bp,
-        orders.bp,
-        reports.bp,
-        clubs.bp,
-        setup.bp,
+        live,
+        orders,
+        reports,
+        clubs,
+        setup,
     ):
-        app.register_blueprint(blueprint)
-    api.init_app(app)
+        feature.init_app(app)
 
 
 def _register_template_helpers(app: flask.Flask) -> None:

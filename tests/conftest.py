@@ -19,9 +19,10 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, factory, ocop_categories
+from app import extensions, factory
+from app.accounts import service as accounts_service
+from app.catalog import ocop_categories
 from app.models import accounts, catalog, orgs
-from app.services import accounts as accounts_service
 from tests.support import clubs as clubs_support
 from tests.support import postgres
 from tests.support import redis as redis_support

@@ -9,7 +9,8 @@ import flask_login
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock, extensions
+from app import extensions
+from app.core import clock
 from app.models import orgs, types
 
 

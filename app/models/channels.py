@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock, extensions
+from app import extensions
+from app.core import clock
 from app.models import accounts, catalog, orgs, types
 
 

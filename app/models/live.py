@@ -13,7 +13,8 @@ import enum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import clock, extensions
+from app import extensions
+from app.core import clock
 from app.models import accounts, catalog, channels, orgs, types
 
 

@@ -23,10 +23,11 @@ from typing import Any
 import flask_migrate
 import sqlalchemy as sa
 
-from app import extensions, factory, tenancy
+from app import extensions, factory
+from app.accounts import service as accounts_service
+from app.catalog import service as catalog_service
+from app.core import tenancy
 from app.models import accounts
-from app.services import accounts as accounts_service
-from app.services import catalog as catalog_service
 from bench.catalog import seed
 from tests.support import postgres
 

@@ -7,7 +7,8 @@ import random
 
 import sqlalchemy as sa
 
-from app import ocop, text
+from app.catalog import ocop
+from app.core import text
 from app.models import accounts, catalog, orgs
 
 WORDS = [

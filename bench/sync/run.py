@@ -25,12 +25,12 @@ import flask_migrate
 from PIL import Image
 
 from app import extensions, factory
+from app.accounts import service as accounts_service
+from app.catalog import images as images_service
+from app.catalog import service as catalog_service
+from app.channels import accounts, listings, publishing
 from app.models import accounts as account_models
 from app.models import orgs
-from app.services import accounts as accounts_service
-from app.services import catalog as catalog_service
-from app.services import images as images_service
-from app.services.channels import accounts, listings, publishing
 from sandbox import core, servers
 from tests.support import sandboxes
 

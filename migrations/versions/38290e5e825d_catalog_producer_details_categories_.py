@@ -160,7 +160,7 @@ def upgrade():
 
 def _seed_ocop_categories():
     """Ngành → nhóm → phân nhóm from Decision 148/QĐ-TTg (app/ocop_categories.py)."""
-    from app import ocop_categories
+    from app.catalog import ocop_categories
 
     table = sa.table(
         'ocop_categories',

@@ -33,12 +33,15 @@ from playwright.sync_api import (
 )
 from werkzeug import serving as werkzeug_serving
 
-from app import clock, extensions, job_kinds, ocop_categories
+from app import extensions
+from app.catalog import ocop_categories
+from app.core import clock
+from app.jobs import registry
+from app.jobs import service as jobs_service
+from app.live import common as live_common
 from app.models import accounts, catalog, channels, live
-from app.services import demo
-from app.services import jobs as jobs_service
-from app.services.live import common as live_common
-from app.services.orders import manual
+from app.orders import manual
+from app.setup import demo
 from tests.conftest import PASSWORD, make_app
 from tests.support import net, postgres
 
@@ -181,13 +184,13 @@ def add_examples(app: flask.Flask) -> None:
         )
         job = jobs_service.start(
             db,
-            job_kinds.KINDS,
+            registry.current(),
             kind="system.check",
             params={},
             owner=users["admin"],
             dispatch=lambda job, queue: f"in-process-{job.id}",
         )
-        jobs_service.run(db, job_kinds.KINDS, job.id)
+        jobs_service.run(db, registry.current(), job.id)
         _add_listings(db)
         db.remove()
 

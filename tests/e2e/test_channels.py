@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, expect
 from werkzeug import serving
 
 from app import extensions
-from app.services import demo
+from app.setup import demo
 from tests import conftest
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import DESKTOP, _seed_tree

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from app import clock
+from app.core import clock
+from app.live import common as live_common
 from app.models import accounts
-from app.services.live import common as live_common
-from app.services.orders import exports
+from app.orders import exports
 from tests.e2e.conftest import LiveServer, NewPage
 from tests.e2e.test_catalog import sign_in
 

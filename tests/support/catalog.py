@@ -8,7 +8,7 @@ from typing import Any
 import flask
 
 from app import extensions
-from app.services import catalog as catalog_service
+from app.catalog import service as catalog_service
 from tests import conftest
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app import ocop_categories
+from app.catalog import ocop_categories
 from app.models.types import UTCDateTime
 
 T0 = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)

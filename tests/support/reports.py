@@ -256,7 +256,8 @@ def seed_union(
 
     ``other_club_id``/``other_producer_id``: the ``other_club`` fixture's club and producer.
     """
-    from app.models import channels, media, orgs
+    from app.models import channels, orgs
+    from app.models import studio as media
 
     stream = seed_stream(app, people)
     admin = people.username(accounts.Role.ADMIN)

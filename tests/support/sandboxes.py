@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from PIL import Image
 
-from app.services import demo
+from app.setup import demo
 from sandbox import core, servers
 
 

@@ -16,7 +16,8 @@ import flask
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, catalog, channels, jobs, live, media, orders, orgs
+from app.models import accounts, catalog, channels, jobs, live, orders, orgs
+from app.models import studio as media
 
 START = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
 

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import extensions
+from app.accounts import service as accounts_service
 from app.models import accounts
-from app.services import accounts as accounts_service
 from tests import conftest
 from tests.support import clubs as clubs_support
 

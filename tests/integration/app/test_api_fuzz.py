@@ -32,7 +32,8 @@ import sqlalchemy as sa
 from schemathesis import checks as st_checks
 from schemathesis.generation import GenerationMode
 
-from app import extensions, routing
+from app import extensions
+from app.http import routing
 from app.models import accounts, live, orders
 from tests import conftest
 from tests.support import reports as report_data

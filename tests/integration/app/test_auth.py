@@ -9,9 +9,10 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.accounts import service as accounts_service
+from app.core import errors
 from app.models import accounts
-from app.services import accounts as accounts_service
 from tests import conftest
 
 Role = accounts.Role

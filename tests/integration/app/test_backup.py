@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import orgs
-from app.services import backup
+from app.setup import backup
 from tests import conftest
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app import extensions, ocop
+from app import extensions
+from app.catalog import ocop
+from app.catalog import service as catalog_service
 from app.models import accounts, catalog, orgs
-from app.services import catalog as catalog_service
 from tests.support import catalog as builders
 
 Role = accounts.Role

@@ -18,10 +18,12 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app import extensions, ocop, tasks, tenancy
+from app import catalog_io, extensions
+from app.catalog import ocop
+from app.catalog import service as catalog_service
+from app.core import tenancy
+from app.jobs import tasks
 from app.models import accounts, catalog, jobs, orgs
-from app.services import catalog as catalog_service
-from app.services import catalog_io
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders

@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import errors, extensions
+from app import extensions
+from app.catalog import service as catalog_service
+from app.core import errors
 from app.models import accounts, catalog
-from app.services import catalog as catalog_service
 from tests import conftest
 from tests.support import catalog as builders
 

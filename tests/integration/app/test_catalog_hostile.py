@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app import errors, extensions
+from app import catalog_io, extensions
+from app.catalog import images as images_service
+from app.catalog import service as catalog_service
+from app.core import errors
 from app.models import accounts, catalog, orgs
-from app.services import catalog as catalog_service
-from app.services import catalog_io
-from app.services import images as images_service
 from tests import conftest
 from tests.support import catalog as builders
 

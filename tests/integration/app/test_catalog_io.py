@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, job_kinds, tasks
+from app import catalog_io, extensions
+from app.catalog_io import formats, results
+from app.core import errors
+from app.jobs import registry, tasks
+from app.jobs import service as jobs_service
 from app.models import accounts, catalog, jobs, orgs
-from app.services import catalog_io
-from app.services import jobs as jobs_service
-from app.services.catalog_io import formats, results
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -475,7 +476,7 @@ def _start(app, name: str, data: bytes) -> jobs.Job:
         io.BytesIO(data),
         name,
         media_root=app.config["MEDIA_ROOT"],
-        kinds=job_kinds.KINDS,
+        kinds=registry.current(),
         dispatch=test_jobs.FakeDispatch(),
     )
 
@@ -488,7 +489,7 @@ def test_import_job_records_row_errors_or_the_summary(app, people, categories, t
         job = _start(app, "x.csv", bad.read_bytes())
         stored = media / job.params["path"]
         assert stored.exists() and job.params["filename"] == "x.csv"
-        status = jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id)
+        status = jobs_service.run(extensions.db.session, registry.current(), job.id)
         assert status == jobs.JobStatus.FAILED
         failed = extensions.db.session.get(jobs.Job, job.id)
         assert failed.error == results.msgid_of(results.JOB_FAILED)
@@ -499,7 +500,7 @@ def test_import_job_records_row_errors_or_the_summary(app, people, categories, t
         assert _counts() == (0, 0)
 
         job = _start(app, "hàng.csv", good.read_bytes())
-        assert jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id) == (
+        assert jobs_service.run(extensions.db.session, registry.current(), job.id) == (
             jobs.JobStatus.SUCCEEDED
         )
         done = extensions.db.session.get(jobs.Job, job.id)
@@ -510,7 +511,7 @@ def test_import_job_records_row_errors_or_the_summary(app, people, categories, t
         with pytest.raises(errors.ValidationError) as raised:
             jobs_service.enqueue(
                 extensions.db.session,
-                job_kinds.KINDS,
+                registry.current(),
                 kind="catalog.import",
                 params={"path": "../../etc/passwd", "filename": "a.csv"},
                 owner=conftest.user_named("admin1"),
@@ -527,7 +528,7 @@ def test_a_failed_import_job_keeps_its_messages_wordable_in_the_readers_language
     bad = _write_csv(tmp_path / "x.csv", [_good_rows()[0], _good_rows()[0]])
     with app.app_context():
         job = _start(app, "x.csv", bad.read_bytes())
-        jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id)
+        jobs_service.run(extensions.db.session, registry.current(), job.id)
         failed = extensions.db.session.get(jobs.Job, job.id)
         [duplicate] = failed.result["errors"]
     assert duplicate == {
@@ -562,7 +563,7 @@ def test_upload_page_queues_the_job_and_the_job_page_lists_errors(
     job_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
     assert dispatch.sent == [(job_id, "default")]
     with app.app_context():
-        jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        jobs_service.run(extensions.db.session, registry.current(), job_id)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert 'id="job-errors"' in page
     assert "<td>3</td><td><code>sku</code></td>" in page

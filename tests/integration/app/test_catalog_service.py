@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, pagination, tenancy
+from app import extensions
+from app.catalog import service as catalog_service
+from app.core import errors, pagination, tenancy
 from app.models import accounts, catalog
-from app.services import catalog as catalog_service
-from app.services import producers as producers_service
+from app.producers import service as producers_service
 from tests import conftest
 from tests.support import catalog as builders
 

@@ -15,17 +15,20 @@ import pytest
 import sqlalchemy as sa
 from celery.schedules import crontab
 
-from app import errors, extensions, job_kinds, ocop, tasks
+from app import extensions
+from app.catalog import images as images_service
+from app.catalog import ocop
+from app.catalog import service as catalog_service
+from app.channels import listings, publishing
+from app.core import errors
+from app.jobs import registry, tasks
+from app.jobs import service as jobs_service
+from app.live import sessions as live_sessions
+from app.live import slots as live_slots
 from app.models import accounts as account_models
 from app.models import catalog, channels, jobs
-from app.services import catalog as catalog_service
-from app.services import demo
-from app.services import images as images_service
-from app.services import jobs as jobs_service
-from app.services.channels import listings, publishing
-from app.services.live import sessions as live_sessions
-from app.services.live import slots as live_slots
-from app.services.studio import videos as videos_service
+from app.setup import demo
+from app.studio import videos as videos_service
 from tests import conftest
 from tests.integration.app import test_channels_publishing as publishing_tests
 from tests.integration.app import test_jobs
@@ -83,7 +86,7 @@ def _run(app: flask.Flask, job_id: int, moment: dt.datetime) -> jobs.Job:
     """Run a queued job as a worker would, on a clock stopped at ``moment``."""
     with app.app_context():
         session = extensions.db.session
-        status = jobs_service.run(session, job_kinds.KINDS, job_id, now=lambda: moment)
+        status = jobs_service.run(session, registry.current(), job_id, now=lambda: moment)
         assert status == jobs_service.JobStatus.SUCCEEDED, session.get(jobs.Job, job_id).error
         job = session.get(jobs.Job, job_id)
         session.refresh(job)
@@ -129,7 +132,7 @@ def test_a_listing_is_paused_within_one_job_run_of_expiry_and_resumed_after_rene
         with app.app_context():
             return jobs_service.enqueue(
                 extensions.db.session,
-                job_kinds.KINDS,
+                registry.current(),
                 kind="channels.certificates",
                 params={},
                 owner=conftest.user_named(seller_name),

@@ -12,10 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import extensions
+from app.channels import adapters
+from app.channels import jobs as channel_jobs
 from app.models import accounts as account_models
 from app.models import channels, jobs
-from app.services.channels import adapters
-from app.services.channels import jobs as channel_jobs
 from integrations import errors as channel_errors
 from tests.integration.app import test_channels_pages as pages
 

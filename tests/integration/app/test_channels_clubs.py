@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, tenancy
+from app import extensions
+from app.channels import accounts, actions, sync
+from app.core import tenancy
 from app.models import channels, jobs, orgs
-from app.services.channels import accounts, actions, sync
 from tests import conftest
 from tests.integration.app import test_channels_pages as pages
 from tests.support import catalog as builders

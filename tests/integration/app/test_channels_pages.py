@@ -18,14 +18,17 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from app import extensions, job_kinds, tasks, tenancy
+from app import extensions
+from app.catalog import images as images_service
+from app.channels import accounts, adapters, messages
+from app.channels import jobs as channel_jobs
+from app.core import tenancy
+from app.jobs import registry as job_registry
+from app.jobs import service as jobs_service
+from app.jobs import tasks
 from app.models import accounts as account_models
 from app.models import catalog as catalog_models
 from app.models import channels, jobs, orgs
-from app.services import images as images_service
-from app.services import jobs as jobs_service
-from app.services.channels import accounts, adapters, messages
-from app.services.channels import jobs as channel_jobs
 from integrations import base, registry
 from integrations import errors as channel_errors
 from tests import conftest
@@ -154,7 +157,7 @@ def listing_rows(app: flask.Flask, account_id: int) -> list[channels.Listing]:
 
 def run_job(app: flask.Flask, job_id: int) -> None:
     with app.app_context():
-        assert jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id) == (
+        assert jobs_service.run(extensions.db.session, job_registry.current(), job_id) == (
             jobs.JobStatus.SUCCEEDED
         )
 

@@ -15,11 +15,12 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, tenancy
+from app import extensions
+from app.catalog import service as catalog_service
+from app.channels import accounts, adapters, credentials, listings, publishing, sync
+from app.core import errors, tenancy
 from app.models import accounts as account_models
 from app.models import channels, jobs
-from app.services import catalog as catalog_service
-from app.services.channels import accounts, adapters, credentials, listings, publishing, sync
 from integrations import errors as channel_errors
 from tests import conftest
 from tests.support import catalog as builders
@@ -309,7 +310,7 @@ def test_channel_secrets_are_encrypted_at_rest(shop: Shop) -> None:
 
 
 def test_category_mapping_per_shop_wins_over_the_default(shop: Shop, categories: Any) -> None:
-    from app.services.channels import categories as category_service
+    from app.channels import categories as category_service
 
     with shop.app.app_context():
         session = extensions.db.session
@@ -355,8 +356,8 @@ def test_cli_resumes_queued_listings_and_checks_certificates(shop: Shop) -> None
 def test_a_daily_quota_leaves_listings_queued_and_schedules_a_later_job(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app import job_kinds, tasks
-    from app.services import jobs as jobs_service
+    from app.jobs import registry, tasks
+    from app.jobs import service as jobs_service
     from tests.integration.app import test_jobs
 
     later: list[float] = []
@@ -377,13 +378,13 @@ def test_a_daily_quota_leaves_listings_queued_and_schedules_a_later_job(
         bound = listings.bind(session, user, shop.account_id, shop.product_ids[:2])
         job = jobs_service.enqueue(
             session,
-            job_kinds.KINDS,
+            registry.current(),
             kind="channels.publish",
             params={"listing_ids": [b.id for b in bound]},
             owner=user,
             dispatch=test_jobs.FakeDispatch(),
         )
-        assert jobs_service.run(session, job_kinds.KINDS, job.id) == jobs.JobStatus.SUCCEEDED
+        assert jobs_service.run(session, registry.current(), job.id) == jobs.JobStatus.SUCCEEDED
         session.refresh(job)
         assert job.result["waiting"] == 2 and job.result["live"] == 0
         follow_up = session.scalars(

@@ -16,12 +16,13 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from app import extensions, tenancy
+from app import extensions
+from app.catalog import images as images_service
+from app.catalog import service as catalog_service
+from app.channels import accounts, listings, messages, publishing, sync
+from app.core import tenancy
 from app.models import accounts as account_models
 from app.models import catalog, channels
-from app.services import catalog as catalog_service
-from app.services import images as images_service
-from app.services.channels import accounts, listings, messages, publishing, sync
 from tests import conftest
 from tests.support import catalog as builders
 from tests.support import one_language, sandboxes

@@ -8,10 +8,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.channels import accounts, listings, publishing
+from app.core import errors
 from app.models import accounts as account_models
 from app.models import channels
-from app.services.channels import accounts, listings, publishing
 from tests import conftest
 from tests.support import catalog as builders
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import accounts, catalog, channels, orgs
-from app.services import demo as demo_service
+from app.setup import demo as demo_service
 
 
 def test_users_create_and_list(app, runner) -> None:

@@ -20,8 +20,10 @@ import pytest
 import sqlalchemy as sa
 import werkzeug.routing
 
-from app import extensions, permissions, tenancy
-from app.models import accounts, catalog, channels, jobs, live, media, orders
+from app import extensions
+from app.core import permissions, tenancy
+from app.models import accounts, catalog, channels, jobs, live, orders
+from app.models import studio as media
 from tests import conftest
 from tests.support import clubs as clubs_support
 from tests.support import tenants

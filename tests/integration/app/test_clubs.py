@@ -11,9 +11,10 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 from PIL import Image
 
-from app import clock, errors, extensions, tenancy
+from app import extensions
+from app.clubs import service as clubs_service
+from app.core import clock, errors, tenancy
 from app.models import accounts, orders, orgs
-from app.services import clubs as clubs_service
 from tests import conftest
 
 Role = accounts.Role

@@ -14,10 +14,11 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, job_kinds
+from app import extensions
+from app.core import health
+from app.jobs import registry
+from app.jobs import service as jobs_service
 from app.models import accounts, jobs
-from app.services import health
-from app.services import jobs as jobs_service
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import reports as seed
@@ -42,7 +43,7 @@ def _enqueue(
 ) -> int:
     job = jobs_service.enqueue(
         extensions.db.session,
-        kinds or job_kinds.KINDS,
+        kinds or registry.current(),
         kind=kind,
         params=params,
         owner=_user(people, role),
@@ -107,7 +108,7 @@ def test_a_failed_import_shows_its_failure_not_a_stuck_bar(
             },
         )
 
-    kind = job_kinds.KINDS["catalog.import"]
+    kind = registry.of(app)["catalog.import"]
     kinds = {
         "catalog.import": jobs_service.JobKind(
             "catalog.import", kind.title, failing, "catalog.import"
@@ -137,7 +138,7 @@ def _result_of(page: str) -> str:
 def _system_check_job(app: flask.Flask, people: conftest.People) -> int:
     with app.app_context():
         job_id = _enqueue(people, Role.ADMIN, "system.check", {})
-        run = jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        run = jobs_service.run(extensions.db.session, registry.current(), job_id)
         assert run == JobStatus.SUCCEEDED
     return job_id
 

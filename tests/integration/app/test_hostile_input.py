@@ -22,7 +22,9 @@ import pytest
 import sqlalchemy as sa
 import werkzeug.routing
 
-from app import extensions, inputguard, pagination, routing
+from app import extensions
+from app.core import pagination
+from app.http import inputguard, routing
 from app.models import accounts, catalog, live, orders
 from tests import conftest
 from tests.support import reports as report_data

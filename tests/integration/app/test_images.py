@@ -15,8 +15,8 @@ import werkzeug.test
 from PIL import Image, ImageCms
 
 from app import extensions
+from app.catalog import images as images_service
 from app.models import accounts, catalog, orgs
-from app.services import images as images_service
 from tests.support import catalog as builders
 
 Role = accounts.Role

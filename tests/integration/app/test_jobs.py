@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, i18n, job_kinds, tenancy
-from app.i18n import N_
+from app import extensions
+from app.core import errors, i18n, tenancy
+from app.core.i18n import N_
+from app.jobs import registry
+from app.jobs import service as jobs_service
 from app.models import accounts, jobs
-from app.services import jobs as jobs_service
 from tests import conftest
 
 Role = accounts.Role
@@ -224,14 +226,15 @@ def test_system_check_handler_runs_in_process(app, people) -> None:
         admin = _user(people.username(Role.ADMIN))
         job = jobs_service.enqueue(
             extensions.db.session,
-            job_kinds.KINDS,
+            registry.current(),
             kind="system.check",
             params={},
             owner=admin,
             dispatch=FakeDispatch(),
         )
         assert (
-            jobs_service.run(extensions.db.session, job_kinds.KINDS, job.id) == JobStatus.SUCCEEDED
+            jobs_service.run(extensions.db.session, registry.current(), job.id)
+            == JobStatus.SUCCEEDED
         )
         result = extensions.db.session.get(jobs.Job, job.id).result
         assert result["database"] is True and result["media_writable"] is True
@@ -276,7 +279,7 @@ def test_progress_and_errors_are_stored_as_codes_and_worded_for_each_reader(
     with app.app_context():
         owner = _user(seller)
         running = jobs_service.enqueue(
-            extensions.db.session, job_kinds.KINDS, kind="system.check", params={},
+            extensions.db.session, registry.current(), kind="system.check", params={},
             owner=_user(people.username(Role.ADMIN)), dispatch=FakeDispatch(),
         )  # fmt: skip
         step = i18n.deferred(N_("cơ sở dữ liệu"))

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import extensions
+from app.live import feeds
 from app.models import accounts, catalog, live
-from app.services.live import feeds
 from tests import conftest
 from tests.integration.app import test_live_services as support
 

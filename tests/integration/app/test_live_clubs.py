@@ -19,10 +19,11 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.core import errors
+from app.live import sessions as sessions_service
+from app.live import streamers as streamers_service
 from app.models import accounts, channels, live, orgs
-from app.services.live import sessions as sessions_service
-from app.services.live import streamers as streamers_service
 from tests import conftest
 from tests.integration.app import test_live_services as support
 from tests.support import catalog as builders

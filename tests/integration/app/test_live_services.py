@@ -14,10 +14,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.core import errors
+from app.live import common, conflicts, host, slots, streamers
+from app.live import sessions as sessions_service
 from app.models import accounts, live
-from app.services.live import common, conflicts, host, slots, streamers
-from app.services.live import sessions as sessions_service
 from tests import conftest
 from tests.support import catalog as builders
 

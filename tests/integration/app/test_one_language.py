@@ -22,11 +22,12 @@ import pytest
 import sqlalchemy as sa
 import werkzeug.routing
 
-from app import admin_units, extensions, job_kinds
+from app import catalog_io, extensions
+from app.channels import messages
+from app.clubs import admin_units
+from app.jobs import registry
+from app.jobs import service as jobs_service
 from app.models import accounts, channels, jobs
-from app.services import catalog_io
-from app.services import jobs as jobs_service
-from app.services.channels import messages
 from integrations import errors as integration_errors
 from tests import conftest
 from tests.support import one_language, tenants
@@ -212,11 +213,11 @@ def _import_job(app: flask.Flask, username: str, content: str) -> int:
             io.BytesIO(content.encode()),
             "danh-muc.csv",
             media_root=app.config["MEDIA_ROOT"],
-            kinds=job_kinds.KINDS,
+            kinds=registry.current(),
             dispatch=lambda job, queue: f"task-{job.id}",
         )
         job_id = job.id
-        jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        jobs_service.run(extensions.db.session, registry.current(), job_id)
         return job_id
 
 

@@ -14,10 +14,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, formatting
+from app import extensions
+from app.core import errors, formatting
 from app.models import catalog, orders
-from app.services import stock
-from app.services.orders import status as order_status
+from app.orders import status as order_status
+from app.orders import stock
 from tests import conftest
 from tests.integration.app import test_orders_import as shop_support
 from tests.integration.app.test_orders_import import Shop

@@ -20,9 +20,10 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, tenancy
+from app import extensions
+from app.core import errors, tenancy
 from app.models import accounts, catalog, live, orders, orgs
-from app.services.orders import audience, comments, imports, manual, payments, queries
+from app.orders import audience, comments, imports, manual, payments, queries
 from tests import conftest
 from tests.integration.app import test_orders_import as order_tests
 from tests.integration.app import test_orders_pages as page_tests

@@ -12,10 +12,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.catalog_io import results
+from app.core import errors
 from app.models import catalog, live, orders
-from app.services.catalog_io import results
-from app.services.orders import audience, comments
+from app.orders import audience, comments
 from tests import conftest
 from tests.integration.app import test_orders_import as order_tests
 

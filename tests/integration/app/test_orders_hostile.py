@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import extensions
+from app.channels import sync
 from app.models import accounts, catalog, orders
-from app.services.channels import sync
 from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests

@@ -14,10 +14,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions, tenancy
+from app import extensions
+from app.catalog_io import results
+from app.core import errors, tenancy
 from app.models import catalog, live, orders
-from app.services.catalog_io import results
-from app.services.orders import imports, manual, queries
+from app.orders import imports, manual, queries
 from tests import conftest
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support

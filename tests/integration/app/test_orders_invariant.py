@@ -22,11 +22,12 @@ import hypothesis.strategies as st
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.catalog import service as catalog_service
+from app.channels import sync
+from app.core import errors
 from app.models import accounts, catalog, orders
-from app.services import catalog as catalog_service
-from app.services.channels import sync
-from app.services.orders import comments
+from app.orders import comments
 from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import catalog
-from app.services import stock
+from app.orders import stock
 from tests.integration.app import test_orders_import as shop_support
 from tests.integration.app.test_orders_import import Shop
 
@@ -115,7 +115,7 @@ def test_the_entry_form_says_what_is_short(
 def test_a_stock_move_queues_the_marketplace_sync_of_those_products(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services.channels import sync
+    from app.channels import sync
 
     queued: list[list[int]] = []
     monkeypatch.setattr(sync, "products_changed", lambda s, u, ids: queued.append(list(ids)))

@@ -275,6 +275,6 @@ def test_the_comment_review_shows_vietnam_time(
 
 
 def formatting_time(value: object) -> str:
-    from app import formatting
+    from app.core import formatting
 
     return formatting.local_datetime(value, "%H:%M:%S")  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import flask
 import pytest
 import werkzeug.routing
 
-from app import permissions
+from app.core import permissions
 from app.models import accounts
 
 Role = accounts.Role

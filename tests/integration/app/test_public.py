@@ -17,8 +17,8 @@ import werkzeug.test
 from PIL import Image
 
 from app import config, extensions
+from app.catalog import service as catalog_service
 from app.models import accounts, catalog
-from app.services import catalog as catalog_service
 from tests import conftest
 from tests.support import catalog as builders
 

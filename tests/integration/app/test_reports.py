@@ -12,9 +12,10 @@ import flask
 import openpyxl
 import pytest
 
-from app import errors, extensions
+from app import extensions
+from app.core import errors
 from app.models import accounts
-from app.services.reports import dashboards
+from app.reports import dashboards
 from tests import conftest
 from tests.support import clubs as clubs_support
 from tests.support import reports as seed
@@ -326,7 +327,7 @@ def test_dashboards_show_this_months_sales_and_next_streams(
             )
         )
         db.commit()
-        from app.services import dashboard
+        from app.main import dashboard
 
         late_november = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
         for role, net in ((Role.COORDINATOR, 405_000), (Role.PRODUCER, 285_000)):

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import extensions
+from app.channels import adapters, publishing
 from app.models import accounts as account_models
 from app.models import channels
-from app.services.channels import adapters, publishing
 from tests import conftest
 from tests.integration.app import test_channels_sandbox as flow
 from tests.support import sandboxes

@@ -12,9 +12,10 @@ import flask_migrate
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import errors, extensions
+from app import extensions
+from app.accounts import service as accounts_service
+from app.core import errors
 from app.models import accounts
-from app.services import accounts as accounts_service
 from tests import conftest
 
 Role = accounts.Role

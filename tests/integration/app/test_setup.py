@@ -12,10 +12,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import clock, extensions
+from app import extensions
+from app.accounts import service as accounts_service
+from app.core import clock
 from app.models import accounts, live, orders, orgs
-from app.services import accounts as accounts_service
-from app.services import setup as setup_service
+from app.setup import service as setup_service
 from tests.support import catalog as builders
 
 Role = accounts.Role
@@ -180,7 +181,7 @@ def _production_app(db_url: str, app_factory) -> flask.Flask:
 def test_production_needs_the_setup_code(db_url: str, app_factory, caplog) -> None:
     app = _production_app(db_url, app_factory)
     client = app.test_client()
-    with caplog.at_level(logging.WARNING, logger="app.web.setup"):
+    with caplog.at_level(logging.WARNING, logger="app.setup.pages"):
         page = client.get("/setup/").get_data(as_text=True)
     assert "Mã thiết lập" in page
     path = setup_service.setup_code_path(app.instance_path)
@@ -204,13 +205,13 @@ def test_production_logs_the_code_at_start_up_while_no_user_exists(
     db_url: str, app_factory, caplog
 ) -> None:
     _production_app(db_url, app_factory)  # the tables now exist, still no user
-    with caplog.at_level(logging.WARNING, logger="app.web.setup"):
+    with caplog.at_level(logging.WARNING, logger="app.setup.pages"):
         app = app_factory(db_url, APP_ENV="production", PUBLIC_BASE_URL="https://ocop.example.vn")
     code = setup_service.setup_code_path(app.instance_path).read_text().strip()
     assert f"mã thiết lập {code}" in caplog.text
     # A second process (another worker) logs the same code.
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="app.web.setup"):
+    with caplog.at_level(logging.WARNING, logger="app.setup.pages"):
         app_factory(db_url, APP_ENV="production", PUBLIC_BASE_URL="https://ocop.example.vn")
     assert code in caplog.text
 

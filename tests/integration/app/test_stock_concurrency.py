@@ -9,10 +9,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import errors, extensions
+from app import extensions
+from app.catalog import service as catalog_service
+from app.core import errors
 from app.models import accounts, catalog
-from app.services import catalog as catalog_service
-from app.services import stock
+from app.orders import stock
 from tests import conftest
 from tests.support import catalog as builders
 

@@ -12,10 +12,11 @@ import av
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, job_kinds, tasks
+from app import extensions
+from app.jobs import registry, tasks
+from app.jobs import service as jobs_service
 from app.models import accounts, jobs
-from app.models import media as media_models
-from app.services import jobs as jobs_service
+from app.models import studio as media_models
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import media as media_support
@@ -47,7 +48,7 @@ def _post_file(client: Any, headers: dict[str, str], path: Path, role: str, name
 
 def _run(app: Any, job_id: int) -> jobs_service.JobStatus | None:
     with app.app_context():
-        return jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        return jobs_service.run(extensions.db.session, registry.current(), job_id)
 
 
 def _ready_asset(app: Any, client: Any, headers: dict[str, str], path: Path, role: str) -> int:

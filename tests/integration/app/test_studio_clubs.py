@@ -20,10 +20,12 @@ import flask.testing
 import pytest
 import sqlalchemy as sa
 
-from app import extensions, i18n, job_kinds, tasks
+from app import extensions
+from app.core import i18n
+from app.jobs import registry, tasks
+from app.jobs import service as jobs_service
 from app.models import accounts, jobs
-from app.models import media as media_models
-from app.services import jobs as jobs_service
+from app.models import studio as media_models
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -55,7 +57,7 @@ class Studio:
 
 def _run(app: flask.Flask, job_id: int) -> jobs_service.JobStatus | None:
     with app.app_context():
-        return jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        return jobs_service.run(extensions.db.session, registry.current(), job_id)
 
 
 def _photo_recipe(asset_id: int) -> dict[str, Any]:
@@ -396,7 +398,7 @@ def test_a_recipe_with_another_clubs_asset_is_refused_at_save_and_at_render(
         session.add(render)
         session.commit()
         job = jobs_service.enqueue(
-            session, job_kinds.KINDS, kind="studio.render", params={"render_id": render.id},
+            session, registry.current(), kind="studio.render", params={"render_id": render.id},
             owner=seller, dispatch=test_jobs.FakeDispatch(), club_id=people.club_id,
         )  # fmt: skip
         render_id, job_id = render.id, job.id
@@ -430,7 +432,7 @@ def test_a_job_for_another_clubs_row_does_not_touch_it(
     with app.app_context():
         seller = conftest.user_named(people.username(Role.SELLER))
         job = jobs_service.enqueue(
-            extensions.db.session, job_kinds.KINDS, kind="studio.render",
+            extensions.db.session, registry.current(), kind="studio.render",
             params={"render_id": theirs.render_id}, owner=seller,
             dispatch=test_jobs.FakeDispatch(), club_id=people.club_id,
         )  # fmt: skip

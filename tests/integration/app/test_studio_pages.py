@@ -13,10 +13,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from app import config, extensions, job_kinds, tasks
+from app import config, extensions
+from app.jobs import registry, tasks
+from app.jobs import service as jobs_service
 from app.models import accounts, jobs
-from app.models import media as media_models
-from app.services import jobs as jobs_service
+from app.models import studio as media_models
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -50,7 +51,7 @@ def _files_under(root: Path) -> list[Path]:
 
 def _run(app: flask.Flask, job_id: int) -> jobs_service.JobStatus | None:
     with app.app_context():
-        return jobs_service.run(extensions.db.session, job_kinds.KINDS, job_id)
+        return jobs_service.run(extensions.db.session, registry.current(), job_id)
 
 
 def _upload(client: Any, path: Path, role: str = "footage", name: str | None = None) -> Any:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import accounts
-from app.models import media as media_models
+from app.models import studio as media_models
 from tests.integration.app import test_studio
 
 dispatch = test_studio.dispatch  # the fake job dispatcher fixture

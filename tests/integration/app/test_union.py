@@ -15,11 +15,12 @@ import flask.testing
 import openpyxl
 import pytest
 
-from app import errors, extensions, permissions
+from app import extensions
+from app.core import errors, permissions
+from app.main import dashboard
 from app.models import accounts, live
-from app.services import dashboard
-from app.services.reports import clubs as club_comparison
-from app.services.reports import dashboards
+from app.reports import clubs as club_comparison
+from app.reports import dashboards
 from tests import conftest
 from tests.support import clubs as clubs_support
 from tests.support import reports as seed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app import charts
+from app.reports import charts
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -9,7 +9,7 @@ import flask_babel
 import pytest
 import werkzeug.exceptions
 
-from app import errors
+from app.core import errors
 
 
 @pytest.fixture(autouse=True)

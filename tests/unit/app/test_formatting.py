@@ -12,7 +12,7 @@ from typing import Any
 import flask
 import pytest
 
-from app import formatting, text
+from app.core import formatting, text
 from tests.support import babel
 
 UTC = dt.UTC
@@ -324,7 +324,7 @@ def test_nfc_and_fold() -> None:
 
 def test_templates_get_the_formatters_and_labels(babel_app: flask.Flask) -> None:
     """``app.i18n.init_templates``: the same formatters and label tables in every template."""
-    from app import i18n
+    from app.core import i18n
 
     i18n.init_templates(babel_app)
     i18n.init_templates(babel_app)  # twice is harmless (the factory and the blueprints)

@@ -86,10 +86,58 @@ def test_cycles_are_found_when_there_are_some() -> None:
 def test_the_graph_sees_late_imports() -> None:
     graph = import_graph("app")
     # app.web.forms imports nothing of the catalog forms, which import it.
-    assert "app.web.forms" in graph["app.web.catalog_forms"]
-    assert "app.services.catalog" in graph["app.services.channels.sync"]
+    assert "app.http.forms" in graph["app.catalog.forms"]
+    assert "app.catalog.service" in graph["app.channels.sync"]
 
 
 def test_app_has_no_import_circle() -> None:
     found = cycles(import_graph("app"))
     assert not found, "import circles in app/: " + "; ".join(" → ".join(c) for c in found)
+
+
+SHARED = ("app.core", "app.http", "app.models")
+ROOT_MODULES = {"__init__.py", "factory.py", "config.py", "extensions.py"}
+
+
+def _features() -> set[str]:
+    """The feature packages: the folders of app/ with a ``feature.py``."""
+    return {path.parent.name for path in (ROOT / "app").glob("*/feature.py")}
+
+
+def test_each_feature_is_a_folder_the_factory_adds() -> None:
+    features = _features()
+    assert {"catalog", "orders", "live", "studio", "channels", "jobs"} <= features
+    factory = (ROOT / "app" / "factory.py").read_text(encoding="utf-8")
+    missing = sorted(f for f in features if f"from app.{f} import feature" not in factory)
+    assert not missing, f"features the factory does not add: {missing}"
+
+
+def test_the_app_root_holds_only_the_factory_config_and_extensions() -> None:
+    loose = sorted(p.name for p in (ROOT / "app").glob("*.py") if p.name not in ROOT_MODULES)
+    assert not loose, f"loose modules at the app/ root: {loose}"
+
+
+def test_shared_layers_import_no_feature() -> None:
+    """core/, http/ and models/ sit under every feature: they import none."""
+    features = _features()
+    graph = import_graph("app")
+    wrong = sorted(
+        f"{module} → {target}"
+        for module, targets in graph.items()
+        if module.startswith(SHARED)
+        for target in targets
+        if target.split(".")[1] in features
+    )
+    assert not wrong, "shared layers importing a feature: " + "; ".join(wrong)
+
+
+def test_api_modules_never_import_pages() -> None:
+    graph = import_graph("app")
+    wrong = sorted(
+        f"{module} → {target}"
+        for module, targets in graph.items()
+        if module.endswith(("api", "schemas"))
+        for target in targets
+        if target.rpartition(".")[2] in {"pages", "forms"} or "_pages" in target
+    )
+    assert not wrong, "the API imports page modules: " + "; ".join(wrong)

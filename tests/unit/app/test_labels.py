@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import labels
+from app.core import labels
 from app.models import live, orders
-from app.services.orders import exports
+from app.orders import exports
 
 
 def test_every_order_status_has_a_label() -> None:

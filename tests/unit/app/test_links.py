@@ -8,7 +8,7 @@ import flask
 import flask_babel
 import pytest
 
-from app import links, text
+from app.core import links, text
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ import icalendar
 import pytest
 
 from app import config
+from app.live import calendar, common, slots
 from app.models import catalog, live
-from app.services.live import calendar, common, slots
 
 UTC = dt.UTC
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app import logsafety
+from app.core import logsafety
 
 
 @pytest.mark.parametrize(

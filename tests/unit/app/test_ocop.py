@@ -7,7 +7,7 @@ import decimal
 
 import pytest
 
-from app import ocop
+from app.catalog import ocop
 
 D = dt.date
 

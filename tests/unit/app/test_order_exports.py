@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.services.catalog_io import results
-from app.services.orders import exports
+from app.catalog_io import results
+from app.orders import exports
 
 TIKTOK_HEADERS = [
     "Order ID",

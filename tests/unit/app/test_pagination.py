@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app import pagination
+from app.core import pagination
 
 
 class Base(so.DeclarativeBase):

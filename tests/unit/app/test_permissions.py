@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import permissions
+from app.core import permissions
 from app.models import accounts
 
 Role = accounts.Role

@@ -12,8 +12,8 @@ import flask
 import flask_babel
 import pytest
 
-from app import i18n
-from app.services.studio import messages
+from app.core import i18n
+from app.studio import messages
 from media import errors as media_errors
 from media import profiles
 from media import recipe as recipe_mod

@@ -12,7 +12,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from app import admin_units
+from app.clubs import admin_units
 from tests.support import one_language
 
 ROOT = Path(__file__).resolve().parents[3]

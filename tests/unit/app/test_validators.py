@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app import validators
+from app.core import validators
 
 
 @pytest.mark.parametrize(

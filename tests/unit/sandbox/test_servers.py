@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from app.services import demo
+from app.setup import demo
 from sandbox import servers
 
 

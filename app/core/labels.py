@@ -1,0 +1,109 @@
+"""Human labels for enum values and codes, translated at display time.
+
+Pages, downloads and messages name a status, role or platform through these tables, never by
+its stored code ("placed", "tiktok"); ``order_status_label``/``platform_label`` never fail on
+an unknown code (an old row, another club's import): they show the code itself."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.catalog import ocop
+from app.models import accounts, catalog, channels, jobs, orders, orgs
+
+ROLE_LABELS = {
+    accounts.Role.ADMIN: _l("Quản trị viên"),
+    accounts.Role.COORDINATOR: _l("Điều phối viên"),
+    accounts.Role.SELLER: _l("Người bán"),
+    accounts.Role.PRODUCER: _l("Nhà sản xuất"),
+    accounts.Role.UNION: _l("Đoàn cấp trên"),
+}
+
+STATUS_LABELS = {
+    jobs.JobStatus.QUEUED: _l("Đang chờ"),
+    jobs.JobStatus.RUNNING: _l("Đang chạy"),
+    jobs.JobStatus.SUCCEEDED: _l("Hoàn tất"),
+    jobs.JobStatus.FAILED: _l("Thất bại"),
+    jobs.JobStatus.CANCELLED: _l("Đã huỷ"),
+}
+
+PRODUCER_TYPE_LABELS = {
+    orgs.ProducerType.COMPANY: _l("Doanh nghiệp"),
+    orgs.ProducerType.COOPERATIVE: _l("Hợp tác xã"),
+    orgs.ProducerType.COOPERATIVE_GROUP: _l("Tổ hợp tác"),
+    orgs.ProducerType.HOUSEHOLD: _l("Hộ sản xuất kinh doanh"),
+}
+
+CERTIFICATE_LEVEL_LABELS = {
+    catalog.CertificateLevel.PROVINCE: _l("Cấp tỉnh"),
+    catalog.CertificateLevel.CENTRAL: _l("Cấp trung ương"),
+    catalog.CertificateLevel.DISTRICT: _l("Cấp huyện (trước 06/07/2025)"),
+}
+
+CERTIFICATE_STATUS_LABELS = {
+    ocop.Status.ACTIVE: _l("Còn hiệu lực"),
+    ocop.Status.EXPIRING: _l("Sắp hết hạn"),
+    ocop.Status.EXPIRED: _l("Đã hết hạn"),
+}
+
+# Marketplace names are brands: not translated.
+CHANNEL_LABELS = {
+    "shopee": "Shopee",
+    "tiktok": "TikTok Shop",
+    "lazada": "Lazada",
+    "postmart": "Postmart",
+    "voso": "Voso",
+    "website": _l("Website"),
+}
+
+LISTING_STATE_LABELS = {
+    channels.ListingState.DRAFT: _l("Nháp"),
+    channels.ListingState.QUEUED: _l("Đang chờ đăng"),
+    channels.ListingState.PUBLISHING: _l("Đang đăng"),
+    channels.ListingState.LIVE: _l("Đang bán"),
+    channels.ListingState.NEEDS_ACTION: _l("Cần xử lý"),
+    channels.ListingState.FAILED: _l("Lỗi"),
+    channels.ListingState.PAUSED: _l("Tạm dừng"),
+    channels.ListingState.DELISTED: _l("Đã gỡ"),
+}
+
+CHANNEL_ACCOUNT_STATUS_LABELS = {
+    channels.AccountStatus.NOT_CONNECTED: _l("Chưa kết nối"),
+    channels.AccountStatus.CONNECTED: _l("Đã kết nối"),
+    channels.AccountStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),
+    channels.AccountStatus.DISABLED: _l("Đã tắt"),
+}
+
+ORDER_STATUS_LABELS = {
+    orders.OrderStatus.PLACED: _l("Đã đặt"),
+    orders.OrderStatus.PAID: _l("Đã thanh toán"),
+    orders.OrderStatus.SHIPPED: _l("Đang giao"),
+    orders.OrderStatus.COMPLETED: _l("Hoàn thành"),
+    orders.OrderStatus.CANCELLED: _l("Đã hủy"),
+    orders.OrderStatus.RETURNED: _l("Trả hàng"),
+}
+
+# Where orders are placed and livestreams held (order platforms, live platforms, shops).
+# Brands are not translated.
+PLATFORM_LABELS = {
+    "tiktok": "TikTok Shop",
+    "shopee": "Shopee",
+    "lazada": "Lazada",
+    "postmart": "Postmart",
+    "voso": "Voso",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "zalo": "Zalo",
+    "website": _l("Website"),
+    "other": _l("Khác"),
+}
+
+
+def order_status_label(status: object) -> str:
+    """'placed' → 'Đã đặt' (an unknown code is shown as it is)."""
+    return str(ORDER_STATUS_LABELS.get(str(status), status if status is not None else "—"))
+
+
+def platform_label(platform: object) -> str:
+    """'tiktok' → 'TikTok Shop' (an unknown code is shown as it is)."""
+    return str(PLATFORM_LABELS.get(str(platform), platform if platform is not None else "—"))

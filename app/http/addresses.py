@@ -1,0 +1,50 @@
+"""Absolute addresses for the public: the page's own link, link previews, QR codes, media files.
+
+They come from ``PUBLIC_BASE_URL``. Without it (development, a trial on a laptop) they follow
+the request's ``Host`` header, which anyone can set: such responses are then marked ``private``
+and ``Vary: Host`` so no shared cache keeps an attacker's host (``keep_private_unless_trusted``).
+"""
+
+from __future__ import annotations
+
+import flask
+
+
+def trusted_base() -> bool:
+    """True when absolute URLs come from PUBLIC_BASE_URL, not from the request's Host."""
+    return bool(flask.current_app.config.get("PUBLIC_BASE_URL"))
+
+
+def keep_private_unless_trusted(response: flask.Response) -> flask.Response:
+    """A response embedding absolute URLs built from the Host header stays out of shared
+    caches (``private``, ``Vary: Host``); with PUBLIC_BASE_URL set it is left as is."""
+    if not trusted_base():
+        response.cache_control.public = False
+        response.cache_control.private = True
+        response.vary.add("Host")
+    return response
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL for the public: PUBLIC_BASE_URL when set, else the request's host.
+
+    Printed QR codes and shared links must not point at 127.0.0.1 or an internal
+    name the app happens to be reached by behind a proxy.
+    """
+    base = flask.current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return flask.url_for(endpoint, _external=True, **values)
+    path = flask.url_for(endpoint, **values)
+    root = flask.request.script_root if flask.has_request_context() else ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return str(base).rstrip("/") + path
+
+
+def media_url(path: str | None, external: bool = False) -> str | None:
+    """The URL of a stored media file (``products/…``, ``producers/…``), or None."""
+    if not path:
+        return None
+    if external:
+        return public_url("public.media", filename=path)
+    return flask.url_for("public.media", filename=path)

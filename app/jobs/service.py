@@ -1,0 +1,457 @@
+"""Background jobs: create and queue, run with progress, cancel, list.
+
+A Job row is the truth about a piece of background work; Celery only carries
+its id to a worker. Kinds of job (what actually runs) are declared by each feature and
+registered at app creation (``app.jobs.registry``); each handler reports progress through a
+``JobContext``, which is also where a cancel request is noticed. Services queue work through
+``runtime()``, the queue the app installs (kinds and dispatch), never through the registry or
+Celery directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import flask
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app.core import clock, errors, i18n, permissions, tenancy
+from app.core.i18n import N_
+from app.models import accounts, jobs
+
+log = logging.getLogger(__name__)
+
+JobStatus = jobs.JobStatus
+MESSAGE_LIMIT = 500  # jobs.message's length
+Dispatch = Callable[[jobs.Job, str], str]
+"""Send a job id to the queue named; returns the broker's task id."""
+
+
+class JobCancelled(Exception):
+    """Raised inside a handler when its job was asked to stop."""
+
+
+class JobFailed(Exception):
+    """Raised by a handler to end its job as failed with a message and a result (e.g. the
+    list of bad rows of an import); nothing the handler wrote is kept. The message is a msgid
+    (``N_``) or an ``i18n.deferred`` one, so each reader gets it in their language."""
+
+    def __init__(
+        self, message: str | Mapping[str, Any], result: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+
+@dataclasses.dataclass(frozen=True)
+class JobKind:
+    name: str
+    title: Any  # a lazy translated string
+    handler: Callable[[JobContext, dict[str, Any]], dict[str, Any] | None]
+    permission: str
+    validate: Callable[[dict[str, Any]], dict[str, Any]] = lambda params: params
+    queue: str = "default"
+    # False for kinds other features queue themselves (e.g. a sync after a catalog change):
+    # the generic jobs API neither lists nor starts them.
+    startable: bool = True
+    # True for work about the install, not a club (the system check): such a job has no club.
+    install_wide: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """The job kinds and the queue this app sends jobs to, installed on the Flask app at start
+    (``tasks.init_celery``), so a service queueing follow-up work needs neither the kinds'
+    registry (which imports the services) nor the Celery wiring."""
+
+    kinds: Mapping[str, JobKind]
+    dispatch: Dispatch
+    dispatch_later: Callable[[float], Dispatch]
+
+
+RUNTIME_EXTENSION = "ocop.jobs"
+
+
+def install(app: flask.Flask, runtime: Runtime) -> None:
+    app.extensions[RUNTIME_EXTENSION] = runtime
+
+
+def runtime() -> Runtime:
+    """The running app's job kinds and dispatch (see ``install``)."""
+    return flask.current_app.extensions[RUNTIME_EXTENSION]
+
+
+class JobContext:
+    """What a running handler sees: progress reporting and the cancel flag."""
+
+    def __init__(self, session: so.Session, job: jobs.Job, now: clock.Clock) -> None:
+        self.session = session
+        self.job = job
+        self._now = now
+
+    @property
+    def now(self) -> clock.Clock:
+        """The clock this run goes by (``run(now=…)``)."""
+        return self._now
+
+    @property
+    def club_id(self) -> int | None:
+        """The club the work is for: the job row is the source (handlers touch only its rows)."""
+        return self.job.club_id
+
+    def progress(self, percent: int, message: str | Mapping[str, Any] = "") -> None:
+        """Record progress (0–100) and stop here if the job was cancelled. ``message`` is a
+        msgid (``N_``) or an ``i18n.deferred`` one: stored as such, worded for each reader."""
+        self.session.refresh(self.job, ["cancel_requested"])
+        if self.job.cancel_requested:
+            raise JobCancelled()
+        moment = self._now()
+        # A job reporting progress is running, whatever path brought it here: the page never
+        # shows "waiting" with no start time above a moving bar.
+        if self.job.status == JobStatus.QUEUED:
+            self.job.status = JobStatus.RUNNING
+        if self.job.started_at is None:
+            self.job.started_at = moment
+        self.job.progress = max(0, min(100, int(percent)))
+        self.job.message = i18n.encode(message, limit=MESSAGE_LIMIT)
+        self.job.heartbeat_at = moment
+        self.session.commit()
+
+
+def kind_title(job: jobs.Job) -> str:
+    """The job's kind name in the reader's language (the stored title was written in the
+    language of whoever queued it); the stored title for a kind this install no longer has."""
+    kind = runtime().kinds.get(job.kind)
+    return str(kind.title) if kind is not None else job.title
+
+
+def enqueue(
+    session: so.Session,
+    kinds: Mapping[str, JobKind],
+    *,
+    kind: str,
+    params: dict[str, Any],
+    owner: accounts.User,
+    dispatch: Dispatch,
+    identity_key: str | None = None,
+    club_id: int | None = None,
+) -> jobs.Job:
+    """Check, store and queue a job. The row is committed before the message is sent.
+
+    ``club_id`` is the club the work is for (its result is reachable only in that club's
+    scope); None for install-wide work such as the system check.
+
+    With an ``identity_key``, a job with the same key still waiting in the queue
+    is returned instead of queueing the same work twice (a unique partial index
+    makes this hold across processes too).
+    """
+    job_kind = kinds.get(kind)
+    if job_kind is None:
+        raise errors.ValidationError(fields={"kind": [_("Loại công việc không tồn tại.")]})
+    if not permissions.can(owner, job_kind.permission):
+        raise errors.Forbidden()
+    clean = job_kind.validate(dict(params))
+    if identity_key is not None:
+        waiting = _queued_with_key(session, identity_key)
+        if waiting is not None:
+            return waiting
+    job = jobs.Job(
+        kind=kind,
+        title=str(job_kind.title),
+        owner_id=owner.id,
+        club_id=club_id,
+        params=clean,
+        status=JobStatus.QUEUED,
+        message=N_("Đang chờ trong hàng đợi…"),
+        identity_key=identity_key,
+    )
+    session.add(job)
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        waiting = _queued_with_key(session, identity_key) if identity_key else None
+        if waiting is None:
+            raise
+        return waiting
+    try:
+        job.task_id = dispatch(job, job_kind.queue)
+    except Exception as exc:
+        log.exception("could not queue job %s", job.id)
+        job.status = JobStatus.FAILED
+        why = i18n.deferred(
+            N_("Không gửi được công việc tới hàng đợi: %(e)s"), e=type(exc).__name__
+        )
+        job.error = i18n.encode(why)
+        session.commit()
+        raise errors.ServiceUnavailable(i18n.message_text(why)) from exc
+    session.commit()
+    return job
+
+
+def start(
+    session: so.Session,
+    kinds: Mapping[str, JobKind],
+    *,
+    kind: str,
+    params: dict[str, Any],
+    owner: accounts.User,
+    dispatch: Dispatch,
+) -> jobs.Job:
+    """Queue a job a user starts by name (the generic jobs API and page): an install-wide kind
+    has no club; any other kind runs for the user's home club (NoClub, a 422, when none)."""
+    job_kind = kinds.get(kind)
+    club_id = None
+    # (An unknown kind or a missing permission is refused by enqueue, before any club matters.)
+    if (
+        job_kind is not None
+        and not job_kind.install_wide
+        and permissions.can(owner, job_kind.permission)
+    ):
+        club_id = tenancy.scope_for(session, owner).home_club()
+    return enqueue(
+        session, kinds, kind=kind, params=params, owner=owner, dispatch=dispatch, club_id=club_id
+    )
+
+
+def _queued_with_key(session: so.Session, identity_key: str) -> jobs.Job | None:
+    return session.scalars(
+        sa.select(jobs.Job).where(
+            jobs.Job.identity_key == identity_key, jobs.Job.status == JobStatus.QUEUED
+        )
+    ).first()
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPolicy:
+    """How a worker proves it is alive, and when a silent one is presumed dead."""
+
+    heartbeat_seconds: float = 10.0
+    stale_seconds: float = 60.0  # no heartbeat for this long: the runner is gone
+    max_attempts: int = 3  # runs started (first + take-overs) before the job is failed
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RunPolicy:
+        return cls(
+            heartbeat_seconds=float(config.get("JOB_HEARTBEAT_SECONDS", cls.heartbeat_seconds)),
+            stale_seconds=float(config.get("JOB_STALE_SECONDS", cls.stale_seconds)),
+            max_attempts=int(config.get("JOB_MAX_ATTEMPTS", cls.max_attempts)),
+        )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+class _Heartbeat(threading.Thread):
+    """Marks the job alive every few seconds while a long step runs (its own connection)."""
+
+    def __init__(
+        self, engine: sa.Engine, job_id: int, worker: str, interval: float, now: clock.Clock
+    ) -> None:
+        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
+        self.engine, self.job_id, self.worker = engine, job_id, worker
+        self.interval, self.now = interval, now
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        job = jobs.Job
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        sa.update(job)
+                        .where(job.id == self.job_id, job.worker == self.worker)
+                        .where(job.status == JobStatus.RUNNING)
+                        .values(heartbeat_at=self.now())
+                    )
+            except Exception:  # a missed beat is not fatal; the next one may pass
+                log.warning("heartbeat for job %s failed", self.job_id, exc_info=True)
+
+
+def _claim(
+    session: so.Session, job_id: int, worker: str, moment: dt.datetime, policy: RunPolicy
+) -> bool:
+    """Take the job to run it: a queued one, or a running one whose runner went silent.
+
+    Both are compare-and-set UPDATEs, so of two workers holding copies of one message only
+    one runs it. A job that died ``max_attempts`` times is failed instead."""
+    job = jobs.Job
+    claimed = session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.QUEUED)
+        .values(
+            status=JobStatus.RUNNING,
+            worker=worker,
+            heartbeat_at=moment,
+            started_at=moment,
+            attempts=job.attempts + 1,
+            message=N_("Đang chạy…"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        session.commit()
+        return True
+    silent = sa.or_(
+        job.heartbeat_at.is_(None),
+        job.heartbeat_at < moment - dt.timedelta(seconds=policy.stale_seconds),
+    )
+    taken = session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
+        .where(job.attempts < policy.max_attempts)
+        .values(
+            worker=worker,
+            heartbeat_at=moment,
+            attempts=job.attempts + 1,
+            progress=0,
+            message=N_("Máy chạy trước bị ngắt giữa chừng; đang chạy lại…"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 1:
+        session.commit()
+        log.warning("job %s: its worker went silent; taken over by %s", job_id, worker)
+        return True
+    session.execute(
+        sa.update(job)
+        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
+        .where(job.attempts >= policy.max_attempts)
+        .values(
+            status=JobStatus.FAILED,
+            finished_at=moment,
+            error=i18n.encode(
+                i18n.deferred(
+                    N_("Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại."),
+                    n=policy.max_attempts,
+                )
+            ),
+            message=N_("Thất bại."),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return False
+
+
+def run(
+    session: so.Session,
+    kinds: Mapping[str, JobKind],
+    job_id: int,
+    now: clock.Clock = clock.utcnow,
+    policy: RunPolicy | None = None,
+    worker: str | None = None,
+) -> JobStatus | None:
+    """Run one job to its end state (called by the worker with each delivery of its message).
+
+    Returns the job's status afterwards: RUNNING means another live worker has it (the caller
+    checks back later, so the job is recovered if that worker dies too)."""
+    policy = policy or RunPolicy()
+    worker = worker or worker_name()
+    if not _claim(session, job_id, worker, now(), policy):
+        job = session.get(jobs.Job, job_id)
+        if job is None:
+            log.warning("job %s vanished before it ran", job_id)
+            return None
+        session.refresh(job)
+        return job.status  # finished, cancelled while queued, or alive on another worker
+    job = session.get(jobs.Job, job_id)
+    assert job is not None
+    session.refresh(job)
+    beat = _Heartbeat(session.get_bind(), job_id, worker, policy.heartbeat_seconds, now)
+    beat.start()
+    context = JobContext(session, job, now)
+    try:
+        result = kinds[job.kind].handler(context, dict(job.params or {}))
+    except JobCancelled:
+        session.rollback()
+        job.status, job.message = JobStatus.CANCELLED, N_("Đã huỷ theo yêu cầu.")
+    except JobFailed as exc:
+        session.rollback()
+        job.status, job.error, job.result = JobStatus.FAILED, i18n.encode(exc.message), exc.result
+        job.message = N_("Thất bại.")
+    except Exception as exc:
+        session.rollback()
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        job.status = JobStatus.FAILED
+        job.error = str(exc) or type(exc).__name__
+        job.message = N_("Thất bại.")
+    else:
+        job.status, job.progress, job.result = JobStatus.SUCCEEDED, 100, result
+        job.message = N_("Hoàn tất.")
+    finally:
+        beat.stopped.set()
+        beat.join()
+    owner = session.scalar(sa.select(jobs.Job.worker).where(jobs.Job.id == job_id))
+    if owner != worker:  # presumed dead while paused, and taken over: the new run reports
+        log.warning("job %s was taken over by %s; dropping this run's outcome", job_id, owner)
+        session.rollback()
+        return JobStatus.RUNNING
+    job.finished_at = now()
+    job.heartbeat_at = None
+    session.commit()
+    return job.status
+
+
+def cancel(
+    session: so.Session, user: accounts.User, job_id: int, now: clock.Clock = clock.utcnow
+) -> jobs.Job:
+    """Ask a job to stop: a queued job ends at once, a running one at its next step."""
+    job = get_visible(session, user, job_id)
+    if not permissions.can_cancel_job(user, job):
+        raise errors.Forbidden()
+    if job.status.finished:
+        raise errors.Conflict(_("Công việc đã kết thúc, không thể huỷ."))
+    job.cancel_requested = True
+    if job.status == JobStatus.QUEUED:
+        job.status, job.finished_at = JobStatus.CANCELLED, now()
+        job.message = N_("Đã huỷ theo yêu cầu.")
+    else:
+        job.message = N_("Đang huỷ…")
+    session.commit()
+    return job
+
+
+def _sees(session: so.Session, user: accounts.User, job: jobs.Job) -> bool:
+    """Whose jobs: one's own (an admin everyone's), and only while the job's club is in scope
+    (a user moved to another club no longer reads the old club's job results)."""
+    if not permissions.can_see_job(user, job):
+        return False
+    if job.club_id is None:
+        return True
+    scope = tenancy.scope_for(session, user)
+    # A producer account's own jobs (a sync of its products) run in the club of the shop they
+    # touch; the producer reaches no club's rows, but the work was its own.
+    return scope.producer_id is not None or scope.sees_club(job.club_id)
+
+
+def get_visible(session: so.Session, user: accounts.User, job_id: int) -> jobs.Job:
+    job = session.get(jobs.Job, job_id)
+    if job is None or not _sees(session, user, job):
+        raise errors.NotFound(_("Không tìm thấy công việc."))
+    return job
+
+
+def visible_query(
+    user: accounts.User, status: str | None = None, scope: tenancy.Scope | None = None
+) -> sa.Select[tuple[jobs.Job]]:
+    """Jobs the user may see, newest first (``scope``: the user's, to drop other clubs' jobs)."""
+    stmt = sa.select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
+    if not permissions.can(user, "jobs.view_all"):
+        stmt = stmt.where(jobs.Job.owner_id == user.id)
+    if scope is not None and not scope.every_club and scope.producer_id is None:
+        stmt = stmt.where(sa.or_(jobs.Job.club_id.is_(None), scope.club_filter(jobs.Job.club_id)))
+    if status:
+        stmt = stmt.where(jobs.Job.status == JobStatus(status))
+    return stmt

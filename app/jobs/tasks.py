@@ -1,0 +1,134 @@
+"""Celery wiring: the Celery app bound to a Flask app, the one job task, and the schedule of
+the periodic chores Celery beat sends (one beat process per install: `make run` starts it
+beside the worker, docs/deploy.md runs it as a systemd unit). The chores themselves belong to
+their features (``app/channels/chores.py``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import celery
+import flask
+from celery.schedules import crontab
+
+from app import extensions
+from app.jobs import registry
+from app.jobs import service as jobs_service
+from app.models import jobs
+
+log = logging.getLogger(__name__)
+
+# Chores of the channels feature (app/channels/chores.py registers the tasks by these names).
+CHECK_CERTIFICATES = "channels.check_certificates"
+RESUME_QUEUED = "channels.resume_queued"
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """The periodic chores (Celery's clock is UTC: 17:05 UTC is 00:05 in Vietnam).
+
+    - every day just after midnight in Vietnam, when certificates change status, pause the
+      listings whose OCOP certificate expired and resume the renewed ones (every club);
+    - every hour, push the listings still queued (after a daily quota or an outage).
+
+    A run missed while beat was stopped is sent once when it starts again (the schedule file
+    remembers the last run).
+    """
+    return {
+        "channels-check-certificates-daily": {
+            "task": CHECK_CERTIFICATES,
+            "schedule": crontab(hour=17, minute=5),
+            "options": {"queue": "default"},
+        },
+        "channels-resume-queued-hourly": {
+            "task": RESUME_QUEUED,
+            "schedule": crontab(minute=15),
+            "options": {"queue": "default"},
+        },
+    }
+
+
+def init_celery(app: flask.Flask) -> celery.Celery:
+    """Create the Celery app for this Flask app; tasks run inside its app context."""
+
+    class FlaskTask(celery.Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    worker = celery.Celery(app.import_name, task_cls=FlaskTask)
+    worker.conf.update(
+        broker_url=app.config["BROKER_URL"],
+        result_backend=app.config["RESULT_BACKEND"],
+        task_default_queue="default",
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # A job is acknowledged only once it ends, so a killed worker's job is redelivered.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        result_expires=7 * 24 * 3600,
+        timezone="UTC",
+        enable_utc=True,
+        worker_hijack_root_logger=False,
+        beat_schedule=beat_schedule(),
+    )
+    if str(app.config["BROKER_URL"]).startswith(("redis://", "rediss://")):
+        # (The SQLite transport hands these options to create_engine: Redis only.)
+        visibility = int(app.config["BROKER_VISIBILITY_TIMEOUT"])
+        worker.conf.broker_transport_options = {
+            "visibility_timeout": visibility,
+            # Look for messages of dead workers every few seconds (kombu's default sweep is
+            # about every 100 s), so a lost job comes back soon after its timeout.
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        }
+    worker.set_default()
+    app.extensions["celery"] = worker
+    # ``dispatch`` and ``dispatch_later`` are looked up when called, so the services send
+    # through the same functions the views do (and a test's fake broker replaces both).
+    jobs_service.install(
+        app,
+        jobs_service.Runtime(
+            kinds=registry.of(app),
+            dispatch=lambda job, queue: dispatch(job, queue),
+            dispatch_later=lambda seconds: dispatch_later(seconds),
+        ),
+    )
+    return worker
+
+
+@celery.shared_task(name="jobs.run", ignore_result=True)
+def run_job(job_id: int) -> str | None:
+    policy = jobs_service.RunPolicy.from_config(flask.current_app.config)
+    status = jobs_service.run(extensions.db.session, registry.current(), job_id, policy=policy)
+    if status == jobs.JobStatus.RUNNING:
+        # Another worker runs it. Look again later: if that worker dies, this message (not
+        # the one it holds, which may be gone with it) is what brings the job back.
+        job = extensions.db.session.get(jobs.Job, job_id)
+        kind = registry.current().get(job.kind) if job else None
+        run_job.apply_async(
+            args=[job_id],
+            queue=kind.queue if kind else "default",
+            countdown=policy.stale_seconds,
+        )
+    return str(status) if status else None
+
+
+def dispatch(job: jobs.Job, queue: str) -> str:
+    """Send a stored job to the broker (the default ``Dispatch`` for enqueue)."""
+    result = run_job.apply_async(args=[job.id], queue=queue)
+    return str(result.id)
+
+
+def dispatch_later(seconds: float) -> Callable[[jobs.Job, str], str]:
+    """A ``Dispatch`` that sends the job to run no sooner than ``seconds`` from now."""
+
+    def send(job: jobs.Job, queue: str) -> str:
+        result = run_job.apply_async(args=[job.id], queue=queue, countdown=max(0.0, seconds))
+        return str(result.id)
+
+    return send

@@ -1,0 +1,14 @@
+"""What the live feature adds to the app: livestreams: streamers, sessions, run-of-show, host
+screen, calendar feeds."""
+
+from __future__ import annotations
+
+import flask
+
+from app.http import openapi
+from app.live import api, pages
+
+
+def init_app(app: flask.Flask) -> None:
+    app.register_blueprint(pages.bp)
+    openapi.register(app, api.blp)

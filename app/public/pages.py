@@ -1,0 +1,169 @@
+"""Public pages (no sign-in): product page, QR codes, media files.
+
+Absolute addresses (the page's own link, link previews, the QR codes) come from
+``PUBLIC_BASE_URL``. Without it (development, a trial on a laptop) they follow the request's
+``Host`` header, which anyone can set: such responses are then marked ``private`` and
+``Vary: Host`` so no shared cache (a proxy, a CDN) keeps an attacker's host and hands it to
+others. Production always has ``PUBLIC_BASE_URL`` (the app refuses to start without it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+
+import flask
+import segno
+import werkzeug
+from flask_babel import gettext as _
+
+from app import extensions
+from app.catalog import images as images_service
+from app.catalog import ocop
+from app.catalog import service as catalog_service
+from app.core import errors, labels, permissions
+from app.http import addresses
+from app.models import catalog
+
+bp = flask.Blueprint("public", __name__, template_folder="templates")
+
+MEDIA_FOLDERS = (images_service.PRODUCTS_DIR, images_service.PRODUCERS_DIR)
+MEDIA_SUFFIXES = (".jpg", ".png")
+MEDIA_MAX_AGE = 365 * 24 * 3600  # stored names are random and never reused
+QR_MAX_AGE = 24 * 3600
+QR_BORDER = 4  # quiet zone, in modules (ISO/IEC 18004)
+QR_SCALE_RANGE = (4, 40)
+QR_MIN_PIXELS = 300
+
+
+# Every page may link to the public address of a product or a media file.
+bp.add_app_template_global(addresses.public_url)
+bp.add_app_template_global(addresses.media_url)
+
+
+# --- media files --------------------------------------------------------------------
+
+
+@bp.route("/media/<path:filename>")
+@permissions.public
+def media(filename: str) -> flask.Response:
+    """Photos and logos; nothing else under MEDIA_ROOT is reachable (404)."""
+    parts = filename.split("/")
+    if (
+        len(parts) < 2
+        or parts[0] not in MEDIA_FOLDERS
+        or any(not part or part.startswith(".") for part in parts)
+        or not filename.endswith(MEDIA_SUFFIXES)
+    ):
+        raise errors.NotFound()
+    root = images_service.media_root(flask.current_app.config)
+    # send_from_directory joins safely: "..", absolute paths and the like are a 404.
+    response = flask.send_from_directory(root, filename, max_age=MEDIA_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+# --- the product page -----------------------------------------------------------------
+
+
+def _summary(product: catalog.Product, status: ocop.Status | None) -> str:
+    """A short description for link previews (Zalo, Facebook)."""
+    story = re.sub(r"\s+", " ", product.description or "").strip()
+    if len(story) > 200:
+        story = story[:197].rsplit(" ", 1)[0] + "…"
+    if story:
+        return story
+    parts = [product.name]
+    if product.ocop_stars and status != ocop.Status.EXPIRED:
+        parts.append(_("sản phẩm OCOP %(n)d sao", n=product.ocop_stars))
+    parts.append(product.producer.name)
+    parts.append(product.producer.province)
+    return " · ".join(p for p in parts if p)
+
+
+@bp.route("/p/<int:product_id>")
+@permissions.public
+def product(product_id: int) -> flask.Response:
+    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    certificate = item.current_certificate
+    status = catalog_service.certificate_status(certificate.expires_on if certificate else None)
+    if item.cover is not None:
+        og_image, og_size = addresses.media_url(item.cover.path, external=True), item.cover
+    else:
+        og_image, og_size = addresses.media_url(item.producer.logo_path, external=True), None
+    page = flask.render_template(
+        "public/product.html",
+        product=item,
+        certificate=certificate,
+        certificate_status=status,
+        page_url=addresses.public_url("public.product", product_id=item.id),
+        og_description=_summary(item, status),
+        og_image=og_image,
+        og_size=og_size,
+        channel_labels=labels.CHANNEL_LABELS,
+        level_labels=labels.CERTIFICATE_LEVEL_LABELS,
+        status_labels=labels.CERTIFICATE_STATUS_LABELS,
+        expired=ocop.Status.EXPIRED,
+    )
+    return addresses.keep_private_unless_trusted(flask.make_response(page))
+
+
+# --- QR codes ---------------------------------------------------------------------------
+
+
+def product_qr(product_id: int) -> segno.QRCode:
+    """The QR code of an active product's public page (error correction M or better)."""
+    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    url = addresses.public_url("public.product", product_id=item.id)
+    # boost_error raises the level (to Q or H) whenever that fits in the same version.
+    return segno.make(url, error="m", boost_error=True, micro=False)
+
+
+def _png_scale(qr: segno.QRCode) -> int:
+    low, high = QR_SCALE_RANGE
+    wanted = flask.request.args.get("scale", type=int)
+    if wanted is None:
+        modules = qr.symbol_size(scale=1, border=QR_BORDER)[0]
+        wanted = max(10, math.ceil(QR_MIN_PIXELS / modules))
+    return max(low, min(high, wanted))
+
+
+def _image_response(body: bytes, mimetype: str, filename: str) -> flask.Response:
+    response = flask.Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.cache_control.public = True
+    response.cache_control.max_age = QR_MAX_AGE
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    # The code encodes an absolute URL: without PUBLIC_BASE_URL, one the Host header chose.
+    addresses.keep_private_unless_trusted(response)
+    return response.make_conditional(flask.request)
+
+
+@bp.route("/p/<int:product_id>/qr.png")
+@permissions.public
+def product_qr_png(product_id: int) -> werkzeug.Response:
+    """PNG for print: ``?scale=`` pixels per module (4–40; default ≥ 300 px overall)."""
+    qr = product_qr(product_id)
+    out = io.BytesIO()
+    qr.save(out, kind="png", scale=_png_scale(qr), border=QR_BORDER)
+    return _image_response(out.getvalue(), "image/png", f"ocop-{product_id}.png")
+
+
+@bp.route("/p/<int:product_id>/qr.svg")
+@permissions.public
+def product_qr_svg(product_id: int) -> werkzeug.Response:
+    """Vector QR: a viewBox and no fixed size, so it scales to any print size."""
+    qr = product_qr(product_id)
+    out = io.BytesIO()
+    qr.save(
+        out,
+        kind="svg",
+        scale=1,
+        border=QR_BORDER,
+        omitsize=True,
+        title=_("Mã QR sản phẩm OCOP"),
+    )
+    return _image_response(out.getvalue(), "image/svg+xml", f"ocop-{product_id}.svg")

@@ -1,0 +1,55 @@
+"""`flask demo load`: the demo club for trying the app (refused in production)."""
+
+from __future__ import annotations
+
+import click
+import flask
+import flask.cli
+
+from app import extensions
+from app.core import commands, errors
+from app.setup import demo as demo_service
+
+demo_cli = flask.cli.AppGroup("demo", help="Dữ liệu mẫu.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có người dùng nào.")
+@click.option(
+    "--password",
+    default=None,
+    envvar="OCOP_DEMO_PASSWORD",
+    help="Mật khẩu cho mọi tài khoản mẫu (mặc định: ocop-demo).",
+)
+def load_demo(if_empty: bool, password: str | None) -> None:
+    """Create the demo streamer club, producers and one user of each role (refused in
+    production, exit code 2)."""
+    config = flask.current_app.config
+    try:
+        demo_service.refuse_in_production(config["APP_ENV"])
+    except errors.AppError as exc:
+        commands.fail(exc)
+    if if_empty and not demo_service.is_empty(extensions.db.session):
+        click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
+        return
+    password = password or "ocop-demo"
+    sandbox_urls: dict[str, str] | None = config["SANDBOX_URLS"]
+    why_not = demo_service.why_no_sandbox_shops(
+        config["SANDBOX_URLS"],
+        has_credentials_key=bool(config["CREDENTIALS_KEYS"]),
+        allow_private_urls=bool(config["ALLOW_PRIVATE_URLS"]),
+    )
+    if why_not:
+        click.echo(f"Bỏ qua các gian hàng sandbox mẫu: {why_not}.")
+        sandbox_urls = None
+    summary = demo_service.load(
+        extensions.db.session,
+        password,
+        media_root=config["MEDIA_ROOT"],
+        sandbox_urls=sandbox_urls,
+    )
+    if not summary.created:
+        click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")
+        return
+    click.echo(f"Đã tạo {summary.club} với {summary.producers} chủ thể sản xuất.")
+    click.echo(f"Tài khoản mẫu (mật khẩu: {password}): " + ", ".join(summary.usernames))

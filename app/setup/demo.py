@@ -1,0 +1,505 @@
+"""Demo data: a streamer club in Móng Cái (Quảng Ninh), producers from several provinces
+linked to it, and a user of every role (including the province's Youth Union), so a new install
+has something real to click through.
+
+Never in production: the demo accounts have well-known names and one shared password.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from PIL import Image, ImageDraw
+
+from app.accounts import service as accounts_service
+from app.catalog import images as images_service
+from app.catalog import ocop
+from app.catalog import service as catalog_service
+from app.clubs import admin_units
+from app.core import clock, errors
+from app.live import common as live_common
+from app.live import slots as live_slots
+from app.models import accounts, catalog, live, orgs
+from integrations import netguard, registry
+
+Role = accounts.Role
+ProducerType = orgs.ProducerType
+
+# The club and the Youth Union unit it belongs to (2025 map: Quảng Ninh 22, Phường Móng Cái 1).
+CLUB = {
+    "name": "CLB Streamer Trẻ Móng Cái",
+    "province_code": 22,
+    "province": "Quảng Ninh",
+    "commune_code": 6712,
+    "commune": "Phường Móng Cái 1",
+    "contact_name": "Nguyễn Thu Hà",
+    "contact_phone": "0912345600",
+}
+
+# (name, type, province code and commune code on the 2025 map, username of its account)
+PRODUCERS = [
+    ("Hợp tác xã Nước mắm Trà Cổ", ProducerType.COOPERATIVE, 22, 6736, "ntm.traco"),
+    ("Hợp tác xã Chè Tân Cương", ProducerType.COOPERATIVE, 19, 5503, "che.tancuong"),
+    ("Công ty TNHH Mật ong Bạc hà Mèo Vạc", ProducerType.COMPANY, 8, 769, "matong.meovac"),
+    ("Hộ kinh doanh Cà phê Bích Hà", ProducerType.HOUSEHOLD, 14, 3667, "caphe.bichha"),
+    (
+        "Tổ hợp tác Bánh gai Ninh Giang",
+        ProducerType.COOPERATIVE_GROUP,
+        31,
+        11203,
+        "banhgai.ninhgiang",
+    ),
+]
+PRODUCER_DETAILS = {
+    "ntm.traco": {
+        "tax_code": "5701234561",
+        "contact_person": "Phạm Văn Hải",
+        "phone": "0912345601",
+        "address_line": "Khu 3, Trà Cổ",
+        "story": "Cá cơm than đánh bắt ven bờ Trà Cổ, ủ chượp 12 tháng trong thùng gỗ.",
+    },
+    "che.tancuong": {
+        "tax_code": "4601234562",
+        "contact_person": "Nguyễn Thị Hoa",
+        "phone": "0987654302",
+        "district": "TP Thái Nguyên (cũ)",
+        "story": "Chè đinh hái một tôm một lá, sao tay trên chảo gang.",
+    },
+    "matong.meovac": {
+        "tax_code": "5101234563",
+        "contact_person": "Sùng Mí Lử",
+        "phone": "0358123403",
+        "story": "Mật ong từ hoa bạc hà trên cao nguyên đá, thu hoạch mùa đông.",
+    },
+    "caphe.bichha": {
+        "contact_person": "Lò Thị Bích Hà",
+        "phone": "0868123404",
+        "story": "Arabica trồng dưới tán rừng, rang mộc tại nhà.",
+    },
+    "banhgai.ninhgiang": {
+        "contact_person": "Vũ Thị Mai",
+        "phone": "0225 3761 234",
+        "district": "Huyện Ninh Giang, Hải Dương (cũ)",
+        "story": "Bánh gai lá gai tươi, nhân đỗ xanh, dừa và mỡ.",
+    },
+}
+# Demo certificates are dated relative to the day the demo is loaded (``CERTIFICATE_AGES``), so
+# a new install shows three valid ones, one expiring soon and one expired, on purpose and
+# labelled so in the product's name: the catalog's filters, the pausing of marketplace
+# listings and the run-of-show and studio warnings each have something to show.
+EXPIRING_NAME = " (mẫu: chứng nhận OCOP sắp hết hạn)"
+EXPIRED_NAME = " (mẫu: chứng nhận OCOP đã hết hạn)"
+# (producer username, name, category code, unit, variants, certificate without its date)
+PRODUCTS = [
+    (
+        "ntm.traco",
+        "Nước mắm cá cơm Trà Cổ 40 độ đạm",
+        "1.4.a",
+        "chai",
+        [("NMTC-500", "Chai 500ml", 95_000, 120, 650), ("NMTC-250", "Chai 250ml", 55_000, 80, 350)],
+        {
+            "score": 78,
+            "decision_number": "2345/QĐ-UBND",
+            "level": "province",
+            "authority": "UBND tỉnh Quảng Ninh",
+        },
+    ),
+    (
+        "che.tancuong",
+        "Chè đinh Tân Cương",
+        "1.5.a",
+        "hộp",
+        [("CTC-100", "Hộp 100g", 250_000, 40, 150), ("CTC-200", "Hộp 200g", 480_000, 25, 280)],
+        {
+            "score": 82,
+            "decision_number": "1120/QĐ-UBND",
+            "level": "province",
+            "authority": "UBND tỉnh Thái Nguyên",
+        },
+    ),
+    (
+        "matong.meovac",
+        "Mật ong bạc hà Mèo Vạc",
+        "1.2.b",
+        "chai",
+        [
+            ("MOBH-500", "Chai 500ml", 320_000, 30, 750),
+            ("MOBH-1000", "Chai 1 lít", 600_000, 12, 1450),
+        ],
+        {
+            "score": 91,
+            "decision_number": "2871/QĐ-BNNMT-VPĐP",
+            "level": "central",
+            "authority": "Bộ Nông nghiệp và Môi trường",
+        },
+    ),
+    (
+        "caphe.bichha",
+        "Cà phê Arabica rang mộc Sơn La" + EXPIRING_NAME,
+        "1.6",
+        "túi",
+        [("CPBH-250", "Túi 250g", 120_000, 0, 260), ("CPBH-500", "Túi 500g", 230_000, 0, 510)],
+        {
+            "stars": 3,
+            "decision_number": "905/QĐ-UBND",
+            "level": "province",
+            "authority": "UBND tỉnh Sơn La",
+        },
+    ),
+    (
+        "banhgai.ninhgiang",
+        "Bánh gai Ninh Giang" + EXPIRED_NAME,
+        "1.3.b",
+        "hộp",
+        [("BGNG-10", "Hộp 10 chiếc", 60_000, 200, 1000)],
+        {
+            "stars": 3,
+            "decision_number": "67/QĐ-UBND",
+            "level": "province",
+            "authority": "UBND thành phố Hải Phòng",
+        },
+    ),
+]
+# How each product's certificate is dated, by producer: its decision so many months before
+# the load day (valid), or so that it expires so many days after (or before) that day.
+CERTIFICATE_AGES: dict[str, tuple[str, int]] = {
+    "ntm.traco": ("months_ago", 8),
+    "che.tancuong": ("months_ago", 14),
+    "matong.meovac": ("months_ago", 20),
+    "caphe.bichha": ("expires_in_days", 45),  # expiring: fewer than 90 days left
+    "banhgai.ninhgiang": ("expires_in_days", -30),  # expired a month ago
+}
+
+
+def certificate_decision_date(username: str, today: dt.date) -> dt.date:
+    """The demo certificate's decision date for a load on ``today`` (see CERTIFICATE_AGES)."""
+    how, amount = CERTIFICATE_AGES[username]
+    if how == "months_ago":
+        return ocop.add_months(today, -amount)
+    # expires_on = decision + 36 months (clamped to a month's end: a day or three earlier).
+    return ocop.add_months(today + dt.timedelta(days=amount), -ocop.VALIDITY_MONTHS)
+
+
+STAFF = [
+    ("admin", "Quản trị viên CLB", Role.ADMIN, "admin@clb-mongcai.example"),
+    ("dieuphoi", "Nguyễn Thu Hà", Role.COORDINATOR, "ha.nguyen@clb-mongcai.example"),
+    ("banhang.minh", "Trần Văn Minh", Role.SELLER, "minh.tran@clb-mongcai.example"),
+    ("banhang.lan", "Lê Thị Lan", Role.SELLER, "lan.le@clb-mongcai.example"),
+]
+# The provincial Youth Union: reads the clubs of Quảng Ninh (read-only, no buyers' details).
+UNION = ("doan.quangninh", "Tỉnh Đoàn Quảng Ninh", 22)
+
+
+def refuse_in_production(app_env: str) -> None:
+    """Forbidden when ``app_env`` is production: the demo's accounts (``admin`` with the
+    password ``ocop-demo`` printed in the README) would open a real install to anyone."""
+    if app_env == "production":
+        raise errors.Forbidden(
+            _(
+                "Không nạp dữ liệu mẫu khi APP_ENV=production: dữ liệu mẫu tạo các tài khoản "
+                "ai cũng biết mật khẩu (admin/ocop-demo). Trên máy chủ thật hãy chạy "
+                "`make run DEMO=0` hoặc tạo quản trị viên ở trang /setup (xem docs/deploy.md)."
+            )
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    club: str
+    producers: int
+    usernames: list[str]
+
+
+def load(
+    session: so.Session,
+    password: str,
+    *,
+    media_root: str | None = None,
+    sandbox_urls: Mapping[str, str] | None = None,
+    now: clock.Clock = clock.utcnow,
+) -> DemoSummary:
+    """Create the demo club once; a second call changes nothing and says so.
+
+    ``now`` is the load's clock: certificates and the demo livestream are dated from its day.
+
+    With ``media_root`` the demo products get a photo each; with ``sandbox_urls``
+    the club gets one shop on each sandbox marketplace (ready to connect) and
+    a Postmart and a Voso shop (listing packs).
+    """
+    existing = session.scalar(sa.select(orgs.Club).where(orgs.Club.name == CLUB["name"]))
+    usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS] + [UNION[0]]
+    if existing is not None:
+        return DemoSummary(False, existing.name, len(PRODUCERS), usernames)
+    try:
+        club = orgs.Club(**CLUB)
+        session.add(club)
+        producers = []
+        for name, kind, province_code, commune_code, username in PRODUCERS:
+            province = admin_units.province(province_code)
+            commune = admin_units.commune(province_code, commune_code)
+            assert province is not None and commune is not None, name
+            producer = orgs.Producer(
+                name=name,
+                type=kind,
+                province_code=province_code,
+                province=province.name,
+                commune_code=commune_code,
+                commune=commune.name,
+                clubs=[club],
+                **PRODUCER_DETAILS[username],
+            )
+            session.add(producer)
+            producers.append(producer)
+        session.flush()
+        password_hash = accounts_service.hash_password(password)
+        for username, full_name, role, email in STAFF:
+            session.add(
+                accounts.User(
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    email=email,
+                    club_id=club.id,
+                    password_hash=password_hash,
+                )
+            )
+        for producer, row in zip(producers, PRODUCERS, strict=True):
+            session.add(
+                accounts.User(
+                    username=row[4],
+                    full_name=f"Đại diện {producer.name}",
+                    role=Role.PRODUCER,
+                    producer_id=producer.id,
+                    password_hash=password_hash,
+                )
+            )
+        union_username, union_name, union_province = UNION
+        session.add(
+            accounts.User(
+                username=union_username,
+                full_name=union_name,
+                role=Role.UNION,
+                union_province_code=union_province,
+                password_hash=password_hash,
+            )
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    _load_products(
+        session,
+        {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)},
+        now,
+    )
+    _load_live(session, club, now)
+    if media_root is not None:
+        _load_photos(session, media_root)
+    if sandbox_urls is not None:
+        _load_channels(session, club, sandbox_urls)
+    return DemoSummary(True, club.name, len(producers), usernames)
+
+
+# Demo streamers (username → display name, TikTok handle) and their next Saturday show.
+STREAMERS = [
+    ("banhang.minh", "Minh Móng Cái", "minh.mongcai"),
+    ("banhang.lan", "Lan OCOP", "lan.ocop"),
+    ("dieuphoi", "Thu Hà", None),
+]
+
+
+def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
+    """Three streamers and a planned Saturday-evening session with three product slots."""
+    users = {
+        u.username: u
+        for u in session.scalars(
+            sa.select(accounts.User).where(accounts.User.username.in_([r[0] for r in STREAMERS]))
+        )
+    }
+    hosts = []
+    for username, display_name, handle in STREAMERS:
+        streamer = live.Streamer(
+            user_id=users[username].id,
+            club_id=club.id,
+            display_name=display_name,
+            platforms=["tiktok", "facebook"],
+            tiktok_handle=handle,
+        )
+        session.add(streamer)
+        hosts.append(streamer)
+    today = live_common.to_local(now()).date()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    starts_at = live_common.local_to_utc(saturday, dt.time(20, 0))
+    show = live.LiveSession(
+        club_id=club.id,
+        title="Chợ phiên OCOP tối thứ Bảy",
+        platform="tiktok",
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=90),
+        notes="Chuẩn bị mẫu thử và giấy chứng nhận OCOP trước giờ lên sóng.",
+        hosts=hosts[:2],
+    )
+    products = list(
+        session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id).limit(3))
+    )
+    taken: set[str] = set()
+    for position, product in enumerate(products):
+        code = live_slots.suggest_code(product.name, taken)
+        taken.add(code)
+        base = product.min_price or 0
+        show.slots.append(
+            live.LiveSlot(
+                position=position,
+                product_id=product.id,
+                start_offset_s=position * 20 * 60,
+                length_s=20 * 60,
+                live_price=base - (base // 10) // 1000 * 1000,  # about 10% off, whole thousands
+                code=code,
+                talking_points=product.description,
+            )
+        )
+    session.add(show)
+    session.commit()
+
+
+def _load_products(
+    session: so.Session, producers: dict[str, orgs.Producer], now: clock.Clock
+) -> None:
+    """A few real-looking products per producer, through the catalog services' rules; each
+    certificate dated from the load day (``certificate_decision_date``)."""
+    today = catalog_service.today_local(now)
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    codes = {
+        code: id_
+        for code, id_ in session.execute(
+            sa.select(catalog.OcopCategory.code, catalog.OcopCategory.id)
+        )
+    }
+    for username, name, code, unit, variants, certificate in PRODUCTS:
+        producer = producers[username]
+        product = catalog_service.save_product(
+            session,
+            admin,
+            {
+                "producer_id": producer.id,
+                "name": name,
+                "category_id": codes.get(code),
+                "unit": unit,
+                "brand": producer.name,
+                "description": producer.story,
+                "variants": [
+                    {"sku": sku, "name": label, "price": price, "stock": stock, "weight_g": grams}
+                    for sku, label, price, stock, grams in variants
+                ],
+            },
+        )
+        dated = {**certificate, "decision_date": certificate_decision_date(username, today)}
+        catalog_service.save_certificate(session, admin, product.id, dated, now=now)
+
+
+PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (60, 110, 160)]
+
+
+def _load_photos(session: so.Session, media_root: str) -> None:
+    """A plain square photo per product, so marketplaces that need an image accept them."""
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
+    for index, product in enumerate(products):
+        buffer = io.BytesIO()
+        image = Image.new("RGB", (900, 900), PHOTO_COLOURS[index % len(PHOTO_COLOURS)])
+        ImageDraw.Draw(image).rectangle((150, 150, 750, 750), outline=(255, 255, 255), width=12)
+        image.save(buffer, "JPEG", quality=88)
+        buffer.seek(0)
+        buffer.name = f"demo-{product.id}.jpg"
+        images_service.add_product_image(session, admin, product.id, buffer, media_root)
+
+
+# The sandbox marketplaces' fixed demo credentials (see sandbox/*.py: DEMO_*); they are
+# public test values, not secrets, and only work against the local sandbox servers.
+SANDBOX_CHANNELS: dict[str, dict[str, str]] = {
+    "shopee": {
+        "partner_id": "2004571",
+        "partner_key": "shpk7a4d6b3f9c2e8a1b5d7f3c6e9a2b4d8f1c3e5a7b9d2f4c6e8a1b3d5f7c9e2a",
+    },
+    "tiktok": {
+        "app_key": "6a7b8c9d0e1f2",
+        "app_secret": "tiktok-sandbox-secret",
+        "service_id": "7311000000000000001",
+    },
+    "lazada": {"app_key": "123456", "app_secret": "lazada-sandbox-secret"},
+}
+
+
+def why_no_sandbox_shops(
+    sandbox_urls: Mapping[str, str], *, has_credentials_key: bool, allow_private_urls: bool
+) -> str | None:
+    """Why the demo cannot add its sandbox shops here (None when it can).
+
+    They need CREDENTIALS_KEY (shop secrets are stored encrypted) and, since the sandbox
+    servers listen on this machine, ALLOW_PRIVATE_URLS — both off in a production setup.
+    """
+    if not has_credentials_key:
+        return _("chưa đặt CREDENTIALS_KEY nên không lưu được thông tin đăng nhập gian hàng")
+    for url in sandbox_urls.values():
+        try:
+            netguard.check_url(url, allow_private=allow_private_urls)
+        except netguard.UnsafeURL:
+            return _(
+                "máy chủ sandbox %(url)s là địa chỉ nội bộ mà ALLOW_PRIVATE_URLS đang tắt", url=url
+            )
+    return None
+
+
+def sandbox_channel_config(name: str, url: str) -> dict[str, str]:
+    """Adapter config (secrets included) for the sandbox ``name`` served at ``url``."""
+    config = dict(SANDBOX_CHANNELS[name])
+    if name == "shopee":
+        config.update(api_base_url=url, auth_base_url=url)
+    elif name == "lazada":
+        config.update(
+            api_base_url=f"{url}/rest", auth_base_url=f"{url}/rest", authorize_url_base=url
+        )
+    else:
+        config.update(api_base_url=url, auth_base_url=url, authorize_url_base=url)
+    return config
+
+
+def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[str, str]) -> None:
+    from app.channels import accounts as channel_accounts  # late: optional feature
+
+    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    owner = f"club:{club.id}"
+    for name, url in sandbox_urls.items():
+        if name not in SANDBOX_CHANNELS:
+            continue
+        data = {
+            "marketplace": name,
+            "name": f"{registry.get(name).title} (sandbox thử nghiệm)",
+            "owner": owner,
+            "default_category_id": "100",
+        }
+        data.update({f"config.{k}": v for k, v in sandbox_channel_config(name, url).items()})
+        channel_accounts.save_account(session, admin, data)
+    for name, title in (("postmart", "Postmart"), ("voso", "Voso")):
+        channel_accounts.save_account(
+            session,
+            admin,
+            {
+                "marketplace": name,
+                "name": f"{title} – CLB Móng Cái",
+                "owner": owner,
+                "config.shop_name": "CLB Streamer Móng Cái",
+            },
+        )
+
+
+def is_empty(session: so.Session) -> bool:
+    """True when no user exists yet (a brand-new database)."""
+    return session.scalar(sa.select(sa.func.count()).select_from(accounts.User)) == 0
