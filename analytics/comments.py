@@ -276,7 +276,7 @@ class ParseResult:
 
 def _rows(comments: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[tuple[Any, str, str]]:
     if isinstance(comments, pd.DataFrame):
-        records: Iterable[Mapping[str, Any]] = comments.to_dict("records")
+        records: Iterable[Mapping[Any, Any]] = comments.to_dict("records")
     else:
         records = comments
     rows = []

@@ -110,7 +110,9 @@ def line_amounts(lines: pd.DataFrame) -> np.ndarray:
     if "amount" in lines.columns:
         return lines["amount"].to_numpy(dtype=np.int64)
     require(lines, "lines", ("unit_price",))
-    return lines["quantity"].to_numpy(dtype=np.int64) * lines["unit_price"].to_numpy(dtype=np.int64)
+    quantity = lines["quantity"].to_numpy(dtype=np.int64)
+    amounts: np.ndarray = quantity * lines["unit_price"].to_numpy(dtype=np.int64)
+    return amounts
 
 
 def valid_mask(status: pd.Series) -> np.ndarray:
@@ -137,7 +139,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Factorise a column; missing values form their own group (label NaN/None)."""
-    if values.dtype.kind == "i":
+    # A numpy integer column; nullable ``Int64`` and other extension types are factorised.
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "i":
         dense = dense_codes(values.to_numpy())
         if dense is not None:
             return dense[0], pd.Index(dense[1].astype(values.dtype, copy=False))
@@ -262,6 +265,7 @@ def distinct_by(group: np.ndarray, items: np.ndarray, n_items: int, n_groups: in
         # few groups: mark (group, item) cells in a bitmap — cheaper than hashing pairs
         seen = np.zeros(n_groups * n_items, dtype=bool)
         seen[group * np.int64(n_items) + items] = True
-        return np.count_nonzero(seen.reshape(n_groups, n_items), axis=1).astype(np.int64)
+        counts: np.ndarray = np.count_nonzero(seen.reshape(n_groups, n_items), axis=1)
+        return counts.astype(np.int64)
     pairs = pd.unique(group * np.int64(max(n_items, 1)) + items)
     return np.bincount(pairs // max(n_items, 1), minlength=n_groups).astype(np.int64)

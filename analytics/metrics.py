@@ -119,9 +119,9 @@ def _columns(
         views = frames.sum_by(groups.sessions, viewing.views, n)
         stream = frames.sum_by(groups.sessions, viewing.stream_ns, n)
         has_stream = np.bincount(groups.sessions, minlength=n) > 0
-        out["peak_concurrent_viewers"] = np.where(has_stream, peak.astype(object), None)
+        out["peak_concurrent_viewers"] = _or_none(has_stream, peak)
         minutes = watch / viewers.NS_PER_MINUTE
-        out["total_watch_minutes"] = np.where(has_stream, minutes.astype(object), None)
+        out["total_watch_minutes"] = _or_none(has_stream, minutes)
         out["average_watch_seconds"] = ratios.ratio_array(watch / viewers.NS_PER_SECOND, views)
         out["average_concurrent_viewers"] = ratios.ratio_array(watch, stream)
     else:
@@ -146,6 +146,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     return value
+
+
+def _or_none(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """An object array of ``values`` where ``mask`` holds, None elsewhere."""
+    out = values.astype(object)
+    out[~mask] = None
+    return out
 
 
 def totals_for(
@@ -187,10 +194,11 @@ def summary(
 
 def _encode(labels: pd.Index, values: pd.Series) -> tuple[pd.Index, np.ndarray]:
     """Codes of ``values`` in ``labels``, appending labels not seen yet."""
-    found = labels.get_indexer(values)
+    target = pd.Index(values)
+    found = labels.get_indexer(target)
     if (found < 0).any():
         labels = labels.append(pd.Index(pd.unique(values[found < 0])))
-        found = labels.get_indexer(values)
+        found = labels.get_indexer(target)
     return labels, found.astype(np.int64, copy=False)
 
 

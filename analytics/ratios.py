@@ -28,7 +28,7 @@ def ratio_array(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
     ok = denominator != 0
-    values = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=ok)
+    values: np.ndarray = np.divide(numerator, denominator, out=np.zeros_like(numerator), where=ok)
     out = values.astype(object)
     out[~ok] = None
     return out

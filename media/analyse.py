@@ -280,8 +280,8 @@ def saliency_map(gray: np.ndarray) -> np.ndarray:
     # The transform treats the picture as periodic: its borders light up for no reason.
     saliency[:2, :] = saliency[-2:, :] = 0
     saliency[:, :2] = saliency[:, -2:] = 0
-    saliency = cv2.GaussianBlur(saliency, (0, 0), max(1.0, small.shape[1] / 24))
-    return _unit(saliency)
+    blurred = cv2.GaussianBlur(saliency, (0, 0), max(1.0, small.shape[1] / 24))
+    return _unit(blurred)
 
 
 def sample_frames(frames: Iterable[tuple[float, np.ndarray]]) -> list[Sample]:

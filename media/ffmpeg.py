@@ -29,7 +29,7 @@ def executable() -> str:
             code="ffmpeg_missing",
         ) from exc
     try:
-        path = imageio_ffmpeg.get_ffmpeg_exe()
+        path: str = imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise errors.MediaError(
             f"The imageio-ffmpeg package has no ffmpeg binary for this machine: {exc}",

@@ -322,7 +322,8 @@ def _probe_image(
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             with Image.open(path, formats=[_PILLOW_FORMATS[fmt.name]]) as image:
-                _check_frame_size(*image.size, limits, coded=True)
+                coded_width, coded_height = image.size
+                _check_frame_size(coded_width, coded_height, limits, coded=True)
                 image.load()  # before reading EXIF: for PNG that would decode, hiding errors
                 rotation = _exif_rotation(image)
                 width, height = image.size
@@ -614,23 +615,25 @@ def _scan(
         if pending:
             _refuse("undecodable", f"The first frame could not be decoded ({exc}).")
         _refuse("truncated", f"The file is damaged or incomplete after its start ({exc}).")
-    for stream in list(pending):
+    for index in list(pending):
         # Decoders that hold frames back give them up when flushed.
-        target = next(s for s in streams if s.index == stream)
+        target = next(s for s in streams if s.index == index)
         try:
             frames = target.decode(None)
         except av.FFmpegError:
             frames = []
         if frames:
             _note_frame(frames[0], result, video)
-            pending.discard(stream)
+            pending.discard(index)
     if pending:
         what = "picture" if video is not None and video.index in pending else "sound"
         _refuse("undecodable", f"The first frame of the {what} could not be decoded.")
     return result
 
 
-def _decode_first(packet: av.Packet, result: _Scan, video: av.VideoStream | None) -> bool:
+def _decode_first(
+    packet: av.Packet[av.stream.Stream], result: _Scan, video: av.VideoStream | None
+) -> bool:
     try:
         frames = packet.decode()
     except av.FFmpegError:
@@ -641,7 +644,7 @@ def _decode_first(packet: av.Packet, result: _Scan, video: av.VideoStream | None
     return True
 
 
-def _note_frame(frame: av.frame.Frame, result: _Scan, video: av.VideoStream | None) -> None:
+def _note_frame(frame: object, result: _Scan, video: av.VideoStream | None) -> None:
     if video is not None and isinstance(frame, av.VideoFrame):
         # PyAV reports the display matrix counter-clockwise; players turn the other way.
         result.rotation = round(-frame.rotation / 90) * 90 % 360

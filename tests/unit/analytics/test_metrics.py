@@ -198,6 +198,15 @@ def test_missing_group_value_is_its_own_none_group(lines) -> None:
     assert table["gmv"].sum() == 1_150_000
 
 
+def test_nullable_integer_group_column_groups_like_numpy_ints(lines) -> None:
+    # pandas' nullable Int64 has dtype kind "i" too, but is not a numpy dtype.
+    frame = lines.assign(product_id=lines["product_id"].astype("Int64"))
+    table = metrics.breakdown(frame, "product_id").set_index("product_id")
+    expected = metrics.breakdown(lines, "product_id").set_index("product_id")
+    assert table.index.tolist() == [10, 12, 11]
+    assert table["gmv"].tolist() == expected["gmv"].tolist() == [600_000, 300_000, 250_000]
+
+
 def test_missing_columns_are_named(lines) -> None:
     with pytest.raises(frames.ColumnsMissing) as caught:
         metrics.summary(lines.drop(columns=["status", "placed_at"]))
