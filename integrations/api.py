@@ -65,6 +65,16 @@ def address(name: str, default: str, help: str, *, label: str = "") -> base.Conf
     )
 
 
+def credentials(
+    key: str, key_label: str, secret: str, secret_label: str, key_help: str = ""
+) -> tuple[base.ConfigField, base.ConfigField]:
+    """The app's id (``app_key``, ``partner_id``…) and its signing secret (kept secret)."""
+    return (
+        base.ConfigField(key, key_label, help=key_help),
+        base.ConfigField(secret, secret_label, secret=True),
+    )
+
+
 def schema(*fields: base.ConfigField) -> tuple[base.ConfigField, ...]:
     """A marketplace's config fields, then the shared ``requests_per_second``."""
     return (*fields, REQUESTS_PER_SECOND)
@@ -171,6 +181,13 @@ def fault(
     )
 
 
+def checked(error: errors.ChannelError | None, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` when a reply check found no error, else raise it."""
+    if error is not None:
+        raise error
+    return result
+
+
 def http_refused(title: str, status: int, detail: str = "") -> errors.PermanentError:
     """A 4xx whose body carries no verdict of the marketplace: the HTTP status is the answer."""
     return errors.PermanentError(
@@ -267,8 +284,9 @@ class SignedJsonAdapter(base.ChannelAdapter):
         return code
 
     # --- images ------------------------------------------------------------------------
-    def image_file(self, path: str) -> tuple[str, bytes, str]:
-        """``(file name, bytes, MIME type)`` of a local image, for a multipart upload."""
+    def image_file(self, part: str, path: str) -> dict[str, tuple[str, bytes, str]]:
+        """A local image as the multipart ``files`` of an upload: ``{part: (name, bytes,
+        MIME type)}``; an unreadable file is a permanent ``image_unreadable``."""
         try:
             with open(path, "rb") as fh:
                 content = fh.read()
@@ -279,7 +297,8 @@ class SignedJsonAdapter(base.ChannelAdapter):
                 reason="image_unreadable",
             ) from exc
         filename = os.path.basename(path) or "image"
-        return filename, content, mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        return {part: (filename, content, mime)}
 
     def uploaded_images(self, draft: base.ListingDraft) -> list[str]:
         """The marketplace's ids of the draft's images; refused unless all are uploaded."""

@@ -37,21 +37,16 @@ COUNTRY = "vn"
 DEFAULT_BRAND = "No Brand"
 DEFAULT_PACKAGE_CM = "10"
 
-# In-body error codes and what they mean for us.
-RATE_LIMIT_CODES = frozenset({"ApiCallLimit", "AppCallLimit", "E901", "901"})
-AUTH_CODES = frozenset({"IllegalAccessToken", "IllegalRefreshToken"})
-QUOTA_CODES = frozenset({"DailyCreateLimitExceeded"})
-NOT_FOUND_CODES = frozenset({"ItemNotFound", "SkuNotFound", "208", "E208"})
-TRANSIENT_CODES = frozenset(
-    {"ServiceUnavailable", "ServiceTimeout", "InternalError", "E006", "6", "1000"}
-)
 TITLE = "Lazada"
+# In-body error codes and what they mean for us (a reply of type SYSTEM is transient too).
 CODES = api.Codes(
-    rate_limited=RATE_LIMIT_CODES,
-    quota=QUOTA_CODES,
-    auth=AUTH_CODES,
-    not_found=NOT_FOUND_CODES,
-    transient=TRANSIENT_CODES,
+    rate_limited=frozenset({"ApiCallLimit", "AppCallLimit", "E901", "901"}),
+    auth=frozenset({"IllegalAccessToken", "IllegalRefreshToken"}),
+    quota=frozenset({"DailyCreateLimitExceeded"}),
+    not_found=frozenset({"ItemNotFound", "SkuNotFound", "208", "E208"}),
+    transient=frozenset(
+        {"ServiceUnavailable", "ServiceTimeout", "InternalError", "E006", "6", "1000"}
+    ),
 )
 
 # Lazada payload field → the field name the app (and ``ChannelAdapter.validate``) uses.
@@ -135,10 +130,7 @@ def error_for(
 def check(body: Mapping[str, Any], **options: Any) -> dict[str, Any]:
     """``body`` when ``code == "0"``, else raise the typed error
     (``options`` as for ``error_for``)."""
-    error = error_for(body, **options)
-    if error is not None:
-        raise error
-    return dict(body)
+    return api.checked(error_for(body, **options), dict(body))
 
 
 def _payload(product: Mapping[str, Any]) -> str:
@@ -150,8 +142,7 @@ class LazadaAdapter(api.SignedJsonAdapter):
     name = "lazada"
     title = TITLE
     config_schema = api.schema(
-        base.ConfigField("app_key", "App Key"),
-        base.ConfigField("app_secret", "App Secret", secret=True),
+        *api.credentials("app_key", "App Key", "app_secret", "App Secret"),
         api.address("api_base_url", API_BASE_URL, "Lazada Vietnam gateway, ending in /rest"),
         api.address(
             "auth_base_url", AUTH_BASE_URL, "Token create/refresh gateway, ending in /rest"
@@ -284,12 +275,11 @@ class LazadaAdapter(api.SignedJsonAdapter):
                 tokens=tokens,
             )
         else:
-            filename, content, mime = self.image_file(path)
             body = self.call(
                 "POST",
                 "/image/upload",
                 tokens=tokens,
-                files={"image": (filename, content, mime)},
+                files=self.image_file("image", path),
             )
         url = str(((body.get("data") or {}).get("image") or {}).get("url") or "")
         if not url:

@@ -175,34 +175,25 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _text_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> str:
-    if source is Source.TITLE:
-        return draft.title
-    if source is Source.CATEGORY:
-        return draft.category_id
-    if source is Source.BRAND:
-        return draft.brand
-    if source is Source.DESCRIPTION:
-        return draft.description
-    if source is Source.PRODUCT_CODE:
-        return draft.product_code
+def _value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> object:
+    """A source's value: each source is named after its attribute on the SKU or the draft."""
     if source is Source.ATTRIBUTES:
         return "; ".join(f"{k}: {v}" for k, v in draft.attributes.items())
-    if source is Source.VARIANT_NAME:
-        return sku.name
-    if source is Source.SELLER_SKU:
-        return sku.seller_sku
-    raise ValueError(f"{source} is not a text field")  # pragma: no cover
+    return getattr(sku if source in SKU_SOURCES else draft, source.value)
+
+
+def _text_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> str:
+    value = _value(draft, sku, source)
+    if not isinstance(value, str):
+        raise ValueError(f"{source} is not a text field")  # pragma: no cover
+    return value
 
 
 def _number_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> int:
-    if source is Source.PRICE:
-        return sku.price
-    if source is Source.STOCK:
-        return sku.stock
-    if source is Source.WEIGHT_GRAMS:
-        return draft.weight_grams
-    raise ValueError(f"{source} is not a number field")  # pragma: no cover
+    value = _value(draft, sku, source)
+    if not isinstance(value, int):
+        raise ValueError(f"{source} is not a number field")  # pragma: no cover
+    return value
 
 
 def _clean_text(value: str, source: Source) -> str:
@@ -820,12 +811,14 @@ class PackChannel:
 
     name: str  # the registry key
     title: str
-    shop_name_help: str
     seller_centre_url: str  # default of the ``seller_centre_url`` setting
-    seller_centre_help: str
     url_example: str  # a live product URL, for the checklist
     hosts: frozenset[str]
     product_paths: tuple[re.Pattern[str], ...]
+    shop_name_help: str = ""  # empty: "As shown on the shop's <title> page"
+    seller_centre_help: str = (
+        "Where the seller signs in to add products; shown in the pack's checklist"
+    )
     other_pages: tuple[tuple[re.Pattern[str], str], ...] = ()
     bare_id: re.Pattern[str] = NUMERIC_ID
     labels: Mapping[Source, str] = dataclasses.field(default_factory=dict)
@@ -878,7 +871,11 @@ class PackChannel:
 
     def config_schema(self) -> tuple[base.ConfigField, ...]:
         return (
-            base.ConfigField("shop_name", f"Shop name on {self.title}", help=self.shop_name_help),
+            base.ConfigField(
+                "shop_name",
+                f"Shop name on {self.title}",
+                help=self.shop_name_help or f"As shown on the shop's {self.title} page",
+            ),
             base.ConfigField(
                 "seller_centre_url",
                 "Seller centre address",

@@ -26,9 +26,7 @@ SELLER_CENTRE_URL = "https://postmart.vn/"
 CHANNEL = pack.PackChannel(
     name="postmart",
     title="Postmart",
-    shop_name_help="As shown on the shop's Postmart page",
     seller_centre_url=SELLER_CENTRE_URL,
-    seller_centre_help="Where the seller signs in to add products; shown in the pack's checklist",
     seller_centre_name="trang người bán Postmart (web hoặc ứng dụng Postmart)",
     # unconfirmed: the order of Postmart's product form (the usual one) and its labels.
     hints={pack.Source.CATEGORY: "chọn danh mục gần nhất trong danh sách của Postmart"},

@@ -115,8 +115,13 @@ class ShopeeAdapter(api.SignedJsonAdapter):
     name = "shopee"
     title = "Shopee"
     config_schema = api.schema(
-        base.ConfigField("partner_id", "Partner ID", help="Numeric app id from Shopee's console"),
-        base.ConfigField("partner_key", "Partner key", secret=True),
+        *api.credentials(
+            "partner_id",
+            "Partner ID",
+            "partner_key",
+            "Partner key",
+            "Numeric app id from Shopee's console",
+        ),
         base.ConfigField(
             "api_base_url",
             "API base URL",
@@ -368,12 +373,11 @@ class ShopeeAdapter(api.SignedJsonAdapter):
 
     # --- images ----------------------------------------------------------------
     def upload_image(self, tokens: base.Tokens, path: str) -> str:
-        filename, content, mime = self.image_file(path)
         reply = self._call(
             "POST",
             "/media_space/upload_image",
             tokens=tokens,
-            files={"image": (filename, content, mime)},
+            files=self.image_file("image", path),
             form={"scene": "normal"},
             fields={"image": "images"},
         )

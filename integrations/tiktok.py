@@ -66,30 +66,25 @@ IMAGE_USE_CASE = "MAIN_IMAGE"
 
 UNSIGNED_PARAMS = frozenset({"sign", "access_token", "x-tts-access-token"})
 
+TITLE = "TikTok Shop"
 # Codes from TikTok's common-errors page and the endpoint pages' error tables.
-RATE_LIMIT_CODES = frozenset({"36009002", "12052109"})
-QUOTA_CODES = frozenset({"12052093"})  # "Exceeded the product listing limit for the seller."
-TOKEN_CODES = frozenset(
-    {
-        "105001",  # access token invalid
-        "105002",  # access token is expired, please refresh it
-        "36004001",  # refresh token has expired
-        "36004005",  # can not find related auth record (unknown / spent refresh token)
-    }
+CODES = api.Codes(
+    rate_limited=frozenset({"36009002", "12052109"}),
+    quota=frozenset({"12052093"}),  # "Exceeded the product listing limit for the seller."
+    auth=frozenset(
+        {
+            "105001",  # access token invalid
+            "105002",  # access token is expired, please refresh it
+            "36004001",  # refresh token has expired
+            "36004005",  # can not find related auth record (unknown / spent refresh token)
+        }
+    ),
+    transient=frozenset({"36009003", "36009007", "12001000", "33001002", "12052881"}),
+    not_found=frozenset({"12052260", "12052034", "12052048"}),
 )
-TRANSIENT_CODES = frozenset({"36009003", "36009007", "12001000", "33001002", "12052881"})
-NOT_FOUND_CODES = frozenset({"12052260", "12052034", "12052048"})
 INVALID_PARAM = "36009004"  # overloaded: bad app key, missing sign, timestamp, header, cipher…
 PARAM_INVALID = "98001004"  # "Parameter {{param_name}} is invalid. Reason: … Expected: …"
 CHECK_FAILED = "12052990"  # wraps ``detail.extra_errors`` in batch replies
-TITLE = "TikTok Shop"
-CODES = api.Codes(
-    rate_limited=RATE_LIMIT_CODES,
-    quota=QUOTA_CODES,
-    auth=TOKEN_CODES,
-    not_found=NOT_FOUND_CODES,
-    transient=TRANSIENT_CODES,
-)
 
 # Error code → the field the app knows. "sku:<f>" means "skus.<seller sku>.<f>" ("sku:" alone:
 # the SKU itself), resolved against the seller SKUs of the request.
@@ -244,11 +239,8 @@ def error_for(
 def check(body: Mapping[str, Any], **options: Any) -> dict[str, Any]:
     """``body["data"]`` when ``code == 0``, else raise the typed error
     (``options`` as for ``error_for``)."""
-    error = error_for(body, **options)
-    if error is not None:
-        raise error
     data = body.get("data")
-    return dict(data) if isinstance(data, Mapping) else {}
+    return api.checked(error_for(body, **options), dict(data) if isinstance(data, Mapping) else {})
 
 
 def check_batch(
@@ -321,8 +313,7 @@ class TikTokAdapter(api.SignedJsonAdapter):
     name = "tiktok"
     title = TITLE
     config_schema = api.schema(
-        base.ConfigField("app_key", "App key"),
-        base.ConfigField("app_secret", "App secret", secret=True),
+        *api.credentials("app_key", "App key", "app_secret", "App secret"),
         base.ConfigField(
             "service_id",
             "Service ID",
@@ -538,12 +529,11 @@ class TikTokAdapter(api.SignedJsonAdapter):
     # --- listings ------------------------------------------------------------------------
     def upload_image(self, tokens: base.Tokens, path: str) -> str:
         """Host an image on TikTok Shop; returns its ``uri`` (what ``main_images`` carries)."""
-        filename, content, mime = self.image_file(path)
         data = self.call(
             "POST",
             f"/product/{VERSION}/images/upload",
             tokens=tokens,
-            files={"data": (filename, content, mime)},
+            files=self.image_file("data", path),
             form={"use_case": IMAGE_USE_CASE},
             shop=False,
         )
