@@ -212,8 +212,9 @@ class Call:
 # --- the adapter ---------------------------------------------------------------------------
 class SignedJsonAdapter(base.ChannelAdapter):
     """A marketplace with a signed JSON API. Subclasses set ``name``, ``title``,
-    ``config_schema`` (through ``schema``; ``api_base_url`` is required), ``rules`` and
-    implement ``answered``, ``reply_error``, the connect flow and the listing calls."""
+    ``config_schema`` (through ``schema``, with an ``api_base_url`` field), ``rules`` and
+    implement ``answered``, ``reply_error``, the connect flow and the listing calls
+    (docs/adding-a-marketplace.md)."""
 
     kind = base.Kind.API
     capabilities: ClassVar[frozenset[base.Capability]] = API_CAPABILITIES
