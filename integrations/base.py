@@ -125,6 +125,13 @@ class Category:
 
 Clock = Callable[[], float]  # seconds since the epoch
 
+# Draft fields whose length must lie within the rules' ``<field>_min``–``<field>_max``.
+_COUNTED = (
+    ("title", "title_length", "title must be {}–{} characters"),
+    ("description", "description_length", "description must be {}–{} characters"),
+    ("images", "images_count", "needs {}–{} images"),
+)
+
 
 class ChannelAdapter(abc.ABC):
     """One marketplace. Instances are cheap; build one per account and call."""
@@ -172,30 +179,10 @@ class ChannelAdapter(abc.ABC):
         def add(field: str, code: str, message: str, **params: Any) -> None:
             problems.setdefault(field, []).append(errors.Problem(code, params, message))
 
-        if not (r.title_min <= len(draft.title) <= r.title_max):
-            add(
-                "title",
-                "title_length",
-                f"title must be {r.title_min}–{r.title_max} characters",
-                min=r.title_min,
-                max=r.title_max,
-            )
-        if not (r.description_min <= len(draft.description) <= r.description_max):
-            add(
-                "description",
-                "description_length",
-                f"description must be {r.description_min}–{r.description_max} characters",
-                min=r.description_min,
-                max=r.description_max,
-            )
-        if not (r.images_min <= len(draft.images) <= r.images_max):
-            add(
-                "images",
-                "images_count",
-                f"needs {r.images_min}–{r.images_max} images",
-                min=r.images_min,
-                max=r.images_max,
-            )
+        for field, code, words in _COUNTED:
+            low, high = getattr(r, f"{field}_min"), getattr(r, f"{field}_max")
+            if not (low <= len(getattr(draft, field)) <= high):
+                add(field, code, words.format(low, high), min=low, max=high)
         if not draft.skus:
             add("skus", "skus_missing", "at least one SKU")
         if len(draft.skus) > r.sku_max:

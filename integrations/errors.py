@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +37,15 @@ class Problem:
 
 
 FieldProblems = dict[str, list[Problem | str]]
+
+
+class Details(TypedDict, total=False):
+    """What every error may carry besides its message (see ``ChannelError``)."""
+
+    code: str
+    status: int | None
+    reason: str
+    params: Mapping[str, Any] | None
 
 
 class ChannelError(Exception):
@@ -79,12 +88,9 @@ class RateLimited(ChannelError):
         message: str,
         *,
         retry_after: float = 1.0,
-        code: str = "",
-        status: int | None = None,
-        reason: str = "",
-        params: Mapping[str, Any] | None = None,
+        **details: Unpack[Details],
     ) -> None:
-        super().__init__(message, code=code, status=status, reason=reason, params=params)
+        super().__init__(message, **details)
         self.retry_after = max(0.0, float(retry_after))
 
 
@@ -108,12 +114,9 @@ class ValidationFailed(ChannelError):
         message: str,
         *,
         fields: Mapping[str, list[Problem | str]] | None = None,
-        code: str = "",
-        status: int | None = None,
-        reason: str = "",
-        params: Mapping[str, Any] | None = None,
+        **details: Unpack[Details],
     ) -> None:
-        super().__init__(message, code=code, status=status, reason=reason, params=params)
+        super().__init__(message, **details)
         self.fields: FieldProblems = {k: list(v) for k, v in (fields or {}).items()}
 
 
@@ -133,13 +136,10 @@ class TransientError(ChannelError):
         message: str,
         *,
         uncertain: bool = False,
-        code: str = "",
-        status: int | None = None,
         retry_after: float | None = None,
-        reason: str = "",
-        params: Mapping[str, Any] | None = None,
+        **details: Unpack[Details],
     ) -> None:
-        super().__init__(message, code=code, status=status, reason=reason, params=params)
+        super().__init__(message, **details)
         self.uncertain = uncertain
         self.retry_after = retry_after
 

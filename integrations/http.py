@@ -33,6 +33,28 @@ def _describe(exc: BaseException) -> str:
     return _QUERY.sub("?…", str(exc))
 
 
+def _transport_error(exc: requests.RequestException, writes: bool) -> errors.TransientError:
+    """A request that got no HTTP reply. Unless it never connected, a write may have
+    happened remotely (sent, then no answer in time or the connection dropped)."""
+    uncertain = writes
+    if isinstance(exc, requests.ConnectTimeout):
+        words, code, reason, uncertain = (
+            "could not connect",
+            "connect_timeout",
+            "unreachable",
+            False,
+        )
+    elif isinstance(exc, requests.Timeout):
+        words, code, reason = "no reply in time", "timeout", "timeout"
+    elif isinstance(exc, requests.ConnectionError):
+        words, code, reason = "connection failed", "connection", "unreachable"
+    else:
+        words, code, reason = "request failed", "request", ""
+    return errors.TransientError(
+        f"{words}: {_describe(exc)}", uncertain=uncertain, code=code, reason=reason
+    )
+
+
 @functools.cache
 def shared_session() -> requests.Session:
     """The one Session (connection pool) every adapter in this process uses."""
@@ -102,29 +124,8 @@ class HttpClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
-        except requests.ConnectTimeout as exc:
-            raise errors.TransientError(
-                f"could not connect: {_describe(exc)}", code="connect_timeout", reason="unreachable"
-            ) from exc
-        except requests.Timeout as exc:
-            # Sent but no answer in time: a write may have happened remotely.
-            raise errors.TransientError(
-                f"no reply in time: {_describe(exc)}",
-                uncertain=writes,
-                code="timeout",
-                reason="timeout",
-            ) from exc
-        except requests.ConnectionError as exc:
-            raise errors.TransientError(
-                f"connection failed: {_describe(exc)}",
-                uncertain=writes,
-                code="connection",
-                reason="unreachable",
-            ) from exc
         except requests.RequestException as exc:
-            raise errors.TransientError(
-                f"request failed: {_describe(exc)}", uncertain=writes, code="request"
-            ) from exc
+            raise _transport_error(exc, writes) from exc
         if response.status_code == 429:
             wait = retry_after_seconds(response.headers.get("Retry-After")) or 1.0
             if self.limiter is not None:

@@ -20,39 +20,33 @@ Rate limiting arrives as HTTP 200 with ``code == "ApiCallLimit"``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import json
-import mimetypes
-import os
-import re
-import time
-import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax import saxutils
 
-import requests
-
-from integrations import base, errors, http, ratelimit
+from integrations import api, base, errors
 
 API_BASE_URL = "https://api.lazada.vn/rest"
 AUTH_BASE_URL = "https://auth.lazada.com/rest"
 AUTHORIZE_URL_BASE = "https://auth.lazada.com"
 SIGN_METHOD = "sha256"
 COUNTRY = "vn"
-VN_UTC_OFFSET = 7 * 3600  # Lazada Vietnam's day (for daily quotas) is GMT+7
 DEFAULT_BRAND = "No Brand"
 DEFAULT_PACKAGE_CM = "10"
 
-# In-body error codes and what they mean for us.
-RATE_LIMIT_CODES = frozenset({"ApiCallLimit", "AppCallLimit", "E901", "901"})
-AUTH_CODES = frozenset({"IllegalAccessToken", "IllegalRefreshToken"})
-QUOTA_CODES = frozenset({"DailyCreateLimitExceeded"})
-NOT_FOUND_CODES = frozenset({"ItemNotFound", "SkuNotFound", "208", "E208"})
-TRANSIENT_CODES = frozenset(
-    {"ServiceUnavailable", "ServiceTimeout", "InternalError", "E006", "6", "1000"}
+TITLE = "Lazada"
+# In-body error codes and what they mean for us (a reply of type SYSTEM is transient too).
+CODES = api.Codes(
+    rate_limited=frozenset({"ApiCallLimit", "AppCallLimit", "E901", "901"}),
+    auth=frozenset({"IllegalAccessToken", "IllegalRefreshToken"}),
+    quota=frozenset({"DailyCreateLimitExceeded"}),
+    not_found=frozenset({"ItemNotFound", "SkuNotFound", "208", "E208"}),
+    transient=frozenset(
+        {"ServiceUnavailable", "ServiceTimeout", "InternalError", "E006", "6", "1000"}
+    ),
 )
 
 # Lazada payload field → the field name the app (and ``ChannelAdapter.validate``) uses.
@@ -80,7 +74,6 @@ FIELD_NAMES = {
 SKU_LEVEL = frozenset(
     {"seller_sku", "price", "stock", "weight", "package_length", "package_width", "package_height"}
 )
-_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:more\s+)?seconds?", re.IGNORECASE)
 
 
 def sign(secret: str, api_path: str, params: Mapping[str, str]) -> str:
@@ -90,19 +83,9 @@ def sign(secret: str, api_path: str, params: Mapping[str, str]) -> str:
     return digest.hexdigest().upper()
 
 
-def _seconds_in(message: str) -> float | None:
-    match = _SECONDS.search(message)
-    return float(match.group(1)) if match else None
-
-
-def seconds_to_vn_midnight(now: float) -> float:
-    local = now + VN_UTC_OFFSET
-    return float(86400 - local % 86400)
-
-
-def detail_fields(detail: Sequence[Any]) -> dict[str, list[str]]:
+def detail_fields(detail: Sequence[Any]) -> dict[str, list[errors.Problem | str]]:
     """Lazada's ``detail`` list as ``{field: [messages]}`` in the app's field names."""
-    fields: dict[str, list[str]] = {}
+    fields: dict[str, list[errors.Problem | str]] = {}
     for item in detail:
         if not isinstance(item, Mapping):
             fields.setdefault("payload", []).append(str(item))
@@ -117,46 +100,37 @@ def detail_fields(detail: Sequence[Any]) -> dict[str, list[str]]:
     return fields
 
 
-def check(body: Mapping[str, Any], *, write: bool = False, now: float | None = None) -> dict:
-    """Return ``body`` when ``code == "0"``; otherwise raise the matching typed error."""
+def error_for(
+    body: Mapping[str, Any],
+    *,
+    write: bool = False,
+    now: float | None = None,
+    status: int | None = None,
+) -> errors.ChannelError | None:
+    """The typed error a reply carries (``code != "0"``), or None when it says "done"."""
     code = str(body.get("code", "0"))
     if code == "0":
-        return dict(body)
+        return None
     message = str(body.get("message") or code)
-    kind = str(body.get("type") or "")
     detail = body.get("detail")
-    if code in RATE_LIMIT_CODES:
-        raise errors.RateLimited(
-            f"Lazada asked us to slow down: {message}",
-            retry_after=_seconds_in(message) or 1.0,
-            code=code,
-        )
-    if code in AUTH_CODES:
-        raise errors.AuthExpired(f"Lazada refused the token: {message}", code=code)
-    if code in QUOTA_CODES:
-        wait = _seconds_in(message) or seconds_to_vn_midnight(
-            now if now is not None else time.time()
-        )
-        raise errors.QuotaExceeded(
-            f"Lazada daily product limit reached: {message}", retry_after=wait, code=code
-        )
-    if isinstance(detail, list) and detail:
-        raise errors.ValidationFailed(
-            f"Lazada refused the product: {message}", fields=detail_fields(detail), code=code
-        )
-    if code in NOT_FOUND_CODES:
-        raise errors.NotFound(f"Lazada does not know this item: {message}", code=code)
-    if kind == "SYSTEM" or code in TRANSIENT_CODES:
-        raise errors.TransientError(
-            f"Lazada had a temporary problem: {message}", uncertain=write, code=code
-        )
-    raise errors.PermanentError(
-        f"Lazada refused the request: {message}", code=code, params={"said": message}
-    )
+    kind = CODES.fault(code)
+    # content problems, field by field
+    if (
+        isinstance(detail, list)
+        and detail
+        and kind in (None, api.Fault.NOT_FOUND, api.Fault.TRANSIENT)
+    ):
+        fields = detail_fields(detail)
+        return api.fault(TITLE, api.Fault.CONTENT, message, code=code, status=status, fields=fields)
+    if kind is None:
+        kind = api.Fault.TRANSIENT if body.get("type") == "SYSTEM" else api.Fault.REFUSED
+    return api.fault(TITLE, kind, message, code=code, status=status, write=write, now=now)
 
 
-def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+def check(body: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+    """``body`` when ``code == "0"``, else raise the typed error
+    (``options`` as for ``error_for``)."""
+    return api.checked(error_for(body, **options), dict(body))
 
 
 def _payload(product: Mapping[str, Any]) -> str:
@@ -164,46 +138,19 @@ def _payload(product: Mapping[str, Any]) -> str:
     return json.dumps({"Request": {"Product": product}}, ensure_ascii=False, separators=(",", ":"))
 
 
-class LazadaAdapter(base.ChannelAdapter):
+class LazadaAdapter(api.SignedJsonAdapter):
     name = "lazada"
-    title = "Lazada"
-    kind = base.Kind.API
-    capabilities = frozenset(
-        {
-            base.Capability.CONNECT,
-            base.Capability.UPLOAD_IMAGE,
-            base.Capability.CREATE_LISTING,
-            base.Capability.UPDATE_PRICE_STOCK,
-            base.Capability.DEACTIVATE,
-            base.Capability.FIND_BY_SKU,
-        }
-    )
-    config_schema = (
-        base.ConfigField("app_key", "App Key"),
-        base.ConfigField("app_secret", "App Secret", secret=True),
-        base.ConfigField(
-            "api_base_url",
-            "API base URL",
-            required=False,
-            default=API_BASE_URL,
-            help="Lazada Vietnam gateway, ending in /rest",
+    title = TITLE
+    config_schema = api.schema(
+        *api.credentials("app_key", "App Key", "app_secret", "App Secret"),
+        api.address("api_base_url", API_BASE_URL, "Lazada Vietnam gateway, ending in /rest"),
+        api.address(
+            "auth_base_url", AUTH_BASE_URL, "Token create/refresh gateway, ending in /rest"
         ),
-        base.ConfigField(
-            "auth_base_url",
-            "Auth base URL",
-            required=False,
-            default=AUTH_BASE_URL,
-            help="Token create/refresh gateway, ending in /rest",
-        ),
-        base.ConfigField(
+        api.address(
             "authorize_url_base",
-            "Authorization page host",
-            required=False,
-            default=AUTHORIZE_URL_BASE,
-            help="Where sellers approve the app (/oauth/authorize is added)",
-        ),
-        base.ConfigField(
-            "requests_per_second", "Requests per second", required=False, default="10"
+            AUTHORIZE_URL_BASE,
+            "Where sellers approve the app (/oauth/authorize is added)",
         ),
     )
     rules = base.Rules(
@@ -213,20 +160,6 @@ class LazadaAdapter(base.ChannelAdapter):
         image_min_px=330,
         image_max_bytes=3_000_000,
     )
-
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self.client = client or http.HttpClient(
-            self.config["api_base_url"],
-            limiter=ratelimit.TokenBucket(float(self.config["requests_per_second"] or "10")),
-        )
-        self.clock = clock
 
     # --- transport -----------------------------------------------------------
     def signed_params(
@@ -256,61 +189,35 @@ class LazadaAdapter(base.ChannelAdapter):
     ) -> dict[str, Any]:
         """One signed call; returns the JSON body when ``code == "0"``."""
         signed = self.signed_params(api_path, params or {}, tokens.access_token if tokens else None)
-        url = f"{self.config['auth_base_url'].rstrip('/')}{api_path}" if auth else None
+        url = self.config_url("auth_base_url", api_path) if auth else None
         write = method.upper() != "GET"
         if write:
             response = self.client.send(method, api_path, data=signed, files=files, url=url)
         else:
             response = self.client.send(method, api_path, params=signed, url=url)
-        body = self._json(response)
-        if response.status_code >= 400 and "code" not in body:
-            raise errors.PermanentError(
-                f"Lazada answered HTTP {response.status_code}",
-                status=response.status_code,
-                code=f"http_{response.status_code}",
-                reason="http_refused",
-                params={"status": response.status_code},
-            )
-        try:
-            return check(body, write=write, now=self.clock())
-        except errors.RateLimited as exc:
-            if not isinstance(exc, errors.QuotaExceeded) and self.client.limiter is not None:
-                self.client.limiter.pause(exc.retry_after)
-            raise
+        return self.read_reply(response, api.Call(write=write))
 
-    def _json(self, response: requests.Response) -> dict[str, Any]:
-        try:
-            return self.client.json(response)
-        except errors.TransientError:
-            if 400 <= response.status_code < 500:
-                raise errors.PermanentError(
-                    f"Lazada answered HTTP {response.status_code} without a JSON body",
-                    status=response.status_code,
-                    code=f"http_{response.status_code}",
-                    reason="http_refused",
-                    params={"status": response.status_code},
-                ) from None
-            raise
+    def answered(self, body: Mapping[str, Any]) -> bool:
+        return "code" in body
+
+    def reply_error(
+        self, body: Mapping[str, Any], status: int, call: api.Call
+    ) -> errors.ChannelError | None:
+        return error_for(body, write=call.write, now=self.clock(), status=status)
 
     # --- connect -------------------------------------------------------------
     def authorize_url(self, redirect_uri: str, state: str) -> str:
-        query = urllib.parse.urlencode(
-            {
-                "response_type": "code",
-                "force_auth": "true",
-                "redirect_uri": redirect_uri,
-                "client_id": self.config["app_key"],
-                "state": state,
-            }
-        )
-        return f"{self.config['authorize_url_base'].rstrip('/')}/oauth/authorize?{query}"
+        query = {
+            "response_type": "code",
+            "force_auth": "true",
+            "redirect_uri": redirect_uri,
+            "client_id": self.config["app_key"],
+            "state": state,
+        }
+        return self.authorize_page("/oauth/authorize", query)
 
     def exchange_code(self, code: str, params: Mapping[str, str]) -> base.Tokens:
-        code = code or str(params.get("code") or "")
-        if not code:
-            raise errors.PermanentError(
-                "Lazada sent no authorization code", code="no_code", reason="bad_callback"
-            )
+        code = self.callback_code(code, params)
         body = self.call("POST", "/auth/token/create", {"code": code}, auth=True)
         return self._tokens(body)
 
@@ -349,8 +256,8 @@ class LazadaAdapter(base.ChannelAdapter):
         return base.Tokens(
             access_token=access,
             refresh_token=refresh,
-            access_expires_at=_utc(now + int(body.get("expires_in") or 0)),
-            refresh_expires_at=_utc(now + refresh_in) if refresh_in > 0 else None,
+            access_expires_at=api.utc(now + int(body.get("expires_in") or 0)),
+            refresh_expires_at=api.utc(now + refresh_in) if refresh_in > 0 else None,
             extra={k: v for k, v in extra.items() if v},
         )
 
@@ -368,15 +275,11 @@ class LazadaAdapter(base.ChannelAdapter):
                 tokens=tokens,
             )
         else:
-            with open(path, "rb") as fh:
-                content = fh.read()
-            filename = os.path.basename(path)
-            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
             body = self.call(
                 "POST",
                 "/image/upload",
                 tokens=tokens,
-                files={"image": (filename, content, mime)},
+                files=self.image_file("image", path),
             )
         url = str(((body.get("data") or {}).get("image") or {}).get("url") or "")
         if not url:
@@ -386,18 +289,7 @@ class LazadaAdapter(base.ChannelAdapter):
         return url
 
     def create_listing(self, tokens: base.Tokens, draft: base.ListingDraft) -> base.RemoteListing:
-        missing = [img.path for img in draft.images if not img.remote_id]
-        if missing:
-            raise errors.ValidationFailed(
-                "images must be uploaded to Lazada first",
-                fields={
-                    "images": [
-                        errors.Problem("images_not_uploaded", {}, f"not uploaded: {p}")
-                        for p in missing
-                    ]
-                },
-                code="image_not_uploaded",
-            )
+        images = self.uploaded_images(draft)
         attributes = dict(draft.attributes)
         package = {
             key: str(attributes.pop(key, DEFAULT_PACKAGE_CM))
@@ -405,7 +297,7 @@ class LazadaAdapter(base.ChannelAdapter):
         }
         product = {
             "PrimaryCategory": draft.category_id,
-            "Images": {"Image": [img.remote_id for img in draft.images]},
+            "Images": {"Image": images},
             "Attributes": {
                 **attributes,
                 "name": draft.title,
@@ -439,7 +331,7 @@ class LazadaAdapter(base.ChannelAdapter):
         }
         first_sku = next(iter(sku_ids.values()), "")
         live = f"https://www.lazada.vn/-i{item_id}-s{first_sku}.html" if first_sku else ""
-        url = base.product_page(self.config["api_base_url"], item_id, live) if live else ""
+        url = self.product_page(item_id, live) if live else ""
         return base.RemoteListing(
             item_id, sku_ids, url=url, status=str(data.get("item_status") or "")
         )

@@ -175,34 +175,25 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _text_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> str:
-    if source is Source.TITLE:
-        return draft.title
-    if source is Source.CATEGORY:
-        return draft.category_id
-    if source is Source.BRAND:
-        return draft.brand
-    if source is Source.DESCRIPTION:
-        return draft.description
-    if source is Source.PRODUCT_CODE:
-        return draft.product_code
+def _value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> object:
+    """A source's value: each source is named after its attribute on the SKU or the draft."""
     if source is Source.ATTRIBUTES:
         return "; ".join(f"{k}: {v}" for k, v in draft.attributes.items())
-    if source is Source.VARIANT_NAME:
-        return sku.name
-    if source is Source.SELLER_SKU:
-        return sku.seller_sku
-    raise ValueError(f"{source} is not a text field")  # pragma: no cover
+    return getattr(sku if source in SKU_SOURCES else draft, source.value)
+
+
+def _text_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> str:
+    value = _value(draft, sku, source)
+    if not isinstance(value, str):
+        raise ValueError(f"{source} is not a text field")  # pragma: no cover
+    return value
 
 
 def _number_value(draft: base.ListingDraft, sku: base.Sku, source: Source) -> int:
-    if source is Source.PRICE:
-        return sku.price
-    if source is Source.STOCK:
-        return sku.stock
-    if source is Source.WEIGHT_GRAMS:
-        return draft.weight_grams
-    raise ValueError(f"{source} is not a number field")  # pragma: no cover
+    value = _value(draft, sku, source)
+    if not isinstance(value, int):
+        raise ValueError(f"{source} is not a number field")  # pragma: no cover
+    return value
 
 
 def _clean_text(value: str, source: Source) -> str:
@@ -707,18 +698,217 @@ def check_web_url(field: str, url: str) -> None:
         )
 
 
+# --- a pack channel as data ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """The text and number limits of a pack channel's product form.
+
+    The defaults are ``# unconfirmed:`` every one of them: neither Postmart nor Voso
+    publishes its limits, so they are chosen at or under what the big Vietnamese
+    marketplaces allow, and a pack that passes here is not refused for length there.
+    """
+
+    title_min: int = 10
+    title_max: int = 100
+    description_min: int = 20
+    description_max: int = 3000
+    sku_code_max: int = 50
+    variant_name_max: int = 30
+    brand_max: int = 50
+    category_max: int = 100
+    attributes_max: int = 1000
+    price_min: int = 1_000
+    price_max: int = 200_000_000
+    stock_max: int = 999_999
+    weight_min_g: int = 1
+    weight_max_g: int = 30_000  # unconfirmed: a parcel limit; these channels ship by post
+    sku_max: int = 50
+
+    def field(self, source: Source, label: str, hint: str = "") -> FieldSpec:
+        """The form field ``source`` under these limits (whether it is required, its bounds)."""
+        bounds: dict[Source, dict[str, Any]] = {
+            Source.TITLE: {"min_len": self.title_min, "max_len": self.title_max},
+            Source.CATEGORY: {"required": False, "max_len": self.category_max},
+            Source.BRAND: {"required": False, "max_len": self.brand_max},
+            Source.PRODUCT_CODE: {"max_len": self.sku_code_max},
+            Source.DESCRIPTION: {"min_len": self.description_min, "max_len": self.description_max},
+            Source.ATTRIBUTES: {"required": False, "max_len": self.attributes_max},
+            Source.WEIGHT_GRAMS: {"min_value": self.weight_min_g, "max_value": self.weight_max_g},
+            Source.IMAGES: {},
+            Source.VARIANT_NAME: {"required": False, "max_len": self.variant_name_max},
+            Source.SELLER_SKU: {"max_len": self.sku_code_max},
+            Source.PRICE: {"min_value": self.price_min, "max_value": self.price_max},
+            Source.STOCK: {"min_value": 0, "max_value": self.stock_max},
+        }
+        return FieldSpec(source, label, hint=hint, **bounds[source])
+
+
+CONSERVATIVE_LIMITS = Limits()
+CONSERVATIVE_IMAGES = ImageSpec(
+    min_count=1,
+    max_count=8,  # unconfirmed: image count limit
+    min_px=500,  # unconfirmed: smallest longer side accepted
+    max_px=1200,  # unconfirmed: output side
+    max_bytes=1_000_000,  # unconfirmed: per-image byte limit
+)
+
+# unconfirmed: the usual Vietnamese labels of a seller centre's product form, in the usual
+# order; a channel names only the labels (and the order) where its form differs.
+USUAL_ORDER: tuple[Source, ...] = (
+    Source.TITLE,
+    Source.CATEGORY,
+    Source.BRAND,
+    Source.PRODUCT_CODE,
+    Source.DESCRIPTION,
+    Source.ATTRIBUTES,
+    Source.WEIGHT_GRAMS,
+    Source.IMAGES,
+    Source.VARIANT_NAME,
+    Source.SELLER_SKU,
+    Source.PRICE,
+    Source.STOCK,
+)
+
+
+def moved(order: Sequence[Source], source: Source, *, before: Source) -> tuple[Source, ...]:
+    """``order`` with ``source`` moved to just before ``before``."""
+    rest = [s for s in order if s is not source]
+    at = rest.index(before)
+    return (*rest[:at], source, *rest[at:])
+
+
+USUAL_LABELS: Mapping[Source, str] = {
+    Source.TITLE: "Tên sản phẩm",
+    Source.CATEGORY: "Danh mục",
+    Source.BRAND: "Thương hiệu",
+    Source.PRODUCT_CODE: "Mã sản phẩm",
+    Source.DESCRIPTION: "Mô tả sản phẩm",
+    Source.ATTRIBUTES: "Thông tin thêm",
+    Source.WEIGHT_GRAMS: "Khối lượng (gram)",
+    Source.IMAGES: "Hình ảnh sản phẩm",
+    Source.VARIANT_NAME: "Tên phân loại",
+    Source.SELLER_SKU: "Mã SKU",
+    Source.PRICE: "Giá bán (đồng)",
+    Source.STOCK: "Số lượng tồn kho",
+}
+USUAL_HINTS: Mapping[Source, str] = {
+    Source.ATTRIBUTES: "xuất xứ, hạn sử dụng, chứng nhận OCOP… nếu biểu mẫu có ô tương ứng",
+}
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # the words of a product page's address
+NUMERIC_ID = re.compile(r"[0-9]{1,12}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PackChannel:
+    """Everything one pack channel is: a new one is this data and a one-line adapter class.
+
+    ``labels``, ``hints`` and ``order`` say where its product form differs from the usual
+    one; ``hosts`` and ``product_paths`` (full-match on the URL path, group ``id``) say what
+    a live product link looks like.
+    """
+
+    name: str  # the registry key
+    title: str
+    seller_centre_url: str  # default of the ``seller_centre_url`` setting
+    url_example: str  # a live product URL, for the checklist
+    hosts: frozenset[str]
+    product_paths: tuple[re.Pattern[str], ...]
+    shop_name_help: str = ""  # empty: "As shown on the shop's <title> page"
+    seller_centre_help: str = (
+        "Where the seller signs in to add products; shown in the pack's checklist"
+    )
+    other_pages: tuple[tuple[re.Pattern[str], str], ...] = ()
+    bare_id: re.Pattern[str] = NUMERIC_ID
+    labels: Mapping[Source, str] = dataclasses.field(default_factory=dict)
+    hints: Mapping[Source, str] = dataclasses.field(default_factory=dict)
+    order: tuple[Source, ...] = USUAL_ORDER
+    limits: Limits = CONSERVATIVE_LIMITS
+    images: ImageSpec = CONSERVATIVE_IMAGES
+    seller_centre_name: str = "Kênh Người Bán"  # what the channel calls its seller side
+
+    def fields(self) -> tuple[FieldSpec, ...]:
+        labels = {**USUAL_LABELS, **self.labels}
+        hints = {**USUAL_HINTS, **self.hints}
+        return tuple(self.limits.field(s, labels[s], hints.get(s, "")) for s in self.order)
+
+    def spec(self) -> PackSpec:
+        return PackSpec(
+            channel_title=self.title,
+            fields=self.fields(),
+            images=self.images,
+            url_example=self.url_example,
+            sku_max=self.limits.sku_max,
+            seller_centre_name=self.seller_centre_name,
+        )
+
+    def ref_rules(self) -> RefRules:
+        return RefRules(
+            channel_title=self.title,
+            hosts=self.hosts,
+            product_paths=self.product_paths,
+            bare_id=self.bare_id,
+            other_pages=self.other_pages,
+        )
+
+    def rules(self) -> base.Rules:
+        """The same limits as ``base.Rules``, which the app shows and checks drafts against."""
+        limits, images = self.limits, self.images
+        return base.Rules(
+            title_min=limits.title_min,
+            title_max=limits.title_max,
+            description_min=limits.description_min,
+            description_max=limits.description_max,
+            images_min=images.min_count,
+            images_max=images.max_count,
+            image_min_px=images.min_px,
+            image_max_bytes=images.max_bytes,
+            price_min=limits.price_min,
+            price_max=limits.price_max,
+            sku_max=limits.sku_max,
+        )
+
+    def config_schema(self) -> tuple[base.ConfigField, ...]:
+        return (
+            base.ConfigField(
+                "shop_name",
+                f"Shop name on {self.title}",
+                help=self.shop_name_help or f"As shown on the shop's {self.title} page",
+            ),
+            base.ConfigField(
+                "seller_centre_url",
+                "Seller centre address",
+                required=False,
+                default=self.seller_centre_url,
+                help=self.seller_centre_help,
+            ),
+        )
+
+
 class PackAdapter(base.ChannelAdapter):
     """A channel without a seller API: it builds listing packs and reads back live URLs.
 
-    Subclasses set ``name``, ``title``, ``config_schema`` (with ``shop_name`` and
-    ``seller_centre_url``), ``rules``, ``SPEC`` and ``REF_RULES``. Nothing here opens a
-    connection.
+    A subclass sets only ``channel`` (a ``PackChannel``); its name, title, config schema,
+    rules, ``SPEC`` and ``REF_RULES`` follow from it. Nothing here opens a connection.
     """
 
     kind = base.Kind.PACK
     capabilities = frozenset({base.Capability.LISTING_PACK})
+    channel: ClassVar[PackChannel]
     SPEC: ClassVar[PackSpec]
     REF_RULES: ClassVar[RefRules]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        channel = cls.__dict__.get("channel")
+        if isinstance(channel, PackChannel):
+            cls.name = channel.name
+            cls.title = channel.title
+            cls.config_schema = channel.config_schema()
+            cls.rules = channel.rules()
+            cls.SPEC = channel.spec()
+            cls.REF_RULES = channel.ref_rules()
 
     def __init__(self, config: Mapping[str, str]) -> None:
         super().__init__(config)

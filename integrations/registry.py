@@ -26,7 +26,9 @@ def get(name: str) -> type[base.ChannelAdapter]:
     except KeyError:
         raise KeyError(f"unknown marketplace {name!r}; known: {', '.join(_MODULES)}") from None
     module_name, _, class_name = target.partition(":")
-    cls: Any = getattr(importlib.import_module(module_name), class_name)
+    cls = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(cls, type) and issubclass(cls, base.ChannelAdapter)):
+        raise TypeError(f"{target} is not a ChannelAdapter")  # pragma: no cover
     return cls
 
 

@@ -25,20 +25,17 @@ variations, so a retry never leaves a twin behind.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
 import logging
-import mimetypes
-import os
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from integrations import base, errors, http, ratelimit
+from integrations import api, base, errors
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +45,6 @@ API_PREFIX = "/api/v2"
 SHOP_URL = "https://shopee.vn/product/{shop_id}/{item_id}"
 REFRESH_TTL = 30 * 86400  # documented lifetime of a refresh token
 DEFAULT_ACCESS_TTL = 4 * 3600
-RATE_LIMIT_WAIT = 1.0  # Shopee says nothing about when to come back; wait a second
-VN_OFFSET = 7 * 3600  # daily quotas roll over at midnight Vietnam time
 NO_MODEL = "0"  # model id of an item without variations
 TIER_NAME = "Phân loại"
 OPTION_MAX = 20  # Shopee's limit on a variation option's length
@@ -59,8 +54,8 @@ ACCESS_TOKEN_ERRORS = frozenset({"invalid_acceess_token", "invalid_access_token"
 QUOTA_ERRORS = frozenset({"error_daily_item_limit", "error_item_limit", "error_quota"})
 SERVER_ERRORS = frozenset({"error_server", "error_inner", "error_busy", "error_system_busy"})
 SETUP_ERRORS = frozenset({"error_auth", "error_param", "error_permission"})
+NOT_CONTENT_ERRORS = frozenset({"error_auth", "error_permission", "error_shop"})
 FIELD_KEY = re.compile(r"[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)*")
-SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)")
 
 
 def sign(
@@ -82,30 +77,21 @@ def api_root(url: str) -> str:
     return url.strip().rstrip("/").removesuffix(API_PREFIX).rstrip("/")
 
 
-def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-
-
 def _number(value: str) -> int | str:
     """Shopee wants numeric ids as JSON numbers."""
     return int(value) if value.isdigit() else value
-
-
-def _seconds_in(message: str) -> float | None:
-    match = SECONDS.search(message.lower())
-    return float(match.group(1)) if match else None
 
 
 def _field_root(key: str) -> str:
     return re.split(r"[.\[]", key, maxsplit=1)[0]
 
 
-def parse_fields(message: str, names: Mapping[str, str]) -> dict[str, list[str]]:
+def parse_fields(message: str, names: Mapping[str, str]) -> dict[str, list[errors.Problem | str]]:
     """Per-field messages from ``"field: text; field: text"``; anything else under "listing".
 
     ``names`` maps Shopee's field names to ours (exact key first, then its root).
     """
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[errors.Problem | str]] = {}
     for part in message.split(";"):
         part = part.strip()
         if not part:
@@ -125,34 +111,28 @@ def _response(reply: Mapping[str, Any]) -> dict[str, Any]:
     return inner if isinstance(inner, dict) else {}
 
 
-class ShopeeAdapter(base.ChannelAdapter):
+class ShopeeAdapter(api.SignedJsonAdapter):
     name = "shopee"
     title = "Shopee"
-    kind = base.Kind.API
-    capabilities = frozenset(
-        {
-            base.Capability.CONNECT,
-            base.Capability.UPLOAD_IMAGE,
-            base.Capability.CREATE_LISTING,
-            base.Capability.UPDATE_PRICE_STOCK,
-            base.Capability.DEACTIVATE,
-            base.Capability.FIND_BY_SKU,
-        }
-    )
-    config_schema = (
-        base.ConfigField("partner_id", "Partner ID", help="Numeric app id from Shopee's console"),
-        base.ConfigField("partner_key", "Partner key", secret=True),
+    config_schema = api.schema(
+        *api.credentials(
+            "partner_id",
+            "Partner ID",
+            "partner_key",
+            "Partner key",
+            "Numeric app id from Shopee's console",
+        ),
         base.ConfigField(
             "api_base_url",
             "API base URL",
             default=PRODUCTION_API,
             help="With or without /api/v2; test host: https://partner.test-stable.shopeemobile.com",
         ),
-        base.ConfigField(
+        api.address(
             "auth_base_url",
-            "Authorization base URL",
-            required=False,
-            help="Host of the shop authorization page; empty = the API base URL",
+            "",
+            "Host of the shop authorization page; empty = the API base URL",
+            label="Authorization base URL",
         ),
         base.ConfigField(
             "logistic_ids",
@@ -161,66 +141,42 @@ class ShopeeAdapter(base.ChannelAdapter):
             help="Comma-separated logistic ids to enable on new listings; "
             "empty = every channel enabled in the shop",
         ),
-        base.ConfigField(
-            "requests_per_second", "Requests per second", required=False, default="10"
-        ),
     )
-    rules = base.Rules(
-        title_min=1,
-        title_max=120,
-        description_min=1,
-        description_max=3000,
-        images_min=1,
-        images_max=9,
-        image_max_bytes=10_000_000,
-        sku_max=50,
-    )
+    # title 1–120, up to 9 images and 3000 characters of description: the defaults
+    rules = base.Rules(description_min=1, image_max_bytes=10_000_000, sku_max=50)
 
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        root = api_root(self.config["api_base_url"])
-        self.client = client or http.HttpClient(
-            root, limiter=ratelimit.TokenBucket(float(self.config["requests_per_second"]))
-        )
-        self.clock = clock
-        self.partner_id = self.config["partner_id"]
-        self.partner_key = self.config["partner_key"]
-        self._api_path = f"{urlsplit(root).path}{API_PREFIX}"
-        # shop id → (fetched at, enabled shipping channels); the list rarely changes.
-        self._logistics_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+    @property
+    def partner_id(self) -> str:
+        return self.config["partner_id"]
+
+    @property
+    def partner_key(self) -> str:
+        return self.config["partner_key"]
+
+    @functools.cached_property
+    def _api_path(self) -> str:
+        """What is signed before a call's own path: the base URL's path and ``/api/v2``."""
+        return f"{urlsplit(self.api_root()).path}{API_PREFIX}"
+
+    @functools.cached_property
+    def _logistics_cache(self) -> dict[str, tuple[float, list[dict[str, Any]]]]:
+        """Shop id → (fetched at, enabled shipping channels); the list rarely changes."""
+        return {}
+
+    def api_root(self) -> str:
+        return api_root(self.config["api_base_url"])
 
     @classmethod
-    def check_config(cls, config: Mapping[str, str]) -> dict[str, str]:
-        out = super().check_config(config)
+    def config_problems(cls, config: Mapping[str, str]) -> dict[str, list[errors.Problem | str]]:
         problems: dict[str, list[errors.Problem | str]] = {}
-        if not out["partner_id"].isdigit():
+        if not config["partner_id"].isdigit():
             problems["partner_id"] = [errors.Problem("not_a_number", {}, "must be a number")]
-        ids = [x.strip() for x in out["logistic_ids"].split(",") if x.strip()]
+        ids = [x.strip() for x in config["logistic_ids"].split(",") if x.strip()]
         if any(not x.isdigit() for x in ids):
             problems["logistic_ids"] = [
                 errors.Problem("numbers_list", {}, "must be numbers separated by commas")
             ]
-        try:
-            if float(out["requests_per_second"]) <= 0:
-                raise ValueError
-        except ValueError:
-            problems["requests_per_second"] = [
-                errors.Problem("positive_number", {}, "must be a positive number")
-            ]
-        for field in ("api_base_url", "auth_base_url"):
-            if out[field] and urlsplit(out[field]).scheme not in ("http", "https"):
-                problems[field] = [errors.Problem("web_address", {}, "must be an http(s) URL")]
-        if problems:
-            raise errors.ValidationFailed(
-                "invalid Shopee configuration", fields=problems, reason="config_invalid"
-            )
-        return out
+        return problems
 
     # --- transport -------------------------------------------------------------
     def _call(
@@ -267,66 +223,35 @@ class ShopeeAdapter(base.ChannelAdapter):
         response = self.client.send(
             method, f"{API_PREFIX}{path}", params=params, data=data, files=files, headers=headers
         )
-        reply = self.client.json(response)
-        error = str(reply.get("error") or "")
-        if error:
-            message = str(reply.get("message") or reply.get("msg") or error)
-            raise self._error(
-                error,
-                message,
-                response.status_code,
-                write=method.upper() != "GET",
-                fields=fields,
-                refreshing=refreshing,
-            )
-        if response.status_code >= 400:
-            raise errors.PermanentError(
-                f"Shopee refused the call (HTTP {response.status_code})",
-                code=f"http_{response.status_code}",
-                status=response.status_code,
-                reason="http_refused",
-                params={"status": response.status_code},
-            )
-        return reply
+        call = api.Call(write=method.upper() != "GET", fields=fields, refreshing=refreshing)
+        return self.read_reply(response, call)
 
-    def _error(
-        self,
-        error: str,
-        message: str,
-        status: int,
-        *,
-        write: bool,
-        fields: Mapping[str, str] | None,
-        refreshing: bool,
-    ) -> errors.ChannelError:
+    def answered(self, body: Mapping[str, Any]) -> bool:
+        """Every reply has ``error``; a non-empty one is a failure whatever the HTTP status."""
+        return bool(body.get("error"))
+
+    def reply_error(
+        self, body: Mapping[str, Any], status: int, call: api.Call
+    ) -> errors.ChannelError | None:
         """The typed error for an in-body Shopee error code."""
+        error = str(body.get("error") or "")
+        if not error:
+            return None
+        message = str(body.get("message") or body.get("msg") or error)
         bare = error.rsplit(".", 1)[-1]
         lowered = message.lower()
         if "rate_limit" in bare:
-            wait = _seconds_in(message) or RATE_LIMIT_WAIT
-            if self.client.limiter is not None:
-                self.client.limiter.pause(wait)
-            return errors.RateLimited(
-                f"Shopee asks us to slow down: {message}",
-                retry_after=wait,
-                code=error,
-                status=status,
-            )
-        if bare in SERVER_ERRORS:
-            return errors.TransientError(
-                f"Shopee had a problem on its side: {message}",
-                uncertain=write,
-                code=error,
-                status=status,
-            )
-        if bare == "error_sign":
+            kind = api.Fault.RATE_LIMITED
+        elif bare in SERVER_ERRORS:
+            kind = api.Fault.TRANSIENT
+        elif bare == "error_sign":
             return errors.PermanentError(
                 f"Shopee refused the request signature; check the partner key: {message}",
                 code=error,
                 status=status,
                 reason="bad_credentials",
             )
-        if bare in SETUP_ERRORS and ("timestamp" in lowered or "partner" in lowered):
+        elif bare in SETUP_ERRORS and ("timestamp" in lowered or "partner" in lowered):
             return errors.PermanentError(
                 f"Shopee refused the partner id or the request time; check the partner id "
                 f"and the server clock: {message}",
@@ -334,49 +259,27 @@ class ShopeeAdapter(base.ChannelAdapter):
                 status=status,
                 reason="credentials_or_clock",
             )
-        if refreshing:
-            return errors.AuthExpired(
-                f"The Shopee refresh token is used or expired; reconnect the shop: {message}",
+        elif call.refreshing or bare in ACCESS_TOKEN_ERRORS:
+            kind = api.Fault.AUTH  # a refused refresh token: reconnect the shop
+        elif bare in QUOTA_ERRORS:
+            kind = api.Fault.QUOTA
+        elif "not_found" in bare:
+            kind = api.Fault.NOT_FOUND
+        elif call.fields is not None and bare not in NOT_CONTENT_ERRORS:
+            return self.fault(
+                api.Fault.CONTENT,
+                message,
                 code=error,
                 status=status,
+                fields=parse_fields(message, call.fields),
             )
-        if bare in ACCESS_TOKEN_ERRORS:
-            return errors.AuthExpired(
-                f"The Shopee access token is expired or invalid: {message}",
-                code=error,
-                status=status,
-            )
-        if bare in QUOTA_ERRORS:
-            return errors.QuotaExceeded(
-                f"The shop's daily limit of new Shopee listings is used up: {message}",
-                retry_after=_seconds_in(message) or self._seconds_to_vn_midnight(),
-                code=error,
-                status=status,
-            )
-        if "not_found" in bare:
-            return errors.NotFound(f"Shopee cannot find it: {message}", code=error, status=status)
-        if fields is not None and bare not in ("error_auth", "error_permission", "error_shop"):
-            return errors.ValidationFailed(
-                f"Shopee refused the listing content: {message}",
-                fields=parse_fields(message, fields),
-                code=error,
-                status=status,
-            )
-        return errors.PermanentError(
-            f"Shopee refused the call: {message}",
-            code=error,
-            status=status,
-            params={"said": message},
-        )
+        else:
+            kind = api.Fault.REFUSED
+        return self.fault(kind, message, code=error, status=status, write=call.write)
 
     def _item_url(self, shop_id: str, item_id: str) -> str:
         """The item's page: on shopee.vn, or on the sandbox when connected to one."""
-        live = SHOP_URL.format(shop_id=shop_id, item_id=item_id)
-        return base.product_page(self.config["api_base_url"], item_id, live)
-
-    def _seconds_to_vn_midnight(self) -> float:
-        local = self.clock() + VN_OFFSET
-        return float(86400 - int(local) % 86400)
+        return self.product_page(item_id, SHOP_URL.format(shop_id=shop_id, item_id=item_id))
 
     def _shop_id(self, tokens: base.Tokens) -> str:
         shop_id = str(tokens.extra.get("shop_id") or "")
@@ -463,28 +366,18 @@ class ShopeeAdapter(base.ChannelAdapter):
         return base.Tokens(
             access_token=access,
             refresh_token=refresh,
-            access_expires_at=_utc(now + expire_in),
-            refresh_expires_at=_utc(now + REFRESH_TTL),
+            access_expires_at=api.utc(now + expire_in),
+            refresh_expires_at=api.utc(now + REFRESH_TTL),
             extra={**(extra or {}), "shop_id": shop_id},
         )
 
     # --- images ----------------------------------------------------------------
     def upload_image(self, tokens: base.Tokens, path: str) -> str:
-        try:
-            with open(path, "rb") as fh:
-                content = fh.read()
-        except OSError as exc:
-            raise errors.ValidationFailed(
-                f"the image file cannot be read: {exc}",
-                fields={"images": [errors.Problem("image_unreadable", {}, str(exc))]},
-                code="no_file",
-            ) from exc
-        mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
         reply = self._call(
             "POST",
             "/media_space/upload_image",
             tokens=tokens,
-            files={"image": (os.path.basename(path), content, mime)},
+            files=self.image_file("image", path),
             form={"scene": "normal"},
             fields={"image": "images"},
         )
@@ -507,19 +400,7 @@ class ShopeeAdapter(base.ChannelAdapter):
                 "a listing needs a SKU",
                 fields={"skus": [errors.Problem("skus_missing", {}, "at least one SKU")]},
             )
-        image_ids = [image.remote_id for image in draft.images]
-        if not image_ids or not all(image_ids):
-            raise errors.ValidationFailed(
-                "images must be uploaded to Shopee first",
-                fields={
-                    "images": [
-                        errors.Problem(
-                            "images_not_uploaded", {}, "upload every image before creating"
-                        )
-                    ]
-                },
-                code="image_not_uploaded",
-            )
+        image_ids = self.uploaded_images(draft)
         if not draft.category_id.isdigit():
             raise errors.ValidationFailed(
                 "no Shopee category",

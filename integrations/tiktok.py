@@ -35,21 +35,17 @@ because TikTok needs a sales attribute to tell the SKUs apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import html
 import json
-import mimetypes
-import os
 import re
-import time
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
-
-from integrations import base, errors, http, ratelimit
+from integrations import api, base, errors
 
 API_BASE_URL = "https://open-api.tiktokglobalshop.com"
 AUTH_BASE_URL = "https://auth.tiktok-shops.com"
@@ -58,7 +54,6 @@ AUTHORIZE_PATH = "/open/authorize"
 VERSION = "202309"
 CURRENCY = "VND"
 REGION = "VN"
-VN_UTC_OFFSET = 7 * 3600  # TikTok Shop Vietnam's day (for daily quotas) is GMT+7
 DEFAULT_ACCESS_TTL = 7 * 86400  # documented default lifetime of an access token
 PRODUCT_URL = "https://www.tiktok.com/view/product/{product_id}"
 SEARCH_VERSION = "202312"  # the version whose Search Products filters by ``seller_skus``
@@ -71,19 +66,22 @@ IMAGE_USE_CASE = "MAIN_IMAGE"
 
 UNSIGNED_PARAMS = frozenset({"sign", "access_token", "x-tts-access-token"})
 
+TITLE = "TikTok Shop"
 # Codes from TikTok's common-errors page and the endpoint pages' error tables.
-RATE_LIMIT_CODES = frozenset({"36009002", "12052109"})
-QUOTA_CODES = frozenset({"12052093"})  # "Exceeded the product listing limit for the seller."
-TOKEN_CODES = frozenset(
-    {
-        "105001",  # access token invalid
-        "105002",  # access token is expired, please refresh it
-        "36004001",  # refresh token has expired
-        "36004005",  # can not find related auth record (unknown / spent refresh token)
-    }
+CODES = api.Codes(
+    rate_limited=frozenset({"36009002", "12052109"}),
+    quota=frozenset({"12052093"}),  # "Exceeded the product listing limit for the seller."
+    auth=frozenset(
+        {
+            "105001",  # access token invalid
+            "105002",  # access token is expired, please refresh it
+            "36004001",  # refresh token has expired
+            "36004005",  # can not find related auth record (unknown / spent refresh token)
+        }
+    ),
+    transient=frozenset({"36009003", "36009007", "12001000", "33001002", "12052881"}),
+    not_found=frozenset({"12052260", "12052034", "12052048"}),
 )
-TRANSIENT_CODES = frozenset({"36009003", "36009007", "12001000", "33001002", "12052881"})
-NOT_FOUND_CODES = frozenset({"12052260", "12052034", "12052048"})
 INVALID_PARAM = "36009004"  # overloaded: bad app key, missing sign, timestamp, header, cipher…
 PARAM_INVALID = "98001004"  # "Parameter {{param_name}} is invalid. Reason: … Expected: …"
 CHECK_FAILED = "12052990"  # wraps ``detail.extra_errors`` in batch replies
@@ -149,7 +147,6 @@ PARAM_FIELDS = {
     "skus": "skus",
 }
 _PARAM_NAME = re.compile(r"Parameter\s+`?([A-Za-z0-9_.\[\]]+)`?\s+is invalid")
-_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:more\s+)?seconds?", re.IGNORECASE)
 
 
 # --- signing -------------------------------------------------------------------------------
@@ -172,16 +169,6 @@ def json_body(payload: Mapping[str, Any]) -> bytes:
 
 
 # --- errors --------------------------------------------------------------------------------
-def seconds_to_vn_midnight(now: float) -> float:
-    local = now + VN_UTC_OFFSET
-    return float(86400 - local % 86400)
-
-
-def _seconds_in(message: str) -> float | None:
-    match = _SECONDS.search(message)
-    return float(match.group(1)) if match else None
-
-
 def _sku_in(message: str, seller_skus: Sequence[str]) -> str | None:
     """The seller SKU a message names (the longest match), or the only SKU there is."""
     named = [s for s in seller_skus if s and s in message]
@@ -217,69 +204,43 @@ def _field_for(code: str, message: str, seller_skus: Sequence[str]) -> str | Non
     return f"skus.{seller_sku}.{part}" if part else f"skus.{seller_sku}"
 
 
-def check(
+def error_for(
     body: Mapping[str, Any],
     *,
     write: bool = False,
     now: float | None = None,
     seller_skus: Sequence[str] = (),
     status: int | None = None,
-) -> dict[str, Any]:
-    """``body["data"]`` when ``code == 0``; otherwise raise the matching typed error."""
+) -> errors.ChannelError | None:
+    """The typed error a reply carries (``code != 0``), or None when it says "done"."""
     code = str(body.get("code", 0))
     if code == "0":
-        data = body.get("data")
-        return dict(data) if isinstance(data, Mapping) else {}
+        return None
     message = str(body.get("message") or code)
     lowered = message.lower()
-    if code in RATE_LIMIT_CODES:
-        raise errors.RateLimited(
-            f"TikTok Shop asked us to slow down: {message}",
-            retry_after=_seconds_in(message) or 1.0,
-            code=code,
-            status=status,
-        )
-    if code in QUOTA_CODES:
-        wait = _seconds_in(message) or seconds_to_vn_midnight(
-            now if now is not None else time.time()
-        )
-        raise errors.QuotaExceeded(
-            f"TikTok Shop daily product limit reached: {message}",
-            retry_after=wait,
-            code=code,
-            status=status,
-        )
-    if code in TOKEN_CODES or (
-        code == INVALID_PARAM and ("access_token" in lowered or "access-token" in lowered)
-    ):
-        raise errors.AuthExpired(
-            f"TikTok Shop refused the token: {message}", code=code, status=status
-        )
-    if code in NOT_FOUND_CODES:
-        raise errors.NotFound(
-            f"TikTok Shop does not know this product: {message}", code=code, status=status
-        )
-    if code in TRANSIENT_CODES:
-        raise errors.TransientError(
-            f"TikTok Shop had a temporary problem: {message}",
-            uncertain=write,
-            code=code,
-            status=status,
-        )
-    field = _field_for(code, message, seller_skus)
-    if field is not None:
-        raise errors.ValidationFailed(
-            f"TikTok Shop refused the product: {message}",
-            fields={field: [message]},
-            code=code,
-            status=status,
-        )
-    raise errors.PermanentError(
-        f"TikTok Shop refused the request: {message}",
-        code=code,
-        status=status,
-        params={"said": message},
-    )
+    kind = CODES.fault(code)
+    if code == INVALID_PARAM and ("access_token" in lowered or "access-token" in lowered):
+        kind = api.Fault.AUTH
+    if kind is None:
+        field = _field_for(code, message, seller_skus)
+        if field is not None:
+            return api.fault(
+                TITLE,
+                api.Fault.CONTENT,
+                message,
+                code=code,
+                status=status,
+                fields={field: [message]},
+            )
+        kind = api.Fault.REFUSED
+    return api.fault(TITLE, kind, message, code=code, status=status, write=write, now=now)
+
+
+def check(body: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+    """``body["data"]`` when ``code == 0``, else raise the typed error
+    (``options`` as for ``error_for``)."""
+    data = body.get("data")
+    return api.checked(error_for(body, **options), dict(data) if isinstance(data, Mapping) else {})
 
 
 def check_batch(
@@ -312,10 +273,6 @@ def check_batch(
     )
 
 
-def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-
-
 def _expiry(value: Any, now: float) -> dt.datetime | None:
     """TikTok sends epoch seconds; a small number is read as a lifetime, to be safe."""
     try:
@@ -324,7 +281,7 @@ def _expiry(value: Any, now: float) -> dt.datetime | None:
         return None
     if seconds <= 0:
         return None
-    return _utc(seconds if seconds > 1_000_000_000 else now + seconds)
+    return api.utc(seconds if seconds > 1_000_000_000 else now + seconds)
 
 
 def description_html(text: str) -> str:
@@ -333,6 +290,10 @@ def description_html(text: str) -> str:
         return text
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
+
+
+def _price(dong: int) -> dict[str, str]:
+    return {"amount": str(int(dong)), "currency": CURRENCY}
 
 
 def _kilograms(grams: int) -> str:
@@ -348,23 +309,11 @@ def _variation_values(skus: Sequence[base.Sku]) -> dict[str, str]:
     return values
 
 
-class TikTokAdapter(base.ChannelAdapter):
+class TikTokAdapter(api.SignedJsonAdapter):
     name = "tiktok"
-    title = "TikTok Shop"
-    kind = base.Kind.API
-    capabilities = frozenset(
-        {
-            base.Capability.CONNECT,
-            base.Capability.UPLOAD_IMAGE,
-            base.Capability.CREATE_LISTING,
-            base.Capability.UPDATE_PRICE_STOCK,
-            base.Capability.DEACTIVATE,
-            base.Capability.FIND_BY_SKU,
-        }
-    )
-    config_schema = (
-        base.ConfigField("app_key", "App key"),
-        base.ConfigField("app_secret", "App secret", secret=True),
+    title = TITLE
+    config_schema = api.schema(
+        *api.credentials("app_key", "App key", "app_secret", "App secret"),
         base.ConfigField(
             "service_id",
             "Service ID",
@@ -378,55 +327,22 @@ class TikTokAdapter(base.ChannelAdapter):
             required=False,
             help="Only for shops with several warehouses: where stock is counted",
         ),
-        base.ConfigField(
-            "api_base_url",
-            "API base URL",
-            required=False,
-            default=API_BASE_URL,
-            help="TikTok Shop Open API host",
-        ),
-        base.ConfigField(
-            "auth_base_url",
-            "Auth base URL",
-            required=False,
-            default=AUTH_BASE_URL,
-            help="Token get/refresh host",
-        ),
-        base.ConfigField(
+        api.address("api_base_url", API_BASE_URL, "TikTok Shop Open API host"),
+        api.address("auth_base_url", AUTH_BASE_URL, "Token get/refresh host"),
+        api.address(
             "authorize_url_base",
-            "Authorization page host",
-            required=False,
-            default=AUTHORIZE_URL_BASE,
-            help="Where sellers approve the app (/open/authorize is added)",
-        ),
-        base.ConfigField(
-            "requests_per_second", "Requests per second", required=False, default="10"
+            AUTHORIZE_URL_BASE,
+            "Where sellers approve the app (/open/authorize is added)",
         ),
     )
     rules = base.Rules(
-        title_max=255,
-        description_max=10_000,
-        images_max=9,
-        image_min_px=300,
-        image_max_bytes=5_000_000,
-        sku_max=100,
+        title_max=255, description_max=10_000, image_min_px=300, image_max_bytes=5_000_000
     )
 
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(config)
-        self.client = client or http.HttpClient(
-            self.config["api_base_url"],
-            limiter=ratelimit.TokenBucket(float(self.config["requests_per_second"] or "10")),
-        )
-        self.clock = clock
-        # The server sees (and checks the signature against) the full URL path.
-        self._path_prefix = urllib.parse.urlsplit(self.client.base_url).path.rstrip("/")
+    @functools.cached_property
+    def _path_prefix(self) -> str:
+        """The base URL's path: the server sees (and checks the signature against) it too."""
+        return urllib.parse.urlsplit(self.client.base_url).path.rstrip("/")
 
     # --- transport -----------------------------------------------------------------------
     def signed_query(
@@ -479,51 +395,30 @@ class TikTokAdapter(base.ChannelAdapter):
             if not is_write:  # a search is a POST but changes nothing remotely
                 exc.uncertain = False
             raise
-        return self._read(response, write=is_write, seller_skus=seller_skus)
+        return self.read_reply(response, api.Call(write=is_write, seller_skus=seller_skus))
 
-    def _read(
-        self, response: requests.Response, *, write: bool, seller_skus: Sequence[str] = ()
-    ) -> dict[str, Any]:
-        body = self._json(response)
-        status = response.status_code
+    def answered(self, body: Mapping[str, Any]) -> bool:
+        return "code" in body
+
+    def reply_error(
+        self, body: Mapping[str, Any], status: int, call: api.Call
+    ) -> errors.ChannelError | None:
         if "code" not in body:
-            if status >= 400:
-                raise errors.PermanentError(
-                    f"TikTok Shop answered HTTP {status}",
-                    status=status,
-                    code=f"http_{status}",
-                    reason="http_refused",
-                    params={"status": status},
-                )
-            raise errors.TransientError(
+            return errors.TransientError(
                 "TikTok Shop sent a reply without a result code",
-                uncertain=write,
+                uncertain=call.write,
                 status=status,
                 code="bad_reply",
                 reason="bad_reply",
             )
-        try:
-            return check(
-                body, write=write, now=self.clock(), seller_skus=seller_skus, status=status
-            )
-        except errors.RateLimited as exc:
-            if not isinstance(exc, errors.QuotaExceeded) and self.client.limiter is not None:
-                self.client.limiter.pause(exc.retry_after)
-            raise
+        now = self.clock()
+        return error_for(
+            body, write=call.write, now=now, seller_skus=call.seller_skus, status=status
+        )
 
-    def _json(self, response: requests.Response) -> dict[str, Any]:
-        try:
-            return self.client.json(response)
-        except errors.TransientError:
-            if 400 <= response.status_code < 500:
-                raise errors.PermanentError(
-                    f"TikTok Shop answered HTTP {response.status_code} without a JSON body",
-                    status=response.status_code,
-                    code=f"http_{response.status_code}",
-                    reason="http_refused",
-                    params={"status": response.status_code},
-                ) from None
-            raise
+    def reply_result(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        data = body.get("data")
+        return dict(data) if isinstance(data, Mapping) else {}
 
     def _auth(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         """A token call on the auth host (query carries the app secret, nothing is signed)."""
@@ -532,10 +427,10 @@ class TikTokAdapter(base.ChannelAdapter):
             "app_secret": self.config["app_secret"],
             **params,
         }
-        url = f"{self.config['auth_base_url'].rstrip('/')}{path}"
+        url = self.config_url("auth_base_url", path)
         try:
             response = self.client.send("GET", path, params=query, url=url)
-            return self._read(response, write=False)
+            return self.read_reply(response, api.Call(write=False))
         except errors.ChannelError as exc:
             raise self._scrubbed(exc) from None
 
@@ -551,22 +446,13 @@ class TikTokAdapter(base.ChannelAdapter):
 
     # --- connect -------------------------------------------------------------------------
     def authorize_url(self, redirect_uri: str, state: str) -> str:
-        query = urllib.parse.urlencode(
-            {
-                "service_id": self.config["service_id"] or self.config["app_key"],
-                "state": state,
-                "redirect_uri": redirect_uri,
-            }
-        )
-        return f"{self.config['authorize_url_base'].rstrip('/')}{AUTHORIZE_PATH}?{query}"
+        service_id = self.config["service_id"] or self.config["app_key"]
+        query = {"service_id": service_id, "state": state, "redirect_uri": redirect_uri}
+        return self.authorize_page(AUTHORIZE_PATH, query)
 
     def exchange_code(self, code: str, params: Mapping[str, str]) -> base.Tokens:
-        code = code or str(params.get("code") or "")
-        if not code:
-            raise errors.PermanentError(
-                "TikTok Shop sent no authorization code", code="no_code", reason="bad_callback"
-            )
-        data = self._auth("/api/v2/token/get", {"auth_code": code, "grant_type": "authorized_code"})
+        query = {"auth_code": self.callback_code(code, params), "grant_type": "authorized_code"}
+        data = self._auth("/api/v2/token/get", query)
         tokens = self._tokens(data, {})
         region = str(params.get("shop_region") or "")
         tokens.extra.update(self._pick_shop(self.shops(tokens), region))
@@ -596,7 +482,7 @@ class TikTokAdapter(base.ChannelAdapter):
             access_token=access,
             refresh_token=str(data.get("refresh_token") or ""),
             access_expires_at=_expiry(data.get("access_token_expire_in"), now)
-            or _utc(now + DEFAULT_ACCESS_TTL),
+            or api.utc(now + DEFAULT_ACCESS_TTL),
             refresh_expires_at=_expiry(data.get("refresh_token_expire_in"), now),
             extra={**extra, **{k: v for k, v in seller.items() if v}},
         )
@@ -604,7 +490,7 @@ class TikTokAdapter(base.ChannelAdapter):
     def shops(self, tokens: base.Tokens) -> list[dict[str, Any]]:
         """The shops the seller authorised (``GET /authorization/202309/shops``)."""
         data = self.call("GET", f"/authorization/{VERSION}/shops", tokens=tokens, shop=False)
-        return [s for s in data.get("shops") or [] if isinstance(s, Mapping)]
+        return [dict(s) for s in data.get("shops") or [] if isinstance(s, Mapping)]
 
     @staticmethod
     def _pick_shop(shops: Sequence[Mapping[str, Any]], region: str | None) -> dict[str, str]:
@@ -629,8 +515,7 @@ class TikTokAdapter(base.ChannelAdapter):
 
     def _product_url(self, product_id: str) -> str:
         """The product's page: on tiktok.com, or on the sandbox when connected to one."""
-        live = PRODUCT_URL.format(product_id=product_id)
-        return base.product_page(self.config["api_base_url"], product_id, live)
+        return self.product_page(product_id, PRODUCT_URL.format(product_id=product_id))
 
     def _cipher(self, tokens: base.Tokens) -> str:
         cipher = tokens.extra.get("shop_cipher")
@@ -644,22 +529,11 @@ class TikTokAdapter(base.ChannelAdapter):
     # --- listings ------------------------------------------------------------------------
     def upload_image(self, tokens: base.Tokens, path: str) -> str:
         """Host an image on TikTok Shop; returns its ``uri`` (what ``main_images`` carries)."""
-        try:
-            with open(path, "rb") as fh:
-                content = fh.read()
-        except OSError as exc:
-            raise errors.PermanentError(
-                f"cannot read the image {path}: {exc.strerror or exc}",
-                code="image_unreadable",
-                reason="image_unreadable",
-            ) from exc
-        filename = os.path.basename(path) or "image"
-        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         data = self.call(
             "POST",
             f"/product/{VERSION}/images/upload",
             tokens=tokens,
-            files={"data": (filename, content, mime)},
+            files=self.image_file("data", path),
             form={"use_case": IMAGE_USE_CASE},
             shop=False,
         )
@@ -690,7 +564,7 @@ class TikTokAdapter(base.ChannelAdapter):
         for sku in draft.skus:
             row: dict[str, Any] = {
                 "seller_sku": sku.seller_sku,
-                "price": {"amount": str(int(sku.price)), "currency": CURRENCY},
+                "price": _price(sku.price),
                 "inventory": [self._inventory(sku.stock, tokens)],
             }
             if several:
@@ -709,18 +583,7 @@ class TikTokAdapter(base.ChannelAdapter):
         }
 
     def create_listing(self, tokens: base.Tokens, draft: base.ListingDraft) -> base.RemoteListing:
-        missing = [img.path for img in draft.images if not img.remote_id]
-        if missing:
-            raise errors.ValidationFailed(
-                "images must be uploaded to TikTok Shop first",
-                fields={
-                    "images": [
-                        errors.Problem("images_not_uploaded", {}, f"not uploaded: {p}")
-                        for p in missing
-                    ]
-                },
-                code="image_not_uploaded",
-            )
+        self.uploaded_images(draft)
         data = self.call(
             "POST",
             f"/product/{VERSION}/products",
@@ -761,40 +624,20 @@ class TikTokAdapter(base.ChannelAdapter):
             )
         seller_skus = [s.seller_sku for s in skus]
         base_path = f"/product/{VERSION}/products/{listing.external_id}"
-        inventory = {
-            "skus": [
-                {
-                    "id": listing.sku_ids[s.seller_sku],
-                    "inventory": [self._inventory(s.stock, tokens)],
-                }
-                for s in skus
-            ]
-        }
-        data = self.call(
-            "POST",
-            f"{base_path}/inventory/update",
-            tokens=tokens,
-            body=inventory,
-            seller_skus=seller_skus,
-        )
-        check_batch(data, now=self.clock(), seller_skus=seller_skus)
-        prices = {
-            "skus": [
-                {
-                    "id": listing.sku_ids[s.seller_sku],
-                    "price": {"amount": str(int(s.price)), "currency": CURRENCY},
-                }
-                for s in skus
-            ]
-        }
-        data = self.call(
-            "POST",
-            f"{base_path}/prices/update",
-            tokens=tokens,
-            body=prices,
-            seller_skus=seller_skus,
-        )
-        check_batch(data, now=self.clock(), seller_skus=seller_skus)
+        stock_rows = [
+            {"id": listing.sku_ids[s.seller_sku], "inventory": [self._inventory(s.stock, tokens)]}
+            for s in skus
+        ]
+        price_rows = [{"id": listing.sku_ids[s.seller_sku], "price": _price(s.price)} for s in skus]
+        for what, rows in (("inventory", stock_rows), ("prices", price_rows)):
+            data = self.call(
+                "POST",
+                f"{base_path}/{what}/update",
+                tokens=tokens,
+                body={"skus": rows},
+                seller_skus=seller_skus,
+            )
+            check_batch(data, now=self.clock(), seller_skus=seller_skus)
 
     def _set_active(self, tokens: base.Tokens, listing: base.RemoteListing, action: str) -> None:
         data = self.call(

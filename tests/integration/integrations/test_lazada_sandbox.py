@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 import struct
 import time
-import urllib.parse
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +16,8 @@ import requests
 from integrations import base, errors, lazada
 from sandbox import core
 from sandbox import lazada as lazada_sandbox
+from tests.integration.integrations import kit
+from tests.integration.integrations.kit import sandbox_products, set_faults
 
 REDIRECT = "http://app.test/channels/lazada/callback"
 
@@ -37,31 +36,7 @@ def png_bytes() -> bytes:
     )
 
 
-@pytest.fixture
-def start(request: pytest.FixtureRequest) -> Callable[..., core.Server]:
-    """Start a Lazada sandbox (options go to the dialect); stopped when the test ends."""
-
-    def _start(**options: Any) -> core.Server:
-        server = core.Server(lazada_sandbox.LazadaSandbox(**options)).start()
-        request.addfinalizer(server.stop)
-        return server
-
-    return _start
-
-
-@pytest.fixture(scope="module")
-def shared_server(request: pytest.FixtureRequest) -> core.Server:
-    server = core.Server(lazada_sandbox.LazadaSandbox()).start()
-    request.addfinalizer(server.stop)
-    return server
-
-
-@pytest.fixture
-def server(shared_server: core.Server) -> core.Server:
-    """The module's sandbox, emptied: no shops, tokens, products, faults or rate limit."""
-    requests.post(f"{shared_server.url}/_sandbox/reset", timeout=5).raise_for_status()
-    set_faults(shared_server, rate_limit=0)
-    return shared_server
+start, shared_server, server = kit.server_fixtures(lazada_sandbox.LazadaSandbox)
 
 
 def adapter_for(
@@ -80,20 +55,7 @@ def adapter_for(
 
 
 def approve(adapter: lazada.LazadaAdapter, state: str = "st-123") -> dict[str, str]:
-    """Open the consent page, press approve, return the callback's query params."""
-    url = adapter.authorize_url(REDIRECT, state)
-    page = requests.get(url, timeout=5)
-    assert page.status_code == 200
-    assert re.search(r"id=['\"]approve['\"]", page.text)
-    fields = {
-        html.unescape(name): html.unescape(value)
-        for name, value in re.findall(r'name="([^"]*)" value="([^"]*)"', page.text)
-    }
-    answer = requests.post(url, data=fields, allow_redirects=False, timeout=5)
-    assert answer.status_code == 302
-    location = answer.headers["Location"]
-    assert location.startswith(REDIRECT + "?")
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    return kit.approve(adapter, REDIRECT, state)
 
 
 def connect(adapter: lazada.LazadaAdapter) -> base.Tokens:
@@ -102,31 +64,15 @@ def connect(adapter: lazada.LazadaAdapter) -> base.Tokens:
 
 
 def draft_for(image_url: str, sku: str = "MO-500", **changes: Any) -> base.ListingDraft:
-    values: dict[str, Any] = {
-        "product_code": "MO",
-        "title": "Mật ong rừng U Minh Hạ 500ml",
-        "description": "<p>Mật ong nguyên chất, sản phẩm OCOP 4 sao.</p>",
-        "category_id": "10002019",
-        "skus": (base.Sku(sku, price=185000, stock=12),),
-        "images": (base.ImageRef("local.png", remote_id=image_url),),
-        "weight_grams": 650,
-    }
-    values.update(changes)
-    return base.ListingDraft(**values)
+    description = "<p>Mật ong nguyên chất, sản phẩm OCOP 4 sao.</p>"
+    fields = {"description": description, "category_id": "10002019", **changes}
+    return kit.draft(image_url, sku, "local.png", **fields)
 
 
 def upload(adapter: lazada.LazadaAdapter, tokens: base.Tokens, tmp_path: Path) -> str:
     path = tmp_path / "mat-ong.png"
     path.write_bytes(png_bytes())
     return adapter.upload_image(tokens, str(path))
-
-
-def sandbox_products(server: core.Server) -> list[dict[str, Any]]:
-    return requests.get(f"{server.url}/_sandbox/products", timeout=5).json()
-
-
-def set_faults(server: core.Server, **faults: Any) -> None:
-    requests.post(f"{server.url}/_sandbox/faults", json=faults, timeout=5).raise_for_status()
 
 
 # --- connect ----------------------------------------------------------------------

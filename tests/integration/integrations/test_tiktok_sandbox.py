@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 import time
-import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,35 +15,13 @@ from PIL import Image
 from integrations import base, errors, tiktok
 from sandbox import core
 from sandbox import tiktok as tiktok_sandbox
+from tests.integration.integrations import kit
+from tests.integration.integrations.kit import sandbox_calls, sandbox_products, set_faults
 
 REDIRECT = "http://app.test/channels/tiktok/callback"
 
 
-@pytest.fixture
-def start(request: pytest.FixtureRequest) -> Callable[..., core.Server]:
-    """Start a TikTok Shop sandbox (options go to the dialect); stopped when the test ends."""
-
-    def _start(**options: Any) -> core.Server:
-        server = core.Server(tiktok_sandbox.TikTokSandbox(**options)).start()
-        request.addfinalizer(server.stop)
-        return server
-
-    return _start
-
-
-@pytest.fixture(scope="module")
-def shared_server(request: pytest.FixtureRequest) -> core.Server:
-    server = core.Server(tiktok_sandbox.TikTokSandbox()).start()
-    request.addfinalizer(server.stop)
-    return server
-
-
-@pytest.fixture
-def server(shared_server: core.Server) -> core.Server:
-    """The module's sandbox, emptied: no shops, tokens, products, faults or rate limit."""
-    requests.post(f"{shared_server.url}/_sandbox/reset", timeout=5).raise_for_status()
-    set_faults(shared_server, rate_limit=0)
-    return shared_server
+start, shared_server, server = kit.server_fixtures(tiktok_sandbox.TikTokSandbox)
 
 
 def adapter_for(
@@ -66,20 +41,7 @@ def adapter_for(
 
 
 def approve(adapter: tiktok.TikTokAdapter, state: str = "st-123") -> dict[str, str]:
-    """Open the consent page, press approve, return the callback's query params."""
-    url = adapter.authorize_url(REDIRECT, state)
-    page = requests.get(url, timeout=5)
-    assert page.status_code == 200
-    assert re.search(r"id=['\"]approve['\"]", page.text)
-    fields = {
-        html.unescape(name): html.unescape(value)
-        for name, value in re.findall(r'name="([^"]*)" value="([^"]*)"', page.text)
-    }
-    answer = requests.post(url, data=fields, allow_redirects=False, timeout=5)
-    assert answer.status_code == 302
-    location = answer.headers["Location"]
-    assert location.startswith(REDIRECT + "?")
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
+    return kit.approve(adapter, REDIRECT, state)
 
 
 def connect(adapter: tiktok.TikTokAdapter) -> base.Tokens:
@@ -98,29 +60,7 @@ def upload(adapter: tiktok.TikTokAdapter, tokens: base.Tokens, tmp_path: Path) -
 
 
 def draft_for(image_uri: str, sku: str = "MO-500", **changes: Any) -> base.ListingDraft:
-    values: dict[str, Any] = {
-        "product_code": "MO",
-        "title": "Mật ong rừng U Minh Hạ 500ml",
-        "description": "Mật ong nguyên chất, sản phẩm OCOP 4 sao.",
-        "category_id": "600001",
-        "skus": (base.Sku(sku, price=185000, stock=12),),
-        "images": (base.ImageRef("local.jpg", remote_id=image_uri),),
-        "weight_grams": 650,
-    }
-    values.update(changes)
-    return base.ListingDraft(**values)
-
-
-def sandbox_products(server: core.Server) -> list[dict[str, Any]]:
-    return requests.get(f"{server.url}/_sandbox/products", timeout=5).json()
-
-
-def sandbox_calls(server: core.Server) -> dict[str, Any]:
-    return requests.get(f"{server.url}/_sandbox/calls", timeout=5).json()
-
-
-def set_faults(server: core.Server, **faults: Any) -> None:
-    requests.post(f"{server.url}/_sandbox/faults", json=faults, timeout=5).raise_for_status()
+    return kit.draft(image_uri, sku, "local.jpg", **{"category_id": "600001", **changes})
 
 
 # --- connect ----------------------------------------------------------------------

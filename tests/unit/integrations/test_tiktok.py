@@ -14,7 +14,7 @@ from typing import Any, cast
 import pytest
 import requests
 
-from integrations import base, errors, http, ratelimit, tiktok
+from integrations import api, base, errors, http, ratelimit, tiktok
 
 APP_KEY = "29a39d"
 SECRET = "e59af819cc"
@@ -519,7 +519,7 @@ def test_quota_waits_until_midnight_in_vietnam() -> None:
             now=NOW,
         )
     assert caught.value.code == "12052093"
-    assert caught.value.retry_after == tiktok.seconds_to_vn_midnight(NOW)
+    assert caught.value.retry_after == api.seconds_to_vn_midnight(NOW)
     assert 0 < caught.value.retry_after <= 86400
     with pytest.raises(errors.QuotaExceeded) as hinted:
         tiktok.check({"code": 12052093, "message": "… resets in 120 seconds"}, now=NOW)
