@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask_babel
 import flask_login
@@ -26,6 +26,20 @@ class Base(so.DeclarativeBase):
 
 
 db = flask_sqlalchemy.SQLAlchemy(model_class=Base)
+
+# The models' base class: flask-sqlalchemy's ``db.Model`` (a subclass of ``Base`` it makes at
+# run time), which the type checker knows only as ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+
+def session() -> so.Session:
+    """The database session of the current request, command or task (``db.session``'s)."""
+    return db.session()
+
+
 migrate = flask_migrate.Migrate()
 login_manager = flask_login.LoginManager()
 csrf = flask_wtf.csrf.CSRFProtect()

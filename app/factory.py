@@ -126,7 +126,7 @@ def _init_auth(app: flask.Flask) -> None:
     @extensions.login_manager.user_loader
     def load_user(session_id: str) -> accounts.User | None:
         # "<id>:<session version>" (User.get_id): a stale version is a session that ended.
-        return accounts_service.user_for_session(extensions.db.session, session_id)
+        return accounts_service.user_for_session(extensions.session(), session_id)
 
     @extensions.login_manager.request_loader
     def load_user_from_token(request: flask.Request) -> accounts.User | None:
@@ -134,7 +134,7 @@ def _init_auth(app: flask.Flask) -> None:
         if secret is None:
             return None
         flask.g.auth_via_token = True
-        return accounts_service.user_for_token(extensions.db.session, secret)
+        return accounts_service.user_for_token(extensions.session(), secret)
 
     @app.before_request
     def _token_decides() -> None:

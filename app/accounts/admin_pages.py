@@ -39,7 +39,7 @@ def union_unit_label(user: accounts.User) -> str:
 
 
 def _producer_choices() -> list[forms.Choice]:
-    producers = extensions.db.session.scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
+    producers = extensions.session().scalars(sa.select(orgs.Producer).order_by(orgs.Producer.name))
     return [forms.Choice("", _("— không —"))] + [
         forms.Choice(str(p.id), f"{p.name} ({p.province})") for p in producers
     ]
@@ -47,7 +47,7 @@ def _producer_choices() -> list[forms.Choice]:
 
 def _club_choices(user: accounts.User | None) -> list[forms.Choice]:
     """Active clubs (staff join only those), plus the edited user's own club if archived."""
-    clubs = clubs_service.active_clubs(extensions.db.session)
+    clubs = clubs_service.active_clubs(extensions.session())
     if user is not None and user.club is not None and user.club not in clubs:
         clubs.append(user.club)
     return [forms.Choice("", _("— không —"))] + [
@@ -97,7 +97,7 @@ def users() -> str:
     role = flask.request.args.get("role") or None
     if role not in (None, *accounts_service.Role):
         role = None
-    session = extensions.db.session
+    session = extensions.session()
     scope = tenancy.scope_for(session, flask_login.current_user)
     page = pagination.paginate(
         session,
@@ -122,7 +122,7 @@ def new_user() -> str | werkzeug.Response | tuple[str, int]:
     if not _refreshing_communes() and form.validate_on_submit():
         try:
             user = accounts_service.create_user(
-                extensions.db.session,
+                extensions.session(),
                 username=form.username.data or "",
                 password=form.password.data or "",
                 full_name=form.full_name.data or "",
@@ -143,12 +143,12 @@ def new_user() -> str | werkzeug.Response | tuple[str, int]:
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @permissions.require("users.manage")
 def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
-    user = accounts_service.get_user(extensions.db.session, user_id)
+    user = accounts_service.get_user(extensions.session(), user_id)
     form = _form(user)
     if not _refreshing_communes() and form.validate_on_submit():
         try:
             accounts_service.update_user(
-                extensions.db.session,
+                extensions.session(),
                 user,
                 full_name=form.full_name.data or "",
                 role=form.role.data or "",
@@ -159,7 +159,7 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
                 **_membership(form),
             )
         except errors.ValidationError as exc:
-            extensions.db.session.rollback()
+            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             if user.id == flask_login.current_user.id and form.password.data:
@@ -172,7 +172,7 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
 
 
 def _user_to_help(user_id: int) -> accounts.User:
-    return accounts_service.user_to_help(extensions.db.session, flask_login.current_user, user_id)
+    return accounts_service.user_to_help(extensions.session(), flask_login.current_user, user_id)
 
 
 @bp.route("/users/<int:user_id>/help")
@@ -180,7 +180,7 @@ def _user_to_help(user_id: int) -> accounts.User:
 def user_help(user_id: int) -> str:
     """An account's sign-in lock and the buttons to clear it or set a one-time password."""
     user = _user_to_help(user_id)
-    locks = accounts_service.sign_in_locks(extensions.db.session, [user])
+    locks = accounts_service.sign_in_locks(extensions.session(), [user])
     return flask.render_template(
         "admin/user_help.html", user=user, locked_until=locks.get(user.id), form=forms.EmptyForm()
     )
@@ -191,7 +191,7 @@ def user_help(user_id: int) -> str:
 def unlock_user(user_id: int) -> werkzeug.Response:
     user = _user_to_help(user_id)
     if forms.EmptyForm().validate_on_submit():
-        if accounts_service.unlock_sign_in(extensions.db.session, user):
+        if accounts_service.unlock_sign_in(extensions.session(), user):
             flask.flash(
                 _(
                     "Đã mở khoá đăng nhập cho %(u)s: tài khoản đăng nhập lại được ngay.",
@@ -220,10 +220,10 @@ def one_time_password(user_id: int) -> werkzeug.Response:
         return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
     try:
         password = accounts_service.set_one_time_password(
-            extensions.db.session, user, by=flask_login.current_user
+            extensions.session(), user, by=flask_login.current_user
         )
     except errors.ValidationError as exc:
-        extensions.db.session.rollback()
+        extensions.session().rollback()
         flask.flash(exc.message, "error")
         return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
     response = flask.make_response(

@@ -91,7 +91,7 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             user = accounts_service.authenticate(
-                extensions.db.session,
+                extensions.session(),
                 form.username.data or "",
                 form.password.data or "",
                 ip=helpers.client_ip(),
@@ -134,7 +134,7 @@ def keep_signed_in(user: accounts.User) -> None:
 def logout() -> werkzeug.Response:
     user = flask_login.current_user
     if user.is_authenticated and not flask.g.get("auth_via_token"):
-        accounts_service.sign_out_everywhere(extensions.db.session, user)
+        accounts_service.sign_out_everywhere(extensions.session(), user)
     flask_login.logout_user()
     lang = flask.session.get("lang")
     flask.session.clear()
@@ -156,10 +156,10 @@ def new_password() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             accounts_service.choose_new_password(
-                extensions.db.session, user, form.new_password.data or ""
+                extensions.session(), user, form.new_password.data or ""
             )
         except errors.ValidationError as exc:
-            extensions.db.session.rollback()
+            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             keep_signed_in(user)

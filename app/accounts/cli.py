@@ -71,7 +71,7 @@ def create_user(
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     producer_id = None
     if producer_name:
-        producer = extensions.db.session.scalar(
+        producer = extensions.session().scalar(
             sa.select(orgs.Producer).where(orgs.Producer.name == producer_name)
         )
         if producer is None:
@@ -84,7 +84,7 @@ def create_user(
             producer_id = producer.id
     try:
         user = accounts_service.create_user(
-            extensions.db.session,
+            extensions.session(),
             username=username,
             password=password,
             full_name=full_name,
@@ -106,7 +106,7 @@ def _club_id(club_ref: str | None) -> int | None:
     """A club named by id or by name (exit 2 when there is none)."""
     if not club_ref:
         return None
-    session = extensions.db.session
+    session = extensions.session()
     club = (
         session.get(orgs.Club, int(club_ref))
         if club_ref.isdigit()
@@ -139,7 +139,7 @@ def list_users(as_json: bool) -> None:
             "active": u.is_active_account,
             "must_change_password": u.must_change_password,
         }
-        for u in extensions.db.session.scalars(accounts_service.users_query())
+        for u in extensions.session().scalars(accounts_service.users_query())
     ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -158,7 +158,7 @@ def list_users(as_json: bool) -> None:
 
 def _user_named(username: str) -> accounts.User:
     """The account with that username (exit 2 with a clear message when there is none)."""
-    user = extensions.db.session.scalar(
+    user = extensions.session().scalar(
         sa.select(accounts.User).where(accounts.User.username == text.nfc(username).lower())
     )
     if user is None:
@@ -176,7 +176,7 @@ def _user_named(username: str) -> accounts.User:
 def unlock_user(username: str) -> None:
     """Clear an account's sign-in lock after too many wrong passwords."""
     user = _user_named(username)
-    if accounts_service.unlock_sign_in(extensions.db.session, user):
+    if accounts_service.unlock_sign_in(extensions.session(), user):
         click.echo(f"Đã mở khoá đăng nhập cho {user.username}.")
     else:
         click.echo(f"{user.username} không bị khoá đăng nhập; đã xoá số lần nhập sai mật khẩu.")
@@ -194,7 +194,7 @@ def reset_password(username: str) -> None:
     """Set a one-time password and print it (on its own line, once): the account must choose
     its own at the next sign-in; its sessions end and its API tokens are revoked."""
     user = _user_named(username)
-    password = accounts_service.set_one_time_password(extensions.db.session, user, by=None)
+    password = accounts_service.set_one_time_password(extensions.session(), user, by=None)
     click.echo(
         f"Mật khẩu một lần của {user.username} (chỉ hiện lần này; khi đăng nhập phải đặt mật khẩu "
         "mới; các phiên đăng nhập đã kết thúc, mọi mã API đã bị thu hồi):",
@@ -208,14 +208,14 @@ def reset_password(username: str) -> None:
 @click.option("--name", default="script", help="Tên để nhận ra mã.")
 def create_token(username: str, name: str) -> None:
     """Issue an API token for a user and print it once."""
-    user = extensions.db.session.scalar(
+    user = extensions.session().scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
     )
     if user is None:
         _fail(errors.NotFound(f"không có người dùng {username!r}"))
         return
     try:
-        issued = accounts_service.issue_token(extensions.db.session, user, name)
+        issued = accounts_service.issue_token(extensions.session(), user, name)
     except errors.ValidationError as exc:
         _fail(exc)
     else:

@@ -24,7 +24,7 @@ def _working_club_form(form: forms.WorkingClubForm | None = None) -> forms.Worki
         form = forms.WorkingClubForm(club_id=str(user.club_id or ""))
     form.club_id.choices = [forms.Choice("", _("— không chọn —"))] + [
         forms.Choice(str(club.id), club.name)
-        for club in clubs_service.active_clubs(extensions.db.session)
+        for club in clubs_service.active_clubs(extensions.session())
     ]
     return form
 
@@ -41,7 +41,7 @@ def _render(**extra: object) -> str:
         "password_form": forms.PasswordForm(),
         "token_form": forms.TokenForm(),
         "revoke_form": forms.EmptyForm(),
-        "tokens": accounts_service.user_tokens(extensions.db.session, user),
+        "tokens": accounts_service.user_tokens(extensions.session(), user),
         "new_secret": None,
     }
     context.update(extra)
@@ -60,7 +60,7 @@ def save_locale() -> werkzeug.Response:
     form = forms.ProfileForm()
     if form.validate_on_submit():
         accounts_service.set_locale(
-            extensions.db.session, flask_login.current_user, form.locale.data or "vi"
+            extensions.session(), flask_login.current_user, form.locale.data or "vi"
         )
         flask.session["lang"] = form.locale.data
         flask.flash(_("Đã lưu ngôn ngữ."), "success")
@@ -79,10 +79,10 @@ def save_working_club() -> str | werkzeug.Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             accounts_service.set_working_club(
-                extensions.db.session, flask_login.current_user, form.club_id.data or None
+                extensions.session(), flask_login.current_user, form.club_id.data or None
             )
         except errors.ValidationError as exc:
-            extensions.db.session.rollback()
+            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             flask.flash(_("Đã lưu câu lạc bộ làm việc."), "success")
@@ -98,7 +98,7 @@ def change_password() -> str | werkzeug.Response | tuple[str, int]:
         user = flask_login.current_user._get_current_object()
         try:
             accounts_service.change_password(
-                extensions.db.session,
+                extensions.session(),
                 user,
                 form.current_password.data or "",
                 form.new_password.data or "",
@@ -124,7 +124,7 @@ def create_token() -> str | tuple[str, int]:
     form = forms.TokenForm()
     if form.validate_on_submit():
         issued = accounts_service.issue_token(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             form.name.data or "",
             via_token=bool(flask.g.get("auth_via_token")),
@@ -138,6 +138,6 @@ def create_token() -> str | tuple[str, int]:
 @permissions.require("account.manage_own")
 def revoke_token(token_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
-        accounts_service.revoke_token(extensions.db.session, flask_login.current_user, token_id)
+        accounts_service.revoke_token(extensions.session(), flask_login.current_user, token_id)
         flask.flash(_("Đã thu hồi mã API."), "success")
     return flask.redirect(flask.url_for("account.profile"))

@@ -23,7 +23,7 @@ blp = flask_smorest.Blueprint(
 @blp.response(200, schemas.TokenSchema(many=True))
 def list_tokens() -> object:
     """The caller's live tokens (the secrets themselves are never shown again)."""
-    return accounts_service.user_tokens(extensions.db.session, flask_login.current_user)
+    return accounts_service.user_tokens(extensions.session(), flask_login.current_user)
 
 
 @blp.route("", methods=["POST"])
@@ -34,7 +34,7 @@ def create_token(body: dict[str, Any]) -> object:
     """Issue a token; its secret is in this reply only. Only a signed-in browser session (with
     its `X-CSRFToken` header) may: a call authenticated by a token is refused (403)."""
     issued = accounts_service.issue_token(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         body["name"],
         via_token=bool(flask.g.get("auth_via_token")),
@@ -55,4 +55,4 @@ def create_token(body: dict[str, Any]) -> object:
 @blp.response(204)
 def revoke_token(token_id: int) -> None:
     """Revoke one of the caller's tokens."""
-    accounts_service.revoke_token(extensions.db.session, flask_login.current_user, token_id)
+    accounts_service.revoke_token(extensions.session(), flask_login.current_user, token_id)

@@ -53,12 +53,12 @@ def list_users(page: int, per_page: int, role: str | None = None) -> object:
     """List accounts, optionally of one role, a page at a time (a coordinator: their club's
     members and their club's producers' accounts)."""
     return pagination.paginate(
-        extensions.db.session, accounts_service.users_query(_scope(), role), page, per_page
+        extensions.session(), accounts_service.users_query(_scope(), role), page, per_page
     )
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 @blp.route("", methods=["POST"])
@@ -68,7 +68,7 @@ def _scope() -> tenancy.Scope:
 def create_user(body: dict[str, Any]) -> object:
     """Create an account. Coordinators and sellers need `club_id` (an active club); producers
     need `producer_id`; Youth Union accounts (`union`) need `union_province_code`."""
-    return accounts_service.create_user(extensions.db.session, **body)
+    return accounts_service.create_user(extensions.session(), **body)
 
 
 @blp.route("/<int:user_id>", methods=["GET"])
@@ -76,7 +76,7 @@ def create_user(body: dict[str, Any]) -> object:
 @blp.response(200, schemas.UserSchema)
 def get_user(user_id: int) -> object:
     """One account (404 outside the caller's scope)."""
-    return accounts_service.get_user(extensions.db.session, user_id, _scope())
+    return accounts_service.get_user(extensions.session(), user_id, _scope())
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
@@ -88,9 +88,9 @@ def update_user(body: dict[str, Any], user_id: int) -> object:
     omitted fields stay. A new `password` or `active: false` ends every session of the account
     and revokes its API tokens; the last active admin can be neither locked nor given another
     role (422 on `active` or `role`)."""
-    user = accounts_service.get_user(extensions.db.session, user_id)
+    user = accounts_service.get_user(extensions.session(), user_id)
     return accounts_service.update_user(
-        extensions.db.session,
+        extensions.session(),
         user,
         full_name=body.get("full_name", user.full_name),
         role=body.get("role", user.role.value),
@@ -105,7 +105,7 @@ def update_user(body: dict[str, Any], user_id: int) -> object:
 
 
 def _user_to_help(user_id: int) -> accounts.User:
-    return accounts_service.user_to_help(extensions.db.session, flask_login.current_user, user_id)
+    return accounts_service.user_to_help(extensions.session(), flask_login.current_user, user_id)
 
 
 @blp.route("/<int:user_id>/unlock", methods=["POST"])
@@ -115,7 +115,7 @@ def unlock_user(user_id: int) -> object:
     """Clear the account's sign-in lock after too many wrong passwords (an admin: any account;
     a coordinator: their club's coordinators and sellers; another club's account is 404)."""
     user = _user_to_help(user_id)
-    was_locked = accounts_service.unlock_sign_in(extensions.db.session, user)
+    was_locked = accounts_service.unlock_sign_in(extensions.session(), user)
     return {"user_id": user.id, "username": user.username, "was_locked": was_locked}
 
 
@@ -129,7 +129,7 @@ def set_one_time_password(user_id: int) -> object:
     sign-in lock is cleared. Not for one's own account (422)."""
     user = _user_to_help(user_id)
     password = accounts_service.set_one_time_password(
-        extensions.db.session, user, by=flask_login.current_user
+        extensions.session(), user, by=flask_login.current_user
     )
     body = {
         "user_id": user.id,

@@ -42,7 +42,7 @@ def list_products(args: dict[str, Any]) -> object:
     """
     page, per_page = args.pop("page"), args.pop("per_page")
     stmt = catalog_service.product_query(
-        tenancy.scope_for(extensions.db.session, flask_login.current_user),
+        tenancy.scope_for(extensions.session(), flask_login.current_user),
         catalog_service.ProductFilters(**args),
         catalog_service.today_local(),
     ).options(
@@ -50,7 +50,7 @@ def list_products(args: dict[str, Any]) -> object:
         so.joinedload(catalog.Product.category),
         so.selectinload(catalog.Product.images),
     )
-    return pagination.paginate(extensions.db.session, stmt, page, per_page)
+    return pagination.paginate(extensions.session(), stmt, page, per_page)
 
 
 @blp.route("/products", methods=["POST"])
@@ -64,7 +64,7 @@ def create_product(body: dict[str, Any]) -> object:
     `variants.<index>.<field>` (e.g. `variants.1.sku`). A producer account may
     only create products of its own organisation.
     """
-    return catalog_service.save_product(extensions.db.session, flask_login.current_user, body)
+    return catalog_service.save_product(extensions.session(), flask_login.current_user, body)
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])
@@ -73,7 +73,7 @@ def create_product(body: dict[str, Any]) -> object:
 def get_product(product_id: int) -> object:
     """One product with variants, photos, certificates (each with its status) and links
     (404 for a product of a producer your club does not work with)."""
-    return catalog_service.get_product(extensions.db.session, flask_login.current_user, product_id)
+    return catalog_service.get_product(extensions.session(), flask_login.current_user, product_id)
 
 
 @blp.route("/products/<int:product_id>", methods=["PUT"])
@@ -87,7 +87,7 @@ def replace_product(body: dict[str, Any], product_id: int) -> object:
     and nothing changes.
     """
     return catalog_service.save_product(
-        extensions.db.session, flask_login.current_user, body, product_id
+        extensions.session(), flask_login.current_user, body, product_id
     )
 
 
@@ -96,7 +96,7 @@ def replace_product(body: dict[str, Any], product_id: int) -> object:
 @blp.response(204)
 def delete_product(product_id: int) -> None:
     """Delete a product with its variants, certificates and links."""
-    catalog_service.delete_product(extensions.db.session, flask_login.current_user, product_id)
+    catalog_service.delete_product(extensions.session(), flask_login.current_user, product_id)
 
 
 @blp.route("/products/<int:product_id>/links", methods=["PUT"])
@@ -106,7 +106,7 @@ def delete_product(product_id: int) -> None:
 def replace_links(body: dict[str, Any], product_id: int) -> object:
     """Replace the where-to-buy links (shown on the public page)."""
     product = catalog_service.save_links(
-        extensions.db.session, flask_login.current_user, product_id, body["links"]
+        extensions.session(), flask_login.current_user, product_id, body["links"]
     )
     return {"links": product.links}
 
@@ -120,7 +120,7 @@ def replace_links(body: dict[str, Any], product_id: int) -> object:
 def list_certificates(product_id: int) -> object:
     """A product's OCOP certificates, newest decision first (the first is the current one)."""
     product = catalog_service.get_product(
-        extensions.db.session, flask_login.current_user, product_id
+        extensions.session(), flask_login.current_user, product_id
     )
     return product.certificates
 
@@ -136,7 +136,7 @@ def create_certificate(body: dict[str, Any], product_id: int) -> object:
     only 3–5★ are certified. The expiry is 36 months after the decision date.
     """
     return catalog_service.save_certificate(
-        extensions.db.session, flask_login.current_user, product_id, body
+        extensions.session(), flask_login.current_user, product_id, body
     )
 
 
@@ -146,11 +146,11 @@ def create_certificate(body: dict[str, Any], product_id: int) -> object:
 @blp.response(200, catalog_schemas.CertificateSchema)
 def update_certificate(body: dict[str, Any], product_id: int, certificate_id: int) -> object:
     """Change some fields of a certificate; a new score without stars re-derives the stars."""
-    current = extensions.db.session.get(catalog.Certificate, certificate_id)
+    current = extensions.session().get(catalog.Certificate, certificate_id)
     if current is None or current.product_id != product_id:
         raise errors.NotFound(_("Không tìm thấy giấy chứng nhận."))
     return catalog_service.save_certificate(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         product_id,
         _merged_certificate(current, body),
@@ -173,7 +173,7 @@ def _merged_certificate(current: catalog.Certificate, body: dict[str, Any]) -> d
 def delete_certificate(product_id: int, certificate_id: int) -> None:
     """Delete a certificate; the product's stars follow the newest remaining one."""
     catalog_service.delete_certificate(
-        extensions.db.session, flask_login.current_user, product_id, certificate_id
+        extensions.session(), flask_login.current_user, product_id, certificate_id
     )
 
 
@@ -184,11 +184,11 @@ def delete_certificate(product_id: int, certificate_id: int) -> None:
 def list_expiring(page: int, per_page: int, days: int) -> object:
     """Current certificates expiring within `days` (default 90), soonest first."""
     today = catalog_service.today_local()
-    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
     stmt = catalog_service.expiring_query(scope, today, days).options(
         so.selectinload(catalog.Certificate.product).selectinload(catalog.Product.producer)
     )
-    found = pagination.paginate(extensions.db.session, stmt, page, per_page)
+    found = pagination.paginate(extensions.session(), stmt, page, per_page)
     return dataclasses.replace(found, items=[_expiring_row(c, today) for c in found.items])
 
 
@@ -216,7 +216,7 @@ def _expiring_row(certificate: catalog.Certificate, today: dt.date) -> dict[str,
 @blp.response(200, catalog_schemas.OcopCategorySchema(many=True))
 def list_categories() -> object:
     """The OCOP category tree (ngành → nhóm → phân nhóm) as a flat list in display order."""
-    return catalog_service.category_choices(extensions.db.session)
+    return catalog_service.category_choices(extensions.session())
 
 
 @blp.route("/admin-units/provinces", methods=["GET"])

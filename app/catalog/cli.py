@@ -42,7 +42,7 @@ def actor(username: str | None, club_id: int | None = None) -> actors.Actor:
     (new producers of an import go to `--club`, or to the install's only club)."""
     if username is None:
         return actors.SystemActor(club_id=club_id)
-    user = extensions.db.session.scalar(
+    user = extensions.session().scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
     )
     if user is None:
@@ -71,12 +71,12 @@ def import_command(
     file: Path, username: str | None, club_id: int | None, dry_run: bool, as_json: bool
 ) -> None:
     """Import products and variants from a CSV/XLSX file in the template's columns."""
-    if club_id is not None and extensions.db.session.get(orgs.Club, club_id) is None:
+    if club_id is not None and extensions.session().get(orgs.Club, club_id) is None:
         _invalid(f"không có câu lạc bộ {club_id}")
     user = actor(username, club_id)
     try:
         summary = importer.import_file(
-            extensions.db.session, user, file, filename=file.name, dry_run=dry_run
+            extensions.session(), user, file, filename=file.name, dry_run=dry_run
         )
     except results.ImportFailed as exc:
         if as_json:
@@ -115,12 +115,12 @@ def export_command(file: Path, producer: str | None, username: str | None) -> No
     fmt = _format_of(str(file))
     filters = catalog_service.ProductFilters()
     if producer:
-        found = export.find_producer(extensions.db.session, producer)
+        found = export.find_producer(extensions.session(), producer)
         if found is None:
             _invalid(f"không có chủ thể sản xuất {producer!r}")
             return
         filters.producer_id = found.id
-    download = export.export_products(extensions.db.session, actor(username), filters, fmt)
+    download = export.export_products(extensions.session(), actor(username), filters, fmt)
     file.write_bytes(download.data)
     click.echo(f"Đã xuất {download.rows} dòng ({download.products} sản phẩm) vào {file}")
 

@@ -66,11 +66,11 @@ def _root() -> pathlib.Path:
 
 def _check_product(product_id: int) -> None:
     """404 for a product out of the user's scope, 403 when only readable."""
-    catalog_service.editable_product(extensions.db.session, flask_login.current_user, product_id)
+    catalog_service.editable_product(extensions.session(), flask_login.current_user, product_id)
 
 
 def _check_producer(producer_id: int) -> None:
-    producers_service.editable(extensions.db.session, flask_login.current_user, producer_id)
+    producers_service.editable(extensions.session(), flask_login.current_user, producer_id)
 
 
 def _product_page(product_id: int) -> werkzeug.Response:
@@ -111,7 +111,7 @@ def upload_product_images(product_id: int) -> werkzeug.Response:
     for upload in form.images.data:
         try:
             images_service.add_product_image(
-                extensions.db.session, flask_login.current_user, product_id, upload, _root()
+                extensions.session(), flask_login.current_user, product_id, upload, _root()
             )
         except errors.ValidationError as exc:
             _flash_refusal(exc, upload.filename)
@@ -130,7 +130,7 @@ def delete_product_image(product_id: int, image_id: int) -> werkzeug.Response:
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _product_page(product_id)
     images_service.delete_product_image(
-        extensions.db.session, flask_login.current_user, product_id, image_id, _root()
+        extensions.session(), flask_login.current_user, product_id, image_id, _root()
     )
     flask.flash(_("Đã xoá ảnh."), "success")
     return _product_page(product_id)
@@ -143,7 +143,7 @@ def set_cover(product_id: int, image_id: int) -> werkzeug.Response:
     if not forms.EmptyForm().validate_on_submit():
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _product_page(product_id)
-    images_service.set_cover(extensions.db.session, flask_login.current_user, product_id, image_id)
+    images_service.set_cover(extensions.session(), flask_login.current_user, product_id, image_id)
     flask.flash(_("Đã đặt làm ảnh bìa."), "success")
     return _product_page(product_id)
 
@@ -158,7 +158,7 @@ def upload_logo(producer_id: int) -> werkzeug.Response:
         return _producer_page(producer_id)
     try:
         images_service.set_producer_logo(
-            extensions.db.session, flask_login.current_user, producer_id, form.logo.data, _root()
+            extensions.session(), flask_login.current_user, producer_id, form.logo.data, _root()
         )
     except errors.ValidationError as exc:
         _flash_refusal(exc, form.logo.data.filename)
@@ -175,7 +175,7 @@ def delete_logo(producer_id: int) -> werkzeug.Response:
         flask.flash(_("Biểu mẫu không hợp lệ, hãy thử lại."), "error")
         return _producer_page(producer_id)
     images_service.delete_producer_logo(
-        extensions.db.session, flask_login.current_user, producer_id, _root()
+        extensions.session(), flask_login.current_user, producer_id, _root()
     )
     flask.flash(_("Đã xoá logo."), "success")
     return _producer_page(producer_id)

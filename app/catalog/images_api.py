@@ -81,7 +81,7 @@ def add_image(files: dict[str, Any], product_id: int) -> object:
     `fields.image`.
     """
     image = images_service.add_product_image(
-        extensions.db.session, flask_login.current_user, product_id, files["image"], _root()
+        extensions.session(), flask_login.current_user, product_id, files["image"], _root()
     )
     return _image_body(image)
 
@@ -92,7 +92,7 @@ def add_image(files: dict[str, Any], product_id: int) -> object:
 def delete_image(product_id: int, image_id: int) -> None:
     """Delete a photo and its files; the next photo becomes the cover."""
     images_service.delete_product_image(
-        extensions.db.session, flask_login.current_user, product_id, image_id, _root()
+        extensions.session(), flask_login.current_user, product_id, image_id, _root()
     )
 
 
@@ -102,7 +102,7 @@ def delete_image(product_id: int, image_id: int) -> None:
 def set_cover(product_id: int, image_id: int) -> object:
     """Make a photo the cover; returns every photo of the product in its new order."""
     ordered = images_service.set_cover(
-        extensions.db.session, flask_login.current_user, product_id, image_id
+        extensions.session(), flask_login.current_user, product_id, image_id
     )
     return [_image_body(image) for image in ordered]
 
@@ -114,7 +114,7 @@ def set_cover(product_id: int, image_id: int) -> object:
 def put_logo(files: dict[str, Any], producer_id: int) -> object:
     """Set or replace a producer's logo (multipart field `logo`; fitted within 512 × 512)."""
     producer = images_service.set_producer_logo(
-        extensions.db.session, flask_login.current_user, producer_id, files["logo"], _root()
+        extensions.session(), flask_login.current_user, producer_id, files["logo"], _root()
     )
     return _logo_body(producer)
 
@@ -125,5 +125,5 @@ def put_logo(files: dict[str, Any], producer_id: int) -> object:
 def delete_logo(producer_id: int) -> None:
     """Remove a producer's logo."""
     images_service.delete_producer_logo(
-        extensions.db.session, flask_login.current_user, producer_id, _root()
+        extensions.session(), flask_login.current_user, producer_id, _root()
     )

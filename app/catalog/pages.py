@@ -46,7 +46,7 @@ def _catalog_helpers() -> dict[str, Any]:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 # --- list ----------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def _scope() -> tenancy.Scope:
 @bp.route("/products")
 @permissions.require("catalog.view")
 def products() -> str:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     form = catalog_forms.ProductFilterForm(flask.request.args)
     form.fill_choices(
@@ -87,7 +87,7 @@ def products() -> str:
 def _product_form_page(
     form: catalog_forms.ProductForm, product: catalog.Product | None, status: int
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     producers = producers_service.scope_producers(session, _scope())
     empty = _l("— Chọn chủ thể —") if len(producers) != 1 else None
     form.producer_id.choices = catalog_forms.producer_choices(producers, empty)
@@ -125,7 +125,7 @@ def _save_product(
     data, rows = form.service_data()
     try:
         return catalog_service.save_product(
-            extensions.db.session, flask_login.current_user, data, product_id
+            extensions.session(), flask_login.current_user, data, product_id
         )
     except errors.ValidationError as exc:
         rest = catalog_forms.attach_row_errors(exc.fields, "variants", rows)
@@ -154,7 +154,7 @@ def product_new() -> tuple[str, int] | werkzeug.Response:
 
 def _editable_product(product_id: int) -> catalog.Product:
     return catalog_service.editable_product(
-        extensions.db.session, flask_login.current_user, product_id
+        extensions.session(), flask_login.current_user, product_id
     )
 
 
@@ -162,7 +162,7 @@ def _editable_product(product_id: int) -> catalog.Product:
 @permissions.require("catalog.edit")
 def product_edit(product_id: int) -> tuple[str, int] | werkzeug.Response:
     product = _editable_product(product_id)
-    stored = catalog_service.variant_count(extensions.db.session, product.id)
+    stored = catalog_service.variant_count(extensions.session(), product.id)
     if stored > catalog_service.MAX_VARIANTS:
         # Stored before the cap existed: its form would take minutes to build and render.
         raise errors.Conflict(
@@ -200,9 +200,9 @@ def product_delete(product_id: int) -> werkzeug.Response:
     if not forms.EmptyForm().validate_on_submit():
         flask.abort(400)
     user = flask_login.current_user
-    product = catalog_service.get_product(extensions.db.session, user, product_id)
+    product = catalog_service.get_product(extensions.session(), user, product_id)
     name = product.name
-    catalog_service.delete_product(extensions.db.session, user, product_id)
+    catalog_service.delete_product(extensions.session(), user, product_id)
     flask.flash(_("Đã xoá sản phẩm %(name)s.", name=name), "success")
     return flask.redirect(flask.url_for("catalog.products"))
 
@@ -221,7 +221,7 @@ def _category_path(category: catalog.OcopCategory | None) -> list[catalog.OcopCa
 @bp.route("/products/<int:product_id>")
 @permissions.require("catalog.view")
 def product_detail(product_id: int) -> str:
-    session = extensions.db.session
+    session = extensions.session()
     product = catalog_service.get_product(session, flask_login.current_user, product_id)
     return flask.render_template(
         "catalog/product_detail.html",
@@ -251,7 +251,7 @@ def _save_certificate(
 ) -> werkzeug.Response | None:
     try:
         catalog_service.save_certificate(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             product.id,
             form.service_data(),
@@ -319,7 +319,7 @@ def certificate_delete(product_id: int, certificate_id: int) -> werkzeug.Respons
     if not forms.EmptyForm().validate_on_submit():
         flask.abort(400)
     catalog_service.delete_certificate(
-        extensions.db.session, flask_login.current_user, product_id, certificate_id
+        extensions.session(), flask_login.current_user, product_id, certificate_id
     )
     flask.flash(_("Đã xoá giấy chứng nhận."), "success")
     return flask.redirect(
@@ -335,7 +335,7 @@ def expiring() -> str:
         so.selectinload(catalog.Certificate.product).selectinload(catalog.Product.producer)
     )
     page = pagination.paginate(
-        extensions.db.session,
+        extensions.session(),
         stmt,
         page=flask.request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
@@ -369,7 +369,7 @@ def links(product_id: int) -> tuple[str, int] | werkzeug.Response:
             data, rows = form.service_data()
             try:
                 catalog_service.save_links(
-                    extensions.db.session, flask_login.current_user, product.id, data
+                    extensions.session(), flask_login.current_user, product.id, data
                 )
             except errors.ValidationError as exc:
                 rest = catalog_forms.attach_row_errors(exc.fields, "links", rows)

@@ -77,7 +77,7 @@ def import_catalog(files: dict[str, Any]) -> object:
     """
     upload = files["file"]
     return uploads.start_import(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         upload.stream,
         upload.filename or "",
@@ -97,7 +97,7 @@ def export_catalog(args: dict[str, Any]) -> flask.Response:
     plus read-only `product_id`, `ocop_stars`, `ocop_expires_on`."""
     fmt = args.pop("format")
     download = export.export_products(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         catalog_service.ProductFilters(**args),
         fmt,

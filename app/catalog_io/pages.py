@@ -52,7 +52,7 @@ def _format() -> str:
 
 def _page(form: ImportForm, status: int = 200) -> tuple[str, int]:
     user = flask_login.current_user
-    session = extensions.db.session
+    session = extensions.session()
     scope = tenancy.scope_for(session, user)
     filters = catalog_service.ProductFilters.from_args(flask.request.args)
     recent = []
@@ -96,7 +96,7 @@ def upload() -> werkzeug.Response | tuple[str, int]:
         storage = form.file.data
         try:
             job = uploads.start_import(
-                extensions.db.session,
+                extensions.session(),
                 flask_login.current_user,
                 storage.stream,
                 storage.filename or "",
@@ -122,7 +122,7 @@ def template() -> flask.Response:
 @permissions.require("catalog.view")
 def export() -> flask.Response:
     download = catalog_export.export_products(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         catalog_service.ProductFilters.from_args(flask.request.args),
         _format(),

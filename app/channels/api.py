@@ -30,7 +30,7 @@ blp = flask_smorest.Blueprint(
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang người bán, ảnh, danh sách việc"
@@ -45,7 +45,7 @@ ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang ngư
 def list_accounts() -> object:
     """Your club's shops (an admin: every club's) with their connection status and listing
     counts; secrets only as set or not."""
-    return actions.account_views(extensions.db.session, _scope())
+    return actions.account_views(extensions.session(), _scope())
 
 
 @blp.route("/accounts", methods=["POST"])
@@ -61,7 +61,7 @@ def create_account(body: dict[str, Any]) -> object:
     `producer:<id>` (a shop of a producer your club works with, run by your club; an admin
     names the club in `club_id`, else the working club). Anything else is 422.
     """
-    session = extensions.db.session
+    session = extensions.session()
     account = accounts.save_account(session, flask_login.current_user, body)
     return actions.account_view(session, account)
 
@@ -71,7 +71,7 @@ def create_account(body: dict[str, Any]) -> object:
 @blp.response(200, channel_schemas.AccountSchema)
 def get_account(account_id: int) -> object:
     """One shop of your club (no secrets; 404 for another club's)."""
-    return actions.get_account_view(extensions.db.session, account_id, _scope())
+    return actions.get_account_view(extensions.session(), account_id, _scope())
 
 
 # --- listings -----------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def get_account(account_id: int) -> object:
 @blp.response(200, channel_schemas.ListingPageSchema)
 def list_listings(page: int, per_page: int, account_id: int, state: str | None = None) -> object:
     """A shop's listings, most recently changed first, optionally in one `state`."""
-    session = extensions.db.session
+    session = extensions.session()
     # 404 for an unknown shop or another club's, not an empty page
     accounts.get_account(session, account_id, scope=_scope())
     stmt = listings.listings_query(account_id, state).options(
@@ -105,7 +105,7 @@ def publish(body: dict[str, Any], account_id: int) -> object:
     (download each listing's pack). 409 when the shop is not connected.
     """
     return actions.publish(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         account_id,
         body["product_ids"],
@@ -119,7 +119,7 @@ def publish(body: dict[str, Any], account_id: int) -> object:
 def retry_listing(listing_id: int) -> object:
     """Queue a failed, needs-action or stuck listing again (409 in any other state)."""
     return actions.retry(
-        extensions.db.session, flask_login.current_user, listing_id, dispatch=tasks.dispatch
+        extensions.session(), flask_login.current_user, listing_id, dispatch=tasks.dispatch
     )
 
 
@@ -128,7 +128,7 @@ def retry_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def pause_listing(listing_id: int) -> object:
     """Take a listing off sale for now (unlisted on the marketplace, binding kept)."""
-    return publishing.pause(extensions.db.session, listing_id, scope=_scope())
+    return publishing.pause(extensions.session(), listing_id, scope=_scope())
 
 
 @blp.route("/listings/<int:listing_id>/resume", methods=["POST"])
@@ -140,7 +140,7 @@ def resume_listing(listing_id: int) -> object:
     409 while its OCOP certificate is expired (renew it or set the override).
     """
     return actions.resume(
-        extensions.db.session, flask_login.current_user, listing_id, dispatch=tasks.dispatch
+        extensions.session(), flask_login.current_user, listing_id, dispatch=tasks.dispatch
     )
 
 
@@ -149,7 +149,7 @@ def resume_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def delist_listing(listing_id: int) -> object:
     """Stop selling on this shop: unlisted remotely, the binding kept (no duplicate later)."""
-    return publishing.delist(extensions.db.session, listing_id, scope=_scope())
+    return publishing.delist(extensions.session(), listing_id, scope=_scope())
 
 
 @blp.route("/listings/<int:listing_id>/certificate-override", methods=["POST"])
@@ -159,7 +159,7 @@ def delist_listing(listing_id: int) -> object:
 def override_certificate(body: dict[str, Any], listing_id: int) -> object:
     """Keep selling although the product's OCOP certificate expired (`on: true`), or not."""
     return listings.set_certificate_override(
-        extensions.db.session, listing_id, body["on"], scope=_scope()
+        extensions.session(), listing_id, body["on"], scope=_scope()
     )
 
 
@@ -183,7 +183,7 @@ def download_pack(listing_id: int) -> flask.Response:
     422 lists every field the product must fix first (`error.fields`); 409 for a
     shop published through its API.
     """
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     path = packs.build(session, listing_id, scope=scope)
     return helpers.send_temporary_file(
@@ -199,4 +199,4 @@ def download_pack(listing_id: int) -> flask.Response:
 @blp.response(200, channel_schemas.ListingSchema)
 def record_live(body: dict[str, Any], listing_id: int) -> object:
     """Record the live listing of a pack: its URL or id on that marketplace (422 otherwise)."""
-    return packs.record_live(extensions.db.session, listing_id, body["reference"], scope=_scope())
+    return packs.record_live(extensions.session(), listing_id, body["reference"], scope=_scope())

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def check_certificates() -> dict[str, int]:
     """The daily certificate check of every club's listings (what `flask channels
     check-certificates` does by hand)."""
-    result = sync.check_certificates(extensions.db.session, publishing.Options())
+    result = sync.check_certificates(extensions.session(), publishing.Options())
     log.info("daily certificate check: %s", result)
     return result
 
@@ -26,6 +26,6 @@ def check_certificates() -> dict[str, int]:
 @celery.shared_task(name=tasks.RESUME_QUEUED, ignore_result=True)
 def resume_queued() -> dict[str, object]:
     """Push every listing still waiting in the queue (what `flask channels resume` does)."""
-    summary = sync.resume_queued(extensions.db.session, publishing.Options())
+    summary = sync.resume_queued(extensions.session(), publishing.Options())
     log.info("hourly push of queued listings: %s", summary.as_dict())
     return summary.as_dict()

@@ -19,7 +19,7 @@ channels_cli = flask.cli.AppGroup("channels", help="Kênh bán: kiểm tra chứ
 @channels_cli.command("check-certificates")
 def check_certificates() -> None:
     """Pause listings of products whose OCOP certificate expired; resume renewed ones."""
-    result = sync.check_certificates(extensions.db.session, publishing.Options())
+    result = sync.check_certificates(extensions.session(), publishing.Options())
     click.echo(
         f"Tạm dừng {result['paused']} tin đăng (chứng nhận hết hạn); "
         f"mở lại {result['resumed']} tin đăng (đã gia hạn hoặc chọn vẫn bán)."
@@ -29,7 +29,7 @@ def check_certificates() -> None:
 @channels_cli.command("resume")
 def resume_queued() -> None:
     """Push every listing still waiting in the queue (after quotas or an outage)."""
-    summary = sync.resume_queued(extensions.db.session, publishing.Options())
+    summary = sync.resume_queued(extensions.session(), publishing.Options())
     click.echo(
         f"Đã xử lý {summary.total} tin: {summary.live} đang bán, {summary.needs_action} cần xử lý, "
         f"{summary.failed} lỗi, {summary.waiting} còn chờ."

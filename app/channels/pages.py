@@ -45,7 +45,7 @@ def _channel_helpers() -> dict[str, Any]:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 def _account_page(account_id: int) -> werkzeug.Response:
@@ -57,7 +57,7 @@ def _listing_page(listing_id: int) -> werkzeug.Response:
     target = flask.request.form.get("next")
     if target:
         return flask.redirect(helpers.safe_next(target, "channels.index"))
-    listing = listings.get_listing(extensions.db.session, listing_id, scope=_scope())
+    listing = listings.get_listing(extensions.session(), listing_id, scope=_scope())
     return _account_page(listing.account_id)
 
 
@@ -69,7 +69,7 @@ def _listing_page(listing_id: int) -> werkzeug.Response:
 def index() -> str:
     return flask.render_template(
         "channels/index.html",
-        rows=actions.account_views(extensions.db.session, _scope()),
+        rows=actions.account_views(extensions.session(), _scope()),
         show_club=permissions.can(flask_login.current_user, "clubs.manage"),
     )
 
@@ -80,7 +80,7 @@ def _account_form_page(
     view: actions.AccountView | None,
     status: int,
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     form.fill_choices(
         actions.owner_choices(session, scope),
@@ -103,7 +103,7 @@ def _save_account(
 ) -> werkzeug.Response | None:
     try:
         account = accounts.save_account(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             form.service_data(marketplace),
             account_id,
@@ -139,7 +139,7 @@ def account_new() -> str | tuple[str, int] | werkzeug.Response:
 @bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
 @permissions.require("channels.manage")
 def account_edit(account_id: int) -> tuple[str, int] | werkzeug.Response:
-    view = actions.get_account_view(extensions.db.session, account_id, _scope())
+    view = actions.get_account_view(extensions.session(), account_id, _scope())
     adapter_cls = actions.adapter_class(view.account.marketplace)
     form_class = channel_forms.account_form_class(adapter_cls)
     if flask.request.method == "GET":
@@ -169,7 +169,7 @@ def connect(account_id: int) -> werkzeug.Response:
         flask.abort(400)
     try:
         url = accounts.start_connect(
-            extensions.db.session,
+            extensions.session(),
             account_id,
             # The address the marketplace sends the seller back to: the public one
             # (PUBLIC_BASE_URL), never whatever Host header this request came with.
@@ -187,7 +187,7 @@ def connect(account_id: int) -> werkzeug.Response:
 def callback() -> werkzeug.Response:
     """Where the marketplace sends the seller back after approving (or refusing) access."""
     try:
-        account = accounts.finish_connect(extensions.db.session, flask.request.args, scope=_scope())
+        account = accounts.finish_connect(extensions.session(), flask.request.args, scope=_scope())
     except errors.ValidationError as exc:
         flask.flash(exc.message, "error")
         return flask.redirect(flask.url_for("channels.index"))
@@ -204,7 +204,7 @@ def _account_detail(
     typed: dict[int, str] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     view = actions.get_account_view(session, account_id, _scope())
     state = flask.request.args.get("state") or None
     if state not in (None, *State):
@@ -246,7 +246,7 @@ def account(account_id: int) -> tuple[str, int]:
 
 
 def _publish_page(account_id: int, product_errors: list[str], status: int) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     view = actions.get_account_view(session, account_id, scope)
     filters = catalog_service.ProductFilters.from_args({"q": flask.request.args.get("q")})
@@ -285,7 +285,7 @@ def publish(account_id: int) -> tuple[str, int] | werkzeug.Response:
     product_ids = flask.request.form.getlist("product_ids", type=int)
     try:
         done = actions.publish(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             account_id,
             product_ids,
@@ -334,7 +334,7 @@ def listing_retry(listing_id: int) -> werkzeug.Response:
         flask.abort(400)
     try:
         done = actions.retry(
-            extensions.db.session, flask_login.current_user, listing_id, dispatch=tasks.dispatch
+            extensions.session(), flask_login.current_user, listing_id, dispatch=tasks.dispatch
         )
     except errors.Conflict as exc:
         flask.flash(exc.message, "error")
@@ -350,7 +350,7 @@ def listing_retry(listing_id: int) -> werkzeug.Response:
 def listing_pause(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
-        lambda: publishing.pause(extensions.db.session, listing_id, scope=_scope()),
+        lambda: publishing.pause(extensions.session(), listing_id, scope=_scope()),
         _("Đã tạm dừng bán trên sàn."),
     )
 
@@ -361,7 +361,7 @@ def listing_resume(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
         lambda: actions.resume(
-            extensions.db.session, flask_login.current_user, listing_id, dispatch=tasks.dispatch
+            extensions.session(), flask_login.current_user, listing_id, dispatch=tasks.dispatch
         ),
         _("Đã mở bán lại; giá và tồn kho sẽ được đồng bộ."),
     )
@@ -372,7 +372,7 @@ def listing_resume(listing_id: int) -> werkzeug.Response:
 def listing_delist(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
-        lambda: publishing.delist(extensions.db.session, listing_id, scope=_scope()),
+        lambda: publishing.delist(extensions.session(), listing_id, scope=_scope()),
         _("Đã gỡ sản phẩm khỏi sàn."),
     )
 
@@ -389,7 +389,7 @@ def listing_override(listing_id: int) -> werkzeug.Response:
     return _listing_action(
         listing_id,
         lambda: listings.set_certificate_override(
-            extensions.db.session, listing_id, on, scope=_scope()
+            extensions.session(), listing_id, on, scope=_scope()
         ),
         message,
     )
@@ -403,7 +403,7 @@ def listing_override(listing_id: int) -> werkzeug.Response:
 def listing_pack(listing_id: int) -> flask.Response | werkzeug.Response:
     if not forms.EmptyForm().validate_on_submit():
         flask.abort(400)
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     try:
         path = packs.build(session, listing_id, scope=scope)
@@ -423,7 +423,7 @@ def listing_live(listing_id: int) -> tuple[str, int] | werkzeug.Response:
     form = channel_forms.LiveReferenceForm()
     if not form.validate_on_submit():
         flask.abort(400)
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     try:
         listing = packs.record_live(session, listing_id, form.reference.data or "", scope=scope)
@@ -450,7 +450,7 @@ def listing_live(listing_id: int) -> tuple[str, int] | werkzeug.Response:
 @permissions.require("channels.manage")
 def category_map(account_id: int) -> tuple[str, int] | werkzeug.Response:
     """Which marketplace category each OCOP category used by products is listed under."""
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     account = accounts.get_account(session, account_id, scope=scope)
     form = forms.EmptyForm()

@@ -32,11 +32,11 @@ def _fail(error: errors.AppError) -> None:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, None)
+    return tenancy.scope_for(extensions.session(), None)
 
 
 def _row(club: orgs.Club) -> dict[str, Any]:
-    account = clubs_service.bank_account(extensions.db.session, club.id)
+    account = clubs_service.bank_account(extensions.session(), club.id)
     return {
         "id": club.id,
         "name": club.name,
@@ -90,7 +90,7 @@ def create_club(name: str, **options: Any) -> None:
     if any(options[k] for k in BANK_OPTIONS):
         data["bank_account"] = {k: options[k] for k in BANK_OPTIONS}
     try:
-        club = clubs_service.create_club(extensions.db.session, _scope(), data)
+        club = clubs_service.create_club(extensions.session(), _scope(), data)
     except errors.AppError as exc:
         _fail(exc)
     else:
@@ -104,7 +104,7 @@ def create_club(name: str, **options: Any) -> None:
 @click.option("--no-bank-account", is_flag=True, help="Bỏ tài khoản ngân hàng của CLB.")
 def edit_club(club_id: int, name: str | None, no_bank_account: bool, **options: Any) -> None:
     """Change a club's fields (only those given); bank options replace its account."""
-    session = extensions.db.session
+    session = extensions.session()
     data: dict[str, Any] = {} if name is None else {"name": name}
     data.update(
         {
@@ -136,7 +136,7 @@ def edit_club(club_id: int, name: str | None, no_bank_account: bool, **options: 
 def list_clubs(as_json: bool, archived: bool, show_all: bool) -> None:
     """List clubs (active ones unless --archived or --all)."""
     which = None if show_all else archived
-    clubs = extensions.db.session.scalars(clubs_service.clubs_query(_scope(), which))
+    clubs = extensions.session().scalars(clubs_service.clubs_query(_scope(), which))
     rows = [_row(club) for club in clubs]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -154,7 +154,7 @@ def list_clubs(as_json: bool, archived: bool, show_all: bool) -> None:
 def archive_club(club_id: int) -> None:
     """Archive a club: its members can no longer sign in; its data stays."""
     try:
-        club = clubs_service.archive_club(extensions.db.session, _scope(), club_id)
+        club = clubs_service.archive_club(extensions.session(), _scope(), club_id)
     except errors.AppError as exc:
         _fail(exc)
     else:
@@ -166,7 +166,7 @@ def archive_club(club_id: int) -> None:
 def restore_club(club_id: int) -> None:
     """Restore an archived club."""
     try:
-        club = clubs_service.restore_club(extensions.db.session, _scope(), club_id)
+        club = clubs_service.restore_club(extensions.session(), _scope(), club_id)
     except errors.AppError as exc:
         _fail(exc)
     else:
@@ -179,7 +179,7 @@ def restore_club(club_id: int) -> None:
 def link_producer(club_id: int, producer_id: int) -> None:
     """The club also works with this producer (its members see and edit its catalog)."""
     try:
-        club = clubs_service.link_producer(extensions.db.session, _scope(), club_id, producer_id)
+        club = clubs_service.link_producer(extensions.session(), _scope(), club_id, producer_id)
     except errors.AppError as exc:
         _fail(exc)
     else:
@@ -192,7 +192,7 @@ def link_producer(club_id: int, producer_id: int) -> None:
 def unlink_producer(club_id: int, producer_id: int) -> None:
     """The club no longer works with this producer (orders already taken stay)."""
     try:
-        club = clubs_service.unlink_producer(extensions.db.session, _scope(), club_id, producer_id)
+        club = clubs_service.unlink_producer(extensions.session(), _scope(), club_id, producer_id)
     except errors.AppError as exc:
         _fail(exc)
     else:

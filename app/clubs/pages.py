@@ -46,13 +46,13 @@ def _end_sessions_of_archived_clubs() -> werkzeug.Response | None:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 def _producer_choices() -> list[forms.Choice]:
     return [
         forms.Choice(str(p.id), f"{p.name} ({p.province})")
-        for p in clubs_service.producer_choices(extensions.db.session)
+        for p in clubs_service.producer_choices(extensions.session())
     ]
 
 
@@ -63,7 +63,7 @@ def _form(club: orgs.Club | None = None) -> forms.ClubForm:
         for name in clubs_service.FIELDS:
             value = getattr(club, name)
             form[name].data = "" if value is None else str(value)
-        account = clubs_service.bank_account(extensions.db.session, club.id)
+        account = clubs_service.bank_account(extensions.session(), club.id)
         if account is not None:
             for name in clubs_service.BANK_FIELDS:
                 form[name].data = getattr(account, name)
@@ -79,7 +79,7 @@ def index() -> str:
     if status not in STATUSES:
         status = "active"
     archived = {"active": False, "archived": True, "all": None}[status]
-    session = extensions.db.session
+    session = extensions.session()
     page = pagination.paginate(
         session,
         clubs_service.clubs_query(_scope(), archived),
@@ -98,7 +98,7 @@ def new() -> str | werkzeug.Response | tuple[str, int]:
     form = _form()
     if "refresh_communes" not in flask.request.form and form.validate_on_submit():
         try:
-            club = clubs_service.create_club(extensions.db.session, _scope(), form.club_data())
+            club = clubs_service.create_club(extensions.session(), _scope(), form.club_data())
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
         else:
@@ -111,7 +111,7 @@ def new() -> str | werkzeug.Response | tuple[str, int]:
 @bp.route("/<int:club_id>")
 @permissions.require("clubs.view")
 def detail(club_id: int) -> str:
-    session = extensions.db.session
+    session = extensions.session()
     club = clubs_service.get_club(session, _scope(), club_id)
     return flask.render_template(
         "clubs/detail.html",
@@ -129,7 +129,7 @@ def detail(club_id: int) -> str:
 @bp.route("/<int:club_id>/edit", methods=["GET", "POST"])
 @permissions.require("clubs.manage")
 def edit(club_id: int) -> str | werkzeug.Response | tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     club = clubs_service.get_club(session, scope, club_id)
     form = _form(club)
@@ -149,7 +149,7 @@ def edit(club_id: int) -> str | werkzeug.Response | tuple[str, int]:
 @permissions.require("clubs.manage")
 def archive(club_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
-        club = clubs_service.archive_club(extensions.db.session, _scope(), club_id)
+        club = clubs_service.archive_club(extensions.session(), _scope(), club_id)
         flask.flash(
             _(
                 "Đã lưu trữ %(name)s: điều phối viên và người bán của CLB không đăng nhập được "
@@ -165,7 +165,7 @@ def archive(club_id: int) -> werkzeug.Response:
 @permissions.require("clubs.manage")
 def restore(club_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
-        club = clubs_service.restore_club(extensions.db.session, _scope(), club_id)
+        club = clubs_service.restore_club(extensions.session(), _scope(), club_id)
         flask.flash(_("Đã khôi phục %(name)s.", name=club.name), "success")
     return flask.redirect(flask.url_for("clubs.detail", club_id=club_id))
 
@@ -182,7 +182,7 @@ def upload_logo(club_id: int) -> werkzeug.Response:
         return flask.redirect(target)
     try:
         clubs_service.set_logo(
-            extensions.db.session,
+            extensions.session(),
             _scope(),
             club_id,
             form.logo.data,
@@ -202,7 +202,7 @@ def upload_logo(club_id: int) -> werkzeug.Response:
 def delete_logo(club_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
         clubs_service.delete_logo(
-            extensions.db.session,
+            extensions.session(),
             _scope(),
             club_id,
             images_service.media_root(flask.current_app.config),
@@ -216,7 +216,7 @@ def delete_logo(club_id: int) -> werkzeug.Response:
 def logo(club_id: int) -> flask.Response:
     """The club's logo, for those who reach the club (it is not a public file)."""
     path = clubs_service.logo_file(
-        extensions.db.session,
+        extensions.session(),
         _scope(),
         club_id,
         images_service.media_root(flask.current_app.config),

@@ -65,7 +65,7 @@ class ClubSchema(ma.Schema):
         return flask.url_for("clubs.logo", club_id=club.id)
 
     def _bank_account(self, club: orgs.Club) -> dict[str, Any] | None:
-        account = clubs_service.bank_account(extensions.db.session, club.id)
+        account = clubs_service.bank_account(extensions.session(), club.id)
         return None if account is None else BankAccountSchema().dump(account)
 
 

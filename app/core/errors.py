@@ -297,7 +297,7 @@ def register(app: flask.Flask) -> None:
             (str(orig).splitlines() or [""])[0][:200],
         )
         try:
-            extensions.db.session.rollback()
+            extensions.session().rollback()
         except Exception:
             log.debug("rollback after a refused value failed", exc_info=True)
         return handle(ValueOutOfRange())
@@ -311,7 +311,7 @@ def register(app: flask.Flask) -> None:
             type(exc).__name__,
         )
         try:
-            extensions.db.session.rollback()
+            extensions.session().rollback()
         except Exception:  # the connection is gone; the session is discarded at teardown
             log.debug("rollback after a lost connection failed", exc_info=True)
         # Go on as a signed-out visitor: looking up the signed-in user (for the page, and for

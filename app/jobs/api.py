@@ -23,7 +23,7 @@ blp = flask_smorest.Blueprint(
 @blp.response(200, schemas.JobPageSchema)
 def list_jobs(page: int, per_page: int, status: str | None = None) -> object:
     """The caller's jobs of the clubs in their scope (all jobs for an admin), newest first."""
-    session = extensions.db.session
+    session = extensions.session()
     user = flask_login.current_user
     stmt = jobs_service.visible_query(user, status, scope=tenancy.scope_for(session, user))
     return pagination.paginate(session, stmt, page, per_page)
@@ -38,7 +38,7 @@ def create_job(body: dict[str, Any]) -> object:
     install-wide; any other kind runs for the caller's club (422 `no_club` when there is none:
     an admin without a working club while the install has several clubs)."""
     return jobs_service.start(
-        extensions.db.session,
+        extensions.session(),
         registry.current().startable(),
         kind=body["kind"],
         params=body["params"],
@@ -65,7 +65,7 @@ def list_kinds() -> object:
 @blp.response(200, schemas.JobSchema)
 def get_job(job_id: int) -> object:
     """One job with its status, progress (0–100), message, error and result."""
-    return jobs_service.get_visible(extensions.db.session, flask_login.current_user, job_id)
+    return jobs_service.get_visible(extensions.session(), flask_login.current_user, job_id)
 
 
 @blp.route("/<int:job_id>/cancel", methods=["POST"])
@@ -73,4 +73,4 @@ def get_job(job_id: int) -> object:
 @blp.response(200, schemas.JobSchema)
 def cancel_job(job_id: int) -> object:
     """Ask a job to stop (409 when it has already ended)."""
-    return jobs_service.cancel(extensions.db.session, flask_login.current_user, job_id)
+    return jobs_service.cancel(extensions.session(), flask_login.current_user, job_id)

@@ -35,7 +35,7 @@ def index() -> str:
     status = flask.request.args.get("status") or None
     if status not in (None, *jobs_service.JobStatus):
         status = None
-    session = extensions.db.session
+    session = extensions.session()
     user = flask_login.current_user
     page = pagination.paginate(
         session,
@@ -51,7 +51,7 @@ def index() -> str:
 @bp.route("/<int:job_id>")
 @permissions.require("jobs.view_own")
 def detail(job_id: int) -> str:
-    job = jobs_service.get_visible(extensions.db.session, flask_login.current_user, job_id)
+    job = jobs_service.get_visible(extensions.session(), flask_login.current_user, job_id)
     return flask.render_template(
         "jobs/detail.html",
         job=job,
@@ -65,7 +65,7 @@ def detail(job_id: int) -> str:
 def cancel(job_id: int) -> werkzeug.Response:
     if forms.EmptyForm().validate_on_submit():
         try:
-            jobs_service.cancel(extensions.db.session, flask_login.current_user, job_id)
+            jobs_service.cancel(extensions.session(), flask_login.current_user, job_id)
         except errors.Conflict as exc:
             flask.flash(exc.message, "error")
         else:
@@ -79,7 +79,7 @@ def system_check() -> werkzeug.Response:
     if not forms.SystemCheckForm().validate_on_submit():
         flask.abort(400)
     job = jobs_service.start(
-        extensions.db.session,
+        extensions.session(),
         registry.current(),
         kind="system.check",  # install-wide: no club
         params={},

@@ -104,11 +104,11 @@ def init_celery(app: flask.Flask) -> celery.Celery:
 @celery.shared_task(name="jobs.run", ignore_result=True)
 def run_job(job_id: int) -> str | None:
     policy = jobs_service.RunPolicy.from_config(flask.current_app.config)
-    status = jobs_service.run(extensions.db.session, registry.current(), job_id, policy=policy)
+    status = jobs_service.run(extensions.session(), registry.current(), job_id, policy=policy)
     if status == jobs.JobStatus.RUNNING:
         # Another worker runs it. Look again later: if that worker dies, this message (not
         # the one it holds, which may be gone with it) is what brings the job back.
-        job = extensions.db.session.get(jobs.Job, job_id)
+        job = extensions.session().get(jobs.Job, job_id)
         kind = registry.current().get(job.kind) if job else None
         run_job.apply_async(
             args=[job_id],

@@ -42,7 +42,7 @@ def _user() -> Any:
 @blp.response(200, live_schemas.StreamerSchema(many=True))
 def list_streamers() -> object:
     """The streamers of the clubs the user reaches (an admin: every club's)."""
-    session = extensions.db.session
+    session = extensions.session()
     return streamers.list_streamers(session, tenancy.scope_for(session, _user()))
 
 
@@ -53,7 +53,7 @@ def list_streamers() -> object:
 def create_streamer(body: dict[str, Any]) -> object:
     """Make a member of the user's club (by user account, one profile per account) a streamer.
     An admin's streamer goes to their working club (or the only club)."""
-    return streamers.create(extensions.db.session, _user(), body)
+    return streamers.create(extensions.session(), _user(), body)
 
 
 @blp.route("/streamers/<int:streamer_id>", methods=["GET"])
@@ -61,7 +61,7 @@ def create_streamer(body: dict[str, Any]) -> object:
 @blp.response(200, live_schemas.StreamerSchema)
 def get_streamer(streamer_id: int) -> object:
     """One streamer."""
-    return streamers.get(extensions.db.session, _user(), streamer_id)
+    return streamers.get(extensions.session(), _user(), streamer_id)
 
 
 @blp.route("/streamers/<int:streamer_id>", methods=["PATCH"])
@@ -70,7 +70,7 @@ def get_streamer(streamer_id: int) -> object:
 @blp.response(200, live_schemas.StreamerSchema)
 def update_streamer(body: dict[str, Any], streamer_id: int) -> object:
     """Change a streamer's name, platforms, channel accounts, TikTok handle or active flag."""
-    return streamers.update(extensions.db.session, _user(), streamer_id, body)
+    return streamers.update(extensions.session(), _user(), streamer_id, body)
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def update_streamer(body: dict[str, Any], streamer_id: int) -> object:
 def list_sessions(args: dict[str, Any]) -> object:
     """Sessions overlapping [`start`, `end`) (either may be left out), by start time, of the
     clubs the user reaches (an admin: every club's)."""
-    session = extensions.db.session
+    session = extensions.session()
     stmt = sessions.range_query(
         tenancy.scope_for(session, _user()),
         args.get("start"),
@@ -103,7 +103,7 @@ def create_session(body: dict[str, Any]) -> object:
     """Plan a session in the user's club (an admin's: the working club, or the only club).
     Hosts and the shop must be that club's (422). A host booked elsewhere closer than the
     setup buffer answers 409."""
-    return sessions.create(extensions.db.session, _user(), body, buffer_min=_buffer())
+    return sessions.create(extensions.session(), _user(), body, buffer_min=_buffer())
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"])
@@ -111,7 +111,7 @@ def create_session(body: dict[str, Any]) -> object:
 @blp.response(200, live_schemas.SessionSchema)
 def get_session(session_id: int) -> object:
     """A session with its hosts and run-of-show."""
-    return sessions.get(extensions.db.session, _user(), session_id)
+    return sessions.get(extensions.session(), _user(), session_id)
 
 
 @blp.route("/sessions/<int:session_id>", methods=["PATCH"])
@@ -121,7 +121,7 @@ def get_session(session_id: int) -> object:
 @blp.alt_response(409, schema=live_schemas.schemas.ErrorSchema, description="Trùng lịch")
 def update_session(body: dict[str, Any], session_id: int) -> object:
     """Edit a session; new times or hosts are conflict-checked (409)."""
-    return sessions.update(extensions.db.session, _user(), session_id, body, buffer_min=_buffer())
+    return sessions.update(extensions.session(), _user(), session_id, body, buffer_min=_buffer())
 
 
 @blp.route("/sessions/<int:session_id>", methods=["DELETE"])
@@ -129,7 +129,7 @@ def update_session(body: dict[str, Any], session_id: int) -> object:
 @blp.response(204)
 def delete_session(session_id: int) -> None:
     """Delete a planned or cancelled session."""
-    sessions.delete(extensions.db.session, _user(), session_id)
+    sessions.delete(extensions.session(), _user(), session_id)
 
 
 @blp.route("/sessions/<int:session_id>/status", methods=["POST"])
@@ -140,7 +140,7 @@ def delete_session(session_id: int) -> None:
 def set_status(body: dict[str, Any], session_id: int) -> object:
     """planned → live → ended, planned → cancelled, cancelled → planned (conflict-checked)."""
     return sessions.set_status(
-        extensions.db.session, _user(), session_id, body["status"], buffer_min=_buffer()
+        extensions.session(), _user(), session_id, body["status"], buffer_min=_buffer()
     )
 
 
@@ -152,7 +152,7 @@ def set_status(body: dict[str, Any], session_id: int) -> object:
 def duplicate_session(body: dict[str, Any], session_id: int) -> object:
     """Copy a session with its hosts and slots `days` later (or to `starts_at`)."""
     return sessions.duplicate(
-        extensions.db.session,
+        extensions.session(),
         _user(),
         session_id,
         days=body["days"],
@@ -170,7 +170,7 @@ def duplicate_session(body: dict[str, Any], session_id: int) -> object:
 @blp.response(201, live_schemas.SlotSchema)
 def add_slot(body: dict[str, Any], session_id: int) -> object:
     """Add a product slot; one that overlaps another or overruns the session answers 422."""
-    return slots.add(extensions.db.session, _user(), session_id, body)
+    return slots.add(extensions.session(), _user(), session_id, body)
 
 
 @blp.route("/sessions/<int:session_id>/slots/<int:slot_id>", methods=["PATCH"])
@@ -179,7 +179,7 @@ def add_slot(body: dict[str, Any], session_id: int) -> object:
 @blp.response(200, live_schemas.SlotSchema)
 def update_slot(body: dict[str, Any], session_id: int, slot_id: int) -> object:
     """Change a slot."""
-    return slots.update(extensions.db.session, _user(), session_id, slot_id, body)
+    return slots.update(extensions.session(), _user(), session_id, slot_id, body)
 
 
 @blp.route("/sessions/<int:session_id>/slots/<int:slot_id>", methods=["DELETE"])
@@ -187,7 +187,7 @@ def update_slot(body: dict[str, Any], session_id: int, slot_id: int) -> object:
 @blp.response(204)
 def delete_slot(session_id: int, slot_id: int) -> None:
     """Remove a slot."""
-    slots.delete(extensions.db.session, _user(), session_id, slot_id)
+    slots.delete(extensions.session(), _user(), session_id, slot_id)
 
 
 @blp.route("/sessions/<int:session_id>/slots/order", methods=["PUT"])
@@ -196,7 +196,7 @@ def delete_slot(session_id: int, slot_id: int) -> None:
 @blp.response(200, live_schemas.SlotSchema(many=True))
 def reorder_slots(body: dict[str, Any], session_id: int) -> object:
     """Put every slot in this order, back to back from the first start (lengths kept)."""
-    return slots.reorder(extensions.db.session, _user(), session_id, body["slot_ids"])
+    return slots.reorder(extensions.session(), _user(), session_id, body["slot_ids"])
 
 
 # --- host screen --------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def reorder_slots(body: dict[str, Any], session_id: int) -> object:
 @blp.response(200, live_schemas.HostStateSchema)
 def host_state(session_id: int) -> object:
     """What the host screen shows: current and next slot, with absolute UTC times."""
-    return host.get(extensions.db.session, _user(), session_id, clock=clock.utcnow)
+    return host.get(extensions.session(), _user(), session_id, clock=clock.utcnow)
 
 
 @blp.route("/sessions/<int:session_id>/host", methods=["POST"])
@@ -217,7 +217,7 @@ def host_state(session_id: int) -> object:
 def host_action(body: dict[str, Any], session_id: int) -> object:
     """Control the host screen: start, next, prev, goto (`index`), extend (`seconds`), reset."""
     return host.act(
-        extensions.db.session,
+        extensions.session(),
         _user(),
         session_id,
         body["action"],
@@ -237,7 +237,7 @@ def host_action(body: dict[str, Any], session_id: int) -> object:
 def rotate_feed(body: dict[str, Any]) -> object:
     """A new secret calendar link (the club's, or a streamer's); the old link stops working.
     Sellers may rotate only their own link."""
-    return feeds.rotate(extensions.db.session, _user(), body.get("streamer_id"), clock=clock.utcnow)
+    return feeds.rotate(extensions.session(), _user(), body.get("streamer_id"), clock=clock.utcnow)
 
 
 @blp.route("/feeds", methods=["POST"])
@@ -246,4 +246,4 @@ def rotate_feed(body: dict[str, Any]) -> object:
 @blp.response(200, live_schemas.FeedSchema)
 def get_feed(body: dict[str, Any]) -> object:
     """The calendar link (made on first use) of the club or a streamer."""
-    return feeds.ensure(extensions.db.session, _user(), body.get("streamer_id"))
+    return feeds.ensure(extensions.session(), _user(), body.get("streamer_id"))

@@ -37,7 +37,7 @@ def _live_helpers() -> dict[str, Any]:
 
 
 def _db() -> Any:
-    return extensions.db.session
+    return extensions.session()
 
 
 def _user() -> Any:

@@ -30,7 +30,7 @@ def index() -> werkzeug.Response:
 @permissions.require("dashboard.view")
 def dashboard_view() -> str:
     user = flask_login.current_user
-    data = dashboard.summary(extensions.db.session, user)
+    data = dashboard.summary(extensions.session(), user)
     return flask.render_template(f"main/dashboard_{user.role.value}.html", **data)
 
 
@@ -58,7 +58,7 @@ def healthz() -> tuple[Any, int]:
     """JSON for monitors and scripts (``status``, ``database``, ``broker``; ``ffmpeg`` is
     informative and never makes the answer 503); a page of sentences for a browser."""
     config = flask.current_app.config
-    database = health.check_database(extensions.db.session)
+    database = health.check_database(extensions.session())
     broker = health.check_broker(config["BROKER_URL"], config["HEALTH_TIMEOUT_SECONDS"])
     ffmpeg = health.check_ffmpeg()
     ok = database.ok and broker.ok
@@ -72,7 +72,7 @@ def healthz() -> tuple[Any, int]:
         except sa.exc.SQLAlchemyError:
             # The page's language may come from the signed-in user's row; with the database
             # down the JSON below still says what is wrong.
-            extensions.db.session.rollback()
+            extensions.session().rollback()
         else:
             return page, code
     body = {

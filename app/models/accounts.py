@@ -26,7 +26,7 @@ class Role(enum.StrEnum):
 CLUB_ROLES = (Role.COORDINATOR, Role.SELLER)
 
 
-class User(flask_login.UserMixin, extensions.db.Model):
+class User(flask_login.UserMixin, extensions.Model):
     __tablename__ = "users"
     __table_args__ = (
         # A producer account belongs to exactly one producer organisation; others to none.
@@ -88,7 +88,7 @@ class User(flask_login.UserMixin, extensions.db.Model):
         return f"<User {self.username} ({self.role})>"
 
 
-class ApiToken(extensions.db.Model):
+class ApiToken(extensions.Model):
     """A personal token for scripts. Only a SHA-256 hash of the secret is stored."""
 
     __tablename__ = "api_tokens"
@@ -105,7 +105,7 @@ class ApiToken(extensions.db.Model):
     user: so.Mapped[User] = so.relationship()
 
 
-class LoginFailure(extensions.db.Model):
+class LoginFailure(extensions.Model):
     """Failed sign-in counter per key ("user:<name>" or "ip:<address>")."""
 
     __tablename__ = "login_failures"

@@ -21,7 +21,7 @@ class CertificateLevel(enum.StrEnum):
     CENTRAL = "central"
 
 
-class OcopCategory(extensions.db.Model):
+class OcopCategory(extensions.Model):
     """Ngành → nhóm → phân nhóm (Decision 148/QĐ-TTg, Appendix I), seeded by migration."""
 
     __tablename__ = "ocop_categories"
@@ -38,7 +38,7 @@ class OcopCategory(extensions.db.Model):
     parent: so.Mapped[OcopCategory | None] = so.relationship(remote_side=[id])
 
 
-class Product(extensions.db.Model):
+class Product(extensions.Model):
     __tablename__ = "products"
     __table_args__ = (
         # Substring search (LIKE '%nuoc mam%') uses a trigram index on PostgreSQL;
@@ -108,7 +108,7 @@ class Product(extensions.db.Model):
         return self.certificates[0] if self.certificates else None
 
 
-class Variant(extensions.db.Model):
+class Variant(extensions.Model):
     """A sellable SKU of a product (size, pack)."""
 
     __tablename__ = "variants"
@@ -133,7 +133,7 @@ class Variant(extensions.db.Model):
     product: so.Mapped[Product] = so.relationship(back_populates="variants")
 
 
-class ProductImage(extensions.db.Model):
+class ProductImage(extensions.Model):
     """An uploaded photo, resized and stored under MEDIA_ROOT; position 0 is the cover."""
 
     __tablename__ = "product_images"
@@ -150,7 +150,7 @@ class ProductImage(extensions.db.Model):
     product: so.Mapped[Product] = so.relationship(back_populates="images")
 
 
-class Certificate(extensions.db.Model):
+class Certificate(extensions.Model):
     """An OCOP recognition decision for a product (a product may hold several over time)."""
 
     __tablename__ = "certificates"
@@ -173,7 +173,7 @@ class Certificate(extensions.db.Model):
     product: so.Mapped[Product] = so.relationship(back_populates="certificates")
 
 
-class ProductLink(extensions.db.Model):
+class ProductLink(extensions.Model):
     """Where to buy: a live listing on a marketplace (entered, or recorded by a channel push)."""
 
     __tablename__ = "product_links"

@@ -37,7 +37,7 @@ class ListingState(enum.StrEnum):
         return self not in (ListingState.QUEUED, ListingState.PUBLISHING)
 
 
-class ChannelAccount(extensions.db.Model):
+class ChannelAccount(extensions.Model):
     """One shop on one marketplace, run by a club (for itself, or for one of its producers).
 
     Secrets (app secret, tokens) are encrypted with the key from the
@@ -85,7 +85,7 @@ class ChannelAccount(extensions.db.Model):
         return f"<ChannelAccount {self.marketplace}:{self.name}>"
 
 
-class CategoryMapping(extensions.db.Model):
+class CategoryMapping(extensions.Model):
     """Which marketplace category an OCOP category is listed under, per account."""
 
     __tablename__ = "channel_category_mappings"
@@ -103,7 +103,7 @@ class CategoryMapping(extensions.db.Model):
     ocop_category: so.Mapped[catalog.OcopCategory] = so.relationship()
 
 
-class Listing(extensions.db.Model):
+class Listing(extensions.Model):
     """The binding of a product (with its variants) to one channel account.
 
     ``external_id`` is committed the moment the marketplace gives it;

@@ -26,7 +26,7 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-class Job(extensions.db.Model):
+class Job(extensions.Model):
     __tablename__ = "jobs"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -67,7 +67,7 @@ session_hosts = sa.Table(
 )
 
 
-class Streamer(extensions.db.Model):
+class Streamer(extensions.Model):
     """A club member who hosts livestreams, linked to their user account (one per user)."""
 
     __tablename__ = "streamers"
@@ -96,7 +96,7 @@ class Streamer(extensions.db.Model):
         return f"<Streamer {self.display_name}>"
 
 
-class LiveSession(extensions.db.Model):
+class LiveSession(extensions.Model):
     """One planned livestream: when, where, who hosts it, and its live state."""
 
     __tablename__ = "live_sessions"
@@ -147,7 +147,7 @@ class LiveSession(extensions.db.Model):
         return f"<LiveSession {self.id} {self.title!r}>"
 
 
-class LiveSlot(extensions.db.Model):
+class LiveSlot(extensions.Model):
     """One product's turn in a session's run-of-show."""
 
     __tablename__ = "live_slots"
@@ -182,7 +182,7 @@ class LiveSlot(extensions.db.Model):
         return self.start_offset_s + self.length_s
 
 
-class LiveFeed(extensions.db.Model):
+class LiveFeed(extensions.Model):
     """A secret calendar link: the whole club's sessions, or one streamer's.
 
     Rotating replaces the token, so the old link stops working at once.

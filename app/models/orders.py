@@ -45,7 +45,7 @@ class BatchStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
-class Order(extensions.db.Model):
+class Order(extensions.Model):
     """One order on one platform, as the platform numbers it."""
 
     __tablename__ = "orders"
@@ -113,7 +113,7 @@ class Order(extensions.db.Model):
         return f"<Order {self.platform}:{self.external_id}>"
 
 
-class OrderLine(extensions.db.Model):
+class OrderLine(extensions.Model):
     """One product line; unmatched lines (SKU not in the catalog) keep their SKU and name."""
 
     __tablename__ = "order_lines"
@@ -155,7 +155,7 @@ class StatusChangeVia(enum.StrEnum):
     COMMENTS = "comments"
 
 
-class OrderStatusChange(extensions.db.Model):
+class OrderStatusChange(extensions.Model):
     """One change of an order's status: who, when, from → to, and why (the history shown on
     the order page). It belongs to its order's club through the order (``app.tenancy``)."""
 
@@ -176,7 +176,7 @@ class OrderStatusChange(extensions.db.Model):
     changed_by: so.Mapped[accounts.User | None] = so.relationship()
 
 
-class SessionAudience(extensions.db.Model):
+class SessionAudience(extensions.Model):
     """A session's audience figures, entered by hand or imported from the platform's stats."""
 
     __tablename__ = "session_audiences"
@@ -203,7 +203,7 @@ class SessionAudience(extensions.db.Model):
     session: so.Mapped[live.LiveSession] = so.relationship()
 
 
-class ViewerVisit(extensions.db.Model):
+class ViewerVisit(extensions.Model):
     """One viewer's stay in a stream (join/leave), from the platform's viewer log."""
 
     __tablename__ = "viewer_visits"
@@ -218,7 +218,7 @@ class ViewerVisit(extensions.db.Model):
     left_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime())
 
 
-class CommentBatch(extensions.db.Model):
+class CommentBatch(extensions.Model):
     """An uploaded comment log parsed into proposed order lines, waiting for review."""
 
     __tablename__ = "comment_batches"
@@ -242,7 +242,7 @@ class CommentBatch(extensions.db.Model):
     session: so.Mapped[live.LiveSession] = so.relationship()
 
 
-class PaymentAccount(extensions.db.Model):
+class PaymentAccount(extensions.Model):
     """The bank account a club or a producer is paid into by VietQR transfer (one each)."""
 
     __tablename__ = "payment_accounts"

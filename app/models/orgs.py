@@ -36,7 +36,7 @@ club_producers = sa.Table(
 )
 
 
-class Club(extensions.db.Model):
+class Club(extensions.Model):
     """A Youth Union streamer club (e.g. CLB Streamer Móng Cái): the tenant.
 
     Every club-owned row (sessions, streamers, orders, shops, studio media, jobs, feeds)
@@ -77,7 +77,7 @@ class Club(extensions.db.Model):
         return f"<Club {self.name}>"
 
 
-class Producer(extensions.db.Model):
+class Producer(extensions.Model):
     """A producer organisation (chủ thể) whose OCOP products the club sells."""
 
     __tablename__ = "producers"

@@ -34,7 +34,7 @@ class RenderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class MediaAsset(extensions.db.Model):
+class MediaAsset(extensions.Model):
     """A clip, photo, logo or music file: probed on upload, then normalised with a proxy."""
 
     __tablename__ = "media_assets"
@@ -71,7 +71,7 @@ class MediaAsset(extensions.db.Model):
     job: so.Mapped[jobs.Job | None] = so.relationship()
 
 
-class Video(extensions.db.Model):
+class Video(extensions.Model):
     """A video being made: its edit recipe (JSON, versioned), or a reusable template."""
 
     __tablename__ = "videos"
@@ -98,7 +98,7 @@ class Video(extensions.db.Model):
     )
 
 
-class Render(extensions.db.Model):
+class Render(extensions.Model):
     """One render of a video's recipe for a platform profile."""
 
     __tablename__ = "renders"

@@ -40,7 +40,7 @@ def list_orders(args: dict[str, Any]) -> object:
     """Orders newest first, filtered: staff their club's (an admin every club's; `club` filters
     one); a producer gets only orders with its products, from every club (`club_name` says
     which), and of those only its own lines (`amount` sums them)."""
-    session = extensions.db.session
+    session = extensions.session()
     scope = tenancy.scope_for(session, flask_login.current_user)
     filters = queries.OrderFilters(
         club_id=args.get("club"),
@@ -65,7 +65,7 @@ def list_orders(args: dict[str, Any]) -> object:
 def get_order(order_id: int) -> object:
     """One order with its status history (404 when the caller may not see it, e.g. another
     club's)."""
-    session = extensions.db.session
+    session = extensions.session()
     scope = tenancy.scope_for(session, flask_login.current_user)
     return queries.present(scope, queries.get_order(session, scope, order_id), history=True)
 
@@ -83,7 +83,7 @@ def change_status(body: dict[str, Any], order_id: int) -> object:
     """Change the order's status; its valid lines follow and stock moves with them (a cancel or
     return gives the units back once, reopening takes them again). The same status again
     changes nothing. Each change is kept in `status_changes`."""
-    session = extensions.db.session
+    session = extensions.session()
     user = flask_login.current_user
     order = order_status.change_status(
         session,
@@ -110,7 +110,7 @@ def change_status(body: dict[str, Any], order_id: int) -> object:
 )
 def import_template(args: dict[str, Any]) -> flask.Response:
     """Download the order import template (what `POST /import` reads as `template`)."""
-    session = extensions.db.session
+    session = extensions.session()
     scope = tenancy.scope_for(session, flask_login.current_user)
     return helpers.send_download(order_template.download(session, scope, args["format"]))
 
@@ -124,7 +124,7 @@ def create_order(body: dict[str, Any]) -> object:
     `lines.0.sku`). The order goes to the session's club, else the caller's own club; the same
     `platform` + `external_id` again updates that club's order (another club's is never
     touched). SKUs are those of the producers the club works with."""
-    session = extensions.db.session
+    session = extensions.session()
     user = flask_login.current_user
     order = manual.enter_order(session, user, body)
     return queries.present(tenancy.scope_for(session, user), order)
@@ -144,7 +144,7 @@ def import_orders(args: dict[str, Any], files: dict[str, Any]) -> object:
     statuses. SKUs of producers the club does not work with are reported `unmatched`."""
     upload = files["file"]
     return imports.import_upload(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         upload.stream,
         upload.filename or "",

@@ -66,7 +66,7 @@ def _fail(error: errors.AppError, as_json: bool) -> None:
 def _user(username: str | None) -> accounts.User | None:
     if username is None:
         return None
-    user = extensions.db.session.scalar(
+    user = extensions.session().scalar(
         sa.select(accounts.User).where(accounts.User.username == username)
     )
     if user is None:
@@ -100,7 +100,7 @@ def import_command(
     """Import a TikTok Shop / Shopee order export or the app's order template (CSV/XLSX)."""
     try:
         summary = imports.import_file(
-            extensions.db.session,
+            extensions.session(),
             _user(username),
             file,
             file.name,
@@ -136,7 +136,7 @@ def comments_command(
     file: Path, session_id: int, accept: bool, username: str | None, as_json: bool
 ) -> None:
     """Parse a comment log (CSV/JSON/JSONL: time, viewer, text) into a review batch."""
-    session = extensions.db.session
+    session = extensions.session()
     user = _user(username)
     try:
         batch = comments.upload(session, user, session_id, file.read_bytes(), file.name)
@@ -178,7 +178,7 @@ def audience_command(file: Path, session_id: int, username: str | None, as_json:
     """Import a session's audience figures, or its viewer join/leave log (told by headers)."""
     try:
         outcome = audience.import_file(
-            extensions.db.session, _user(username), session_id, file, file.name
+            extensions.session(), _user(username), session_id, file, file.name
         )
     except errors.AppError as exc:
         _fail(exc, as_json)
@@ -207,7 +207,7 @@ def status_command(
     as_json: bool,
 ) -> None:
     """Change an order's status (stock follows; the change is kept in its history)."""
-    session = extensions.db.session
+    session = extensions.session()
     user = _user(username)
     try:
         order = order_status.change_status(

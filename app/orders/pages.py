@@ -44,7 +44,7 @@ RECENT_SESSIONS = 60
 def _scope() -> tenancy.Scope:
     """The signed-in user's club scope, worked out once per request."""
     if "orders_scope" not in flask.g:
-        flask.g.orders_scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+        flask.g.orders_scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
     scope: tenancy.Scope = flask.g.orders_scope
     return scope
 
@@ -53,7 +53,7 @@ def _shows_club() -> bool:
     """Rows are labelled with their club when the user reaches several (or is a producer,
     whose lines come from every club that sells them)."""
     scope = _scope()
-    return scope.producer_id is not None or live_common.shows_club(extensions.db.session, scope)
+    return scope.producer_id is not None or live_common.shows_club(extensions.session(), scope)
 
 
 @bp.context_processor
@@ -84,7 +84,7 @@ def _proposal_time(value: str | None) -> str:
 def _recent_sessions() -> list[live.LiveSession]:
     """The session picker's and filter's options: the latest sessions of the user's clubs."""
     return list(
-        extensions.db.session.scalars(
+        extensions.session().scalars(
             sa.select(live.LiveSession)
             .where(_scope().club_filter(live.LiveSession.club_id))
             .options(so.selectinload(live.LiveSession.club))
@@ -123,7 +123,7 @@ def _chosen_session() -> int | None:
 def index() -> str | flask.Response:
     """The filtered list, or with ``format=csv|xlsx`` the same orders as a download (one row
     per order line the user may see)."""
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     filters = queries.OrderFilters.from_args(flask.request.args)
     fmt = flask.request.args.get("format", "").strip().lower()
@@ -151,7 +151,7 @@ def index() -> str | flask.Response:
 def _detail_page(
     order_id: int, form: order_forms.StatusForm | None = None, code: int = 200
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     order = queries.get_order(session, scope, order_id)
     qr: payments.PaymentQr | None = None
@@ -198,7 +198,7 @@ def change_status(order_id: int) -> tuple[str, int] | werkzeug.Response:
         return _detail_page(order_id, code=422)
     try:
         order = order_status.change_status(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             order_id,
             form.status.data or "",
@@ -229,7 +229,7 @@ def change_status(order_id: int) -> tuple[str, int] | werkzeug.Response:
 
 
 def _qr_response(order_id: int, fmt: str) -> flask.Response:
-    qr = payments.payment_qr(extensions.db.session, _scope(), order_id)
+    qr = payments.payment_qr(extensions.session(), _scope(), order_id)
     if fmt == "png":
         response = flask.Response(vietqr.render_png(qr.payload), mimetype="image/png")
     else:
@@ -256,7 +256,7 @@ def qr_svg(order_id: int) -> flask.Response:
 
 def _manual_page(form: order_forms.ManualOrderForm, status: int) -> tuple[str, int]:
     form.session_id.choices = _session_choices()
-    order_forms.set_sku_choices(form, picker.sku_groups(extensions.db.session, _scope()))
+    order_forms.set_sku_choices(form, picker.sku_groups(extensions.session(), _scope()))
     return flask.render_template("orders/new.html", form=form), status
 
 
@@ -272,7 +272,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
     if form.validate_on_submit():
         try:
             order = manual.enter_order(
-                extensions.db.session, flask_login.current_user, form.service_data()
+                extensions.session(), flask_login.current_user, form.service_data()
             )
         except errors.ValidationError as exc:
             for message in form.attach_errors(exc.fields) or ([] if exc.fields else [exc.message]):
@@ -303,7 +303,7 @@ def _upload_form() -> order_forms.UploadForm:
 def import_template() -> flask.Response:
     """The import template (``?format=csv|xlsx``): header row and one example row."""
     fmt = flask.request.args.get("format", "xlsx").strip().lower()
-    return helpers.send_download(order_template.download(extensions.db.session, _scope(), fmt))
+    return helpers.send_download(order_template.download(extensions.session(), _scope(), fmt))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -321,7 +321,7 @@ def import_orders() -> tuple[str, int]:
         storage = form.file.data
         try:
             summary = imports.import_upload(
-                extensions.db.session,
+                extensions.session(),
                 flask_login.current_user,
                 storage.stream,
                 storage.filename or "",
@@ -368,7 +368,7 @@ def comment_upload() -> tuple[str, int] | werkzeug.Response:
             storage = form.file.data
             try:
                 batch = comments.upload(
-                    extensions.db.session,
+                    extensions.session(),
                     flask_login.current_user,
                     session_id,
                     storage.stream.read(),
@@ -385,7 +385,7 @@ def comment_upload() -> tuple[str, int] | werkzeug.Response:
         "orders/comments.html",
         form=form,
         failure=failure,
-        batches=comments.batches_for(extensions.db.session, _scope()),
+        batches=comments.batches_for(extensions.session(), _scope()),
     )
     return body, status
 
@@ -393,7 +393,7 @@ def comment_upload() -> tuple[str, int] | werkzeug.Response:
 @bp.route("/comments/<int:batch_id>")
 @permissions.require("orders.record")
 def comment_review(batch_id: int) -> str:
-    batch = comments.get_batch(extensions.db.session, _scope(), batch_id)
+    batch = comments.get_batch(extensions.session(), _scope(), batch_id)
     return flask.render_template(
         "orders/comment_review.html", batch=batch, form=order_forms.ReviewForm()
     )
@@ -412,7 +412,7 @@ def comment_accept(batch_id: int) -> werkzeug.Response:
     }
     try:
         summary = comments.accept(
-            extensions.db.session, flask_login.current_user, batch_id, keep=keep
+            extensions.session(), flask_login.current_user, batch_id, keep=keep
         )
     except (errors.Conflict, errors.ValidationError) as exc:
         flask.flash(exc.message, "error")
@@ -438,7 +438,7 @@ def comment_discard(batch_id: int) -> werkzeug.Response:
     if not form.validate_on_submit():
         raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
     try:
-        comments.discard(extensions.db.session, flask_login.current_user, batch_id)
+        comments.discard(extensions.session(), flask_login.current_user, batch_id)
     except errors.Conflict as exc:
         flask.flash(exc.message, "error")
     else:
@@ -452,7 +452,7 @@ def comment_discard(batch_id: int) -> werkzeug.Response:
 @bp.route("/audience/<int:session_id>", methods=["GET", "POST"])
 @permissions.require("orders.record")
 def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
-    session = extensions.db.session
+    session = extensions.session()
     live_session, current, visits = audience.get_audience(session, _scope(), session_id)
     form = order_forms.AudienceForm(obj=current)
     upload = order_forms.UploadForm(prefix="file")
@@ -495,7 +495,7 @@ def audience_form(session_id: int) -> tuple[str, int] | werkzeug.Response:
 def _audience_file(session_id: int, storage: Any) -> str:
     """Import an uploaded audience file; the flash message saying what it did."""
     outcome = audience.import_upload(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         session_id,
         storage.stream,
@@ -516,7 +516,7 @@ def _audience_file(session_id: int, storage: Any) -> str:
 @bp.route("/payments", methods=["GET", "POST"])
 @permissions.require("orders.payments")
 def payment_accounts() -> tuple[str, int] | werkzeug.Response:
-    session = extensions.db.session
+    session = extensions.session()
     form = order_forms.PaymentAccountForm()
     form.owner.choices = [order_forms.Choice("", _("— Chọn CLB hoặc chủ thể —"))] + [
         order_forms.Choice(key, label) for key, label in payments.owner_choices(session, _scope())
@@ -544,6 +544,6 @@ def payment_delete(account_id: int) -> werkzeug.Response:
     form = order_forms.ReviewForm()
     if not form.validate_on_submit():
         raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
-    payments.delete_account(extensions.db.session, flask_login.current_user, account_id)
+    payments.delete_account(extensions.session(), flask_login.current_user, account_id)
     flask.flash(_("Đã xóa tài khoản nhận tiền."), "success")
     return flask.redirect(flask.url_for("orders.payment_accounts"))

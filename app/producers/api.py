@@ -26,9 +26,9 @@ def list_producers(
 ) -> object:
     """Producers by name, a page at a time: those your club works with (an admin: every
     producer, with `clubs`; a producer account: its own)."""
-    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
     stmt = producers_service.query(scope, q, province_code)
-    return pagination.paginate(extensions.db.session, stmt, page, per_page)
+    return pagination.paginate(extensions.session(), stmt, page, per_page)
 
 
 @blp.route("", methods=["POST"])
@@ -43,7 +43,7 @@ def create_producer(body: dict[str, Any]) -> object:
     or tax code of a producer your club does not work with is refused: an admin links that
     producer to the club instead.
     """
-    return producers_service.create(extensions.db.session, flask_login.current_user, body)
+    return producers_service.create(extensions.session(), flask_login.current_user, body)
 
 
 @blp.route("/<int:producer_id>", methods=["GET"])
@@ -52,7 +52,7 @@ def create_producer(body: dict[str, Any]) -> object:
 def get_producer(producer_id: int) -> object:
     """One producer (404 for one your club does not work with; a producer account: for
     another organisation)."""
-    return producers_service.get(extensions.db.session, flask_login.current_user, producer_id)
+    return producers_service.get(extensions.session(), flask_login.current_user, producer_id)
 
 
 @blp.route("/<int:producer_id>", methods=["PATCH"])
@@ -62,5 +62,5 @@ def get_producer(producer_id: int) -> object:
 def update_producer(body: dict[str, Any], producer_id: int) -> object:
     """Change some fields; omitted ones stay, `null` clears an optional one."""
     return producers_service.update(
-        extensions.db.session, flask_login.current_user, producer_id, body
+        extensions.session(), flask_login.current_user, producer_id, body
     )

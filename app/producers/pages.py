@@ -30,7 +30,7 @@ PER_PAGE = 20
 @bp.route("/")
 @permissions.require("catalog.view")
 def index() -> str | werkzeug.Response:
-    scope = tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
     if scope.producer_id is not None:  # a producer account has one organisation: its own
         return flask.redirect(flask.url_for("producers.detail", producer_id=scope.producer_id))
     search = catalog_forms.ProducerSearchForm(flask.request.args)
@@ -39,7 +39,7 @@ def index() -> str | werkzeug.Response:
     if show_clubs:
         stmt = stmt.options(so.selectinload(orgs.Producer.clubs))
     page = pagination.paginate(
-        extensions.db.session,
+        extensions.session(),
         stmt,
         page=flask.request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
@@ -65,7 +65,7 @@ def _form_page(
     pick_club = producer is None and permissions.can(flask_login.current_user, "clubs.manage")
     if pick_club:
         # An admin picks the club a new producer works with (default: the working club).
-        session = extensions.db.session
+        session = extensions.session()
         scope = tenancy.scope_for(session, flask_login.current_user)
         form.fill_clubs(
             [c for c in tenancy.club_choices(session, scope) if not c.is_archived],
@@ -91,7 +91,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
     if form.validate_on_submit():
         try:
             producer = producers_service.create(
-                extensions.db.session, flask_login.current_user, form.service_data()
+                extensions.session(), flask_login.current_user, form.service_data()
             )
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
@@ -105,7 +105,7 @@ def new() -> tuple[str, int] | werkzeug.Response:
 @permissions.require("catalog.edit")
 def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
     user = flask_login.current_user
-    producer = producers_service.editable(extensions.db.session, user, producer_id)
+    producer = producers_service.editable(extensions.session(), user, producer_id)
     if flask.request.method == "GET":
         form = catalog_forms.ProducerForm(obj=producer)
         form.type.data = producer.type.value
@@ -115,7 +115,7 @@ def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
         return _form_page(form, producer, 200)
     if form.validate_on_submit():
         try:
-            producers_service.update(extensions.db.session, user, producer.id, form.service_data())
+            producers_service.update(extensions.session(), user, producer.id, form.service_data())
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
         else:
@@ -128,7 +128,7 @@ def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
 @permissions.require("catalog.view")
 def detail(producer_id: int) -> str:
     user = flask_login.current_user
-    session = extensions.db.session
+    session = extensions.session()
     producer = producers_service.get(session, user, producer_id)
     scope = tenancy.scope_for(session, user)
     filters = catalog_service.ProductFilters(producer_id=producer.id)

@@ -247,7 +247,7 @@ def _matching_ids(q: str) -> sa.Select[tuple[int]]:
     Producers number in the hundreds, so the folding happens in Python over a small query.
     """
     words = text.fold(q).split()
-    session = extensions.db.session
+    session = extensions.session()
     ids = [
         producer_id
         for producer_id, name, tax_code in session.execute(

@@ -87,7 +87,7 @@ def _summary(product: catalog.Product, status: ocop.Status | None) -> str:
 @bp.route("/p/<int:product_id>")
 @permissions.public
 def product(product_id: int) -> flask.Response:
-    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    item = catalog_service.get_public_product(extensions.session(), product_id)
     certificate = item.current_certificate
     status = catalog_service.certificate_status(certificate.expires_on if certificate else None)
     if item.cover is not None:
@@ -116,7 +116,7 @@ def product(product_id: int) -> flask.Response:
 
 def product_qr(product_id: int) -> segno.QRCode:
     """The QR code of an active product's public page (error correction M or better)."""
-    item = catalog_service.get_public_product(extensions.db.session, product_id)
+    item = catalog_service.get_public_product(extensions.session(), product_id)
     url = addresses.public_url("public.product", product_id=item.id)
     # boost_error raises the level (to Q or H) whenever that fits in the same version.
     return segno.make(url, error="m", boost_error=True, micro=False)

@@ -110,7 +110,7 @@ def session_command(
     """Một phiên live: mọi chỉ số, theo sản phẩm, theo thời gian."""
     user = cli_catalog.actor(username)
     _emit(
-        lambda: dashboards.session_report(extensions.db.session, user, session_id, int(minutes)),
+        lambda: dashboards.session_report(extensions.session(), user, session_id, int(minutes)),
         as_json,
         xlsx,
     )
@@ -135,7 +135,7 @@ def overview_command(
     user = cli_catalog.actor(username)
     first, last = _date(start, "--from"), _date(end, "--to")
     _emit(
-        lambda: dashboards.club_overview(extensions.db.session, user, first, last, club_id),
+        lambda: dashboards.club_overview(extensions.session(), user, first, last, club_id),
         as_json,
         xlsx,
     )
@@ -155,7 +155,7 @@ def streamer_command(
     user = cli_catalog.actor(username)
     first, last = _date(start, "--from"), _date(end, "--to")
     _emit(
-        lambda: dashboards.streamer_report(extensions.db.session, user, streamer_id, first, last),
+        lambda: dashboards.streamer_report(extensions.session(), user, streamer_id, first, last),
         as_json,
         xlsx,
     )
@@ -173,7 +173,7 @@ def producer_command(
     """Báo cáo tháng của một chủ thể sản xuất (chỉ sản phẩm của chủ thể)."""
     user = cli_catalog.actor(username)
     _emit(
-        lambda: dashboards.producer_report(extensions.db.session, user, producer_id, month),
+        lambda: dashboards.producer_report(extensions.session(), user, producer_id, month),
         as_json,
         xlsx,
     )
@@ -197,7 +197,7 @@ def clubs_command(
     """So sánh các câu lạc bộ theo tháng (Đoàn cấp trên: các CLB thuộc đơn vị)."""
     user = cli_catalog.actor(username)
     comparison: club_comparison.Comparison = _build(
-        lambda: club_comparison.compare_clubs(extensions.db.session, user, first, last, sort)
+        lambda: club_comparison.compare_clubs(extensions.session(), user, first, last, sort)
     )
     if xlsx is not None:
         _write_xlsx(comparison, xlsx)

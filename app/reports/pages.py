@@ -109,7 +109,7 @@ def index() -> Any:
         return flask.redirect(flask.url_for("reports.producer"))
     start, end = _period()
     club_id = _int_arg("club")
-    db = extensions.db.session
+    db = extensions.session()
     report = dashboards.club_overview(db, user, start, end, club_id)
     return _render(
         "reports/overview.html",
@@ -129,7 +129,7 @@ def clubs() -> Any:
     """The Youth Union's comparison: its clubs per month (admins: every club)."""
     args = flask.request.args
     comparison = club_comparison.compare_clubs(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         args.get("from"),
         args.get("to"),
@@ -154,7 +154,7 @@ def clubs() -> Any:
 def session(session_id: int) -> Any:
     minutes = _int_arg("minutes", 5) or 5
     report = dashboards.session_report(
-        extensions.db.session, flask_login.current_user, session_id, minutes
+        extensions.session(), flask_login.current_user, session_id, minutes
     )
     return _render("reports/session.html", report, minutes=minutes, session_id=session_id)
 
@@ -164,7 +164,7 @@ def session(session_id: int) -> Any:
 def streamer(streamer_id: int) -> Any:
     start, end = _period()
     report = dashboards.streamer_report(
-        extensions.db.session, flask_login.current_user, streamer_id, start, end
+        extensions.session(), flask_login.current_user, streamer_id, start, end
     )
     return _render("reports/streamer.html", report, start=start, end=end, streamer_id=streamer_id)
 
@@ -177,14 +177,14 @@ def producer() -> Any:
         "%Y-%m"
     )
     producer_id = _int_arg("producer_id")
-    choices = dashboards.producer_choices(extensions.db.session, user)
+    choices = dashboards.producer_choices(extensions.session(), user)
     if producer_id is None and user.role.value != "producer":
         if not choices:
             return flask.render_template(
                 "reports/producer.html", report=None, month=month, choices=choices, producer_id=None
             )
         producer_id = choices[0][0]
-    report = dashboards.producer_report(extensions.db.session, user, producer_id, month)
+    report = dashboards.producer_report(extensions.session(), user, producer_id, month)
     return _render(
         "reports/producer.html",
         report,

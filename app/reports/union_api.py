@@ -111,7 +111,7 @@ def compare(args: dict[str, Any]) -> object:
     listed and listed now, with the clubs' totals. At most 24 months; a bad or reversed
     `from`/`to` answers 422 naming the field."""
     comparison = club_comparison.compare_clubs(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         args.get("from_"),
         args.get("to"),

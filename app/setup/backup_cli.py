@@ -71,7 +71,7 @@ def restore(archive: Path, yes: bool) -> None:
         )
         raise SystemExit(2)
     database_url, media_root, instance = _paths()
-    extensions.db.session.remove()
+    extensions.session().remove()
     extensions.db.engine.dispose()
     try:
         summary = backup.restore(archive, database_url, media_root, instance)

@@ -29,7 +29,7 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         demo_service.refuse_in_production(config["APP_ENV"])
     except errors.AppError as exc:
         commands.fail(exc)
-    if if_empty and not demo_service.is_empty(extensions.db.session):
+    if if_empty and not demo_service.is_empty(extensions.session()):
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         return
     password = password or "ocop-demo"
@@ -43,7 +43,7 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         click.echo(f"Bỏ qua các gian hàng sandbox mẫu: {why_not}.")
         sandbox_urls = None
     summary = demo_service.load(
-        extensions.db.session,
+        extensions.session(),
         password,
         media_root=config["MEDIA_ROOT"],
         sandbox_urls=sandbox_urls,

@@ -43,7 +43,7 @@ def _needs_setup() -> bool:
     app = flask.current_app
     if app.extensions.get(DONE):
         return False
-    if setup_service.needs_setup(extensions.db.session):
+    if setup_service.needs_setup(extensions.session()):
         return True
     app.extensions[DONE] = True
     return False
@@ -74,11 +74,11 @@ def _announce_setup_code(state: flask.blueprints.BlueprintSetupState) -> None:
         return
     with app.app_context():
         try:
-            empty = setup_service.needs_setup(extensions.db.session)
+            empty = setup_service.needs_setup(extensions.session())
         except sqlalchemy.exc.SQLAlchemyError:
             # No tables yet (before `flask db upgrade`) or no database: the page writes the
             # code on its first visit instead.
-            extensions.db.session.rollback()
+            extensions.session().rollback()
             return
         if empty:
             _log_code(app.instance_path)
@@ -135,7 +135,7 @@ def index() -> str | werkzeug.Response | tuple[str, int]:
         data["locale"] = flask.session.get("lang")
         try:
             result = setup_service.run_setup(
-                extensions.db.session,
+                extensions.session(),
                 data,
                 code_required_in=flask.current_app.instance_path if production else None,
             )
