@@ -15,24 +15,25 @@ import sqlalchemy.event
 import werkzeug.middleware.proxy_fix
 
 from app import config, extensions
-from app.accounts import feature as accounts
+from app.accounts import feature as accounts_feature
 from app.accounts import service as accounts_service
-from app.catalog import feature as catalog
-from app.catalog_io import feature as catalog_io
-from app.channels import feature as channels
-from app.clubs import feature as clubs
+from app.catalog import feature as catalog_feature
+from app.catalog_io import feature as catalog_io_feature
+from app.channels import feature as channels_feature
+from app.clubs import feature as clubs_feature
 from app.core import errors, i18n, labels, logsafety, permissions
 from app.http import csp, headers, inputguard, openapi, routing
-from app.jobs import feature as jobs
+from app.jobs import feature as jobs_feature
 from app.jobs import tasks
-from app.live import feature as live
-from app.main import feature as main
-from app.orders import feature as orders
-from app.producers import feature as producers
-from app.public import feature as public
-from app.reports import feature as reports
-from app.setup import feature as setup
-from app.studio import feature as studio
+from app.live import feature as live_feature
+from app.main import feature as main_feature
+from app.models import accounts
+from app.orders import feature as orders_feature
+from app.producers import feature as producers_feature
+from app.public import feature as public_feature
+from app.reports import feature as reports_feature
+from app.setup import feature as setup_feature
+from app.studio import feature as studio_feature
 
 log = logging.getLogger(__name__)
 
@@ -155,20 +156,20 @@ def _init_features(app: flask.Flask) -> None:
     """Each feature adds its pages, API, commands and job kinds (``app/<feature>/feature.py``)."""
     openapi.init_app(app)
     for feature in (
-        main,
-        accounts,
-        jobs,
-        producers,
-        catalog,
-        catalog_io,
-        channels,
-        public,
-        studio,
-        live,
-        orders,
-        reports,
-        clubs,
-        setup,
+        main_feature,
+        accounts_feature,
+        jobs_feature,
+        producers_feature,
+        catalog_feature,
+        catalog_io_feature,
+        channels_feature,
+        public_feature,
+        studio_feature,
+        live_feature,
+        orders_feature,
+        reports_feature,
+        clubs_feature,
+        setup_feature,
     ):
         feature.init_app(app)
 

@@ -638,7 +638,7 @@ def get_user(
 
 def users_query(
     scope: tenancy.Scope | None = None, role: str | None = None
-) -> sa.Select[tuple[accounts.User]]:
+) -> sa.Select[accounts.User]:
     """Accounts, by role then username; with a ``scope``, only those it may list (a
     coordinator: their club's members and the accounts of the producers their club works
     with)."""

@@ -8,7 +8,7 @@ the fields, their labels and the CSRF token.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import wtforms
@@ -22,6 +22,7 @@ from app.http import forms
 from app.models import catalog, orgs
 
 Choice = forms.Choice
+
 NBSP = "\u00a0"
 
 PRODUCER_TYPE_CHOICES = [
@@ -173,7 +174,7 @@ class ProductForm(forms.Form):
 
 
 def attach_row_errors(
-    fields: dict[str, list[str]], prefix: str, rows: list[wtforms.Form]
+    fields: dict[str, list[str]], prefix: str, rows: Sequence[wtforms.Form]
 ) -> dict[str, list[str]]:
     """Put ``<prefix>.<i>.<field>`` errors on row i's field; return the errors left over."""
     rest: dict[str, list[str]] = {}

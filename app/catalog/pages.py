@@ -211,7 +211,7 @@ def product_delete(product_id: int) -> werkzeug.Response:
 
 
 def _category_path(category: catalog.OcopCategory | None) -> list[catalog.OcopCategory]:
-    path = []
+    path: list[catalog.OcopCategory] = []
     while category is not None:
         path.insert(0, category)
         category = category.parent
@@ -360,8 +360,8 @@ def links(product_id: int) -> tuple[str, int] | werkzeug.Response:
         for _index in range(BLANK_LINK_ROWS):
             form.links.append_entry()
     else:
-        rows = _posted_rows("links")
-        if rows > 2 * catalog_service.MAX_LINKS:
+        posted = _posted_rows("links")
+        if posted > 2 * catalog_service.MAX_LINKS:
             message = _("Mỗi sản phẩm có tối đa %(n)d nơi bán.", n=catalog_service.MAX_LINKS)
             raise errors.ValidationError(message, fields={"links": [message]})
         form = catalog_forms.LinksForm()

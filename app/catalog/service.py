@@ -688,7 +688,7 @@ def _certificate_of(product: Product, certificate_id: int) -> Certificate:
 
 def expiring_query(
     scope: tenancy.Scope, today: dt.date, days: int = ocop.EXPIRING_DAYS
-) -> sa.Select[tuple[Certificate]]:
+) -> sa.Select[Certificate]:
     """Current certificates expiring within ``days`` (soonest first), of the producers the
     scope reaches."""
     stmt = (
@@ -789,7 +789,7 @@ def _like_escape(value: str) -> str:
 
 def product_query(
     scope: tenancy.Scope, filters: ProductFilters, today: dt.date
-) -> sa.Select[tuple[Product]]:
+) -> sa.Select[Product]:
     """Products the scope reaches (its clubs' producers'; a producer account its own),
     filtered and sorted.
 

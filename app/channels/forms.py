@@ -18,6 +18,7 @@ from app.http import forms
 from integrations import base
 
 Choice = forms.Choice
+
 CONFIG_PREFIX = "config_"  # form field config_<name> ⇔ service key config.<name>
 
 

@@ -54,7 +54,7 @@ def sellable(account: channels.ChannelAccount) -> sa.ColumnElement[bool]:
 
 def listings_query(
     account_id: int | None = None, state: str | None = None, product_id: int | None = None
-) -> sa.Select[tuple[channels.Listing]]:
+) -> sa.Select[channels.Listing]:
     stmt = sa.select(channels.Listing).order_by(
         channels.Listing.updated_at.desc(), channels.Listing.id.desc()
     )

@@ -346,9 +346,9 @@ def render(record: Record) -> str | None:
         until = formatting.parse_stored(str(params.get("until") or ""))
         return outage(until) if until else str(MESSAGES["unavailable"])
     elif record.code == "unsafe_address":
-        why = UNSAFE_URL.get(str(params.get("why") or ""))
+        unsafe = UNSAFE_URL.get(str(params.get("why") or ""))
         reason = {k: v for k, v in params.items() if k not in ("url", "why")}
-        params = {"url": params.get("url", ""), "why": _fill(why, reason) if why else ""}
+        params = {"url": params.get("url", ""), "why": _fill(unsafe, reason) if unsafe else ""}
     elif record.code in (
         "content_refused",
         "config_invalid",
@@ -386,7 +386,7 @@ def unsafe_url(exc: netguard.UnsafeURL) -> str:
 
 def store(listing: channels.Listing, record: Record) -> None:
     """Keep ``record`` on the listing (code, fields, params) with its default-language text."""
-    fields = dict(record.fields or {})
+    fields: dict[str, Any] = dict(record.fields or {})
     if record.params:
         fields[PARAMS_KEY] = dict(record.params)
     listing.error_code = record.code

@@ -79,7 +79,7 @@ def encode(message: str | Mapping[str, Any], limit: int | None = None) -> str:
 
     With ``limit`` (the column's length) a ``deferred`` too long to keep whole is stored worded
     in the current language instead of as broken JSON."""
-    if not is_deferred(message):
+    if isinstance(message, str) or not is_deferred(message):
         text = str(message)
         return text[:limit] if limit is not None else text
     encoded = json.dumps(

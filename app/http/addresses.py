@@ -7,6 +7,8 @@ and ``Vary: Host`` so no shared cache keeps an attacker's host (``keep_private_u
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
 
 
@@ -25,7 +27,7 @@ def keep_private_unless_trusted(response: flask.Response) -> flask.Response:
     return response
 
 
-def public_url(endpoint: str, **values: object) -> str:
+def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for the public: PUBLIC_BASE_URL when set, else the request's host.
 
     Printed QR codes and shared links must not point at 127.0.0.1 or an internal

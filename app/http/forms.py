@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import flask_wtf
 import flask_wtf.file
@@ -13,7 +13,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.clubs import admin_units
 
-Choice = wtforms.fields.choices.SelectChoice
+# A select's option: WTForms 3.3's SelectChoice (value, label, render_kw, optgroup). The
+# type stubs (3.2) know options only as tuples, so the checker takes it as Any.
+if TYPE_CHECKING:
+    Choice: TypeAlias = Any
+else:
+    Choice = wtforms.fields.choices.SelectChoice
 
 # WTForms' own messages (it ships no Vietnamese), worded through this app's catalogue. The
 # placeholders are WTForms' (it fills them after translating).

@@ -48,7 +48,7 @@ def of(app: flask.Flask) -> Registry:
     found = app.extensions.get(EXTENSION)
     if found is None:
         found = app.extensions[EXTENSION] = Registry()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def register(app: flask.Flask, *kinds: service.JobKind) -> None:

@@ -445,7 +445,7 @@ def get_visible(session: so.Session, user: accounts.User, job_id: int) -> jobs.J
 
 def visible_query(
     user: accounts.User, status: str | None = None, scope: tenancy.Scope | None = None
-) -> sa.Select[tuple[jobs.Job]]:
+) -> sa.Select[jobs.Job]:
     """Jobs the user may see, newest first (``scope``: the user's, to drop other clubs' jobs)."""
     stmt = sa.select(jobs.Job).order_by(jobs.Job.created_at.desc(), jobs.Job.id.desc())
     if not permissions.can(user, "jobs.view_all"):

@@ -49,10 +49,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     }
 
 
-def init_celery(app: flask.Flask) -> celery.Celery:
+def init_celery(app: flask.Flask) -> celery.Celery[Any]:
     """Create the Celery app for this Flask app; tasks run inside its app context."""
 
-    class FlaskTask(celery.Task):  # type: ignore[misc]
+    class FlaskTask(celery.Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 return self.run(*args, **kwargs)
@@ -111,7 +111,7 @@ def run_job(job_id: int) -> str | None:
         job = extensions.session().get(jobs.Job, job_id)
         kind = registry.current().get(job.kind) if job else None
         run_job.apply_async(
-            args=[job_id],
+            args=(job_id,),
             queue=kind.queue if kind else "default",
             countdown=policy.stale_seconds,
         )
@@ -120,7 +120,7 @@ def run_job(job_id: int) -> str | None:
 
 def dispatch(job: jobs.Job, queue: str) -> str:
     """Send a stored job to the broker (the default ``Dispatch`` for enqueue)."""
-    result = run_job.apply_async(args=[job.id], queue=queue)
+    result = run_job.apply_async(args=(job.id,), queue=queue)
     return str(result.id)
 
 
@@ -128,7 +128,7 @@ def dispatch_later(seconds: float) -> Callable[[jobs.Job, str], str]:
     """A ``Dispatch`` that sends the job to run no sooner than ``seconds`` from now."""
 
     def send(job: jobs.Job, queue: str) -> str:
-        result = run_job.apply_async(args=[job.id], queue=queue, countdown=max(0.0, seconds))
+        result = run_job.apply_async(args=(job.id,), queue=queue, countdown=max(0.0, seconds))
         return str(result.id)
 
     return send

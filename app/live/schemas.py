@@ -42,7 +42,7 @@ class StreamerCreateSchema(ma.Schema):
 
 
 class StreamerUpdateSchema(StreamerCreateSchema):
-    user_id = ma.fields.Integer(dump_only=True)
+    user_id = schemas.Id(dump_only=True)
 
 
 class HostRefSchema(ma.Schema):

@@ -375,7 +375,7 @@ def range_query(
     *,
     streamer_id: int | None = None,
     status: str | None = None,
-) -> sa.Select[tuple[live.LiveSession]]:
+) -> sa.Select[live.LiveSession]:
     """Sessions of one club (an id) or of a scope's clubs overlapping [start, end), by start
     time."""
     stmt = sa.select(live.LiveSession).where(common.club_clause(clubs, live.LiveSession.club_id))

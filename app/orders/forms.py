@@ -14,6 +14,7 @@ from app.http import forms
 from app.orders import exports, labels, payments, picker, status
 
 Choice = forms.Choice
+
 LINE_ROWS = 5
 
 STATUS_LABELS = labels.STATUS_LABELS

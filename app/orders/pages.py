@@ -356,7 +356,7 @@ def import_orders() -> tuple[str, int]:
 @permissions.require("orders.record")
 def comment_upload() -> tuple[str, int] | werkzeug.Response:
     form = _upload_form()
-    form.session_id.choices = form.session_id.choices[1:]  # a session is required here
+    form.session_id.choices = list(form.session_id.choices or [])[1:]  # a session is required here
     failure: results.ImportFailed | None = None
     status = 200
     if flask.request.method == "POST":

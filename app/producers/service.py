@@ -241,7 +241,7 @@ def scope_producers(session: so.Session, scope: tenancy.Scope) -> list[orgs.Prod
     )
 
 
-def _matching_ids(q: str) -> sa.Select[tuple[int]]:
+def _matching_ids(q: str) -> sa.Select[int]:
     """Ids of producers whose name or tax code contains every word of q, ignoring diacritics.
 
     Producers number in the hundreds, so the folding happens in Python over a small query.
@@ -260,7 +260,7 @@ def _matching_ids(q: str) -> sa.Select[tuple[int]]:
 
 def query(
     scope: tenancy.Scope, q: str | None = None, province_code: int | None = None
-) -> sa.Select[tuple[orgs.Producer]]:
+) -> sa.Select[orgs.Producer]:
     """Producers the scope reaches, by name, optionally searched and filtered by province."""
     stmt = (
         sa.select(orgs.Producer)

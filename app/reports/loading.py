@@ -68,7 +68,7 @@ class Frames:
     viewer_sessions: pd.DataFrame
     sessions: pd.DataFrame
     slots: pd.DataFrame
-    labels: dict[str, dict[object, str]]
+    labels: dict[str, dict[int, str]]
 
 
 def _group_names(session: so.Session) -> dict[int, str]:
@@ -86,7 +86,7 @@ def _group_names(session: so.Session) -> dict[int, str]:
 
 
 def _in_clubs(
-    column: sa.ColumnElement[int], club_ids: Collection[int] | None
+    column: sa.ColumnElement[int] | so.InstrumentedAttribute[int], club_ids: Collection[int] | None
 ) -> sa.ColumnElement[bool]:
     if club_ids is None:
         return sa.true()
@@ -263,7 +263,7 @@ def load(session: so.Session, selection: Selection) -> Frames:
 
 def _labels(
     session: so.Session, lines: pd.DataFrame, session_rows: list[live.LiveSession]
-) -> dict[str, dict[object, str]]:
+) -> dict[str, dict[int, str]]:
     club_ids = {int(i) for i in lines["club_id"].dropna().unique()}
     club_ids |= {s.club_id for s in session_rows}
     product_ids = [int(i) for i in lines["product_id"].dropna().unique()]

@@ -71,7 +71,7 @@ def restore(archive: Path, yes: bool) -> None:
         )
         raise SystemExit(2)
     database_url, media_root, instance = _paths()
-    extensions.session().remove()
+    extensions.db.session.remove()  # the scoped session itself: end it before the swap
     extensions.db.engine.dispose()
     try:
         summary = backup.restore(archive, database_url, media_root, instance)
