@@ -83,7 +83,7 @@ def _policy() -> accounts_service.ThrottlePolicy:
 
 @bp.route("/login", methods=["GET", "POST"])
 @permissions.public
-def login() -> str | werkzeug.Response | tuple[str, int]:
+def login() -> str | werkzeug.Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     next_url = flask.request.args.get("next")
     if flask_login.current_user.is_authenticated:
         return flask.redirect(helpers.safe_next(next_url))
@@ -115,7 +115,7 @@ def login() -> str | werkzeug.Response | tuple[str, int]:
                 "info",
             )
             return flask.redirect(flask.url_for("auth.new_password", next=next_url))
-        flask.flash(i18n.deferred(N_("Xin chào, %(name)s!"), name=user.full_name), "success")
+        i18n.flash(N_("Xin chào, %(name)s!"), "success", name=user.full_name)
         return flask.redirect(helpers.safe_next(next_url))
     status = 400 if form.errors else 200
     return flask.render_template("auth/login.html", form=form), status
@@ -163,9 +163,8 @@ def new_password() -> str | werkzeug.Response | tuple[str, int]:
             helpers.flash_fields(exc, form)
         else:
             keep_signed_in(user)
-            flask.flash(
-                i18n.deferred(N_("Đã đặt mật khẩu mới. Xin chào, %(name)s!"), name=user.full_name),
-                "success",
+            i18n.flash(
+                N_("Đã đặt mật khẩu mới. Xin chào, %(name)s!"), "success", name=user.full_name
             )
             return flask.redirect(helpers.safe_next(next_url))
     status = 422 if form.errors else 200

@@ -29,13 +29,13 @@ MAX_PRICE = catalog_service.MAX_PRICE
 ID_RANGE = mv.Range(min=1, max=catalog_service.MAX_ID)
 
 
-def _id(description: str | None = None, **kwargs: Any) -> ma.Field:
+def _id(description: str | None = None, **kwargs: Any) -> ma.fields.Field:
     """A database id in a body: 1 … 2**31 - 1 (a larger one is a field error, not an overflow)."""
     metadata = {"description": description} if description else {}
     return ma.fields.Integer(strict=True, validate=ID_RANGE, metadata=metadata, **kwargs)
 
 
-def _query_id(description: str | None = None) -> ma.Field:
+def _query_id(description: str | None = None) -> ma.fields.Field:
     metadata = {"description": description} if description else {}
     return ma.fields.Integer(validate=ID_RANGE, metadata=metadata)
 
@@ -48,7 +48,9 @@ def _cap_list(data: Any, name: str, problem: Any) -> None:
             raise ma.ValidationError(message, field_name=name)
 
 
-def _text(limit: int | None = None, description: str | None = None, **kwargs: Any) -> ma.Field:
+def _text(
+    limit: int | None = None, description: str | None = None, **kwargs: Any
+) -> ma.fields.Field:
     """A text field; the limit (counted after NFC normalisation) is checked by the service."""
     metadata: dict[str, Any] = {}
     if limit is not None:
@@ -58,7 +60,7 @@ def _text(limit: int | None = None, description: str | None = None, **kwargs: An
     return ma.fields.String(metadata=metadata, **kwargs)
 
 
-def _optional_text(limit: int | None = None, description: str | None = None) -> ma.Field:
+def _optional_text(limit: int | None = None, description: str | None = None) -> ma.fields.Field:
     return _text(limit, description, allow_none=True)
 
 

@@ -48,7 +48,7 @@ def check_database(session: so.Session) -> Check:
 def check_broker(broker_url: str, timeout: float) -> Check:
     def probe() -> None:
         with kombu.Connection(broker_url, connect_timeout=timeout) as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout)
+            connection.ensure_connection(max_retries=1, timeout=max(1, round(timeout)))
 
     return _timed(probe)
 

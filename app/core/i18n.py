@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import flask
 import flask_babel
@@ -42,6 +42,13 @@ def deferred(msgid: str, **params: Any) -> dict[str, Any]:
     the page that shows it. A parameter may itself be a ``deferred`` message (worded first);
     a float parameter is written in the reader's number format."""
     return {"msgid": msgid, "params": params}
+
+
+def flash(msgid: str, category: str, **params: Any) -> None:
+    """Flash a message worded by the page that shows it (the next one, maybe in another
+    language): kept in the session as a ``deferred`` one."""
+    # flask.flash keeps any JSON-able value in the session; its type stub says str.
+    flask.flash(cast(str, deferred(msgid, **params)), category)
 
 
 def is_deferred(message: Any) -> bool:

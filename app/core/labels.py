@@ -6,6 +6,8 @@ an unknown code (an old row, another club's import): they show the code itself."
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from app.catalog import ocop
@@ -99,9 +101,12 @@ PLATFORM_LABELS = {
 }
 
 
+_STATUS_BY_CODE: dict[str, Any] = {str(k): v for k, v in ORDER_STATUS_LABELS.items()}
+
+
 def order_status_label(status: object) -> str:
     """'placed' → 'Đã đặt' (an unknown code is shown as it is)."""
-    return str(ORDER_STATUS_LABELS.get(str(status), status if status is not None else "—"))
+    return str(_STATUS_BY_CODE.get(str(status), status if status is not None else "—"))
 
 
 def platform_label(platform: object) -> str:

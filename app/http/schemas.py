@@ -30,7 +30,9 @@ from app.core import formatting, pagination, validators
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Mã lỗi máy đọc được"})
     message = ma.fields.String(required=True, metadata={"description": "Thông báo cho người dùng"})
-    fields = ma.fields.Dict(
+    # "fields" in JSON; the attribute name "fields" would hide Schema.fields
+    field_errors = ma.fields.Dict(
+        data_key="fields",
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
         required=True,

@@ -139,7 +139,8 @@ def _image_response(body: bytes, mimetype: str, filename: str) -> flask.Response
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     # The code encodes an absolute URL: without PUBLIC_BASE_URL, one the Host header chose.
     addresses.keep_private_unless_trusted(response)
-    return response.make_conditional(flask.request)
+    response.make_conditional(flask.request)
+    return response
 
 
 @bp.route("/p/<int:product_id>/qr.png")

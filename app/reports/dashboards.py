@@ -337,8 +337,10 @@ def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
                 "order": row["external_id"],
                 "session": frames.labels["session"].get(_plain(row["session_id"]), ""),
                 "sku": row["seller_sku"],
-                "product": frames.labels["product"].get(
-                    int(product_id) if product_id is not None else None, row["product_name"]
+                "product": (
+                    frames.labels["product"].get(int(product_id), row["product_name"])
+                    if product_id is not None
+                    else row["product_name"]
                 ),
                 "quantity": int(row["quantity"]),
                 "unit_price": int(row["unit_price"]),
