@@ -10,6 +10,8 @@ coordinators and sellers of their own club, clears a sign-in lock or sets a one-
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask
 import flask_login
 import sqlalchemy as sa
@@ -78,7 +80,7 @@ def _producer_id(form: forms.UserForm) -> int | None:
     return int(form.producer_id.data) if form.producer_id.data else None
 
 
-def _membership(form: forms.UserForm) -> dict[str, object]:
+def _membership(form: forms.UserForm) -> dict[str, Any]:
     return {
         "club_id": form.club_id.data or None,
         "union_province_code": form.union_province_code.data or None,

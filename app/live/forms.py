@@ -202,10 +202,12 @@ class SlotForm(forms.Form):
             "code": self.code.data or "",
             "talking_points": self.talking_points.data or "",
         }
-        if (self.start_offset.data or "").strip():
-            data["start_offset"] = self.start_offset.data.strip()
-        if (self.length.data or "").strip():
-            data["length"] = self.length.data.strip()
+        start_offset = (self.start_offset.data or "").strip()
+        if start_offset:
+            data["start_offset"] = start_offset
+        length = (self.length.data or "").strip()
+        if length:
+            data["length"] = length
         return data
 
 

@@ -356,7 +356,10 @@ def import_orders() -> tuple[str, int]:
 @permissions.require("orders.record")
 def comment_upload() -> tuple[str, int] | werkzeug.Response:
     form = _upload_form()
-    form.session_id.choices = list(form.session_id.choices or [])[1:]  # a session is required here
+    choices = form.session_id.choices
+    assert isinstance(choices, list)  # _upload_form sets a list, the blank choice first
+    # A session is required here.
+    form.session_id.choices = choices[1:]
     failure: results.ImportFailed | None = None
     status = 200
     if flask.request.method == "POST":

@@ -9,7 +9,7 @@ check (``public_address_problem``) also serves the pages that print QR codes.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import flask
 import flask_login
@@ -69,7 +69,7 @@ def _send_to_setup() -> werkzeug.Response | None:
 @bp.record_once
 def _announce_setup_code(state: flask.blueprints.BlueprintSetupState) -> None:
     """Production, no user yet: write the one-time setup code and log where it is."""
-    app = state.app
+    app = cast(flask.Flask, state.app)  # a Flask app (the stub says its base class)
     if app.config["APP_ENV"] != "production":
         return
     with app.app_context():
