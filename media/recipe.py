@@ -1,5 +1,11 @@
 """The edit recipe: versioned JSON parsed into frozen dataclasses, validated field by field.
 
+The schema is declared once, on the dataclasses: every field carries a ``Spec`` (JSON name,
+type, bounds, choices, help). One walker reads it (``parse``), writes it (``to_dict``) and
+documents it (``json_schema``, which the app's OpenAPI document and editor form use); the
+checks between fields (out after in, trims within the clip, assets of the right kind) are
+the ``_CHECKS`` hooks.
+
 A recipe is a timeline: an optional intro card, clips (video trims or still photos with
 pan/zoom) played one after the other, an optional outro card; over it captions (times on
 the whole timeline), a logo, an OCOP stars badge with the price, and background music.
