@@ -7,9 +7,10 @@ segments are concatenated, then the logo and badge are overlaid, captions burnt 
 ``subtitles`` (libass, Be Vietnam Pro via ``fontsdir``), and the music looped, trimmed and
 ducked under the clips' sound (``sidechaincompress`` + ``amix``).
 
-Nothing is run here: ``render.render`` runs the command. Inputs from uploads are opened with
-``-protocol_whitelist file`` and a forced demuxer; the output goes to a temp name beside
-``out_path`` for an atomic publish.
+Nothing is run here: ``render.render`` runs the command, whose binary and leading options
+come from ``media.ffmpeg``. Inputs from uploads are opened with ``-protocol_whitelist file``
+and a forced demuxer; the output goes to a temp name beside ``out_path`` for an atomic
+publish.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ import dataclasses
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import imageio_ffmpeg
-
-from media import captions, errors, overlays, profiles
+from media import captions, errors, ffmpeg, overlays, profiles
 from media import recipe as recipe_mod
 
 # Loudness of the clips' sound (linear RMS, about -34 dBFS: above room noise, below speech)
@@ -130,7 +128,11 @@ class _Graph:
 
 
 def _asset(
-    assets: Mapping[str, AssetInfo], asset_id: str, path: str, kinds: set[str], problems: dict
+    assets: Mapping[str, AssetInfo],
+    asset_id: str,
+    path: str,
+    kinds: set[str],
+    problems: dict[str, list[str]],
 ) -> AssetInfo | None:
     info = assets.get(asset_id)
     if info is None:
@@ -457,7 +459,7 @@ def _soundtrack(
 
 
 def compile(
-    recipe: recipe_mod.Recipe | Mapping[str, Any],
+    recipe: recipe_mod.Recipe,
     assets: Mapping[str, AssetInfo],
     out_path: Path | str,
     workdir: Path | str,
@@ -468,10 +470,9 @@ def compile(
 
     ``workdir`` receives the ASS captions and the drawn overlays; ``profile`` overrides the
     recipe's (e.g. a smaller frame for previews and tests). Raises RecipeInvalid when an
-    asset is missing or of the wrong kind.
+    asset is missing or of the wrong kind. ``recipe`` is parsed already (``recipe.parse``
+    with the same ``assets``): compile never reads the recipe's JSON.
     """
-    if not isinstance(recipe, recipe_mod.Recipe):
-        recipe = recipe_mod.parse(recipe, assets)
     out_path = Path(out_path)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -504,17 +505,7 @@ def compile(
     audio_out = _soundtrack(graph, speech, recipe, music_info, profile)
 
     temp_path = out_path.parent / f".{out_path.stem}.{secrets.token_hex(6)}.part"
-    args = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-nostats",
-        "-progress",
-        "pipe:1",
-        "-y",
-    ]
+    args = ffmpeg.command(["-nostats", "-progress", "pipe:1", "-y"])
     for input_args in graph.inputs:
         args += input_args
     args += [

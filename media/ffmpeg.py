@@ -1,7 +1,8 @@
 """The ffmpeg binary bundled in the imageio-ffmpeg wheel, and short commands run with it.
 
 Never a system ffmpeg: a fresh machine gets the same build (libass, HarfBuzz) from the
-registry package. Long renders with progress live in ``media.render``.
+registry package. Every ffmpeg the media library runs starts here: short commands with
+``run``, long renders (progress on stdout, cancel, timeout: ``media.render``) with ``start``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from typing import IO
 
 from media import errors
 
@@ -84,15 +86,36 @@ def die_with_parent() -> Callable[[], None] | None:
     return setup
 
 
+def command(args: Sequence[str]) -> list[str]:
+    """The command line ``ffmpeg <base_args> <args>`` with the bundled binary."""
+    return [executable(), *base_args(), *args]
+
+
+def start(
+    line: Sequence[str], *, stdout: int | IO[bytes] | None, stderr: int | IO[bytes] | None
+) -> subprocess.Popen[bytes]:
+    """Start ``line`` (made by ``command``) without waiting: stdin closed, and the child dies
+    with the worker that started it. For long renders that read progress and may be stopped
+    (``media.render``); ValueError for a line that does not run the bundled ffmpeg."""
+    if not line or line[0] != executable():
+        raise ValueError("not a command of the bundled ffmpeg")
+    return subprocess.Popen(
+        list(line),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        preexec_fn=die_with_parent(),
+    )
+
+
 def run(args: Sequence[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
     """Run ``ffmpeg <base_args> <args>``; MediaError with the end of its log if it fails.
 
     For short helper commands (ingest, thumbnails). The child is killed on timeout.
     """
-    command = [executable(), *base_args(), *args]
     try:
         completed = subprocess.run(
-            command,
+            command(args),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,

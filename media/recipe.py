@@ -1,5 +1,11 @@
 """The edit recipe: versioned JSON parsed into frozen dataclasses, validated field by field.
 
+The schema is declared once, on the dataclasses: every field carries a ``Spec`` (JSON name,
+type, bounds, choices, help). One walker reads it (``parse``), writes it (``to_dict``) and
+documents it (``json_schema``, which the app's OpenAPI document and editor form use); the
+checks between fields (out after in, trims within the clip, assets of the right kind) are
+the ``_CHECKS`` hooks.
+
 A recipe is a timeline: an optional intro card, clips (video trims or still photos with
 pan/zoom) played one after the other, an optional outro card; over it captions (times on
 the whole timeline), a logo, an OCOP stars badge with the price, and background music.
@@ -30,8 +36,8 @@ import dataclasses
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from media import errors, overlays, profiles
 
@@ -54,22 +60,74 @@ _EXPRESSION = re.compile(r"^[A-Za-z0-9_.,+\-*/^()\s]*[A-Za-z0-9)]\s*$")
 _PLACEHOLDER = re.compile(r"\{(name|price|stars|where_to_buy)\}")
 
 
+# --- the schema ------------------------------------------------------------------------
+# Each field of the recipe's dataclasses carries a ``Spec``: its JSON name, type, bounds,
+# choices and a line of help. One walker reads it (``parse``), writes it (``to_dict``) and
+# documents it (``json_schema``), so a bound is stated here only.
+
+
 @dataclasses.dataclass(frozen=True)
+class Spec:
+    """How one recipe field is read, written and documented.
+
+    ``type``: ``number``, ``integer``, ``text``, ``choice``, ``boolean``, ``colour``,
+    ``asset``, ``role``, ``expression``, ``name``, ``version``, ``object`` (``item``: a
+    dataclass), ``list`` (``item``: a dataclass or ``Clip``). A field is required when its
+    dataclass field has no default; ``None`` is allowed when its annotation says so.
+    """
+
+    type: str
+    help: str = ""
+    key: str | None = None
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+    max_chars: int | None = None
+    item: Any = None
+    min_items: int = 0
+    max_items: int | None = None
+    # list codes: (not a list or too few items, too many items)
+    codes: tuple[str, str] = ("list", "")
+    # an optional object that is left out when empty (``{}``) as well as when null
+    skip_empty: bool = False
+
+
+def _f(spec_type: str, help: str = "", default: Any = dataclasses.MISSING, **spec: Any) -> Any:
+    """A dataclass field carrying its ``Spec``."""
+    return dataclasses.field(default=default, metadata={"spec": Spec(spec_type, help, **spec)})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Crop:
-    mode: str = "center"
-    x: float | None = None
-    smart_x_expr: str | None = None
+    mode: str = _f(
+        "choice",
+        "How the frame is cut to 9:16: centre, smart (follows the subject, x from analysis), "
+        "manual (x) or fit with a blurred background.",
+        "center",
+        choices=CROP_MODES,
+    )
+    x: float | None = _f(
+        "number", "Manual mode: centre of the window as a fraction of the source width.",
+        None, lo=0, hi=1,
+    )  # fmt: skip
+    smart_x_expr: str | None = _f(
+        "expression",
+        "Smart mode: an ffmpeg crop x expression in pixels, t the source clip's own time.",
+        None,
+        max_chars=8000,
+    )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class VideoClip:
-    asset: str
-    in_: float
-    out: float
-    crop: Crop = Crop()
-    speed: float = 1.0
-    mute: bool = False
-    role: str | None = None
+    KIND: ClassVar[str] = "video"
+    asset: str = _f("asset", "Id of a video asset.")
+    role: str | None = _f("role", "Role a template fills with a product's asset.", None)
+    in_: float = _f("number", "Start in the source, seconds.", key="in", lo=0)
+    out: float = _f("number", "End in the source, seconds (after in).", lo=0)
+    speed: float = _f("number", "Playback speed.", 1.0, lo=SPEED_RANGE[0], hi=SPEED_RANGE[1])
+    mute: bool = _f("boolean", "Drop the clip's own sound.", False)
+    crop: Crop = _f("object", "Cut to the output frame.", Crop(), item=Crop)
 
     @property
     def duration(self) -> float:
@@ -77,77 +135,117 @@ class VideoClip:
         return (self.out - self.in_) / self.speed
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PhotoClip:
-    asset: str
-    duration: float
-    motion: str = "zoom_in"
-    role: str | None = None
+    KIND: ClassVar[str] = "photo"
+    asset: str = _f("asset", "Id of an image asset.")
+    role: str | None = _f("role", "Role a template fills with a product's asset.", None)
+    duration: float = _f(
+        "number", "Seconds on screen.", lo=PHOTO_DURATION_RANGE[0], hi=PHOTO_DURATION_RANGE[1]
+    )
+    motion: str = _f("choice", "Pan or zoom over the still.", "zoom_in", choices=MOTIONS)
 
 
 Clip = VideoClip | PhotoClip
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CaptionStyle:
-    preset: str = "bottom"
-    size: int | None = None
-    color: str | None = None
-    outline: float | None = None
+    preset: str = _f("choice", "Place and look of the text.", "bottom", choices=CAPTION_PRESETS)
+    size: int | None = _f("integer", "Font size in pixels.", None, lo=16, hi=200)
+    color: str | None = _f("colour", "Text colour, #RRGGBB.", None)
+    outline: float | None = _f("number", "Outline width in pixels.", None, lo=0, hi=12)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Caption:
-    text: str
-    start: float
-    end: float
-    style: CaptionStyle = CaptionStyle()
+    text: str = _f("text", "The words shown.", max_chars=CAPTION_MAX_CHARS)
+    start: float = _f("number", "Start on the whole timeline, seconds.", lo=0)
+    end: float = _f("number", "End on the whole timeline, seconds (after start).", lo=0)
+    style: CaptionStyle = _f("object", "Look of the caption.", CaptionStyle(), item=CaptionStyle)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Logo:
-    asset: str
-    position: str = "tr"
-    scale: float = 0.18
-    role: str | None = "logo"
+    asset: str = _f("asset", "Id of an image asset.")
+    position: str = _f("choice", "Corner.", "tr", choices=LOGO_POSITIONS)
+    scale: float = _f("number", "Width as a fraction of the frame's.", 0.18, lo=0.05, hi=0.5)
+    role: str | None = _f("role", "Role a template fills with a product's asset.", "logo")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Badge:
-    stars: int | None = None
-    price_dong: int | None = None
-    label: str | None = None
+    stars: int | None = _f("integer", "OCOP stars (a valid certificate's).", None, lo=3, hi=5)
+    price_dong: int | None = _f("integer", "Price in đồng.", None, lo=0, hi=10**11)
+    label: str | None = _f("text", "Short label.", None, max_chars=40)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Music:
-    asset: str
-    volume: float = 0.5
-    duck: bool = True
-    start: float = 0.0
-    role: str | None = "music"
+    asset: str = _f("asset", "Id of an audio (or video) asset with sound.")
+    volume: float = _f("number", "Music volume.", 0.5, lo=0, hi=1)
+    duck: bool = _f("boolean", "Lower the music under the clips' speech.", True)
+    start: float = _f("number", "Seconds into the music to start from.", 0.0, lo=0)
+    role: str | None = _f("role", "Role a template fills with a product's asset.", "music")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Card:
-    title: str
-    subtitle: str | None = None
-    duration: float = 3.0
-    background: str = "#1F4D3A"
+    title: str = _f("text", "Title.", max_chars=80)
+    subtitle: str | None = _f("text", "Second line.", None, max_chars=120)
+    duration: float = _f(
+        "number", "Seconds.", 3.0, lo=CARD_DURATION_RANGE[0], hi=CARD_DURATION_RANGE[1]
+    )
+    background: str = _f("colour", "Background colour, #RRGGBB.", "#1F4D3A")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Recipe:
-    profile: str
-    clips: tuple[Clip, ...]
-    captions: tuple[Caption, ...] = ()
-    logo: Logo | None = None
-    badge: Badge | None = None
-    music: Music | None = None
-    intro: Card | None = None
-    outro: Card | None = None
-    output_name: str | None = None
-    version: int = VERSION
+    version: int = _f("version", "Recipe format version.", VERSION)
+    profile: str = _f("choice", "Target platform.", "tiktok", choices=tuple(profiles.PROFILES))
+    output_name: str | None = _f(
+        "name", "File name of the output: up to 80 letters, digits, spaces, dots or dashes.", None
+    )
+    clips: tuple[Clip, ...] = _f(
+        "list",
+        "Video trims and photos, played one after the other.",
+        item=Clip,
+        min_items=1,
+        max_items=MAX_CLIPS,
+        codes=("clips_required", "clips_max"),
+    )
+    intro: Card | None = _f("object", "Opening card.", None, item=Card, skip_empty=True)
+    outro: Card | None = _f("object", "Closing card.", None, item=Card, skip_empty=True)
+    captions: tuple[Caption, ...] = _f(
+        "list",
+        "Burnt-in captions, timed on the whole timeline.",
+        (),
+        item=Caption,
+        max_items=MAX_CAPTIONS,
+        codes=("list", "captions_max"),
+    )
+    logo: Logo | None = _f("object", "Logo in a corner.", None, item=Logo)
+    badge: Badge | None = _f("object", "OCOP stars and price badge.", None, item=Badge)
+    music: Music | None = _f("object", "Background music.", None, item=Music)
+
+
+def spec(cls: type, name: str) -> Spec:
+    """The ``Spec`` of field ``name`` of recipe dataclass ``cls`` (e.g. for a form)."""
+    for found in dataclasses.fields(cls):
+        if found.name == name:
+            result: Spec = found.metadata["spec"]
+            return result
+    raise KeyError(name)
+
+
+def default(cls: type, name: str) -> Any:
+    """The default of field ``name`` of recipe dataclass ``cls``."""
+    for found in dataclasses.fields(cls):
+        if found.name == name:
+            if found.default is dataclasses.MISSING:
+                raise KeyError(f"{name} has no default")
+            return found.default
+    raise KeyError(name)
 
 
 def duration(recipe: Recipe) -> float:
@@ -163,6 +261,11 @@ def body_span(recipe: Recipe) -> tuple[float, float]:
     """Start and end (seconds) of the clips on the timeline, between intro and outro."""
     start = recipe.intro.duration if recipe.intro else 0.0
     return start, start + sum(clip.duration for clip in recipe.clips)
+
+
+def limit_problems(recipe: Recipe) -> list[errors.Problem]:
+    """The platform limits (duration, size) the recipe's profile sets that it breaks."""
+    return list(profiles.check(duration(recipe), recipe.profile))
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -328,7 +431,7 @@ class _Fields:
         value = data.get("role", default)
         if value is None:
             return None
-        if not isinstance(value, str) or not re.match(r"^[a-z][a-z0-9_]{0,30}$", value):
+        if not isinstance(value, str) or not _ROLE.match(value):
             self.add(f"{path}.role", "role", "must be a short lowercase name like photo or logo")
             return default
         return value
@@ -371,38 +474,174 @@ def _check_asset(
     return asset_duration
 
 
-def _parse_clip(
-    fields: _Fields, raw: Any, path: str, assets: Mapping[str, Any] | None
-) -> Clip | None:
+# --- the walker: parsing -----------------------------------------------------------------
+
+_Assets = Mapping[str, Any] | None
+_ROLE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_LIST_MESSAGES = {"clips_required": "add at least one clip or photo", "list": "must be a list"}
+
+
+def _specs(cls: type) -> list[tuple[str, Spec, Any, bool]]:
+    """(attribute, spec, default or MISSING, None allowed) of each field of ``cls``, in order."""
+    return [
+        (found.name, found.metadata["spec"], found.default, "None" in str(found.type))
+        for found in dataclasses.fields(cls)
+    ]
+
+
+def _read_value(
+    fields: _Fields,
+    data: Mapping[str, Any],
+    name: str,
+    spec: Spec,
+    default: Any,
+    path: str,
+    assets: _Assets,
+) -> Any:
+    key = spec.key or name
+    full = f"{path}.{key}" if path else key
+    required = default is dataclasses.MISSING
+    fallback = None if required else default
+    kind = spec.type
+    if kind == "number":
+        return fields.number(
+            data, key, path, lo=spec.lo, hi=spec.hi, default=fallback, required=required
+        )
+    if kind == "integer":
+        return fields.integer(
+            data, key, path, lo=_int(spec.lo), hi=_int(spec.hi), required=required
+        )
+    if kind == "text":
+        assert spec.max_chars is not None
+        return fields.text(data, key, path, max_chars=spec.max_chars, required=required)
+    if kind == "choice":
+        return fields.choice(data, key, path, spec.choices, default=fallback)
+    if kind == "boolean":
+        return fields.boolean(data, key, path, default=bool(fallback))
+    if kind == "colour":
+        return fields.color(data, key, path, default=fallback)
+    if kind == "asset":
+        return fields.asset(data, path)
+    if kind == "role":
+        return fields.role(data, path, fallback)
+    if kind == "expression":
+        return _expression(fields, data.get(key), full, spec)
+    if kind == "name":
+        return _output_name(fields, data.get(key), full)
+    if kind == "version":
+        if data.get(key) != VERSION:
+            fields.add(full, "version", f"must be {VERSION}", version=VERSION)
+        return VERSION
+    if kind == "object":
+        if fallback is None:  # an optional part: absent when null (or empty, for cards)
+            raw = data.get(key)
+            if (not raw) if spec.skip_empty else raw is None:
+                return None
+        else:
+            raw = data.get(key, {})
+        return _read_object(fields, spec.item, raw, full, assets)
+    if kind == "list":
+        return _read_list(fields, data.get(key, None if required else []), full, key, spec, assets)
+    raise ValueError(f"unknown field type {kind}")
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _expression(fields: _Fields, value: Any, full: str, spec: Spec) -> str | None:
+    if value is None:
+        return None
+    limit = spec.max_chars or 0
+    if not isinstance(value, str) or not _EXPRESSION.match(value) or len(value) > limit:
+        fields.add(full, "expression", "must be an ffmpeg expression")
+        return None
+    return value
+
+
+def _output_name(fields: _Fields, value: Any, full: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value).strip()
+    if not isinstance(value, str) or not _OUTPUT_NAME.match(value):
+        fields.add(full, "output_name", "use up to 80 letters, digits, spaces, dots or dashes")
+        return None
+    return value
+
+
+def _read_list(
+    fields: _Fields, raw: Any, full: str, key: str, spec: Spec, assets: _Assets
+) -> tuple[Any, ...]:
+    too_few, too_many = spec.codes
+    if not isinstance(raw, list) or len(raw) < spec.min_items:
+        fields.add(full, too_few, _LIST_MESSAGES[too_few])
+        return ()
+    if spec.max_items is not None and len(raw) > spec.max_items:
+        fields.add(full, too_many, f"at most {spec.max_items} {key}", max=spec.max_items)
+        return ()
+    items = []
+    for index, item in enumerate(raw):
+        path = f"{full}[{index}]"
+        if spec.item is Clip:
+            found = _read_clip(fields, item, path, assets)
+        else:
+            found = _read_object(fields, spec.item, item, path, assets)
+        if found is not None:
+            items.append(found)
+    return tuple(items)
+
+
+def _read_clip(fields: _Fields, raw: Any, path: str, assets: _Assets) -> Clip | None:
     data = fields.mapping(raw, path)
     if data is None:
         return None
     kind = data.get("kind")
     if kind is None:
         kind = "photo" if "in" not in data and ("duration" in data or "motion" in data) else "video"
-    if kind not in ("video", "photo"):
+    if kind not in (VideoClip.KIND, PhotoClip.KIND):
         fields.add(f"{path}.kind", "clip_kind", "must be video or photo")
         return None
-    asset_id = fields.asset(data, path)
-    role = fields.role(data, path, None)
-    if kind == "photo":
-        lo, hi = PHOTO_DURATION_RANGE
-        seconds = fields.number(data, "duration", path, lo=lo, hi=hi)
-        motion = fields.choice(data, "motion", path, MOTIONS, default="zoom_in")
-        if asset_id is not None:
-            _check_asset(fields, assets, asset_id, path, {"image"})
-        if asset_id is None or seconds is None or motion is None:
-            return None
-        return PhotoClip(asset=asset_id, duration=seconds, motion=motion, role=role)
+    clip: Clip | None = _read_object(
+        fields, PhotoClip if kind == PhotoClip.KIND else VideoClip, data, path, assets
+    )
+    return clip
 
-    start = fields.number(data, "in", path, lo=0)
-    end = fields.number(data, "out", path, lo=0)
-    speed = fields.number(data, "speed", path, lo=SPEED_RANGE[0], hi=SPEED_RANGE[1], default=1.0)
-    mute = fields.boolean(data, "mute", path, default=False)
-    crop = _parse_crop(fields, data.get("crop", {}), f"{path}.crop")
+
+def _read_fields(
+    fields: _Fields, cls: type, data: Mapping[str, Any], path: str, assets: _Assets
+) -> dict[str, Any]:
+    return {
+        name: _read_value(fields, data, name, spec, default, path, assets)
+        for name, spec, default, _ in _specs(cls)
+    }
+
+
+def _read_object(fields: _Fields, cls: type, raw: Any, path: str, assets: _Assets) -> Any:
+    """One dataclass from ``raw``: every field read by its spec, then the checks between
+    fields (``_CHECKS``); None when a field that may not be None is missing or bad."""
+    data = fields.mapping(raw, path)
+    if data is None:
+        return None
+    values = _read_fields(fields, cls, data, path, assets)
+    check = _CHECKS.get(cls)
+    if check is not None and not check(fields, values, data, path, assets):
+        return None
+    if any(values[name] is None for name, _, _, nullable in _specs(cls) if not nullable):
+        return None
+    return cls(**values)
+
+
+# --- checks between fields ---------------------------------------------------------------
+
+
+def _check_video(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    start, end, asset_id = values["in_"], values["out"], values["asset"]
     if start is not None and end is not None and start >= end:
         fields.add(f"{path}.out", "after_in", "must be after in")
-        end = None
+        values["out"] = end = None
     if asset_id is not None:
         asset_duration = _check_asset(fields, assets, asset_id, path, {"video"})
         # Half a frame of slack: probed durations round.
@@ -413,7 +652,7 @@ def _parse_clip(
                 f"is past the end of the clip ({asset_duration:.2f} s)",
                 seconds=errors.number(asset_duration),
             )
-            end = None
+            values["out"] = None
         if asset_duration is not None and start is not None and start >= asset_duration:
             fields.add(
                 f"{path}.in",
@@ -421,77 +660,84 @@ def _parse_clip(
                 f"is past the end of the clip ({asset_duration:.2f} s)",
                 seconds=errors.number(asset_duration),
             )
-            start = None
-    if asset_id is None or start is None or end is None or speed is None or crop is None:
-        return None
-    return VideoClip(
-        asset=asset_id, in_=start, out=end, crop=crop, speed=speed, mute=mute, role=role
-    )
+            values["in_"] = None
+    return True
 
 
-def _parse_crop(fields: _Fields, raw: Any, path: str) -> Crop | None:
-    data = fields.mapping(raw, path)
-    if data is None:
-        return None
-    mode = fields.choice(data, "mode", path, CROP_MODES, default="center")
-    x = fields.number(data, "x", path, lo=0, hi=1, required=False)
-    expr = data.get("smart_x_expr")
-    if mode == "manual" and x is None and "x" not in data:
+def _check_photo(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    if values["asset"] is not None:
+        _check_asset(fields, assets, values["asset"], path, {"image"})
+    return True
+
+
+def _check_crop(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    mode, expr = values["mode"], values["smart_x_expr"]
+    if mode == "manual" and values["x"] is None and "x" not in data:
         fields.add(f"{path}.x", "crop_x", "is required for a manual crop")
-    if expr is not None and (
-        not isinstance(expr, str) or not _EXPRESSION.match(expr) or len(expr) > 8000
-    ):
-        fields.add(f"{path}.smart_x_expr", "expression", "must be an ffmpeg expression")
-        expr = None
-    if mode is None:
-        return None
-    if mode == "smart" and not expr:
-        # No analysis yet: a smart crop without keyframes is a centre crop.
-        return Crop(mode="smart", x=None, smart_x_expr=None)
-    return Crop(
-        mode=mode,
-        x=x if mode == "manual" else None,
-        smart_x_expr=expr.strip() if mode == "smart" and expr else None,
-    )
+    # x belongs to a manual crop, the expression to a smart one; a smart crop without
+    # keyframes (no analysis yet) is a centre crop.
+    values["x"] = values["x"] if mode == "manual" else None
+    values["smart_x_expr"] = expr.strip() if mode == "smart" and expr else None
+    return True
 
 
-def _parse_caption(fields: _Fields, raw: Any, path: str) -> Caption | None:
-    data = fields.mapping(raw, path)
-    if data is None:
-        return None
-    text = fields.text(data, "text", path, max_chars=CAPTION_MAX_CHARS)
-    start = fields.number(data, "start", path, lo=0)
-    end = fields.number(data, "end", path, lo=0)
+def _check_caption(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    start, end = values["start"], values["end"]
     if start is not None and end is not None and end <= start:
         fields.add(f"{path}.end", "after_start", "must be after start")
-        end = None
-    style_path = f"{path}.style"
-    style_data = fields.mapping(data.get("style", {}), style_path)
-    style = None
-    if style_data is not None:
-        preset = fields.choice(style_data, "preset", style_path, CAPTION_PRESETS, default="bottom")
-        size = fields.integer(style_data, "size", style_path, lo=16, hi=200, required=False)
-        color = fields.color(style_data, "color", style_path, default=None)
-        outline = fields.number(style_data, "outline", style_path, lo=0, hi=12, required=False)
-        if preset is not None:
-            style = CaptionStyle(preset=preset, size=size, color=color, outline=outline)
-    if text is None or start is None or end is None or style is None:
-        return None
-    return Caption(text=text, start=start, end=end, style=style)
+        values["end"] = None
+    return True
 
 
-def _parse_card(fields: _Fields, raw: Any, path: str) -> Card | None:
-    data = fields.mapping(raw, path)
-    if data is None:
-        return None
-    title = fields.text(data, "title", path, max_chars=80)
-    subtitle = fields.text(data, "subtitle", path, max_chars=120, required=False)
-    lo, hi = CARD_DURATION_RANGE
-    seconds = fields.number(data, "duration", path, lo=lo, hi=hi, default=3.0)
-    background = fields.color(data, "background", path, default="#1F4D3A")
-    if title is None or seconds is None:
-        return None
-    return Card(title=title, subtitle=subtitle, duration=seconds, background=background)
+def _check_logo(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    if values["asset"] is not None:
+        _check_asset(fields, assets, values["asset"], path, {"image"})
+    return True
+
+
+def _check_badge(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    if data.get("stars") is None and data.get("price_dong") is None:
+        fields.add(path, "badge_content", "needs stars, a price or both")
+        return False
+    return True
+
+
+def _check_music(
+    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
+) -> bool:
+    asset_id, start = values["asset"], values["start"]
+    if asset_id is not None:
+        music_duration = _check_asset(fields, assets, asset_id, path, {"audio", "video"})
+        if music_duration is not None and start is not None and start >= music_duration:
+            fields.add(
+                f"{path}.start",
+                "past_music_end",
+                f"is past the end of the music ({music_duration:.1f} s)",
+                seconds=errors.number(round(music_duration, 1)),
+            )
+    return True
+
+
+_Check = Callable[[_Fields, dict[str, Any], Mapping[str, Any], str, _Assets], bool]
+_CHECKS: dict[type, _Check] = {
+    VideoClip: _check_video,
+    PhotoClip: _check_photo,
+    Crop: _check_crop,
+    Caption: _check_caption,
+    Logo: _check_logo,
+    Badge: _check_badge,
+    Music: _check_music,
+}
 
 
 def parse(
@@ -508,71 +754,10 @@ def parse(
     root = fields.mapping(data, "recipe")
     if root is None:
         raise errors.RecipeInvalid("The recipe is not a JSON object.", fields=fields.errors)
-
-    version = root.get("version")
-    if version != VERSION:
-        fields.add("version", "version", f"must be {VERSION}", version=VERSION)
-    profile_name = fields.choice(root, "profile", "", tuple(profiles.PROFILES), default="tiktok")
-
-    output_name = root.get("output_name")
-    if output_name is not None:
-        if isinstance(output_name, str):
-            output_name = unicodedata.normalize("NFC", output_name).strip()
-        if not isinstance(output_name, str) or not _OUTPUT_NAME.match(output_name):
-            fields.add(
-                "output_name", "output_name", "use up to 80 letters, digits, spaces, dots or dashes"
-            )
-            output_name = None
-
-    clips: list[Clip] = []
-    raw_clips = root.get("clips")
-    if not isinstance(raw_clips, list) or not raw_clips:
-        fields.add("clips", "clips_required", "add at least one clip or photo")
-    elif len(raw_clips) > MAX_CLIPS:
-        fields.add("clips", "clips_max", f"at most {MAX_CLIPS} clips", max=MAX_CLIPS)
-    else:
-        for index, raw in enumerate(raw_clips):
-            clip = _parse_clip(fields, raw, f"clips[{index}]", assets)
-            if clip is not None:
-                clips.append(clip)
-
-    intro = _parse_card(fields, root["intro"], "intro") if root.get("intro") else None
-    outro = _parse_card(fields, root["outro"], "outro") if root.get("outro") else None
-
-    captions: list[Caption] = []
-    raw_captions = root.get("captions", [])
-    if not isinstance(raw_captions, list):
-        fields.add("captions", "list", "must be a list")
-    elif len(raw_captions) > MAX_CAPTIONS:
-        fields.add("captions", "captions_max", f"at most {MAX_CAPTIONS} captions", max=MAX_CAPTIONS)
-    else:
-        for index, raw in enumerate(raw_captions):
-            caption = _parse_caption(fields, raw, f"captions[{index}]")
-            if caption is not None:
-                captions.append(caption)
-
-    logo = None
-    if root.get("logo") is not None:
-        logo = _parse_logo(fields, root["logo"], assets)
-    badge = None
-    if root.get("badge") is not None:
-        badge = _parse_badge(fields, root["badge"])
-    music = None
-    if root.get("music") is not None:
-        music = _parse_music(fields, root["music"], assets)
-
+    values = _read_fields(fields, Recipe, root, "", assets)
+    values["profile"] = values["profile"] or default(Recipe, "profile")
     timeline_known = not any(path.startswith(("clips", "intro", "outro")) for path in fields.errors)
-    recipe = Recipe(
-        profile=profile_name or "tiktok",
-        clips=tuple(clips),
-        captions=tuple(captions),
-        logo=logo,
-        badge=badge,
-        music=music,
-        intro=intro,
-        outro=outro,
-        output_name=output_name,
-    )
+    recipe = Recipe(**values)
     if timeline_known:
         total = duration(recipe)
         for index, caption in enumerate(recipe.captions):
@@ -590,63 +775,12 @@ def parse(
                     f"is after the video's end ({total:.1f} s)",
                     seconds=errors.number(round(total, 1)),
                 )
-        if enforce_limits and profile_name is not None:
-            for problem in profiles.check(total, profile_name):
+        if enforce_limits and "profile" not in fields.errors:
+            for problem in limit_problems(recipe):
                 fields.errors.setdefault("duration", []).append(problem)
     if fields.errors:
         raise errors.RecipeInvalid(_summary(fields.errors), fields=fields.errors)
     return recipe
-
-
-def _parse_logo(fields: _Fields, raw: Any, assets: Mapping[str, Any] | None) -> Logo | None:
-    data = fields.mapping(raw, "logo")
-    if data is None:
-        return None
-    asset_id = fields.asset(data, "logo")
-    position = fields.choice(data, "position", "logo", LOGO_POSITIONS, default="tr")
-    scale = fields.number(data, "scale", "logo", lo=0.05, hi=0.5, default=0.18)
-    role = fields.role(data, "logo", "logo")
-    if asset_id is not None:
-        _check_asset(fields, assets, asset_id, "logo", {"image"})
-    if asset_id is None or position is None or scale is None:
-        return None
-    return Logo(asset=asset_id, position=position, scale=scale, role=role)
-
-
-def _parse_badge(fields: _Fields, raw: Any) -> Badge | None:
-    data = fields.mapping(raw, "badge")
-    if data is None:
-        return None
-    stars = fields.integer(data, "stars", "badge", lo=3, hi=5, required=False)
-    price = fields.integer(data, "price_dong", "badge", lo=0, hi=10**11, required=False)
-    label = fields.text(data, "label", "badge", max_chars=40, required=False)
-    if data.get("stars") is None and data.get("price_dong") is None:
-        fields.add("badge", "badge_content", "needs stars, a price or both")
-        return None
-    return Badge(stars=stars, price_dong=price, label=label)
-
-
-def _parse_music(fields: _Fields, raw: Any, assets: Mapping[str, Any] | None) -> Music | None:
-    data = fields.mapping(raw, "music")
-    if data is None:
-        return None
-    asset_id = fields.asset(data, "music")
-    volume = fields.number(data, "volume", "music", lo=0, hi=1, default=0.5)
-    duck = fields.boolean(data, "duck", "music", default=True)
-    start = fields.number(data, "start", "music", lo=0, default=0.0)
-    role = fields.role(data, "music", "music")
-    if asset_id is not None:
-        music_duration = _check_asset(fields, assets, asset_id, "music", {"audio", "video"})
-        if music_duration is not None and start is not None and start >= music_duration:
-            fields.add(
-                "music.start",
-                "past_music_end",
-                f"is past the end of the music ({music_duration:.1f} s)",
-                seconds=errors.number(round(music_duration, 1)),
-            )
-    if asset_id is None or volume is None or start is None:
-        return None
-    return Music(asset=asset_id, volume=volume, duck=duck, start=start, role=role)
 
 
 def _summary(field_errors: Mapping[str, list[str]]) -> str:
@@ -656,70 +790,122 @@ def _summary(field_errors: Mapping[str, list[str]]) -> str:
     return f"The recipe has problems: {text}" + (f" (and {more} more)" if more else "")
 
 
-# --- serialising -----------------------------------------------------------------------
+# --- serialising -------------------------------------------------------------------------
 
 
 def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def _clip_dict(clip: Clip) -> dict[str, Any]:
-    if isinstance(clip, PhotoClip):
-        return _drop_none(
-            {
-                "kind": "photo",
-                "asset": clip.asset,
-                "duration": clip.duration,
-                "motion": clip.motion,
-                "role": clip.role,
-            }
-        )
-    crop = _drop_none({"mode": clip.crop.mode, "x": clip.crop.x, "smart_x_expr": None})
-    if clip.crop.smart_x_expr is not None:
-        crop["smart_x_expr"] = clip.crop.smart_x_expr
-    return _drop_none(
-        {
-            "kind": "video",
-            "asset": clip.asset,
-            "in": clip.in_,
-            "out": clip.out,
-            "speed": clip.speed,
-            "mute": clip.mute,
-            "crop": crop,
-            "role": clip.role,
-        }
-    )
+def _dump(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_dump(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        kind = getattr(type(value), "KIND", None)
+        if kind is not None:
+            out["kind"] = kind
+        for name, spec, _, _ in _specs(type(value)):
+            item = getattr(value, name)
+            if item is not None:
+                out[spec.key or name] = _dump(item)
+        return out
+    return value
 
 
 def to_dict(recipe: Recipe) -> dict[str, Any]:
-    """The JSON form of ``recipe``; ``parse(to_dict(r)) == r``."""
-    data: dict[str, Any] = {
-        "version": recipe.version,
-        "profile": recipe.profile,
-        "clips": [_clip_dict(clip) for clip in recipe.clips],
-        "captions": [
-            {
-                "text": caption.text,
-                "start": caption.start,
-                "end": caption.end,
-                "style": _drop_none(dataclasses.asdict(caption.style)),
-            }
-            for caption in recipe.captions
-        ],
-    }
-    if recipe.output_name is not None:
-        data["output_name"] = recipe.output_name
-    if recipe.logo is not None:
-        data["logo"] = _drop_none(dataclasses.asdict(recipe.logo))
-    if recipe.badge is not None:
-        data["badge"] = _drop_none(dataclasses.asdict(recipe.badge))
-    if recipe.music is not None:
-        data["music"] = _drop_none(dataclasses.asdict(recipe.music))
-    for name in ("intro", "outro"):
-        card = getattr(recipe, name)
-        if card is not None:
-            data[name] = _drop_none(dataclasses.asdict(card))
+    """The JSON form of ``recipe`` (``None`` fields left out); ``parse(to_dict(r)) == r``."""
+    data: dict[str, Any] = _dump(recipe)
     return data
+
+
+# --- documenting ---------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """The recipe as a JSON Schema, in the subset OpenAPI 3.0 reads (``nullable``, no
+    ``const``). ``parse`` checks more than a schema can say (out after in, trims within the
+    clip, captions on the timeline, the platform's limits)."""
+    schema = _object_schema(Recipe)
+    schema["title"] = "Recipe"
+    schema["description"] = (
+        f"Edit recipe version {VERSION}: optional intro card, clips (video trims or photos), "
+        "optional outro card; captions on the whole timeline, logo, OCOP badge and music."
+    )
+    return schema
+
+
+def _object_schema(cls: type) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    kind = getattr(cls, "KIND", None)
+    if kind is not None:
+        properties["kind"] = {
+            "type": "string",
+            "enum": [kind],
+            "description": "Clip kind (without it: photo when there is a duration or motion "
+            "and no in, else video).",
+        }
+    for name, spec, default_value, nullable in _specs(cls):
+        key = spec.key or name
+        prop = _field_schema(spec)
+        if spec.help:
+            prop["description"] = spec.help
+        if default_value is dataclasses.MISSING or spec.type == "version":
+            required.append(key)
+        elif default_value is not None and isinstance(default_value, str | int | float | bool):
+            prop["default"] = default_value
+        if nullable:
+            prop["nullable"] = True
+        properties[key] = prop
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _field_schema(spec: Spec) -> dict[str, Any]:
+    kind = spec.type
+    schema: dict[str, Any]
+    if kind in ("number", "integer"):
+        schema = {"type": kind}
+        if spec.lo is not None:
+            schema["minimum"] = _int(spec.lo) if kind == "integer" else spec.lo
+        if spec.hi is not None:
+            schema["maximum"] = _int(spec.hi) if kind == "integer" else spec.hi
+    elif kind == "text":
+        schema = {"type": "string", "maxLength": spec.max_chars}
+    elif kind == "choice":
+        schema = {"type": "string", "enum": list(spec.choices)}
+    elif kind == "boolean":
+        schema = {"type": "boolean"}
+    elif kind == "colour":
+        schema = {"type": "string", "pattern": _COLOR.pattern}
+    elif kind == "asset":
+        schema = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+    elif kind == "role":
+        schema = {"type": "string", "pattern": _ROLE.pattern}
+    elif kind == "expression":
+        schema = {"type": "string", "maxLength": spec.max_chars, "pattern": _EXPRESSION.pattern}
+    elif kind == "name":
+        schema = {"type": "string", "pattern": _OUTPUT_NAME.pattern}
+    elif kind == "version":
+        schema = {"type": "integer", "enum": [VERSION]}
+    elif kind == "object":
+        schema = _object_schema(spec.item)
+    elif kind == "list":
+        if spec.item is Clip:
+            items = {"oneOf": [_object_schema(VideoClip), _object_schema(PhotoClip)]}
+        else:
+            items = _object_schema(spec.item)
+        schema = {"type": "array", "items": items}
+        if spec.min_items:
+            schema["minItems"] = spec.min_items
+        if spec.max_items is not None:
+            schema["maxItems"] = spec.max_items
+    else:
+        raise ValueError(f"unknown field type {kind}")
+    return schema
 
 
 # --- templates -------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Run a compiled ffmpeg command: progress, cancel, timeout, atomic publish, thumbnail.
 
+The processes are started by ``media.ffmpeg`` (the binary's one home); this module reads
+their progress, stops them and publishes what they wrote.
+
 ffmpeg writes to a temp file beside the output. Only when it exited cleanly, the thumbnail
 was cut and the file probed does the video move into place with ``os.replace`` (then the
 thumbnail); on failure, cancel or timeout both temp files are deleted, so a killed render
@@ -23,7 +26,6 @@ from pathlib import Path
 from typing import IO
 
 import av
-import imageio_ffmpeg
 
 from media import compile as compile_mod
 from media import errors, ffmpeg
@@ -113,11 +115,6 @@ def _unlink(*paths: Path) -> None:
 
 def _thumbnail(video: Path, target: Path, at: float, timeout: float) -> None:
     args = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
         "-y",
         "-protocol_whitelist",
         "file",
@@ -138,12 +135,13 @@ def _thumbnail(video: Path, target: Path, at: float, timeout: float) -> None:
         str(target),
     ]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=max(timeout, 1.0), check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise errors.RenderTimeout("The thumbnail took too long.", code="timeout") from exc
-    if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
-        tail = done.stderr.decode("utf-8", "replace")[-STDERR_TAIL_CHARS:]
-        raise errors.RenderFailed(f"Thumbnail failed: {tail}", code="thumbnail")
+        ffmpeg.run(args, timeout=max(timeout, 1.0))
+    except errors.MediaError as exc:
+        if exc.code == "ffmpeg_timeout":
+            raise errors.RenderTimeout("The thumbnail took too long.", code="timeout") from exc
+        raise errors.RenderFailed(f"Thumbnail failed: {exc.message}", code="thumbnail") from exc
+    if not target.exists() or target.stat().st_size == 0:
+        raise errors.RenderFailed("Thumbnail failed: no image written.", code="thumbnail")
 
 
 def _probe_duration(path: Path) -> float:
@@ -195,13 +193,7 @@ def render(
 
     sweep_partials(out_path, thumbnail)
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
-            command.args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            preexec_fn=ffmpeg.die_with_parent(),
-        )
+        process = ffmpeg.start(command.args, stdout=subprocess.PIPE, stderr=stderr)
         assert process.stdout is not None
         lines: queue.Queue[str | None] = queue.Queue()
         reader = threading.Thread(target=_pump, args=(process.stdout, lines), daemon=True)

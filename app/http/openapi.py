@@ -89,3 +89,18 @@ def _serve_swagger_assets(app: flask.Flask) -> None:
         return flask.send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "api_docs_assets", swagger_asset)
+
+
+def register_schema(app: flask.Flask, name: str, schema: dict[str, Any]) -> None:
+    """Document a JSON Schema no marshmallow schema describes (e.g. one a library exports) as
+    ``#/components/schemas/<name>``; a field points at it with ``ref(name)``."""
+    api: Api = app.extensions[EXTENSION]
+    api.spec.components.schema(name, component=schema)
+
+
+def ref(name: str, description: str = "") -> dict[str, Any]:
+    """Field metadata documenting the field as the component ``name`` (``register_schema``)."""
+    meta: dict[str, Any] = {"allOf": [{"$ref": f"#/components/schemas/{name}"}]}
+    if description:
+        meta["description"] = description
+    return meta

@@ -3,7 +3,9 @@
 The editor is a plain server-side form with repeated clip and caption rows (the page adds
 rows with a few lines of JS). ``recipe_from_form`` turns it into a recipe dict that
 ``media.recipe`` validates; ``field_name`` maps the recipe's field paths (``clips[0].in``)
-back to the inputs, so each problem is shown next to the right one.
+back to the inputs, so each problem is shown next to the right one. The selects' values and
+the inputs' defaults come from the recipe's schema (``media.recipe``'s field specs); this
+module only adds the words people read.
 """
 
 from __future__ import annotations
@@ -28,36 +30,76 @@ from media import recipe as recipe_mod
 Choice = forms.Choice
 NEW_ROW = "__i__"  # index placeholder of the blank rows the page's JS copies
 
+_default = recipe_mod.default  # a recipe field's default, from the recipe's schema
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _choices(cls: type, name: str, labels: Mapping[str, Any]) -> list[Choice]:
+    """A select's choices for a recipe field: the values the recipe's schema allows, each with
+    its label, in the order of ``labels``."""
+    values = recipe_mod.spec(cls, name).choices
+    if set(values) != set(labels):
+        raise RuntimeError(f"the labels of {cls.__name__}.{name} do not match the recipe schema")
+    return [Choice(value, label) for value, label in labels.items()]
+
+
 ROLE_CHOICES = [
     Choice("footage", _l("Đoạn quay (video)")),
     Choice("photo", _l("Ảnh sản phẩm")),
     Choice("logo", _l("Logo")),
     Choice("music", _l("Nhạc nền")),
 ]
-CROP_CHOICES = [
-    Choice("center", _l("Giữa khung")),
-    Choice("smart", _l("Thông minh (theo chủ thể)")),
-    Choice("manual", _l("Tự chọn vị trí")),
-    Choice("fit_blur", _l("Vừa khung, nền mờ")),
-]
-MOTION_CHOICES = [
-    Choice("zoom_in", _l("Phóng to dần")),
-    Choice("zoom_out", _l("Thu nhỏ dần")),
-    Choice("pan_left", _l("Lia sang trái")),
-    Choice("pan_right", _l("Lia sang phải")),
-    Choice("none", _l("Đứng yên")),
-]
-PRESET_CHOICES = [
-    Choice("bottom", _l("Dưới")),
-    Choice("top", _l("Trên")),
-    Choice("center", _l("Giữa")),
-    Choice("title", _l("Tiêu đề lớn")),
-]
-POSITION_CHOICES = [
-    Choice("tr", _l("Trên phải")),
-    Choice("tl", _l("Trên trái")),
-    Choice("br", _l("Dưới phải")),
-    Choice("bl", _l("Dưới trái")),
+CROP_CHOICES = _choices(
+    recipe_mod.Crop,
+    "mode",
+    {
+        "center": _l("Giữa khung"),
+        "smart": _l("Thông minh (theo chủ thể)"),
+        "manual": _l("Tự chọn vị trí"),
+        "fit_blur": _l("Vừa khung, nền mờ"),
+    },
+)
+MOTION_CHOICES = _choices(
+    recipe_mod.PhotoClip,
+    "motion",
+    {
+        "zoom_in": _l("Phóng to dần"),
+        "zoom_out": _l("Thu nhỏ dần"),
+        "pan_left": _l("Lia sang trái"),
+        "pan_right": _l("Lia sang phải"),
+        "none": _l("Đứng yên"),
+    },
+)
+PRESET_CHOICES = _choices(
+    recipe_mod.CaptionStyle,
+    "preset",
+    {
+        "bottom": _l("Dưới"),
+        "top": _l("Trên"),
+        "center": _l("Giữa"),
+        "title": _l("Tiêu đề lớn"),
+    },
+)
+POSITION_CHOICES = _choices(
+    recipe_mod.Logo,
+    "position",
+    {
+        "tr": _l("Trên phải"),
+        "tl": _l("Trên trái"),
+        "br": _l("Dưới phải"),
+        "bl": _l("Dưới trái"),
+    },
+)
+KIND_CHOICES = [
+    Choice(recipe_mod.VideoClip.KIND, _l("Video")),
+    Choice(recipe_mod.PhotoClip.KIND, _l("Ảnh")),
 ]
 
 
@@ -69,7 +111,10 @@ def _check_product_id(field: wtforms.Field) -> None:
 
 
 def profile_choices() -> list[Choice]:
-    return [Choice(name, profile.label) for name, profile in profiles.PROFILES.items()]
+    return [
+        Choice(name, profiles.get(name).label)
+        for name in recipe_mod.spec(recipe_mod.Recipe, "profile").choices
+    ]
 
 
 class UploadForm(forms.Form):
@@ -93,15 +138,13 @@ class UploadForm(forms.Form):
 
 
 class ClipRow(wtforms.Form):
-    kind = wtforms.SelectField(
-        _l("Loại"),
-        choices=[Choice("video", _l("Video")), Choice("photo", _l("Ảnh"))],
-        validate_choice=False,
-    )
+    kind = wtforms.SelectField(_l("Loại"), choices=KIND_CHOICES, validate_choice=False)
     asset = wtforms.SelectField(_l("Tệp"), validate_choice=False)
     in_ = wtforms.StringField(_l("Từ giây"))
     out = wtforms.StringField(_l("Đến giây"))
-    speed = wtforms.StringField(_l("Tốc độ"), default="1")
+    speed = wtforms.StringField(
+        _l("Tốc độ"), default=_shown(_default(recipe_mod.VideoClip, "speed"))
+    )
     crop_mode = wtforms.SelectField(
         _l("Cắt khung 9:16"), choices=CROP_CHOICES, validate_choice=False
     )
@@ -134,7 +177,10 @@ class VideoForm(forms.Form):
     )
     product_id = wtforms.SelectField(_l("Sản phẩm"), validate_choice=False)
     profile = wtforms.SelectField(
-        _l("Nền tảng"), choices=profile_choices(), default="tiktok", validate_choice=False
+        _l("Nền tảng"),
+        choices=profile_choices(),
+        default=_default(recipe_mod.Recipe, "profile"),
+        validate_choice=False,
     )
     clips = wtforms.FieldList(wtforms.FormField(ClipRow))
     captions = wtforms.FieldList(wtforms.FormField(CaptionRow))
@@ -148,9 +194,15 @@ class VideoForm(forms.Form):
     badge_price = wtforms.StringField(_l("Giá (đồng)"))
     badge_label = wtforms.StringField(_l("Nhãn"), default="OCOP")
     music_asset = wtforms.SelectField(_l("Nhạc nền"), validate_choice=False)
-    music_volume = wtforms.StringField(_l("Âm lượng (0–1)"), default="0.5")
-    music_duck = wtforms.BooleanField(_l("Giảm nhạc khi có tiếng nói"), default=True)
-    music_start = wtforms.StringField(_l("Bắt đầu nhạc từ giây"), default="0")
+    music_volume = wtforms.StringField(
+        _l("Âm lượng (0–1)"), default=_shown(_default(recipe_mod.Music, "volume"))
+    )
+    music_duck = wtforms.BooleanField(
+        _l("Giảm nhạc khi có tiếng nói"), default=_default(recipe_mod.Music, "duck")
+    )
+    music_start = wtforms.StringField(
+        _l("Bắt đầu nhạc từ giây"), default=_shown(_default(recipe_mod.Music, "start"))
+    )
     intro_title = wtforms.StringField(_l("Tiêu đề mở đầu"))
     intro_subtitle = wtforms.StringField(_l("Dòng phụ mở đầu"))
     intro_duration = wtforms.StringField(_l("Thời lượng mở đầu (giây)"), default="2")
@@ -271,17 +323,17 @@ def recipe_from_form(form: VideoForm, analyses: Mapping[str, Mapping[str, Any] |
         asset = _text(row.asset.data)
         if not asset:
             continue
-        kind = row.kind.data or "video"
+        kind = row.kind.data or recipe_mod.VideoClip.KIND
         clip: dict[str, Any] = {"kind": kind, "asset": asset}
-        if kind == "photo":
+        if kind == recipe_mod.PhotoClip.KIND:
             _put(clip, "duration", _number(row.duration.data))
-            clip["motion"] = row.motion.data or "zoom_in"
+            clip["motion"] = row.motion.data or _default(recipe_mod.PhotoClip, "motion")
         else:
             _put(clip, "in", _number(row.in_.data))
             _put(clip, "out", _number(row.out.data))
             _put(clip, "speed", _number(row.speed.data))
             clip["mute"] = bool(row.mute.data)
-            crop: dict[str, Any] = {"mode": row.crop_mode.data or "center"}
+            crop: dict[str, Any] = {"mode": row.crop_mode.data or _default(recipe_mod.Crop, "mode")}
             if row.crop_mode.data == "manual":
                 _put(crop, "x", _number(row.crop_x.data))
             elif row.crop_mode.data == "smart":
@@ -304,7 +356,9 @@ def recipe_from_form(form: VideoForm, analyses: Mapping[str, Mapping[str, Any] |
         caption: dict[str, Any] = {"text": row.text.data or ""}
         _put(caption, "start", _number(row.start.data))
         _put(caption, "end", _number(row.end.data))
-        style: dict[str, Any] = {"preset": row.preset.data or "bottom"}
+        style: dict[str, Any] = {
+            "preset": row.preset.data or _default(recipe_mod.CaptionStyle, "preset")
+        }
         _put(style, "color", _text(row.color.data))
         _put(style, "size", _whole(row.size.data))
         _put(style, "outline", _number(row.outline.data))
@@ -316,7 +370,7 @@ def recipe_from_form(form: VideoForm, analyses: Mapping[str, Mapping[str, Any] |
     if _text(form.logo_asset.data):
         recipe["logo"] = {
             "asset": _text(form.logo_asset.data),
-            "position": form.logo_position.data or "tr",
+            "position": form.logo_position.data or _default(recipe_mod.Logo, "position"),
         }
     if form.show_stars.data or form.show_price.data:
         badge: dict[str, Any] = {}
@@ -349,14 +403,6 @@ def recipe_from_form(form: VideoForm, analyses: Mapping[str, Mapping[str, Any] |
 # --- recipe → form ---------------------------------------------------------------------------
 
 
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def form_data(
     title: str,
     product_id: int | None,
@@ -372,15 +418,15 @@ def form_data(
         crop = clip.get("crop") or {}
         clips.append(
             {
-                "kind": clip.get("kind", "video"),
+                "kind": clip.get("kind", recipe_mod.VideoClip.KIND),
                 "asset": _shown(clip.get("asset")),
                 "in_": _shown(clip.get("in")),
                 "out": _shown(clip.get("out")),
-                "speed": _shown(clip.get("speed", 1)),
-                "crop_mode": crop.get("mode", "center"),
+                "speed": _shown(clip.get("speed", _default(recipe_mod.VideoClip, "speed"))),
+                "crop_mode": crop.get("mode", _default(recipe_mod.Crop, "mode")),
                 "crop_x": _shown(crop.get("x")),
                 "duration": _shown(clip.get("duration")),
-                "motion": clip.get("motion", "zoom_in"),
+                "motion": clip.get("motion", _default(recipe_mod.PhotoClip, "motion")),
                 "mute": bool(clip.get("mute")),
                 "role": clip.get("role") or "",
             }
@@ -393,7 +439,7 @@ def form_data(
                 "text": caption.get("text", ""),
                 "start": _shown(caption.get("start")),
                 "end": _shown(caption.get("end")),
-                "preset": style.get("preset", "bottom"),
+                "preset": style.get("preset", _default(recipe_mod.CaptionStyle, "preset")),
                 "color": style.get("color") or "",
                 "size": _shown(style.get("size")),
                 "outline": _shown(style.get("outline")),
@@ -405,20 +451,20 @@ def form_data(
     data: dict[str, Any] = {
         "title": title,
         "product_id": str(product_id) if product_id else "",
-        "profile": recipe.get("profile", "tiktok"),
+        "profile": recipe.get("profile", _default(recipe_mod.Recipe, "profile")),
         "clips": clips,
         "captions": captions,
         "logo_asset": _shown(logo.get("asset")),
-        "logo_position": logo.get("position", "tr"),
+        "logo_position": logo.get("position", _default(recipe_mod.Logo, "position")),
         "show_stars": badge.get("stars") is not None,
         "badge_stars": _shown(badge.get("stars", stars)),
         "show_price": badge.get("price_dong") is not None,
         "badge_price": _shown(badge.get("price_dong", price_dong)),
         "badge_label": badge.get("label", "OCOP"),
         "music_asset": _shown((music or {}).get("asset")),
-        "music_volume": _shown((music or {}).get("volume", 0.5)),
-        "music_duck": bool((music or {}).get("duck", True)),
-        "music_start": _shown((music or {}).get("start", 0)),
+        "music_volume": _shown((music or {}).get("volume", _default(recipe_mod.Music, "volume"))),
+        "music_duck": bool((music or {}).get("duck", _default(recipe_mod.Music, "duck"))),
+        "music_start": _shown((music or {}).get("start", _default(recipe_mod.Music, "start"))),
     }
     for name, seconds in (("intro", 2), ("outro", 3)):
         card = recipe.get(name) or {}

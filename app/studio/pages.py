@@ -271,7 +271,11 @@ def _editor_page(
     club_id = video.club_id if video is not None else _scope().home_club()
     ready = assets_service.ready_assets(session, club_id)
     form.fill_choices(videos_service.product_choices(session, club_id), ready)
-    limits = videos_service.limit_problems(session, video, _media_root()) if video else []
+    limits = (
+        videos_service.limit_problems(videos_service.stored_recipe(session, video, _media_root()))
+        if video
+        else []
+    )
     body = flask.render_template(
         "studio/editor.html",
         form=form,
@@ -414,7 +418,9 @@ def _video_page(
         ),
         preview_asset=preview_asset,
         certificate_warning=videos_service.certificate_warning(video.product),
-        limit_problems=videos_service.limit_problems(session, video, _media_root()),
+        limit_problems=videos_service.limit_problems(
+            videos_service.stored_recipe(session, video, _media_root())
+        ),
         render_errors=render_errors or [],
         recipe_json=_recipe_json(video),
         action_form=forms.EmptyForm(),

@@ -181,7 +181,10 @@ def run_render_job(
         if frame_size is not None:
             profile = profile.resized(*frame_size)
         infos = videos_service.asset_infos(session, render.recipe, root, club_id=ctx.club_id)
-        command = compile_mod.compile(render.recipe, infos, out_path, workdir, profile=profile)
+        # Parsed once here (with the platform's limits, against the club's assets today);
+        # compile takes the object.
+        parsed = recipe_mod.parse(render.recipe, infos)
+        command = compile_mod.compile(parsed, infos, out_path, workdir, profile=profile)
         result = render_mod.render(
             command,
             out_path,

@@ -8,11 +8,13 @@ import marshmallow as ma
 import marshmallow.validate as mv
 
 from app.core import i18n
-from app.http import schemas
+from app.http import openapi, schemas
 from app.jobs import schemas as job_schemas
 from app.models import studio as media_models
 from app.studio import assets as assets_service
 from media import profiles
+
+RECIPE = "Recipe"  # components/schemas/Recipe: media.recipe.json_schema(), see feature.py
 
 PROFILES = tuple(profiles.PROFILES)
 
@@ -94,7 +96,7 @@ class VideoSchema(ma.Schema):
     club_id = ma.fields.Integer(dump_only=True, metadata={"description": "CLB sở hữu video"})
     title = ma.fields.String(required=True)
     product_id = ma.fields.Integer(allow_none=True)
-    recipe = ma.fields.Dict(required=True, metadata={"description": "Công thức dựng (v1)"})
+    recipe = ma.fields.Dict(required=True, metadata=openapi.ref(RECIPE, "Công thức dựng (v1)"))
     is_template = ma.fields.Boolean(required=True)
     version = ma.fields.Integer(required=True)
     created_at = ma.fields.DateTime(required=True)
@@ -105,13 +107,13 @@ class VideoSchema(ma.Schema):
 class VideoCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=mv.Length(min=1, max=200))
     product_id = schemas.Id(load_default=None, allow_none=True)
-    recipe = ma.fields.Dict(required=True)
+    recipe = ma.fields.Dict(required=True, metadata=openapi.ref(RECIPE))
     is_template = ma.fields.Boolean(load_default=False)
 
 
 class VideoUpdateSchema(ma.Schema):
     title = ma.fields.String(validate=mv.Length(min=1, max=200))
-    recipe = ma.fields.Dict()
+    recipe = ma.fields.Dict(metadata=openapi.ref(RECIPE))
 
 
 class VideoListArgsSchema(ma.Schema):

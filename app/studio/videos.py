@@ -498,12 +498,19 @@ def _product_rows(session: so.Session, where: sa.ColumnElement[bool]) -> list[tu
     return [(int(row.id), str(row.name)) for row in rows]
 
 
-def limit_problems(
+def stored_recipe(
     session: so.Session, video: media_models.Video, media_root: str | Path
-) -> list[str]:
-    """The platform-limit messages (duration, size) the video's recipe breaks now."""
+) -> recipe_mod.Recipe | None:
+    """The video's stored recipe parsed (once) against the club's assets, as a draft; None
+    when it no longer parses (e.g. an asset it uses was removed)."""
     try:
-        validate(session, video.recipe, media_root, club_id=video.club_id, enforce_limits=True)
-    except errors.ValidationError as exc:
-        return list(exc.fields.get("duration", []))
-    return []
+        return validate(session, video.recipe, media_root, club_id=video.club_id)
+    except errors.ValidationError:
+        return None
+
+
+def limit_problems(parsed: recipe_mod.Recipe | None) -> list[str]:
+    """The platform-limit messages (duration, size) a parsed recipe breaks now."""
+    if parsed is None:
+        return []
+    return [messages.say(problem) for problem in recipe_mod.limit_problems(parsed)]

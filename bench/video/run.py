@@ -23,6 +23,7 @@ import av
 
 from bench.video import references
 from media import compile, render
+from media import recipe as recipe_mod
 
 
 def recipe() -> dict[str, Any]:
@@ -49,7 +50,7 @@ def app_render(src: dict[str, Path], out: Path, workdir: Path) -> None:
         "logo": compile.AssetInfo(src["logo"], "image", 240, 240),
         "music": compile.AssetInfo(src["music"], "audio", duration=40.0, has_audio=True),
     }
-    command = compile.compile(recipe(), assets, out, workdir)
+    command = compile.compile(recipe_mod.parse(recipe(), assets), assets, out, workdir)
     render.render(
         command, out, on_progress=lambda f: None, should_cancel=lambda: False, timeout=600
     )

@@ -322,6 +322,32 @@ def test_openapi_documents_the_studio(client) -> None:
         for operation in spec["paths"][path].values():
             if isinstance(operation, dict) and "responses" in operation:
                 assert "default" in operation["responses"]
+    # The recipe is documented field by field from media.recipe's schema, not as an opaque object.
+    recipe = spec["components"]["schemas"]["Recipe"]
+    assert recipe["required"] == ["version", "clips"]
+    assert recipe["properties"]["clips"]["maxItems"] == 50
+    video_clip, photo_clip = recipe["properties"]["clips"]["items"]["oneOf"]
+    assert (
+        video_clip["properties"]["speed"]["minimum"],
+        video_clip["properties"]["speed"]["maximum"],
+    ) == (0.5, 2.0)
+    assert video_clip["properties"]["crop"]["properties"]["mode"]["enum"] == [
+        "center",
+        "smart",
+        "manual",
+        "fit_blur",
+    ]
+    assert photo_clip["properties"]["kind"]["enum"] == ["photo"]
+    assert recipe["properties"]["badge"]["properties"]["stars"] == {
+        "type": "integer",
+        "minimum": 3,
+        "maximum": 5,
+        "nullable": True,
+        "description": "OCOP stars (a valid certificate's).",
+    }
+    ref = {"$ref": "#/components/schemas/Recipe"}
+    for name in ("Video", "VideoCreate", "VideoUpdate"):
+        assert spec["components"]["schemas"][name]["properties"]["recipe"]["allOf"] == [ref], name
 
 
 def test_failed_ingest_marks_the_asset_failed_and_removes_its_files(

@@ -18,6 +18,7 @@ from app.jobs import registry, tasks
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
+from media import recipe as recipe_mod
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
@@ -320,6 +321,65 @@ def test_editor_saves_then_render_button_starts_the_job_and_download_works(
     editor = client.get(f"/studio/videos/{video_id}/edit").get_data(as_text=True)
     assert 'data-testid="limit-problems"' in editor
     assert "Shopee Video cần video dài ít nhất 10 giây" in editor
+
+
+def test_each_request_and_job_parses_the_recipe_once(
+    app: flask.Flask,
+    seller: conftest.Auth,
+    client: Any,
+    dispatch: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Save, editor (its limits), video page, render start and the render job each parse the
+    recipe once and pass the object on (compile takes it; nothing parses it again)."""
+    app.config["STUDIO_RENDER_SIZE"] = TINY
+    clip_id = _ready_clip(app, client, tmp_path)
+    parses: list[Any] = []
+    real_parse = recipe_mod.parse
+
+    def counted_parse(*args: Any, **kwargs: Any) -> recipe_mod.Recipe:
+        parses.append(args[0])
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(recipe_mod, "parse", counted_parse)
+
+    def parse_count(step: Any) -> int:
+        parses.clear()
+        step()
+        return len(parses)
+
+    responses: dict[str, Any] = {}
+
+    def save() -> None:
+        responses["saved"] = client.post("/studio/videos/new", data=_editor_data(clip_id))
+
+    assert parse_count(save) == 1
+    assert responses["saved"].status_code == 302
+    video_url = responses["saved"].location
+    video_id = int(video_url.rsplit("/", 1)[-1])
+
+    def editor() -> None:
+        assert client.get(f"/studio/videos/{video_id}/edit").status_code == 200
+
+    def video_page() -> None:
+        assert client.get(video_url).status_code == 200
+
+    def start() -> None:
+        responses["started"] = client.post(
+            f"/studio/videos/{video_id}/render", data={"profile": "shorts"}
+        )
+
+    assert parse_count(editor) == 1
+    assert parse_count(video_page) == 1
+    assert parse_count(start) == 1
+    assert responses["started"].status_code == 302
+    job_id = int(re.search(r"/jobs/(\d+)$", responses["started"].location).group(1))
+
+    def job() -> None:
+        assert _run(app, job_id) == jobs_service.JobStatus.SUCCEEDED
+
+    assert parse_count(job) == 1
 
 
 def test_quick_video_of_a_product_without_photos_says_why(

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from media import compile, errors, product_video, profiles, recipe, render
+from media import ffmpeg as ffmpeg_mod
 
 SMALL = profiles.get("tiktok").resized(270, 480)
 SPEECH_HZ = 440
@@ -420,3 +421,13 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def test_ffmpeg_start_runs_only_the_bundled_binary() -> None:
+    with pytest.raises(ValueError):
+        ffmpeg_mod.start(["/bin/echo", "-version"], stdout=subprocess.DEVNULL, stderr=None)
+    process = ffmpeg_mod.start(
+        ffmpeg_mod.command(["-version"]), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0 and out.startswith(b"ffmpeg version")

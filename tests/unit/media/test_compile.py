@@ -169,7 +169,9 @@ def test_graph_does_each_operation(command: compile.Command) -> None:
 
 def test_undocked_music_is_mixed_without_a_compressor(tmp_path: Path) -> None:
     data = a_recipe(music={"asset": "m1", "volume": 0.3, "duck": False, "start": 5})
-    command = compile.compile(data, ASSETS, tmp_path / "v.mp4", tmp_path / "work")
+    command = compile.compile(
+        recipe.parse(data, ASSETS), ASSETS, tmp_path / "v.mp4", tmp_path / "work"
+    )
 
     graph = graph_of(command)
     assert "sidechaincompress" not in graph and "amix=inputs=2" in graph
@@ -184,7 +186,9 @@ def test_without_music_or_overlays_the_graph_is_just_the_timeline(tmp_path: Path
         "profile": "shorts",
         "clips": [{"asset": "c1", "in": 0, "out": 2}],
     }
-    command = compile.compile(data, ASSETS, tmp_path / "v.mp4", tmp_path / "work")
+    command = compile.compile(
+        recipe.parse(data, ASSETS), ASSETS, tmp_path / "v.mp4", tmp_path / "work"
+    )
 
     graph = graph_of(command)
     assert command.args.count("-i") == 1
@@ -196,8 +200,9 @@ def test_without_music_or_overlays_the_graph_is_just_the_timeline(tmp_path: Path
 def test_profile_encoder_settings_and_override(tmp_path: Path) -> None:
     small = profiles.get("reels").resized(270, 480)
     command = compile.compile(
-        a_recipe(), ASSETS, tmp_path / "v.mp4", tmp_path / "work", profile=small
-    )
+        recipe.parse(a_recipe(), ASSETS), ASSETS, tmp_path / "v.mp4", tmp_path / "work",
+        profile=small,
+    )  # fmt: skip
 
     args = command.args
     for option in small.encoder_args():
@@ -209,7 +214,7 @@ def test_profile_encoder_settings_and_override(tmp_path: Path) -> None:
 
 def test_paths_with_filter_syntax_are_escaped(tmp_path: Path) -> None:
     workdir = tmp_path / "we:ird,dir'[x];y"
-    command = compile.compile(a_recipe(), ASSETS, tmp_path / "v.mp4", workdir)
+    command = compile.compile(recipe.parse(a_recipe(), ASSETS), ASSETS, tmp_path / "v.mp4", workdir)
 
     subtitles = next(c for c in split_unescaped(graph_of(command), ";") if "subtitles" in c)
     assert r"we\\:ird\,dir\\\'\[x\]\;y/captions.ass" in subtitles

@@ -344,3 +344,62 @@ def test_product_video_needs_a_photo() -> None:
     with pytest.raises(errors.RecipeInvalid) as caught:
         product_video.recipe_for_product([], "Story.", "Name", 3, 1000, [])
     assert "photos" in caught.value.fields
+
+
+def _set(data: dict[str, Any], keys: tuple[Any, ...], value: Any) -> None:
+    for key in keys[:-1]:
+        data = data[key]
+    data[keys[-1]] = value
+
+
+def test_the_json_schema_states_the_bounds_parse_applies() -> None:
+    schema = recipe.json_schema()
+    props = schema["properties"]
+    video, photo = props["clips"]["items"]["oneOf"]
+    caption = props["captions"]["items"]["properties"]
+    cases = [
+        (("clips", 0, "speed"), video["properties"]["speed"]),
+        (("clips", 0, "crop", "x"), video["properties"]["crop"]["properties"]["x"]),
+        (("clips", 4, "duration"), photo["properties"]["duration"]),
+        (("captions", 1, "style", "size"), caption["style"]["properties"]["size"]),
+        (("captions", 1, "style", "outline"), caption["style"]["properties"]["outline"]),
+        (("logo", "scale"), props["logo"]["properties"]["scale"]),
+        (("badge", "stars"), props["badge"]["properties"]["stars"]),
+        (("music", "volume"), props["music"]["properties"]["volume"]),
+        (("intro", "duration"), props["intro"]["properties"]["duration"]),
+    ]
+    for keys, prop in cases:
+        path = ".".join(f"[{key}]" if isinstance(key, int) else key for key in keys)
+        path = path.replace(".[", "[")
+        at_max = full_recipe()
+        _set(at_max, keys, prop["maximum"])
+        recipe.parse(at_max, enforce_limits=False)  # the documented maximum is accepted
+        above = full_recipe()
+        _set(above, keys, prop["maximum"] + (1 if prop["type"] == "integer" else 0.01))
+        with pytest.raises(errors.RecipeInvalid) as caught:
+            recipe.parse(above, enforce_limits=False)
+        problems = caught.value.fields[path]
+        assert [(p.code, p.params) for p in problems] == [("max", {"value": prop["maximum"]})]
+    assert props["captions"]["items"]["properties"]["text"]["maxLength"] == 200
+    assert props["clips"]["minItems"] == 1 and props["clips"]["maxItems"] == recipe.MAX_CLIPS
+    assert video["required"] == ["asset", "in", "out"]
+    assert photo["required"] == ["asset", "duration"]
+
+
+def test_to_dict_writes_what_the_schema_names() -> None:
+    schema = recipe.json_schema()
+    written = recipe.to_dict(recipe.parse(full_recipe(), ASSET_DURATIONS))
+    assert set(written) <= set(schema["properties"])
+    video_keys = set(schema["properties"]["clips"]["items"]["oneOf"][0]["properties"])
+    assert set(written["clips"][1]) == {
+        "kind",
+        "asset",
+        "in",
+        "out",
+        "speed",
+        "mute",
+        "crop",
+        "role",
+    }
+    assert set(written["clips"][1]) <= video_keys
+    assert written["clips"][0]["kind"] == "video" and written["clips"][4]["kind"] == "photo"
