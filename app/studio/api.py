@@ -31,7 +31,7 @@ def _media_root() -> str:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 # --- assets -------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def upload_asset(files: dict[str, Any], form: dict[str, Any]) -> object:
     nothing is kept. Accepted files are normalised by the `studio.ingest` job; poll the
     asset's `status`. `product_id` must be a product of the club's producers."""
     asset = assets.upload(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         files["file"],
         role=form["role"],
@@ -66,7 +66,7 @@ def upload_asset(files: dict[str, Any], form: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.AssetSchema)
 def get_asset(asset_id: int) -> object:
     """An asset: status, probe info and (videos) analysis."""
-    return assets.get(extensions.db.session, _scope(), asset_id)
+    return assets.get(extensions.session(), _scope(), asset_id)
 
 
 # --- videos -------------------------------------------------------------------------------
@@ -80,10 +80,10 @@ def list_videos(args: dict[str, Any]) -> object:
     """A product's gallery (`product_id`), or the templates (`templates=true`), of the
     caller's club (an admin: every club)."""
     if args["templates"]:
-        return videos.templates(extensions.db.session, _scope())
+        return videos.templates(extensions.session(), _scope())
     if args.get("product_id") is None:
         return []
-    return videos.gallery(extensions.db.session, _scope(), args["product_id"])
+    return videos.gallery(extensions.session(), _scope(), args["product_id"])
 
 
 @blp.route("/videos", methods=["POST"])
@@ -95,7 +95,7 @@ def create_video(body: dict[str, Any]) -> object:
     with their paths (`clips[0].in`, `captions[1].text`…; an asset of another club is
     unknown)."""
     return videos.create(
-        extensions.db.session, flask_login.current_user, media_root=_media_root(), **body
+        extensions.session(), flask_login.current_user, media_root=_media_root(), **body
     )
 
 
@@ -104,7 +104,7 @@ def create_video(body: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.VideoSchema)
 def get_video(video_id: int) -> object:
     """A video with its recipe and renders."""
-    return videos.get(extensions.db.session, _scope(), video_id)
+    return videos.get(extensions.session(), _scope(), video_id)
 
 
 @blp.route("/videos/<int:video_id>", methods=["PUT"])
@@ -114,7 +114,7 @@ def get_video(video_id: int) -> object:
 def update_video(body: dict[str, Any], video_id: int) -> object:
     """Change the title and/or the recipe (each recipe change bumps `version`)."""
     return videos.update(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         video_id,
         media_root=_media_root(),
@@ -129,7 +129,7 @@ def update_video(body: dict[str, Any], video_id: int) -> object:
 def save_template(body: dict[str, Any], video_id: int) -> object:
     """Save the video's recipe as a reusable template."""
     return videos.save_as_template(
-        extensions.db.session, flask_login.current_user, video_id, title=body.get("title")
+        extensions.session(), flask_login.current_user, video_id, title=body.get("title")
     )
 
 
@@ -141,7 +141,7 @@ def apply_template(body: dict[str, Any], template_id: int) -> object:
     """A new video for another product from a template of the caller's club (name, price,
     stars, shops, photos)."""
     return videos.apply_template(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         template_id,
         body["product_id"],
@@ -156,7 +156,7 @@ def apply_template(body: dict[str, Any], template_id: int) -> object:
 def quick_video(body: dict[str, Any], product_id: int) -> object:
     """One click: a 15 s vertical video from the product's photos and story, to edit."""
     return videos.quick_video(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         product_id,
         media_root=_media_root(),
@@ -175,7 +175,7 @@ def start_render(body: dict[str, Any], video_id: int) -> object:
     """Render the video for a platform; its limits (duration, size) are checked first (422).
     Poll `GET /renders/{id}`; cancel with `POST /api/v1/jobs/{job_id}/cancel`."""
     render = renders.start_render(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         video_id,
         body["profile"],
@@ -191,7 +191,7 @@ def start_render(body: dict[str, Any], video_id: int) -> object:
 @blp.response(200, studio_schemas.RenderSchema)
 def get_render(render_id: int) -> object:
     """A render's status and progress."""
-    return renders.get(extensions.db.session, _scope(), render_id)
+    return renders.get(extensions.session(), _scope(), render_id)
 
 
 @blp.route("/renders/<int:render_id>/download", methods=["GET"])
@@ -207,7 +207,7 @@ def get_render(render_id: int) -> object:
 )
 def download_render(render_id: int) -> flask.Response:
     """Download the finished MP4."""
-    render = renders.get(extensions.db.session, _scope(), render_id)
+    render = renders.get(extensions.session(), _scope(), render_id)
     path = renders.output_file(render, _media_root())
     return flask.send_file(
         path, mimetype="video/mp4", as_attachment=True, download_name=f"video-{render.id}.mp4"

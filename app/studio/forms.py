@@ -349,19 +349,23 @@ def recipe_from_form(form: VideoForm, analyses: Mapping[str, Mapping[str, Any] |
 
     captions: list[dict[str, Any]] = []
     caption_rows: list[int] = []
-    for index, entry in enumerate(form.captions):
-        row = entry.form
-        if not (_text(row.text.data) or _text(row.start.data) or _text(row.end.data)):
+    for index, caption_entry in enumerate(form.captions):
+        caption_row = caption_entry.form
+        if not (
+            _text(caption_row.text.data)
+            or _text(caption_row.start.data)
+            or _text(caption_row.end.data)
+        ):
             continue
-        caption: dict[str, Any] = {"text": row.text.data or ""}
-        _put(caption, "start", _number(row.start.data))
-        _put(caption, "end", _number(row.end.data))
+        caption: dict[str, Any] = {"text": caption_row.text.data or ""}
+        _put(caption, "start", _number(caption_row.start.data))
+        _put(caption, "end", _number(caption_row.end.data))
         style: dict[str, Any] = {
-            "preset": row.preset.data or _default(recipe_mod.CaptionStyle, "preset")
+            "preset": caption_row.preset.data or _default(recipe_mod.CaptionStyle, "preset")
         }
-        _put(style, "color", _text(row.color.data))
-        _put(style, "size", _whole(row.size.data))
-        _put(style, "outline", _number(row.outline.data))
+        _put(style, "color", _text(caption_row.color.data))
+        _put(style, "size", _whole(caption_row.size.data))
+        _put(style, "outline", _number(caption_row.outline.data))
         caption["style"] = style
         captions.append(caption)
         caption_rows.append(index)

@@ -80,7 +80,7 @@ def _id_arg(name: str, message: str) -> int | None:
 
 
 def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.db.session, flask_login.current_user)
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 def _no_club_message(scope: tenancy.Scope) -> str | None:
@@ -104,7 +104,7 @@ def _flash_errors(exc: errors.ValidationError) -> None:
 @bp.route("/")
 @permissions.require("studio.use")
 def index() -> str:
-    session = extensions.db.session
+    session = extensions.session()
     scope = _scope()
     product_id = _id_arg("product", _("Không tìm thấy sản phẩm."))
     product = None
@@ -139,7 +139,7 @@ def quick_video(product_id: int) -> werkzeug.Response:
     profile = flask.request.form.get("profile", "tiktok")
     try:
         video = videos_service.quick_video(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             product_id,
             media_root=_media_root(),
@@ -164,7 +164,7 @@ def apply_template() -> werkzeug.Response:
         return flask.redirect(flask.url_for("studio.index", product=product_id))
     try:
         video = videos_service.apply_template(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             template_id,
             product_id,
@@ -184,7 +184,7 @@ def apply_template() -> werkzeug.Response:
 @permissions.require("studio.use")
 def assets() -> str:
     page = pagination.paginate(
-        extensions.db.session,
+        extensions.session(),
         assets_service.assets_query(_scope()),
         page=_page_arg(),
         per_page=ASSETS_PER_PAGE,
@@ -194,7 +194,7 @@ def assets() -> str:
 
 def _upload_page(form: studio_forms.UploadForm, status: int) -> tuple[str, int]:
     scope = _scope()
-    form.fill_choices(videos_service.product_choices(extensions.db.session, scope.home_club_id))
+    form.fill_choices(videos_service.product_choices(extensions.session(), scope.home_club_id))
     limits = assets_service.limits(flask.current_app.config)
     body = flask.render_template(
         "studio/upload.html",
@@ -217,7 +217,7 @@ def asset_new() -> tuple[str, int] | werkzeug.Response:
         return _upload_page(form, 422)
     try:
         asset = assets_service.upload(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             form.file.data,
             role=form.role.data,
@@ -242,7 +242,7 @@ def asset_new() -> tuple[str, int] | werkzeug.Response:
 @bp.route("/assets/<int:asset_id>")
 @permissions.require("studio.use")
 def asset(asset_id: int) -> str:
-    item = assets_service.get(extensions.db.session, _scope(), asset_id)
+    item = assets_service.get(extensions.session(), _scope(), asset_id)
     return flask.render_template("studio/asset.html", asset=item)
 
 
@@ -250,7 +250,7 @@ def asset(asset_id: int) -> str:
 @permissions.require("studio.use")
 def asset_file(asset_id: int, which: str) -> flask.Response:
     """The asset's proxy (for the preview player) or poster; nothing else, by name only."""
-    item = assets_service.get(extensions.db.session, _scope(), asset_id)
+    item = assets_service.get(extensions.session(), _scope(), asset_id)
     path = assets_service.asset_file(item, which, _media_root())
     mimetype = "video/mp4" if which == "proxy" else "image/jpeg"
     return flask.send_file(path, mimetype=mimetype, conditional=True, max_age=0)
@@ -266,7 +266,7 @@ def _editor_page(
     field_errors: dict[str, list[str]] | None = None,
     general: list[str] | None = None,
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     # The pickers offer the video's club's assets and products (a new video: the home club's).
     club_id = video.club_id if video is not None else _scope().home_club()
     ready = assets_service.ready_assets(session, club_id)
@@ -297,7 +297,7 @@ def _form_product(form: studio_forms.VideoForm, club_id: int) -> catalog.Product
     if product_id is None:
         return None
     try:
-        return assets_service.club_product(extensions.db.session, club_id, product_id)
+        return assets_service.club_product(extensions.session(), club_id, product_id)
     except errors.NotFound:
         return None
 
@@ -311,7 +311,7 @@ def _pad_rows(form: studio_forms.VideoForm) -> None:
 
 def _save(form: studio_forms.VideoForm, video: media_models.Video | None) -> Any:
     """Save the editor: the video's page on success, else the editor with every error."""
-    session = extensions.db.session
+    session = extensions.session()
     club_id = video.club_id if video is not None else _scope().home_club_id
     analyses = {str(a.id): a.analysis for a in assets_service.ready_assets(session, club_id)}
     built = studio_forms.recipe_from_form(form, analyses)
@@ -351,7 +351,7 @@ def video_new() -> Any:
         if not form.validate_on_submit():
             return _editor_page(form, None, 422)
         return _save(form, None)
-    session = extensions.db.session
+    session = extensions.session()
     club_id = _scope().home_club()  # NoClub: the page says how to get a working club
     product_id = _id_arg("product", _("Không tìm thấy sản phẩm."))
     stars = price = None
@@ -378,7 +378,7 @@ def video_new() -> Any:
 @bp.route("/videos/<int:video_id>/edit", methods=["GET", "POST"])
 @permissions.require("studio.use")
 def video_edit(video_id: int) -> Any:
-    video = videos_service.get(extensions.db.session, _scope(), video_id)
+    video = videos_service.get(extensions.session(), _scope(), video_id)
     if flask.request.method == "POST":
         form = studio_forms.VideoForm()
         if not form.validate_on_submit():
@@ -401,7 +401,7 @@ def video_edit(video_id: int) -> Any:
 def _video_page(
     video: media_models.Video, status: int = 200, render_errors: list[str] | None = None
 ) -> tuple[str, int]:
-    session = extensions.db.session
+    session = extensions.session()
     first_clip = next(
         (c for c in video.recipe.get("clips", []) if c.get("kind", "video") == "video"), None
     )
@@ -432,7 +432,7 @@ def _video_page(
 @bp.route("/videos/<int:video_id>")
 @permissions.require("studio.use")
 def video(video_id: int) -> tuple[str, int]:
-    return _video_page(videos_service.get(extensions.db.session, _scope(), video_id))
+    return _video_page(videos_service.get(extensions.session(), _scope(), video_id))
 
 
 @bp.route("/videos/<int:video_id>/render", methods=["POST"])
@@ -443,7 +443,7 @@ def render(video_id: int) -> Any:
     profile = flask.request.form.get("profile", "")
     try:
         started = renders_service.start_render(
-            extensions.db.session,
+            extensions.session(),
             flask_login.current_user,
             video_id,
             profile,
@@ -453,7 +453,7 @@ def render(video_id: int) -> Any:
         )
     except errors.ValidationError as exc:
         messages = [m for ms in exc.fields.values() for m in ms] or [exc.message]
-        video = videos_service.get(extensions.db.session, _scope(), video_id)
+        video = videos_service.get(extensions.session(), _scope(), video_id)
         return _video_page(video, 422, messages)
     flask.flash(_("Đang xuất video; theo dõi tiến độ ở đây."), "success")
     return flask.redirect(flask.url_for("jobs.detail", job_id=started.job_id))
@@ -465,7 +465,7 @@ def save_template(video_id: int) -> werkzeug.Response:
     if not forms.EmptyForm().validate_on_submit():
         flask.abort(400)
     template = videos_service.save_as_template(
-        extensions.db.session,
+        extensions.session(),
         flask_login.current_user,
         video_id,
         title=(flask.request.form.get("title") or "").strip() or None,
@@ -480,7 +480,7 @@ def save_template(video_id: int) -> werkzeug.Response:
 @bp.route("/renders/<int:render_id>/download")
 @permissions.require("studio.use")
 def render_download(render_id: int) -> flask.Response:
-    item = renders_service.get(extensions.db.session, _scope(), render_id)
+    item = renders_service.get(extensions.session(), _scope(), render_id)
     path = renders_service.output_file(item, _media_root())
     return flask.send_file(
         path,
@@ -495,7 +495,7 @@ def render_download(render_id: int) -> flask.Response:
 @permissions.require("studio.use")
 def render_video(render_id: int) -> flask.Response:
     """The finished MP4 inline, for the page's player."""
-    item = renders_service.get(extensions.db.session, _scope(), render_id)
+    item = renders_service.get(extensions.session(), _scope(), render_id)
     path = renders_service.output_file(item, _media_root())
     return flask.send_file(path, mimetype="video/mp4", conditional=True, max_age=0)
 
@@ -503,6 +503,6 @@ def render_video(render_id: int) -> flask.Response:
 @bp.route("/renders/<int:render_id>/thumbnail")
 @permissions.require("studio.use")
 def render_thumbnail(render_id: int) -> flask.Response:
-    item = renders_service.get(extensions.db.session, _scope(), render_id)
+    item = renders_service.get(extensions.session(), _scope(), render_id)
     path = renders_service.thumbnail_file(item, _media_root())
     return flask.send_file(path, mimetype="image/jpeg", max_age=0)
