@@ -11,7 +11,7 @@ import wtforms.fields.choices
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app.clubs import admin_units
+from vietnam import admin_units
 
 Choice = wtforms.fields.choices.SelectChoice
 
