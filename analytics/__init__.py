@@ -1,7 +1,8 @@
 """Livestream sales metrics as pandas functions over DataFrames.
 
-A plain library: no Flask, no SQLAlchemy and no imports from `app`. The app loads its rows into
-the frames described in :mod:`analytics.frames` and calls:
+A plain library: no Flask, no SQLAlchemy and no imports from `app`; the Vietnam rules (phones,
+accent folding) come from :mod:`vietnam`. The app loads its rows into the frames described in
+:mod:`analytics.frames` and calls:
 
 - :func:`analytics.metrics.summary` — every metric of domain.md as a dict (session or period);
 - :func:`analytics.metrics.breakdown` — the same metrics per product, streamer, platform,
@@ -10,7 +11,8 @@ the frames described in :mod:`analytics.frames` and calls:
   run-of-show slots marked;
 - :func:`analytics.overview.club_overview` — totals and every breakdown for a period;
 - :func:`analytics.viewers.clipped` — viewer sessions clipped to their stream;
-- :func:`analytics.phones.normalise_phone` — the one phone normaliser;
+- :func:`analytics.phones.normalise_phones` — buyers' phone numbers over a column (the rule is
+  :func:`vietnam.phones.mobile`);
 - :mod:`analytics.comments` — the comment-order ("chốt đơn") parser and comment-log reader.
 
 Money is int đồng; a ratio with a zero denominator is None (shown "—").

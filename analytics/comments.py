@@ -11,10 +11,11 @@ Rules (domain.md):
   read before codes (``2 NM1 3 CHE2``), otherwise after them (``NM1 2 CHE2 3``). Digits of a
   phone number, of a code or of any longer number (``500g`` … ``2026``) are never a quantity.
 - Phone: the first valid Vietnamese mobile number in the comment (normalised by
-  :func:`analytics.phones.normalise_phone`), else the last one the same viewer wrote anywhere in
+  :func:`vietnam.phones.mobile`), else the last one the same viewer wrote anywhere in
   the log (viewers often send it separately when the host asks); lines without one are
   counted as needing a phone.
-- The same viewer repeating the same order comment (equal once folded) is one order line.
+- The same viewer repeating the same order comment (equal once folded by
+  :func:`vietnam.text.fold`) is one order line.
 - A comment without a known code is not an order but still counts as a comment.
 - Times: full timestamps, or times of day only (``19:05:10``, as copied from a phone), which
   belong to the session's local date; for a stream crossing midnight, a time earlier than the
@@ -38,7 +39,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from analytics import phones
+from vietnam import phones
+from vietnam.text import fold, nfc
 
 KEYWORDS = frozenset({"chot", "lay", "mua", "dat", "don", "them"})
 """Order words, transparent between a code and its quantity (``NM1 lấy 2``)."""
@@ -80,13 +82,6 @@ _TOKEN_RE = re.compile(
     r"|(?<![a-z0-9])(?P<number>\d{1,3})(?![0-9a-z])"
     r"|(?P<word>[a-z]+)"
 )
-
-
-def fold(text: str) -> str:
-    """Lower-case, diacritics removed (đ → d), whitespace collapsed: 'Chốt  ĐƠN' → 'chot don'."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
 
 
 NUMBER_WORDS.update({fold(word): n for word, n in NUMBER_WORD_FORMS.items()})
@@ -147,7 +142,7 @@ class CodeMatcher:
         folded = fold(_drop_false_number_words(text or ""))
         phone = None
         for match in _PHONE_RE.finditer(folded):
-            phone = phone or phones.normalise_phone(match.group(0))
+            phone = phone or phones.mobile(match.group(0))
         if self._re is None:
             return CommentOrder(items=(), phone=phone)
         # phone numbers can never be quantities (nor codes): blank them first
@@ -286,9 +281,7 @@ def _rows(comments: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[tuple[An
         rows.append(
             (
                 record.get("time"),
-                ""
-                if viewer is None or viewer != viewer
-                else unicodedata.normalize("NFC", str(viewer)).strip(),
+                "" if viewer is None or viewer != viewer else nfc(str(viewer)),
                 "" if text is None or text != text else unicodedata.normalize("NFC", str(text)),
             )
         )
@@ -544,7 +537,7 @@ def read_comment_log(
         except ValueError as error:
             row_errors.append(LogRowError(line, "time", str(error)))
         viewer = record.get("viewer")
-        viewer = "" if viewer is None else unicodedata.normalize("NFC", str(viewer)).strip()
+        viewer = "" if viewer is None else nfc(str(viewer))
         if not viewer:
             row_errors.append(LogRowError(line, "viewer", "viewer is missing"))
         elif _has_controls(viewer):

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 
 from app import extensions, factory
 from app.accounts import service as accounts_service
-from app.catalog import ocop_categories
 from app.models import accounts, catalog, orgs
 from tests.support import clubs as clubs_support
 from tests.support import postgres
 from tests.support import redis as redis_support
+from vietnam import ocop_categories
 
 PASSWORD = "mat-khau-thu-nghiem"
 _database_numbers = itertools.count(1)

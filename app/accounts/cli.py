@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.accounts import service as accounts_service
-from app.core import commands, errors, text
+from app.core import commands, errors
 from app.models import accounts, orgs
+from vietnam import text
 
 EXIT_INVALID = commands.EXIT_INVALID
 _fail = commands.fail

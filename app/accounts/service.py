@@ -36,9 +36,9 @@ import sqlalchemy.orm as so
 import zxcvbn
 from flask_babel import gettext as _
 
-from app.clubs import admin_units
-from app.core import clock, errors, tenancy, text
+from app.core import clock, errors, tenancy
 from app.models import accounts, orgs
+from vietnam import admin_units, text
 
 Role = accounts.Role
 

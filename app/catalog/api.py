@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import schemas as catalog_schemas
 from app.catalog import service as catalog_service
-from app.clubs import admin_units
 from app.core import errors, pagination, permissions, tenancy
 from app.models import catalog
+from vietnam import admin_units
 
 blp = flask_smorest.Blueprint(
     "catalog_api", __name__, url_prefix="/api/v1", description="Danh mục sản phẩm OCOP"

@@ -15,11 +15,11 @@ import wtforms
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.core import labels, validators
 from app.http import forms
 from app.models import catalog, orgs
+from vietnam import ocop
 
 Choice = forms.Choice
 

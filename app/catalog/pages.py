@@ -19,12 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from app import extensions
 from app.catalog import forms as catalog_forms
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.core import errors, labels, pagination, permissions, tenancy
 from app.http import forms, helpers
 from app.models import catalog
 from app.producers import service as producers_service
+from vietnam import ocop
 
 bp = flask.Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates")
 PER_PAGE = 20

@@ -16,11 +16,11 @@ import flask_login
 import marshmallow as ma
 import marshmallow.validate as mv
 
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.core import permissions
 from app.http import addresses, schemas
 from app.models import catalog, orgs
+from vietnam import ocop
 
 PRODUCER_TYPES = [t.value for t in orgs.ProducerType]
 LEVELS = [level.value for level in catalog.CertificateLevel]

@@ -20,10 +20,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.catalog import ocop
-from app.core import clock, errors, formatting, links, tenancy, text, validators
+from app.core import clock, errors, formatting, links, tenancy, validators
+from app.core.text import has_controls
 from app.http import routing
 from app.models import accounts, catalog, channels, orgs
+from vietnam import ocop, text
 
 Product = catalog.Product
 Variant = catalog.Variant
@@ -139,7 +140,7 @@ def _text(value: Any, limit: int | None = None, *, multiline: bool = False) -> s
     cleaned = text.nfc(str(value))
     if limit is not None and len(cleaned) > limit:
         raise ValueError(_("Tối đa %(n)d ký tự.", n=limit))
-    if text.has_controls(cleaned, allow_newlines=multiline):
+    if has_controls(cleaned, allow_newlines=multiline):
         if multiline:
             raise ValueError(_("Không được chứa ký tự điều khiển."))
         raise ValueError(_("Không được chứa xuống dòng, tab hay ký tự điều khiển."))
@@ -573,7 +574,7 @@ def _decision_date(
 def validate_certificate(
     data: dict[str, Any], today: dt.date | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Check a certificate; the stars come from the score exactly as entered (``app.ocop``).
+    """Check a certificate; the stars come from the score exactly as entered (``vietnam.ocop``).
     ``today`` (Vietnam's, by default) bounds the decision date."""
     fields: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
@@ -712,7 +713,7 @@ def _link_url(value: Any) -> str:
     """The address as typed, NFC; one with a control character is kept whole so that
     ``links.url_problem`` refuses it (trimming would hide a trailing CR/LF)."""
     raw = str(value or "")
-    return raw if text.has_controls(raw) else text.nfc(raw)
+    return raw if has_controls(raw) else text.nfc(raw)
 
 
 def save_links(

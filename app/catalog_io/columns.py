@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from app.catalog import service as catalog_service
-from app.core import text
+from vietnam import text
 
 
 @dataclasses.dataclass(frozen=True)

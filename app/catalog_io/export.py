@@ -22,8 +22,9 @@ from flask_babel import gettext as _
 
 from app.catalog import service as catalog_service
 from app.catalog_io import actors, columns, formats, readers
-from app.core import errors, text
+from app.core import errors
 from app.models import catalog, orgs
+from vietnam import text
 
 GUIDE_SHEET = "Hướng dẫn"
 DATA_SHEET = "Sản phẩm"

@@ -34,9 +34,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.catalog import service as catalog_service
 from app.catalog_io import actors, columns, readers, results
-from app.core import errors, i18n, permissions, tenancy, text, validators
+from app.core import errors, i18n, permissions, tenancy, validators
 from app.core.i18n import N_
+from app.core.text import has_controls
 from app.models import catalog, orgs
+from vietnam import text
 
 PROGRESS_EVERY = 200  # rows between progress reports
 
@@ -284,7 +286,7 @@ class _Importer:
         if len(name) > 200:
             self.issue(number, "producer", _l("Tên chủ thể tối đa %(n)d ký tự.", n=200))
             return None
-        if text.has_controls(name):
+        if has_controls(name):
             self.issue(
                 number,
                 "producer",

@@ -18,7 +18,7 @@ import openpyxl
 from flask_babel import lazy_gettext as _l
 
 from app.catalog_io import formats, results
-from app.core import text
+from vietnam import text
 
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # guards against zip bombs
 MAX_COLUMNS = 100

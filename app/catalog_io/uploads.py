@@ -14,10 +14,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import formats, importer, readers, results
-from app.core import errors, permissions, tenancy, text
+from app.core import errors, permissions, tenancy
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
+from vietnam import text
 
 UPLOAD_DIR = "imports"
 UPLOAD_MAX_AGE_SECONDS = 7 * 24 * 3600  # leftovers (jobs cancelled while queued) are swept

@@ -30,10 +30,12 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import adapters, messages
-from app.core import clock, errors, links, tenancy, text, validators
+from app.core import clock, errors, links, tenancy, validators
+from app.core.text import has_controls
 from app.models import accounts, channels, orgs
 from integrations import base, registry
 from integrations import errors as channel_errors
+from vietnam import text
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ def _config_problem(
         if problem is None and field.name.endswith("_url"):  # the app sends requests there
             problem = adapters.url_problem(value)
         return problem
-    if text.has_controls(value):
+    if has_controls(value):
         return _("Không được chứa ký tự điều khiển (xuống dòng, tab…).")
     if len(value) > CONFIG_MAX_LENGTH:
         return _("Tối đa %(n)d ký tự.", n=CONFIG_MAX_LENGTH)
@@ -184,7 +186,7 @@ def save_account(
     name = text.nfc(str(data.get("name") or "").strip())
     if not 1 <= len(name) <= 120:
         fields["name"] = [_("Tên gian hàng cần 1–120 ký tự.")]
-    elif text.has_controls(name):
+    elif has_controls(name):
         fields["name"] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
     club_id, producer_id = _owner(session, scope, data, fields, account)
     old_secrets = adapters.vault().open(account.secrets_enc) if account else {}
@@ -204,7 +206,7 @@ def save_account(
     category = str(data.get("default_category_id") or "").strip()
     if len(category) > 64:
         fields["default_category_id"] = [_("Mã danh mục quá dài.")]
-    elif text.has_controls(category):
+    elif has_controls(category):
         fields["default_category_id"] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
     if fields:
         raise errors.ValidationError(fields=fields)

@@ -10,10 +10,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import accounts, adapters, listings, messages
-from app.core import errors, tenancy, text
+from app.core import errors, tenancy
 from app.models import catalog, channels
 from integrations import base
 from integrations import errors as channel_errors
+from vietnam import text
 
 
 def mappings(session: so.Session, account_id: int) -> dict[int, channels.CategoryMapping]:

@@ -24,12 +24,12 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import images as images_service
-from app.catalog import ocop
 from app.catalog import service as catalog_service
-from app.core import clock, errors, tenancy, text
+from app.core import clock, errors, tenancy
 from app.models import accounts, catalog, channels
 from integrations import base, registry
 from integrations import errors as channel_errors
+from vietnam import ocop, text
 
 State = channels.ListingState
 MAX_PRODUCTS_PER_PUBLISH = 1000

@@ -20,10 +20,10 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import images as images_service
-from app.clubs import admin_units
-from app.core import clock, errors, tenancy, text, validators
+from app.core import clock, errors, tenancy, validators
 from app.models import accounts, orders, orgs
 from app.orders import payments
+from vietnam import admin_units, phones, text
 
 Role = accounts.Role
 FIELDS = ("name", "province_code", "commune_code", "contact_name", "contact_phone", "contact_email")
@@ -158,8 +158,8 @@ def validate(
     if clean["contact_name"] and len(clean["contact_name"]) > 200:
         fields["contact_name"] = [_("Tối đa %(n)d ký tự.", n=200)]
     if clean["contact_phone"]:
-        phone = validators.normalize_phone(clean["contact_phone"])
-        if not validators.is_phone(phone):
+        phone = phones.normalise(clean["contact_phone"])
+        if not phones.is_phone(phone):
             fields["contact_phone"] = [_("Số điện thoại Việt Nam không hợp lệ.")]
         clean["contact_phone"] = phone
     if clean["contact_email"]:

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from app.catalog import ocop
 from app.models import accounts, catalog, channels, jobs, orders, orgs
+from vietnam import ocop
 
 ROLE_LABELS = {
     accounts.Role.ADMIN: _l("Quản trị viên"),

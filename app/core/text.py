@@ -1,21 +1,9 @@
-"""Text conventions: every string the app stores is NFC-normalised."""
+"""Control characters in values that leave the app (HTTP headers, calendar feeds, CSV cells).
+
+NFC and accent folding are Vietnam text rules: :mod:`vietnam.text` (``nfc``, ``fold``).
+"""
 
 from __future__ import annotations
-
-import unicodedata
-
-
-def nfc(value: str) -> str:
-    """Return value in Unicode NFC with surrounding whitespace removed."""
-    return unicodedata.normalize("NFC", value).strip()
-
-
-def fold(value: str) -> str:
-    """Case- and accent-insensitive key: 'Nước Mắm' → 'nuoc mam'."""
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
-
 
 # C0 and C1 control characters and the Unicode line/paragraph separators: a CR/LF in a value
 # that ends up in an HTTP header, a calendar feed or a CSV cell splits it.

@@ -1,5 +1,5 @@
-"""Checks and normal forms for values that come from outside: Vietnamese identifiers (phone
-numbers, tax codes, barcodes) and the bounds every number and date is held to.
+"""Checks and normal forms for values that come from outside: tax codes, barcodes and the
+bounds every number and date is held to. Phone numbers follow :mod:`vietnam.phones`.
 
 Bounds (one place; forms, API schemas, imports and the CLI all use them):
 
@@ -33,8 +33,6 @@ from flask_babel import lazy_gettext as _l
 
 from app.core import formatting
 
-MOBILE_RE = re.compile(r"^0(3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7}$")
-LANDLINE_RE = re.compile(r"^02\d{9}$")
 TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
 
 DB_INT_MAX = 2**31 - 1
@@ -50,28 +48,6 @@ LAST_BUSINESS_DAY = dt.date(2100, 12, 31)
 _INTEGER_RE = re.compile(r"[+-]?[0-9]{1,19}")
 _DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH_RE = re.compile(r"[0-9]{4}-[0-9]{2}")
-
-
-def normalize_phone(raw: str) -> str:
-    """'+84 912.345.678' → '0912345678'; spaces, dots, dashes and +84/84 forms accepted.
-
-    Returns the digits in national form without checking validity.
-    """
-    digits = re.sub(r"[\s.\-()]", "", raw.strip())
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    return digits
-
-
-def is_mobile(phone: str) -> bool:
-    return bool(MOBILE_RE.match(phone))
-
-
-def is_phone(phone: str) -> bool:
-    """A valid Vietnamese mobile or fixed-line number in national form."""
-    return bool(MOBILE_RE.match(phone) or LANDLINE_RE.match(phone))
 
 
 def is_tax_code(value: str) -> bool:

@@ -11,7 +11,7 @@ import wtforms.fields.choices
 import wtforms.validators as v
 from flask_babel import lazy_gettext as _l
 
-from app.clubs import admin_units
+from vietnam import admin_units
 
 # A select's option: WTForms 3.3's SelectChoice (value, label, render_kw, optgroup). The
 # type stubs (3.2) know options only as tuples, so the checker takes it as Any.

@@ -14,8 +14,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, formatting, tenancy, text, validators
+from app.core import errors, formatting, tenancy, validators
+from app.core.text import has_controls
 from app.models import accounts, live, orgs
+from vietnam import text
 
 LOCAL_TZ = formatting.LOCAL_TZ
 NOTES_MAX = 10_000  # notes, talking points
@@ -65,7 +67,7 @@ def clean_line(
     value = text.nfc(str(raw or ""))
     if not value:
         fields[name] = [required]
-    elif text.has_controls(value):
+    elif has_controls(value):
         fields[name] = [_("Không được chứa ký tự điều khiển (xuống dòng, tab…).")]
     elif len(value) > max_length:
         fields[name] = [_("Tối đa %(n)d ký tự.", n=max_length)]
@@ -75,7 +77,7 @@ def clean_line(
 def clean_notes(raw: Any, name: str, fields: dict[str, list[str]]) -> str | None:
     """Free text that may run over several lines (notes, talking points)."""
     value = text.nfc(str(raw or "")).replace("\r\n", "\n").replace("\r", "\n")
-    if text.has_controls(value, allow_newlines=True):
+    if has_controls(value, allow_newlines=True):
         fields[name] = [_("Không được chứa ký tự điều khiển.")]
     elif len(value) > NOTES_MAX:
         fields[name] = [_("Tối đa %(n)d ký tự.", n=NOTES_MAX)]

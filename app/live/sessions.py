@@ -10,9 +10,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, links, tenancy, text, validators
+from app.core import errors, links, tenancy, validators
 from app.live import common, conflicts
 from app.models import accounts, channels, live
+from vietnam import text
 
 Status = live.SessionStatus
 

@@ -21,10 +21,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import service as catalog_service
-from app.core import errors, formatting, tenancy, text, validators
+from app.core import errors, formatting, tenancy, validators
 from app.live import common
 from app.live import sessions as sessions_service
 from app.models import accounts, catalog, live
+from vietnam import text
 
 CODE_MAX = 16
 DEFAULT_LENGTH_S = 10 * 60

@@ -11,9 +11,10 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy, text, validators
+from app.core import errors, tenancy, validators
 from app.live import common
 from app.models import accounts, channels, live
+from vietnam import text
 
 PLATFORMS = tuple(p.value for p in live.Platform)
 _HANDLE = re.compile(r"[A-Za-z0-9._]{1,64}")

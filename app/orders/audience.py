@@ -20,9 +20,10 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import readers, results
-from app.core import errors, formatting, tenancy, text
+from app.core import errors, formatting, tenancy
 from app.models import accounts, live, orders
 from app.orders import exports, imports, limits, recording
+from vietnam import text
 
 FIGURES = ("views", "unique_viewers", "product_clicks", "product_visitors")
 MAX_FIGURE = 1_000_000_000  # the columns are INTEGER; no stream has more

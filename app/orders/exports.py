@@ -28,8 +28,10 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from app.catalog_io import readers, results
-from app.core import formatting, text
+from app.core import formatting
+from app.core.text import has_controls
 from app.orders import labels, limits
+from vietnam import text
 
 LOCAL = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh: UTC+7, no DST
 HEADER_SCAN_ROWS = 10  # Shopee files may have a few rows above the header
@@ -215,7 +217,7 @@ class _Row:
         if index is None or index >= len(self.cells):
             return ""
         value = _LINE_BREAKS.sub(" ", self.cells[index]).strip()
-        if text.has_controls(value):
+        if has_controls(value):
             self.issue(header, _("Có ký tự điều khiển không hợp lệ."))
             return ""
         return value

@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from analytics import phones
-from app.core import clock, errors, tenancy, text
+from app.core import clock, errors, tenancy
 from app.models import accounts, live, orders
 from app.orders import exports, limits, recording
+from vietnam import phones, text
 
 MAX_LINES = 20
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -149,7 +149,7 @@ def enter_order(
     if status not in exports.STATUSES:
         fields.setdefault("status", []).append(_("Trạng thái không hợp lệ."))
     raw_phone = _text(data, "buyer_phone", limits.MAX_PHONE, fields)
-    if raw_phone and "buyer_phone" not in fields and phones.normalise_phone(raw_phone) is None:
+    if raw_phone and "buyer_phone" not in fields and phones.mobile(raw_phone) is None:
         fields.setdefault("buyer_phone", []).append(
             _("Số điện thoại di động không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678).")
         )

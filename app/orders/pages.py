@@ -30,11 +30,11 @@ from app.orders import (
     payments,
     picker,
     queries,
-    vietqr,
 )
 from app.orders import forms as order_forms
 from app.orders import status as order_status
 from app.orders import template as order_template
+from vietnam import vietqr
 
 bp = flask.Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
 PER_PAGE = 25

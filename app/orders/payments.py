@@ -17,9 +17,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy, text
+from app.core import errors, tenancy
 from app.models import accounts, orders, orgs
-from app.orders import limits, queries, vietqr
+from app.orders import limits, queries
+from vietnam import text, vietqr
 
 # Bank BIN → name, from the VietQR module's list (the one place banks are named).
 BANKS: dict[str, str] = {bank_bin: name for name, bank_bin in vietqr.BANK_BINS.items()}

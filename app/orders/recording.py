@@ -32,11 +32,11 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from analytics import phones
 from app.core import errors, tenancy
 from app.live import common as live_common
 from app.models import accounts, catalog, live, orders, orgs
 from app.orders import exports, limits, locks, stock
+from vietnam import phones
 
 Status = orders.OrderStatus
 LOOKUP_CHUNK = 500
@@ -420,7 +420,7 @@ def _record(
             )
         fields: dict[str, Any] = {
             "status": order_status([line["status"] for line in new_lines]),
-            "buyer_phone": phones.normalise_phone(first.buyer_phone) if first.buyer_phone else None,
+            "buyer_phone": phones.mobile(first.buyer_phone) if first.buyer_phone else None,
             "buyer_phone_raw": (first.buyer_phone or None) and first.buyer_phone[:40],
             "buyer_user": first.buyer_user and first.buyer_user[:120],
             "buyer_name": first.buyer_name and first.buyer_name[:200],

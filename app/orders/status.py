@@ -23,9 +23,10 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy, text
+from app.core import errors, tenancy
 from app.models import accounts, orders
 from app.orders import labels, limits, locks, queries, recording
+from vietnam import text
 
 Status = orders.OrderStatus
 

@@ -17,11 +17,11 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import forms as catalog_forms
 from app.catalog import service as catalog_service
-from app.clubs import admin_units
 from app.core import errors, pagination, permissions, tenancy
 from app.http import helpers
 from app.models import catalog, orgs
 from app.producers import service as producers_service
+from vietnam import admin_units
 
 bp = flask.Blueprint("producers", __name__, url_prefix="/producers", template_folder="templates")
 PER_PAGE = 20

@@ -14,10 +14,11 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import extensions
-from app.clubs import admin_units
-from app.core import errors, permissions, tenancy, text, validators
+from app.core import errors, permissions, tenancy, validators
+from app.core.text import has_controls
 from app.http import routing
 from app.models import accounts, catalog, orgs
+from vietnam import admin_units, phones, text
 
 ProducerType = orgs.ProducerType
 FIELDS = (
@@ -95,9 +96,9 @@ def validate(
         value = clean[name]
         if value and len(value) > limit:
             fields[name] = [_("Tối đa %(n)d ký tự.", n=limit)]
-        elif value and name in MULTILINE_FIELDS and text.has_controls(value, allow_newlines=True):
+        elif value and name in MULTILINE_FIELDS and has_controls(value, allow_newlines=True):
             fields[name] = [_("Không được chứa ký tự điều khiển.")]
-        elif value and name not in MULTILINE_FIELDS and text.has_controls(value):
+        elif value and name not in MULTILINE_FIELDS and has_controls(value):
             fields[name] = [_("Không được chứa xuống dòng, tab hay ký tự điều khiển.")]
     if not clean["name"]:
         fields["name"] = [_("Hãy nhập tên chủ thể.")]
@@ -123,8 +124,8 @@ def validate(
             if problems:
                 fields["tax_code"] = problems
     if clean["phone"]:
-        phone = validators.normalize_phone(clean["phone"])
-        if not validators.is_phone(phone):
+        phone = phones.normalise(clean["phone"])
+        if not phones.is_phone(phone):
             fields["phone"] = [_("Số điện thoại Việt Nam không hợp lệ.")]
         clean["phone"] = phone
     province_code, commune_code = _code(data.get("province_code")), _code(data.get("commune_code"))

@@ -21,11 +21,11 @@ from flask_babel import gettext as _
 
 from app import extensions
 from app.catalog import images as images_service
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.core import errors, labels, permissions
 from app.http import addresses
 from app.models import catalog
+from vietnam import ocop
 
 bp = flask.Blueprint("public", __name__, template_folder="templates")
 

@@ -19,14 +19,13 @@ from PIL import Image, ImageDraw
 
 from app.accounts import service as accounts_service
 from app.catalog import images as images_service
-from app.catalog import ocop
 from app.catalog import service as catalog_service
-from app.clubs import admin_units
 from app.core import clock, errors
 from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
 from integrations import netguard, registry
+from vietnam import admin_units, ocop
 
 Role = accounts.Role
 ProducerType = orgs.ProducerType

@@ -18,11 +18,11 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import config, extensions
-from app.clubs import admin_units
 from app.clubs import service as clubs_service
 from app.core import errors, permissions
 from app.http import forms, helpers
 from app.setup import service as setup_service
+from vietnam import admin_units
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from flask_babel import gettext as _
 
 from app.accounts import service as accounts_service
 from app.clubs import service as clubs_service
-from app.core import errors, text
+from app.core import errors
 from app.models import accounts, orgs
+from vietnam import text
 
 SETUP_CODE_FILE = "setup_code"
 # No 0/O, 1/I/L: the code is read from a terminal and typed on a phone.

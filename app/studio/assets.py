@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug import datastructures
 
-from app.core import errors, i18n, permissions, tenancy, text
+from app.core import errors, i18n, permissions, tenancy
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.models import accounts, catalog
@@ -28,6 +28,7 @@ from app.models import studio as media_models
 from app.studio import messages
 from media import analyse, ingest, probe
 from media import errors as media_errors
+from vietnam import text
 
 log = logging.getLogger(__name__)
 

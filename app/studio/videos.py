@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import service as catalog_service
-from app.core import errors, formatting, i18n, permissions, tenancy, text, validators
+from app.core import errors, formatting, i18n, permissions, tenancy, validators
 from app.models import accounts, catalog
 from app.models import studio as media_models
 from app.studio import assets as assets_service
@@ -29,6 +29,7 @@ from media import compile as compile_mod
 from media import errors as media_errors
 from media import product_video
 from media import recipe as recipe_mod
+from vietnam import text
 
 
 def _require(user: accounts.User) -> None:

@@ -7,9 +7,8 @@ import random
 
 import sqlalchemy as sa
 
-from app.catalog import ocop
-from app.core import text
 from app.models import accounts, catalog, orgs
+from vietnam import ocop, text
 
 WORDS = [
     "Nước mắm",

@@ -159,8 +159,8 @@ def upgrade():
 
 
 def _seed_ocop_categories():
-    """Ngành → nhóm → phân nhóm from Decision 148/QĐ-TTg (app/ocop_categories.py)."""
-    from app.catalog import ocop_categories
+    """Ngành → nhóm → phân nhóm from Decision 148/QĐ-TTg (vietnam/ocop_categories.py)."""
+    from vietnam import ocop_categories
 
     table = sa.table(
         'ocop_categories',

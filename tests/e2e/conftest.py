@@ -34,7 +34,6 @@ from playwright.sync_api import (
 from werkzeug import serving as werkzeug_serving
 
 from app import extensions
-from app.catalog import ocop_categories
 from app.core import clock
 from app.jobs import registry
 from app.jobs import service as jobs_service
@@ -44,6 +43,7 @@ from app.orders import manual
 from app.setup import demo
 from tests.conftest import PASSWORD, make_app
 from tests.support import net, postgres
+from vietnam import ocop_categories
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

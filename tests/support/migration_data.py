@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.catalog import ocop_categories
 from app.models.types import UTCDateTime
+from vietnam import ocop_categories
 
 T0 = dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
 T1 = dt.datetime(2026, 11, 1, 13, 30, 15, tzinfo=dt.UTC)

@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from app import extensions
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.models import accounts, catalog, orgs
 from tests.support import catalog as builders
+from vietnam import ocop
 
 Role = accounts.Role
 

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app import catalog_io, extensions
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.core import tenancy
 from app.jobs import tasks
@@ -27,6 +26,7 @@ from app.models import accounts, catalog, jobs, orgs
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.support import catalog as builders
+from vietnam import ocop
 
 Role = accounts.Role
 HONEY = "Mật ong bạc hà Hạ Long"

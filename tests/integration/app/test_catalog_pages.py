@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import extensions
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.models import accounts, catalog, orgs
 from tests.support import catalog as builders
+from vietnam import ocop
 
 Role = accounts.Role
 QUANG_NINH, MONG_CAI_3 = 22, 6736

@@ -17,7 +17,6 @@ from celery.schedules import crontab
 
 from app import extensions
 from app.catalog import images as images_service
-from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.channels import listings, publishing
 from app.core import errors
@@ -35,6 +34,7 @@ from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import channels as fake
 from tests.support import media as media_support
+from vietnam import ocop
 
 Role = account_models.Role
 State = channels.ListingState

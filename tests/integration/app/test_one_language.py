@@ -24,13 +24,13 @@ import werkzeug.routing
 
 from app import catalog_io, extensions
 from app.channels import messages
-from app.clubs import admin_units
 from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, channels, jobs
 from integrations import errors as integration_errors
 from tests import conftest
 from tests.support import one_language, tenants
+from vietnam import admin_units
 
 Role = accounts.Role
 LANGUAGES = ("vi", "en")

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import orders
-from app.orders import vietqr
 from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
+from vietnam import vietqr
 
 
 def csrf(client: flask.testing.FlaskClient, url: str) -> str:

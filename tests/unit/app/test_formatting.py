@@ -12,7 +12,7 @@ from typing import Any
 import flask
 import pytest
 
-from app.core import formatting, text
+from app.core import formatting
 from tests.support import babel
 
 UTC = dt.UTC
@@ -315,11 +315,6 @@ def test_local_date() -> None:
 )
 def test_parse_stored(raw: str | None, expected: dt.datetime | None) -> None:
     assert formatting.parse_stored(raw) == expected
-
-
-def test_nfc_and_fold() -> None:
-    assert text.nfc("  Nu\u031bo\u031b\u0301c ma\u0306\u0301m ") == "Nước mắm"
-    assert text.fold("Nước Mắm Đặc Biệt") == "nuoc mam dac biet"
 
 
 def test_templates_get_the_formatters_and_labels(babel_app: flask.Flask) -> None:

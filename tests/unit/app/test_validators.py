@@ -1,4 +1,4 @@
-"""Vietnamese phone numbers, tax codes and barcodes; the bounds of numbers and dates."""
+"""Tax codes and barcodes; the bounds of numbers and dates (phones: tests/unit/vietnam)."""
 
 from __future__ import annotations
 
@@ -7,26 +7,6 @@ import datetime as dt
 import pytest
 
 from app.core import validators
-
-
-@pytest.mark.parametrize(
-    ("raw", "normal"),
-    [
-        ("+84 912 345 678", "0912345678"),
-        ("84912345678", "0912345678"),
-        ("0912.345.678", "0912345678"),
-        ("091-234-5678", "0912345678"),
-        ("(0203) 3881 234", "02033881234"),
-    ],
-)
-def test_phone_forms_normalise(raw: str, normal: str) -> None:
-    assert validators.normalize_phone(raw) == normal
-    assert validators.is_phone(normal)
-
-
-@pytest.mark.parametrize("phone", ["0123456789", "091234567", "09123456789", "0012345678"])
-def test_invalid_phones(phone: str) -> None:
-    assert not validators.is_phone(validators.normalize_phone(phone))
 
 
 def test_tax_codes() -> None:

@@ -1,7 +1,7 @@
 """NAPAS VietQR payloads (EMVCo merchant-presented QR) for bank transfers, and their images.
 
 Pure module (no Flask): views and services call :func:`build_payload` and turn
-:class:`VietQRError` into ``app.errors.ValidationError(fields=error.fields)``.
+:class:`VietQRError` into ``app.core.errors.ValidationError(fields=error.fields)``.
 
 Layout (../shared/docs/orders-and-payments.md), each field ``ID`` + 2-digit length + value:
 ``00``="01"; ``01``="11" static / "12" dynamic (with amount); ``38`` = {``00``="A000000727",
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 
 import segno
+
+from vietnam.text import strip_accents
 
 NAPAS_GUID = "A000000727"
 TO_ACCOUNT = "QRIBFTTA"
@@ -69,12 +70,6 @@ def field(tag: str, value: str) -> str:
     return f"{tag}{len(value):02d}{value}"
 
 
-def ascii_text(text: str) -> str:
-    """Vietnamese text as plain ASCII for banking apps: 'Thanh toán đơn' → 'Thanh toan don'."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
 def build_payload(
     bank_bin: str,
     account: str,
@@ -88,8 +83,8 @@ def build_payload(
 
     With ``amount`` (integer đồng, > 0) the QR is dynamic ("12", one payment); without, static
     ("11"). ``bill_number`` (order reference, ≤ 25 of A–Z a–z 0–9 - _ .) and ``purpose`` (≤ 25
-    characters once diacritics are removed) go in the additional data field 62. Every invalid
-    input is reported at once in :class:`VietQRError`.
+    characters once diacritics are removed by :func:`vietnam.text.strip_accents`) go in the
+    additional data field 62. Every invalid input is reported at once in :class:`VietQRError`.
     """
     errors: dict[str, list[str]] = {}
     bank_bin = str(bank_bin).strip()
@@ -108,7 +103,7 @@ def build_payload(
     if bill_number is not None and not _REFERENCE_RE.match(bill_number):
         errors["bill_number"] = ["must be 1–25 of A–Z, a–z, 0–9, '-', '_', '.'"]
     if purpose is not None:
-        purpose = ascii_text(purpose)
+        purpose = strip_accents(purpose)
         if not _PURPOSE_RE.match(purpose):
             errors["purpose"] = ["must be 1–25 letters, digits, spaces or . , - _ /"]
     if errors:

@@ -8,7 +8,7 @@ import functools
 
 import vietnam_provinces as vp
 
-from app.core import text
+from vietnam import text
 
 
 @dataclasses.dataclass(frozen=True)

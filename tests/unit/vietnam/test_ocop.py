@@ -7,7 +7,7 @@ import decimal
 
 import pytest
 
-from app.catalog import ocop
+from vietnam import ocop
 
 D = dt.date
 

@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from app.orders import vietqr
+from vietnam import vietqr
 
 NAPAS_EXAMPLE = (
     "00020101021238570010A00000072701270006970403011300110123456780208QRIBFTTA530370454061800"
