@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from werkzeug.wrappers import Request, Response
 
@@ -133,8 +133,14 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _index_in(value: Any, size: int) -> bool:
+    """Whether ``value`` is an integer tier index in ``0 <= value < size``."""
+    index = _int(value)
+    return index is not None and 0 <= index < size
 
 
 def _stock_of(entry: Any) -> int | None:
@@ -293,7 +299,12 @@ class ShopeeSandbox(core.Dialect):
         with self.state.lock:
             shop = self.state.shops.get(shop_id)
             name = shop.name if shop is not None else self.shop_name
-        body = {"request_id": secrets.token_hex(16), "error": "", "message": "", "warning": ""}
+        body: dict[str, object] = {
+            "request_id": secrets.token_hex(16),
+            "error": "",
+            "message": "",
+            "warning": "",
+        }
         body.update(shop_name=name, region="VN", status="NORMAL", is_cb=False)
         return core.json_response(body)  # not reply(): its ``status`` is the HTTP status
 
@@ -454,11 +465,12 @@ class ShopeeSandbox(core.Dialect):
             for t, tier in enumerate(tiers):
                 options = tier.get("option_list") if isinstance(tier, dict) else None
                 names = [o.get("option") for o in options or [] if isinstance(o, dict)]
-                if not names or not all(isinstance(n, str) and n.strip() for n in names):
+                named = [n for n in names if isinstance(n, str) and n.strip()]
+                if not names or len(named) != len(names):
                     problems.append((f"tier_variation[{t}]", "every option needs a name"))
-                elif len(set(names)) != len(names):
+                elif len(set(named)) != len(named):
                     problems.append((f"tier_variation[{t}]", "option names must be unique"))
-                elif any(len(n) > OPTION_MAX for n in names):
+                elif any(len(n) > OPTION_MAX for n in named):
                     problems.append(
                         (f"tier_variation[{t}]", f"options are {OPTION_MAX} characters at most")
                     )
@@ -475,15 +487,11 @@ class ShopeeSandbox(core.Dialect):
                 problems.append((f"model[{i}]", "must be an object"))
                 continue
             index = model.get("tier_index")
-            valid_index = (
-                isinstance(index, list)
-                and len(index) == len(sizes)
-                and all(
-                    0 <= (_int(x) if _int(x) is not None else -1) < n
-                    for x, n in zip(index, sizes, strict=True)
-                )
-            )
-            if not valid_index:
+            if (
+                not isinstance(index, list)
+                or len(index) != len(sizes)
+                or not all(_index_in(x, n) for x, n in zip(index, sizes, strict=True))
+            ):
                 problems.append((f"model[{i}].tier_index", "does not match the variation tiers"))
             elif tuple(index) in seen_index:
                 problems.append((f"model[{i}].tier_index", "is used by another model"))

@@ -156,6 +156,11 @@ def _decimal(value: Any) -> decimal.Decimal | None:
     return number if number.is_finite() else None
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (a missing or malformed field)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _whole(value: Any) -> int | None:
     """An integer quantity (JSON number or numeric string), None otherwise."""
     number = _decimal(value)
@@ -507,7 +512,7 @@ class TikTokSandbox(core.Dialect):
                 )
             if seller_sku in skus:
                 raise Refusal(12019059, f"seller sku is invalid ({seller_sku} appears twice)")
-            price = row.get("price") if isinstance(row.get("price"), dict) else {}
+            price = _object(row.get("price"))
             amount = _decimal(price.get("amount"))
             if amount is None or amount <= 0 or amount != amount.to_integral_value():
                 raise Refusal(
@@ -541,7 +546,7 @@ class TikTokSandbox(core.Dialect):
                 "warehouse_id": DEFAULT_WAREHOUSE_ID,
                 "sales_attributes": row.get("sales_attributes") or [],
             }
-        weight = body.get("package_weight") if isinstance(body.get("package_weight"), dict) else {}
+        weight = _object(body.get("package_weight"))
         value = _decimal(weight.get("value"))
         if value is None or value <= 0:
             raise Refusal(12052181, "The package weight of the product can not be zero.")
@@ -594,7 +599,7 @@ class TikTokSandbox(core.Dialect):
     def _sales_attributes(value: Any, seller_sku: str) -> tuple[tuple[str, str], ...]:
         """Sorted (name, value) pairs of a SKU; every SKU of a multi-SKU product needs them."""
         entries = value if isinstance(value, list) else []
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         for entry in entries:
             entry = entry if isinstance(entry, dict) else {}
             name = str(entry.get("name") or entry.get("id") or "").strip()
@@ -731,7 +736,7 @@ class TikTokSandbox(core.Dialect):
                         f"Parameter skus[{index}].id is invalid. Reason: not a SKU of product "
                         f"{product_id}. Expected: a SKU id of this product.",
                     )
-                price = row.get("price") if isinstance(row.get("price"), dict) else {}
+                price = _object(row.get("price"))
                 amount = _decimal(price.get("amount"))
                 if amount is None or amount <= 0 or amount != amount.to_integral_value():
                     raise Refusal(
@@ -746,8 +751,8 @@ class TikTokSandbox(core.Dialect):
                         f"(seller_sku {key}: VND)",
                     )
                 changes[key] = int(amount)
-            for key, amount in changes.items():
-                product.skus[key]["price"] = amount
+            for key, whole_price in changes.items():
+                product.skus[key]["price"] = whole_price
         return reply()
 
     def _set_status(self, shop: core.Shop, body: dict[str, Any], *, activate: bool) -> Response:

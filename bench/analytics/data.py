@@ -106,12 +106,15 @@ def generate(
         n_orders,
         p=[0.05, 0.1, 0.15, 0.55, 0.1, 0.05],
     )
-    n_buyers = 250_000
+    # 250,000 at the bench's million lines; fewer for the tiny clubs (each buyer's phone forms
+    # are made one by one)
+    n_buyers = min(250_000, max(1, n_lines // 4))
     # repeat buyers: a heavy-tailed draw, the most loyal buyer placing a few dozen orders
     buyer = (rng.pareto(1.5, n_orders) * 20_000).astype(np.int64) % n_buyers
     phones = _phone_forms(rng, n_buyers)[buyer, rng.integers(0, 5, n_orders)]
     has_id = rng.random(n_orders) < 0.9
-    platform_id = np.where(has_id, np.char.add("u", buyer.astype(str)).astype(object), None)
+    no_id = np.array(None, dtype=object)
+    platform_id = np.where(has_id, np.char.add("u", buyer.astype(str)).astype(object), no_id)
 
     order_of_line = np.repeat(np.arange(n_orders), sizes)
     session_of_line = order_session[order_of_line]

@@ -36,7 +36,8 @@ from analytics import metrics, overview
 from bench.analytics import data, duck
 
 PERIOD = (pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2027-01-01", tz="UTC"))
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "bench" / "README.md"
 SECTION = "## bench/analytics"
 
 
@@ -135,7 +136,7 @@ def probe(side: str, n_lines: int, n_sessions: int) -> dict[str, float]:
 def _probe_child(side: str, n_lines: int, n_sessions: int) -> dict[str, float]:
     command = [sys.executable, "-m", "bench.analytics.run", "--probe", side,
                "--lines", str(n_lines), "--sessions", str(n_sessions)]  # fmt: skip
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -153,10 +154,18 @@ def main() -> None:
     if args.probe:
         print(json.dumps(probe(args.probe, args.lines, args.sessions)))
         return
+    result = run(args.lines, args.sessions, args.repeat)
+    if args.write_readme:
+        write_readme(result, args.repeat)
+        print(f"wrote {README}")
 
+
+def run(n_lines: int, n_sessions: int, repeat: int) -> dict[str, Any]:
+    """Generate the club, check both sides agree, time ``repeat`` alternating runs of each and
+    measure their peak memory in fresh processes; the figures ``write_readme`` reports."""
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     started = time.perf_counter()
-    club = data.generate(args.lines, args.sessions)
+    club = data.generate(n_lines, n_sessions)
     print(
         f"data: {len(club.lines):,} lines, {club.lines['order_id'].nunique():,} orders, "
         f"{len(club.sessions):,} sessions, {len(club.viewer_sessions):,} viewer sessions "
@@ -167,7 +176,7 @@ def main() -> None:
     print(f"agreement: {checked:,} figures equal (totals and {len(ours.breakdowns)} breakdowns)")
     times: dict[str, list[float]] = {"pandas": [], "duckdb": []}
     cpu: dict[str, list[float]] = {"pandas": [], "duckdb": []}
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for side, fn in (("pandas", run_pandas), ("duckdb", run_duckdb)):
             gc.collect()
             t0, c0 = time.perf_counter(), time.process_time()
@@ -181,10 +190,10 @@ def main() -> None:
         runs = ", ".join(f"{t:.2f}" for t in times[side])
         print(f"{side} runs {runs} s, median {median[side]:.2f} s, CPU {cpu_median[side]:.2f} s")
     print(f"ratio pandas/duckdb: {ratio:.2f}x (aim <= 1.5x)")
-    memory = {side: _probe_child(side, args.lines, args.sessions) for side in times}
+    memory = {side: _probe_child(side, n_lines, n_sessions) for side in times}
     print(f"memory: {json.dumps(memory)}")
     totals = ours.totals
-    result = {
+    return {
         "lines": len(club.lines),
         "orders": int(club.lines["order_id"].nunique()),
         "sessions": len(club.sessions),
@@ -200,13 +209,10 @@ def main() -> None:
         "load": load,
         "distinct_phones": int(club.lines["buyer_phone"].nunique()),
     }
-    if args.write_readme:
-        write_readme(result, args.repeat)
-        print(f"wrote {README}")
 
 
-def write_readme(result: dict[str, Any], repeat: int) -> None:
-    """Replace (or append) the bench/analytics section of bench/README.md."""
+def write_readme(result: dict[str, Any], repeat: int, readme: Path = README) -> None:
+    """Replace (or append) the bench/analytics section of ``readme`` (bench/README.md)."""
     t = result["totals"]
     mem = result["memory"]
     groups = ", ".join(f"{k} {v:,}" for k, v in result["groups"].items())
@@ -215,7 +221,7 @@ def write_readme(result: dict[str, Any], repeat: int) -> None:
     verdict = "met" if ratio <= 1.5 else "NOT met"
     r = result
     rss = {side: m["rss_peak_rise_mib"] for side, m in mem.items()}
-    section = f"""{SECTION} — club overview over 1,000,000 order lines (issue 7)
+    section = f"""{SECTION} — club overview over {r["lines"]:,} order lines (issue 7)
 
 ```sh
 .venv/bin/python -m bench.analytics.run --repeat {repeat} --write-readme
@@ -283,7 +289,7 @@ Reading the figures:
 - The largest remaining pandas costs are hashing the string columns (phone, platform user id,
   platform, OCOP group) and the per-value phone rule in Python.
 """
-    text = README.read_text(encoding="utf-8")
+    text = readme.read_text(encoding="utf-8")
     if SECTION in text:
         head = text[: text.index(SECTION)]
         rest = text[text.index(SECTION) + len(SECTION) :]
@@ -291,7 +297,7 @@ Reading the figures:
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text, encoding="utf-8")
+    readme.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

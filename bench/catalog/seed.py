@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -68,7 +69,7 @@ def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
             sa.select(catalog.OcopCategory.id).where(catalog.OcopCategory.level >= 2)
         )
     ]
-    producer_rows = []
+    producer_rows: list[dict[str, Any]] = []
     for index in range(200):
         code, province = PROVINCES[index % len(PROVINCES)]
         producer_rows.append(
@@ -162,9 +163,9 @@ def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
         for start in range(0, len(rows), 5000):
             connection.execute(sa.insert(table), rows[start : start + 5000])
     if connection.dialect.name == "postgresql":
-        for table in ("producers", "products", "variants", "certificates"):
+        for table_name in ("producers", "products", "variants", "certificates"):
             connection.execute(
-                sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+                sa.text(f"SELECT setval('{table_name}_id_seq', (SELECT max(id) FROM {table_name}))")
             )
         connection.execute(sa.text("ANALYZE"))
     else:

@@ -27,6 +27,7 @@ from typing import Any
 
 import requests
 
+from app import extensions, factory
 from tests.support import net, postgres
 from tests.support import redis as redis_support
 
@@ -36,15 +37,16 @@ BIN = Path(sys.executable).parent
 
 
 def _flask(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.stderr}")
+    """Run ``flask ARGS`` of the app configured by ``env`` (in this process: a ``flask``
+    process would spend seconds importing the app for each command)."""
+    app = factory.create_app(env=env)
+    try:
+        result = app.test_cli_runner().invoke(args=list(args))
+    finally:
+        with app.app_context():
+            extensions.db.engine.dispose()
+    if result.exit_code != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{result.output}")
     return result.stdout
 
 
@@ -62,10 +64,23 @@ def _wrk(url: str, connections: int, duration: int, headers: list[str]) -> dict[
     return figures
 
 
-def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict[str, Any]:
+def run(
+    duration: int,
+    connections: int,
+    workers: int,
+    threads: int = 1,
+    *,
+    warmup: int = 3,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    """wrk's figures per target (``warmup`` seconds each first, then ``duration``).
+
+    ``workdir`` (a new temporary folder, removed at the end, when None) holds the servers'
+    data, the instance and media.
+    """
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
-    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    work = workdir or Path(tempfile.mkdtemp(prefix="bench-load-"))
     for name in ("pg", "redis"):
         (work / name).mkdir()
     pg = postgres.start(work / "pg")
@@ -87,7 +102,9 @@ def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict
             "CREDENTIALS_KEY": "YmVuY2gtY3JlZGVudGlhbHMta2V5LTMyLWJ5dGVzISE=",
         }
         _flask(env, "db", "upgrade")
-        _flask(env, "demo", "load", "--password", "bench-password")
+        # Production refuses the demo data (its accounts' passwords are public): a development
+        # run loads it into the same database; gunicorn below serves it as production.
+        _flask({**env, "APP_ENV": "development"}, "demo", "load", "--password", "bench-password")
         token = re.findall(r"\S{20,}", _flask(env, "tokens", "create", "admin"))[-1]
         port = net.free_port()
         base = f"http://127.0.0.1:{port}"
@@ -119,8 +136,8 @@ def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict
             "public product page": (f"{base}/p/{product_id}", []),
             "catalog API": (f"{base}/api/v1/products", [auth]),
         }
-        for url, headers in targets.values():  # warm up every worker's connections and caches
-            _wrk(url, connections, 3, headers)
+        for url, headers in targets.values() if warmup else ():
+            _wrk(url, connections, warmup, headers)  # warm up every worker's connections, caches
         results = {
             name: _wrk(url, connections, duration, headers)
             for name, (url, headers) in targets.items()
@@ -141,7 +158,8 @@ def run(duration: int, connections: int, workers: int, threads: int = 1) -> dict
             gunicorn.wait(timeout=30)
         redis.stop()
         pg.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from app.accounts import service as accounts_service
 from app.catalog import images as images_service
 from app.catalog import service as catalog_service
 from app.channels import accounts, listings, publishing
+from app.core import tenancy
 from app.models import accounts as account_models
 from app.models import orgs
 from sandbox import core, servers
@@ -45,10 +46,23 @@ def _photo(i: int) -> io.BytesIO:
     return buffer
 
 
-def run(dialect: str, count: int, rate: float, errors: float, seed: int) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+def run(
+    dialect: str,
+    count: int,
+    rate: float,
+    errors: float,
+    seed: int,
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    """The figures of one dialect's run (one row of the table).
+
+    ``workdir`` (a new temporary folder when None) holds the database, instance and media.
+    """
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="bench-sync-"))
     env = {
-        "APP_ENV": "production",
+        # Not production: it accepts only https shop addresses on the marketplace's own
+        # domains, and the sandbox is http://127.0.0.1. Nothing the publish run does differs.
+        "APP_ENV": "development",
         "PUBLIC_BASE_URL": "https://ocop.example.vn",
         "SECRET_KEY": "bench",
         "CREDENTIALS_KEY": KEY,
@@ -64,7 +78,7 @@ def run(dialect: str, count: int, rate: float, errors: float, seed: int) -> dict
     try:
         with app.app_context():
             flask_migrate.upgrade()
-            session = extensions.db.session
+            session = extensions.session()
             club = orgs.Club(name="CLB bench", province="Quảng Ninh", province_code=22)
             producer = orgs.Producer(
                 name="HTX bench",
@@ -116,9 +130,12 @@ def run(dialect: str, count: int, rate: float, errors: float, seed: int) -> dict
             }
             data.update({f"config.{k}": v for k, v in config.items()})
             account = accounts.save_account(session, user, data)
-            url = accounts.start_connect(session, account.id, "http://bench.test/callback")
+            scope = tenancy.scope_for(session, user)
+            url = accounts.start_connect(
+                session, account.id, "http://bench.test/callback", scope=scope
+            )
             params = sandboxes.approve(url)
-            accounts.finish_connect(session, params)
+            accounts.finish_connect(session, params, scope=scope)
             bound = listings.bind(session, user, account.id, ids)
             listing_ids = [b.id for b in bound]
             state = server.dialect.state

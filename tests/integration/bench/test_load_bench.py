@@ -1,0 +1,45 @@
+"""bench/load at a tiny size: PostgreSQL, Redis, the demo data and gunicorn under wrk for a
+second per target, on this machine's loopback only.
+
+No timing or throughput assertions: the run is what is checked (the servers start, the demo
+loads, a token is issued, every target answers without an error), so the bench never rots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.load import run as load_bench
+from tests.support import postgres
+from tests.support import redis as redis_support
+
+
+def _missing() -> str | None:
+    if shutil.which("wrk") is None:
+        return "wrk not found (apt-get install wrk)"
+    return postgres.missing_binaries() or redis_support.missing_binary()
+
+
+def test_load_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    problem = _missing()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"the load bench cannot run in CI: {problem}")
+        pytest.skip(f"load bench skipped: {problem} (run `make test` to install it)")
+
+    report = load_bench.run(duration=1, connections=2, workers=1, warmup=0, workdir=tmp_path)
+
+    assert report["gunicorn_workers"] == 1
+    results = report["results"]
+    assert list(results) == ["healthz (ceiling)", "public product page", "catalog API"]
+    for name, figures in results.items():
+        assert figures["requests"] > 0, name
+        assert figures["errors"] == 0, (name, figures)
+        assert figures["rps"] > 0, name
+        assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"], name
+    assert results["healthz (ceiling)"]["share_of_ceiling"] == 1.0
+    assert results["catalog API"]["share_of_ceiling"] > 0
