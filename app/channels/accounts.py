@@ -245,7 +245,16 @@ def start_connect(
     """The marketplace page where the seller approves access; remembers a one-time state."""
     account = get_account(session, account_id, scope=scope)
     scope.check_writable()
-    adapter = (factory or adapters.current_factory())(account)
+    try:
+        adapter = (factory or adapters.current_factory())(account)
+    except channel_errors.ValidationFailed as exc:  # a stored config the adapter refuses
+        raise errors.Conflict(
+            _(
+                "Không mở được trang cấp quyền của sàn: %(why)s Hãy sửa địa chỉ trong cấu hình "
+                "gian hàng.",
+                why=messages.render(messages.record_of(exc)) or exc.reason,
+            )
+        ) from exc
     if base.Capability.CONNECT not in adapter.capabilities:
         raise errors.Conflict(_("Kênh này không cần kết nối: dùng gói đăng bán."))
     account.oauth_state = secrets.token_urlsafe(24)
