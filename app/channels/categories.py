@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import accounts, adapters, listings, messages
-from app.core import errors, tenancy, text
+from app.core import errors, tenancy, text, uow
 from app.models import catalog, channels
 from integrations import base
 from integrations import errors as channel_errors
@@ -39,6 +39,7 @@ def used_categories(
     )
 
 
+@uow.transactional
 def save_mappings(
     session: so.Session, account_id: int, data: Mapping[str, str], *, scope: tenancy.Scope
 ) -> dict[int, channels.CategoryMapping]:
@@ -73,7 +74,6 @@ def save_mappings(
             row = channels.CategoryMapping(account_id=account_id, ocop_category_id=category_id)
             session.add(row)
         row.external_id = external_id
-    session.commit()
     return mappings(session, account_id)
 
 

@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from analytics import phones
-from app.core import clock, errors, tenancy, text
+from app.core import clock, errors, tenancy, text, uow
 from app.models import accounts, live, orders
 from app.orders import exports, limits, recording
 
@@ -219,16 +219,12 @@ def enter_order(
     if not external_id:
         external_id = "TT-" + secrets.token_hex(5).upper()
         lines = [_with_id(line, external_id) for line in lines]
-    try:
+    with uow.unit_of_work(session):
         summary = recording.record(
             session, user, lines, to=to, source=orders.OrderSource.MANUAL, note=note or None
         )
         order = session.get(orders.Order, summary.order_ids[0])
         assert order is not None
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     recording.after_commit(session, user, summary)
     return order
 

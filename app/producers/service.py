@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app import extensions
 from app.clubs import admin_units
-from app.core import errors, permissions, tenancy, text, validators
+from app.core import errors, permissions, tenancy, text, uow, validators
 from app.http import routing
 from app.models import accounts, catalog, orgs
 
@@ -162,6 +162,7 @@ def _club_for_new(
     return session.get(orgs.Club, scope.home_club())
 
 
+@uow.transactional
 def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> orgs.Producer:
     """A new producer, linked to the creator's club (see ``_club_for_new``); commit."""
     if not permissions.can(user, "producers.create"):
@@ -174,10 +175,10 @@ def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> or
         raise errors.ValidationError(fields=fields)
     producer = orgs.Producer(**clean, clubs=[club] if club is not None else [])
     session.add(producer)
-    session.commit()
     return producer
 
 
+@uow.transactional
 def update(
     session: so.Session, user: accounts.User, producer_id: int, data: dict[str, Any]
 ) -> orgs.Producer:
@@ -199,13 +200,12 @@ def update(
             sa.select(catalog.Product).where(catalog.Product.producer_id == producer.id)
         ):
             catalog_service.refresh_derived(product)
-    session.commit()
     return producer
 
 
+@uow.transactional
 def set_logo(session: so.Session, producer: orgs.Producer, path: str | None) -> None:
     producer.logo_path = path
-    session.commit()
 
 
 def get(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:

@@ -22,7 +22,7 @@ from app.catalog import images as images_service
 from app.catalog import ocop
 from app.catalog import service as catalog_service
 from app.clubs import admin_units
-from app.core import clock, errors
+from app.core import clock, errors, uow
 from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
@@ -237,7 +237,7 @@ def load(
     usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS] + [UNION[0]]
     if existing is not None:
         return DemoSummary(False, existing.name, len(PRODUCERS), usernames)
-    try:
+    with uow.unit_of_work(session):  # the club and its people, before their products
         club = orgs.Club(**CLUB)
         session.add(club)
         producers = []
@@ -290,10 +290,6 @@ def load(
                 password_hash=password_hash,
             )
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     _load_products(
         session,
         {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)},
@@ -315,6 +311,7 @@ STREAMERS = [
 ]
 
 
+@uow.transactional
 def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
     """Three streamers and a planned Saturday-evening session with three product slots."""
     users = {
@@ -366,7 +363,6 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
             )
         )
     session.add(show)
-    session.commit()
 
 
 def _load_products(
