@@ -574,7 +574,7 @@ def _end_sessions(session: so.Session, user: accounts.User) -> None:
 def _revoke_tokens(session: so.Session, user: accounts.User, moment: dt.datetime) -> None:
     """Revoke every live API token of the account (in the caller's transaction)."""
     token = accounts.ApiToken
-    # No autoflush: the account's own pending changes are flushed by the caller's commit, which
+    # No autoflush: the account's own pending changes are flushed by the caller's flush, which
     # turns a unique index clash into a field error.
     with session.no_autoflush:
         session.execute(
@@ -940,7 +940,6 @@ def issue_token(
         created_at=now(),
     )
     session.add(token)
-    session.flush()
     return IssuedToken(token=token, secret=secret)
 
 
