@@ -379,5 +379,4 @@ def delete_producer_logo(
     old = producer.logo_path
     producers_service.set_logo(session, producer, None)  # a unit of work of its own
     _remove(Path(media_root).resolve(), old)
-
     return producer

@@ -596,7 +596,6 @@ class _Importer:
                 raise results.ImportFailed(self.issues, self.warnings, self.warnings_coded) from exc
 
     def _column_order(self, column: str | None) -> int:
-
         for key, header in self.headers.items():
             if header == column:
                 return self.columns.get(key, 0)

@@ -494,7 +494,6 @@ def pause(
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.PAUSED, "seller"
     messages.clear(listing)
-
     return listing
 
 
@@ -517,7 +516,6 @@ def resume(
     _remote_action(session, listing, factory, now, lambda a, t, r: a.activate(t, r))
     listing.state = State.QUEUED if listing.external_id is None else State.LIVE
     listing.paused_reason, listing.payload_hash = None, None  # forces a price/stock sync
-
     return listing
 
 
@@ -539,5 +537,4 @@ def delist(
         raise errors.Conflict(_("Đang đăng, hãy chờ xong rồi gỡ."))
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.DELISTED, None
-
     return listing
