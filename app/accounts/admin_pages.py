@@ -161,7 +161,6 @@ def edit_user(user_id: int) -> str | werkzeug.Response | tuple[str, int]:
                 **_membership(form),
             )
         except errors.ValidationError as exc:
-            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             if user.id == flask_login.current_user.id and form.password.data:
@@ -225,7 +224,6 @@ def one_time_password(user_id: int) -> werkzeug.Response:
             extensions.session(), user, by=flask_login.current_user
         )
     except errors.ValidationError as exc:
-        extensions.session().rollback()
         flask.flash(exc.message, "error")
         return flask.redirect(flask.url_for("admin.user_help", user_id=user.id))
     response = flask.make_response(

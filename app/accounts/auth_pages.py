@@ -159,7 +159,6 @@ def new_password() -> str | werkzeug.Response | tuple[str, int]:
                 extensions.session(), user, form.new_password.data or ""
             )
         except errors.ValidationError as exc:
-            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             keep_signed_in(user)

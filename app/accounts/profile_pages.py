@@ -82,7 +82,6 @@ def save_working_club() -> str | werkzeug.Response | tuple[str, int]:
                 extensions.session(), flask_login.current_user, form.club_id.data or None
             )
         except errors.ValidationError as exc:
-            extensions.session().rollback()
             helpers.flash_fields(exc, form)
         else:
             flask.flash(_("Đã lưu câu lạc bộ làm việc."), "success")

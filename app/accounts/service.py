@@ -36,7 +36,7 @@ import sqlalchemy.orm as so
 import zxcvbn
 from flask_babel import gettext as _
 
-from app.core import clock, errors, tenancy
+from app.core import clock, errors, tenancy, uow
 from app.models import accounts, orgs
 from vietnam import admin_units, text
 
@@ -351,17 +351,18 @@ def build_user(
     return user
 
 
-def _commit_or_explain(session: so.Session) -> None:
-    """Commit; a unique index another request beat us to becomes a field error, not a 500."""
+def _flush_or_explain(session: so.Session) -> None:
+    """Write now; a unique index another request beat us to becomes a field error, not a 500
+    (the unit of work then rolls back)."""
     try:
-        session.commit()
+        session.flush()
     except sa.exc.IntegrityError:
-        session.rollback()
         raise errors.ValidationError(
             fields={"username": [_("Tên đăng nhập hoặc email vừa được dùng cho tài khoản khác.")]}
         ) from None
 
 
+@uow.transactional
 def create_user(
     session: so.Session,
     *,
@@ -377,27 +378,24 @@ def create_user(
     locale: str | None = None,
 ) -> accounts.User:
     """Create and commit a user; ValidationError lists every bad field."""
-    try:
-        user = build_user(
-            session,
-            username=username,
-            password=password,
-            full_name=full_name,
-            role=role,
-            email=email,
-            producer_id=producer_id,
-            club_id=club_id,
-            union_province_code=union_province_code,
-            union_commune_code=union_commune_code,
-            locale=locale,
-        )
-    except errors.ValidationError:
-        session.rollback()
-        raise
-    _commit_or_explain(session)
+    user = build_user(
+        session,
+        username=username,
+        password=password,
+        full_name=full_name,
+        role=role,
+        email=email,
+        producer_id=producer_id,
+        club_id=club_id,
+        union_province_code=union_province_code,
+        union_commune_code=union_commune_code,
+        locale=locale,
+    )
+    _flush_or_explain(session)
     return user
 
 
+@uow.transactional
 def update_user(
     session: so.Session,
     user: accounts.User,
@@ -448,7 +446,7 @@ def update_user(
     if ends_access:
         _end_sessions(session, user)
         _revoke_tokens(session, user, clock.utcnow())
-    _commit_or_explain(session)
+    _flush_or_explain(session)
     return user
 
 
@@ -493,6 +491,7 @@ def _keep_an_admin(
     fields.setdefault("active" if role == Role.ADMIN else "role", []).append(message)
 
 
+@uow.transactional
 def set_working_club(session: so.Session, user: accounts.User, club_id: object) -> None:
     """An admin's working club (where what they create goes), or none; commit."""
     if user.role != Role.ADMIN:
@@ -513,9 +512,9 @@ def set_working_club(session: so.Session, user: accounts.User, club_id: object) 
     if fields:
         raise errors.ValidationError(fields=fields)
     user.club_id = club
-    session.commit()
 
 
+@uow.transactional
 def change_password(
     session: so.Session,
     user: accounts.User,
@@ -537,9 +536,9 @@ def change_password(
     user.must_change_password = False
     _end_sessions(session, user)
     _revoke_tokens(session, user, now())
-    session.commit()
 
 
+@uow.transactional
 def choose_new_password(
     session: so.Session, user: accounts.User, new: str, now: clock.Clock = clock.utcnow
 ) -> None:
@@ -561,7 +560,6 @@ def choose_new_password(
     user.must_change_password = False
     _end_sessions(session, user)
     _revoke_tokens(session, user, now())
-    session.commit()
 
 
 # --- sessions -------------------------------------------------------------------
@@ -576,7 +574,7 @@ def _end_sessions(session: so.Session, user: accounts.User) -> None:
 def _revoke_tokens(session: so.Session, user: accounts.User, moment: dt.datetime) -> None:
     """Revoke every live API token of the account (in the caller's transaction)."""
     token = accounts.ApiToken
-    # No autoflush: the account's own pending changes are flushed by the caller's commit, which
+    # No autoflush: the account's own pending changes are flushed by the caller's flush, which
     # turns a unique index clash into a field error.
     with session.no_autoflush:
         session.execute(
@@ -586,10 +584,10 @@ def _revoke_tokens(session: so.Session, user: accounts.User, moment: dt.datetime
         )
 
 
+@uow.transactional
 def sign_out_everywhere(session: so.Session, user: accounts.User) -> None:
     """End every session and remember cookie of the account (signing out); commit."""
     _end_sessions(session, user)
-    session.commit()
 
 
 def user_for_session(session: so.Session, session_id: str) -> accounts.User | None:
@@ -607,9 +605,9 @@ def user_for_session(session: so.Session, session_id: str) -> accounts.User | No
     return user if user.is_active_account else None
 
 
+@uow.transactional
 def set_locale(session: so.Session, user: accounts.User, locale: str) -> None:
     user.locale = locale
-    session.commit()
 
 
 def _visible_to(scope: tenancy.Scope) -> sa.ColumnElement[bool]:
@@ -734,6 +732,7 @@ def _throttled(until: dt.datetime, now: dt.datetime) -> LoginThrottled:
     )
 
 
+@uow.transactional
 def authenticate(
     session: so.Session,
     username: str,
@@ -761,11 +760,11 @@ def authenticate(
         _record_failure(session, user_key, policy.max_failures, policy, moment)
         _record_failure(session, ip_key, policy.ip_max_failures, policy, moment)
         try:
-            session.commit()
-        except sa.exc.IntegrityError:  # another failure for the same key at the same moment
-            session.rollback()
+            uow.checkpoint(session, "a failed sign-in counts although the call then refuses")
+        except sa.exc.IntegrityError:
+            uow.discard(session, "another failure for the same key at the same moment counted")
         _purge_stale_failures(session, policy, moment)  # after: never the counters just written
-        session.commit()
+        uow.checkpoint(session, "stale failures go although the call then refuses")
         if until := _locked_until(session, user_key, moment):
             raise _throttled(until, moment)
         # A locked account says nothing more than a wrong password would: no oracle.
@@ -781,7 +780,6 @@ def authenticate(
         user.password_hash = hash_password(password)
     session.execute(sa.delete(accounts.LoginFailure).where(accounts.LoginFailure.key == user_key))
     user.last_login_at = moment
-    session.commit()
     return user
 
 
@@ -844,6 +842,7 @@ def sign_in_locks(
     return {keys[row.key]: row.locked_until for row in rows if row.locked_until is not None}
 
 
+@uow.transactional
 def unlock_sign_in(
     session: so.Session, user: accounts.User, now: clock.Clock = clock.utcnow
 ) -> bool:
@@ -851,7 +850,6 @@ def unlock_sign_in(
     True when the account was locked. A deactivated account stays deactivated."""
     was_locked = _locked_until(session, _user_key(user), now()) is not None
     _clear_sign_in_lock(session, user)
-    session.commit()
     return was_locked
 
 
@@ -878,6 +876,7 @@ def generate_one_time_password(user: accounts.User) -> str:
     raise RuntimeError("no acceptable one-time password generated")  # pragma: no cover
 
 
+@uow.transactional
 def set_one_time_password(
     session: so.Session,
     user: accounts.User,
@@ -901,7 +900,6 @@ def set_one_time_password(
     _revoke_tokens(session, user, now())
     with session.no_autoflush:
         _clear_sign_in_lock(session, user)
-    session.commit()
     return password
 
 
@@ -912,6 +910,7 @@ def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@uow.transactional
 def issue_token(
     session: so.Session,
     user: accounts.User,
@@ -941,7 +940,6 @@ def issue_token(
         created_at=now(),
     )
     session.add(token)
-    session.commit()
     return IssuedToken(token=token, secret=secret)
 
 
@@ -960,8 +958,8 @@ def user_for_token(
     moment = now()
     # Record use at most every few minutes: a script's every call need not write.
     if token.last_used_at is None or moment - token.last_used_at > dt.timedelta(minutes=5):
-        token.last_used_at = moment
-        session.commit()
+        with uow.unit_of_work(session):
+            token.last_used_at = moment
     return token.user
 
 
@@ -975,6 +973,7 @@ def user_tokens(session: so.Session, user: accounts.User) -> list[accounts.ApiTo
     )
 
 
+@uow.transactional
 def revoke_token(
     session: so.Session, user: accounts.User, token_id: int, now: clock.Clock = clock.utcnow
 ) -> None:
@@ -982,4 +981,3 @@ def revoke_token(
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise errors.NotFound(_("Không tìm thấy mã API."))
     token.revoked_at = now()
-    session.commit()

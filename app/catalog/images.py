@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from app.catalog import service as catalog_service
-from app.core import errors
+from app.core import errors, uow
 from app.models import accounts, catalog, orgs
 from app.producers import service as producers_service
 
@@ -276,27 +276,28 @@ def add_product_image(
     thumb_path = f"{PRODUCTS_DIR}/{product.id}/{name}_thumb.jpg"
     written: list[str] = []
     try:
-        for image, relative in ((photo, path), (thumb, thumb_path)):
-            _save_atomic(image, root / relative, "JPEG", **JPEG_OPTIONS)
-            written.append(relative)
-        # Held until the commit (PostgreSQL; SQLite has one writer at a time anyway).
-        session.execute(
-            sa.select(catalog.Product.id).where(catalog.Product.id == product.id).with_for_update()
-        )
-        session.refresh(product, ["images"])
-        if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
-            raise _too_many_images()
-        record = catalog.ProductImage(
-            position=max((i.position for i in product.images), default=-1) + 1,
-            path=path,
-            thumb_path=thumb_path,
-            width=photo.width,
-            height=photo.height,
-        )
-        product.images.append(record)
-        session.commit()
+        with uow.unit_of_work(session):
+            for image, relative in ((photo, path), (thumb, thumb_path)):
+                _save_atomic(image, root / relative, "JPEG", **JPEG_OPTIONS)
+                written.append(relative)
+            # Held until the commit (PostgreSQL; SQLite has one writer at a time anyway).
+            session.execute(
+                sa.select(catalog.Product.id)
+                .where(catalog.Product.id == product.id)
+                .with_for_update()
+            )
+            session.refresh(product, ["images"])
+            if len(product.images) >= MAX_IMAGES_PER_PRODUCT:
+                raise _too_many_images()
+            record = catalog.ProductImage(
+                position=max((i.position for i in product.images), default=-1) + 1,
+                path=path,
+                thumb_path=thumb_path,
+                width=photo.width,
+                height=photo.height,
+            )
+            product.images.append(record)
     except BaseException:
-        session.rollback()
         _remove(root, *written)
         raise
     return record
@@ -314,17 +315,14 @@ def delete_product_image(
     image = _image_of(product, image_id)
     files = (image.path, image.thumb_path)
     remaining = [i for i in product.images if i is not image]
-    product.images.remove(image)
-    for position, other in enumerate(remaining):
-        other.position = position
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with uow.unit_of_work(session):
+        product.images.remove(image)
+        for position, other in enumerate(remaining):
+            other.position = position
     _remove(Path(media_root).resolve(), *files)  # only once the row is gone
 
 
+@uow.transactional
 def move_product_image(
     session: so.Session, user: accounts.User, product_id: int, image_id: int, position: int
 ) -> list[catalog.ProductImage]:
@@ -336,11 +334,6 @@ def move_product_image(
     ordered.insert(max(0, min(position, len(ordered))), image)
     for index, item in enumerate(ordered):
         item.position = index
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return ordered
 
 
@@ -371,9 +364,8 @@ def set_producer_logo(
     path = store_logo(upload, root, f"{PRODUCERS_DIR}/{producer.id}")
     old = producer.logo_path
     try:
-        producers_service.set_logo(session, producer, path)
+        producers_service.set_logo(session, producer, path)  # a unit of work of its own
     except BaseException:
-        session.rollback()
         _remove(root, path)
         raise
     _remove(root, old)
@@ -385,10 +377,6 @@ def delete_producer_logo(
 ) -> orgs.Producer:
     producer = _editable_producer(session, user, producer_id)
     old = producer.logo_path
-    try:
-        producers_service.set_logo(session, producer, None)
-    except BaseException:
-        session.rollback()
-        raise
+    producers_service.set_logo(session, producer, None)  # a unit of work of its own
     _remove(Path(media_root).resolve(), old)
     return producer

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import clock, errors, formatting, links, tenancy, validators
+from app.core import clock, errors, formatting, links, tenancy, uow, validators
 from app.core.text import has_controls
 from app.http import routing
 from app.models import accounts, catalog, channels, orgs
@@ -441,23 +441,18 @@ def save_product(
     else:
         scope.check_writable()
     try:
-        product = apply_product(session, scope, data, product)
-        session.commit()
+        with uow.unit_of_work(session):
+            product = apply_product(session, scope, data, product)
     except so.exc.StaleDataError:
-        session.rollback()
         raise _stale() from None
     except sa.exc.IntegrityError:
         # A parallel save took one of these SKUs after they were checked.
-        session.rollback()
         raise errors.Conflict(
             _(
                 "Không lưu được vì dữ liệu vừa thay đổi (có thể một mã SKU vừa được sản phẩm "
                 "khác dùng). Hãy tải lại rồi thử lại."
             )
         ) from None
-    except Exception:
-        session.rollback()
-        raise
     notify_channels(session, user, [product.id])
     return product
 
@@ -468,6 +463,7 @@ def notify_channels(session: so.Session, user: Any, product_ids: list[int]) -> N
     products_changed.send(session, user=user, product_ids=product_ids)
 
 
+@uow.transactional
 def delete_product(session: so.Session, user: accounts.User, product_id: int) -> None:
     product = editable_product(session, user, product_id)
     on_sale = session.scalar(
@@ -492,7 +488,6 @@ def delete_product(session: so.Session, user: accounts.User, product_id: int) ->
             )
         )
     session.delete(product)
-    session.commit()
 
 
 def _visible_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> Product:
@@ -647,17 +642,17 @@ def save_certificate(
     clean, fields = validate_certificate(data, today_local(now))
     if fields:
         raise errors.ValidationError(fields=fields)
-    if certificate_id is None:
-        certificate = Certificate(**clean)
-        product.certificates.append(certificate)
-    else:
-        certificate = _certificate_of(product, certificate_id)
-        for name, value in clean.items():
-            setattr(certificate, name, value)
-    session.flush()
-    session.refresh(product, ["certificates"])
-    refresh_derived(product)
-    session.commit()
+    with uow.unit_of_work(session):
+        if certificate_id is None:
+            certificate = Certificate(**clean)
+            product.certificates.append(certificate)
+        else:
+            certificate = _certificate_of(product, certificate_id)
+            for name, value in clean.items():
+                setattr(certificate, name, value)
+        session.flush()
+        session.refresh(product, ["certificates"])
+        refresh_derived(product)
     notify_certificate_change(session, user, [product.id])
     return certificate
 
@@ -666,10 +661,10 @@ def delete_certificate(
     session: so.Session, user: accounts.User, product_id: int, certificate_id: int
 ) -> None:
     product = editable_product(session, user, product_id)
-    product.certificates.remove(_certificate_of(product, certificate_id))
-    session.flush()
-    refresh_derived(product)
-    session.commit()
+    with uow.unit_of_work(session):
+        product.certificates.remove(_certificate_of(product, certificate_id))
+        session.flush()
+        refresh_derived(product)
     notify_certificate_change(session, user, [product.id])
 
 
@@ -716,6 +711,7 @@ def _link_url(value: Any) -> str:
     return raw if has_controls(raw) else text.nfc(raw)
 
 
+@uow.transactional
 def save_links(
     session: so.Session, user: accounts.User, product_id: int, links_data: list[dict[str, Any]]
 ) -> Product:
@@ -742,7 +738,6 @@ def save_links(
     if fields:
         raise errors.ValidationError(fields=fields)
     product.links = clean
-    session.commit()
     return product
 
 

@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.catalog import service as catalog_service
 from app.catalog_io import actors, columns, readers, results
-from app.core import errors, i18n, permissions, tenancy, validators
+from app.core import errors, i18n, permissions, tenancy, uow, validators
 from app.core.i18n import N_
 from app.core.text import has_controls
 from app.models import catalog, orgs
@@ -547,34 +547,12 @@ class _Importer:
         if self.progress is not None:
             self.progress(90, N_("Đang ghi vào cơ sở dữ liệu…"))
         try:
-            created = self._create_producers()
-            for group in groups:
-                if not group.changed:
-                    continue
-                planned = group.data.get("producer_id")
-                if planned in created:
-                    group.data["producer_id"] = created[planned]
-                product = (
-                    self.session.get(catalog.Product, group.product_id)
-                    if group.product_id
-                    else None
-                )
-                try:
-                    catalog_service.apply_product(
-                        self.session, self.scope, group.data, product, replace_variants=False
-                    )
-                except errors.ValidationError as exc:
-                    self.map_fields(group, exc.fields)
-                    raise results.ImportFailed(
-                        self.issues, self.warnings, self.warnings_coded
-                    ) from exc
-            if dry_run:
-                self.session.rollback()
-            else:
-                self.session.commit()
+            with uow.unit_of_work(self.session):
+                self._write(groups)
+                if dry_run:
+                    uow.discard(self.session, "a dry run checks every write and keeps none")
         except (so.exc.StaleDataError, sa.exc.IntegrityError):
             # Another save changed a product or took an SKU while this file was checked.
-            self.session.rollback()
             raise results.ImportFailed(
                 [
                     results.Issue(
@@ -589,9 +567,6 @@ class _Importer:
                 self.warnings,
                 self.warnings_coded,
             ) from None
-        except Exception:
-            self.session.rollback()
-            raise
         if not dry_run:
             changed = [g.product_id for g in groups if g.changed and g.product_id]
             if changed:
@@ -601,6 +576,26 @@ class _Importer:
         self.summary.warnings_coded = self.warnings_coded
         self.summary.dry_run = dry_run
         return self.summary
+
+    def _write(self, groups: list[_Group]) -> None:
+        """Create the new producers and apply every changed product (in the caller's unit)."""
+        created = self._create_producers()
+        for group in groups:
+            if not group.changed:
+                continue
+            planned = group.data.get("producer_id")
+            if planned in created:
+                group.data["producer_id"] = created[planned]
+            product = (
+                self.session.get(catalog.Product, group.product_id) if group.product_id else None
+            )
+            try:
+                catalog_service.apply_product(
+                    self.session, self.scope, group.data, product, replace_variants=False
+                )
+            except errors.ValidationError as exc:
+                self.map_fields(group, exc.fields)
+                raise results.ImportFailed(self.issues, self.warnings, self.warnings_coded) from exc
 
     def _column_order(self, column: str | None) -> int:
         for key, header in self.headers.items():

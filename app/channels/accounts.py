@@ -30,7 +30,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import adapters, messages
-from app.core import clock, errors, links, tenancy, validators
+from app.core import clock, errors, links, tenancy, uow, validators
 from app.core.text import has_controls
 from app.models import accounts, channels, orgs
 from integrations import base, registry
@@ -167,6 +167,7 @@ def _owner(
     return None, None
 
 
+@uow.transactional
 def save_account(
     session: so.Session,
     user: accounts.User,
@@ -220,20 +221,20 @@ def save_account(
     account.config = {**config, "default_category_id": category}
     account.secrets_enc = sealed
     try:
-        session.commit()
+        session.flush()
     except sa.exc.IntegrityError:
-        session.rollback()
         raise errors.Conflict(_("Không lưu được gian hàng.")) from None
     return account
 
 
+@uow.transactional
 def delete_account(session: so.Session, account_id: int, *, scope: tenancy.Scope) -> None:
     account = get_account(session, account_id, scope=scope)
     scope.check_writable()
     session.delete(account)
-    session.commit()
 
 
+@uow.transactional
 def start_connect(
     session: so.Session,
     account_id: int,
@@ -265,18 +266,17 @@ def start_connect(
         registry.get(account.marketplace), url, max_length=CONNECT_URL_MAX_LENGTH
     )
     if problem:
-        session.rollback()
-        raise errors.Conflict(
+        raise errors.Conflict(  # the unit of work rolls the state back
             _(
                 "Không mở được trang cấp quyền của sàn: %(why)s Hãy sửa địa chỉ trong cấu hình "
                 "gian hàng.",
                 why=problem,
             )
         )
-    session.commit()
     return url
 
 
+@uow.transactional
 def finish_connect(
     session: so.Session,
     params: Mapping[str, str],
@@ -313,13 +313,12 @@ def finish_connect(
     except channel_errors.ChannelError as exc:
         account.status = Status.NEEDS_RECONNECT
         account.last_error = messages.account_record(exc)
-        session.commit()
+        uow.checkpoint(session, "the refused connection is recorded though the call fails")
         log.info("channel account %s: connect refused: %s [%s]", account.id, exc.message, exc.code)
         raise errors.ValidationError(messages.describe(exc)) from exc
     adapters.store_tokens(account, tokens)
     account.shop_label = tokens.extra.get("shop_name") or tokens.extra.get("shop_id")
     account.status, account.last_error = Status.CONNECTED, None
-    session.commit()
     return account
 
 
@@ -369,7 +368,7 @@ def fresh_tokens(
             .values(refresh_lease_owner=owner, refresh_lease_until=current + REFRESH_LEASE)
             .execution_options(synchronize_session=False)
         )
-        session.commit()
+        uow.checkpoint(session, "the refresh lease, taken or not, before the marketplace call")
         if taken.rowcount == 1:
             return _refresh_holding_lease(session, account, adapter, tokens), account.token_version
         if waited >= max_wait_seconds:
@@ -395,17 +394,17 @@ def _refresh_holding_lease(
         account.status = Status.NEEDS_RECONNECT
         account.last_error = messages.account_record(exc)
         account.refresh_lease_owner = account.refresh_lease_until = None
-        session.commit()
+        uow.checkpoint(session, "the lease is released and the reconnect recorded")
         raise
     except channel_errors.ChannelError:
         account.refresh_lease_owner = account.refresh_lease_until = None
-        session.commit()
+        uow.checkpoint(session, "the lease is released for the next try")
         raise
     if not new_tokens.extra:
         new_tokens.extra = dict(tokens.extra)
     adapters.store_tokens(account, new_tokens)
     account.refresh_lease_owner = account.refresh_lease_until = None
     account.last_error = None
-    session.commit()
+    uow.checkpoint(session, "new tokens at once: the old refresh token is spent")
     log.info("refreshed tokens of channel account %s", account.id)
     return new_tokens

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import accounts, adapters, listings, messages
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.models import catalog, channels
 from integrations import base
 from integrations import errors as channel_errors
@@ -40,6 +40,7 @@ def used_categories(
     )
 
 
+@uow.transactional
 def save_mappings(
     session: so.Session, account_id: int, data: Mapping[str, str], *, scope: tenancy.Scope
 ) -> dict[int, channels.CategoryMapping]:
@@ -74,7 +75,6 @@ def save_mappings(
             row = channels.CategoryMapping(account_id=account_id, ocop_category_id=category_id)
             session.add(row)
         row.external_id = external_id
-    session.commit()
     return mappings(session, account_id)
 
 

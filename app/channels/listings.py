@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from app.catalog import images as images_service
 from app.catalog import service as catalog_service
-from app.core import clock, errors, tenancy
+from app.core import clock, errors, tenancy, uow
 from app.models import accounts, catalog, channels
 from integrations import base, registry
 from integrations import errors as channel_errors
@@ -176,6 +176,7 @@ def check(
 # --- the seller's actions ---------------------------------------------------------
 
 
+@uow.transactional
 def bind(
     session: so.Session,
     user: accounts.User,
@@ -246,10 +247,10 @@ def bind(
         listing.attempts, listing.next_attempt_at = 0, None
         listing.last_error = listing.error_fields = listing.error_code = None
         out.append(listing)
-    session.commit()
     return out
 
 
+@uow.transactional
 def retry(session: so.Session, listing_id: int, *, scope: tenancy.Scope) -> channels.Listing:
     listing = get_listing(session, listing_id, scope=scope)
     scope.check_writable()
@@ -259,10 +260,10 @@ def retry(session: so.Session, listing_id: int, *, scope: tenancy.Scope) -> chan
     listing.state = State.DRAFT if pack else State.QUEUED
     listing.attempts, listing.next_attempt_at = 0, None
     listing.last_error = listing.error_fields = listing.error_code = None
-    session.commit()
     return listing
 
 
+@uow.transactional
 def set_certificate_override(
     session: so.Session, listing_id: int, on: bool, *, scope: tenancy.Scope
 ) -> channels.Listing:
@@ -270,7 +271,6 @@ def set_certificate_override(
     listing = get_listing(session, listing_id, scope=scope)
     scope.check_writable()
     listing.certificate_override = on
-    session.commit()
     return listing
 
 

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import adapters, listings, messages
-from app.core import clock, errors, tenancy
+from app.core import clock, errors, tenancy, uow
 from app.models import channels
 from integrations import base
 from integrations import errors as channel_errors
@@ -28,6 +28,7 @@ def _pack_adapter(
     return adapter
 
 
+@uow.transactional
 def build(
     session: so.Session,
     listing_id: int,
@@ -59,7 +60,7 @@ def build(
         messages.store(listing, record)
         if listing.state == State.DRAFT:
             listing.state = State.NEEDS_ACTION
-        session.commit()
+        uow.checkpoint(session, "the listing shows what to fix although the pack is refused")
         raise errors.ValidationError(
             messages.render(record),
             fields={line.name: line.problems for line in messages.field_lines(record.fields)},
@@ -71,7 +72,6 @@ def build(
     if listing.state == State.NEEDS_ACTION:
         listing.state = State.DRAFT
         messages.clear(listing)
-    session.commit()
     return Path(name)
 
 
@@ -79,6 +79,7 @@ def pack_filename(listing: channels.Listing) -> str:
     return f"{listing.account.marketplace}-P{listing.product_id}.zip"
 
 
+@uow.transactional
 def record_live(
     session: so.Session,
     listing_id: int,
@@ -109,5 +110,4 @@ def record_live(
     listing.external_id, listing.url = remote.external_id, remote.url or None
     listing.state, listing.last_synced_at = State.LIVE, now()
     messages.clear(listing)
-    session.commit()
     return listing

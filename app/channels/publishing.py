@@ -29,7 +29,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.channels import accounts, adapters, listings, messages
-from app.core import clock, errors, i18n, tenancy
+from app.core import clock, errors, i18n, tenancy, uow
 from app.core.i18n import N_
 from app.models import channels
 from integrations import base, retry
@@ -77,7 +77,7 @@ def _take_lease(session: so.Session, listing_id: int, opts: Options) -> bool:
         .values(lease_owner=opts.owner, lease_until=now + LEASE)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    uow.checkpoint(session, "the lease, taken or not, before any marketplace call")
     return result.rowcount == 1
 
 
@@ -89,7 +89,7 @@ def _release(session: so.Session, listing_id: int, opts: Options) -> None:
         .values(lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    uow.checkpoint(session, "the lease goes: another worker may push it")
 
 
 def push(session: so.Session, listing_id: int, opts: Options) -> float | None:
@@ -107,7 +107,7 @@ def push(session: so.Session, listing_id: int, opts: Options) -> float | None:
     try:
         return _push_leased(session, listing_id, opts)
     finally:
-        session.rollback()
+        uow.discard(session, "what the attempt left unsaved goes")
         _release(session, listing_id, opts)
 
 
@@ -122,16 +122,16 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
     try:
         adapter = opts.factory(account)
     except adapters.UnsafeAddress as exc:  # the shop's API address fails the SSRF guard
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         listing.state = State.FAILED
         messages.store(listing, exc.record)
-        session.commit()
+        _outcome(session)
         return None
     except errors.AppError as exc:  # e.g. no CREDENTIALS_KEY: a message of the app's own
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         listing.state, listing.last_error = State.FAILED, exc.message
         listing.error_code, listing.error_fields = exc.code, exc.fields or None
-        session.commit()
+        _outcome(session)
         return None
     if adapter.kind is not base.Kind.API:
         return None
@@ -157,7 +157,7 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
             return None  # nothing changed since the last sync
         if listing.state == State.QUEUED:
             listing.state = State.PUBLISHING
-            session.commit()
+            uow.checkpoint(session, "publishing shows before the slow marketplace calls")
         tokens, version = accounts.fresh_tokens(
             session, account, adapter, now=opts.now, owner=opts.owner
         )
@@ -175,17 +175,17 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
         messages.clear(listing)
         listing.paused_reason = None
         _marketplace_answered(session, account.id)
-        session.commit()
+        _outcome(session)
         return None
     except channel_errors.ValidationFailed as exc:
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         _marketplace_answered(session, account.id)
         return _needs_action(session, listing, messages.record_of(exc))
     except channel_errors.AuthExpired as exc:
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         return _needs_action(session, listing, messages.record_of(exc))
     except (channel_errors.RateLimited, channel_errors.TransientError) as exc:
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         if _progress_marks(listing) != before:
             listing.attempts = 0  # this push got further than the last: not stuck
         if isinstance(exc, channel_errors.TransientError):
@@ -194,14 +194,18 @@ def _push_leased(session: so.Session, listing_id: int, opts: Options) -> float |
                 return _wait_out_outage(session, listing, until, opts)
         return _later(session, listing, exc, opts)
     except channel_errors.ChannelError as exc:
-        session.rollback()
+        uow.discard(session, "the failed attempt's unsaved writes go; its outcome is kept")
         log.info(
             "listing %s refused by the marketplace: %s [%s]", listing_id, exc.message, exc.code
         )
         listing.state = State.FAILED
         messages.store(listing, messages.record_of(exc))
-        session.commit()
+        _outcome(session)
         return None
+
+
+def _outcome(session: so.Session) -> None:
+    uow.checkpoint(session, "the attempt's outcome: the listing page and the next push read it")
 
 
 def _progress_marks(listing: channels.Listing) -> tuple[object, ...]:
@@ -229,7 +233,7 @@ def _sync(
                 adapter.update_price_stock(tokens, remote, draft.skus)
                 return
         listing.create_attempted = True
-        session.commit()  # before sending: from here on, retries look up by SKU first
+        uow.checkpoint(session, "before sending: from here on, retries look up by SKU first")
         remote = adapter.create_listing(tokens, draft)
         _bind(session, listing, remote)
         return
@@ -256,7 +260,7 @@ def _bind(session: so.Session, listing: channels.Listing, remote: base.RemoteLis
     listing.external_id = remote.external_id
     listing.sku_ids = dict(remote.sku_ids)
     listing.url = remote.url or listing.url
-    session.commit()  # the moment it is known
+    uow.checkpoint(session, "the remote listing the moment it is known")
 
 
 def _with_uploaded_images(
@@ -275,7 +279,7 @@ def _with_uploaded_images(
         if key not in uploaded:
             uploaded[key] = adapter.upload_image(tokens, ref.path)
             listing.image_ids = dict(uploaded)
-            session.commit()
+            uow.checkpoint(session, "each uploaded image at once: a retry does not send it again")
         refs.append(dataclasses.replace(ref, remote_id=uploaded[key]))
     return dataclasses.replace(draft, images=tuple(refs))
 
@@ -284,7 +288,7 @@ def _needs_action(session: so.Session, listing: channels.Listing, record: messag
     listing.state = State.NEEDS_ACTION
     messages.store(listing, record)
     listing.next_attempt_at = None
-    session.commit()
+    _outcome(session)
     return None
 
 
@@ -304,13 +308,13 @@ def _later(
         gave_up = {"n": attempts, "reason": record.code, **record.params}
         messages.store(listing, messages.Record("gave_up", gave_up, record.fields))
         listing.next_attempt_at = None
-        session.commit()
+        _outcome(session)
         return None
     messages.store(listing, record)
     if listing.state == State.PUBLISHING:
         listing.state = State.QUEUED
     listing.next_attempt_at = opts.now() + dt.timedelta(seconds=delay)
-    session.commit()
+    _outcome(session)
     return delay
 
 
@@ -338,7 +342,7 @@ def _count_server_error(session: so.Session, account_id: int, opts: Options) -> 
     )
     failures = session.scalar(sa.select(account.failures_in_row).where(account.id == account_id))
     if failures is None or failures < opts.outage_threshold:
-        session.commit()
+        uow.checkpoint(session, "the shop's server errors in a row, counted across workers")
         return None
     pause = min(
         opts.outage_pause * 2 ** min(failures - opts.outage_threshold, 16),
@@ -351,7 +355,7 @@ def _count_server_error(session: so.Session, account_id: int, opts: Options) -> 
         .values(outage_until=until)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    uow.checkpoint(session, "the shop's outage pause, seen by every worker")
     log.warning(
         "channel account %s: %d server errors in a row; pausing pushes for %.0f s",
         account_id,
@@ -369,7 +373,7 @@ def _wait_out_outage(
         listing.state = State.QUEUED
     listing.next_attempt_at = until
     messages.store(listing, messages.Record("outage", {"until": until.isoformat()}))
-    session.commit()
+    _outcome(session)
     return max(1.0, (until - opts.now()).total_seconds())
 
 
@@ -383,7 +387,7 @@ def _pause_for_certificate(
         adapter.deactivate(tokens, base.RemoteListing(listing.external_id, dict(listing.sku_ids)))
     listing.state, listing.paused_reason = State.PAUSED, "certificate"
     messages.store(listing, messages.Record("certificate_paused"))
-    session.commit()
+    _outcome(session)
 
 
 # --- the scheduler a job runs --------------------------------------------------------
@@ -470,10 +474,10 @@ def _remote_action(
         tokens, _version = accounts.fresh_tokens(session, listing.account, adapter, now=now)
         action(adapter, tokens, base.RemoteListing(listing.external_id, dict(listing.sku_ids)))
     except channel_errors.ChannelError as exc:
-        session.rollback()
         raise errors.Conflict(messages.describe(exc)) from exc
 
 
+@uow.transactional
 def pause(
     session: so.Session,
     listing_id: int,
@@ -490,10 +494,10 @@ def pause(
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.PAUSED, "seller"
     messages.clear(listing)
-    session.commit()
     return listing
 
 
+@uow.transactional
 def resume(
     session: so.Session,
     listing_id: int,
@@ -512,10 +516,10 @@ def resume(
     _remote_action(session, listing, factory, now, lambda a, t, r: a.activate(t, r))
     listing.state = State.QUEUED if listing.external_id is None else State.LIVE
     listing.paused_reason, listing.payload_hash = None, None  # forces a price/stock sync
-    session.commit()
     return listing
 
 
+@uow.transactional
 def delist(
     session: so.Session,
     listing_id: int,
@@ -533,5 +537,4 @@ def delist(
         raise errors.Conflict(_("Đang đăng, hãy chờ xong rồi gỡ."))
     _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.DELISTED, None
-    session.commit()
     return listing

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 
 from app.catalog import service as catalog_service
 from app.channels import listings, publishing
-from app.core import clock, errors
+from app.core import clock, errors, uow
 from app.jobs import service as jobs_service
 from app.models import catalog, channels
 
@@ -232,13 +232,13 @@ def check_certificates(
     check does). "Today" is ``opts.now``'s day in Vietnam."""
     to_pause = expired_certificate_listings(session, opts.now, club_ids, product_ids)
     to_resume = renewed_certificate_listings(session, opts.now, club_ids, product_ids)
-    for listing_id in to_resume:
-        listing = session.get(channels.Listing, listing_id)
-        if listing is not None:
-            # (paused_reason stays until the push: it is what makes the push relist it remotely)
-            listing.state = State.LIVE if listing.external_id else State.QUEUED
-            listing.payload_hash = None
-    session.commit()
+    with uow.unit_of_work(session):  # queued again before their pushes
+        for listing_id in to_resume:
+            listing = session.get(channels.Listing, listing_id)
+            if listing is not None:
+                # (paused_reason stays until the push: it makes the push relist it remotely)
+                listing.state = State.LIVE if listing.external_id else State.QUEUED
+                listing.payload_hash = None
     summary = publishing.run(
         session, to_pause + to_resume, opts, progress=progress or (lambda p, m: None)
     )

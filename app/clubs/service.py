@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import images as images_service
-from app.core import clock, errors, tenancy, validators
+from app.core import clock, errors, tenancy, uow, validators
 from app.models import accounts, orders, orgs
 from app.orders import payments
 from vietnam import admin_units, phones, text
@@ -254,50 +254,45 @@ def apply_club(session: so.Session, club: orgs.Club, data: dict[str, Any]) -> or
     return club
 
 
-def _commit(session: so.Session) -> None:
-    """Commit; a club name another request took a moment ago becomes a field error."""
+def _flush_or_explain(session: so.Session) -> None:
+    """Write now; a club name another request took a moment ago becomes a field error (the
+    unit of work then rolls back)."""
     try:
-        session.commit()
+        session.flush()
     except sa.exc.IntegrityError:
-        session.rollback()
         raise errors.ValidationError(fields={"name": [_("Đã có câu lạc bộ tên này.")]}) from None
 
 
 # --- committing wrappers -----------------------------------------------------------------
 
 
+@uow.transactional
 def create_club(session: so.Session, scope: tenancy.Scope, data: dict[str, Any]) -> orgs.Club:
     """Create a club (with its bank account and producers when given); commit."""
     _require_manager(scope)
-    try:
-        club = build_club(session, data)
-        if data.get("producer_ids"):
-            _link(session, club, data["producer_ids"])
-    except errors.AppError:
-        session.rollback()
-        raise
-    _commit(session)
+    club = build_club(session, data)
+    if data.get("producer_ids"):
+        _link(session, club, data["producer_ids"])
+    _flush_or_explain(session)
     return club
 
 
+@uow.transactional
 def update_club(
     session: so.Session, scope: tenancy.Scope, club_id: int, data: dict[str, Any]
 ) -> orgs.Club:
     """Change a club's fields and bank account (see ``apply_club``); commit."""
     _require_manager(scope)
     club = get_club(session, scope, club_id)
-    try:
-        apply_club(session, club, data)
-        if "producer_ids" in data:
-            club.producers.clear()
-            _link(session, club, data["producer_ids"] or [])
-    except errors.AppError:
-        session.rollback()
-        raise
-    _commit(session)
+    apply_club(session, club, data)
+    if "producer_ids" in data:
+        club.producers.clear()
+        _link(session, club, data["producer_ids"] or [])
+    _flush_or_explain(session)
     return club
 
 
+@uow.transactional
 def archive_club(
     session: so.Session, scope: tenancy.Scope, club_id: int, now: clock.Clock = clock.utcnow
 ) -> orgs.Club:
@@ -314,32 +309,26 @@ def archive_club(
             .values(club_id=None)
             .execution_options(synchronize_session="fetch")
         )
-    session.commit()
     return club
 
 
+@uow.transactional
 def restore_club(session: so.Session, scope: tenancy.Scope, club_id: int) -> orgs.Club:
     """Undo ``archive_club``: the club's staff sign in again; commit."""
     _require_manager(scope)
     club = get_club(session, scope, club_id)
     club.archived_at = None
-    session.commit()
     return club
 
 
+@uow.transactional
 def set_bank_account(
     session: so.Session, scope: tenancy.Scope, club_id: int, data: dict[str, Any] | None
 ) -> orders.PaymentAccount | None:
     """Set or (blank) remove a club's default VietQR account; commit."""
     _require_manager(scope)
     club = get_club(session, scope, club_id)
-    try:
-        row = apply_bank_account(session, club, data)
-    except errors.AppError:
-        session.rollback()
-        raise
-    session.commit()
-    return row
+    return apply_bank_account(session, club, data)
 
 
 # --- producers -----------------------------------------------------------------------------
@@ -381,21 +370,18 @@ def set_producers(
     return update_club(session, scope, club_id, {"producer_ids": list(producer_ids)})
 
 
+@uow.transactional
 def link_producer(
     session: so.Session, scope: tenancy.Scope, club_id: int, producer_id: int
 ) -> orgs.Club:
     """The club also works with this producer (its staff see and edit its catalog); commit."""
     _require_manager(scope)
     club = get_club(session, scope, club_id)
-    try:
-        _link(session, club, [producer_id])
-    except errors.AppError:
-        session.rollback()
-        raise
-    session.commit()
+    _link(session, club, [producer_id])
     return club
 
 
+@uow.transactional
 def unlink_producer(
     session: so.Session, scope: tenancy.Scope, club_id: int, producer_id: int
 ) -> orgs.Club:
@@ -406,7 +392,6 @@ def unlink_producer(
     if producer is None:
         raise errors.NotFound(_("Câu lạc bộ này không làm việc với chủ thể đó."))
     club.producers.remove(producer)
-    session.commit()
     return club
 
 
@@ -432,10 +417,9 @@ def set_logo(
     path = images_service.store_logo(upload, media_root, f"{CLUBS_DIR}/{club.id}")
     old = club.logo_path
     try:
-        club.logo_path = path
-        session.commit()
+        with uow.unit_of_work(session):
+            club.logo_path = path
     except BaseException:
-        session.rollback()
         images_service.remove_files(media_root, path)
         raise
     images_service.remove_files(media_root, old)
@@ -447,8 +431,8 @@ def delete_logo(
 ) -> orgs.Club:
     _require_manager(scope)
     club = get_club(session, scope, club_id)
-    old, club.logo_path = club.logo_path, None
-    session.commit()
+    with uow.unit_of_work(session):
+        old, club.logo_path = club.logo_path, None
     images_service.remove_files(media_root, old)
     return club
 

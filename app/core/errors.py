@@ -25,6 +25,7 @@ import werkzeug.exceptions
 from flask_babel import lazy_gettext as _l
 
 from app import extensions
+from app.core import uow
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +298,7 @@ def register(app: flask.Flask) -> None:
             (str(orig).splitlines() or [""])[0][:200],
         )
         try:
-            extensions.session().rollback()
+            uow.discard(extensions.session(), "the refused value's failed write")
         except Exception:
             log.debug("rollback after a refused value failed", exc_info=True)
         return handle(ValueOutOfRange())
@@ -311,7 +312,7 @@ def register(app: flask.Flask) -> None:
             type(exc).__name__,
         )
         try:
-            extensions.session().rollback()
+            uow.discard(extensions.session(), "the database is gone: start the page afresh")
         except Exception:  # the connection is gone; the session is discarded at teardown
             log.debug("rollback after a lost connection failed", exc_info=True)
         # Go on as a signed-out visitor: looking up the signed-in user (for the page, and for

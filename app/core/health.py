@@ -10,6 +10,7 @@ import kombu
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.core import uow
 from media import errors as media_errors
 from media import ffmpeg
 
@@ -41,7 +42,7 @@ def check_database(session: so.Session) -> Check:
         session.execute(sa.text("SELECT 1")).scalar_one()
 
     result = _timed(probe)
-    session.rollback()
+    uow.discard(session, "the probe's read-only transaction ends (or its failure clears)")
     return result
 
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import clock, errors, i18n, permissions, tenancy
+from app.core import clock, errors, i18n, permissions, tenancy, uow
 from app.core.i18n import N_
 from app.models import accounts, jobs
 
@@ -125,7 +125,7 @@ class JobContext:
         self.job.progress = max(0, min(100, int(percent)))
         self.job.message = i18n.encode(message, limit=MESSAGE_LIMIT)
         self.job.heartbeat_at = moment
-        self.session.commit()
+        uow.checkpoint(self.session, "progress: the job page and a cancel read it now")
 
 
 def kind_title(job: jobs.Job) -> str:
@@ -177,9 +177,9 @@ def enqueue(
     )
     session.add(job)
     try:
-        session.commit()
+        uow.checkpoint(session, "the job row exists before its message is sent")
     except sa.exc.IntegrityError:
-        session.rollback()
+        uow.discard(session, "the same work is already queued (its row is the one)")
         waiting = _queued_with_key(session, identity_key) if identity_key else None
         if waiting is None:
             raise
@@ -193,9 +193,9 @@ def enqueue(
             N_("Không gửi được công việc tới hàng đợi: %(e)s"), e=type(exc).__name__
         )
         job.error = i18n.encode(why)
-        session.commit()
+        uow.checkpoint(session, "a job that could not be queued says so")
         raise errors.ServiceUnavailable(i18n.message_text(why)) from exc
-    session.commit()
+    uow.checkpoint(session, "the queue's task id is kept")
     return job
 
 
@@ -301,7 +301,7 @@ def _claim(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount == 1:
-        session.commit()
+        uow.checkpoint(session, "claimed: no other worker runs it")
         return True
     silent = sa.or_(
         job.heartbeat_at.is_(None),
@@ -321,7 +321,7 @@ def _claim(
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount == 1:
-        session.commit()
+        uow.checkpoint(session, "taken over from a silent worker")
         log.warning("job %s: its worker went silent; taken over by %s", job_id, worker)
         return True
     session.execute(
@@ -341,7 +341,7 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    uow.checkpoint(session, "failed after too many silent workers (or not ours)")
     return False
 
 
@@ -375,14 +375,14 @@ def run(
     try:
         result = kinds[job.kind].handler(context, dict(job.params or {}))
     except JobCancelled:
-        session.rollback()
+        uow.discard(session, "the handler's unfinished writes go; the outcome is written")
         job.status, job.message = JobStatus.CANCELLED, N_("Đã huỷ theo yêu cầu.")
     except JobFailed as exc:
-        session.rollback()
+        uow.discard(session, "the handler's unfinished writes go; the outcome is written")
         job.status, job.error, job.result = JobStatus.FAILED, i18n.encode(exc.message), exc.result
         job.message = N_("Thất bại.")
     except Exception as exc:
-        session.rollback()
+        uow.discard(session, "the handler's unfinished writes go; the outcome is written")
         log.exception("job %s (%s) failed", job.id, job.kind)
         job.status = JobStatus.FAILED
         job.error = str(exc) or type(exc).__name__
@@ -396,11 +396,11 @@ def run(
     owner = session.scalar(sa.select(jobs.Job.worker).where(jobs.Job.id == job_id))
     if owner != worker:  # presumed dead while paused, and taken over: the new run reports
         log.warning("job %s was taken over by %s; dropping this run's outcome", job_id, owner)
-        session.rollback()
+        uow.discard(session, "another worker took it over: its run reports")
         return JobStatus.RUNNING
     job.finished_at = now()
     job.heartbeat_at = None
-    session.commit()
+    uow.checkpoint(session, "the outcome")
     return job.status
 
 
@@ -419,7 +419,7 @@ def cancel(
         job.message = N_("Đã huỷ theo yêu cầu.")
     else:
         job.message = N_("Đang huỷ…")
-    session.commit()
+    uow.checkpoint(session, "the cancel request (a running job reads it at its next step)")
     return job
 
 

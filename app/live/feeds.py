@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core import clock as clock_mod
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.live import common
 from app.models import accounts, live
 
@@ -57,12 +57,13 @@ def ensure(session: so.Session, user: accounts.User, streamer_id: int | None) ->
     club_id, owner = _owner(session, user, streamer_id)
     feed = _find(session, club_id, owner)
     if feed is None:
-        feed = live.LiveFeed(club_id=club_id, streamer_id=owner, token=_new_token())
-        session.add(feed)
-        session.commit()
+        with uow.unit_of_work(session):
+            feed = live.LiveFeed(club_id=club_id, streamer_id=owner, token=_new_token())
+            session.add(feed)
     return feed
 
 
+@uow.transactional
 def rotate(
     session: so.Session,
     user: accounts.User,
@@ -79,7 +80,6 @@ def rotate(
     else:
         feed.token = _new_token()
         feed.rotated_at = clock()
-    session.commit()
     return feed
 
 

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core import clock as clock_mod
-from app.core import errors, formatting, tenancy
+from app.core import errors, formatting, tenancy, uow
 from app.live import common
 from app.live import slots as slots_service
 from app.models import accounts, live
@@ -79,6 +79,7 @@ def get(
     return state(row, clock())
 
 
+@uow.transactional
 def act(
     session: so.Session,
     user: accounts.User,
@@ -133,5 +134,4 @@ def act(
         row.status = live.SessionStatus.LIVE
         row.sequence += 1
     row.state_version += 1
-    session.commit()
     return state(row, now)

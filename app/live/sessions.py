@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, links, tenancy, validators
+from app.core import errors, links, tenancy, uow, validators
 from app.live import common, conflicts
 from app.models import accounts, channels, live
 from vietnam import text
@@ -186,13 +186,9 @@ def create(
     row = live.LiveSession(club_id=club_id, created_by_id=user.id, status=Status.PLANNED)
     for key, value in cleaned.items():
         setattr(row, key, value)
-    try:
+    with uow.unit_of_work(session):
         _check_conflicts(session, row, buffer_min)
         session.add(row)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return row
 
 
@@ -210,7 +206,7 @@ def update(
     if row.status == Status.ENDED:
         raise errors.Conflict(_("Phiên đã kết thúc, không sửa được."))
     cleaned = _clean(session, row.club_id, data, row)
-    try:
+    with uow.unit_of_work(session):
         with session.no_autoflush:
             for key, value in cleaned.items():
                 setattr(row, key, value)
@@ -218,10 +214,6 @@ def update(
             if {"starts_at", "ends_at", "hosts"} & cleaned.keys():
                 _check_conflicts(session, row, buffer_min)
         row.sequence += 1
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return row
 
 
@@ -250,16 +242,12 @@ def set_status(
             ),
             fields={"status": [_("Chuyển trạng thái không hợp lệ.")]},
         )
-    try:
+    with uow.unit_of_work(session):
         previous = row.status
         row.status = target
         if previous == Status.CANCELLED:
             _check_conflicts(session, row, buffer_min)
         row.sequence += 1
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return row
 
 
@@ -321,7 +309,7 @@ def duplicate(
                 talking_points=slot.talking_points,
             )
         )
-    try:
+    with uow.unit_of_work(session):
         with session.no_autoflush:
             conflicts.check(
                 session,
@@ -332,20 +320,16 @@ def duplicate(
                 buffer_min,
             )
         session.add(copy)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return copy
 
 
+@uow.transactional
 def delete(session: so.Session, user: accounts.User, session_id: int) -> None:
     """Remove a planned or cancelled session (a held one stays, for the records)."""
     row = _writable(session, user, session_id)
     if row.status in (Status.LIVE, Status.ENDED):
         raise errors.Conflict(_("Phiên đã diễn ra, không xoá được; hãy để lại làm hồ sơ."))
     session.delete(row)
-    session.commit()
 
 
 def get(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:

@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import service as catalog_service
-from app.core import errors, formatting, tenancy, validators
+from app.core import errors, formatting, tenancy, uow, validators
 from app.live import common
 from app.live import sessions as sessions_service
 from app.models import accounts, catalog, live
@@ -252,7 +252,7 @@ def add(
             _("Một phiên có tối đa %(n)d mục trong kịch bản.", n=MAX_SLOTS),
             fields={"product_id": [_("Một phiên có tối đa %(n)d mục.", n=MAX_SLOTS)]},
         )
-    try:
+    with uow.unit_of_work(session):
         with session.no_autoflush:
             cleaned = _clean(session, row, data, None)
             if cleaned.get("start_offset_s") is None:
@@ -262,10 +262,6 @@ def add(
             _check_fit(row, slot)
             _renumber(row)
         row.sequence += 1
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return slot
 
 
@@ -285,7 +281,7 @@ def update(
 ) -> live.LiveSlot:
     row = _planner_session(session, user, session_id)
     slot = _get_slot(row, slot_id)
-    try:
+    with uow.unit_of_work(session):
         with session.no_autoflush:
             cleaned = _clean(session, row, data, slot)
             if cleaned.get("start_offset_s", 0) is None:
@@ -303,22 +299,19 @@ def update(
             _check_fit(row, slot)
             _renumber(row)
         row.sequence += 1
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return slot
 
 
+@uow.transactional
 def delete(session: so.Session, user: accounts.User, session_id: int, slot_id: int) -> None:
     row = _planner_session(session, user, session_id)
     slot = _get_slot(row, slot_id)
     row.slots.remove(slot)
     _renumber(row)
     row.sequence += 1
-    session.commit()
 
 
+@uow.transactional
 def reorder(
     session: so.Session, user: accounts.User, session_id: int, slot_ids: Sequence[int]
 ) -> list[live.LiveSlot]:
@@ -338,7 +331,6 @@ def reorder(
         cursor += slot.length_s
     row.slots.sort(key=lambda s: s.position)
     row.sequence += 1
-    session.commit()
     return list(row.slots)
 
 

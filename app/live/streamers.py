@@ -11,7 +11,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy, validators
+from app.core import errors, tenancy, uow, validators
 from app.live import common
 from app.models import accounts, channels, live
 from vietnam import text
@@ -123,6 +123,7 @@ def _handle_free(
         )
 
 
+@uow.transactional
 def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) -> live.Streamer:
     """Make a member of the user's club a streamer (one profile per user account)."""
     scope = tenancy.scope_for(session, user)
@@ -148,9 +149,8 @@ def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) ->
     streamer = live.Streamer(user_id=member.id, club_id=club_id, **cleaned)
     session.add(streamer)
     try:
-        session.commit()
+        session.flush()
     except sqlalchemy.exc.IntegrityError:
-        session.rollback()
         raise errors.Conflict(
             _("Tài khoản này đã là người livestream."),
             fields={"user_id": [_("Tài khoản này đã là người livestream.")]},
@@ -158,6 +158,7 @@ def create(session: so.Session, user: accounts.User, data: Mapping[str, Any]) ->
     return streamer
 
 
+@uow.transactional
 def update(
     session: so.Session, user: accounts.User, streamer_id: int, data: Mapping[str, Any]
 ) -> live.Streamer:
@@ -169,7 +170,6 @@ def update(
     _handle_free(session, streamer.club_id, cleaned.get("tiktok_handle"), streamer.id)
     for key, value in cleaned.items():
         setattr(streamer, key, value)
-    session.commit()
     return streamer
 
 

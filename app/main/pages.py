@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import werkzeug
 
 from app import extensions
-from app.core import health, permissions
+from app.core import health, permissions, uow
 from app.http import helpers
 from app.main import dashboard
 
@@ -72,7 +72,7 @@ def healthz() -> tuple[Any, int]:
         except sa.exc.SQLAlchemyError:
             # The page's language may come from the signed-in user's row; with the database
             # down the JSON below still says what is wrong.
-            extensions.session().rollback()
+            uow.discard(extensions.session(), "the failed read (database down) leaves nothing")
         else:
             return page, code
     body = {

@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import readers, results
-from app.core import errors, formatting, tenancy
+from app.core import errors, formatting, tenancy, uow
 from app.models import accounts, live, orders
 from app.orders import exports, imports, limits, recording
 from vietnam import text
@@ -104,6 +104,7 @@ def _check_figures(data: dict[str, Any]) -> tuple[dict[str, int], list[tuple[str
     return values, problems
 
 
+@uow.transactional
 def save_audience(
     session: so.Session,
     user: accounts.User | None,
@@ -128,7 +129,6 @@ def save_audience(
         setattr(row, name, value)
     row.source = source
     row.updated_by_id = user.id if user is not None else None
-    session.commit()
     return row
 
 
@@ -254,15 +254,11 @@ def import_viewer_log(
         raise results.ImportFailed(issues)
     if not visits:
         raise results.ImportFailed([results.Issue(None, None, _("Tệp không có dòng nào."))])
-    try:
+    with uow.unit_of_work(session):
         replaced = session.execute(
             sa.delete(orders.ViewerVisit).where(orders.ViewerVisit.session_id == session_id)
         ).rowcount
         session.add_all(visits)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return ViewerSummary(
         visits=len(visits), viewers=len({v.viewer for v in visits}), replaced=int(replaced or 0)
     )

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 
 from analytics import comments as comment_parser
 from app.catalog_io import formats, results
-from app.core import clock, errors, tenancy
+from app.core import clock, errors, tenancy, uow
 from app.live import common as live_common
 from app.models import accounts, live, orders
 from app.orders import exports, limits, locks, recording
@@ -88,6 +88,7 @@ def _read_log(data: bytes, filename: str, live_session: live.LiveSession) -> pd.
         ) from None
 
 
+@uow.transactional
 def upload(
     session: so.Session, user: accounts.User | None, session_id: int, data: bytes, filename: str
 ) -> Batch:
@@ -132,7 +133,6 @@ def upload(
         created_by_id=user.id if user is not None else None,
     )
     session.add(batch)
-    session.commit()
     return batch
 
 
@@ -242,9 +242,9 @@ def accept(
     An accepted batch accepted again writes nothing and reports its orders as unchanged."""
     scope = tenancy.scope_for(session, user)
     batch = get_batch(session, scope, batch_id)
-    # The lock makes a second click (or a second coordinator) wait, then see it accepted.
-    locks.lock_rows(session, Batch, [batch.id])
-    try:
+    with uow.unit_of_work(session):
+        # The lock makes a second click (or a second coordinator) wait, then see it accepted.
+        locks.lock_rows(session, Batch, [batch.id])
         session.refresh(batch)
         if batch.status == BatchStatus.DISCARDED:
             raise errors.Conflict(_("Lô bình luận này đã bị bỏ qua."))
@@ -255,7 +255,7 @@ def accept(
                 )
                 or 0
             )
-            session.rollback()  # nothing to write: let the next one in
+            uow.discard(session, "nothing to write: let the next one in")
             return recording.Summary(orders=count, unchanged=count)
         to = recording.destination(session, scope, session_id=batch.session_id)
         live_session = to.live_session
@@ -271,10 +271,6 @@ def accept(
         batch.status = BatchStatus.ACCEPTED
         batch.decided_at = now()
         batch.decided_by_id = user.id if user is not None else None
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     recording.after_commit(session, user, summary)
     return summary
 
@@ -290,16 +286,12 @@ def discard(
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
     batch = get_batch(session, scope, batch_id)
-    locks.lock_rows(session, Batch, [batch.id])  # not while it is being accepted
-    try:
+    with uow.unit_of_work(session):
+        locks.lock_rows(session, Batch, [batch.id])  # not while it is being accepted
         session.refresh(batch)
         if batch.status == BatchStatus.ACCEPTED:
             raise errors.Conflict(_("Lô bình luận này đã được chấp nhận thành đơn."))
         batch.status = BatchStatus.DISCARDED
         batch.decided_at = now()
         batch.decided_by_id = user.id if user is not None else None
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return batch

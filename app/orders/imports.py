@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import formats, readers, results
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.models import accounts, orders
 from app.orders import exports, recording
 
@@ -43,18 +43,14 @@ def import_file(
     parsed = exports.parse_file(path, filename)
     for attempt in range(2):
         try:
-            summary = recording.record(
-                session, user, parsed.lines, to=to, source=orders.OrderSource.IMPORT
-            )
-            session.commit()
+            with uow.unit_of_work(session):
+                summary = recording.record(
+                    session, user, parsed.lines, to=to, source=orders.OrderSource.IMPORT
+                )
             break
-        except errors.Conflict:
-            session.rollback()
+        except errors.Conflict:  # rolled back: once more, now seeing the other's orders
             if attempt:
                 raise
-        except Exception:
-            session.rollback()
-            raise
     recording.after_commit(session, user, summary)
     summary.layout = parsed.layout
     summary.warnings = [*parsed.warnings, *summary.warnings]

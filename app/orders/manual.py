@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import clock, errors, tenancy
+from app.core import clock, errors, tenancy, uow
 from app.models import accounts, live, orders
 from app.orders import exports, limits, recording
 from vietnam import phones, text
@@ -219,16 +219,12 @@ def enter_order(
     if not external_id:
         external_id = "TT-" + secrets.token_hex(5).upper()
         lines = [_with_id(line, external_id) for line in lines]
-    try:
+    with uow.unit_of_work(session):
         summary = recording.record(
             session, user, lines, to=to, source=orders.OrderSource.MANUAL, note=note or None
         )
         order = session.get(orders.Order, summary.order_ids[0])
         assert order is not None
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     recording.after_commit(session, user, summary)
     return order
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.models import accounts, orders, orgs
 from app.orders import limits, queries
 from vietnam import text, vietqr
@@ -74,6 +74,7 @@ def account_name_key(value: str) -> str:
     return text.fold(value).upper()
 
 
+@uow.transactional
 def save_account(
     session: so.Session, user: accounts.User, data: dict[str, Any]
 ) -> orders.PaymentAccount:
@@ -123,10 +124,10 @@ def save_account(
     row.bank_bin = bank_bin
     row.account_number = number
     row.account_name = name
-    session.commit()
     return row
 
 
+@uow.transactional
 def delete_account(session: so.Session, user: accounts.User, account_id: int) -> None:
     """Delete an account the user manages (404 for any other); commit."""
     scope = tenancy.scope_for(session, user)
@@ -143,7 +144,6 @@ def delete_account(session: so.Session, user: accounts.User, account_id: int) ->
     if row is None:
         raise errors.NotFound()
     session.delete(row)
-    session.commit()
 
 
 def payee(session: so.Session, order: orders.Order) -> orders.PaymentAccount | None:

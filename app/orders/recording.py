@@ -32,7 +32,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.live import common as live_common
 from app.models import accounts, catalog, live, orders, orgs
 from app.orders import exports, limits, locks, stock
@@ -332,14 +332,14 @@ def record(
         # Another write put one of these orders into the club at the same moment (the unique
         # key (club_id, platform, external_id) refused ours). Roll back before the message is
         # built: translating it may read the user's language from this session.
-        session.rollback()
+        uow.discard(session, "the refused write goes before the message is worded")
         raise errors.Conflict(
             _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
         ) from exc
     except sqlalchemy.exc.OperationalError as exc:
         if not lost_race(exc):
             raise
-        session.rollback()
+        uow.discard(session, "the lost race's write goes before the message is worded")
         raise errors.Conflict(
             _("Đơn hàng đang được ghi bởi một thao tác khác; hãy thử lại.")
         ) from exc

@@ -23,7 +23,7 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors, tenancy
+from app.core import errors, tenancy, uow
 from app.models import accounts, orders
 from app.orders import labels, limits, locks, queries, recording
 from vietnam import text
@@ -91,18 +91,17 @@ def change_status(
     if problem:
         raise errors.ValidationError(fields={"note": [problem]})
     try:
-        return _change(session, user, order_id, target, seen, cleaned or None)
+        with uow.unit_of_work(session):
+            order, summary = _change(session, user, order_id, target, seen, cleaned or None)
     except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError) as exc:
         if isinstance(exc, sqlalchemy.exc.OperationalError) and not recording.lost_race(exc):
-            session.rollback()
             raise
-        session.rollback()
         raise errors.Conflict(
             _("Đơn hàng đang được ghi bởi một thao tác khác; hãy thử lại.")
         ) from exc
-    except Exception:
-        session.rollback()
-        raise
+    if summary is not None:
+        recording.after_commit(session, user, summary)
+    return order
 
 
 def _change(
@@ -112,7 +111,8 @@ def _change(
     target: Status,
     seen: Status | None,
     note: str | None,
-) -> orders.Order:
+) -> tuple[orders.Order, recording.Summary | None]:
+    """Write the change in the caller's unit; the summary, None when there was nothing to do."""
     locks.lock_rows(session, orders.Order, [order_id])
     order = session.scalars(
         sa.select(orders.Order)
@@ -131,8 +131,8 @@ def _change(
             fields={"status": [_("Trạng thái đã thay đổi.")]},
         )
     if target == current:
-        session.rollback()  # nothing to write: release the lock
-        return order
+        uow.discard(session, "nothing to write: release the lock")
+        return order, None
     if target not in TRANSITIONS[current]:
         raise errors.Conflict(
             _(
@@ -164,6 +164,4 @@ def _change(
     summary = recording.Summary(order_ids=[order.id])
     # Taken back in the app: too little stock refuses the change (never clamped).
     recording.move_stock(session, sold, orders.OrderSource.MANUAL, summary)
-    session.commit()
-    recording.after_commit(session, user, summary)
-    return order
+    return order, summary

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import extensions
-from app.core import errors, permissions, tenancy, validators
+from app.core import errors, permissions, tenancy, uow, validators
 from app.core.text import has_controls
 from app.http import routing
 from app.models import accounts, catalog, orgs
@@ -163,6 +163,7 @@ def _club_for_new(
     return session.get(orgs.Club, scope.home_club())
 
 
+@uow.transactional
 def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> orgs.Producer:
     """A new producer, linked to the creator's club (see ``_club_for_new``); commit."""
     if not permissions.can(user, "producers.create"):
@@ -175,10 +176,10 @@ def create(session: so.Session, user: accounts.User, data: dict[str, Any]) -> or
         raise errors.ValidationError(fields=fields)
     producer = orgs.Producer(**clean, clubs=[club] if club is not None else [])
     session.add(producer)
-    session.commit()
     return producer
 
 
+@uow.transactional
 def update(
     session: so.Session, user: accounts.User, producer_id: int, data: dict[str, Any]
 ) -> orgs.Producer:
@@ -200,13 +201,12 @@ def update(
             sa.select(catalog.Product).where(catalog.Product.producer_id == producer.id)
         ):
             catalog_service.refresh_derived(product)
-    session.commit()
     return producer
 
 
+@uow.transactional
 def set_logo(session: so.Session, producer: orgs.Producer, path: str | None) -> None:
     producer.logo_path = path
-    session.commit()
 
 
 def get(session: so.Session, user: accounts.User, producer_id: int) -> orgs.Producer:

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from app.accounts import service as accounts_service
 from app.catalog import images as images_service
 from app.catalog import service as catalog_service
-from app.core import clock, errors
+from app.core import clock, errors, uow
 from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
@@ -236,7 +236,7 @@ def load(
     usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS] + [UNION[0]]
     if existing is not None:
         return DemoSummary(False, existing.name, len(PRODUCERS), usernames)
-    try:
+    with uow.unit_of_work(session):  # the club and its people, before their products
         club = orgs.Club(**CLUB)
         session.add(club)
         producers = []
@@ -289,10 +289,6 @@ def load(
                 password_hash=password_hash,
             )
         )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     _load_products(
         session,
         {row[4]: producer for row, producer in zip(PRODUCERS, producers, strict=True)},
@@ -314,6 +310,7 @@ STREAMERS = [
 ]
 
 
+@uow.transactional
 def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
     """Three streamers and a planned Saturday-evening session with three product slots."""
     users = {
@@ -365,7 +362,6 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
             )
         )
     session.add(show)
-    session.commit()
 
 
 def _load_products(

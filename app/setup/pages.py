@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from app import config, extensions
 from app.clubs import service as clubs_service
-from app.core import errors, permissions
+from app.core import errors, permissions, uow
 from app.http import forms, helpers
 from app.setup import service as setup_service
 from vietnam import admin_units
@@ -78,7 +78,7 @@ def _announce_setup_code(state: flask.blueprints.BlueprintSetupState) -> None:
         except sqlalchemy.exc.SQLAlchemyError:
             # No tables yet (before `flask db upgrade`) or no database: the page writes the
             # code on its first visit instead.
-            extensions.session().rollback()
+            uow.discard(extensions.session(), "no tables yet: the failed read leaves nothing")
             return
         if empty:
             _log_code(app.instance_path)

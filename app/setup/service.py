@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from app.accounts import service as accounts_service
 from app.clubs import service as clubs_service
-from app.core import errors
+from app.core import errors, uow
 from app.models import accounts, orgs
 from vietnam import text
 
@@ -178,7 +178,7 @@ def run_setup(
     ``code_required_in``: the instance folder whose setup code must be given (production).
     NotFound once any user exists; ValidationError naming every bad field, nothing written.
     """
-    try:
+    with uow.unit_of_work(session):
         _serialise(session)
         if not needs_setup(session):
             raise errors.NotFound()
@@ -198,10 +198,6 @@ def run_setup(
             club_id=club.id,
             locale=data.get("locale"),
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     if code_required_in is not None:
         discard_setup_code(code_required_in)
     return SetupResult(admin=admin, club=club)
