@@ -568,7 +568,7 @@ def choose_new_password(
 def _end_sessions(session: so.Session, user: accounts.User) -> None:
     """Raise the session version (in SQL, so two at once both count; read it again only after
     the commit): every session and remember cookie issued before no longer loads the user."""
-    user.session_version = accounts.User.session_version + 1  # type: ignore[assignment]
+    user.session_version = accounts.User.session_version + 1
 
 
 def _revoke_tokens(session: so.Session, user: accounts.User, moment: dt.datetime) -> None:

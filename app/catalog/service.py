@@ -832,15 +832,15 @@ def product_query(
         stmt = stmt.where(Product.total_stock > 0)
     elif filters.in_stock is False:
         stmt = stmt.where(Product.total_stock == 0)
-    order = {
+    orders: dict[str, list[Any]] = {
         "name": [Product.search_text, Product.id],
         "newest": [Product.created_at.desc(), Product.id.desc()],
         "price_asc": [Product.min_price.asc().nulls_last(), Product.id],
         "price_desc": [Product.max_price.desc().nulls_last(), Product.id],
         "stars": [Product.ocop_stars.desc().nulls_last(), Product.search_text, Product.id],
         "stock": [Product.total_stock.desc(), Product.id],
-    }[filters.sort if filters.sort in SORTS else "name"]
-    return stmt.order_by(*order)
+    }
+    return stmt.order_by(*orders[filters.sort if filters.sort in SORTS else "name"])
 
 
 def category_choices(session: so.Session) -> list[catalog.OcopCategory]:

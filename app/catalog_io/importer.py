@@ -485,12 +485,12 @@ class _Importer:
             getattr(product, name) != value for name, value in clean.items()
         )
         variants_changed = False
-        for row in clean_variants:
-            old = existing.get(row["sku"])
+        for variant in clean_variants:
+            old = existing.get(variant["sku"])
             if old is None:
                 self.summary.created_variants += 1
                 variants_changed = True
-            elif any(getattr(old, f) != row[f] for f in columns.VARIANT_FIELDS):
+            elif any(getattr(old, f) != variant[f] for f in columns.VARIANT_FIELDS):
                 self.summary.updated_variants += 1
                 variants_changed = True
             else:

@@ -217,6 +217,7 @@ def save_account(
         if adapter_cls.kind is base.Kind.PACK:
             account.status = Status.CONNECTED  # nothing to connect: packs are uploaded by hand
         session.add(account)
+    assert club_id is not None  # _owner names a club or adds a field error (raised above)
     account.name, account.club_id, account.producer_id = name, club_id, producer_id
     account.config = {**config, "default_category_id": category}
     account.secrets_enc = sealed
@@ -369,7 +370,7 @@ def fresh_tokens(
             .execution_options(synchronize_session=False)
         )
         uow.checkpoint(session, "the refresh lease, taken or not, before the marketplace call")
-        if taken.rowcount == 1:
+        if uow.affected(taken) == 1:
             return _refresh_holding_lease(session, account, adapter, tokens), account.token_version
         if waited >= max_wait_seconds:
             raise channel_errors.TransientError(

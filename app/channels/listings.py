@@ -46,7 +46,9 @@ def get_listing(session: so.Session, listing_id: int, *, scope: tenancy.Scope) -
 def sellable(account: channels.ChannelAccount) -> sa.ColumnElement[bool]:
     """A WHERE clause on products keeping those this shop may list: of the producers its
     club works with, and for a producer's own shop, of that producer only."""
-    clause = catalog.Product.producer_id.in_(tenancy.producers_of_club(account.club_id))
+    clause: sa.ColumnElement[bool] = catalog.Product.producer_id.in_(
+        tenancy.producers_of_club(account.club_id)
+    )
     if account.producer_id is not None:
         clause = sa.and_(clause, catalog.Product.producer_id == account.producer_id)
     return clause

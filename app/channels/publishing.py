@@ -78,7 +78,7 @@ def _take_lease(session: so.Session, listing_id: int, opts: Options) -> bool:
         .execution_options(synchronize_session=False)
     )
     uow.checkpoint(session, "the lease, taken or not, before any marketplace call")
-    return result.rowcount == 1
+    return uow.affected(result) == 1
 
 
 def _release(session: so.Session, listing_id: int, opts: Options) -> None:
@@ -284,7 +284,9 @@ def _with_uploaded_images(
     return dataclasses.replace(draft, images=tuple(refs))
 
 
-def _needs_action(session: so.Session, listing: channels.Listing, record: messages.Record) -> None:
+def _needs_action(
+    session: so.Session, listing: channels.Listing, record: messages.Record
+) -> float | None:
     listing.state = State.NEEDS_ACTION
     messages.store(listing, record)
     listing.next_attempt_at = None

@@ -99,7 +99,7 @@ def member_counts(session: so.Session, club_ids: list[int]) -> dict[int, int]:
         )
         .group_by(accounts.User.club_id)
     )
-    return {int(club_id): int(count) for club_id, count in rows}
+    return {int(club_id): int(count) for club_id, count in rows if club_id is not None}
 
 
 # --- validation --------------------------------------------------------------------------

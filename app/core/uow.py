@@ -25,8 +25,9 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 __all__ = ["checkpoint", "depth", "discard", "transactional", "unit_of_work"]
@@ -109,3 +110,9 @@ def discard(session: so.Session, why: str) -> None:
         raise ValueError("a discard says why it rolls back")
     log.debug("discard: %s", why)
     session.rollback()
+
+
+def affected(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE statement's ``result`` changed (its cursor's rowcount;
+    ``Session.execute`` is typed as returning any result, a DML statement gives a cursor's)."""
+    return cast(sa.CursorResult[Any], result).rowcount

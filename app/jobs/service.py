@@ -300,7 +300,7 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount == 1:
+    if uow.affected(claimed) == 1:
         uow.checkpoint(session, "claimed: no other worker runs it")
         return True
     silent = sa.or_(
@@ -320,7 +320,7 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount == 1:
+    if uow.affected(taken) == 1:
         uow.checkpoint(session, "taken over from a silent worker")
         log.warning("job %s: its worker went silent; taken over by %s", job_id, worker)
         return True
@@ -369,7 +369,9 @@ def run(
     job = session.get(jobs.Job, job_id)
     assert job is not None
     session.refresh(job)
-    beat = _Heartbeat(session.get_bind(), job_id, worker, policy.heartbeat_seconds, now)
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)  # the app's sessions are bound to its engine
+    beat = _Heartbeat(engine, job_id, worker, policy.heartbeat_seconds, now)
     beat.start()
     context = JobContext(session, job, now)
     try:

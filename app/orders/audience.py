@@ -255,9 +255,11 @@ def import_viewer_log(
     if not visits:
         raise results.ImportFailed([results.Issue(None, None, _("Tệp không có dòng nào."))])
     with uow.unit_of_work(session):
-        replaced = session.execute(
-            sa.delete(orders.ViewerVisit).where(orders.ViewerVisit.session_id == session_id)
-        ).rowcount
+        replaced = uow.affected(
+            session.execute(
+                sa.delete(orders.ViewerVisit).where(orders.ViewerVisit.session_id == session_id)
+            )
+        )
         session.add_all(visits)
     return ViewerSummary(
         visits=len(visits), viewers=len({v.viewer for v in visits}), replaced=int(replaced or 0)

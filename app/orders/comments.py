@@ -176,14 +176,14 @@ def _order_lines(
     for index, proposal in enumerate(batch.proposals):
         if keep is not None and index not in keep:
             continue
-        slot = slots.get(proposal.get("slot_id"))
-        if slot is None:
+        found = slots.get(int(proposal.get("slot_id") or 0))
+        if found is None:
             continue  # the slot left the run-of-show since the upload
-        key = (proposal["viewer"], slot.id)
+        key = (proposal["viewer"], found.id)
         if key in merged:
             merged[key]["quantity"] += proposal["quantity"]
             continue
-        merged[key] = {**proposal, "slot": slot}
+        merged[key] = {**proposal, "slot": found}
     first_time: dict[str, dt.datetime] = {}
     phone: dict[str, str] = {}
     for proposal in merged.values():

@@ -91,13 +91,13 @@ def save_account(
         kind == "club"
         and owner_id is not None
         and scope.sees_club(owner_id)
-        and session.get(orgs.Club, owner_id)
+        and session.get(orgs.Club, owner_id) is not None
     ):
         club_id = owner_id
     elif (
         kind == "producer"
         and owner_id is not None
-        and session.get(orgs.Producer, owner_id)
+        and session.get(orgs.Producer, owner_id) is not None
         and scope.sees_producer(session, owner_id)
     ):
         producer_id = owner_id

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import errors
+from app.core import errors, uow
 from app.models import catalog
 from app.orders import locks
 
@@ -97,7 +97,7 @@ def move(session: so.Session, deltas: Mapping[int, int], *, clamp: bool = False)
         result = session.execute(
             stmt.values(stock=V.stock + delta).execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if uow.affected(result) == 1:
             moved[variant_id] = delta
         else:
             short.append(variant_id)

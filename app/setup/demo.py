@@ -370,7 +370,9 @@ def _load_products(
     """A few real-looking products per producer, through the catalog services' rules; each
     certificate dated from the load day (``certificate_decision_date``)."""
     today = catalog_service.today_local(now)
-    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    admin = session.scalars(
+        sa.select(accounts.User).where(accounts.User.username == "admin")
+    ).one()  # made by the demo's first step
     codes = {
         code: id_
         for code, id_ in session.execute(
@@ -404,7 +406,9 @@ PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (
 
 def _load_photos(session: so.Session, media_root: str) -> None:
     """A plain square photo per product, so marketplaces that need an image accept them."""
-    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    admin = session.scalars(
+        sa.select(accounts.User).where(accounts.User.username == "admin")
+    ).one()  # made by the demo's first step
     products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
     for index, product in enumerate(products):
         buffer = io.BytesIO()
@@ -469,7 +473,9 @@ def sandbox_channel_config(name: str, url: str) -> dict[str, str]:
 def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[str, str]) -> None:
     from app.channels import accounts as channel_accounts  # late: optional feature
 
-    admin = session.scalar(sa.select(accounts.User).where(accounts.User.username == "admin"))
+    admin = session.scalars(
+        sa.select(accounts.User).where(accounts.User.username == "admin")
+    ).one()  # made by the demo's first step
     owner = f"club:{club.id}"
     for name, url in sandbox_urls.items():
         if name not in SANDBOX_CHANNELS:
