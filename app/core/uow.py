@@ -30,7 +30,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-__all__ = ["checkpoint", "depth", "discard", "transactional", "unit_of_work"]
+__all__ = ["affected", "checkpoint", "depth", "discard", "transactional", "unit_of_work"]
 
 log = logging.getLogger(__name__)
 

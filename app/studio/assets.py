@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from werkzeug import datastructures
 
-from app.core import errors, i18n, permissions, tenancy
+from app.core import errors, i18n, permissions, tenancy, uow
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.models import accounts, catalog
@@ -123,9 +123,9 @@ def upload(
             uploaded_by_id=user.id,
         )
         session.add(asset)
-        session.commit()
+        uow.checkpoint(session, "the asset row exists before its ingest job is queued")
     except BaseException:
-        session.rollback()
+        uow.discard(session, "a refused or failed upload leaves no row")
         _unlink(temp, stored)
         raise
     try:
@@ -134,14 +134,14 @@ def upload(
             dispatch=dispatch, club_id=club_id,
         )  # fmt: skip
     except Exception:
-        session.rollback()
+        uow.discard(session, "the job that could not be queued")
         _unlink(stored)
         asset.status, asset.upload_path = media_models.AssetStatus.FAILED, None
         asset.error = N_("Không gửi được công việc xử lý tệp.")
-        session.commit()
+        uow.checkpoint(session, "the asset says its job could not be queued")
         raise
     asset.job_id = job.id
-    session.commit()
+    uow.checkpoint(session, "the asset knows its job")
     return asset
 
 
@@ -232,7 +232,7 @@ def run_ingest_job(
     )  # fmt: skip
     asset.analysis = analysis
     asset.status, asset.error, asset.upload_path = media_models.AssetStatus.READY, None, None
-    session.commit()
+    uow.checkpoint(session, "the asset is ready before its upload is deleted")
     upload_file.unlink(missing_ok=True)
     return {"asset_id": asset.id, "master_path": asset.master_path}
 
@@ -244,14 +244,15 @@ def _fail(
     upload_file: Path,
     out_dir: Path,
 ) -> None:
-    session.rollback()
+    uow.discard(session, "what the failed ingest step wrote")
     upload_file.unlink(missing_ok=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     asset = session.get(media_models.MediaAsset, asset_id)
     if asset is not None:
         asset.status, asset.error = media_models.AssetStatus.FAILED, i18n.encode(message, 2000)
         asset.upload_path = asset.master_path = asset.proxy_path = asset.poster_path = None
-        session.commit()
+        # kept although the job fails (the job runner rolls back what a failed handler wrote)
+        uow.checkpoint(session, "the asset says it failed")
 
 
 def import_product_image(

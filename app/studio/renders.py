@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.core import clock, errors, i18n, permissions, tenancy
+from app.core import clock, errors, i18n, permissions, tenancy, uow
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.models import accounts
@@ -69,20 +69,20 @@ def start_render(
         created_by_id=user.id,
     )
     session.add(render)
-    session.commit()
+    uow.checkpoint(session, "the render row exists before its job is queued")
     try:
         job = jobs_service.enqueue(
             session, kinds, kind=RENDER, params={"render_id": render.id}, owner=user,
             dispatch=dispatch, club_id=video.club_id,
         )  # fmt: skip
     except Exception:
-        session.rollback()
+        uow.discard(session, "the job that could not be queued")
         render.status, render.error = media_models.RenderStatus.FAILED, N_("Không gửi được.")
         render.finished_at = clock.utcnow()
-        session.commit()
+        uow.checkpoint(session, "the render says its job could not be queued")
         raise
     render.job_id = job.id
-    session.commit()
+    uow.checkpoint(session, "the render knows its job")
     return render
 
 
@@ -98,7 +98,7 @@ def get(session: so.Session, scope: tenancy.Scope, render_id: int) -> media_mode
         and render.job.status == jobs_service.JobStatus.CANCELLED
     ):
         render.status = media_models.RenderStatus.CANCELLED
-        session.commit()
+        uow.checkpoint(session, "a render whose job was cancelled while queued reads as cancelled")
     return render
 
 
@@ -169,7 +169,7 @@ def run_render_job(
         raise jobs_service.JobFailed(N_("Bản xuất video không còn tồn tại."))
     render_id = render.id
     render.status = media_models.RenderStatus.RENDERING
-    session.commit()
+    uow.checkpoint(session, "the render shows as rendering before ffmpeg starts")
     out_dir = root / RENDER_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     out_path = out_dir / f"{render_id}.mp4"
@@ -211,7 +211,7 @@ def run_render_job(
     render.thumbnail_path = result.thumbnail.relative_to(root).as_posix()
     render.duration, render.size_bytes = result.duration, result.size_bytes
     render.status, render.finished_at = media_models.RenderStatus.DONE, clock.utcnow()
-    session.commit()
+    uow.checkpoint(session, "the render is done with its published file")
     return {
         "render_id": render_id,
         "output_path": render.output_path,
@@ -226,13 +226,14 @@ def _finish(
     status: media_models.RenderStatus,
     error: Mapping[str, Any] | None,
 ) -> None:
-    session.rollback()
+    uow.discard(session, "what the failed render step wrote")
     render = session.get(media_models.Render, render_id)
     if render is not None:
         render.status = status
         render.error = i18n.encode(error, 2000) if error else None
         render.finished_at = clock.utcnow()
-        session.commit()
+        # kept although the job ends failed or cancelled (the runner rolls back the rest)
+        uow.checkpoint(session, "the render's outcome")
 
 
 def thumbnail_file(render: media_models.Render, media_root: str | Path) -> Path:

@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog import service as catalog_service
-from app.core import errors, formatting, i18n, permissions, tenancy, validators
+from app.core import errors, formatting, i18n, permissions, tenancy, uow, validators
 from app.models import accounts, catalog
 from app.models import studio as media_models
 from app.studio import assets as assets_service
@@ -248,6 +248,7 @@ def create(
     )  # fmt: skip
 
 
+@uow.transactional
 def _create(
     session: so.Session,
     user: accounts.User,
@@ -272,10 +273,10 @@ def _create(
         created_by_id=user.id,
     )
     session.add(video)
-    session.commit()
     return video
 
 
+@uow.transactional
 def update(
     session: so.Session,
     user: accounts.User,
@@ -293,7 +294,6 @@ def update(
         parsed = validate(session, recipe, media_root, club_id=video.club_id, product=video.product)
         video.recipe = recipe_mod.to_dict(parsed)
         video.version += 1
-    session.commit()
     return video
 
 
@@ -326,6 +326,7 @@ def templates(
     return list(session.scalars(stmt.order_by(media_models.Video.title, media_models.Video.id)))
 
 
+@uow.transactional
 def save_as_template(
     session: so.Session, user: accounts.User, video_id: int, *, title: str | None = None
 ) -> media_models.Video:
@@ -341,7 +342,6 @@ def save_as_template(
         created_by_id=user.id,
     )
     session.add(template)
-    session.commit()
     return template
 
 
@@ -410,6 +410,7 @@ def apply_template(
     )  # fmt: skip
 
 
+@uow.transactional
 def quick_video(
     session: so.Session,
     user: accounts.User,
@@ -442,15 +443,12 @@ def quick_video(
             profile=profile,
         )
     except media_errors.RefusedMedia as exc:
-        session.rollback()
         raise errors.ValidationError(
             fields={"product_id": [assets_service.refusal_message(exc.code)]}
         ) from exc
     except media_errors.RecipeInvalid as exc:
-        session.rollback()
         raise _invalid(exc) from exc
     except media_errors.MediaError as exc:
-        session.rollback()
         raise errors.ValidationError(
             fields={"product_id": [i18n.message_text(messages.media_reason(exc))]}
         ) from exc
