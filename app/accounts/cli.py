@@ -19,10 +19,6 @@ from app.core import commands, errors
 from app.models import accounts, orgs
 from vietnam import text
 
-EXIT_INVALID = commands.EXIT_INVALID
-_fail = commands.fail
-
-
 users_cli = flask.cli.AppGroup("users", help="Quản lý tài khoản người dùng.")
 tokens_cli = flask.cli.AppGroup("tokens", help="Mã API cho script.")
 
@@ -76,7 +72,7 @@ def create_user(
             sa.select(orgs.Producer).where(orgs.Producer.name == producer_name)
         )
         if producer is None:
-            _fail(
+            commands.fail(
                 errors.ValidationError(
                     fields={"producer": [f"không có chủ thể tên {producer_name!r}"]}
                 )
@@ -97,7 +93,7 @@ def create_user(
             union_commune_code=union_commune,
         )
     except errors.ValidationError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         where = f", {user.club.name}" if user.club is not None else ""
         click.echo(f"Đã tạo {user.username} ({user.role.value}{where}), id={user.id}")
@@ -114,7 +110,7 @@ def _club_id(club_ref: str | None) -> int | None:
         else session.scalar(sa.select(orgs.Club).where(orgs.Club.name == club_ref.strip()))
     )
     if club is None:
-        _fail(
+        commands.fail(
             errors.ValidationError(
                 fields={"club_id": [f"không có câu lạc bộ {club_ref!r} (xem `flask clubs list`)"]}
             )
@@ -163,12 +159,11 @@ def _user_named(username: str) -> accounts.User:
         sa.select(accounts.User).where(accounts.User.username == text.nfc(username).lower())
     )
     if user is None:
-        _fail(
+        commands.fail(
             errors.ValidationError(
                 fields={"username": [f"không có người dùng {username!r} (xem `flask users list`)"]}
             )
         )
-        raise AssertionError  # unreachable: _fail exits
     return user
 
 
@@ -213,11 +208,11 @@ def create_token(username: str, name: str) -> None:
         sa.select(accounts.User).where(accounts.User.username == username)
     )
     if user is None:
-        _fail(errors.NotFound(f"không có người dùng {username!r}"))
+        commands.fail(errors.NotFound(f"không có người dùng {username!r}"))
         return
     try:
         issued = accounts_service.issue_token(extensions.session(), user, name)
     except errors.ValidationError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(issued.secret)

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from app import extensions
 from app.catalog import service as catalog_service
 from app.catalog_io import actors, export, formats, importer, results
-from app.core import errors
+from app.core import commands, errors
 from app.models import accounts, orgs
 
-EXIT_INVALID = 2
+EXIT_INVALID = commands.EXIT_INVALID
 
 catalog_cli = flask.cli.AppGroup("catalog", help="Danh mục sản phẩm: nhập, xuất, mẫu.")
 

@@ -7,7 +7,6 @@ one ``field: message`` line per problem; nothing is written then.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -15,20 +14,10 @@ import flask.cli
 
 from app import extensions
 from app.clubs import service as clubs_service
-from app.core import errors, tenancy
+from app.core import commands, errors, tenancy
 from app.models import orgs
 
-EXIT_INVALID = 2
-
 clubs_cli = flask.cli.AppGroup("clubs", help="Câu lạc bộ: tạo, sửa, lưu trữ, liên kết chủ thể.")
-
-
-def _fail(error: errors.AppError) -> None:
-    click.echo(f"Lỗi: {error.message}", err=True)
-    for field, messages in error.fields.items():
-        for message in messages:
-            click.echo(f"{field}: {message}", err=True)
-    sys.exit(EXIT_INVALID)
 
 
 def _scope() -> tenancy.Scope:
@@ -92,7 +81,7 @@ def create_club(name: str, **options: Any) -> None:
     try:
         club = clubs_service.create_club(extensions.session(), _scope(), data)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"Đã tạo {club.name} (id={club.id}), {club.commune or club.province}")
 
@@ -124,7 +113,7 @@ def edit_club(club_id: int, name: str | None, no_bank_account: bool, **options: 
     try:
         club = clubs_service.update_club(session, _scope(), club_id, data)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"Đã lưu {club.name} (id={club.id})")
 
@@ -156,7 +145,7 @@ def archive_club(club_id: int) -> None:
     try:
         club = clubs_service.archive_club(extensions.session(), _scope(), club_id)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"Đã lưu trữ {club.name} (id={club.id})")
 
@@ -168,7 +157,7 @@ def restore_club(club_id: int) -> None:
     try:
         club = clubs_service.restore_club(extensions.session(), _scope(), club_id)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"Đã khôi phục {club.name} (id={club.id})")
 
@@ -181,7 +170,7 @@ def link_producer(club_id: int, producer_id: int) -> None:
     try:
         club = clubs_service.link_producer(extensions.session(), _scope(), club_id, producer_id)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"{club.name} làm việc với chủ thể #{producer_id}")
 
@@ -194,6 +183,6 @@ def unlink_producer(club_id: int, producer_id: int) -> None:
     try:
         club = clubs_service.unlink_producer(extensions.session(), _scope(), club_id, producer_id)
     except errors.AppError as exc:
-        _fail(exc)
+        commands.fail(exc)
     else:
         click.echo(f"{club.name} không còn làm việc với chủ thể #{producer_id}")

@@ -23,12 +23,12 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.catalog_io import results
-from app.core import errors, tenancy
+from app.core import commands, errors, tenancy
 from app.models import accounts
 from app.orders import audience, comments, imports, labels, queries
 from app.orders import status as order_status
 
-EXIT_INVALID = 2
+EXIT_INVALID = commands.EXIT_INVALID
 
 orders_cli = flask.cli.AppGroup(
     "orders", help="Đơn hàng: nhập tệp đơn, bình luận, số liệu xem, đổi trạng thái."

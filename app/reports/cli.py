@@ -26,11 +26,11 @@ import flask.cli
 
 from app import extensions
 from app.catalog import cli as cli_catalog
-from app.core import errors
+from app.core import commands, errors
 from app.reports import clubs as club_comparison
 from app.reports import dashboards, files
 
-EXIT_INVALID = 2
+EXIT_INVALID = commands.EXIT_INVALID
 EXIT_NOT_FOUND = 3
 
 reports_cli = flask.cli.AppGroup("reports", help="Báo cáo bán hàng: phiên live, streamer, CLB.")
