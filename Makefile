@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 # 1: load the demo club on an empty database (try things); 0: start empty for a real club.
 DEMO ?= 1
 
-.PHONY: run test venv install install-dev translations migrate demo lint typecheck test-deps clean
+.PHONY: run test venv install install-dev translations migrate demo lint typecheck duplicates test-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,11 +52,16 @@ TYPECHECK_PATHS ?=
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy $(TYPECHECK_PATHS)
 
+# No pair of repeated code outside migrations and duplicates-boilerplate.txt (needs the
+# `duplicates` developer command; skipped where it is not installed).
+duplicates: $(DEV_STAMP)
+	$(BIN)/python scripts/check_duplicates.py
+
 # System packages the suite uses for real: PostgreSQL 15 and Chromium (Debian).
 test-deps:
 	@./scripts/install-test-deps.sh
 
-test: $(DEV_STAMP) translations test-deps lint typecheck
+test: $(DEV_STAMP) translations test-deps lint typecheck duplicates
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
