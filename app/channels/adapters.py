@@ -5,17 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import flask
 from flask_babel import gettext as _
 
+from app.catalog import images as images_service
 from app.channels import credentials, messages
 from app.core import errors
 from app.models import channels
 from integrations import base, netguard, registry
 
 AdapterFactory = Callable[[channels.ChannelAccount], base.ChannelAdapter]
+
+
+# This module is the channels feature's one door to the app's configuration (keys, the
+# SSRF switch, the media folder, a test's adapter factory): the other channel services
+# take what they need from here and never read flask.current_app themselves.
+
+
+def media_root() -> Path:
+    """The absolute media folder that listing photos and packs are read from and written to."""
+    return images_service.media_root(flask.current_app.config)
 
 
 def vault() -> credentials.Vault:

@@ -18,13 +18,12 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.catalog import images as images_service
 from app.catalog import service as catalog_service
+from app.channels import adapters
 from app.core import clock, errors, tenancy, uow
 from app.models import accounts, catalog, channels
 from integrations import base, registry
@@ -124,7 +123,7 @@ def description_for(product: catalog.Product) -> str:
 
 def draft_for(session: so.Session, listing: channels.Listing) -> base.ListingDraft:
     product, account = listing.product, listing.account
-    root = images_service.media_root(flask.current_app.config)
+    root = adapters.media_root()
     variants = list(product.variants)
     weight = next((v.weight_g for v in variants if v.weight_g), None) or 500
     return base.ListingDraft(

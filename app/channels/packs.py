@@ -6,7 +6,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import flask
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
@@ -46,7 +45,7 @@ def build(
     adapter = _pack_adapter(listing, factory)
     draft = listings.draft_for(session, listing)
     problems = adapter.validate(draft)
-    folder = Path(flask.current_app.config["MEDIA_ROOT"]) / "tmp"
+    folder = adapters.media_root() / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="pack-", suffix=".zip", dir=folder)
     os.close(fd)

@@ -141,3 +141,30 @@ def test_api_modules_never_import_pages() -> None:
         if target.rpartition(".")[2] in {"pages", "forms"} or "_pages" in target
     )
     assert not wrong, "the API imports page modules: " + "; ".join(wrong)
+
+
+# Where the app's configuration may be read: the edges (pages, API, commands, a feature's
+# set-up and its job entry points), the web plumbing and the job runtime, and one named door
+# per feature that needs more (channels: keys, the SSRF switch, the media folder).
+CONFIG_EDGES = ("pages", "api", "cli", "feature", "jobs")
+CONFIG_DOORS = {
+    "app.channels.adapters",
+    "app.core.i18n",
+    "app.core.links",
+    "app.jobs.registry",
+    "app.jobs.service",
+    "app.jobs.system_check",
+    "app.jobs.tasks",
+}
+
+
+def test_services_take_their_settings_instead_of_reading_current_app() -> None:
+    readers = sorted(
+        name
+        for name, path in _modules("app").items()
+        if "current_app" in path.read_text(encoding="utf-8")
+        and not name.rpartition(".")[2].endswith(CONFIG_EDGES)
+        and not name.startswith(("app.http", "app.factory", "app.extensions"))
+        and name not in CONFIG_DOORS
+    )
+    assert not readers, f"services reading flask.current_app: {readers}"
