@@ -210,7 +210,7 @@ class Call:
 
 
 # --- the adapter ---------------------------------------------------------------------------
-class SignedJsonAdapter(base.ChannelAdapter):
+class SignedJsonAdapter(base.Remote, base.ChannelAdapter):
     """A marketplace with a signed JSON API. Subclasses set ``name``, ``title``,
     ``config_schema`` (through ``schema``, with an ``api_base_url`` field), ``rules`` and
     implement ``answered``, ``reply_error``, the connect flow and the listing calls
@@ -219,19 +219,9 @@ class SignedJsonAdapter(base.ChannelAdapter):
     kind = base.Kind.API
     capabilities: ClassVar[frozenset[base.Capability]] = API_CAPABILITIES
 
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: base.Clock = time.time,
-    ) -> None:
-        super().__init__(config)
+    def new_client(self) -> http.HttpClient:
         rate = float(self.config["requests_per_second"] or DEFAULT_RATE)
-        self.client = client or http.HttpClient(
-            self.api_root(), limiter=ratelimit.TokenBucket(rate)
-        )
-        self.clock = clock
+        return http.HttpClient(self.api_root(), limiter=ratelimit.TokenBucket(rate))
 
     def api_root(self) -> str:
         """Where API calls go (the configured ``api_base_url`` unless a dialect trims it)."""

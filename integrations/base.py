@@ -13,11 +13,12 @@ import abc
 import dataclasses
 import datetime as dt
 import enum
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from integrations import errors
+from integrations import errors, http
 
 
 class Kind(enum.StrEnum):
@@ -133,15 +134,29 @@ _COUNTED = (
 )
 
 
-class ChannelAdapter(abc.ABC):
-    """One marketplace. Instances are cheap; build one per account and call."""
+def checked_config(schema: Sequence[ConfigField], config: Mapping[str, str]) -> dict[str, str]:
+    """``config`` reduced to ``schema``'s fields, defaults filled; a missing required field is
+    a ``ValidationFailed`` naming it (every adapter kind's settings are checked this way)."""
+    out: dict[str, str] = {}
+    missing: dict[str, list[errors.Problem | str]] = {}
+    for field in schema:
+        value = str(config.get(field.name, "") or field.default).strip()
+        if field.required and not value:
+            missing[field.name] = [errors.Problem("required", {}, "required")]
+        out[field.name] = value
+    if missing:
+        raise errors.ValidationFailed(
+            "missing configuration", fields=missing, reason="config_invalid"
+        )
+    return out
+
+
+class Configured:
+    """Every adapter kind: a declared ``config_schema`` (secrets marked), checked on creation."""
 
     name: ClassVar[str]
     title: ClassVar[str]
-    kind: ClassVar[Kind] = Kind.API
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
     config_schema: ClassVar[tuple[ConfigField, ...]] = ()
-    rules: ClassVar[Rules] = Rules()
 
     def __init__(self, config: Mapping[str, str]) -> None:
         self.config = self.check_config(config)
@@ -153,19 +168,35 @@ class ChannelAdapter(abc.ABC):
     @classmethod
     def check_config(cls, config: Mapping[str, str]) -> dict[str, str]:
         """Fill defaults and refuse a config missing a required field."""
-        known = {f.name: f for f in cls.config_schema}
-        out: dict[str, str] = {}
-        missing: dict[str, list[errors.Problem | str]] = {}
-        for name, field in known.items():
-            value = str(config.get(name, "") or field.default).strip()
-            if field.required and not value:
-                missing[name] = [errors.Problem("required", {}, "required")]
-            out[name] = value
-        if missing:
-            raise errors.ValidationFailed(
-                "missing configuration", fields=missing, reason="config_invalid"
-            )
-        return out
+        return checked_config(cls.config_schema, config)
+
+
+class Remote(Configured):
+    """An adapter that speaks HTTP to one service: one client (timeouts, typed transport
+    errors; ``new_client`` adds a rate limiter where the service wants one) and a clock, both
+    replaceable in tests."""
+
+    def __init__(
+        self,
+        config: Mapping[str, str],
+        *,
+        client: http.HttpClient | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__(config)
+        self.client = client or self.new_client()
+        self.clock = clock
+
+    def new_client(self) -> http.HttpClient:
+        return http.HttpClient(self.config["api_base_url"])
+
+
+class ChannelAdapter(Configured, abc.ABC):
+    """One marketplace. Instances are cheap; build one per account and call."""
+
+    kind: ClassVar[Kind] = Kind.API
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    rules: ClassVar[Rules] = Rules()
 
     def validate(self, draft: ListingDraft) -> dict[str, list[errors.Problem | str]]:
         """Per-field problems with ``draft`` under this channel's rules (empty = fine).

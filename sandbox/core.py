@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from werkzeug import serving
@@ -449,10 +449,18 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+class Served(Protocol):
+    """What a server serves: a named WSGI app (a marketplace dialect, a live chat…)."""
+
+    name: str
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any: ...
+
+
 class Server:
     """A dialect served on 127.0.0.1 in a background thread (threaded, real sockets)."""
 
-    def __init__(self, dialect: Dialect, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, dialect: Served, port: int = 0, host: str = "127.0.0.1") -> None:
         self.dialect = dialect
         self._server = serving.make_server(host, port, dialect, threaded=True)
         self.port = self._server.server_port
