@@ -1,6 +1,8 @@
 """Serve the sandbox marketplaces: ``python -m sandbox [--host H] [--port-base P]``.
 
-Shopee on P, TikTok Shop on P+1, Lazada on P+2 (the order of ``servers.DIALECTS``).
+Shopee on P, TikTok Shop on P+1, Lazada on P+2 (the order of ``servers.DIALECTS``), then
+the live chats: Facebook Live on P+3 and YouTube Live on P+4 (``servers.LIVE_CHATS``), each
+playing a scripted hour-long live in real time from the moment the sandbox starts.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         server = core.Server(dialect, port=args.port_base + offset, host=args.host).start()
         running.append(server)
         print(f"sandbox {name}: {server.url}", flush=True)
+    for offset, name in enumerate(servers.LIVE_CHATS, start=len(servers.DIALECTS)):
+        server = core.Server(servers.live_chat(name), port=args.port_base + offset, host=args.host)
+        running.append(server.start())
+        print(f"sandbox {name} live: {server.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

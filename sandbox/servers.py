@@ -5,13 +5,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sandbox import core
+from sandbox import core, livechat
 
 DIALECTS = {
     "shopee": "sandbox.shopee:ShopeeSandbox",
     "tiktok": "sandbox.tiktok:TikTokSandbox",
     "lazada": "sandbox.lazada:LazadaSandbox",
 }
+
+
+LIVE_CHATS = {"facebook": livechat.FacebookLive, "youtube": livechat.YouTubeLive}
+
+
+def live_chat(name: str, comments: int = 600, seconds: float = 3600.0) -> livechat.ChatSandbox:
+    """A live chat sandbox in real time: ``comments`` over ``seconds`` from now (the demo)."""
+    script = livechat.scripted_chat(comments, seconds=seconds)
+    return LIVE_CHATS[name](livechat.LiveChat(script, realtime=True))
 
 
 def dialect(name: str, **options: Any) -> core.Dialect:

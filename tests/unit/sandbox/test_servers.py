@@ -29,3 +29,13 @@ def test_every_sandbox_dialect_builds() -> None:
     for name in servers.DIALECTS:
         dialect = servers.dialect(name)
         assert dialect.name == name
+
+
+@pytest.mark.parametrize("name", list(servers.LIVE_CHATS))
+def test_the_demo_live_chats_play_in_real_time_from_the_start(name: str) -> None:
+    chat_app = servers.live_chat(name, comments=40, seconds=600)
+    chat = chat_app.chat
+    assert chat_app.name == name and chat.realtime
+    assert len([e for e in chat.script if e.kind == "comment"]) == 40
+    assert not chat.is_over()  # the script runs ten minutes from now
+    assert chat.happened() == [e for e in chat.script if e.at <= chat.now() - chat.started]
