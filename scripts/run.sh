@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the web server, one Celery worker and Celery beat (the daily OCOP certificate check,
+# Starts the web server, a Celery worker, a worker for comment captures and Celery beat (the daily OCOP certificate check,
 # the hourly push of queued listings) side by side; Ctrl+C stops them all.
 # On an empty instance (`make run DEMO=0` on a new database) it prints the setup page's URL.
 set -euo pipefail
@@ -17,12 +17,18 @@ $BIN/celery -A wsgi.celery_app worker --pool=threads --concurrency "$WORKERS" \
   --queues default --loglevel INFO &
 worker=$!
 pids="$worker"
+# Comment captures follow a live for hours, mostly waiting on the platform: their own worker
+# (queue "live", threads) so they never hold up renders and imports.
+$BIN/celery -A wsgi.celery_app worker --pool=threads --concurrency "${LIVE_WORKER_CONCURRENCY:-4}" \
+  --queues live --hostname "live@%h" --loglevel INFO &
+pids="$pids $!"
 # One beat per install: it only sends the periodic chores (app/tasks.py beat_schedule) to the
 # queue; the worker runs them. Its schedule file remembers the last runs across restarts.
 $BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
   --loglevel INFO &
 pids="$pids $!"
-# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) for the demo channels; SANDBOX=0 skips.
+# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) and live chats (Facebook, YouTube) for the
+# demo; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
   $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" &
   pids="$pids $!"

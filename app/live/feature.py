@@ -6,9 +6,11 @@ from __future__ import annotations
 import flask
 
 from app.http import openapi
-from app.live import api, pages
+from app.jobs import registry
+from app.live import api, jobs, pages
 
 
 def init_app(app: flask.Flask) -> None:
     app.register_blueprint(pages.bp)
     openapi.register(app, api.blp)
+    registry.register(app, *jobs.KINDS)

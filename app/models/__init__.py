@@ -1,3 +1,13 @@
 """Database models, one module per area. Importing this package registers them all."""
 
-from app.models import accounts, catalog, channels, jobs, live, orders, orgs, studio  # noqa: F401
+from app.models import (  # noqa: F401
+    accounts,
+    catalog,
+    channels,
+    comments,
+    jobs,
+    live,
+    orders,
+    orgs,
+    studio,
+)

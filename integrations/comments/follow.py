@@ -14,11 +14,33 @@ import dataclasses
 from collections.abc import Callable
 
 from integrations import errors
-from integrations.comments.base import Batch, CommentSource, LiveEnded
+from integrations.comments.base import Batch, CommentSource, LiveEnded, LiveVideo
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 RECONNECTS_IN_A_ROW = 3
+
+
+RESOLVE_ATTEMPTS = 6
+
+
+def resolve(source: CommentSource, ref: str | None, *, sleep: Callable[[float], None]) -> LiveVideo:
+    """``source.resolve_live(ref)``, waiting out throttles and retrying transient failures
+    (backing off as ``follow`` does) a few times before giving up with the last error."""
+    backoff = BACKOFF_FIRST
+    for attempt in range(1, RESOLVE_ATTEMPTS + 1):
+        try:
+            return source.resolve_live(ref)
+        except errors.RateLimited as exc:
+            if attempt == RESOLVE_ATTEMPTS:
+                raise
+            sleep(exc.retry_after)
+        except errors.TransientError as exc:
+            if attempt == RESOLVE_ATTEMPTS:
+                raise
+            sleep(exc.retry_after if exc.retry_after is not None else backoff)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclasses.dataclass

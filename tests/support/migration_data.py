@@ -838,6 +838,44 @@ def _check_order_status_history(p: Probe) -> None:
     p.run("DELETE FROM order_status_changes")
 
 
+def _check_live_comments(p: Probe) -> None:
+    # New tables only: nothing existing changes; a comment's key is unique, its session and
+    # club must exist.
+    for table in ("comment_accounts", "comment_captures", "live_comments"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+    same(p.rows("SELECT id, status FROM orders ORDER BY id"), [(1, "shipped")])
+    p.insert(
+        "live_sessions",
+        {"id": 1, "club_id": 1, "title": "Live mật ong", "platform": "youtube",
+         "channel_account_id": None, "starts_at": T1, "ends_at": T1 + dt.timedelta(hours=1),
+         "status": "planned", "notes": None, "live_url": None, "sequence": 0,
+         "current_slot": None, "slot_started_at": None, "extension_s": 0, "state_version": 0,
+         "created_by_id": 2, "created_at": T0, "updated_at": T0},
+    )  # fmt: skip
+    p.insert(
+        "comment_accounts",
+        {"id": 1, "club_id": 1, "platform": "youtube", "name": "Kênh CLB", "config": {},
+         "secrets_enc": "", "status": "connected", "oauth_state": None, "created_by_id": 2,
+         "created_at": T1, "updated_at": T1},
+    )  # fmt: skip
+    comment = {
+        "club_id": 1, "session_id": 1, "capture_id": None, "origin": "capture",
+        "platform": "youtube", "live_id": "chat-1", "comment_id": "LCC.1", "author_id": "UC1",
+        "author_name": "Lan", "text": "chốt 2 A1", "commented_at": T1, "received_at": T1,
+        "edited_at": None, "deleted_at": None, "can_reply_privately": False,
+    }  # fmt: skip
+    p.insert("live_comments", {**comment, "id": 1})
+    p.refused(
+        "INSERT INTO live_comments (id, club_id, session_id, origin, platform, live_id,"
+        " comment_id, text, commented_at, received_at, can_reply_privately) VALUES"
+        " (2, 1, 1, 'capture', 'youtube', 'chat-1', 'LCC.1', 'lần nữa',"
+        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', false)"
+    )
+    p.run("DELETE FROM live_comments")
+    p.run("DELETE FROM comment_accounts")
+    p.run("DELETE FROM live_sessions")
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -863,4 +901,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("a9d3f1c5e7b2", "tenants", _seed_session_version, _check_session_version),
     Dataset("b4c6d8e0f2a3", "tenants", _seed_must_change_password, _check_must_change_password),
     Dataset("c5d7e9f1a3b4", "tenants", _seed_order_status_history, _check_order_status_history),
+    Dataset("39648ae41945", "tenants", _seed_order_status_history, _check_live_comments),
 )

@@ -1,0 +1,144 @@
+"""Livestream comments: the comment source accounts a club connects, a capture per live
+session, and the comments themselves (captured while the stream runs, typed on the desk, or
+imported from a log afterwards: the same rows every way).
+
+``(platform, live_id, comment_id)`` is a comment's key: a capture that reads a comment again
+(overlapping polls, a restart from its cursor) finds it there and adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import extensions
+from app.core import clock
+from app.models import accounts, live, orgs, types
+
+
+class SourceStatus(enum.StrEnum):
+    CONNECTED = "connected"
+    NEEDS_RECONNECT = "needs_reconnect"  # its token died: the Page's admin connects it again
+
+
+class CaptureStatus(enum.StrEnum):
+    WAITING = "waiting"  # queued, or the live has not started yet
+    RUNNING = "running"
+    STOPPED = "stopped"  # stopped by a person (or the session ended)
+    ENDED = "ended"  # the platform says the live is over
+    FAILED = "failed"  # a refusal retrying will not fix (token, permission, unknown live)
+
+    @property
+    def active(self) -> bool:
+        return self in (CaptureStatus.WAITING, CaptureStatus.RUNNING)
+
+
+class CommentOrigin(enum.StrEnum):
+    CAPTURE = "capture"  # read from the platform while the stream ran
+    MANUAL = "manual"  # typed or pasted on the desk (platforms without a feed)
+    LOG = "log"  # a comment log uploaded afterwards
+
+
+class CommentAccount(extensions.Model):
+    """A club's connected comment source: a Facebook Page, a YouTube API key.
+
+    Like a marketplace shop, secrets (app secret, Page token, API key) are sealed with the
+    install's credentials key; ``config`` holds only what may be shown.
+    """
+
+    __tablename__ = "comment_accounts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    platform: so.Mapped[str] = so.mapped_column(sa.String(20))
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    config: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    secrets_enc: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    status: so.Mapped[SourceStatus] = so.mapped_column(
+        types.str_enum(SourceStatus), default=SourceStatus.CONNECTED
+    )
+    oauth_state: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
+        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
+    )
+
+    club: so.Mapped[orgs.Club] = so.relationship()
+
+
+class CommentCapture(extensions.Model):
+    """Reading one live's comments into one session: where it stands and where to resume.
+
+    ``cursor`` is the source's opaque position, saved in the same transaction as the comments
+    read before it, so a restart resumes without losing or repeating a comment.
+    """
+
+    __tablename__ = "comment_captures"
+    __table_args__ = (sa.Index("ix_comment_captures_session", "session_id", "status"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("live_sessions.id", ondelete="CASCADE")
+    )
+    account_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("comment_accounts.id", ondelete="CASCADE"), index=True
+    )
+    live_ref: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    live_id: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    cursor: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    status: so.Mapped[CaptureStatus] = so.mapped_column(
+        types.str_enum(CaptureStatus), default=CaptureStatus.WAITING
+    )
+    # Why it failed or waits: {"code": …, "params": {…}}, worded for each reader.
+    problem: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    comments: so.Mapped[int] = so.mapped_column(default=0)
+    job_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("jobs.id", ondelete="SET NULL"))
+    started_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    read_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    stopped_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+
+    session: so.Mapped[live.LiveSession] = so.relationship()
+    account: so.Mapped[CommentAccount] = so.relationship()
+    started_by: so.Mapped[accounts.User | None] = so.relationship()
+
+
+class LiveComment(extensions.Model):
+    """One viewer's comment on a live session, however it reached the app."""
+
+    __tablename__ = "live_comments"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "live_id", "comment_id", name="uq_live_comments_key"),
+        sa.Index("ix_live_comments_session_time", "session_id", "commented_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), index=True)
+    session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("live_sessions.id", ondelete="CASCADE")
+    )
+    capture_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("comment_captures.id", ondelete="SET NULL"), index=True
+    )
+    origin: so.Mapped[CommentOrigin] = so.mapped_column(types.str_enum(CommentOrigin))
+    platform: so.Mapped[str] = so.mapped_column(sa.String(20))
+    live_id: so.Mapped[str] = so.mapped_column(sa.String(200))
+    comment_id: so.Mapped[str] = so.mapped_column(sa.String(200))
+    author_id: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    author_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    commented_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime())
+    received_at: so.Mapped[dt.datetime] = so.mapped_column(
+        types.UTCDateTime(), default=clock.utcnow
+    )
+    edited_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    deleted_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    can_reply_privately: so.Mapped[bool] = so.mapped_column(default=False)
+
+    session: so.Mapped[live.LiveSession] = so.relationship()
