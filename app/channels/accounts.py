@@ -291,20 +291,7 @@ def finish_connect(
     club's shop reads as expired and is left for that club's staff to finish.
     """
     state = str(params.get("state") or "")
-    account = (
-        session.scalars(
-            sa.select(channels.ChannelAccount).where(
-                channels.ChannelAccount.oauth_state == state,
-                scope.club_filter(channels.ChannelAccount.club_id),
-            )
-        ).first()
-        if state and not scope.read_only
-        else None
-    )
-    if account is None:
-        raise errors.ValidationError(
-            _("Liên kết kết nối đã hết hạn hoặc không hợp lệ. Hãy bấm “Kết nối” lại.")
-        )
+    account = tenancy.awaiting_consent(session, channels.ChannelAccount, state, scope)
     code = str(params.get("code") or "")
     if not code:
         raise errors.ValidationError(_("Sàn không trả về mã cấp quyền (người bán đã từ chối?)."))

@@ -21,14 +21,14 @@ Catalog rows belong to producers; a club's staff reach the producers the club wo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core import errors
-from app.models import accounts, orgs
+from app.models import accounts, channels, comments, orgs
 
 Role = accounts.Role
 
@@ -219,3 +219,26 @@ def club_choices(session: so.Session, scope: Scope) -> list[orgs.Club]:
     stmt = sa.select(orgs.Club).where(scope.club_filter(orgs.Club.id))
     stmt = stmt.order_by(orgs.Club.archived_at.is_not(None), orgs.Club.name)
     return list(session.scalars(stmt))
+
+
+# A row that waits for a platform's consent redirect: a marketplace shop, a comment source.
+Consenting = TypeVar("Consenting", channels.ChannelAccount, comments.CommentAccount)
+
+
+def awaiting_consent(
+    session: so.Session, model: type[Consenting], state: str, scope: Scope
+) -> Consenting:
+    """The row of ``model`` whose one-time ``state`` came back with the redirect, among the
+    scope's clubs; a forged, used or another club's state reads as an expired link."""
+    row = (
+        session.scalars(
+            sa.select(model).where(model.oauth_state == state, scope.club_filter(model.club_id))
+        ).first()
+        if state and not scope.read_only
+        else None
+    )
+    if row is None:
+        raise errors.ValidationError(
+            _("Liên kết kết nối đã hết hạn hoặc không hợp lệ. Hãy bấm “Kết nối” lại.")
+        )
+    return row

@@ -1,6 +1,7 @@
 """Capturing a live session's comments while the stream runs (issue 19).
 
-A club connects a comment source account (a Facebook Page, a YouTube API key); a coordinator
+A club connects a comment source account (``comment_accounts``: a Facebook Page, a YouTube API
+key); a coordinator
 starts a capture for a session (the live's link, or the Page's live now). The capture runs
 as a background job (``live.capture``) that follows the live with
 ``integrations.comments.follow`` and saves each batch of comments with the cursor after it
@@ -12,17 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.channels import adapters
 from app.core import clock, errors, i18n, tenancy, uow
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
+from app.live import comment_accounts
 from app.models import accounts, live
 from app.models import comments as models
 from app.orders import recording
@@ -35,56 +36,6 @@ from vietnam import text
 CAPTURE = "live.capture"
 Status = models.CaptureStatus
 SourceFactory = Callable[[models.CommentAccount], sources.CommentSource]
-
-
-# --- accounts ------------------------------------------------------------------------------
-
-
-def add_account(
-    session: so.Session,
-    user: accounts.User,
-    *,
-    platform: str,
-    name: str,
-    settings: Mapping[str, str],
-) -> models.CommentAccount:
-    """Connect a comment source by its settings (the YouTube API key; a Facebook Page's
-    token); secrets are sealed, the rest kept to show. Commits."""
-    scope = tenancy.scope_for(session, user)
-    scope.check_writable()
-    club_id = scope.home_club()
-    try:
-        source_cls = source_registry.get(platform)
-    except KeyError:
-        raise errors.ValidationError(fields={"platform": [_("Nền tảng không hỗ trợ.")]}) from None
-    try:
-        checked = source_cls.check_config(settings)
-    except source_errors.ValidationFailed as exc:
-        raise errors.ValidationError(
-            fields={name: [_("Bắt buộc.")] for name in exc.fields}
-        ) from exc
-    for field in source_cls.config_schema:
-        problem = adapters.url_problem(checked[field.name]) if field.is_address else None
-        if problem and checked[field.name]:
-            raise errors.ValidationError(fields={field.name: [problem]})
-    secret = source_cls.secret_fields()
-    with uow.unit_of_work(session):
-        account = models.CommentAccount(
-            club_id=club_id,
-            platform=platform,
-            name=text.nfc(name.strip())[:200] or source_cls.title,
-            config={k: v for k, v in checked.items() if k not in secret},
-            secrets_enc=adapters.vault().seal({k: v for k, v in checked.items() if k in secret}),
-            created_by_id=user.id,
-        )
-        session.add(account)
-    return account
-
-
-def source_for(account: models.CommentAccount) -> sources.CommentSource:
-    """The platform's reader for ``account`` (the one place its secrets are opened)."""
-    settings = {**account.config, **adapters.vault().open(account.secrets_enc)}
-    return source_registry.create(account.platform, {k: str(v) for k, v in settings.items()})
 
 
 # --- starting and stopping -----------------------------------------------------------------
@@ -242,7 +193,7 @@ def run(
     capture_id: int,
     *,
     sleep: Callable[[float], None] = time.sleep,
-    factory: SourceFactory = source_for,
+    factory: SourceFactory = comment_accounts.source_for,
     now: clock.Clock = clock.utcnow,
 ) -> Ran:
     """Follow the capture's live until it ends or someone stops the capture; resumes from the

@@ -7,15 +7,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import flask
 import pytest
+import requests
 import sqlalchemy as sa
 
 from app import extensions
 from app.core import errors
 from app.jobs import registry, tasks
-from app.live import capture
+from app.live import capture, comment_accounts
 from app.models import comments as models
 from sandbox import core, livechat
 from tests import conftest
@@ -37,7 +39,7 @@ class Desk:
 
     def youtube_account(self) -> int:
         account = self.call(
-            capture.add_account,
+            comment_accounts.add_account,
             platform="youtube",
             name="Kênh CLB",
             settings={"api_key": livechat.DEMO_API_KEY, "api_base_url": self.server.url},
@@ -168,10 +170,10 @@ def test_what_a_start_refuses(desk: Desk) -> None:
         with pytest.raises(errors.NotFound):
             desk.call(capture.start, 10_000, account_id=account_id, live_ref="x")
         with pytest.raises(errors.ValidationError) as missing_key:
-            desk.call(capture.add_account, platform="youtube", name="", settings={})
+            desk.call(comment_accounts.add_account, platform="youtube", name="", settings={})
         assert "api_key" in missing_key.value.fields
         with pytest.raises(errors.ValidationError):
-            desk.call(capture.add_account, platform="zalo", name="", settings={})
+            desk.call(comment_accounts.add_account, platform="zalo", name="", settings={})
         assert desk.dispatch.sent == []
 
 
@@ -181,3 +183,50 @@ def test_the_capture_job_kind_is_registered_on_the_live_queue(app: flask.Flask) 
     assert kind.validate({"capture_id": 3}) == {"capture_id": 3}
     with pytest.raises(errors.ValidationError):
         kind.validate({"capture_id": True})
+
+
+def test_a_facebook_page_connects_through_the_consent_dialog_and_its_live_is_captured(
+    app: flask.Flask, people: conftest.People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks, "dispatch", test_jobs.FakeDispatch())
+    chat = livechat.LiveChat(livechat.scripted_chat(40, seconds=60, seed=9))
+    redirect = "http://127.0.0.1:1/live/comment-accounts/facebook/callback"
+    with core.Server(livechat.FacebookLive(chat)) as server, app.app_context():
+        shop = order_tests.make_shop(app, people)
+        desk = Desk(app, shop, chat, server, test_jobs.FakeDispatch())
+        settings = {
+            "app_id": livechat.DEMO_APP_ID,
+            "app_secret": livechat.DEMO_APP_SECRET,
+            "api_base_url": server.url,
+            "authorize_url_base": server.url,
+        }
+        account, url = desk.call(
+            comment_accounts.begin_facebook, settings=settings, redirect_uri=redirect
+        )
+        assert account.status is models.SourceStatus.NEEDS_RECONNECT
+        answer = requests.get(url, allow_redirects=False, timeout=5)
+        back = parse_qs(urlsplit(answer.headers["Location"]).query)
+        with pytest.raises(errors.ValidationError):
+            desk.call(
+                comment_accounts.finish_facebook,
+                {"state": "forged", "code": back["code"][0]},
+                redirect_uri=redirect,
+            )
+        connected = desk.call(
+            comment_accounts.finish_facebook,
+            {"state": back["state"][0], "code": back["code"][0]},
+            redirect_uri=redirect,
+        )
+        assert connected.status is models.SourceStatus.CONNECTED
+        assert connected.config["page_id"] == livechat.DEMO_PAGE_ID
+        assert connected.name == "HTX Nước mắm Móng Cái"
+        assert "page_access_token" not in connected.config  # sealed, never shown
+        assert livechat.DEMO_APP_SECRET not in str(connected.config)
+
+        # The Page's live now, with no link typed.
+        row = desk.call(capture.start, shop.session_id, account_id=connected.id)
+        ran = capture.run(extensions.session(), row.id, sleep=chat.advance)
+        assert ran.status is models.CaptureStatus.ENDED
+        visible = {cid for cid, c in chat.comments().items() if not c.deleted}
+        got = {r.comment_id.removeprefix(f"{livechat.DEMO_LIVE_ID}_") for r in stored(desk)}
+        assert visible <= got
