@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -119,12 +118,6 @@ def test_upload_build_render_download(browser: Browser, stack: str, tmp_path: Pa
     finally:
         context.close()
 
-    with av.open(str(saved)) as container:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0]
-        assert video.codec_context.name == "h264"
-        assert (video.codec_context.width, video.codec_context.height) == RENDER_SIZE
-        assert video.codec_context.width * 16 == video.codec_context.height * 9
-        assert audio.codec_context.name == "aac"
-        assert audio.codec_context.sample_rate == 48000
-        assert float(container.duration / av.time_base) == pytest.approx(CLIP_SECONDS, abs=0.2)
+    seconds = media_support.check_render(saved, RENDER_SIZE)
+    assert RENDER_SIZE[0] * 16 == RENDER_SIZE[1] * 9
+    assert seconds == pytest.approx(CLIP_SECONDS, abs=0.2)
