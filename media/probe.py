@@ -440,20 +440,18 @@ def _check_codecs(
 ) -> tuple[str | None, str | None]:
     video_codec = _codec_name(video) if video is not None else None
     audio_codec = _codec_name(audio) if audio is not None else None
-    if video is not None and video_codec not in limits.video_codecs:
-        _refuse(
-            "codec_not_allowed",
-            f"The video is encoded as {video_codec}; accepted: {_listing(limits.video_codecs)}.",
-            codec=str(video_codec),
-            accepted=_listing(limits.video_codecs),
-        )
-    if audio is not None and audio_codec not in limits.audio_codecs:
-        _refuse(
-            "codec_not_allowed",
-            f"The sound is encoded as {audio_codec}; accepted: {_listing(limits.audio_codecs)}.",
-            codec=str(audio_codec),
-            accepted=_listing(limits.audio_codecs),
-        )
+    checks = (
+        ("video", video is not None, video_codec, limits.video_codecs),
+        ("sound", audio is not None, audio_codec, limits.audio_codecs),
+    )
+    for what, present, codec, accepted in checks:
+        if present and codec not in accepted:
+            _refuse(
+                "codec_not_allowed",
+                f"The {what} is encoded as {codec}; accepted: {_listing(accepted)}.",
+                codec=str(codec),
+                accepted=_listing(accepted),
+            )
     return video_codec, audio_codec
 
 
@@ -678,44 +676,44 @@ def _check_frame_size(width: int, height: int, limits: Limits, *, coded: bool = 
             return
     elif width <= limits.max_width and height <= limits.max_height:
         if width < limits.min_width or height < limits.min_height:
-            _refuse(
-                "too_small",
-                f"The picture is {width}×{height} pixels; at least "
-                f"{limits.min_width}×{limits.min_height} is needed.",
-                width=width,
-                height=height,
-                min_width=limits.min_width,
-                min_height=limits.min_height,
-            )
+            _refuse_frame(width, height, "min", limits.min_width, limits.min_height)
         return
-    _refuse(
-        "too_big_frame",
-        f"The picture is {width}×{height} pixels; at most "
-        f"{limits.max_width}×{limits.max_height} is accepted.",
-        width=width,
-        height=height,
-        max_width=limits.max_width,
-        max_height=limits.max_height,
-    )
+    _refuse_frame(width, height, "max", limits.max_width, limits.max_height)
 
 
 def _check_duration(duration: float, limits: Limits) -> None:
     if duration > limits.max_duration:
-        _refuse(
-            "too_long",
-            f"The file lasts {_seconds(duration)}; at most {_seconds(limits.max_duration)} "
-            "is accepted.",
-            seconds=round(duration, 1),
-            max_seconds=round(limits.max_duration, 1),
-        )
+        _refuse_duration(duration, "max", limits.max_duration)
     if duration < limits.min_duration:
-        _refuse(
-            "too_short",
-            f"The file lasts {_seconds(duration)}; at least {_seconds(limits.min_duration)} "
-            "is needed.",
-            seconds=round(duration, 1),
-            min_seconds=round(limits.min_duration, 1),
-        )
+        _refuse_duration(duration, "min", limits.min_duration)
+
+
+def _refuse_frame(
+    width: int, height: int, side: str, bound_width: int, bound_height: int
+) -> NoReturn:
+    """Refuse a picture below its ``min`` size or above its ``max``."""
+    _refuse(
+        "too_small" if side == "min" else "too_big_frame",
+        f"The picture is {width}×{height} pixels; {_limit(side, f'{bound_width}×{bound_height}')}.",
+        width=width,
+        height=height,
+        **{f"{side}_width": bound_width, f"{side}_height": bound_height},
+    )
+
+
+def _refuse_duration(duration: float, side: str, bound: float) -> NoReturn:
+    """Refuse a file shorter than its ``min`` duration or longer than its ``max``."""
+    _refuse(
+        "too_short" if side == "min" else "too_long",
+        f"The file lasts {_seconds(duration)}; {_limit(side, _seconds(bound))}.",
+        seconds=round(duration, 1),
+        **{f"{side}_seconds": round(bound, 1)},
+    )
+
+
+def _limit(side: str, bound: str) -> str:
+    """How a refusal names the bound the file passed: at least (``min``) or at most (``max``)."""
+    return f"at least {bound} is needed" if side == "min" else f"at most {bound} is accepted"
 
 
 def _refuse_by_kind(kind: str, fmt: _Format, kind_hint: str | None) -> None:

@@ -36,7 +36,7 @@ import dataclasses
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from media import errors, overlays, profiles
@@ -286,24 +286,43 @@ class _Fields:
             return None
         return data
 
+    def _present(
+        self, data: Mapping[str, Any], key: str, path: str, required: bool, default: Any = None
+    ) -> tuple[str, Any]:
+        """The field's full path and value (``default`` when the key is absent); a value
+        missing where one is required is a problem."""
+        full = f"{path}.{key}" if path else key
+        value = data.get(key, default)
+        if value is None and required:
+            self.add(full, "required", "is required")
+        return full, value
+
+    def _within(
+        self, full: str, value: float, lo: float | None, hi: float | None, spec: str
+    ) -> bool:
+        """Whether ``value`` keeps its bounds (shown in messages with the format ``spec``);
+        a bound it passes is a problem."""
+        if lo is not None and value < lo:
+            self.add(full, "min", f"must be at least {lo:{spec}}", value=errors.number(lo))
+            return False
+        if hi is not None and value > hi:
+            self.add(full, "max", f"must be at most {hi:{spec}}", value=errors.number(hi))
+            return False
+        return True
+
     def number(
         self,
         data: Mapping[str, Any],
         key: str,
         path: str,
-        *,
-        lo: float | None = None,
-        hi: float | None = None,
-        default: float | None = None,
-        required: bool = True,
+        spec: Spec,
+        default: float | None,
+        required: bool,
     ) -> float | None:
-        full = f"{path}.{key}" if path else key
-        value = data.get(key)
+        """A number within ``spec.lo`` and ``spec.hi``; ``default`` when missing, if any."""
+        full, value = self._present(data, key, path, required and default is None)
         if value is None:
-            if default is not None or not required:
-                return default
-            self.add(full, "required", "is required")
-            return None
+            return default
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
@@ -311,55 +330,28 @@ class _Fields:
         ):
             self.add(full, "number", "must be a number")
             return None
-        if lo is not None and value < lo:
-            self.add(full, "min", f"must be at least {lo:g}", value=errors.number(lo))
-            return None
-        if hi is not None and value > hi:
-            self.add(full, "max", f"must be at most {hi:g}", value=errors.number(hi))
-            return None
-        return float(value)
+        return float(value) if self._within(full, value, spec.lo, spec.hi, "g") else None
 
     def integer(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        lo: int | None = None,
-        hi: int | None = None,
-        required: bool = True,
+        self, data: Mapping[str, Any], key: str, path: str, spec: Spec, required: bool
     ) -> int | None:
-        full = f"{path}.{key}" if path else key
-        value = data.get(key)
+        """A whole number within ``spec.lo`` and ``spec.hi`` (whole too)."""
+        full, value = self._present(data, key, path, required)
         if value is None:
-            if required:
-                self.add(full, "required", "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(full, "integer", "must be a whole number")
             return None
-        if lo is not None and value < lo:
-            self.add(full, "min", f"must be at least {lo}", value=lo)
-            return None
-        if hi is not None and value > hi:
-            self.add(full, "max", f"must be at most {hi}", value=hi)
-            return None
-        return value
+        return value if self._within(full, value, _int(spec.lo), _int(spec.hi), "") else None
 
     def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        max_chars: int,
-        required: bool = True,
+        self, data: Mapping[str, Any], key: str, path: str, spec: Spec, required: bool
     ) -> str | None:
-        full = f"{path}.{key}" if path else key
-        value = data.get(key)
+        """Text (NFC, stripped) of at most ``spec.max_chars`` characters."""
+        max_chars = spec.max_chars
+        assert max_chars is not None
+        full, value = self._present(data, key, path, required)
         if value is None:
-            if required:
-                self.add(full, "required", "is required")
             return None
         if not isinstance(value, str):
             self.add(full, "text", "must be text")
@@ -381,18 +373,12 @@ class _Fields:
         return value
 
     def choice(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        choices: Sequence[str],
-        *,
-        default: str | None = None,
+        self, data: Mapping[str, Any], key: str, path: str, spec: Spec, default: str | None
     ) -> str | None:
-        full = f"{path}.{key}" if path else key
-        value = data.get(key, default)
+        """One of ``spec.choices``; ``default`` when missing, if any."""
+        choices = spec.choices
+        full, value = self._present(data, key, path, True, default)
         if value is None:
-            self.add(full, "required", "is required")
             return None
         if value not in choices:
             self.add(full, "one_of", f"must be one of {', '.join(choices)}", values=list(choices))
@@ -504,18 +490,13 @@ def _read_value(
     fallback = None if required else default
     kind = spec.type
     if kind == "number":
-        return fields.number(
-            data, key, path, lo=spec.lo, hi=spec.hi, default=fallback, required=required
-        )
+        return fields.number(data, key, path, spec, fallback, required)
     if kind == "integer":
-        return fields.integer(
-            data, key, path, lo=_int(spec.lo), hi=_int(spec.hi), required=required
-        )
+        return fields.integer(data, key, path, spec, required)
     if kind == "text":
-        assert spec.max_chars is not None
-        return fields.text(data, key, path, max_chars=spec.max_chars, required=required)
+        return fields.text(data, key, path, spec, required)
     if kind == "choice":
-        return fields.choice(data, key, path, spec.choices, default=fallback)
+        return fields.choice(data, key, path, spec, fallback)
     if kind == "boolean":
         return fields.boolean(data, key, path, default=bool(fallback))
     if kind == "colour":
@@ -644,27 +625,24 @@ def _check_video(
         values["out"] = end = None
     if asset_id is not None:
         asset_duration = _check_asset(fields, assets, asset_id, path, {"video"})
-        # Half a frame of slack: probed durations round.
-        if asset_duration is not None and end is not None and end > asset_duration + 0.02:
-            fields.add(
-                f"{path}.out",
-                "past_clip_end",
-                f"is past the end of the clip ({asset_duration:.2f} s)",
-                seconds=errors.number(asset_duration),
-            )
-            values["out"] = None
-        if asset_duration is not None and start is not None and start >= asset_duration:
-            fields.add(
-                f"{path}.in",
-                "past_clip_end",
-                f"is past the end of the clip ({asset_duration:.2f} s)",
-                seconds=errors.number(asset_duration),
-            )
-            values["in_"] = None
+        if asset_duration is not None:
+            # (key, attribute) of each trim past the clip's end; half a frame of slack for
+            # the out point: probed durations round.
+            past = [("out", "out")] if end is not None and end > asset_duration + 0.02 else []
+            if start is not None and start >= asset_duration:
+                past.append(("in", "in_"))
+            for key, attribute in past:
+                fields.add(
+                    f"{path}.{key}",
+                    "past_clip_end",
+                    f"is past the end of the clip ({asset_duration:.2f} s)",
+                    seconds=errors.number(asset_duration),
+                )
+                values[attribute] = None
     return True
 
 
-def _check_photo(
+def _check_image(
     fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
 ) -> bool:
     if values["asset"] is not None:
@@ -692,14 +670,6 @@ def _check_caption(
     if start is not None and end is not None and end <= start:
         fields.add(f"{path}.end", "after_start", "must be after start")
         values["end"] = None
-    return True
-
-
-def _check_logo(
-    fields: _Fields, values: dict[str, Any], data: Mapping[str, Any], path: str, assets: _Assets
-) -> bool:
-    if values["asset"] is not None:
-        _check_asset(fields, assets, values["asset"], path, {"image"})
     return True
 
 
@@ -731,10 +701,10 @@ def _check_music(
 _Check = Callable[[_Fields, dict[str, Any], Mapping[str, Any], str, _Assets], bool]
 _CHECKS: dict[type, _Check] = {
     VideoClip: _check_video,
-    PhotoClip: _check_photo,
+    PhotoClip: _check_image,
     Crop: _check_crop,
     Caption: _check_caption,
-    Logo: _check_logo,
+    Logo: _check_image,
     Badge: _check_badge,
     Music: _check_music,
 }

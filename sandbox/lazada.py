@@ -356,19 +356,22 @@ class LazadaSandbox(core.Dialect):
         return ok({"image": {"hash_code": digest, "url": url}})
 
     # --- products ----------------------------------------------------------------
-    def _product_of(self, params: dict[str, str], name: str = "payload") -> dict[str, Any] | None:
-        data = parse_payload(params.get(name, ""))
-        if data is None:
-            return None
-        product = (data.get("Request") or {}).get("Product")
-        return product if isinstance(product, dict) else None
+    def _product_of(
+        self, params: dict[str, str], name: str = "payload"
+    ) -> dict[str, Any] | Response:
+        """The Product of the parameter ``name`` (JSON or XML), or the gateway's refusal."""
+        if not params.get(name):
+            return fail("MISSING_PARAMETER", f"missing required parameter: {name}")
+        data = parse_payload(params[name])
+        product = None if data is None else (data.get("Request") or {}).get("Product")
+        if not isinstance(product, dict):
+            return fail("5", "E005: Invalid Request Format")
+        return product
 
     def _product_create(self, shop_id: str, params: dict[str, str]) -> Response:
-        if not params.get("payload"):
-            return fail("MISSING_PARAMETER", "missing required parameter: payload")
         product = self._product_of(params)
-        if product is None:
-            return fail("5", "E005: Invalid Request Format")
+        if isinstance(product, Response):
+            return product
         with self.state.lock:  # validate, count and store as one step (no twin SKUs)
             return self._create_locked(shop_id, product)
 
@@ -507,11 +510,9 @@ class LazadaSandbox(core.Dialect):
             product.status = "inactive"
 
     def _price_quantity(self, shop_id: str, params: dict[str, str]) -> Response:
-        if not params.get("payload"):
-            return fail("MISSING_PARAMETER", "missing required parameter: payload")
         product = self._product_of(params)
-        if product is None:
-            return fail("5", "E005: Invalid Request Format")
+        if isinstance(product, Response):
+            return product
         skus_block = product.get("Skus")
         rows = as_list(skus_block.get("Sku")) if isinstance(skus_block, dict) else []
         if not rows:
@@ -566,11 +567,9 @@ class LazadaSandbox(core.Dialect):
         return ok({})
 
     def _deactivate(self, shop_id: str, params: dict[str, str]) -> Response:
-        if not params.get("apiRequestBody"):
-            return fail("MISSING_PARAMETER", "missing required parameter: apiRequestBody")
         product = self._product_of(params, "apiRequestBody")
-        if product is None:
-            return fail("5", "E005: Invalid Request Format")
+        if isinstance(product, Response):
+            return product
         item_id = str(product.get("ItemId") or "").strip()
         if not item_id:
             return fail("InvalidParameter", "Parameter ItemId is mandatory")
@@ -602,11 +601,9 @@ class LazadaSandbox(core.Dialect):
         return ok({})
 
     def _update(self, shop_id: str, params: dict[str, str]) -> Response:
-        if not params.get("payload"):
-            return fail("MISSING_PARAMETER", "missing required parameter: payload")
         product = self._product_of(params)
-        if product is None:
-            return fail("5", "E005: Invalid Request Format")
+        if isinstance(product, Response):
+            return product
         skus_block = product.get("Skus")
         rows = [
             r

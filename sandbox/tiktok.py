@@ -161,6 +161,24 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _not_a_sku(index: int, product_id: str) -> Refusal:
+    """The refusal of ``skus[index]`` naming a SKU id that is not one of the product's."""
+    return Refusal(
+        98001004,
+        f"Parameter skus[{index}].id is invalid. Reason: not a SKU of product "
+        f"{product_id}. Expected: a SKU id of this product.",
+    )
+
+
+def _check_failed(sku_id: str, **error: Any) -> dict[str, Any]:
+    """One SKU's entry in a batch's ``errors``: the check failed, for the reason ``error``."""
+    return {
+        "code": 12052990,
+        "message": "The check failed.",
+        "detail": {"sku_id": sku_id, "extra_errors": [error]},
+    }
+
+
 def _whole(value: Any) -> int | None:
     """An integer quantity (JSON number or numeric string), None otherwise."""
     number = _decimal(value)
@@ -512,20 +530,7 @@ class TikTokSandbox(core.Dialect):
                 )
             if seller_sku in skus:
                 raise Refusal(12019059, f"seller sku is invalid ({seller_sku} appears twice)")
-            price = _object(row.get("price"))
-            amount = _decimal(price.get("amount"))
-            if amount is None or amount <= 0 or amount != amount.to_integral_value():
-                raise Refusal(
-                    12052073,
-                    f"The product price is invalid (seller_sku {seller_sku}: a whole number of "
-                    "đồng greater than 0)",
-                )
-            if price.get("currency") != "VND":
-                raise Refusal(
-                    12052084,
-                    "The provided currency is not available for this shop/region "
-                    f"(seller_sku {seller_sku}: VND)",
-                )
+            price = self._price(row.get("price"), seller_sku)
             stock = self._quantity(row.get("inventory"), seller_sku)
             if len(rows) > 1:
                 combo = self._sales_attributes(row.get("sales_attributes"), seller_sku)
@@ -541,7 +546,7 @@ class TikTokSandbox(core.Dialect):
                     )
                 combos.add(combo)
             skus[seller_sku] = {
-                "price": int(amount),
+                "price": price,
                 "stock": stock,
                 "warehouse_id": DEFAULT_WAREHOUSE_ID,
                 "sales_attributes": row.get("sales_attributes") or [],
@@ -570,6 +575,24 @@ class TikTokSandbox(core.Dialect):
         if box.get("unit") != "CENTIMETER" or any(s is None or s <= 0 for s in sides):
             raise Refusal(12052116, "product package size is invalid")
         return skus
+
+    def _price(self, price: Any, seller_sku: str) -> int:
+        """A SKU's price in whole đồng, or the gateway's refusal of it."""
+        price = _object(price)
+        amount = _decimal(price.get("amount"))
+        if amount is None or amount <= 0 or amount != amount.to_integral_value():
+            raise Refusal(
+                12052073,
+                f"The product price is invalid (seller_sku {seller_sku}: a whole number of "
+                "đồng greater than 0)",
+            )
+        if price.get("currency") != "VND":
+            raise Refusal(
+                12052084,
+                "The provided currency is not available for this shop/region "
+                f"(seller_sku {seller_sku}: VND)",
+            )
+        return int(amount)
 
     def _quantity(self, inventory: Any, seller_sku: str) -> int:
         rows = inventory if isinstance(inventory, list) else []
@@ -679,42 +702,21 @@ class TikTokSandbox(core.Dialect):
                 sku_id = str(row.get("id") or "")
                 key = self._sku_key(product, sku_id)
                 if key is None:
+                    not_ours = _not_a_sku(index, product_id)
                     problems.append(
-                        {
-                            "code": 12052990,
-                            "message": "The check failed.",
-                            "detail": {
-                                "sku_id": sku_id,
-                                "extra_errors": [
-                                    {
-                                        "code": 98001004,
-                                        "message": f"Parameter skus[{index}].id is invalid. "
-                                        f"Reason: not a SKU of product {product_id}. "
-                                        "Expected: a SKU id of this product.",
-                                    }
-                                ],
-                            },
-                        }
+                        _check_failed(sku_id, code=not_ours.code, message=not_ours.message)
                     )
                     continue
                 try:
                     changes[key] = self._quantity(row.get("inventory"), key)
                 except Refusal as refusal:
                     problems.append(
-                        {
-                            "code": 12052990,
-                            "message": "The check failed.",
-                            "detail": {
-                                "sku_id": sku_id,
-                                "extra_errors": [
-                                    {
-                                        "warehouse_id": DEFAULT_WAREHOUSE_ID,
-                                        "code": refusal.code,
-                                        "message": refusal.message,
-                                    }
-                                ],
-                            },
-                        }
+                        _check_failed(
+                            sku_id,
+                            warehouse_id=DEFAULT_WAREHOUSE_ID,
+                            code=refusal.code,
+                            message=refusal.message,
+                        )
                     )
             if problems:  # the sandbox applies all or nothing
                 return reply(data={"errors": problems})
@@ -731,26 +733,8 @@ class TikTokSandbox(core.Dialect):
                 sku_id = str(row.get("id") or "")
                 key = self._sku_key(product, sku_id)
                 if key is None:
-                    raise Refusal(
-                        98001004,
-                        f"Parameter skus[{index}].id is invalid. Reason: not a SKU of product "
-                        f"{product_id}. Expected: a SKU id of this product.",
-                    )
-                price = _object(row.get("price"))
-                amount = _decimal(price.get("amount"))
-                if amount is None or amount <= 0 or amount != amount.to_integral_value():
-                    raise Refusal(
-                        12052073,
-                        f"The product price is invalid (seller_sku {key}: a whole number of "
-                        "đồng greater than 0)",
-                    )
-                if price.get("currency") != "VND":
-                    raise Refusal(
-                        12052084,
-                        "The provided currency is not available for this shop/region "
-                        f"(seller_sku {key}: VND)",
-                    )
-                changes[key] = int(amount)
+                    raise _not_a_sku(index, product_id)
+                changes[key] = self._price(row.get("price"), key)
             for key, whole_price in changes.items():
                 product.skus[key]["price"] = whole_price
         return reply()

@@ -42,11 +42,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[postgres.Ser
     if external:
         yield postgres.Server.from_url(external)
         return
-    problem = postgres.missing_binaries()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL tests cannot run in CI: {problem}")
-        pytest.skip(f"PostgreSQL tests skipped: {problem} (run `make test` to install it)")
+    _skip_without("PostgreSQL", postgres.missing_binaries())
     server = postgres.start(tmp_path_factory.mktemp("pg"))
     try:
         yield server
@@ -56,16 +52,20 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[postgres.Ser
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis_support.Server]:
-    problem = redis_support.missing_binary()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis tests cannot run in CI: {problem}")
-        pytest.skip(f"Redis tests skipped: {problem} (run `make test` to install it)")
+    _skip_without("Redis", redis_support.missing_binary())
     server = redis_support.start(tmp_path_factory.mktemp("redis"))
     try:
         yield server
     finally:
         server.stop()
+
+
+def _skip_without(server: str, problem: str | None) -> None:
+    """Skip the test when ``server``'s binaries are missing (``problem``); fail it in CI."""
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{server} tests cannot run in CI: {problem}")
+        pytest.skip(f"{server} tests skipped: {problem} (run `make test` to install it)")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

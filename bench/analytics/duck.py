@@ -12,16 +12,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-BREAKDOWNS = {
-    "session": "session_id",
-    "product": "product_id",
-    "streamer": "streamer_id",
-    "platform": "platform",
-    "producer": "producer_id",
-    "ocop_group": "ocop_group",
-    "ocop_stars": "ocop_stars",
-}
-ATTRIBUTABLE = {"session_id", "streamer_id", "platform"}
+# The groupings are the app's (which column each breakdown groups by, which carry audience
+# figures); what is computed per group is written again below, in SQL.
+from analytics.metrics import ATTRIBUTABLE, BREAKDOWNS
 
 PREPARE = r"""
 CREATE OR REPLACE TEMP TABLE phone_map AS

@@ -107,6 +107,7 @@ def make_sources(folder: Path, job: Job = STANDARD) -> dict[str, Path]:
         "captions": folder / "captions.ass",
     }
     base = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
+    stereo_aac = ["-c:a", "aac", "-ar", "48000", "-ac", "2"]  # the sources' sound and music
     for name, pattern, tone in (("clip1", "testsrc2", 440), ("clip2", "smptehdbars", 660)):
         if not out[name].exists():
             subprocess.run(
@@ -127,12 +128,7 @@ def make_sources(folder: Path, job: Job = STANDARD) -> dict[str, Path]:
                     "veryfast",
                     "-pix_fmt",
                     "yuv420p",
-                    "-c:a",
-                    "aac",
-                    "-ar",
-                    "48000",
-                    "-ac",
-                    "2",
+                    *stereo_aac,
                     "-shortest",
                     str(out[name]),
                 ],
@@ -146,12 +142,7 @@ def make_sources(folder: Path, job: Job = STANDARD) -> dict[str, Path]:
                 "lavfi",
                 "-i",
                 f"sine=frequency=220:sample_rate=48000:duration={job.music_seconds:g}",
-                "-c:a",
-                "aac",
-                "-ar",
-                "48000",
-                "-ac",
-                "2",
+                *stereo_aac,
                 str(out["music"]),
             ],
             check=True,

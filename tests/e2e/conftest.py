@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import os
+import re
 import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     Playwright,
+    expect,
     sync_playwright,
 )
 from werkzeug import serving as werkzeug_serving
@@ -259,8 +261,9 @@ def new_database(e2e_backend: str, request: pytest.FixtureRequest) -> NewDatabas
 
 
 @contextlib.contextmanager
-def serving(app: flask.Flask) -> Iterator[str]:
-    """Serve ``app`` from a background thread on a free port; yields its base URL.
+def serving(app: flask.Flask, ready: str = "/auth/login") -> Iterator[str]:
+    """Serve ``app`` from a background thread on a free port, once ``ready`` (a path) answers;
+    yields its base URL. When it ends, the server stops and the app lets go of its database.
 
     scripts/screenshots.py starts its app the same way."""
     port = net.free_port()
@@ -269,7 +272,7 @@ def serving(app: flask.Flask) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        net.wait_for_http(f"{url}/auth/login")
+        net.wait_for_http(f"{url}{ready}")
         yield url
     finally:
         server.shutdown()
@@ -359,6 +362,43 @@ def new_page(
 def page(new_page: NewPage) -> Page:
     """A desktop-size page (1280x800) in its own context."""
     return new_page()
+
+
+def sign_in(page: Page, username: str) -> None:
+    """Sign in through the login form and land on the dashboard."""
+    page.goto("/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+
+def fill_variant(page: Page, index: int, sku: str, name: str, price: str, stock: str) -> None:
+    """Fill row ``index`` of the product form's variants."""
+    for field, value in (("sku", sku), ("name", name), ("price", price), ("stock", stock)):
+        page.fill(f"input[name=variants-{index}-{field}]", value)
+
+
+def fill_session(
+    page: Page, title: str, day: str, start: str, end: str, host: str | None = None
+) -> None:
+    """Fill the new livestream form (TikTok, ``day`` as YYYY-MM-DD, ``host`` ticked) and save."""
+    page.fill("input[name=title]", title)
+    page.select_option("select[name=platform]", "tiktok")
+    page.fill("input[name=day]", day)
+    page.fill("input[name=start_time]", start)
+    page.fill("input[name=end_time]", end)
+    if host is not None:
+        page.get_by_label(host).check()
+    page.get_by_test_id("save-session").click()
+
+
+@pytest.fixture
+def coordinator_page(new_page: NewPage, live_server: LiveServer) -> Page:
+    """A desktop-size page signed in as the demo club's coordinator."""
+    page = new_page()
+    sign_in(page, live_server.usernames[accounts.Role.COORDINATOR])
+    return page
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,28 +3,17 @@ certificate, search without accents, and the product's public page."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from app.models import accounts
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, LiveServer, NewPage
+from tests.e2e.conftest import PHONE, LiveServer, NewPage, fill_variant, sign_in
 
 pytestmark = pytest.mark.e2e
 
 PRODUCER = "HTX Mắm ruốc Vân Đồn"
 PRODUCT = "Mắm ruốc Vân Đồn hảo hạng"
 MONG_CAI_3 = "6736"
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
 
 
 def test_seller_builds_a_product_and_opens_its_public_page(
@@ -57,10 +46,7 @@ def test_seller_builds_a_product_and_opens_its_public_page(
     for index, (sku, name, price) in enumerate(
         [("MRVD-200", "Hũ 200g", "65.000"), ("MRVD-500", "Hũ 500g", "150000")]
     ):
-        page.fill(f"input[name=variants-{index}-sku]", sku)
-        page.fill(f"input[name=variants-{index}-name]", name)
-        page.fill(f"input[name=variants-{index}-price]", price)
-        page.fill(f"input[name=variants-{index}-stock]", "20")
+        fill_variant(page, index, sku, name, price, "20")
     rows = page.get_by_test_id("variant-row")
     expect(rows).to_have_count(3)
     page.get_by_test_id("add-variant").click()  # an extra blank row, left empty

@@ -4,21 +4,19 @@ the browser, the app, a real Celery worker and the sandbox marketplace over HTTP
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import Browser, expect
-from werkzeug import serving
 
 from app import extensions
 from app.setup import demo
 from tests import conftest
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import DESKTOP, _seed_tree
-from tests.support import net, sandboxes, workers
+from tests.support import sandboxes, workers
 
 pytestmark = pytest.mark.e2e
 
@@ -47,22 +45,11 @@ def stack(
         worker = workers.start(
             conftest.app_env(db_url, tmp_path), tmp_path / "worker.log", "e2e-channels"
         )
-        port = net.free_port()
-        server = serving.make_server("127.0.0.1", port, e2e_conftest.serve(app), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{port}"
         try:
-            net.wait_for_http(f"{url}/auth/login")
-            yield url, sandbox
+            with e2e_conftest.serving(app) as url:
+                yield url, sandbox
         finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
             workers.stop(worker)
-            with app.app_context():
-                extensions.db.session.remove()
-                extensions.db.engine.dispose()
 
 
 def test_connect_publish_live(browser: Browser, stack: tuple[str, sandboxes.Running]) -> None:

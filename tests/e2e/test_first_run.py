@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
-from werkzeug import serving
 
 from app import extensions
 from app.models import accounts, orders, orgs
 from tests.conftest import make_app
-from tests.e2e.conftest import DESKTOP, NewDatabase, _seed_tree, serve
-from tests.support import net
+from tests.e2e.conftest import DESKTOP, NewDatabase, _seed_tree, fill_session, fill_variant, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -46,21 +43,8 @@ def empty_instance(
     tmp_path = tmp_path_factory.mktemp("first-run")
     app = make_app(new_database(tmp_path), tmp_path, WTF_CSRF_ENABLED=True)
     _seed_tree(app)
-    port = net.free_port()
-    server = serving.make_server("127.0.0.1", port, serve(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="first-run", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        net.wait_for_http(f"{url}/healthz")
+    with serving(app, ready="/healthz") as url:
         yield url, app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            extensions.db.session.remove()
-            extensions.db.engine.dispose()
 
 
 @pytest.fixture
@@ -130,22 +114,14 @@ def test_first_run_setup_then_product_livestream_and_order(
     expect(page.locator("select[name=producer_id] option:checked")).to_contain_text(PRODUCER)
     page.fill("input[name=name]", PRODUCT)
     page.fill("input[name=unit]", "hộp")
-    page.fill("input[name=variants-0-sku]", "CM-500")
-    page.fill("input[name=variants-0-name]", "Hộp 500g")
-    page.fill("input[name=variants-0-price]", "180.000")
-    page.fill("input[name=variants-0-stock]", "30")
+    fill_variant(page, 0, "CM-500", "Hộp 500g", "180.000", "30")
     page.get_by_test_id("save-product").click()
     expect(page.get_by_test_id("product-name")).to_have_text(PRODUCT)
 
     # A livestream of the club with the product in its run-of-show.
     page.get_by_test_id("nav-live").click()
     page.get_by_test_id("session-new").click()
-    page.fill("input[name=title]", SESSION)
-    page.select_option("select[name=platform]", "tiktok")
-    page.fill("input[name=day]", "2027-05-08")
-    page.fill("input[name=start_time]", "20:00")
-    page.fill("input[name=end_time]", "21:00")
-    page.get_by_test_id("save-session").click()
+    fill_session(page, SESSION, "2027-05-08", "20:00", "21:00")
     expect(page.get_by_test_id("session-title")).to_contain_text(SESSION)
     _pick(page, "product_id", PRODUCT)
     page.fill("input[name=length]", "30")

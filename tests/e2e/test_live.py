@@ -10,34 +10,23 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.models import accounts
-from tests.e2e.conftest import PHONE, LiveServer, NewPage
-from tests.e2e.test_catalog import sign_in
+from tests.e2e.conftest import PHONE, LiveServer, NewPage, fill_session, sign_in
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "Đêm hội đặc sản Quảng Ninh"
 HOST = "Minh Móng Cái"  # the demo seller banhang.minh's streamer profile
-
-
-def fill_session(page: Page, title: str, start: str, end: str) -> None:
-    page.fill("input[name=title]", title)
-    page.select_option("select[name=platform]", "tiktok")
-    page.fill("input[name=day]", "2027-03-06")
-    page.fill("input[name=start_time]", start)
-    page.fill("input[name=end_time]", end)
-    page.get_by_label(HOST).check()
-    page.get_by_test_id("save-session").click()
+DAY = "2027-03-06"
 
 
 def test_schedule_slots_conflict_and_host_screen(
-    new_page: NewPage, live_server: LiveServer
+    coordinator_page: Page, new_page: NewPage, live_server: LiveServer
 ) -> None:
-    page = new_page()
-    sign_in(page, live_server.usernames[accounts.Role.COORDINATOR])
+    page = coordinator_page
     page.get_by_test_id("nav-live").click()
     expect(page.get_by_test_id("week")).to_be_visible()
     page.get_by_test_id("session-new").click()
-    fill_session(page, TITLE, "19:00", "20:30")
+    fill_session(page, TITLE, DAY, "19:00", "20:30", HOST)
     expect(page.get_by_test_id("session-title")).to_contain_text(TITLE)
     expect(page.get_by_test_id("session-when")).to_contain_text("06/03/2027 19:00–20:30")
     session_url = page.url
@@ -56,7 +45,7 @@ def test_schedule_slots_conflict_and_host_screen(
     # The same streamer, overlapping: refused, naming the first session.
     page.get_by_test_id("nav-live").click()
     page.get_by_test_id("session-new").click()
-    fill_session(page, "Phiên trùng giờ", "20:00", "21:00")
+    fill_session(page, "Phiên trùng giờ", DAY, "20:00", "21:00", HOST)
     conflict = page.get_by_test_id("conflict")
     expect(conflict).to_contain_text(TITLE)
     expect(conflict).to_contain_text("19:00 06/03/2027")

@@ -8,11 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from app.models import accounts
-from tests.e2e.conftest import LiveServer, NewPage
-from tests.e2e.test_catalog import sign_in
+from tests.e2e.conftest import fill_session
 from tests.e2e.test_live import HOST
 
 pytestmark = pytest.mark.e2e
@@ -33,21 +31,12 @@ def _comment_log(path: Path, first: str, second: str) -> Path:
     return path
 
 
-def test_comment_log_review_accept_and_dashboard(
-    new_page: NewPage, live_server: LiveServer, tmp_path: Path
-) -> None:
-    page = new_page()
-    sign_in(page, live_server.usernames[accounts.Role.COORDINATOR])
+def test_comment_log_review_accept_and_dashboard(coordinator_page: Page, tmp_path: Path) -> None:
+    page = coordinator_page
 
     page.get_by_test_id("nav-live").click()
     page.get_by_test_id("session-new").click()
-    page.fill("input[name=title]", TITLE)
-    page.select_option("select[name=platform]", "tiktok")
-    page.fill("input[name=day]", DAY)
-    page.fill("input[name=start_time]", "20:00")
-    page.fill("input[name=end_time]", "21:00")
-    page.get_by_label(HOST).check()
-    page.get_by_test_id("save-session").click()
+    fill_session(page, TITLE, DAY, "20:00", "21:00", HOST)
     expect(page.get_by_test_id("session-title")).to_contain_text(TITLE)
     for index in (1, 2):
         page.select_option("select[name=product_id]", index=index)

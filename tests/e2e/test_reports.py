@@ -10,14 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from app.core import clock
 from app.live import common as live_common
-from app.models import accounts
 from app.orders import exports
-from tests.e2e.conftest import LiveServer, NewPage
-from tests.e2e.test_catalog import sign_in
 
 pytestmark = pytest.mark.e2e
 SESSION = "Chợ phiên OCOP tối thứ Bảy"  # the demo's planned Saturday-evening stream
@@ -43,11 +40,8 @@ def _order_file(path: Path) -> Path:
     return path
 
 
-def test_import_then_session_dashboard_and_xlsx(
-    new_page: NewPage, live_server: LiveServer, tmp_path: Path
-) -> None:
-    page = new_page()
-    sign_in(page, live_server.usernames[accounts.Role.COORDINATOR])
+def test_import_then_session_dashboard_and_xlsx(coordinator_page: Page, tmp_path: Path) -> None:
+    page = coordinator_page
 
     page.get_by_test_id("nav-orders").click()
     page.goto("/orders/import")

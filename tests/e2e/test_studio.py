@@ -5,14 +5,11 @@ watches the job reach 100 % and downloads the MP4, which is then probed."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import av
 import pytest
 from playwright.sync_api import Browser, expect
-from werkzeug import serving
 
 from app import extensions
 from app.setup import demo
@@ -20,7 +17,7 @@ from tests import conftest
 from tests.e2e import conftest as e2e_conftest
 from tests.e2e.conftest import DESKTOP, _require_chromium, _seed_tree
 from tests.support import media as media_support
-from tests.support import net, workers
+from tests.support import workers
 
 pytestmark = pytest.mark.e2e
 
@@ -49,22 +46,11 @@ def stack(
         "STUDIO_RENDER_SIZE": f"{RENDER_SIZE[0]}x{RENDER_SIZE[1]}",
     }
     worker = workers.start(env, tmp_path / "worker.log", "e2e-studio")
-    port = net.free_port()
-    server = serving.make_server("127.0.0.1", port, e2e_conftest.serve(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        net.wait_for_http(f"{url}/auth/login")
-        yield url
+        with e2e_conftest.serving(app) as url:
+            yield url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         workers.stop(worker)
-        with app.app_context():
-            extensions.db.session.remove()
-            extensions.db.engine.dispose()
 
 
 def test_upload_build_render_download(browser: Browser, stack: str, tmp_path: Path) -> None:
@@ -132,12 +118,6 @@ def test_upload_build_render_download(browser: Browser, stack: str, tmp_path: Pa
     finally:
         context.close()
 
-    with av.open(str(saved)) as container:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0]
-        assert video.codec_context.name == "h264"
-        assert (video.codec_context.width, video.codec_context.height) == RENDER_SIZE
-        assert video.codec_context.width * 16 == video.codec_context.height * 9
-        assert audio.codec_context.name == "aac"
-        assert audio.codec_context.sample_rate == 48000
-        assert float(container.duration / av.time_base) == pytest.approx(CLIP_SECONDS, abs=0.2)
+    seconds = media_support.check_render(saved, RENDER_SIZE)
+    assert RENDER_SIZE[0] * 16 == RENDER_SIZE[1] * 9
+    assert seconds == pytest.approx(CLIP_SECONDS, abs=0.2)

@@ -9,6 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import av
 from PIL import Image, ImageDraw
 
 from media import ffmpeg
@@ -136,3 +137,17 @@ def make_image(
         options["exif"] = exif
     picture.save(path, **options)
     return path
+
+
+def check_render(path: Path, size: tuple[int, int]) -> float:
+    """Check a rendered file is H.264 at ``size`` (width, height) with 48 kHz AAC sound;
+    its duration in seconds."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0]
+        assert video.codec_context.name == "h264"
+        assert (video.codec_context.width, video.codec_context.height) == size
+        assert audio.codec_context.name == "aac"
+        assert audio.codec_context.sample_rate == 48000
+        assert container.duration is not None
+        return float(container.duration / av.time_base)

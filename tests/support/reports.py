@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import flask
 import sqlalchemy as sa
@@ -44,6 +45,30 @@ class Seeded:
 
 def _at(minutes: int) -> dt.datetime:
     return START + dt.timedelta(minutes=minutes)
+
+
+def _order(
+    variant: dict[int, int], lines: list[tuple[int, int, int, str]], **fields: Any
+) -> orders.Order:
+    """A TikTok order with ``fields`` and its ``lines`` (product, quantity, unit price, status)."""
+    return orders.Order(
+        platform="tiktok",
+        lines=[
+            orders.OrderLine(
+                position=i,
+                product_id=pid,
+                variant_id=variant[pid],
+                seller_sku=f"SKU-{pid}",
+                product_name="",
+                quantity=qty,
+                unit_price=price,
+                amount=qty * price,
+                status=orders.OrderStatus(line_status),
+            )
+            for i, (pid, qty, price, line_status) in enumerate(lines)
+        ],
+        **fields,
+    )
 
 
 def seed_stream(app: flask.Flask, people: conftest.People) -> Seeded:
@@ -100,8 +125,9 @@ def seed_stream(app: flask.Flask, people: conftest.People) -> Seeded:
             raw: str | None = None,
         ) -> None:
             db.add(
-                orders.Order(
-                    platform="tiktok",
+                _order(
+                    variant,
+                    lines,
                     external_id=ext,
                     club_id=user.club_id,
                     session_id=stream.id,
@@ -112,20 +138,6 @@ def seed_stream(app: flask.Flask, people: conftest.People) -> Seeded:
                     buyer_user=user_id,
                     placed_at=_at(minute),
                     source=orders.OrderSource.IMPORT,
-                    lines=[
-                        orders.OrderLine(
-                            position=i,
-                            product_id=pid,
-                            variant_id=variant[pid],
-                            seller_sku=f"SKU-{pid}",
-                            product_name="",
-                            quantity=qty,
-                            unit_price=price,
-                            amount=qty * price,
-                            status=orders.OrderStatus(line_status),
-                        )
-                        for i, (pid, qty, price, line_status) in enumerate(lines)
-                    ],
                 )
             )
 
@@ -301,8 +313,9 @@ def seed_union(
             session_id: int | None = None,
         ) -> None:
             db.add(
-                orders.Order(
-                    platform="tiktok",
+                _order(
+                    variant,
+                    [(pid, qty, price, status) for pid, qty, price in lines],
                     external_id=ext,
                     club_id=club,
                     session_id=session_id,
@@ -313,20 +326,6 @@ def seed_union(
                     buyer_name=BUYER_NAME,
                     placed_at=at,
                     source=orders.OrderSource.MANUAL,
-                    lines=[
-                        orders.OrderLine(
-                            position=i,
-                            product_id=pid,
-                            variant_id=variant[pid],
-                            seller_sku=f"SKU-{pid}",
-                            product_name="",
-                            quantity=qty,
-                            unit_price=price,
-                            amount=qty * price,
-                            status=orders.OrderStatus(status),
-                        )
-                        for i, (pid, qty, price) in enumerate(lines)
-                    ],
                 )
             )
 

@@ -17,7 +17,7 @@ from integrations import base, errors, lazada
 from sandbox import core
 from sandbox import lazada as lazada_sandbox
 from tests.integration.integrations import kit
-from tests.integration.integrations.kit import sandbox_products, set_faults
+from tests.integration.integrations.kit import sandbox_products
 
 REDIRECT = "http://app.test/channels/lazada/callback"
 
@@ -42,25 +42,10 @@ start, shared_server, server = kit.server_fixtures(lazada_sandbox.LazadaSandbox)
 def adapter_for(
     server: core.Server, clock: Callable[[], float] = time.time, **config: str
 ) -> lazada.LazadaAdapter:
-    settings = {
-        "app_key": lazada_sandbox.DEMO_APP_KEY,
-        "app_secret": lazada_sandbox.DEMO_APP_SECRET,
-        "api_base_url": f"{server.url}/rest",
-        "auth_base_url": f"{server.url}/rest",
-        "authorize_url_base": server.url,
-        "requests_per_second": "1000",
-        **config,
-    }
-    return lazada.LazadaAdapter(settings, clock=clock)
-
-
-def approve(adapter: lazada.LazadaAdapter, state: str = "st-123") -> dict[str, str]:
-    return kit.approve(adapter, REDIRECT, state)
-
-
-def connect(adapter: lazada.LazadaAdapter) -> base.Tokens:
-    params = approve(adapter)
-    return adapter.exchange_code(params["code"], params)
+    rest = f"{server.url}/rest"
+    config = {"api_base_url": rest, "auth_base_url": rest, **config}
+    keys = (lazada_sandbox.DEMO_APP_KEY, lazada_sandbox.DEMO_APP_SECRET)
+    return lazada.LazadaAdapter(kit.settings(server, *keys, config), clock=clock)
 
 
 def draft_for(image_url: str, sku: str = "MO-500", **changes: Any) -> base.ListingDraft:
@@ -75,26 +60,22 @@ def upload(adapter: lazada.LazadaAdapter, tokens: base.Tokens, tmp_path: Path) -
     return adapter.upload_image(tokens, str(path))
 
 
+MARKET = kit.Market(adapter_for, REDIRECT, upload, draft_for)
+
+
 # --- connect ----------------------------------------------------------------------
 
 
 def test_connect_returns_state_and_tokens_and_the_code_is_single_use(
     server: core.Server,
 ) -> None:
-    adapter = adapter_for(server)
-    params = approve(adapter, state="giữ-nguyên")
-    assert params["state"] == "giữ-nguyên"
+    params, tokens, again = kit.connect_keeps_the_state(MARKET, server)
     assert set(params) == {"code", "state"}  # Lazada's callback carries no shop id
-    tokens = adapter.exchange_code(params["code"], params)
-    assert tokens.access_token and tokens.refresh_token
-    assert tokens.access_expires_at > dt.datetime.now(dt.UTC)
     assert tokens.refresh_expires_at is not None and tokens.refresh_expires_at > dt.datetime.now(
         dt.UTC
     )
     assert tokens.extra["seller_id"] and tokens.extra["country"] == "vn"
-    with pytest.raises(errors.PermanentError) as again:
-        adapter.exchange_code(params["code"], params)
-    assert again.value.code == "InvalidCode"
+    assert again.code == "InvalidCode"
 
 
 def test_consent_page_refuses_an_unknown_app_key(server: core.Server) -> None:
@@ -107,9 +88,7 @@ def test_consent_page_refuses_an_unknown_app_key(server: core.Server) -> None:
 
 
 def test_upload_create_find_update_deactivate_activate(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    image_url = upload(adapter, tokens, tmp_path)
+    adapter, tokens, image_url = MARKET.with_image(server, tmp_path)
     assert image_url.startswith("https://vn-live-02.slatic.net/p/")
 
     listing = adapter.create_listing(
@@ -119,43 +98,19 @@ def test_upload_create_find_update_deactivate_activate(server: core.Server, tmp_
             skus=(base.Sku("MO-500", 185000, 12), base.Sku("MO-1000", 350000, 4)),
         ),
     )
-    assert listing.external_id.isdigit()
-    assert set(listing.sku_ids) == {"MO-500", "MO-1000"}
-    [stored] = sandbox_products(server)
-    assert stored["item_id"] == listing.external_id
+    stored, skus = kit.life_cycle(adapter, tokens, server, listing, "active", "inactive")
     assert stored["payload"]["Attributes"]["name"] == "Mật ong rừng U Minh Hạ 500ml"
-
-    found = adapter.find_by_sku(tokens, "MO-1000")
-    assert found is not None
-    assert found.external_id == listing.external_id
-    assert found.sku_ids == listing.sku_ids
-    assert found.status == "active"
-
-    adapter.update_price_stock(
-        tokens, listing, [base.Sku("MO-500", 179000, 0), base.Sku("MO-1000", 340000, 7)]
-    )
-    skus = sandbox_products(server)[0]["skus"]
-    assert skus["MO-500"]["stock"] == 0  # stock 0 really applied
-    assert skus["MO-500"]["price"] == 179000
     assert skus["MO-1000"]["stock"] == 7
-
-    adapter.deactivate(tokens, listing)
-    assert sandbox_products(server)[0]["status"] == "inactive"
-    assert adapter.find_by_sku(tokens, "MO-500").status == "inactive"  # type: ignore[union-attr]
-
-    adapter.activate(tokens, listing)
-    assert sandbox_products(server)[0]["status"] == "active"
     assert {s["status"] for s in sandbox_products(server)[0]["skus"].values()} == {"active"}
 
 
 def test_find_by_sku_unknown_is_none(server: core.Server) -> None:
     adapter = adapter_for(server)
-    assert adapter.find_by_sku(connect(adapter), "KHONG-CO") is None
+    assert adapter.find_by_sku(MARKET.connect(adapter), "KHONG-CO") is None
 
 
 def test_migrate_by_url_gives_a_lazada_hosted_image(server: core.Server) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
+    adapter, tokens = MARKET.connected(server)
     url = adapter.upload_image(tokens, "https://ocop.example.vn/media/a.jpg")
     assert url.startswith("https://vn-live-02.slatic.net/p/")
     listing = adapter.create_listing(tokens, draft_for(url))
@@ -163,8 +118,7 @@ def test_migrate_by_url_gives_a_lazada_hosted_image(server: core.Server) -> None
 
 
 def test_xml_payload_is_understood_too(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
+    adapter, tokens = MARKET.connected(server)
     listing = adapter.create_listing(tokens, draft_for(upload(adapter, tokens, tmp_path)))
     xml = (
         "<Request><Product><Skus><Sku>"
@@ -176,106 +130,50 @@ def test_xml_payload_is_understood_too(server: core.Server, tmp_path: Path) -> N
 
 
 def test_unknown_item_is_not_found(server: core.Server) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    with pytest.raises(errors.NotFound):
-        adapter.update_price_stock(
-            tokens, base.RemoteListing("424242", {"X": "1"}), [base.Sku("X", 1000, 1)]
-        )
-    with pytest.raises(errors.NotFound):
-        adapter.deactivate(tokens, base.RemoteListing("424242", {}))
+    kit.unknown_listing_is_not_found(MARKET, server)
 
 
 # --- tokens -----------------------------------------------------------------------
 
 
 def test_refresh_token_is_single_use(server: core.Server) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    fresh = adapter.refresh(tokens)
-    assert fresh.access_token != tokens.access_token
-    assert fresh.extra["seller_id"] == tokens.extra["seller_id"]
-    assert adapter.find_by_sku(fresh, "A") is None  # the new access token works
-    with pytest.raises(errors.AuthExpired) as reused:
-        adapter.refresh(tokens)
-    assert reused.value.code == "IllegalRefreshToken"
+    reused = kit.refresh_token_is_single_use(MARKET, server, "seller_id")
+    assert reused.code == "IllegalRefreshToken"
 
 
 def test_expired_access_token_then_refresh(server: core.Server) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    expired = requests.post(f"{server.url}/_sandbox/expire-tokens", timeout=5).json()
-    assert expired["expired"] >= 1
-    with pytest.raises(errors.AuthExpired) as caught:
-        adapter.find_by_sku(tokens, "A")
-    assert caught.value.code == "IllegalAccessToken"
-    assert adapter.find_by_sku(adapter.refresh(tokens), "A") is None
+    assert kit.expired_access_token_then_refresh(MARKET, server).code == "IllegalAccessToken"
 
 
 # --- gateway checks ---------------------------------------------------------------
 
 
 def test_bad_signature_is_refused(server: core.Server) -> None:
-    tokens = connect(adapter_for(server))
-    wrong = adapter_for(server, app_secret="not-the-secret")
-    with pytest.raises(errors.PermanentError) as caught:
-        wrong.find_by_sku(tokens, "A")
-    assert caught.value.code == "IncompleteSignature"
+    caught = kit.refused_by_the_gateway(MARKET, server, app_secret="not-the-secret")
+    assert caught.code == "IncompleteSignature"
+    tokens = MARKET.connect(adapter_for(server))
     with pytest.raises(errors.PermanentError) as on_refresh:
-        wrong.refresh(tokens)
+        adapter_for(server, app_secret="not-the-secret").refresh(tokens)
     assert on_refresh.value.code == "IncompleteSignature"
 
 
 def test_skewed_timestamp_is_refused(server: core.Server) -> None:
-    tokens = connect(adapter_for(server))
-    late = adapter_for(server, clock=lambda: time.time() - core.TIMESTAMP_SKEW - 600)
-    with pytest.raises(errors.PermanentError) as caught:
-        late.find_by_sku(tokens, "A")
-    assert caught.value.code == "InvalidTimestamp"
-
-
-def test_sandbox_signature_matches_the_published_vector() -> None:
-    params = {
-        "app_key": "123456",
-        "access_token": "test",
-        "timestamp": "1517820392000",
-        "sign_method": "sha256",
-        "order_id": "1234",
-    }
-    assert (
-        lazada_sandbox.compute_sign("helloworld", "/order/get", params)
-        == "4190D32361CFB9581350222F345CB77F3B19F0E31D162316848A2C1FFD5FAB4A"
-    )
+    caught = kit.refused_by_the_gateway(MARKET, server, clock=kit.skewed_clock)
+    assert caught.code == "InvalidTimestamp"
 
 
 def test_rate_limit_in_body(server: core.Server) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    set_faults(server, rate_limit=1)
-    with pytest.raises(errors.RateLimited) as caught:
-        for _ in range(20):
-            adapter.find_by_sku(tokens, "A")
-    assert caught.value.code == "ApiCallLimit"
-    assert caught.value.retry_after > 0
-    assert not isinstance(caught.value, errors.QuotaExceeded)
+    caught = kit.rate_limited(MARKET, server)
+    assert caught.code == "ApiCallLimit"
+    assert caught.retry_after > 0
 
 
 def test_daily_create_quota(start: Callable[..., core.Server], tmp_path: Path) -> None:
-    server = start(create_quota=1)
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    image_url = upload(adapter, tokens, tmp_path)
-    adapter.create_listing(tokens, draft_for(image_url, sku="A-1"))
-    with pytest.raises(errors.QuotaExceeded) as caught:
-        adapter.create_listing(tokens, draft_for(image_url, sku="A-2"))
-    assert caught.value.code == "DailyCreateLimitExceeded"
-    assert 0 < caught.value.retry_after <= 86401
-    assert len(sandbox_products(server)) == 1
+    assert kit.daily_create_quota(MARKET, start, tmp_path).code == "DailyCreateLimitExceeded"
 
 
 def test_validation_names_the_fields(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
+    adapter, tokens = MARKET.connected(server)
     bad = draft_for(
         "https://example.com/not-uploaded.jpg",
         title="x" * 256,
@@ -290,9 +188,7 @@ def test_validation_names_the_fields(server: core.Server, tmp_path: Path) -> Non
 
 
 def test_duplicate_seller_sku_is_refused(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    image_url = upload(adapter, tokens, tmp_path)
+    adapter, tokens, image_url = MARKET.with_image(server, tmp_path)
     adapter.create_listing(tokens, draft_for(image_url))
     with pytest.raises(errors.ValidationFailed) as caught:
         adapter.create_listing(tokens, draft_for(image_url))
@@ -304,30 +200,8 @@ def test_duplicate_seller_sku_is_refused(server: core.Server, tmp_path: Path) ->
 
 
 def test_injected_server_errors_are_transient(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    image_url = upload(adapter, tokens, tmp_path)
-    set_faults(server, error_rate=1.0, seed=7)
-    with pytest.raises(errors.TransientError) as read:
-        adapter.find_by_sku(tokens, "A")
-    assert read.value.status in (500, 503)
-    assert read.value.uncertain is False
-    with pytest.raises(errors.TransientError):
-        adapter.create_listing(tokens, draft_for(image_url))
-    assert sandbox_products(server) == []  # the fault answered before doing anything
+    kit.injected_server_errors_are_transient(MARKET, server, tmp_path)
 
 
 def test_lost_reply_after_create_then_find_by_sku(server: core.Server, tmp_path: Path) -> None:
-    adapter = adapter_for(server)
-    tokens = connect(adapter)
-    image_url = upload(adapter, tokens, tmp_path)
-    set_faults(server, write_504_rate=1.0)
-    with pytest.raises(errors.TransientError) as caught:
-        adapter.create_listing(tokens, draft_for(image_url))
-    assert caught.value.uncertain is True
-    assert caught.value.status == 504
-    [stored] = sandbox_products(server)
-    found = adapter.find_by_sku(tokens, "MO-500")
-    assert found is not None
-    assert found.external_id == stored["item_id"]
-    assert found.sku_ids["MO-500"] == stored["skus"]["MO-500"]["sku_id"]
+    kit.lost_reply_after_create_then_find_by_sku(MARKET, server, tmp_path)

@@ -9,12 +9,14 @@ import json
 import shutil
 import subprocess
 import urllib.parse
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
 import requests
 
 from integrations import base, errors, http, lazada, ratelimit
+from sandbox import lazada as lazada_sandbox
 
 APP_KEY = "123456"
 SECRET = "helloworld"
@@ -64,7 +66,10 @@ def hand_sign(secret: str, text: str) -> str:
 # --- signing ----------------------------------------------------------------------
 
 
-def test_published_vector_from_the_official_doc() -> None:
+@pytest.mark.parametrize(
+    "sign", [lazada.sign, lazada_sandbox.compute_sign], ids=["adapter", "sandbox"]
+)
+def test_published_vector_from_the_official_doc(sign: Callable[..., str]) -> None:
     params = {
         "app_key": "123456",
         "access_token": "test",
@@ -73,7 +78,7 @@ def test_published_vector_from_the_official_doc() -> None:
         "order_id": "1234",
     }
     assert (
-        lazada.sign("helloworld", "/order/get", params)
+        sign("helloworld", "/order/get", params)
         == "4190D32361CFB9581350222F345CB77F3B19F0E31D162316848A2C1FFD5FAB4A"
     )
 

@@ -435,9 +435,8 @@ BAD_COMMON = [
 ]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+BAD_REFS = {
+    postmart.PostmartAdapter: [
         *BAD_COMMON,
         "https://voso.vn/mat-ong-p7.html",  # the other channel
         "https://postmart.vn/",
@@ -445,18 +444,7 @@ BAD_COMMON = [
         "https://postmart.vn/c/mat-ong-12.html",
         "https://tintuc.postmart.vn/p/abc-1.html",
     ],
-)
-def test_postmart_ref_bad(text: str) -> None:
-    with pytest.raises(errors.ValidationFailed) as caught:
-        postmart.PostmartAdapter(CONFIG).parse_listing_ref(text)
-    assert list(caught.value.fields) == ["url"]
-    (problem,) = caught.value.fields["url"]
-    assert isinstance(problem, errors.Problem) and problem.code.startswith("reference_")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+    voso.VosoAdapter: [
         *BAD_COMMON,
         "https://postmart.vn/p/abc-1.html",  # the other channel
         "https://voso.vn/",
@@ -466,12 +454,22 @@ def test_postmart_ref_bad(text: str) -> None:
         "https://voso.vn/mat-ong-p7",
         "https://voso.vn/mat-ong-p.html",
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("adapter", "text"),
+    [(adapter, text) for adapter, texts in BAD_REFS.items() for text in texts],
+    ids=lambda value: value.__name__ if isinstance(value, type) else None,
 )
-def test_voso_ref_bad(text: str) -> None:
+def test_bad_listing_ref_is_refused_on_its_url(
+    adapter: type[base.ChannelAdapter], text: str
+) -> None:
     with pytest.raises(errors.ValidationFailed) as caught:
-        voso.VosoAdapter(CONFIG).parse_listing_ref(text)
+        adapter(CONFIG).parse_listing_ref(text)
     assert list(caught.value.fields) == ["url"]
-    assert caught.value.fields["url"]
+    (problem,) = caught.value.fields["url"]
+    assert isinstance(problem, errors.Problem) and problem.code.startswith("reference_")
 
 
 def test_voso_shop_page_is_named() -> None:

@@ -9,12 +9,14 @@ import json
 import shutil
 import subprocess
 import urllib.parse
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
 import requests
 
 from integrations import api, base, errors, http, ratelimit, tiktok
+from sandbox import tiktok as tiktok_sandbox
 
 APP_KEY = "29a39d"
 SECRET = "e59af819cc"
@@ -102,10 +104,13 @@ def draft(**changes: Any) -> base.ListingDraft:
 # --- signing ----------------------------------------------------------------------
 
 
-def test_published_vector_from_the_official_doc() -> None:
+@pytest.mark.parametrize(
+    "sign", [tiktok.sign, tiktok_sandbox.compute_sign], ids=["adapter", "sandbox"]
+)
+def test_published_vector_from_the_official_doc(sign: Callable[..., str]) -> None:
     params = {"app_key": "29a39d", "timestamp": "1623812664"}
     assert (
-        tiktok.sign("e59af819cc", "/authorization/202309/shops", params)
+        sign("e59af819cc", "/authorization/202309/shops", params)
         == "b596b73e0cc6de07ac26f036364178ab16b0a907af13d43f0a0cd2345f582dc8"
     )
 
