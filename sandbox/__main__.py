@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from typing import Any
 
 from sandbox import core, servers
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         help="requests per second each sandbox accepts (0 = unlimited)",
     )
     args = parser.parse_args(argv)
-    running = []
+    running: list[core.Server[Any]] = []
     for offset, name in enumerate(servers.DIALECTS):
         dialect = servers.dialect(name)
         dialect.state.rate_limit = args.rate_limit
@@ -33,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         running.append(server)
         print(f"sandbox {name}: {server.url}", flush=True)
     for offset, name in enumerate(servers.LIVE_CHATS, start=len(servers.DIALECTS)):
-        server = core.Server(servers.live_chat(name), port=args.port_base + offset, host=args.host)
-        running.append(server.start())
-        print(f"sandbox {name} live: {server.url}", flush=True)
+        chat = core.Server(servers.live_chat(name), port=args.port_base + offset, host=args.host)
+        running.append(chat.start())
+        print(f"sandbox {name} live: {chat.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from werkzeug import serving
@@ -457,10 +457,13 @@ class Served(Protocol):
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any: ...
 
 
-class Server:
+S = TypeVar("S", bound=Served)
+
+
+class Server(Generic[S]):
     """A dialect served on 127.0.0.1 in a background thread (threaded, real sockets)."""
 
-    def __init__(self, dialect: Served, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, dialect: S, port: int = 0, host: str = "127.0.0.1") -> None:
         self.dialect = dialect
         self._server = serving.make_server(host, port, dialect, threaded=True)
         self.port = self._server.server_port
@@ -472,7 +475,7 @@ class Server:
             name=f"sandbox-{dialect.name}",
         )
 
-    def start(self) -> Server:
+    def start(self) -> Server[S]:
         self._thread.start()
         return self
 
@@ -480,7 +483,7 @@ class Server:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Server[S]:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
