@@ -43,6 +43,13 @@ class CommentOrigin(enum.StrEnum):
     LOG = "log"  # a comment log uploaded afterwards
 
 
+class DeskState(enum.StrEnum):
+    NEW = "new"
+    TAKEN = "taken"  # a staff member has it open (others see it as taken)
+    CONFIRMED = "confirmed"  # turned into (or merged into) an order
+    DISMISSED = "dismissed"  # not an order, or handled otherwise
+
+
 class CommentAccount(extensions.Model):
     """A club's connected comment source: a Facebook Page, a YouTube API key.
 
@@ -140,5 +147,15 @@ class LiveComment(extensions.Model):
     edited_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     deleted_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     can_reply_privately: so.Mapped[bool] = so.mapped_column(default=False)
+    # The live selling desk: who has it, what became of it.
+    state: so.Mapped[DeskState] = so.mapped_column(types.str_enum(DeskState), default=DeskState.NEW)
+    taken_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    taken_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    order_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    decided_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
 
     session: so.Mapped[live.LiveSession] = so.relationship()
+    taken_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[taken_by_id])

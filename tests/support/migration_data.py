@@ -862,14 +862,16 @@ def _check_live_comments(p: Probe) -> None:
         "club_id": 1, "session_id": 1, "capture_id": None, "origin": "capture",
         "platform": "youtube", "live_id": "chat-1", "comment_id": "LCC.1", "author_id": "UC1",
         "author_name": "Lan", "text": "chốt 2 A1", "commented_at": T1, "received_at": T1,
-        "edited_at": None, "deleted_at": None, "can_reply_privately": False,
+        "edited_at": None, "deleted_at": None, "can_reply_privately": False, "state": "new",
+        "taken_by_id": None, "taken_at": None, "order_id": 1, "decided_by_id": None,
+        "decided_at": None,
     }  # fmt: skip
     p.insert("live_comments", {**comment, "id": 1})
     p.refused(
         "INSERT INTO live_comments (id, club_id, session_id, origin, platform, live_id,"
-        " comment_id, text, commented_at, received_at, can_reply_privately) VALUES"
+        " comment_id, text, commented_at, received_at, can_reply_privately, state) VALUES"
         " (2, 1, 1, 'capture', 'youtube', 'chat-1', 'LCC.1', 'lần nữa',"
-        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', false)"
+        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', false, 'new')"
     )
     p.run("DELETE FROM live_comments")
     p.run("DELETE FROM comment_accounts")

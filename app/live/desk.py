@@ -1,0 +1,330 @@
+"""The live selling desk: comments as they arrive, each order comment with its proposed lines,
+taken by one staff member at a time, confirmed into an order once.
+
+Proposals come from the run-of-show: a comment naming a slot's code orders that slot (the
+comment-order rules of the domain notes, ``analytics.comments.CodeMatcher``); a comment that
+only says "chốt 2" orders the slot on air when it was written. A viewer's confirmed comments
+of one session go into one open order (``LIVE<session>-<viewer>``): a second comment is
+merged into it while it is still placed; once paid or closed, a new order starts.
+
+Confirming locks the comment's row, so two staff confirming the same comment at once make one
+order: the second sees it confirmed and is told so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from analytics import comments as parser
+from app.core import clock, errors, tenancy, uow
+from app.models import accounts, live, orders
+from app.models import comments as models
+from app.orders import exports, locks, recording
+from vietnam import text
+
+State = models.DeskState
+TAKE_SECONDS = 120  # a comment taken and left alone this long may be taken by someone else
+FEED_LIMIT = 200
+_KEYWORD = re.compile(r"(?<![a-z])(chot|lay|mua|dat)(?![a-z])")
+
+
+@dataclasses.dataclass(frozen=True)
+class Proposal:
+    code: str
+    slot_id: int
+    product_name: str
+    quantity: int
+    unit_price: int  # đồng
+    from_slot_on_air: bool = False  # no code in the comment: the slot on air then
+
+    @property
+    def amount(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One comment on the desk."""
+
+    comment: models.LiveComment
+    proposals: tuple[Proposal, ...]
+    phone: str | None
+    earlier_orders: int  # this viewer's orders in the club before this session's
+
+
+def viewer_of(comment: models.LiveComment) -> str:
+    """Who wrote it, as the order's buyer: the platform's id for them, else their name."""
+    return comment.author_id or comment.author_name or f"comment:{comment.comment_id}"
+
+
+def order_key(session_id: int, viewer: str, round_: int = 1) -> str:
+    digest = hashlib.sha256(viewer.encode("utf-8")).hexdigest()[:12].upper()
+    return f"LIVE{session_id}-{digest}" + (f"-{round_}" if round_ > 1 else "")
+
+
+def slot_on_air(live_session: live.LiveSession, moment: dt.datetime) -> live.LiveSlot | None:
+    """The run-of-show slot planned at ``moment`` (the last one once the plan has run out)."""
+    offset = (recording.aware(moment) - recording.aware(live_session.starts_at)).total_seconds()
+    slots = sorted(live_session.slots, key=lambda s: s.start_offset_s)
+    current = None
+    for slot in slots:
+        if slot.start_offset_s <= offset:
+            current = slot
+    return current
+
+
+def propose(
+    live_session: live.LiveSession, comment: models.LiveComment
+) -> tuple[tuple[Proposal, ...], str | None]:
+    """The lines a comment orders, and the phone it carries."""
+    slots = {slot.code: slot for slot in live_session.slots}
+    parsed = parser.CodeMatcher(slots).parse(comment.text)
+    on_air = False
+    if not parsed.items and _KEYWORD.search(text.fold(comment.text)):
+        slot = slot_on_air(live_session, comment.commented_at)
+        if slot is not None:
+            parsed = parser.CodeMatcher([slot.code]).parse(f"{comment.text} {slot.code}")
+            on_air = True
+    out = tuple(
+        Proposal(
+            code, slots[code].id, slots[code].product.name, qty, slots[code].live_price, on_air
+        )
+        for code, qty in parsed.items
+        if code in slots
+    )
+    return out, parsed.phone
+
+
+def _session_of(session: so.Session, user: accounts.User, session_id: int) -> live.LiveSession:
+    return recording.live_session_for(session, tenancy.scope_for(session, user), session_id)
+
+
+def feed(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    *,
+    after_id: int = 0,
+    limit: int = FEED_LIMIT,
+) -> list[Item]:
+    """The session's comments after ``after_id`` (oldest first, at most ``limit``)."""
+    live_session = _session_of(session, user, session_id)
+    rows = list(
+        session.scalars(
+            sa.select(models.LiveComment)
+            .where(
+                models.LiveComment.session_id == live_session.id,
+                models.LiveComment.id > after_id,
+            )
+            .order_by(models.LiveComment.id)
+            .limit(max(1, min(limit, FEED_LIMIT)))
+        )
+    )
+    viewers = {viewer_of(row) for row in rows}
+    earlier = _earlier_orders(session, live_session, viewers)
+    items = []
+    for row in rows:
+        proposals, phone = propose(live_session, row)
+        items.append(Item(row, proposals, phone, earlier.get(viewer_of(row), 0)))
+    return items
+
+
+def _earlier_orders(
+    session: so.Session, live_session: live.LiveSession, viewers: set[str]
+) -> dict[str, int]:
+    if not viewers:
+        return {}
+    found = session.execute(
+        sa.select(orders.Order.buyer_user, sa.func.count())
+        .where(
+            orders.Order.club_id == live_session.club_id,
+            orders.Order.buyer_user.in_(sorted(viewers)),
+            sa.or_(orders.Order.session_id.is_(None), orders.Order.session_id != live_session.id),
+        )
+        .group_by(orders.Order.buyer_user)
+    ).all()
+    return {str(buyer): int(n) for buyer, n in found}
+
+
+def _locked(
+    session: so.Session, user: accounts.User, comment_id: int
+) -> tuple[models.LiveComment, live.LiveSession]:
+    """The comment, locked for this transaction and read after the lock."""
+    scope = tenancy.scope_for(session, user)
+    scope.check_writable()
+    row = session.get(models.LiveComment, comment_id)
+    if row is None or not scope.sees_club(row.club_id):
+        raise errors.NotFound(_("Không tìm thấy bình luận."))
+    locks.lock_rows(session, models.LiveComment, [row.id])
+    session.refresh(row)
+    return row, row.session
+
+
+def _check_open(row: models.LiveComment, user: accounts.User, now: dt.datetime) -> None:
+    if row.state is State.CONFIRMED:
+        raise errors.Conflict(_("Bình luận này đã được xác nhận thành đơn."))
+    if row.state is State.DISMISSED:
+        raise errors.Conflict(_("Bình luận này đã được bỏ qua."))
+    if (
+        row.state is State.TAKEN
+        and row.taken_by_id != user.id
+        and row.taken_at is not None
+        and (now - recording.aware(row.taken_at)).total_seconds() < TAKE_SECONDS
+    ):
+        who = row.taken_by.full_name if row.taken_by else "?"
+        raise errors.Conflict(_("%(who)s đang xử lý bình luận này.", who=who))
+
+
+def take(
+    session: so.Session, user: accounts.User, comment_id: int, *, now: clock.Clock = clock.utcnow
+) -> models.LiveComment:
+    """Open a comment for handling: the others see it taken. Commits."""
+    return _mark(session, user, comment_id, State.TAKEN, now)
+
+
+def dismiss(
+    session: so.Session, user: accounts.User, comment_id: int, *, now: clock.Clock = clock.utcnow
+) -> models.LiveComment:
+    """Not an order (or handled otherwise). Commits."""
+    return _mark(session, user, comment_id, State.DISMISSED, now)
+
+
+def _mark(
+    session: so.Session,
+    user: accounts.User,
+    comment_id: int,
+    state: models.DeskState,
+    now: clock.Clock,
+) -> models.LiveComment:
+    with uow.unit_of_work(session):
+        row, _live_session = _locked(session, user, comment_id)
+        moment = now()
+        _check_open(row, user, moment)
+        row.state = state
+        if state is State.TAKEN:
+            row.taken_by_id, row.taken_at = user.id, moment
+        else:
+            row.decided_by_id, row.decided_at = user.id, moment
+    return row
+
+
+def confirm(
+    session: so.Session, user: accounts.User, comment_id: int, *, now: clock.Clock = clock.utcnow
+) -> orders.Order:
+    """Turn the comment's proposed lines into the viewer's open order of this session (merged
+    into it when it is still placed); the units leave the stock now. Commits."""
+    with uow.unit_of_work(session):
+        row, live_session = _locked(session, user, comment_id)
+        moment = now()
+        _check_open(row, user, moment)
+        proposals, phone = propose(live_session, row)
+        if not proposals:
+            raise errors.ValidationError(_("Bình luận này không có mã sản phẩm nào để chốt."))
+        viewer = viewer_of(row)
+        existing = _open_order(session, live_session, viewer)
+        key = existing.external_id if existing else _next_key(session, live_session, viewer)
+        lines = [*_kept_lines(existing), *_new_lines(live_session, row, proposals, key, phone)]
+        scope = tenancy.scope_for(session, user)
+        to = recording.destination(session, scope, session_id=live_session.id)
+        summary = recording.record(session, user, lines, to=to, source=orders.OrderSource.COMMENTS)
+        order = session.get(orders.Order, summary.order_ids[0])
+        assert order is not None
+        row.state, row.order_id = State.CONFIRMED, order.id
+        row.decided_by_id, row.decided_at = user.id, moment
+    recording.after_commit(session, user, summary)
+    return order
+
+
+def _open_order(
+    session: so.Session, live_session: live.LiveSession, viewer: str
+) -> orders.Order | None:
+    """The viewer's order of this session that new lines may still join (placed)."""
+    return session.scalars(
+        sa.select(orders.Order)
+        .where(
+            orders.Order.club_id == live_session.club_id,
+            orders.Order.platform == live_session.platform,
+            orders.Order.external_id.like(f"{order_key(live_session.id, viewer)}%"),
+            orders.Order.status == orders.OrderStatus.PLACED,
+        )
+        .order_by(orders.Order.id.desc())
+    ).first()
+
+
+def _next_key(session: so.Session, live_session: live.LiveSession, viewer: str) -> str:
+    base = order_key(live_session.id, viewer)
+    taken = session.scalar(
+        sa.select(sa.func.count()).where(
+            orders.Order.club_id == live_session.club_id,
+            orders.Order.platform == live_session.platform,
+            orders.Order.external_id.like(f"{base}%"),
+        )
+    )
+    return order_key(live_session.id, viewer, int(taken or 0) + 1)
+
+
+def _kept_lines(order: orders.Order | None) -> list[exports.OrderLine]:
+    if order is None:
+        return []
+    return [
+        exports.OrderLine(
+            row=0,
+            platform=order.platform,
+            order_id=order.external_id,
+            status=str(line.status),
+            placed_at=order.placed_at,
+            seller_sku=line.seller_sku,
+            product_name=line.product_name,
+            variation=line.variation,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            buyer_phone=order.buyer_phone_raw,
+            buyer_user=order.buyer_user,
+            buyer_name=order.buyer_name,
+            creator=None,
+        )
+        for line in order.lines
+    ]
+
+
+def _new_lines(
+    live_session: live.LiveSession,
+    comment: models.LiveComment,
+    proposals: Sequence[Proposal],
+    key: str,
+    phone: str | None,
+) -> list[exports.OrderLine]:
+    slots = {slot.id: slot for slot in live_session.slots}
+    out = []
+    for proposal in proposals:
+        slot = slots[proposal.slot_id]
+        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        out.append(
+            exports.OrderLine(
+                row=0,
+                platform=live_session.platform,
+                order_id=key,
+                status="placed",
+                placed_at=recording.aware(comment.commented_at),
+                seller_sku=variant.sku if variant else "",
+                product_name=slot.product.name,
+                variation=variant.name if variant else "",
+                quantity=proposal.quantity,
+                unit_price=proposal.unit_price,
+                amount=proposal.amount,
+                buyer_phone=phone,
+                buyer_user=viewer_of(comment),
+                buyer_name=text.nfc(comment.author_name or "") or None,
+                creator=None,
+            )
+        )
+    return out

@@ -1,0 +1,209 @@
+"""The live selling desk on both databases: proposals from the run-of-show, one order per
+viewer per session (merged while placed), stock taken at confirmation, one comment confirmed
+once even by two staff at the same moment."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+
+from app import extensions
+from app.core import errors
+from app.live import desk
+from app.models import catalog, live, orders
+from app.models import comments as models
+from tests import conftest
+from tests.integration.app import test_orders_import as order_tests
+
+UTC = dt.UTC
+
+
+@dataclasses.dataclass
+class Desk:
+    app: flask.Flask
+    shop: order_tests.Shop
+    people: conftest.People
+
+    def as_(self, role: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        user = conftest.user_named(self.people.username(role))
+        return fn(extensions.session(), user, *args, **kwargs)
+
+    def comment(self, text: str, *, author: str = "UC-lan", minute: int = 5) -> int:
+        row = models.LiveComment(
+            club_id=self.club_id(),
+            session_id=self.shop.session_id,
+            origin=models.CommentOrigin.CAPTURE,
+            platform="tiktok",
+            live_id="live-1",
+            comment_id=f"c{text}{author}{minute}",
+            author_id=author,
+            author_name=author.removeprefix("UC-").title(),
+            text=text,
+            commented_at=order_tests.STARTS + dt.timedelta(minutes=minute),
+        )
+        extensions.session().add(row)
+        extensions.session().commit()
+        return row.id
+
+    def club_id(self) -> int:
+        found = extensions.session().get(live.LiveSession, self.shop.session_id)
+        assert found is not None
+        return found.club_id
+
+    def stock(self, sku: str) -> int:
+        return int(
+            extensions.session().scalar(
+                sa.select(catalog.Variant.stock).where(catalog.Variant.sku == sku)
+            )
+            or 0
+        )
+
+
+@pytest.fixture
+def board(app: flask.Flask, people: conftest.People) -> Desk:
+    shop = order_tests.make_shop(app, people)
+    with app.app_context():
+        session = extensions.session()
+        nm500 = session.scalar(sa.select(catalog.Variant).where(catalog.Variant.sku == "NM-500"))
+        che = session.scalar(sa.select(catalog.Variant).where(catalog.Variant.sku == "CHE-100"))
+        assert nm500 is not None and che is not None
+        nm500.stock, che.stock = 10, 5
+        plan = [
+            (shop.mine_product_id, nm500, "NM1", 79_000),
+            (shop.other_product_id, che, "CH2", 50_000),
+        ]
+        for position, (product_id, variant, code, price) in enumerate(plan):
+            session.add(
+                live.LiveSlot(
+                    session_id=shop.session_id,
+                    product_id=product_id,
+                    variant_id=variant.id,
+                    start_offset_s=1200 * position,
+                    length_s=1200,
+                    live_price=price,
+                    code=code,
+                    position=position,
+                )
+            )
+        session.commit()
+    return Desk(app, shop, people)
+
+
+def test_the_feed_proposes_lines_from_the_run_of_show(board: Desk) -> None:
+    with board.app.app_context():
+        coded = board.comment("chốt 2 nm1 nha, sđt 0912 345 678")
+        on_air = board.comment("chot 3 hu", minute=25)  # CH2 is on air at minute 25
+        chatter = board.comment("shop ơi ship Hà Nội không")
+        items = {i.comment.id: i for i in board.as_("seller", desk.feed, board.shop.session_id)}
+        first = items[coded]
+        assert [(p.code, p.quantity, p.amount, p.from_slot_on_air) for p in first.proposals] == [
+            ("NM1", 2, 158_000, False)
+        ]
+        assert first.phone == "0912345678"
+        assert [(p.code, p.quantity, p.from_slot_on_air) for p in items[on_air].proposals] == [
+            ("CH2", 3, True)
+        ]
+        assert items[chatter].proposals == ()
+        later = board.as_("seller", desk.feed, board.shop.session_id, after_id=coded)
+        assert [i.comment.id for i in later] == [on_air, chatter]
+
+
+def test_confirming_makes_one_order_per_viewer_and_takes_the_stock(board: Desk) -> None:
+    with board.app.app_context():
+        first = board.as_("seller", desk.confirm, board.comment("NM1 x2"))
+        assert first.status is orders.OrderStatus.PLACED
+        assert first.session_id == board.shop.session_id
+        assert [(line.seller_sku, line.quantity, line.amount) for line in first.lines] == [
+            ("NM-500", 2, 158_000)
+        ]
+        assert board.stock("NM-500") == 8
+        # The same viewer again: merged into the open order.
+        merged = board.as_("seller", desk.confirm, board.comment("lấy 1 CH2", minute=30))
+        assert merged.id == first.id
+        assert sorted((line.seller_sku, line.quantity) for line in merged.lines) == [
+            ("CHE-100", 1),
+            ("NM-500", 2),
+        ]
+        assert (board.stock("NM-500"), board.stock("CHE-100")) == (8, 4)
+        # Another viewer: an order of their own.
+        other = board.as_("seller", desk.confirm, board.comment("NM1", author="UC-hoa"))
+        assert other.id != first.id and board.stock("NM-500") == 7
+        # Once paid, the viewer's next confirmed comment starts a new order.
+        first.status = orders.OrderStatus.PAID
+        extensions.session().commit()
+        again = board.as_("seller", desk.confirm, board.comment("NM1 1", minute=40))
+        assert again.id != first.id and again.external_id.endswith("-2")
+        rows = extensions.session().scalars(sa.select(models.LiveComment)).all()
+        assert {r.state for r in rows} == {models.DeskState.CONFIRMED}
+
+
+def test_a_confirmed_or_dismissed_comment_is_not_confirmed_again(board: Desk) -> None:
+    with board.app.app_context():
+        comment = board.comment("NM1 2")
+        board.as_("seller", desk.confirm, comment)
+        with pytest.raises(errors.Conflict):
+            board.as_("coordinator", desk.confirm, comment)
+        dismissed = board.comment("NM1 1", author="UC-hoa")
+        board.as_("seller", desk.dismiss, dismissed)
+        with pytest.raises(errors.Conflict):
+            board.as_("seller", desk.confirm, dismissed)
+        with pytest.raises(errors.ValidationError):
+            board.as_("seller", desk.confirm, board.comment("xin chào"))
+        assert board.stock("NM-500") == 8
+        with pytest.raises(errors.Conflict):  # more than the stock: the whole write refused
+            board.as_("seller", desk.confirm, board.comment("NM1 9", author="UC-tu"))
+        assert board.stock("NM-500") == 8
+
+
+def test_a_taken_comment_is_shown_taken_to_the_others_for_a_while(board: Desk) -> None:
+    with board.app.app_context():
+        comment = board.comment("NM1")
+        now = dt.datetime(2026, 6, 21, 13, 10, tzinfo=UTC)
+        taken = board.as_("seller", desk.take, comment, now=lambda: now)
+        assert taken.state is models.DeskState.TAKEN
+        with pytest.raises(errors.Conflict):
+            board.as_("coordinator", desk.confirm, comment, now=lambda: now)
+        later = now + dt.timedelta(seconds=desk.TAKE_SECONDS + 1)
+        order = board.as_("coordinator", desk.confirm, comment, now=lambda: later)
+        assert order.lines[0].quantity == 1
+
+
+def test_two_staff_confirming_one_comment_at_once_make_one_order(
+    board: Desk, db_url: str, app_factory: Any
+) -> None:
+    with board.app.app_context():
+        comment = board.comment("NM1 2")
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes: list[str] = []
+    apps = [app_factory(db_url) for _ in range(2)]
+
+    def attempt(index: int, role: str) -> None:
+        with apps[index].app_context():
+            user = conftest.user_named(board.people.username(role))
+            session = extensions.session()
+            session.execute(sa.select(models.LiveComment.id)).all()
+            barrier.wait()
+            try:
+                desk.confirm(session, user, comment)
+                outcomes.append("ok")
+            except errors.Conflict:
+                outcomes.append("conflict")
+
+    threads = [
+        threading.Thread(target=attempt, args=(i, role))
+        for i, role in enumerate(("seller", "coordinator"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    with board.app.app_context():
+        assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 1
+        assert board.stock("NM-500") == 8
