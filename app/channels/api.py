@@ -17,7 +17,7 @@ from app import extensions
 from app.channels import accounts, actions, listings, packs, publishing
 from app.channels import schemas as channel_schemas
 from app.core import pagination, permissions, tenancy
-from app.http import helpers
+from app.http import helpers, openapi
 from app.jobs import tasks
 from app.models import channels
 
@@ -168,15 +168,7 @@ def override_certificate(body: dict[str, Any], listing_id: int) -> object:
 
 @blp.route("/listings/<int:listing_id>/pack", methods=["POST"])
 @permissions.require("channels.publish")
-@blp.response(200, description=ZIP_DESCRIPTION, content_type="application/zip")
-@blp.doc(
-    responses={
-        "200": {
-            "description": ZIP_DESCRIPTION,
-            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@openapi.file_response(blp, ZIP_DESCRIPTION, ["application/zip"])
 def download_pack(listing_id: int) -> flask.Response:
     """Build a listing's pack for a shop without an API (Postmart, Voso).
 

@@ -12,6 +12,7 @@ import flask_smorest
 
 from app import extensions
 from app.core import permissions, tenancy
+from app.http import openapi
 from app.jobs import registry, tasks
 from app.studio import assets, renders, videos
 from app.studio import schemas as studio_schemas
@@ -196,15 +197,7 @@ def get_render(render_id: int) -> object:
 
 @blp.route("/renders/<int:render_id>/download", methods=["GET"])
 @permissions.require("studio.use")
-@blp.response(200, description=MP4_DESCRIPTION, content_type="video/mp4")
-@blp.doc(
-    responses={
-        "200": {
-            "description": MP4_DESCRIPTION,
-            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@openapi.file_response(blp, MP4_DESCRIPTION, ["video/mp4"])
 def download_render(render_id: int) -> flask.Response:
     """Download the finished MP4."""
     render = renders.get(extensions.session(), _scope(), render_id)
