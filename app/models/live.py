@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, catalog, channels, orgs, types
+from app.models import accounts, base, catalog, channels, orgs, types
 
 
 class Platform(enum.StrEnum):
@@ -35,35 +35,18 @@ class SessionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-streamer_accounts = sa.Table(
+streamer_accounts = base.link_table(
     "live_streamer_accounts",
-    extensions.db.metadata,
-    sa.Column(
-        "streamer_id",
-        sa.ForeignKey("streamers.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "channel_account_id",
-        sa.ForeignKey("channel_accounts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    ("streamer_id", "streamers"),
+    ("channel_account_id", "channel_accounts"),
+    index_second=False,
 )
 
-session_hosts = sa.Table(
+session_hosts = base.link_table(
     "live_session_hosts",
-    extensions.db.metadata,
-    sa.Column(
-        "session_id",
-        sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "streamer_id",
-        sa.ForeignKey("streamers.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    ("session_id", "live_sessions"),
+    ("streamer_id", "streamers"),
+    index_second=True,
 )
 
 

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import types
+from app.models import base, types
 
 
 class ProducerType(enum.StrEnum):
@@ -23,16 +23,8 @@ class ProducerType(enum.StrEnum):
 
 
 # Which producers a club sells for: a producer organisation can work with several clubs.
-club_producers = sa.Table(
-    "club_producers",
-    extensions.db.metadata,
-    sa.Column("club_id", sa.ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "producer_id",
-        sa.ForeignKey("producers.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+club_producers = base.link_table(
+    "club_producers", ("club_id", "clubs"), ("producer_id", "producers"), index_second=True
 )
 
 
