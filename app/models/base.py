@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app import extensions
+from app.core import clock
+from app.models import types
 
 
 def link_table(
@@ -24,4 +29,14 @@ def link_table(
 def _link_column(column: str, table: str, index: bool | None = None) -> sa.Column[int]:
     return sa.Column(
         column, sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True, index=index
+    )
+
+
+class Timestamps:
+    """``created_at`` and ``updated_at`` (UTC, set by the app's clock on insert and on every
+    update), the last two columns of the tables that keep both."""
+
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
+        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
     )

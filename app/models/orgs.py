@@ -69,7 +69,7 @@ class Club(extensions.Model):
         return f"<Club {self.name}>"
 
 
-class Producer(extensions.Model):
+class Producer(base.Timestamps, extensions.Model):
     """A producer organisation (chủ thể) whose OCOP products the club sells."""
 
     __tablename__ = "producers"
@@ -89,10 +89,6 @@ class Producer(extensions.Model):
     address_line: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     story: so.Mapped[str | None] = so.mapped_column(sa.Text)
     logo_path: so.Mapped[str | None] = so.mapped_column(sa.String(255))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     # The clubs that sell this producer's products (their staff see and edit its catalog).
     clubs: so.Mapped[list[Club]] = so.relationship(
