@@ -16,7 +16,8 @@ import marshmallow as ma
 from app import extensions
 from app.accounts import schemas
 from app.accounts import service as accounts_service
-from app.core import pagination, permissions, tenancy
+from app.core import pagination, permissions
+from app.http import helpers
 from app.models import accounts
 
 blp = flask_smorest.Blueprint(
@@ -53,12 +54,11 @@ def list_users(page: int, per_page: int, role: str | None = None) -> object:
     """List accounts, optionally of one role, a page at a time (a coordinator: their club's
     members and their club's producers' accounts)."""
     return pagination.paginate(
-        extensions.session(), accounts_service.users_query(_scope(), role), page, per_page
+        extensions.session(),
+        accounts_service.users_query(helpers.current_scope(), role),
+        page,
+        per_page,
     )
-
-
-def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 @blp.route("", methods=["POST"])
@@ -76,7 +76,7 @@ def create_user(body: dict[str, Any]) -> object:
 @blp.response(200, schemas.UserSchema)
 def get_user(user_id: int) -> object:
     """One account (404 outside the caller's scope)."""
-    return accounts_service.get_user(extensions.session(), user_id, _scope())
+    return accounts_service.get_user(extensions.session(), user_id, helpers.current_scope())
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import schemas as catalog_schemas
 from app.catalog import service as catalog_service
-from app.core import errors, pagination, permissions, tenancy
+from app.core import errors, pagination, permissions
+from app.http import helpers
 from app.models import catalog
 from vietnam import admin_units
 
@@ -42,7 +43,7 @@ def list_products(args: dict[str, Any]) -> object:
     """
     page, per_page = args.pop("page"), args.pop("per_page")
     stmt = catalog_service.product_query(
-        tenancy.scope_for(extensions.session(), flask_login.current_user),
+        helpers.current_scope(),
         catalog_service.ProductFilters(**args),
         catalog_service.today_local(),
     ).options(
@@ -184,7 +185,7 @@ def delete_certificate(product_id: int, certificate_id: int) -> None:
 def list_expiring(page: int, per_page: int, days: int) -> object:
     """Current certificates expiring within `days` (default 90), soonest first."""
     today = catalog_service.today_local()
-    scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
+    scope = helpers.current_scope()
     stmt = catalog_service.expiring_query(scope, today, days).options(
         so.selectinload(catalog.Certificate.product).selectinload(catalog.Product.producer)
     )

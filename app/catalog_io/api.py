@@ -15,7 +15,7 @@ from app import extensions
 from app.catalog import service as catalog_service
 from app.catalog_io import export, formats, uploads
 from app.core import permissions
-from app.http import helpers
+from app.http import helpers, openapi
 from app.jobs import registry, tasks
 from app.jobs import schemas as job_schemas
 
@@ -26,8 +26,7 @@ blp = flask_smorest.Blueprint(
     description="Nhập/xuất danh mục (CSV, XLSX)",
 )
 
-BINARY = {"schema": {"type": "string", "format": "binary"}}
-FILE_CONTENT = {formats.CSV_MIMETYPE: BINARY, formats.XLSX_MIMETYPE: BINARY}
+FILE_TYPES = (formats.CSV_MIMETYPE, formats.XLSX_MIMETYPE)
 EXPORT_DESCRIPTION = "Tệp CSV (UTF-8 có BOM) hoặc XLSX, mỗi dòng một phân loại (SKU)"
 TEMPLATE_DESCRIPTION = "Mẫu nhập trống: CSV, hoặc XLSX có thêm trang “Hướng dẫn”"
 ID_RANGE = mv.Range(min=1, max=catalog_service.MAX_ID)
@@ -90,8 +89,7 @@ def import_catalog(files: dict[str, Any]) -> object:
 @blp.route("/export", methods=["GET"])
 @permissions.require("catalog.view")
 @blp.arguments(ExportArgsSchema, location="query")
-@blp.response(200, description=EXPORT_DESCRIPTION, content_type=formats.CSV_MIMETYPE)
-@blp.doc(responses={"200": {"description": EXPORT_DESCRIPTION, "content": FILE_CONTENT}})
+@openapi.file_response(blp, EXPORT_DESCRIPTION, FILE_TYPES)
 def export_catalog(args: dict[str, Any]) -> flask.Response:
     """Download the products you may see, one row per variant, in the template's columns
     plus read-only `product_id`, `ocop_stars`, `ocop_expires_on`."""
@@ -108,8 +106,7 @@ def export_catalog(args: dict[str, Any]) -> flask.Response:
 @blp.route("/template", methods=["GET"])
 @permissions.require("catalog.view")
 @blp.arguments(FormatArgsSchema, location="query")
-@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=formats.CSV_MIMETYPE)
-@blp.doc(responses={"200": {"description": TEMPLATE_DESCRIPTION, "content": FILE_CONTENT}})
+@openapi.file_response(blp, TEMPLATE_DESCRIPTION, FILE_TYPES)
 def import_template(args: dict[str, Any]) -> flask.Response:
     """Download the empty import template."""
     return helpers.send_download(export.template(args["format"]))

@@ -16,8 +16,8 @@ import sqlalchemy.orm as so
 from app import extensions
 from app.channels import accounts, actions, listings, packs, publishing
 from app.channels import schemas as channel_schemas
-from app.core import pagination, permissions, tenancy
-from app.http import helpers
+from app.core import pagination, permissions
+from app.http import helpers, openapi
 from app.jobs import tasks
 from app.models import channels
 
@@ -27,10 +27,6 @@ blp = flask_smorest.Blueprint(
     url_prefix="/api/v1/channels",
     description="Kênh bán trên sàn: gian hàng, tin đăng, đăng bán",
 )
-
-
-def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang người bán, ảnh, danh sách việc"
@@ -45,7 +41,7 @@ ZIP_DESCRIPTION = "Gói đăng bán (zip): nội dung theo thứ tự trang ngư
 def list_accounts() -> object:
     """Your club's shops (an admin: every club's) with their connection status and listing
     counts; secrets only as set or not."""
-    return actions.account_views(extensions.session(), _scope())
+    return actions.account_views(extensions.session(), helpers.current_scope())
 
 
 @blp.route("/accounts", methods=["POST"])
@@ -71,7 +67,7 @@ def create_account(body: dict[str, Any]) -> object:
 @blp.response(200, channel_schemas.AccountSchema)
 def get_account(account_id: int) -> object:
     """One shop of your club (no secrets; 404 for another club's)."""
-    return actions.get_account_view(extensions.session(), account_id, _scope())
+    return actions.get_account_view(extensions.session(), account_id, helpers.current_scope())
 
 
 # --- listings -----------------------------------------------------------------------------
@@ -85,7 +81,7 @@ def list_listings(page: int, per_page: int, account_id: int, state: str | None =
     """A shop's listings, most recently changed first, optionally in one `state`."""
     session = extensions.session()
     # 404 for an unknown shop or another club's, not an empty page
-    accounts.get_account(session, account_id, scope=_scope())
+    accounts.get_account(session, account_id, scope=helpers.current_scope())
     stmt = listings.listings_query(account_id, state).options(
         so.selectinload(channels.Listing.product)
     )
@@ -128,7 +124,7 @@ def retry_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def pause_listing(listing_id: int) -> object:
     """Take a listing off sale for now (unlisted on the marketplace, binding kept)."""
-    return publishing.pause(extensions.session(), listing_id, scope=_scope())
+    return publishing.pause(extensions.session(), listing_id, scope=helpers.current_scope())
 
 
 @blp.route("/listings/<int:listing_id>/resume", methods=["POST"])
@@ -149,7 +145,7 @@ def resume_listing(listing_id: int) -> object:
 @blp.response(200, channel_schemas.ListingSchema)
 def delist_listing(listing_id: int) -> object:
     """Stop selling on this shop: unlisted remotely, the binding kept (no duplicate later)."""
-    return publishing.delist(extensions.session(), listing_id, scope=_scope())
+    return publishing.delist(extensions.session(), listing_id, scope=helpers.current_scope())
 
 
 @blp.route("/listings/<int:listing_id>/certificate-override", methods=["POST"])
@@ -159,7 +155,7 @@ def delist_listing(listing_id: int) -> object:
 def override_certificate(body: dict[str, Any], listing_id: int) -> object:
     """Keep selling although the product's OCOP certificate expired (`on: true`), or not."""
     return listings.set_certificate_override(
-        extensions.session(), listing_id, body["on"], scope=_scope()
+        extensions.session(), listing_id, body["on"], scope=helpers.current_scope()
     )
 
 
@@ -168,15 +164,7 @@ def override_certificate(body: dict[str, Any], listing_id: int) -> object:
 
 @blp.route("/listings/<int:listing_id>/pack", methods=["POST"])
 @permissions.require("channels.publish")
-@blp.response(200, description=ZIP_DESCRIPTION, content_type="application/zip")
-@blp.doc(
-    responses={
-        "200": {
-            "description": ZIP_DESCRIPTION,
-            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@openapi.file_response(blp, ZIP_DESCRIPTION, ["application/zip"])
 def download_pack(listing_id: int) -> flask.Response:
     """Build a listing's pack for a shop without an API (Postmart, Voso).
 
@@ -184,7 +172,7 @@ def download_pack(listing_id: int) -> flask.Response:
     shop published through its API.
     """
     session = extensions.session()
-    scope = _scope()
+    scope = helpers.current_scope()
     path = packs.build(session, listing_id, scope=scope)
     return helpers.send_temporary_file(
         path,
@@ -199,4 +187,6 @@ def download_pack(listing_id: int) -> flask.Response:
 @blp.response(200, channel_schemas.ListingSchema)
 def record_live(body: dict[str, Any], listing_id: int) -> object:
     """Record the live listing of a pack: its URL or id on that marketplace (422 otherwise)."""
-    return packs.record_live(extensions.session(), listing_id, body["reference"], scope=_scope())
+    return packs.record_live(
+        extensions.session(), listing_id, body["reference"], scope=helpers.current_scope()
+    )

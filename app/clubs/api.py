@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_login
 import flask_smorest
 
 from app import extensions
 from app.clubs import schemas as club_schemas
 from app.clubs import service as clubs_service
-from app.core import errors, pagination, permissions, tenancy
+from app.core import errors, pagination, permissions
+from app.http import helpers
 
 blp = flask_smorest.Blueprint(
     "clubs_api", __name__, url_prefix="/api/v1/clubs", description="Câu lạc bộ"
 )
-
-
-def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 def _bank_errors_nested(exc: errors.ValidationError) -> errors.ValidationError:
@@ -42,7 +38,7 @@ def list_clubs(page: int, per_page: int, status: str = "active") -> object:
     """The clubs you reach, by name: an admin every club, a member their own, a Youth Union
     account the clubs under its unit."""
     archived = {"active": False, "archived": True, "all": None}[status]
-    stmt = clubs_service.clubs_query(_scope(), archived)
+    stmt = clubs_service.clubs_query(helpers.current_scope(), archived)
     return pagination.paginate(extensions.session(), stmt, page, per_page)
 
 
@@ -54,7 +50,7 @@ def create_club(body: dict[str, Any]) -> object:
     """Create a club: its name (unique), its Youth Union unit (province, optionally a commune
     in it, 2025 map codes), contact, default bank account for VietQR and producers."""
     try:
-        return clubs_service.create_club(extensions.session(), _scope(), body)
+        return clubs_service.create_club(extensions.session(), helpers.current_scope(), body)
     except errors.ValidationError as exc:
         raise _bank_errors_nested(exc) from None
 
@@ -64,7 +60,7 @@ def create_club(body: dict[str, Any]) -> object:
 @blp.response(200, club_schemas.ClubSchema)
 def get_club(club_id: int) -> object:
     """One club (404 for a club outside your scope)."""
-    return clubs_service.get_club(extensions.session(), _scope(), club_id)
+    return clubs_service.get_club(extensions.session(), helpers.current_scope(), club_id)
 
 
 @blp.route("/<int:club_id>", methods=["PATCH"])
@@ -75,7 +71,9 @@ def update_club(body: dict[str, Any], club_id: int) -> object:
     """Change some fields; omitted ones stay, `null` clears an optional one (`bank_account`:
     `null` removes the account)."""
     try:
-        return clubs_service.update_club(extensions.session(), _scope(), club_id, body)
+        return clubs_service.update_club(
+            extensions.session(), helpers.current_scope(), club_id, body
+        )
     except errors.ValidationError as exc:
         raise _bank_errors_nested(exc) from None
 
@@ -86,7 +84,7 @@ def update_club(body: dict[str, Any], club_id: int) -> object:
 def archive_club(club_id: int) -> object:
     """Archive a club: its data and reports stay, its coordinators and sellers can no longer
     sign in and their API tokens stop working."""
-    return clubs_service.archive_club(extensions.session(), _scope(), club_id)
+    return clubs_service.archive_club(extensions.session(), helpers.current_scope(), club_id)
 
 
 @blp.route("/<int:club_id>/restore", methods=["POST"])
@@ -94,7 +92,7 @@ def archive_club(club_id: int) -> object:
 @blp.response(200, club_schemas.ClubSchema)
 def restore_club(club_id: int) -> object:
     """Undo an archive: the club's members sign in again."""
-    return clubs_service.restore_club(extensions.session(), _scope(), club_id)
+    return clubs_service.restore_club(extensions.session(), helpers.current_scope(), club_id)
 
 
 @blp.route("/<int:club_id>/producers", methods=["PUT"])
@@ -105,5 +103,5 @@ def set_producers(body: dict[str, Any], club_id: int) -> object:
     """The producers the club works with become exactly `producer_ids` (its members see and
     edit their catalog)."""
     return clubs_service.set_producers(
-        extensions.session(), _scope(), club_id, body["producer_ids"]
+        extensions.session(), helpers.current_scope(), club_id, body["producer_ids"]
     )

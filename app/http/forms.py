@@ -137,6 +137,40 @@ def _unit_choices(form: Any, province_field: str, commune_field: str, empty: Any
     form[commune_field].choices = commune_choices(form[province_field].data)
 
 
+def _club_unit_fields() -> tuple[wtforms.SelectField, wtforms.SelectField]:
+    """A club's province (its Youth Union's) and commune selects; ``_unit_choices`` fills them."""
+    return (
+        wtforms.SelectField(
+            _l("Tỉnh/thành phố (Đoàn quản lý)"),
+            coerce=optional_str,
+            choices=[],
+            validate_choice=False,
+        ),
+        wtforms.SelectField(
+            _l("Xã/phường (không bắt buộc)"), coerce=optional_str, choices=[], validate_choice=False
+        ),
+    )
+
+
+def _bank_account_fields() -> tuple[wtforms.SelectField, wtforms.StringField, wtforms.StringField]:
+    """A club's bank account: the bank (``_bank_choices``), the number and the holder's name."""
+    return (
+        wtforms.SelectField(
+            _l("Ngân hàng"), coerce=optional_str, choices=[], validate_choice=False
+        ),
+        wtforms.StringField(_l("Số tài khoản"), validators=[v.Optional(), v.Length(max=30)]),
+        wtforms.StringField(
+            _l("Tên chủ tài khoản (không dấu, như trên thẻ)"),
+            validators=[v.Optional(), v.Length(max=70)],
+        ),
+    )
+
+
+def _bank_choices(empty: Any, banks: list[tuple[str, str]]) -> list[Choice]:
+    """The bank select's options: ``empty`` (no account yet) first, then ``(bin, name)``."""
+    return [Choice("", empty)] + [Choice(bank_bin, name) for bank_bin, name in banks]
+
+
 class UserForm(Form):
     username = wtforms.StringField(_l("Tên đăng nhập"), validators=[v.Optional(), v.Length(max=64)])
     # Required-ness is checked by the service, so every problem is reported at once.
@@ -179,12 +213,7 @@ class ClubForm(Form):
     """A club's fields, its default bank account and the producers it works with."""
 
     name = wtforms.StringField(_l("Tên câu lạc bộ"), validators=[v.Optional(), v.Length(max=200)])
-    province_code = wtforms.SelectField(
-        _l("Tỉnh/thành phố (Đoàn quản lý)"), coerce=optional_str, choices=[], validate_choice=False
-    )
-    commune_code = wtforms.SelectField(
-        _l("Xã/phường (không bắt buộc)"), coerce=optional_str, choices=[], validate_choice=False
-    )
+    province_code, commune_code = _club_unit_fields()
     contact_name = wtforms.StringField(
         _l("Người liên hệ"), validators=[v.Optional(), v.Length(max=200)]
     )
@@ -194,16 +223,7 @@ class ClubForm(Form):
     contact_email = wtforms.EmailField(
         _l("Email liên hệ"), validators=[v.Optional(), v.Length(max=254)]
     )
-    bank_bin = wtforms.SelectField(
-        _l("Ngân hàng"), coerce=optional_str, choices=[], validate_choice=False
-    )
-    account_number = wtforms.StringField(
-        _l("Số tài khoản"), validators=[v.Optional(), v.Length(max=30)]
-    )
-    account_name = wtforms.StringField(
-        _l("Tên chủ tài khoản (không dấu, như trên thẻ)"),
-        validators=[v.Optional(), v.Length(max=70)],
-    )
+    bank_bin, account_number, account_name = _bank_account_fields()
     producer_ids = MultiCheckboxField(
         _l("Chủ thể sản xuất CLB bán hàng cho"),
         coerce=optional_str,
@@ -214,9 +234,7 @@ class ClubForm(Form):
 
     def fill_choices(self, banks: list[tuple[str, str]], producers: list[Choice]) -> None:
         _unit_choices(self, "province_code", "commune_code", _l("— Chọn tỉnh/thành phố —"))
-        self.bank_bin.choices = [Choice("", _l("— Chưa có tài khoản —"))] + [
-            Choice(bank_bin, name) for bank_bin, name in banks
-        ]
+        self.bank_bin.choices = _bank_choices(_l("— Chưa có tài khoản —"), banks)
         self.producer_ids.choices = producers
 
     def club_data(self) -> dict[str, Any]:
@@ -269,32 +287,16 @@ class SetupForm(Form):
     club_name = wtforms.StringField(
         _l("Tên câu lạc bộ"), validators=[v.Optional(), v.Length(max=200)]
     )
-    province_code = wtforms.SelectField(
-        _l("Tỉnh/thành phố (Đoàn quản lý)"), coerce=optional_str, choices=[], validate_choice=False
-    )
-    commune_code = wtforms.SelectField(
-        _l("Xã/phường (không bắt buộc)"), coerce=optional_str, choices=[], validate_choice=False
-    )
+    province_code, commune_code = _club_unit_fields()
     contact_phone = wtforms.TelField(
         _l("Số điện thoại liên hệ của CLB"), validators=[v.Optional(), v.Length(max=20)]
     )
-    bank_bin = wtforms.SelectField(
-        _l("Ngân hàng"), coerce=optional_str, choices=[], validate_choice=False
-    )
-    account_number = wtforms.StringField(
-        _l("Số tài khoản"), validators=[v.Optional(), v.Length(max=30)]
-    )
-    account_name = wtforms.StringField(
-        _l("Tên chủ tài khoản (không dấu, như trên thẻ)"),
-        validators=[v.Optional(), v.Length(max=70)],
-    )
+    bank_bin, account_number, account_name = _bank_account_fields()
     submit = wtforms.SubmitField(_l("Bắt đầu"))
 
     def fill_choices(self, banks: list[tuple[str, str]]) -> None:
         _unit_choices(self, "province_code", "commune_code", _l("— Chọn tỉnh/thành phố —"))
-        self.bank_bin.choices = [Choice("", _l("— Để sau —"))] + [
-            Choice(bank_bin, name) for bank_bin, name in banks
-        ]
+        self.bank_bin.choices = _bank_choices(_l("— Để sau —"), banks)
 
     def setup_data(self) -> dict[str, Any]:
         return {

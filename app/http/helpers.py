@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import flask
+import flask_login
 
-from app.core import errors
+from app import extensions
+from app.core import errors, tenancy
 
 
 def safe_next(target: str | None, default_endpoint: str = "main.dashboard") -> str:
@@ -35,6 +37,12 @@ def flash_fields(error: errors.ValidationError, form: object) -> None:
         else:
             for message in messages:
                 flask.flash(message, "error")
+
+
+def current_scope() -> tenancy.Scope:
+    """The signed-in caller's scope (``app.core.tenancy``): which clubs and producers they
+    reach, for a page or an API call alike."""
+    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 def client_ip() -> str:

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app import extensions
-from app.core import clock
-from app.models import accounts, catalog, orgs, types
+from app.models import accounts, base, catalog, orgs, types
 
 
 class AccountStatus(enum.StrEnum):
@@ -37,7 +36,7 @@ class ListingState(enum.StrEnum):
         return self not in (ListingState.QUEUED, ListingState.PUBLISHING)
 
 
-class ChannelAccount(extensions.Model):
+class ChannelAccount(base.Timestamps, extensions.Model):
     """One shop on one marketplace, run by a club (for itself, or for one of its producers).
 
     Secrets (app secret, tokens) are encrypted with the key from the
@@ -72,10 +71,6 @@ class ChannelAccount(extensions.Model):
     failures_in_row: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     outage_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     club: so.Mapped[orgs.Club] = so.relationship()
     producer: so.Mapped[orgs.Producer | None] = so.relationship()
@@ -103,7 +98,7 @@ class CategoryMapping(extensions.Model):
     ocop_category: so.Mapped[catalog.OcopCategory] = so.relationship()
 
 
-class Listing(extensions.Model):
+class Listing(base.Timestamps, extensions.Model):
     """The binding of a product (with its variants) to one channel account.
 
     ``external_id`` is committed the moment the marketplace gives it;
@@ -140,10 +135,6 @@ class Listing(extensions.Model):
     lease_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     certificate_override: so.Mapped[bool] = so.mapped_column(default=False)
     paused_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     account: so.Mapped[ChannelAccount] = so.relationship()
     product: so.Mapped[catalog.Product] = so.relationship()

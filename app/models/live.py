@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, catalog, channels, orgs, types
+from app.models import accounts, base, catalog, channels, orgs, types
 
 
 class Platform(enum.StrEnum):
@@ -35,39 +35,22 @@ class SessionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-streamer_accounts = sa.Table(
+streamer_accounts = base.link_table(
     "live_streamer_accounts",
-    extensions.db.metadata,
-    sa.Column(
-        "streamer_id",
-        sa.ForeignKey("streamers.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "channel_account_id",
-        sa.ForeignKey("channel_accounts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    ("streamer_id", "streamers"),
+    ("channel_account_id", "channel_accounts"),
+    index_second=False,
 )
 
-session_hosts = sa.Table(
+session_hosts = base.link_table(
     "live_session_hosts",
-    extensions.db.metadata,
-    sa.Column(
-        "session_id",
-        sa.ForeignKey("live_sessions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "streamer_id",
-        sa.ForeignKey("streamers.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    ("session_id", "live_sessions"),
+    ("streamer_id", "streamers"),
+    index_second=True,
 )
 
 
-class Streamer(extensions.Model):
+class Streamer(base.Timestamps, extensions.Model):
     """A club member who hosts livestreams, linked to their user account (one per user)."""
 
     __tablename__ = "streamers"
@@ -81,10 +64,6 @@ class Streamer(extensions.Model):
     # Their handle on TikTok (without "@"), to match the Creator Handle in TikTok order exports.
     tiktok_handle: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
     is_active: so.Mapped[bool] = so.mapped_column(default=True)
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     user: so.Mapped[accounts.User] = so.relationship()
     club: so.Mapped[orgs.Club] = so.relationship()
@@ -96,7 +75,7 @@ class Streamer(extensions.Model):
         return f"<Streamer {self.display_name}>"
 
 
-class LiveSession(extensions.Model):
+class LiveSession(base.Timestamps, extensions.Model):
     """One planned livestream: when, where, who hosts it, and its live state."""
 
     __tablename__ = "live_sessions"
@@ -127,10 +106,6 @@ class LiveSession(extensions.Model):
     extension_s: so.Mapped[int] = so.mapped_column(default=0)
     state_version: so.Mapped[int] = so.mapped_column(default=0)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     club: so.Mapped[orgs.Club] = so.relationship()
     channel_account: so.Mapped[channels.ChannelAccount | None] = so.relationship()

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, catalog, channels, live, orgs, types
+from app.models import accounts, base, catalog, channels, live, orgs, types
 
 
 class OrderStatus(enum.StrEnum):
@@ -45,7 +45,7 @@ class BatchStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
-class Order(extensions.Model):
+class Order(base.Timestamps, extensions.Model):
     """One order on one platform, as the platform numbers it."""
 
     __tablename__ = "orders"
@@ -85,10 +85,6 @@ class Order(extensions.Model):
     )
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     club: so.Mapped[orgs.Club] = so.relationship()
     session: so.Mapped[live.LiveSession | None] = so.relationship()

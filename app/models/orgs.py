@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import types
+from app.models import base, types
 
 
 class ProducerType(enum.StrEnum):
@@ -23,16 +23,8 @@ class ProducerType(enum.StrEnum):
 
 
 # Which producers a club sells for: a producer organisation can work with several clubs.
-club_producers = sa.Table(
-    "club_producers",
-    extensions.db.metadata,
-    sa.Column("club_id", sa.ForeignKey("clubs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column(
-        "producer_id",
-        sa.ForeignKey("producers.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+club_producers = base.link_table(
+    "club_producers", ("club_id", "clubs"), ("producer_id", "producers"), index_second=True
 )
 
 
@@ -77,7 +69,7 @@ class Club(extensions.Model):
         return f"<Club {self.name}>"
 
 
-class Producer(extensions.Model):
+class Producer(base.Timestamps, extensions.Model):
     """A producer organisation (chủ thể) whose OCOP products the club sells."""
 
     __tablename__ = "producers"
@@ -97,10 +89,6 @@ class Producer(extensions.Model):
     address_line: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     story: so.Mapped[str | None] = so.mapped_column(sa.Text)
     logo_path: so.Mapped[str | None] = so.mapped_column(sa.String(255))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     # The clubs that sell this producer's products (their staff see and edit its catalog).
     clubs: so.Mapped[list[Club]] = so.relationship(

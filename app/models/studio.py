@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, catalog, jobs, types
+from app.models import accounts, base, catalog, jobs, types
 
 
 class AssetKind(enum.StrEnum):
@@ -71,7 +71,7 @@ class MediaAsset(extensions.Model):
     job: so.Mapped[jobs.Job | None] = so.relationship()
 
 
-class Video(extensions.Model):
+class Video(base.Timestamps, extensions.Model):
     """A video being made: its edit recipe (JSON, versioned), or a reusable template."""
 
     __tablename__ = "videos"
@@ -86,10 +86,6 @@ class Video(extensions.Model):
     is_template: so.Mapped[bool] = so.mapped_column(default=False, index=True)
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     product: so.Mapped[catalog.Product | None] = so.relationship()
     created_by: so.Mapped[accounts.User | None] = so.relationship()

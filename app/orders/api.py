@@ -15,14 +15,13 @@ import flask_smorest
 from app import extensions
 from app.catalog_io import formats
 from app.core import pagination, permissions, tenancy
-from app.http import helpers
+from app.http import helpers, openapi
 from app.orders import imports, manual, queries
 from app.orders import schemas as order_schemas
 from app.orders import status as order_status
 from app.orders import template as order_template
 
 TEMPLATE_DESCRIPTION = "Mẫu nhập đơn: dòng tiêu đề và một dòng ví dụ (CSV UTF-8 có BOM, hoặc XLSX)"
-BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 blp = flask_smorest.Blueprint(
     "orders_api",
@@ -99,14 +98,11 @@ def change_status(body: dict[str, Any], order_id: int) -> object:
 @blp.route("/import/template", methods=["GET"])
 @permissions.require("orders.record")
 @blp.arguments(order_schemas.TemplateArgsSchema, location="query")
-@blp.response(200, description=TEMPLATE_DESCRIPTION, content_type=formats.XLSX_MIMETYPE)
-@blp.doc(
-    responses={
-        "200": {
-            "description": TEMPLATE_DESCRIPTION,
-            "content": {formats.CSV_MIMETYPE: BINARY, formats.XLSX_MIMETYPE: BINARY},
-        }
-    }
+@openapi.file_response(
+    blp,
+    TEMPLATE_DESCRIPTION,
+    (formats.CSV_MIMETYPE, formats.XLSX_MIMETYPE),
+    content_type=formats.XLSX_MIMETYPE,
 )
 def import_template(args: dict[str, Any]) -> flask.Response:
     """Download the order import template (what `POST /import` reads as `template`)."""

@@ -9,7 +9,8 @@ import flask_smorest
 
 from app import extensions
 from app.catalog import schemas as catalog_schemas
-from app.core import pagination, permissions, tenancy
+from app.core import pagination, permissions
+from app.http import helpers
 from app.producers import service as producers_service
 
 blp = flask_smorest.Blueprint(
@@ -26,7 +27,7 @@ def list_producers(
 ) -> object:
     """Producers by name, a page at a time: those your club works with (an admin: every
     producer, with `clubs`; a producer account: its own)."""
-    scope = tenancy.scope_for(extensions.session(), flask_login.current_user)
+    scope = helpers.current_scope()
     stmt = producers_service.query(scope, q, province_code)
     return pagination.paginate(extensions.session(), stmt, page, per_page)
 

@@ -33,24 +33,22 @@ def _business_month(value: str) -> None:
             raise ma.ValidationError(problem)
 
 
+def _month_field(description: str, **kwargs: Any) -> ma.fields.String:
+    """An optional month argument (NNNN-TT, 2000-01 … 2100-12), ``None`` when not given."""
+    return ma.fields.String(
+        load_default=None,
+        validate=[MONTH, _business_month],
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
 class UnionComparisonArgsSchema(ma.Schema):
-    from_ = ma.fields.String(
+    from_ = _month_field(
+        "Tháng đầu (NNNN-TT, giờ Việt Nam, 2000-01 … 2100-12); mặc định 5 tháng trước",
         data_key="from",
-        load_default=None,
-        validate=[MONTH, _business_month],
-        metadata={
-            "description": "Tháng đầu (NNNN-TT, giờ Việt Nam, 2000-01 … 2100-12); mặc định 5 "
-            "tháng trước"
-        },
     )
-    to = ma.fields.String(
-        load_default=None,
-        validate=[MONTH, _business_month],
-        metadata={
-            "description": "Tháng cuối (tính cả tháng này, 2000-01 … 2100-12); mặc định tháng "
-            "hiện tại"
-        },
-    )
+    to = _month_field("Tháng cuối (tính cả tháng này, 2000-01 … 2100-12); mặc định tháng hiện tại")
     sort = ma.fields.String(
         load_default="name",
         validate=mv.OneOf(club_comparison.SORTS),

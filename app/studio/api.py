@@ -11,7 +11,8 @@ import flask_login
 import flask_smorest
 
 from app import extensions
-from app.core import permissions, tenancy
+from app.core import permissions
+from app.http import helpers, openapi
 from app.jobs import registry, tasks
 from app.studio import assets, renders, videos
 from app.studio import schemas as studio_schemas
@@ -28,10 +29,6 @@ MP4_DESCRIPTION = "Video MP4 (H.264, AAC 48 kHz, faststart)"
 
 def _media_root() -> str:
     return str(flask.current_app.config["MEDIA_ROOT"])
-
-
-def _scope() -> tenancy.Scope:
-    return tenancy.scope_for(extensions.session(), flask_login.current_user)
 
 
 # --- assets -------------------------------------------------------------------------------
@@ -66,7 +63,7 @@ def upload_asset(files: dict[str, Any], form: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.AssetSchema)
 def get_asset(asset_id: int) -> object:
     """An asset: status, probe info and (videos) analysis."""
-    return assets.get(extensions.session(), _scope(), asset_id)
+    return assets.get(extensions.session(), helpers.current_scope(), asset_id)
 
 
 # --- videos -------------------------------------------------------------------------------
@@ -80,10 +77,10 @@ def list_videos(args: dict[str, Any]) -> object:
     """A product's gallery (`product_id`), or the templates (`templates=true`), of the
     caller's club (an admin: every club)."""
     if args["templates"]:
-        return videos.templates(extensions.session(), _scope())
+        return videos.templates(extensions.session(), helpers.current_scope())
     if args.get("product_id") is None:
         return []
-    return videos.gallery(extensions.session(), _scope(), args["product_id"])
+    return videos.gallery(extensions.session(), helpers.current_scope(), args["product_id"])
 
 
 @blp.route("/videos", methods=["POST"])
@@ -104,7 +101,7 @@ def create_video(body: dict[str, Any]) -> object:
 @blp.response(200, studio_schemas.VideoSchema)
 def get_video(video_id: int) -> object:
     """A video with its recipe and renders."""
-    return videos.get(extensions.session(), _scope(), video_id)
+    return videos.get(extensions.session(), helpers.current_scope(), video_id)
 
 
 @blp.route("/videos/<int:video_id>", methods=["PUT"])
@@ -191,23 +188,15 @@ def start_render(body: dict[str, Any], video_id: int) -> object:
 @blp.response(200, studio_schemas.RenderSchema)
 def get_render(render_id: int) -> object:
     """A render's status and progress."""
-    return renders.get(extensions.session(), _scope(), render_id)
+    return renders.get(extensions.session(), helpers.current_scope(), render_id)
 
 
 @blp.route("/renders/<int:render_id>/download", methods=["GET"])
 @permissions.require("studio.use")
-@blp.response(200, description=MP4_DESCRIPTION, content_type="video/mp4")
-@blp.doc(
-    responses={
-        "200": {
-            "description": MP4_DESCRIPTION,
-            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    }
-)
+@openapi.file_response(blp, MP4_DESCRIPTION, ["video/mp4"])
 def download_render(render_id: int) -> flask.Response:
     """Download the finished MP4."""
-    render = renders.get(extensions.session(), _scope(), render_id)
+    render = renders.get(extensions.session(), helpers.current_scope(), render_id)
     path = renders.output_file(render, _media_root())
     return flask.send_file(
         path, mimetype="video/mp4", as_attachment=True, download_name=f"video-{render.id}.mp4"
