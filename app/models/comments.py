@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, live, orgs, types
+from app.models import accounts, base, live, orgs, types
 
 
 class SourceStatus(enum.StrEnum):
@@ -50,7 +50,7 @@ class DeskState(enum.StrEnum):
     DISMISSED = "dismissed"  # not an order, or handled otherwise
 
 
-class CommentAccount(extensions.Model):
+class CommentAccount(base.Timestamps, extensions.Model):
     """A club's connected comment source: a Facebook Page, a YouTube API key.
 
     Like a marketplace shop, secrets (app secret, Page token, API key) are sealed with the
@@ -70,10 +70,6 @@ class CommentAccount(extensions.Model):
     )
     oauth_state: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
-    updated_at: so.Mapped[dt.datetime] = so.mapped_column(
-        types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
-    )
 
     club: so.Mapped[orgs.Club] = so.relationship()
 
