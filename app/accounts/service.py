@@ -27,6 +27,7 @@ import functools
 import hashlib
 import re
 import secrets
+from typing import Required, TypedDict
 
 import argon2
 import argon2.exceptions
@@ -35,8 +36,9 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 import zxcvbn
 from flask_babel import gettext as _
+from typing_extensions import Unpack
 
-from app.core import clock, errors, tenancy, uow
+from app.core import clock, errors, tenancy, uow, validators
 from app.models import accounts, orgs
 from vietnam import admin_units, text
 
@@ -180,16 +182,6 @@ def _verify(password_hash: str, password: str) -> bool:
 # --- users --------------------------------------------------------------------
 
 
-def _code(value: object) -> int | None:
-    """A unit or club id from a form, the API or the CLI; -1 for what is not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return -1
-
-
 def _check_membership(
     session: so.Session,
     fields: dict[str, list[str]],
@@ -296,29 +288,33 @@ def validate_user_fields(
     return fields
 
 
-def build_user(
-    session: so.Session,
-    *,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    email: str | None = None,
-    producer_id: int | None = None,
-    club_id: object = None,
-    union_province_code: object = None,
-    union_commune_code: object = None,
-    locale: str | None = None,
-) -> accounts.User:
+class NewUser(TypedDict, total=False):
+    """A new account's fields, the keywords of ``build_user`` and ``create_user``."""
+
+    username: Required[str]
+    password: Required[str]
+    full_name: Required[str]
+    role: Required[str]
+    email: str | None
+    producer_id: int | None
+    club_id: object
+    union_province_code: object
+    union_commune_code: object
+    locale: str | None
+
+
+def build_user(session: so.Session, **new: Unpack[NewUser]) -> accounts.User:
     """Validate, add and flush a new user without committing; ValidationError lists every
     bad field (the caller commits, or rolls back)."""
-    username = text.nfc(username).lower()
-    full_name = text.nfc(full_name)
+    username = text.nfc(new["username"]).lower()
+    full_name = text.nfc(new["full_name"])
+    email = new.get("email")
     email = text.nfc(email).lower() if email else None
+    role, password, producer_id = new["role"], new["password"], new.get("producer_id")
     club, province, commune = (
-        _code(club_id),
-        _code(union_province_code),
-        _code(union_commune_code),
+        validators.code_or_invalid(new.get("club_id")),
+        validators.code_or_invalid(new.get("union_province_code")),
+        validators.code_or_invalid(new.get("union_commune_code")),
     )
     fields = validate_user_fields(
         session,
@@ -344,7 +340,7 @@ def build_user(
         union_province_code=province,
         union_commune_code=commune,
         password_hash=hash_password(password),
-        locale=locale,
+        locale=new.get("locale"),
     )
     session.add(user)
     session.flush()
@@ -363,34 +359,9 @@ def _flush_or_explain(session: so.Session) -> None:
 
 
 @uow.transactional
-def create_user(
-    session: so.Session,
-    *,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    email: str | None = None,
-    producer_id: int | None = None,
-    club_id: object = None,
-    union_province_code: object = None,
-    union_commune_code: object = None,
-    locale: str | None = None,
-) -> accounts.User:
+def create_user(session: so.Session, **new: Unpack[NewUser]) -> accounts.User:
     """Create and commit a user; ValidationError lists every bad field."""
-    user = build_user(
-        session,
-        username=username,
-        password=password,
-        full_name=full_name,
-        role=role,
-        email=email,
-        producer_id=producer_id,
-        club_id=club_id,
-        union_province_code=union_province_code,
-        union_commune_code=union_commune_code,
-        locale=locale,
-    )
+    user = build_user(session, **new)
     _flush_or_explain(session)
     return user
 
@@ -414,9 +385,9 @@ def update_user(
     full_name = text.nfc(full_name)
     email = text.nfc(email).lower() if email else None
     club, province, commune = (
-        _code(club_id),
-        _code(union_province_code),
-        _code(union_commune_code),
+        validators.code_or_invalid(club_id),
+        validators.code_or_invalid(union_province_code),
+        validators.code_or_invalid(union_commune_code),
     )
     fields = validate_user_fields(
         session,
@@ -498,7 +469,7 @@ def set_working_club(session: so.Session, user: accounts.User, club_id: object) 
         raise errors.ValidationError(
             fields={"club_id": [_("Chỉ quản trị viên chọn câu lạc bộ làm việc.")]}
         )
-    club = _code(club_id)
+    club = validators.code_or_invalid(club_id)
     fields: dict[str, list[str]] = {}
     _check_membership(
         session,

@@ -105,28 +105,12 @@ def member_counts(session: so.Session, club_ids: list[int]) -> dict[int, int]:
 # --- validation --------------------------------------------------------------------------
 
 
-def _clean(value: Any) -> str | None:
-    if value is None:
-        return None
-    cleaned = text.nfc(str(value))
-    return cleaned or None
-
-
-def _code(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return -1
-
-
 def validate(
     session: so.Session, data: dict[str, Any], existing: orgs.Club | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalise a club's fields; return (clean values, field → problems)."""
     fields: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {name: _clean(data.get(name)) for name in FIELDS}
+    clean: dict[str, Any] = {name: validators.clean_text(data.get(name)) for name in FIELDS}
     name = clean["name"]
     if not name:
         fields["name"] = [_("Hãy nhập tên câu lạc bộ.")]
@@ -138,7 +122,8 @@ def validate(
             if other_name.casefold() == wanted and (existing is None or other_id != existing.id):
                 fields["name"] = [_("Đã có câu lạc bộ tên này.")]
                 break
-    province_code, commune_code = _code(data.get("province_code")), _code(data.get("commune_code"))
+    province_code = validators.code_or_invalid(data.get("province_code"))
+    commune_code = validators.code_or_invalid(data.get("commune_code"))
     province = admin_units.province(province_code) if province_code is not None else None
     if province is None:
         fields["province_code"] = [
