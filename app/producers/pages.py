@@ -17,11 +17,10 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import forms as catalog_forms
 from app.catalog import service as catalog_service
-from app.core import errors, pagination, permissions, tenancy
+from app.core import errors, pagination, permissions, places, tenancy
 from app.http import helpers
 from app.models import catalog, orgs
 from app.producers import service as producers_service
-from vietnam import admin_units
 
 bp = flask.Blueprint("producers", __name__, url_prefix="/producers", template_folder="templates")
 PER_PAGE = 20
@@ -152,10 +151,4 @@ def detail(producer_id: int) -> str:
 @permissions.require("catalog.view")
 def communes() -> dict[str, Any]:
     """``?province=<code>`` → the communes of that province on the 2025 map, as JSON."""
-    code = flask.request.args.get("province", type=int)
-    if code is None or admin_units.province(code) is None:
-        raise errors.NotFound(_("Không có tỉnh/thành phố này."))
-    return {
-        "province": code,
-        "communes": [{"code": u.code, "name": u.name} for u in admin_units.communes(code)],
-    }
+    return places.communes_json(flask.request.args.get("province", type=int))
