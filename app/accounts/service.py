@@ -182,17 +182,14 @@ def _verify(password_hash: str, password: str) -> bool:
 # --- users --------------------------------------------------------------------
 
 
-def _check_membership(
+def _check_club(
     session: so.Session,
     fields: dict[str, list[str]],
-    *,
     role: str,
     club_id: int | None,
-    union_province_code: int | None,
-    union_commune_code: int | None,
     existing: accounts.User | None,
 ) -> None:
-    """Which club (or Youth Union unit) an account belongs to, per its role."""
+    """Which club an account belongs to, per its role."""
     if role in {r.value for r in accounts.CLUB_ROLES}:
         if club_id is None:
             fields["club_id"] = [_("Điều phối viên và người bán phải thuộc một câu lạc bộ.")]
@@ -209,6 +206,15 @@ def _check_membership(
             fields["club_id"] = [
                 _("CLB %(club)s đã ngừng hoạt động: hãy chọn câu lạc bộ khác.", club=club.name)
             ]
+
+
+def _check_union_unit(
+    fields: dict[str, list[str]],
+    role: str,
+    union_province_code: int | None,
+    union_commune_code: int | None,
+) -> None:
+    """The Youth Union unit of a ``union`` account; no other role has one."""
     if role == Role.UNION:
         province = (
             admin_units.province(union_province_code) if union_province_code is not None else None
@@ -272,15 +278,8 @@ def validate_user_fields(
     elif producer_id is not None:
         fields["producer_id"] = [_("Chỉ tài khoản nhà sản xuất mới gắn với chủ thể.")]
     if role in set(Role):
-        _check_membership(
-            session,
-            fields,
-            role=role,
-            club_id=club_id,
-            union_province_code=union_province_code,
-            union_commune_code=union_commune_code,
-            existing=existing,
-        )
+        _check_club(session, fields, role, club_id, existing)
+        _check_union_unit(fields, role, union_province_code, union_commune_code)
     if password is not None and (
         problems := password_problems(password, username=username, full_name=full_name, email=email)
     ):
@@ -471,15 +470,7 @@ def set_working_club(session: so.Session, user: accounts.User, club_id: object) 
         )
     club = validators.code_or_invalid(club_id)
     fields: dict[str, list[str]] = {}
-    _check_membership(
-        session,
-        fields,
-        role=Role.ADMIN,
-        club_id=club,
-        union_province_code=None,
-        union_commune_code=None,
-        existing=user,
-    )
+    _check_club(session, fields, Role.ADMIN, club, user)
     if fields:
         raise errors.ValidationError(fields=fields)
     user.club_id = club

@@ -209,10 +209,7 @@ def without_ocop_claim(data: dict[str, Any]) -> dict[str, Any]:
 
 def get(session: so.Session, scope: tenancy.Scope, video_id: int) -> media_models.Video:
     """A video or template of a club in scope (404 otherwise)."""
-    video = session.get(media_models.Video, video_id)
-    if video is None or not scope.sees_club(video.club_id):
-        raise errors.NotFound(_("Không tìm thấy video."))
-    return video
+    return scope.find(session, media_models.Video, video_id, _("Không tìm thấy video."))
 
 
 def get_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> catalog.Product:
