@@ -79,7 +79,7 @@ def create_user(
             )
         else:
             producer_id = producer.id
-    try:
+    with commands.refusals(errors.ValidationError):
         user = accounts_service.create_user(
             extensions.session(),
             username=username,
@@ -92,11 +92,8 @@ def create_user(
             union_province_code=union_province,
             union_commune_code=union_commune,
         )
-    except errors.ValidationError as exc:
-        commands.fail(exc)
-    else:
-        where = f", {user.club.name}" if user.club is not None else ""
-        click.echo(f"Đã tạo {user.username} ({user.role.value}{where}), id={user.id}")
+    where = f", {user.club.name}" if user.club is not None else ""
+    click.echo(f"Đã tạo {user.username} ({user.role.value}{where}), id={user.id}")
 
 
 def _club_id(club_ref: str | None) -> int | None:
@@ -210,9 +207,6 @@ def create_token(username: str, name: str) -> None:
     if user is None:
         commands.fail(errors.NotFound(f"không có người dùng {username!r}"))
         return
-    try:
+    with commands.refusals(errors.ValidationError):
         issued = accounts_service.issue_token(extensions.session(), user, name)
-    except errors.ValidationError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(issued.secret)
+    click.echo(issued.secret)

@@ -27,6 +27,7 @@ import functools
 import hashlib
 import re
 import secrets
+from typing import Required, TypedDict
 
 import argon2
 import argon2.exceptions
@@ -35,8 +36,9 @@ import sqlalchemy.exc
 import sqlalchemy.orm as so
 import zxcvbn
 from flask_babel import gettext as _
+from typing_extensions import Unpack
 
-from app.core import clock, errors, tenancy, uow
+from app.core import clock, errors, tenancy, uow, validators
 from app.models import accounts, orgs
 from vietnam import admin_units, text
 
@@ -180,27 +182,14 @@ def _verify(password_hash: str, password: str) -> bool:
 # --- users --------------------------------------------------------------------
 
 
-def _code(value: object) -> int | None:
-    """A unit or club id from a form, the API or the CLI; -1 for what is not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return -1
-
-
-def _check_membership(
+def _check_club(
     session: so.Session,
     fields: dict[str, list[str]],
-    *,
     role: str,
     club_id: int | None,
-    union_province_code: int | None,
-    union_commune_code: int | None,
     existing: accounts.User | None,
 ) -> None:
-    """Which club (or Youth Union unit) an account belongs to, per its role."""
+    """Which club an account belongs to, per its role."""
     if role in {r.value for r in accounts.CLUB_ROLES}:
         if club_id is None:
             fields["club_id"] = [_("Điều phối viên và người bán phải thuộc một câu lạc bộ.")]
@@ -217,6 +206,15 @@ def _check_membership(
             fields["club_id"] = [
                 _("CLB %(club)s đã ngừng hoạt động: hãy chọn câu lạc bộ khác.", club=club.name)
             ]
+
+
+def _check_union_unit(
+    fields: dict[str, list[str]],
+    role: str,
+    union_province_code: int | None,
+    union_commune_code: int | None,
+) -> None:
+    """The Youth Union unit of a ``union`` account; no other role has one."""
     if role == Role.UNION:
         province = (
             admin_units.province(union_province_code) if union_province_code is not None else None
@@ -280,15 +278,8 @@ def validate_user_fields(
     elif producer_id is not None:
         fields["producer_id"] = [_("Chỉ tài khoản nhà sản xuất mới gắn với chủ thể.")]
     if role in set(Role):
-        _check_membership(
-            session,
-            fields,
-            role=role,
-            club_id=club_id,
-            union_province_code=union_province_code,
-            union_commune_code=union_commune_code,
-            existing=existing,
-        )
+        _check_club(session, fields, role, club_id, existing)
+        _check_union_unit(fields, role, union_province_code, union_commune_code)
     if password is not None and (
         problems := password_problems(password, username=username, full_name=full_name, email=email)
     ):
@@ -296,29 +287,33 @@ def validate_user_fields(
     return fields
 
 
-def build_user(
-    session: so.Session,
-    *,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    email: str | None = None,
-    producer_id: int | None = None,
-    club_id: object = None,
-    union_province_code: object = None,
-    union_commune_code: object = None,
-    locale: str | None = None,
-) -> accounts.User:
+class NewUser(TypedDict, total=False):
+    """A new account's fields, the keywords of ``build_user`` and ``create_user``."""
+
+    username: Required[str]
+    password: Required[str]
+    full_name: Required[str]
+    role: Required[str]
+    email: str | None
+    producer_id: int | None
+    club_id: object
+    union_province_code: object
+    union_commune_code: object
+    locale: str | None
+
+
+def build_user(session: so.Session, **new: Unpack[NewUser]) -> accounts.User:
     """Validate, add and flush a new user without committing; ValidationError lists every
     bad field (the caller commits, or rolls back)."""
-    username = text.nfc(username).lower()
-    full_name = text.nfc(full_name)
+    username = text.nfc(new["username"]).lower()
+    full_name = text.nfc(new["full_name"])
+    email = new.get("email")
     email = text.nfc(email).lower() if email else None
+    role, password, producer_id = new["role"], new["password"], new.get("producer_id")
     club, province, commune = (
-        _code(club_id),
-        _code(union_province_code),
-        _code(union_commune_code),
+        validators.code_or_invalid(new.get("club_id")),
+        validators.code_or_invalid(new.get("union_province_code")),
+        validators.code_or_invalid(new.get("union_commune_code")),
     )
     fields = validate_user_fields(
         session,
@@ -344,7 +339,7 @@ def build_user(
         union_province_code=province,
         union_commune_code=commune,
         password_hash=hash_password(password),
-        locale=locale,
+        locale=new.get("locale"),
     )
     session.add(user)
     session.flush()
@@ -363,34 +358,9 @@ def _flush_or_explain(session: so.Session) -> None:
 
 
 @uow.transactional
-def create_user(
-    session: so.Session,
-    *,
-    username: str,
-    password: str,
-    full_name: str,
-    role: str,
-    email: str | None = None,
-    producer_id: int | None = None,
-    club_id: object = None,
-    union_province_code: object = None,
-    union_commune_code: object = None,
-    locale: str | None = None,
-) -> accounts.User:
+def create_user(session: so.Session, **new: Unpack[NewUser]) -> accounts.User:
     """Create and commit a user; ValidationError lists every bad field."""
-    user = build_user(
-        session,
-        username=username,
-        password=password,
-        full_name=full_name,
-        role=role,
-        email=email,
-        producer_id=producer_id,
-        club_id=club_id,
-        union_province_code=union_province_code,
-        union_commune_code=union_commune_code,
-        locale=locale,
-    )
+    user = build_user(session, **new)
     _flush_or_explain(session)
     return user
 
@@ -414,9 +384,9 @@ def update_user(
     full_name = text.nfc(full_name)
     email = text.nfc(email).lower() if email else None
     club, province, commune = (
-        _code(club_id),
-        _code(union_province_code),
-        _code(union_commune_code),
+        validators.code_or_invalid(club_id),
+        validators.code_or_invalid(union_province_code),
+        validators.code_or_invalid(union_commune_code),
     )
     fields = validate_user_fields(
         session,
@@ -498,17 +468,9 @@ def set_working_club(session: so.Session, user: accounts.User, club_id: object) 
         raise errors.ValidationError(
             fields={"club_id": [_("Chỉ quản trị viên chọn câu lạc bộ làm việc.")]}
         )
-    club = _code(club_id)
+    club = validators.code_or_invalid(club_id)
     fields: dict[str, list[str]] = {}
-    _check_membership(
-        session,
-        fields,
-        role=Role.ADMIN,
-        club_id=club,
-        union_province_code=None,
-        union_commune_code=None,
-        existing=user,
-    )
+    _check_club(session, fields, Role.ADMIN, club, user)
     if fields:
         raise errors.ValidationError(fields=fields)
     user.club_id = club

@@ -71,10 +71,7 @@ def get_account(
     session: so.Session, account_id: int, *, scope: tenancy.Scope
 ) -> channels.ChannelAccount:
     """A shop of the scope's clubs; any other answers 404."""
-    account = session.get(channels.ChannelAccount, account_id)
-    if account is None or not scope.sees_club(account.club_id):
-        raise errors.NotFound(_("Không tìm thấy kênh bán."))
-    return account
+    return scope.find(session, channels.ChannelAccount, account_id, _("Không tìm thấy kênh bán."))
 
 
 def _site(host: str) -> str:

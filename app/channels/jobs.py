@@ -161,25 +161,28 @@ def _clock(ctx: jobs_service.JobContext) -> clock.Clock:
     return ctx.now
 
 
-def certificates(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Every listing of the job's club: pause the expired, resume the renewed."""
+def _check_certificates(
+    ctx: jobs_service.JobContext, product_ids: list[int] | None
+) -> dict[str, Any]:
+    """Pause the expired listings of the job's club, resume the renewed (of these products;
+    None: all)."""
     return sync.check_certificates(
         ctx.session,
         publishing.Options(now=_clock(ctx)),
         progress=ctx.progress,
         club_ids=_job_clubs(ctx),
+        product_ids=product_ids,
     )
+
+
+def certificates(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Every listing of the job's club: pause the expired, resume the renewed."""
+    return _check_certificates(ctx, None)
 
 
 def certificate_change(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """The same check for the products whose certificate was just saved or deleted."""
-    return sync.check_certificates(
-        ctx.session,
-        publishing.Options(now=_clock(ctx)),
-        progress=ctx.progress,
-        club_ids=_job_clubs(ctx),
-        product_ids=params["product_ids"],
-    )
+    return _check_certificates(ctx, params["product_ids"])
 
 
 KINDS = (

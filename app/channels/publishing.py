@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import heapq
 import logging
 import random
@@ -460,83 +461,88 @@ def run(
 # --- remote actions a seller takes one at a time ------------------------------------
 
 
-def _remote_action(
-    session: so.Session,
-    listing: channels.Listing,
-    factory: adapters.AdapterFactory | None,
-    now: clock.Clock,
-    action: Callable[[base.ChannelAdapter, base.Tokens, base.RemoteListing], None],
-) -> None:
-    if not listing.external_id:
-        return
-    adapter = (factory or adapters.current_factory())(listing.account)
-    if adapter.kind is not base.Kind.API:
-        return
-    try:
-        tokens, _version = accounts.fresh_tokens(session, listing.account, adapter, now=now)
-        action(adapter, tokens, base.RemoteListing(listing.external_id, dict(listing.sku_ids)))
-    except channel_errors.ChannelError as exc:
-        raise errors.Conflict(messages.describe(exc)) from exc
+@dataclasses.dataclass(frozen=True)
+class _Remote:
+    """The marketplace side of one listing action: the session, the adapters and the clock."""
+
+    session: so.Session
+    factory: adapters.AdapterFactory | None
+    now: clock.Clock
+
+    def call(
+        self,
+        listing: channels.Listing,
+        action: Callable[[base.ChannelAdapter, base.Tokens, base.RemoteListing], None],
+    ) -> None:
+        """Run ``action`` on the listing's marketplace (API channels with a bound listing)."""
+        if not listing.external_id:
+            return
+        adapter = (self.factory or adapters.current_factory())(listing.account)
+        if adapter.kind is not base.Kind.API:
+            return
+        try:
+            tokens, _version = accounts.fresh_tokens(
+                self.session, listing.account, adapter, now=self.now
+            )
+            action(adapter, tokens, base.RemoteListing(listing.external_id, dict(listing.sku_ids)))
+        except channel_errors.ChannelError as exc:
+            raise errors.Conflict(messages.describe(exc)) from exc
 
 
-@uow.transactional
-def pause(
-    session: so.Session,
-    listing_id: int,
-    factory: adapters.AdapterFactory | None = None,
-    now: clock.Clock = clock.utcnow,
-    *,
-    scope: tenancy.Scope,
-) -> channels.Listing:
+class _ListingAction:
+    """A service on one writable listing of the scope, found by id (a 404 otherwise), run as
+    one unit of work; the action gets the listing and its marketplace side."""
+
+    def __init__(self, act: Callable[[channels.Listing, _Remote], channels.Listing]) -> None:
+        self.act = act
+        functools.update_wrapper(self, act)
+
+    def __call__(
+        self,
+        session: so.Session,
+        listing_id: int,
+        factory: adapters.AdapterFactory | None = None,
+        now: clock.Clock = clock.utcnow,
+        *,
+        scope: tenancy.Scope,
+    ) -> channels.Listing:
+        with uow.unit_of_work(session):
+            listing = listings.get_listing(session, listing_id, scope=scope)
+            scope.check_writable()
+            return self.act(listing, _Remote(session, factory, now))
+
+
+@_ListingAction
+def pause(listing: channels.Listing, remote: _Remote) -> channels.Listing:
     """Take a live listing off sale for now (unlisted on the marketplace, kept bound)."""
-    listing = listings.get_listing(session, listing_id, scope=scope)
-    scope.check_writable()
     if listing.state not in (State.LIVE, State.QUEUED, State.NEEDS_ACTION, State.FAILED):
         raise errors.Conflict(_("Tin đăng này không tạm dừng được ở trạng thái hiện tại."))
-    _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
+    remote.call(listing, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.PAUSED, "seller"
     messages.clear(listing)
     return listing
 
 
-@uow.transactional
-def resume(
-    session: so.Session,
-    listing_id: int,
-    factory: adapters.AdapterFactory | None = None,
-    now: clock.Clock = clock.utcnow,
-    *,
-    scope: tenancy.Scope,
-) -> channels.Listing:
+@_ListingAction
+def resume(listing: channels.Listing, remote: _Remote) -> channels.Listing:
     """Put a paused listing back on sale (a new sync sends current price and stock)."""
-    listing = listings.get_listing(session, listing_id, scope=scope)
-    scope.check_writable()
     if listing.state != State.PAUSED:
         raise errors.Conflict(_("Chỉ mở lại được tin đang tạm dừng."))
-    if listings.certificate_blocks(listing.product, listing, now):
+    if listings.certificate_blocks(listing.product, listing, remote.now):
         raise errors.Conflict(_("Giấy chứng nhận OCOP đã hết hạn: gia hạn hoặc chọn “Vẫn bán”."))
-    _remote_action(session, listing, factory, now, lambda a, t, r: a.activate(t, r))
+    remote.call(listing, lambda a, t, r: a.activate(t, r))
     listing.state = State.QUEUED if listing.external_id is None else State.LIVE
     listing.paused_reason, listing.payload_hash = None, None  # forces a price/stock sync
     return listing
 
 
-@uow.transactional
-def delist(
-    session: so.Session,
-    listing_id: int,
-    factory: adapters.AdapterFactory | None = None,
-    now: clock.Clock = clock.utcnow,
-    *,
-    scope: tenancy.Scope,
-) -> channels.Listing:
+@_ListingAction
+def delist(listing: channels.Listing, remote: _Remote) -> channels.Listing:
     """Stop selling on this channel: unlisted remotely, binding kept (no duplicate later)."""
-    listing = listings.get_listing(session, listing_id, scope=scope)
-    scope.check_writable()
     if listing.state == State.DELISTED:
         return listing
     if listing.state == State.PUBLISHING:
         raise errors.Conflict(_("Đang đăng, hãy chờ xong rồi gỡ."))
-    _remote_action(session, listing, factory, now, lambda a, t, r: a.deactivate(t, r))
+    remote.call(listing, lambda a, t, r: a.deactivate(t, r))
     listing.state, listing.paused_reason = State.DELISTED, None
     return listing

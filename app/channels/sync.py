@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 State = channels.ListingState
 # The job kind a certificate change queues (the channels feature registers it; see ``jobs``).
 CERTIFICATE_CHANGE = "channels.certificate_change"
+# A listing on sale, or waiting to be: what price, stock and certificate changes reach.
+ON_SALE = channels.Listing.state.in_((State.LIVE, State.QUEUED))
 
 
 def _in_clubs(stmt: sa.Select[Any], club_ids: Collection[int] | None) -> sa.Select[Any]:
@@ -49,24 +51,29 @@ def listings_to_sync(
         return []
     stmt = sa.select(channels.Listing.id).where(
         channels.Listing.product_id.in_(ids),
-        channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+        ON_SALE,
     )
     return list(session.scalars(_in_clubs(stmt, None if club_id is None else [club_id])))
 
 
-def _clubs_selling(session: so.Session, product_ids: list[int]) -> list[int]:
-    """The clubs whose shops have a live or queued listing of these products."""
+def _clubs_with(
+    session: so.Session, product_ids: list[int], *states: sa.ColumnElement[bool]
+) -> list[int]:
+    """The clubs whose shops have a listing of these products in one of ``states`` (conditions
+    on the listing)."""
     return sorted(
         session.scalars(
             sa.select(channels.ChannelAccount.club_id)
             .join(channels.Listing, channels.Listing.account_id == channels.ChannelAccount.id)
-            .where(
-                channels.Listing.product_id.in_(product_ids),
-                channels.Listing.state.in_((State.LIVE, State.QUEUED)),
-            )
+            .where(channels.Listing.product_id.in_(product_ids), sa.or_(*states))
             .distinct()
         )
     )
+
+
+def _clubs_selling(session: so.Session, product_ids: list[int]) -> list[int]:
+    """The clubs whose shops have a live or queued listing of these products."""
+    return _clubs_with(session, product_ids, ON_SALE)
 
 
 def _products_key(kind: str, club_id: int, ids: list[int]) -> str:
@@ -195,7 +202,7 @@ def expired_certificate_listings(
         sa.select(channels.Listing.id)
         .join(catalog.Product, catalog.Product.id == channels.Listing.product_id)
         .where(
-            channels.Listing.state.in_((State.LIVE, State.QUEUED)),
+            ON_SALE,
             channels.Listing.certificate_override.is_(False),
             catalog.Product.ocop_expires_on < today,
         )
@@ -253,23 +260,10 @@ def check_certificates(
 def _clubs_with_certificate_work(session: so.Session, product_ids: list[int]) -> list[int]:
     """The clubs whose shops list these products on sale, or hold them paused for their
     certificate: the listings a certificate change may pause or resume."""
-    return sorted(
-        session.scalars(
-            sa.select(channels.ChannelAccount.club_id)
-            .join(channels.Listing, channels.Listing.account_id == channels.ChannelAccount.id)
-            .where(
-                channels.Listing.product_id.in_(product_ids),
-                sa.or_(
-                    channels.Listing.state.in_((State.LIVE, State.QUEUED)),
-                    sa.and_(
-                        channels.Listing.state == State.PAUSED,
-                        channels.Listing.paused_reason == "certificate",
-                    ),
-                ),
-            )
-            .distinct()
-        )
+    paused_for_certificate = sa.and_(
+        channels.Listing.state == State.PAUSED, channels.Listing.paused_reason == "certificate"
     )
+    return _clubs_with(session, product_ids, ON_SALE, paused_for_certificate)
 
 
 def certificates_changed(

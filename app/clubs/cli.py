@@ -7,6 +7,7 @@ one ``field: message`` line per problem; nothing is written then.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ import flask.cli
 
 from app import extensions
 from app.clubs import service as clubs_service
-from app.core import commands, errors, tenancy
+from app.core import commands, tenancy
 from app.models import orgs
 
 clubs_cli = flask.cli.AppGroup("clubs", help="Câu lạc bộ: tạo, sửa, lưu trữ, liên kết chủ thể.")
@@ -69,6 +70,12 @@ BANK_OPTIONS = ("bank_bin", "account_number", "account_name")
 CONTACT_OPTIONS = ("contact_name", "contact_phone", "contact_email")
 
 
+def _change(action: Callable[..., orgs.Club], *args: Any) -> orgs.Club:
+    """Run a club service as the operator; a refusal ends the command (exit 2)."""
+    with commands.refusals():
+        return action(extensions.session(), _scope(), *args)
+
+
 @clubs_cli.command("create")
 @click.argument("name")
 @_club_options
@@ -78,12 +85,8 @@ def create_club(name: str, **options: Any) -> None:
     data.update({k: options[k] for k in ("province_code", "commune_code", *CONTACT_OPTIONS)})
     if any(options[k] for k in BANK_OPTIONS):
         data["bank_account"] = {k: options[k] for k in BANK_OPTIONS}
-    try:
-        club = clubs_service.create_club(extensions.session(), _scope(), data)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"Đã tạo {club.name} (id={club.id}), {club.commune or club.province}")
+    club = _change(clubs_service.create_club, data)
+    click.echo(f"Đã tạo {club.name} (id={club.id}), {club.commune or club.province}")
 
 
 @clubs_cli.command("edit")
@@ -110,12 +113,8 @@ def edit_club(club_id: int, name: str | None, no_bank_account: bool, **options: 
             k: options[k] or (getattr(existing, k) if existing is not None else None)
             for k in BANK_OPTIONS
         }
-    try:
-        club = clubs_service.update_club(session, _scope(), club_id, data)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"Đã lưu {club.name} (id={club.id})")
+    club = _change(clubs_service.update_club, club_id, data)
+    click.echo(f"Đã lưu {club.name} (id={club.id})")
 
 
 @clubs_cli.command("list")
@@ -142,24 +141,16 @@ def list_clubs(as_json: bool, archived: bool, show_all: bool) -> None:
 @click.argument("club_id", type=int)
 def archive_club(club_id: int) -> None:
     """Archive a club: its members can no longer sign in; its data stays."""
-    try:
-        club = clubs_service.archive_club(extensions.session(), _scope(), club_id)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"Đã lưu trữ {club.name} (id={club.id})")
+    club = _change(clubs_service.archive_club, club_id)
+    click.echo(f"Đã lưu trữ {club.name} (id={club.id})")
 
 
 @clubs_cli.command("restore")
 @click.argument("club_id", type=int)
 def restore_club(club_id: int) -> None:
     """Restore an archived club."""
-    try:
-        club = clubs_service.restore_club(extensions.session(), _scope(), club_id)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"Đã khôi phục {club.name} (id={club.id})")
+    club = _change(clubs_service.restore_club, club_id)
+    click.echo(f"Đã khôi phục {club.name} (id={club.id})")
 
 
 @clubs_cli.command("link-producer")
@@ -167,12 +158,8 @@ def restore_club(club_id: int) -> None:
 @click.argument("producer_id", type=int)
 def link_producer(club_id: int, producer_id: int) -> None:
     """The club also works with this producer (its members see and edit its catalog)."""
-    try:
-        club = clubs_service.link_producer(extensions.session(), _scope(), club_id, producer_id)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"{club.name} làm việc với chủ thể #{producer_id}")
+    club = _change(clubs_service.link_producer, club_id, producer_id)
+    click.echo(f"{club.name} làm việc với chủ thể #{producer_id}")
 
 
 @clubs_cli.command("unlink-producer")
@@ -180,9 +167,5 @@ def link_producer(club_id: int, producer_id: int) -> None:
 @click.argument("producer_id", type=int)
 def unlink_producer(club_id: int, producer_id: int) -> None:
     """The club no longer works with this producer (orders already taken stay)."""
-    try:
-        club = clubs_service.unlink_producer(extensions.session(), _scope(), club_id, producer_id)
-    except errors.AppError as exc:
-        commands.fail(exc)
-    else:
-        click.echo(f"{club.name} không còn làm việc với chủ thể #{producer_id}")
+    club = _change(clubs_service.unlink_producer, club_id, producer_id)
+    click.echo(f"{club.name} không còn làm việc với chủ thể #{producer_id}")

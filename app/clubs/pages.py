@@ -6,6 +6,9 @@ their own, a Youth Union account the clubs under its unit); only admins change t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import flask
 import flask_login
 import werkzeug
@@ -92,20 +95,34 @@ def index() -> str:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@permissions.require("clubs.manage")
-def new() -> str | werkzeug.Response | tuple[str, int]:
-    form = _form()
+def _form_page(
+    club: orgs.Club | None,
+    save: Callable[[dict[str, Any]], orgs.Club],
+    saved_message: Callable[[orgs.Club], str],
+) -> str | werkzeug.Response | tuple[str, int]:
+    """The club form (new when ``club`` is None): saved, it goes to the club's page; refused,
+    the fields say why (422)."""
+    form = _form(club)
     if "refresh_communes" not in flask.request.form and form.validate_on_submit():
         try:
-            club = clubs_service.create_club(extensions.session(), _scope(), form.club_data())
+            saved = save(form.club_data())
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
         else:
-            flask.flash(_("Đã tạo câu lạc bộ %(name)s.", name=club.name), "success")
-            return flask.redirect(flask.url_for("clubs.detail", club_id=club.id))
+            flask.flash(saved_message(saved), "success")
+            return flask.redirect(flask.url_for("clubs.detail", club_id=saved.id))
     status = 422 if form.errors else 200
-    return flask.render_template("clubs/form.html", form=form, club=None), status
+    return flask.render_template("clubs/form.html", form=form, club=club), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require("clubs.manage")
+def new() -> str | werkzeug.Response | tuple[str, int]:
+    return _form_page(
+        None,
+        lambda data: clubs_service.create_club(extensions.session(), _scope(), data),
+        lambda club: _("Đã tạo câu lạc bộ %(name)s.", name=club.name),
+    )
 
 
 @bp.route("/<int:club_id>")
@@ -132,17 +149,11 @@ def edit(club_id: int) -> str | werkzeug.Response | tuple[str, int]:
     session = extensions.session()
     scope = _scope()
     club = clubs_service.get_club(session, scope, club_id)
-    form = _form(club)
-    if "refresh_communes" not in flask.request.form and form.validate_on_submit():
-        try:
-            clubs_service.update_club(session, scope, club.id, form.club_data())
-        except errors.ValidationError as exc:
-            helpers.flash_fields(exc, form)
-        else:
-            flask.flash(_("Đã lưu câu lạc bộ %(name)s.", name=club.name), "success")
-            return flask.redirect(flask.url_for("clubs.detail", club_id=club.id))
-    status = 422 if form.errors else 200
-    return flask.render_template("clubs/form.html", form=form, club=club), status
+    return _form_page(
+        club,
+        lambda data: clubs_service.update_club(session, scope, club.id, data),
+        lambda saved: _("Đã lưu câu lạc bộ %(name)s.", name=saved.name),
+    )
 
 
 @bp.route("/<int:club_id>/archive", methods=["POST"])

@@ -42,6 +42,12 @@ def _require_manager(scope: tenancy.Scope) -> None:
         raise errors.Forbidden()
 
 
+def _managed_club(session: so.Session, scope: tenancy.Scope, club_id: int) -> orgs.Club:
+    """A club of the scope that its account may manage (403 otherwise; 404 for another's)."""
+    _require_manager(scope)
+    return get_club(session, scope, club_id)
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -105,28 +111,12 @@ def member_counts(session: so.Session, club_ids: list[int]) -> dict[int, int]:
 # --- validation --------------------------------------------------------------------------
 
 
-def _clean(value: Any) -> str | None:
-    if value is None:
-        return None
-    cleaned = text.nfc(str(value))
-    return cleaned or None
-
-
-def _code(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return -1
-
-
 def validate(
     session: so.Session, data: dict[str, Any], existing: orgs.Club | None = None
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalise a club's fields; return (clean values, field → problems)."""
     fields: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {name: _clean(data.get(name)) for name in FIELDS}
+    clean: dict[str, Any] = {name: validators.clean_text(data.get(name)) for name in FIELDS}
     name = clean["name"]
     if not name:
         fields["name"] = [_("Hãy nhập tên câu lạc bộ.")]
@@ -138,7 +128,8 @@ def validate(
             if other_name.casefold() == wanted and (existing is None or other_id != existing.id):
                 fields["name"] = [_("Đã có câu lạc bộ tên này.")]
                 break
-    province_code, commune_code = _code(data.get("province_code")), _code(data.get("commune_code"))
+    province_code = validators.code_or_invalid(data.get("province_code"))
+    commune_code = validators.code_or_invalid(data.get("commune_code"))
     province = admin_units.province(province_code) if province_code is not None else None
     if province is None:
         fields["province_code"] = [
@@ -282,8 +273,7 @@ def update_club(
     session: so.Session, scope: tenancy.Scope, club_id: int, data: dict[str, Any]
 ) -> orgs.Club:
     """Change a club's fields and bank account (see ``apply_club``); commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     apply_club(session, club, data)
     if "producer_ids" in data:
         club.producers.clear()
@@ -299,8 +289,7 @@ def archive_club(
     """Archive a club: its data stays (reports, the Youth Union's view), its coordinators and
     sellers can no longer sign in or use their API tokens, and admins who worked in it have no
     working club until they choose another (nothing new is created in it); commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     if club.archived_at is None:
         club.archived_at = now()
         session.execute(
@@ -315,8 +304,7 @@ def archive_club(
 @uow.transactional
 def restore_club(session: so.Session, scope: tenancy.Scope, club_id: int) -> orgs.Club:
     """Undo ``archive_club``: the club's staff sign in again; commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     club.archived_at = None
     return club
 
@@ -326,8 +314,7 @@ def set_bank_account(
     session: so.Session, scope: tenancy.Scope, club_id: int, data: dict[str, Any] | None
 ) -> orders.PaymentAccount | None:
     """Set or (blank) remove a club's default VietQR account; commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     return apply_bank_account(session, club, data)
 
 
@@ -375,8 +362,7 @@ def link_producer(
     session: so.Session, scope: tenancy.Scope, club_id: int, producer_id: int
 ) -> orgs.Club:
     """The club also works with this producer (its staff see and edit its catalog); commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     _link(session, club, [producer_id])
     return club
 
@@ -386,8 +372,7 @@ def unlink_producer(
     session: so.Session, scope: tenancy.Scope, club_id: int, producer_id: int
 ) -> orgs.Club:
     """The club no longer works with this producer (orders already taken stay); commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     producer = next((p for p in club.producers if p.id == producer_id), None)
     if producer is None:
         raise errors.NotFound(_("Câu lạc bộ này không làm việc với chủ thể đó."))
@@ -412,8 +397,7 @@ def set_logo(
 ) -> orgs.Club:
     """Store a club logo as producer logos are stored (checked and re-encoded by
     app.services.images, within 512 × 512, PNG when transparent else JPEG); commit."""
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     path = images_service.store_logo(upload, media_root, f"{CLUBS_DIR}/{club.id}")
     old = club.logo_path
     try:
@@ -429,8 +413,7 @@ def set_logo(
 def delete_logo(
     session: so.Session, scope: tenancy.Scope, club_id: int, media_root: str | Path
 ) -> orgs.Club:
-    _require_manager(scope)
-    club = get_club(session, scope, club_id)
+    club = _managed_club(session, scope, club_id)
     with uow.unit_of_work(session):
         old, club.logo_path = club.logo_path, None
     images_service.remove_files(media_root, old)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import NoReturn
 
 import click
@@ -19,3 +21,12 @@ def fail(error: errors.AppError) -> NoReturn:
         for message in messages:
             click.echo(f"  {field}: {message}", err=True)
     sys.exit(EXIT_INVALID)
+
+
+@contextlib.contextmanager
+def refusals(kind: type[errors.AppError] = errors.AppError) -> Iterator[None]:
+    """Inside: a refused input (``kind``, an AppError by default) ends the command by ``fail``."""
+    try:
+        yield
+    except kind as exc:
+        fail(exc)

@@ -21,7 +21,7 @@ Catalog rows belong to producers; a club's staff reach the producers the club wo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -31,6 +31,16 @@ from app.core import errors
 from app.models import accounts, channels, comments, orgs
 
 Role = accounts.Role
+
+
+class ClubOwned(Protocol):
+    """A row that carries its club."""
+
+    @property
+    def club_id(self) -> int | None: ...
+
+
+Row = TypeVar("Row", bound=ClubOwned)
 
 
 class NoClub(errors.ValidationError):
@@ -80,6 +90,16 @@ class Scope:
         """404 (not 403: ids of other clubs are not confirmed to exist) when out of scope."""
         if not self.sees_club(club_id):
             raise errors.NotFound(message)
+
+    def find(
+        self, session: so.Session, model: type[Row], row_id: int, message: str | None = None
+    ) -> Row:
+        """The ``model`` row of that id when it is of a club in scope; else 404 (``check``)."""
+        row = session.get(model, row_id)
+        if row is None:
+            raise errors.NotFound(message)
+        self.check(row.club_id, message)
+        return row
 
     def home_club(self) -> int:
         """The club new rows go to; NoClub says how to get one."""

@@ -32,6 +32,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.core import formatting
+from vietnam import text
 
 TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
 
@@ -176,3 +177,22 @@ def parse_business_month(raw: Any) -> dt.date | None:
     if not _MONTH_RE.fullmatch(value):
         return None
     return parse_business_date(f"{value}-01")
+
+
+def clean_text(value: Any) -> str | None:
+    """A text field in NFC without surrounding white space, or None when missing or blank."""
+    if value is None:
+        return None
+    cleaned = text.nfc(str(value))
+    return cleaned or None
+
+
+def code_or_invalid(value: Any) -> int | None:
+    """An id or administrative code from a form, the API or the CLI: None when blank, -1 (which
+    names nothing, so the caller says so) when it is not a whole number."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return -1

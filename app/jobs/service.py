@@ -17,12 +17,13 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import flask
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from typing_extensions import Unpack
 
 from app.core import clock, errors, i18n, permissions, tenancy, uow
 from app.core.i18n import N_
@@ -135,16 +136,23 @@ def kind_title(job: jobs.Job) -> str:
     return str(kind.title) if kind is not None else job.title
 
 
+class JobOrder(TypedDict):
+    """What queueing a job takes: its kind by name, its parameters, who starts it and how its
+    message reaches the queue (the keywords of ``enqueue`` and ``start``)."""
+
+    kind: str
+    params: dict[str, Any]
+    owner: accounts.User
+    dispatch: Dispatch
+
+
 def enqueue(
     session: so.Session,
     kinds: Mapping[str, JobKind],
     *,
-    kind: str,
-    params: dict[str, Any],
-    owner: accounts.User,
-    dispatch: Dispatch,
     identity_key: str | None = None,
     club_id: int | None = None,
+    **order: Unpack[JobOrder],
 ) -> jobs.Job:
     """Check, store and queue a job. The row is committed before the message is sent.
 
@@ -155,6 +163,7 @@ def enqueue(
     is returned instead of queueing the same work twice (a unique partial index
     makes this hold across processes too).
     """
+    kind, params, owner = order["kind"], order["params"], order["owner"]
     job_kind = kinds.get(kind)
     if job_kind is None:
         raise errors.ValidationError(fields={"kind": [_("Loại công việc không tồn tại.")]})
@@ -185,7 +194,7 @@ def enqueue(
             raise
         return waiting
     try:
-        job.task_id = dispatch(job, job_kind.queue)
+        job.task_id = order["dispatch"](job, job_kind.queue)
     except Exception as exc:
         log.exception("could not queue job %s", job.id)
         job.status = JobStatus.FAILED
@@ -199,18 +208,11 @@ def enqueue(
     return job
 
 
-def start(
-    session: so.Session,
-    kinds: Mapping[str, JobKind],
-    *,
-    kind: str,
-    params: dict[str, Any],
-    owner: accounts.User,
-    dispatch: Dispatch,
-) -> jobs.Job:
+def start(session: so.Session, kinds: Mapping[str, JobKind], **order: Unpack[JobOrder]) -> jobs.Job:
     """Queue a job a user starts by name (the generic jobs API and page): an install-wide kind
     has no club; any other kind runs for the user's home club (NoClub, a 422, when none)."""
-    job_kind = kinds.get(kind)
+    owner = order["owner"]
+    job_kind = kinds.get(order["kind"])
     club_id = None
     # (An unknown kind or a missing permission is refused by enqueue, before any club matters.)
     if (
@@ -219,9 +221,7 @@ def start(
         and permissions.can(owner, job_kind.permission)
     ):
         club_id = tenancy.scope_for(session, owner).home_club()
-    return enqueue(
-        session, kinds, kind=kind, params=params, owner=owner, dispatch=dispatch, club_id=club_id
-    )
+    return enqueue(session, kinds, club_id=club_id, **order)
 
 
 def _queued_with_key(session: so.Session, identity_key: str) -> jobs.Job | None:

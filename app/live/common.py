@@ -125,21 +125,13 @@ def local_label(value: dt.datetime) -> str:
 def get_session(session: so.Session, scope: tenancy.Scope, session_id: int) -> live.LiveSession:
     """A session of a club the scope reaches; any other id answers 404."""
     message = _("Không tìm thấy phiên livestream.")
-    row = session.get(live.LiveSession, session_id)
-    if row is None:
-        raise errors.NotFound(message)
-    scope.check(row.club_id, message)
-    return row
+    return scope.find(session, live.LiveSession, session_id, message)
 
 
 def get_streamer(session: so.Session, scope: tenancy.Scope, streamer_id: int) -> live.Streamer:
     """A streamer of a club the scope reaches; any other id answers 404."""
     message = _("Không tìm thấy người livestream.")
-    row = session.get(live.Streamer, streamer_id)
-    if row is None:
-        raise errors.NotFound(message)
-    scope.check(row.club_id, message)
-    return row
+    return scope.find(session, live.Streamer, streamer_id, message)
 
 
 def streamer_of(

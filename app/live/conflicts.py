@@ -92,24 +92,24 @@ def find(
     return Clash(streamer=streamer, other=other)
 
 
-def check(
-    session: so.Session,
-    club_id: int,
-    streamer_ids: Iterable[int],
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    buffer_min: int,
-    *,
-    exclude_session_id: int | None = None,
-) -> None:
-    """Lock the streamers, then raise Conflict (409) naming the other session on a clash.
+def check(session: so.Session, row: live.LiveSession, buffer_min: int) -> None:
+    """Lock the session's streamers, then raise Conflict (409) naming the other session when
+    ``row`` (stored, or about to be added) clashes with one; a cancelled session never does.
 
     The caller owns the transaction: it commits after writing, which releases the locks.
     """
-    ids = list(streamer_ids)
-    lock_streamers(session, club_id, ids)
+    if row.status == live.SessionStatus.CANCELLED:
+        return
+    ids = [host.id for host in row.hosts]
+    lock_streamers(session, row.club_id, ids)
     clash = find(
-        session, club_id, ids, starts_at, ends_at, buffer_min, exclude_session_id=exclude_session_id
+        session,
+        row.club_id,
+        ids,
+        row.starts_at,
+        row.ends_at,
+        buffer_min,
+        exclude_session_id=row.id,
     )
     if clash is None:
         return

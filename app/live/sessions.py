@@ -162,20 +162,6 @@ def duration_label(seconds: int) -> str:
     return _("%(m)d phút", m=minutes)
 
 
-def _check_conflicts(session: so.Session, row: live.LiveSession, buffer_min: int) -> None:
-    if row.status == Status.CANCELLED:
-        return
-    conflicts.check(
-        session,
-        row.club_id,
-        [h.id for h in row.hosts],
-        row.starts_at,
-        row.ends_at,
-        buffer_min,
-        exclude_session_id=row.id,
-    )
-
-
 def create(
     session: so.Session, user: accounts.User, data: Mapping[str, Any], *, buffer_min: int
 ) -> live.LiveSession:
@@ -187,7 +173,7 @@ def create(
     for key, value in cleaned.items():
         setattr(row, key, value)
     with uow.unit_of_work(session):
-        _check_conflicts(session, row, buffer_min)
+        conflicts.check(session, row, buffer_min)
         session.add(row)
     return row
 
@@ -212,7 +198,7 @@ def update(
                 setattr(row, key, value)
             _slots_fit(row)
             if {"starts_at", "ends_at", "hosts"} & cleaned.keys():
-                _check_conflicts(session, row, buffer_min)
+                conflicts.check(session, row, buffer_min)
         row.sequence += 1
     return row
 
@@ -246,7 +232,7 @@ def set_status(
         previous = row.status
         row.status = target
         if previous == Status.CANCELLED:
-            _check_conflicts(session, row, buffer_min)
+            conflicts.check(session, row, buffer_min)
         row.sequence += 1
     return row
 
@@ -311,14 +297,7 @@ def duplicate(
         )
     with uow.unit_of_work(session):
         with session.no_autoflush:
-            conflicts.check(
-                session,
-                club_id,
-                [h.id for h in copy.hosts],
-                copy.starts_at,
-                copy.ends_at,
-                buffer_min,
-            )
+            conflicts.check(session, copy, buffer_min)
         session.add(copy)
     return copy
 

@@ -22,6 +22,7 @@ how it came in: import, manual entry or comments); changes by hand are ``status`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
@@ -299,6 +300,29 @@ def lost_race(exc: sqlalchemy.exc.OperationalError) -> bool:
     return getattr(orig, "sqlstate", None) in _RACE_SQLSTATES or "database is locked" in str(orig)
 
 
+@contextlib.contextmanager
+def _races_refused(session: so.Session) -> Iterator[None]:
+    """Inside: when another write of the same order wins a race, ours is rolled back and ends
+    in a Conflict (409) the caller may try again after."""
+    try:
+        yield
+    except sqlalchemy.exc.IntegrityError as exc:
+        # Another write put one of these orders into the club at the same moment (the unique
+        # key (club_id, platform, external_id) refused ours). Roll back before the message is
+        # built: translating it may read the user's language from this session.
+        uow.discard(session, "the refused write goes before the message is worded")
+        raise errors.Conflict(
+            _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
+        ) from exc
+    except sqlalchemy.exc.OperationalError as exc:
+        if not lost_race(exc):
+            raise
+        uow.discard(session, "the lost race's write goes before the message is worded")
+        raise errors.Conflict(
+            _("Đơn hàng đang được ghi bởi một thao tác khác; hãy thử lại.")
+        ) from exc
+
+
 def record(
     session: so.Session,
     user: accounts.User | None,
@@ -318,171 +342,135 @@ def record(
     or the database gives up on a lock), the transaction is rolled back and Conflict (409)
     raised: the caller may try again."""
     check_bounds(lines)
-    try:
-        return _record(
-            session,
-            user,
-            lines,
-            to=to,
-            source=source,
-            comment_batch_id=comment_batch_id,
-            note=note,
-        )
-    except sqlalchemy.exc.IntegrityError as exc:
-        # Another write put one of these orders into the club at the same moment (the unique
-        # key (club_id, platform, external_id) refused ours). Roll back before the message is
-        # built: translating it may read the user's language from this session.
-        uow.discard(session, "the refused write goes before the message is worded")
-        raise errors.Conflict(
-            _("Đơn hàng vừa được ghi bởi một lần nhập khác; hãy thử lại.")
-        ) from exc
-    except sqlalchemy.exc.OperationalError as exc:
-        if not lost_race(exc):
-            raise
-        uow.discard(session, "the lost race's write goes before the message is worded")
-        raise errors.Conflict(
-            _("Đơn hàng đang được ghi bởi một thao tác khác; hãy thử lại.")
-        ) from exc
+    with _races_refused(session):
+        summary = Summary()
+        club_id = to.club_id
+        chosen = to.live_session
+        grouped: dict[tuple[str, str], list[exports.OrderLine]] = {}
+        for line in lines:
+            grouped.setdefault((line.platform, line.order_id), []).append(line)
+        if not grouped:
+            return summary
 
-
-def _record(
-    session: so.Session,
-    user: accounts.User | None,
-    lines: Sequence[exports.OrderLine],
-    *,
-    to: Destination,
-    source: orders.OrderSource,
-    comment_batch_id: int | None,
-    note: str | None,
-) -> Summary:
-    summary = Summary()
-    club_id = to.club_id
-    chosen = to.live_session
-    grouped: dict[tuple[str, str], list[exports.OrderLine]] = {}
-    for line in lines:
-        grouped.setdefault((line.platform, line.order_id), []).append(line)
-    if not grouped:
-        return summary
-
-    variants = variants_by_sku(session, club_id, (line.seller_sku for line in lines))
-    windows = (
-        []
-        if chosen is not None
-        else _sessions_around(
-            session,
-            {platform for platform, _id in grouped},
-            [aware(line.placed_at) for line in lines],
-            club_id,
-        )
-    )
-    handles = _streamers_by_handle(session, club_id, (line.creator or "" for line in lines))
-    existing = _existing_orders(session, club_id, list(grouped))
-    unmatched: dict[str, str] = {}
-    touched: list[orders.Order] = []
-    # Stock follows the valid lines: +sold for new/changed lines, back for cancellations.
-    sold: dict[int, int] = {}
-
-    def count(lines: Iterable[tuple[int | None, str, int]], sign: int) -> None:
-        for variant_id, status, quantity in lines:
-            if variant_id is not None and Status(status).valid:
-                sold[variant_id] = sold.get(variant_id, 0) + sign * quantity
-
-    # In key order: two imports inserting the same new orders insert them in the same order,
-    # so one waits for the other instead of both waiting for each other.
-    for platform, external_id in sorted(grouped):
-        order_lines = grouped[(platform, external_id)]
-        first = order_lines[0]
-        placed_at = aware(first.placed_at)
-        live_session = chosen or session_at(windows, platform, placed_at)
-        streamer: live.Streamer | None = None
-        if first.creator:
-            streamer = handles.get(first.creator.lstrip("@").casefold())
-        if streamer is None and live_session is not None and live_session.hosts:
-            streamer = live_session.hosts[0]
-        new_lines: list[dict[str, Any]] = []
-        for position, line in enumerate(order_lines):
-            variant = variants.get(line.seller_sku.upper()) if line.seller_sku else None
-            if variant is None:
-                unmatched.setdefault(line.seller_sku, line.product_name)
-            new_lines.append(
-                {
-                    "position": position,
-                    "seller_sku": line.seller_sku[:64],
-                    "product_name": line.product_name[:300],
-                    "variation": line.variation[:200],
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "amount": line.amount,
-                    "status": str(Status(line.status)),
-                    "variant_id": variant.id if variant else None,
-                    "product_id": variant.product_id if variant else None,
-                }
+        variants = variants_by_sku(session, club_id, (line.seller_sku for line in lines))
+        windows = (
+            []
+            if chosen is not None
+            else _sessions_around(
+                session,
+                {platform for platform, _id in grouped},
+                [aware(line.placed_at) for line in lines],
+                club_id,
             )
-        fields: dict[str, Any] = {
-            "status": order_status([line["status"] for line in new_lines]),
-            "buyer_phone": phones.mobile(first.buyer_phone) if first.buyer_phone else None,
-            "buyer_phone_raw": (first.buyer_phone or None) and first.buyer_phone[:40],
-            "buyer_user": first.buyer_user and first.buyer_user[:120],
-            "buyer_name": first.buyer_name and first.buyer_name[:200],
-            "placed_at": placed_at,
-        }
-        if live_session is not None:
-            fields["session_id"] = live_session.id
-            fields["channel_account_id"] = live_session.channel_account_id
-        if streamer is not None:
-            fields["streamer_id"] = streamer.id
+        )
+        handles = _streamers_by_handle(session, club_id, (line.creator or "" for line in lines))
+        existing = _existing_orders(session, club_id, list(grouped))
+        unmatched: dict[str, str] = {}
+        touched: list[orders.Order] = []
+        # Stock follows the valid lines: +sold for new/changed lines, back for cancellations.
+        sold: dict[int, int] = {}
 
-        row = existing.get((platform, external_id))
-        if row is None:
-            row = orders.Order(
-                platform=platform,
-                external_id=external_id,
-                source=source,
-                comment_batch_id=comment_batch_id,
-                note=note,
-                club_id=club_id,
-                created_by_id=user.id if user is not None else None,
-            )
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.lines = [_new_line(data) for data in new_lines]
-            session.add(row)
-            count(_units(new_lines), +1)
-            summary.created += 1
-        else:
-            same_fields = all(getattr(row, name) == value for name, value in fields.items())
-            same_lines = [_line_key(x) for x in row.lines] == [_line_key(x) for x in new_lines]
-            if same_fields and same_lines:
-                summary.unchanged += 1
-            else:
-                if row.status != fields["status"]:
-                    # A newer export (or entry) moved the order: kept in its history.
-                    session.add(
-                        orders.OrderStatusChange(
-                            order_id=row.id,
-                            from_status=row.status,
-                            to_status=fields["status"],
-                            via=orders.StatusChangeVia(str(source)),
-                            changed_by_id=user.id if user is not None else None,
-                        )
-                    )
+        def count(lines: Iterable[tuple[int | None, str, int]], sign: int) -> None:
+            for variant_id, status, quantity in lines:
+                if variant_id is not None and Status(status).valid:
+                    sold[variant_id] = sold.get(variant_id, 0) + sign * quantity
+
+        # In key order: two imports inserting the same new orders insert them in the same order,
+        # so one waits for the other instead of both waiting for each other.
+        for platform, external_id in sorted(grouped):
+            order_lines = grouped[(platform, external_id)]
+            first = order_lines[0]
+            placed_at = aware(first.placed_at)
+            live_session = chosen or session_at(windows, platform, placed_at)
+            streamer: live.Streamer | None = None
+            if first.creator:
+                streamer = handles.get(first.creator.lstrip("@").casefold())
+            if streamer is None and live_session is not None and live_session.hosts:
+                streamer = live_session.hosts[0]
+            new_lines: list[dict[str, Any]] = []
+            for position, line in enumerate(order_lines):
+                variant = variants.get(line.seller_sku.upper()) if line.seller_sku else None
+                if variant is None:
+                    unmatched.setdefault(line.seller_sku, line.product_name)
+                new_lines.append(
+                    {
+                        "position": position,
+                        "seller_sku": line.seller_sku[:64],
+                        "product_name": line.product_name[:300],
+                        "variation": line.variation[:200],
+                        "quantity": line.quantity,
+                        "unit_price": line.unit_price,
+                        "amount": line.amount,
+                        "status": str(Status(line.status)),
+                        "variant_id": variant.id if variant else None,
+                        "product_id": variant.product_id if variant else None,
+                    }
+                )
+            fields: dict[str, Any] = {
+                "status": order_status([line["status"] for line in new_lines]),
+                "buyer_phone": phones.mobile(first.buyer_phone) if first.buyer_phone else None,
+                "buyer_phone_raw": (first.buyer_phone or None) and first.buyer_phone[:40],
+                "buyer_user": first.buyer_user and first.buyer_user[:120],
+                "buyer_name": first.buyer_name and first.buyer_name[:200],
+                "placed_at": placed_at,
+            }
+            if live_session is not None:
+                fields["session_id"] = live_session.id
+                fields["channel_account_id"] = live_session.channel_account_id
+            if streamer is not None:
+                fields["streamer_id"] = streamer.id
+
+            row = existing.get((platform, external_id))
+            if row is None:
+                row = orders.Order(
+                    platform=platform,
+                    external_id=external_id,
+                    source=source,
+                    comment_batch_id=comment_batch_id,
+                    note=note,
+                    club_id=club_id,
+                    created_by_id=user.id if user is not None else None,
+                )
                 for name, value in fields.items():
                     setattr(row, name, value)
-                if not same_lines:
-                    count(((x.variant_id, x.status, x.quantity) for x in row.lines), -1)
-                    count(_units(new_lines), +1)
-                    row.lines = [_new_line(data) for data in new_lines]
-                summary.updated += 1
-        touched.append(row)
-        summary.orders += 1
-        summary.lines += len(new_lines)
-        if row.session_id is not None:
-            summary.linked_to_session += 1
-    summary.unmatched = [{"sku": sku, "name": name} for sku, name in sorted(unmatched.items())]
-    session.flush()
-    move_stock(session, sold, source, summary)
-    summary.order_ids = [row.id for row in touched]
-    return summary
+                row.lines = [_new_line(data) for data in new_lines]
+                session.add(row)
+                count(_units(new_lines), +1)
+                summary.created += 1
+            else:
+                same_fields = all(getattr(row, name) == value for name, value in fields.items())
+                same_lines = [_line_key(x) for x in row.lines] == [_line_key(x) for x in new_lines]
+                if same_fields and same_lines:
+                    summary.unchanged += 1
+                else:
+                    if row.status != fields["status"]:
+                        # A newer export (or entry) moved the order: kept in its history.
+                        session.add(
+                            orders.OrderStatusChange(
+                                order_id=row.id,
+                                from_status=row.status,
+                                to_status=fields["status"],
+                                via=orders.StatusChangeVia(str(source)),
+                                changed_by_id=user.id if user is not None else None,
+                            )
+                        )
+                    for name, value in fields.items():
+                        setattr(row, name, value)
+                    if not same_lines:
+                        count(((x.variant_id, x.status, x.quantity) for x in row.lines), -1)
+                        count(_units(new_lines), +1)
+                        row.lines = [_new_line(data) for data in new_lines]
+                    summary.updated += 1
+            touched.append(row)
+            summary.orders += 1
+            summary.lines += len(new_lines)
+            if row.session_id is not None:
+                summary.linked_to_session += 1
+        summary.unmatched = [{"sku": sku, "name": name} for sku, name in sorted(unmatched.items())]
+        session.flush()
+        move_stock(session, sold, source, summary)
+        summary.order_ids = [row.id for row in touched]
+        return summary
 
 
 def _units(lines: Iterable[dict[str, Any]]) -> Iterator[tuple[int | None, str, int]]:

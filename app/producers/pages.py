@@ -6,6 +6,7 @@ account its own organisation, an admin every producer (with the clubs it works w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flask
@@ -17,11 +18,10 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import forms as catalog_forms
 from app.catalog import service as catalog_service
-from app.core import errors, pagination, permissions, tenancy
+from app.core import errors, pagination, permissions, places, tenancy
 from app.http import helpers
 from app.models import catalog, orgs
 from app.producers import service as producers_service
-from vietnam import admin_units
 
 bp = flask.Blueprint("producers", __name__, url_prefix="/producers", template_folder="templates")
 PER_PAGE = 20
@@ -82,23 +82,36 @@ def _refreshing_communes() -> bool:
     return "refresh_communes" in flask.request.form
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@permissions.require("producers.create")
-def new() -> tuple[str, int] | werkzeug.Response:
-    form = catalog_forms.ProducerForm()
+def _saved_form(
+    form: catalog_forms.ProducerForm,
+    producer: orgs.Producer | None,
+    save: Callable[[dict[str, Any]], orgs.Producer],
+    saved_message: Callable[[orgs.Producer], str],
+) -> tuple[str, int] | werkzeug.Response:
+    """The producer form (new when ``producer`` is None) after a request: saved, it goes to the
+    producer's page; refused, the fields say why (422)."""
     if _refreshing_communes():
-        return _form_page(form, None, 200)
+        return _form_page(form, producer, 200)
     if form.validate_on_submit():
         try:
-            producer = producers_service.create(
-                extensions.session(), flask_login.current_user, form.service_data()
-            )
+            saved = save(form.service_data())
         except errors.ValidationError as exc:
             helpers.flash_fields(exc, form)
         else:
-            flask.flash(_("Đã thêm chủ thể %(name)s.", name=producer.name), "success")
-            return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
-    return _form_page(form, None, 422 if flask.request.method == "POST" else 200)
+            flask.flash(saved_message(saved), "success")
+            return flask.redirect(flask.url_for("producers.detail", producer_id=saved.id))
+    return _form_page(form, producer, 422 if flask.request.method == "POST" else 200)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permissions.require("producers.create")
+def new() -> tuple[str, int] | werkzeug.Response:
+    return _saved_form(
+        catalog_forms.ProducerForm(),
+        None,
+        lambda data: producers_service.create(extensions.session(), flask_login.current_user, data),
+        lambda producer: _("Đã thêm chủ thể %(name)s.", name=producer.name),
+    )
 
 
 @bp.route("/<int:producer_id>/edit", methods=["GET", "POST"])
@@ -111,17 +124,12 @@ def edit(producer_id: int) -> tuple[str, int] | werkzeug.Response:
         form.type.data = producer.type.value
     else:
         form = catalog_forms.ProducerForm()
-    if _refreshing_communes():
-        return _form_page(form, producer, 200)
-    if form.validate_on_submit():
-        try:
-            producers_service.update(extensions.session(), user, producer.id, form.service_data())
-        except errors.ValidationError as exc:
-            helpers.flash_fields(exc, form)
-        else:
-            flask.flash(_("Đã lưu chủ thể %(name)s.", name=producer.name), "success")
-            return flask.redirect(flask.url_for("producers.detail", producer_id=producer.id))
-    return _form_page(form, producer, 422 if flask.request.method == "POST" else 200)
+    return _saved_form(
+        form,
+        producer,
+        lambda data: producers_service.update(extensions.session(), user, producer.id, data),
+        lambda saved: _("Đã lưu chủ thể %(name)s.", name=saved.name),
+    )
 
 
 @bp.route("/<int:producer_id>")
@@ -152,10 +160,4 @@ def detail(producer_id: int) -> str:
 @permissions.require("catalog.view")
 def communes() -> dict[str, Any]:
     """``?province=<code>`` → the communes of that province on the 2025 map, as JSON."""
-    code = flask.request.args.get("province", type=int)
-    if code is None or admin_units.province(code) is None:
-        raise errors.NotFound(_("Không có tỉnh/thành phố này."))
-    return {
-        "province": code,
-        "communes": [{"code": u.code, "name": u.name} for u in admin_units.communes(code)],
-    }
+    return places.communes_json(flask.request.args.get("province", type=int))

@@ -44,22 +44,10 @@ TEXT_LIMITS = {
 MULTILINE_FIELDS = frozenset({"story"})
 
 
-def _clean(value: Any) -> str | None:
-    if value is None:
-        return None
-    cleaned = text.nfc(str(value))
-    return cleaned or None
-
-
 def _code(value: Any) -> int | None:
     """An administrative-unit code: None when blank, -1 (no such unit) when not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        code = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return -1
-    return code if 0 < code <= routing.MAX_ID else -1
+    code = validators.code_or_invalid(value)
+    return code if code is None or 0 < code <= routing.MAX_ID else -1
 
 
 def _taken(
@@ -91,7 +79,7 @@ def validate(
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalise producer fields; return (clean values, field → problems)."""
     fields: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {name: _clean(data.get(name)) for name in FIELDS}
+    clean: dict[str, Any] = {name: validators.clean_text(data.get(name)) for name in FIELDS}
     for name, limit in TEXT_LIMITS.items():
         value = clean[name]
         if value and len(value) > limit:

@@ -358,9 +358,7 @@ def _order_lines(frames: loading.Frames) -> list[dict[str, Any]]:
 def session_report(session: so.Session, user: Actor, session_id: int, minutes: int = 5) -> Report:
     scope = scope_of(session, user)
     _staff_only(scope)
-    stream = session.get(live.LiveSession, session_id)
-    if stream is None or not scope.sees_club(stream.club_id):
-        raise errors.NotFound(_("Không tìm thấy phiên live."))
+    stream = scope.find(session, live.LiveSession, session_id, _("Không tìm thấy phiên live."))
     if minutes not in timeseries.BUCKET_MINUTES:
         raise errors.ValidationError(
             _("Chọn 5 hoặc 15 phút."), fields={"minutes": [_("Chọn 5 hoặc 15 phút.")]}
@@ -433,9 +431,7 @@ def streamer_report(
 ) -> Report:
     scope = scope_of(session, user)
     _staff_only(scope)
-    streamer = session.get(live.Streamer, streamer_id)
-    if streamer is None or not scope.sees_club(streamer.club_id):
-        raise errors.NotFound(_("Không tìm thấy streamer."))
+    streamer = scope.find(session, live.Streamer, streamer_id, _("Không tìm thấy streamer."))
     lo, hi = period_bounds(start, end)
     frames = loading.load(
         session,

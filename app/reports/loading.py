@@ -261,6 +261,17 @@ def load(session: so.Session, selection: Selection) -> Frames:
     )
 
 
+def _names(
+    session: so.Session,
+    id_column: so.InstrumentedAttribute[int],
+    name_column: so.InstrumentedAttribute[str],
+    ids: Collection[int],
+) -> dict[int, str]:
+    """id → name of these rows of one table."""
+    rows = session.execute(sa.select(id_column, name_column).where(id_column.in_(ids))).all()
+    return {row_id: name for row_id, name in rows}
+
+
 def _labels(
     session: so.Session, lines: pd.DataFrame, session_rows: list[live.LiveSession]
 ) -> dict[str, dict[int, str]]:
@@ -270,32 +281,10 @@ def _labels(
     producer_ids = [int(i) for i in lines["producer_id"].dropna().unique()]
     streamer_ids = {int(i) for i in lines["streamer_id"].dropna().unique()}
     streamer_ids |= {h.id for s in session_rows for h in s.hosts}
-    products = dict(
-        session.execute(
-            sa.select(catalog.Product.id, catalog.Product.name).where(
-                catalog.Product.id.in_(product_ids)
-            )
-        ).all()
-    )
-    producers = dict(
-        session.execute(
-            sa.select(orgs.Producer.id, orgs.Producer.name).where(
-                orgs.Producer.id.in_(producer_ids)
-            )
-        ).all()
-    )
-    streamers = dict(
-        session.execute(
-            sa.select(live.Streamer.id, live.Streamer.display_name).where(
-                live.Streamer.id.in_(streamer_ids)
-            )
-        ).all()
-    )
-    clubs = dict(
-        session.execute(
-            sa.select(orgs.Club.id, orgs.Club.name).where(orgs.Club.id.in_(club_ids))
-        ).all()
-    )
+    products = _names(session, catalog.Product.id, catalog.Product.name, product_ids)
+    producers = _names(session, orgs.Producer.id, orgs.Producer.name, producer_ids)
+    streamers = _names(session, live.Streamer.id, live.Streamer.display_name, streamer_ids)
+    clubs = _names(session, orgs.Club.id, orgs.Club.name, club_ids)
     sessions = {s.id: s.title for s in session_rows}
     return {
         "club": clubs,

@@ -7,7 +7,7 @@ import flask
 import flask.cli
 
 from app import extensions
-from app.core import commands, errors
+from app.core import commands
 from app.setup import demo as demo_service
 
 demo_cli = flask.cli.AppGroup("demo", help="Dữ liệu mẫu.")
@@ -25,10 +25,8 @@ def load_demo(if_empty: bool, password: str | None) -> None:
     """Create the demo streamer club, producers and one user of each role (refused in
     production, exit code 2)."""
     config = flask.current_app.config
-    try:
+    with commands.refusals():
         demo_service.refuse_in_production(config["APP_ENV"])
-    except errors.AppError as exc:
-        commands.fail(exc)
     if if_empty and not demo_service.is_empty(extensions.session()):
         click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
         return

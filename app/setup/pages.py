@@ -19,10 +19,9 @@ from flask_babel import gettext as _
 
 from app import config, extensions
 from app.clubs import service as clubs_service
-from app.core import errors, permissions, uow
+from app.core import errors, permissions, places, uow
 from app.http import forms, helpers
 from app.setup import service as setup_service
-from vietnam import admin_units
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +174,4 @@ def communes() -> dict[str, Any]:
     """``?province=<code>`` → its communes (the setup form has no signed-in user yet)."""
     if not _needs_setup():
         raise errors.NotFound()
-    code = flask.request.args.get("province", type=int)
-    if code is None or admin_units.province(code) is None:
-        raise errors.NotFound(_("Không có tỉnh/thành phố này."))
-    return {
-        "province": code,
-        "communes": [{"code": u.code, "name": u.name} for u in admin_units.communes(code)],
-    }
+    return places.communes_json(flask.request.args.get("province", type=int))

@@ -11,13 +11,14 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from typing_extensions import Unpack
 from werkzeug import datastructures
 
 from app.core import errors, i18n, permissions, tenancy, uow
@@ -128,29 +129,50 @@ def upload(
         uow.discard(session, "a refused or failed upload leaves no row")
         _unlink(temp, stored)
         raise
-    try:
-        job = jobs_service.enqueue(
-            session, kinds, kind=INGEST, params={"asset_id": asset.id}, owner=user,
-            dispatch=dispatch, club_id=club_id,
-        )  # fmt: skip
-    except Exception:
-        uow.discard(session, "the job that could not be queued")
+
+    def failed() -> None:
         _unlink(stored)
         asset.status, asset.upload_path = media_models.AssetStatus.FAILED, None
         asset.error = N_("Không gửi được công việc xử lý tệp.")
-        uow.checkpoint(session, "the asset says its job could not be queued")
-        raise
-    asset.job_id = job.id
-    uow.checkpoint(session, "the asset knows its job")
+
+    queue_job(
+        session,
+        kinds,
+        asset,
+        failed,
+        club_id=club_id,
+        kind=INGEST,
+        params={"asset_id": asset.id},
+        owner=user,
+        dispatch=dispatch,
+    )
     return asset
+
+
+def queue_job(
+    session: so.Session,
+    kinds: Mapping[str, jobs_service.JobKind],
+    row: media_models.MediaAsset | media_models.Render,
+    failed: Callable[[], None],
+    club_id: int,
+    **order: Unpack[jobs_service.JobOrder],
+) -> None:
+    """Queue the job that works on ``row`` (already stored and checkpointed) and note it on
+    the row; when it cannot be queued, ``failed`` marks the row as such and the error goes on."""
+    try:
+        job = jobs_service.enqueue(session, kinds, club_id=club_id, **order)
+    except Exception:
+        uow.discard(session, "the job that could not be queued")
+        failed()
+        uow.checkpoint(session, "the row says its job could not be queued")
+        raise
+    row.job_id = job.id
+    uow.checkpoint(session, "the row knows its job")
 
 
 def get(session: so.Session, scope: tenancy.Scope, asset_id: int) -> media_models.MediaAsset:
     """An asset of a club in scope (404 otherwise: other clubs' ids are not confirmed)."""
-    asset = session.get(media_models.MediaAsset, asset_id)
-    if asset is None or not scope.sees_club(asset.club_id):
-        raise errors.NotFound(_("Không tìm thấy tệp media."))
-    return asset
+    return scope.find(session, media_models.MediaAsset, asset_id, _("Không tìm thấy tệp media."))
 
 
 def get_in_club(session: so.Session, club_id: int, asset_id: int) -> media_models.MediaAsset:

@@ -101,6 +101,12 @@ def _flash_errors(exc: errors.ValidationError) -> None:
 # --- gallery ----------------------------------------------------------------------------------
 
 
+def _check_action_form() -> None:
+    """A studio action posts the CSRF-only form: without a valid one it is a 400."""
+    if not forms.EmptyForm().validate_on_submit():
+        flask.abort(400)
+
+
 @bp.route("/")
 @permissions.require("studio.use")
 def index() -> str:
@@ -134,8 +140,7 @@ def index() -> str:
 @bp.route("/products/<int:product_id>/quick-video", methods=["POST"])
 @permissions.require("studio.use")
 def quick_video(product_id: int) -> werkzeug.Response:
-    if not forms.EmptyForm().validate_on_submit():
-        flask.abort(400)
+    _check_action_form()
     profile = flask.request.form.get("profile", "tiktok")
     try:
         video = videos_service.quick_video(
@@ -155,8 +160,7 @@ def quick_video(product_id: int) -> werkzeug.Response:
 @bp.route("/templates/apply", methods=["POST"])
 @permissions.require("studio.use")
 def apply_template() -> werkzeug.Response:
-    if not forms.EmptyForm().validate_on_submit():
-        flask.abort(400)
+    _check_action_form()
     template_id = flask.request.form.get("template_id", type=int)
     product_id = flask.request.form.get("product_id", type=int)
     if template_id is None or product_id is None:
@@ -438,8 +442,7 @@ def video(video_id: int) -> tuple[str, int]:
 @bp.route("/videos/<int:video_id>/render", methods=["POST"])
 @permissions.require("studio.use")
 def render(video_id: int) -> Any:
-    if not forms.EmptyForm().validate_on_submit():
-        flask.abort(400)
+    _check_action_form()
     profile = flask.request.form.get("profile", "")
     try:
         started = renders_service.start_render(
@@ -462,8 +465,7 @@ def render(video_id: int) -> Any:
 @bp.route("/videos/<int:video_id>/template", methods=["POST"])
 @permissions.require("studio.use")
 def save_template(video_id: int) -> werkzeug.Response:
-    if not forms.EmptyForm().validate_on_submit():
-        flask.abort(400)
+    _check_action_form()
     template = videos_service.save_as_template(
         extensions.session(),
         flask_login.current_user,

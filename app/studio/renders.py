@@ -70,19 +70,22 @@ def start_render(
     )
     session.add(render)
     uow.checkpoint(session, "the render row exists before its job is queued")
-    try:
-        job = jobs_service.enqueue(
-            session, kinds, kind=RENDER, params={"render_id": render.id}, owner=user,
-            dispatch=dispatch, club_id=video.club_id,
-        )  # fmt: skip
-    except Exception:
-        uow.discard(session, "the job that could not be queued")
+
+    def failed() -> None:
         render.status, render.error = media_models.RenderStatus.FAILED, N_("Không gửi được.")
         render.finished_at = clock.utcnow()
-        uow.checkpoint(session, "the render says its job could not be queued")
-        raise
-    render.job_id = job.id
-    uow.checkpoint(session, "the render knows its job")
+
+    assets_service.queue_job(
+        session,
+        kinds,
+        render,
+        failed,
+        club_id=video.club_id,
+        kind=RENDER,
+        params={"render_id": render.id},
+        owner=user,
+        dispatch=dispatch,
+    )
     return render
 
 

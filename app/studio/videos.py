@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from typing_extensions import Unpack
 
 from app.catalog import service as catalog_service
 from app.core import errors, formatting, i18n, permissions, tenancy, uow, validators
@@ -208,10 +209,7 @@ def without_ocop_claim(data: dict[str, Any]) -> dict[str, Any]:
 
 def get(session: so.Session, scope: tenancy.Scope, video_id: int) -> media_models.Video:
     """A video or template of a club in scope (404 otherwise)."""
-    video = session.get(media_models.Video, video_id)
-    if video is None or not scope.sees_club(video.club_id):
-        raise errors.NotFound(_("Không tìm thấy video."))
-    return video
+    return scope.find(session, media_models.Video, video_id, _("Không tìm thấy video."))
 
 
 def get_product(session: so.Session, scope: tenancy.Scope, product_id: int) -> catalog.Product:
@@ -229,51 +227,45 @@ def _writer_scope(session: so.Session, user: accounts.User) -> tenancy.Scope:
     return scope
 
 
+class NewVideo(TypedDict):
+    """A new video's fields, the keywords of ``create``."""
+
+    title: str
+    recipe: Any
+    product_id: int | None
+    media_root: str | Path
+    is_template: NotRequired[bool]
+
+
 def create(
-    session: so.Session,
-    user: accounts.User,
-    *,
-    title: str,
-    recipe: Any,
-    product_id: int | None,
-    media_root: str | Path,
-    is_template: bool = False,
+    session: so.Session, user: accounts.User, **video: Unpack[NewVideo]
 ) -> media_models.Video:
     """Store a new video (or template) of the user's home club whose recipe is valid as a
     draft."""
     club_id = _writer_scope(session, user).home_club()
-    return _create(
-        session, user, club_id, title=title, recipe=recipe, product_id=product_id,
-        media_root=media_root, is_template=is_template,
-    )  # fmt: skip
+    return _create(session, user, club_id, **video)
 
 
 @uow.transactional
 def _create(
-    session: so.Session,
-    user: accounts.User,
-    club_id: int,
-    *,
-    title: str,
-    recipe: Any,
-    product_id: int | None,
-    media_root: str | Path,
-    is_template: bool = False,
+    session: so.Session, user: accounts.User, club_id: int, **video: Unpack[NewVideo]
 ) -> media_models.Video:
+    product_id = video["product_id"]
     product = None
     if product_id is not None:
         product = assets_service.product_field(session, club_id, product_id)
+    recipe, media_root = video["recipe"], video["media_root"]
     parsed = validate(session, recipe, media_root, club_id=club_id, product=product)
-    video = media_models.Video(
+    row = media_models.Video(
         club_id=club_id,
-        title=title.strip()[:200],
+        title=video["title"].strip()[:200],
         product_id=product_id,
         recipe=recipe_mod.to_dict(parsed),
-        is_template=is_template,
+        is_template=video.get("is_template", False),
         created_by_id=user.id,
     )
-    session.add(video)
-    return video
+    session.add(row)
+    return row
 
 
 @uow.transactional
