@@ -16,7 +16,6 @@ from app.catalog import service as catalog_service
 from app.catalog_io import export, formats, uploads
 from app.core import permissions
 from app.http import helpers, openapi
-from app.jobs import registry, tasks
 from app.jobs import schemas as job_schemas
 
 blp = flask_smorest.Blueprint(
@@ -74,15 +73,9 @@ def import_catalog(files: dict[str, Any]) -> object:
     products and variants, warnings); on bad rows the job is `failed`, nothing is written,
     and `result.errors` lists every problem as `{row, column, message}` (the header is row 1).
     """
-    upload = files["file"]
+    media_root = flask.current_app.config["MEDIA_ROOT"]
     return uploads.start_import(
-        extensions.session(),
-        flask_login.current_user,
-        upload.stream,
-        upload.filename or "",
-        media_root=flask.current_app.config["MEDIA_ROOT"],
-        kinds=registry.current(),
-        dispatch=tasks.dispatch,
+        extensions.session(), flask_login.current_user, files["file"], media_root=media_root
     )
 
 

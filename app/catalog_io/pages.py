@@ -19,7 +19,6 @@ from app.catalog_io import columns, formats, results, uploads
 from app.catalog_io import export as catalog_export
 from app.core import errors, permissions, tenancy
 from app.http import forms, helpers
-from app.jobs import registry, tasks
 from app.jobs import service as jobs_service
 from app.models import jobs
 from app.producers import service as producers_service
@@ -93,16 +92,12 @@ def index() -> tuple[str, int]:
 def upload() -> werkzeug.Response | tuple[str, int]:
     form = ImportForm()
     if form.validate_on_submit():
-        storage = form.file.data
         try:
             job = uploads.start_import(
                 extensions.session(),
                 flask_login.current_user,
-                storage.stream,
-                storage.filename or "",
+                form.file.data,
                 media_root=flask.current_app.config["MEDIA_ROOT"],
-                kinds=registry.current(),
-                dispatch=tasks.dispatch,
             )
         except errors.ValidationError as exc:
             form.file.errors = [*form.file.errors, *exc.fields.get("file", [exc.message])]

@@ -8,13 +8,13 @@ import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import formats, importer, readers, results
-from app.core import errors, permissions, tenancy
+from app.core import errors, files, permissions, tenancy
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
@@ -35,7 +35,7 @@ def _sweep(folder: Path, now: float) -> None:
             continue
 
 
-def store_upload(stream: BinaryIO, filename: str, media_root: str | Path) -> dict[str, str]:
+def store_upload(stream: IO[bytes], filename: str, media_root: str | Path) -> dict[str, str]:
     """Check an uploaded file (extension, size, content) and keep it under MEDIA_ROOT/imports.
 
     Returns the job parameters: ``{"path": "imports/<random>.<ext>", "filename": …}``.
@@ -73,19 +73,21 @@ def store_upload(stream: BinaryIO, filename: str, media_root: str | Path) -> dic
 def start_import(
     session: so.Session,
     user: accounts.User,
-    stream: BinaryIO,
-    filename: str,
+    upload: files.Upload,
     *,
     media_root: str | Path,
-    kinds: Mapping[str, jobs_service.JobKind],
-    dispatch: jobs_service.Dispatch,
+    kinds: Mapping[str, jobs_service.JobKind] | None = None,
+    dispatch: jobs_service.Dispatch | None = None,
 ) -> jobs.Job:
     """Store an uploaded file and queue the ``catalog.import`` job that imports it (a job of
     the user's home club: its result is that club's)."""
     if not permissions.can(user, "catalog.import"):
         raise errors.Forbidden()
     club_id = tenancy.scope_for(session, user).home_club_id
-    params = store_upload(stream, filename, media_root)
+    params = store_upload(upload.stream, upload.filename or "", media_root)
+    if kinds is None or dispatch is None:  # the app's queue (a test may pass its own)
+        runtime = jobs_service.runtime()
+        kinds, dispatch = kinds or runtime.kinds, dispatch or runtime.dispatch
     try:
         return jobs_service.enqueue(
             session,

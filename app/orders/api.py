@@ -138,11 +138,5 @@ def import_orders(args: dict[str, Any], files: dict[str, Any]) -> object:
     problem as `rows.<row>.<column>` (the header is row 1). Idempotent by club, platform and
     order id: the same file again reports every order `unchanged`; a newer export updates
     statuses. SKUs of producers the club does not work with are reported `unmatched`."""
-    upload = files["file"]
-    return imports.import_upload(
-        extensions.session(),
-        flask_login.current_user,
-        upload.stream,
-        upload.filename or "",
-        session_id=args.get("session_id"),
-    )
+    user, session_id = flask_login.current_user, args.get("session_id")
+    return imports.import_upload(extensions.session(), user, files["file"], session_id=session_id)

@@ -12,13 +12,13 @@ import contextlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.catalog_io import formats, readers, results
-from app.core import errors, tenancy, uow
+from app.core import errors, files, tenancy, uow
 from app.models import accounts, orders
 from app.orders import exports, recording
 
@@ -58,7 +58,7 @@ def import_file(
 
 
 @contextlib.contextmanager
-def stored_upload(stream: BinaryIO, filename: str) -> Iterator[Path]:
+def stored_upload(stream: IO[bytes], filename: str) -> Iterator[Path]:
     """An uploaded file (web form or API) in a temporary file, size-checked; removed after."""
     if formats.file_format(filename) is None:
         raise results.ImportFailed([results.Issue(None, None, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
@@ -74,17 +74,17 @@ def stored_upload(stream: BinaryIO, filename: str) -> Iterator[Path]:
 def import_upload(
     session: so.Session,
     user: accounts.User,
-    stream: BinaryIO,
-    filename: str,
+    upload: files.Upload,
     *,
     session_id: int | None = None,
 ) -> recording.Summary:
     """An uploaded export: stored, then imported like a file."""
-    with stored_upload(stream, filename) as path:
+    filename = upload.filename or ""
+    with stored_upload(upload.stream, filename) as path:
         return import_file(session, user, path, filename, session_id=session_id)
 
 
-def _copy_limited(stream: BinaryIO, target: BinaryIO) -> int:
+def _copy_limited(stream: IO[bytes], target: BinaryIO) -> int:
     """Copy at most MAX_BYTES + 1 bytes (enough to know the file is too big)."""
     limit = formats.MAX_BYTES + 1
     copied = 0

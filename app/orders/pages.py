@@ -318,13 +318,11 @@ def import_orders() -> tuple[str, int]:
         if preset is not None:
             form.session_id.data = str(preset)
     elif form.validate_on_submit():
-        storage = form.file.data
         try:
             summary = imports.import_upload(
                 extensions.session(),
                 flask_login.current_user,
-                storage.stream,
-                storage.filename or "",
+                form.file.data,
                 session_id=_chosen_session(),
             )
         except results.ImportFailed as exc:

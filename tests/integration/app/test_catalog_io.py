@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
 
 from app import catalog_io, extensions
 from app.catalog_io import formats, results
@@ -473,8 +474,7 @@ def _start(app, name: str, data: bytes) -> jobs.Job:
     return catalog_io.start_import(
         extensions.db.session,
         conftest.user_named("coordinator1"),
-        io.BytesIO(data),
-        name,
+        FileStorage(io.BytesIO(data), name),
         media_root=app.config["MEDIA_ROOT"],
         kinds=registry.current(),
         dispatch=test_jobs.FakeDispatch(),

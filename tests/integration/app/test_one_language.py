@@ -21,6 +21,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 import werkzeug.routing
+from werkzeug.datastructures import FileStorage
 
 from app import catalog_io, extensions
 from app.channels import messages
@@ -210,8 +211,7 @@ def _import_job(app: flask.Flask, username: str, content: str) -> int:
         job = catalog_io.start_import(
             extensions.db.session,
             conftest.user_named(username),
-            io.BytesIO(content.encode()),
-            "danh-muc.csv",
+            FileStorage(io.BytesIO(content.encode()), "danh-muc.csv"),
             media_root=app.config["MEDIA_ROOT"],
             kinds=registry.current(),
             dispatch=lambda job, queue: f"task-{job.id}",
