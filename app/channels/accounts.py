@@ -58,13 +58,8 @@ def marketplaces() -> list[tuple[str, type[base.ChannelAdapter]]]:
 
 def list_accounts(session: so.Session, scope: tenancy.Scope) -> list[channels.ChannelAccount]:
     """The shops of the scope's clubs, by marketplace and name."""
-    return list(
-        session.scalars(
-            sa.select(channels.ChannelAccount)
-            .where(scope.club_filter(channels.ChannelAccount.club_id))
-            .order_by(channels.ChannelAccount.marketplace, channels.ChannelAccount.name)
-        )
-    )
+    shop = channels.ChannelAccount
+    return scope.rows(session, shop, shop.marketplace, shop.name)
 
 
 def get_account(

@@ -171,14 +171,8 @@ def download_pack(listing_id: int) -> flask.Response:
     422 lists every field the product must fix first (`error.fields`); 409 for a
     shop published through its API.
     """
-    session = extensions.session()
-    scope = helpers.current_scope()
-    path = packs.build(session, listing_id, scope=scope)
-    return helpers.send_temporary_file(
-        path,
-        packs.pack_filename(listings.get_listing(session, listing_id, scope=scope)),
-        "application/zip",
-    )
+    pack = packs.build(extensions.session(), listing_id, scope=helpers.current_scope())
+    return helpers.send_temporary_file(pack.path, pack.filename, "application/zip")
 
 
 @blp.route("/listings/<int:listing_id>/live", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
@@ -27,6 +28,13 @@ def _pack_adapter(
     return adapter
 
 
+class Pack(NamedTuple):
+    """A built listing pack: the temporary zip and the file name a download gives it."""
+
+    path: Path
+    filename: str
+
+
 @uow.transactional
 def build(
     session: so.Session,
@@ -34,8 +42,8 @@ def build(
     factory: adapters.AdapterFactory | None = None,
     *,
     scope: tenancy.Scope,
-) -> Path:
-    """Write the listing's pack (zip) to a temporary file and return its path.
+) -> Pack:
+    """Write the listing's pack (zip) to a temporary file: its path and the name to send it by.
 
     The caller sends it and deletes it. Problems with the product are a 422
     listing every field, and the listing shows them as needing action.
@@ -71,7 +79,7 @@ def build(
     if listing.state == State.NEEDS_ACTION:
         listing.state = State.DRAFT
         messages.clear(listing)
-    return Path(name)
+    return Pack(Path(name), pack_filename(listing))
 
 
 def pack_filename(listing: channels.Listing) -> str:

@@ -406,15 +406,11 @@ def listing_pack(listing_id: int) -> flask.Response | werkzeug.Response:
     session = extensions.session()
     scope = _scope()
     try:
-        path = packs.build(session, listing_id, scope=scope)
+        pack = packs.build(session, listing_id, scope=scope)
     except (errors.Conflict, errors.ValidationError) as exc:
         flask.flash(exc.message, "error")
         return _listing_page(listing_id)
-    return helpers.send_temporary_file(
-        path,
-        packs.pack_filename(listings.get_listing(session, listing_id, scope=scope)),
-        "application/zip",
-    )
+    return helpers.send_temporary_file(pack.path, pack.filename, "application/zip")
 
 
 @bp.route("/listings/<int:listing_id>/live", methods=["POST"])

@@ -103,14 +103,15 @@ def _form_page(
     """The club form (new when ``club`` is None): saved, it goes to the club's page; refused,
     the fields say why (422)."""
     form = _form(club)
-    if "refresh_communes" not in flask.request.form and form.validate_on_submit():
-        try:
-            saved = save(form.club_data())
-        except errors.ValidationError as exc:
-            helpers.flash_fields(exc, form)
-        else:
-            flask.flash(saved_message(saved), "success")
-            return flask.redirect(flask.url_for("clubs.detail", club_id=saved.id))
+    if "refresh_communes" not in flask.request.form:
+        done = helpers.saved(
+            form,
+            lambda: save(form.club_data()),
+            saved_message,
+            lambda row: flask.url_for("clubs.detail", club_id=row.id),
+        )
+        if done is not None:
+            return done
     status = 422 if form.errors else 200
     return flask.render_template("clubs/form.html", form=form, club=club), status
 

@@ -101,6 +101,13 @@ class Scope:
         self.check(row.club_id, message)
         return row
 
+    def rows(self, session: so.Session, model: type[Row], *order_by: Any) -> list[Row]:
+        """Every ``model`` row of the clubs in scope, in ``order_by`` order."""
+        club = so.class_mapper(model).columns["club_id"]
+        return list(
+            session.scalars(sa.select(model).where(self.club_filter(club)).order_by(*order_by))
+        )
+
     def home_club(self) -> int:
         """The club new rows go to; NoClub says how to get one."""
         if self.home_club_id is None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import flask
 import flask_login
+import werkzeug
 
 from app import extensions
 from app.core import errors, tenancy
+
+T = TypeVar("T")
 
 
 def safe_next(target: str | None, default_endpoint: str = "main.dashboard") -> str:
@@ -37,6 +41,26 @@ def flash_fields(error: errors.ValidationError, form: object) -> None:
         else:
             for message in messages:
                 flask.flash(message, "error")
+
+
+def saved(
+    form: Any,
+    save: Callable[[], T],
+    message: Callable[[T], str],
+    target: Callable[[T], str],
+) -> werkzeug.Response | None:
+    """A submitted and valid form's save: refused, the fields say why (the page is shown
+    again); saved, ``message`` is flashed and the browser goes to ``target``. None: show the
+    form (again)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        row = save()
+    except errors.ValidationError as exc:
+        flash_fields(exc, form)
+        return None
+    flask.flash(message(row), "success")
+    return flask.redirect(target(row))
 
 
 def current_scope() -> tenancy.Scope:

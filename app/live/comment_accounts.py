@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
@@ -109,14 +108,9 @@ def get_account(session: so.Session, user: accounts.User, account_id: int) -> mo
 
 
 def accounts_for(session: so.Session, user: accounts.User) -> list[models.CommentAccount]:
-    scope = tenancy.scope_for(session, user)
-    return list(
-        session.scalars(
-            sa.select(models.CommentAccount)
-            .where(scope.club_filter(models.CommentAccount.club_id))
-            .order_by(models.CommentAccount.name, models.CommentAccount.id)
-        )
-    )
+    """The club's comment source accounts, by name."""
+    account = models.CommentAccount
+    return tenancy.scope_for(session, user).rows(session, account, account.name, account.id)
 
 
 # --- Facebook: the consent flow ------------------------------------------------------------

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog import forms as catalog_forms
 from app.catalog import service as catalog_service
-from app.core import errors, pagination, permissions, places, tenancy
+from app.core import pagination, permissions, places, tenancy
 from app.http import helpers
 from app.models import catalog, orgs
 from app.producers import service as producers_service
@@ -92,14 +92,14 @@ def _saved_form(
     producer's page; refused, the fields say why (422)."""
     if _refreshing_communes():
         return _form_page(form, producer, 200)
-    if form.validate_on_submit():
-        try:
-            saved = save(form.service_data())
-        except errors.ValidationError as exc:
-            helpers.flash_fields(exc, form)
-        else:
-            flask.flash(saved_message(saved), "success")
-            return flask.redirect(flask.url_for("producers.detail", producer_id=saved.id))
+    done = helpers.saved(
+        form,
+        lambda: save(form.service_data()),
+        saved_message,
+        lambda row: flask.url_for("producers.detail", producer_id=row.id),
+    )
+    if done is not None:
+        return done
     return _form_page(form, producer, 422 if flask.request.method == "POST" else 200)
 
 
