@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import accounts, catalog, channels, jobs, orders, orgs
+from app.models import accounts, catalog, channels, comments, jobs, orders, orgs
 from vietnam import ocop
 
 ROLE_LABELS = {
@@ -74,6 +74,19 @@ CHANNEL_ACCOUNT_STATUS_LABELS = {
     channels.AccountStatus.CONNECTED: _l("Đã kết nối"),
     channels.AccountStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),
     channels.AccountStatus.DISABLED: _l("Đã tắt"),
+}
+
+CAPTURE_STATUS_LABELS = {
+    comments.CaptureStatus.WAITING: _l("Đang chờ"),
+    comments.CaptureStatus.RUNNING: _l("Đang thu"),
+    comments.CaptureStatus.STOPPED: _l("Đã dừng"),
+    comments.CaptureStatus.ENDED: _l("Buổi live đã kết thúc"),
+    comments.CaptureStatus.FAILED: _l("Lỗi"),
+}
+
+SOURCE_STATUS_LABELS = {
+    comments.SourceStatus.CONNECTED: _l("Đã kết nối"),
+    comments.SourceStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),
 }
 
 ORDER_STATUS_LABELS = {

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -114,20 +115,43 @@ def feed(
     *,
     after_id: int = 0,
     limit: int = FEED_LIMIT,
+    newest: bool = False,
 ) -> list[Item]:
-    """The session's comments after ``after_id`` (oldest first, at most ``limit``)."""
+    """The session's comments after ``after_id``, oldest first (at most ``limit``); with
+    ``newest``, the latest ``limit`` of them, newest first (the desk as it opens)."""
     live_session = _session_of(session, user, session_id)
+    comment = models.LiveComment
     rows = list(
         session.scalars(
-            sa.select(models.LiveComment)
-            .where(
-                models.LiveComment.session_id == live_session.id,
-                models.LiveComment.id > after_id,
-            )
-            .order_by(models.LiveComment.id)
+            sa.select(comment)
+            .where(comment.session_id == live_session.id, comment.id > after_id)
+            .order_by(comment.id.desc() if newest else comment.id)
             .limit(max(1, min(limit, FEED_LIMIT)))
         )
     )
+    return _items(session, live_session, rows)
+
+
+def item(session: so.Session, user: accounts.User, comment_id: int) -> Item:
+    """One comment as the desk shows it (after an action)."""
+    row = _comment(session, user, comment_id)
+    return _items(session, row.session, [row])[0]
+
+
+def session_id_of(session: so.Session, user: accounts.User, comment_id: int) -> int:
+    return _comment(session, user, comment_id).session_id
+
+
+def _comment(session: so.Session, user: accounts.User, comment_id: int) -> models.LiveComment:
+    row = session.get(models.LiveComment, comment_id)
+    if row is None or not tenancy.scope_for(session, user).sees_club(row.club_id):
+        raise errors.NotFound(_("Không tìm thấy bình luận."))
+    return row
+
+
+def _items(
+    session: so.Session, live_session: live.LiveSession, rows: list[models.LiveComment]
+) -> list[Item]:
     viewers = {viewer_of(row) for row in rows}
     earlier = _earlier_orders(session, live_session, viewers)
     items = []
@@ -158,11 +182,8 @@ def _locked(
     session: so.Session, user: accounts.User, comment_id: int
 ) -> tuple[models.LiveComment, live.LiveSession]:
     """The comment, locked for this transaction and read after the lock."""
-    scope = tenancy.scope_for(session, user)
-    scope.check_writable()
-    row = session.get(models.LiveComment, comment_id)
-    if row is None or not scope.sees_club(row.club_id):
-        raise errors.NotFound(_("Không tìm thấy bình luận."))
+    tenancy.scope_for(session, user).check_writable()
+    row = _comment(session, user, comment_id)
     locks.lock_rows(session, models.LiveComment, [row.id])
     session.refresh(row)
     return row, row.session
@@ -328,3 +349,126 @@ def _new_lines(
             )
         )
     return out
+
+
+# --- typed on the desk (platforms without a feed) --------------------------------------------
+
+MANUAL_MAX_LINES = 200
+_NAMED = re.compile(r"^\s*([^:]{1,40}):\s*(.+)$")
+
+
+def add_manual(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    pasted: str,
+    *,
+    now: clock.Clock = clock.utcnow,
+) -> list[models.LiveComment]:
+    """Comments typed or pasted on the desk, one a line (``Tên: bình luận`` names the viewer);
+    they become the same rows a capture makes. Commits."""
+    live_session = _session_of(session, user, session_id)
+    tenancy.scope_for(session, user).check_writable()
+    lines = [line.strip() for line in text.nfc(pasted or "").splitlines() if line.strip()]
+    if not lines:
+        raise errors.ValidationError(fields={"comments": [_("Hãy nhập ít nhất một bình luận.")]})
+    if len(lines) > MANUAL_MAX_LINES:
+        raise errors.ValidationError(
+            fields={"comments": [_("Tối đa %(n)d dòng một lần.", n=MANUAL_MAX_LINES)]}
+        )
+    moment = now()
+    rows = []
+    with uow.unit_of_work(session):
+        for line in lines:
+            named = _NAMED.match(line)
+            author, said = (named.group(1).strip(), named.group(2)) if named else (None, line)
+            row = models.LiveComment(
+                club_id=live_session.club_id,
+                session_id=live_session.id,
+                origin=models.CommentOrigin.MANUAL,
+                platform=live_session.platform,
+                live_id=f"desk-{live_session.id}",
+                comment_id=f"m{secrets.token_hex(8)}",
+                author_name=author[:200] if author else None,
+                author_id=f"name:{text.fold(author)}" if author else None,
+                text=said[:2000],
+                commented_at=moment,
+                received_at=moment,
+            )
+            session.add(row)
+            rows.append(row)
+    return rows
+
+
+# --- live figures ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotFigure:
+    code: str
+    product_name: str
+    units: int  # sold in this session (valid orders)
+    stock: int | None  # left in the slot's variant now
+
+
+@dataclasses.dataclass(frozen=True)
+class Figures:
+    gmv: int  # đồng, the session's valid orders
+    orders: int
+    comments: int
+    comments_per_minute: float  # over the last five minutes
+    slots: tuple[SlotFigure, ...]
+
+
+def figures(
+    session: so.Session, user: accounts.User, session_id: int, *, now: clock.Clock = clock.utcnow
+) -> Figures:
+    """While the stream runs: GMV so far, orders, units per slot against stock, comments."""
+    live_session = _session_of(session, user, session_id)
+    valid = [s for s in orders.OrderStatus if s.valid]
+    of_session = sa.and_(orders.Order.session_id == live_session.id, orders.Order.status.in_(valid))
+    gmv, count = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(orders.OrderLine.amount), 0),
+            sa.func.count(sa.distinct(orders.Order.id)),
+        )
+        .select_from(orders.Order)
+        .join(orders.OrderLine)
+        .where(of_session)
+    ).one()
+    units = dict(
+        session.execute(
+            sa.select(orders.OrderLine.variant_id, sa.func.sum(orders.OrderLine.quantity))
+            .join(orders.Order)
+            .where(of_session)
+            .group_by(orders.OrderLine.variant_id)
+        ).all()
+    )
+    comment = models.LiveComment
+    total = session.scalar(
+        sa.select(sa.func.count(comment.id)).where(comment.session_id == live_session.id)
+    )
+    recent = session.scalar(
+        sa.select(sa.func.count(comment.id)).where(
+            comment.session_id == live_session.id,
+            comment.received_at >= now() - dt.timedelta(minutes=5),
+        )
+    )
+    slots = []
+    for slot in sorted(live_session.slots, key=lambda s: s.position):
+        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        slots.append(
+            SlotFigure(
+                slot.code,
+                slot.product.name,
+                int(units.get(variant.id, 0) if variant else 0),
+                int(variant.stock) if variant else None,
+            )
+        )
+    return Figures(
+        int(gmv or 0),
+        int(count or 0),
+        int(total or 0),
+        round(int(recent or 0) / 5, 1),
+        tuple(slots),
+    )

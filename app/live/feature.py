@@ -7,10 +7,11 @@ import flask
 
 from app.http import openapi
 from app.jobs import registry
-from app.live import api, jobs, pages
+from app.live import api, desk_pages, jobs, pages
 
 
 def init_app(app: flask.Flask) -> None:
     app.register_blueprint(pages.bp)
+    app.register_blueprint(desk_pages.bp)
     openapi.register(app, api.blp)
     registry.register(app, *jobs.KINDS)

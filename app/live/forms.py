@@ -225,3 +225,59 @@ class DuplicateForm(forms.Form):
         _l("Sau bao nhiêu ngày"), default=7, validators=[v.NumberRange(min=1, max=366)]
     )
     submit = wtforms.SubmitField(_l("Nhân bản"))
+
+
+# --- the live selling desk ---------------------------------------------------------------------
+
+
+class ManualCommentsForm(forms.Form):
+    """Comments typed or pasted on the desk (platforms without a feed)."""
+
+    comments = wtforms.TextAreaField(
+        _l("Bình luận (mỗi dòng một bình luận, “Tên: nội dung”)"),
+        validators=[v.DataRequired(), v.Length(max=40_000)],
+    )
+    submit = wtforms.SubmitField(_l("Thêm vào bàn chốt đơn"))
+
+
+class CaptureForm(forms.Form):
+    account_id = wtforms.SelectField(_l("Tài khoản"), coerce=int, validate_choice=False)
+    live_ref = wtforms.StringField(
+        _l("Đường dẫn buổi live (YouTube; Facebook: để trống để lấy buổi đang live)"),
+        validators=[v.Optional(), v.Length(max=500)],
+    )
+    submit = wtforms.SubmitField(_l("Bắt đầu thu bình luận"))
+
+
+class YouTubeAccountForm(forms.Form):
+    name = wtforms.StringField(_l("Tên kênh"), validators=[v.Optional(), v.Length(max=200)])
+    api_key = wtforms.PasswordField(
+        _l("Khoá API"), validators=[v.DataRequired(), v.Length(max=200)]
+    )
+    api_base_url = wtforms.StringField(
+        _l("Địa chỉ API (để trống: của Google)"), validators=[v.Optional(), v.Length(max=300)]
+    )
+    submit = wtforms.SubmitField(_l("Lưu kênh YouTube"))
+
+
+class FacebookAccountForm(forms.Form):
+    app_id = wtforms.StringField(
+        _l("Mã ứng dụng (App ID)"), validators=[v.DataRequired(), v.Length(max=100)]
+    )
+    app_secret = wtforms.PasswordField(
+        _l("Khoá bí mật ứng dụng (App secret)"), validators=[v.DataRequired(), v.Length(max=200)]
+    )
+    api_base_url = wtforms.StringField(
+        _l("Địa chỉ Graph API (để trống: của Facebook)"),
+        validators=[v.Optional(), v.Length(max=300)],
+    )
+    authorize_url_base = wtforms.StringField(
+        _l("Địa chỉ trang cấp quyền (để trống: của Facebook)"),
+        validators=[v.Optional(), v.Length(max=300)],
+    )
+    submit = wtforms.SubmitField(_l("Kết nối Trang Facebook"))
+
+
+class ChoosePageForm(forms.Form):
+    page_id = wtforms.SelectField(_l("Trang"), validate_choice=False)
+    submit = wtforms.SubmitField(_l("Dùng Trang này"))

@@ -1,0 +1,327 @@
+"""The live selling desk's pages: the comment feed of a session with its proposals and actions,
+the captures that fill it, the comments typed by hand, and the club's comment source accounts.
+
+Every action is a plain form post (the page works without JavaScript); ``desk.js`` fetches the
+new rows and posts the actions in place, so staff confirm in one click or one key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import flask_login
+import werkzeug
+from flask_babel import gettext as _
+
+from app import extensions
+from app.core import errors, labels, permissions
+from app.http import forms as http_forms
+from app.http import helpers
+from app.live import capture, comment_accounts, desk
+from app.live import forms as live_forms
+from app.models import comments as models
+from app.orders import recording
+
+bp = flask.Blueprint("desk", __name__, url_prefix="/live", template_folder="templates")
+
+ACTIONS = {"take": desk.take, "dismiss": desk.dismiss}
+
+
+def _db() -> Any:
+    return extensions.session()
+
+
+def _user() -> Any:
+    return flask_login.current_user
+
+
+def _scope() -> Any:
+    return helpers.current_scope()
+
+
+def _wants_json() -> bool:
+    return flask.request.accept_mimetypes.best == "application/json"
+
+
+def _desk_url(session_id: int) -> str:
+    return flask.url_for("desk.page", session_id=session_id)
+
+
+def _rows_html(items: list[desk.Item]) -> str:
+    return flask.render_template(
+        "live/_desk_rows.html", items=items, action_form=http_forms.EmptyForm()
+    )
+
+
+@bp.context_processor
+def _desk_helpers() -> dict[str, Any]:
+    return {
+        "capture_status_label": lambda status: str(labels.CAPTURE_STATUS_LABELS[status]),
+        "source_status_label": lambda status: str(labels.SOURCE_STATUS_LABELS[status]),
+        "platform_label": labels.platform_label,
+    }
+
+
+@bp.route("/sessions/<int:session_id>/desk")
+@permissions.require("orders.record")
+def page(session_id: int) -> str:
+    db, user = _db(), _user()
+    items = desk.feed(db, user, session_id, newest=True)
+    live_session = recording.live_session_for(db, _scope(), session_id)
+    capture_form = live_forms.CaptureForm()
+    capture_form.account_id.choices = [
+        (a.id, f"{a.name} ({a.platform})")
+        for a in comment_accounts.accounts_for(db, user)
+        if a.status is models.SourceStatus.CONNECTED
+    ]
+    return flask.render_template(
+        "live/desk.html",
+        row=live_session,
+        items=items,
+        last_id=max((i.comment.id for i in items), default=0),
+        figures=desk.figures(db, user, session_id),
+        captures=capture.captures_for(db, _scope(), live_session),
+        capture_form=capture_form,
+        manual_form=live_forms.ManualCommentsForm(),
+        action_form=http_forms.EmptyForm(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/desk/feed")
+@permissions.require("orders.record")
+def feed(session_id: int) -> flask.Response:
+    """New rows after ``after`` (oldest first) and the figures, as HTML in the page's words."""
+    after = flask.request.args.get("after", 0, type=int)
+    db, user = _db(), _user()
+    items = desk.feed(db, user, session_id, after_id=max(0, after))
+    response = flask.jsonify(
+        rows=_rows_html(list(reversed(items))),
+        last=max((i.comment.id for i in items), default=after),
+        figures=flask.render_template(
+            "live/_desk_figures.html", figures=desk.figures(db, user, session_id)
+        ),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _acted(session_id: int, comment_id: int, message: str) -> Any:
+    if _wants_json():
+        row = desk.item(_db(), _user(), comment_id)
+        return flask.jsonify(row=_rows_html([row]), message=message)
+    flask.flash(message, "success")
+    return flask.redirect(_desk_url(session_id))
+
+
+def _refused(session_id: int, error: errors.AppError) -> Any:
+    if _wants_json():
+        return flask.jsonify(error=error.message), error.status
+    flask.flash(error.message, "error")
+    return flask.redirect(_desk_url(session_id))
+
+
+@bp.route("/comments/<int:comment_id>/take", methods=["POST"])
+@permissions.require("orders.record")
+def take(comment_id: int) -> Any:
+    """Open a comment for handling (the other staff see it taken)."""
+    return _act(comment_id, "take")
+
+
+@bp.route("/comments/<int:comment_id>/dismiss", methods=["POST"])
+@permissions.require("orders.record")
+def dismiss(comment_id: int) -> Any:
+    return _act(comment_id, "dismiss")
+
+
+@bp.route("/comments/<int:comment_id>/confirm", methods=["POST"])
+@permissions.require("orders.record")
+def confirm(comment_id: int) -> Any:
+    return _act(comment_id, "confirm")
+
+
+def _act(comment_id: int, action: str) -> Any:
+    if not http_forms.EmptyForm().validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    db, user = _db(), _user()
+    session_id = desk.session_id_of(db, user, comment_id)
+    try:
+        if action == "confirm":
+            order = desk.confirm(db, user, comment_id)
+            message = _("Đã chốt vào đơn %(code)s.", code=order.external_id)
+        else:
+            ACTIONS[action](db, user, comment_id)
+            message = _("Đã nhận xử lý.") if action == "take" else _("Đã bỏ qua bình luận.")
+    except (errors.Conflict, errors.ValidationError) as error:
+        return _refused(session_id, error)
+    return _acted(session_id, comment_id, message)
+
+
+@bp.route("/sessions/<int:session_id>/desk/manual", methods=["POST"])
+@permissions.require("orders.record")
+def manual(session_id: int) -> werkzeug.Response:
+    form = live_forms.ManualCommentsForm()
+    if form.validate_on_submit():
+        try:
+            added = desk.add_manual(_db(), _user(), session_id, form.comments.data or "")
+        except errors.ValidationError as error:
+            flask.flash(error.message, "error")
+        else:
+            flask.flash(_("Đã thêm %(n)d bình luận.", n=len(added)), "success")
+    else:
+        flask.flash(_("Hãy nhập ít nhất một bình luận."), "error")
+    return flask.redirect(_desk_url(session_id))
+
+
+@bp.route("/sessions/<int:session_id>/captures", methods=["POST"])
+@permissions.require("orders.record")
+def capture_start(session_id: int) -> werkzeug.Response:
+    form = live_forms.CaptureForm()
+    form.account_id.choices = []
+    if form.validate_on_submit():
+        try:
+            capture.start(
+                _db(),
+                _user(),
+                session_id,
+                account_id=form.account_id.data or 0,
+                live_ref=form.live_ref.data,
+            )
+        except errors.ValidationError as error:
+            flask.flash(error.message, "error")
+        else:
+            flask.flash(_("Đã bắt đầu thu bình luận."), "success")
+    return flask.redirect(_desk_url(session_id))
+
+
+@bp.route("/captures/<int:capture_id>/stop", methods=["POST"])
+@permissions.require("orders.record")
+def capture_stop(capture_id: int) -> werkzeug.Response:
+    if not http_forms.EmptyForm().validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    row = capture.stop(_db(), _user(), capture_id)
+    flask.flash(_("Đã dừng thu bình luận."), "success")
+    return flask.redirect(_desk_url(row.session_id))
+
+
+# --- comment source accounts ---------------------------------------------------------------
+
+
+def _callback_url() -> str:
+    return flask.url_for("desk.facebook_callback", _external=True)
+
+
+@bp.route("/comment-accounts")
+@permissions.require("live.plan")
+def accounts() -> str:
+    db, user = _db(), _user()
+    rows = comment_accounts.accounts_for(db, user)
+    choosing = {
+        row.id: comment_accounts.pages_to_choose(row)
+        for row in rows
+        if row.platform == "facebook" and row.status is not models.SourceStatus.CONNECTED
+    }
+    return flask.render_template(
+        "live/comment_accounts.html",
+        rows=rows,
+        choosing=choosing,
+        youtube_form=live_forms.YouTubeAccountForm(),
+        facebook_form=live_forms.FacebookAccountForm(),
+        choose_form=live_forms.ChoosePageForm(),
+    )
+
+
+@bp.route("/comment-accounts/youtube", methods=["POST"])
+@permissions.require("live.plan")
+def youtube_add() -> werkzeug.Response:
+    form = live_forms.YouTubeAccountForm()
+    if form.validate_on_submit():
+        settings = {"api_key": form.api_key.data or ""}
+        if form.api_base_url.data:
+            settings["api_base_url"] = form.api_base_url.data
+        try:
+            comment_accounts.add_account(
+                _db(), _user(), platform="youtube", name=form.name.data or "", settings=settings
+            )
+        except errors.ValidationError as error:
+            flask.flash(error.message, "error")
+        else:
+            flask.flash(_("Đã lưu kênh YouTube."), "success")
+    return flask.redirect(flask.url_for("desk.accounts"))
+
+
+@bp.route("/comment-accounts/facebook", methods=["POST"])
+@permissions.require("live.plan")
+def facebook_begin() -> werkzeug.Response:
+    form = live_forms.FacebookAccountForm()
+    if not form.validate_on_submit():
+        flask.flash(_("Hãy nhập App ID và App secret."), "error")
+        return flask.redirect(flask.url_for("desk.accounts"))
+    settings = {
+        name: value
+        for name, value in (
+            ("app_id", form.app_id.data),
+            ("app_secret", form.app_secret.data),
+            ("api_base_url", form.api_base_url.data),
+            ("authorize_url_base", form.authorize_url_base.data),
+        )
+        if value
+    }
+    try:
+        _row, url = comment_accounts.begin_facebook(
+            _db(), _user(), settings=settings, redirect_uri=_callback_url()
+        )
+    except errors.ValidationError as error:
+        flask.flash(error.message, "error")
+        return flask.redirect(flask.url_for("desk.accounts"))
+    return flask.redirect(url)
+
+
+@bp.route("/comment-accounts/facebook/callback")
+@permissions.require("live.plan")
+def facebook_callback() -> werkzeug.Response:
+    try:
+        row = comment_accounts.finish_facebook(
+            _db(), _user(), flask.request.args.to_dict(), redirect_uri=_callback_url()
+        )
+    except errors.ValidationError as error:
+        flask.flash(error.message, "error")
+    else:
+        if row.status is models.SourceStatus.CONNECTED:
+            flask.flash(_("Đã kết nối Trang %(name)s.", name=row.name), "success")
+        else:
+            flask.flash(_("Hãy chọn Trang dùng để thu bình luận."), "info")
+    return flask.redirect(flask.url_for("desk.accounts"))
+
+
+@bp.route("/comment-accounts/<int:account_id>/page", methods=["POST"])
+@permissions.require("live.plan")
+def facebook_page(account_id: int) -> werkzeug.Response:
+    form = live_forms.ChoosePageForm()
+    form.page_id.choices = []
+    if form.validate_on_submit():
+        try:
+            row = comment_accounts.choose_page(_db(), _user(), account_id, form.page_id.data or "")
+        except errors.ValidationError as error:
+            flask.flash(error.message, "error")
+        else:
+            flask.flash(_("Đã kết nối Trang %(name)s.", name=row.name), "success")
+    return flask.redirect(flask.url_for("desk.accounts"))
+
+
+@bp.app_template_global()
+def capture_problem(row: models.CommentCapture) -> str:
+    """Why a capture failed, in the reader's words."""
+    problem = row.problem or {}
+    code = str(problem.get("code") or "")
+    words = {
+        "live_ended": _("buổi live đã kết thúc hoặc không còn khung bình luận"),
+        "no_live_now": _("Trang không có buổi live nào đang phát"),
+        "not_found": _("không tìm thấy buổi live"),
+        "auth_expired": _("quyền truy cập đã hết hạn: hãy kết nối lại tài khoản"),
+        "not_connected": _("tài khoản chưa kết nối xong"),
+        "permission_missing": _("thiếu quyền đọc bình luận của Trang"),
+        "live_ref_needed": _("cần đường dẫn buổi live"),
+        "bad_live_ref": _("đường dẫn buổi live không hợp lệ"),
+    }
+    return words.get(code) or _("lỗi %(code)s", code=code)

@@ -1,0 +1,184 @@
+"""The live selling desk's pages on both databases: the feed and its JSON refresh, actions by
+form and in place, comments typed by hand, a capture started from the desk against the YouTube
+sandbox, and the comment accounts page with Facebook's consent flow."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import flask
+import pytest
+import requests
+import sqlalchemy as sa
+
+from app import extensions
+from app.jobs import tasks
+from app.live import capture
+from app.models import comments as models
+from app.models import orders
+from sandbox import core, livechat
+from tests import conftest
+from tests.integration.app import test_jobs
+from tests.integration.app import test_live_desk as desk_tests
+
+
+@pytest.fixture
+def signed_in(
+    board: desk_tests.Desk, client: flask.testing.FlaskClient, auth: conftest.Auth
+) -> flask.testing.FlaskClient:
+    auth.login(board.people.username("seller"))
+    return client
+
+
+board = desk_tests.board
+
+
+def desk_url(board: desk_tests.Desk) -> str:
+    return f"/live/sessions/{board.shop.session_id}/desk"
+
+
+def test_the_desk_shows_comments_with_their_proposals_and_refreshes(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    empty = signed_in.get(desk_url(board))
+    assert empty.status_code == 200
+    assert 'data-testid="desk-empty"' in empty.get_data(as_text=True)
+    with board.app.app_context():
+        first = board.comment("chốt 2 NM1")
+        board.comment("shop ơi đẹp quá", author="UC-hoa")
+    page = signed_in.get(desk_url(board)).get_data(as_text=True)
+    assert "chốt 2 NM1" in page and 'data-testid="desk-confirm"' in page
+    assert "158.000" in page  # 2 × 79.000 đ, proposed
+    fresh = signed_in.get(f"{desk_url(board)}/feed?after={first}")
+    assert fresh.status_code == 200 and fresh.headers["Cache-Control"] == "no-store"
+    body = fresh.get_json()
+    assert "shop ơi đẹp quá" in body["rows"] and "chốt 2 NM1" not in body["rows"]
+    assert body["last"] > first
+    assert 'data-testid="desk-figures"' in body["figures"]
+
+
+def test_confirm_in_place_and_by_form(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        first = board.comment("NM1 x2")
+        second = board.comment("CH2", author="UC-hoa", minute=30)
+    answer = signed_in.post(
+        f"/live/comments/{first}/confirm", headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 200
+    assert 'data-testid="desk-done"' in answer.get_json()["row"]
+    again = signed_in.post(
+        f"/live/comments/{first}/confirm", headers={"Accept": "application/json"}
+    )
+    assert again.status_code == 409 and again.get_json()["error"]
+    by_form = signed_in.post(f"/live/comments/{second}/confirm")
+    assert by_form.status_code == 302 and by_form.location.endswith(desk_url(board))
+    dismissed = signed_in.post(f"/live/comments/{second}/dismiss", follow_redirects=True)
+    assert "Bình luận này đã được xác nhận thành đơn." in dismissed.get_data(as_text=True)
+    with board.app.app_context():
+        assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 2
+    figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
+    assert "208.000" in figures  # 158.000 + 50.000 đ so far
+
+
+def test_comments_typed_by_hand_join_the_feed(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    response = signed_in.post(
+        f"{desk_url(board)}/manual",
+        data={"comments": "Lan: chốt 1 NM1\nlấy 2 CH2 nhé\n\n"},
+        follow_redirects=True,
+    )
+    assert "Đã thêm 2 bình luận." in response.get_data(as_text=True)
+    with board.app.app_context():
+        rows = extensions.session().scalars(sa.select(models.LiveComment)).all()
+        assert sorted((r.author_name or "", r.text, r.origin.value) for r in rows) == [
+            ("", "lấy 2 CH2 nhé", "manual"),
+            ("Lan", "chốt 1 NM1", "manual"),
+        ]
+    nothing = signed_in.post(f"{desk_url(board)}/manual", data={"comments": "  "})
+    assert nothing.status_code == 302
+
+
+def test_a_capture_starts_and_stops_from_the_desk(
+    board: desk_tests.Desk,
+    signed_in: flask.testing.FlaskClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = test_jobs.FakeDispatch()
+    monkeypatch.setattr(tasks, "dispatch", fake)
+    chat = livechat.LiveChat(livechat.scripted_chat(30, seconds=40, seed=2))
+    with core.Server(livechat.YouTubeLive(chat)) as server:
+        with board.app.app_context():
+            account = board.as_(
+                "coordinator",
+                capture.comment_accounts.add_account,
+                platform="youtube",
+                name="Kênh CLB",
+                settings={"api_key": livechat.DEMO_API_KEY, "api_base_url": server.url},
+            )
+            account_id = account.id
+        page = signed_in.get(desk_url(board)).get_data(as_text=True)
+        assert "Kênh CLB (youtube)" in page
+        started = signed_in.post(
+            f"/live/sessions/{board.shop.session_id}/captures",
+            data={"account_id": account_id, "live_ref": livechat.DEMO_VIDEO_ID},
+            follow_redirects=True,
+        )
+        assert "Đã bắt đầu thu bình luận." in started.get_data(as_text=True)
+        assert [queue for _, queue in fake.sent] == ["live"]
+        with board.app.app_context():
+            row = extensions.session().scalars(sa.select(models.CommentCapture)).one()
+            capture.run(extensions.session(), row.id, sleep=chat.advance)
+            capture_id = row.id
+        page = signed_in.get(desk_url(board)).get_data(as_text=True)
+        assert 'data-testid="desk-capture"' in page and "Buổi live đã kết thúc" in page
+        assert page.count('data-testid="desk-row"') == 30
+        stopped = signed_in.post(f"/live/captures/{capture_id}/stop")
+        assert stopped.status_code == 302
+
+
+def test_comment_accounts_connect_a_facebook_page(
+    board: desk_tests.Desk, client: flask.testing.FlaskClient, auth: conftest.Auth
+) -> None:
+    auth.login(board.people.username("coordinator"))
+    assert client.get("/live/comment-accounts").status_code == 200
+    chat = livechat.LiveChat(livechat.scripted_chat(5, seconds=10))
+    with core.Server(livechat.FacebookLive(chat)) as server:
+        begin = client.post(
+            "/live/comment-accounts/facebook",
+            data={
+                "app_id": livechat.DEMO_APP_ID,
+                "app_secret": livechat.DEMO_APP_SECRET,
+                "api_base_url": server.url,
+                "authorize_url_base": server.url,
+            },
+        )
+        assert begin.status_code == 302 and begin.location.startswith(server.url)
+        consent = requests.get(begin.location, allow_redirects=False, timeout=5)
+        back = urlsplit(consent.headers["Location"])
+        assert back.path == "/live/comment-accounts/facebook/callback"
+        query = parse_qs(back.query)
+        done = client.get(
+            f"{back.path}?state={query['state'][0]}&code={query['code'][0]}",
+            follow_redirects=True,
+        )
+        text = done.get_data(as_text=True)
+        assert "Đã kết nối Trang HTX Nước mắm Móng Cái." in text
+        assert livechat.DEMO_APP_SECRET not in text
+    youtube = client.post(
+        "/live/comment-accounts/youtube",
+        data={"name": "Kênh", "api_key": "k-123"},
+        follow_redirects=True,
+    )
+    assert "Đã lưu kênh YouTube." in youtube.get_data(as_text=True)
+    assert "k-123" not in youtube.get_data(as_text=True)
+
+
+def test_sellers_use_the_desk_but_do_not_manage_accounts(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    assert signed_in.get("/live/comment-accounts").status_code == 403
+    assert signed_in.get(desk_url(board)).status_code == 200
+    assert signed_in.get("/live/sessions/987654/desk").status_code == 404
