@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # Chores of the channels feature (app/channels/chores.py registers the tasks by these names).
 CHECK_CERTIFICATES = "channels.check_certificates"
 RESUME_QUEUED = "channels.resume_queued"
+# The live feature's chore (app/live/chores.py).
+RELEASE_HOLDS = "live.release_holds"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -30,7 +32,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
 
     - every day just after midnight in Vietnam, when certificates change status, pause the
       listings whose OCOP certificate expired and resume the renewed ones (every club);
-    - every hour, push the listings still queued (after a daily quota or an outage).
+    - every hour, push the listings still queued (after a daily quota or an outage);
+    - every minute, cancel the live orders whose hold ran out unpaid (their units go back).
 
     A run missed while beat was stopped is sent once when it starts again (the schedule file
     remembers the last run).
@@ -39,6 +42,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "channels-check-certificates-daily": {
             "task": CHECK_CERTIFICATES,
             "schedule": crontab(hour=17, minute=5),
+            "options": {"queue": "default"},
+        },
+        "live-release-holds-every-minute": {
+            "task": RELEASE_HOLDS,
+            "schedule": crontab(),
             "options": {"queue": "default"},
         },
         "channels-resume-queued-hourly": {

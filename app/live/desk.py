@@ -26,9 +26,10 @@ from flask_babel import gettext as _
 
 from analytics import comments as parser
 from app.core import clock, errors, tenancy, uow
+from app.live import holds
 from app.models import accounts, live, orders
 from app.models import comments as models
-from app.orders import exports, locks, recording
+from app.orders import exports, locks, recording, stock
 from vietnam import text
 
 State = models.DeskState
@@ -232,6 +233,8 @@ def _mark(
         row.state = state
         if state is State.TAKEN:
             row.taken_by_id, row.taken_at = user.id, moment
+        elif state is State.WAITLISTED:
+            row.taken_by_id, row.taken_at = None, None
         else:
             row.decided_by_id, row.decided_at = user.id, moment
     return row
@@ -241,7 +244,22 @@ def confirm(
     session: so.Session, user: accounts.User, comment_id: int, *, now: clock.Clock = clock.utcnow
 ) -> orders.Order:
     """Turn the comment's proposed lines into the viewer's open order of this session (merged
-    into it when it is still placed); the units leave the stock now. Commits."""
+    into it when it is still placed); the units leave the stock now and the order holds them
+    for the club's time (``holds``). Too little stock puts the comment on the waitlist.
+    Commits."""
+    try:
+        return _confirm(session, user, comment_id, now)
+    except stock.OutOfStock as exc:
+        _mark(session, user, comment_id, State.WAITLISTED, now)
+        raise errors.Conflict(
+            _("Hết hàng: bình luận đã vào danh sách chờ và sẽ được báo khi có hàng trả lại."),
+            fields=exc.fields,
+        ) from exc
+
+
+def _confirm(
+    session: so.Session, user: accounts.User, comment_id: int, now: clock.Clock
+) -> orders.Order:
     with uow.unit_of_work(session):
         row, live_session = _locked(session, user, comment_id)
         moment = now()
@@ -258,6 +276,8 @@ def confirm(
         summary = recording.record(session, user, lines, to=to, source=orders.OrderSource.COMMENTS)
         order = session.get(orders.Order, summary.order_ids[0])
         assert order is not None
+        if order.status is orders.OrderStatus.PLACED:
+            order.hold_until = holds.hold_until(session, live_session.club_id, moment)
         row.state, row.order_id = State.CONFIRMED, order.id
         row.decided_by_id, row.decided_at = user.id, moment
     recording.after_commit(session, user, summary)
@@ -472,3 +492,43 @@ def figures(
         round(int(recent or 0) / 5, 1),
         tuple(slots),
     )
+
+
+# --- the waitlist ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Waiting:
+    item: Item
+    available: bool  # the stock now covers it, after the ones before it in the list
+
+
+def waitlist(session: so.Session, user: accounts.User, session_id: int) -> list[Waiting]:
+    """The session's sold-out comments in the order they came; the first ones the stock now
+    covers (released holds, cancellations) are offered first."""
+    live_session = _session_of(session, user, session_id)
+    comment = models.LiveComment
+    rows = list(
+        session.scalars(
+            sa.select(comment)
+            .where(comment.session_id == live_session.id, comment.state == State.WAITLISTED)
+            .order_by(comment.commented_at, comment.id)
+        )
+    )
+    slots = {slot.id: slot for slot in live_session.slots}
+    left: dict[int, int] = {}
+    out = []
+    for item in _items(session, live_session, rows):
+        needed: dict[int, int] = {}
+        for proposal in item.proposals:
+            slot = slots[proposal.slot_id]
+            variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+            if variant is not None:
+                left.setdefault(variant.id, int(variant.stock))
+                needed[variant.id] = needed.get(variant.id, 0) + proposal.quantity
+        fits = bool(needed) and all(left[v] >= n for v, n in needed.items())
+        if fits:
+            for variant_id, quantity in needed.items():
+                left[variant_id] -= quantity
+        out.append(Waiting(item, fits))
+    return out

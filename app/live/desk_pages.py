@@ -81,6 +81,7 @@ def page(session_id: int) -> str:
         items=items,
         last_id=max((i.comment.id for i in items), default=0),
         figures=desk.figures(db, user, session_id),
+        waiting=desk.waitlist(db, user, session_id),
         captures=capture.captures_for(db, _scope(), live_session),
         capture_form=capture_form,
         manual_form=live_forms.ManualCommentsForm(),

@@ -7,7 +7,13 @@ import flask
 
 from app.http import openapi
 from app.jobs import registry
-from app.live import api, desk_pages, jobs, pages
+from app.live import (
+    api,
+    chores,  # noqa: F401  (registers the Celery beat task)
+    desk_pages,
+    jobs,
+    pages,
+)
 
 
 def init_app(app: flask.Flask) -> None:

@@ -25,6 +25,7 @@ MAX_EXTENSION_S = 3 * 3600
 
 def _slot_dict(slot: live.LiveSlot, index: int) -> dict[str, Any]:
     off = slots_service.discount(slot)
+    variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
     return {
         "index": index,
         "id": slot.id,
@@ -38,6 +39,8 @@ def _slot_dict(slot: live.LiveSlot, index: int) -> dict[str, Any]:
         "discount_percent": off.percent,
         "talking_points": slot.talking_points or "",
         "length_s": slot.length_s,
+        # Units left of the slot's product now (confirmed live orders hold theirs).
+        "stock_left": int(variant.stock) if variant is not None else None,
     }
 
 

@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import clock
-from app.models import accounts, base, live, orgs, types
+from app.models import accounts, base, live, orders, orgs, types
 
 
 class SourceStatus(enum.StrEnum):
@@ -46,8 +46,20 @@ class CommentOrigin(enum.StrEnum):
 class DeskState(enum.StrEnum):
     NEW = "new"
     TAKEN = "taken"  # a staff member has it open (others see it as taken)
+    WAITLISTED = "waitlisted"  # its slot was sold out: offered released units in turn
     CONFIRMED = "confirmed"  # turned into (or merged into) an order
     DISMISSED = "dismissed"  # not an order, or handled otherwise
+
+
+class DeskSettings(extensions.Model):
+    """A club's live desk settings: how long a confirmed live order holds its units unpaid,
+    and the reply sent to the buyer (Vietnamese, with ``{...}`` fields; None: the default)."""
+
+    __tablename__ = "live_desk_settings"
+
+    club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), primary_key=True)
+    hold_minutes: so.Mapped[int] = so.mapped_column(default=30)
+    reply_template: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 
 class CommentAccount(base.Timestamps, extensions.Model):
@@ -155,3 +167,4 @@ class LiveComment(extensions.Model):
 
     session: so.Mapped[live.LiveSession] = so.relationship()
     taken_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[taken_by_id])
+    order: so.Mapped[orders.Order | None] = so.relationship()

@@ -37,6 +37,7 @@ class OrderSource(enum.StrEnum):
     MANUAL = "manual"
     IMPORT = "import"
     COMMENTS = "comments"
+    HOLD_EXPIRED = "hold_expired"  # a live order's hold ran out unpaid (app/live/holds.py)
 
 
 class BatchStatus(enum.StrEnum):
@@ -85,6 +86,9 @@ class Order(base.Timestamps, extensions.Model):
     )
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    # A live order taken on the desk holds its units until then unless paid ("giữ hàng");
+    # past it, the order is cancelled and the units go back (app/live/holds.py).
+    hold_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime(), index=True)
 
     club: so.Mapped[orgs.Club] = so.relationship()
     session: so.Mapped[live.LiveSession | None] = so.relationship()
@@ -149,6 +153,7 @@ class StatusChangeVia(enum.StrEnum):
     IMPORT = "import"
     MANUAL = "manual"
     COMMENTS = "comments"
+    HOLD_EXPIRED = "hold_expired"  # a live order's hold ran out unpaid (app/live/holds.py)
 
 
 class OrderStatusChange(extensions.Model):

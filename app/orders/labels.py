@@ -24,6 +24,7 @@ VIA_LABELS = {
     "import": _l("Nhập tệp"),
     "manual": _l("Nhập tay"),
     "comments": _l("Bình luận"),
+    "hold_expired": _l("Hết thời gian giữ hàng"),
 }
 
 

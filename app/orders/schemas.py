@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.catalog_io import formats
 from app.core import validators
 from app.http import schemas
+from app.models import orders
 from app.orders import exports, limits, manual
 
 
@@ -62,8 +63,11 @@ class StatusChangeSchema(ma.Schema):
     to_status = ma.fields.String(required=True, validate=mv.OneOf(exports.STATUSES))
     via = ma.fields.String(
         required=True,
-        validate=mv.OneOf(["app", "import", "manual", "comments"]),
-        metadata={"description": "app: đổi trên trang/API; import, manual, comments: ghi lại đơn"},
+        validate=mv.OneOf([str(via) for via in orders.StatusChangeVia]),
+        metadata={
+            "description": "app: đổi trên trang/API; import, manual, comments: ghi lại đơn; "
+            "hold_expired: hết thời gian giữ hàng của đơn chốt trên bàn live"
+        },
     )
     changed_at = ma.fields.AwareDateTime(required=True)
     changed_by_id = ma.fields.Integer(allow_none=True, metadata={"description": "null với chủ thể"})

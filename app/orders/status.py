@@ -73,6 +73,7 @@ def change_status(
     *,
     note: str | None = None,
     expected: str | None = None,
+    via: orders.StatusChangeVia = orders.StatusChangeVia.APP,
 ) -> orders.Order:
     """Move one order (in the user's club scope) to ``status``; commit.
 
@@ -92,7 +93,7 @@ def change_status(
         raise errors.ValidationError(fields={"note": [problem]})
     try:
         with uow.unit_of_work(session):
-            order, summary = _change(session, user, order_id, target, seen, cleaned or None)
+            order, summary = _change(session, user, order_id, target, seen, cleaned or None, via)
     except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError) as exc:
         if isinstance(exc, sqlalchemy.exc.OperationalError) and not recording.lost_race(exc):
             raise
@@ -111,6 +112,7 @@ def _change(
     target: Status,
     seen: Status | None,
     note: str | None,
+    via: orders.StatusChangeVia,
 ) -> tuple[orders.Order, recording.Summary | None]:
     """Write the change in the caller's unit; the summary, None when there was nothing to do."""
     locks.lock_rows(session, orders.Order, [order_id])
@@ -155,7 +157,7 @@ def _change(
         orders.OrderStatusChange(
             from_status=current,
             to_status=order.status,
-            via=orders.StatusChangeVia.APP,
+            via=via,
             note=note,
             changed_by_id=user.id if user is not None else None,
         )

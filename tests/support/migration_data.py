@@ -841,8 +841,9 @@ def _check_order_status_history(p: Probe) -> None:
 def _check_live_comments(p: Probe) -> None:
     # New tables only: nothing existing changes; a comment's key is unique, its session and
     # club must exist.
-    for table in ("comment_accounts", "comment_captures", "live_comments"):
+    for table in ("comment_accounts", "comment_captures", "live_comments", "live_desk_settings"):
         same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+    same(p.rows("SELECT id, hold_until FROM orders ORDER BY id"), [(1, None)])
     same(p.rows("SELECT id, status FROM orders ORDER BY id"), [(1, "shipped")])
     p.insert(
         "live_sessions",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.core import errors
-from app.live import desk
+from app.live import desk, holds
 from app.models import catalog, live, orders
 from app.models import comments as models
 from tests import conftest
@@ -207,3 +207,63 @@ def test_two_staff_confirming_one_comment_at_once_make_one_order(
     with board.app.app_context():
         assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 1
         assert board.stock("NM-500") == 8
+
+
+def test_a_confirmed_order_holds_its_units_until_the_clubs_time_then_releases_them_once(
+    board: Desk,
+) -> None:
+    t0 = dt.datetime(2026, 6, 21, 13, 10, tzinfo=UTC)
+    with board.app.app_context():
+        held = board.as_("seller", desk.confirm, board.comment("NM1 x3"), now=lambda: t0)
+        assert held.hold_until == t0 + dt.timedelta(minutes=holds.DEFAULT_HOLD_MINUTES)
+        paid = board.as_(
+            "seller", desk.confirm, board.comment("NM1 x2", author="UC-hoa"), now=lambda: t0
+        )
+        paid.status = orders.OrderStatus.PAID
+        extensions.session().commit()
+        assert board.stock("NM-500") == 5
+        # Before the time: nothing moves.
+        assert holds.release_due(extensions.session(), now=lambda: t0) == []
+        later = t0 + dt.timedelta(minutes=31)
+        assert holds.release_due(extensions.session(), now=lambda: later) == [held.id]
+        assert holds.release_due(extensions.session(), now=lambda: later) == []  # once
+        extensions.session().expire_all()
+        released = extensions.session().get(orders.Order, held.id)
+        assert released is not None and released.status is orders.OrderStatus.CANCELLED
+        assert released.hold_until is None
+        assert released.status_changes[-1].via is orders.StatusChangeVia.HOLD_EXPIRED
+        assert board.stock("NM-500") == 8  # the three held units back, the paid two sold
+
+
+def test_the_clubs_hold_time_is_its_own(board: Desk) -> None:
+    with board.app.app_context():
+        board.as_("coordinator", holds.save_settings, hold_minutes=10)
+        t0 = dt.datetime(2026, 6, 21, 13, 10, tzinfo=UTC)
+        order = board.as_("seller", desk.confirm, board.comment("NM1"), now=lambda: t0)
+        assert order.hold_until == t0 + dt.timedelta(minutes=10)
+        with pytest.raises(errors.ValidationError):
+            board.as_("coordinator", holds.save_settings, hold_minutes=1)
+
+
+def test_a_sold_out_slot_puts_comments_on_the_waitlist_offered_in_order(board: Desk) -> None:
+    t0 = dt.datetime(2026, 6, 21, 13, 10, tzinfo=UTC)
+    with board.app.app_context():
+        first = board.as_("seller", desk.confirm, board.comment("NM1 x9"), now=lambda: t0)
+        late = [board.comment("NM1 x2", author=f"UC-{n}", minute=6 + n) for n in range(3)]
+        for comment in late:
+            with pytest.raises(errors.Conflict, match="danh sách chờ"):
+                board.as_("seller", desk.confirm, comment, now=lambda: t0)
+        waiting = board.as_("seller", desk.waitlist, board.shop.session_id)
+        assert [w.item.comment.id for w in waiting] == late
+        assert [w.available for w in waiting] == [False, False, False]  # 1 left, 2 wanted
+        # The first order's hold runs out: 9 units back, offered in the order they came.
+        holds.release_due(extensions.session(), now=lambda: t0 + dt.timedelta(hours=1))
+        board.as_("coordinator", holds.save_settings, hold_minutes=30)
+        waiting = board.as_("seller", desk.waitlist, board.shop.session_id)
+        assert [w.available for w in waiting] == [True, True, True]  # 10 left, 3 × 2 wanted
+        order = board.as_("seller", desk.confirm, late[0], now=lambda: t0)
+        assert order.lines[0].quantity == 2 and first.id != order.id
+        assert board.stock("NM-500") == 8
+        assert [
+            w.item.comment.id for w in board.as_("seller", desk.waitlist, board.shop.session_id)
+        ] == late[1:]

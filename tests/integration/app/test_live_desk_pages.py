@@ -68,6 +68,7 @@ def test_confirm_in_place_and_by_form(
     )
     assert answer.status_code == 200
     assert 'data-testid="desk-done"' in answer.get_json()["row"]
+    assert 'data-testid="desk-hold"' in answer.get_json()["row"]  # "giữ hàng đến …"
     again = signed_in.post(
         f"/live/comments/{first}/confirm", headers={"Accept": "application/json"}
     )
@@ -182,3 +183,14 @@ def test_sellers_use_the_desk_but_do_not_manage_accounts(
     assert signed_in.get("/live/comment-accounts").status_code == 403
     assert signed_in.get(desk_url(board)).status_code == 200
     assert signed_in.get("/live/sessions/987654/desk").status_code == 404
+
+
+def test_the_host_screen_and_the_desk_show_the_stock_left(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        board.as_("seller", desk_tests.desk.confirm, board.comment("NM1 x4"))
+    state = signed_in.get(f"/live/sessions/{board.shop.session_id}/host/state").get_json()
+    assert state["next"]["code"] == "NM1" and state["next"]["stock_left"] == 6
+    figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
+    assert "còn 6" in figures and "đã bán 4" in figures
