@@ -84,6 +84,19 @@ CAPTURE_STATUS_LABELS = {
     comments.CaptureStatus.FAILED: _l("Lỗi"),
 }
 
+MESSAGE_STATUS_LABELS = {
+    comments.MessageStatus.SENT: _l("Đã gửi tin nhắn riêng"),
+    comments.MessageStatus.FAILED: _l("Gửi không được"),
+    comments.MessageStatus.TO_COPY: _l("Để nhân viên sao chép gửi"),
+}
+
+
+def message_status_label(status: object) -> str:
+    """'sent' → 'Đã gửi tin nhắn riêng' (an unknown code is shown as it is)."""
+    by_code = {str(k): v for k, v in MESSAGE_STATUS_LABELS.items()}
+    return str(by_code.get(str(status), status))
+
+
 SOURCE_STATUS_LABELS = {
     comments.SourceStatus.CONNECTED: _l("Đã kết nối"),
     comments.SourceStatus.NEEDS_RECONNECT: _l("Cần kết nối lại"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+import itsdangerous
 
 
 def trusted_base() -> bool:
@@ -50,3 +51,30 @@ def media_url(path: str | None, external: bool = False) -> str | None:
     if external:
         return public_url("public.media", filename=path)
     return flask.url_for("public.media", filename=path)
+
+
+# --- an order's payment page for its buyer -------------------------------------------------
+_PAY_SALT = "order-pay"
+
+
+def pay_token(order_id: int) -> str:
+    """The signed token of an order's public payment page (its id, under SECRET_KEY)."""
+    return str(_pay_signer().dumps(order_id))
+
+
+def order_of_pay_token(token: str) -> int | None:
+    """The order a payment page token names, or None for a forged or broken one."""
+    try:
+        value = _pay_signer().loads(token)
+    except itsdangerous.BadData:
+        return None
+    return value if type(value) is int else None
+
+
+def pay_url(order_id: int) -> str:
+    """The absolute link a buyer opens to pay an order by VietQR."""
+    return public_url("public.pay", token=pay_token(order_id))
+
+
+def _pay_signer() -> itsdangerous.URLSafeSerializer:
+    return itsdangerous.URLSafeSerializer(flask.current_app.secret_key or "", salt=_PAY_SALT)

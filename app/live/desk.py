@@ -60,6 +60,7 @@ class Item:
     proposals: tuple[Proposal, ...]
     phone: str | None
     earlier_orders: int  # this viewer's orders in the club before this session's
+    reply: models.OrderMessage | None = None  # the last message sent about it
 
 
 def viewer_of(comment: models.LiveComment) -> str:
@@ -155,10 +156,19 @@ def _items(
 ) -> list[Item]:
     viewers = {viewer_of(row) for row in rows}
     earlier = _earlier_orders(session, live_session, viewers)
+    replies = {
+        message.comment_id: message
+        for message in session.scalars(
+            sa.select(models.OrderMessage)
+            .where(models.OrderMessage.comment_id.in_([row.id for row in rows]))
+            .order_by(models.OrderMessage.id)
+        )
+    }
     items = []
     for row in rows:
         proposals, phone = propose(live_session, row)
-        items.append(Item(row, proposals, phone, earlier.get(viewer_of(row), 0)))
+        viewer = viewer_of(row)
+        items.append(Item(row, proposals, phone, earlier.get(viewer, 0), replies.get(row.id)))
     return items
 
 

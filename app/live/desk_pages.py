@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 
 from app import extensions
 from app.core import errors, labels, permissions
+from app.http import addresses, helpers
 from app.http import forms as http_forms
-from app.http import helpers
-from app.live import capture, comment_accounts, desk
+from app.live import capture, comment_accounts, desk, replies
 from app.live import forms as live_forms
 from app.models import comments as models
 from app.orders import recording
@@ -60,6 +60,7 @@ def _desk_helpers() -> dict[str, Any]:
         "capture_status_label": lambda status: str(labels.CAPTURE_STATUS_LABELS[status]),
         "source_status_label": lambda status: str(labels.SOURCE_STATUS_LABELS[status]),
         "platform_label": labels.platform_label,
+        "message_status_label": labels.message_status_label,
     }
 
 
@@ -155,6 +156,28 @@ def _act(comment_id: int, action: str) -> Any:
             message = _("Đã nhận xử lý.") if action == "take" else _("Đã bỏ qua bình luận.")
     except (errors.Conflict, errors.ValidationError) as error:
         return _refused(session_id, error)
+    return _acted(session_id, comment_id, message)
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["POST"])
+@permissions.require("orders.record")
+def reply(comment_id: int) -> Any:
+    """Reply to the buyer: privately on Facebook where the comment allows it, otherwise the
+    text is shown for staff to copy; logged on the order either way."""
+    if not http_forms.EmptyForm().validate_on_submit():
+        raise errors.ValidationError(_("Phiên làm việc đã hết hạn; hãy tải lại trang."))
+    db, user = _db(), _user()
+    session_id = desk.session_id_of(db, user, comment_id)
+    try:
+        sent = replies.send(db, user, comment_id, pay_url=lambda o: addresses.pay_url(o.id))
+    except errors.Conflict as error:
+        return _refused(session_id, error)
+    if sent.message.status is models.MessageStatus.FAILED:
+        message = _("Facebook không nhận tin nhắn; hãy sao chép và gửi tay.")
+    elif sent.to_copy:
+        message = _("Nền tảng này không cho nhắn riêng: hãy sao chép tin nhắn và gửi tay.")
+    else:
+        message = _("Đã gửi tin nhắn riêng cho người mua.")
     return _acted(session_id, comment_id, message)
 
 

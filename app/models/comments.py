@@ -168,3 +168,33 @@ class LiveComment(extensions.Model):
     session: so.Mapped[live.LiveSession] = so.relationship()
     taken_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[taken_by_id])
     order: so.Mapped[orders.Order | None] = so.relationship()
+    capture: so.Mapped[CommentCapture | None] = so.relationship()
+
+
+class MessageStatus(enum.StrEnum):
+    SENT = "sent"  # the platform took it (its id in ``external_id``)
+    FAILED = "failed"  # the platform refused it (``problem``)
+    TO_COPY = "to_copy"  # no way to send it from here: shown for staff to copy and send
+
+
+class OrderMessage(extensions.Model):
+    """A message to a buyer about their order (the reply to their live comment), as sent."""
+
+    __tablename__ = "order_messages"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    order_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("live_comments.id", ondelete="SET NULL"), index=True
+    )
+    channel: so.Mapped[str] = so.mapped_column(sa.String(30))  # facebook_private, copy
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[MessageStatus] = so.mapped_column(types.str_enum(MessageStatus))
+    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    problem: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
+
+    created_by: so.Mapped[accounts.User | None] = so.relationship()

@@ -37,7 +37,6 @@ class OrderSource(enum.StrEnum):
     MANUAL = "manual"
     IMPORT = "import"
     COMMENTS = "comments"
-    HOLD_EXPIRED = "hold_expired"  # a live order's hold ran out unpaid (app/live/holds.py)
 
 
 class BatchStatus(enum.StrEnum):

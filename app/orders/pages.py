@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from app import extensions
 from app.catalog_io import results
 from app.core import errors, formatting, pagination, permissions, tenancy
+from app.core import labels as app_labels
 from app.http import helpers
 from app.live import common as live_common
 from app.models import live
@@ -64,6 +65,7 @@ def _order_helpers() -> dict[str, Any]:
         "platform_labels": order_forms.PLATFORM_LABELS,
         "batch_status_labels": order_forms.BATCH_STATUS_LABELS,
         "status_change_via_labels": labels.VIA_LABELS,
+        "message_status_label": app_labels.message_status_label,
         "bank_name": payments.bank_name,
         "visible_lines": lambda order: queries.visible_lines(_scope(), order),
         "visible_amount": lambda order: queries.visible_amount(_scope(), order),
@@ -178,6 +180,7 @@ def _detail_page(
         qr_problem=qr_problem,
         status_form=form if changes_status else None,
         history=queries.status_history(scope, order),
+        buyer_messages=queries.buyer_messages(session, scope, order),
     )
     return body, code
 

@@ -179,6 +179,16 @@ class PaymentQr:
         return bank_name(self.account.bank_bin)
 
 
+def buyer_payment(session: so.Session, order_id: int) -> tuple[orders.Order, PaymentQr]:
+    """An order and its VietQR transfer for the buyer's payment page (the page's signed link
+    is the buyer's right to see it: no sign-in). NotFound once nothing is due (paid,
+    cancelled) or for no order; ValidationError when the club set no account."""
+    order = session.get(orders.Order, order_id)
+    if order is None or order.status is not orders.OrderStatus.PLACED:
+        raise errors.NotFound(_("Đơn này không còn cần thanh toán."))
+    return order, payment_qr(session, tenancy.OPERATOR, order_id)
+
+
 def payment_qr(session: so.Session, scope: tenancy.Scope, order_id: int) -> PaymentQr:
     """The VietQR transfer of an order's amount to its payee, reference ``DH<id>``.
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from app.core import errors, pagination, tenancy
 from app.live import common as live_common
-from app.models import catalog, orders
+from app.models import catalog, comments, orders
 from app.orders import exports, limits
 
 
@@ -213,3 +213,19 @@ def present(scope: tenancy.Scope, order: orders.Order, *, history: bool = False)
         "updated_at": order.updated_at,
         **extra,
     }
+
+
+def buyer_messages(
+    session: so.Session, scope: tenancy.Scope, order: orders.Order
+) -> list[comments.OrderMessage]:
+    """The messages sent to the order's buyer (the live desk's replies), oldest first; staff
+    only (a producer does not see what was said to a buyer)."""
+    if scope.producer_id is not None:
+        return []
+    return list(
+        session.scalars(
+            sa.select(comments.OrderMessage)
+            .where(comments.OrderMessage.order_id == order.id)
+            .order_by(comments.OrderMessage.id)
+        )
+    )

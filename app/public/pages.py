@@ -25,7 +25,8 @@ from app.catalog import service as catalog_service
 from app.core import errors, labels, permissions
 from app.http import addresses
 from app.models import catalog
-from vietnam import ocop
+from app.orders import payments
+from vietnam import ocop, vietqr
 
 bp = flask.Blueprint("public", __name__, template_folder="templates")
 
@@ -168,3 +169,24 @@ def product_qr_svg(product_id: int) -> werkzeug.Response:
         title=_("Mã QR sản phẩm OCOP"),
     )
     return _image_response(out.getvalue(), "image/svg+xml", f"ocop-{product_id}.svg")
+
+
+# --- a buyer's payment page ----------------------------------------------------------------
+
+
+@bp.route("/pay/<token>")
+@permissions.public
+def pay(token: str) -> flask.Response:
+    """The VietQR of an order for its buyer (the link the live desk's reply carries): the
+    amount, the transfer reference, the payee and the lines, nothing else about the buyer."""
+    order_id = addresses.order_of_pay_token(token)
+    if order_id is None:
+        raise errors.NotFound(_("Liên kết thanh toán không hợp lệ."))
+    order, qr = payments.buyer_payment(extensions.session(), order_id)
+    page = flask.render_template(
+        "public/pay.html", order=order, qr=qr, svg=vietqr.render_svg(qr.payload, scale=5)
+    )
+    response = flask.make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response

@@ -197,6 +197,47 @@ def upgrade():
         )
 
     op.create_table(
+        "order_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=30), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "sent", "failed", "to_copy", name="messagestatus", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("external_id", sa.String(length=200), nullable=True),
+        sa.Column("problem", sa.JSON(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["live_comments.id"],
+            name=op.f("fk_order_messages_comment_id_live_comments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_order_messages_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_order_messages_order_id_orders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_order_messages")),
+    )
+    with op.batch_alter_table("order_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_order_messages_comment_id"), ["comment_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_order_messages_order_id"), ["order_id"], unique=False)
+
+    op.create_table(
         "live_desk_settings",
         sa.Column("club_id", sa.Integer(), nullable=False),
         sa.Column("hold_minutes", sa.Integer(), nullable=False),
@@ -222,6 +263,11 @@ def downgrade():
         batch_op.drop_column("hold_until")
 
     op.drop_table("live_desk_settings")
+    with op.batch_alter_table("order_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_order_messages_order_id"))
+        batch_op.drop_index(batch_op.f("ix_order_messages_comment_id"))
+
+    op.drop_table("order_messages")
     with op.batch_alter_table("live_comments", schema=None) as batch_op:
         batch_op.drop_index("ix_live_comments_session_time")
         batch_op.drop_index(batch_op.f("ix_live_comments_order_id"))

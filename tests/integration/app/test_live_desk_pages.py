@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.jobs import tasks
-from app.live import capture
+from app.live import capture, replies
 from app.models import comments as models
 from app.models import orders
 from sandbox import core, livechat
@@ -194,3 +194,108 @@ def test_the_host_screen_and_the_desk_show_the_stock_left(
     assert state["next"]["code"] == "NM1" and state["next"]["stock_left"] == 6
     figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
     assert "còn 6" in figures and "đã bán 4" in figures
+
+
+def _pay_into_the_club(board: desk_tests.Desk) -> None:
+    with board.app.app_context():
+        extensions.session().add(
+            orders.PaymentAccount(
+                club_id=board.club_id(),
+                bank_bin="970436",
+                account_number="0011004455667",
+                account_name="CLB LIVESTREAM MONG CAI",
+            )
+        )
+        extensions.session().commit()
+
+
+def test_a_facebook_buyer_gets_a_private_reply_with_the_payment_link_once(
+    board: desk_tests.Desk,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tasks, "dispatch", test_jobs.FakeDispatch())
+    _pay_into_the_club(board)
+    auth.login(board.people.username("coordinator"))
+    script = livechat.scripted_chat(20, seconds=30, codes=("NM1",), seed=4)
+    chat = livechat.LiveChat(script)
+    with core.Server(livechat.FacebookLive(chat)) as server, board.app.app_context():
+        begin = client.post(
+            "/live/comment-accounts/facebook",
+            data={
+                "app_id": livechat.DEMO_APP_ID,
+                "app_secret": livechat.DEMO_APP_SECRET,
+                "api_base_url": server.url,
+                "authorize_url_base": server.url,
+            },
+        )
+        back = urlsplit(
+            requests.get(begin.location, allow_redirects=False, timeout=5).headers["Location"]
+        )
+        client.get(f"{back.path}?{back.query}")
+        account = extensions.session().scalars(sa.select(models.CommentAccount)).one()
+        row = board.as_("coordinator", capture.start, board.shop.session_id, account_id=account.id)
+        capture.run(extensions.session(), row.id, sleep=chat.advance)
+        ordering = [
+            c
+            for c in extensions.session().scalars(sa.select(models.LiveComment))
+            if desk_tests.desk.propose(c.session, c)[0]
+        ]
+        comment_id = ordering[0].id
+        order = board.as_("coordinator", desk_tests.desk.confirm, comment_id)
+        answer = client.post(
+            f"/live/comments/{comment_id}/reply", headers={"Accept": "application/json"}
+        )
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert answer.get_json()["message"] == "Đã gửi tin nhắn riêng cho người mua."
+        assert 'data-testid="desk-reply-status"' in answer.get_json()["row"]
+        [sent] = chat.replies
+        assert f"DH{order.id}" in sent["text"] and "/pay/" in sent["text"]
+        again = client.post(
+            f"/live/comments/{comment_id}/reply", headers={"Accept": "application/json"}
+        )
+        assert again.status_code == 409 and len(chat.replies) == 1
+        detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+        assert 'data-testid="order-message"' in detail and "Đã gửi tin nhắn riêng" in detail
+
+        # The link in the reply: the buyer's payment page, no sign-in.
+        link = urlsplit(next(word for word in sent["text"].split() if "/pay/" in word))
+        anonymous = board.app.test_client()
+        page = anonymous.get(link.path)
+        assert page.status_code == 200
+        assert f"DH{order.id}" in page.get_data(as_text=True)
+        assert anonymous.get("/pay/forged-token").status_code == 404
+        order.status = orders.OrderStatus.PAID
+        extensions.session().commit()
+        assert anonymous.get(link.path).status_code == 404  # nothing left to pay
+
+
+def test_a_comment_without_a_private_channel_gets_a_message_to_copy(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    _pay_into_the_club(board)
+    with board.app.app_context():
+        comment = board.comment("NM1 x2")
+        board.as_("seller", desk_tests.desk.confirm, comment)
+    answer = signed_in.post(f"/live/comments/{comment}/reply", follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert "hãy sao chép tin nhắn và gửi tay" in page
+    assert 'data-testid="desk-reply-text"' in page and "158.000" in page
+    with board.app.app_context():
+        [message] = extensions.session().scalars(sa.select(models.OrderMessage)).all()
+        assert message.status is models.MessageStatus.TO_COPY and message.channel == "copy"
+
+
+def test_a_reply_needs_a_confirmed_comment_and_a_valid_template(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        comment = board.comment("NM1")
+    refused = signed_in.post(
+        f"/live/comments/{comment}/reply", headers={"Accept": "application/json"}
+    )
+    assert refused.status_code == 409
+    assert replies.template_problem("Chào {ten}, đơn {ma_don}") is None
+    assert replies.template_problem("Chào {ten") is not None
+    assert "khong_co" in (replies.template_problem("{khong_co}") or "")
