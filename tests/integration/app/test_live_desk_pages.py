@@ -4,7 +4,7 @@ sandbox, and the comment accounts page with Facebook's consent flow."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 import flask
 import pytest
@@ -140,6 +140,23 @@ def test_a_capture_starts_and_stops_from_the_desk(
         assert stopped.status_code == 302
 
 
+def consent(client: flask.testing.FlaskClient, server: core.Server) -> SplitResult:
+    """Start connecting a Facebook Page through the page's form and go through the sandbox's
+    consent dialog as a browser would: where Facebook sends the browser back."""
+    begin = client.post(
+        "/live/comment-accounts/facebook",
+        data={
+            "app_id": livechat.DEMO_APP_ID,
+            "app_secret": livechat.DEMO_APP_SECRET,
+            "api_base_url": server.url,
+            "authorize_url_base": server.url,
+        },
+    )
+    assert begin.status_code == 302 and begin.location.startswith(server.url)
+    answer = requests.get(begin.location, allow_redirects=False, timeout=5)
+    return urlsplit(answer.headers["Location"])
+
+
 def test_comment_accounts_connect_a_facebook_page(
     board: desk_tests.Desk, client: flask.testing.FlaskClient, auth: conftest.Auth
 ) -> None:
@@ -147,18 +164,7 @@ def test_comment_accounts_connect_a_facebook_page(
     assert client.get("/live/comment-accounts").status_code == 200
     chat = livechat.LiveChat(livechat.scripted_chat(5, seconds=10))
     with core.Server(livechat.FacebookLive(chat)) as server:
-        begin = client.post(
-            "/live/comment-accounts/facebook",
-            data={
-                "app_id": livechat.DEMO_APP_ID,
-                "app_secret": livechat.DEMO_APP_SECRET,
-                "api_base_url": server.url,
-                "authorize_url_base": server.url,
-            },
-        )
-        assert begin.status_code == 302 and begin.location.startswith(server.url)
-        consent = requests.get(begin.location, allow_redirects=False, timeout=5)
-        back = urlsplit(consent.headers["Location"])
+        back = consent(client, server)
         assert back.path == "/live/comment-accounts/facebook/callback"
         query = parse_qs(back.query)
         done = client.get(
@@ -221,18 +227,7 @@ def test_a_facebook_buyer_gets_a_private_reply_with_the_payment_link_once(
     script = livechat.scripted_chat(20, seconds=30, codes=("NM1",), seed=4)
     chat = livechat.LiveChat(script)
     with core.Server(livechat.FacebookLive(chat)) as server, board.app.app_context():
-        begin = client.post(
-            "/live/comment-accounts/facebook",
-            data={
-                "app_id": livechat.DEMO_APP_ID,
-                "app_secret": livechat.DEMO_APP_SECRET,
-                "api_base_url": server.url,
-                "authorize_url_base": server.url,
-            },
-        )
-        back = urlsplit(
-            requests.get(begin.location, allow_redirects=False, timeout=5).headers["Location"]
-        )
+        back = consent(client, server)
         client.get(f"{back.path}?{back.query}")
         account = extensions.session().scalars(sa.select(models.CommentAccount)).one()
         row = board.as_("coordinator", capture.start, board.shop.session_id, account_id=account.id)
