@@ -23,6 +23,7 @@ BROKER_SCHEMES = ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "memory",
 
 
 SANDBOX_DIALECTS = ("shopee", "tiktok", "lazada")
+SANDBOX_LIVE_CHATS = ("facebook", "youtube")  # after the marketplaces (sandbox/__main__.py)
 
 
 class ConfigError(Exception):
@@ -136,6 +137,13 @@ def _sandbox_urls(env: Mapping[str, str]) -> dict[str, str]:
     return {name: f"http://{host}:{base + i}" for i, name in enumerate(SANDBOX_DIALECTS)}
 
 
+def _sandbox_live_urls(env: Mapping[str, str]) -> dict[str, str]:
+    """Where `make run` starts the live chat sandboxes (the demo's comment account)."""
+    host = env.get("SANDBOX_HOST", "127.0.0.1")
+    base = _int(env, "SANDBOX_PORT_BASE", 5701, minimum=1) + len(SANDBOX_DIALECTS)
+    return {name: f"http://{host}:{base + i}" for i, name in enumerate(SANDBOX_LIVE_CHATS)}
+
+
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
     if url.startswith("postgres://"):  # Heroku-style alias
@@ -239,6 +247,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "SECRET_KEY": _secret_key(env, environment, instance),
         "CREDENTIALS_KEYS": _credentials_keys(env, environment, instance),
         "SANDBOX_URLS": _sandbox_urls(env),
+        "SANDBOX_LIVE_URLS": _sandbox_live_urls(env),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BROKER_URL": broker_url,

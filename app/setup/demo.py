@@ -222,6 +222,7 @@ def load(
     *,
     media_root: str | None = None,
     sandbox_urls: Mapping[str, str] | None = None,
+    live_chat_urls: Mapping[str, str] | None = None,
     now: clock.Clock = clock.utcnow,
 ) -> DemoSummary:
     """Create the demo club once; a second call changes nothing and says so.
@@ -299,6 +300,8 @@ def load(
         _load_photos(session, media_root)
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
+    if live_chat_urls is not None and "youtube" in live_chat_urls:
+        _load_comment_account(session, live_chat_urls["youtube"])
     return DemoSummary(True, club.name, len(producers), usernames)
 
 
@@ -362,6 +365,53 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
             )
         )
     session.add(show)
+    # A live on YouTube from the load day, whose codes the live chat sandbox's viewers type:
+    # the live selling desk fills from it once a capture is started (`make run`).
+    desk_starts = now() - dt.timedelta(minutes=5)
+    desk_show = live.LiveSession(
+        club_id=club.id,
+        title="Live thử bàn chốt đơn (YouTube sandbox)",
+        platform="youtube",
+        starts_at=desk_starts,
+        ends_at=desk_starts + dt.timedelta(hours=1),
+        hosts=hosts[:1],
+        live_url=f"https://youtu.be/{DEMO_LIVE_VIDEO}",
+    )
+    for position, (product, code) in enumerate(zip(products, DEMO_LIVE_CODES, strict=False)):
+        base = product.min_price or 0
+        desk_show.slots.append(
+            live.LiveSlot(
+                position=position,
+                product_id=product.id,
+                start_offset_s=position * 20 * 60,
+                length_s=20 * 60,
+                live_price=base,
+                code=code,
+            )
+        )
+    session.add(desk_show)
+
+
+# The live chat sandbox's demo live (sandbox/livechat.py: its video id and the codes its
+# scripted viewers order with).
+DEMO_LIVE_VIDEO = "ocopLiveDem"
+DEMO_LIVE_CODES = ("NM01", "MO02", "TR03")
+
+
+def _load_comment_account(session: so.Session, youtube_url: str) -> None:
+    """The club's YouTube comment account on the live chat sandbox (its demo key)."""
+    from app.live import comment_accounts  # late: optional feature
+
+    coordinator = session.scalars(
+        sa.select(accounts.User).where(accounts.User.username == "dieuphoi")
+    ).one()
+    comment_accounts.add_account(
+        session,
+        coordinator,
+        platform="youtube",
+        name="Kênh YouTube CLB (sandbox thử nghiệm)",
+        settings={"api_key": "sandbox-youtube-key", "api_base_url": youtube_url},
+    )
 
 
 def _load_products(

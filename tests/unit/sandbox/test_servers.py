@@ -39,3 +39,14 @@ def test_the_demo_live_chats_play_in_real_time_from_the_start(name: str) -> None
     assert len([e for e in chat.script if e.kind == "comment"]) == 40
     assert not chat.is_over()  # the script runs ten minutes from now
     assert chat.happened() == [e for e in chat.script if e.at <= chat.now() - chat.started]
+
+
+def test_the_demo_live_matches_the_live_chat_sandbox() -> None:
+    import inspect
+
+    from sandbox import livechat
+
+    assert demo.DEMO_LIVE_VIDEO == livechat.DEMO_VIDEO_ID
+    codes = inspect.signature(livechat.scripted_chat).parameters["codes"].default
+    assert tuple(codes) == demo.DEMO_LIVE_CODES
+    assert livechat.DEMO_API_KEY == "sandbox-youtube-key"
