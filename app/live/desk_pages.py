@@ -18,7 +18,7 @@ from app import extensions
 from app.core import errors, labels, permissions
 from app.http import addresses, helpers
 from app.http import forms as http_forms
-from app.live import capture, comment_accounts, desk, replies
+from app.live import capture, comment_accounts, desk, holds, replies
 from app.live import forms as live_forms
 from app.models import comments as models
 from app.orders import recording
@@ -252,7 +252,42 @@ def accounts() -> str:
         youtube_form=live_forms.YouTubeAccountForm(),
         facebook_form=live_forms.FacebookAccountForm(),
         choose_form=live_forms.ChoosePageForm(),
+        settings_form=_settings_form(db, user),
+        fields=holds.FIELDS,
     )
+
+
+def _settings_form(db: Any, user: Any) -> live_forms.DeskSettingsForm:
+    form = live_forms.DeskSettingsForm(formdata=None)
+    club_id = helpers.current_scope().home_club_id
+    current = holds.settings_of(db, club_id) if club_id is not None else None
+    form.hold_minutes.data = current.hold_minutes if current else holds.DEFAULT_HOLD_MINUTES
+    form.reply_template.data = (current.reply_template if current else None) or ""
+    return form
+
+
+@bp.route("/desk-settings", methods=["POST"])
+@permissions.require("live.plan")
+def settings() -> werkzeug.Response:
+    form = live_forms.DeskSettingsForm()
+    if form.validate_on_submit():
+        try:
+            holds.save_settings(
+                _db(),
+                _user(),
+                hold_minutes=form.hold_minutes.data or 0,
+                reply_template=form.reply_template.data,
+            )
+        except errors.ValidationError as error:
+            for message in [m for ms in error.fields.values() for m in ms] or [error.message]:
+                flask.flash(message, "error")
+        else:
+            flask.flash(_("Đã lưu cài đặt bàn chốt đơn."), "success")
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flask.flash(str(message), "error")
+    return flask.redirect(flask.url_for("desk.accounts"))
 
 
 @bp.route("/comment-accounts/youtube", methods=["POST"])

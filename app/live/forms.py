@@ -281,3 +281,15 @@ class FacebookAccountForm(forms.Form):
 class ChoosePageForm(forms.Form):
     page_id = wtforms.SelectField(_l("Trang"), validate_choice=False)
     submit = wtforms.SubmitField(_l("Dùng Trang này"))
+
+
+class DeskSettingsForm(forms.Form):
+    hold_minutes = wtforms.IntegerField(
+        _l("Giữ hàng cho đơn chưa thanh toán (phút)"),
+        validators=[v.InputRequired(), v.NumberRange(min=5, max=7 * 24 * 60)],
+    )
+    reply_template = wtforms.TextAreaField(
+        _l("Mẫu tin nhắn trả lời người mua (để trống: mẫu mặc định)"),
+        validators=[v.Optional(), v.Length(max=1000)],
+    )
+    submit = wtforms.SubmitField(_l("Lưu cài đặt"))

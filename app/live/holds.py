@@ -1,5 +1,6 @@
-"""Holds on live orders ("giữ hàng"): a live order confirmed on the desk takes its units out of
-the stock at once and holds them for the club's time (30 minutes unless the club sets
+"""The desk's settings (hold time, reply template) and the holds on live orders ("giữ
+hàng"): a live order confirmed on the desk takes its units out of the stock at once and
+holds them for the club's time (30 minutes unless the club sets
 another); an order still unpaid then is cancelled, which gives the units back through the
 order service's stock rule, exactly once (a cancel expects the order to be placed, so a paid
 or already cancelled order is left alone). Beat runs ``release_due`` every minute.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import string
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -23,6 +25,28 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOLD_MINUTES = 30
 HOLD_MINUTES_RANGE = (5, 7 * 24 * 60)
+# The reply to a buyer (app/live/replies.py) when the club has not written its own.
+DEFAULT_TEMPLATE = (
+    "Chào {ten}! Shop đã chốt đơn {ma_don}: {san_pham}. Tổng {tong_tien}. "
+    "Chuyển khoản theo mã QR tại {link_thanh_toan} (nội dung {ma_don}). "
+    "Shop giữ hàng đến {giu_den}. Cảm ơn bạn!"
+)
+FIELDS = ("ten", "ma_don", "san_pham", "tong_tien", "link_thanh_toan", "giu_den")
+MAX_TEMPLATE = 1000
+
+
+def template_problem(template: str) -> str | None:
+    """Why a reply template cannot be used (an unknown or broken ``{field}``), or None."""
+    if len(template) > MAX_TEMPLATE:
+        return _("Tối đa %(n)d ký tự.", n=MAX_TEMPLATE)
+    try:
+        names = [name for _text, name, _spec, _conv in string.Formatter().parse(template) if name]
+    except ValueError:
+        return _("Dấu ngoặc { } chưa đóng mở đúng.")
+    unknown = sorted(set(names) - set(FIELDS))
+    if unknown:
+        return _("Trường không có: %(names)s.", names=", ".join(unknown))
+    return None
 
 
 def settings_of(session: so.Session, club_id: int) -> models.DeskSettings:
@@ -46,6 +70,9 @@ def save_settings(
         raise errors.ValidationError(
             fields={"hold_minutes": [_("Từ %(low)d đến %(high)d phút.", low=low, high=high)]}
         )
+    problem = template_problem(reply_template or "")
+    if problem:
+        raise errors.ValidationError(fields={"reply_template": [problem]})
     club_id = scope.home_club()
     with uow.unit_of_work(session):
         row = session.get(models.DeskSettings, club_id)

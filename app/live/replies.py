@@ -10,7 +10,6 @@ public VietQR page), ``{giu_den}`` (the hold's end, Vietnam time).
 from __future__ import annotations
 
 import dataclasses
-import string
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -26,28 +25,7 @@ from integrations import errors as source_errors
 from integrations.comments import base as sources
 from vietnam import text
 
-DEFAULT_TEMPLATE = (
-    "Chào {ten}! Shop đã chốt đơn {ma_don}: {san_pham}. Tổng {tong_tien}. "
-    "Chuyển khoản theo mã QR tại {link_thanh_toan} (nội dung {ma_don}). "
-    "Shop giữ hàng đến {giu_den}. Cảm ơn bạn!"
-)
-FIELDS = ("ten", "ma_don", "san_pham", "tong_tien", "link_thanh_toan", "giu_den")
-MAX_TEMPLATE = 1000
 SourceFactory = Callable[[models.CommentAccount], sources.CommentSource]
-
-
-def template_problem(template: str) -> str | None:
-    """Why a reply template cannot be used (an unknown or broken ``{field}``), or None."""
-    if len(template) > MAX_TEMPLATE:
-        return _("Tối đa %(n)d ký tự.", n=MAX_TEMPLATE)
-    try:
-        names = [name for _text, name, _spec, _conv in string.Formatter().parse(template) if name]
-    except ValueError:
-        return _("Dấu ngoặc { } chưa đóng mở đúng.")
-    unknown = sorted(set(names) - set(FIELDS))
-    if unknown:
-        return _("Trường không có: %(names)s.", names=", ".join(unknown))
-    return None
 
 
 def reply_text(order: orders.Order, template: str | None, pay_url: str) -> str:
@@ -61,7 +39,7 @@ def reply_text(order: orders.Order, template: str | None, pay_url: str) -> str:
         "link_thanh_toan": pay_url,
         "giu_den": formatting.local_time(order.hold_until) if order.hold_until else "—",
     }
-    return text.nfc((template or DEFAULT_TEMPLATE).format(**values))
+    return text.nfc((template or holds.DEFAULT_TEMPLATE).format(**values))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.jobs import tasks
-from app.live import capture, replies
+from app.live import capture, holds, replies
 from app.models import comments as models
 from app.models import orders
 from sandbox import core, livechat
@@ -291,6 +291,36 @@ def test_a_reply_needs_a_confirmed_comment_and_a_valid_template(
         f"/live/comments/{comment}/reply", headers={"Accept": "application/json"}
     )
     assert refused.status_code == 409
-    assert replies.template_problem("Chào {ten}, đơn {ma_don}") is None
-    assert replies.template_problem("Chào {ten") is not None
-    assert "khong_co" in (replies.template_problem("{khong_co}") or "")
+    assert holds.template_problem("Chào {ten}, đơn {ma_don}") is None
+    assert holds.template_problem("Chào {ten") is not None
+    assert "khong_co" in (holds.template_problem("{khong_co}") or "")
+    settings = signed_in.post(
+        "/live/desk-settings", data={"hold_minutes": "45", "reply_template": "Chào {ten"}
+    )
+    assert settings.status_code == 403  # sellers use the desk; coordinators set it
+
+
+def test_the_coordinator_sets_the_hold_time_and_the_reply(
+    board: desk_tests.Desk, client: flask.testing.FlaskClient, auth: conftest.Auth
+) -> None:
+    auth.login(board.people.username("coordinator"))
+    bad = client.post(
+        "/live/desk-settings",
+        data={"hold_minutes": "45", "reply_template": "Chào {ten"},
+        follow_redirects=True,
+    )
+    assert "Dấu ngoặc { } chưa đóng mở đúng." in bad.get_data(as_text=True)
+    good = client.post(
+        "/live/desk-settings",
+        data={"hold_minutes": "45", "reply_template": "Chào {ten}! Đơn {ma_don}: {tong_tien}."},
+        follow_redirects=True,
+    )
+    assert "Đã lưu cài đặt bàn chốt đơn." in good.get_data(as_text=True)
+    with board.app.app_context():
+        order = board.as_("seller", desk_tests.desk.confirm, board.comment("NM1"))
+        assert order.hold_until is not None
+        assert (order.hold_until - order.updated_at).total_seconds() // 60 in (44, 45)
+        text = replies.reply_text(
+            order, holds.settings_of(extensions.session(), board.club_id()).reply_template, "x"
+        )
+        assert text == f"Chào Lan! Đơn DH{order.id}: 79.000 ₫."
