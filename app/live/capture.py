@@ -117,6 +117,41 @@ def _capabilities(account: models.CommentAccount) -> frozenset[sources.Capabilit
         return frozenset()
 
 
+def follow_session(
+    session: so.Session, user: accounts.User, live_session: live.LiveSession
+) -> list[models.CommentCapture]:
+    """What a session's status change means for its captures: on air, start one for each of
+    the club's connected accounts on the session's platform (the session's live link, or the
+    Page's live now on Facebook); ended or cancelled, stop them. A capture that cannot start
+    (no link for YouTube) is left for staff to start by hand on the desk."""
+    if live_session.status is live.SessionStatus.LIVE:
+        started = []
+        for account in comment_accounts.accounts_for(session, user):
+            if (
+                account.platform != live_session.platform
+                or account.status is not models.SourceStatus.CONNECTED
+            ):
+                continue
+            try:
+                started.append(
+                    start(
+                        session,
+                        user,
+                        live_session.id,
+                        account_id=account.id,
+                        live_ref=live_session.live_url,
+                    )
+                )
+            except errors.ValidationError:
+                continue
+        return started
+    if live_session.status in (live.SessionStatus.ENDED, live.SessionStatus.CANCELLED):
+        for running in captures_for(session, tenancy.scope_for(session, user), live_session):
+            if running.status.active:
+                stop(session, user, running.id)
+    return []
+
+
 # --- running -------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core import errors, links, tenancy, uow, validators
-from app.live import common, conflicts
+from app.live import capture, common, conflicts
 from app.models import accounts, channels, live
 from vietnam import text
 
@@ -234,6 +234,7 @@ def set_status(
         if previous == Status.CANCELLED:
             conflicts.check(session, row, buffer_min)
         row.sequence += 1
+    capture.follow_session(session, user, row)  # on air: read its comments; over: stop
     return row
 
 

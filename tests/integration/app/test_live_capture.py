@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from app import extensions
 from app.core import errors
 from app.jobs import registry, tasks
-from app.live import capture, comment_accounts
+from app.live import capture, comment_accounts, sessions
 from app.models import comments as models
+from app.models import live
 from sandbox import core, livechat
 from tests import conftest
 from tests.integration.app import test_jobs
@@ -230,3 +231,19 @@ def test_a_facebook_page_connects_through_the_consent_dialog_and_its_live_is_cap
         visible = {cid for cid, c in chat.comments().items() if not c.deleted}
         got = {r.comment_id.removeprefix(f"{livechat.DEMO_LIVE_ID}_") for r in stored(desk)}
         assert visible <= got
+
+
+def test_a_session_on_air_starts_its_captures_and_ending_it_stops_them(desk: Desk) -> None:
+    with desk.app.app_context():
+        account_id = desk.youtube_account()
+        row = extensions.session().get(live.LiveSession, desk.shop.session_id)
+        assert row is not None
+        row.platform, row.live_url = "youtube", f"https://youtu.be/{livechat.DEMO_VIDEO_ID}"
+        extensions.session().commit()
+        desk.call(sessions.set_status, desk.shop.session_id, "live", buffer_min=0)
+        [started] = extensions.session().scalars(sa.select(models.CommentCapture)).all()
+        assert (started.account_id, started.status) == (account_id, models.CaptureStatus.WAITING)
+        assert started.live_ref == row.live_url and desk.dispatch.sent == [(started.job_id, "live")]
+        desk.call(sessions.set_status, desk.shop.session_id, "ended", buffer_min=0)
+        extensions.session().refresh(started)
+        assert started.status is models.CaptureStatus.STOPPED
