@@ -126,7 +126,11 @@ def feed(
     rows = list(
         session.scalars(
             sa.select(comment)
-            .where(comment.session_id == live_session.id, comment.id > after_id)
+            .where(
+                comment.session_id == live_session.id,
+                comment.id > after_id,
+                comment.origin != models.CommentOrigin.LOG,  # reviewed as a batch instead
+            )
             .order_by(comment.id.desc() if newest else comment.id)
             .limit(max(1, min(limit, FEED_LIMIT)))
         )

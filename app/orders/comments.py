@@ -32,7 +32,9 @@ from app.catalog_io import formats, results
 from app.core import clock, errors, tenancy, uow
 from app.live import common as live_common
 from app.models import accounts, live, orders
+from app.models.comments import CommentOrigin, LiveComment
 from app.orders import exports, limits, locks, recording
+from vietnam import text
 
 Batch = orders.CommentBatch
 BatchStatus = orders.BatchStatus
@@ -133,7 +135,47 @@ def upload(
         created_by_id=user.id if user is not None else None,
     )
     session.add(batch)
+    _store_comments(session, live_session, frame)
     return batch
+
+
+def _store_comments(
+    session: so.Session, live_session: live.LiveSession, frame: pd.DataFrame
+) -> None:
+    """The log's comments as the session's comment rows (the rows a live capture makes), keyed
+    by time, viewer and text (and their repeat), so the same log uploaded again adds none."""
+    live_id = f"log-{live_session.id}"
+    seen: dict[str, int] = {}
+    rows: dict[str, LiveComment] = {}
+    for record in frame.to_dict("records"):
+        viewer = text.nfc(str(record.get("viewer") or "")).strip()
+        said = text.nfc(str(record.get("text") or ""))
+        moment = record.get("time")
+        stamp = _iso_time(pd.Timestamp(moment)) if moment is not None else None
+        when = proposal_time(stamp) or live_session.starts_at
+        digest = hashlib.sha256(f"{when.isoformat()}|{viewer}|{said}".encode()).hexdigest()[:24]
+        seen[digest] = seen.get(digest, 0) + 1
+        key = f"{digest}-{seen[digest]}"
+        rows[key] = LiveComment(
+            club_id=live_session.club_id,
+            session_id=live_session.id,
+            origin=CommentOrigin.LOG,
+            platform=live_session.platform,
+            live_id=live_id,
+            comment_id=key,
+            author_id=f"name:{text.fold(viewer)}" if viewer else None,
+            author_name=viewer[:200] or None,
+            text=said,
+            commented_at=when,
+        )
+    stored = set(
+        session.scalars(
+            sa.select(LiveComment.comment_id).where(
+                LiveComment.platform == live_session.platform, LiveComment.live_id == live_id
+            )
+        )
+    )
+    session.add_all(row for key, row in rows.items() if key not in stored)
 
 
 def _iso_time(time: pd.Timestamp) -> str | None:

@@ -267,3 +267,29 @@ def test_a_sold_out_slot_puts_comments_on_the_waitlist_offered_in_order(board: D
         assert [
             w.item.comment.id for w in board.as_("seller", desk.waitlist, board.shop.session_id)
         ] == late[1:]
+
+
+def test_a_comment_log_makes_the_same_comment_rows_once(board: Desk, tmp_path: Any) -> None:
+    from app.orders import comments as comment_logs
+
+    log = (
+        "time,viewer,text\n20:05:10,Lan,chốt 2 NM1\n20:05:10,Lan,chốt 2 NM1\n20:06:00,Hoa,đẹp quá\n"
+    ).encode()
+    with board.app.app_context():
+        for _ in range(2):  # the same log twice: its comments are stored once
+            board.as_(
+                "coordinator", comment_logs.upload, board.shop.session_id, log, "binh-luan.csv"
+            )
+        rows = (
+            extensions.session()
+            .scalars(sa.select(models.LiveComment).order_by(models.LiveComment.commented_at))
+            .all()
+        )
+        assert [(r.author_name, r.text, r.origin) for r in rows] == [
+            ("Lan", "chốt 2 NM1", models.CommentOrigin.LOG),
+            ("Lan", "chốt 2 NM1", models.CommentOrigin.LOG),
+            ("Hoa", "đẹp quá", models.CommentOrigin.LOG),
+        ]
+        assert rows[0].commented_at.astimezone(UTC).hour == 13  # 20:05 in Vietnam
+        # Reviewed as a batch, not on the desk.
+        assert board.as_("seller", desk.feed, board.shop.session_id) == []
