@@ -92,11 +92,6 @@ def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
         return Shop(app, people, row.id, host.id, creator.id, mine, other)
 
 
-@pytest.fixture
-def shop(app: flask.Flask, people: conftest.People) -> Shop:
-    return make_shop(app, people)
-
-
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
