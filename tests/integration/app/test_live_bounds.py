@@ -25,6 +25,7 @@ from app import extensions
 from app.live import feeds
 from app.models import accounts, catalog, live
 from tests import conftest
+from tests.integration.app import test_live_pages as live_pages
 from tests.integration.app import test_live_services as support
 
 Role = accounts.Role
@@ -497,18 +498,8 @@ def test_hostile_streamer_bodies(
 
 
 def session_form(world: support.World, **fields: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "Chợ phiên OCOP tối thứ bảy",
-        "platform": "tiktok",
-        "day": "2026-12-05",
-        "start_time": "20:00",
-        "end_time": "21:00",
-        "host_ids": [world.streamer_ids[0]],
-        "live_url": "https://www.tiktok.com/@clbmongcai/live",
-        "notes": "",
-    }
-    data.update(fields)
-    return data
+    """The live pages' session form, hosted by the world's first streamer."""
+    return live_pages.session_form(**{"host_ids": [world.streamer_ids[0]], **fields})
 
 
 @pytest.mark.parametrize(
