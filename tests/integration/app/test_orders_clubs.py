@@ -61,21 +61,8 @@ def make_two_clubs(
     with app.app_context():
         db = extensions.db.session
         seller2 = conftest.user_named(other.seller)
-        host = live.Streamer(
-            user_id=seller2.id,
-            club_id=other.club_id,
-            display_name="Hà",
-            platforms=[],
-            tiktok_handle="clb.halong",
-        )
-        row = live.LiveSession(
-            club_id=other.club_id,
-            title="Đặc sản Hạ Long",
-            platform="tiktok",
-            starts_at=order_tests.STARTS,
-            ends_at=order_tests.ENDS,
-            hosts=[host],
-        )
+        host = order_tests.streamer(seller2.id, other.club_id, "Hà", "clb.halong")
+        row = order_tests.tiktok_session(other.club_id, "Đặc sản Hạ Long", host)
         db.add_all([host, row])
         db.flush()
         db.add(
@@ -221,17 +208,12 @@ def test_an_import_matches_only_the_clubs_skus_streamers_and_sessions(
     tmp_path: Path,
 ) -> None:
     clubs = make_two_clubs(app, people, other_club)
-    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
-               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
-               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
-    rows = [
-        headers,
-        ["Platform unique order ID."] + ["…"] * (len(headers) - 1),
+    rows = order_tests.tiktok_export(
         ["579000000000000001", "Đã vận chuyển", "NM-500", "Nước mắm", "1", "95000", "95000",
          "0", "21/06/2026 20:15:00\t", "(+84)912345678", "@clb.halong"],
         ["579000000000000002", "Đã vận chuyển", "MO-250", "Mật ong", "2", "95000", "190000",
          "0", "21/06/2026 20:20:00\t", "(+84)912345678", ""],
-    ]  # fmt: skip
+    )  # fmt: skip
     path = order_tests.write_csv(tmp_path / "tiktok.csv", rows)
     with path.open("rb") as handle:
         response = app.test_client().post(

@@ -18,7 +18,7 @@ from app import extensions
 from app.catalog_io import results
 from app.core import errors, tenancy
 from app.models import catalog, live, orders
-from app.orders import imports, manual, queries
+from app.orders import exports, imports, manual, queries
 from tests import conftest
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support
@@ -27,19 +27,15 @@ UTC = dt.UTC
 # 20:00–22:00 on 21/06/2026 in Vietnam
 STARTS = dt.datetime(2026, 6, 21, 13, 0, tzinfo=UTC)
 ENDS = dt.datetime(2026, 6, 21, 15, 0, tzinfo=UTC)
-TEMPLATE = [
-    "Nền tảng",
-    "Mã đơn hàng",
-    "Thời gian đặt",
-    "Trạng thái",
-    "SKU",
-    "Tên sản phẩm",
-    "Số lượng",
-    "Đơn giá",
-    "SĐT người mua",
-    "Tài khoản người mua",
-    "Tên người mua",
-]
+TEMPLATE = list(exports.TEMPLATE_HEADERS)  # the columns of our own template
+
+
+def tiktok_export(*lines: list[str]) -> list[list[str]]:
+    """A TikTok Shop export: its headers, the row that describes them, then the order lines."""
+    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
+               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
+               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
+    return [headers, ["Platform unique order ID."] + ["…"] * (len(headers) - 1), *lines]
 
 
 @dataclasses.dataclass
@@ -53,6 +49,30 @@ class Shop:
     handle_streamer_id: int
     mine_product_id: int
     other_product_id: int
+
+
+def streamer(
+    user_id: int, club_id: int | None, name: str, tiktok_handle: str | None = None
+) -> live.Streamer:
+    return live.Streamer(
+        user_id=user_id,
+        club_id=club_id,
+        display_name=name,
+        platforms=[],
+        tiktok_handle=tiktok_handle,
+    )
+
+
+def tiktok_session(club_id: int | None, title: str, host: live.Streamer) -> live.LiveSession:
+    """A TikTok session in the window of the order files (20:00–22:00 on 21/06/2026)."""
+    return live.LiveSession(
+        club_id=club_id,
+        title=title,
+        platform="tiktok",
+        starts_at=STARTS,
+        ends_at=ENDS,
+        hosts=[host],
+    )
 
 
 def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
@@ -69,24 +89,9 @@ def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
         db = extensions.db.session
         host_user = conftest.user_named(people.username("seller"))
         admin_user = conftest.user_named(people.username("admin"))
-        host = live.Streamer(
-            user_id=host_user.id, club_id=host_user.club_id, display_name="Lan", platforms=[]
-        )
-        creator = live.Streamer(
-            user_id=admin_user.id,
-            club_id=host_user.club_id,
-            display_name="Minh",
-            platforms=[],
-            tiktok_handle="clb.mongcai",
-        )
-        row = live.LiveSession(
-            club_id=host_user.club_id,
-            title="Đặc sản Móng Cái",
-            platform="tiktok",
-            starts_at=STARTS,
-            ends_at=ENDS,
-            hosts=[host],
-        )
+        host = streamer(host_user.id, host_user.club_id, "Lan")
+        creator = streamer(admin_user.id, host_user.club_id, "Minh", "clb.mongcai")
+        row = tiktok_session(host_user.club_id, "Đặc sản Móng Cái", host)
         db.add_all([host, creator, row])
         db.commit()
         return Shop(app, people, row.id, host.id, creator.id, mine, other)
@@ -205,15 +210,10 @@ def test_bad_file_writes_nothing(shop: Shop, tmp_path: Path) -> None:
 def test_tiktok_creator_handle_picks_the_streamer_and_chosen_session_wins(
     shop: Shop, tmp_path: Path
 ) -> None:
-    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
-               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
-               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
-    rows = [
-        headers,
-        ["Platform unique order ID."] + ["…"] * (len(headers) - 1),
+    rows = tiktok_export(
         ["579123456789012345", "Đã vận chuyển", "NM-500", "Nước mắm", "2", "120000", "240000",
          "20000", "23/06/2026 08:00:00\t", "(+84)912345678", "@CLB.MongCai"],
-    ]  # fmt: skip
+    )  # fmt: skip
     result = run_import(
         shop.app, write_csv(tmp_path / "tiktok.csv", rows), session_id=shop.session_id
     )
