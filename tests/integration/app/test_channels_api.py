@@ -18,6 +18,8 @@ from app.models import accounts as account_models
 from app.models import channels, jobs
 from integrations import errors as channel_errors
 from tests.integration.app import test_channels_pages as pages
+from tests.support import api_replies
+from tests.support.api_replies import ok as _ok
 
 Role = account_models.Role
 State = channels.ListingState
@@ -25,15 +27,9 @@ SECRET = pages.SECRET
 market = pages.market  # the shared fixture: fake marketplace, products, fake dispatch
 
 
-def _ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
-
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and set(error) == {"code", "message", "fields"}
+    error = api_replies.error(response, status, code)
+    assert set(error) == {"code", "message", "fields"}
     return error
 
 
