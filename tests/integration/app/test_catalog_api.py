@@ -39,6 +39,13 @@ def _names(client: Any, headers: dict[str, str], query: str = "") -> list[str]:
 # --- products -------------------------------------------------------------------------
 
 
+def _posted_product(client: Any, headers: dict[str, str], producer_id: int) -> Any:
+    """The body of a product the API created from ``_json_product``."""
+    return _ok(
+        client.post("/api/v1/products", headers=headers, json=_json_product(producer_id)), 201
+    )
+
+
 def test_create_product_with_two_variants(client, people, bearer, categories) -> None:
     data = _json_product(
         people.producer_id,
@@ -227,10 +234,7 @@ def test_put_replaces_variants_and_stale_version_is_409(client, people, bearer, 
 
 def test_delete_product(client, people, bearer, categories) -> None:
     headers = bearer[Role.SELLER]
-    created = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    created = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{created['id']}"
     response = client.delete(url, headers=headers)
     assert response.status_code == 204 and response.data == b""
@@ -240,10 +244,7 @@ def test_delete_product(client, people, bearer, categories) -> None:
 
 def test_links_are_replaced_and_validated(client, people, bearer, categories) -> None:
     headers = bearer[Role.PRODUCER]
-    created = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    created = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{created['id']}/links"
     links = [
         {"channel": "shopee", "url": "https://shopee.vn/nuoc-mam-tra-co-i.1.2"},
@@ -270,9 +271,7 @@ def test_producer_token_sees_and_edits_only_its_own(
     app, client, people, bearer, categories
 ) -> None:
     mine = bearer[Role.PRODUCER]
-    own = _ok(
-        client.post("/api/v1/products", headers=mine, json=_json_product(people.producer_id)), 201
-    )
+    own = _posted_product(client, mine, people.producer_id)
     today = catalog_service.today_local()
     theirs = builders.make_product(
         app,
@@ -453,10 +452,7 @@ def test_certificates_score_to_stars_mismatch_patch_and_delete(
     client, people, bearer, categories
 ) -> None:
     headers = bearer[Role.SELLER]
-    product = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    product = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{product['id']}/certificates"
     decided = catalog_service.today_local() - dt.timedelta(days=30)
     created = _ok(client.post(url, headers=headers, json=_certificate(decided, score=78)), 201)
