@@ -102,35 +102,30 @@ def balance(app: flask.Flask, variant: Variant) -> tuple[int, int]:
         return int(stock or 0), held
 
 
-def post_order(
+def send_order(
     client: flask.testing.FlaskClient,
     headers: dict[str, str],
     variant: Variant,
     external_id: str,
     status: str,
     quantity: int,
+    *,
+    as_export: bool = False,
 ) -> flask.Response:
-    return client.post(
-        "/api/v1/orders",
-        json={
-            "platform": "tiktok",
-            "external_id": external_id,
-            "status": status,
-            "placed_at": "2026-06-21T20:10:00+07:00",
-            "lines": [{"sku": variant.sku, "quantity": quantity, "unit_price": 50_000}],
-        },
-        headers=headers,
-    )
-
-
-def import_order(
-    client: flask.testing.FlaskClient,
-    headers: dict[str, str],
-    variant: Variant,
-    external_id: str,
-    status: str,
-    quantity: int,
-) -> flask.Response:
+    """One order line of ``quantity`` units: entered through the API, or ``as_export``, a
+    marketplace export imported as a file."""
+    if not as_export:
+        return client.post(
+            "/api/v1/orders",
+            json={
+                "platform": "tiktok",
+                "external_id": external_id,
+                "status": status,
+                "placed_at": "2026-06-21T20:10:00+07:00",
+                "lines": [{"sku": variant.sku, "quantity": quantity, "unit_price": 50_000}],
+            },
+            headers=headers,
+        )
     buffer = io.StringIO()
     csv.writer(buffer).writerows(
         [
@@ -192,18 +187,18 @@ def run(
         edit_stock(app, variant, operation[1], ledger)
         return
     if kind == "create":
-        response = post_order(client, headers, variant, f"{prefix}-new-{operation[2]}", "placed",
+        response = send_order(client, headers, variant, f"{prefix}-new-{operation[2]}", "placed",
                               operation[1])  # fmt: skip
     elif kind in ("cancel", "return"):
         status = "cancelled" if kind == "cancel" else "returned"
-        response = post_order(client, headers, variant, f"{prefix}-{operation[1]}", status,
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}", status,
                               operation[2])  # fmt: skip
     elif kind == "edit":
-        response = post_order(client, headers, variant, f"{prefix}-{operation[1]}", operation[3],
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}", operation[3],
                               operation[2])  # fmt: skip
     else:  # re-import: a marketplace export of a pool order
-        response = import_order(client, headers, variant, f"{prefix}-{operation[1]}",
-                                operation[3], operation[2])  # fmt: skip
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}",
+                              operation[3], operation[2], as_export=True)  # fmt: skip
         if response.status_code == 200:
             with ledger.lock:
                 ledger.oversold += sum(
@@ -295,7 +290,7 @@ def test_parallel_cancels_of_one_order_give_the_stock_back_once(
     others find it cancelled already (or lose the race: 409). Stock ends at 10, not 55."""
     variant = new_variant(app, people, 10)
     headers = bearer[Role.COORDINATOR]
-    created = post_order(app.test_client(), headers, variant, "A-0", "placed", 5)
+    created = send_order(app.test_client(), headers, variant, "A-0", "placed", 5)
     assert created.status_code == 201, created.json
     assert balance(app, variant) == (5, 5)
     ledger = Ledger()
