@@ -373,11 +373,13 @@ def test_producer_token_sees_and_edits_only_its_own(
 
 def test_producer_create_list_and_patch(client, people, bearer) -> None:
     headers = bearer[Role.COORDINATOR]
+
+    def post(body: dict[str, Any]) -> Any:
+        return client.post("/api/v1/producers", headers=headers, json=body)
+
     created = _ok(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={
+        post(
+            {
                 "name": "HTX Mật ong Mèo Vạc",
                 "type": "hop_tac_xa",
                 "tax_code": "5700100256",
@@ -386,7 +388,7 @@ def test_producer_create_list_and_patch(client, people, bearer) -> None:
                 "commune_code": 769,
                 "district": "Huyện Mèo Vạc (cũ)",
                 "contact_person": "Sùng Mí Chá",
-            },
+            }
         ),
         201,
     )
@@ -397,29 +399,21 @@ def test_producer_create_list_and_patch(client, people, bearer) -> None:
         *("id", "province", "commune", "logo_url", "created_at", "updated_at"),
     }
     error = _error(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={
+        post(
+            {
                 "name": "HTX Mật ong Mèo Vạc",
                 "type": "hop_tac_xa",
                 "phone": "0123",
                 "province_code": 22,
                 "commune_code": 5503,
-            },
+            }
         ),
         422,
         "validation_error",
     )
     assert set(error["fields"]) == {"name", "phone", "commune_code"}
     error = _error(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={"name": "X", "type": "cong_ty", "province_code": "hai"},
-        ),
-        422,
-        "validation_error",
+        post({"name": "X", "type": "cong_ty", "province_code": "hai"}), 422, "validation_error"
     )
     assert {"type", "province_code", "commune_code"} <= set(error["fields"])
     listed = _ok(client.get("/api/v1/producers?per_page=2", headers=headers))

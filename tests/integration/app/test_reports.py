@@ -60,9 +60,7 @@ def _metric_cell(html: str, key: str) -> str:
 
 
 def test_session_dashboard_figures(
-    app: flask.Flask,
-    people: conftest.People,
-    seeded: seed.Seeded,
+    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
 ) -> None:
     with app.app_context():
         report = dashboards.session_report(
@@ -98,9 +96,7 @@ def test_session_dashboard_figures(
 
 
 def test_producer_report_holds_only_their_products(
-    app: flask.Flask,
-    people: conftest.People,
-    seeded: seed.Seeded,
+    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
 ) -> None:
     with app.app_context():
         session = extensions.db.session
@@ -128,9 +124,7 @@ def test_producer_report_holds_only_their_products(
 
 
 def test_club_overview_by_local_period(
-    app: flask.Flask,
-    people: conftest.People,
-    seeded: seed.Seeded,
+    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
 ) -> None:
     with app.app_context():
         session = extensions.db.session
