@@ -59,9 +59,8 @@ def _metric_cell(html: str, key: str) -> str:
     return match.group(1)
 
 
-def test_session_dashboard_figures(
-    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
-) -> None:
+def test_session_dashboard_figures(app: flask.Flask, people: conftest.People) -> None:
+    seeded = seed.seed_stream(app, people)
     with app.app_context():
         report = dashboards.session_report(
             extensions.db.session, _user(Role.COORDINATOR, people), seeded.session_id
@@ -96,8 +95,9 @@ def test_session_dashboard_figures(
 
 
 def test_producer_report_holds_only_their_products(
-    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
+    app: flask.Flask, people: conftest.People
 ) -> None:
+    seed.seed_stream(app, people)
     with app.app_context():
         session = extensions.db.session
         producer = _user(Role.PRODUCER, people)
@@ -123,9 +123,8 @@ def test_producer_report_holds_only_their_products(
             dashboards.producer_report(session, producer, None, "11/2026")
 
 
-def test_club_overview_by_local_period(
-    app: flask.Flask, people: conftest.People, seeded: seed.Seeded
-) -> None:
+def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People) -> None:
+    seed.seed_stream(app, people)
     with app.app_context():
         session = extensions.db.session
         coordinator = _user(Role.COORDINATOR, people)
