@@ -35,7 +35,7 @@ from tests import conftest
 from tests.integration.app import test_jobs
 from tests.integration.app import test_live_services as live_support
 from tests.support import channels as fake
-from tests.support import one_language
+from tests.support import detached, one_language
 
 Role = account_models.Role
 State = channels.ListingState
@@ -137,14 +137,12 @@ def add_photo(app: flask.Flask, product_id: int) -> None:
 
 
 def listing_rows(app: flask.Flask, account_id: int) -> list[channels.Listing]:
-    with app.app_context():
-        rows = extensions.db.session.scalars(
-            sa.select(channels.Listing)
-            .where(channels.Listing.account_id == account_id)
-            .order_by(channels.Listing.product_id)
-        ).all()
-        extensions.db.session.expunge_all()
-        return list(rows)
+    return detached.rows(
+        app,
+        sa.select(channels.Listing)
+        .where(channels.Listing.account_id == account_id)
+        .order_by(channels.Listing.product_id),
+    )
 
 
 def run_job(app: flask.Flask, job_id: int) -> None:

@@ -18,6 +18,7 @@ from app import extensions
 from app.catalog import images as images_service
 from app.models import accounts, catalog, orgs
 from tests.support import catalog as builders
+from tests.support import detached
 
 Role = accounts.Role
 RED, BLUE = (220, 20, 20), (20, 20, 220)
@@ -122,14 +123,12 @@ def _product(app, people, owner: str = "mine", name: str = "Nước mắm cá c�
 
 
 def _images(app, product_id: int) -> list[catalog.ProductImage]:
-    with app.app_context():
-        rows = extensions.db.session.scalars(
-            sa.select(catalog.ProductImage)
-            .where(catalog.ProductImage.product_id == product_id)
-            .order_by(catalog.ProductImage.position)
-        ).all()
-        extensions.db.session.expunge_all()
-        return list(rows)
+    return detached.rows(
+        app,
+        sa.select(catalog.ProductImage)
+        .where(catalog.ProductImage.product_id == product_id)
+        .order_by(catalog.ProductImage.position),
+    )
 
 
 def _image_count(app) -> int:

@@ -307,24 +307,17 @@ def test_cross_club_hosts_shops_members_and_products_are_refused(
     foreign_host = client.post("/api/v1/live/sessions", json=body, headers=h)
     assert foreign_host.status_code == 422
     assert "host_ids" in foreign_host.get_json()["error"]["fields"]
+    own_host = {**body, "host_ids": [clubs.world.streamer_ids[0]]}
     foreign_shop = client.post(
         "/api/v1/live/sessions",
-        json={
-            **body,
-            "host_ids": [clubs.world.streamer_ids[0]],
-            "channel_account_id": clubs.club2_shop,
-        },
+        json={**own_host, "channel_account_id": clubs.club2_shop},
         headers=h,
     )
     assert foreign_shop.status_code == 422
     assert "channel_account_id" in foreign_shop.get_json()["error"]["fields"]
     own_shop = client.post(
         "/api/v1/live/sessions",
-        json={
-            **body,
-            "host_ids": [clubs.world.streamer_ids[0]],
-            "channel_account_id": clubs.club1_shop,
-        },
+        json={**own_host, "channel_account_id": clubs.club1_shop},
         headers=h,
     )
     assert own_shop.status_code == 201, own_shop.get_json()
