@@ -429,15 +429,7 @@ def test_comment_batches_and_audience_of_another_club_answer_404(
     for action in ("accept", "discard"):
         posted = client.post(f"/orders/comments/{batch_id}/{action}", data={"csrf_token": token})
         assert posted.status_code == 404, action
-    uploaded = client.post(
-        "/orders/comments",
-        data={
-            "csrf_token": token,
-            "file": (io.BytesIO(log), "log.json"),
-            "session_id": str(clubs.other_session_id),
-        },
-        content_type="multipart/form-data",
-    )
+    uploaded = page_tests.upload_comments(client, token, log, clubs.other_session_id)
     assert uploaded.status_code == 404
     audience_url = f"/orders/audience/{clubs.other_session_id}"
     assert client.get(audience_url).status_code == 404

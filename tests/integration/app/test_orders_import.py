@@ -22,6 +22,7 @@ from app.orders import exports, imports, manual, queries
 from tests import conftest
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support
+from tests.support import race
 
 UTC = dt.UTC
 # 20:00–22:00 on 21/06/2026 in Vietnam
@@ -343,11 +344,7 @@ def test_concurrent_imports_of_one_file_count_once(shop: Shop, tmp_path: Path) -
         except BaseException as exc:  # reported by the assertion below
             outcomes.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(worker, 2)
     assert all(isinstance(outcome, dict) for outcome in outcomes), outcomes
     created = sorted(outcome["created"] for outcome in outcomes)  # type: ignore[index]
     assert sum(created) == 3  # every order created by exactly one of the two imports

@@ -32,6 +32,7 @@ from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
 from tests.support import catalog as builders
+from tests.support import race
 
 Role = accounts.Role
 PLACED_AT = "21/06/2026 20:10"
@@ -352,11 +353,7 @@ def test_parallel_accepts_of_one_comment_batch_make_its_orders_once(
             except BaseException as exc:  # reported by the assertion
                 outcomes.append(exc)
 
-    threads = [threading.Thread(target=accept) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(accept, 6)
     assert all(isinstance(outcome, int | str) for outcome in outcomes), outcomes
     assert sum(outcome for outcome in outcomes if isinstance(outcome, int)) == 2
     assert order_tests.counts(app) == (2, 2, 4 * 79_000)

@@ -44,6 +44,21 @@ def import_via_page(client: flask.testing.FlaskClient, status: str = "placed") -
     )
 
 
+def upload_comments(
+    client: flask.testing.FlaskClient, token: str, log: bytes, session_id: int
+) -> flask.Response:
+    """A comment log (JSON) uploaded on the comment page for a session."""
+    return client.post(
+        "/orders/comments",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(log), "log.json"),
+            "session_id": str(session_id),
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def test_list_empty_state_then_import_counts_and_reimport(
     app: flask.Flask, coordinator_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
@@ -215,15 +230,7 @@ def test_comment_review_page_accepts_once(
     auth.login("coordinator1")
     token = csrf(client, "/orders/comments")
     log = json.dumps(comment_tests.COMMENTS, ensure_ascii=False).encode()
-    uploaded = client.post(
-        "/orders/comments",
-        data={
-            "csrf_token": token,
-            "file": (io.BytesIO(log), "log.json"),
-            "session_id": str(slotted_shop.session_id),
-        },
-        content_type="multipart/form-data",
-    )
+    uploaded = upload_comments(client, token, log, slotted_shop.session_id)
     assert uploaded.status_code == 302
     review_url = uploaded.headers["Location"]
     review = client.get(review_url)
