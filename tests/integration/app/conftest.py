@@ -1,14 +1,24 @@
-"""Fixtures the app's integration tests share: the order tests' shop, with or without a comment
-slot, and with a club member already signed in on the test client."""
+"""Fixtures the app's integration tests share: background jobs caught instead of sent, and the
+order tests' shop, with or without a comment slot, and with a club member already signed in on
+the test client."""
 
 from __future__ import annotations
 
 import flask
 import pytest
 
+from app.jobs import tasks
 from tests import conftest
-from tests.integration.app import test_orders_comments as comment_tests
+from tests.integration.app import test_jobs
 from tests.integration.app import test_orders_import as order_tests
+
+
+@pytest.fixture
+def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
+    """Jobs the app queues are recorded, not sent to a broker."""
+    sent = test_jobs.FakeDispatch()
+    monkeypatch.setattr(tasks, "dispatch", sent)
+    return sent
 
 
 @pytest.fixture
@@ -19,7 +29,7 @@ def shop(app: flask.Flask, people: conftest.People) -> order_tests.Shop:
 @pytest.fixture
 def slotted_shop(app: flask.Flask, shop: order_tests.Shop) -> order_tests.Shop:
     """The shop with the NM1 slot (NM-500 at 79.000 ₫) that comment logs order from."""
-    comment_tests.add_slot(app, shop)
+    order_tests.add_slot(app, shop)
     return shop
 
 

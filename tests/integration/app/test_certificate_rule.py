@@ -45,13 +45,6 @@ FIRST_EXPIRED_DAY = dt.datetime(2027, 8, 16, 9, 0, tzinfo=VN)
 
 
 @pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    sent = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", sent)
-    return sent
-
-
-@pytest.fixture
 def remote(app: flask.Flask) -> fake.FakeMarketplace:
     marketplace = fake.FakeMarketplace()
     fake.install(app, marketplace)

@@ -98,6 +98,25 @@ def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
         return Shop(app, people, row.id, host.id, creator.id, mine, other)
 
 
+def add_slot(app: flask.Flask, shop: Shop, length_s: int = 900) -> None:
+    """The NM1 slot of the shop's session: NM-500 at a live price of 79.000 ₫ from the start."""
+    with app.app_context():
+        db = extensions.db.session
+        variant_id = db.scalar(sa.select(catalog.Variant.id).where(catalog.Variant.sku == "NM-500"))
+        db.add(
+            live.LiveSlot(
+                session_id=shop.session_id,
+                product_id=shop.mine_product_id,
+                variant_id=variant_id,
+                start_offset_s=0,
+                length_s=length_s,
+                live_price=79_000,
+                code="NM1",
+            )
+        )
+        db.commit()
+
+
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
@@ -282,21 +301,7 @@ def test_manual_entry_reports_every_field(shop: Shop) -> None:
 
 
 def test_manual_entry_uses_live_price_and_session_and_normalises_phone(shop: Shop) -> None:
-    with shop.app.app_context():
-        db = extensions.db.session
-        variant = db.scalar(sa.select(catalog.Variant.id).where(catalog.Variant.sku == "NM-500"))
-        db.add(
-            live.LiveSlot(
-                session_id=shop.session_id,
-                product_id=shop.mine_product_id,
-                variant_id=variant,
-                start_offset_s=0,
-                length_s=600,
-                live_price=79_000,
-                code="NM1",
-            )
-        )
-        db.commit()
+    add_slot(shop.app, shop, length_s=600)
     order_id = enter(
         shop.app,
         {

@@ -335,7 +335,7 @@ def test_parallel_accepts_of_one_comment_batch_make_its_orders_once(
 ) -> None:
 
     shop = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, shop)
+    order_tests.add_slot(app, shop)
     batch_id = comment_tests.upload(
         app, shop, json.dumps(comment_tests.COMMENTS, ensure_ascii=False).encode(), "log.json"
     )

@@ -13,23 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from app import extensions
-from app.jobs import registry, tasks
+from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
-from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import media as media_support
 
 Role = accounts.Role
 TINY = (180, 320)  # 9:16, small enough for fast renders
-
-
-@pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    fake = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", fake)
-    return fake
 
 
 def _files_under(root: Path) -> list[Path]:

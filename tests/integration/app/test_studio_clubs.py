@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.core import i18n
-from app.jobs import registry, tasks
+from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
@@ -33,13 +33,6 @@ from tests.support import clubs as clubs_support
 from tests.support import media as media_support
 
 Role = accounts.Role
-
-
-@pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    fake = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", fake)
-    return fake
 
 
 @dataclasses.dataclass(frozen=True)
