@@ -319,6 +319,14 @@ def _two_clubs_with_orders(
     return clubs, theirs
 
 
+@pytest.fixture
+def theirs(
+    app: flask.Flask, people: conftest.People, other_club: clubs_support.OtherClub, tmp_path: Path
+) -> int:
+    """Both clubs with orders (``_two_clubs_with_orders``): club 2's order id."""
+    return _two_clubs_with_orders(app, people, other_club, tmp_path)[1]
+
+
 def test_staff_never_reach_another_clubs_orders(
     app: flask.Flask,
     people: conftest.People,
@@ -326,9 +334,8 @@ def test_staff_never_reach_another_clubs_orders(
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    tmp_path: Path,
+    theirs: int,
 ) -> None:
-    _clubs, theirs = _two_clubs_with_orders(app, people, other_club, tmp_path)
     own = ids_by_club(app)[people.club_id]
     assert len(own) == 3
 
@@ -519,15 +526,13 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
 def test_youth_union_never_reaches_orders_or_buyers(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    tmp_path: Path,
+    theirs: int,
 ) -> None:
     """The Youth Union reads dashboards, not orders: every orders page and API path is 403,
     and the serialisation layer itself drops buyer fields for a scope without buyers."""
-    _clubs, theirs = _two_clubs_with_orders(app, people, other_club, tmp_path)
     auth.login(people.username(Role.UNION))
     for url in ("/orders/", f"/orders/{theirs}", "/orders/?format=csv", "/orders/new",
                 "/orders/import", "/orders/comments", "/orders/payments"):  # fmt: skip
