@@ -390,16 +390,25 @@ HOSTILE_SLOTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+@pytest.fixture
+def sid(client: flask.testing.FlaskClient, bearer: Headers, world: support.World) -> int:
+    """A session the coordinator planned through the API (``session_body``)."""
+    created = client.post(
+        "/api/v1/live/sessions", json=session_body(world), headers=bearer[Role.COORDINATOR]
+    )
+    return int(created.get_json()["id"])
+
+
 @pytest.mark.parametrize(("field", "change"), HOSTILE_SLOTS)
 def test_hostile_slot_bodies_are_422_and_write_nothing(
     client: flask.testing.FlaskClient,
     bearer: Headers,
     world: support.World,
+    sid: int,
     field: str,
     change: dict[str, Any],
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    sid = client.post("/api/v1/live/sessions", json=session_body(world), headers=h).get_json()["id"]
     body = {"product_id": world.product_ids[0], "length_s": 600, **change}
     before = counts(world.app)
     refused(client.post(f"/api/v1/live/sessions/{sid}/slots", json=body, headers=h), field)
