@@ -37,8 +37,9 @@ Role = accounts.Role
 
 @dataclasses.dataclass(frozen=True)
 class Studio:
-    """One club's studio rows (ids) and the token of the seller who made them."""
+    """One club's studio rows (ids), the seller who made them and that seller's token."""
 
+    seller: str
     headers: dict[str, str]
     product_id: int
     asset_id: int
@@ -121,6 +122,7 @@ def _studio(
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_bytes(f"{name} file".encode())
     return Studio(
+        seller=seller,
         headers=headers,
         product_id=product_id,
         asset_id=asset_id,
@@ -233,8 +235,6 @@ def test_other_clubs_studio_ids_answer_404_in_the_api(
 
 def test_other_clubs_studio_ids_answer_404_on_pages_and_file_routes(
     app: flask.Flask,
-    people: conftest.People,
-    other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     two: tuple[Studio, Studio],
 ) -> None:
@@ -251,13 +251,13 @@ def test_other_clubs_studio_ids_answer_404_on_pages_and_file_routes(
         f"/studio/?product={theirs.product_id}",
         f"/studio/videos/new?product={theirs.product_id}",
     ]
-    _login(client, other_club.seller)
+    _login(client, theirs.seller)
     for url in gets:
         reply = client.get(url)
         assert reply.status_code == 200, url  # the owner's own
         reply.close()
     client.post("/auth/logout")
-    _login(client, people.username(Role.SELLER))
+    _login(client, mine.seller)
     for url in [*gets, f"/studio/videos/new?asset={theirs.asset_id}"]:
         reply = client.get(url)
         assert reply.status_code == 404, url
