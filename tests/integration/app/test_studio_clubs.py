@@ -500,13 +500,13 @@ def test_a_user_moved_to_another_club_no_longer_sees_the_old_clubs_job(
     ).status_code == 200  # fmt: skip
 
 
+@pytest.mark.usefixtures("dispatch")
 def test_generic_jobs_take_the_home_club_and_the_system_check_none(
     app: flask.Flask,
     people: conftest.People,
     other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    dispatch: test_jobs.FakeDispatch,
 ) -> None:
     check = client.post(
         "/api/v1/jobs", headers=bearer[Role.COORDINATOR], json={"kind": "system.check"}
@@ -531,13 +531,12 @@ def test_generic_jobs_take_the_home_club_and_the_system_check_none(
         assert newest.kind == "system.check" and newest.club_id is None
 
 
+@pytest.mark.usefixtures("other_club", "dispatch")
 def test_an_admin_without_a_working_club_is_told_to_pick_one(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    dispatch: test_jobs.FakeDispatch,
     tmp_path: Path,
 ) -> None:
     with app.app_context():
