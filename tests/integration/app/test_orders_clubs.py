@@ -80,6 +80,14 @@ def make_two_clubs(
         return TwoClubs(app, shop, other, row.id, host.id, honey)
 
 
+@pytest.fixture
+def clubs(
+    app: flask.Flask, people: conftest.People, other_club: clubs_support.OtherClub
+) -> TwoClubs:
+    """Both clubs' shops (``make_two_clubs``)."""
+    return make_two_clubs(app, people, other_club)
+
+
 def variant_id(sku: str) -> int:
     found = extensions.db.session.scalar(
         sa.select(catalog.Variant.id).where(catalog.Variant.sku == sku)
@@ -469,13 +477,12 @@ def test_comment_batches_and_audience_of_another_club_answer_404(
 def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
+    clubs: TwoClubs,
 ) -> None:
-    make_two_clubs(app, people, other_club)
-    link_producer(app, other_club.club_id, people.producer_id)  # club 2 sells producer 1 too
+    link_producer(app, clubs.other.club_id, people.producer_id)  # club 2 sells producer 1 too
     ours = enter(
         app,
         "seller1",
@@ -484,7 +491,7 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     )  # fmt: skip
     theirs = enter(
         app,
-        other_club.seller,
+        clubs.other.seller,
         {"platform": "tiktok", "external_id": "P1",
          "lines": [{"sku": "NM-1000", "quantity": 1}, {"sku": "MO-250", "quantity": 1}]},
     )  # fmt: skip
@@ -512,9 +519,9 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     }
     assert seen == {(OWN_CLUB_NAME, ("NM-500",)), (OTHER_CLUB_NAME, ("NM-1000",))}
     one = client.get(f"/api/v1/orders/{theirs}", headers=bearer[Role.PRODUCER]).json
-    assert one["club_id"] == other_club.club_id and one["amount"] == 55_000
+    assert one["club_id"] == clubs.other.club_id and one["amount"] == 55_000
 
-    producer2 = {"Authorization": f"Bearer {conftest.issue_token(app, other_club.producer)}"}
+    producer2 = {"Authorization": f"Bearer {conftest.issue_token(app, clubs.other.producer)}"}
     api_client = app.test_client()  # not signed in: the token alone says who asks
     only = api_client.get("/api/v1/orders", headers=producer2).json
     assert [
