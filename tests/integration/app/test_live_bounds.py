@@ -278,6 +278,11 @@ def session_body(world: support.World, **fields: Any) -> dict[str, Any]:
     return body
 
 
+def plan(client: Any, headers: dict[str, str], world: support.World, **fields: Any) -> Any:
+    """A session planned through the API from ``session_body``."""
+    return client.post("/api/v1/live/sessions", json=session_body(world, **fields), headers=headers)
+
+
 def refused(response: Any, field: str) -> dict[str, list[str]]:
     """A 422 in the API's error shape naming ``field`` (or one of its items)."""
     assert response.status_code == 422, response.get_data(as_text=True)
@@ -318,11 +323,9 @@ def test_hostile_session_bodies_are_422_and_write_nothing(
 ) -> None:
     h = bearer[Role.COORDINATOR]
     before = counts(world.app)
-    refused(
-        client.post("/api/v1/live/sessions", json=session_body(world, **change), headers=h), field
-    )
+    refused(plan(client, h, world, **change), field)
     assert counts(world.app) == before
-    created = client.post("/api/v1/live/sessions", json=session_body(world), headers=h)
+    created = plan(client, h, world)
     assert created.status_code == 201
     sid = created.get_json()["id"]
     refused(client.patch(f"/api/v1/live/sessions/{sid}", json=change, headers=h), field)
@@ -352,11 +355,7 @@ def test_duplicate_past_2100_is_refused(
     client: flask.testing.FlaskClient, bearer: Headers, world: support.World
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    late = client.post(
-        "/api/v1/live/sessions",
-        json=session_body(world, starts_at="2100-12-30T09:00:00", ends_at="2100-12-30T10:00:00"),
-        headers=h,
-    )
+    late = plan(client, h, world, starts_at="2100-12-30T09:00:00", ends_at="2100-12-30T10:00:00")
     assert late.status_code == 201
     sid = late.get_json()["id"]
     before = counts(world.app)
@@ -393,9 +392,7 @@ HOSTILE_SLOTS: list[tuple[str, dict[str, Any]]] = [
 @pytest.fixture
 def sid(client: flask.testing.FlaskClient, bearer: Headers, world: support.World) -> int:
     """A session the coordinator planned through the API (``session_body``)."""
-    created = client.post(
-        "/api/v1/live/sessions", json=session_body(world), headers=bearer[Role.COORDINATOR]
-    )
+    created = plan(client, bearer[Role.COORDINATOR], world)
     return int(created.get_json()["id"])
 
 
@@ -430,11 +427,7 @@ def test_notes_and_talking_points_keep_their_line_breaks(
     client: flask.testing.FlaskClient, bearer: Headers, world: support.World
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    created = client.post(
-        "/api/v1/live/sessions",
-        json=session_body(world, notes="Dòng 1\r\nDòng 2\n\tthụt lề"),
-        headers=h,
-    )
+    created = plan(client, h, world, notes="Dòng 1\r\nDòng 2\n\tthụt lề")
     assert created.status_code == 201
     assert created.get_json()["notes"] == "Dòng 1\nDòng 2\n\tthụt lề"
     slot = client.post(

@@ -91,10 +91,7 @@ def _by_club(comparison: club_comparison.Comparison) -> dict[int, club_compariso
 
 
 def test_comparison_equals_each_clubs_own_overview(
-    app: flask.Flask,
-    people: conftest.People,
-    other_club: clubs_support.OtherClub,
-    seeded: seed.UnionSeeded,
+    app: flask.Flask, people: conftest.People, seeded: seed.UnionSeeded
 ) -> None:
     with app.app_context():
         db = extensions.db.session
