@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +18,7 @@ from app.models import accounts, jobs
 from app.models import studio as media_models
 from tests.support import catalog as builders
 from tests.support import media as media_support
+from tests.support import mp4
 
 Role = accounts.Role
 TINY = (180, 320)  # 9:16, small enough for fast renders
@@ -205,14 +205,10 @@ def test_render_job_publishes_an_h264_aac_mp4(app, client, dispatch, tmp_path, t
     out = tmp_path / "out.mp4"
     out.write_bytes(download.data)
     download.close()
-    with av.open(str(out)) as container:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0]
-        assert video.codec_context.name == "h264"
-        assert (video.codec_context.width, video.codec_context.height) == TINY
-        assert audio.codec_context.name == "aac"
-        assert audio.codec_context.sample_rate == 48000
-        assert float(container.duration / av.time_base) == pytest.approx(1.5, abs=0.15)
+    found = mp4.streams(out)
+    assert (found.video_codec, found.size) == ("h264", TINY)
+    assert (found.audio_codec, found.sample_rate) == ("aac", 48000)
+    assert found.seconds == pytest.approx(1.5, abs=0.15)
     root = Path(app.config["MEDIA_ROOT"])
     assert (root / "studio" / "renders" / f"{render_id}.jpg").is_file()
     assert _files_under(root / "studio" / "work") == []
