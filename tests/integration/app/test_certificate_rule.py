@@ -166,11 +166,11 @@ def test_a_listing_is_paused_within_one_job_run_of_expiry_and_resumed_after_rene
     assert remote.products[resumed.external_id]["active"]
 
 
+@pytest.mark.usefixtures("dispatch")
 def test_a_certificate_edit_or_delete_queues_the_job_for_the_clubs_selling_the_product(
     app: flask.Flask,
     people: conftest.People,
     remote: fake.FakeMarketplace,
-    dispatch: test_jobs.FakeDispatch,
 ) -> None:
     # The producer's representative edits certificates but does not publish: still queued.
     producer = people.username(Role.PRODUCER)
