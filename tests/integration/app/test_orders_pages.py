@@ -11,6 +11,7 @@ import re
 
 import flask
 import sqlalchemy as sa
+import werkzeug.test
 
 from app import extensions
 from app.models import orders
@@ -46,7 +47,7 @@ def import_via_page(client: flask.testing.FlaskClient, status: str = "placed") -
 
 def upload_comments(
     client: flask.testing.FlaskClient, token: str, log: bytes, session_id: int
-) -> flask.Response:
+) -> werkzeug.test.TestResponse:
     """A comment log (JSON) uploaded on the comment page for a session."""
     return client.post(
         "/orders/comments",
