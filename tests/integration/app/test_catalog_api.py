@@ -9,22 +9,13 @@ from typing import Any
 from app import extensions
 from app.catalog import service as catalog_service
 from app.models import accounts, catalog, orgs
+from app.producers import service as producers_service
 from tests.support import catalog as builders
+from tests.support.api_replies import error as _error
+from tests.support.api_replies import ok as _ok
 from vietnam import ocop
 
 Role = accounts.Role
-
-
-def _ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    return error
 
 
 def _json_product(
@@ -46,6 +37,13 @@ def _names(client: Any, headers: dict[str, str], query: str = "") -> list[str]:
 
 
 # --- products -------------------------------------------------------------------------
+
+
+def _posted_product(client: Any, headers: dict[str, str], producer_id: int) -> Any:
+    """The body of a product the API created from ``_json_product``."""
+    return _ok(
+        client.post("/api/v1/products", headers=headers, json=_json_product(producer_id)), 201
+    )
 
 
 def test_create_product_with_two_variants(client, people, bearer, categories) -> None:
@@ -236,10 +234,7 @@ def test_put_replaces_variants_and_stale_version_is_409(client, people, bearer, 
 
 def test_delete_product(client, people, bearer, categories) -> None:
     headers = bearer[Role.SELLER]
-    created = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    created = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{created['id']}"
     response = client.delete(url, headers=headers)
     assert response.status_code == 204 and response.data == b""
@@ -249,10 +244,7 @@ def test_delete_product(client, people, bearer, categories) -> None:
 
 def test_links_are_replaced_and_validated(client, people, bearer, categories) -> None:
     headers = bearer[Role.PRODUCER]
-    created = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    created = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{created['id']}/links"
     links = [
         {"channel": "shopee", "url": "https://shopee.vn/nuoc-mam-tra-co-i.1.2"},
@@ -262,22 +254,12 @@ def test_links_are_replaced_and_validated(client, people, bearer, categories) ->
     assert [(link["channel"], link["url"]) for link in body["links"]] == [
         (link["channel"], link["url"]) for link in links
     ]
-    error = _error(
-        client.put(
-            url, json={"links": [{"channel": "shopee", "url": "shopee.vn"}]}, headers=headers
-        ),
-        422,
-        "validation_error",
-    )
-    assert set(error["fields"]) == {"links.0.url"}
-    error = _error(
-        client.put(
-            url, json={"links": [{"channel": "ebay", "url": "https://e.x"}]}, headers=headers
-        ),
-        422,
-        "validation_error",
-    )
-    assert set(error["fields"]) == {"links.0.channel"}
+    for bad, field in (
+        ({"channel": "shopee", "url": "shopee.vn"}, "links.0.url"),
+        ({"channel": "ebay", "url": "https://e.x"}, "links.0.channel"),
+    ):
+        reply = client.put(url, json={"links": [bad]}, headers=headers)
+        assert set(_error(reply, 422, "validation_error")["fields"]) == {field}
     detail = _ok(client.get(f"/api/v1/products/{created['id']}", headers=headers))
     assert [link["channel"] for link in detail["links"]] == ["shopee", "tiktok"]
 
@@ -289,9 +271,7 @@ def test_producer_token_sees_and_edits_only_its_own(
     app, client, people, bearer, categories
 ) -> None:
     mine = bearer[Role.PRODUCER]
-    own = _ok(
-        client.post("/api/v1/products", headers=mine, json=_json_product(people.producer_id)), 201
-    )
+    own = _posted_product(client, mine, people.producer_id)
     today = catalog_service.today_local()
     theirs = builders.make_product(
         app,
@@ -393,11 +373,13 @@ def test_producer_token_sees_and_edits_only_its_own(
 
 def test_producer_create_list_and_patch(client, people, bearer) -> None:
     headers = bearer[Role.COORDINATOR]
+
+    def post(body: dict[str, Any]) -> Any:
+        return client.post("/api/v1/producers", headers=headers, json=body)
+
     created = _ok(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={
+        post(
+            {
                 "name": "HTX Mật ong Mèo Vạc",
                 "type": "hop_tac_xa",
                 "tax_code": "5700100256",
@@ -406,54 +388,32 @@ def test_producer_create_list_and_patch(client, people, bearer) -> None:
                 "commune_code": 769,
                 "district": "Huyện Mèo Vạc (cũ)",
                 "contact_person": "Sùng Mí Chá",
-            },
+            }
         ),
         201,
     )
     assert (created["province"], created["commune"]) == ("Tuyên Quang", "Xã Mèo Vạc")
     assert created["phone"] == "0912345678" and created["logo_url"] is None
     assert set(created) >= {
-        "id",
-        "name",
-        "type",
-        "tax_code",
-        "contact_person",
-        "phone",
-        "province_code",
-        "province",
-        "commune_code",
-        "commune",
-        "district",
-        "address_line",
-        "story",
-        "logo_url",
-        "created_at",
-        "updated_at",
+        *producers_service.FIELDS,
+        *("id", "province", "commune", "logo_url", "created_at", "updated_at"),
     }
     error = _error(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={
+        post(
+            {
                 "name": "HTX Mật ong Mèo Vạc",
                 "type": "hop_tac_xa",
                 "phone": "0123",
                 "province_code": 22,
                 "commune_code": 5503,
-            },
+            }
         ),
         422,
         "validation_error",
     )
     assert set(error["fields"]) == {"name", "phone", "commune_code"}
     error = _error(
-        client.post(
-            "/api/v1/producers",
-            headers=headers,
-            json={"name": "X", "type": "cong_ty", "province_code": "hai"},
-        ),
-        422,
-        "validation_error",
+        post({"name": "X", "type": "cong_ty", "province_code": "hai"}), 422, "validation_error"
     )
     assert {"type", "province_code", "commune_code"} <= set(error["fields"])
     listed = _ok(client.get("/api/v1/producers?per_page=2", headers=headers))
@@ -486,10 +446,7 @@ def test_certificates_score_to_stars_mismatch_patch_and_delete(
     client, people, bearer, categories
 ) -> None:
     headers = bearer[Role.SELLER]
-    product = _ok(
-        client.post("/api/v1/products", headers=headers, json=_json_product(people.producer_id)),
-        201,
-    )
+    product = _posted_product(client, headers, people.producer_id)
     url = f"/api/v1/products/{product['id']}/certificates"
     decided = catalog_service.today_local() - dt.timedelta(days=30)
     created = _ok(client.post(url, headers=headers, json=_certificate(decided, score=78)), 201)

@@ -45,13 +45,6 @@ FIRST_EXPIRED_DAY = dt.datetime(2027, 8, 16, 9, 0, tzinfo=VN)
 
 
 @pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    sent = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", sent)
-    return sent
-
-
-@pytest.fixture
 def remote(app: flask.Flask) -> fake.FakeMarketplace:
     marketplace = fake.FakeMarketplace()
     fake.install(app, marketplace)
@@ -173,11 +166,11 @@ def test_a_listing_is_paused_within_one_job_run_of_expiry_and_resumed_after_rene
     assert remote.products[resumed.external_id]["active"]
 
 
+@pytest.mark.usefixtures("dispatch")
 def test_a_certificate_edit_or_delete_queues_the_job_for_the_clubs_selling_the_product(
     app: flask.Flask,
     people: conftest.People,
     remote: fake.FakeMarketplace,
-    dispatch: test_jobs.FakeDispatch,
 ) -> None:
     # The producer's representative edits certificates but does not publish: still queued.
     producer = people.username(Role.PRODUCER)

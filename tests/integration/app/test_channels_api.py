@@ -18,6 +18,8 @@ from app.models import accounts as account_models
 from app.models import channels, jobs
 from integrations import errors as channel_errors
 from tests.integration.app import test_channels_pages as pages
+from tests.support import api_replies
+from tests.support.api_replies import ok as _ok
 
 Role = account_models.Role
 State = channels.ListingState
@@ -25,15 +27,9 @@ SECRET = pages.SECRET
 market = pages.market  # the shared fixture: fake marketplace, products, fake dispatch
 
 
-def _ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
-
 def _error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] == code and set(error) == {"code", "message", "fields"}
+    error = api_replies.error(response, status, code)
+    assert set(error) == {"code", "message", "fields"}
     return error
 
 
@@ -47,6 +43,18 @@ def _account_body(club_id: int, **fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return body
+
+
+def _publish(client: Any, account_id: int, product_ids: list[int], headers: dict[str, str]) -> Any:
+    """The body of a publish request the API accepted (202)."""
+    return _ok(
+        client.post(
+            f"/api/v1/channels/accounts/{account_id}/publish",
+            json={"product_ids": product_ids},
+            headers=headers,
+        ),
+        202,
+    )
 
 
 def test_anonymous_and_producer_calls_are_refused(market, client, bearer) -> None:
@@ -164,14 +172,7 @@ def test_listing_actions_through_the_api(market, client, bearer) -> None:
         "create_listing",
         channel_errors.ValidationFailed("bad", fields={"images": ["cần ít nhất 1 ảnh"]}),
     )
-    published = _ok(
-        client.post(
-            f"/api/v1/channels/accounts/{account_id}/publish",
-            json={"product_ids": market.product_ids[:1]},
-            headers=headers,
-        ),
-        202,
-    )
+    published = _publish(client, account_id, market.product_ids[:1], headers)
     pages.run_job(market.app, published["job"]["id"])
     listing_id = published["listings"][0]["id"]
     base = f"/api/v1/channels/listings/{listing_id}"
@@ -206,14 +207,7 @@ def test_listing_pack_download_and_live_reference(market, client, bearer) -> Non
     account_id = pages.postmart_account(market)
     pages.add_photo(market.app, market.product_ids[0])
     headers = bearer[Role.SELLER]
-    published = _ok(
-        client.post(
-            f"/api/v1/channels/accounts/{account_id}/publish",
-            json={"product_ids": market.product_ids[:2]},
-            headers=headers,
-        ),
-        202,
-    )
+    published = _publish(client, account_id, market.product_ids[:2], headers)
     assert published["job"] is None and market.dispatch.sent == []
     with_photo, without_photo = sorted(published["listings"], key=lambda item: item["product_id"])
     assert with_photo["state"] == "draft"

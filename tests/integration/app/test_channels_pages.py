@@ -33,9 +33,9 @@ from integrations import base, registry
 from integrations import errors as channel_errors
 from tests import conftest
 from tests.integration.app import test_jobs
-from tests.support import catalog as builders
+from tests.integration.app import test_live_services as live_support
 from tests.support import channels as fake
-from tests.support import one_language
+from tests.support import detached, one_language
 
 Role = account_models.Role
 State = channels.ListingState
@@ -70,20 +70,12 @@ def market(app: flask.Flask, people: conftest.People, monkeypatch: pytest.Monkey
     install_fake(app, remote)
     dispatch = test_jobs.FakeDispatch()
     monkeypatch.setattr(tasks, "dispatch", dispatch)
-    seller = people.username(Role.SELLER)
-    product_ids = [
-        builders.make_product(
-            app,
-            seller,
-            builders.product_data(
-                people.producer_id,
-                name=f"Nước mắm cá cơm Trà Cổ loại {i}",
-                skus=(f"NM-{i}",),
-                description="Cá cơm Cô Tô ủ chượp mười tám tháng trong thùng gỗ.",
-            ),
-        )
-        for i in range(1, 4)
-    ]
+    story = "Cá cơm Cô Tô ủ chượp mười tám tháng trong thùng gỗ."
+    product_ids = live_support.sellers_products(
+        app,
+        people,
+        ((f"Nước mắm cá cơm Trà Cổ loại {i}", (f"NM-{i}",), story) for i in range(1, 4)),
+    )
     with app.app_context():
         club_id = extensions.db.session.scalar(sa.select(orgs.Club.id))
     return Market(app, remote, dispatch, club_id, product_ids)
@@ -145,14 +137,12 @@ def add_photo(app: flask.Flask, product_id: int) -> None:
 
 
 def listing_rows(app: flask.Flask, account_id: int) -> list[channels.Listing]:
-    with app.app_context():
-        rows = extensions.db.session.scalars(
-            sa.select(channels.Listing)
-            .where(channels.Listing.account_id == account_id)
-            .order_by(channels.Listing.product_id)
-        ).all()
-        extensions.db.session.expunge_all()
-        return list(rows)
+    return detached.rows(
+        app,
+        sa.select(channels.Listing)
+        .where(channels.Listing.account_id == account_id)
+        .order_by(channels.Listing.product_id),
+    )
 
 
 def run_job(app: flask.Flask, job_id: int) -> None:

@@ -105,6 +105,27 @@ def _bind(app: flask.Flask, owner: str, account_id: int, product_ids: list[int])
         return [b.id for b in bound]
 
 
+def _bound(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running, count: int, prefix: str
+) -> tuple[int, list[int], list[int]]:
+    """A shop the coordinator connects with ``count`` new products of the seller bound to it:
+    (account id, product ids, listing ids)."""
+    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
+    product_ids = _products(app, people, count, prefix)
+    seller = people.username(Role.SELLER)
+    return account_id, product_ids, _bind(app, seller, account_id, product_ids)
+
+
+def _published(
+    app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running, prefix: str
+) -> tuple[int, list[int]]:
+    """One product bound to a new shop and published: (product id, listing ids)."""
+    _account_id, (product_id,), listing_ids = _bound(app, people, sandbox, 1, prefix)
+    with app.app_context():
+        publishing.run(extensions.db.session, listing_ids, _opts())
+    return product_id, listing_ids
+
+
 def _states(app: flask.Flask) -> list[State]:
     with app.app_context():
         return list(extensions.db.session.scalars(sa.select(channels.Listing.state)))
@@ -117,10 +138,7 @@ def _opts(**kw: Any) -> publishing.Options:
 def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_once(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
-    seller = people.username(Role.SELLER)
-    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
-    product_ids = _products(app, people, 100, "F")
-    listing_ids = _bind(app, seller, account_id, product_ids)
+    _account_id, _product_ids, listing_ids = _bound(app, people, sandbox, 100, "F")
     sandbox.admin("faults", {"error_rate": 0.12, "write_504_rate": 0.08, "seed": 20261128})
     with app.app_context():
         summary = publishing.run(extensions.db.session, listing_ids, _opts())
@@ -142,10 +160,7 @@ def test_publishing_100_products_under_20_percent_faults_creates_each_exactly_on
 def test_two_workers_racing_do_not_double_create_or_double_refresh(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
-    seller = people.username(Role.SELLER)
-    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
-    product_ids = _products(app, people, 20, "R")
-    listing_ids = _bind(app, seller, account_id, product_ids)
+    account_id, _product_ids, listing_ids = _bound(app, people, sandbox, 20, "R")
     sandbox.admin("expire-tokens")
     # 5xx before anything happens; a lost *refresh* reply would burn the single-use token.
     sandbox.admin("faults", {"error_rate": 0.1, "seed": 7})
@@ -182,12 +197,8 @@ def test_two_workers_racing_do_not_double_create_or_double_refresh(
 def test_stock_zero_and_new_price_are_applied_on_the_marketplace(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
-    seller = people.username(Role.SELLER)
-    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
-    (product_id,) = _products(app, people, 1, "S")
-    listing_ids = _bind(app, seller, account_id, [product_id])
+    product_id, _listing_ids = _published(app, people, sandbox, "S")
     with app.app_context():
-        publishing.run(extensions.db.session, listing_ids, _opts())
         session = extensions.db.session
         product = session.get(catalog.Product, product_id)
         for variant in product.variants:
@@ -222,9 +233,7 @@ def test_a_refused_listing_reads_in_the_pages_language(
     auth: conftest.Auth,
 ) -> None:
     seller = people.username(Role.SELLER)
-    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
-    (product_id,) = _products(app, people, 1, "E")
-    listing_ids = _bind(app, seller, account_id, [product_id])
+    account_id, _product_ids, listing_ids = _bound(app, people, sandbox, 1, "E")
     sandbox.admin("faults", {"error_rate": 1.0, "seed": 3})  # every call a 500 or a 503
     with app.app_context():
         summary = publishing.run(extensions.db.session, listing_ids, _opts())
@@ -256,12 +265,8 @@ def test_a_refused_listing_reads_in_the_pages_language(
 def test_a_listing_links_to_the_sandboxs_own_product_page(
     app: flask.Flask, people: conftest.People, sandbox: sandboxes.Running
 ) -> None:
-    seller = people.username(Role.SELLER)
-    account_id = _connect(app, sandbox, people.username(Role.COORDINATOR))
-    (product_id,) = _products(app, people, 1, "L")
-    listing_ids = _bind(app, seller, account_id, [product_id])
+    _product_id, listing_ids = _published(app, people, sandbox, "L")
     with app.app_context():
-        publishing.run(extensions.db.session, listing_ids, _opts())
         listing = extensions.db.session.get(channels.Listing, listing_ids[0])
         url, external_id, name = listing.url, listing.external_id, listing.product.name
     assert url == f"{sandbox.url}/_sandbox/products/{external_id}"

@@ -84,6 +84,19 @@ def _payment_account(app: flask.Flask, club_id: int) -> int:
         return int(found)
 
 
+def seed_own_club(app: flask.Flask, people: conftest.People, media_root: Path) -> dict[str, Any]:
+    """Club 1 (the ``people`` fixture's), seeded with the marker MONGCAI."""
+    return tenants.seed_club(
+        app,
+        club_id=people.club_id,
+        producer_id=people.producer_id,
+        seller=people.username(Role.SELLER),
+        marker="MONGCAI",
+        phone="0912000001",
+        media_root=media_root,
+    )
+
+
 @pytest.fixture
 def world(
     app: flask.Flask,
@@ -93,15 +106,7 @@ def world(
     tmp_path: Path,
 ) -> World:
     media_root = Path(app.config["MEDIA_ROOT"])
-    one = tenants.seed_club(
-        app,
-        club_id=people.club_id,
-        producer_id=people.producer_id,
-        seller=people.username(Role.SELLER),
-        marker="MONGCAI",
-        phone="0912000001",
-        media_root=media_root,
-    )
+    one = seed_own_club(app, people, media_root)
     two = tenants.seed_club(
         app,
         club_id=other_club.club_id,

@@ -51,6 +51,15 @@ def _metric_cell(html: str, key: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture
+def coordinators_stream(
+    auth: conftest.Auth, people: conftest.People, in_progress: seed.Seeded
+) -> seed.Seeded:
+    """The stream in progress, with the club's coordinator signed in on the test client."""
+    auth.login(people.username(Role.COORDINATOR))
+    return in_progress
+
+
 def _no_utc(page: Any) -> str:
     assert page.status_code == 200, page.request.path
     html = page.get_data(as_text=True)
@@ -59,30 +68,22 @@ def _no_utc(page: Any) -> str:
 
 
 def test_control_page_says_when_the_slot_ends_in_vietnam_time(
-    client: flask.testing.FlaskClient,
-    auth: conftest.Auth,
-    people: conftest.People,
-    in_progress: seed.Seeded,
+    client: flask.testing.FlaskClient, coordinators_stream: seed.Seeded
 ) -> None:
-    auth.login(people.username(Role.COORDINATOR))
-    html = _no_utc(client.get(f"/live/sessions/{in_progress.session_id}/control"))
+    html = _no_utc(client.get(f"/live/sessions/{coordinators_stream.session_id}/control"))
     # 13:05 UTC + 30 minutes + 2 extra = 13:37 UTC = 20:37 in Vietnam
     assert 'data-testid="control-ends">20:37<' in html
     assert "13:37" not in html
     assert "đã thêm 2 phút" in html
     client.get("/lang/en")
-    english = _no_utc(client.get(f"/live/sessions/{in_progress.session_id}/control"))
+    english = _no_utc(client.get(f"/live/sessions/{coordinators_stream.session_id}/control"))
     assert 'data-testid="control-ends">20:37<' in english  # one way in every language
 
 
 def test_report_pages_show_vietnam_time_and_names(
-    client: flask.testing.FlaskClient,
-    auth: conftest.Auth,
-    people: conftest.People,
-    in_progress: seed.Seeded,
+    client: flask.testing.FlaskClient, coordinators_stream: seed.Seeded
 ) -> None:
-    auth.login(people.username(Role.COORDINATOR))
-    session_page = _no_utc(client.get(f"/reports/sessions/{in_progress.session_id}"))
+    session_page = _no_utc(client.get(f"/reports/sessions/{coordinators_stream.session_id}"))
     assert "20/11/2026 20:00–21:00" in session_page and "TikTok Shop" in session_page
     assert "<tr><td>20:00</td>" in session_page  # first bucket of the table, local
     assert "13:00" not in _text(session_page)
@@ -99,7 +100,7 @@ def test_report_pages_show_vietnam_time_and_names(
     assert ">tiktok<" not in overview
 
     client.get("/lang/en")
-    english = _no_utc(client.get(f"/reports/sessions/{in_progress.session_id}"))
+    english = _no_utc(client.get(f"/reports/sessions/{coordinators_stream.session_id}"))
     assert _metric_cell(english, "gmv") == "860,000 ₫"
     assert _metric_cell(english, "product_ctr") == "6.3%"
     assert _metric_cell(english, "viewer_conversion") == "0.3%"

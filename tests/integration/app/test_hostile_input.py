@@ -163,11 +163,11 @@ def tally() -> Iterator[Tally]:
 # --- ids in URLs ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("seeded")
 def test_ids_past_the_database_range_are_404_on_every_route(
     app: flask.Flask,
     admin: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     tally: Tally,
 ) -> None:
     """Every route with an id, every method, ids 2**63, 2**64, 2**31, -1, 0, 5,000 digits,
@@ -207,10 +207,9 @@ def test_the_largest_id_is_routed_and_names_no_row(
 # --- page numbers and query arguments ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("value", [*HUGE, "-1", "0", "abc", "9" * 5000, "1.5"])
-def test_page_numbers_on_pages_are_clamped(
-    admin: flask.testing.FlaskClient, seeded: report_data.Seeded, value: str
-) -> None:
+def test_page_numbers_on_pages_are_clamped(admin: flask.testing.FlaskClient, value: str) -> None:
     """Pages are forgiving: a page number that is not one is page 1, a huge one the last
     possible page (empty). Never a 500."""
     for path in ("/orders/", "/catalog/products", "/producers/", "/jobs/", "/admin/users"):
@@ -218,11 +217,11 @@ def test_page_numbers_on_pages_are_clamped(
         assert reply.status_code == 200, (path, value)
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("value", [*HUGE, "-1", "0", "abc", "100001", "9" * 5000])
 def test_page_numbers_past_the_bounds_are_a_422_on_the_api(
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     value: str,
 ) -> None:
     for path in ("/api/v1/orders", "/api/v1/products", "/api/v1/live/sessions", "/api/v1/users"):
@@ -238,11 +237,11 @@ def test_page_numbers_past_the_bounds_are_a_422_on_the_api(
     assert last.get_json()["items"] == []
 
 
+@pytest.mark.usefixtures("seeded")
 def test_hostile_query_arguments_never_answer_500(
     app: flask.Flask,
     admin: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     tally: Tally,
 ) -> None:
     """Every list page and API list, each hostile value in every argument at once, then each
@@ -275,6 +274,7 @@ def test_hostile_query_arguments_never_answer_500(
     assert _fingerprint(app) == before
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize(
     ("path", "args"),
     [
@@ -289,7 +289,6 @@ def test_hostile_query_arguments_never_answer_500(
 def test_out_of_range_api_filters_are_a_422_with_a_message(
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     path: str,
     args: dict[str, str],
 ) -> None:
@@ -508,12 +507,12 @@ def net_routes(app: flask.Flask, people: conftest.People) -> flask.Flask:
     return app
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("name", ["column", "sum", "calendar", "year"])
 def test_values_the_database_or_calendar_refuse_are_a_422_and_rolled_back(
     net_routes: flask.Flask,
     client: flask.testing.FlaskClient,
     auth: conftest.Auth,
-    seeded: report_data.Seeded,
     name: str,
 ) -> None:
     before = _fingerprint(net_routes)
@@ -626,12 +625,12 @@ def _field_error(reply: Any, field: str) -> list[str]:
     return found
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("value", BAD_MONTHS)
 @pytest.mark.parametrize("name", ["from", "to"])
 def test_union_months_outside_the_business_dates_are_a_field_error(
     admin: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     name: str,
     value: str,
 ) -> None:
@@ -650,11 +649,11 @@ def test_union_months_outside_the_business_dates_are_a_field_error(
         assert admin.get("/reports/clubs", query_string=args).status_code == 200
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("value", BAD_MONTHS)
 def test_a_producer_month_outside_the_business_dates_is_a_form_error(
     admin: flask.testing.FlaskClient,
     people: conftest.People,
-    seeded: report_data.Seeded,
     value: str,
 ) -> None:
     args = {"month": value, "producer_id": people.producer_id}
@@ -742,11 +741,11 @@ def test_a_session_stored_past_the_analytics_range_reports_without_viewer_figure
     assert json.loads(full.output)["totals"]["peak_concurrent_viewers"] is not None
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("value", [BEYOND, str(routing.MAX_ID + 1), "abc", "-1"])
 def test_studio_ids_no_row_can_have_are_not_found(
     admin: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
     value: str,
 ) -> None:
     before_page = admin.get("/studio/")
@@ -765,11 +764,11 @@ def test_studio_ids_no_row_can_have_are_not_found(
     assert _field_error(api, "product_id")
 
 
+@pytest.mark.usefixtures("seeded")
 def test_studio_bodies_with_ids_past_the_range_are_field_errors(
     app: flask.Flask,
     admin: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    seeded: report_data.Seeded,
 ) -> None:
     before = _fingerprint(app)
     headers = bearer[Role.ADMIN]

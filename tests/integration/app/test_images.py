@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import flask
 import pytest
@@ -18,6 +19,7 @@ from app import extensions
 from app.catalog import images as images_service
 from app.models import accounts, catalog, orgs
 from tests.support import catalog as builders
+from tests.support import detached
 
 Role = accounts.Role
 RED, BLUE = (220, 20, 20), (20, 20, 220)
@@ -122,14 +124,12 @@ def _product(app, people, owner: str = "mine", name: str = "Nước mắm cá c�
 
 
 def _images(app, product_id: int) -> list[catalog.ProductImage]:
-    with app.app_context():
-        rows = extensions.db.session.scalars(
-            sa.select(catalog.ProductImage)
-            .where(catalog.ProductImage.product_id == product_id)
-            .order_by(catalog.ProductImage.position)
-        ).all()
-        extensions.db.session.expunge_all()
-        return list(rows)
+    return detached.rows(
+        app,
+        sa.select(catalog.ProductImage)
+        .where(catalog.ProductImage.product_id == product_id)
+        .order_by(catalog.ProductImage.position),
+    )
 
 
 def _image_count(app) -> int:
@@ -166,6 +166,11 @@ def _open_stored(app, relative: str) -> Image.Image:
 
 
 # --- good uploads ---------------------------------------------------------------------
+
+
+def _web_upload(client: Any, product_id: int, *files: tuple[bytes, str]) -> Any:
+    """Photos sent through the product's image form."""
+    return client.post(f"/catalog/products/{product_id}/images", **multipart("images", *files))
 
 
 def test_web_upload_turns_upright_resizes_strips_metadata_and_makes_a_thumbnail(
@@ -319,10 +324,7 @@ def test_web_upload_names_each_refused_file_and_keeps_the_good_ones(
     product_id = _product(app, people)
     auth.login(people.username(Role.SELLER))
     text, _name = BAD_UPLOADS["renamed_text"]
-    response = client.post(
-        f"/catalog/products/{product_id}/images",
-        **multipart("images", (text, "gia-mao.jpg"), (small_jpeg(), "ok.jpg")),
-    )
+    response = _web_upload(client, product_id, (text, "gia-mao.jpg"), (small_jpeg(), "ok.jpg"))
     assert response.status_code == 302
     flashes = _flashes(client)
     assert ("success", "Đã thêm 1 ảnh.") in flashes
@@ -335,10 +337,7 @@ def test_web_upload_refuses_a_gif_by_name_before_reading_it(app, client, auth, p
     product_id = _product(app, people)
     auth.login(people.username(Role.SELLER))
     gif, name = BAD_UPLOADS["gif"]
-    response = client.post(
-        f"/catalog/products/{product_id}/images",
-        **multipart("images", (gif, name)),
-    )
+    response = _web_upload(client, product_id, (gif, name))
     assert response.status_code == 302
     assert ("error", "Chỉ nhận ảnh JPEG, PNG hoặc WebP.") in _flashes(client)
     assert _image_count(app) == 0 and _files(app) == []

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from app import config, extensions
 from app.models import accounts, channels, live
 from tests import conftest
+from tests.integration.app import test_live_bounds as live_bounds
 from tests.integration.app import test_live_services as support
 
 Role = accounts.Role
@@ -72,29 +73,8 @@ def _count(app: flask.Flask, model: Any) -> int:
 
 
 def _session_body(world: support.World, **fields: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "title": "Phiên sáng chủ nhật",
-        "platform": "tiktok",
-        "starts_at": "2026-12-06T09:00:00",
-        "ends_at": "2026-12-06T10:00:00",
-        "host_ids": [world.streamer_ids[0]],
-    }
-    body.update(fields)
-    return body
-
-
-def _session_form(world: support.World, **fields: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "Chợ phiên OCOP tối thứ bảy",
-        "platform": "tiktok",
-        "day": "2026-12-05",
-        "start_time": "20:00",
-        "end_time": "21:00",
-        "host_ids": [world.streamer_ids[0]],
-        "live_url": "https://www.tiktok.com/@clbmongcai/live",
-    }
-    data.update(fields)
-    return data
+    """A TikTok session (the addresses below are TikTok's)."""
+    return live_bounds.session_body(world, **{"platform": "tiktok", **fields})
 
 
 @pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
@@ -126,7 +106,9 @@ def test_live_url_refuses_hostile_addresses(
         client.patch(f"/api/v1/live/sessions/{sid}", json={"live_url": address}, headers=h)
     )
     auth.login(world.coordinator)
-    page = client.post(f"/live/sessions/{sid}/edit", data=_session_form(world, live_url=address))
+    page = client.post(
+        f"/live/sessions/{sid}/edit", data=live_bounds.session_form(world, live_url=address)
+    )
     assert page.status_code == 422
     assert _count(world.app, live.LiveSession) == before
     with world.app.app_context():
@@ -153,7 +135,9 @@ def test_live_url_takes_https_only_in_production(
             client.patch(f"/api/v1/live/sessions/{sid}", json={"live_url": plain}, headers=h)
         )["live_url"][0]
         assert "https://" in problem
-        page = client.post(f"/live/sessions/{sid}/edit", data=_session_form(world, live_url=plain))
+        page = client.post(
+            f"/live/sessions/{sid}/edit", data=live_bounds.session_form(world, live_url=plain)
+        )
         assert page.status_code == 422 and "https://" in page.get_data(as_text=True)
         secure = "https://www.tiktok.com/@clbmongcai/live"
         saved = client.patch(f"/api/v1/live/sessions/{sid}", json={"live_url": secure}, headers=h)

@@ -25,6 +25,7 @@ from app import extensions
 from app.live import feeds
 from app.models import accounts, catalog, live
 from tests import conftest
+from tests.integration.app import test_live_pages as live_pages
 from tests.integration.app import test_live_services as support
 
 Role = accounts.Role
@@ -277,6 +278,11 @@ def session_body(world: support.World, **fields: Any) -> dict[str, Any]:
     return body
 
 
+def plan(client: Any, headers: dict[str, str], world: support.World, **fields: Any) -> Any:
+    """A session planned through the API from ``session_body``."""
+    return client.post("/api/v1/live/sessions", json=session_body(world, **fields), headers=headers)
+
+
 def refused(response: Any, field: str) -> dict[str, list[str]]:
     """A 422 in the API's error shape naming ``field`` (or one of its items)."""
     assert response.status_code == 422, response.get_data(as_text=True)
@@ -317,11 +323,9 @@ def test_hostile_session_bodies_are_422_and_write_nothing(
 ) -> None:
     h = bearer[Role.COORDINATOR]
     before = counts(world.app)
-    refused(
-        client.post("/api/v1/live/sessions", json=session_body(world, **change), headers=h), field
-    )
+    refused(plan(client, h, world, **change), field)
     assert counts(world.app) == before
-    created = client.post("/api/v1/live/sessions", json=session_body(world), headers=h)
+    created = plan(client, h, world)
     assert created.status_code == 201
     sid = created.get_json()["id"]
     refused(client.patch(f"/api/v1/live/sessions/{sid}", json=change, headers=h), field)
@@ -351,11 +355,7 @@ def test_duplicate_past_2100_is_refused(
     client: flask.testing.FlaskClient, bearer: Headers, world: support.World
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    late = client.post(
-        "/api/v1/live/sessions",
-        json=session_body(world, starts_at="2100-12-30T09:00:00", ends_at="2100-12-30T10:00:00"),
-        headers=h,
-    )
+    late = plan(client, h, world, starts_at="2100-12-30T09:00:00", ends_at="2100-12-30T10:00:00")
     assert late.status_code == 201
     sid = late.get_json()["id"]
     before = counts(world.app)
@@ -389,16 +389,23 @@ HOSTILE_SLOTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+@pytest.fixture
+def sid(client: flask.testing.FlaskClient, bearer: Headers, world: support.World) -> int:
+    """A session the coordinator planned through the API (``session_body``)."""
+    created = plan(client, bearer[Role.COORDINATOR], world)
+    return int(created.get_json()["id"])
+
+
 @pytest.mark.parametrize(("field", "change"), HOSTILE_SLOTS)
 def test_hostile_slot_bodies_are_422_and_write_nothing(
     client: flask.testing.FlaskClient,
     bearer: Headers,
     world: support.World,
+    sid: int,
     field: str,
     change: dict[str, Any],
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    sid = client.post("/api/v1/live/sessions", json=session_body(world), headers=h).get_json()["id"]
     body = {"product_id": world.product_ids[0], "length_s": 600, **change}
     before = counts(world.app)
     refused(client.post(f"/api/v1/live/sessions/{sid}/slots", json=body, headers=h), field)
@@ -420,11 +427,7 @@ def test_notes_and_talking_points_keep_their_line_breaks(
     client: flask.testing.FlaskClient, bearer: Headers, world: support.World
 ) -> None:
     h = bearer[Role.COORDINATOR]
-    created = client.post(
-        "/api/v1/live/sessions",
-        json=session_body(world, notes="Dòng 1\r\nDòng 2\n\tthụt lề"),
-        headers=h,
-    )
+    created = plan(client, h, world, notes="Dòng 1\r\nDòng 2\n\tthụt lề")
     assert created.status_code == 201
     assert created.get_json()["notes"] == "Dòng 1\nDòng 2\n\tthụt lề"
     slot = client.post(
@@ -497,18 +500,8 @@ def test_hostile_streamer_bodies(
 
 
 def session_form(world: support.World, **fields: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "title": "Chợ phiên OCOP tối thứ bảy",
-        "platform": "tiktok",
-        "day": "2026-12-05",
-        "start_time": "20:00",
-        "end_time": "21:00",
-        "host_ids": [world.streamer_ids[0]],
-        "live_url": "https://www.tiktok.com/@clbmongcai/live",
-        "notes": "",
-    }
-    data.update(fields)
-    return data
+    """The live pages' session form, hosted by the world's first streamer."""
+    return live_pages.session_form(**{"host_ids": [world.streamer_ids[0]], **fields})
 
 
 @pytest.mark.parametrize(

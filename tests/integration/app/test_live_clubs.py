@@ -75,52 +75,50 @@ def clubs(
         shop2 = _shop(other_club.club_id, "Gian hàng Hạ Long")
         seller2_id = conftest.user_named(other_club.seller).id
     h2 = {"Authorization": f"Bearer {conftest.issue_token(app, other_club.coordinator)}"}
-    streamer2 = client.post(
+
+    def created(url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        reply = client.post(url, json=body, headers=headers)
+        assert reply.status_code == 201, reply.get_json()
+        return reply.get_json()
+
+    streamer2 = created(
         "/api/v1/live/streamers",
-        json={"user_id": seller2_id, "display_name": "Hương Hạ Long", "platforms": ["tiktok"]},
-        headers=h2,
+        {"user_id": seller2_id, "display_name": "Hương Hạ Long", "platforms": ["tiktok"]},
+        h2,
     )
-    assert streamer2.status_code == 201, streamer2.get_json()
-    session2 = client.post(
+    session = {
+        "platform": "tiktok",
+        "starts_at": "2026-12-05T20:00:00",
+        "ends_at": "2026-12-05T21:00:00",
+    }
+    sid2 = created(
         "/api/v1/live/sessions",
-        json={
+        {
+            **session,
             "title": CLUB2_TITLE,
-            "platform": "tiktok",
             "channel_account_id": shop2,
-            "starts_at": "2026-12-05T20:00:00",
-            "ends_at": "2026-12-05T21:00:00",
-            "host_ids": [streamer2.get_json()["id"]],
+            "host_ids": [streamer2["id"]],
         },
-        headers=h2,
-    )
-    assert session2.status_code == 201, session2.get_json()
-    sid2 = session2.get_json()["id"]
-    slot2 = client.post(
+        h2,
+    )["id"]
+    slot2 = created(
         f"/api/v1/live/sessions/{sid2}/slots",
-        json={"product_id": product2, "length_s": 600, "live_price": 90_000},
-        headers=h2,
+        {"product_id": product2, "length_s": 600, "live_price": 90_000},
+        h2,
     )
-    assert slot2.status_code == 201, slot2.get_json()
-    session1 = client.post(
+    session1 = created(
         "/api/v1/live/sessions",
-        json={
-            "title": CLUB1_TITLE,
-            "platform": "tiktok",
-            "starts_at": "2026-12-05T20:00:00",
-            "ends_at": "2026-12-05T21:00:00",
-            "host_ids": [world.streamer_ids[0]],
-        },
-        headers=bearer[Role.COORDINATOR],
+        {**session, "title": CLUB1_TITLE, "host_ids": [world.streamer_ids[0]]},
+        bearer[Role.COORDINATOR],
     )
-    assert session1.status_code == 201, session1.get_json()
     return TwoClubs(
         world=world,
         other=other_club,
-        club1_session=session1.get_json()["id"],
+        club1_session=session1["id"],
         club1_shop=shop1,
         club2_session=sid2,
-        club2_slot=slot2.get_json()["id"],
-        club2_streamer=streamer2.get_json()["id"],
+        club2_slot=slot2["id"],
+        club2_streamer=streamer2["id"],
         club2_product=product2,
         club2_shop=shop2,
         club2_headers=h2,
@@ -307,24 +305,17 @@ def test_cross_club_hosts_shops_members_and_products_are_refused(
     foreign_host = client.post("/api/v1/live/sessions", json=body, headers=h)
     assert foreign_host.status_code == 422
     assert "host_ids" in foreign_host.get_json()["error"]["fields"]
+    own_host = {**body, "host_ids": [clubs.world.streamer_ids[0]]}
     foreign_shop = client.post(
         "/api/v1/live/sessions",
-        json={
-            **body,
-            "host_ids": [clubs.world.streamer_ids[0]],
-            "channel_account_id": clubs.club2_shop,
-        },
+        json={**own_host, "channel_account_id": clubs.club2_shop},
         headers=h,
     )
     assert foreign_shop.status_code == 422
     assert "channel_account_id" in foreign_shop.get_json()["error"]["fields"]
     own_shop = client.post(
         "/api/v1/live/sessions",
-        json={
-            **body,
-            "host_ids": [clubs.world.streamer_ids[0]],
-            "channel_account_id": clubs.club1_shop,
-        },
+        json={**own_host, "channel_account_id": clubs.club1_shop},
         headers=h,
     )
     assert own_shop.status_code == 201, own_shop.get_json()

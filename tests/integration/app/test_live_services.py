@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import flask
@@ -41,26 +41,39 @@ class World:
         return fn(extensions.db.session, user, *args, **kwargs)
 
 
+def sellers_products(
+    app: flask.Flask,
+    people: conftest.People,
+    products: Iterable[tuple[str, tuple[str, ...], str]],
+) -> list[int]:
+    """Products of the ``people`` producer that its seller makes: (name, SKUs, description)."""
+    return [
+        builders.make_product(
+            app,
+            people.username(Role.SELLER),
+            builders.product_data(
+                people.producer_id, name=name, skus=skus, description=description
+            ),
+        )
+        for name, skus, description in products
+    ]
+
+
 def build_world(app: flask.Flask, people: conftest.People) -> World:
     coordinator = people.username(Role.COORDINATOR)
     seller = people.username(Role.SELLER)
-    product_ids = [
-        builders.make_product(
-            app,
-            seller,
-            builders.product_data(
-                people.producer_id,
-                name=name,
-                skus=(sku, sku + "-L"),
-                description=f"Câu chuyện: {name} làm thủ công.",
-            ),
-        )
-        for name, sku in (
-            ("Nước mắm cá cơm Trà Cổ", "NM-500"),
-            ("Chè Tân Cương", "CHE-200"),
-            ("Mật ong rừng", "MO-300"),
-        )
-    ]
+    product_ids = sellers_products(
+        app,
+        people,
+        (
+            (name, (sku, sku + "-L"), f"Câu chuyện: {name} làm thủ công.")
+            for name, sku in (
+                ("Nước mắm cá cơm Trà Cổ", "NM-500"),
+                ("Chè Tân Cương", "CHE-200"),
+                ("Mật ong rừng", "MO-300"),
+            )
+        ),
+    )
     with app.app_context():
         user = conftest.user_named(coordinator)
         ids = []

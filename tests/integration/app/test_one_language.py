@@ -30,7 +30,8 @@ from app.jobs import service as jobs_service
 from app.models import accounts, channels, jobs
 from integrations import errors as integration_errors
 from tests import conftest
-from tests.support import one_language, tenants
+from tests.integration.app import test_club_isolation as isolation
+from tests.support import one_language
 from vietnam import admin_units
 
 Role = accounts.Role
@@ -223,15 +224,7 @@ def _import_job(app: flask.Flask, username: str, content: str) -> int:
 
 @pytest.fixture
 def seeded(app: flask.Flask, people: conftest.People, categories: dict[str, int]) -> dict:
-    ids = tenants.seed_club(
-        app,
-        club_id=people.club_id,
-        producer_id=people.producer_id,
-        seller=people.username(Role.SELLER),
-        marker="MONGCAI",
-        phone="0912000001",
-        media_root=Path(app.config["MEDIA_ROOT"]),
-    )
+    ids = isolation.seed_own_club(app, people, Path(app.config["MEDIA_ROOT"]))
     with app.app_context():  # the seed's job as a real kind stores it (title in Vietnamese)
         job = extensions.db.session.get(jobs.Job, ids["job_id"])
         assert job is not None

@@ -24,8 +24,7 @@ from tests.integration.app import test_orders_import as shop_support
 from tests.integration.app.test_orders_import import Shop
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support
-
-shop = shop_support.shop
+from tests.support import race
 
 
 def _stock(app: flask.Flask, sku: str = "NM-500") -> int:
@@ -166,11 +165,7 @@ def test_parallel_cancels_give_the_stock_back_once(shop: Shop, expected: str | N
         except errors.Conflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=cancel) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(cancel, 4)
     assert len(outcomes) == 4 and "ok" in outcomes
     if expected is not None:
         assert outcomes.count("ok") == 1  # the others saw it cancelled already

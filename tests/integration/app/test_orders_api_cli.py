@@ -111,7 +111,7 @@ def test_cli_comments_and_audience(
     app: flask.Flask, people: conftest.People, runner: flask.testing.FlaskCliRunner, tmp_path: Path
 ) -> None:
     shop = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, shop)
+    order_tests.add_slot(app, shop)
     log = tmp_path / "log.json"
     log.write_text(json.dumps(comment_tests.COMMENTS, ensure_ascii=False), encoding="utf-8")
     args = ["orders", "comments", str(log), "--session", str(shop.session_id), "--json"]

@@ -61,21 +61,8 @@ def make_two_clubs(
     with app.app_context():
         db = extensions.db.session
         seller2 = conftest.user_named(other.seller)
-        host = live.Streamer(
-            user_id=seller2.id,
-            club_id=other.club_id,
-            display_name="Hà",
-            platforms=[],
-            tiktok_handle="clb.halong",
-        )
-        row = live.LiveSession(
-            club_id=other.club_id,
-            title="Đặc sản Hạ Long",
-            platform="tiktok",
-            starts_at=order_tests.STARTS,
-            ends_at=order_tests.ENDS,
-            hosts=[host],
-        )
+        host = order_tests.streamer(seller2.id, other.club_id, "Hà", "clb.halong")
+        row = order_tests.tiktok_session(other.club_id, "Đặc sản Hạ Long", host)
         db.add_all([host, row])
         db.flush()
         db.add(
@@ -91,6 +78,14 @@ def make_two_clubs(
         )
         db.commit()
         return TwoClubs(app, shop, other, row.id, host.id, honey)
+
+
+@pytest.fixture
+def clubs(
+    app: flask.Flask, people: conftest.People, other_club: clubs_support.OtherClub
+) -> TwoClubs:
+    """Both clubs' shops (``make_two_clubs``)."""
+    return make_two_clubs(app, people, other_club)
 
 
 def variant_id(sku: str) -> int:
@@ -221,17 +216,12 @@ def test_an_import_matches_only_the_clubs_skus_streamers_and_sessions(
     tmp_path: Path,
 ) -> None:
     clubs = make_two_clubs(app, people, other_club)
-    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
-               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
-               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
-    rows = [
-        headers,
-        ["Platform unique order ID."] + ["…"] * (len(headers) - 1),
+    rows = order_tests.tiktok_export(
         ["579000000000000001", "Đã vận chuyển", "NM-500", "Nước mắm", "1", "95000", "95000",
          "0", "21/06/2026 20:15:00\t", "(+84)912345678", "@clb.halong"],
         ["579000000000000002", "Đã vận chuyển", "MO-250", "Mật ong", "2", "95000", "190000",
          "0", "21/06/2026 20:20:00\t", "(+84)912345678", ""],
-    ]  # fmt: skip
+    )  # fmt: skip
     path = order_tests.write_csv(tmp_path / "tiktok.csv", rows)
     with path.open("rb") as handle:
         response = app.test_client().post(
@@ -337,6 +327,14 @@ def _two_clubs_with_orders(
     return clubs, theirs
 
 
+@pytest.fixture
+def theirs(
+    app: flask.Flask, people: conftest.People, other_club: clubs_support.OtherClub, tmp_path: Path
+) -> int:
+    """Both clubs with orders (``_two_clubs_with_orders``): club 2's order id."""
+    return _two_clubs_with_orders(app, people, other_club, tmp_path)[1]
+
+
 def test_staff_never_reach_another_clubs_orders(
     app: flask.Flask,
     people: conftest.People,
@@ -344,9 +342,8 @@ def test_staff_never_reach_another_clubs_orders(
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    tmp_path: Path,
+    theirs: int,
 ) -> None:
-    _clubs, theirs = _two_clubs_with_orders(app, people, other_club, tmp_path)
     own = ids_by_club(app)[people.club_id]
     assert len(own) == 3
 
@@ -447,15 +444,7 @@ def test_comment_batches_and_audience_of_another_club_answer_404(
     for action in ("accept", "discard"):
         posted = client.post(f"/orders/comments/{batch_id}/{action}", data={"csrf_token": token})
         assert posted.status_code == 404, action
-    uploaded = client.post(
-        "/orders/comments",
-        data={
-            "csrf_token": token,
-            "file": (io.BytesIO(log), "log.json"),
-            "session_id": str(clubs.other_session_id),
-        },
-        content_type="multipart/form-data",
-    )
+    uploaded = page_tests.upload_comments(client, token, log, clubs.other_session_id)
     assert uploaded.status_code == 404
     audience_url = f"/orders/audience/{clubs.other_session_id}"
     assert client.get(audience_url).status_code == 404
@@ -488,13 +477,12 @@ def test_comment_batches_and_audience_of_another_club_answer_404(
 def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
+    clubs: TwoClubs,
 ) -> None:
-    make_two_clubs(app, people, other_club)
-    link_producer(app, other_club.club_id, people.producer_id)  # club 2 sells producer 1 too
+    link_producer(app, clubs.other.club_id, people.producer_id)  # club 2 sells producer 1 too
     ours = enter(
         app,
         "seller1",
@@ -503,7 +491,7 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     )  # fmt: skip
     theirs = enter(
         app,
-        other_club.seller,
+        clubs.other.seller,
         {"platform": "tiktok", "external_id": "P1",
          "lines": [{"sku": "NM-1000", "quantity": 1}, {"sku": "MO-250", "quantity": 1}]},
     )  # fmt: skip
@@ -531,9 +519,9 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
     }
     assert seen == {(OWN_CLUB_NAME, ("NM-500",)), (OTHER_CLUB_NAME, ("NM-1000",))}
     one = client.get(f"/api/v1/orders/{theirs}", headers=bearer[Role.PRODUCER]).json
-    assert one["club_id"] == other_club.club_id and one["amount"] == 55_000
+    assert one["club_id"] == clubs.other.club_id and one["amount"] == 55_000
 
-    producer2 = {"Authorization": f"Bearer {conftest.issue_token(app, other_club.producer)}"}
+    producer2 = {"Authorization": f"Bearer {conftest.issue_token(app, clubs.other.producer)}"}
     api_client = app.test_client()  # not signed in: the token alone says who asks
     only = api_client.get("/api/v1/orders", headers=producer2).json
     assert [
@@ -545,15 +533,13 @@ def test_a_producer_sees_its_lines_from_every_club_labelled_by_club(
 def test_youth_union_never_reaches_orders_or_buyers(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    tmp_path: Path,
+    theirs: int,
 ) -> None:
     """The Youth Union reads dashboards, not orders: every orders page and API path is 403,
     and the serialisation layer itself drops buyer fields for a scope without buyers."""
-    _clubs, theirs = _two_clubs_with_orders(app, people, other_club, tmp_path)
     auth.login(people.username(Role.UNION))
     for url in ("/orders/", f"/orders/{theirs}", "/orders/?format=csv", "/orders/new",
                 "/orders/import", "/orders/comments", "/orders/payments"):  # fmt: skip

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app import extensions
 from app.catalog_io import results
 from app.core import errors
-from app.models import catalog, live, orders
+from app.models import live, orders
 from app.orders import audience, comments
 from tests import conftest
 from tests.integration.app import test_orders_import as order_tests
@@ -29,28 +29,10 @@ COMMENTS = [
 ]
 
 
-def add_slot(app: flask.Flask, shop: order_tests.Shop) -> None:
-    with app.app_context():
-        db = extensions.db.session
-        variant_id = db.scalar(sa.select(catalog.Variant.id).where(catalog.Variant.sku == "NM-500"))
-        db.add(
-            live.LiveSlot(
-                session_id=shop.session_id,
-                product_id=shop.mine_product_id,
-                variant_id=variant_id,
-                start_offset_s=0,
-                length_s=900,
-                live_price=79_000,
-                code="NM1",
-            )
-        )
-        db.commit()
-
-
 @pytest.fixture
 def shop(app: flask.Flask, people: conftest.People) -> order_tests.Shop:
     made = order_tests.make_shop(app, people)
-    add_slot(app, made)
+    order_tests.add_slot(app, made)
     return made
 
 

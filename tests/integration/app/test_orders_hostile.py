@@ -39,7 +39,7 @@ def _no_marketplace_sync(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def shop(app: flask.Flask, people: conftest.People) -> order_tests.Shop:
     made = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, made)
+    order_tests.add_slot(app, made)
     data = builders.product_data(people.producer_id, name="Kho lớn", skus=("BIG-1",))
     data["variants"][0]["stock"] = 50_000
     builders.make_product(app, people.username(Role.COORDINATOR), data)

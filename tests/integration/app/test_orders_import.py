@@ -18,28 +18,25 @@ from app import extensions
 from app.catalog_io import results
 from app.core import errors, tenancy
 from app.models import catalog, live, orders
-from app.orders import imports, manual, queries
+from app.orders import exports, imports, manual, queries
 from tests import conftest
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support
+from tests.support import race
 
 UTC = dt.UTC
 # 20:00–22:00 on 21/06/2026 in Vietnam
 STARTS = dt.datetime(2026, 6, 21, 13, 0, tzinfo=UTC)
 ENDS = dt.datetime(2026, 6, 21, 15, 0, tzinfo=UTC)
-TEMPLATE = [
-    "Nền tảng",
-    "Mã đơn hàng",
-    "Thời gian đặt",
-    "Trạng thái",
-    "SKU",
-    "Tên sản phẩm",
-    "Số lượng",
-    "Đơn giá",
-    "SĐT người mua",
-    "Tài khoản người mua",
-    "Tên người mua",
-]
+TEMPLATE = list(exports.TEMPLATE_HEADERS)  # the columns of our own template
+
+
+def tiktok_export(*lines: list[str]) -> list[list[str]]:
+    """A TikTok Shop export: its headers, the row that describes them, then the order lines."""
+    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
+               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
+               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
+    return [headers, ["Platform unique order ID."] + ["…"] * (len(headers) - 1), *lines]
 
 
 @dataclasses.dataclass
@@ -53,6 +50,30 @@ class Shop:
     handle_streamer_id: int
     mine_product_id: int
     other_product_id: int
+
+
+def streamer(
+    user_id: int, club_id: int | None, name: str, tiktok_handle: str | None = None
+) -> live.Streamer:
+    return live.Streamer(
+        user_id=user_id,
+        club_id=club_id,
+        display_name=name,
+        platforms=[],
+        tiktok_handle=tiktok_handle,
+    )
+
+
+def tiktok_session(club_id: int | None, title: str, host: live.Streamer) -> live.LiveSession:
+    """A TikTok session in the window of the order files (20:00–22:00 on 21/06/2026)."""
+    return live.LiveSession(
+        club_id=club_id,
+        title=title,
+        platform="tiktok",
+        starts_at=STARTS,
+        ends_at=ENDS,
+        hosts=[host],
+    )
 
 
 def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
@@ -69,32 +90,31 @@ def make_shop(app: flask.Flask, people: conftest.People) -> Shop:
         db = extensions.db.session
         host_user = conftest.user_named(people.username("seller"))
         admin_user = conftest.user_named(people.username("admin"))
-        host = live.Streamer(
-            user_id=host_user.id, club_id=host_user.club_id, display_name="Lan", platforms=[]
-        )
-        creator = live.Streamer(
-            user_id=admin_user.id,
-            club_id=host_user.club_id,
-            display_name="Minh",
-            platforms=[],
-            tiktok_handle="clb.mongcai",
-        )
-        row = live.LiveSession(
-            club_id=host_user.club_id,
-            title="Đặc sản Móng Cái",
-            platform="tiktok",
-            starts_at=STARTS,
-            ends_at=ENDS,
-            hosts=[host],
-        )
+        host = streamer(host_user.id, host_user.club_id, "Lan")
+        creator = streamer(admin_user.id, host_user.club_id, "Minh", "clb.mongcai")
+        row = tiktok_session(host_user.club_id, "Đặc sản Móng Cái", host)
         db.add_all([host, creator, row])
         db.commit()
         return Shop(app, people, row.id, host.id, creator.id, mine, other)
 
 
-@pytest.fixture
-def shop(app: flask.Flask, people: conftest.People) -> Shop:
-    return make_shop(app, people)
+def add_slot(app: flask.Flask, shop: Shop, length_s: int = 900) -> None:
+    """The NM1 slot of the shop's session: NM-500 at a live price of 79.000 ₫ from the start."""
+    with app.app_context():
+        db = extensions.db.session
+        variant_id = db.scalar(sa.select(catalog.Variant.id).where(catalog.Variant.sku == "NM-500"))
+        db.add(
+            live.LiveSlot(
+                session_id=shop.session_id,
+                product_id=shop.mine_product_id,
+                variant_id=variant_id,
+                start_offset_s=0,
+                length_s=length_s,
+                live_price=79_000,
+                code="NM1",
+            )
+        )
+        db.commit()
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -210,15 +230,10 @@ def test_bad_file_writes_nothing(shop: Shop, tmp_path: Path) -> None:
 def test_tiktok_creator_handle_picks_the_streamer_and_chosen_session_wins(
     shop: Shop, tmp_path: Path
 ) -> None:
-    headers = ["Order ID", "Order Status", "Seller SKU", "Product Name", "Quantity",
-               "SKU Unit Original Price", "SKU Subtotal Before Discount", "SKU Seller Discount",
-               "Created Time", "Phone #", "Creator Handle"]  # fmt: skip
-    rows = [
-        headers,
-        ["Platform unique order ID."] + ["…"] * (len(headers) - 1),
+    rows = tiktok_export(
         ["579123456789012345", "Đã vận chuyển", "NM-500", "Nước mắm", "2", "120000", "240000",
          "20000", "23/06/2026 08:00:00\t", "(+84)912345678", "@CLB.MongCai"],
-    ]  # fmt: skip
+    )  # fmt: skip
     result = run_import(
         shop.app, write_csv(tmp_path / "tiktok.csv", rows), session_id=shop.session_id
     )
@@ -286,21 +301,7 @@ def test_manual_entry_reports_every_field(shop: Shop) -> None:
 
 
 def test_manual_entry_uses_live_price_and_session_and_normalises_phone(shop: Shop) -> None:
-    with shop.app.app_context():
-        db = extensions.db.session
-        variant = db.scalar(sa.select(catalog.Variant.id).where(catalog.Variant.sku == "NM-500"))
-        db.add(
-            live.LiveSlot(
-                session_id=shop.session_id,
-                product_id=shop.mine_product_id,
-                variant_id=variant,
-                start_offset_s=0,
-                length_s=600,
-                live_price=79_000,
-                code="NM1",
-            )
-        )
-        db.commit()
+    add_slot(shop.app, shop, length_s=600)
     order_id = enter(
         shop.app,
         {
@@ -348,11 +349,7 @@ def test_concurrent_imports_of_one_file_count_once(shop: Shop, tmp_path: Path) -
         except BaseException as exc:  # reported by the assertion below
             outcomes.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(worker, 2)
     assert all(isinstance(outcome, dict) for outcome in outcomes), outcomes
     created = sorted(outcome["created"] for outcome in outcomes)  # type: ignore[index]
     assert sum(created) == 3  # every order created by exactly one of the two imports

@@ -32,6 +32,7 @@ from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
 from tests.support import catalog as builders
+from tests.support import race
 
 Role = accounts.Role
 PLACED_AT = "21/06/2026 20:10"
@@ -102,35 +103,30 @@ def balance(app: flask.Flask, variant: Variant) -> tuple[int, int]:
         return int(stock or 0), held
 
 
-def post_order(
+def send_order(
     client: flask.testing.FlaskClient,
     headers: dict[str, str],
     variant: Variant,
     external_id: str,
     status: str,
     quantity: int,
+    *,
+    as_export: bool = False,
 ) -> flask.Response:
-    return client.post(
-        "/api/v1/orders",
-        json={
-            "platform": "tiktok",
-            "external_id": external_id,
-            "status": status,
-            "placed_at": "2026-06-21T20:10:00+07:00",
-            "lines": [{"sku": variant.sku, "quantity": quantity, "unit_price": 50_000}],
-        },
-        headers=headers,
-    )
-
-
-def import_order(
-    client: flask.testing.FlaskClient,
-    headers: dict[str, str],
-    variant: Variant,
-    external_id: str,
-    status: str,
-    quantity: int,
-) -> flask.Response:
+    """One order line of ``quantity`` units: entered through the API, or ``as_export``, a
+    marketplace export imported as a file."""
+    if not as_export:
+        return client.post(
+            "/api/v1/orders",
+            json={
+                "platform": "tiktok",
+                "external_id": external_id,
+                "status": status,
+                "placed_at": "2026-06-21T20:10:00+07:00",
+                "lines": [{"sku": variant.sku, "quantity": quantity, "unit_price": 50_000}],
+            },
+            headers=headers,
+        )
     buffer = io.StringIO()
     csv.writer(buffer).writerows(
         [
@@ -192,18 +188,18 @@ def run(
         edit_stock(app, variant, operation[1], ledger)
         return
     if kind == "create":
-        response = post_order(client, headers, variant, f"{prefix}-new-{operation[2]}", "placed",
+        response = send_order(client, headers, variant, f"{prefix}-new-{operation[2]}", "placed",
                               operation[1])  # fmt: skip
     elif kind in ("cancel", "return"):
         status = "cancelled" if kind == "cancel" else "returned"
-        response = post_order(client, headers, variant, f"{prefix}-{operation[1]}", status,
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}", status,
                               operation[2])  # fmt: skip
     elif kind == "edit":
-        response = post_order(client, headers, variant, f"{prefix}-{operation[1]}", operation[3],
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}", operation[3],
                               operation[2])  # fmt: skip
     else:  # re-import: a marketplace export of a pool order
-        response = import_order(client, headers, variant, f"{prefix}-{operation[1]}",
-                                operation[3], operation[2])  # fmt: skip
+        response = send_order(client, headers, variant, f"{prefix}-{operation[1]}",
+                              operation[3], operation[2], as_export=True)  # fmt: skip
         if response.status_code == 200:
             with ledger.lock:
                 ledger.oversold += sum(
@@ -295,7 +291,7 @@ def test_parallel_cancels_of_one_order_give_the_stock_back_once(
     others find it cancelled already (or lose the race: 409). Stock ends at 10, not 55."""
     variant = new_variant(app, people, 10)
     headers = bearer[Role.COORDINATOR]
-    created = post_order(app.test_client(), headers, variant, "A-0", "placed", 5)
+    created = send_order(app.test_client(), headers, variant, "A-0", "placed", 5)
     assert created.status_code == 201, created.json
     assert balance(app, variant) == (5, 5)
     ledger = Ledger()
@@ -339,7 +335,7 @@ def test_parallel_accepts_of_one_comment_batch_make_its_orders_once(
 ) -> None:
 
     shop = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, shop)
+    order_tests.add_slot(app, shop)
     batch_id = comment_tests.upload(
         app, shop, json.dumps(comment_tests.COMMENTS, ensure_ascii=False).encode(), "log.json"
     )
@@ -357,11 +353,7 @@ def test_parallel_accepts_of_one_comment_batch_make_its_orders_once(
             except BaseException as exc:  # reported by the assertion
                 outcomes.append(exc)
 
-    threads = [threading.Thread(target=accept) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(accept, 6)
     assert all(isinstance(outcome, int | str) for outcome in outcomes), outcomes
     assert sum(outcome for outcome in outcomes if isinstance(outcome, int)) == 2
     assert order_tests.counts(app) == (2, 2, 4 * 79_000)

@@ -11,6 +11,7 @@ import re
 
 import flask
 import sqlalchemy as sa
+import werkzeug.test
 
 from app import extensions
 from app.models import orders
@@ -44,14 +45,24 @@ def import_via_page(client: flask.testing.FlaskClient, status: str = "placed") -
     )
 
 
+def upload_comments(
+    client: flask.testing.FlaskClient, token: str, log: bytes, session_id: int
+) -> werkzeug.test.TestResponse:
+    """A comment log (JSON) uploaded on the comment page for a session."""
+    return client.post(
+        "/orders/comments",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(log), "log.json"),
+            "session_id": str(session_id),
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def test_list_empty_state_then_import_counts_and_reimport(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, coordinator_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    shop = order_tests.make_shop(app, people)
-    auth.login("coordinator1")
     empty = client.get("/orders/")
     assert empty.status_code == 200
     assert 'data-testid="orders-empty"' in empty.text
@@ -65,9 +76,9 @@ def test_list_empty_state_then_import_counts_and_reimport(
     assert re.search(r'data-testid="count-unchanged">3<', again.text)
     assert order_tests.counts(app)[0] == 3
 
-    by_session = client.get(f"/orders/?session_id={shop.session_id}")
+    by_session = client.get(f"/orders/?session_id={coordinator_shop.session_id}")
     assert by_session.text.count('data-testid="order-row"') == 2  # A1, A3 in the window
-    assert f"/orders/audience/{shop.session_id}" in by_session.text
+    assert f"/orders/audience/{coordinator_shop.session_id}" in by_session.text
     listing = client.get("/orders/?platform=tiktok")
     assert listing.text.count('data-testid="order-row"') == 2
     cancelled = client.get("/orders/?status=cancelled")
@@ -77,13 +88,8 @@ def test_list_empty_state_then_import_counts_and_reimport(
 
 
 def test_import_page_lists_row_errors_and_writes_nothing(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, seller_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("seller1")
     rows = order_tests.template_rows()
     rows[1][7] = "nhiều tiền"
     buffer = io.StringIO()
@@ -102,12 +108,10 @@ def test_import_page_lists_row_errors_and_writes_nothing(
 
 def test_producer_sees_only_own_lines(
     app: flask.Flask,
-    people: conftest.People,
+    coordinator_shop: order_tests.Shop,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("coordinator1")
     import_via_page(client)
     auth.logout()
     auth.login("producer1")
@@ -132,13 +136,8 @@ def test_producer_sees_only_own_lines(
 
 
 def test_manual_entry_form_shows_field_errors_then_saves(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, seller_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    shop = order_tests.make_shop(app, people)
-    auth.login("seller1")
     token = csrf(client, "/orders/new")
     bad = client.post(
         "/orders/new",
@@ -159,7 +158,7 @@ def test_manual_entry_form_shows_field_errors_then_saves(
         "/orders/new",
         data={
             "csrf_token": token,
-            "session_id": str(shop.session_id),
+            "session_id": str(seller_shop.session_id),
             "status": "paid",
             "buyer_phone": "+84 912 345 678",
             "placed_at": "21/06/2026 20:10",
@@ -174,13 +173,8 @@ def test_manual_entry_form_shows_field_errors_then_saves(
 
 
 def test_payment_account_and_vietqr_on_the_order_page(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, coordinator_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("coordinator1")
     import_via_page(client)
     with app.app_context():
         a1 = extensions.db.session.scalar(
@@ -230,24 +224,14 @@ def test_payment_account_and_vietqr_on_the_order_page(
 
 def test_comment_review_page_accepts_once(
     app: flask.Flask,
-    people: conftest.People,
+    slotted_shop: order_tests.Shop,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
 ) -> None:
-    shop = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, shop)
     auth.login("coordinator1")
     token = csrf(client, "/orders/comments")
     log = json.dumps(comment_tests.COMMENTS, ensure_ascii=False).encode()
-    uploaded = client.post(
-        "/orders/comments",
-        data={
-            "csrf_token": token,
-            "file": (io.BytesIO(log), "log.json"),
-            "session_id": str(shop.session_id),
-        },
-        content_type="multipart/form-data",
-    )
+    uploaded = upload_comments(client, token, log, slotted_shop.session_id)
     assert uploaded.status_code == 302
     review_url = uploaded.headers["Location"]
     review = client.get(review_url)
@@ -263,14 +247,9 @@ def test_comment_review_page_accepts_once(
 
 
 def test_audience_form_saves_figures(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, seller_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    shop = order_tests.make_shop(app, people)
-    auth.login("seller1")
-    url = f"/orders/audience/{shop.session_id}"
+    url = f"/orders/audience/{seller_shop.session_id}"
     token = csrf(client, url)
     bad = client.post(url, data={"csrf_token": token, "views": "-3"})
     assert bad.status_code == 422 and 'data-field="views"' in bad.text
@@ -286,7 +265,7 @@ def test_audience_form_saves_figures(
     )
     assert ok.status_code == 302
     with app.app_context():
-        row = extensions.db.session.get(orders.SessionAudience, shop.session_id)
+        row = extensions.db.session.get(orders.SessionAudience, seller_shop.session_id)
         assert row is not None and (row.views, row.product_visitors) == (5000, 200)
     csv_log = "Người xem,Vào lúc,Rời lúc\nlan,21/06/2026 20:00,21/06/2026 20:30\n".encode()
     uploaded = client.post(

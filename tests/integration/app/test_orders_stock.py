@@ -16,8 +16,7 @@ from app.models import catalog
 from app.orders import stock
 from tests.integration.app import test_orders_import as shop_support
 from tests.integration.app.test_orders_import import Shop
-
-shop = shop_support.shop
+from tests.support import race
 
 
 def _stock(app: flask.Flask) -> dict[str, int]:
@@ -58,11 +57,7 @@ def test_buyers_racing_for_the_last_jars(shop: Shop) -> None:
         except stock.OutOfStock:
             outcomes.append("refused")
 
-    threads = [threading.Thread(target=buy) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(buy, 6)
     assert sorted(outcomes) == ["refused"] + ["sold"] * 5  # 10 in stock, 2 each
     assert _stock(shop.app)["NM-500"] == 0
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from app import extensions
 from app.models import orders
 from tests import conftest
-from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
 from tests.support import catalog as builders
 from tests.support import clubs as clubs_support
@@ -55,13 +54,8 @@ def _order_skus(app: flask.Flask) -> dict[str, list[tuple[str, int | None]]]:
 
 
 def test_the_csv_template_downloads_fills_in_and_imports(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, coordinator_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("coordinator1")
     page = client.get("/orders/import")
     assert 'data-testid="order-template-csv"' in page.text
     assert 'data-testid="order-template-columns"' in page.text
@@ -95,13 +89,8 @@ def test_the_csv_template_downloads_fills_in_and_imports(
 
 
 def test_the_xlsx_template_downloads_fills_in_and_imports(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, seller_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("seller1")
     download = client.get("/orders/import/template?format=xlsx")
     assert download.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(download.data))
@@ -128,13 +117,8 @@ def test_the_xlsx_template_downloads_fills_in_and_imports(
 
 
 def test_the_template_follows_the_page_language_and_the_api_serves_it(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    app: flask.Flask, coordinator_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("coordinator1")
     client.get("/lang/en")
     english = client.get("/orders/import/template?format=csv")
     rows = list(csv.reader(io.StringIO(english.data.decode("utf-8-sig"))))
@@ -156,12 +140,11 @@ def test_the_template_follows_the_page_language_and_the_api_serves_it(
 
 def test_the_sku_picker_offers_the_clubs_products_with_stock_only(
     app: flask.Flask,
-    people: conftest.People,
+    shop: order_tests.Shop,
     password_hash: str,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
 ) -> None:
-    order_tests.make_shop(app, people)
     other = clubs_support.make_other_club(app, password_hash)
     builders.make_product(
         app,
@@ -199,13 +182,8 @@ def test_the_sku_picker_offers_the_clubs_products_with_stock_only(
 
 
 def test_a_wrong_platform_is_refused_by_name(
-    app: flask.Flask,
-    people: conftest.People,
-    auth: conftest.Auth,
-    client: flask.testing.FlaskClient,
+    seller_shop: order_tests.Shop, client: flask.testing.FlaskClient
 ) -> None:
-    order_tests.make_shop(app, people)
-    auth.login("seller1")
     page = client.post(
         "/orders/new",
         data={"platform": "myspace", "lines-0-sku": "NM-500", "lines-0-quantity": "1"},
@@ -226,12 +204,10 @@ def test_a_wrong_platform_is_refused_by_name(
 
 def test_the_comment_review_shows_vietnam_time(
     app: flask.Flask,
-    people: conftest.People,
+    slotted_shop: order_tests.Shop,
     auth: conftest.Auth,
     client: flask.testing.FlaskClient,
 ) -> None:
-    shop = order_tests.make_shop(app, people)
-    comment_tests.add_slot(app, shop)
     # 20:03:05.123 on 21/06/2026 in Vietnam, as epoch seconds with a fraction (a float carries
     # nanoseconds once read), and as text.
     epoch = 1782046985.123
@@ -244,7 +220,7 @@ def test_the_comment_review_shows_vietnam_time(
         "/orders/comments",
         data={
             "file": (io.BytesIO(json.dumps(log).encode()), "log.json"),
-            "session_id": str(shop.session_id),
+            "session_id": str(slotted_shop.session_id),
         },
         content_type="multipart/form-data",
     )

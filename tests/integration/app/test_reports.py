@@ -42,6 +42,12 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@pytest.fixture
+def seeded(app: flask.Flask, people: conftest.People) -> seed.Seeded:
+    """Club 1's stream of 20 Nov 2026, its orders and audience (tests/support/reports.py)."""
+    return seed.seed_stream(app, people)
+
+
 def _user(role: Role, people: conftest.People) -> accounts.User:
     return conftest.user_named(people.username(role))
 
@@ -151,12 +157,11 @@ def test_club_overview_by_local_period(app: flask.Flask, people: conftest.People
 
 
 def test_pages_and_downloads(
-    app: flask.Flask,
     client: flask.testing.FlaskClient,
     auth: conftest.Auth,
     people: conftest.People,
+    seeded: seed.Seeded,
 ) -> None:
-    seeded = seed.seed_stream(app, people)
     auth.login(people.username(Role.COORDINATOR))
     page = client.get(f"/reports/sessions/{seeded.session_id}")
     assert page.status_code == 200
@@ -223,12 +228,11 @@ def test_pages_and_downloads(
 
 
 def test_producer_pages_are_limited_to_their_products(
-    app: flask.Flask,
     client: flask.testing.FlaskClient,
     auth: conftest.Auth,
     people: conftest.People,
+    seeded: seed.Seeded,
 ) -> None:
-    seeded = seed.seed_stream(app, people)
     auth.login(people.username(Role.PRODUCER))
     assert client.get("/reports/").status_code == 302  # to their own report
     page = client.get("/reports/producer?month=2026-11")
@@ -253,8 +257,8 @@ def test_cli_prints_the_dashboard_figures(
     runner: flask.testing.FlaskCliRunner,
     people: conftest.People,
     tmp_path: pytest.TempPathFactory,
+    seeded: seed.Seeded,
 ) -> None:
-    seeded = seed.seed_stream(app, people)
     result = runner.invoke(args=["reports", "session", str(seeded.session_id), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import flask
+import pytest
 
 from app import extensions
 from app.models import accounts
@@ -196,14 +197,19 @@ def test_public_replies_keep_their_caching(
 # --- downloads: exactly one charset -----------------------------------------------------------
 
 
+@pytest.fixture
+def seeded(app: flask.Flask, people: conftest.People) -> seed.Seeded:
+    """A stream with orders, so every report download has rows."""
+    return seed.seed_stream(app, people)
+
+
 def test_every_download_kind_has_its_exact_content_type(
-    app: flask.Flask,
     client: flask.testing.FlaskClient,
     auth: conftest.Auth,
     people: conftest.People,
     bearer: dict[Role, dict[str, str]],
+    seeded: seed.Seeded,
 ) -> None:
-    seeded = seed.seed_stream(app, people)
     auth.login(people.username(Role.ADMIN))
     expected = {
         "/catalog/io/export?format=csv": CSV,

@@ -16,6 +16,7 @@ from app.models import accounts, catalog
 from app.orders import stock
 from tests import conftest
 from tests.support import catalog as builders
+from tests.support import race
 
 Role = accounts.Role
 BUYERS = 16  # stock is 10 (builders.product_data)
@@ -50,11 +51,7 @@ def test_concurrent_orders_never_oversell(app: flask.Flask, people: conftest.Peo
             with lock:
                 outcomes.append(result)
 
-    threads = [threading.Thread(target=buy) for _ in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race.run_at_once(buy, BUYERS)
     assert sorted(outcomes) == ["refused"] * (BUYERS - 10) + ["sold"] * 10
     with app.app_context():
         product = extensions.db.session.get(catalog.Product, product_id)

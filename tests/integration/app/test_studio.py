@@ -8,28 +8,20 @@ import io
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 import sqlalchemy as sa
 
 from app import extensions
-from app.jobs import registry, tasks
+from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
-from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import media as media_support
+from tests.support import mp4
 
 Role = accounts.Role
 TINY = (180, 320)  # 9:16, small enough for fast renders
-
-
-@pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    fake = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", fake)
-    return fake
 
 
 def _files_under(root: Path) -> list[Path]:
@@ -182,15 +174,24 @@ def _video(app: Any, client: Any, headers: dict[str, str], tmp_path: Path) -> in
     return int(response.get_json()["id"])
 
 
-def test_render_job_publishes_an_h264_aac_mp4(
-    app, people, bearer, client, dispatch, tmp_path
-) -> None:
+@pytest.fixture
+def tiny_video(app, bearer, client, dispatch, tmp_path) -> tuple[dict[str, str], int]:
+    """A seller's video of a 1.5 s clip, rendered at the tiny test size: (headers, video id)."""
     app.config["STUDIO_RENDER_SIZE"] = TINY
     headers = bearer[Role.SELLER]
-    video_id = _video(app, client, headers, tmp_path)
-    response = client.post(
-        f"/api/v1/studio/videos/{video_id}/renders", json={"profile": "shorts"}, headers=headers
+    return headers, _video(app, client, headers, tmp_path)
+
+
+def _render(client: Any, headers: dict[str, str], video_id: int, profile: str) -> Any:
+    """Ask for a render of the video on a profile."""
+    return client.post(
+        f"/api/v1/studio/videos/{video_id}/renders", json={"profile": profile}, headers=headers
     )
+
+
+def test_render_job_publishes_an_h264_aac_mp4(app, client, dispatch, tmp_path, tiny_video) -> None:
+    headers, video_id = tiny_video
+    response = _render(client, headers, video_id, "shorts")
     assert response.status_code == 202, response.get_json()
     render_id, job_id = response.get_json()["render"]["id"], response.get_json()["job"]["id"]
     assert _run(app, job_id) == jobs_service.JobStatus.SUCCEEDED
@@ -204,14 +205,10 @@ def test_render_job_publishes_an_h264_aac_mp4(
     out = tmp_path / "out.mp4"
     out.write_bytes(download.data)
     download.close()
-    with av.open(str(out)) as container:
-        video = container.streams.video[0]
-        audio = container.streams.audio[0]
-        assert video.codec_context.name == "h264"
-        assert (video.codec_context.width, video.codec_context.height) == TINY
-        assert audio.codec_context.name == "aac"
-        assert audio.codec_context.sample_rate == 48000
-        assert float(container.duration / av.time_base) == pytest.approx(1.5, abs=0.15)
+    found = mp4.streams(out)
+    assert (found.video_codec, found.size) == ("h264", TINY)
+    assert (found.audio_codec, found.sample_rate) == ("aac", 48000)
+    assert found.seconds == pytest.approx(1.5, abs=0.15)
     root = Path(app.config["MEDIA_ROOT"])
     assert (root / "studio" / "renders" / f"{render_id}.jpg").is_file()
     assert _files_under(root / "studio" / "work") == []
@@ -222,24 +219,16 @@ def test_profile_limits_are_checked_before_a_render(
 ) -> None:
     headers = bearer[Role.SELLER]
     video_id = _video(app, client, headers, tmp_path)
-    response = client.post(
-        f"/api/v1/studio/videos/{video_id}/renders", json={"profile": "shopee"}, headers=headers
-    )  # Shopee Video needs at least 10 s
+    response = _render(client, headers, video_id, "shopee")  # Shopee Video needs at least 10 s
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["fields"]
     with app.app_context():
         assert extensions.db.session.scalar(sa.select(sa.func.count(media_models.Render.id))) == 0
 
 
-def test_cancelled_render_ends_cancelled_with_no_output(
-    app, people, bearer, client, dispatch, tmp_path
-) -> None:
-    app.config["STUDIO_RENDER_SIZE"] = TINY
-    headers = bearer[Role.SELLER]
-    video_id = _video(app, client, headers, tmp_path)
-    body = client.post(
-        f"/api/v1/studio/videos/{video_id}/renders", json={"profile": "shorts"}, headers=headers
-    ).get_json()
+def test_cancelled_render_ends_cancelled_with_no_output(app, client, dispatch, tiny_video) -> None:
+    headers, video_id = tiny_video
+    body = _render(client, headers, video_id, "shorts").get_json()
     with app.app_context():
         # Asked to stop after the worker took it: the flag is set, the job not yet ended.
         job = extensions.db.session.get(jobs.Job, body["job"]["id"])
@@ -298,9 +287,7 @@ def test_quick_product_video_is_a_valid_recipe_from_the_photos(
     assert again.get_json()["recipe"]["clips"][0]["asset"] == recipe["clips"][0]["asset"]
 
     app.config["STUDIO_RENDER_SIZE"] = TINY
-    started = client.post(
-        f"/api/v1/studio/videos/{video['id']}/renders", json={"profile": "tiktok"}, headers=headers
-    )
+    started = _render(client, headers, video["id"], "tiktok")
     assert started.status_code == 202, started.get_json()
     assert _run(app, started.get_json()["job"]["id"]) == jobs_service.JobStatus.SUCCEEDED
     render = client.get(

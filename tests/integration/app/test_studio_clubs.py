@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.core import i18n
-from app.jobs import registry, tasks
+from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
@@ -35,17 +35,11 @@ from tests.support import media as media_support
 Role = accounts.Role
 
 
-@pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    fake = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", fake)
-    return fake
-
-
 @dataclasses.dataclass(frozen=True)
 class Studio:
-    """One club's studio rows (ids) and the token of the seller who made them."""
+    """One club's studio rows (ids), the seller who made them and that seller's token."""
 
+    seller: str
     headers: dict[str, str]
     product_id: int
     asset_id: int
@@ -128,6 +122,7 @@ def _studio(
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_bytes(f"{name} file".encode())
     return Studio(
+        seller=seller,
         headers=headers,
         product_id=product_id,
         asset_id=asset_id,
@@ -240,8 +235,6 @@ def test_other_clubs_studio_ids_answer_404_in_the_api(
 
 def test_other_clubs_studio_ids_answer_404_on_pages_and_file_routes(
     app: flask.Flask,
-    people: conftest.People,
-    other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     two: tuple[Studio, Studio],
 ) -> None:
@@ -258,13 +251,13 @@ def test_other_clubs_studio_ids_answer_404_on_pages_and_file_routes(
         f"/studio/?product={theirs.product_id}",
         f"/studio/videos/new?product={theirs.product_id}",
     ]
-    _login(client, other_club.seller)
+    _login(client, theirs.seller)
     for url in gets:
         reply = client.get(url)
         assert reply.status_code == 200, url  # the owner's own
         reply.close()
     client.post("/auth/logout")
-    _login(client, people.username(Role.SELLER))
+    _login(client, mine.seller)
     for url in [*gets, f"/studio/videos/new?asset={theirs.asset_id}"]:
         reply = client.get(url)
         assert reply.status_code == 404, url
@@ -507,13 +500,13 @@ def test_a_user_moved_to_another_club_no_longer_sees_the_old_clubs_job(
     ).status_code == 200  # fmt: skip
 
 
+@pytest.mark.usefixtures("dispatch")
 def test_generic_jobs_take_the_home_club_and_the_system_check_none(
     app: flask.Flask,
     people: conftest.People,
     other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    dispatch: test_jobs.FakeDispatch,
 ) -> None:
     check = client.post(
         "/api/v1/jobs", headers=bearer[Role.COORDINATOR], json={"kind": "system.check"}
@@ -538,13 +531,12 @@ def test_generic_jobs_take_the_home_club_and_the_system_check_none(
         assert newest.kind == "system.check" and newest.club_id is None
 
 
+@pytest.mark.usefixtures("other_club", "dispatch")
 def test_an_admin_without_a_working_club_is_told_to_pick_one(
     app: flask.Flask,
     people: conftest.People,
-    other_club: clubs_support.OtherClub,
     client: flask.testing.FlaskClient,
     bearer: dict[Role, dict[str, str]],
-    dispatch: test_jobs.FakeDispatch,
     tmp_path: Path,
 ) -> None:
     with app.app_context():

@@ -14,25 +14,17 @@ import pytest
 import sqlalchemy as sa
 
 from app import config, extensions
-from app.jobs import registry, tasks
+from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.models import accounts, jobs
 from app.models import studio as media_models
 from media import recipe as recipe_mod
 from tests import conftest
-from tests.integration.app import test_jobs
 from tests.support import catalog as builders
 from tests.support import media as media_support
 
 Role = accounts.Role
 TINY = (180, 320)
-
-
-@pytest.fixture
-def dispatch(monkeypatch: pytest.MonkeyPatch) -> test_jobs.FakeDispatch:
-    fake = test_jobs.FakeDispatch()
-    monkeypatch.setattr(tasks, "dispatch", fake)
-    return fake
 
 
 @pytest.fixture

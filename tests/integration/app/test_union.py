@@ -68,6 +68,12 @@ def seeded(
     return seed.seed_union(app, people, other_club.club_id, other_club.producer_id)
 
 
+@pytest.fixture
+def union_signed_in(auth: conftest.Auth, people: conftest.People, seeded: seed.UnionSeeded) -> None:
+    """The seeded clubs, with the Youth Union's user signed in on the test client."""
+    auth.login(people.username(Role.UNION))
+
+
 def _user(username: str) -> accounts.User:
     return conftest.user_named(username)
 
@@ -85,10 +91,7 @@ def _by_club(comparison: club_comparison.Comparison) -> dict[int, club_compariso
 
 
 def test_comparison_equals_each_clubs_own_overview(
-    app: flask.Flask,
-    people: conftest.People,
-    other_club: clubs_support.OtherClub,
-    seeded: seed.UnionSeeded,
+    app: flask.Flask, people: conftest.People, seeded: seed.UnionSeeded
 ) -> None:
     with app.app_context():
         db = extensions.db.session
@@ -186,17 +189,16 @@ def _xlsx_text(data: bytes) -> str:
     )
 
 
+@pytest.mark.usefixtures("union_signed_in")
 def test_page_downloads_api_and_cli_give_the_same_numbers(
     app: flask.Flask,
     client: flask.testing.FlaskClient,
-    auth: conftest.Auth,
     runner: flask.testing.FlaskCliRunner,
     people: conftest.People,
     bearer: dict[Role, dict[str, str]],
     seeded: seed.UnionSeeded,
     tmp_path: Any,
 ) -> None:
-    auth.login(people.username(Role.UNION))
     page = client.get("/reports/clubs?from=2026-10&to=2026-11")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -342,16 +344,15 @@ def _responses_text(client: flask.testing.FlaskClient, urls: list[str]) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.usefixtures("union_signed_in")
 def test_union_reads_its_clubs_only_and_never_a_buyer(
     app: flask.Flask,
     client: flask.testing.FlaskClient,
-    auth: conftest.Auth,
     people: conftest.People,
     bearer: dict[Role, dict[str, str]],
     seeded: seed.UnionSeeded,
 ) -> None:
     stream = seeded.stream
-    auth.login(people.username(Role.UNION))
     # another province's club: 404, never 403 (its existence is not confirmed)
     for url in (
         f"/reports/?club={seeded.club_3}",

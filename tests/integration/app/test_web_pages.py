@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -196,33 +197,20 @@ def test_coordinator_sees_users_but_cannot_edit(client, auth, people) -> None:
 
 def test_change_password_then_sign_in_with_it(app, client, auth, people) -> None:
     auth.login(people.username(Role.SELLER))
-    wrong = client.post(
-        "/account/password",
-        data={
-            "current_password": "sai",
-            "new_password": "mat-khau-moi-1",
-            "confirm": "mat-khau-moi-1",
-        },
-    )
+    new = "mat-khau-moi-1"
+
+    def change(current: str, confirm: str) -> Any:
+        return client.post(
+            "/account/password",
+            data={"current_password": current, "new_password": new, "confirm": confirm},
+        )
+
+    wrong = change("sai", new)
     assert wrong.status_code == 422
     assert "Mật khẩu hiện tại không đúng." in wrong.get_data(as_text=True)
-    mismatch = client.post(
-        "/account/password",
-        data={
-            "current_password": conftest.PASSWORD,
-            "new_password": "mat-khau-moi-1",
-            "confirm": "khac",
-        },
-    )
+    mismatch = change(conftest.PASSWORD, "khac")
     assert "Hai mật khẩu không khớp." in mismatch.get_data(as_text=True)
-    ok = client.post(
-        "/account/password",
-        data={
-            "current_password": conftest.PASSWORD,
-            "new_password": "mat-khau-moi-1",
-            "confirm": "mat-khau-moi-1",
-        },
-    )
+    ok = change(conftest.PASSWORD, new)
     assert ok.status_code == 302
     auth.logout()
     assert auth.login(people.username(Role.SELLER), "mat-khau-moi-1").status_code == 302
