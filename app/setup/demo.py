@@ -353,17 +353,10 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
         code = live_slots.suggest_code(product.name, taken)
         taken.add(code)
         base = product.min_price or 0
-        show.slots.append(
-            live.LiveSlot(
-                position=position,
-                product_id=product.id,
-                start_offset_s=position * 20 * 60,
-                length_s=20 * 60,
-                live_price=base - (base // 10) // 1000 * 1000,  # about 10% off, whole thousands
-                code=code,
-                talking_points=product.description,
-            )
-        )
+        slot = _twenty_minutes(position, product, code)
+        slot.live_price = base - (base // 10) // 1000 * 1000  # about 10% off, whole thousands
+        slot.talking_points = product.description
+        show.slots.append(slot)
     session.add(show)
     # A live on YouTube from the load day, whose codes the live chat sandbox's viewers type:
     # the live selling desk fills from it once a capture is started (`make run`).
@@ -378,18 +371,20 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
         live_url=f"https://youtu.be/{DEMO_LIVE_VIDEO}",
     )
     for position, (product, code) in enumerate(zip(products, DEMO_LIVE_CODES, strict=False)):
-        base = product.min_price or 0
-        desk_show.slots.append(
-            live.LiveSlot(
-                position=position,
-                product_id=product.id,
-                start_offset_s=position * 20 * 60,
-                length_s=20 * 60,
-                live_price=base,
-                code=code,
-            )
-        )
+        desk_show.slots.append(_twenty_minutes(position, product, code))
     session.add(desk_show)
+
+
+def _twenty_minutes(position: int, product: catalog.Product, code: str) -> live.LiveSlot:
+    """The ``position``-th twenty-minute slot of a demo run-of-show, at the product's price."""
+    return live.LiveSlot(
+        position=position,
+        product_id=product.id,
+        start_offset_s=position * 20 * 60,
+        length_s=20 * 60,
+        live_price=product.min_price or 0,
+        code=code,
+    )
 
 
 # The live chat sandbox's demo live (sandbox/livechat.py: its video id and the codes its
