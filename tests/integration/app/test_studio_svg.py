@@ -14,8 +14,6 @@ from app.models import accounts
 from app.models import studio as media_models
 from tests.integration.app import test_studio
 
-dispatch = test_studio.dispatch  # the fake job dispatcher fixture
-
 SVG = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
