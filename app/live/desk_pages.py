@@ -184,6 +184,7 @@ def reply(comment_id: int) -> Any:
 @bp.route("/sessions/<int:session_id>/desk/manual", methods=["POST"])
 @permissions.require("orders.record")
 def manual(session_id: int) -> werkzeug.Response:
+    recording.live_session_for(_db(), _scope(), session_id)  # 404 before anything else
     form = live_forms.ManualCommentsForm()
     if form.validate_on_submit():
         try:
@@ -200,6 +201,7 @@ def manual(session_id: int) -> werkzeug.Response:
 @bp.route("/sessions/<int:session_id>/captures", methods=["POST"])
 @permissions.require("orders.record")
 def capture_start(session_id: int) -> werkzeug.Response:
+    recording.live_session_for(_db(), _scope(), session_id)  # 404 before anything else
     form = live_forms.CaptureForm()
     form.account_id.choices = []
     if form.validate_on_submit():
