@@ -515,8 +515,3 @@ class YouTubeLive(ChatSandbox):
             "items": page,
         }
         return json_response(body)
-
-
-def demo_token(chat: LiveChat) -> str:
-    """A Page token the demo can use at once (what ``/me/accounts`` would give)."""
-    return chat.issue_token("page")

@@ -103,11 +103,16 @@ def stop(
     capture = session.get(models.CommentCapture, capture_id)
     if capture is None or not scope.sees_club(capture.club_id):
         raise errors.NotFound(_("Không tìm thấy phiên thu bình luận."))
+    _halt(session, capture, now)
+    return capture
+
+
+def _halt(session: so.Session, capture: models.CommentCapture, now: clock.Clock) -> None:
+    """A running or waiting capture is stopped (a finished one stays as it ended)."""
     with uow.unit_of_work(session):
         if capture.status.active:
             capture.status = Status.STOPPED
             capture.stopped_at = now()
-    return capture
 
 
 def _capabilities(account: models.CommentAccount) -> frozenset[sources.Capability]:
@@ -254,7 +259,7 @@ def run(
             source,
             capture.live_id,
             capture.cursor,
-            store=lambda batch: _store(session, capture, batch, now),
+            store=lambda batch: store_batch(session, capture, batch, now=now),
             sleep=sleep,
             stop=stopped,
         )
@@ -266,12 +271,6 @@ def run(
             capture.status = Status.ENDED
             capture.stopped_at = now()
     return Ran(capture.status, capture.comments - before)
-
-
-def _store(
-    session: so.Session, capture: models.CommentCapture, batch: sources.Batch, now: clock.Clock
-) -> None:
-    store_batch(session, capture, batch, now=now)
 
 
 def _fail(
@@ -300,19 +299,12 @@ def run_job(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, A
             ctx.progress(0, _count_message(count))
         except jobs_service.JobCancelled:
             if capture is not None:
-                stop_by_job(ctx.session, capture)
+                _halt(ctx.session, capture, ctx.now)
             raise
         time.sleep(seconds)
 
     ran = run(ctx.session, capture_id, sleep=sleep, now=ctx.now)
     return {"status": str(ran.status), "comments": ran.comments}
-
-
-def stop_by_job(session: so.Session, capture: models.CommentCapture) -> None:
-    with uow.unit_of_work(session):
-        if capture.status.active:
-            capture.status = Status.STOPPED
-            capture.stopped_at = clock.utcnow()
 
 
 def _count_message(count: int) -> dict[str, Any]:

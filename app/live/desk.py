@@ -362,7 +362,7 @@ def _new_lines(
     out = []
     for proposal in proposals:
         slot = slots[proposal.slot_id]
-        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        variant = slot.sold_variant
         out.append(
             exports.OrderLine(
                 row=0,
@@ -490,7 +490,7 @@ def figures(
     )
     slots = []
     for slot in sorted(live_session.slots, key=lambda s: s.position):
-        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        variant = slot.sold_variant
         slots.append(
             SlotFigure(
                 slot.code,
@@ -536,7 +536,7 @@ def waitlist(session: so.Session, user: accounts.User, session_id: int) -> list[
         needed: dict[int, int] = {}
         for proposal in item.proposals:
             slot = slots[proposal.slot_id]
-            variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+            variant = slot.sold_variant
             if variant is not None:
                 left.setdefault(variant.id, int(variant.stock))
                 needed[variant.id] = needed.get(variant.id, 0) + proposal.quantity

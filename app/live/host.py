@@ -25,7 +25,7 @@ MAX_EXTENSION_S = 3 * 3600
 
 def _slot_dict(slot: live.LiveSlot, index: int) -> dict[str, Any]:
     off = slots_service.discount(slot)
-    variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+    variant = slot.sold_variant
     return {
         "index": index,
         "id": slot.id,

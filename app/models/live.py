@@ -153,6 +153,11 @@ class LiveSlot(extensions.Model):
     variant: so.Mapped[catalog.Variant | None] = so.relationship()
 
     @property
+    def sold_variant(self) -> catalog.Variant | None:
+        """What the slot sells: its variant, else the product's first (None: it has none)."""
+        return self.variant or (self.product.variants[0] if self.product.variants else None)
+
+    @property
     def end_offset_s(self) -> int:
         return self.start_offset_s + self.length_s
 

@@ -238,7 +238,7 @@ def _order_lines(
     fields: dict[str, list[str]] = {}
     for (viewer, _slot_id), proposal in merged.items():
         slot: live.LiveSlot = proposal["slot"]
-        variant = slot.variant or (slot.product.variants[0] if slot.product.variants else None)
+        variant = slot.sold_variant
         quantity = int(proposal["quantity"])
         problem = limits.quantity_problem(quantity) or limits.amount_problem(
             slot.live_price * quantity

@@ -61,7 +61,7 @@ def follow(
     live_id: str,
     cursor: str | None,
     *,
-    store: Callable[[Batch], None],
+    store: Callable[[Batch], object],
     sleep: Callable[[float], None],
     stop: Callable[[], bool] = lambda: False,
     reconnect: Callable[[], CommentSource] | None = None,
