@@ -84,6 +84,33 @@ CAPTURE_STATUS_LABELS = {
     comments.CaptureStatus.FAILED: _l("Lỗi"),
 }
 
+CAPTURE_PROBLEM_LABELS = {
+    "live_ended": _l("buổi live đã kết thúc hoặc không còn khung bình luận"),
+    "no_live_now": _l("Trang không có buổi live nào đang phát"),
+    "not_found": _l("không tìm thấy buổi live"),
+    "auth_expired": _l("quyền truy cập đã hết hạn: hãy kết nối lại tài khoản"),
+    "not_connected": _l("tài khoản chưa kết nối xong"),
+    "permission_missing": _l("thiếu quyền đọc bình luận của Trang"),
+    "live_ref_needed": _l("cần đường dẫn buổi live"),
+    "bad_live_ref": _l("đường dẫn buổi live không hợp lệ"),
+    "rate_limited": _l("nền tảng yêu cầu đọc chậm lại"),
+    "quota_exceeded": _l("đã dùng hết hạn mức đọc của nền tảng"),
+    "unavailable": _l("nền tảng đang trả lỗi"),
+    "server_error": _l("nền tảng đang trả lỗi"),
+    "timeout": _l("nền tảng không trả lời kịp"),
+    "unreachable": _l("không kết nối được tới nền tảng"),
+    "bad_reply": _l("nền tảng trả về dữ liệu không đọc được"),
+    "internal": _l("lỗi trong ứng dụng khi đọc bình luận (đã ghi nhật ký)"),
+}
+
+
+def capture_problem_label(problem: dict[str, Any] | None) -> str:
+    """Why a capture failed, in the reader's words (the code itself when it has no words)."""
+    code = str((problem or {}).get("code") or "")
+    words = CAPTURE_PROBLEM_LABELS.get(code)
+    return str(words) if words is not None else str(_l("lỗi %(code)s", code=code))
+
+
 MESSAGE_STATUS_LABELS = {
     comments.MessageStatus.SENT: _l("Đã gửi tin nhắn riêng"),
     comments.MessageStatus.FAILED: _l("Gửi không được"),

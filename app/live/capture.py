@@ -24,7 +24,7 @@ from app.core import clock, errors, i18n, tenancy, uow
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.live import comment_accounts
-from app.models import accounts, live
+from app.models import accounts, jobs, live
 from app.models import comments as models
 from app.orders import recording
 from integrations import errors as source_errors
@@ -65,6 +65,10 @@ def start(
         )
     )
     if running is not None:
+        job = session.get(jobs.Job, running.job_id) if running.job_id else None
+        if job is None or job.status.finished:  # its worker gave up: go on from its cursor
+            with uow.unit_of_work(session):
+                running.job_id = _enqueue(session, running, user).id
         return running
     ref = (live_ref or "").strip() or None
     if ref is None and sources.Capability.FIND_CURRENT_LIVE not in _capabilities(account):
@@ -79,19 +83,22 @@ def start(
         )
         session.add(capture)
         session.flush()
-        runtime = jobs_service.runtime()
-        job = jobs_service.enqueue(
-            session,
-            runtime.kinds,
-            kind=CAPTURE,
-            params={"capture_id": capture.id},
-            owner=user,
-            dispatch=runtime.dispatch,
-            identity_key=f"capture-{capture.id}",
-            club_id=live_session.club_id,
-        )
-        capture.job_id = job.id
+        capture.job_id = _enqueue(session, capture, user).id
     return capture
+
+
+def _enqueue(session: so.Session, capture: models.CommentCapture, user: accounts.User) -> jobs.Job:
+    runtime = jobs_service.runtime()
+    return jobs_service.enqueue(
+        session,
+        runtime.kinds,
+        kind=CAPTURE,
+        params={"capture_id": capture.id},
+        owner=user,
+        dispatch=runtime.dispatch,
+        identity_key=f"capture-{capture.id}",
+        club_id=capture.club_id,
+    )
 
 
 def stop(
@@ -217,6 +224,7 @@ def store_batch(
         capture.cursor = batch.cursor
         capture.comments += added
         capture.read_at = moment
+        capture.problem = None  # reading again: any trouble waited out is over
         if capture.status is Status.WAITING:
             capture.status = Status.RUNNING
     return added
@@ -262,15 +270,45 @@ def run(
             store=lambda batch: store_batch(session, capture, batch, now=now),
             sleep=sleep,
             stop=stopped,
+            trouble=lambda exc: _trouble(session, capture, exc, now),
         )
     except source_errors.ChannelError as exc:
         _fail(session, capture, exc, now)
         return Ran(capture.status, capture.comments - before)
+    except jobs_service.JobCancelled:
+        raise  # the job's own stop: the capture is already halted
+    except Exception:
+        # A bug or a lost database: the job fails with the trace; the capture says why it
+        # stopped reading and stays resumable (``start`` again goes on from its cursor).
+        session.rollback()
+        with uow.unit_of_work(session):
+            capture.problem = {"code": "internal", "params": {}, "since": now().isoformat()}
+        raise
     with uow.unit_of_work(session):
         if outcome.reason == "ended" and capture.status.active:
             capture.status = Status.ENDED
             capture.stopped_at = now()
     return Ran(capture.status, capture.comments - before)
+
+
+def _trouble(
+    session: so.Session,
+    capture: models.CommentCapture,
+    exc: source_errors.ChannelError,
+    now: clock.Clock,
+) -> None:
+    """The platform throttles or fails; the capture keeps trying and says so meanwhile (since
+    when, and how many times in a row)."""
+    earlier = capture.problem or {}
+    same = earlier.get("code") == exc.reason
+    with uow.unit_of_work(session):
+        capture.problem = {
+            "code": exc.reason,
+            "params": dict(exc.params),
+            "retrying": True,
+            "since": earlier["since"] if same and "since" in earlier else now().isoformat(),
+            "times": int(earlier.get("times", 0)) + 1 if same else 1,
+        }
 
 
 def _fail(

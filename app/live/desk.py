@@ -458,7 +458,11 @@ def figures(
     session: so.Session, user: accounts.User, session_id: int, *, now: clock.Clock = clock.utcnow
 ) -> Figures:
     """While the stream runs: GMV so far, orders, units per slot against stock, comments."""
-    live_session = _session_of(session, user, session_id)
+    return figures_of(session, _session_of(session, user, session_id), now())
+
+
+def figures_of(session: so.Session, live_session: live.LiveSession, now: dt.datetime) -> Figures:
+    """``figures`` of a session the caller may already see (the host screen's)."""
     valid = [s for s in orders.OrderStatus if s.valid]
     of_session = sa.and_(orders.Order.session_id == live_session.id, orders.Order.status.in_(valid))
     gmv, count = session.execute(
@@ -485,7 +489,7 @@ def figures(
     recent = session.scalar(
         sa.select(sa.func.count(comment.id)).where(
             comment.session_id == live_session.id,
-            comment.received_at >= now() - dt.timedelta(minutes=5),
+            comment.received_at >= now - dt.timedelta(minutes=5),
         )
     )
     slots = []

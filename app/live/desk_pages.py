@@ -15,7 +15,7 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import extensions
-from app.core import errors, labels, permissions
+from app.core import errors, formatting, labels, permissions
 from app.http import addresses, helpers
 from app.http import forms as http_forms
 from app.live import capture, comment_accounts, desk, holds, replies
@@ -373,16 +373,18 @@ def facebook_page(account_id: int) -> werkzeug.Response:
 @bp.app_template_global()
 def capture_problem(row: models.CommentCapture) -> str:
     """Why a capture failed, in the reader's words."""
+    return labels.capture_problem_label(row.problem)
+
+
+@bp.app_template_global()
+def capture_trouble(row: models.CommentCapture) -> str:
+    """What a running capture is waiting out (a throttle, a platform answering errors), since
+    when and how many times in a row."""
     problem = row.problem or {}
-    code = str(problem.get("code") or "")
-    words = {
-        "live_ended": _("buổi live đã kết thúc hoặc không còn khung bình luận"),
-        "no_live_now": _("Trang không có buổi live nào đang phát"),
-        "not_found": _("không tìm thấy buổi live"),
-        "auth_expired": _("quyền truy cập đã hết hạn: hãy kết nối lại tài khoản"),
-        "not_connected": _("tài khoản chưa kết nối xong"),
-        "permission_missing": _("thiếu quyền đọc bình luận của Trang"),
-        "live_ref_needed": _("cần đường dẫn buổi live"),
-        "bad_live_ref": _("đường dẫn buổi live không hợp lệ"),
-    }
-    return words.get(code) or _("lỗi %(code)s", code=code)
+    since = formatting.parse_stored(str(problem.get("since") or ""))
+    return _(
+        "Đang thử lại: %(why)s (lần %(n)d, từ %(since)s)",
+        why=labels.capture_problem_label(problem),
+        n=int(problem.get("times") or 1),
+        since=formatting.local_time(since) if since else "—",
+    )

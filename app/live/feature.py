@@ -1,5 +1,5 @@
 """What the live feature adds to the app: livestreams: streamers, sessions, run-of-show, host
-screen, calendar feeds."""
+screen, calendar feeds, and the live selling desk (comments, captures, holds, replies)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from app.jobs import registry
 from app.live import (
     api,
     chores,  # noqa: F401  (registers the Celery beat task)
+    desk_api,
     desk_pages,
     jobs,
     pages,
@@ -17,7 +18,7 @@ from app.live import (
 
 
 def init_app(app: flask.Flask) -> None:
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(desk_pages.bp)
-    openapi.register(app, api.blp)
+    for blueprint in (pages.bp, desk_pages.bp):
+        app.register_blueprint(blueprint)
+    openapi.register(app, api.blp, desk_api.blp)
     registry.register(app, *jobs.KINDS)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.core import clock as clock_mod
 from app.core import errors, formatting, tenancy, uow
-from app.live import common
+from app.live import common, desk
 from app.live import slots as slots_service
 from app.models import accounts, live
 
@@ -23,7 +23,7 @@ ACTIONS = ("start", "next", "prev", "extend", "reset", "goto")
 MAX_EXTENSION_S = 3 * 3600
 
 
-def _slot_dict(slot: live.LiveSlot, index: int) -> dict[str, Any]:
+def _slot_dict(slot: live.LiveSlot, index: int, sold: dict[str, int]) -> dict[str, Any]:
     off = slots_service.discount(slot)
     variant = slot.sold_variant
     return {
@@ -41,23 +41,39 @@ def _slot_dict(slot: live.LiveSlot, index: int) -> dict[str, Any]:
         "length_s": slot.length_s,
         # Units left of the slot's product now (confirmed live orders hold theirs).
         "stock_left": int(variant.stock) if variant is not None else None,
+        "units_sold": sold.get(slot.code, 0),  # in this session's valid orders
     }
 
 
-def state(row: live.LiveSession, now: dt.datetime) -> dict[str, Any]:
-    """What every screen shows, with absolute times (ISO 8601, UTC)."""
+def _figures(figures: desk.Figures) -> dict[str, Any]:
+    return {
+        "gmv": figures.gmv,
+        "gmv_label": formatting.vnd(figures.gmv),
+        "orders": figures.orders,
+        "comments": figures.comments,
+        "comments_per_minute": figures.comments_per_minute,
+    }
+
+
+def state(session: so.Session, row: live.LiveSession, now: dt.datetime) -> dict[str, Any]:
+    """What every screen shows, with absolute times (ISO 8601, UTC), and the live figures
+    (GMV so far, orders, units sold per slot, comments per minute)."""
+    figures = desk.figures_of(session, row, now)
+    sold = {slot.code: slot.units for slot in figures.slots}
     slots = list(row.slots)
     index = row.current_slot
     current = None
     ends_at = None
     if index is not None and 0 <= index < len(slots) and row.slot_started_at is not None:
-        current = _slot_dict(slots[index], index)
+        current = _slot_dict(slots[index], index, sold)
         ends_at = common.after(row.slot_started_at, slots[index].length_s + row.extension_s)
         current["started_at"] = row.slot_started_at.isoformat()
         current["ends_at"] = ends_at.isoformat()
         current["extension_s"] = row.extension_s
     next_index = 0 if index is None else index + 1
-    upcoming = _slot_dict(slots[next_index], next_index) if 0 <= next_index < len(slots) else None
+    upcoming = (
+        _slot_dict(slots[next_index], next_index, sold) if 0 <= next_index < len(slots) else None
+    )
     finished = index is not None and index >= len(slots)
     return {
         "session_id": row.id,
@@ -70,6 +86,7 @@ def state(row: live.LiveSession, now: dt.datetime) -> dict[str, Any]:
         "finished": finished,
         "current": current,
         "next": upcoming,
+        "figures": _figures(figures),
     }
 
 
@@ -79,7 +96,7 @@ def get(
     row = common.get_session(session, tenancy.scope_for(session, user), session_id)
     if not common.can_host_view(session, user, row):
         raise errors.NotFound(_("Không tìm thấy phiên livestream."))
-    return state(row, clock())
+    return state(session, row, clock())
 
 
 @uow.transactional
@@ -137,4 +154,4 @@ def act(
         row.status = live.SessionStatus.LIVE
         row.sequence += 1
     row.state_version += 1
-    return state(row, now)
+    return state(session, row, now)

@@ -503,7 +503,9 @@ def session_ics(session_id: int) -> flask.Response:
 @permissions.require("live.host")
 def host_screen(session_id: int) -> str:
     row = sessions.get_for_host(_db(), _user(), session_id)
-    return flask.render_template("live/host.html", row=row, state=host.state(row, clock.utcnow()))
+    return flask.render_template(
+        "live/host.html", row=row, state=host.state(_db(), row, clock.utcnow())
+    )
 
 
 @bp.route("/sessions/<int:session_id>/host/state")
@@ -534,7 +536,7 @@ def control(session_id: int) -> Any:
                 flask.flash(error.message, "error")
         return flask.redirect(flask.url_for("live.control", session_id=session_id))
     row = sessions.get(_db(), _user(), session_id)
-    state = host.state(row, clock.utcnow())
+    state = host.state(_db(), row, clock.utcnow())
     current = state["current"]
     return flask.render_template(
         "live/control.html",

@@ -4,7 +4,9 @@
 save the events and the batch's cursor together, in one transaction), waits what the
 platform asks, and deals with what a live chat does: a throttle (wait the time it names), a
 dropped connection or a 5xx (back off, 1 s doubling to 30 s), an expired token (``reconnect``
-gives a source with a fresh one, or the error goes up), the end of the live (return).
+gives a source with a fresh one, or the error goes up), the end of the live (return). Each
+throttle or failure it waits out is handed to ``trouble`` so the caller can show it while the
+loop keeps trying (the next stored batch means it is over).
 Nothing here touches a database or a clock of its own: ``sleep`` and ``stop`` are passed in.
 """
 
@@ -65,6 +67,7 @@ def follow(
     sleep: Callable[[float], None],
     stop: Callable[[], bool] = lambda: False,
     reconnect: Callable[[], CommentSource] | None = None,
+    trouble: Callable[[errors.ChannelError], object] = lambda exc: None,
 ) -> Outcome:
     outcome = Outcome("stopped", cursor)
     backoff = BACKOFF_FIRST
@@ -74,10 +77,12 @@ def follow(
             batch = source.fetch(live_id, outcome.cursor)
         except errors.RateLimited as exc:
             outcome.throttled += 1
+            trouble(exc)
             sleep(exc.retry_after)
             continue
         except errors.TransientError as exc:
             outcome.transient += 1
+            trouble(exc)
             sleep(exc.retry_after if exc.retry_after is not None else backoff)
             backoff = min(backoff * 2, BACKOFF_MAX)
             continue

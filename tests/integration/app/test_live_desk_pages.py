@@ -191,13 +191,23 @@ def test_sellers_use_the_desk_but_do_not_manage_accounts(
     assert signed_in.get("/live/sessions/987654/desk").status_code == 404
 
 
-def test_the_host_screen_and_the_desk_show_the_stock_left(
+def test_the_host_screen_and_the_desk_show_the_live_figures(
     board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
 ) -> None:
+    host_url = f"/live/sessions/{board.shop.session_id}/host"
+    before = signed_in.get(f"{host_url}/state").get_json()
+    assert before["figures"]["orders"] == 0 and before["figures"]["gmv"] == 0
     with board.app.app_context():
         board.as_("seller", desk_tests.desk.confirm, board.comment("NM1 x4"))
-    state = signed_in.get(f"/live/sessions/{board.shop.session_id}/host/state").get_json()
+        board.comment("đẹp quá", author="UC-hoa")
+    state = signed_in.get(f"{host_url}/state").get_json()
     assert state["next"]["code"] == "NM1" and state["next"]["stock_left"] == 6
+    assert state["next"]["units_sold"] == 4
+    assert state["figures"]["gmv"] == 4 * 79_000 and state["figures"]["orders"] == 1
+    assert state["figures"]["gmv_label"].startswith("316.000")
+    assert state["figures"]["comments"] == 2
+    screen = signed_in.get(host_url).get_data(as_text=True)
+    assert 'data-testid="host-gmv">316.000' in screen and "1 đơn" in screen
     figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
     assert "còn 6" in figures and "đã bán 4" in figures
 
