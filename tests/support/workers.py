@@ -20,8 +20,9 @@ def start(
     name: str,
     concurrency: int = 2,
     remote_control: bool = False,
+    queues: str = "default",
 ) -> subprocess.Popen[bytes]:
-    """Start one worker; its output goes to log_path."""
+    """Start one worker on ``queues`` (comma-separated); its output goes to log_path."""
     args = [
         sys.executable,
         "-m",
@@ -31,7 +32,7 @@ def start(
         "worker",
         "--pool=threads",
         f"--concurrency={concurrency}",
-        "--queues=default",
+        f"--queues={queues}",
         f"--hostname={name}@%h",
         "--loglevel=INFO",
         "--without-heartbeat",
