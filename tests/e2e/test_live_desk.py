@@ -17,7 +17,7 @@ from typing import Any
 import flask
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from app import extensions
 from app.core import clock
@@ -145,7 +145,7 @@ def _stock(variant_id: int) -> int:
     return int(variant.stock)
 
 
-def _row(page: Page, said: str) -> Any:
+def _row(page: Page, said: str) -> Locator:
     return page.get_by_test_id("desk-row").filter(has_text=said)
 
 
@@ -260,7 +260,7 @@ def _variant_id(slot: live.LiveSlot) -> int:
     return variant.id
 
 
-def _slot_figure(page: Page, code: str) -> Any:
+def _slot_figure(page: Page, code: str) -> Locator:
     return page.get_by_test_id("desk-slots").locator("li").filter(has_text=code)
 
 
@@ -295,6 +295,8 @@ def test_a_facebook_live_from_start_to_end(stack: Stack, new_page: e2e.NewPage) 
         stack.chat.advance(5)
         rows = seller.get_by_test_id("desk-row")
         expect(rows).to_have_count(4, timeout=30_000)
+        expect(seller.get_by_test_id("desk-comments")).to_have_text("4")
+        expect(seller.get_by_test_id("desk-rate")).to_have_text("0,8")  # 4 in five minutes
         expect(_row(seller, said["a"]).get_by_test_id("desk-proposals")).to_contain_text(f"{first}")
         expect(_row(seller, said["chatter"]).get_by_test_id("desk-confirm")).to_have_count(0)
         expect(_row(seller, said["b"]).get_by_test_id("desk-phone")).to_have_text("0912345678")

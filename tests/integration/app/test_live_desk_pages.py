@@ -107,6 +107,15 @@ def test_a_comment_confirmed_by_someone_else_answers_with_its_row_and_who_did_it
         assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 1
 
 
+def test_the_figures_show_comments_per_minute_with_their_decimal(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        board.comment("shop ơi")  # received now: 1 comment in the last 5 minutes
+    figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
+    assert '<dd data-testid="desk-rate">0,2</dd>' in figures
+
+
 def test_comments_typed_by_hand_join_the_feed(
     board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
 ) -> None:
