@@ -12,11 +12,11 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import flask
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from playwright.sync_api import Locator, Page, expect
 
 from app import extensions
@@ -247,7 +247,7 @@ def _later(*, minutes: int) -> clock.Clock:
     return lambda: clock.utcnow() + dt.timedelta(minutes=minutes)
 
 
-def _held_until(db: Any, order_id: int) -> dt.datetime:
+def _held_until(db: so.Session, order_id: int) -> dt.datetime:
     """The order's hold, in Vietnam time."""
     order = db.get(orders.Order, order_id)
     assert order is not None and order.hold_until is not None
@@ -297,7 +297,7 @@ def test_a_facebook_live_from_start_to_end(stack: Stack, new_page: e2e.NewPage) 
         expect(rows).to_have_count(4, timeout=30_000)
         expect(seller.get_by_test_id("desk-comments")).to_have_text("4")
         expect(seller.get_by_test_id("desk-rate")).to_have_text("0,8")  # 4 in five minutes
-        expect(_row(seller, said["a"]).get_by_test_id("desk-proposals")).to_contain_text(f"{first}")
+        expect(_row(seller, said["a"]).get_by_test_id("desk-proposals")).to_contain_text(first)
         expect(_row(seller, said["chatter"]).get_by_test_id("desk-confirm")).to_have_count(0)
         expect(_row(seller, said["b"]).get_by_test_id("desk-phone")).to_have_text("0912345678")
 
