@@ -206,6 +206,14 @@ def _locked(
 
 def _check_open(row: models.LiveComment, user: accounts.User, now: dt.datetime) -> None:
     if row.state is State.CONFIRMED:
+        if row.decided_by is not None and row.order is not None:
+            raise errors.Conflict(
+                _(
+                    "%(who)s đã chốt bình luận này vào đơn %(code)s.",
+                    who=row.decided_by.full_name,
+                    code=row.order.external_id,
+                )
+            )
         raise errors.Conflict(_("Bình luận này đã được xác nhận thành đơn."))
     if row.state is State.DISMISSED:
         raise errors.Conflict(_("Bình luận này đã được bỏ qua."))

@@ -48,9 +48,13 @@ def _desk_url(session_id: int) -> str:
     return flask.url_for("desk.page", session_id=session_id)
 
 
-def _rows_html(items: list[desk.Item]) -> str:
+def _rows_html(items: list[desk.Item], notices: dict[int, str] | None = None) -> str:
+    """The rows' HTML; ``notices`` puts a message in a comment's row (why an action failed)."""
     return flask.render_template(
-        "live/_desk_rows.html", items=items, action_form=http_forms.EmptyForm()
+        "live/_desk_rows.html",
+        items=items,
+        action_form=http_forms.EmptyForm(),
+        notices=notices or {},
     )
 
 
@@ -116,9 +120,13 @@ def _acted(session_id: int, comment_id: int, message: str) -> Any:
     return flask.redirect(_desk_url(session_id))
 
 
-def _refused(session_id: int, error: errors.AppError) -> Any:
+def _refused(session_id: int, comment_id: int, error: errors.AppError) -> Any:
+    """An action refused: in place, the comment's row as it now stands (taken or confirmed
+    by someone else, waitlisted) with the reason in it; by form, the reason as a flash."""
     if _wants_json():
-        return flask.jsonify(error=error.message), error.status
+        row = desk.item(_db(), _user(), comment_id)
+        notices = {comment_id: error.message}
+        return flask.jsonify(row=_rows_html([row], notices), error=error.message), error.status
     flask.flash(error.message, "error")
     return flask.redirect(_desk_url(session_id))
 
@@ -155,7 +163,7 @@ def _act(comment_id: int, action: str) -> Any:
             ACTIONS[action](db, user, comment_id)
             message = _("Đã nhận xử lý.") if action == "take" else _("Đã bỏ qua bình luận.")
     except (errors.Conflict, errors.ValidationError) as error:
-        return _refused(session_id, error)
+        return _refused(session_id, comment_id, error)
     return _acted(session_id, comment_id, message)
 
 
@@ -171,7 +179,7 @@ def reply(comment_id: int) -> Any:
     try:
         sent = replies.send(db, user, comment_id, pay_url=lambda o: addresses.pay_url(o.id))
     except errors.Conflict as error:
-        return _refused(session_id, error)
+        return _refused(session_id, comment_id, error)
     if sent.message.status is models.MessageStatus.FAILED:
         message = _("Facebook không nhận tin nhắn; hãy sao chép và gửi tay.")
     elif sent.to_copy:

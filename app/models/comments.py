@@ -167,6 +167,7 @@ class LiveComment(extensions.Model):
 
     session: so.Mapped[live.LiveSession] = so.relationship()
     taken_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[taken_by_id])
+    decided_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[decided_by_id])
     order: so.Mapped[orders.Order | None] = so.relationship()
     capture: so.Mapped[CommentCapture | None] = so.relationship()
 

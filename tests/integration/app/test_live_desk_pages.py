@@ -73,14 +73,47 @@ def test_confirm_in_place_and_by_form(
         f"/live/comments/{first}/confirm", headers={"Accept": "application/json"}
     )
     assert again.status_code == 409 and again.get_json()["error"]
+    assert 'data-testid="desk-done"' in again.get_json()["row"]  # the row as it now stands
     by_form = signed_in.post(f"/live/comments/{second}/confirm")
     assert by_form.status_code == 302 and by_form.location.endswith(desk_url(board))
     dismissed = signed_in.post(f"/live/comments/{second}/dismiss", follow_redirects=True)
-    assert "Bình luận này đã được xác nhận thành đơn." in dismissed.get_data(as_text=True)
+    assert "Người dùng seller đã chốt bình luận này vào đơn LIVE" in dismissed.get_data(
+        as_text=True
+    )
     with board.app.app_context():
         assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 2
     figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
     assert "208.000" in figures  # 158.000 + 50.000 đ so far
+
+
+def test_a_comment_confirmed_by_someone_else_answers_with_its_row_and_who_did_it(
+    board: desk_tests.Desk, client: flask.testing.FlaskClient, auth: conftest.Auth
+) -> None:
+    with board.app.app_context():
+        comment_id = board.comment("NM1 x1")
+        order = board.as_("seller", desk_tests.desk.confirm, comment_id)
+        code = order.external_id
+    auth.login(board.people.username("coordinator"))
+    late = client.post(
+        f"/live/comments/{comment_id}/confirm", headers={"Accept": "application/json"}
+    )
+    assert late.status_code == 409
+    body = late.get_json()
+    assert body["error"] == f"Người dùng seller đã chốt bình luận này vào đơn {code}."
+    assert 'data-testid="desk-done"' in body["row"]
+    assert 'data-testid="desk-confirm"' not in body["row"]
+    assert 'data-testid="desk-notice"' in body["row"] and code in body["row"]
+    with board.app.app_context():
+        assert extensions.session().scalar(sa.select(sa.func.count(orders.Order.id))) == 1
+
+
+def test_the_figures_show_comments_per_minute_with_their_decimal(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        board.comment("shop ơi")  # received now: 1 comment in the last 5 minutes
+    figures = signed_in.get(f"{desk_url(board)}/feed").get_json()["figures"]
+    assert '<dd data-testid="desk-rate">0,2</dd>' in figures
 
 
 def test_comments_typed_by_hand_join_the_feed(
