@@ -1,0 +1,3 @@
+"""Payment sources: bank-transfer webhooks (SePay, Casso, payOS) and payOS payment links.
+
+Issue 20; see docs/payments.md."""
