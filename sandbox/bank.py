@@ -356,8 +356,17 @@ class Bank:
         self.lock = threading.RLock()
         self.wake = threading.Condition(self.lock)
         self._worker: threading.Thread | None = None
+        self._closed = False
         self.http = requests.Session()
         self.reset()
+
+    def close(self) -> None:
+        """Stop a real-time bank's delivery thread (what is still queued is dropped)."""
+        with self.lock:
+            self._closed = True
+            self.wake.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=5)
 
     def reset(self) -> None:
         with self.lock:
@@ -546,6 +555,8 @@ class Bank:
 
     def drain(self) -> int:
         """Deliver everything queued, retries included (the virtual clock runs to the last)."""
+        if self.realtime:
+            raise RuntimeError("a real-time bank delivers on its own")
         made = 0
         while True:
             with self.lock:
@@ -565,9 +576,11 @@ class Bank:
     def _work(self) -> None:
         while True:
             with self.lock:
-                while not self.queue or self.queue[0][0] > time.time():
+                while not self._closed and (not self.queue or self.queue[0][0] > time.time()):
                     wait = self.queue[0][0] - time.time() if self.queue else 60.0
                     self.wake.wait(timeout=max(0.01, min(wait, 60.0)))
+                if self._closed:
+                    return
             delivery = self._take_due(time.time())
             if delivery is not None:
                 self._deliver(delivery)
@@ -758,6 +771,12 @@ class BankSandbox:
 
     # admin ----------------------------------------------------------------------------
     def admin(self, request: Request, parts: list[str]) -> Response:
+        try:
+            return self.admin_action(request, parts)
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeError) as exc:
+            return json_response({"error": "bad_request", "message": repr(exc)}, status=400)
+
+    def admin_action(self, request: Request, parts: list[str]) -> Response:
         bank = self.bank
         body = request.get_json(silent=True) or {}
         action = "/".join(parts)
@@ -815,6 +834,12 @@ class BankSandbox:
             "<button type='submit' id='pay'>Thanh toán / Pay</button></form></html>"
         )
         return Response(page, content_type="text/html; charset=utf-8")
+
+
+def demo() -> BankSandbox:
+    """The demo's bank: real time, webhooks delivered by a background thread; connect the
+    services with ``POST /_sandbox/webhooks`` (or ``confirm-webhook`` for payOS)."""
+    return BankSandbox(Bank(realtime=True))
 
 
 def demo_credentials() -> dict[str, dict[str, str]]:

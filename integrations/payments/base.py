@@ -107,8 +107,9 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def hmac_hex(algorithm: str, key: str, message: str) -> str:
-    return hmac.new(key.encode(), message.encode(), algorithm).hexdigest()
+def hmac_hex(algorithm: str, key: str, message: str | bytes) -> str:
+    data = message.encode() if isinstance(message, str) else message
+    return hmac.new(key.encode(), data, algorithm).hexdigest()
 
 
 def same_secret(given: str, expected: str) -> bool:
@@ -173,11 +174,12 @@ class Fields:
             raise self._bad(name, "not a number")
         try:
             number = float(value)
-        except ValueError:
+            whole = int(number)
+        except (ValueError, OverflowError):
             raise self._bad(name, "not a number") from None
-        if number != int(number):
+        if number != whole:
             raise self._bad(name, "not a whole number")
-        return int(number)
+        return whole
 
     def local_time(self, name: str) -> dt.datetime:
         """A ``YYYY-MM-DD HH:MM:SS`` Vietnam local time, as UTC."""

@@ -297,3 +297,33 @@ def test_the_checkout_button_pays_the_link(rig: Rig) -> None:
     assert links.link_status(7).status == "PAID"
     [transfer] = [t for (p, _), t in rig.receiver.stored.items() if t.provider_code == "7"]
     assert transfer.amount == 33_000
+
+
+def test_a_real_time_bank_delivers_on_its_own() -> None:
+    """The demo's bank: ``pay`` over HTTP and the webhook arrives without anyone driving the
+    clock; the receiver verifies against the real time."""
+    bank = sandbox_bank.Bank(realtime=True)
+    receiver = Receiver(bank)
+    with core.Server(sandbox_bank.BankSandbox(bank)) as sandbox, core.Server(receiver) as hook:
+        requests.post(
+            f"{sandbox.url}/_sandbox/webhooks",
+            json={"provider": "sepay", "url": f"{hook.url}/sepay"},
+            timeout=5,
+        ).raise_for_status()
+        code = transfers.make_code(1042)
+        paid = requests.post(
+            f"{sandbox.url}/_sandbox/pay", json={"amount": 180_000, "content": code}, timeout=5
+        ).json()
+        arrived = threading.Event()
+        for _ in range(200):  # up to 20 s on a loaded machine; usually the first few tries
+            if receiver.stored:
+                arrived.set()
+                break
+            arrived.wait(0.1)
+        bank.close()
+        refused = requests.post(f"{sandbox.url}/_sandbox/drain", timeout=5)
+    assert arrived.is_set()
+    [transfer] = receiver.stored.values()
+    assert transfer.transaction_id == str(paid["number"]) and transfer.amount == 180_000
+    assert transfers.order_ids(transfer.content) == [1042]
+    assert refused.status_code == 400  # a real-time clock is not driven by hand

@@ -4,10 +4,12 @@ good call gives the transfer in UTC with the service's dedupe key."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
 import hmac
 import json
+import random
 from typing import Any
 
 import pytest
@@ -364,6 +366,9 @@ def test_sepay_bodies_that_are_not_transfers() -> None:
     for change, field in (
         ({"transferType": "sideways"}, "transferType"),
         ({"transferAmount": 1.5}, "transferAmount"),
+        ({"transferAmount": "1e400"}, "transferAmount"),
+        ({"transferAmount": "NaN"}, "transferAmount"),
+        ({"transferAmount": [1]}, "transferAmount"),
         ({"transactionDate": "25/03/2023"}, "transactionDate"),
         ({"id": None}, "id"),
     ):
@@ -402,3 +407,54 @@ def test_registry_lists_the_sources_with_their_secrets_marked() -> None:
     assert base.Capability.TIMESTAMPED not in registry.get("payos").capabilities
     with pytest.raises(errors.ValidationFailed):
         registry.create("payos", {"checksum_key": "only"})
+
+
+ODD_VALUES: tuple[Any, ...] = (
+    None, True, [], {}, [1, 2], {"a": 1}, "", "x" * 500, -1, 0, 10**30, 1.5, "12", "2024-13-45",
+    "2024-10-03 15:06:37.123", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", float("1e300"),
+)  # fmt: skip
+
+
+def test_well_signed_odd_bodies_give_transfers_or_malformed_never_a_crash() -> None:
+    """Past a good signature, any field of any JSON type either reads or is MalformedBody."""
+    rng = random.Random(7)
+    now_sepay = SEPAY_NOW
+    stamp = int(now_sepay.timestamp())
+    outcomes: collections.Counter[str] = collections.Counter()
+    for _ in range(400):
+        sepay_body = json.loads(SEPAY_BODY)
+        casso_body = json.loads(json.dumps(CASSO_BODY))
+        payos_data = dict(PAYOS_DATA)
+        for target in (sepay_body, casso_body["data"], payos_data):
+            for key in rng.sample(sorted(target), rng.randint(1, 3)):
+                if rng.random() < 0.2:
+                    del target[key]
+                else:
+                    target[key] = rng.choice(ODD_VALUES)
+        raw = json.dumps(sepay_body).encode()
+        calls = [
+            (sepay_source(), sepay_headers(stamp, raw), raw, now_sepay),
+            (
+                casso_source(),
+                casso_headers(v1=casso.signature(CASSO_KEY, CASSO_T, casso_body)),
+                json.dumps(casso_body).encode(),
+                CASSO_SIGNED_AT,
+            ),
+            (
+                payos_source(),
+                {},
+                payos_body(payos_data, payos.data_signature(PAYOS_KEY, payos_data)),
+                now_sepay,
+            ),
+        ]
+        for source, headers, body, now in calls:
+            try:
+                found = source.verify(headers, body, now=now)
+            except base.MalformedBody:
+                outcomes["malformed"] += 1
+                continue
+            outcomes["read"] += 1
+            for transfer in found:
+                assert transfer.amount >= 0 and transfer.transaction_id
+                assert transfer.occurred_at.tzinfo is not None
+    assert outcomes["malformed"] > 100 and outcomes["read"] > 100
