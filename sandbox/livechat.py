@@ -154,7 +154,8 @@ class LiveChat:
         started: float | None = None,
         title: str = "Phiên live OCOP Móng Cái",
     ) -> None:
-        self.script = script if script is not None else scripted_chat()
+        # In time order, so that reading it is a cut (``happened``), however long the live.
+        self.script = sorted(script if script is not None else scripted_chat(), key=_at)
         self.realtime = realtime
         self.started = float(int(started if started is not None else time.time()))
         self.title = title

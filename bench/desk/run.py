@@ -134,7 +134,17 @@ class Desk:
     reads: int = 0
 
     def run(self, until: Callable[[], bool], opened: threading.Barrier) -> None:
+        """Sign in, open the desk, wait for the others (``opened``), then read until told."""
         http = requests.Session()
+        try:
+            last, feed = self._open(http)
+        except Exception:
+            opened.abort()  # the run stops at once instead of waiting for this desk
+            raise
+        opened.wait()
+        self._read(http, last, feed, until)
+
+    def _open(self, http: requests.Session) -> tuple[int, str]:
         login = http.get(f"{self.base}/auth/login", timeout=60)
         token = CSRF.search(login.text)
         answer = http.post(
@@ -152,7 +162,11 @@ class Desk:
         last = int(_found(r'data-last="(\d+)"', page.text))
         feed = _found(r'data-feed-url="([^"]+)"', page.text)
         self._saw(page.text, time.time(), None)
-        opened.wait()
+        return last, feed
+
+    def _read(
+        self, http: requests.Session, last: int, feed: str, until: Callable[[], bool]
+    ) -> None:
         figures_at = 0.0
         with concurrent.futures.ThreadPoolExecutor(1) as clicks:
             while not until():
