@@ -14,6 +14,7 @@ the page token), ``expire_token`` (every token dies: Facebook 190, YouTube 401).
 from __future__ import annotations
 
 import base64
+import bisect
 import collections
 import dataclasses
 import datetime as dt
@@ -101,6 +102,37 @@ def scripted_chat(
     return sorted(out, key=lambda e: e.at)
 
 
+def steady_chat(
+    rate: float,
+    seconds: float,
+    *,
+    codes: Iterable[str] = ("NM01", "MO02", "TR03"),
+    orders: float = 0.7,
+    seed: int = 7,
+) -> list[Scripted]:
+    """A busy live's chat for the desk bench: ``rate`` comments a second, evenly spaced, for
+    ``seconds`` from the first second on; a share ``orders`` of them order a code
+    (``chốt 2 NM01``), the rest is chatter. Each text ends with ``#`` and the comment's id, so
+    whoever reads a comment anywhere (the desk's rows) knows which one it is, and so when the
+    sandbox published it: the live's ``started`` plus its ``at``."""
+    rng = random.Random(seed)
+    codes = tuple(codes)
+    total = int(rate * seconds)
+    out = []
+    for number in range(1, total + 1):
+        who = rng.randrange(len(NAMES) * 40)
+        if rng.random() < orders:
+            body = f"chốt {rng.randint(1, 3)} {rng.choice(codes)}"
+        else:
+            body = rng.choice(CHATTER)
+        cid = f"b{number:06d}"
+        at = 1.0 + (number - 1) / rate
+        out.append(
+            Scripted(at, "comment", cid, f"{body} #{cid}", f"u{who:04d}", NAMES[who % len(NAMES)])
+        )
+    return out
+
+
 @dataclasses.dataclass
 class Comment:
     comment_id: str
@@ -122,7 +154,8 @@ class LiveChat:
         started: float | None = None,
         title: str = "Phiên live OCOP Móng Cái",
     ) -> None:
-        self.script = script if script is not None else scripted_chat()
+        # In time order, so that reading it is a cut (``happened``), however long the live.
+        self.script = sorted(script if script is not None else scripted_chat(), key=_at)
         self.realtime = realtime
         self.started = float(int(started if started is not None else time.time()))
         self.title = title
@@ -146,15 +179,18 @@ class LiveChat:
         with self.lock:
             self.elapsed += seconds
 
-    def happened(self) -> list[Scripted]:
-        """The script up to now, in order."""
+    def happened(self, since: float = 0.0) -> list[Scripted]:
+        """The script up to now, in order (from ``since``, epoch seconds, when given). The
+        script is in time order: a busy live's long script is cut, not scanned."""
         moment = self.now() - self.started
-        return [event for event in self.script if event.at <= moment]
+        first = bisect.bisect_left(self.script, since - self.started, key=_at) if since else 0
+        return self.script[first : bisect.bisect_right(self.script, moment, key=_at)]
 
-    def comments(self) -> dict[str, Comment]:
-        """Every comment made so far as it stands now (edits applied, deletions marked)."""
+    def comments(self, since: float = 0.0) -> dict[str, Comment]:
+        """Every comment made so far as it stands now (edits applied, deletions marked); with
+        ``since``, only those made from then on (their edits and deletions come later)."""
         out: dict[str, Comment] = {}
-        for event in self.happened():
+        for event in self.happened(since):
             if event.kind == "comment":
                 out[event.comment_id] = Comment(
                     event.comment_id,
@@ -236,6 +272,10 @@ class ChatSandbox:
 
     def route(self, request: Request, parts: list[str]) -> Response:
         raise NotImplementedError
+
+
+def _at(event: Scripted) -> float:
+    return event.at
 
 
 def _epoch_text(seconds: float) -> str:
@@ -354,7 +394,9 @@ class FacebookLive(ChatSandbox):
         since = float(request.args.get("since") or 0)
         limit = min(int(request.args.get("limit") or 25), PAGE_LIMIT_MAX)
         offset = _read_offset("after", request.args.get("after", "")) or 0
-        visible = [c for c in self.chat.comments().values() if not c.deleted and c.created >= since]
+        visible = [
+            c for c in self.chat.comments(since).values() if not c.deleted and c.created >= since
+        ]
         visible.sort(key=lambda c: (c.created, c.comment_id))
         page = visible[offset : offset + limit]
         data = [

@@ -18,7 +18,8 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -35,6 +36,8 @@ from vietnam import text
 State = models.DeskState
 TAKE_SECONDS = 120  # a comment taken and left alone this long may be taken by someone else
 FEED_LIMIT = 200
+WAIT_MAX_SECONDS = 25.0  # a feed read waits at most this long for a new comment
+WAIT_CHECK_SECONDS = 0.2  # how often a waiting read looks again
 _KEYWORD = re.compile(r"(?<![a-z])(chot|lay|mua|dat)(?![a-z])")
 
 
@@ -125,17 +128,48 @@ def feed(
     comment = models.LiveComment
     rows = list(
         session.scalars(
-            sa.select(comment)
-            .where(
-                comment.session_id == live_session.id,
-                comment.id > after_id,
-                comment.origin != models.CommentOrigin.LOG,  # reviewed as a batch instead
-            )
+            _feed_rows(live_session.id, after_id)
             .order_by(comment.id.desc() if newest else comment.id)
             .limit(max(1, min(limit, FEED_LIMIT)))
         )
     )
     return _items(session, live_session, rows)
+
+
+def _feed_rows(live_session_id: int, after_id: int) -> sa.Select[models.LiveComment]:
+    comment = models.LiveComment
+    return sa.select(comment).where(
+        comment.session_id == live_session_id,
+        comment.id > after_id,
+        comment.origin != models.CommentOrigin.LOG,  # reviewed as a batch instead
+    )
+
+
+def wait_for_new(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    *,
+    after_id: int,
+    seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> bool:
+    """Whether the feed has a comment after ``after_id``, waiting up to ``seconds`` (at most
+    ``WAIT_MAX_SECONDS``) for one to come: the desk hears of a comment a moment after the
+    capture stores it instead of at its next poll. Between two looks the transaction ends, so
+    a waiting desk holds no database connection."""
+    live_session_id = _session_of(session, user, session_id).id
+    deadline = monotonic() + (min(seconds, WAIT_MAX_SECONDS) if seconds > 0 else 0.0)
+    query = _feed_rows(live_session_id, after_id).with_only_columns(models.LiveComment.id)
+    while True:
+        if session.scalar(query.limit(1)) is not None:
+            return True
+        left = deadline - monotonic()
+        if left <= 0:
+            return False
+        session.rollback()
+        sleep(min(WAIT_CHECK_SECONDS, left))
 
 
 def item(session: so.Session, user: accounts.User, comment_id: int) -> Item:

@@ -97,17 +97,25 @@ def page(session_id: int) -> str:
 @bp.route("/sessions/<int:session_id>/desk/feed")
 @permissions.require("orders.record")
 def feed(session_id: int) -> flask.Response:
-    """New rows after ``after`` (oldest first) and the figures, as HTML in the page's words."""
-    after = flask.request.args.get("after", 0, type=int)
+    """New rows after ``after`` (oldest first) and the figures, as HTML in the page's words.
+    With ``wait`` (seconds, at most 25) it answers as soon as a new comment is stored, or with
+    no rows once the wait is over (a long poll: desk.js asks again at once); ``figures=0``
+    leaves the figures out (desk.js asks for them every two seconds, not on every read)."""
+    after = max(0, flask.request.args.get("after", 0, type=int))
+    wait = flask.request.args.get("wait", 0.0, type=float)
     db, user = _db(), _user()
-    items = desk.feed(db, user, session_id, after_id=max(0, after))
-    response = flask.jsonify(
-        rows=_rows_html(list(reversed(items))),
-        last=max((i.comment.id for i in items), default=after),
-        figures=flask.render_template(
+    if wait > 0:
+        desk.wait_for_new(db, user, session_id, after_id=after, seconds=wait)
+    items = desk.feed(db, user, session_id, after_id=after)
+    body: dict[str, Any] = {
+        "rows": _rows_html(list(reversed(items))),
+        "last": max((i.comment.id for i in items), default=after),
+    }
+    if flask.request.args.get("figures") != "0":
+        body["figures"] = flask.render_template(
             "live/_desk_figures.html", figures=desk.figures(db, user, session_id)
-        ),
-    )
+        )
+    response = flask.jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,6 +1,7 @@
-// The live selling desk: new comments come in every two seconds (rendered by the server in the
-// page's language), actions are posted in place, keys move and act. Without JavaScript the
-// same forms post and the page reloads.
+// The live selling desk: new comments come in as soon as they are stored (rendered by the server
+// in the page's language): the feed is a long poll that answers when there is something new or
+// after WAIT seconds, and is asked again at once. Actions are posted in place, keys move and
+// act. Without JavaScript the same forms post and the page reloads.
 (function () {
   "use strict";
   var desk = document.getElementById("desk");
@@ -10,6 +11,10 @@
   var status = document.querySelector('[data-testid="desk-connection"]');
   var last = parseInt(desk.dataset.last || "0", 10);
   var busy = false;
+  var WAIT = 20;  // seconds the server may hold a feed read (it answers sooner with news)
+  var RETRY = 2000;  // after a failed read
+  var FIGURES = 2000;  // the figures come with a read at most this often
+  var figuresAt = 0;
 
   function rowsFrom(html) {
     var box = document.createElement("ul");
@@ -17,8 +22,11 @@
     return Array.prototype.slice.call(box.children);
   }
   function poll() {
-    if (busy) return setTimeout(poll, 2000);
-    fetch(desk.dataset.feedUrl + "?after=" + last, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
+    if (busy) return setTimeout(poll, 250);
+    var retry = 0;
+    var figures = Date.now() - figuresAt >= FIGURES;
+    if (figures) figuresAt = Date.now();
+    fetch(desk.dataset.feedUrl + "?after=" + last + "&wait=" + WAIT + (figures ? "" : "&figures=0"), {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
         rowsFrom(data.rows).forEach(function (row) {
@@ -26,13 +34,13 @@
           if (old) old.replaceWith(row); else list.insertBefore(row, list.firstChild);
         });
         last = Math.max(last, data.last);
-        document.getElementById("desk-figures").innerHTML = data.figures;
+        if (data.figures !== undefined) document.getElementById("desk-figures").innerHTML = data.figures;
         var empty = document.querySelector('[data-testid="desk-empty"]');
         if (empty && list.children.length) empty.remove();
         status.textContent = texts.watching;
       })
-      .catch(function () { status.textContent = texts.offline; })
-      .then(function () { setTimeout(poll, 2000); });
+      .catch(function () { status.textContent = texts.offline; retry = RETRY; })
+      .then(function () { setTimeout(poll, retry); });
   }
   function act(form) {
     busy = true;
@@ -72,5 +80,5 @@
       if (form) { event.preventDefault(); act(form); }
     }
   });
-  setTimeout(poll, 2000);
+  setTimeout(poll, 0);
 })();

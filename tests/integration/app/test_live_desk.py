@@ -12,6 +12,7 @@ from typing import Any
 import flask
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app import extensions
 from app.core import errors
@@ -293,3 +294,73 @@ def test_a_comment_log_makes_the_same_comment_rows_once(board: Desk, tmp_path: A
         assert rows[0].commented_at.astimezone(UTC).hour == 13  # 20:05 in Vietnam
         # Reviewed as a batch, not on the desk.
         assert board.as_("seller", desk.feed, board.shop.session_id) == []
+
+
+def test_a_waiting_feed_read_answers_when_a_comment_comes_and_gives_up_at_its_bound(
+    board: Desk,
+) -> None:
+    with board.app.app_context():
+        first = board.comment("chốt 1 NM1")
+        session_id = board.shop.session_id
+        moment = [0.0]
+        naps: list[float] = []
+
+        def nap(seconds: float) -> None:
+            naps.append(seconds)
+            moment[0] += seconds
+
+        def waits(after_id: int, seconds: float, sleep: Any = nap) -> bool:
+            naps.clear()
+            return bool(
+                board.as_(
+                    "seller",
+                    desk.wait_for_new,
+                    session_id,
+                    after_id=after_id,
+                    seconds=seconds,
+                    sleep=sleep,
+                    monotonic=lambda: moment[0],
+                )
+            )
+
+        # Something new already: no wait at all.
+        assert waits(0, 10.0) and naps == []
+        # Nothing new: a look every WAIT_CHECK_SECONDS until the bound, then no.
+        assert not waits(first, 1.0)
+        assert sum(naps) == pytest.approx(1.0) and max(naps) <= desk.WAIT_CHECK_SECONDS
+        assert not waits(first, 3600.0)
+        assert sum(naps) == pytest.approx(desk.WAIT_MAX_SECONDS)
+        assert not waits(first, float("nan")) and naps == []
+        assert not waits(first, -5.0) and naps == []
+
+        # A comment the capture stores (another connection) while the desk waits is found
+        # at the next look: the waiting read holds no transaction that would hide it.
+        def capture_stores(seconds: float) -> None:
+            nap(seconds)
+            if len(naps) == 3:
+                stored_elsewhere(board, models.CommentOrigin.CAPTURE, "late")
+
+        assert waits(first, 10.0, capture_stores)
+        assert len(naps) == 3
+        # A comment read from a comment log is not the feed's: nothing to wake for.
+        latest = board.as_("seller", desk.feed, session_id, after_id=first)[-1].comment.id
+        stored_elsewhere(board, models.CommentOrigin.LOG, "from-the-log")
+        assert not waits(latest, 1.0)
+
+
+def stored_elsewhere(board: Desk, origin: models.CommentOrigin, comment_id: str) -> None:
+    """A comment saved by another process (a capture worker) on its own connection."""
+    with so.Session(extensions.db.engine) as other:
+        other.add(
+            models.LiveComment(
+                club_id=board.club_id(),
+                session_id=board.shop.session_id,
+                origin=origin,
+                platform="facebook",
+                live_id="live-2",
+                comment_id=comment_id,
+                text="chốt 2 NM1",
+                commented_at=order_tests.STARTS,
+            )
+        )
+        other.commit()

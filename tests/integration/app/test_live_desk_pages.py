@@ -57,6 +57,28 @@ def test_the_desk_shows_comments_with_their_proposals_and_refreshes(
     assert 'data-testid="desk-figures"' in body["figures"]
 
 
+def test_the_feed_waits_for_news_when_asked_and_leaves_the_figures_out_when_told(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    with board.app.app_context():
+        first = board.comment("chốt 2 NM1")
+    feed = f"{desk_url(board)}/feed"
+    # A long poll with something new answers with it at once, as a plain read does.
+    news = signed_in.get(f"{feed}?after=0&wait=20", headers={"Accept": "application/json"})
+    assert news.status_code == 200 and news.headers["Cache-Control"] == "no-store"
+    assert "chốt 2 NM1" in news.get_json()["rows"] and news.get_json()["last"] == first
+    # Nothing new within the wait: no rows, the same place, and the figures unless told not.
+    quiet = signed_in.get(f"{feed}?after={first}&wait=0.3").get_json()
+    assert quiet["rows"].strip() == "" and quiet["last"] == first
+    assert 'data-testid="desk-figures"' in quiet["figures"]
+    bare = signed_in.get(f"{feed}?after={first}&wait=0.3&figures=0").get_json()
+    assert "figures" not in bare and bare["last"] == first
+    # A wait that is not a number is no wait; the desk page still loads its script.
+    assert signed_in.get(f"{feed}?after={first}&wait=soon").status_code == 200
+    page = signed_in.get(desk_url(board)).get_data(as_text=True)
+    assert "desk.js" in page and f'data-last="{first}"' in page
+
+
 def test_confirm_in_place_and_by_form(
     board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
 ) -> None:

@@ -17,6 +17,7 @@ import requests
 
 from integrations import errors
 from integrations.comments import base, follow, registry
+from integrations.comments import facebook as graph
 from integrations.comments.facebook import FacebookLiveSource
 from integrations.comments.youtube import YouTubeLiveSource, video_id
 from sandbox import core, livechat
@@ -203,6 +204,38 @@ def test_facebook_refusals_are_typed(facebook) -> None:
     assert throttled.value.code == "32" and throttled.value.retry_after == 60.0
     with pytest.raises(errors.NotFound):
         source.fetch("999", None)
+
+
+def test_facebook_reads_a_busy_chat_every_half_second_and_a_quiet_one_less_and_less() -> None:
+    script = livechat.steady_chat(50, 4, codes=("NM01",))
+    assert len(script) == 200 and len({e.comment_id for e in script}) == 200
+    assert script[1].at - script[0].at == pytest.approx(0.02)
+    assert all(e.text.endswith(f"#{e.comment_id}") for e in script)
+    chat = livechat.LiveChat(script)
+    with core.Server(livechat.FacebookLive(chat)) as server:
+        source = connected(server)
+        cursor: str | None = None
+        reads: list[tuple[int, float]] = []  # (comments, wait) per read
+        got: collections.Counter[str] = collections.Counter()
+        ended = False
+        while not ended:
+            batch = source.fetch(livechat.DEMO_LIVE_ID, cursor)
+            cursor, ended = batch.cursor, batch.ended
+            reads.append((len(batch.events), batch.wait))
+            got.update(e.comment_id for e in batch.events)
+            chat.advance(batch.wait)
+        # A read since a moment sees what the whole chat shows from then on.
+        since = chat.started + 2.5
+        whole = {k: c for k, c in chat.comments().items() if c.created >= since}
+        assert chat.comments(since) == whole and len(whole) == 125
+    assert len(got) == 200 and max(got.values()) == 1
+    assert reads[0] == (0, 1.0)  # before the first comment: already a quiet read
+    busy = [wait for n, wait in reads if n]
+    assert busy and set(busy) == {graph.BUSY_POLL_SECONDS}
+    last_busy = max(i for i, (n, _) in enumerate(reads) if n)
+    quiet = [wait for _, wait in reads[last_busy + 1 :]]
+    assert quiet[:3] == [1.0, 2.0, graph.POLL_SECONDS]
+    assert graph.pace(0, more=True) == 0.0 and graph.pace(9, more=False) == 3.0
 
 
 # --- YouTube -------------------------------------------------------------------------------
