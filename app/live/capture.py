@@ -253,7 +253,9 @@ def run(
 
     def stopped() -> bool:
         session.refresh(capture, ["status"])
-        return not capture.status.active
+        over = not capture.status.active
+        session.rollback()  # read only: no transaction stays open while the capture waits
+        return over
 
     before = capture.comments
     try:

@@ -38,6 +38,8 @@ TAKE_SECONDS = 120  # a comment taken and left alone this long may be taken by s
 FEED_LIMIT = 200
 WAIT_MAX_SECONDS = 25.0  # a feed read waits at most this long for a new comment
 WAIT_CHECK_SECONDS = 0.2  # how often a waiting read looks again
+CHANGE_MARGIN = dt.timedelta(seconds=5)  # changes looked for before a desk's last read began
+_TICK = dt.timedelta(microseconds=1)  # "after since": a waiting read wakes only for news
 _KEYWORD = re.compile(r"(?<![a-z])(chot|lay|mua|dat)(?![a-z])")
 
 
@@ -145,6 +147,55 @@ def _feed_rows(live_session_id: int, after_id: int) -> sa.Select[models.LiveComm
     )
 
 
+def _changed_rows(
+    live_session_id: int, after_id: int, moment: dt.datetime
+) -> sa.Select[models.LiveComment]:
+    """Comments a desk already shows (ids up to ``after_id``) changed at ``moment`` or later:
+    taken, confirmed, dismissed or waitlisted, edited or deleted, or their order changed (a
+    merge, a payment, a released hold)."""
+    comment, order = models.LiveComment, orders.Order
+    return (
+        sa.select(comment)
+        .outerjoin(order, comment.order_id == order.id)
+        .where(
+            comment.session_id == live_session_id,
+            comment.id <= after_id,
+            comment.origin != models.CommentOrigin.LOG,
+            sa.or_(
+                comment.taken_at >= moment,
+                comment.decided_at >= moment,
+                comment.edited_at >= moment,
+                comment.deleted_at >= moment,
+                order.updated_at >= moment,
+            ),
+        )
+    )
+
+
+def changed(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    *,
+    after_id: int,
+    since: dt.datetime,
+    limit: int = FEED_LIMIT,
+) -> list[Item]:
+    """The comments a desk already shows that changed since its last read (``since``, the
+    time that read began), oldest first: what the other staff did shows on every desk. A few
+    seconds' margin before ``since`` covers a change committed just after that read looked
+    (a row sent twice is only drawn again)."""
+    live_session = _session_of(session, user, session_id)
+    rows = list(
+        session.scalars(
+            _changed_rows(live_session.id, after_id, since - CHANGE_MARGIN)
+            .order_by(models.LiveComment.id)
+            .limit(max(1, min(limit, FEED_LIMIT)))
+        )
+    )
+    return _items(session, live_session, rows)
+
+
 def wait_for_new(
     session: so.Session,
     user: accounts.User,
@@ -152,18 +203,29 @@ def wait_for_new(
     *,
     after_id: int,
     seconds: float,
+    since: dt.datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> bool:
-    """Whether the feed has a comment after ``after_id``, waiting up to ``seconds`` (at most
-    ``WAIT_MAX_SECONDS``) for one to come: the desk hears of a comment a moment after the
-    capture stores it instead of at its next poll. Between two looks the transaction ends, so
-    a waiting desk holds no database connection."""
+    """Whether the feed has a comment after ``after_id`` (or, with ``since``, a change after
+    it to one already shown), waiting up to ``seconds`` (at most ``WAIT_MAX_SECONDS``) for
+    one: the desk hears of a comment a moment after the capture stores it instead of at its
+    next poll. Between two looks the transaction ends, so a waiting desk holds no database
+    connection."""
     live_session_id = _session_of(session, user, session_id).id
     deadline = monotonic() + (min(seconds, WAIT_MAX_SECONDS) if seconds > 0 else 0.0)
     query = _feed_rows(live_session_id, after_id).with_only_columns(models.LiveComment.id)
+    changes = (
+        _changed_rows(live_session_id, after_id, since + _TICK).with_only_columns(
+            models.LiveComment.id
+        )
+        if since is not None
+        else None
+    )
     while True:
         if session.scalar(query.limit(1)) is not None:
+            return True
+        if changes is not None and session.scalar(changes.limit(1)) is not None:
             return True
         left = deadline - monotonic()
         if left <= 0:

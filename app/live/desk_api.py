@@ -14,7 +14,7 @@ import flask_login
 import flask_smorest
 
 from app import extensions
-from app.core import permissions, tenancy
+from app.core import clock, permissions, tenancy
 from app.http import addresses
 from app.live import capture, desk, replies
 from app.live import desk_schemas as schemas
@@ -40,14 +40,20 @@ def _user() -> Any:
 @blp.response(200, schemas.DeskFeedSchema)
 def feed(args: dict[str, Any], session_id: int) -> object:
     """The session's comments after ``after`` (oldest first, at most ``limit``) with their
-    proposed lines, and the live figures."""
-    db, user = extensions.session(), _user()
+    proposed lines, and the live figures; with ``since`` (the last answer's), also the
+    comments up to ``after`` that changed since (taken, confirmed by others, holds)."""
+    db, user, since = extensions.session(), _user(), args["since"]
+    read_at = clock.utcnow()
     items = desk.feed(db, user, session_id, after_id=args["after"], limit=args["limit"])
-    return {
+    body: dict[str, Any] = {
         "items": items,
         "last": max((i.comment.id for i in items), default=args["after"]),
         "figures": desk.figures(db, user, session_id),
+        "since": read_at,
     }
+    if since is not None:
+        body["changed"] = desk.changed(db, user, session_id, after_id=args["after"], since=since)
+    return body
 
 
 @blp.route("/sessions/<int:session_id>/desk/figures", methods=["GET"])

@@ -15,7 +15,7 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import extensions
-from app.core import errors, formatting, labels, permissions
+from app.core import clock, errors, formatting, labels, permissions
 from app.http import addresses, helpers
 from app.http import forms as http_forms
 from app.live import capture, comment_accounts, desk, holds, replies
@@ -72,6 +72,7 @@ def _desk_helpers() -> dict[str, Any]:
 @permissions.require("orders.record")
 def page(session_id: int) -> str:
     db, user = _db(), _user()
+    read_at = clock.utcnow()
     items = desk.feed(db, user, session_id, newest=True)
     live_session = recording.live_session_for(db, _scope(), session_id)
     capture_form = live_forms.CaptureForm()
@@ -85,6 +86,7 @@ def page(session_id: int) -> str:
         row=live_session,
         items=items,
         last_id=max((i.comment.id for i in items), default=0),
+        read_at=read_at.isoformat(),
         figures=desk.figures(db, user, session_id),
         waiting=desk.waitlist(db, user, session_id),
         captures=capture.captures_for(db, _scope(), live_session),
@@ -103,17 +105,32 @@ def feed(session_id: int) -> flask.Response:
     leaves the figures out (desk.js asks for them every two seconds, not on every read)."""
     after = max(0, flask.request.args.get("after", 0, type=int))
     wait = flask.request.args.get("wait", 0.0, type=float)
+    since = formatting.parse_stored(flask.request.args.get("since"))
     db, user = _db(), _user()
+    read_at = clock.utcnow()  # the next read asks for what changed from here on
     if wait > 0:
-        desk.wait_for_new(db, user, session_id, after_id=after, seconds=wait)
+        desk.wait_for_new(db, user, session_id, after_id=after, seconds=wait, since=since)
+        read_at = clock.utcnow()
     items = desk.feed(db, user, session_id, after_id=after)
     body: dict[str, Any] = {
-        "rows": _rows_html(list(reversed(items))),
+        # Oldest first: desk.js puts each new row on top, so the newest ends up first.
+        "rows": _rows_html(items),
         "last": max((i.comment.id for i in items), default=after),
+        "since": read_at.isoformat(),
     }
+    if since is not None:
+        body["changed"] = _rows_html(
+            desk.changed(db, user, session_id, after_id=after, since=since)
+        )
     if flask.request.args.get("figures") != "0":
         body["figures"] = flask.render_template(
             "live/_desk_figures.html", figures=desk.figures(db, user, session_id)
+        )
+        live_session = recording.live_session_for(db, _scope(), session_id)
+        body["captures"] = flask.render_template(
+            "live/_desk_captures.html",
+            captures=capture.captures_for(db, _scope(), live_session),
+            action_form=http_forms.EmptyForm(),
         )
     response = flask.jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -87,6 +87,10 @@ class DeskFeedArgsSchema(ma.Schema):
         minimum=0, load_default=0, metadata={"description": "Mã bình luận cuối đã nhận (0: từ đầu)"}
     )
     limit = schemas.BoundedInt(minimum=1, maximum=desk.FEED_LIMIT, load_default=desk.FEED_LIMIT)
+    since = ma.fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "since của lần đọc trước: gửi lại cả các bình luận đã đổi"},
+    )
 
 
 class DeskFeedSchema(ma.Schema):
@@ -95,6 +99,15 @@ class DeskFeedSchema(ma.Schema):
         required=True, metadata={"description": "Gửi lại làm after ở lần đọc sau"}
     )
     figures = ma.fields.Nested(DeskFiguresSchema, required=True)
+    changed = ma.fields.List(
+        ma.fields.Nested(DeskItemSchema),
+        metadata={
+            "description": "Bình luận đã nhận (mã ≤ after) đổi từ since: nhận, chốt, giữ hàng"
+        },
+    )
+    since = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "Gửi lại làm since ở lần đọc sau"}
+    )
 
 
 class DeskWaitingSchema(ma.Schema):

@@ -127,6 +127,7 @@ class Desk:
     confirm_every: int
     clients: int
     long_poll: float = LONG_POLL
+    since: str = ""  # the last read's start: rows changed after it come back with the next
     seen: dict[str, float] = dataclasses.field(default_factory=dict)
     confirms: list[float] = dataclasses.field(default_factory=list)
     confirm_errors: int = 0
@@ -161,17 +162,29 @@ class Desk:
             raise RuntimeError(f"desk {self.index} could not open the desk: {page.status_code}")
         last = int(_found(r'data-last="(\d+)"', page.text))
         feed = _found(r'data-feed-url="([^"]+)"', page.text)
+        self.since = _found(r'data-since="([^"]+)"', page.text)
         self._saw(page.text, time.time(), None)
         return last, feed
 
     def _read(
         self, http: requests.Session, last: int, feed: str, until: Callable[[], bool]
     ) -> None:
-        figures_at = 0.0
+        figures_at, stale = 0.0, False
         with concurrent.futures.ThreadPoolExecutor(1) as clicks:
             while not until():
-                params: dict[str, Any] = {"after": last, "wait": self.long_poll}
-                if time.monotonic() - figures_at >= FIGURES_SECONDS:
+                # As desk.js: the figures at most every FIGURES_SECONDS; news that came
+                # without them brings them back at once when due.
+                since_figures = time.monotonic() - figures_at
+                due = since_figures >= FIGURES_SECONDS
+                wait = (
+                    self.long_poll
+                    if not stale
+                    else 0.0
+                    if due
+                    else max(0.1, FIGURES_SECONDS - since_figures)
+                )
+                params: dict[str, Any] = {"after": last, "wait": wait, "since": self.since}
+                if due:
                     figures_at = time.monotonic()
                 else:
                     params["figures"] = 0
@@ -191,6 +204,9 @@ class Desk:
                     continue
                 self.reads += 1
                 last = max(last, int(data["last"]))
+                self.since = str(data.get("since") or self.since)
+                news = ROW_START in str(data["rows"]) or ROW_START in str(data.get("changed", ""))
+                stale = "figures" not in data and (stale or news)
                 self._saw(
                     str(data["rows"]),
                     moment,

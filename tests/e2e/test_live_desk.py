@@ -210,6 +210,19 @@ def test_two_staff_confirming_one_comment_at_once_make_one_order(
         f"{names[winner]} đã chốt bình luận này vào đơn {order_code}."
     )
 
+    # One desk confirms; the other shows it confirmed without reloading or acting.
+    later = f"lấy 1 {code}"
+    second.evaluate("window.deskNotReloaded = true")
+    first.fill("textarea[name=comments]", f"Hà Phạm: {later}")
+    first.get_by_test_id("desk-manual-add").click()
+    for page in (first, second):
+        expect(_row(page, later)).to_have_attribute("data-state", "new")
+    _row(first, later).get_by_test_id("desk-confirm").click()
+    expect(_row(first, later)).to_have_attribute("data-state", "confirmed")
+    expect(_row(second, later)).to_have_attribute("data-state", "confirmed")
+    expect(_row(second, later).get_by_test_id("desk-done")).to_contain_text("Đã chốt")
+    assert second.evaluate("window.deskNotReloaded") is True
+
 
 # --- a Facebook live from start to end --------------------------------------------------------
 

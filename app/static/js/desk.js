@@ -10,31 +10,59 @@
   var texts = JSON.parse(document.getElementById("desk-texts").textContent);
   var status = document.querySelector('[data-testid="desk-connection"]');
   var last = parseInt(desk.dataset.last || "0", 10);
+  var since = desk.dataset.since || "";  // when the last read began: rows changed after it come back
   var busy = false;
   var WAIT = 20;  // seconds the server may hold a feed read (it answers sooner with news)
   var RETRY = 2000;  // after a failed read
   var FIGURES = 2000;  // the figures come with a read at most this often
   var figuresAt = 0;
+  var stale = false;  // rows changed since the figures shown were read
 
   function rowsFrom(html) {
     var box = document.createElement("ul");
     box.innerHTML = html;
     return Array.prototype.slice.call(box.children);
   }
+  function redraw(old, row) {
+    // A notice this desk was given about the row (confirmed by someone else) stays with it.
+    var notice = old.querySelector('[data-testid="desk-notice"]');
+    if (notice && !row.querySelector('[data-testid="desk-notice"]')) row.appendChild(notice);
+    old.replaceWith(row);
+  }
   function poll() {
     if (busy) return setTimeout(poll, 250);
     var retry = 0;
-    var figures = Date.now() - figuresAt >= FIGURES;
+    var sinceFigures = Date.now() - figuresAt;
+    var figures = sinceFigures >= FIGURES;
+    // News came without the figures: fetch them at once when due, or come back when they are.
+    var wait = !stale ? WAIT : figures ? 0 : Math.max(0.1, (FIGURES - sinceFigures) / 1000);
     if (figures) figuresAt = Date.now();
-    fetch(desk.dataset.feedUrl + "?after=" + last + "&wait=" + WAIT + (figures ? "" : "&figures=0"), {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
+    var url = desk.dataset.feedUrl + "?after=" + last + "&wait=" + wait + (figures ? "" : "&figures=0")
+      + (since ? "&since=" + encodeURIComponent(since) : "");
+    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) {
-        rowsFrom(data.rows).forEach(function (row) {
+        var news = rowsFrom(data.rows);
+        news.forEach(function (row) {
           var old = document.getElementById(row.id);
-          if (old) old.replaceWith(row); else list.insertBefore(row, list.firstChild);
+          if (old) redraw(old, row); else list.insertBefore(row, list.firstChild);
+        });
+        // Rows already shown that someone changed (taken, confirmed, a hold released): redrawn
+        // in place; rows this desk no longer shows are left out.
+        var changed = rowsFrom(data.changed || "");
+        changed.forEach(function (row) {
+          var old = document.getElementById(row.id);
+          if (old) redraw(old, row);
         });
         last = Math.max(last, data.last);
-        if (data.figures !== undefined) document.getElementById("desk-figures").innerHTML = data.figures;
+        since = data.since || since;
+        if (data.figures !== undefined) {
+          document.getElementById("desk-figures").innerHTML = data.figures;
+          stale = false;
+        } else if (news.length || changed.length) {
+          stale = true;
+        }
+        if (data.captures !== undefined) document.getElementById("desk-captures-list").innerHTML = data.captures;
         var empty = document.querySelector('[data-testid="desk-empty"]');
         if (empty && list.children.length) empty.remove();
         status.textContent = texts.watching;
@@ -50,7 +78,7 @@
       .then(function (answer) {
         if (answer.data.row) {
           var fresh = rowsFrom(answer.data.row)[0];
-          row.replaceWith(fresh);
+          (document.getElementById(row.id) || row).replaceWith(fresh);  // a read may have redrawn it
           fresh.focus();
         } else if (answer.data.error) {
           var note = document.createElement("p");
