@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import flask
@@ -296,32 +297,52 @@ def test_a_comment_log_makes_the_same_comment_rows_once(board: Desk, tmp_path: A
         assert board.as_("seller", desk.feed, board.shop.session_id) == []
 
 
+@dataclasses.dataclass
+class WaitClock:
+    """A waiting feed read on a clock of its own: each look's nap moves it on, no sleeping."""
+
+    board: Desk
+    naps: list[float] = dataclasses.field(default_factory=list)
+    moment: float = 0.0
+
+    def nap(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        self.moment += seconds
+
+    def waits(
+        self,
+        after_id: int,
+        seconds: float,
+        *,
+        since: dt.datetime | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> bool:
+        """``desk.wait_for_new`` as a seller; the naps it took are in ``naps``."""
+        self.naps.clear()
+        return bool(
+            self.board.as_(
+                "seller",
+                desk.wait_for_new,
+                self.board.shop.session_id,
+                after_id=after_id,
+                seconds=seconds,
+                since=since,
+                sleep=sleep or self.nap,
+                monotonic=lambda: self.moment,
+            )
+        )
+
+
 def test_a_waiting_feed_read_answers_when_a_comment_comes_and_gives_up_at_its_bound(
     board: Desk,
 ) -> None:
     with board.app.app_context():
         first = board.comment("chốt 1 NM1")
-        session_id = board.shop.session_id
-        moment = [0.0]
-        naps: list[float] = []
+        clock_ = WaitClock(board)
+        naps, nap = clock_.naps, clock_.nap
 
-        def nap(seconds: float) -> None:
-            naps.append(seconds)
-            moment[0] += seconds
-
-        def waits(after_id: int, seconds: float, sleep: Any = nap) -> bool:
-            naps.clear()
-            return bool(
-                board.as_(
-                    "seller",
-                    desk.wait_for_new,
-                    session_id,
-                    after_id=after_id,
-                    seconds=seconds,
-                    sleep=sleep,
-                    monotonic=lambda: moment[0],
-                )
-            )
+        def waits(after_id: int, seconds: float, sleep: Any = None) -> bool:
+            return clock_.waits(after_id, seconds, sleep=sleep)
 
         # Something new already: no wait at all.
         assert waits(0, 10.0) and naps == []
@@ -343,7 +364,9 @@ def test_a_waiting_feed_read_answers_when_a_comment_comes_and_gives_up_at_its_bo
         assert waits(first, 10.0, capture_stores)
         assert len(naps) == 3
         # A comment read from a comment log is not the feed's: nothing to wake for.
-        latest = board.as_("seller", desk.feed, session_id, after_id=first)[-1].comment.id
+        latest = board.as_("seller", desk.feed, board.shop.session_id, after_id=first)[
+            -1
+        ].comment.id
         stored_elsewhere(board, models.CommentOrigin.LOG, "from-the-log")
         assert not waits(latest, 1.0)
 

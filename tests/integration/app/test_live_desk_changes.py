@@ -37,22 +37,11 @@ def test_rows_changed_after_a_read_come_back_and_wake_a_waiting_read(board: Desk
                 board.as_("seller", desk.changed, session_id, after_id=after_id, since=since)
             )
 
-        naps: list[float] = []
+        clock_ = desk_tests.WaitClock(board)
+        naps = clock_.naps
 
         def waits(since: dt.datetime) -> bool:
-            naps.clear()
-            return bool(
-                board.as_(
-                    "seller",
-                    desk.wait_for_new,
-                    session_id,
-                    after_id=later,
-                    seconds=0.5,
-                    since=since,
-                    sleep=naps.append,
-                    monotonic=lambda: 0.1 * len(naps),
-                )
-            )
+            return clock_.waits(later, 0.5, since=since)
 
         assert changed(later, read + dt.timedelta(minutes=1)) == []
         assert not waits(read) and naps, "nothing changed: the read waits to its bound"
