@@ -162,12 +162,20 @@ def test_a_fresh_reader_resumes_from_the_cursor_without_repeating_the_history(
     stored = Stored()
     found = first.resolve_live(None)
     cursor = None
-    while len(stored.ids()) < 30 or stored.batches[-1].events:
-        if len(stored.ids()) < 30:  # then read what is left of this moment, and stop
+
+    def said_so_far() -> set[str]:
+        now = live.chat.now() - live.chat.started
+        return {tiktok_live.message_id(e.comment_id) for e in live.comments() if e.at <= now}
+
+    for _ in range(200):  # 30 comments in, then read until everything said so far has come
+        if len(stored.ids()) >= 30 and said_so_far() <= set(stored.ids()):
+            break
+        if len(stored.ids()) < 30:
             live.chat.advance(1.0)
         batch = first.fetch(found.live_id, cursor)
         stored.save(batch)
         cursor = batch.cursor
+    assert said_so_far() <= set(stored.ids())
     first.close()  # the worker stops; a new one starts at once from the stored cursor
     before = len(stored.ids())
     second = live.source()
