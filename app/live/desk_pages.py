@@ -299,7 +299,7 @@ def _given(form: Any, *names: str) -> dict[str, str]:
     return {name: str(form[name].data) for name in names if form[name].data}
 
 
-def _add_account(form: Any, platform: str, names: tuple[str, ...], saved: str) -> Any:
+def _add_account(form: Any, platform: str, names: tuple[str, ...], saved: str) -> werkzeug.Response:
     """Save a comment account from its form (the filled fields of ``names``); back to the page."""
     if form.validate_on_submit():
         try:
@@ -376,7 +376,8 @@ def facebook_page(account_id: int) -> werkzeug.Response:
 
 @bp.app_template_global()
 def capture_problem(row: models.CommentCapture) -> str:
-    """Why a capture failed, in the reader's words."""
+    """Why a capture failed, or what staff should know while it runs (comments missed during
+    a dropped connection), in the reader's words."""
     problem = row.problem or {}
     code = str(problem.get("code") or "")
     params = problem.get("params") or {}
