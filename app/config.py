@@ -23,7 +23,8 @@ BROKER_SCHEMES = ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "memory",
 
 
 SANDBOX_DIALECTS = ("shopee", "tiktok", "lazada")
-SANDBOX_LIVE_CHATS = ("facebook", "youtube")  # after the marketplaces (sandbox/__main__.py)
+# After the marketplaces, in this order (sandbox/__main__.py).
+SANDBOX_LIVE_CHATS = ("facebook", "youtube", "tiktok")
 
 
 class ConfigError(Exception):
@@ -295,6 +296,11 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         # touch), and how long before a session a subscribed calendar reminds them.
         "LIVE_SETUP_BUFFER_MIN": _int(env, "LIVE_SETUP_BUFFER_MIN", 30),
         "LIVE_REMINDER_MIN": _int(env, "LIVE_REMINDER_MIN", 30),
+        # TikTok LIVE comments through the unofficial webcast route and a signing server
+        # (docs/live-comments.md): against TikTok's terms and liable to break, so off unless
+        # an install turns it on (the demo does, against the sandbox); staff can always type
+        # TikTok comments on the desk.
+        "TIKTOK_WEBCAST_ENABLED": _bool(env, "TIKTOK_WEBCAST_ENABLED", False),
         "API_TITLE": "OCOP Live API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -82,6 +82,23 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+# A ``RateLimit-Reset`` above this is a moment (epoch seconds), below it a number of seconds.
+EPOCH_THRESHOLD = 1_000_000_000
+
+
+def reset_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Parse a ``RateLimit-Reset`` header: seconds until the limit resets (the IETF draft), or
+    the epoch second it resets at (what some servers send: TikTok sign servers are read that
+    way by the libraries; which one they send is not confirmed)."""
+    try:
+        number = float((value or "").strip())
+    except ValueError:
+        return None
+    if number >= EPOCH_THRESHOLD:
+        number -= now if now is not None else time.time()
+    return max(0.0, number)
+
+
 class HttpClient:
     def __init__(
         self,
@@ -127,7 +144,11 @@ class HttpClient:
         except requests.RequestException as exc:
             raise _transport_error(exc, writes) from exc
         if response.status_code == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After")) or 1.0
+            wait = (
+                retry_after_seconds(response.headers.get("Retry-After"))
+                or reset_seconds(response.headers.get("RateLimit-Reset"))
+                or 1.0
+            )
             if self.limiter is not None:
                 self.limiter.pause(wait)
             raise errors.RateLimited(

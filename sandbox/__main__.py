@@ -1,8 +1,9 @@
 """Serve the sandbox marketplaces: ``python -m sandbox [--host H] [--port-base P]``.
 
 Shopee on P, TikTok Shop on P+1, Lazada on P+2 (the order of ``servers.DIALECTS``), then
-the live chats: Facebook Live on P+3 and YouTube Live on P+4 (``servers.LIVE_CHATS``), each
-playing a scripted hour-long live in real time from the moment the sandbox starts.
+the live chats: Facebook Live on P+3, YouTube Live on P+4 and TikTok LIVE on P+5 (its web
+look-up and sign server; the push server it names takes a free port) (``servers.LIVE_CHATS``),
+each playing a scripted hour-long live in real time from the moment the sandbox starts.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sandbox import core, livechat
+from sandbox import core, livechat, tiktok_live
 
 DIALECTS = {
     "shopee": "sandbox.shopee:ShopeeSandbox",
@@ -14,7 +14,11 @@ DIALECTS = {
 }
 
 
-LIVE_CHATS = {"facebook": livechat.FacebookLive, "youtube": livechat.YouTubeLive}
+LIVE_CHATS: dict[str, type[livechat.ChatSandbox]] = {
+    "facebook": livechat.FacebookLive,
+    "youtube": livechat.YouTubeLive,
+    "tiktok": tiktok_live.TikTokLive,  # its push server takes a port of its own when first used
+}
 
 
 def live_chat(name: str, comments: int = 600, seconds: float = 3600.0) -> livechat.ChatSandbox:

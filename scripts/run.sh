@@ -12,6 +12,11 @@ INSTANCE=${INSTANCE_PATH:-instance}
 mkdir -p "$INSTANCE"
 
 SANDBOX_PORT_BASE=${SANDBOX_PORT_BASE:-5701}
+# The demo reads TikTok LIVE comments from the sandbox; a real install turns the unofficial
+# TikTok route on itself (TIKTOK_WEBCAST_ENABLED=1, docs/live-comments.md).
+if [ "${DEMO:-1}" != "0" ] && [ "${SANDBOX:-1}" != "0" ]; then
+  export TIKTOK_WEBCAST_ENABLED=${TIKTOK_WEBCAST_ENABLED:-1}
+fi
 
 $BIN/celery -A wsgi.celery_app worker --pool=threads --concurrency "$WORKERS" \
   --queues default --loglevel INFO &
@@ -27,8 +32,8 @@ pids="$pids $!"
 $BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
   --loglevel INFO &
 pids="$pids $!"
-# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) and live chats (Facebook, YouTube) for the
-# demo; SANDBOX=0 skips.
+# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) and live chats (Facebook, YouTube, TikTok
+# LIVE) for the demo; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
   $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" &
   pids="$pids $!"

@@ -101,12 +101,31 @@ CAPTURE_PROBLEM_LABELS = {
     "unreachable": _l("không kết nối được tới nền tảng"),
     "bad_reply": _l("nền tảng trả về dữ liệu không đọc được"),
     "internal": _l("lỗi trong ứng dụng khi đọc bình luận (đã ghi nhật ký)"),
+    "user_not_found": _l("không có tài khoản TikTok này, hoặc tài khoản chưa được phát live"),
+    "sign_rate_limited": _l("máy chủ ký đã hết lượt gọi: thử lại sau"),
+    "webcast_blocked": _l("TikTok chặn kết nối: hãy nhập bình luận bằng tay"),
 }
 
 
 def capture_problem_label(problem: dict[str, Any] | None) -> str:
     """Why a capture failed, in the reader's words (the code itself when it has no words)."""
     code = str((problem or {}).get("code") or "")
+    params = (problem or {}).get("params") or {}
+    if code == "sign_error":
+        return str(
+            _l(
+                "máy chủ ký từ chối (%(detail)s): hãy nhập bình luận bằng tay",
+                detail=str(params.get("detail") or ""),
+            )
+        )
+    if code == "comments_missed":
+        return str(
+            _l(
+                "mất kết nối %(n)d lần: bình luận trong lúc mất kết nối không lấy lại được, hãy "
+                "nhập bằng tay nếu cần",
+                n=int(params.get("gaps") or 0),
+            )
+        )
     words = CAPTURE_PROBLEM_LABELS.get(code)
     return str(words) if words is not None else str(_l("lỗi %(code)s", code=code))
 

@@ -24,6 +24,7 @@ from app.core import clock, errors, i18n, tenancy, uow
 from app.core.i18n import N_
 from app.jobs import service as jobs_service
 from app.live import comment_accounts
+from app.live import sources as live_sources
 from app.models import accounts, jobs, live
 from app.models import comments as models
 from app.orders import recording
@@ -57,6 +58,10 @@ def start(
     account = session.get(models.CommentAccount, account_id)
     if account is None or account.club_id != live_session.club_id:
         raise errors.ValidationError(fields={"account_id": [_("Không tìm thấy tài khoản.")]})
+    if not live_sources.enabled(account.platform):
+        raise errors.ValidationError(
+            fields={"account_id": [_("Máy chủ này chưa bật thu bình luận của nền tảng này.")]}
+        )
     running = session.scalar(
         sa.select(models.CommentCapture).where(
             models.CommentCapture.session_id == live_session.id,
@@ -223,8 +228,17 @@ def store_batch(
             added += 1
         capture.cursor = batch.cursor
         capture.comments += added
+        # Reading again: any trouble waited out is over. A source that lost its stream and
+        # cannot read back what was said meanwhile (TikTok) says so while the capture runs;
+        # staff type what they saw.
+        earlier = capture.problem or {}
+        missed = batch.gaps
+        if earlier.get("code") == "comments_missed":
+            missed += int((earlier.get("params") or {}).get("gaps") or 0)
+        capture.problem = (
+            {"code": "comments_missed", "params": {"gaps": missed}} if missed else None
+        )
         capture.read_at = moment
-        capture.problem = None  # reading again: any trouble waited out is over
         if capture.status is Status.WAITING:
             capture.status = Status.RUNNING
     return added
@@ -258,6 +272,7 @@ def run(
         return over
 
     before = capture.comments
+    source: sources.CommentSource | None = None
     try:
         source = factory(capture.account)
         if capture.live_id is None:
@@ -286,6 +301,9 @@ def run(
         with uow.unit_of_work(session):
             capture.problem = {"code": "internal", "params": {}, "since": now().isoformat()}
         raise
+    finally:
+        if source is not None:
+            source.close()  # a push connection (TikTok) ends with the run
     with uow.unit_of_work(session):
         if outcome.reason == "ended" and capture.status.active:
             capture.status = Status.ENDED

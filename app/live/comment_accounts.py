@@ -1,6 +1,7 @@
 """A club's comment source accounts: a YouTube API key, a Facebook Page connected through
-Facebook's consent dialog. Secrets are sealed with the install's credentials key (the one
-vault of ``app/channels/adapters.py``); ``config`` keeps what may be shown.
+Facebook's consent dialog, a TikTok @name (only where the install turned TikTok on). Secrets
+are sealed with the install's credentials key (the one vault of ``app/channels/adapters.py``);
+``config`` keeps what may be shown.
 
 Facebook in three steps: ``begin_facebook`` stores the app's id and secret and returns the
 consent dialog's address with a one-time state; ``finish_facebook`` takes the redirect
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 
 from app.channels import adapters
 from app.core import errors, tenancy, uow
+from app.live import sources as live_sources
 from app.models import accounts
 from app.models import comments as models
 from integrations import errors as source_errors
@@ -32,6 +34,8 @@ Status = models.SourceStatus
 
 
 def _source_class(platform: str) -> type[sources.CommentSource]:
+    if not live_sources.enabled(platform):
+        raise errors.ValidationError(fields={"platform": [_("Nền tảng không hỗ trợ.")]})
     try:
         return source_registry.get(platform)
     except KeyError:
@@ -86,7 +90,7 @@ def add_account(
     name: str,
     settings: Mapping[str, str],
 ) -> models.CommentAccount:
-    """Connect a comment source by its settings (a YouTube API key). Commits."""
+    """Connect a comment source by its settings (a YouTube API key, a TikTok @name). Commits."""
     checked = _checked(platform, settings)
     with uow.unit_of_work(session):
         account = _new_account(session, user, platform, name, checked, Status.CONNECTED)

@@ -20,6 +20,7 @@ from app.http import addresses, helpers
 from app.http import forms as http_forms
 from app.live import capture, comment_accounts, desk, holds, replies
 from app.live import forms as live_forms
+from app.live import sources as live_sources
 from app.models import comments as models
 from app.orders import recording
 
@@ -285,6 +286,7 @@ def accounts() -> str:
         rows=rows,
         choosing=choosing,
         youtube_form=live_forms.YouTubeAccountForm(),
+        tiktok_form=live_forms.TikTokAccountForm() if live_sources.enabled("tiktok") else None,
         facebook_form=live_forms.FacebookAccountForm(),
         choose_form=live_forms.ChoosePageForm(),
         settings_form=_settings_form(db, user),
@@ -325,23 +327,34 @@ def settings() -> werkzeug.Response:
     return flask.redirect(flask.url_for("desk.accounts"))
 
 
-@bp.route("/comment-accounts/youtube", methods=["POST"])
-@permissions.require("live.plan")
-def youtube_add() -> werkzeug.Response:
-    form = live_forms.YouTubeAccountForm()
+def _given(form: Any, *names: str) -> dict[str, str]:
+    """The named fields of an account form that were filled in (empty ones take defaults)."""
+    return {name: str(form[name].data) for name in names if form[name].data}
+
+
+def _add_account(form: Any, platform: str, names: tuple[str, ...], saved: str) -> werkzeug.Response:
+    """Save a comment account from its form (the filled fields of ``names``); back to the page."""
     if form.validate_on_submit():
-        settings = {"api_key": form.api_key.data or ""}
-        if form.api_base_url.data:
-            settings["api_base_url"] = form.api_base_url.data
         try:
             comment_accounts.add_account(
-                _db(), _user(), platform="youtube", name=form.name.data or "", settings=settings
+                _db(),
+                _user(),
+                platform=platform,
+                name=form.name.data or "",
+                settings=_given(form, *names),
             )
         except errors.ValidationError as error:
             flask.flash(error.message, "error")
         else:
-            flask.flash(_("Đã lưu kênh YouTube."), "success")
+            flask.flash(saved, "success")
     return flask.redirect(flask.url_for("desk.accounts"))
+
+
+@bp.route("/comment-accounts/youtube", methods=["POST"])
+@permissions.require("live.plan")
+def youtube_add() -> werkzeug.Response:
+    form = live_forms.YouTubeAccountForm()
+    return _add_account(form, "youtube", ("api_key", "api_base_url"), _("Đã lưu kênh YouTube."))
 
 
 @bp.route("/comment-accounts/facebook", methods=["POST"])
@@ -351,16 +364,7 @@ def facebook_begin() -> werkzeug.Response:
     if not form.validate_on_submit():
         flask.flash(_("Hãy nhập App ID và App secret."), "error")
         return flask.redirect(flask.url_for("desk.accounts"))
-    settings = {
-        name: value
-        for name, value in (
-            ("app_id", form.app_id.data),
-            ("app_secret", form.app_secret.data),
-            ("api_base_url", form.api_base_url.data),
-            ("authorize_url_base", form.authorize_url_base.data),
-        )
-        if value
-    }
+    settings = _given(form, "app_id", "app_secret", "api_base_url", "authorize_url_base")
     try:
         _row, url = comment_accounts.begin_facebook(
             _db(), _user(), settings=settings, redirect_uri=_callback_url()
@@ -421,3 +425,13 @@ def capture_trouble(row: models.CommentCapture) -> str:
         n=int(problem.get("times") or 1),
         since=formatting.local_time(since) if since else "—",
     )
+
+
+@bp.route("/comment-accounts/tiktok", methods=["POST"])
+@permissions.require("live.plan")
+def tiktok_add() -> werkzeug.Response:
+    if not live_sources.enabled("tiktok"):
+        raise errors.NotFound(_("Không tìm thấy trang."))
+    names = ("unique_id", "sign_api_key", "sign_server_url", "web_base_url")
+    form = live_forms.TikTokAccountForm()
+    return _add_account(form, "tiktok", names, _("Đã lưu tài khoản TikTok."))

@@ -260,6 +260,25 @@ class YouTubeAccountForm(forms.Form):
     submit = wtforms.SubmitField(_l("Lưu kênh YouTube"))
 
 
+class TikTokAccountForm(forms.Form):
+    name = wtforms.StringField(_l("Tên tài khoản"), validators=[v.Optional(), v.Length(max=200)])
+    unique_id = wtforms.StringField(
+        _l("Tên người dùng TikTok (@…)"), validators=[v.DataRequired(), v.Length(max=100)]
+    )
+    sign_api_key = wtforms.PasswordField(
+        _l("Khoá API máy chủ ký (không bắt buộc)"), validators=[v.Optional(), v.Length(max=200)]
+    )
+    sign_server_url = wtforms.StringField(
+        _l("Địa chỉ máy chủ ký (để trống: mặc định)"),
+        validators=[v.Optional(), v.Length(max=300)],
+    )
+    web_base_url = wtforms.StringField(
+        _l("Địa chỉ web TikTok (để trống: của TikTok)"),
+        validators=[v.Optional(), v.Length(max=300)],
+    )
+    submit = wtforms.SubmitField(_l("Lưu tài khoản TikTok"))
+
+
 class FacebookAccountForm(forms.Form):
     app_id = wtforms.StringField(
         _l("Mã ứng dụng (App ID)"), validators=[v.DataRequired(), v.Length(max=100)]

@@ -3,7 +3,8 @@
 Like the marketplace adapters (``integrations.base``): class-level metadata (name, title,
 config schema with secrets marked, capabilities), one module per platform, a registry that
 imports a module only when asked, typed errors from ``integrations.errors``, HTTP through
-``integrations.http``. A source holds no database handle and keeps no state between calls:
+``integrations.http``. A source holds no database handle and keeps no state between calls (a push
+source, TikTok, keeps its open connection on the instance; ``close`` ends it):
 
 - ``resolve_live(ref)`` finds the live to read (the Page's current live on Facebook; the
   video a coordinator names on YouTube);
@@ -75,6 +76,9 @@ class Batch:
     cursor: str  # opaque; store it after the events, hand it back to the next fetch
     wait: float  # seconds to wait before the next fetch (the platform's pace)
     ended: bool = False  # the live is over: stop reading
+    # Times the source lost its stream before this batch and could not read back what was
+    # said meanwhile (TikTok's push connection has no replay): comments may be missing.
+    gaps: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +115,9 @@ class CommentSource(base.Remote, abc.ABC):
     @abc.abstractmethod
     def fetch(self, live_id: str, cursor: str | None) -> Batch:
         """The events after ``cursor`` (None: from the start of the live)."""
+
+    def close(self) -> None:
+        """Release what the source holds open between fetches (a push connection)."""
 
     def reply_privately(self, comment_id: str, text: str) -> str:
         """Send ``text`` privately to the comment's author; the platform's message id."""

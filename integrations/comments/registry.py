@@ -11,6 +11,7 @@ SOURCES = plugins.Registry[base.CommentSource](
     {
         "facebook": "integrations.comments.facebook:FacebookLiveSource",
         "youtube": "integrations.comments.youtube:YouTubeLiveSource",
+        "tiktok": "integrations.comments.tiktok:TikTokLiveSource",
     },
 )
 names, get, create = SOURCES.names, SOURCES.get, SOURCES.create

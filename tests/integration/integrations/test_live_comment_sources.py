@@ -313,8 +313,8 @@ def test_youtube_video_id_from_a_link(ref: str, vid: str | None) -> None:
     assert video_id(ref) == vid
 
 
-def test_the_registry_knows_both_sources() -> None:
-    assert registry.names() == ["facebook", "youtube"]
+def test_the_registry_knows_the_sources() -> None:
+    assert registry.names() == ["facebook", "youtube", "tiktok"]
     assert registry.get("facebook") is FacebookLiveSource
     with pytest.raises(KeyError, match="unknown comment source"):
         registry.get("zalo")

@@ -145,7 +145,8 @@ def test_api_modules_never_import_pages() -> None:
 
 # Where the app's configuration may be read: the edges (pages, API, commands, a feature's
 # set-up and its job entry points), the web plumbing and the job runtime, and one named door
-# per feature that needs more (channels: keys, the SSRF switch, the media folder).
+# per feature that needs more (channels: keys, the SSRF switch, the media folder; live: which
+# comment sources are on).
 CONFIG_EDGES = ("pages", "api", "cli", "feature", "jobs")
 CONFIG_DOORS = {
     "app.channels.adapters",
@@ -155,6 +156,7 @@ CONFIG_DOORS = {
     "app.jobs.service",
     "app.jobs.system_check",
     "app.jobs.tasks",
+    "app.live.sources",
 }
 
 

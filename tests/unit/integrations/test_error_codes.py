@@ -173,6 +173,27 @@ def test_a_rate_limit_is_a_code() -> None:
 
 
 @pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"RateLimit-Reset": "42"}, 42.0),  # the IETF draft: seconds until the reset
+        ({"RateLimit-Reset": "42", "Retry-After": "7"}, 7.0),  # Retry-After first
+        ({"RateLimit-Reset": "soon"}, 1.0),
+    ],
+)
+def test_a_rate_limit_reset_header_is_the_wait(headers: dict[str, str], wait: float) -> None:
+    client = http.HttpClient("https://api.example", session=OneReply(429, headers=headers))
+    with pytest.raises(errors.RateLimited) as caught:
+        client.send("GET", "/webcast/fetch/")
+    assert caught.value.retry_after == wait
+
+
+def test_a_rate_limit_reset_may_be_a_moment() -> None:
+    assert http.reset_seconds("1800000090", now=1_800_000_000.0) == 90.0
+    assert http.reset_seconds("1700000000", now=1_800_000_000.0) == 0.0  # already past
+    assert http.reset_seconds(None) is None and http.reset_seconds("") is None
+
+
+@pytest.mark.parametrize(
     ("url", "code", "params"),
     [
         ("ftp://example.com/", "scheme", {}),
