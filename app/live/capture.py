@@ -268,7 +268,7 @@ def run(
     def stopped() -> bool:
         session.refresh(capture, ["status"])
         over = not capture.status.active
-        session.rollback()  # read only: no transaction stays open while the capture waits
+        uow.discard(session, "read only: no transaction stays open while the capture waits")
         return over
 
     before = capture.comments
@@ -297,7 +297,7 @@ def run(
     except Exception:
         # A bug or a lost database: the job fails with the trace; the capture says why it
         # stopped reading and stays resumable (``start`` again goes on from its cursor).
-        session.rollback()
+        uow.discard(session, "a failed session: drop it before saying why")
         with uow.unit_of_work(session):
             capture.problem = {"code": "internal", "params": {}, "since": now().isoformat()}
         raise

@@ -230,7 +230,7 @@ def wait_for_new(
         left = deadline - monotonic()
         if left <= 0:
             return False
-        session.rollback()
+        uow.discard(session, "read only: a waiting read holds no transaction between looks")
         sleep(min(WAIT_CHECK_SECONDS, left))
 
 
