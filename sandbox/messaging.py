@@ -9,6 +9,10 @@ after). ``POST /v3.0/oa/message/cs`` reaches followers who wrote within 48 h;
 quota and each message's price, and posts a signed ``user_received_message`` callback with
 the ``tracking_id`` to the configured webhook. Every reply is HTTP 200 with ``error`` set.
 
+Buyers: three demo people (``demo_people``); any other valid mobile number is a Zalo user
+made on its first ZNS (so the app's own buyers get messages), except ``NO_ZALO_PHONE`` and
+numbers posted to ``people`` with ``"zalo": false``.
+
 Messenger: ``POST /v26.0/{page}/messages?access_token=`` with ``RESPONSE`` within 24 h of the
 person's last message, or ``MESSAGE_TAG`` with an allowed tag.
 
@@ -59,6 +63,7 @@ OA_WINDOW = 48 * 3600
 MESSENGER_WINDOW = 24 * 3600
 HUMAN_AGENT_WINDOW = 7 * 86_400
 DAILY_QUOTA = 500
+NO_ZALO_PHONE = "0977000111"  # a valid mobile number with no Zalo account
 TAGS = {"POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT"}
 PARAM_MAX = {"name": 30, "phone": 15, "address": 200, "code": 30, "amount": 20}
 ZALO_PHONE = re.compile(r"84(?:3[2-9]|5[2689]|7[06-9]|8[1-9]|9[0-9])[0-9]{7}")
@@ -153,6 +158,7 @@ class Mailbox:
             self.clock_offset = 0.0
             now = self.now()
             self.people = demo_people(now)
+            self.without_zalo = {NO_ZALO_PHONE}
             self.templates = {t.template_id: dataclasses.replace(t) for t in DEMO_TEMPLATES}
             self.access: dict[str, float] = {}  # Zalo access token → expires at
             self.refresh: dict[str, tuple[float, bool]] = {}  # → (expires at, used)
@@ -184,6 +190,17 @@ class Mailbox:
     def by_phone(self, phone: str) -> Person | None:
         national = phones.normalise(phone)
         return next((p for p in self.people if p.phone == national), None)
+
+    def zalo_user(self, phone: str) -> Person | None:
+        """The Zalo user on ``phone``. Any valid mobile number has one (made on first use, so
+        the app's own buyers get messages) except those in ``without_zalo``."""
+        national = phones.normalise(phone)
+        with self.lock:
+            person = self.by_phone(national)
+            if person is None and phones.is_mobile(national) and national not in self.without_zalo:
+                person = Person("", national, "84" + national[1:] + "0", "71" + national[1:])
+                self.people.append(person)
+            return person
 
     def by_user_id(self, user_id: str) -> Person | None:
         return next((p for p in self.people if user_id in (p.zalo_user_id, p.psid)), None)
@@ -408,7 +425,7 @@ class MessagingSandbox:
         phone = str(body.get("phone") or "")
         if not ZALO_PHONE.fullmatch(phone):
             return zalo_reply(-108, "Phone number is invalid")
-        person = box.by_phone(phone)
+        person = box.zalo_user(phone)
         if person is None or fault == "unknown_phone":
             return zalo_reply(-118, "Zalo account not existed")
         template = box.templates.get(str(body.get("template_id") or ""))
@@ -605,7 +622,10 @@ class MessagingSandbox:
             fields = {k: body[k] for k in body if k in Person.__dataclass_fields__}
             fields["phone"] = phones.normalise(str(fields.get("phone") or ""))
             with box.lock:
-                box.people.append(Person(**fields))
+                if body.get("zalo") is False:
+                    box.without_zalo.add(fields["phone"])
+                else:
+                    box.people.append(Person(**fields))
         elif action == "templates":
             fields = {k: body[k] for k in body if k in ZnsTemplate.__dataclass_fields__}
             with box.lock:

@@ -12,10 +12,13 @@ reads from and hands back to a ``TokenStore`` the caller gives it.
 - The text of a message is the caller's (already in the buyer's language); template
   messages (ZNS) carry parameter values, checked here against the template's types.
 
-Reasons raised here besides the common ones of ``integrations.errors``: ``recipient_unknown``,
-``outside_window`` (params ``hours``), ``template_not_approved``, ``template_params`` (per
-parameter problems in ``fields``), ``token_expired``, ``refresh_token_used``,
-``quota_exceeded``, ``blocked``, ``not_follower``, ``phone_invalid``, ``text_missing``.
+Reasons raised here besides the common ones of ``integrations.errors`` (``rate_limited``,
+``server_error``…): ``recipient_unknown``, ``user_id_missing``, ``phone_invalid``,
+``text_missing``, ``outside_window`` (params ``hours``), ``template_missing``,
+``template_not_approved``, ``template_params`` (per parameter problems in ``fields``),
+``token_expired``, ``refresh_token_used``, ``reconnect_needed``, ``connect_failed``,
+``not_connected``, ``quota_exceeded``, ``blocked``, ``not_follower``, ``feature_missing``;
+webhooks: ``bad_signature``, ``stale``, ``bad_body``.
 
 Token expiry: a channel whose tokens expire (Zalo) refreshes **once** and retries **once**.
 Zalo's refresh token is single use, so the new pair is saved through

@@ -146,6 +146,16 @@ def test_zns_reaches_the_phone_with_its_cost_and_quota(server: core.Server[Any])
     assert state(server)["cost"] == 300
 
 
+def test_any_other_buyer_has_zalo_unless_told_otherwise(server: core.Server[Any]) -> None:
+    zns = channel(server, "zalo_zns")
+    assert zns.send(Recipient(phone="0358 111 222"), paid()).message_id
+    assert [m["phone"] for m in inbox(server, phone="+84358111222")] == ["0358111222"]
+    admin(server, "people", phone="0358 333 444", zalo=False)
+    with pytest.raises(messages.RecipientUnknown):
+        zns.send(Recipient(phone="0358333444"), paid())
+    assert inbox(server, phone="0358333444") == []
+
+
 def test_development_mode_is_free_and_for_the_oas_admins_only(server: core.Server[Any]) -> None:
     zns = channel(server, "zalo_zns", mode="development")
     sent = zns.send(Recipient(phone=LAN.phone), paid())
@@ -247,7 +257,12 @@ def test_quota_used_up_is_a_typed_wait(server: core.Server[Any]) -> None:
     ("name", "recipient", "error", "reason"),
     [
         ("zalo_zns", Recipient(phone=HOA.phone), messages.Blocked, "blocked"),
-        ("zalo_zns", Recipient(phone="0977000111"), messages.RecipientUnknown, "recipient_unknown"),
+        (
+            "zalo_zns",
+            Recipient(phone=messaging.NO_ZALO_PHONE),
+            messages.RecipientUnknown,
+            "recipient_unknown",
+        ),
         ("zalo_oa", Recipient(user_id=HOA.zalo_user_id), messages.Blocked, "not_follower"),
         ("messenger", Recipient(user_id=HOA.psid), messages.Blocked, "blocked"),
         ("messenger", Recipient(user_id="999"), messages.RecipientUnknown, "recipient_unknown"),
