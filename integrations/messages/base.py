@@ -23,17 +23,20 @@ webhooks: ``bad_signature``, ``stale``, ``bad_body``.
 Token expiry: a channel whose tokens expire (Zalo) refreshes **once** and retries **once**.
 Zalo's refresh token is single use, so the new pair is saved through
 ``TokenStore.save(new, replacing=old)`` *before* the retry: even if the retried send fails,
-the pair that now works is stored. When two workers refresh at once the loser's refresh
-token is refused (``-14020``); it then reloads the store, and if the winner saved a new pair
-meanwhile it uses that pair instead of giving up.
+the pair that now works is stored. Refreshes run inside ``TokenStore.refreshing()`` (one
+worker at a time per account): a worker that finds a newer pair there uses it. Should two
+refresh anyway, the loser's refresh token is refused (``-14020``); it reloads the store and
+uses the winner's pair if one was saved, else it is ``refresh_token_used``.
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import datetime as dt
 import enum
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -285,13 +288,19 @@ class TokenStore(Protocol):
         """Store ``new`` in place of ``replacing``, access and refresh token together in
         one transaction (the old refresh token no longer works once ``new`` exists)."""
 
+    def refreshing(self) -> contextlib.AbstractContextManager[object]:
+        """Held while a refresh runs, so one worker at a time refreshes this account (a
+        row lock, an advisory lock, a cache lock); ``load`` inside it sees what the worker
+        before saved."""
+
 
 @dataclasses.dataclass
 class HeldTokens:
-    """A ``TokenStore`` in memory (a script, a test, the demo)."""
+    """A ``TokenStore`` in memory (a script, a test, the demo); threads share it safely."""
 
     tokens: base.Tokens
     saved: int = 0
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
 
     def load(self) -> base.Tokens:
         return self.tokens
@@ -299,6 +308,9 @@ class HeldTokens:
     def save(self, new: base.Tokens, *, replacing: base.Tokens) -> None:
         self.tokens = new
         self.saved += 1
+
+    def refreshing(self) -> contextlib.AbstractContextManager[object]:
+        return self.lock
 
 
 class MessageChannel(base.Remote, abc.ABC):
@@ -352,15 +364,21 @@ class MessageChannel(base.Remote, abc.ABC):
         return call(renewed.access_token)
 
     def _renew(self, store: TokenStore, held: base.Tokens) -> base.Tokens:
-        try:
-            new = self.refresh(held.refresh_token)
-        except RefreshRefused:
-            again = store.load()
-            if again.refresh_token != held.refresh_token:
-                return again  # another worker refreshed first and saved its pair
-            raise
-        store.save(new, replacing=held)
-        return new
+        """The pair to retry with: the one another worker saved since ``held`` was read,
+        else a refreshed one, saved before it is used."""
+        with store.refreshing():
+            current = store.load()
+            if current.access_token != held.access_token:
+                return current  # refreshed meanwhile by another worker
+            try:
+                new = self.refresh(current.refresh_token)
+            except RefreshRefused:
+                again = store.load()
+                if again.refresh_token != current.refresh_token:
+                    return again  # a worker outside the lock refreshed and saved first
+                raise
+            store.save(new, replacing=current)
+            return new
 
     def _store(self) -> TokenStore:
         if self.tokens is None:

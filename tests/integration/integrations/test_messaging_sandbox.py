@@ -200,6 +200,26 @@ def test_an_expired_token_is_refreshed_once_saved_and_the_send_retried(
     assert state(server)["outcomes"]["refresh_reused"] == 1
 
 
+def test_workers_sharing_an_expired_pair_refresh_it_once(server: core.Server[Any]) -> None:
+    store = connected(server)
+    admin(server, "expire-tokens")
+    zns = channel(server, "zalo_zns", store)
+    outcomes: list[str] = []
+
+    def send(n: int) -> None:
+        outcomes.append(zns.send(Recipient(phone=LAN.phone), paid(f"t{n}")).message_id)
+
+    workers = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(outcomes) == 4 and all(outcomes)
+    assert store.saved == 1 and state(server)["outcomes"]["refreshes"] == 1
+    assert "refresh_reused" not in state(server)["outcomes"]
+    assert len(inbox(server, phone=LAN.phone)) == 4
+
+
 def test_a_token_expiring_again_is_not_refreshed_twice(server: core.Server[Any]) -> None:
     store = connected(server)
     admin(server, "faults", faults=["expire_token", "expire_token"])

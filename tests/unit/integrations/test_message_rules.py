@@ -3,6 +3,7 @@ the channels' windows, opt-out words, webhook signatures, PKCE and the error cod
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -324,7 +325,10 @@ class Refusing(messages.MessageChannel):
             raise messages.TokenExpired("expired")
         return messages.Sent("sent-with-" + access_token)
 
+    refreshes = 0
+
     def refresh(self, refresh_token: str) -> base.Tokens:
+        self.refreshes += 1
         raise messages.RefreshRefused("used", code="-14020")
 
 
@@ -341,15 +345,28 @@ class RaceStore:
     def save(self, new: base.Tokens, *, replacing: base.Tokens) -> None:
         self.saved += 1
 
+    def refreshing(self) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext()
+
 
 def pair(access: str, refresh: str) -> base.Tokens:
     return base.Tokens(access, refresh, NOW)
 
 
-def test_a_worker_that_lost_the_refresh_race_uses_the_winners_pair() -> None:
+def test_a_worker_finding_a_newer_pair_under_the_lock_does_not_refresh() -> None:
     store = RaceStore([pair("old", "r1"), pair("winner-access", "r2")])
-    sent = Refusing({}, tokens=store).send(Recipient(), Outgoing("x"))
-    assert sent.message_id == "sent-with-winner-access" and store.saved == 0
+    refusing = Refusing({}, tokens=store)
+    sent = refusing.send(Recipient(), Outgoing("x"))
+    assert sent.message_id == "sent-with-winner-access"
+    assert (refusing.refreshes, store.saved) == (0, 0)
+
+
+def test_a_worker_that_lost_the_refresh_race_uses_the_winners_pair() -> None:
+    store = RaceStore([pair("old", "r1"), pair("old", "r1"), pair("winner-access", "r2")])
+    refusing = Refusing({}, tokens=store)
+    sent = refusing.send(Recipient(), Outgoing("x"))
+    assert sent.message_id == "sent-with-winner-access"
+    assert (refusing.refreshes, store.saved) == (1, 0)
 
 
 def test_a_refused_refresh_with_no_newer_pair_asks_to_reconnect() -> None:
