@@ -22,8 +22,9 @@ order: ``expire_token`` (every access token dies: Zalo ``-216``, Graph 190), ``t
 Graph 100/2018001). Admin under ``/_sandbox/``: ``messages?phone=|user_id=`` (what a buyer
 received, JSON), ``inbox?phone=|user_id=`` (the same as a page), ``state``, ``reset``,
 ``faults``, ``expire-tokens``, ``clock`` (``advance_seconds``), ``people``, ``templates``,
-``settings`` (``webhook_url``, ``daily_quota``), ``user-message`` (a buyer writes: the window
-opens, and Zalo posts ``user_send_text`` to the webhook).
+``settings`` (``webhook_url`` for Zalo, ``messenger_webhook_url``, ``daily_quota``),
+``user-message`` (a buyer writes: the window opens, and the webhook gets Zalo's
+``user_send_text`` or Messenger's ``messages`` event, signed).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import base64
 import collections
 import dataclasses
 import hashlib
+import hmac
 import html
 import json
 import re
@@ -57,6 +59,7 @@ DEMO_OA_SECRET = "sandbox-oa-secret"
 DEMO_OA_ID = "4310000000000000001"
 DEMO_PAGE_ID = "104000000000002"
 DEMO_PAGE_TOKEN = "sandbox-page-token"
+DEMO_FB_APP_SECRET = "sandbox-fb-secret"
 ACCESS_TTL = 90_000
 REFRESH_TTL = 90 * 86_400
 OA_WINDOW = 48 * 3600
@@ -172,6 +175,7 @@ class Mailbox:
             self.outcomes: collections.Counter[str] = collections.Counter()
             self.daily_quota = self.configured_quota
             self.webhook_url = self.configured_webhook
+            self.messenger_webhook_url = ""
             self._ids = 0
 
     def now(self) -> float:
@@ -306,6 +310,17 @@ def graph_error(code: int, message: str, sub: int = 0, status: int = 400) -> Res
     if sub:
         problem["error_subcode"] = sub
     return json_response({"error": problem}, status=status)
+
+
+def post(url: str, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """POST a webhook body; its HTTP status, or 0 and the error's name."""
+    try:
+        reply = requests.post(
+            url, data=raw, headers={"Content-Type": "application/json", **headers}, timeout=(2, 10)
+        )
+    except requests.RequestException as exc:
+        return {"status": 0, "error": type(exc).__name__}
+    return {"status": reply.status_code}
 
 
 class MessagingSandbox:
@@ -510,22 +525,11 @@ class MessagingSandbox:
             box.callbacks.append({"tracking_id": entry.get("tracking_id", ""), **outcome})
 
     def post_webhook(self, event: dict[str, Any]) -> dict[str, Any]:
-        """POST one signed event to the webhook; what came of it."""
+        """POST one signed Zalo event to the webhook; what came of it."""
         raw = json.dumps(event, ensure_ascii=False).encode("utf-8")
         signature = event_signature(DEMO_APP_ID, raw, str(event["timestamp"]), DEMO_OA_SECRET)
-        try:
-            reply = requests.post(
-                self.box.webhook_url,
-                data=raw,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-ZEvent-Signature": f"mac={signature}",
-                },
-                timeout=(2, 10),
-            )
-        except requests.RequestException as exc:
-            return {"event": event["event_name"], "status": 0, "error": type(exc).__name__}
-        return {"event": event["event_name"], "status": reply.status_code}
+        outcome = post(self.box.webhook_url, raw, {"X-ZEvent-Signature": f"mac={signature}"})
+        return {"event": event["event_name"], **outcome}
 
     def user_message(self, body: dict[str, Any]) -> Response:
         """A buyer writes to the OA (``user_id``: Zalo id) or the Page (``psid``)."""
@@ -538,7 +542,7 @@ class MessagingSandbox:
         with box.lock:
             if user_id == person.psid:
                 person.last_messenger_at = box.now()
-                return json_response({"ok": True})
+                return self.page_message(user_id, text)
             person.last_zalo_at = box.now()
             millis = str(int(box.now() * 1000))
         event = {
@@ -550,6 +554,22 @@ class MessagingSandbox:
             "timestamp": millis,
         }
         sent = self.post_webhook(event) if box.webhook_url else {}
+        return json_response({"ok": True, "event": event, "webhook": sent})
+
+    def page_message(self, psid: str, text: str) -> Response:
+        """A person's message to the Page, posted to the Messenger webhook when one is set."""
+        millis = int(self.box.now() * 1000)
+        message = {"mid": self.box.next_id("m_"), "text": text}
+        item = {"sender": {"id": psid}, "recipient": {"id": DEMO_PAGE_ID}, "timestamp": millis}
+        entry = {"id": DEMO_PAGE_ID, "time": millis, "messaging": [{**item, "message": message}]}
+        event = {"object": "page", "entry": [entry]}
+        if not self.box.messenger_webhook_url:
+            return json_response({"ok": True, "event": event})
+        raw = json.dumps(event, ensure_ascii=False).encode("utf-8")
+        digest = hmac.new(DEMO_FB_APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        sent = post(
+            self.box.messenger_webhook_url, raw, {"X-Hub-Signature-256": f"sha256={digest}"}
+        )
         return json_response({"ok": True, "event": event, "webhook": sent})
 
     # --- Messenger -------------------------------------------------------------------------
@@ -635,6 +655,8 @@ class MessagingSandbox:
             with box.lock:
                 if "webhook_url" in body:
                     box.webhook_url = str(body["webhook_url"] or "")
+                if "messenger_webhook_url" in body:
+                    box.messenger_webhook_url = str(body["messenger_webhook_url"] or "")
                 if "daily_quota" in body:
                     box.daily_quota = int(body["daily_quota"])
         elif action == "user-message":

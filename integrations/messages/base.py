@@ -36,6 +36,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
+import json
 import threading
 import time
 import unicodedata
@@ -217,6 +218,13 @@ class TemplateRefused(errors.ValidationFailed):
     default_reason = "template_params"
 
 
+class WebhookRefused(errors.PermanentError):
+    """A webhook call to ignore: ``bad_signature``, ``stale`` (too old: a replay) or
+    ``bad_body``."""
+
+    default_reason = "bad_signature"
+
+
 class TokenExpired(errors.AuthExpired):
     """The access token is expired or revoked; a channel that can refresh does so once."""
 
@@ -267,6 +275,25 @@ def is_opt_out(text: str) -> bool:
     """Whether a buyer's message asks to stop messages (``STOP``, ``HUY``, ``Dừng!``…)."""
     words = " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return words.strip(_EDGE) in OPT_OUT_PHRASES
+
+
+def webhook_body(raw_body: bytes) -> dict[str, Any]:
+    """A webhook's JSON object, or ``WebhookRefused`` (``bad_body``)."""
+    try:
+        body = json.loads(raw_body)
+    except ValueError:
+        raise WebhookRefused("webhook body is not JSON", reason="bad_body") from None
+    if not isinstance(body, dict):
+        raise WebhookRefused("webhook body is not an object", reason="bad_body")
+    return body
+
+
+def from_millis(value: Any) -> dt.datetime | None:
+    """A webhook's epoch milliseconds (a number or its text) as UTC; None if unreadable."""
+    try:
+        return dt.datetime.fromtimestamp(int(str(value)) / 1000, tz=dt.UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def text_event(key: str, user_id: str, text: str, at: dt.datetime | None) -> InboundEvent:

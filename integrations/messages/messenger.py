@@ -8,28 +8,23 @@ and anything else is refused here (``outside_window``) before a call is made. Wh
 does not know the buyer's last message, order news goes tagged and other text as
 ``RESPONSE`` (Messenger decides). Page tokens do not refresh: an expired one is
 ``token_expired`` and the Page must be connected again.
+
+Inbound (Meta's webhook reference; not in our contract): ``read_webhook`` checks
+``X-Hub-Signature-256`` and gives the people's messages, opt-outs included, with the time of
+each (the start of its 24 h window).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from integrations import base, errors
 from integrations.comments import facebook
-from integrations.messages.base import (
-    Blocked,
-    Capability,
-    MessageChannel,
-    Outgoing,
-    OutsideWindow,
-    Recipient,
-    RecipientUnknown,
-    Sent,
-    TokenExpired,
-    window_open,
-)
+from integrations.messages import base as messages
 
 WINDOW_HOURS = 24
 ORDER_TAG = "POST_PURCHASE_UPDATE"
@@ -47,26 +42,30 @@ def messaging_error(
     message = str(problem.get("message") or "Send API error")
     details: dict[str, Any] = {"code": f"{code}/{sub}" if sub else str(code), "status": status}
     if code == 10 and sub == OUTSIDE_WINDOW_SUBCODE:
-        return OutsideWindow(message, params={"hours": WINDOW_HOURS}, **details)
+        return messages.OutsideWindow(message, params={"hours": WINDOW_HOURS}, **details)
     if code == 100 and sub == NO_USER_SUBCODE:
-        return RecipientUnknown(message, **details)
+        return messages.RecipientUnknown(message, **details)
     if code == UNAVAILABLE_CODE:
-        return Blocked(message, **details)
+        return messages.Blocked(message, **details)
     if code == 190:
-        return TokenExpired(message, **details)
+        return messages.TokenExpired(message, **details)
     return facebook.graph_error(problem, status, headers)
 
 
-class MessengerChannel(MessageChannel):
+class MessengerChannel(messages.MessageChannel):
     name = "messenger"
     title = "Messenger"
-    capabilities = frozenset(
-        {Capability.FREE_TEXT, Capability.BY_USER_ID, Capability.ORDER_UPDATE_TAG}
-    )
+    capabilities = frozenset({messages.Capability.FREE_TEXT, messages.Capability.BY_USER_ID}) | {
+        messages.Capability.ORDER_UPDATE_TAG,
+        messages.Capability.INBOUND,
+    }
     window_hours = WINDOW_HOURS
     config_schema = (
         base.ConfigField("page_id", "Page ID"),
         base.ConfigField("page_access_token", "Page access token", secret=True),
+        base.ConfigField(
+            "app_secret", "App secret", secret=True, required=False, help="webhook signatures"
+        ),
         base.ConfigField(
             "api_base_url",
             "Graph API address",
@@ -75,11 +74,13 @@ class MessengerChannel(MessageChannel):
         ),
     )
 
-    def messaging_type(self, recipient: Recipient, message: Outgoing) -> dict[str, str]:
+    def messaging_type(
+        self, recipient: messages.Recipient, message: messages.Outgoing
+    ) -> dict[str, str]:
         """``RESPONSE`` inside the window, the order tag outside it (or when unknown) for
         order news; ``OutsideWindow`` for anything else known to be outside."""
         known = recipient.last_interaction_at is not None
-        inside = window_open(recipient.last_interaction_at, self.now(), WINDOW_HOURS)
+        inside = messages.window_open(recipient.last_interaction_at, self.now(), WINDOW_HOURS)
         if known and inside:
             return {"messaging_type": "RESPONSE"}
         if message.order_update:
@@ -88,9 +89,11 @@ class MessengerChannel(MessageChannel):
             self.check_window(recipient)
         return {"messaging_type": "RESPONSE"}
 
-    def send(self, recipient: Recipient, message: Outgoing) -> Sent:
+    def send(self, recipient: messages.Recipient, message: messages.Outgoing) -> messages.Sent:
         if not recipient.user_id:
-            raise RecipientUnknown("no page-scoped id for the buyer", reason="user_id_missing")
+            raise messages.RecipientUnknown(
+                "no page-scoped id for the buyer", reason="user_id_missing"
+            )
         if not message.text.strip():
             raise errors.ValidationFailed("no text", reason="text_missing")
         body = {
@@ -111,4 +114,27 @@ class MessengerChannel(MessageChannel):
             if not isinstance(problem, Mapping):
                 problem = {"message": f"Send API refused (HTTP {response.status_code})"}
             raise messaging_error(problem, response.status_code, response.headers)
-        return Sent(str(reply.get("message_id") or ""))
+        return messages.Sent(str(reply.get("message_id") or ""))
+
+    def read_webhook(self, raw_body: bytes, signature: str) -> list[messages.InboundEvent]:
+        """The people's messages in a Page webhook call (``X-Hub-Signature-256``:
+        ``sha256=`` and the hex HMAC-SHA256 of the raw body with the app secret): ``TEXT``,
+        or ``OPT_OUT`` when a message asks to stop; the Page's own echoes are left out. Keys
+        are Messenger's ``mid``; Messenger resends, so the caller dedupes on them."""
+        secret = self.config["app_secret"].encode()
+        expected = "sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
+        if not secret or not hmac.compare_digest(expected, signature.strip()):
+            raise messages.WebhookRefused("bad webhook signature")
+        body = messages.webhook_body(raw_body)
+        events: list[messages.InboundEvent] = []
+        entries = [entry for entry in body.get("entry") or [] if isinstance(entry, Mapping)]
+        for entry in entries:
+            for item in entry.get("messaging") or []:
+                message = item.get("message") or {}
+                if not message.get("mid") or message.get("is_echo"):
+                    continue
+                sender = str((item.get("sender") or {}).get("id") or "")
+                text = str(message.get("text") or "")
+                at = messages.from_millis(item.get("timestamp"))
+                events.append(messages.text_event(str(message["mid"]), sender, text, at))
+        return events

@@ -50,7 +50,10 @@ from integrations.messages.base import (
     Sent,
     TemplateRefused,
     TokenExpired,
+    WebhookRefused,
+    from_millis,
     text_event,
+    webhook_body,
 )
 
 ACCESS_SECONDS = 90_000  # when the reply does not say
@@ -137,25 +140,11 @@ def event_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret: str
     return hashlib.sha256(data).hexdigest()
 
 
-class WebhookRefused(errors.PermanentError):
-    """A webhook call to ignore: ``bad_signature``, ``stale`` (too old: a replay) or
-    ``bad_body``."""
-
-    default_reason = "bad_signature"
-
-
-def _millis(value: Any) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromtimestamp(int(str(value)) / 1000, tz=dt.UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
 def webhook_events(body: Mapping[str, Any]) -> list[InboundEvent]:
     """The events of one (verified) webhook body; events of other kinds give none."""
     name = str(body.get("event_name") or "")
     message = body.get("message") or {}
-    at = _millis(body.get("timestamp"))
+    at = from_millis(body.get("timestamp"))
     msg_id = str(message.get("msg_id") or "")
     if name == "user_send_text" and msg_id:
         user_id = str((body.get("sender") or {}).get("id") or "")
@@ -168,7 +157,7 @@ def webhook_events(body: Mapping[str, Any]) -> list[InboundEvent]:
                 user_id=str((body.get("recipient") or {}).get("id") or ""),
                 message_id=msg_id,
                 tracking_id=str(message.get("tracking_id") or ""),
-                at=_millis(message.get("delivery_time")) or at,
+                at=from_millis(message.get("delivery_time")) or at,
             )
         ]
     return []
@@ -285,19 +274,14 @@ class ZaloChannel(MessageChannel):
     # --- webhooks --------------------------------------------------------------------------
     def read_webhook(self, raw_body: bytes, signature: str) -> list[InboundEvent]:
         """The events of a webhook call after checking its signature and age."""
-        try:
-            body = json.loads(raw_body)
-        except ValueError:
-            raise WebhookRefused("webhook body is not JSON", reason="bad_body") from None
-        if not isinstance(body, dict):
-            raise WebhookRefused("webhook body is not an object", reason="bad_body")
+        body = webhook_body(raw_body)
         timestamp = str(body.get("timestamp") or "")
         secret = self.config["oa_secret"]
         expected = event_signature(self.config["app_id"], raw_body, timestamp, secret)
         given = signature.strip().removeprefix("mac=")
         if not secret or not hmac.compare_digest(expected, given):
             raise WebhookRefused("bad webhook signature")
-        sent_at = _millis(timestamp)
+        sent_at = from_millis(timestamp)
         if sent_at is None or abs((self.now() - sent_at).total_seconds()) > WEBHOOK_MAX_AGE:
             raise WebhookRefused("webhook event too old", reason="stale")
         return webhook_events(body)

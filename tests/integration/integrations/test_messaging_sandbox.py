@@ -19,6 +19,7 @@ from integrations import base, errors
 from integrations.messages import base as messages
 from integrations.messages import registry
 from integrations.messages.base import Outgoing, Recipient, Template, TemplateParam
+from integrations.messages.messenger import MessengerChannel
 from integrations.messages.zalo_oa import ZaloChannel
 from sandbox import core, messaging
 
@@ -339,7 +340,8 @@ def test_faults_on_demand_are_typed(server: core.Server[Any], name: str, fault: 
 
 @dataclasses.dataclass
 class Receiver:
-    """A tiny webhook endpoint: keeps each call's raw body and signature header."""
+    """A tiny webhook endpoint: keeps each call's raw body and signature header (Zalo's
+    or Messenger's)."""
 
     name: str = "receiver"
     calls: list[tuple[bytes, str]] = dataclasses.field(default_factory=list)
@@ -347,7 +349,10 @@ class Receiver:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
-        self.calls.append((request.get_data(), request.headers.get("X-ZEvent-Signature", "")))
+        signature = request.headers.get("X-ZEvent-Signature") or request.headers.get(
+            "X-Hub-Signature-256", ""
+        )
+        self.calls.append((request.get_data(), signature))
         self.arrived.set()
         return Response("ok")(environ, start_response)
 
@@ -356,7 +361,12 @@ class Receiver:
 def receiver(server: core.Server[Any]) -> Iterator[Receiver]:
     hook = Receiver()
     with core.Server(hook) as listening:
-        admin(server, "settings", webhook_url=f"{listening.url}/zalo/webhook")
+        admin(
+            server,
+            "settings",
+            webhook_url=f"{listening.url}/zalo/webhook",
+            messenger_webhook_url=f"{listening.url}/messenger/webhook",
+        )
         yield hook
 
 
@@ -399,6 +409,31 @@ def test_a_buyer_asking_to_stop_is_an_opt_out_and_tampering_is_refused(
     with pytest.raises(errors.PermanentError) as caught:
         oa.read_webhook(tampered, signature)
     assert caught.value.reason == "bad_signature"
+
+
+def test_a_page_message_opens_the_window_and_stop_is_an_opt_out(
+    server: core.Server[Any], receiver: Receiver
+) -> None:
+    config = {
+        "page_id": messaging.DEMO_PAGE_ID,
+        "page_access_token": messaging.DEMO_PAGE_TOKEN,
+        "app_secret": messaging.DEMO_FB_APP_SECRET,
+        "api_base_url": server.url,
+    }
+    page = registry.get("messenger")(config)
+    assert isinstance(page, MessengerChannel)
+    with pytest.raises(messages.OutsideWindow):
+        page.send(Recipient(user_id=MINH.psid), Outgoing("Dạ shop chào bạn"))
+    admin(server, "user-message", psid=MINH.psid, text="STOP")
+    (raw, signature), *_ = receiver.calls
+    (event,) = page.read_webhook(raw, signature)
+    assert (event.kind, event.user_id) == (messages.EventKind.OPT_OUT, MINH.psid)
+    assert event.key.startswith("m_") and event.at is not None
+    since_then = Recipient(user_id=MINH.psid, last_interaction_at=event.at)
+    assert page.messaging_type(since_then, Outgoing("x")) == {"messaging_type": "RESPONSE"}
+    assert page.send(since_then, Outgoing("Dạ shop sẽ không nhắn nữa")).message_id
+    with pytest.raises(messages.WebhookRefused):
+        page.read_webhook(raw.replace(b"STOP", b"stop"), signature)
 
 
 def test_the_inbox_page_lists_what_the_buyer_read(server: core.Server[Any]) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 
 import pytest
@@ -226,7 +227,7 @@ def test_a_bad_signature_an_old_event_or_no_secret_is_refused() -> None:
         (zalo_oa.ZaloOaChannel({**ZALO, "oa_secret": ""}, clock=clock), raw, good, "bad_signature"),
     ]
     for reader, body, header, reason in cases:
-        with pytest.raises(zalo_oa.WebhookRefused) as caught:
+        with pytest.raises(messages.WebhookRefused) as caught:
             reader.read_webhook(body, header)
         assert caught.value.reason == reason
 
@@ -247,6 +248,28 @@ def test_a_delivery_callback_carries_our_tracking_id() -> None:
     )
     assert event.at == dt.datetime(2025, 12, 4, 9, 0, tzinfo=dt.UTC)
     assert zalo_oa.webhook_events({"event_name": "follow", "message": {"msg_id": "x"}}) == []
+
+
+def test_messenger_reads_signed_messages_and_leaves_out_its_own_echoes() -> None:
+    page = messenger.MessengerChannel({"page_id": "1", "page_access_token": "t", "app_secret": "s"})
+    item = {"sender": {"id": "psid-1"}, "recipient": {"id": "1"}, "timestamp": 1764838800000}
+    messaging = [
+        {**item, "message": {"mid": "m-1", "text": "Hủy"}},
+        {**item, "message": {"mid": "m-2", "text": "Shop nhắn", "is_echo": True}},
+        {**item, "message": {"mid": "m-3", "text": "còn size M không"}},
+        {**item, "delivery": {"mids": ["m-9"]}},
+    ]
+    raw = json.dumps({"object": "page", "entry": [{"id": "1", "messaging": messaging}]}).encode()
+    signature = "sha256=" + hmac.new(b"s", raw, hashlib.sha256).hexdigest()
+    events = page.read_webhook(raw, signature)
+    assert [(e.kind, e.key, e.user_id) for e in events] == [
+        (messages.EventKind.OPT_OUT, "m-1", "psid-1"),
+        (messages.EventKind.TEXT, "m-3", "psid-1"),
+    ]
+    assert events[0].at == dt.datetime(2025, 12, 4, 9, 0, tzinfo=dt.UTC)
+    for body, header in ((raw + b" ", signature), (raw, signature.removeprefix("sha256="))):
+        with pytest.raises(messages.WebhookRefused):
+            page.read_webhook(body, header)
 
 
 # --- connect ------------------------------------------------------------------------------------
@@ -384,7 +407,7 @@ def test_the_registry_knows_each_channel_its_secrets_and_capabilities() -> None:
     zns = registry.create("zalo_zns", ZALO)
     assert zns.config["api_base_url"] == "https://business.openapi.zalo.me"
     assert registry.get("zalo_zns").secret_fields() == {"app_secret", "oa_secret"}
-    assert registry.get("messenger").secret_fields() == {"page_access_token"}
+    assert registry.get("messenger").secret_fields() == {"page_access_token", "app_secret"}
     assert messages.Capability.COST in zns.capabilities
     assert messages.Capability.ORDER_UPDATE_TAG in registry.get("messenger").capabilities
     with pytest.raises(errors.ValidationFailed) as caught:
