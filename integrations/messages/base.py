@@ -14,11 +14,11 @@ reads from and hands back to a ``TokenStore`` the caller gives it.
 
 Reasons raised here besides the common ones of ``integrations.errors`` (``rate_limited``,
 ``server_error``…): ``recipient_unknown``, ``user_id_missing``, ``phone_invalid``,
-``text_missing``, ``outside_window`` (params ``hours``), ``template_missing``,
-``template_not_approved``, ``template_params`` (per parameter problems in ``fields``),
-``token_expired``, ``refresh_token_used``, ``reconnect_needed``, ``connect_failed``,
-``not_connected``, ``quota_exceeded``, ``blocked``, ``not_follower``, ``feature_missing``;
-webhooks: ``bad_signature``, ``stale``, ``bad_body``.
+``text_missing``, ``text_too_long`` (params ``max``, ``length``), ``outside_window`` (params
+``hours``), ``template_missing``, ``template_not_approved``, ``template_params`` (per
+parameter problems in ``fields``), ``token_expired``, ``refresh_token_used``,
+``reconnect_needed``, ``connect_failed``, ``not_connected``, ``quota_exceeded``, ``blocked``,
+``not_follower``, ``feature_missing``; webhooks: ``bad_signature``, ``stale``, ``bad_body``.
 
 Token expiry: a channel whose tokens expire (Zalo) refreshes **once** and retries **once**.
 Zalo's refresh token is single use, so the new pair is saved through
@@ -346,6 +346,7 @@ class MessageChannel(base.Remote, abc.ABC):
 
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     window_hours: ClassVar[int] = 0  # free messages only this long after the buyer's; 0: none
+    text_max: ClassVar[int] = 2000  # characters of a free-text message
 
     def __init__(
         self,
@@ -364,6 +365,21 @@ class MessageChannel(base.Remote, abc.ABC):
 
     def now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
+
+    def check_free_text(self, recipient: Recipient, message: Outgoing) -> None:
+        """What a free-text message needs: the buyer's id at the channel (``user_id_missing``),
+        a text (``text_missing``) no longer than ``text_max`` (``text_too_long``) and, when
+        the caller knows, a buyer inside the window (``outside_window``)."""
+        if not recipient.user_id:
+            raise RecipientUnknown("no id of the buyer at the channel", reason="user_id_missing")
+        if not message.text.strip():
+            raise errors.ValidationFailed("no text", reason="text_missing")
+        if len(message.text) > self.text_max:
+            raise errors.ValidationFailed(
+                f"text longer than {self.text_max} characters",
+                reason="text_too_long",
+                params={"max": self.text_max, "length": len(message.text)},
+            )
 
     def check_window(self, recipient: Recipient) -> None:
         """``OutsideWindow`` when the caller knows the buyer's last message is too old."""

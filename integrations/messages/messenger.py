@@ -60,6 +60,7 @@ class MessengerChannel(messages.MessageChannel):
         messages.Capability.INBOUND,
     }
     window_hours = WINDOW_HOURS
+    text_max = 2000  # the Send API's limit for a text message
     config_schema = (
         base.ConfigField("page_id", "Page ID"),
         base.ConfigField("page_access_token", "Page access token", secret=True),
@@ -90,12 +91,7 @@ class MessengerChannel(messages.MessageChannel):
         return {"messaging_type": "RESPONSE"}
 
     def send(self, recipient: messages.Recipient, message: messages.Outgoing) -> messages.Sent:
-        if not recipient.user_id:
-            raise messages.RecipientUnknown(
-                "no page-scoped id for the buyer", reason="user_id_missing"
-            )
-        if not message.text.strip():
-            raise errors.ValidationFailed("no text", reason="text_missing")
+        self.check_free_text(recipient, message)
         body = {
             "recipient": {"id": recipient.user_id},
             **self.messaging_type(recipient, message),

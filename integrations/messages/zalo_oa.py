@@ -302,12 +302,10 @@ class ZaloOaChannel(ZaloChannel):
         {*ZaloChannel.capabilities, Capability.FREE_TEXT, Capability.BY_USER_ID}
     )
     window_hours = OA_WINDOW_HOURS
+    text_max = 2000  # *unconfirmed* for Zalo
 
     def send(self, recipient: Recipient, message: Outgoing) -> Sent:
-        if not recipient.user_id:
-            raise RecipientUnknown("no Zalo user id for the buyer", reason="user_id_missing")
-        if not message.text.strip():
-            raise errors.ValidationFailed("no text", reason="text_missing")
+        self.check_free_text(recipient, message)
         self.check_window(recipient)
         data = self.post_json(
             self.api_url("/v3.0/oa/message/cs"),

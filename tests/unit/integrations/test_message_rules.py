@@ -161,6 +161,31 @@ def test_messenger_picks_response_inside_the_window_and_the_order_tag_outside(
     assert channel.messaging_type(recipient, Outgoing("x", order_update=order_update)) == expected
 
 
+@pytest.mark.parametrize("name", ["zalo_oa", "messenger"])
+def test_free_text_needs_an_id_and_a_text_of_at_most_2000_characters(name: str) -> None:
+    config = {
+        **ZALO,
+        "page_id": "1",
+        "page_access_token": "t",
+        "api_base_url": "http://127.0.0.1:9",
+    }
+    channel = registry.get(name)({k: v for k, v in config.items() if k != "oa_secret"})
+    cases = [
+        (Recipient(), Outgoing("Dạ"), "user_id_missing", {}),
+        (Recipient(user_id="u"), Outgoing("  "), "text_missing", {}),
+        (
+            Recipient(user_id="u"),
+            Outgoing("x" * 2001),
+            "text_too_long",
+            {"max": 2000, "length": 2001},
+        ),
+    ]
+    for recipient, message, reason, params in cases:
+        with pytest.raises(errors.ChannelError) as caught:
+            channel.send(recipient, message)
+        assert (caught.value.reason, caught.value.params) == (reason, params)
+
+
 def test_messenger_refuses_other_text_outside_its_window() -> None:
     channel = messenger.MessengerChannel({"page_id": "1", "page_access_token": "t"}, clock=clock)
     recipient = Recipient(user_id="psid", last_interaction_at=NOW - dt.timedelta(hours=24))
