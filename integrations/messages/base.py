@@ -18,7 +18,8 @@ Reasons raised here besides the common ones of ``integrations.errors`` (``rate_l
 ``hours``), ``template_missing``, ``template_not_approved``, ``template_params`` (per
 parameter problems in ``fields``), ``token_expired``, ``refresh_token_used``,
 ``reconnect_needed``, ``connect_failed``, ``not_connected``, ``quota_exceeded``, ``blocked``,
-``not_follower``, ``feature_missing``; webhooks: ``bad_signature``, ``stale``, ``bad_body``.
+``not_follower``, ``feature_missing``; webhooks: ``bad_signature``, ``stale_timestamp``,
+``malformed_body``.
 
 Token expiry: a channel whose tokens expire (Zalo) refreshes **once** and retries **once**.
 Zalo's refresh token is single use, so the new pair is saved through
@@ -219,8 +220,9 @@ class TemplateRefused(errors.ValidationFailed):
 
 
 class WebhookRefused(errors.PermanentError):
-    """A webhook call to ignore: ``bad_signature``, ``stale`` (too old: a replay) or
-    ``bad_body``."""
+    """A webhook call to ignore: ``bad_signature``, ``stale_timestamp`` (too old: a replay;
+    params ``drift_seconds``, ``allowed_seconds``) or ``malformed_body`` (the same codes as
+    ``integrations.payments``' webhooks)."""
 
     default_reason = "bad_signature"
 
@@ -278,13 +280,13 @@ def is_opt_out(text: str) -> bool:
 
 
 def webhook_body(raw_body: bytes) -> dict[str, Any]:
-    """A webhook's JSON object, or ``WebhookRefused`` (``bad_body``)."""
+    """A webhook's JSON object, or ``WebhookRefused`` (``malformed_body``)."""
     try:
         body = json.loads(raw_body)
     except ValueError:
-        raise WebhookRefused("webhook body is not JSON", reason="bad_body") from None
+        raise WebhookRefused("webhook body is not JSON", reason="malformed_body") from None
     if not isinstance(body, dict):
-        raise WebhookRefused("webhook body is not an object", reason="bad_body")
+        raise WebhookRefused("webhook body is not an object", reason="malformed_body")
     return body
 
 

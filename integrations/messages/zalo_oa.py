@@ -282,8 +282,15 @@ class ZaloChannel(MessageChannel):
         if not secret or not hmac.compare_digest(expected, given):
             raise WebhookRefused("bad webhook signature")
         sent_at = from_millis(timestamp)
-        if sent_at is None or abs((self.now() - sent_at).total_seconds()) > WEBHOOK_MAX_AGE:
-            raise WebhookRefused("webhook event too old", reason="stale")
+        if sent_at is None:
+            raise WebhookRefused("webhook event has no timestamp", reason="malformed_body")
+        drift = abs((self.now() - sent_at).total_seconds())
+        if drift > WEBHOOK_MAX_AGE:
+            raise WebhookRefused(
+                f"webhook event {drift:.0f} s from now",
+                reason="stale_timestamp",
+                params={"drift_seconds": int(drift), "allowed_seconds": WEBHOOK_MAX_AGE},
+            )
         return webhook_events(body)
 
     def _oauth_base(self) -> str:

@@ -247,8 +247,8 @@ def test_a_bad_signature_an_old_event_or_no_secret_is_refused() -> None:
     cases = [
         (channel, raw, forged, "bad_signature"),
         (channel, raw + b" ", good, "bad_signature"),
-        (channel, old_raw, old_signature, "stale"),
-        (channel, b"[1]", good, "bad_body"),
+        (channel, old_raw, old_signature, "stale_timestamp"),
+        (channel, b"[1]", good, "malformed_body"),
         (zalo_oa.ZaloOaChannel({**ZALO, "oa_secret": ""}, clock=clock), raw, good, "bad_signature"),
     ]
     for reader, body, header, reason in cases:
