@@ -1,0 +1,2 @@
+"""Buyer messages: order news sent to buyers on Zalo (ZNS, Official Account) and Messenger
+(issue 20)."""
