@@ -151,24 +151,17 @@ def _changed_rows(
     live_session_id: int, after_id: int, moment: dt.datetime
 ) -> sa.Select[models.LiveComment]:
     """Comments a desk already shows (ids up to ``after_id``) changed at ``moment`` or later:
-    taken, confirmed, dismissed or waitlisted, edited or deleted, or their order changed (a
-    merge, a payment, a released hold)."""
+    taken, confirmed, dismissed or waitlisted, edited or deleted (the row's ``changed_at``),
+    or their order changed (a merge, a payment, a released hold). Both by index."""
     comment, order = models.LiveComment, orders.Order
-    return (
-        sa.select(comment)
-        .outerjoin(order, comment.order_id == order.id)
-        .where(
-            comment.session_id == live_session_id,
-            comment.id <= after_id,
-            comment.origin != models.CommentOrigin.LOG,
-            sa.or_(
-                comment.taken_at >= moment,
-                comment.decided_at >= moment,
-                comment.edited_at >= moment,
-                comment.deleted_at >= moment,
-                order.updated_at >= moment,
-            ),
-        )
+    changed_orders = sa.select(order.id).where(
+        order.session_id == live_session_id, order.updated_at >= moment
+    )
+    return sa.select(comment).where(
+        comment.session_id == live_session_id,
+        comment.id <= after_id,
+        comment.origin != models.CommentOrigin.LOG,
+        sa.or_(comment.changed_at >= moment, comment.order_id.in_(changed_orders)),
     )
 
 

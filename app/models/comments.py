@@ -131,6 +131,7 @@ class LiveComment(extensions.Model):
     __table_args__ = (
         sa.UniqueConstraint("platform", "live_id", "comment_id", name="uq_live_comments_key"),
         sa.Index("ix_live_comments_session_time", "session_id", "commented_at"),
+        sa.Index("ix_live_comments_session_changed", "session_id", "changed_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -164,6 +165,11 @@ class LiveComment(extensions.Model):
     )
     decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     decided_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    # The last change to the row after it came (taken, decided, edited, deleted): what open
+    # desks ask for. None until then: a new comment is news, not a change.
+    changed_at: so.Mapped[dt.datetime | None] = so.mapped_column(
+        types.UTCDateTime(), onupdate=clock.utcnow
+    )
 
     session: so.Mapped[live.LiveSession] = so.relationship()
     taken_by: so.Mapped[accounts.User | None] = so.relationship(foreign_keys=[taken_by_id])

@@ -845,6 +845,21 @@ def _check_live_comments(p: Probe) -> None:
         same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
     same(p.rows("SELECT id, hold_until FROM orders ORDER BY id"), [(1, None)])
     same(p.rows("SELECT id, status FROM orders ORDER BY id"), [(1, "shipped")])
+    comment = _live_session_and_account(p)
+    p.insert("live_comments", {**comment, "id": 1})
+    p.refused(
+        "INSERT INTO live_comments (id, club_id, session_id, origin, platform, live_id,"
+        " comment_id, text, commented_at, received_at, can_reply_privately, state) VALUES"
+        " (2, 1, 1, 'capture', 'youtube', 'chat-1', 'LCC.1', 'lần nữa',"
+        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', false, 'new')"
+    )
+    p.run("DELETE FROM live_comments")
+    p.run("DELETE FROM comment_accounts")
+    p.run("DELETE FROM live_sessions")
+
+
+def _live_session_and_account(p: Probe) -> dict[str, Any]:
+    """A YouTube session of club 1 and its comment account; a comment's columns for it."""
     p.insert(
         "live_sessions",
         {"id": 1, "club_id": 1, "title": "Live mật ong", "platform": "youtube",
@@ -867,16 +882,26 @@ def _check_live_comments(p: Probe) -> None:
         "taken_by_id": None, "taken_at": None, "order_id": 1, "decided_by_id": None,
         "decided_at": None,
     }  # fmt: skip
+    return comment
+
+
+def _seed_live_comments(p: Probe) -> None:
+    _seed_order_status_history(p)
+    comment = _live_session_and_account(p)
     p.insert("live_comments", {**comment, "id": 1})
-    p.refused(
-        "INSERT INTO live_comments (id, club_id, session_id, origin, platform, live_id,"
-        " comment_id, text, commented_at, received_at, can_reply_privately, state) VALUES"
-        " (2, 1, 1, 'capture', 'youtube', 'chat-1', 'LCC.1', 'lần nữa',"
-        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', false, 'new')"
+    p.insert(
+        "live_comments",
+        {**comment, "id": 2, "comment_id": "LCC.2", "state": "confirmed", "taken_at": T1,
+         "decided_by_id": 2, "decided_at": T2},
+    )  # fmt: skip
+
+
+def _check_comment_changes(p: Probe) -> None:
+    # The last change known: a decision; none for a comment never changed.
+    same(
+        p.rows("SELECT id, changed_at FROM live_comments ORDER BY id", changed_at=UTCDateTime()),
+        [(1, None), (2, T2)],
     )
-    p.run("DELETE FROM live_comments")
-    p.run("DELETE FROM comment_accounts")
-    p.run("DELETE FROM live_sessions")
 
 
 DATASETS: tuple[Dataset, ...] = (
@@ -905,4 +930,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("b4c6d8e0f2a3", "tenants", _seed_must_change_password, _check_must_change_password),
     Dataset("c5d7e9f1a3b4", "tenants", _seed_order_status_history, _check_order_status_history),
     Dataset("39648ae41945", "tenants", _seed_order_status_history, _check_live_comments),
+    Dataset("8e2f4a6c1d3b", "live", _seed_live_comments, _check_comment_changes),
 )
