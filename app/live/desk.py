@@ -38,7 +38,7 @@ TAKE_SECONDS = 120  # a comment taken and left alone this long may be taken by s
 FEED_LIMIT = 200
 WAIT_MAX_SECONDS = 25.0  # a feed read waits at most this long for a new comment
 WAIT_CHECK_SECONDS = 0.2  # how often a waiting read looks again
-CHANGE_MARGIN = dt.timedelta(seconds=5)  # changes looked for before a desk's last read began
+CHANGE_MARGIN = dt.timedelta(seconds=1)  # changes looked for before a desk's last read began
 _TICK = dt.timedelta(microseconds=1)  # "after since": a waiting read wakes only for news
 _KEYWORD = re.compile(r"(?<![a-z])(chot|lay|mua|dat)(?![a-z])")
 
@@ -147,22 +147,22 @@ def _feed_rows(live_session_id: int, after_id: int) -> sa.Select[models.LiveComm
     )
 
 
-def _changed_rows(
-    live_session_id: int, after_id: int, moment: dt.datetime
-) -> sa.Select[models.LiveComment]:
-    """Comments a desk already shows (ids up to ``after_id``) changed at ``moment`` or later:
-    taken, confirmed, dismissed or waitlisted, edited or deleted (the row's ``changed_at``),
-    or their order changed (a merge, a payment, a released hold). Both by index."""
+def _changed_ids(live_session_id: int, after_id: int, moment: dt.datetime) -> list[sa.Select[int]]:
+    """Ids of comments a desk already shows (up to ``after_id``) changed at ``moment`` or
+    later: the row itself (taken, confirmed, dismissed, waitlisted, edited, deleted: its
+    ``changed_at``) or its order (a merge, a payment, a released hold). Two queries, each by
+    an index, rather than one that would read every comment of the session."""
     comment, order = models.LiveComment, orders.Order
+    shown = (comment.id <= after_id, comment.origin != models.CommentOrigin.LOG)
     changed_orders = sa.select(order.id).where(
         order.session_id == live_session_id, order.updated_at >= moment
     )
-    return sa.select(comment).where(
-        comment.session_id == live_session_id,
-        comment.id <= after_id,
-        comment.origin != models.CommentOrigin.LOG,
-        sa.or_(comment.changed_at >= moment, comment.order_id.in_(changed_orders)),
-    )
+    return [
+        sa.select(comment.id).where(
+            comment.session_id == live_session_id, comment.changed_at >= moment, *shown
+        ),
+        sa.select(comment.id).where(comment.order_id.in_(changed_orders), *shown),
+    ]
 
 
 def changed(
@@ -179,9 +179,11 @@ def changed(
     seconds' margin before ``since`` covers a change committed just after that read looked
     (a row sent twice is only drawn again)."""
     live_session = _session_of(session, user, session_id)
+    ids = sa.union(*_changed_ids(live_session.id, after_id, since - CHANGE_MARGIN)).subquery()
     rows = list(
         session.scalars(
-            _changed_rows(live_session.id, after_id, since - CHANGE_MARGIN)
+            sa.select(models.LiveComment)
+            .where(models.LiveComment.id.in_(sa.select(ids.c.id)))
             .order_by(models.LiveComment.id)
             .limit(max(1, min(limit, FEED_LIMIT)))
         )
@@ -208,17 +210,11 @@ def wait_for_new(
     live_session_id = _session_of(session, user, session_id).id
     deadline = monotonic() + (min(seconds, WAIT_MAX_SECONDS) if seconds > 0 else 0.0)
     query = _feed_rows(live_session_id, after_id).with_only_columns(models.LiveComment.id)
-    changes = (
-        _changed_rows(live_session_id, after_id, since + _TICK).with_only_columns(
-            models.LiveComment.id
-        )
-        if since is not None
-        else None
-    )
+    changes = _changed_ids(live_session_id, after_id, since + _TICK) if since is not None else []
     while True:
         if session.scalar(query.limit(1)) is not None:
             return True
-        if changes is not None and session.scalar(changes.limit(1)) is not None:
+        if any(session.scalar(change.limit(1)) is not None for change in changes):
             return True
         left = deadline - monotonic()
         if left <= 0:
