@@ -106,6 +106,33 @@ def serve(app: flask.Flask) -> Any:
     return wsgi
 
 
+class _Requests:
+    """Requests being answered: a server stops only once its long polls (the desk's feed holds
+    a read up to 20 s) are answered, so none still holds a database connection when the app
+    lets go of its database."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def wrap(self, wsgi: Any) -> Any:
+        def counted(environ: Any, start_response: Any) -> Any:
+            with self.changed:
+                self.count += 1
+            try:
+                return wsgi(environ, start_response)
+            finally:
+                with self.changed:
+                    self.count -= 1
+                    self.changed.notify_all()
+
+        return counted
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.count == 0, timeout=timeout)
+
+
 @dataclasses.dataclass(frozen=True)
 class LiveServer:
     """A running app: its base URL and the demo usernames by role."""
@@ -267,7 +294,10 @@ def serving(app: flask.Flask, ready: str = "/auth/login") -> Iterator[str]:
 
     scripts/screenshots.py starts its app the same way."""
     port = net.free_port()
-    server = werkzeug_serving.make_server("127.0.0.1", port, serve(app), threaded=True)
+    requests = _Requests()
+    server = werkzeug_serving.make_server(
+        "127.0.0.1", port, requests.wrap(serve(app)), threaded=True
+    )
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -277,6 +307,7 @@ def serving(app: flask.Flask, ready: str = "/auth/login") -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        requests.wait_idle(timeout=40)
         server.server_close()
         with app.app_context():
             extensions.db.session.remove()
