@@ -191,6 +191,44 @@ def changed(
     return _items(session, live_session, rows)
 
 
+@dataclasses.dataclass(frozen=True)
+class Read:
+    """One read of a desk's feed."""
+
+    items: list[Item]  # the comments after ``after_id``, oldest first
+    last: int  # the ``after_id`` of the next read
+    since: dt.datetime  # when this read began: the ``since`` of the next read
+    changed: list[Item] | None  # with ``since``: rows already shown that changed since
+
+
+def read(
+    session: so.Session,
+    user: accounts.User,
+    session_id: int,
+    *,
+    after_id: int,
+    since: dt.datetime | None = None,
+    wait: float = 0.0,
+    limit: int = FEED_LIMIT,
+    now: clock.Clock = clock.utcnow,
+) -> Read:
+    """A desk's read, for the page's feed and the API alike: with ``wait`` it first waits
+    (``wait_for_new``) for a new comment or, with ``since``, a change to one already shown."""
+    began = now()
+    if wait > 0:
+        wait_for_new(session, user, session_id, after_id=after_id, seconds=wait, since=since)
+        began = now()
+    items = feed(session, user, session_id, after_id=after_id, limit=limit)
+    return Read(
+        items,
+        max((i.comment.id for i in items), default=after_id),
+        began,
+        changed(session, user, session_id, after_id=after_id, since=since)
+        if since is not None
+        else None,
+    )
+
+
 def wait_for_new(
     session: so.Session,
     user: accounts.User,

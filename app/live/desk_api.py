@@ -14,7 +14,7 @@ import flask_login
 import flask_smorest
 
 from app import extensions
-from app.core import clock, permissions, tenancy
+from app.core import permissions, tenancy
 from app.http import addresses
 from app.live import capture, desk, replies
 from app.live import desk_schemas as schemas
@@ -42,17 +42,18 @@ def feed(args: dict[str, Any], session_id: int) -> object:
     """The session's comments after ``after`` (oldest first, at most ``limit``) with their
     proposed lines, and the live figures; with ``since`` (the last answer's), also the
     comments up to ``after`` that changed since (taken, confirmed by others, holds)."""
-    db, user, since = extensions.session(), _user(), args["since"]
-    read_at = clock.utcnow()
-    items = desk.feed(db, user, session_id, after_id=args["after"], limit=args["limit"])
+    db, user = extensions.session(), _user()
+    got = desk.read(
+        db, user, session_id, after_id=args["after"], since=args["since"], limit=args["limit"]
+    )
     body: dict[str, Any] = {
-        "items": items,
-        "last": max((i.comment.id for i in items), default=args["after"]),
+        "items": got.items,
+        "last": got.last,
         "figures": desk.figures(db, user, session_id),
-        "since": read_at,
+        "since": got.since,
     }
-    if since is not None:
-        body["changed"] = desk.changed(db, user, session_id, after_id=args["after"], since=since)
+    if got.changed is not None:
+        body["changed"] = got.changed
     return body
 
 

@@ -108,21 +108,15 @@ def feed(session_id: int) -> flask.Response:
     wait = flask.request.args.get("wait", 0.0, type=float)
     since = formatting.parse_stored(flask.request.args.get("since"))
     db, user = _db(), _user()
-    read_at = clock.utcnow()  # the next read asks for what changed from here on
-    if wait > 0:
-        desk.wait_for_new(db, user, session_id, after_id=after, seconds=wait, since=since)
-        read_at = clock.utcnow()
-    items = desk.feed(db, user, session_id, after_id=after)
+    got = desk.read(db, user, session_id, after_id=after, since=since, wait=wait)
     body: dict[str, Any] = {
         # Oldest first: desk.js puts each new row on top, so the newest ends up first.
-        "rows": _rows_html(items),
-        "last": max((i.comment.id for i in items), default=after),
-        "since": read_at.isoformat(),
+        "rows": _rows_html(got.items),
+        "last": got.last,
+        "since": got.since.isoformat(),  # the next read asks for what changed from here on
     }
-    if since is not None:
-        body["changed"] = _rows_html(
-            desk.changed(db, user, session_id, after_id=after, since=since)
-        )
+    if got.changed is not None:
+        body["changed"] = _rows_html(got.changed)
     if flask.request.args.get("figures") != "0":
         body["figures"] = flask.render_template(
             "live/_desk_figures.html", figures=desk.figures(db, user, session_id)
