@@ -18,8 +18,8 @@ Reasons raised here besides the common ones of ``integrations.errors`` (``rate_l
 ``hours``), ``template_missing``, ``template_not_approved``, ``template_params`` (per
 parameter problems in ``fields``), ``token_expired``, ``refresh_token_used``,
 ``reconnect_needed``, ``connect_failed``, ``not_connected``, ``quota_exceeded``, ``blocked``,
-``not_follower``, ``feature_missing``; webhooks: ``bad_signature``, ``stale_timestamp``,
-``malformed_body``.
+``not_follower``, ``feature_missing``; webhooks: ``integrations.webhooks``' refusals
+(``bad_signature``, ``stale_timestamp``, ``malformed_body``), shared with the payment services.
 
 Token expiry: a channel whose tokens expire (Zalo) refreshes **once** and retries **once**.
 Zalo's refresh token is single use, so the new pair is saved through
@@ -37,7 +37,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import enum
-import json
 import threading
 import time
 import unicodedata
@@ -219,14 +218,6 @@ class TemplateRefused(errors.ValidationFailed):
     default_reason = "template_params"
 
 
-class WebhookRefused(errors.PermanentError):
-    """A webhook call to ignore: ``bad_signature``, ``stale_timestamp`` (too old: a replay;
-    params ``drift_seconds``, ``allowed_seconds``) or ``malformed_body`` (the same codes as
-    ``integrations.payments``' webhooks)."""
-
-    default_reason = "bad_signature"
-
-
 class TokenExpired(errors.AuthExpired):
     """The access token is expired or revoked; a channel that can refresh does so once."""
 
@@ -277,17 +268,6 @@ def is_opt_out(text: str) -> bool:
     """Whether a buyer's message asks to stop messages (``STOP``, ``HUY``, ``Dừng!``…)."""
     words = " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return words.strip(_EDGE) in OPT_OUT_PHRASES
-
-
-def webhook_body(raw_body: bytes) -> dict[str, Any]:
-    """A webhook's JSON object, or ``WebhookRefused`` (``malformed_body``)."""
-    try:
-        body = json.loads(raw_body)
-    except ValueError:
-        raise WebhookRefused("webhook body is not JSON", reason="malformed_body") from None
-    if not isinstance(body, dict):
-        raise WebhookRefused("webhook body is not an object", reason="malformed_body")
-    return body
 
 
 def from_millis(value: Any) -> dt.datetime | None:

@@ -16,13 +16,11 @@ each (the start of its 24 h window).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.comments import facebook
 from integrations.messages import base as messages
 
@@ -117,11 +115,11 @@ class MessengerChannel(messages.MessageChannel):
         ``sha256=`` and the hex HMAC-SHA256 of the raw body with the app secret): ``TEXT``,
         or ``OPT_OUT`` when a message asks to stop; the Page's own echoes are left out. Keys
         are Messenger's ``mid``; Messenger resends, so the caller dedupes on them."""
-        secret = self.config["app_secret"].encode()
-        expected = "sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
-        if not secret or not hmac.compare_digest(expected, signature.strip()):
-            raise messages.WebhookRefused("bad webhook signature")
-        body = messages.webhook_body(raw_body)
+        secret = self.config["app_secret"]
+        expected = "sha256=" + webhooks.hmac_hex("sha256", secret, raw_body)
+        if not secret or not webhooks.same_secret(signature.strip(), expected):
+            raise webhooks.BadSignature("bad webhook signature")
+        body = webhooks.json_object(raw_body)
         events: list[messages.InboundEvent] = []
         entries = [entry for entry in body.get("entry") or [] if isinstance(entry, Mapping)]
         for entry in entries:

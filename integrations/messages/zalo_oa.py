@@ -26,7 +26,6 @@ import base64
 import dataclasses
 import datetime as dt
 import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Mapping
@@ -35,7 +34,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.messages.base import (
     Blocked,
     Capability,
@@ -50,10 +49,8 @@ from integrations.messages.base import (
     Sent,
     TemplateRefused,
     TokenExpired,
-    WebhookRefused,
     from_millis,
     text_event,
-    webhook_body,
 )
 
 ACCESS_SECONDS = 90_000  # when the reply does not say
@@ -274,23 +271,17 @@ class ZaloChannel(MessageChannel):
     # --- webhooks --------------------------------------------------------------------------
     def read_webhook(self, raw_body: bytes, signature: str) -> list[InboundEvent]:
         """The events of a webhook call after checking its signature and age."""
-        body = webhook_body(raw_body)
+        body = webhooks.json_object(raw_body)
         timestamp = str(body.get("timestamp") or "")
         secret = self.config["oa_secret"]
         expected = event_signature(self.config["app_id"], raw_body, timestamp, secret)
         given = signature.strip().removeprefix("mac=")
-        if not secret or not hmac.compare_digest(expected, given):
-            raise WebhookRefused("bad webhook signature")
+        if not secret or not webhooks.same_secret(given, expected):
+            raise webhooks.BadSignature("bad webhook signature")
         sent_at = from_millis(timestamp)
         if sent_at is None:
-            raise WebhookRefused("webhook event has no timestamp", reason="malformed_body")
-        drift = abs((self.now() - sent_at).total_seconds())
-        if drift > WEBHOOK_MAX_AGE:
-            raise WebhookRefused(
-                f"webhook event {drift:.0f} s from now",
-                reason="stale_timestamp",
-                params={"drift_seconds": int(drift), "allowed_seconds": WEBHOOK_MAX_AGE},
-            )
+            raise webhooks.MalformedBody("webhook event has no timestamp")
+        webhooks.check_drift(sent_at.timestamp(), self.now(), WEBHOOK_MAX_AGE)
         return webhook_events(body)
 
     def _oauth_base(self) -> str:

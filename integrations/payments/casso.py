@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from integrations import base
+from integrations import base, webhooks
 from integrations.payments import base as pay
 
 
@@ -34,7 +34,7 @@ def canonical_json(body: Any) -> str:
 
 def signature(checksum_key: str, t: str, body: Any) -> str:
     """``v1`` of the ``X-Casso-Signature`` header for the parsed ``body`` at ``t`` (Unix ms)."""
-    return pay.hmac_hex("sha512", checksum_key, f"{t}.{canonical_json(body)}")
+    return webhooks.hmac_hex("sha512", checksum_key, f"{t}.{canonical_json(body)}")
 
 
 def parse_signature_header(value: str) -> tuple[str, str]:
@@ -57,17 +57,19 @@ class CassoSource(pay.PaymentSource):
     def verify(
         self, headers: Mapping[str, str], body: bytes, *, now: dt.datetime
     ) -> list[pay.Transfer]:
-        signed = pay.header(headers, "X-Casso-Signature")
+        signed = webhooks.header(headers, "X-Casso-Signature")
         if not signed and self.config["secure_token"]:
             return self.verify_legacy(headers, body)
         t, given = parse_signature_header(signed)
-        parsed = pay.json_object(body)
-        pay.require_match(given, signature(self.config["checksum_key"], t, parsed), "bad_signature")
+        parsed = webhooks.json_object(body)
+        webhooks.require_match(
+            given, signature(self.config["checksum_key"], t, parsed), "bad_signature"
+        )
         try:
             signed_at = int(t) / 1000
         except ValueError:
-            raise pay.BadSignature("t is not a number", code="bad_timestamp") from None
-        pay.check_drift(signed_at, now, self.max_drift_seconds)
+            raise webhooks.BadSignature("t is not a number", code="bad_timestamp") from None
+        webhooks.check_drift(signed_at, now, self.max_drift_seconds)
         data = pay.Fields(parsed.get("data"), "data")
         amount = data.integer("amount")
         return [
@@ -87,11 +89,11 @@ class CassoSource(pay.PaymentSource):
         ]
 
     def verify_legacy(self, headers: Mapping[str, str], body: bytes) -> list[pay.Transfer]:
-        token = pay.header(headers, "secure-token")
-        pay.require_match(token, self.config["secure_token"], "bad_token")
-        rows = pay.json_object(body).get("data")
+        token = webhooks.header(headers, "secure-token")
+        webhooks.require_match(token, self.config["secure_token"], "bad_token")
+        rows = webhooks.json_object(body).get("data")
         if not isinstance(rows, list):
-            raise pay.MalformedBody(
+            raise webhooks.MalformedBody(
                 "data is not a list", code="bad_field", params={"field": "data"}
             )
         out = []

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.payments import base as pay
 
 DESCRIPTION_MAX = 9
@@ -47,7 +47,7 @@ def _value(value: Any) -> str:
 def data_signature(checksum_key: str, data: Mapping[str, Any]) -> str:
     """payOS's signature of a webhook's (or a reply's) ``data``: sorted ``key=value`` pairs."""
     text = "&".join(f"{key}={_value(data[key])}" for key in sorted(data))
-    return pay.hmac_hex("sha256", checksum_key, text)
+    return webhooks.hmac_hex("sha256", checksum_key, text)
 
 
 def link_signature(checksum_key: str, request: Mapping[str, Any]) -> str:
@@ -74,15 +74,15 @@ class PayOSSource(pay.PaymentSource):
     def verify(
         self, headers: Mapping[str, str], body: bytes, *, now: dt.datetime
     ) -> list[pay.Transfer]:
-        parsed = pay.json_object(body)
+        parsed = webhooks.json_object(body)
         raw_data = parsed.get("data")
         if not isinstance(raw_data, dict):
-            raise pay.MalformedBody(
+            raise webhooks.MalformedBody(
                 "data is not an object", code="bad_field", params={"field": "data"}
             )
         given = str(parsed.get("signature") or "").lower()
         expected = data_signature(self.config["checksum_key"], raw_data)
-        pay.require_match(given, expected, "bad_signature")
+        webhooks.require_match(given, expected, "bad_signature")
         data = pay.Fields(raw_data, "data")
         if data.text("code") != SUCCESS:
             return []  # not a payment (payOS reports only successful ones; be safe)
@@ -145,7 +145,7 @@ class PayOSLinks(pay.PaymentLinks):
         given = str(reply.get("signature") or "").lower()
         if given and isinstance(data, dict):
             expected = data_signature(self.config["checksum_key"], data)
-            if not pay.same_secret(given, expected):
+            if not webhooks.same_secret(given, expected):
                 raise errors.TransientError(
                     "reply signature does not match",
                     code="bad_reply_signature",

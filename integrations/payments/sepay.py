@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import ClassVar
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.payments import base as pay
 
 AUTH_HMAC = "hmac"
@@ -32,7 +32,7 @@ AUTH_API_KEY = "api_key"
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """The ``X-SePay-Signature`` value for ``body`` sent at ``timestamp`` (Unix seconds)."""
-    return "sha256=" + pay.hmac_hex("sha256", secret, f"{timestamp}.".encode() + body)
+    return "sha256=" + webhooks.hmac_hex("sha256", secret, f"{timestamp}.".encode() + body)
 
 
 class SePaySource(pay.PaymentSource):
@@ -73,30 +73,30 @@ class SePaySource(pay.PaymentSource):
 
     def authenticate(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> None:
         if self.config["auth"] == AUTH_API_KEY:
-            given = pay.header(headers, "Authorization")
+            given = webhooks.header(headers, "Authorization")
             scheme, _, key = given.partition(" ")
             if scheme.lower() != "apikey":
                 key = ""
-            pay.require_match(key.strip(), self.config["api_key"], "bad_api_key")
+            webhooks.require_match(key.strip(), self.config["api_key"], "bad_api_key")
             return
-        timestamp = pay.header(headers, "X-SePay-Timestamp")
-        given = pay.header(headers, "X-SePay-Signature").lower()
+        timestamp = webhooks.header(headers, "X-SePay-Timestamp")
+        given = webhooks.header(headers, "X-SePay-Signature").lower()
         expected = signature(self.config["webhook_secret"], timestamp, body)
-        pay.require_match(given, expected, "bad_signature")
+        webhooks.require_match(given, expected, "bad_signature")
         try:
             signed_at = float(timestamp)
         except ValueError:
-            raise pay.BadSignature("timestamp is not a number", code="bad_timestamp") from None
-        pay.check_drift(signed_at, now, self.max_drift_seconds)
+            raise webhooks.BadSignature("timestamp is not a number", code="bad_timestamp") from None
+        webhooks.check_drift(signed_at, now, self.max_drift_seconds)
 
     def verify(
         self, headers: Mapping[str, str], body: bytes, *, now: dt.datetime
     ) -> list[pay.Transfer]:
         self.authenticate(headers, body, now)
-        data = pay.Fields(pay.json_object(body))
+        data = pay.Fields(webhooks.json_object(body))
         kind = data.text("transferType", required=True)
         if kind not in (pay.Direction.IN, pay.Direction.OUT):
-            raise pay.MalformedBody(
+            raise webhooks.MalformedBody(
                 "transferType is not in/out", code="bad_field", params={"field": "transferType"}
             )
         account = data.text("accountNumber", required=True)

@@ -15,7 +15,7 @@ import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.messages import base as messages
 from integrations.messages import registry
 from integrations.messages.base import Outgoing, Recipient, Template, TemplateParam
@@ -432,7 +432,7 @@ def test_a_page_message_opens_the_window_and_stop_is_an_opt_out(
     since_then = Recipient(user_id=MINH.psid, last_interaction_at=event.at)
     assert page.messaging_type(since_then, Outgoing("x")) == {"messaging_type": "RESPONSE"}
     assert page.send(since_then, Outgoing("Dạ shop sẽ không nhắn nữa")).message_id
-    with pytest.raises(messages.WebhookRefused):
+    with pytest.raises(webhooks.WebhookRejected):
         page.read_webhook(raw.replace(b"STOP", b"stop"), signature)
 
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from integrations import errors
+from integrations import errors, webhooks
 from integrations.payments import base, registry
 from integrations.payments.payos import PayOSLinks
 from sandbox import bank as sandbox_bank
@@ -56,7 +56,7 @@ class Receiver:
         body = request.get_data()
         try:
             found = source.verify(dict(request.headers), body, now=self.bank.now_utc())
-        except base.WebhookRejected as exc:
+        except webhooks.WebhookRejected as exc:
             with self.lock:
                 self.rejected.append((provider, exc.reason))
             return Response(json.dumps({"error": exc.reason}), status=401)(environ, start_response)

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from integrations import base, errors
+from integrations import base, errors, webhooks
 from integrations.messages import base as messages
 from integrations.messages import messenger, registry, zalo_oa, zalo_zns
 from integrations.messages.base import (
@@ -252,7 +252,7 @@ def test_a_bad_signature_an_old_event_or_no_secret_is_refused() -> None:
         (zalo_oa.ZaloOaChannel({**ZALO, "oa_secret": ""}, clock=clock), raw, good, "bad_signature"),
     ]
     for reader, body, header, reason in cases:
-        with pytest.raises(messages.WebhookRefused) as caught:
+        with pytest.raises(webhooks.WebhookRejected) as caught:
             reader.read_webhook(body, header)
         assert caught.value.reason == reason
 
@@ -293,7 +293,7 @@ def test_messenger_reads_signed_messages_and_leaves_out_its_own_echoes() -> None
     ]
     assert events[0].at == dt.datetime(2025, 12, 4, 9, 0, tzinfo=dt.UTC)
     for body, header in ((raw + b" ", signature), (raw, signature.removeprefix("sha256="))):
-        with pytest.raises(messages.WebhookRefused):
+        with pytest.raises(webhooks.WebhookRejected):
             page.read_webhook(body, header)
 
 

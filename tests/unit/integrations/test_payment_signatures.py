@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from integrations import errors
+from integrations import errors, webhooks
 from integrations.payments import base, casso, payos, registry, sepay
 
 # ../shared/docs/payments-and-messages.md, "Casso webhooks (v2)": the verified vector.
@@ -80,8 +80,8 @@ SEPAY_BODY = (
 SEPAY_NOW = dt.datetime(2023, 3, 25, 7, 2, 40, tzinfo=dt.UTC)
 
 
-def rejected(call: Any, *args: Any, **kwargs: Any) -> base.WebhookRejected:
-    with pytest.raises(base.WebhookRejected) as caught:
+def rejected(call: Any, *args: Any, **kwargs: Any) -> webhooks.WebhookRejected:
+    with pytest.raises(webhooks.WebhookRejected) as caught:
         call(*args, **kwargs)
     assert isinstance(caught.value, errors.PermanentError)
     return caught.value
@@ -144,7 +144,7 @@ def test_casso_tampered_body_is_refused(change: Any) -> None:
     error = rejected(
         casso_source().verify, casso_headers(), json.dumps(body).encode(), now=CASSO_SIGNED_AT
     )
-    assert isinstance(error, base.BadSignature) and error.reason == "bad_signature"
+    assert isinstance(error, webhooks.BadSignature) and error.reason == "bad_signature"
 
 
 def test_casso_wrong_key_missing_header_and_shifted_time_are_refused() -> None:
@@ -165,7 +165,7 @@ def test_casso_outside_the_drift_is_stale(seconds: int) -> None:
     now = CASSO_SIGNED_AT + dt.timedelta(seconds=seconds)
     raw = json.dumps(CASSO_BODY).encode()
     error = rejected(casso_source().verify, casso_headers(), raw, now=now)
-    assert isinstance(error, base.StaleTimestamp)
+    assert isinstance(error, webhooks.StaleTimestamp)
     assert error.reason == "stale_timestamp"
     assert error.params == {"drift_seconds": abs(seconds), "allowed_seconds": 300}
 
@@ -181,12 +181,12 @@ def test_casso_malformed_bodies() -> None:
     t = CASSO_T
     for raw in (b"not json", b"[1,2]", '{"a": "\u00e9"}'.encode("latin-1")):
         error = rejected(source.verify, casso_headers(), raw, now=CASSO_SIGNED_AT)
-        assert isinstance(error, base.MalformedBody) and error.reason == "malformed_body"
+        assert isinstance(error, webhooks.MalformedBody) and error.reason == "malformed_body"
     # well signed but without the fields a transfer needs
     for body, field in (({"error": 0, "data": []}, "data"), ({"error": 0}, "data")):
         headers = casso_headers(v1=casso.signature(CASSO_KEY, t, body))
         error = rejected(source.verify, headers, json.dumps(body).encode(), now=CASSO_SIGNED_AT)
-        assert isinstance(error, base.MalformedBody) and error.params["field"] == field
+        assert isinstance(error, webhooks.MalformedBody) and error.params["field"] == field
     body = json.loads(json.dumps(CASSO_BODY))
     body["data"]["amount"] = "nhieu"
     headers = casso_headers(v1=casso.signature(CASSO_KEY, t, body))
@@ -293,7 +293,7 @@ def test_payos_tampered_or_unsigned_webhooks_are_refused() -> None:
     assert signed != PAYOS_WEBHOOK_SIGNATURE
     assert source.verify({}, payos_body(added, signed), now=now)
     error = rejected(source.verify, {}, b'{"data": "x"}', now=now)
-    assert isinstance(error, base.MalformedBody)
+    assert isinstance(error, webhooks.MalformedBody)
 
 
 def test_payos_unsuccessful_data_reports_nothing() -> None:
@@ -342,7 +342,7 @@ def test_sepay_tampered_body_wrong_secret_and_drift() -> None:
     assert rejected(other.verify, sepay_headers(stamp), SEPAY_BODY, now=SEPAY_NOW)
     for shift in (-301, 301, 3600):
         error = rejected(source.verify, sepay_headers(stamp + shift), SEPAY_BODY, now=SEPAY_NOW)
-        assert isinstance(error, base.StaleTimestamp) and error.params["allowed_seconds"] == 300
+        assert isinstance(error, webhooks.StaleTimestamp) and error.params["allowed_seconds"] == 300
     for shift in (-300, 300):
         assert source.verify(sepay_headers(stamp + shift), SEPAY_BODY, now=SEPAY_NOW)
     headers = {
@@ -374,7 +374,7 @@ def test_sepay_bodies_that_are_not_transfers() -> None:
     ):
         body = json.dumps({**json.loads(SEPAY_BODY), **change}).encode()
         error = rejected(source.verify, sepay_headers(stamp, body), body, now=SEPAY_NOW)
-        assert isinstance(error, base.MalformedBody) and error.params["field"] == field
+        assert isinstance(error, webhooks.MalformedBody) and error.params["field"] == field
     body = json.dumps({**json.loads(SEPAY_BODY), "transferType": "out"}).encode()
     [out] = source.verify(sepay_headers(stamp, body), body, now=SEPAY_NOW)
     assert out.direction is base.Direction.OUT
@@ -450,7 +450,7 @@ def test_well_signed_odd_bodies_give_transfers_or_malformed_never_a_crash() -> N
         for source, headers, body, now in calls:
             try:
                 found = source.verify(headers, body, now=now)
-            except base.MalformedBody:
+            except webhooks.MalformedBody:
                 outcomes["malformed"] += 1
                 continue
             outcomes["read"] += 1
