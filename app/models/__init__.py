@@ -9,5 +9,6 @@ from app.models import (  # noqa: F401
     live,
     orders,
     orgs,
+    payments,
     studio,
 )

@@ -59,6 +59,9 @@ class DeskSettings(extensions.Model):
 
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), primary_key=True)
     hold_minutes: so.Mapped[int] = so.mapped_column(default=30)
+    # When the hold runs out unpaid, the buyer is reminded once and given this much longer
+    # before the order is released (0: released at once, no reminder).
+    reminder_minutes: so.Mapped[int] = so.mapped_column(default=15, server_default="15")
     reply_template: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 

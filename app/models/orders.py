@@ -88,6 +88,11 @@ class Order(base.Timestamps, extensions.Model):
     # A live order taken on the desk holds its units until then unless paid ("giữ hàng");
     # past it, the order is cancelled and the units go back (app/live/holds.py).
     hold_until: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime(), index=True)
+    # What bank transfers matched to the order brought in (đồng; app/payments/matching.py) and
+    # when the amount was reached; the unpaid buyer is reminded once before the hold runs out.
+    paid_amount: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    paid_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    payment_reminded_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
 
     club: so.Mapped[orgs.Club] = so.relationship()
     session: so.Mapped[live.LiveSession | None] = so.relationship()
@@ -153,6 +158,7 @@ class StatusChangeVia(enum.StrEnum):
     MANUAL = "manual"
     COMMENTS = "comments"
     HOLD_EXPIRED = "hold_expired"  # a live order's hold ran out unpaid (app/live/holds.py)
+    PAYMENT = "payment"  # a bank transfer paid it (app/payments/matching.py)
 
 
 class OrderStatusChange(extensions.Model):

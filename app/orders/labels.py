@@ -25,6 +25,7 @@ VIA_LABELS = {
     "manual": _l("Nhập tay"),
     "comments": _l("Bình luận"),
     "hold_expired": _l("Hết thời gian giữ hàng"),
+    "payment": _l("Chuyển khoản ngân hàng"),
 }
 
 

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from app.core import errors, tenancy, uow
 from app.models import accounts, orders, orgs
 from app.orders import limits, queries
-from vietnam import text, vietqr
+from vietnam import text, transfers, vietqr
 
 # Bank BIN → name, from the VietQR module's list (the one place banks are named).
 BANKS: dict[str, str] = {bank_bin: name for name, bank_bin in vietqr.BANK_BINS.items()}
@@ -163,8 +163,10 @@ def payee(session: so.Session, order: orders.Order) -> orders.PaymentAccount | N
 
 
 def reference(order: orders.Order) -> str:
-    """The transfer reference (bill number) of an order: 'DH' + its id."""
-    return f"DH{order.id}"
+    """The order's code in the transfer content: 'DH', its id zero-padded, a check digit
+    ('DH0010429'; ``vietnam.transfers``), which survives what banks do to the content and is
+    read back by the payment matching (app/payments/matching.py)."""
+    return transfers.make_code(order.id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,7 +192,7 @@ def buyer_payment(session: so.Session, order_id: int) -> tuple[orders.Order, Pay
 
 
 def payment_qr(session: so.Session, scope: tenancy.Scope, order_id: int) -> PaymentQr:
-    """The VietQR transfer of an order's amount to its payee, reference ``DH<id>``.
+    """The VietQR transfer of an order's amount to its payee, reference ``reference(order)``.
 
     NotFound when the scope does not reach the whole order (another club's; a producer sharing
     it with others), ValidationError when there is nothing to pay or no account is set."""

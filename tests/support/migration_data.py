@@ -904,6 +904,37 @@ def _check_comment_changes(p: Probe) -> None:
     )
 
 
+def _seed_payments(p: Probe) -> None:
+    _seed_order_status_history(p)
+    p.insert("live_desk_settings", {"club_id": 1, "hold_minutes": 45, "reply_template": None})
+
+
+def _check_payments(p: Probe) -> None:
+    # Existing orders have received nothing and were never reminded; an existing club's desk
+    # settings give a quarter of an hour after the reminder; a transaction's key is unique.
+    same(
+        p.rows("SELECT id, paid_amount, paid_at, payment_reminded_at FROM orders ORDER BY id"),
+        [(1, 0, None, None)],
+    )
+    same(p.rows("SELECT club_id, hold_minutes, reminder_minutes FROM live_desk_settings"),
+         [(1, 45, 15)])  # fmt: skip
+    row = {"club_id": 1, "connection_id": None, "source": "webhook", "provider": "sepay",
+           "transaction_id": "92704", "account_number": "0123499999", "amount": 180000,
+           "direction": "in", "content": "DH0000019", "reference": "", "counter_account_name": "",
+           "counter_account_number": "", "occurred_at": T1, "received_at": T1,
+           "state": "exact", "match_note": "{}", "order_id": 1, "applied_amount": 180000}  # fmt: skip
+    p.insert("bank_transactions", {**row, "id": 1})
+    p.refused(
+        "INSERT INTO bank_transactions (id, club_id, source, provider, transaction_id,"
+        " account_number, amount, direction, content, reference, counter_account_name,"
+        " counter_account_number, occurred_at, received_at, state, match_note, applied_amount)"
+        " VALUES (2, 1, 'webhook', 'sepay', '92704', '', 1, 'in', '', '', '', '',"
+        " '2026-11-04 00:00:00', '2026-11-04 00:00:00', 'exact', '{}', 0)"
+    )
+    p.run("DELETE FROM bank_transactions")
+    p.run("DELETE FROM live_desk_settings")
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -931,4 +962,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("c5d7e9f1a3b4", "tenants", _seed_order_status_history, _check_order_status_history),
     Dataset("39648ae41945", "tenants", _seed_order_status_history, _check_live_comments),
     Dataset("8e2f4a6c1d3b", "live", _seed_live_comments, _check_comment_changes),
+    Dataset("9f06865030f3", "tenants", _seed_payments, _check_payments),
 )

@@ -20,6 +20,7 @@ from sandbox import core, livechat
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.integration.app import test_live_desk as desk_tests
+from vietnam import transfers
 
 
 @pytest.fixture
@@ -311,7 +312,7 @@ def test_a_facebook_buyer_gets_a_private_reply_with_the_payment_link_once(
         assert answer.get_json()["message"] == "Đã gửi tin nhắn riêng cho người mua."
         assert 'data-testid="desk-reply-status"' in answer.get_json()["row"]
         [sent] = chat.replies
-        assert f"DH{order.id}" in sent["text"] and "/pay/" in sent["text"]
+        assert transfers.make_code(order.id) in sent["text"] and "/pay/" in sent["text"]
         again = client.post(
             f"/live/comments/{comment_id}/reply", headers={"Accept": "application/json"}
         )
@@ -324,7 +325,7 @@ def test_a_facebook_buyer_gets_a_private_reply_with_the_payment_link_once(
         anonymous = board.app.test_client()
         page = anonymous.get(link.path)
         assert page.status_code == 200
-        assert f"DH{order.id}" in page.get_data(as_text=True)
+        assert transfers.make_code(order.id) in page.get_data(as_text=True)
         assert anonymous.get("/pay/forged-token").status_code == 404
         order.status = orders.OrderStatus.PAID
         extensions.session().commit()
@@ -388,4 +389,4 @@ def test_the_coordinator_sets_the_hold_time_and_the_reply(
         text = replies.reply_text(
             order, holds.settings_of(extensions.session(), board.club_id()).reply_template, "x"
         )
-        assert text == f"Chào Lan! Đơn DH{order.id}: 79.000 ₫."
+        assert text == f"Chào Lan! Đơn {transfers.make_code(order.id)}: 79.000 ₫."

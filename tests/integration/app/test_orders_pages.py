@@ -18,7 +18,7 @@ from app.models import orders
 from tests import conftest
 from tests.integration.app import test_orders_comments as comment_tests
 from tests.integration.app import test_orders_import as order_tests
-from vietnam import vietqr
+from vietnam import transfers, vietqr
 
 
 def csrf(client: flask.testing.FlaskClient, url: str) -> str:
@@ -217,7 +217,7 @@ def test_payment_account_and_vietqr_on_the_order_page(
     assert payload[-4:] == f"{vietqr.crc16_ccitt_false(payload[:-4].encode()):04X}"
     assert fields["01"] == "12" and fields["54"] == "245000" and fields["53"] == "704"
     assert fields["38"]["01"] == {"00": "970436", "01": "0011012345678"}  # type: ignore[index]
-    assert fields["62"]["01"] == f"DH{a1}"  # type: ignore[index]
+    assert fields["62"]["01"] == transfers.make_code(a1)  # type: ignore[index]
     svg = client.get(f"/orders/{a1}/qr.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 

@@ -1,0 +1,1 @@
+"""Getting paid: payment connections, transactions matched to orders, review, reconciliation."""
