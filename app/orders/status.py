@@ -105,6 +105,18 @@ def change_status(
     return order
 
 
+def locked_order(session: so.Session, order_id: int) -> orders.Order:
+    """The order with its lines, locked for this transaction and read after the lock (what
+    the write before this one committed)."""
+    locks.lock_rows(session, orders.Order, [order_id])
+    return session.scalars(
+        sa.select(orders.Order)
+        .where(orders.Order.id == order_id)
+        .options(so.selectinload(orders.Order.lines))
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _change(
     session: so.Session,
     user: accounts.User | None,
@@ -115,14 +127,7 @@ def _change(
     via: orders.StatusChangeVia,
 ) -> tuple[orders.Order, recording.Summary | None]:
     """Write the change in the caller's unit; the summary, None when there was nothing to do."""
-    locks.lock_rows(session, orders.Order, [order_id])
-    order = session.scalars(
-        sa.select(orders.Order)
-        .where(orders.Order.id == order_id)
-        .options(so.selectinload(orders.Order.lines))
-        # Read after the lock: what the write before this one committed.
-        .execution_options(populate_existing=True)
-    ).one()
+    order = locked_order(session, order_id)
     current = Status(order.status)
     if seen is not None and current != seen:
         raise errors.Conflict(

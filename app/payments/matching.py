@@ -203,13 +203,7 @@ def _apply(
 ) -> None:
     """Count the transaction towards one order of its club (locked first), paying it when the
     amount is reached; an order not waiting for money sends the transaction to review."""
-    locks.lock_rows(session, orders.Order, [order_id])
-    order = session.scalars(
-        sa.select(orders.Order)
-        .where(orders.Order.id == order_id)
-        .options(so.selectinload(orders.Order.lines))
-        .execution_options(populate_existing=True)
-    ).one()
+    order = order_status.locked_order(session, order_id)
     if order.status is not orders.OrderStatus.PLACED or order.amount <= 0:
         _settle(
             row,

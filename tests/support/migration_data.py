@@ -922,7 +922,8 @@ def _check_payments(p: Probe) -> None:
            "transaction_id": "92704", "account_number": "0123499999", "amount": 180000,
            "direction": "in", "content": "DH0000019", "reference": "", "counter_account_name": "",
            "counter_account_number": "", "occurred_at": T1, "received_at": T1,
-           "state": "exact", "match_note": "{}", "order_id": 1, "applied_amount": 180000}  # fmt: skip
+           "state": "exact", "match_note": "{}", "order_id": 1,
+           "applied_amount": 180000}  # fmt: skip
     p.insert("bank_transactions", {**row, "id": 1})
     p.refused(
         "INSERT INTO bank_transactions (id, club_id, source, provider, transaction_id,"
