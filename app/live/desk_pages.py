@@ -293,6 +293,9 @@ def _settings_form(db: Any, user: Any) -> live_forms.DeskSettingsForm:
     club_id = helpers.current_scope().home_club_id
     current = holds.settings_of(db, club_id) if club_id is not None else None
     form.hold_minutes.data = current.hold_minutes if current else holds.DEFAULT_HOLD_MINUTES
+    form.reminder_minutes.data = (
+        holds.reminder_of(current) if current else holds.DEFAULT_REMINDER_MINUTES
+    )
     form.reply_template.data = (current.reply_template if current else None) or ""
     return form
 
@@ -308,6 +311,7 @@ def settings() -> werkzeug.Response:
                 _user(),
                 hold_minutes=form.hold_minutes.data or 0,
                 reply_template=form.reply_template.data,
+                reminder_minutes=form.reminder_minutes.data,
             )
         except errors.ValidationError as error:
             for message in [m for ms in error.fields.values() for m in ms] or [error.message]:

@@ -307,6 +307,10 @@ class DeskSettingsForm(forms.Form):
         _l("Giữ hàng cho đơn chưa thanh toán (phút)"),
         validators=[v.InputRequired(), v.NumberRange(min=5, max=7 * 24 * 60)],
     )
+    reminder_minutes = wtforms.IntegerField(
+        _l("Hết giờ giữ mà chưa thanh toán: nhắc một lần và giữ thêm (phút, 0: không nhắc)"),
+        validators=[v.Optional(), v.NumberRange(min=0, max=24 * 60)],
+    )
     reply_template = wtforms.TextAreaField(
         _l("Mẫu tin nhắn trả lời người mua (để trống: mẫu mặc định)"),
         validators=[v.Optional(), v.Length(max=1000)],

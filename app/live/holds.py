@@ -1,9 +1,12 @@
 """The desk's settings (hold time, reply template) and the holds on live orders ("giữ
 hàng"): a live order confirmed on the desk takes its units out of the stock at once and
 holds them for the club's time (30 minutes unless the club sets
-another); an order still unpaid then is cancelled, which gives the units back through the
-order service's stock rule, exactly once (a cancel expects the order to be placed, so a paid
-or already cancelled order is left alone). Beat runs ``release_due`` every minute.
+another). A transfer that pays the order ends its hold (app/payments/matching.py). An order
+still unpaid then is reminded once (the buyer's "payment reminder" message) and held for the
+club's reminder time (15 minutes unless set; 0: no reminder); unpaid after that, it is
+cancelled, which gives the units back through the order service's stock rule, exactly once
+(a cancel expects the order to be placed, so a paid or already cancelled order is left
+alone). Beat runs ``release_due`` every minute.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOLD_MINUTES = 30
 HOLD_MINUTES_RANGE = (5, 7 * 24 * 60)
+# After the hold runs out unpaid: one reminder, then this long before the order is released.
+DEFAULT_REMINDER_MINUTES = 15
+REMINDER_MINUTES_RANGE = (0, 24 * 60)
 # The reply to a buyer (app/live/replies.py) when the club has not written its own.
 DEFAULT_TEMPLATE = (
     "Chào {ten}! Shop đã chốt đơn {ma_don}: {san_pham}. Tổng {tong_tien}. "
@@ -52,7 +58,11 @@ def template_problem(template: str) -> str | None:
 def settings_of(session: so.Session, club_id: int) -> models.DeskSettings:
     """The club's desk settings (the defaults, not stored, until the club changes them)."""
     found = session.get(models.DeskSettings, club_id)
-    return found or models.DeskSettings(club_id=club_id, hold_minutes=DEFAULT_HOLD_MINUTES)
+    return found or models.DeskSettings(
+        club_id=club_id,
+        hold_minutes=DEFAULT_HOLD_MINUTES,
+        reminder_minutes=DEFAULT_REMINDER_MINUTES,
+    )
 
 
 def save_settings(
@@ -61,14 +71,23 @@ def save_settings(
     *,
     hold_minutes: int,
     reply_template: str | None = None,
+    reminder_minutes: int | None = None,
 ) -> models.DeskSettings:
-    """Change the club's hold time (and reply template). Commits."""
+    """Change the club's hold time (and reply template, reminder time: unchanged when None).
+    Commits."""
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
     low, high = HOLD_MINUTES_RANGE
     if not low <= hold_minutes <= high:
         raise errors.ValidationError(
             fields={"hold_minutes": [_("Từ %(low)d đến %(high)d phút.", low=low, high=high)]}
+        )
+    if reminder_minutes is not None and not (
+        REMINDER_MINUTES_RANGE[0] <= reminder_minutes <= REMINDER_MINUTES_RANGE[1]
+    ):
+        low, high = REMINDER_MINUTES_RANGE
+        raise errors.ValidationError(
+            fields={"reminder_minutes": [_("Từ %(low)d đến %(high)d phút.", low=low, high=high)]}
         )
     problem = template_problem(reply_template or "")
     if problem:
@@ -80,8 +99,33 @@ def save_settings(
             row = models.DeskSettings(club_id=club_id)
             session.add(row)
         row.hold_minutes = hold_minutes
+        if reminder_minutes is not None:
+            row.reminder_minutes = reminder_minutes
         row.reply_template = (reply_template or "").strip() or None
     return row
+
+
+def reminder_of(settings: models.DeskSettings) -> int:
+    """Minutes given after the reminder (the default until the club chooses)."""
+    value = settings.reminder_minutes
+    return DEFAULT_REMINDER_MINUTES if value is None else value
+
+
+def _remind(session: so.Session, order_id: int, moment: dt.datetime, minutes: int) -> None:
+    """Remind the buyer once and hold the order ``minutes`` more; nothing when the order was
+    paid, changed or reminded meanwhile (read after the lock)."""
+    with uow.unit_of_work(session):
+        order = order_status.locked_order(session, order_id)
+        if (
+            order.status is not orders.OrderStatus.PLACED
+            or order.payment_reminded_at is not None
+            or order.hold_until is None
+            or order.hold_until > moment
+        ):
+            return
+        order.payment_reminded_at = moment
+        order.hold_until = moment + dt.timedelta(minutes=minutes)
+        log.info("live hold: order %s reminded, held until %s", order_id, order.hold_until)
 
 
 def hold_until(session: so.Session, club_id: int, moment: dt.datetime) -> dt.datetime:
@@ -89,19 +133,28 @@ def hold_until(session: so.Session, club_id: int, moment: dt.datetime) -> dt.dat
 
 
 def release_due(session: so.Session, *, now: clock.Clock = clock.utcnow) -> list[int]:
-    """Cancel the placed orders whose hold has run out; the ids of those cancelled."""
+    """The placed orders whose hold has run out: each is reminded once (the buyer's
+    "payment reminder" message) and given the club's reminder time more; past that, or at
+    once when the club gives none, cancelled. The ids of those cancelled."""
+    moment = now()
     due = list(
-        session.scalars(
-            sa.select(orders.Order.id)
+        session.execute(
+            sa.select(orders.Order.id, orders.Order.club_id, orders.Order.payment_reminded_at)
             .where(
-                orders.Order.hold_until <= now(),
+                orders.Order.hold_until <= moment,
                 orders.Order.status == orders.OrderStatus.PLACED,
             )
             .order_by(orders.Order.hold_until, orders.Order.id)
         )
     )
+    reminder_minutes: dict[int, int] = {}
     released = []
-    for order_id in due:
+    for order_id, club_id, reminded_at in due:
+        if club_id not in reminder_minutes:
+            reminder_minutes[club_id] = reminder_of(settings_of(session, club_id))
+        if reminded_at is None and reminder_minutes[club_id] > 0:
+            _remind(session, order_id, moment, reminder_minutes[club_id])
+            continue
         try:
             order_status.change_status(
                 session,

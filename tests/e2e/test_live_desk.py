@@ -366,11 +366,17 @@ def test_a_facebook_live_from_start_to_end(stack: Stack, new_page: e2e.NewPage) 
         expect(coordinator.get_by_test_id("order-status")).to_contain_text("Đã thanh toán")
 
         # Time moves on (the clock handed to the chore, not a wait): before the hold
-        # time nothing is released; past it, the two unpaid orders are, exactly once.
+        # time nothing is released; past it, the two unpaid orders are reminded, and past
+        # the reminder time released, exactly once.
         with stack.app.app_context():
             db = extensions.session()
             assert holds.release_due(db, now=_later(minutes=5)) == []
-            past_hold = _later(minutes=HOLD_MINUTES + 1)
+            assert holds.release_due(db, now=_later(minutes=HOLD_MINUTES + 1)) == []
+            reminded = db.scalars(
+                sa.select(orders.Order.id).where(orders.Order.payment_reminded_at.is_not(None))
+            ).all()
+            assert sorted(reminded) == sorted([order_ids["a"], order_ids["c"]])
+            past_hold = _later(minutes=HOLD_MINUTES + holds.DEFAULT_REMINDER_MINUTES + 2)
             released = holds.release_due(db, now=past_hold)
             assert sorted(released) == sorted([order_ids["a"], order_ids["c"]])
             assert holds.release_due(db, now=past_hold) == []

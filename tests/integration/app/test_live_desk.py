@@ -226,7 +226,18 @@ def test_a_confirmed_order_holds_its_units_until_the_clubs_time_then_releases_th
         assert board.stock("NM-500") == 5
         # Before the time: nothing moves.
         assert holds.release_due(extensions.session(), now=lambda: t0) == []
-        later = t0 + dt.timedelta(minutes=31)
+        # Past the hold, unpaid: reminded once and held for the reminder time more.
+        late = t0 + dt.timedelta(minutes=31)
+        assert holds.release_due(extensions.session(), now=lambda: late) == []
+        assert holds.release_due(extensions.session(), now=lambda: late) == []
+        extensions.session().expire_all()
+        reminded = extensions.session().get_one(orders.Order, held.id)
+        assert reminded.status is orders.OrderStatus.PLACED
+        assert reminded.payment_reminded_at == late
+        assert reminded.hold_until == late + dt.timedelta(minutes=holds.DEFAULT_REMINDER_MINUTES)
+        assert extensions.session().get_one(orders.Order, paid.id).payment_reminded_at is None
+        # Still unpaid after it: released, once.
+        later = late + dt.timedelta(minutes=holds.DEFAULT_REMINDER_MINUTES)
         assert holds.release_due(extensions.session(), now=lambda: later) == [held.id]
         assert holds.release_due(extensions.session(), now=lambda: later) == []  # once
         extensions.session().expire_all()
@@ -239,12 +250,17 @@ def test_a_confirmed_order_holds_its_units_until_the_clubs_time_then_releases_th
 
 def test_the_clubs_hold_time_is_its_own(board: Desk) -> None:
     with board.app.app_context():
-        board.as_("coordinator", holds.save_settings, hold_minutes=10)
+        board.as_("coordinator", holds.save_settings, hold_minutes=10, reminder_minutes=0)
         t0 = dt.datetime(2026, 6, 21, 13, 10, tzinfo=UTC)
         order = board.as_("seller", desk.confirm, board.comment("NM1"), now=lambda: t0)
         assert order.hold_until == t0 + dt.timedelta(minutes=10)
         with pytest.raises(errors.ValidationError):
             board.as_("coordinator", holds.save_settings, hold_minutes=1)
+        with pytest.raises(errors.ValidationError):
+            board.as_("coordinator", holds.save_settings, hold_minutes=10, reminder_minutes=-1)
+        # No reminder time: released as soon as the hold runs out.
+        due = t0 + dt.timedelta(minutes=10)
+        assert holds.release_due(extensions.session(), now=lambda: due) == [order.id]
 
 
 def test_a_sold_out_slot_puts_comments_on_the_waitlist_offered_in_order(board: Desk) -> None:
@@ -258,8 +274,10 @@ def test_a_sold_out_slot_puts_comments_on_the_waitlist_offered_in_order(board: D
         waiting = board.as_("seller", desk.waitlist, board.shop.session_id)
         assert [w.item.comment.id for w in waiting] == late
         assert [w.available for w in waiting] == [False, False, False]  # 1 left, 2 wanted
-        # The first order's hold runs out: 9 units back, offered in the order they came.
-        holds.release_due(extensions.session(), now=lambda: t0 + dt.timedelta(hours=1))
+        # The first order's hold runs out (reminded, then released): 9 units back, offered
+        # in the order they came.
+        for moment in (t0 + dt.timedelta(hours=1), t0 + dt.timedelta(hours=2)):
+            holds.release_due(extensions.session(), now=lambda at=moment: at)
         board.as_("coordinator", holds.save_settings, hold_minutes=30)
         waiting = board.as_("seller", desk.waitlist, board.shop.session_id)
         assert [w.available for w in waiting] == [True, True, True]  # 10 left, 3 × 2 wanted

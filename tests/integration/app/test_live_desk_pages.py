@@ -378,11 +378,18 @@ def test_the_coordinator_sets_the_hold_time_and_the_reply(
     assert "Dấu ngoặc { } chưa đóng mở đúng." in bad.get_data(as_text=True)
     good = client.post(
         "/live/desk-settings",
-        data={"hold_minutes": "45", "reply_template": "Chào {ten}! Đơn {ma_don}: {tong_tien}."},
+        data={
+            "hold_minutes": "45",
+            "reminder_minutes": "0",
+            "reply_template": "Chào {ten}! Đơn {ma_don}: {tong_tien}.",
+        },
         follow_redirects=True,
     )
     assert "Đã lưu cài đặt bàn chốt đơn." in good.get_data(as_text=True)
+    assert 'name="reminder_minutes"' in good.get_data(as_text=True)
     with board.app.app_context():
+        saved = holds.settings_of(extensions.session(), board.club_id())
+        assert (saved.hold_minutes, saved.reminder_minutes) == (45, 0)
         order = board.as_("seller", desk_tests.desk.confirm, board.comment("NM1"))
         assert order.hold_until is not None
         assert (order.hold_until - order.updated_at).total_seconds() // 60 in (44, 45)
