@@ -376,15 +376,9 @@ def test_the_coordinator_sets_the_hold_time_and_the_reply(
         follow_redirects=True,
     )
     assert "Dấu ngoặc { } chưa đóng mở đúng." in bad.get_data(as_text=True)
-    good = client.post(
-        "/live/desk-settings",
-        data={
-            "hold_minutes": "45",
-            "reminder_minutes": "0",
-            "reply_template": "Chào {ten}! Đơn {ma_don}: {tong_tien}.",
-        },
-        follow_redirects=True,
-    )
+    reply = "Chào {ten}! Đơn {ma_don}: {tong_tien}."
+    settings = {"hold_minutes": "45", "reminder_minutes": "0", "reply_template": reply}
+    good = client.post("/live/desk-settings", data=settings, follow_redirects=True)
     assert "Đã lưu cài đặt bàn chốt đơn." in good.get_data(as_text=True)
     assert 'name="reminder_minutes"' in good.get_data(as_text=True)
     with board.app.app_context():
