@@ -391,3 +391,43 @@ def test_the_coordinator_sets_the_hold_time_and_the_reply(
             order, holds.settings_of(extensions.session(), board.club_id()).reply_template, "x"
         )
         assert text == f"Chào Lan! Đơn {transfers.make_code(order.id)}: 79.000 ₫."
+
+
+def test_a_transfer_shows_on_the_desk_row_part_paid_then_paid(
+    board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
+) -> None:
+    from app.models import payments as payment_models
+    from app.payments import matching
+    from integrations.payments.base import Direction, Transfer
+
+    with board.app.app_context():
+        comment = board.comment("NM1 x2")
+    row = signed_in.post(
+        f"/live/comments/{comment}/confirm", headers={"Accept": "application/json"}
+    ).get_json()["row"]
+    assert 'data-testid="desk-hold"' in row and 'data-testid="desk-paid"' not in row
+
+    def pay(number: str, amount: int) -> str:
+        with board.app.app_context():
+            order = extensions.session().scalars(sa.select(orders.Order)).one()
+            matching.record(
+                extensions.session(),
+                order.club_id,
+                Transfer(
+                    provider="sepay",
+                    transaction_id=number,
+                    account_number="0123499999",
+                    amount=amount,
+                    direction=Direction.IN,
+                    content=f"{transfers.make_code(order.id)} chuyen tien",
+                    occurred_at=order.placed_at,
+                ),
+                source=payment_models.TransactionSource.WEBHOOK,
+            )
+        return str(signed_in.get(f"{desk_url(board)}/feed").get_json()["rows"])
+
+    part = pay("T1", 100_000)  # of 158.000 đ
+    assert 'data-testid="desk-part-paid"' in part and "100.000" in part
+    assert 'data-testid="desk-hold"' in part  # still held: not paid yet
+    paid = pay("T2", 58_000)
+    assert 'data-testid="desk-paid"' in paid and 'data-testid="desk-hold"' not in paid
