@@ -48,11 +48,28 @@ def test_a_vietcombank_statement_with_account_details_above_the_table() -> None:
 def test_bilingual_techcombank_headers_prefer_the_transaction_date() -> None:
     rows = [
         ["TECHCOMBANK", "", "", "", "", "", "", "", ""],
-        ["STT/No.", "Ngày KH thực hiện/Requesting date", "Ngày giao dịch/Transaction date",
-         "Số bút toán/Reference", "Tên tài khoản đối ứng/Remitter's account name",
-         "Diễn giải/Description", "Nợ/Debit", "Có/Credit", "Số dư/Balance"],  # fmt: skip
-        ["1", "20/06/2026", "21/06/2026 08:00", "FT26172001", "NGUYEN VAN A",
-         "DH0010429 thanh toan", "", "1,250,000", "3,250,000"],  # fmt: skip
+        [
+            "STT/No.",
+            "Ngày KH thực hiện/Requesting date",
+            "Ngày giao dịch/Transaction date",
+            "Số bút toán/Reference",
+            "Tên tài khoản đối ứng/Remitter's account name",
+            "Diễn giải/Description",
+            "Nợ/Debit",
+            "Có/Credit",
+            "Số dư/Balance",
+        ],
+        [
+            "1",
+            "20/06/2026",
+            "21/06/2026 08:00",
+            "FT26172001",
+            "NGUYEN VAN A",
+            "DH0010429 thanh toan",
+            "",
+            "1,250,000",
+            "3,250,000",
+        ],
     ]
     statement = parse(numbered(rows))
     assert statement.bank == "techcombank"
