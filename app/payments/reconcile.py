@@ -455,8 +455,11 @@ def club_choices(session: so.Session, user: accounts.User | None) -> list[tuple[
     return [(club.id, club.name) for club in tenancy.club_choices(session, scope)]
 
 
-def page_of(items: Sequence[Any], raw_page: Any, per_page: int = PER_PAGE) -> pagination.Page[Any]:
+def page_of(
+    items: Sequence[Any], raw_page: Any, per_page: int | None = None
+) -> pagination.Page[Any]:
     """One page of an already built list (clamped like the pages' lists)."""
+    per_page = per_page or PER_PAGE
     page = pagination.page_number(raw_page)
     pages = max(1, -(-len(items) // per_page))
     page = min(page, pages)
