@@ -178,6 +178,6 @@ def import_statement(args: dict[str, Any], files: dict[str, Any]) -> object:
     like a webhook's transfer. All or nothing: on a bad row, 422 and nothing is written;
     `error.fields` names each problem as `rows.<line>.<column>`. The same file again records
     nothing new (`already`)."""
-    return statements.import_upload(
+    return statements.import_statement(
         extensions.session(), flask_login.current_user, files["file"], bank=args.get("bank")
     )

@@ -37,8 +37,7 @@ def _helpers() -> dict[str, Any]:
     return {
         "pay_state_labels": reconcile.PAY_STATE_LABELS,
         "match_labels": reconcile.MATCH_LABELS,
-        "order_status_labels": labels.STATUS_LABELS,
-        "platform_labels": labels.PLATFORM_LABELS,
+        "order_labels": labels,
         "source_label": reconcile.source_label,
         "here_url": _here_url,
     }
@@ -111,19 +110,14 @@ def statement_import() -> tuple[str, int]:
     if flask.request.method == "POST":
         if form.validate_on_submit():
             try:
-                report = statements.import_upload(
+                report = statements.import_statement(
                     extensions.session(),
                     flask_login.current_user,
                     form.file.data,
                     bank=form.bank.data or None,
                 )
-            except results.ImportFailed as exc:
-                failure, status = exc, 422
-            except errors.ValidationError as exc:
-                helpers.flash_fields(exc, form)
-                if not exc.fields:
-                    flask.flash(exc.message, "error")
-                status = 422
+            except errors.ValidationError as exc:  # the file's problems, or the form's
+                failure, status = results.shown_on_page(exc, form), 422
         else:
             status = 422
     body = flask.render_template(

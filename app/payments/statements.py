@@ -96,20 +96,45 @@ def problem_message(problem: statements.StatementProblem) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
-    """What one money-in row of the statement came to."""
+    """What one money-in row of the statement came to: the row, the stored transaction, and
+    whether this import recorded it (False: it was already there)."""
 
-    line: int
-    transaction_id: int  # the stored bank transaction's id
-    occurred_at: dt.datetime
-    amount: int
-    content: str
-    state: models.MatchState
-    order_id: int | None
-    new: bool  # recorded by this import (False: it was already there)
+    row: statements.StatementRow
+    transaction: models.BankTransaction
+    new: bool
+
+    @property
+    def line(self) -> int:
+        return self.row.line
+
+    @property
+    def transaction_id(self) -> int:
+        return self.transaction.id
+
+    @property
+    def occurred_at(self) -> dt.datetime:
+        return self.row.occurred_at
+
+    @property
+    def amount(self) -> int:
+        return self.row.credit
+
+    @property
+    def content(self) -> str:
+        return self.row.content
+
+    @property
+    def state(self) -> models.MatchState:
+        return self.transaction.state
+
+    @property
+    def order_id(self) -> int | None:
+        return self.transaction.order_id
 
     @property
     def order_code(self) -> str:
-        return transfers.make_code(self.order_id) if self.order_id is not None else ""
+        order_id = self.transaction.order_id
+        return transfers.make_code(order_id) if order_id is not None else ""
 
 
 @dataclasses.dataclass
@@ -210,36 +235,24 @@ def _transfer(row: statements.StatementRow, provider: str, account_number: str) 
     )
 
 
-def _outcome(row: statements.StatementRow, tx: models.BankTransaction, new: bool) -> Outcome:
-    return Outcome(
-        line=row.line,
-        transaction_id=tx.id,
-        occurred_at=row.occurred_at,
-        amount=row.credit,
-        content=row.content,
-        state=tx.state,
-        order_id=tx.order_id,
-        new=new,
-    )
-
-
-def import_file(
+def import_statement(
     session: so.Session,
     user: accounts.User | None,
-    path: Path,
-    filename: str | None = None,
+    upload: files.Upload,
     *,
     bank: str | None = None,
     now: clock.Clock = clock.utcnow,
 ) -> ImportReport:
-    """Read a statement and record its money-in rows for the user's club, all or nothing;
-    commit once (see the module note)."""
+    """Read an uploaded statement (web form, API) and record its money-in rows for the user's
+    club, all or nothing; commit once (see the module note)."""
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
     if scope.producer_id is not None:
         raise errors.Forbidden()
     club_id = scope.home_club()
-    statement = read_statement(path, filename)
+    filename = upload.filename or ""
+    with order_imports.stored_upload(upload.stream, filename) as path:
+        statement = read_statement(path, filename)
     code = _bank(statement, bank)
     report = ImportReport(
         bank=code,
@@ -256,7 +269,7 @@ def import_file(
                 by_reference.get((row.reference, row.credit)) if row.reference else None
             )
             if known is not None:
-                report.outcomes.append(_outcome(row, known, new=False))
+                report.outcomes.append(Outcome(row, known, new=False))
                 continue
             recorded = matching.record(
                 session,
@@ -266,7 +279,7 @@ def import_file(
                 now=now,
             )
             by_id[row.transaction_id] = recorded.transaction
-            report.outcomes.append(_outcome(row, recorded.transaction, recorded.new))
+            report.outcomes.append(Outcome(row, recorded.transaction, recorded.new))
     for outcome in report.outcomes:
         if not outcome.new:
             report.already += 1
@@ -277,17 +290,3 @@ def import_file(
         elif outcome.state in models.REVIEW_STATES:
             report.review += 1
     return report
-
-
-def import_upload(
-    session: so.Session,
-    user: accounts.User,
-    upload: files.Upload,
-    *,
-    bank: str | None = None,
-    now: clock.Clock = clock.utcnow,
-) -> ImportReport:
-    """An uploaded statement (web form or API): stored, then imported like a file."""
-    filename = upload.filename or ""
-    with order_imports.stored_upload(upload.stream, filename) as path:
-        return import_file(session, user, path, filename, bank=bank, now=now)

@@ -16,6 +16,7 @@ import flask
 import openpyxl
 import pytest
 import sqlalchemy as sa
+import werkzeug.datastructures
 import werkzeug.test
 
 from app import extensions
@@ -30,6 +31,7 @@ from tests import conftest
 from tests.integration.app import test_orders_pages as page_tests
 from tests.integration.app.test_orders_import import Shop
 from tests.support import clubs as clubs_support
+from tests.unit.vietnam.test_statements import TECHCOMBANK_HEADER
 from vietnam import transfers
 
 UTC = dt.UTC
@@ -119,17 +121,7 @@ def techcombank(o: Orders, path: Path) -> Path:
         [
             ["TECHCOMBANK - SAO KÊ TÀI KHOẢN/ACCOUNT STATEMENT"],
             ["Số tài khoản/Account No: 19020352517013"],
-            [
-                "STT/No.",
-                "Ngày KH thực hiện/Requesting date",
-                "Ngày giao dịch/Transaction date",
-                "Số bút toán/Reference",
-                "Tên tài khoản đối ứng/Remitter's account name",
-                "Diễn giải/Description",
-                "Nợ/Debit",
-                "Có/Credit",
-                "Số dư/Balance",
-            ],
+            TECHCOMBANK_HEADER,
             [
                 "1",
                 "21/06/2026",
@@ -179,15 +171,12 @@ def _count(app: flask.Flask) -> int:
 
 
 def _import(
-    app: flask.Flask, path: Path, user: str = "seller1", **kwargs: object
+    app: flask.Flask, path: Path, user: str = "seller1", bank: str | None = None
 ) -> statements.ImportReport:
-    with app.app_context():
-        return statements.import_file(
-            extensions.db.session,
-            conftest.user_named(user),
-            path,
-            path.name,
-            **kwargs,  # type: ignore[arg-type]
+    with app.app_context(), path.open("rb") as handle:
+        upload = werkzeug.datastructures.FileStorage(stream=handle, filename=path.name)
+        return statements.import_statement(
+            extensions.db.session, conftest.user_named(user), upload, bank=bank
         )
 
 

@@ -45,20 +45,24 @@ def test_a_vietcombank_statement_with_account_details_above_the_table() -> None:
     assert statement.skipped_lines == [8]
 
 
+# Techcombank's bilingual header row (a business account's statement).
+TECHCOMBANK_HEADER = [
+    "STT/No.",
+    "Ngày KH thực hiện/Requesting date",
+    "Ngày giao dịch/Transaction date",
+    "Số bút toán/Reference",
+    "Tên tài khoản đối ứng/Remitter's account name",
+    "Diễn giải/Description",
+    "Nợ/Debit",
+    "Có/Credit",
+    "Số dư/Balance",
+]
+
+
 def test_bilingual_techcombank_headers_prefer_the_transaction_date() -> None:
     rows = [
         ["TECHCOMBANK", "", "", "", "", "", "", "", ""],
-        [
-            "STT/No.",
-            "Ngày KH thực hiện/Requesting date",
-            "Ngày giao dịch/Transaction date",
-            "Số bút toán/Reference",
-            "Tên tài khoản đối ứng/Remitter's account name",
-            "Diễn giải/Description",
-            "Nợ/Debit",
-            "Có/Credit",
-            "Số dư/Balance",
-        ],
+        TECHCOMBANK_HEADER,
         [
             "1",
             "20/06/2026",
