@@ -81,6 +81,20 @@ def _collect_rows(numbered: Iterable[tuple[int, Sequence[Any]]]) -> Table:
     return Table(headers or [], rows)
 
 
+DELIMITERS = (",", ";", "\t")
+SNIFF_LINES = 50
+
+
+def _delimiter(content: str) -> str:
+    """The delimiter of the first line; when it has none (a bank statement's title above
+    its table), of the line among the first ones that has the most."""
+    lines = content.split("\n", SNIFF_LINES)[:SNIFF_LINES]
+    line = lines[0]
+    if not any(d in line for d in DELIMITERS):
+        line = max(lines, key=lambda text: sum(text.count(d) for d in DELIMITERS))
+    return max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
+
+
 def _read_csv(data: bytes) -> Table:
     if data.startswith(b"PK\x03\x04"):
         raise results.ImportFailed(
@@ -112,8 +126,7 @@ def _read_csv(data: bytes) -> Table:
                 )
             ]
         ) from None
-    first_line = content.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
+    delimiter = _delimiter(content)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         return _collect_rows(enumerate(reader, start=1))

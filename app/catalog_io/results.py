@@ -11,12 +11,14 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import flask
 import flask_babel
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import speaklater
 
 from app.core import errors
+from app.http import helpers
 
 MAX_RESULT_ERRORS = 1_000  # errors kept in a failed job's result
 # A failed import job's message: without a count, so the job page can translate it.
@@ -139,3 +141,15 @@ class ImportSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def shown_on_page(error: errors.ValidationError, form: object) -> ImportFailed | None:
+    """An upload page's refused import: the file's problems (``ImportFailed``) to list on the
+    page, or None once any other field errors are on the form (or flashed). The page answers
+    422 either way."""
+    if isinstance(error, ImportFailed):
+        return error
+    helpers.flash_fields(error, form)
+    if not error.fields:
+        flask.flash(error.message, "error")
+    return None

@@ -66,6 +66,10 @@ RULES: dict[str, frozenset[Role]] = {
     # Sales reports: staff see their club's dashboards; producers only their own products'.
     "reports.view": ALL_ROLES,
     "reports.club": STAFF | UNION,
+    # Payments reconciliation: staff their club's, the Youth Union its clubs' (read-only, no
+    # buyers); producers reach no club's money. Staff import bank statements.
+    "payments.reconcile": STAFF | UNION,
+    "payments.statements": STAFF,
 }
 
 # Endpoints that need no sign-in at all.

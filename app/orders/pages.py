@@ -328,13 +328,8 @@ def import_orders() -> tuple[str, int]:
                 form.file.data,
                 session_id=_chosen_session(),
             )
-        except results.ImportFailed as exc:
-            failure, status = exc, 422
-        except errors.ValidationError as exc:
-            helpers.flash_fields(exc, form)
-            if not exc.fields:
-                flask.flash(exc.message, "error")
-            status = 422
+        except errors.ValidationError as exc:  # the file's problems, or the form's
+            failure, status = results.shown_on_page(exc, form), 422
         except errors.Conflict as exc:  # the same orders written twice at once: try again
             flask.flash(exc.message, "error")
             status = 409
