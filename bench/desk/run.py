@@ -398,6 +398,34 @@ class Services:
     base: str
 
 
+def gunicorn(
+    processes: Processes, env: dict[str, str], workers: int, threads: int, wsgi: str
+) -> str:
+    """gunicorn serving ``wsgi`` (``module:callable``) with gthread workers on a free local
+    port, answering; its base address."""
+    port = net.free_port()
+    processes.start(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "120",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            wsgi,
+        ],
+        env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    net.wait_for_http(f"{base}/healthz", attempts=300)
+    return base
+
+
 @contextlib.contextmanager
 def _services(
     work: Path, database: str, processes: Processes, workers: int, threads: int
@@ -424,24 +452,7 @@ def _services(
         }
         _flask(env, "db", "upgrade")
         _flask({**env, "APP_ENV": "development"}, "demo", "load", "--password", PASSWORD)
-        port = net.free_port()
-        processes.start(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--timeout",
-                "120",
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            env,
-        )
+        base = gunicorn(processes, env, workers, threads, "wsgi:app")
         processes.start(
             [
                 str(BIN / "celery"),
@@ -460,8 +471,6 @@ def _services(
             ],
             env,
         )
-        base = f"http://127.0.0.1:{port}"
-        net.wait_for_http(f"{base}/healthz", attempts=300)
         yield Services(env, base)
     finally:
         processes.stop()

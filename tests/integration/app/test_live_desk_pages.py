@@ -20,6 +20,7 @@ from sandbox import core, livechat
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.integration.app import test_live_desk as desk_tests
+from tests.support import payments as payment_support
 from vietnam import transfers
 
 
@@ -396,34 +397,16 @@ def test_the_coordinator_sets_the_hold_time_and_the_reply(
 def test_a_transfer_shows_on_the_desk_row_part_paid_then_paid(
     board: desk_tests.Desk, signed_in: flask.testing.FlaskClient
 ) -> None:
-    from app.models import payments as payment_models
-    from app.payments import matching
-    from integrations.payments.base import Direction, Transfer
-
     with board.app.app_context():
-        comment = board.comment("NM1 x2")
-    row = signed_in.post(
-        f"/live/comments/{comment}/confirm", headers={"Accept": "application/json"}
-    ).get_json()["row"]
+        board.as_("seller", desk_tests.desk.confirm, board.comment("NM1 x2"))
+    row = str(signed_in.get(f"{desk_url(board)}/feed").get_json()["rows"])
     assert 'data-testid="desk-hold"' in row and 'data-testid="desk-paid"' not in row
 
     def pay(number: str, amount: int) -> str:
         with board.app.app_context():
             order = extensions.session().scalars(sa.select(orders.Order)).one()
-            matching.record(
-                extensions.session(),
-                order.club_id,
-                Transfer(
-                    provider="sepay",
-                    transaction_id=number,
-                    account_number="0123499999",
-                    amount=amount,
-                    direction=Direction.IN,
-                    content=f"{transfers.make_code(order.id)} chuyen tien",
-                    occurred_at=order.placed_at,
-                ),
-                source=payment_models.TransactionSource.WEBHOOK,
-            )
+            code = transfers.make_code(order.id)
+            payment_support.pay(order.club_id, number, amount, f"{code} chuyen tien")
         return str(signed_in.get(f"{desk_url(board)}/feed").get_json()["rows"])
 
     part = pay("T1", 100_000)  # of 158.000 đ

@@ -22,6 +22,7 @@ from tests import conftest
 from tests.integration.app import test_orders_import as shop_support
 from tests.integration.app.test_orders_import import Shop
 from tests.support import clubs as clubs_support
+from tests.support import payments as payment_support
 from vietnam import transfers
 
 UTC = dt.UTC
@@ -41,16 +42,7 @@ def _order(quantity: int = 2) -> int:
 
 
 def _transfer(txid: str, amount: int, content: str, **kwargs: object) -> Transfer:
-    return Transfer(
-        provider="sepay",
-        transaction_id=txid,
-        account_number="0123499999",
-        amount=amount,
-        direction=kwargs.pop("direction", Direction.IN),  # type: ignore[arg-type]
-        content=content,
-        occurred_at=AT,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    return payment_support.transfer(txid, amount, content, **kwargs)
 
 
 def _record(club_id: int, transfer: Transfer) -> matching.Recorded:

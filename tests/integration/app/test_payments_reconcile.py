@@ -18,11 +18,11 @@ from app import extensions
 from app.models import accounts, catalog, orders
 from app.models import payments as models
 from app.orders import manual
-from app.payments import matching, reconcile
-from integrations.payments.base import Direction, Transfer
+from app.payments import reconcile
 from tests import conftest
 from tests.integration.app.test_orders_import import Shop
 from tests.support import clubs as clubs_support
+from tests.support import payments as payment_support
 from vietnam import transfers
 
 UTC = dt.UTC
@@ -66,22 +66,14 @@ def _enter(session_id: int, external_id: str, **extra: object) -> int:
 
 
 def _pay(club_id: int, txid: str, amount: int, content: str, at: dt.datetime = NOW) -> None:
-    matching.record(
-        extensions.db.session,
+    payment_support.pay(
         club_id,
-        Transfer(
-            provider="sepay",
-            transaction_id=txid,
-            account_number="0123499999",
-            amount=amount,
-            direction=Direction.IN,
-            content=content,
-            occurred_at=at,
-            reference=f"FT{txid}",
-            counter_account_name="NGUYEN VAN LAN",
-        ),
-        source=models.TransactionSource.WEBHOOK,
-        now=lambda: at,
+        txid,
+        amount,
+        content,
+        at=at,
+        reference=f"FT{txid}",
+        counter_account_name="NGUYEN VAN LAN",
     )
 
 

@@ -25,12 +25,12 @@ from app.core import errors
 from app.models import catalog, orders
 from app.models import payments as models
 from app.orders import manual
-from app.payments import matching, statements
-from integrations.payments.base import Direction, Transfer
+from app.payments import statements
 from tests import conftest
 from tests.integration.app import test_orders_pages as page_tests
 from tests.integration.app.test_orders_import import Shop
 from tests.support import clubs as clubs_support
+from tests.support import payments as payment_support
 from tests.unit.vietnam.test_statements import TECHCOMBANK_HEADER
 from vietnam import transfers
 
@@ -277,20 +277,14 @@ def test_a_transfer_a_webhook_already_reported_is_not_recorded_again(
 ) -> None:
     app = placed.shop.app
     with app.app_context():
-        matching.record(
-            extensions.db.session,
+        payment_support.pay(
             placed.club_id,
-            Transfer(
-                provider="sepay",
-                transaction_id="92704",
-                account_number="19020352517013",
-                amount=placed.price + 5_000,
-                direction=Direction.IN,
-                content=f"{placed.code(2)} thanh toan",
-                occurred_at=PLACED,
-                reference="FT2617201",
-            ),
-            source=models.TransactionSource.WEBHOOK,
+            "92704",
+            placed.price + 5_000,
+            f"{placed.code(2)} thanh toan",
+            at=PLACED,
+            account_number="19020352517013",
+            reference="FT2617201",
         )
     report = _import(app, techcombank(placed, tmp_path / "tcb.csv"))
     assert (report.new, report.already) == (1, 1)
