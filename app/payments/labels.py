@@ -107,13 +107,13 @@ def note_label(note: Mapping[str, Any] | None) -> str:
 
 
 # The services' settings (``config_schema`` field names), in the reader's words.
-SETTING_LABELS = {
-    "auth": _l("Cách xác thực (hmac hoặc api_key)"),
+SETTING_LABELS: dict[str, Any] = {
+    "auth": _l("Cách xác thực: chữ ký HMAC hoặc khóa API"),
     "webhook_secret": _l("Khóa bí mật HMAC"),
     "api_key": _l("Khóa API"),
-    "checksum_key": _l("Checksum key"),
+    "checksum_key": "Checksum key",  # the services' own names for them
     "secure_token": _l("Secure token (webhook cũ v1, không bắt buộc)"),
-    "client_id": _l("Client ID"),
+    "client_id": "Client ID",
     "api_base_url": _l("Địa chỉ API (để trống: của payOS)"),
 }
 
