@@ -124,7 +124,9 @@ def connect() -> Any:
             webhook_url=webhook_url,
         )
     except errors.ValidationError as error:
-        http_forms_errors(form, error)
+        if not error.fields:
+            flask.flash(error.message, "error")
+        helpers.flash_fields(error, form)
         return _connections_page(form, 422)
     flask.flash(
         _(
@@ -134,19 +136,6 @@ def connect() -> Any:
         "success",
     )
     return flask.redirect(flask.url_for("payments.connections_page") + f"#connection-{row.id}")
-
-
-def http_forms_errors(form: payment_forms.ConnectionForm, error: errors.ValidationError) -> None:
-    """A service's refusal on the form: field messages by their fields, the rest flashed."""
-    if error.message and not error.fields:
-        flask.flash(error.message, "error")
-    for name, messages in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*list(field.errors), *messages]
-        else:
-            for message in messages:
-                flask.flash(f"{name.removeprefix('config.')}: {message}", "error")
 
 
 @bp.route("/connections/<int:connection_id>/active", methods=["POST"])

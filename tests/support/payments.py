@@ -7,21 +7,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import flask
 import requests
 import sqlalchemy as sa
-from werkzeug import serving as werkzeug_serving
 
 from app import extensions
 from app.models import orders
 from app.models import payments as models
 from sandbox import bank as sandbox_bank
 from sandbox import core
-from tests.support import net
 
 PLACED_AT = dt.datetime(2026, 6, 20, 13, 0, tzinfo=dt.UTC)
 
@@ -30,21 +27,13 @@ PLACED_AT = dt.datetime(2026, 6, 20, 13, 0, tzinfo=dt.UTC)
 def serving(app: flask.Flask) -> Iterator[str]:
     """``app`` on a free port of 127.0.0.1 (threaded), as the services reach it; its base URL.
     PUBLIC_BASE_URL points there, so the webhook addresses the app gives out are reachable."""
-    port = net.free_port()
-    server = werkzeug_serving.make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    app.config["PUBLIC_BASE_URL"] = url
-    try:
-        net.wait_for_http(f"{url}/healthz")
-        yield url
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            extensions.db.session.remove()
+    with core.Server(app) as server:
+        app.config["PUBLIC_BASE_URL"] = server.url
+        try:
+            yield server.url
+        finally:
+            with app.app_context():
+                extensions.db.session.remove()
 
 
 @dataclasses.dataclass
