@@ -258,3 +258,30 @@ def test_the_demo_club_is_paid_through_the_sandbox_bank(
         finally:
             served.bank.close()
     assert support.order_states(app, [order_id])[order_id] == ("paid", 150_000, 150_000)
+
+
+def test_payos_refusing_the_keys_leaves_no_connection(
+    app: flask.Flask, people: conftest.People, bearer: dict
+) -> None:
+    client = app.test_client()
+    coordinator = bearer[conftest.accounts.Role.COORDINATOR]
+    with core.Server(sandbox_bank.BankSandbox(sandbox_bank.Bank())) as sandbox:
+        refused = client.post(
+            "/api/v1/payments/connections",
+            json={
+                "provider": "payos",
+                "bank_bin": "970436",
+                "account_number": "0123499999",
+                "settings": {
+                    "client_id": sandbox_bank.DEMO_PAYOS_CLIENT_ID,
+                    "api_key": "not-the-key",
+                    "checksum_key": sandbox_bank.DEMO_PAYOS_CHECKSUM_KEY,
+                    "api_base_url": sandbox.url,
+                },
+            },
+            headers=coordinator,
+        )
+    assert refused.status_code == 422
+    assert "dịch vụ từ chối Client ID hoặc khóa API" in refused.json["error"]["message"]
+    assert "not-the-key" not in refused.get_data(as_text=True)
+    assert client.get("/api/v1/payments/connections", headers=coordinator).json == []
