@@ -120,3 +120,14 @@ SETTING_LABELS: dict[str, Any] = {
 
 def setting_label(name: str) -> str:
     return str(SETTING_LABELS.get(name, name))
+
+
+# SePay's ways to authenticate its calls (the ``auth`` setting's values).
+AUTH_LABELS = {"hmac": _l("Chữ ký HMAC"), "api_key": _l("Khóa API")}
+
+
+def setting_value(name: str, value: object) -> str:
+    """A shown setting's value in words where it is a code (SePay's ``auth``)."""
+    if name == "auth":
+        return str(AUTH_LABELS.get(str(value), value))
+    return str(value)

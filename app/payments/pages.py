@@ -49,6 +49,8 @@ def _payment_helpers() -> dict[str, Any]:
         "problem_label": labels.problem_label,
         "webhook_url": webhook_url,
         "setting_label": labels.setting_label,
+        "setting_value": labels.setting_value,
+        "auth_labels": labels.AUTH_LABELS,
         "bank_name": order_payments_service.bank_name,
         "order_code": transfers.make_code,
         "parse_stored": formatting.parse_stored,
