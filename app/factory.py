@@ -29,7 +29,7 @@ from app.live import feature as live_feature
 from app.main import feature as main_feature
 from app.models import accounts
 from app.orders import feature as orders_feature
-from app.payments import reconcile_feature
+from app.payments import feature as payments_feature
 from app.producers import feature as producers_feature
 from app.public import feature as public_feature
 from app.reports import feature as reports_feature
@@ -168,7 +168,7 @@ def _init_features(app: flask.Flask) -> None:
         studio_feature,
         live_feature,
         orders_feature,
-        reconcile_feature,  # until the payments feature calls it
+        payments_feature,
         reports_feature,
         clubs_feature,
         setup_feature,

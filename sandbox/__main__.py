@@ -3,7 +3,10 @@
 Shopee on P, TikTok Shop on P+1, Lazada on P+2 (the order of ``servers.DIALECTS``), then
 the live chats: Facebook Live on P+3, YouTube Live on P+4 and TikTok LIVE on P+5 (its web
 look-up and sign server; the push server it names takes a free port) (``servers.LIVE_CHATS``),
-each playing a scripted hour-long live in real time from the moment the sandbox starts.
+each playing a scripted hour-long live in real time from the moment the sandbox starts; then
+the bank on P+6 (its SePay, Casso and payOS webhooks and payOS's merchant API; with
+``--app-url`` SePay calls the demo club's connection on the app from the start: pay an order
+with ``POST /_sandbox/pay {"amount": …, "content": "DH…"}``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         default=10.0,
         help="requests per second each sandbox accepts (0 = unlimited)",
     )
+    parser.add_argument(
+        "--app-url",
+        default="",
+        help="the app's address, where the bank's SePay sends the demo club's webhooks",
+    )
     args = parser.parse_args(argv)
     running: list[core.Server[Any]] = []
     for offset, name in enumerate(servers.DIALECTS):
@@ -38,12 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         chat = core.Server(servers.live_chat(name), port=args.port_base + offset, host=args.host)
         running.append(chat.start())
         print(f"sandbox {name} live: {chat.url}", flush=True)
+    offset = len(servers.DIALECTS) + len(servers.LIVE_CHATS)
+    bank = core.Server(
+        servers.bank_sandbox(args.app_url or None), port=args.port_base + offset, host=args.host
+    )
+    running.append(bank.start())
+    print(f"sandbox bank: {bank.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     for server in running:
         server.stop()
+    bank.dialect.bank.close()
     return 0
 
 

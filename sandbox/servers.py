@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sandbox import core, livechat, tiktok_live
+from sandbox import bank, core, livechat, tiktok_live
 
 DIALECTS = {
     "shopee": "sandbox.shopee:ShopeeSandbox",
@@ -19,6 +19,22 @@ LIVE_CHATS: dict[str, type[livechat.ChatSandbox]] = {
     "youtube": livechat.YouTubeLive,
     "tiktok": tiktok_live.TikTokLive,  # its push server takes a port of its own when first used
 }
+
+
+# The bank and its webhook services (SePay, Casso, payOS; sandbox/bank.py) come after the live
+# chats. The demo's club is connected to the sandbox SePay under this webhook token
+# (app/setup/demo.py), so the bank knows where to call from the start.
+DEMO_WEBHOOK_TOKEN = "sandbox-sepay-demo"
+
+
+def bank_sandbox(app_url: str | None = None) -> bank.BankSandbox:
+    """The demo's bank in real time; with ``app_url`` (the app's address) SePay's webhooks go
+    to the demo club's connection there from the start."""
+    served = bank.demo()
+    if app_url:
+        url = f"{app_url.rstrip('/')}/webhooks/payments/{DEMO_WEBHOOK_TOKEN}"
+        served.bank.connect("sepay", url)
+    return served
 
 
 def live_chat(name: str, comments: int = 600, seconds: float = 3600.0) -> livechat.ChatSandbox:

@@ -32,10 +32,12 @@ pids="$pids $!"
 $BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
   --loglevel INFO &
 pids="$pids $!"
-# Sandbox marketplaces (Shopee, TikTok Shop, Lazada) and live chats (Facebook, YouTube, TikTok
-# LIVE) for the demo; SANDBOX=0 skips.
+# Sandbox marketplaces (Shopee, TikTok Shop, Lazada), live chats (Facebook, YouTube, TikTok
+# LIVE) and the bank (SePay, Casso, payOS webhooks; SePay calls the demo club's connection on
+# this app) for the demo; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
-  $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" &
+  $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" \
+    --app-url "http://$HOST:$PORT" &
   pids="$pids $!"
 fi
 trap 'kill $pids 2>/dev/null; wait $pids 2>/dev/null' EXIT INT TERM

@@ -63,6 +63,10 @@ RULES: dict[str, frozenset[Role]] = {
     "orders.record": STAFF,
     "orders.review": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "orders.payments": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Getting paid (app/payments): coordinators and admins connect the club's bank-transfer
+    # webhook services; the club's staff settle the transfers no order took by itself.
+    "payments.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "payments.review": STAFF,
     # Sales reports: staff see their club's dashboards; producers only their own products'.
     "reports.view": ALL_ROLES,
     "reports.club": STAFF | UNION,

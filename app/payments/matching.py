@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,9 +83,13 @@ def record(
     source: models.TransactionSource,
     connection_id: int | None = None,
     now: clock.Clock = clock.utcnow,
+    review: Mapping[str, Any] | None = None,
 ) -> Recorded:
     """Store one reported transaction once and apply it (see the module note). Runs in the
-    caller's unit of work (one commit for the whole webhook call or statement)."""
+    caller's unit of work (one commit for the whole webhook call or statement). ``review``
+    (a note with its ``reason``): the caller knows the money is not for matching (another
+    account than the connection's): a money-in transaction goes straight to the review list
+    with that note."""
     with uow.unit_of_work(session):
         new_id = _insert_once(
             session,
@@ -120,6 +125,8 @@ def record(
         row = session.get_one(models.BankTransaction, new_id)
         if transfer.direction is not Direction.IN:
             _settle(row, State.IGNORED, {"reason": "money_out"})
+        elif review is not None:
+            _settle(row, State.UNMATCHED, dict(review))
         else:
             _match(session, row, transfer.provider_code, now)
     return Recorded(row, new=True)

@@ -300,6 +300,7 @@ def load(
         _load_photos(session, media_root)
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
+        _load_payments(session, club)
     if live_chat_urls is not None and "youtube" in live_chat_urls:
         _load_comment_account(session, live_chat_urls["youtube"])
     return DemoSummary(True, club.name, len(producers), usernames)
@@ -544,6 +545,45 @@ def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[s
                 "config.shop_name": "CLB Streamer Móng Cái",
             },
         )
+
+
+# The sandbox bank's demo account and SePay's demo secret (sandbox/bank.py: DEMO_*), and the
+# webhook token the sandbox's SePay calls (sandbox/servers.py: DEMO_WEBHOOK_TOKEN): public test
+# values, only good against the local sandbox.
+SANDBOX_BANK_ACCOUNT = {"bank_bin": "970436", "account_number": "0123499999"}
+SANDBOX_SEPAY = {"auth": "hmac", "webhook_secret": "sandbox-sepay-secret"}
+SANDBOX_WEBHOOK_TOKEN = "sandbox-sepay-demo"
+
+
+def _load_payments(session: so.Session, club: orgs.Club) -> None:
+    """The club's VietQR account at the sandbox bank, connected to the sandbox SePay: an order
+    paid with ``POST /_sandbox/pay`` on the bank turns paid in the app."""
+    from app.orders import payments as order_payments  # late: optional features
+    from app.payments import connections
+
+    coordinator = session.scalars(
+        sa.select(accounts.User).where(accounts.User.username == "dieuphoi")
+    ).one()
+    order_payments.save_account(
+        session,
+        coordinator,
+        {
+            "owner": f"club:{club.id}",
+            **SANDBOX_BANK_ACCOUNT,
+            "account_name": "CLB STREAMER TRE MONG CAI",
+        },
+    )
+    row = connections.connect(
+        session,
+        coordinator,
+        provider="sepay",
+        label="SePay (sandbox thử nghiệm)",
+        settings=SANDBOX_SEPAY,
+        webhook_url=lambda token: token,  # SePay is told nothing: the sandbox knows the token
+        **SANDBOX_BANK_ACCOUNT,
+    )
+    with uow.unit_of_work(session):
+        row.webhook_token = SANDBOX_WEBHOOK_TOKEN
 
 
 def is_empty(session: so.Session) -> bool:

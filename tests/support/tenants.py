@@ -16,7 +16,7 @@ import flask
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, catalog, channels, jobs, live, orders, orgs
+from app.models import accounts, catalog, channels, jobs, live, orders, orgs, payments
 from app.models import studio as media
 
 START = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
@@ -202,6 +202,34 @@ def seed_club(
                 )
             )
 
+        connection = payments.PaymentConnection(
+            club_id=club_id,
+            provider="sepay",
+            bank_bin="970436",
+            account_number=f"00110022{club_id:02d}",
+            label=f"Kết nối {marker}",
+            config={"auth": "hmac"},
+            secrets=None,
+            webhook_token=secrets.token_urlsafe(24),
+            created_by_id=user.id,
+        )
+        db.add(connection)
+        db.flush()
+        transaction = payments.BankTransaction(
+            club_id=club_id,
+            connection_id=connection.id,
+            source=payments.TransactionSource.WEBHOOK,
+            provider="sepay",
+            transaction_id=f"TX-{marker}",
+            account_number=connection.account_number,
+            amount=180_000,
+            content=f"Giao dịch {marker}",
+            occurred_at=START,
+            state=payments.MatchState.UNMATCHED,
+            match_note={"reason": "no_code"},
+        )
+        db.add(transaction)
+
         job = jobs.Job(
             kind="catalog.export",
             title=f"Xuất danh mục {marker}",
@@ -288,6 +316,8 @@ def seed_club(
             "video_id": video.id,
             "template_id": template.id,
             "render_id": render.id,
+            "connection_id": connection.id,
+            "transaction_id": transaction.id,
             "user_id": user.id,
             "marker": marker,
             "phone": phone,

@@ -22,7 +22,7 @@ import werkzeug.routing
 
 from app import extensions
 from app.core import permissions, tenancy
-from app.models import accounts, catalog, channels, jobs, live, orders
+from app.models import accounts, catalog, channels, jobs, live, orders, payments
 from app.models import studio as media
 from tests import conftest
 from tests.support import clubs as clubs_support
@@ -58,6 +58,8 @@ SECRETS = (
     "Xuất danh mục {m}",
     "comments-{m}",
     "EXT-{m}",
+    "Kết nối {m}",
+    "Giao dịch {m}",
 )
 
 
@@ -262,6 +264,20 @@ def _snapshot(app: flask.Flask, club_id: int) -> dict[str, Any]:
                     jobs.Job.club_id == club_id
                 )
             ),
+            "payment_connections": rows(
+                sa.select(
+                    payments.PaymentConnection.id,
+                    payments.PaymentConnection.active,
+                    payments.PaymentConnection.last_problem,
+                ).where(payments.PaymentConnection.club_id == club_id)
+            ),
+            "bank_transactions": rows(
+                sa.select(
+                    payments.BankTransaction.id,
+                    payments.BankTransaction.state,
+                    payments.BankTransaction.order_id,
+                ).where(payments.BankTransaction.club_id == club_id)
+            ),
             "products": rows(
                 sa.select(
                     catalog.Product.id, catalog.Product.version, catalog.Product.is_active
@@ -419,6 +435,11 @@ def test_club_one_sees_its_own_rows_in_lists(
         "/api/v1/products": "Sản phẩm MONGCAI",
         "/orders/": "Khách MONGCAI",
         "/live/streamers": "Streamer MONGCAI",
+        "/payments/review": "Giao dịch MONGCAI",
+        "/payments/transactions": "Giao dịch MONGCAI",
+        "/api/v1/payments/transactions": "Giao dịch MONGCAI",
+        "/payments/connections": "Kết nối MONGCAI",
+        "/api/v1/payments/connections": "Kết nối MONGCAI",
     }
     missing = []
     for url, text in expectations.items():

@@ -50,3 +50,23 @@ def test_the_demo_live_matches_the_live_chat_sandbox() -> None:
     codes = inspect.signature(livechat.scripted_chat).parameters["codes"].default
     assert tuple(codes) == demo.DEMO_LIVE_CODES
     assert livechat.DEMO_API_KEY == "sandbox-youtube-key"
+
+
+def test_the_demo_payments_match_the_sandbox_bank() -> None:
+    from sandbox import bank
+
+    assert demo.SANDBOX_BANK_ACCOUNT == {
+        "bank_bin": bank.DEMO_BIN,
+        "account_number": bank.DEMO_ACCOUNT,
+    }
+    assert demo.SANDBOX_SEPAY["webhook_secret"] == bank.DEMO_SEPAY_SECRET
+    assert demo.SANDBOX_WEBHOOK_TOKEN == servers.DEMO_WEBHOOK_TOKEN
+    served = servers.bank_sandbox("http://127.0.0.1:5000/")
+    try:
+        assert served.bank.realtime
+        assert served.bank.hooks["sepay"].url == (
+            "http://127.0.0.1:5000/webhooks/payments/sandbox-sepay-demo"
+        )
+        assert "payos" not in served.bank.hooks
+    finally:
+        served.bank.close()
