@@ -9,22 +9,14 @@ error), so the bench never rots.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from bench.desk import run as desk_bench
-from tests.support import postgres
-from tests.support import redis as redis_support
+from tests.integration.bench import servers
 
 
 def test_desk_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    problem = postgres.missing_binaries() or redis_support.missing_binary()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"the desk bench cannot run in CI: {problem}")
-        pytest.skip(f"desk bench skipped: {problem} (run `make test` to install it)")
+    servers.require("desk")
 
     # 10 comments a second for 3 seconds, 3 desks on one gunicorn worker (8 threads).
     options = {"confirm_share": 0.2, "workers": 1, "long_poll": 2}

@@ -7,29 +7,15 @@ loads, a token is issued, every target answers without an error), so the bench n
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from bench.load import run as load_bench
-from tests.support import postgres
-from tests.support import redis as redis_support
-
-
-def _missing() -> str | None:
-    if shutil.which("wrk") is None:
-        return "wrk not found (apt-get install wrk)"
-    return postgres.missing_binaries() or redis_support.missing_binary()
+from tests.integration.bench import servers
 
 
 def test_load_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    problem = _missing()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"the load bench cannot run in CI: {problem}")
-        pytest.skip(f"load bench skipped: {problem} (run `make test` to install it)")
+    servers.require("load", None if shutil.which("wrk") else "wrk not found (apt-get install wrk)")
 
     report = load_bench.run(duration=1, connections=2, workers=1, warmup=0, workdir=tmp_path)
 

@@ -9,22 +9,14 @@ the bench never rots.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from bench.payments import run as payments_bench
-from tests.support import postgres
-from tests.support import redis as redis_support
+from tests.integration.bench import servers
 
 
 def test_payments_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    problem = postgres.missing_binaries() or redis_support.missing_binary()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"the payments bench cannot run in CI: {problem}")
-        pytest.skip(f"payments bench skipped: {problem} (run `make test` to install it)")
+    servers.require("payments")
 
     report = payments_bench.run(120, concurrency=4, workers=1, threads=4, workdir=tmp_path)
 
