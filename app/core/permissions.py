@@ -63,6 +63,9 @@ RULES: dict[str, frozenset[Role]] = {
     "orders.record": STAFF,
     "orders.review": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "orders.payments": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # Buyer messages: coordinators and admins connect Zalo and Messenger, register ZNS
+    # templates and choose what each order event tells the buyer (staff read the log).
+    "messages.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Sales reports: staff see their club's dashboards; producers only their own products'.
     "reports.view": ALL_ROLES,
     "reports.club": STAFF | UNION,
