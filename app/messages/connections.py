@@ -202,20 +202,7 @@ def finish_zalo(
     OA's pair and keep it sealed. Commits."""
     scope = tenancy.scope_for(session, user)
     state = str(params.get("state") or "")
-    row = (
-        session.scalars(
-            sa.select(models.MessageConnection).where(
-                models.MessageConnection.oauth_state == state,
-                scope.club_filter(models.MessageConnection.club_id),
-            )
-        ).first()
-        if state and not scope.read_only
-        else None
-    )
-    if row is None:
-        raise errors.ValidationError(
-            _("Liên kết kết nối đã hết hạn hoặc không hợp lệ. Hãy bấm “Kết nối” lại.")
-        )
+    row = tenancy.awaiting_consent(session, models.MessageConnection, state, scope)
     with uow.unit_of_work(session):
         row.oauth_state = None
         code = str(params.get("code") or "")

@@ -111,9 +111,7 @@ def add_template(
     price: int,
 ) -> models.MessageTemplate:
     """Register (or update) an approved ZNS template of the club. Commits."""
-    scope = tenancy.scope_for(session, user)
-    scope.check_writable()
-    club_id = scope.home_club()
+    club_id = _writable(session, user).home_club()
     fields: dict[str, list[str]] = {}
     template_id = template_id.strip()
     if not template_id.isdigit() or len(template_id) > 40:
@@ -144,12 +142,20 @@ def add_template(
     return row
 
 
-@uow.transactional
-def delete_template(session: so.Session, user: accounts.User, template_row_id: int) -> None:
+def _writable(session: so.Session, user: accounts.User) -> tenancy.Scope:
+    """The user's scope, refused (403) for a read-only one."""
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
-    row = scope.find(session, models.MessageTemplate, template_row_id, _("Không tìm thấy mẫu."))
-    session.delete(row)
+    return scope
+
+
+@uow.transactional
+def delete_template(session: so.Session, user: accounts.User, template_row_id: int) -> None:
+    """Forget a template of the club (its rules keep their event, without a template)."""
+    found = _writable(session, user).find(
+        session, models.MessageTemplate, template_row_id, _("Không tìm thấy mẫu.")
+    )
+    session.delete(found)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -176,9 +182,7 @@ def save_rule(
     """Set what the buyer is told on ``event``: ``channel``, ``template`` (a registered ZNS
     template's row id) with ``params`` (each parameter's text), or ``text``; ``enabled``.
     Commits."""
-    scope = tenancy.scope_for(session, user)
-    scope.check_writable()
-    club_id = scope.home_club()
+    club_id = _writable(session, user).home_club()
     if event not in {str(e) for e in OrderEvent}:
         raise errors.NotFound(_("Không có sự kiện này."))
     fields: dict[str, list[str]] = {}

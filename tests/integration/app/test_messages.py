@@ -22,35 +22,26 @@ from app import extensions
 from app.jobs import registry, tasks
 from app.jobs import service as jobs_service
 from app.live import desk
-from app.messages import sending
+from app.messages import connections
 from app.models import comments, jobs
 from app.models import messages as models
 from app.orders import events
 from app.orders import status as order_status
 from sandbox import core, messaging
 from tests import conftest
-from tests.integration.app import test_jobs
-from tests.integration.app.test_live_desk import Desk, board  # noqa: F401  (the desk fixture)
+from tests.integration.app import test_jobs, test_live_desk
+from tests.integration.app.test_live_desk import Desk
+from tests.integration.integrations import test_messaging_sandbox as channel_tests
+from tests.integration.integrations.test_messaging_sandbox import admin, inbox
 from tests.support import clubs as clubs_support
 
+board = test_live_desk.board  # the desk's fixture: a session with the NM1 and CH2 slots
+shared_server = channel_tests.shared_server  # one messaging sandbox for the module
+sandbox = channel_tests.server  # reset for each test
 LAN_PHONE = "0912345678"
 LAN_ZALO = messaging.demo_people(0)[0].zalo_user_id
 LAN_PSID = messaging.demo_people(0)[0].psid
 Status = comments.MessageStatus
-
-
-@pytest.fixture(scope="module")
-def shared_sandbox() -> Iterator[core.Server[messaging.MessagingSandbox]]:
-    with messaging.Server(messaging.MessagingSandbox()) as server:
-        yield server
-
-
-@pytest.fixture
-def sandbox(
-    shared_sandbox: core.Server[messaging.MessagingSandbox],
-) -> core.Server[messaging.MessagingSandbox]:
-    admin(shared_sandbox, "reset")
-    return shared_sandbox
 
 
 @pytest.fixture
@@ -79,19 +70,6 @@ def later(monkeypatch: pytest.MonkeyPatch) -> Later:
     recorder = Later()
     monkeypatch.setattr(tasks, "dispatch_later", recorder)
     return recorder
-
-
-def admin(server: core.Server[Any], action: str, **body: Any) -> dict[str, Any]:
-    reply = requests.post(f"{server.url}/_sandbox/{action}", json=body, timeout=10)
-    reply.raise_for_status()
-    result: dict[str, Any] = reply.json()
-    return result
-
-
-def inbox(server: core.Server[Any], **query: str) -> list[dict[str, Any]]:
-    reply = requests.get(f"{server.url}/_sandbox/messages", params=query, timeout=10)
-    found: list[dict[str, Any]] = reply.json()["messages"]
-    return found
 
 
 @dataclasses.dataclass
@@ -179,6 +157,47 @@ def club(
     return Club(app, client, sandbox)
 
 
+@dataclasses.dataclass
+class Flow:
+    """Everything a message test drives: the club's member, the desk, the app served over
+    HTTP, the jobs queued (now and later) and the sandbox."""
+
+    club: Club
+    board: Desk
+    served: str
+    dispatch: test_jobs.FakeDispatch
+    later: Later
+    sandbox: core.Server[Any]
+
+    def run_jobs(self) -> list[str]:
+        return run_jobs(self.dispatch, self.later)
+
+    def zns_rule(self, event: str = "taken", template_id: str = "250001") -> int:
+        template = self.club.template(template_id, TAKEN_PARAMS, 300)
+        self.club.rule(event, "zalo_zns", template=template)
+        return template
+
+    def webhooks_to(self, provider: str) -> None:
+        key = "webhook_url" if provider == "zalo" else "messenger_webhook_url"
+        admin(self.sandbox, "settings", **{key: self.club.hook(self.served, provider)})
+
+    def change(self, order_id: int, status: str) -> None:
+        coordinator = conftest.user_named(self.board.people.username("coordinator"))
+        order_status.change_status(extensions.session(), coordinator, order_id, status)
+
+
+@pytest.fixture
+def flow(
+    club: Club,
+    board: Desk,
+    served: str,
+    dispatch: test_jobs.FakeDispatch,
+    later: Later,
+    sandbox: core.Server[Any],
+) -> Flow:
+    return Flow(club, board, served, dispatch, later, sandbox)
+
+
 TAKEN_PARAMS = "customer_name: name\norder_code: code\namount: amount"
 
 
@@ -233,107 +252,90 @@ def wait_for(check: Any, what: str) -> None:
 # --- the flow --------------------------------------------------------------------------------
 
 
-def test_a_desk_order_sends_taken_by_zns_with_its_cost_and_delivery(
-    club: Club,
-    board: Desk,  # noqa: F811
-    served: str,
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_zalo()
-    template = club.template("250001", TAKEN_PARAMS, 300)
-    club.rule("taken", "zalo_zns", template=template)
-    admin(sandbox, "settings", webhook_url=club.hook(served, "zalo"))
-    with club.app.app_context():
-        order_id = desk_order(board)
+def test_a_desk_order_sends_taken_by_zns_with_its_cost_and_delivery(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    flow.webhooks_to("zalo")
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
         [queued] = messages_of(order_id)
         assert (queued.event, queued.status, queued.channel) == ("taken", Status.QUEUED, "zalo_zns")
-        assert run_jobs(dispatch) == ["sent"]
+        assert flow.run_jobs() == ["sent"]
         [sent] = messages_of(order_id)
         assert (sent.status, sent.cost, sent.attempts) == (Status.SENT, 300, 1)
         assert sent.external_id and sent.tracking_id == f"DH{order_id}-taken"
         wait_for(lambda: messages_of(order_id)[0].delivered_at is not None, "delivery callback")
-    [received] = inbox(sandbox, phone=LAN_PHONE)
+    [received] = inbox(flow.sandbox, phone=LAN_PHONE)
     assert received["template_id"] == "250001" and received["cost"] == 300
     assert received["template_data"] == {
         "customer_name": "Lan",
         "order_code": f"DH{order_id}",
         "amount": "158.000",
     }
-    page = club.client.get(f"/orders/{order_id}").get_data(as_text=True)
+    page = flow.club.client.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Đã nhận đơn" in page and "Người mua đã nhận" in page and "300 ₫" in page
-    log = club.client.get(f"/api/v1/orders/{order_id}/messages").get_json()
+    log = flow.club.client.get(f"/api/v1/orders/{order_id}/messages").get_json()
     assert [(m["event"], m["status"], m["cost"]) for m in log] == [("taken", "sent", 300)]
     assert log[0]["delivered_at"] is not None
 
 
-def test_a_paid_order_tells_the_follower_on_the_oa_once(
-    club: Club,
-    board: Desk,  # noqa: F811
-    served: str,
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_zalo()
-    club.rule("paid", "zalo_oa", text="Shop đã nhận {tong_tien} cho đơn {ma_don}. Cảm ơn {ten}!")
-    admin(sandbox, "settings", webhook_url=club.hook(served, "zalo"))
+def test_a_paid_order_tells_the_follower_on_the_oa_once(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.club.rule(
+        "paid", "zalo_oa", text="Shop đã nhận {tong_tien} cho đơn {ma_don}. Cảm ơn {ten}!"
+    )
+    flow.webhooks_to("zalo")
     # Lan writes to the OA with her phone: her Zalo id is linked to her orders.
-    said = admin(sandbox, "user-message", user_id=LAN_ZALO, text=f"Mình là Lan, sđt {LAN_PHONE}")
+    said = admin(flow.sandbox, "user-message", user_id=LAN_ZALO, text=f"Lan đây, sđt {LAN_PHONE}")
     assert said["webhook"]["status"] == 200
-    with club.app.app_context():
-        order_id = desk_order(board)
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
         assert messages_of(order_id) == []  # no rule for "taken"
-        coordinator = conftest.user_named(board.people.username("coordinator"))
-        order_status.change_status(extensions.session(), coordinator, order_id, "paid")
-        assert run_jobs(dispatch) == ["sent"]
-        # The same event again (paid → … → paid is not possible; emit it by hand) adds nothing.
+        flow.change(order_id, "paid")
+        assert flow.run_jobs() == ["sent"]
+        # The same event again adds nothing (one message per order and event).
         events.deliver(extensions.db.engine, [(order_id, events.OrderEvent.PAID)])
         [message] = messages_of(order_id)
         assert (message.event, message.channel, message.status) == ("paid", "zalo_oa", Status.SENT)
-    [received] = inbox(sandbox, user_id=LAN_ZALO)
+    [received] = inbox(flow.sandbox, user_id=LAN_ZALO)
     assert received["channel"] == "zalo_oa"
     assert received["text"] == f"Shop đã nhận 158.000 đ cho đơn DH{order_id}. Cảm ơn Lan!"
 
 
-def test_a_buyer_who_says_stop_gets_no_more_messages(
-    club: Club,
-    board: Desk,  # noqa: F811
-    served: str,
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_zalo()
-    club.rule("taken", "zalo_zns", template=club.template("250001", TAKEN_PARAMS, 300))
-    paid = club.template("250002", TAKEN_PARAMS, 300)
-    club.rule("paid", "zalo_zns", template=paid)
-    admin(sandbox, "settings", webhook_url=club.hook(served, "zalo"))
-    with club.app.app_context():
-        order_id = desk_order(board)
-        assert run_jobs(dispatch) == ["sent"]
+def test_a_buyer_who_says_stop_gets_no_more_messages(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    flow.zns_rule("paid", "250002")
+    flow.webhooks_to("zalo")
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
+        assert flow.run_jobs() == ["sent"]
         # The delivery links Lan's Zalo id to her phone; then she writes "STOP" to the OA.
         wait_for(lambda: messages_of(order_id)[0].delivered_at is not None, "delivery")
-        assert admin(sandbox, "user-message", user_id=LAN_ZALO, text="STOP")["webhook"] == {
+        assert admin(flow.sandbox, "user-message", user_id=LAN_ZALO, text="STOP")["webhook"] == {
             "event": "user_send_text",
             "status": 200,
         }
-        coordinator = conftest.user_named(board.people.username("coordinator"))
-        order_status.change_status(extensions.session(), coordinator, order_id, "paid")
-        assert run_jobs(dispatch) == []  # nothing queued
-        taken, stopped = messages_of(order_id)
+        flow.change(order_id, "paid")
+        assert flow.run_jobs() == []  # nothing queued
+        _taken, stopped = messages_of(order_id)
         assert (stopped.event, stopped.status) == ("paid", Status.SKIPPED)
         assert stopped.problem == {"code": "opted_out", "params": {}}
         contacts = extensions.session().scalars(sa.select(models.BuyerContact)).all()
         assert [(c.address, c.phone, c.opted_out_at is not None) for c in contacts] == [
             (LAN_ZALO, LAN_PHONE, True)
         ]
-    assert len(inbox(sandbox, phone=LAN_PHONE)) == 1  # only "taken"
-    page = club.client.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert len(inbox(flow.sandbox, phone=LAN_PHONE)) == 1  # only "taken"
+    page = flow.club.client.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Người mua đã xin dừng nhận tin." in page
 
 
 def test_a_badly_signed_webhook_changes_nothing(club: Club, served: str) -> None:
     club.connect_zalo()
-    body = b'{"event_name":"user_send_text","sender":{"id":"1"},"message":{"text":"STOP","msg_id":"x"},"timestamp":"1"}'
+    body = (
+        b'{"event_name":"user_send_text","sender":{"id":"1"},'
+        b'"message":{"text":"STOP","msg_id":"x"},"timestamp":"1"}'
+    )
     answer = requests.post(
         club.hook(served, "zalo"), data=body, headers={"X-ZEvent-Signature": "mac=00"}, timeout=10
     )
@@ -345,158 +347,124 @@ def test_a_badly_signed_webhook_changes_nothing(club: Club, served: str) -> None
 
 
 def test_a_transient_failure_is_retried_and_a_permanent_one_fails_with_its_reason(
-    club: Club,
-    board: Desk,  # noqa: F811
-    dispatch: test_jobs.FakeDispatch,
-    later: Later,
-    sandbox: core.Server[Any],
+    flow: Flow,
 ) -> None:
-    club.connect_zalo()
-    club.rule("taken", "zalo_zns", template=club.template("250001", TAKEN_PARAMS, 300))
-    admin(sandbox, "faults", faults=["server_error"])
-    with club.app.app_context():
-        order_id = desk_order(board)
-        assert run_jobs(dispatch, later) == ["queued"]
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    admin(flow.sandbox, "faults", faults=["server_error"])
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
+        assert flow.run_jobs() == ["queued"]
         [waiting] = messages_of(order_id)
         assert (waiting.status, waiting.attempts) == (Status.QUEUED, 1)
         assert waiting.problem is not None and waiting.problem["code"] == "server_error"
-        assert waiting.next_attempt_at is not None and len(later.sent) == 1
-        assert run_jobs(dispatch, later) == ["sent"]
+        assert waiting.next_attempt_at is not None and len(flow.later.sent) == 1
+        assert flow.run_jobs() == ["sent"]
         [sent] = messages_of(order_id)
         assert (sent.status, sent.attempts, sent.problem) == (Status.SENT, 2, None)
         # A phone with no Zalo account: failed at once, no retry queued.
-        admin(sandbox, "faults", faults=["unknown_phone"])
-        other = desk_order(board, "chốt 1 nm1 sđt 0987654321", "UC-minh")
-        assert run_jobs(dispatch, later) == ["failed"]
+        admin(flow.sandbox, "faults", faults=["unknown_phone"])
+        other = desk_order(flow.board, "chốt 1 nm1 sđt 0987654321", "UC-minh")
+        assert flow.run_jobs() == ["failed"]
         [failed] = messages_of(other)
-        assert (failed.status, failed.attempts, len(later.sent)) == (Status.FAILED, 1, 1)
+        assert (failed.status, failed.attempts, len(flow.later.sent)) == (Status.FAILED, 1, 1)
         assert failed.problem is not None and failed.problem["code"] == "recipient_unknown"
-    page = club.client.get(f"/orders/{other}").get_data(as_text=True)
+    page = flow.club.client.get(f"/orders/{other}").get_data(as_text=True)
     assert "Người mua không có tài khoản trên kênh này." in page
 
 
-def test_an_expired_token_is_refreshed_once_and_the_new_pair_kept(
-    club: Club,
-    board: Desk,  # noqa: F811
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_zalo()
-    club.rule("taken", "zalo_zns", template=club.template("250001", TAKEN_PARAMS, 300))
-    before = club.connection("zalo").token_version
-    admin(sandbox, "expire-tokens")
-    with club.app.app_context():
-        first = desk_order(board)
-        desk_order(board, "chốt 1 nm1 sđt 0987654321", "UC-minh")
-        assert run_jobs(dispatch) == ["sent", "sent"]
+def test_an_expired_token_is_refreshed_once_and_the_new_pair_kept(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    before = flow.club.connection("zalo").token_version
+    admin(flow.sandbox, "expire-tokens")
+    with flow.club.app.app_context():
+        first = desk_order(flow.board)
+        desk_order(flow.board, "chốt 1 nm1 sđt 0987654321", "UC-minh")
+        assert flow.run_jobs() == ["sent", "sent"]
         assert [m.status for m in messages_of(first)] == [Status.SENT]
-    state = requests.get(f"{sandbox.url}/_sandbox/state", timeout=10).json()
-    assert state["outcomes"]["refreshes"] == 1  # once, the second send used the kept pair
-    assert club.connection("zalo").token_version == before + 1
-    assert club.connection("zalo").status is models.ConnectionStatus.CONNECTED
+    state = requests.get(f"{flow.sandbox.url}/_sandbox/state", timeout=10).json()
+    assert state["outcomes"]["refreshes"] == 1  # once: the second send used the kept pair
+    connection = flow.club.connection("zalo")
+    assert connection.token_version == before + 1
+    assert connection.status is models.ConnectionStatus.CONNECTED
 
 
-def test_a_spent_refresh_token_asks_for_the_oa_again(
-    club: Club,
-    board: Desk,  # noqa: F811
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_zalo()
-    club.rule("taken", "zalo_zns", template=club.template("250001", TAKEN_PARAMS, 300))
-    with club.app.app_context():
-        row = extensions.session().get(models.MessageConnection, club.connection("zalo").id)
-        assert row is not None
-        store = sending.connections.ConnectionTokens(extensions.db.engine, row.id)
+def test_a_spent_refresh_token_asks_for_the_oa_again(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    with flow.club.app.app_context():
+        store = connections.ConnectionTokens(extensions.db.engine, flow.club.connection("zalo").id)
         spent = store.load()
     # Someone else (a copy of the install) spent the refresh token: Zalo refuses it now.
     form = {"app_id": messaging.DEMO_APP_ID, "grant_type": "refresh_token"}
     requests.post(
-        f"{sandbox.url}/v4/oa/access_token",
+        f"{flow.sandbox.url}/v4/oa/access_token",
         data={**form, "refresh_token": spent.refresh_token},
         headers={"secret_key": messaging.DEMO_APP_SECRET},
         timeout=10,
     ).raise_for_status()
-    admin(sandbox, "expire-tokens")
-    with club.app.app_context():
-        order_id = desk_order(board)
-        assert run_jobs(dispatch) == ["failed"]
+    admin(flow.sandbox, "expire-tokens")
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
+        assert flow.run_jobs() == ["failed"]
         [failed] = messages_of(order_id)
         assert failed.problem is not None and failed.problem["code"] == "refresh_token_used"
-    assert club.connection("zalo").status is models.ConnectionStatus.RECONNECT_NEEDED
-    page = club.client.get("/messages/").get_data(as_text=True)
+    assert flow.club.connection("zalo").status is models.ConnectionStatus.RECONNECT_NEEDED
+    page = flow.club.client.get("/messages/").get_data(as_text=True)
     assert "Cần kết nối lại" in page
 
 
-def test_messenger_reaches_a_person_who_wrote_to_the_page(
-    club: Club,
-    board: Desk,  # noqa: F811
-    served: str,
-    dispatch: test_jobs.FakeDispatch,
-    sandbox: core.Server[Any],
-) -> None:
-    club.connect_messenger()
-    club.rule("shipped", "messenger", text="Đơn {ma_don} đã gửi đi.")
-    admin(sandbox, "settings", messenger_webhook_url=club.hook(served, "messenger"))
-    said = admin(sandbox, "user-message", psid=LAN_PSID, text=f"sđt mình {LAN_PHONE}")
+def test_messenger_reaches_a_person_who_wrote_to_the_page(flow: Flow) -> None:
+    flow.club.connect_messenger()
+    flow.club.rule("shipped", "messenger", text="Đơn {ma_don} đã gửi đi.")
+    flow.webhooks_to("messenger")
+    said = admin(flow.sandbox, "user-message", psid=LAN_PSID, text=f"sđt mình {LAN_PHONE}")
     assert said["webhook"]["status"] == 200
-    with club.app.app_context():
-        order_id = desk_order(board)
-        coordinator = conftest.user_named(board.people.username("coordinator"))
-        order_status.change_status(extensions.session(), coordinator, order_id, "shipped")
-        assert run_jobs(dispatch) == ["sent"]
-    [received] = inbox(sandbox, user_id=LAN_PSID)
-    assert received["channel"] == "messenger" and received["text"] == f"Đơn DH{order_id} đã gửi đi."
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
+        flow.change(order_id, "shipped")
+        assert flow.run_jobs() == ["sent"]
+    [received] = inbox(flow.sandbox, user_id=LAN_PSID)
+    assert received["channel"] == "messenger"
+    assert received["text"] == f"Đơn DH{order_id} đã gửi đi."
     assert received["messaging_type"] == "RESPONSE"  # inside the 24 h window
 
 
-def test_a_rolled_back_change_tells_nobody(
-    club: Club,
-    board: Desk,  # noqa: F811
-    dispatch: test_jobs.FakeDispatch,
-) -> None:
-    club.connect_zalo()
-    club.rule("taken", "zalo_zns", template=club.template("250001", TAKEN_PARAMS, 300))
-    with club.app.app_context():
+def test_a_rolled_back_change_tells_nobody(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.zns_rule()
+    with flow.club.app.app_context():
         session = extensions.session()
         events.emit(session, 1, events.OrderEvent.TAKEN)
         session.rollback()
         session.commit()
-        assert dispatch.sent == []
+        assert flow.dispatch.sent == []
         assert session.scalars(sa.select(comments.OrderMessage)).all() == []
 
 
 def test_another_clubs_connections_rules_and_messages_answer_404(
-    club: Club,
-    board: Desk,  # noqa: F811
-    dispatch: test_jobs.FakeDispatch,
-    other_club: clubs_support.OtherClub,
+    flow: Flow, other_club: clubs_support.OtherClub
 ) -> None:
-    club.connect_zalo()
-    template = club.template("250001", TAKEN_PARAMS, 300)
-    club.rule("taken", "zalo_zns", template=template)
-    with club.app.app_context():
-        order_id = desk_order(board)
-    connection_id = club.connection("zalo").id
-    outsider = club.app.test_client()
+    flow.club.connect_zalo()
+    template = flow.zns_rule()
+    app = flow.club.app
+    with app.app_context():
+        order_id = desk_order(flow.board)
+    connection_id = flow.club.connection("zalo").id
+    outsider = app.test_client()
     conftest.Auth(outsider).login(other_club.coordinator)
-    for url in (
-        f"/messages/connections/{connection_id}/connect",
-        f"/messages/templates/{template}/delete",
+    for url, missing in (
+        (f"/messages/connections/{connection_id}/connect", "/messages/connections/987654/connect"),
+        (f"/messages/templates/{template}/delete", "/messages/templates/987654/delete"),
     ):
-        assert (
-            outsider.post(url).status_code
-            == outsider.post(
-                url.replace(str(connection_id if "connections" in url else template), "987654")
-            ).status_code
-            == 404
-        )
+        assert outsider.post(url).status_code == outsider.post(missing).status_code == 404
     assert outsider.get(f"/api/v1/orders/{order_id}/messages").status_code == 404
     assert outsider.get("/api/v1/messages/rules").get_json() == []
     page = outsider.get("/messages/").get_data(as_text=True)
     assert "Mẫu 250001" not in page and "message-connection" not in page
-    # The other club's rule does not send for this club's orders, nor this club's for theirs.
-    token = {"Authorization": f"Bearer {conftest.issue_token(club.app, other_club.coordinator)}"}
+    # Another club's template cannot be used in this club's rule.
+    token = {"Authorization": f"Bearer {conftest.issue_token(app, other_club.coordinator)}"}
     answer = outsider.put(
         "/api/v1/messages/rules/taken",
         json={"channel": "zalo_zns", "template": template},
@@ -504,6 +472,6 @@ def test_another_clubs_connections_rules_and_messages_answer_404(
     )
     assert answer.status_code == 422, answer.get_json()
     assert answer.get_json()["error"]["fields"] == {"template": ["Hãy chọn mẫu ZNS đã đăng ký."]}
-    with club.app.app_context():
+    with app.app_context():
         assert extensions.session().get(models.MessageTemplate, template) is not None
         assert len(extensions.session().scalars(sa.select(models.MessageRule)).all()) == 1
