@@ -39,7 +39,7 @@ class ZaloForm(forms.Form):
 
 class MessengerForm(forms.Form):
     page_id = wtforms.StringField(
-        _l("Mã Trang Facebook (Page ID)"), validators=[v.DataRequired(), v.Length(max=100)]
+        _l("Mã Trang Facebook"), validators=[v.DataRequired(), v.Length(max=100)]
     )
     page_access_token = wtforms.PasswordField(
         _l("Mã truy cập Trang (để trống: giữ mã đã lưu)"),
@@ -59,7 +59,7 @@ class TemplateForm(forms.Form):
     )
     name = wtforms.StringField(_l("Tên mẫu"), validators=[v.Optional(), v.Length(max=200)])
     params = wtforms.TextAreaField(
-        _l("Tham số, mỗi dòng một “tên: loại” (loại: name, phone, address, code, amount)"),
+        _l("Tham số, mỗi dòng một “tên: loại”"),
         validators=[v.DataRequired(), v.Length(max=2000)],
     )
     price = wtforms.IntegerField(

@@ -26,12 +26,15 @@ EVENT_LABELS = {
 CHANNEL_LABELS = {
     "zalo_zns": _l("Zalo ZNS (theo số điện thoại)"),
     "zalo_oa": _l("Zalo OA (người theo dõi)"),
-    "messenger": _l("Messenger"),
+    "messenger": "Messenger",  # a brand: not translated
     "facebook_private": _l("Facebook (trả lời riêng)"),
     "copy": _l("Sao chép gửi tay"),
 }
 
-PROVIDER_LABELS = {"zalo": _l("Zalo (OA và ZNS)"), "messenger": _l("Trang Facebook (Messenger)")}
+PROVIDER_LABELS = {
+    "zalo": _l("Zalo (OA và ZNS)"),
+    "messenger": _l("Trang Facebook của CLB (Messenger)"),
+}
 
 STATUS_LABELS = {
     comments.MessageStatus.QUEUED: _l("Đang chờ gửi"),
