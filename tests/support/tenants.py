@@ -16,7 +16,7 @@ import flask
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, catalog, channels, jobs, live, orders, orgs
+from app.models import accounts, catalog, channels, comments, jobs, live, messages, orders, orgs
 from app.models import studio as media
 
 START = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
@@ -202,6 +202,46 @@ def seed_club(
                 )
             )
 
+        # Buyer messages: the club's Zalo connection, a ZNS template, a rule and a message.
+        connection = messages.MessageConnection(
+            club_id=club_id,
+            provider="zalo",
+            config={"app_id": f"app-{marker.lower()}"},
+            status=messages.ConnectionStatus.CONNECTED,
+            webhook_key=f"hook-{marker.lower()}",
+            created_by_id=user.id,
+        )
+        zns = messages.MessageTemplate(
+            club_id=club_id,
+            template_id="250001",
+            name=f"Mẫu ZNS {marker}",
+            params=[{"name": "customer_name", "type": "name"}],
+            price=300,
+        )
+        db.add_all([connection, zns])
+        db.flush()
+        db.add(
+            messages.MessageRule(
+                club_id=club_id,
+                event="paid",
+                channel="zalo_zns",
+                template_id=zns.id,
+                params={"customer_name": "{ten}"},
+            )
+        )
+        db.add(
+            comments.OrderMessage(
+                order_id=order.id,
+                event="paid",
+                channel="zalo_zns",
+                text=f"Mẫu ZNS {marker}: customer_name = Khách {marker}",
+                status=comments.MessageStatus.SENT,
+                attempts=1,
+                cost=300,
+                tracking_id=f"DH{order.id}-paid",
+            )
+        )
+
         job = jobs.Job(
             kind="catalog.export",
             title=f"Xuất danh mục {marker}",
@@ -288,6 +328,8 @@ def seed_club(
             "video_id": video.id,
             "template_id": template.id,
             "render_id": render.id,
+            "connection_id": connection.id,
+            "message_template_id": zns.id,
             "user_id": user.id,
             "marker": marker,
             "phone": phone,
