@@ -27,6 +27,7 @@ from app.jobs import feature as jobs_feature
 from app.jobs import tasks
 from app.live import feature as live_feature
 from app.main import feature as main_feature
+from app.messages import feature as messages_feature
 from app.models import accounts
 from app.orders import feature as orders_feature
 from app.payments import feature as payments_feature
@@ -169,6 +170,7 @@ def _init_features(app: flask.Flask) -> None:
         live_feature,
         orders_feature,
         payments_feature,
+        messages_feature,
         reports_feature,
         clubs_feature,
         setup_feature,

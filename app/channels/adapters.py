@@ -110,7 +110,12 @@ def current_factory() -> AdapterFactory:
 
 
 def tokens_of(account: channels.ChannelAccount) -> base.Tokens | None:
-    data = vault().open(account.tokens_enc)
+    return sealed_tokens(account.tokens_enc)
+
+
+def sealed_tokens(sealed: str | None) -> base.Tokens | None:
+    """An OAuth pair sealed by ``seal_tokens`` (None when nothing is stored)."""
+    data = vault().open(sealed)
     if not data:
         return None
     return base.Tokens(
@@ -126,7 +131,8 @@ def tokens_of(account: channels.ChannelAccount) -> base.Tokens | None:
     )
 
 
-def store_tokens(account: channels.ChannelAccount, tokens: base.Tokens) -> None:
+def seal_tokens(tokens: base.Tokens) -> str:
+    """Both tokens of a pair and their expiries, sealed together (one value, one write)."""
     payload: dict[str, Any] = {
         "access_token": tokens.access_token,
         "refresh_token": tokens.refresh_token,
@@ -139,7 +145,11 @@ def store_tokens(account: channels.ChannelAccount, tokens: base.Tokens) -> None:
     for stamp in (tokens.access_expires_at, tokens.refresh_expires_at):
         if stamp is not None and stamp.tzinfo is None:
             raise ValueError("adapter returned a naive token expiry; use UTC-aware datetimes")
-    account.tokens_enc = vault().seal(payload)
+    return vault().seal(payload)
+
+
+def store_tokens(account: channels.ChannelAccount, tokens: base.Tokens) -> None:
+    account.tokens_enc = seal_tokens(tokens)
     account.access_expires_at = tokens.access_expires_at
     account.refresh_expires_at = tokens.refresh_expires_at
     account.token_version = (account.token_version or 0) + 1

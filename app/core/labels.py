@@ -131,6 +131,9 @@ def capture_problem_label(problem: dict[str, Any] | None) -> str:
 
 
 MESSAGE_STATUS_LABELS = {
+    comments.MessageStatus.QUEUED: _l("Đang chờ gửi"),
+    comments.MessageStatus.SENDING: _l("Đang gửi"),
+    comments.MessageStatus.SKIPPED: _l("Không gửi"),
     comments.MessageStatus.SENT: _l("Đã gửi tin nhắn riêng"),
     comments.MessageStatus.FAILED: _l("Gửi không được"),
     comments.MessageStatus.TO_COPY: _l("Để nhân viên sao chép gửi"),

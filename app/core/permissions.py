@@ -67,6 +67,9 @@ RULES: dict[str, frozenset[Role]] = {
     # webhook services; the club's staff settle the transfers no order took by itself.
     "payments.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "payments.review": STAFF,
+    # Buyer messages: coordinators and admins connect Zalo and Messenger, register ZNS
+    # templates and choose what each order event tells the buyer (staff read the log).
+    "messages.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Sales reports: staff see their club's dashboards; producers only their own products'.
     "reports.view": ALL_ROLES,
     "reports.club": STAFF | UNION,

@@ -28,7 +28,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.core import errors
-from app.models import accounts, channels, comments, orgs
+from app.models import accounts, channels, comments, messages, orgs
 
 Role = accounts.Role
 
@@ -248,8 +248,11 @@ def club_choices(session: so.Session, scope: Scope) -> list[orgs.Club]:
     return list(session.scalars(stmt))
 
 
-# A row that waits for a platform's consent redirect: a marketplace shop, a comment source.
-Consenting = TypeVar("Consenting", channels.ChannelAccount, comments.CommentAccount)
+# A row that waits for a platform's consent redirect: a marketplace shop, a comment source, a
+# message connection (a club's Zalo OA).
+Consenting = TypeVar(
+    "Consenting", channels.ChannelAccount, comments.CommentAccount, messages.MessageConnection
+)
 
 
 def awaiting_consent(

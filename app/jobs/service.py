@@ -142,7 +142,7 @@ class JobOrder(TypedDict):
 
     kind: str
     params: dict[str, Any]
-    owner: accounts.User
+    owner: accounts.User | None  # None: the app's own work (a buyer message on an order event)
     dispatch: Dispatch
 
 
@@ -167,7 +167,7 @@ def enqueue(
     job_kind = kinds.get(kind)
     if job_kind is None:
         raise errors.ValidationError(fields={"kind": [_("Loại công việc không tồn tại.")]})
-    if not permissions.can(owner, job_kind.permission):
+    if owner is not None and not permissions.can(owner, job_kind.permission):
         raise errors.Forbidden()
     clean = job_kind.validate(dict(params))
     if identity_key is not None:
@@ -177,7 +177,7 @@ def enqueue(
     job = jobs.Job(
         kind=kind,
         title=str(job_kind.title),
-        owner_id=owner.id,
+        owner_id=owner.id if owner is not None else None,
         club_id=club_id,
         params=clean,
         status=JobStatus.QUEUED,

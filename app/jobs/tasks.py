@@ -25,6 +25,8 @@ CHECK_CERTIFICATES = "channels.check_certificates"
 RESUME_QUEUED = "channels.resume_queued"
 # The live feature's chore (app/live/chores.py).
 RELEASE_HOLDS = "live.release_holds"
+# The buyer messages' chore (app/messages/chores.py).
+RESUME_MESSAGES = "messages.resume_queued"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -33,7 +35,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     - every day just after midnight in Vietnam, when certificates change status, pause the
       listings whose OCOP certificate expired and resume the renewed ones (every club);
     - every hour, push the listings still queued (after a daily quota or an outage);
-    - every minute, cancel the live orders whose hold ran out unpaid (their units go back).
+    - every minute, cancel the live orders whose hold ran out unpaid (their units go back);
+    - every five minutes, queue again the buyer messages whose job never reached the broker.
 
     A run missed while beat was stopped is sent once when it starts again (the schedule file
     remembers the last run).
@@ -47,6 +50,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "live-release-holds-every-minute": {
             "task": RELEASE_HOLDS,
             "schedule": crontab(),
+            "options": {"queue": "default"},
+        },
+        "messages-resume-queued": {
+            "task": RESUME_MESSAGES,
+            "schedule": crontab(minute="*/5"),
             "options": {"queue": "default"},
         },
         "channels-resume-queued-hourly": {

@@ -30,7 +30,7 @@ from app.core import clock, errors, tenancy, uow
 from app.live import holds
 from app.models import accounts, live, orders
 from app.models import comments as models
-from app.orders import exports, locks, recording, stock
+from app.orders import events, exports, locks, payments, recording, stock
 from vietnam import text
 
 State = models.DeskState
@@ -425,6 +425,9 @@ def _confirm(
             order.hold_until = holds.hold_until(session, live_session.club_id, moment)
         row.state, row.order_id = State.CONFIRMED, order.id
         row.decided_by_id, row.decided_at = user.id, moment
+        events.emit(session, order.id, events.OrderEvent.TAKEN)
+        if order.status is orders.OrderStatus.PLACED and payments.payee(session, order):
+            events.emit(session, order.id, events.OrderEvent.PAYMENT_QR)
     recording.after_commit(session, user, summary)
     return order
 

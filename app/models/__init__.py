@@ -7,6 +7,7 @@ from app.models import (  # noqa: F401
     comments,
     jobs,
     live,
+    messages,
     orders,
     orgs,
     payments,

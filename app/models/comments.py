@@ -182,15 +182,21 @@ class LiveComment(extensions.Model):
 
 
 class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its job (a first try, or a retry at ``next_attempt_at``)
+    SENDING = "sending"  # a job has it (claimed once: two copies of a job send it once)
     SENT = "sent"  # the platform took it (its id in ``external_id``)
     FAILED = "failed"  # the platform refused it (``problem``)
     TO_COPY = "to_copy"  # no way to send it from here: shown for staff to copy and send
+    SKIPPED = "skipped"  # not sent on purpose (``problem``: opted out, no address…)
 
 
 class OrderMessage(extensions.Model):
-    """A message to a buyer about their order (the reply to their live comment), as sent."""
+    """A message to a buyer about their order, as sent: the reply to their live comment, or
+    the club's message on an order event (``event``: at most one per order and event) sent
+    by a job on Zalo or Messenger with its attempts, cost and delivery."""
 
     __tablename__ = "order_messages"
+    __table_args__ = (sa.UniqueConstraint("order_id", "event", name="uq_order_messages_event"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     order_id: so.Mapped[int] = so.mapped_column(
@@ -199,11 +205,21 @@ class OrderMessage(extensions.Model):
     comment_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("live_comments.id", ondelete="SET NULL"), index=True
     )
-    channel: so.Mapped[str] = so.mapped_column(sa.String(30))  # facebook_private, copy
+    # facebook_private, copy (desk replies); zalo_zns, zalo_oa, messenger (order events)
+    channel: so.Mapped[str] = so.mapped_column(sa.String(30))
     text: so.Mapped[str] = so.mapped_column(sa.Text)
     status: so.Mapped[MessageStatus] = so.mapped_column(types.str_enum(MessageStatus))
     external_id: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     problem: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    event: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # A ZNS message: the template's values as sent.
+    params: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    cost: so.Mapped[int | None] = so.mapped_column()  # đồng, when the channel charges
+    tracking_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    next_attempt_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    sent_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    delivered_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[dt.datetime] = so.mapped_column(types.UTCDateTime(), default=clock.utcnow)
 

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 
 from app.core import errors, tenancy, uow
 from app.models import accounts, orders
-from app.orders import labels, limits, locks, queries, recording
+from app.orders import events, labels, limits, locks, queries, recording
 from vietnam import text
 
 Status = orders.OrderStatus
@@ -39,6 +39,13 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RETURNED: frozenset({Status.COMPLETED}),
 }
 _ORDER = tuple(Status)
+# What the buyer is told when an order reaches a status (``events``; after the commit).
+EVENTS: dict[Status, events.OrderEvent] = {
+    Status.PAID: events.OrderEvent.PAID,
+    Status.SHIPPED: events.OrderEvent.SHIPPED,
+    Status.COMPLETED: events.OrderEvent.DELIVERED,
+    Status.CANCELLED: events.OrderEvent.CANCELLED,
+}
 
 
 def allowed_targets(current: Status | str) -> list[Status]:
@@ -171,4 +178,7 @@ def _change(
     summary = recording.Summary(order_ids=[order.id])
     # Taken back in the app: too little stock refuses the change (never clamped).
     recording.move_stock(session, sold, orders.OrderSource.MANUAL, summary)
+    event = EVENTS.get(Status(order.status))
+    if event is not None:
+        events.emit(session, order.id, event)
     return order, summary

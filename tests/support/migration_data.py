@@ -936,6 +936,36 @@ def _check_payments(p: Probe) -> None:
     p.run("DELETE FROM live_desk_settings")
 
 
+def _seed_order_messages(p: Probe) -> None:
+    _seed_live_comments(p)
+    p.insert(
+        "order_messages",
+        {"id": 1, "order_id": 1, "comment_id": 2, "channel": "facebook_private",
+         "text": "Chào Lan, shop đã chốt đơn", "status": "sent", "external_id": "m_1",
+         "problem": None, "created_by_id": 2, "created_at": T2},
+    )  # fmt: skip
+
+
+def _check_buyer_messages(p: Probe) -> None:
+    # The desk's reply keeps what it was, with no event and one attempt's worth of nothing;
+    # the new tables start empty; one message per order and event.
+    same(
+        p.rows("SELECT id, channel, status, event, attempts, cost FROM order_messages"),
+        [(1, "facebook_private", "sent", None, 0, None)],
+    )
+    for table in ("message_connections", "message_templates", "message_rules", "buyer_contacts"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+    p.run(
+        "INSERT INTO order_messages (id, order_id, channel, text, status, event, attempts,"
+        " created_at) VALUES (2, 1, 'zalo_zns', '', 'queued', 'paid', 0, '2026-11-04 00:00:00')"
+    )
+    p.refused(
+        "INSERT INTO order_messages (id, order_id, channel, text, status, event, attempts,"
+        " created_at) VALUES (3, 1, 'zalo_oa', '', 'queued', 'paid', 0, '2026-11-04 00:00:00')"
+    )
+    p.run("DELETE FROM order_messages WHERE id = 2")
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -964,4 +994,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("39648ae41945", "tenants", _seed_order_status_history, _check_live_comments),
     Dataset("8e2f4a6c1d3b", "live", _seed_live_comments, _check_comment_changes),
     Dataset("9f06865030f3", "tenants", _seed_payments, _check_payments),
+    Dataset("1c188d017e51", "live", _seed_order_messages, _check_buyer_messages),
 )

@@ -16,7 +16,18 @@ import flask
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import accounts, catalog, channels, jobs, live, orders, orgs, payments
+from app.models import (
+    accounts,
+    catalog,
+    channels,
+    comments,
+    jobs,
+    live,
+    messages,
+    orders,
+    orgs,
+    payments,
+)
 from app.models import studio as media
 
 START = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
@@ -229,6 +240,45 @@ def seed_club(
             match_note={"reason": "no_code"},
         )
         db.add(transaction)
+        # Buyer messages: the club's Zalo connection, a ZNS template, a rule and a message.
+        message_connection = messages.MessageConnection(
+            club_id=club_id,
+            provider="zalo",
+            config={"app_id": f"app-{marker.lower()}"},
+            status=messages.ConnectionStatus.CONNECTED,
+            webhook_key=f"hook-{marker.lower()}",
+            created_by_id=user.id,
+        )
+        zns = messages.MessageTemplate(
+            club_id=club_id,
+            template_id="250001",
+            name=f"Mẫu ZNS {marker}",
+            params=[{"name": "customer_name", "type": "name"}],
+            price=300,
+        )
+        db.add_all([message_connection, zns])
+        db.flush()
+        db.add(
+            messages.MessageRule(
+                club_id=club_id,
+                event="paid",
+                channel="zalo_zns",
+                template_id=zns.id,
+                params={"customer_name": "{ten}"},
+            )
+        )
+        db.add(
+            comments.OrderMessage(
+                order_id=order.id,
+                event="paid",
+                channel="zalo_zns",
+                text=f"Mẫu ZNS {marker}: customer_name = Khách {marker}",
+                status=comments.MessageStatus.SENT,
+                attempts=1,
+                cost=300,
+                tracking_id=f"DH{order.id}-paid",
+            )
+        )
 
         job = jobs.Job(
             kind="catalog.export",
@@ -318,6 +368,7 @@ def seed_club(
             "render_id": render.id,
             "connection_id": connection.id,
             "transaction_id": transaction.id,
+            "message_template_id": zns.id,
             "user_id": user.id,
             "marker": marker,
             "phone": phone,
