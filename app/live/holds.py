@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from app.core import clock, errors, tenancy, uow
 from app.models import accounts, orders
 from app.models import comments as models
+from app.orders import events
 from app.orders import status as order_status
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def _remind(session: so.Session, order_id: int, moment: dt.datetime, minutes: in
             return
         order.payment_reminded_at = moment
         order.hold_until = moment + dt.timedelta(minutes=minutes)
+        events.emit(session, order.id, events.OrderEvent.PAYMENT_REMINDER)
         log.info("live hold: order %s reminded, held until %s", order_id, order.hold_until)
 
 
