@@ -8,6 +8,7 @@ another's connections, templates, rules or messages."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,9 +22,9 @@ import sqlalchemy as sa
 from app import extensions
 from app.jobs import registry, tasks
 from app.jobs import service as jobs_service
-from app.live import desk
+from app.live import desk, holds
 from app.messages import connections
-from app.models import comments, jobs
+from app.models import comments, jobs, orders
 from app.models import messages as models
 from app.orders import events
 from app.orders import status as order_status
@@ -34,6 +35,7 @@ from tests.integration.app.test_live_desk import Desk
 from tests.integration.integrations import test_messaging_sandbox as channel_tests
 from tests.integration.integrations.test_messaging_sandbox import admin, inbox
 from tests.support import clubs as clubs_support
+from vietnam import transfers
 
 board = test_live_desk.board  # the desk's fixture: a session with the NM1 and CH2 slots
 shared_server = channel_tests.shared_server  # one messaging sandbox for the module
@@ -263,13 +265,13 @@ def test_a_desk_order_sends_taken_by_zns_with_its_cost_and_delivery(flow: Flow) 
         assert flow.run_jobs() == ["sent"]
         [sent] = messages_of(order_id)
         assert (sent.status, sent.cost, sent.attempts) == (Status.SENT, 300, 1)
-        assert sent.external_id and sent.tracking_id == f"DH{order_id}-taken"
+        assert sent.external_id and sent.tracking_id == f"{transfers.make_code(order_id)}-taken"
         wait_for(lambda: messages_of(order_id)[0].delivered_at is not None, "delivery callback")
     [received] = inbox(flow.sandbox, phone=LAN_PHONE)
     assert received["template_id"] == "250001" and received["cost"] == 300
     assert received["template_data"] == {
         "customer_name": "Lan",
-        "order_code": f"DH{order_id}",
+        "order_code": transfers.make_code(order_id),
         "amount": "158.000",
     }
     page = flow.club.client.get(f"/orders/{order_id}").get_data(as_text=True)
@@ -299,7 +301,32 @@ def test_a_paid_order_tells_the_follower_on_the_oa_once(flow: Flow) -> None:
         assert (message.event, message.channel, message.status) == ("paid", "zalo_oa", Status.SENT)
     [received] = inbox(flow.sandbox, user_id=LAN_ZALO)
     assert received["channel"] == "zalo_oa"
-    assert received["text"] == f"Shop đã nhận 158.000 đ cho đơn DH{order_id}. Cảm ơn Lan!"
+    code = transfers.make_code(order_id)
+    assert received["text"] == f"Shop đã nhận 158.000 đ cho đơn {code}. Cảm ơn Lan!"
+
+
+def test_an_unpaid_order_past_its_hold_reminds_the_buyer_once(flow: Flow) -> None:
+    flow.club.connect_zalo()
+    flow.club.rule(
+        "payment_reminder",
+        "zalo_oa",
+        text="Đơn {ma_don} ({tong_tien}) chưa thanh toán: {link_thanh_toan}",
+    )
+    flow.webhooks_to("zalo")
+    said = admin(flow.sandbox, "user-message", user_id=LAN_ZALO, text=f"sđt {LAN_PHONE}")
+    assert said["webhook"]["status"] == 200
+    with flow.club.app.app_context():
+        order_id = desk_order(flow.board)
+        order = extensions.session().get_one(orders.Order, order_id)
+        assert order.hold_until is not None
+        past = order.hold_until + dt.timedelta(minutes=1)
+        assert holds.release_due(extensions.session(), now=lambda: past) == []  # reminded
+        assert holds.release_due(extensions.session(), now=lambda: past) == []  # once
+        assert flow.run_jobs() == ["sent"]
+        [message] = messages_of(order_id)
+        assert (message.event, message.status) == ("payment_reminder", Status.SENT)
+    [received] = inbox(flow.sandbox, user_id=LAN_ZALO)
+    assert received["text"].startswith(f"Đơn {transfers.make_code(order_id)} (158.000 đ)")
 
 
 def test_a_buyer_who_says_stop_gets_no_more_messages(flow: Flow) -> None:
@@ -427,7 +454,7 @@ def test_messenger_reaches_a_person_who_wrote_to_the_page(flow: Flow) -> None:
         assert flow.run_jobs() == ["sent"]
     [received] = inbox(flow.sandbox, user_id=LAN_PSID)
     assert received["channel"] == "messenger"
-    assert received["text"] == f"Đơn DH{order_id} đã gửi đi."
+    assert received["text"] == f"Đơn {transfers.make_code(order_id)} đã gửi đi."
     assert received["messaging_type"] == "RESPONSE"  # inside the 24 h window
 
 
