@@ -16,18 +16,8 @@ import flask
 import sqlalchemy as sa
 
 from app import extensions
-from app.models import (
-    accounts,
-    catalog,
-    channels,
-    comments,
-    jobs,
-    live,
-    messages,
-    orders,
-    orgs,
-    payments,
-)
+from app.models import accounts, catalog, channels, comments, jobs, live, orders, orgs, payments
+from app.models import messages as message_models
 from app.models import studio as media
 
 START = dt.datetime(2026, 11, 20, 13, 0, tzinfo=dt.UTC)
@@ -241,15 +231,15 @@ def seed_club(
         )
         db.add(transaction)
         # Buyer messages: the club's Zalo connection, a ZNS template, a rule and a message.
-        message_connection = messages.MessageConnection(
+        message_connection = message_models.MessageConnection(
             club_id=club_id,
             provider="zalo",
             config={"app_id": f"app-{marker.lower()}"},
-            status=messages.ConnectionStatus.CONNECTED,
+            status=message_models.ConnectionStatus.CONNECTED,
             webhook_key=f"hook-{marker.lower()}",
             created_by_id=user.id,
         )
-        zns = messages.MessageTemplate(
+        zns = message_models.MessageTemplate(
             club_id=club_id,
             template_id="250001",
             name=f"Mẫu ZNS {marker}",
@@ -259,7 +249,7 @@ def seed_club(
         db.add_all([message_connection, zns])
         db.flush()
         db.add(
-            messages.MessageRule(
+            message_models.MessageRule(
                 club_id=club_id,
                 event="paid",
                 channel="zalo_zns",
