@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import os
 import re
+import subprocess
 import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -43,8 +44,8 @@ from app.live import common as live_common
 from app.models import accounts, catalog, channels, live
 from app.orders import manual
 from app.setup import demo
-from tests.conftest import PASSWORD, make_app
-from tests.support import net, postgres
+from tests.conftest import PASSWORD, app_env, make_app
+from tests.support import net, postgres, workers
 from vietnam import ocop_categories
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -256,6 +257,16 @@ def _add_listings(db: so.Session) -> None:
                 listing.paused_reason = "certificate"
             db.add(listing)
     db.commit()
+
+
+def start_worker(
+    db_url: str, folder: Path, name: str, queues: str = "default"
+) -> subprocess.Popen[bytes]:
+    """A real Celery worker (one thread) for a served app on ``db_url`` and the broker of its
+    ``folder``, on ``queues``; its log in the folder. Stop it with ``workers.stop``."""
+    return workers.start(
+        app_env(db_url, folder), folder / "worker.log", name, concurrency=1, queues=queues
+    )
 
 
 BACKENDS = ("sqlite", "postgresql")

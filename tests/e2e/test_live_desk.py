@@ -288,13 +288,7 @@ def test_a_facebook_live_from_start_to_end(stack: Stack, new_page: e2e.NewPage) 
     e2e.sign_in(seller, SELLER)
     _connect_facebook_page(coordinator, stack)
 
-    worker = workers.start(
-        conftest.app_env(stack.db_url, stack.folder),
-        stack.folder / "worker.log",
-        "e2e-desk",
-        concurrency=1,
-        queues="live",
-    )
+    worker = e2e.start_worker(stack.db_url, stack.folder, "e2e-desk", queues="live")
     try:
         coordinator.goto(f"/live/sessions/{stack.session_id}")
         coordinator.get_by_test_id("status-live").click()

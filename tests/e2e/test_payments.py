@@ -149,12 +149,7 @@ def test_a_desk_order_paid_by_transfer_turns_paid_and_the_buyer_hears_of_it(
     e2e.sign_in(coordinator, COORDINATOR)
     e2e.sign_in(seller, SELLER)
     _connect_zalo(coordinator, stack)
-    worker = workers.start(
-        conftest.app_env(stack.db_url, stack.folder),
-        stack.folder / "worker.log",
-        "e2e-payments",
-        concurrency=1,
-    )
+    worker = e2e.start_worker(stack.db_url, stack.folder, "e2e-payments")
     try:
         # A buyer's comment, typed on the desk; the seller confirms it: an order, held.
         seller.goto(f"/live/sessions/{stack.session_id}/desk")
