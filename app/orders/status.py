@@ -147,6 +147,23 @@ def _change(
     if target == current:
         uow.discard(session, "nothing to write: release the lock")
         return order, None
+    return order, move(session, user, order, target, note=note, via=via)
+
+
+def move(
+    session: so.Session,
+    user: accounts.User | None,
+    order: orders.Order,
+    target: Status,
+    *,
+    note: str | None = None,
+    via: orders.StatusChangeVia = orders.StatusChangeVia.APP,
+) -> recording.Summary:
+    """Move an order the caller has locked and read with its lines (``locked_order``) to
+    ``target``, in the caller's unit: its lines, the stock, the history and the order event
+    follow. A move not in ``TRANSITIONS``: Conflict; too little stock: ``stock.OutOfStock``.
+    The caller runs ``recording.after_commit`` with the summary once committed."""
+    current = Status(order.status)
     if target not in TRANSITIONS[current]:
         raise errors.Conflict(
             _(
@@ -165,8 +182,10 @@ def _change(
             )
         line.status = target
     order.status = recording.order_status([str(line.status) for line in order.lines])
-    order.status_changes.append(
+    # Added by its key, not appended: appending would load the whole history first.
+    session.add(
         orders.OrderStatusChange(
+            order_id=order.id,
             from_status=current,
             to_status=order.status,
             via=via,
@@ -181,4 +200,4 @@ def _change(
     event = EVENTS.get(Status(order.status))
     if event is not None:
         events.emit(session, order.id, event)
-    return order, summary
+    return summary

@@ -233,13 +233,9 @@ def _apply(
     if order.paid_amount >= order.amount:
         order.paid_at = now()
         order.hold_until = None
-        order_status.change_status(
-            session,
-            None,
-            order.id,
-            str(orders.OrderStatus.PAID),
-            expected=str(orders.OrderStatus.PLACED),
-            via=orders.StatusChangeVia.PAYMENT,
+        # Placed → paid moves no stock (both count as sold): nothing to sync after the commit.
+        order_status.move(
+            session, None, order, orders.OrderStatus.PAID, via=orders.StatusChangeVia.PAYMENT
         )
 
 

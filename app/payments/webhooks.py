@@ -21,9 +21,9 @@
   accounts; staff assign it or set it aside);
 - payOS's test call on ``confirm-webhook`` (order code 123, description ``VQRIO123``, the
   sample payOS documents; *assumed*) is answered with success and not stored;
-- ``last_received_at`` is kept to about ten seconds (one small update after the call's unit,
-  at most once per ten seconds per connection), so that calls in a burst do not queue on the
-  connection's row.
+- ``last_received_at`` is kept to about ten seconds (an update in the call's unit that
+  matches the row at most once per ten seconds per connection), so that calls in a burst do
+  not queue on the connection's row and each call commits once.
 """
 
 from __future__ import annotations
@@ -130,7 +130,8 @@ def receive(
                 review=review,
             )
             stored += int(done.new)
-    _note_received(session, connection_id, now())
+        # In the same transaction: one commit per call (the update rarely matches a row).
+        _note_received(session, connection_id, now())
     status, reply = source.success_reply()
     return Reply(status, reply, stored)
 
