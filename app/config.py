@@ -145,6 +145,14 @@ def _sandbox_live_urls(env: Mapping[str, str]) -> dict[str, str]:
     return {name: f"http://{host}:{base + i}" for i, name in enumerate(SANDBOX_LIVE_CHATS)}
 
 
+def _sandbox_messaging_url(env: Mapping[str, str]) -> str:
+    """Where `make run` starts the messaging sandbox (Zalo, Messenger: the demo's message
+    connections): after the marketplaces, the live chats and the bank (sandbox/__main__.py)."""
+    host = env.get("SANDBOX_HOST", "127.0.0.1")
+    base = _int(env, "SANDBOX_PORT_BASE", 5701, minimum=1)
+    return f"http://{host}:{base + len(SANDBOX_DIALECTS) + len(SANDBOX_LIVE_CHATS) + 1}"
+
+
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
     if url.startswith("postgres://"):  # Heroku-style alias
@@ -249,6 +257,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "CREDENTIALS_KEYS": _credentials_keys(env, environment, instance),
         "SANDBOX_URLS": _sandbox_urls(env),
         "SANDBOX_LIVE_URLS": _sandbox_live_urls(env),
+        "SANDBOX_MESSAGING_URL": _sandbox_messaging_url(env),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BROKER_URL": broker_url,

@@ -6,7 +6,10 @@ look-up and sign server; the push server it names takes a free port) (``servers.
 each playing a scripted hour-long live in real time from the moment the sandbox starts; then
 the bank on P+6 (its SePay, Casso and payOS webhooks and payOS's merchant API; with
 ``--app-url`` SePay calls the demo club's connection on the app from the start: pay an order
-with ``POST /_sandbox/pay {"amount": …, "content": "DH…"}``).
+with ``POST /_sandbox/pay {"amount": …, "content": "DH…"}``); then buyer messaging on P+7
+(Zalo OAuth, OA and ZNS, and Messenger; with ``--app-url`` its delivery callbacks and buyers'
+texts go to the demo club's message connections; what a buyer received:
+``GET /_sandbox/messages?phone=…`` or the page ``/_sandbox/inbox?phone=…``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import signal
 import threading
 from typing import Any
 
-from sandbox import core, servers
+from sandbox import core, messaging, servers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--app-url",
         default="",
-        help="the app's address, where the bank's SePay sends the demo club's webhooks",
+        help="the app's address, where the bank's SePay and the messaging sandbox send the "
+        "demo club's webhooks",
     )
     args = parser.parse_args(argv)
     running: list[core.Server[Any]] = []
@@ -52,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     running.append(bank.start())
     print(f"sandbox bank: {bank.url}", flush=True)
+    messages = messaging.Server(
+        servers.messaging_sandbox(args.app_url or None),
+        port=args.port_base + offset + 1,
+        host=args.host,
+    )
+    running.append(messages.start())
+    print(f"sandbox messaging: {messages.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

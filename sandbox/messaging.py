@@ -150,10 +150,17 @@ def event_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret: str
 class Mailbox:
     """Everything the sandbox remembers. One lock guards it all (calls are short)."""
 
-    def __init__(self, *, daily_quota: int = DAILY_QUOTA, webhook_url: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        daily_quota: int = DAILY_QUOTA,
+        webhook_url: str = "",
+        messenger_webhook_url: str = "",
+    ) -> None:
         self.lock = threading.RLock()
         self.configured_quota = daily_quota
         self.configured_webhook = webhook_url
+        self.configured_messenger_webhook = messenger_webhook_url
         self.reset()
 
     def reset(self) -> None:
@@ -175,7 +182,7 @@ class Mailbox:
             self.outcomes: collections.Counter[str] = collections.Counter()
             self.daily_quota = self.configured_quota
             self.webhook_url = self.configured_webhook
-            self.messenger_webhook_url = ""
+            self.messenger_webhook_url = self.configured_messenger_webhook
             self._ids = 0
 
     def now(self) -> float:

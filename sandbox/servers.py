@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sandbox import bank, core, livechat, tiktok_live
+from sandbox import bank, core, livechat, messaging, tiktok_live
 
 DIALECTS = {
     "shopee": "sandbox.shopee:ShopeeSandbox",
@@ -35,6 +35,26 @@ def bank_sandbox(app_url: str | None = None) -> bank.BankSandbox:
         url = f"{app_url.rstrip('/')}/webhooks/payments/{DEMO_WEBHOOK_TOKEN}"
         served.bank.connect("sepay", url)
     return served
+
+
+# The buyer-messaging sandbox (Zalo OAuth/OA/ZNS and Messenger; sandbox/messaging.py) comes
+# after the bank. The demo's club keeps its Zalo and Messenger connections under these webhook
+# keys (app/setup/demo.py), so the sandbox knows where its callbacks and buyers' texts go.
+DEMO_ZALO_WEBHOOK_KEY = "sandbox-zalo-demo"
+DEMO_MESSENGER_WEBHOOK_KEY = "sandbox-messenger-demo"
+
+
+def messaging_sandbox(app_url: str | None = None) -> messaging.MessagingSandbox:
+    """The demo's Zalo and Messenger; with ``app_url`` (the app's address) their webhooks
+    (ZNS delivery callbacks, buyers' texts) go to the demo club's connections there. Serve it
+    with ``messaging.Server`` (Zalo's headers have underscores)."""
+    if not app_url:
+        return messaging.MessagingSandbox()
+    hooks = f"{app_url.rstrip('/')}/hooks/messages"
+    return messaging.MessagingSandbox(
+        webhook_url=f"{hooks}/{DEMO_ZALO_WEBHOOK_KEY}",
+        messenger_webhook_url=f"{hooks}/{DEMO_MESSENGER_WEBHOOK_KEY}",
+    )
 
 
 def live_chat(name: str, comments: int = 600, seconds: float = 3600.0) -> livechat.ChatSandbox:

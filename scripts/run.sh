@@ -33,12 +33,18 @@ $BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
   --loglevel INFO &
 pids="$pids $!"
 # Sandbox marketplaces (Shopee, TikTok Shop, Lazada), live chats (Facebook, YouTube, TikTok
-# LIVE) and the bank (SePay, Casso, payOS webhooks; SePay calls the demo club's connection on
-# this app) for the demo; SANDBOX=0 skips.
+# LIVE), the bank (SePay, Casso, payOS webhooks; SePay calls the demo club's connection on
+# this app) and buyer messaging (Zalo OA/ZNS, Messenger on port base + 7; its callbacks go to
+# the demo club's message connections) for the demo; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
   $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" \
     --app-url "http://$HOST:$PORT" &
   pids="$pids $!"
+  # The messaging sandbox forgets its tokens when it stops: the demo club's Zalo OA consents
+  # again once it answers (nothing without the demo's sandbox OA).
+  if [ "${DEMO:-1}" != "0" ]; then
+    $BIN/flask --app wsgi demo connect-zalo --wait 30 &
+  fi
 fi
 trap 'kill $pids 2>/dev/null; wait $pids 2>/dev/null' EXIT INT TERM
 

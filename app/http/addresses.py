@@ -32,16 +32,26 @@ def public_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for the public: PUBLIC_BASE_URL when set, else the request's host.
 
     Printed QR codes and shared links must not point at 127.0.0.1 or an internal
-    name the app happens to be reached by behind a proxy.
+    name the app happens to be reached by behind a proxy. A job or a chore (no request)
+    builds it from PUBLIC_BASE_URL alone; without it there is no address to give, and
+    Flask's ``RuntimeError`` says so.
     """
     base = flask.current_app.config.get("PUBLIC_BASE_URL")
     if not base:
         return flask.url_for(endpoint, _external=True, **values)
-    path = flask.url_for(endpoint, **values)
-    root = flask.request.script_root if flask.has_request_context() else ""
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return str(base).rstrip("/") + path
+    return str(base).rstrip("/") + path_for(endpoint, **values)
+
+
+def path_for(endpoint: str, **values: Any) -> str:
+    """The endpoint's path from the app's root (``/pay/…``), with or without a request: a
+    request's script root is left out; outside one the app's URL map builds it."""
+    if flask.has_request_context():
+        path = flask.url_for(endpoint, **values)
+        root = flask.request.script_root
+        return path[len(root) :] if root and path.startswith(root) else path
+    app = flask.current_app
+    app.inject_url_defaults(endpoint, values)
+    return app.url_map.bind("localhost", script_name="/").build(endpoint, values)
 
 
 def media_url(path: str | None, external: bool = False) -> str | None:

@@ -99,11 +99,17 @@ def _checked(provider: str, settings: Mapping[str, str]) -> dict[str, str]:
 
 @uow.transactional
 def save_settings(
-    session: so.Session, user: accounts.User, provider: str, settings: Mapping[str, str]
+    session: so.Session,
+    user: accounts.User,
+    provider: str,
+    settings: Mapping[str, str],
+    *,
+    webhook_key: str = "",
 ) -> models.MessageConnection:
     """Store the club's settings for ``provider`` (a secret left empty keeps the stored one).
     Messenger is connected at once; Zalo waits for the OA admin's consent (``begin_zalo``).
-    Commits."""
+    A new connection's webhook address gets a random key, or ``webhook_key`` (the demo's
+    fixed one, which its sandbox calls). Commits."""
     scope = tenancy.scope_for(session, user)
     scope.check_writable()
     club_id = scope.home_club()
@@ -118,7 +124,7 @@ def save_settings(
         row = models.MessageConnection(
             club_id=club_id,
             provider=provider,
-            webhook_key=secrets.token_urlsafe(24),
+            webhook_key=webhook_key or secrets.token_urlsafe(24),
             created_by_id=user.id,
         )
         session.add(row)

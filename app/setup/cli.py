@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 import flask
 import flask.cli
@@ -40,6 +42,8 @@ def load_demo(if_empty: bool, password: str | None) -> None:
     if why_not:
         click.echo(f"Bỏ qua các gian hàng sandbox mẫu: {why_not}.")
         sandbox_urls = None
+    if sandbox_urls is not None:
+        sandbox_urls = {**sandbox_urls, "messaging": config["SANDBOX_MESSAGING_URL"]}
     summary = demo_service.load(
         extensions.session(),
         password,
@@ -52,3 +56,35 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         return
     click.echo(f"Đã tạo {summary.club} với {summary.producers} chủ thể sản xuất.")
     click.echo(f"Tài khoản mẫu (mật khẩu: {password}): " + ", ".join(summary.usernames))
+    if summary.zalo_problem:
+        click.echo(
+            f"Zalo OA mẫu chưa kết nối sandbox: {summary.zalo_problem}. "
+            "`make run` kết nối khi máy chủ sandbox chạy (flask demo connect-zalo)."
+        )
+
+
+@demo_cli.command("connect-zalo")
+@click.option(
+    "--wait",
+    default=0.0,
+    type=float,
+    help="Số giây chờ máy chủ sandbox tin nhắn bắt đầu trả lời (mặc định: không chờ).",
+)
+def connect_zalo(wait: float) -> None:
+    """Connect the demo club's Zalo OA to the running messaging sandbox, as its admin would
+    (`make run` does it on each start: the sandbox forgets its tokens when it stops). Does
+    nothing without the demo's sandbox OA; exit code 1 when the sandbox never answered."""
+    config = flask.current_app.config
+    with commands.refusals():
+        demo_service.refuse_in_production(config["APP_ENV"])
+    session = extensions.session()
+    if demo_service.sandbox_zalo(session) is None:
+        click.echo("Dữ liệu mẫu không có Zalo OA sandbox; bỏ qua.")
+        return
+    deadline = time.monotonic() + wait
+    while (problem := demo_service.connect_sandbox_zalo(session)) is not None:
+        if time.monotonic() >= deadline:
+            click.echo(f"Chưa kết nối được Zalo OA mẫu: {problem}.", err=True)
+            raise SystemExit(1)
+        time.sleep(0.5)
+    click.echo("Đã kết nối Zalo OA mẫu với máy chủ sandbox tin nhắn.")

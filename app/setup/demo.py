@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import urllib.parse
 from collections.abc import Mapping
 
 import sqlalchemy as sa
@@ -24,7 +25,9 @@ from app.core import clock, errors, uow
 from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
-from integrations import netguard, registry
+from app.models import messages as messages_models
+from integrations import errors as channel_errors
+from integrations import http, netguard, registry
 from vietnam import admin_units, ocop
 
 Role = accounts.Role
@@ -214,6 +217,7 @@ class DemoSummary:
     club: str
     producers: int
     usernames: list[str]
+    zalo_problem: str | None = None  # why the Zalo OA is not connected to its sandbox yet
 
 
 def load(
@@ -230,9 +234,13 @@ def load(
     ``now`` is the load's clock: certificates and the demo livestream are dated from its day.
 
     With ``media_root`` the demo products get a photo each; with ``sandbox_urls``
-    the club gets one shop on each sandbox marketplace (ready to connect) and
-    a Postmart and a Voso shop (listing packs).
+    the club gets one shop on each sandbox marketplace (ready to connect), a
+    Postmart and a Voso shop (listing packs) and the sandbox bank's SePay; with
+    ``sandbox_urls["messaging"]`` also its Zalo OA and Facebook Page on the messaging
+    sandbox, the sandbox's ZNS templates and a rule per order event (the OA is
+    connected when the sandbox answers: ``connect_sandbox_zalo``).
     """
+    zalo_problem: str | None = None
     existing = session.scalar(sa.select(orgs.Club).where(orgs.Club.name == CLUB["name"]))
     usernames = [row[0] for row in STAFF] + [row[4] for row in PRODUCERS] + [UNION[0]]
     if existing is not None:
@@ -301,9 +309,12 @@ def load(
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
         _load_payments(session, club)
+        if "messaging" in sandbox_urls:
+            _load_messages(session, club, sandbox_urls["messaging"])
+            zalo_problem = connect_sandbox_zalo(session)
     if live_chat_urls is not None and "youtube" in live_chat_urls:
         _load_comment_account(session, live_chat_urls["youtube"])
-    return DemoSummary(True, club.name, len(producers), usernames)
+    return DemoSummary(True, club.name, len(producers), usernames, zalo_problem)
 
 
 # Demo streamers (username → display name, TikTok handle) and their next Saturday show.
@@ -398,9 +409,7 @@ def _load_comment_account(session: so.Session, youtube_url: str) -> None:
     """The club's YouTube comment account on the live chat sandbox (its demo key)."""
     from app.live import comment_accounts  # late: optional feature
 
-    coordinator = session.scalars(
-        sa.select(accounts.User).where(accounts.User.username == "dieuphoi")
-    ).one()
+    coordinator = _user(session, "dieuphoi")
     comment_accounts.add_account(
         session,
         coordinator,
@@ -416,9 +425,7 @@ def _load_products(
     """A few real-looking products per producer, through the catalog services' rules; each
     certificate dated from the load day (``certificate_decision_date``)."""
     today = catalog_service.today_local(now)
-    admin = session.scalars(
-        sa.select(accounts.User).where(accounts.User.username == "admin")
-    ).one()  # made by the demo's first step
+    admin = _user(session, "admin")  # made by the demo's first step
     codes = {
         code: id_
         for code, id_ in session.execute(
@@ -452,9 +459,7 @@ PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (
 
 def _load_photos(session: so.Session, media_root: str) -> None:
     """A plain square photo per product, so marketplaces that need an image accept them."""
-    admin = session.scalars(
-        sa.select(accounts.User).where(accounts.User.username == "admin")
-    ).one()  # made by the demo's first step
+    admin = _user(session, "admin")  # made by the demo's first step
     products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
     for index, product in enumerate(products):
         buffer = io.BytesIO()
@@ -519,9 +524,7 @@ def sandbox_channel_config(name: str, url: str) -> dict[str, str]:
 def _load_channels(session: so.Session, club: orgs.Club, sandbox_urls: Mapping[str, str]) -> None:
     from app.channels import accounts as channel_accounts  # late: optional feature
 
-    admin = session.scalars(
-        sa.select(accounts.User).where(accounts.User.username == "admin")
-    ).one()  # made by the demo's first step
+    admin = _user(session, "admin")  # made by the demo's first step
     owner = f"club:{club.id}"
     for name, url in sandbox_urls.items():
         if name not in SANDBOX_CHANNELS:
@@ -561,9 +564,7 @@ def _load_payments(session: so.Session, club: orgs.Club) -> None:
     from app.orders import payments as order_payments  # late: optional features
     from app.payments import connections
 
-    coordinator = session.scalars(
-        sa.select(accounts.User).where(accounts.User.username == "dieuphoi")
-    ).one()
+    coordinator = _user(session, "dieuphoi")
     order_payments.save_account(
         session,
         coordinator,
@@ -584,6 +585,128 @@ def _load_payments(session: so.Session, club: orgs.Club) -> None:
     )
     with uow.unit_of_work(session):
         row.webhook_token = SANDBOX_WEBHOOK_TOKEN
+
+
+# The messaging sandbox's demo Zalo app and OA and its Facebook Page (sandbox/messaging.py:
+# DEMO_*), and the webhook keys it calls (sandbox/servers.py): public test values, only good
+# against the local sandbox.
+SANDBOX_ZALO = {
+    "app_id": "sandbox-zalo-app",
+    "app_secret": "sandbox-zalo-secret",
+    "oa_secret": "sandbox-oa-secret",
+}
+SANDBOX_MESSENGER = {
+    "page_id": "104000000000002",
+    "page_access_token": "sandbox-page-token",
+    "app_secret": "sandbox-fb-secret",
+}
+SANDBOX_ZALO_WEBHOOK_KEY = "sandbox-zalo-demo"
+SANDBOX_MESSENGER_WEBHOOK_KEY = "sandbox-messenger-demo"
+# The sandbox's approved ZNS templates: (Zalo's id, name, parameters, price per message).
+_ORDER_PARAMS = "customer_name: name\norder_code: code\namount: amount"
+SANDBOX_TEMPLATES = (
+    ("250001", "Xác nhận đơn hàng", _ORDER_PARAMS, 300),
+    ("250002", "Xác nhận thanh toán", _ORDER_PARAMS, 300),
+    ("250003", "Đơn đã giao cho đơn vị vận chuyển", "customer_name: name\norder_code: code\n"
+     "address: address", 350),
+)  # fmt: skip
+# The template of each order event told by ZNS; the other events go as OA texts (the default
+# words), which reach only followers who wrote to the OA in the last 48 hours. "Shipped" has an
+# approved template, but its address parameter has nothing to fill it: orders keep no address.
+SANDBOX_ZNS_RULES = {"taken": "250001", "paid": "250002"}
+
+
+def _load_messages(session: so.Session, club: orgs.Club, url: str) -> None:
+    """The club's Zalo OA (awaiting its admin's consent) and Facebook Page on the messaging
+    sandbox at ``url``, under the webhook keys the sandbox calls; the sandbox's approved ZNS
+    templates; a rule for every order event."""
+    from app.messages import connections, rules  # late: optional feature
+    from app.orders.events import OrderEvent
+
+    coordinator = _user(session, "dieuphoi")
+    addresses = {"oauth_base_url": url, "oa_api_base_url": url, "zns_api_base_url": url}
+    connections.save_settings(
+        session,
+        coordinator,
+        connections.ZALO,
+        {**SANDBOX_ZALO, **addresses},
+        webhook_key=SANDBOX_ZALO_WEBHOOK_KEY,
+    )
+    connections.save_settings(
+        session,
+        coordinator,
+        connections.MESSENGER,
+        {**SANDBOX_MESSENGER, "api_base_url": url},
+        webhook_key=SANDBOX_MESSENGER_WEBHOOK_KEY,
+    )
+    templates = {
+        template_id: rules.add_template(
+            session,
+            coordinator,
+            template_id=template_id,
+            name=name,
+            params=rules.parse_params(params),
+            price=price,
+        ).id
+        for template_id, name, params, price in SANDBOX_TEMPLATES
+    }
+    for event in OrderEvent:
+        template_id = SANDBOX_ZNS_RULES.get(str(event))
+        rule = (
+            {"channel": "zalo_zns", "template": templates[template_id]}
+            if template_id
+            else {"channel": "zalo_oa"}
+        )
+        rules.save_rule(session, coordinator, str(event), rule)
+
+
+def sandbox_zalo(session: so.Session) -> messages_models.MessageConnection | None:
+    """The demo club's Zalo OA on the messaging sandbox (None: the demo has none)."""
+    return session.scalar(
+        sa.select(messages_models.MessageConnection).where(
+            messages_models.MessageConnection.webhook_key == SANDBOX_ZALO_WEBHOOK_KEY
+        )
+    )
+
+
+def connect_sandbox_zalo(session: so.Session) -> str | None:
+    """Connect the demo club's Zalo OA to the messaging sandbox the way its admin does:
+    the consent link (``begin_zalo``), the consent page's answer (the sandbox approves at
+    once), the code traded for the OA's token pair (``finish_zalo``). Again on each start of
+    ``make run``: the sandbox forgets its tokens when it stops.
+
+    None when connected; else why not (no demo OA on the sandbox, the sandbox not answering).
+    """
+    from app.http import addresses  # late: optional feature
+    from app.messages import connections
+
+    row = sandbox_zalo(session)
+    if row is None:
+        return _("dữ liệu mẫu không có Zalo OA trên máy chủ sandbox")
+    coordinator = _user(session, "dieuphoi")
+    try:
+        redirect_uri = addresses.public_url("messages.zalo_callback")
+    except RuntimeError:  # no request and no PUBLIC_BASE_URL: the sandbox asks no more
+        redirect_uri = addresses.path_for("messages.zalo_callback")
+    consent = connections.begin_zalo(session, coordinator, row.id, redirect_uri)
+    try:  # the admin's browser on the consent page, which answers with the redirect
+        answer = http.HttpClient(consent.url).send("GET", "", url=consent.url)
+    except channel_errors.ChannelError as exc:
+        return _("máy chủ sandbox tin nhắn không trả lời (%(why)s)", why=exc.reason)
+    back = dict(
+        urllib.parse.parse_qsl(urllib.parse.urlsplit(answer.headers.get("Location") or "").query)
+    )
+    if answer.status_code != 302 or not back.get("code"):
+        return _("trang đồng ý của sandbox trả về HTTP %(status)s", status=answer.status_code)
+    try:
+        connections.finish_zalo(session, coordinator, back, consent.code_verifier)
+    except errors.ValidationError as exc:
+        return exc.message
+    return None
+
+
+def _user(session: so.Session, username: str) -> accounts.User:
+    return session.scalars(sa.select(accounts.User).where(accounts.User.username == username)).one()
 
 
 def is_empty(session: so.Session) -> bool:

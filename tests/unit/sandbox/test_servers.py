@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 
+from app.messages import rules
 from app.setup import demo
 from sandbox import servers
 
@@ -70,3 +71,48 @@ def test_the_demo_payments_match_the_sandbox_bank() -> None:
         assert "payos" not in served.bank.hooks
     finally:
         served.bank.close()
+
+
+def test_the_demo_messages_match_the_messaging_sandbox() -> None:
+    from sandbox import messaging
+
+    assert demo.SANDBOX_ZALO == {
+        "app_id": messaging.DEMO_APP_ID,
+        "app_secret": messaging.DEMO_APP_SECRET,
+        "oa_secret": messaging.DEMO_OA_SECRET,
+    }
+    assert demo.SANDBOX_MESSENGER == {
+        "page_id": messaging.DEMO_PAGE_ID,
+        "page_access_token": messaging.DEMO_PAGE_TOKEN,
+        "app_secret": messaging.DEMO_FB_APP_SECRET,
+    }
+    approved = {t.template_id: t for t in messaging.DEMO_TEMPLATES if t.approved}
+    registered = {
+        template_id: (name, {p["name"]: p["type"] for p in rules.parse_params(params)}, price)
+        for template_id, name, params, price in demo.SANDBOX_TEMPLATES
+    }
+    assert registered == {k: (t.name, t.params, t.price) for k, t in approved.items()}
+    assert set(demo.SANDBOX_ZNS_RULES.values()) <= set(approved)
+    assert demo.SANDBOX_ZALO_WEBHOOK_KEY == servers.DEMO_ZALO_WEBHOOK_KEY
+    assert demo.SANDBOX_MESSENGER_WEBHOOK_KEY == servers.DEMO_MESSENGER_WEBHOOK_KEY
+    box = servers.messaging_sandbox("http://127.0.0.1:5000/").box
+    assert box.webhook_url == "http://127.0.0.1:5000/hooks/messages/sandbox-zalo-demo"
+    assert box.messenger_webhook_url == (
+        "http://127.0.0.1:5000/hooks/messages/sandbox-messenger-demo"
+    )
+    box.reset()  # the admin's reset keeps where the webhooks go
+    assert box.messenger_webhook_url.endswith("/sandbox-messenger-demo")
+    assert servers.messaging_sandbox().box.webhook_url == ""
+
+
+def test_the_messaging_sandbox_port_follows_the_bank() -> None:
+    """``python -m sandbox`` serves the messaging sandbox on the port base + 7 (after the
+    marketplaces, the live chats and the bank), where the app's config looks for it."""
+    from app import config
+
+    offset = len(servers.DIALECTS) + len(servers.LIVE_CHATS) + 1
+    assert offset == 7
+    env = {"SANDBOX_PORT_BASE": "6100"}
+    assert config._sandbox_messaging_url(env) == "http://127.0.0.1:6107"
+    assert tuple(servers.DIALECTS) == config.SANDBOX_DIALECTS
+    assert tuple(servers.LIVE_CHATS) == config.SANDBOX_LIVE_CHATS
