@@ -61,6 +61,10 @@ duplicates: $(DEV_STAMP)
 test-deps:
 	@./scripts/install-test-deps.sh
 
+# The suite on one process per core, whole files per process (a file's fixtures — its servers,
+# sandboxes, browser stack — start once); PYTEST_ARGS replaces these (a subset, one process).
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: $(DEV_STAMP) translations test-deps lint typecheck duplicates
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
