@@ -56,6 +56,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.core import json_response
 from vietnam import vietqr
+from vietnam.zone import VIETNAM
 
 DEMO_ACCOUNT = "0123499999"
 DEMO_ACCOUNT_NAME = "HTX NUOC MAM MONG CAI"
@@ -75,7 +76,6 @@ RETRY_MINUTES = {
     "casso": (0, 1, 5, 15, 60),  # assumed
     "payos": (0, 1, 5, 15),  # assumed
 }
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 SENDERS = ("NGUYEN VAN A", "TRAN THI BICH NGOC", "LE HOANG NAM", "PHAM THU TRANG")
 PAYOS_DESCRIPTION_MAX = 9
 

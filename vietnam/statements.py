@@ -48,8 +48,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from vietnam import text
+from vietnam.zone import VIETNAM
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7))  # Asia/Ho_Chi_Minh: no daylight saving
 HEADER_SCAN_ROWS = 40
 MAX_AMOUNT = 10**13  # đồng: above any real transfer, below what BIGINT holds
 FIRST_YEAR, LAST_YEAR = 2000, 2100

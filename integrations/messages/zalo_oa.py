@@ -52,6 +52,7 @@ from integrations.messages.base import (
     from_millis,
     text_event,
 )
+from vietnam.zone import VIETNAM
 
 ACCESS_SECONDS = 90_000  # when the reply does not say
 REFRESH_DAYS = 90  # "about 3 months"; Zalo does not say in the reply
@@ -103,9 +104,6 @@ def zalo_error(code: int, message: str, status: int) -> errors.ChannelError:
     if code in PHONE_INVALID:
         return errors.ValidationFailed(message, reason="phone_invalid", **details)
     return errors.PermanentError(message, **details)
-
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
 def seconds_to_vietnam_midnight(now: dt.datetime | None = None) -> float:

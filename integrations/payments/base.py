@@ -34,8 +34,8 @@ from typing import Any, ClassVar
 
 from integrations import base
 from integrations.webhooks import MalformedBody
+from vietnam.zone import VIETNAM
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving since 1975
 LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
