@@ -1,0 +1,397 @@
+"""What the sandbox carriers share: parcels, a clock, faults, the carrier's rate limit, the
+status webhooks they push (with the carrier's retries) and the ``/_sandbox/*`` admin calls.
+
+A carrier subclasses ``CarrierSandbox``: ``route(request)`` answers its API (reading and
+writing ``self.depot``), ``webhook_call(parcel, event)`` builds one status webhook as that
+carrier sends it, ``rate_limited()`` / ``server_error()`` answer in its envelope.
+
+Admin (JSON):
+- ``GET /_sandbox/parcels`` — every parcel with its history; ``GET /_sandbox/stats`` —
+  counts (parcels, per reference, create calls, duplicates = parcels beyond one per reference);
+- ``POST /_sandbox/webhook {"url"}`` — where status webhooks go;
+- ``POST /_sandbox/parcels/<code>/status {"status", "cod_amount"?, "partial"?}`` — the parcel
+  moves (the carrier's own code); its webhook is queued;
+- ``POST /_sandbox/advance {"status", "codes"?}`` — every (or the named) live parcel moves;
+- ``POST /_sandbox/faults {...Faults}``, ``POST /_sandbox/reset``, ``POST /_sandbox/drain``.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import heapq
+import itertools
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from werkzeug.wrappers import Request, Response
+
+
+@dataclasses.dataclass
+class Faults:
+    """Chances are per call (0..1). ``seed`` makes a run repeatable."""
+
+    error_rate: float = 0.0  # answer 500 without doing anything
+    lost_reply_rate: float = 0.0  # do the write, then answer 504 (the reply is "lost")
+    webhook_fail_rate: float = 0.0  # the app "misses" a webhook: the carrier retries it
+    duplicate_rate: float = 0.0  # a webhook is sent twice
+    seed: int | None = None
+
+
+@dataclasses.dataclass
+class Event:
+    status: str  # the carrier's code
+    at: float  # seconds since the epoch
+    cod_amount: int | None = None
+    partial: bool = False
+    description: str = ""
+
+
+@dataclasses.dataclass
+class SandboxParcel:
+    code: str  # the carrier's tracking code
+    reference: str  # the client's code for it
+    created_at: float
+    body: dict[str, Any]  # the create request as received (the carrier's fields)
+    cod_amount: int
+    fee: int
+    weight_g: int = 0
+    history: list[Event] = dataclasses.field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.history[-1].status if self.history else ""
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "reference": self.reference,
+            "status": self.status,
+            "cod_amount": self.cod_amount,
+            "fee": self.fee,
+            "weight_g": self.weight_g,
+            "history": [dataclasses.asdict(e) for e in self.history],
+        }
+
+
+@dataclasses.dataclass(order=True)
+class _Delivery:
+    due: float
+    seq: int
+    code: str = dataclasses.field(compare=False)
+    index: int = dataclasses.field(compare=False)  # the event's place in the parcel's history
+    attempt: int = dataclasses.field(compare=False, default=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    code: str
+    status: str
+    attempt: int
+    http_status: int | None
+
+
+class Depot:
+    """One carrier's parcels and webhook queue. ``retries`` / ``retry_seconds`` are the
+    carrier's webhook retry schedule (GHN: 10 retries 5 s apart)."""
+
+    def __init__(
+        self,
+        *,
+        rate_limit: float = 0.0,
+        retries: int = 3,
+        retry_seconds: float = 5.0,
+        realtime: bool = False,
+    ) -> None:
+        self.rate_limit = rate_limit
+        self.retries = retries
+        self.retry_seconds = retry_seconds
+        self.realtime = realtime
+        self.lock = threading.RLock()
+        self.wake = threading.Condition(self.lock)
+        self.http = requests.Session()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults = Faults()
+            self.rng = random.Random()
+            self.started = time.time()
+            self.elapsed = 0.0
+            self.parcels: dict[str, SandboxParcel] = {}
+            self.by_reference: dict[str, list[str]] = collections.defaultdict(list)
+            self.create_calls = 0
+            self.calls: collections.Counter[str] = collections.Counter()
+            self.webhook_url: str | None = None
+            self.queue: list[_Delivery] = []
+            self.attempts: list[Attempt] = []
+            self.window: collections.deque[float] = collections.deque()
+            self._seq = itertools.count(1)
+            self._numbers = itertools.count(1)
+
+    def close(self) -> None:
+        with self.lock:
+            self._closed = True
+            self.wake.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=5)
+
+    # clock, faults, rate ----------------------------------------------------------------
+    def now(self) -> float:
+        return time.time() if self.realtime else self.started + self.elapsed
+
+    def chance(self, rate: float) -> bool:
+        with self.lock:
+            return rate > 0 and self.rng.random() < rate
+
+    def set_faults(self, **values: Any) -> Faults:
+        with self.lock:
+            known = {k: v for k, v in values.items() if k in Faults.__dataclass_fields__}
+            self.faults = Faults(**known)
+            self.rng = random.Random(self.faults.seed)
+            return self.faults
+
+    def over_rate(self) -> bool:
+        """Record a call; True when it is over ``rate_limit`` calls in the last second."""
+        if self.rate_limit <= 0:
+            return False
+        with self.lock:
+            now = time.monotonic()
+            while self.window and now - self.window[0] >= 1.0:
+                self.window.popleft()
+            if len(self.window) >= self.rate_limit:
+                return True
+            self.window.append(now)
+            return False
+
+    def next_number(self) -> int:
+        with self.lock:
+            return next(self._numbers)
+
+    # parcels ------------------------------------------------------------------------------
+    def add(self, parcel: SandboxParcel, first_status: str) -> SandboxParcel:
+        with self.lock:
+            self.parcels[parcel.code] = parcel
+            self.by_reference[parcel.reference].append(parcel.code)
+            self.move(parcel.code, first_status)
+            return parcel
+
+    def find_reference(self, reference: str) -> SandboxParcel | None:
+        with self.lock:
+            codes = self.by_reference.get(reference) or []
+            return self.parcels[codes[0]] if codes else None
+
+    def move(
+        self,
+        code: str,
+        status: str,
+        *,
+        cod_amount: int | None = None,
+        partial: bool = False,
+        description: str = "",
+    ) -> Event:
+        """The parcel reaches ``status``; its webhook is queued (when one is registered)."""
+        with self.lock:
+            parcel = self.parcels[code]
+            event = Event(status, self.now(), cod_amount, partial, description)
+            parcel.history.append(event)
+            if cod_amount is not None:
+                parcel.cod_amount = cod_amount
+            if self.webhook_url:
+                self._queue(code, len(parcel.history) - 1, self.now())
+                if self.chance(self.faults.duplicate_rate):
+                    self._queue(code, len(parcel.history) - 1, self.now())
+            return event
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            counts = [len(codes) for codes in self.by_reference.values()]
+            return {
+                "parcels": len(self.parcels),
+                "references": len(self.by_reference),
+                "duplicates": sum(n - 1 for n in counts if n > 1),
+                "create_calls": self.create_calls,
+                "calls": dict(self.calls),
+                "webhooks_sent": len(self.attempts),
+                "webhooks_queued": len(self.queue),
+            }
+
+    # webhooks -----------------------------------------------------------------------------
+    def _queue(self, code: str, index: int, due: float, attempt: int = 0) -> None:
+        heapq.heappush(self.queue, _Delivery(due, next(self._seq), code, index, attempt))
+        self.wake.notify_all()
+        self._ensure_worker()
+
+    def deliver_one(
+        self, build: Callable[[SandboxParcel, Event], tuple[dict[str, str], bytes]]
+    ) -> bool:
+        """Send the first due webhook (virtual clock: the first queued); False when none."""
+        with self.lock:
+            if not self.queue:
+                return False
+            if self.realtime and self.queue[0].due > time.time():
+                return False
+            delivery = heapq.heappop(self.queue)
+            if not self.realtime:
+                self.elapsed = max(self.elapsed, delivery.due - self.started)
+            parcel = self.parcels[delivery.code]
+            event = parcel.history[delivery.index]
+            headers, body = build(parcel, event)
+            url = self.webhook_url
+            missed = self.chance(self.faults.webhook_fail_rate)
+        status: int | None = None
+        if url and not missed:
+            try:
+                reply = self.http.post(url, data=body, headers=headers, timeout=(2, 30))
+                status = reply.status_code
+            except requests.RequestException:
+                status = None
+        with self.lock:
+            self.attempts.append(Attempt(parcel.code, event.status, delivery.attempt, status))
+            ok = status is not None and status == 200
+            if not ok and delivery.attempt < self.retries:
+                self._queue(
+                    delivery.code,
+                    delivery.index,
+                    delivery.due + self.retry_seconds,
+                    delivery.attempt + 1,
+                )
+        return True
+
+    def drain(self, build: Callable[[SandboxParcel, Event], tuple[dict[str, str], bytes]]) -> int:
+        """Send everything queued, retries included (virtual clock only)."""
+        made = 0
+        while self.deliver_one(build):
+            made += 1
+        return made
+
+    def _ensure_worker(self) -> None:
+        if not self.realtime or self._worker is not None:
+            return
+        self._worker = threading.Thread(target=self._work, daemon=True, name="carrier-hooks")
+        self._worker.start()
+
+    builder: Callable[[SandboxParcel, Event], tuple[dict[str, str], bytes]] | None = None
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                while not self._closed and (not self.queue or self.queue[0].due > time.time()):
+                    wait = self.queue[0].due - time.time() if self.queue else 60.0
+                    self.wake.wait(timeout=max(0.01, min(wait, 60.0)))
+                if self._closed:
+                    return
+                build = self.builder
+            if build is not None:
+                self.deliver_one(build)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def read_json(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class CarrierSandbox:
+    """One sandbox carrier as a WSGI app."""
+
+    name = "carrier"
+    # Paths (after the prefix) whose calls write: a lost-reply fault does them, then 504s.
+    write_paths: tuple[str, ...] = ()
+
+    def __init__(self, depot: Depot | None = None, **depot_options: Any) -> None:
+        self.depot = depot or Depot(**depot_options)
+        self.depot.builder = self.webhook_call
+
+    # what a carrier fills in ------------------------------------------------------------
+    def route(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def webhook_call(self, parcel: SandboxParcel, event: Event) -> tuple[dict[str, str], bytes]:
+        raise NotImplementedError
+
+    def rate_limited(self) -> Response:
+        return json_response({"message": "Too many requests"}, 429)
+
+    def server_error(self, status: int) -> Response:
+        return json_response({"message": "Server error"}, status)
+
+    # the server ---------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return self.dispatch(Request(environ))(environ, start_response)
+
+    def is_write(self, request: Request) -> bool:
+        return request.method == "POST" and any(
+            request.path.endswith(p) or f"{p}/" in request.path for p in self.write_paths
+        )
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox/"):
+            return self.admin(request)
+        depot = self.depot
+        with depot.lock:
+            depot.calls[request.path] += 1
+        if depot.over_rate():
+            return self.rate_limited()
+        if depot.chance(depot.faults.error_rate):
+            return self.server_error(500)
+        writes = self.is_write(request)
+        lost = writes and depot.chance(depot.faults.lost_reply_rate)
+        response = self.route(request)
+        return self.server_error(504) if lost else response
+
+    def admin(self, request: Request) -> Response:
+        depot = self.depot
+        parts = request.path.strip("/").split("/")[1:]
+        body = read_json(request)
+        if parts == ["parcels"] and request.method == "GET":
+            with depot.lock:
+                return json_response([p.view() for p in depot.parcels.values()])
+        if parts == ["stats"]:
+            return json_response(depot.stats())
+        if parts == ["webhook"] and request.method == "POST":
+            with depot.lock:
+                depot.webhook_url = str(body.get("url") or "") or None
+            return json_response({"url": depot.webhook_url})
+        if len(parts) == 3 and parts[0] == "parcels" and parts[2] == "status":
+            if parts[1] not in depot.parcels:
+                return json_response({"error": "no such parcel"}, 404)
+            event = depot.move(
+                parts[1],
+                str(body.get("status", "")),
+                cod_amount=body.get("cod_amount"),
+                partial=bool(body.get("partial")),
+                description=str(body.get("description", "")),
+            )
+            return json_response(dataclasses.asdict(event))
+        if parts == ["advance"] and request.method == "POST":
+            codes = body.get("codes") or list(depot.parcels)
+            for code in codes:
+                if code in depot.parcels:
+                    depot.move(code, str(body.get("status", "")))
+            return json_response({"moved": len(codes)})
+        if parts == ["faults"] and request.method == "POST":
+            return json_response(dataclasses.asdict(depot.set_faults(**body)))
+        if parts == ["reset"] and request.method == "POST":
+            depot.reset()
+            return json_response({"ok": True})
+        if parts == ["drain"] and request.method == "POST":
+            return json_response({"sent": depot.drain(self.webhook_call)})
+        return json_response({"error": "unknown sandbox call"}, 404)
