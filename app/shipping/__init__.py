@@ -1,0 +1,1 @@
+"""Shipping: carrier accounts, parcels booked from orders, labels, tracking and COD."""
