@@ -1,0 +1,1 @@
+"""Shipping: carrier accounts, parcels booked for orders, their labels, tracking and COD."""
