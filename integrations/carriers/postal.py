@@ -9,7 +9,9 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import requests
 
 from integrations import errors, webhooks
 from vietnam import text
@@ -135,3 +137,25 @@ def book_with_retries(create: Callable[[], T], attempts: int = 3) -> T:
             if not exc.uncertain or attempt == attempts:
                 raise
     raise AssertionError("unreachable")
+
+
+def json_reply(response: requests.Response) -> Any:
+    """The reply's JSON (object or list), or ``TransientError`` when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise errors.TransientError(
+            f"reply was not JSON (HTTP {response.status_code})",
+            status=response.status_code,
+            code="bad_json",
+            reason="bad_reply",
+            params={"status": response.status_code},
+        ) from exc
+
+
+def as_int(value: Any) -> int:
+    """A carrier's number (int, float or text) in whole đồng or grams; 0 when it is none."""
+    try:
+        return round(float(value))
+    except (TypeError, ValueError):
+        return 0

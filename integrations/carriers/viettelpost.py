@@ -55,8 +55,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import requests
-
 from integrations import base, errors, http, ratelimit, webhooks
 from integrations.carriers import base as carriers
 from integrations.carriers import postal
@@ -181,7 +179,7 @@ class ViettelPostCarrier(carriers.Carrier):
             headers["Token"] = token
         data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         response = self.client.send(method, path, params=params, data=data, headers=headers)
-        body = _json(response)
+        body = postal.json_reply(response)
         status = body.get("status") if isinstance(body, dict) else None
         if response.status_code in AUTH_STATUSES or status in AUTH_STATUSES:
             raise errors.AuthExpired(
@@ -288,7 +286,10 @@ class ViettelPostCarrier(carriers.Carrier):
         district = postal.match_name(legacy.district, self.districts(province))
         if district is None:
             raise _unknown(role, "district", legacy.district)
-        ward = postal.match_name(legacy.ward, self.wards(district))
+        wards = self.wards(district)
+        if not legacy.ward and not wards:
+            return province, district, 0  # an island district that has no wards
+        ward = postal.match_name(legacy.ward, wards)
         if ward is None:
             raise _unknown(role, "ward", legacy.ward)
         return province, district, ward
@@ -320,14 +321,14 @@ class ViettelPostCarrier(carriers.Carrier):
                 self._call("POST", "/order/getPrice", {**body, "ORDER_SERVICE": request.service})
             )
             row = data if isinstance(data, dict) else {}
-            hours = _int(row.get("KPI_HT"))
+            hours = postal.as_int(row.get("KPI_HT"))
             return [
                 carriers.Quote(
                     carrier=self.name,
                     service=request.service,
                     service_name=request.service,
-                    fee=_int(row.get("MONEY_TOTAL")),
-                    cod_fee=_int(row.get("MONEY_COLLECTION_FEE")),
+                    fee=postal.as_int(row.get("MONEY_TOTAL")),
+                    cod_fee=postal.as_int(row.get("MONEY_COLLECTION_FEE")),
                     expected_days=max(1, -(-hours // 24)) if hours else None,
                     raw=row,
                 )
@@ -339,7 +340,7 @@ class ViettelPostCarrier(carriers.Carrier):
                 carrier=self.name,
                 service=str(row.get("MA_DV_CHINH") or ""),
                 service_name=str(row.get("TEN_DICHVU") or ""),
-                fee=_int(row.get("GIA_CUOC")),
+                fee=postal.as_int(row.get("GIA_CUOC")),
                 expected_days=postal.expected_days(row.get("THOI_GIAN")),
                 raw=row,
             )
@@ -422,7 +423,7 @@ class ViettelPostCarrier(carriers.Carrier):
     def _booking(
         self, reference: str, row: Mapping[str, Any], *, created: bool
     ) -> carriers.Booking:
-        hours = _int(row.get("KPI_HT"))
+        hours = postal.as_int(row.get("KPI_HT"))
         expected = (
             dt.datetime.fromtimestamp(self.clock(), dt.UTC) + dt.timedelta(hours=hours)
             if hours and created
@@ -432,7 +433,7 @@ class ViettelPostCarrier(carriers.Carrier):
             carrier=self.name,
             tracking_code=str(row["ORDER_NUMBER"]),
             reference=reference,
-            fee=_int(row.get("MONEY_TOTAL")),
+            fee=postal.as_int(row.get("MONEY_TOTAL")),
             expected_delivery=expected,
             created=created,
             raw=dict(row),
@@ -514,8 +515,10 @@ class ViettelPostCarrier(carriers.Carrier):
                 occurred_at=postal.local_time(when),
                 event_key=f"{tracking}:{status}:{when}",
                 description=words,
-                cod_amount=_int(data["MONEY_COLLECTION"]) if "MONEY_COLLECTION" in data else None,
-                fee=_int(data["MONEY_TOTALFEE"]) if "MONEY_TOTALFEE" in data else None,
+                cod_amount=postal.as_int(data["MONEY_COLLECTION"])
+                if "MONEY_COLLECTION" in data
+                else None,
+                fee=postal.as_int(data["MONEY_TOTALFEE"]) if "MONEY_TOTALFEE" in data else None,
                 raw=data,
             )
         ]
@@ -525,19 +528,6 @@ class ViettelPostCarrier(carriers.Carrier):
 
 
 # helpers ---------------------------------------------------------------------------------
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise errors.TransientError(
-            f"reply was not JSON (HTTP {response.status_code})",
-            status=response.status_code,
-            code="bad_json",
-            reason="bad_reply",
-            params={"status": response.status_code},
-        ) from exc
-
-
 def _data(reply: Any) -> Any:
     """The envelope's ``data``, or the refusal as ``ValidationFailed``."""
     if not isinstance(reply, dict):
@@ -572,10 +562,3 @@ def _address(place: carriers.Place) -> str:
     if legacy is None:
         return place.one_line()
     return ", ".join(p for p in (place.street, legacy.ward, legacy.district, legacy.province) if p)
-
-
-def _int(value: Any) -> int:
-    try:
-        return round(float(value))
-    except (TypeError, ValueError):
-        return 0
