@@ -12,9 +12,10 @@ Replies are ``{"status": 200, "error": false, "message": "…", "data": …}``; 
   ``/categories/listWards?districtId=`` (``WARDS_ID, WARDS_NAME``): the old three-level map.
   A place is resolved from its ``Place.legacy`` names, accent- and case-insensitively
   (``vietnam.text.fold``; "HUYỆN LẠC THỦY" = "Huyện Lạc Thủy" = "Lạc Thủy"), lists cached
-  per instance. A place it cannot resolve is ``ValidationFailed`` with reason
-  ``place_unknown`` (params ``level``, ``name``), or ``legacy_place_missing`` when the place
-  has no old names.
+  per instance. A place without old names takes those of the old ward its 2025 commune
+  came from (``vietnam.addresses.to_place_names``). A place it cannot resolve is
+  ``ValidationFailed`` with reason ``place_unknown`` (params ``level``, ``name``), or
+  ``legacy_place_missing`` when no old names are known for it.
 - Fee: ``POST /order/getPriceAll`` (every service on the route: ``MA_DV_CHINH, TEN_DICHVU,
   GIA_CUOC, THOI_GIAN``; cheapest first) or ``/order/getPrice`` with ``ORDER_SERVICE`` (one
   service: ``data.MONEY_TOTAL``, ``MONEY_COLLECTION_FEE``, ``KPI_HT`` hours; *these reply
@@ -58,6 +59,7 @@ from typing import Any, ClassVar
 from integrations import base, errors, http, ratelimit, webhooks
 from integrations.carriers import base as carriers
 from integrations.carriers import postal
+from vietnam import addresses
 
 API_BASE_URL = "https://partner.viettelpost.vn/v2"
 RATE_LIMIT = 5.0  # requests per second: an assumption (no documented limit)
@@ -273,6 +275,11 @@ class ViettelPostCarrier(carriers.Carrier):
     def resolve(self, place: carriers.Place, role: str = "recipient") -> tuple[int, int, int]:
         """Viettel Post's (province, district, ward) ids for ``place`` from its old names."""
         legacy = place.legacy
+        if legacy is None:
+            # The old ward the 2025 commune came from (one that went in whole, first).
+            unit = addresses.to_place_names(place.province_code, place.commune_code)
+            if unit is not None:
+                legacy = carriers.LegacyPlace(unit.province, unit.district, unit.ward)
         if legacy is None:
             raise errors.ValidationFailed(
                 f"{role} has no pre-2025 address",

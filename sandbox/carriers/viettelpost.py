@@ -84,13 +84,18 @@ STATUS_NAMES = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class Masters:
     """The old three-level map as Viettel Post lists it (ids = pre-2025 codes)."""
 
     provinces: dict[int, str]
     districts: dict[int, tuple[int, str]]  # id → (province id, name)
     wards: dict[int, tuple[int, str]]  # id → (district id, name)
+
+    @functools.cached_property
+    def with_wards(self) -> frozenset[int]:
+        """Districts that have wards (the five island districts have none)."""
+        return frozenset(district for district, _ in self.wards.values())
 
 
 def _province_name(name: str) -> str:
@@ -253,14 +258,16 @@ class ViettelPostSandbox(postal.PostalSandbox):
         m = masters()
         for side in ("SENDER", "RECEIVER"):
             province = _int(body.get(f"{side}_PROVINCE"))
-            district = m.districts.get(_int(body.get(f"{side}_DISTRICT")))
+            district_id = _int(body.get(f"{side}_DISTRICT"))
+            district = m.districts.get(district_id)
             if province not in m.provinces:
                 return f"{side}_PROVINCE không hợp lệ"
             if district is None or district[0] != province:
                 return f"{side}_DISTRICT không hợp lệ"
-            if wards:
-                ward = m.wards.get(_int(body.get(f"{side}_WARD")))
-                if ward is None or ward[0] != _int(body.get(f"{side}_DISTRICT")):
+            ward_id = _int(body.get(f"{side}_WARD"))
+            if wards and (ward_id or district_id in m.with_wards):
+                ward = m.wards.get(ward_id)
+                if ward is None or ward[0] != district_id:
                     return f"{side}_WARD không hợp lệ"
         if _int(body.get("PRODUCT_WEIGHT")) <= 0:
             return "PRODUCT_WEIGHT phải lớn hơn 0"
