@@ -35,6 +35,7 @@ from app.producers import feature as producers_feature
 from app.public import feature as public_feature
 from app.reports import feature as reports_feature
 from app.setup import feature as setup_feature
+from app.shipping import feature as shipping_feature
 from app.studio import feature as studio_feature
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def _init_features(app: flask.Flask) -> None:
         orders_feature,
         payments_feature,
         messages_feature,
+        shipping_feature,
         reports_feature,
         clubs_feature,
         setup_feature,

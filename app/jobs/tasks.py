@@ -27,6 +27,7 @@ RESUME_QUEUED = "channels.resume_queued"
 RELEASE_HOLDS = "live.release_holds"
 # The buyer messages' chore (app/messages/chores.py).
 RESUME_MESSAGES = "messages.resume_queued"
+POLL_PARCELS = "shipping.poll_parcels"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -55,6 +56,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "messages-resume-queued": {
             "task": RESUME_MESSAGES,
             "schedule": crontab(minute="*/5"),
+            "options": {"queue": "default"},
+        },
+        # Parcels with no news from their carrier for two hours: ask (app/shipping/polling.py).
+        "poll-parcels": {
+            "task": POLL_PARCELS,
+            "schedule": crontab(minute="*/10"),
             "options": {"queue": "default"},
         },
         "channels-resume-queued-hourly": {

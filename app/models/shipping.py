@@ -100,6 +100,8 @@ class Shipment(base.Timestamps, extensions.Model):
     height_cm: so.Mapped[int] = so.mapped_column(default=0)
     booked_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     status_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    # When the carrier was last asked about it (polling, app/shipping/polling.py).
+    checked_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     delivered_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     returned_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     # Set once when a returned parcel's units went back to stock: never twice.

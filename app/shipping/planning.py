@@ -26,7 +26,7 @@ from app.models import catalog, orders, orgs
 from app.models import shipping as models
 from app.orders import payments
 from integrations.carriers import base as carriers
-from vietnam import phones
+from vietnam import addresses, phones
 
 DEFAULT_UNIT_G = 500
 MIN_SIDE_CM = 10
@@ -168,14 +168,11 @@ def _legacy(value: object) -> carriers.LegacyPlace | None:
 
 
 def _legacy_for(province_code: int, commune_code: int) -> carriers.LegacyPlace | None:
-    """The old names of a place typed in the new form (first old ward merged into it)."""
-    from vietnam import addresses
-
-    units = addresses.legacy_of(province_code, commune_code)
-    if not units:
+    """The old names of a place typed in the new form (``addresses.to_place_names``)."""
+    unit = addresses.to_place_names(province_code, commune_code)
+    if unit is None:
         return None
-    first = units[0]
-    return carriers.LegacyPlace(first.province, first.district, first.ward)
+    return carriers.LegacyPlace(unit.province, unit.district, unit.ward)
 
 
 def recipient(order: orders.Order) -> carriers.Place:

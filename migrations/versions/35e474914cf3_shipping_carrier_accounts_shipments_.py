@@ -85,6 +85,7 @@ def upgrade():
     sa.Column('height_cm', sa.Integer(), nullable=False),
     sa.Column('booked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('checked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('returned_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('restocked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),

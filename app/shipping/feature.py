@@ -1,0 +1,20 @@
+"""What the shipping feature adds to the app: the carriers' webhooks, the quote and booking
+jobs, the polling chore, and (pages, API) the shipping screens."""
+
+from __future__ import annotations
+
+import flask
+
+from app import extensions
+from app.jobs import registry
+from app.shipping import (
+    booking,
+    chores,  # noqa: F401  (registers the Celery beat task)
+    hooks,
+)
+
+
+def init_app(app: flask.Flask) -> None:
+    app.register_blueprint(hooks.hooks)
+    extensions.csrf.exempt(hooks.hooks)  # carriers post their own bodies; no browser posts here
+    registry.register(app, *booking.KINDS)
