@@ -219,3 +219,13 @@ def test_parse_reads_decomposed_unicode_like_nfc() -> None:
     found = addresses.parse(line)
     assert found.commune == MONG_CAI_2 and found.street == "12 Trần Phú"
     assert found.street == unicodedata.normalize("NFC", found.street)
+
+
+def test_every_2025_commune_written_in_the_new_form_reads_back() -> None:
+    count = 0
+    for province in admin_units.provinces():
+        for commune in admin_units.communes(province.code):
+            found = addresses.parse(f"1 Đường A, {commune.name}, {province.name}")
+            assert (found.commune, found.street, found.legacy) == (commune, "1 Đường A", None)
+            count += 1
+    assert count == 3321
