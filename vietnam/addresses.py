@@ -454,3 +454,273 @@ def _converted(old_keys: Sequence[str]) -> Conversion:
     if len(old_keys) == 1:
         return Conversion(province, candidates, legacy.units[old_keys[0]])
     return Conversion(province, candidates, None, Missing.AMBIGUOUS)
+
+
+# -- reading names and text ----------------------------------------------------------------
+
+_MAX_WORDS = 8  # the longest unit name with its type, in words
+_COMMUNE_TYPE_WORDS = frozenset(a for abbrs in _WARD_TYPES.values() for a in abbrs) | {"dac"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Token:
+    key: str  # folded, numbers without leading zeros
+    start: int  # span in the NFC text
+    end: int
+    group: int  # comma-separated part of the text
+
+
+def _scan(value: str) -> tuple[str, list[_Token]]:
+    line = text.nfc(value)
+    tokens: list[_Token] = []
+    group, last = 0, 0
+    for match in _TOKEN.finditer(line):
+        if _GROUP_BREAK.search(line, last, match.start()):
+            group += 1
+        tokens.append(_Token(_fold_token(match.group()), match.start(), match.end(), group))
+        last = match.end()
+    while tokens:  # "…, Việt Nam", "VN", a postcode
+        if tokens[-1].key in _TRAILERS or (tokens[-1].key.isdigit() and len(tokens[-1].key) >= 5):
+            tokens.pop()
+        elif len(tokens) > 1 and tokens[-2].key + tokens[-1].key in _TRAILERS:
+            del tokens[-2:]
+        else:
+            break
+    return line, tokens
+
+
+def _suffixes(
+    tokens: Sequence[_Token], end: int, words: Mapping[str, frozenset[str]]
+) -> list[tuple[int, frozenset[str]]]:
+    """Runs of tokens ending at ``end`` (within one comma group) that are keywords, longest
+    first: ``(start, keys)``."""
+    found: list[tuple[int, frozenset[str]]] = []
+    joined = ""
+    for start in range(end - 1, max(end - 1 - _MAX_WORDS, -1), -1):
+        if tokens[start].group != tokens[end - 1].group:
+            break
+        joined = tokens[start].key + joined
+        if joined in words:
+            found.append((start, words[joined]))
+    return found[::-1]
+
+
+def _short_accent_key(name: str) -> str:
+    words = _TOKEN.findall(text.nfc(name))
+    folded = [text.fold(w) for w in words]
+    for size in (2, 1):
+        if len(words) > size and "".join(folded[:size]) in _WARD_TYPES:
+            return "".join(w.casefold() for w in words[size:])
+    return _accent_key(name)
+
+
+def _by_accents(written: str, keys: Sequence[str], names: Mapping[str, str]) -> list[str]:
+    """Of several units whose names fold alike, those spelled as written (accents kept); all of
+    them when the text has no telling accents."""
+    if len(keys) < 2:
+        return list(keys)
+    spelled = _accent_key(written)
+    kept = [k for k in keys if spelled.endswith(_short_accent_key(names[k]))]
+    return kept or list(keys)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Provinces:
+    start: int  # first token of the province in the text
+    new: tuple[str, ...]  # 2025 province keys
+    tiers: tuple[tuple[str, ...], ...]  # old province keys: those named, then those merged
+
+
+@functools.cache
+def _new_province_of() -> dict[str, str]:
+    return {old: new for new, olds in _new().merged_from.items() for old in olds}
+
+
+def _provinces_at(tokens: Sequence[_Token], end: int) -> _Provinces | None:
+    if end == 0:
+        return None
+    new = _new()
+    old_found = _suffixes(tokens, end, _legacy().province_words)
+    new_found = _suffixes(tokens, end, new.province_words)
+    starts = [start for start, _ in old_found + new_found]
+    if not starts:
+        return None
+    start = min(starts)
+    named = tuple(sorted(k for s, keys in old_found if s == start for k in keys))
+    provinces = {k for s, keys in new_found if s == start for k in keys}
+    provinces.update(_new_province_of()[k] for k in named)
+    merged = tuple(k for n in sorted(provinces) for k in new.merged_from[n] if k not in named)
+    return _Provinces(start, tuple(sorted(provinces)), (named, merged) if named else (merged,))
+
+
+def _everywhere() -> _Provinces:
+    return _Provinces(0, tuple(_new().provinces), (tuple(_legacy().provinces),))
+
+
+@functools.cache
+def _district_communes(pkey: str, dkey: str) -> tuple[Unit, ...]:
+    """The 2025 communes into which the wards of an old district went."""
+    prefix = f"{pkey}_{dkey}_"
+    into = _new().into
+    found = {_commune_of(t)[1] for old, ts in into.items() if old.startswith(prefix) for t in ts}
+    return tuple(sorted(found, key=lambda u: text.fold(u.name)))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reading:
+    start: int  # first token read as a unit: the street ends before it
+    conversion: Conversion
+
+
+def _legacy_reading(
+    line: str, tokens: Sequence[_Token], end: int, provinces: _Provinces
+) -> tuple[_Reading | None, _Reading | None]:
+    """(the fullest district + ward reading, a district-only reading) of the tokens before
+    ``end``; a reading in a province named as written beats one in a province merged with it."""
+    legacy = _legacy()
+    best: dict[int, dict[str, str]] = defaultdict(dict)  # start → old unit key → ward name
+    partial: tuple[int, str, str] | None = None
+    for tier in provinces.tiers:
+        for pkey in tier:
+            for dstart, dkeys in _suffixes(tokens, end, legacy.district_words.get(pkey, {})):
+                for dkey in sorted(dkeys):
+                    where = f"{pkey}_{dkey}_"
+                    if where in legacy.units:  # an island district: no ward to read
+                        best[dstart][where] = ""
+                        continue
+                    words = legacy.ward_words.get((pkey, dkey), {})
+                    wards = _suffixes(tokens, dstart, words) if dstart else []
+                    for wstart, wkeys in wards:
+                        best[wstart].update(
+                            {where + w: legacy.units[where + w].ward for w in wkeys}
+                        )
+                    if not wards and (partial is None or dstart < partial[0]):
+                        partial = (dstart, pkey, dkey)
+        if best:
+            break
+    full = None
+    if best:
+        start = min(best)
+        spelled = line[tokens[start].start : tokens[end - 1].end]
+        keys = _by_accents(spelled, sorted(best[start]), best[start])
+        full = _Reading(start, _converted(keys))
+    district = None
+    if partial is not None:
+        dstart, pkey, dkey = partial
+        province = _new().provinces[_new_province_of()[pkey]]
+        found = Conversion(province, _district_communes(pkey, dkey), None, Missing.WARD)
+        district = _Reading(dstart, found)
+    return full, district
+
+
+def _new_reading(
+    line: str, tokens: Sequence[_Token], end: int, provinces: _Provinces
+) -> _Reading | None:
+    """The fullest reading of the tokens before ``end`` as a 2025 commune."""
+    new = _new()
+    best: dict[int, dict[str, str]] = defaultdict(dict)  # start → "province_commune" → name
+    for pkey in provinces.new:
+        for start, wkeys in _suffixes(tokens, end, new.commune_words.get(pkey, {})):
+            best[start].update({f"{pkey}_{w}": new.communes[pkey][w].name for w in wkeys})
+    if not best:
+        return None
+    start = min(best)
+    spelled = line[tokens[start].start : tokens[end - 1].end]
+    keys = _by_accents(spelled, sorted(best[start]), best[start])
+    places = [_commune_of(k) for k in keys]
+    provinces_found = {province for province, _ in places}
+    province = places[0][0] if len(provinces_found) == 1 else None
+    candidates = tuple(commune for _, commune in places)
+    reason = Missing.AMBIGUOUS if len(keys) > 1 else None
+    return _Reading(start, Conversion(province, candidates, None, reason))
+
+
+def _read(line: str, tokens: Sequence[_Token], end: int, provinces: _Provinces) -> _Reading | None:
+    """The best reading before ``end``: the one that explains more of the text; on a tie the
+    old form (it names more units). A district without a ward is read only when nothing else
+    is."""
+    full, district = _legacy_reading(line, tokens, end, provinces)
+    commune = _new_reading(line, tokens, end, provinces)
+    if full and (commune is None or full.start <= commune.start):
+        return full
+    return commune or district
+
+
+def parse(value: str) -> ParsedAddress:
+    """Read a buyer's address line (old or new form); see the module docstring."""
+    line, tokens = _scan(value)
+    if not tokens:
+        return ParsedAddress(reason=Missing.EMPTY)
+    provinces = _provinces_at(tokens, len(tokens))
+    if provinces is None:
+        return _parse_without_province(line, tokens)
+    reading = _read(line, tokens, provinces.start, provinces)
+    if reading is None:  # the "province" may be a commune's name: "Phường Sài Gòn"
+        anywhere = _parse_without_province(line, tokens)
+        if anywhere.reason is None:
+            return anywhere
+        province = _new().provinces[provinces.new[0]] if len(provinces.new) == 1 else None
+        street = _street(line, tokens, provinces.start)
+        return ParsedAddress(province, (), None, Missing.COMMUNE, street)
+    return _parsed(line, tokens, reading)
+
+
+def _parse_without_province(line: str, tokens: Sequence[_Token]) -> ParsedAddress:
+    """No province written: accept an old district + ward, or a commune written with its type,
+    that exists in one place only."""
+    reading = _read(line, tokens, len(tokens), _everywhere())
+    if reading is not None and reading.conversion.reason is None:
+        typed = tokens[reading.start].key in _COMMUNE_TYPE_WORDS
+        if reading.conversion.legacy is not None or typed:
+            return _parsed(line, tokens, reading)
+    return ParsedAddress(reason=Missing.PROVINCE, street=" ".join(line.split()))
+
+
+def _parsed(line: str, tokens: Sequence[_Token], reading: _Reading) -> ParsedAddress:
+    found = reading.conversion
+    street = _street(line, tokens, reading.start)
+    return ParsedAddress(found.province, found.candidates, found.legacy, found.reason, street)
+
+
+def _street(line: str, tokens: Sequence[_Token], start: int) -> str:
+    before = line[: tokens[start].start] if start < len(tokens) else line
+    return " ".join(before.split()).rstrip(" ,;.-–")
+
+
+def convert(province: str, district: str, ward: str) -> Conversion:
+    """Old three-level names (as typed: any case, accents or not, abbreviations) → the 2025
+    commune(s); ``ward`` may be empty for an island district that had none."""
+    if not _key(province + district + ward):
+        return Conversion(reason=Missing.EMPTY)
+    ptokens = _scan(province)[1]
+    provinces = _provinces_at(ptokens, len(ptokens))
+    if provinces is None or provinces.start != 0:
+        return Conversion(reason=Missing.PROVINCE)
+    legacy = _legacy()
+    districts: list[tuple[str, str]] = []
+    for tier in provinces.tiers:
+        districts = sorted(
+            (pkey, dkey)
+            for pkey in tier
+            for dkey in legacy.district_words.get(pkey, {}).get(_key(district), ())
+        )
+        if districts:
+            break
+    else:
+        only = _new().provinces[provinces.new[0]] if len(provinces.new) == 1 else None
+        return Conversion(only, (), None, Missing.DISTRICT)
+    found: dict[str, str] = {}
+    for pkey, dkey in districts:
+        where = f"{pkey}_{dkey}_"
+        if where in legacy.units:  # an island district: no ward
+            found[where] = ""
+            continue
+        for wkey in legacy.ward_words.get((pkey, dkey), {}).get(_key(ward), ()):
+            found[where + wkey] = legacy.units[where + wkey].ward
+    if not found:
+        pkey = districts[0][0]
+        communes = {u for where in districts for u in _district_communes(*where)}
+        in_order = tuple(sorted(communes, key=lambda u: text.fold(u.name)))
+        province_unit = _new().provinces[_new_province_of()[pkey]]
+        return Conversion(province_unit, in_order, None, Missing.WARD)
+    return _converted(_by_accents(ward, sorted(found), found))
