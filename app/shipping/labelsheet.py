@@ -35,9 +35,8 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 import fontpkg_be_vietnam_pro
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import code128, qr
-from reportlab.graphics.shapes import Drawing
+import segno
+from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -54,6 +53,7 @@ LABEL_WIDTH, LABEL_HEIGHT = A6  # 105 × 148 mm, in points
 MARGIN = 3 * mm  # thermal printers leave about 2 mm unprinted
 MAX_BAR = 0.5 * mm  # the widest Code 128 module drawn
 QUIET_MODULES = 10  # Code 128's quiet zone each side, in modules
+QR_QUIET_MODULES = 4
 ELLIPSIS = "…"
 
 
@@ -262,13 +262,24 @@ def _barcode(value: str, width: float, height: float) -> code128.Code128:
 
 
 def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
-    widget = qr.QrCodeWidget(value, barLevel="M")
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(
-        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
-    )
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    """A QR code of ``value`` filling the square ``size`` with its 4-module quiet zone: each
+    row's runs of dark modules as rectangles of one filled path (no image, no widget tree)."""
+    rows = segno.make_qr(value, error="m", boost_error=False).matrix
+    cell = size / (len(rows) + 2 * QR_QUIET_MODULES)
+    path = canvas.beginPath()
+    for number, row in enumerate(rows):
+        bottom = y + size - (QR_QUIET_MODULES + number + 1) * cell
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            run = column
+            while run < len(row) and row[run]:
+                run += 1
+            path.rect(x + (QR_QUIET_MODULES + column) * cell, bottom, (run - column) * cell, cell)
+            column = run
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _label(
