@@ -47,12 +47,23 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from vietnam import cells as cellkit
 from vietnam import text
+from vietnam.cells import (
+    MAX_AMOUNT,
+    CellError,
+    header_key,
+    header_parts,
+    looks_like_date,
+    parse_amount,
+    parse_local_time,
+    tidy,
+)
 from vietnam.zone import VIETNAM
 
+__all__ = ["MAX_AMOUNT", "looks_like_date", "parse_amount", "parse_local_time", "tidy"]
+
 HEADER_SCAN_ROWS = 40
-MAX_AMOUNT = 10**13  # đồng: above any real transfer, below what BIGINT holds
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 OTHER = "other"
 
 # Bank code → name, and the words that name it in a statement's heading (folded: no
@@ -203,12 +214,12 @@ class Problem:
 
     NOT_A_STATEMENT = "not_a_statement"  # no header row with a date and a money-in column
     NO_TRANSACTIONS = "no_transactions"  # a header, then no transaction row
-    BAD_DATE = "bad_date"  # a date that does not read (params: value)
-    DATE_OUT_OF_RANGE = "date_out_of_range"  # a date outside 2000–2100 (params: value)
+    BAD_DATE = cellkit.BAD_DATE  # a date that does not read (params: value)
+    DATE_OUT_OF_RANGE = cellkit.DATE_OUT_OF_RANGE  # a date outside 2000–2100 (params: value)
     NO_DATE = "no_date"  # an amount without a date
-    BAD_AMOUNT = "bad_amount"  # an amount that does not read (params: value)
-    FRACTION = "fraction"  # an amount with a fraction of a đồng (params: value)
-    TOO_LARGE = "too_large"  # an amount above MAX_AMOUNT (params: value)
+    BAD_AMOUNT = cellkit.BAD_AMOUNT  # an amount that does not read (params: value)
+    FRACTION = cellkit.FRACTION  # an amount with a fraction of a đồng (params: value)
+    TOO_LARGE = cellkit.TOO_LARGE  # an amount above MAX_AMOUNT (params: value)
     NO_AMOUNT = "no_amount"  # a dated row with nothing in or out
     BOTH_SIDES = "both_sides"  # money in and out on one row
 
@@ -260,117 +271,6 @@ class Statement:
     skipped_lines: list[int]  # lines below the header that are not transactions
 
 
-# ---------------------------------------------------------------------------- cells
-
-
-def _key(value: str) -> str:
-    """A header or label as compared: folded, brackets' content and punctuation gone."""
-    folded = text.fold(value)
-    folded = re.sub(r"\([^)]*\)", " ", folded)
-    folded = re.sub(r"[:*#]", " ", folded)  # a dot stays: "No." is a row number, not "Nợ"
-    return " ".join(folded.split())
-
-
-def _header_parts(cell: str) -> list[str]:
-    """A header cell and its parts (``'Ngày GD/Transaction date'``: the whole, then each)."""
-    parts = [cell, *re.split(r"[/\n\r|]+", cell)]
-    keys = [_key(part) for part in parts]
-    return [key for key in dict.fromkeys(keys) if key]
-
-
-_DATE_RE = re.compile(
-    r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
-    r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?(?=\s|$)"
-)
-_ISO_RE = re.compile(
-    r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
-    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?(?=\s|$)"
-)
-_TIME_RE = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?$")
-
-
-class _CellError(ValueError):
-    def __init__(self, code: str, value: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.value = value
-
-
-def looks_like_date(value: str) -> bool:
-    cell = value.strip()
-    return bool(_DATE_RE.match(cell) or _ISO_RE.match(cell))
-
-
-def parse_local_time(value: str, time_cell: str = "") -> dt.datetime:
-    """A statement's date (and time) cell, Vietnam time → aware UTC. ``_CellError`` when it
-    does not read or lies outside 2000–2100."""
-    cell = value.strip()
-    found = _DATE_RE.match(cell) or _ISO_RE.match(cell)
-    if found is None:
-        raise _CellError(Problem.BAD_DATE, value)
-    parts = found.groupdict()
-    hour, minute, second = parts["H"], parts["M"], parts["S"]
-    if hour is None and time_cell.strip():
-        clock = _TIME_RE.match(time_cell.strip())
-        if clock is None:
-            raise _CellError(Problem.BAD_DATE, time_cell)
-        hour, minute, second = clock["H"], clock["M"], clock["S"]
-    try:
-        local = dt.datetime(
-            int(parts["y"]),
-            int(parts["m"]),
-            int(parts["d"]),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-        )
-    except ValueError:
-        raise _CellError(Problem.BAD_DATE, value) from None
-    if not FIRST_YEAR <= local.year <= LAST_YEAR:
-        raise _CellError(Problem.DATE_OUT_OF_RANGE, value)
-    return local.replace(tzinfo=VIETNAM).astimezone(dt.UTC)
-
-
-_MONEY_JUNK = re.compile(r"(?i)vnd|vnđ|₫|đ|\s|\u00a0")
-_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
-
-
-def parse_amount(value: str) -> int | None:
-    """A statement's amount cell → signed đồng; None when the cell is empty (or ``-``).
-
-    ``'1.250.000'``, ``'1,250,000'``, ``'1250000.00'``, ``'1.250.000,00'``, ``'+500.000'``,
-    ``'(20.000)'`` (negative) and ``'50.000 VND'`` all read; a fraction of a đồng, two signs
-    or stray letters raise ``_CellError``."""
-    cleaned = _MONEY_JUNK.sub("", value)
-    if cleaned in ("", "-", "--"):
-        return None
-    negative = False
-    if cleaned.startswith("(") and cleaned.endswith(")"):
-        negative, cleaned = True, cleaned[1:-1]
-    if cleaned[:1] in "+-":
-        negative, cleaned = negative or cleaned[0] == "-", cleaned[1:]
-    fraction = re.search(r"[.,](\d{1,2})$", cleaned)
-    if fraction is not None:
-        if set(fraction.group(1)) != {"0"}:
-            raise _CellError(Problem.FRACTION, value)
-        cleaned = cleaned[: fraction.start()]
-    if _GROUPED.fullmatch(cleaned):
-        if "." in cleaned and "," in cleaned:  # grouped with both: not a number banks write
-            raise _CellError(Problem.BAD_AMOUNT, value)
-        cleaned = re.sub(r"[.,]", "", cleaned)
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        raise _CellError(Problem.BAD_AMOUNT, value)
-    if len(cleaned) > len(str(MAX_AMOUNT)) or int(cleaned) > MAX_AMOUNT:
-        raise _CellError(Problem.TOO_LARGE, value)
-    number = int(cleaned)
-    return -number if negative else number
-
-
-def tidy(value: str) -> str:
-    """A text cell as kept: NFC, line breaks and whitespace runs made one space."""
-    return " ".join(text.nfc(value).split())
-
-
 # ---------------------------------------------------------------------------- layout
 
 
@@ -392,7 +292,7 @@ _PRIORITY = (
 def _columns_of(cells: Sequence[str]) -> dict[str, int]:
     """Column key → index for a candidate header row: for each key (in ``_PRIORITY`` order)
     the cell naming it with its most specific alias, among the cells not taken yet."""
-    parts = [_header_parts(cell) for cell in cells]
+    parts = [header_parts(cell) for cell in cells]
     columns: dict[str, int] = {}
     taken: set[int] = set()
     for key in _PRIORITY:
@@ -417,7 +317,7 @@ def _is_header(columns: dict[str, int]) -> bool:
 def detect_bank(lines: Iterable[Sequence[str]]) -> str | None:
     """The bank whose name appears in these lines (a statement's heading), as a ``BANKS``
     code; None when none does or several do."""
-    heading = " ".join(_key(cell) for cells in lines for cell in cells if cell)
+    heading = " ".join(header_key(cell) for cells in lines for cell in cells if cell)
     found = {
         code
         for code, markers in _BANK_MARKERS.items()
@@ -433,7 +333,7 @@ def _account_number(lines: Iterable[Sequence[str]]) -> str:
     """The first 6–19 digit number on a line that names the account (above the table)."""
     for cells in lines:
         joined = " ".join(cell for cell in cells if cell)
-        if not _ACCOUNT_LABEL.search(_key(joined)):
+        if not _ACCOUNT_LABEL.search(header_key(joined)):
             continue
         for number in re.findall(r"(?<![\d.,])\d[\d ]{4,22}\d(?![\d.,])", joined):
             digits = str(number).replace(" ", "")
@@ -484,7 +384,7 @@ class _Row:
             return None
         try:
             return parse_amount(self.get(key))
-        except _CellError as exc:
+        except CellError as exc:
             self.problem(key, exc.code, value=exc.value[:40])
             return None
 
@@ -495,12 +395,12 @@ class _Row:
                 try:
                     if parse_amount(self.get(key)):
                         return True
-                except _CellError:
+                except CellError:
                     return True
         return False
 
     def is_summary(self) -> bool:
-        keys = [_key(cell) for cell in self.cells if cell.strip()]
+        keys = [header_key(cell) for cell in self.cells if cell.strip()]
         if any(key.startswith(_SUMMARY_WORDS) for key in keys):
             return True
         return len(_columns_of(self.cells)) >= 2  # a header repeated, or its English line
@@ -510,7 +410,7 @@ def _read_row(row: _Row) -> tuple[dt.datetime, int, int] | None:
     """(when, in, out) of a transaction row; None with the row's problems recorded."""
     try:
         when = parse_local_time(row.get("date"), row.get("time"))
-    except _CellError as exc:
+    except CellError as exc:
         row.problem("date", exc.code, value=exc.value[:40])
         when = None
     credit = debit = 0

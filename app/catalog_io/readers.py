@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -18,7 +17,10 @@ import openpyxl
 from flask_babel import lazy_gettext as _l
 
 from app.catalog_io import formats, results
-from vietnam import text
+from vietnam import cells
+from vietnam.cells import cell_text
+
+__all__ = ["cell_text"]
 
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # guards against zip bombs
 MAX_COLUMNS = 100
@@ -28,25 +30,6 @@ MAX_COLUMNS = 100
 class Table:
     headers: list[str]  # row 1 as written in the file
     rows: list[tuple[int, list[str]]]  # (row number in the file, cells), blank rows skipped
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious '.0', dates as ISO, text in NFC."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, ".15g")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    cleaned = text.nfc(str(value))
-    # Exports protect cells that a spreadsheet would take for a formula with a quote.
-    if len(cleaned) > 1 and cleaned[0] == "'" and cleaned[1] in "=+-@":
-        cleaned = cleaned[1:]
-    return cleaned
 
 
 def _too_many_rows() -> results.Issue:
@@ -81,20 +64,6 @@ def _collect_rows(numbered: Iterable[tuple[int, Sequence[Any]]]) -> Table:
     return Table(headers or [], rows)
 
 
-DELIMITERS = (",", ";", "\t")
-SNIFF_LINES = 50
-
-
-def _delimiter(content: str) -> str:
-    """The delimiter of the first line; when it has none (a bank statement's title above
-    its table), of the line among the first ones that has the most."""
-    lines = content.split("\n", SNIFF_LINES)[:SNIFF_LINES]
-    line = lines[0]
-    if not any(d in line for d in DELIMITERS):
-        line = max(lines, key=lambda text: sum(text.count(d) for d in DELIMITERS))
-    return max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
-
-
 def _read_csv(data: bytes) -> Table:
     if data.startswith(b"PK\x03\x04"):
         raise results.ImportFailed(
@@ -126,7 +95,7 @@ def _read_csv(data: bytes) -> Table:
                 )
             ]
         ) from None
-    delimiter = _delimiter(content)
+    delimiter = cells.sniff_delimiter(content)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         return _collect_rows(enumerate(reader, start=1))

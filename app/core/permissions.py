@@ -77,6 +77,11 @@ RULES: dict[str, frozenset[Role]] = {
     # buyers); producers reach no club's money. Staff import bank statements.
     "payments.reconcile": STAFF | UNION,
     "payments.statements": STAFF,
+    # Shipping (app/shipping): coordinators and admins connect the club's carrier accounts;
+    # staff compare fees, book parcels, print labels, follow them and import COD statements.
+    "shipping.manage": frozenset({Role.ADMIN, Role.COORDINATOR}),
+    "shipping.book": STAFF,
+    "shipping.cod": STAFF,
 }
 
 # Endpoints that need no sign-in at all.

@@ -21,6 +21,7 @@ EVENT_LABELS = {
     OrderEvent.DELIVERED: _l("Đã giao xong"),
     OrderEvent.CANCELLED: _l("Đã huỷ"),
     OrderEvent.PAYMENT_REMINDER: _l("Nhắc thanh toán"),
+    OrderEvent.DELIVERY_FAILED: _l("Giao không thành công"),
 }
 
 CHANNEL_LABELS = {

@@ -27,7 +27,18 @@ from integrations import errors as channel_errors
 from integrations.messages import base as messages
 from vietnam import text as vn_text
 
-FIELDS = ("ten", "ma_don", "san_pham", "tong_tien", "so_tien", "link_thanh_toan", "giu_den", "shop")
+FIELDS = (
+    "ten",
+    "ma_don",
+    "san_pham",
+    "tong_tien",
+    "so_tien",
+    "link_thanh_toan",
+    "giu_den",
+    "shop",
+    "ma_van_don",
+    "hang_van_chuyen",
+)
 MAX_TEXT = 1000
 MAX_PARAMS = 20
 
@@ -39,12 +50,18 @@ DEFAULT_TEXTS: dict[OrderEvent, str] = {
         "nội dung {ma_don}. Shop giữ hàng đến {giu_den}."
     ),
     OrderEvent.PAID: "{shop} đã nhận {tong_tien} cho đơn {ma_don}. Cảm ơn {ten}!",
-    OrderEvent.SHIPPED: "Đơn {ma_don} đã được giao cho đơn vị vận chuyển.",
+    OrderEvent.SHIPPED: (
+        "Đơn {ma_don} đã được giao cho {hang_van_chuyen}, mã vận đơn {ma_van_don}."
+    ),
     OrderEvent.DELIVERED: "Đơn {ma_don} đã giao xong. Cảm ơn {ten} đã ủng hộ {shop}!",
     OrderEvent.CANCELLED: "Đơn {ma_don} đã huỷ. Hẹn gặp {ten} ở buổi live sau!",
     OrderEvent.PAYMENT_REMINDER: (
         "Nhắc {ten}: đơn {ma_don} ({tong_tien}) chưa thanh toán. "
         "Chuyển khoản tại {link_thanh_toan}, nội dung {ma_don}."
+    ),
+    OrderEvent.DELIVERY_FAILED: (
+        "{hang_van_chuyen} chưa giao được đơn {ma_don} (mã vận đơn {ma_van_don}). "
+        "{ten} để ý điện thoại giúp shop nhé, bưu tá sẽ gọi lại."
     ),
 }
 

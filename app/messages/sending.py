@@ -33,6 +33,7 @@ from app.models import comments, orders
 from app.models import messages as models
 from app.orders import payments, queries
 from app.orders.events import OrderEvent
+from app.shipping import labels as shipping_labels
 from integrations import errors as channel_errors
 from integrations import retry
 from integrations.messages import base as messages
@@ -73,6 +74,19 @@ def fields_of(order: orders.Order) -> dict[str, str]:
         "link_thanh_toan": _pay_link(order),
         "giu_den": formatting.local_time(order.hold_until) if order.hold_until else "—",
         "shop": order.club.name if order.club is not None else "Shop",
+        **parcel_fields(order),
+    }
+
+
+def parcel_fields(order: orders.Order) -> dict[str, str]:
+    """The order's latest parcel: its tracking code and carrier (empty before shipping)."""
+    session = so.object_session(order)
+    parcel = shipping_labels.latest_parcel(session, order.id) if session is not None else None
+    if parcel is None:
+        return {"ma_van_don": "", "hang_van_chuyen": ""}
+    return {
+        "ma_van_don": parcel.tracking_code or "",
+        "hang_van_chuyen": shipping_labels.CARRIER_NAMES.get(parcel.carrier, parcel.carrier),
     }
 
 

@@ -11,5 +11,6 @@ from app.models import (  # noqa: F401
     orders,
     orgs,
     payments,
+    shipping,
     studio,
 )

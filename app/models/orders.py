@@ -93,6 +93,18 @@ class Order(base.Timestamps, extensions.Model):
     paid_amount: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
     paid_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
     payment_reminded_at: so.Mapped[dt.datetime | None] = so.mapped_column(types.UTCDateTime())
+    # Where the parcel goes, on the 2025 two-level map (vietnam.addresses); ``ship_address``
+    # keeps what the buyer typed, ``ship_legacy`` the old province/district/ward names when
+    # the buyer typed the old form (carriers still on three levels get those).
+    ship_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    ship_phone: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    ship_street: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    ship_province_code: so.Mapped[int | None] = so.mapped_column()
+    ship_province: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    ship_commune_code: so.Mapped[int | None] = so.mapped_column()
+    ship_commune: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    ship_address: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    ship_legacy: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
 
     club: so.Mapped[orgs.Club] = so.relationship()
     session: so.Mapped[live.LiveSession | None] = so.relationship()
@@ -159,6 +171,7 @@ class StatusChangeVia(enum.StrEnum):
     COMMENTS = "comments"
     HOLD_EXPIRED = "hold_expired"  # a live order's hold ran out unpaid (app/live/holds.py)
     PAYMENT = "payment"  # a bank transfer paid it (app/payments/matching.py)
+    SHIPPING = "shipping"  # its parcel moved at the carrier (app/shipping/tracking.py)
 
 
 class OrderStatusChange(extensions.Model):

@@ -31,6 +31,7 @@ class OrderEvent(enum.StrEnum):
     DELIVERED = "delivered"  # completed
     CANCELLED = "cancelled"
     PAYMENT_REMINDER = "payment_reminder"  # unpaid near its deadline
+    DELIVERY_FAILED = "delivery_failed"  # the carrier could not deliver (it may try again)
 
 
 Subscriber = Callable[[so.Session, int, OrderEvent], None]

@@ -26,6 +26,7 @@ VIA_LABELS = {
     "comments": _l("Bình luận"),
     "hold_expired": _l("Hết thời gian giữ hàng"),
     "payment": _l("Chuyển khoản ngân hàng"),
+    "shipping": _l("Hãng vận chuyển báo"),
 }
 
 

@@ -1,1 +1,1 @@
-"""Shipping: carrier accounts, parcels booked for orders, their labels, tracking and COD."""
+"""Shipping: carrier accounts, parcels booked from orders, labels, tracking and COD."""

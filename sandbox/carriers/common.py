@@ -9,8 +9,11 @@ Admin (JSON):
 - ``GET /_sandbox/parcels`` — every parcel with its history; ``GET /_sandbox/stats`` —
   counts (parcels, per reference, create calls, duplicates = parcels beyond one per reference);
 - ``POST /_sandbox/webhook {"url"}`` — where status webhooks go;
-- ``POST /_sandbox/parcels/<code>/status {"status", "cod_amount"?, "partial"?}`` — the parcel
-  moves (the carrier's own code); its webhook is queued;
+- ``POST /_sandbox/parcels/<code>/status {"status", "cod_amount"?, "fee"?, "partial"?,
+  "kind"?}`` — the parcel moves (the carrier's own code; "" keeps it where it is, for an update
+  of COD or fee alone); its webhook is queued; ``kind`` names the carrier's update type (GHN
+  ``update_cod``…) when the carrier has them;
+- ``GET /_sandbox/attempts`` — every webhook call made (code, status, attempt, HTTP status);
 - ``POST /_sandbox/advance {"status", "codes"?}`` — every (or the named) live parcel moves;
 - ``POST /_sandbox/faults {...Faults}``, ``POST /_sandbox/reset``, ``POST /_sandbox/drain``.
 """
@@ -19,9 +22,11 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime as dt
 import heapq
 import itertools
 import json
+import math
 import random
 import threading
 import time
@@ -30,6 +35,8 @@ from typing import Any
 
 import requests
 from werkzeug.wrappers import Request, Response
+
+from vietnam import admin_units, text
 
 
 @dataclasses.dataclass
@@ -50,6 +57,8 @@ class Event:
     cod_amount: int | None = None
     partial: bool = False
     description: str = ""
+    fee: int | None = None
+    kind: str = ""  # the carrier's update type ("" = a status move)
 
 
 @dataclasses.dataclass
@@ -96,6 +105,10 @@ class Attempt:
     http_status: int | None
 
 
+def _same_address(url: str) -> str:
+    return url
+
+
 class Depot:
     """One carrier's parcels and webhook queue. ``retries`` / ``retry_seconds`` are the
     carrier's webhook retry schedule (GHN: 10 retries 5 s apart)."""
@@ -115,6 +128,8 @@ class Depot:
         self.lock = threading.RLock()
         self.wake = threading.Condition(self.lock)
         self.http = requests.Session()
+        # Where a webhook for the registered address goes (GHTK adds its ``?hash=``).
+        self.target: Callable[[str], str] = _same_address
         self._worker: threading.Thread | None = None
         self._closed = False
         self.reset()
@@ -175,6 +190,19 @@ class Depot:
         with self.lock:
             return next(self._numbers)
 
+    def create(
+        self, reference: str, build: Callable[[int], SandboxParcel], first_status: str
+    ) -> tuple[SandboxParcel, bool]:
+        """One create call: the parcel ``build(number)`` makes, or (False) the one already
+        booked under ``reference`` — checked and added under the lock, so two racing calls
+        never make two parcels."""
+        with self.lock:
+            self.create_calls += 1
+            existing = self.find_reference(reference)
+            if existing is not None:
+                return existing, False
+            return self.add(build(self.next_number()), first_status), True
+
     # parcels ------------------------------------------------------------------------------
     def add(self, parcel: SandboxParcel, first_status: str) -> SandboxParcel:
         with self.lock:
@@ -196,14 +224,21 @@ class Depot:
         cod_amount: int | None = None,
         partial: bool = False,
         description: str = "",
+        fee: int | None = None,
+        kind: str = "",
     ) -> Event:
-        """The parcel reaches ``status``; its webhook is queued (when one is registered)."""
+        """The parcel reaches ``status`` ("" = stays where it is); its webhook is queued (when
+        one is registered)."""
         with self.lock:
             parcel = self.parcels[code]
-            event = Event(status, self.now(), cod_amount, partial, description)
+            event = Event(
+                status or parcel.status, self.now(), cod_amount, partial, description, fee, kind
+            )
             parcel.history.append(event)
             if cod_amount is not None:
                 parcel.cod_amount = cod_amount
+            if fee is not None:
+                parcel.fee = fee
             if self.webhook_url:
                 self._queue(code, len(parcel.history) - 1, self.now())
                 if self.chance(self.faults.duplicate_rate):
@@ -244,7 +279,7 @@ class Depot:
             parcel = self.parcels[delivery.code]
             event = parcel.history[delivery.index]
             headers, body = build(parcel, event)
-            url = self.webhook_url
+            url = self.target(self.webhook_url) if self.webhook_url else None
             missed = self.chance(self.faults.webhook_fail_rate)
         status: int | None = None
         if url and not missed:
@@ -319,6 +354,7 @@ class CarrierSandbox:
     def __init__(self, depot: Depot | None = None, **depot_options: Any) -> None:
         self.depot = depot or Depot(**depot_options)
         self.depot.builder = self.webhook_call
+        self.depot.target = self.webhook_address
 
     # what a carrier fills in ------------------------------------------------------------
     def route(self, request: Request) -> Response:
@@ -326,6 +362,10 @@ class CarrierSandbox:
 
     def webhook_call(self, parcel: SandboxParcel, event: Event) -> tuple[dict[str, str], bytes]:
         raise NotImplementedError
+
+    def webhook_address(self, url: str) -> str:
+        """The address a status webhook is posted to, for the registered ``url``."""
+        return url
 
     def rate_limited(self) -> Response:
         return json_response({"message": "Too many requests"}, 429)
@@ -366,6 +406,9 @@ class CarrierSandbox:
                 return json_response([p.view() for p in depot.parcels.values()])
         if parts == ["stats"]:
             return json_response(depot.stats())
+        if parts == ["attempts"]:
+            with depot.lock:
+                return json_response([dataclasses.asdict(a) for a in depot.attempts])
         if parts == ["webhook"] and request.method == "POST":
             with depot.lock:
                 depot.webhook_url = str(body.get("url") or "") or None
@@ -379,6 +422,8 @@ class CarrierSandbox:
                 cod_amount=body.get("cod_amount"),
                 partial=bool(body.get("partial")),
                 description=str(body.get("description", "")),
+                fee=body.get("fee"),
+                kind=str(body.get("kind", "")),
             )
             return json_response(dataclasses.asdict(event))
         if parts == ["advance"] and request.method == "POST":
@@ -395,3 +440,116 @@ class CarrierSandbox:
         if parts == ["drain"] and request.method == "POST":
             return json_response({"sent": depot.drain(self.webhook_call)})
         return json_response({"error": "unknown sandbox call"}, 404)
+
+
+# what the carriers' sandboxes compute alike -------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Tariff:
+    """A sandbox carrier's price list, deterministic: ``base_same`` (within one province) or
+    ``base_far`` (between provinces) for the first ``first_g`` grams, plus ``step`` đồng per
+    started ``step_g`` grams above them. The billable weight is the larger of the real one
+    and the volume one (length × width × height cm³ ÷ ``volume_divisor`` grams; 0 = weight
+    only). Insurance: ``insurance_rate`` of the declared value above ``insurance_free``."""
+
+    base_same: int
+    base_far: int
+    step: int
+    first_g: int = 500
+    step_g: int = 500
+    volume_divisor: int = 0
+    insurance_rate: float = 0.005
+    insurance_free: int = 1_000_000
+
+    def billable_g(self, weight_g: int, dims: tuple[int, int, int] = (0, 0, 0)) -> int:
+        volume = 0
+        if self.volume_divisor:
+            volume = math.ceil(dims[0] * dims[1] * dims[2] / self.volume_divisor)
+        return max(weight_g, volume)
+
+    def fee(
+        self, weight_g: int, same_province: bool, dims: tuple[int, int, int] = (0, 0, 0)
+    ) -> int:
+        billable = self.billable_g(weight_g, dims)
+        steps = max(0, math.ceil((billable - self.first_g) / self.step_g))
+        return (self.base_same if same_province else self.base_far) + steps * self.step
+
+    def insurance(self, value: int) -> int:
+        return 0 if value <= self.insurance_free else round(value * self.insurance_rate)
+
+
+def place_problem(province: str, district: str, ward: str) -> str:
+    """ "" when the names are a place the carrier knows, else why not (``missing``,
+    ``unknown_province``, ``unknown_commune``). Names on the 2025 map (no district) must be a
+    province and one of its communes. Old three-level names (a district given) are taken when
+    none is empty: they are not checked against the old map yet (``vietnam.addresses`` will
+    give it)."""
+    if not province.strip() or not ward.strip():
+        return "missing"
+    if district.strip():
+        return ""
+    unit = admin_units.find_province(province)
+    if unit is None:
+        return "unknown_province"
+    if admin_units.find_commune(unit.code, ward) is None:
+        return "unknown_commune"
+    return ""
+
+
+def same_province(one: str, other: str) -> bool:
+    """Whether two province names (2025 or old, any spelling) name the same province."""
+    first, second = admin_units.find_province(one), admin_units.find_province(other)
+    if first is not None and second is not None:
+        return first.code == second.code
+    return text.fold(one).strip() == text.fold(other).strip()
+
+
+def iso_utc(seconds: float, *, millis: bool = True) -> str:
+    """``2021-11-11T03:52:50.158Z`` (GHN's times)."""
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{moment.microsecond // 1000:03d}Z" if millis else f"{stamp}Z"
+
+
+# Page sizes in PDF points (1/72 inch).
+PAGE_SIZES = {"A4": (595, 842), "A5": (420, 595), "A6": (298, 420)}
+
+
+def minimal_pdf(lines: list[str], size: tuple[int, int] = PAGE_SIZES["A6"]) -> bytes:
+    """A valid one-page PDF showing ``lines`` in Helvetica (folded to ASCII: the standard
+    fonts have no Vietnamese letters), made by hand: catalog, pages, page, font, content
+    stream and a cross-reference table with exact offsets."""
+    width, height = size
+    parts = ["BT /F1 11 Tf 14 TL", f"18 {height - 30} Td"]
+    for line in lines:
+        ascii_line = text.strip_accents(line).replace("đ", "d").replace("Đ", "D")
+        ascii_line = ascii_line.encode("ascii", "replace").decode("ascii")
+        escaped = ascii_line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        parts.append(f"({escaped}) Tj T*")
+    parts.append("ET")
+    stream = "\n".join(parts).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+            "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+        ).encode("ascii"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

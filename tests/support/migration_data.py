@@ -966,6 +966,38 @@ def _check_buyer_messages(p: Probe) -> None:
     p.run("DELETE FROM order_messages WHERE id = 2")
 
 
+def _check_shipping(p: Probe) -> None:
+    # Orders keep their rows with no delivery address yet; the new tables start empty; one
+    # parcel per (club, reference) and one event per (parcel, carrier key).
+    same(
+        p.rows("SELECT id, ship_name, ship_province_code, ship_legacy FROM orders ORDER BY id"),
+        [(row[0], None, None, None) for row in p.rows("SELECT id FROM orders ORDER BY id")],
+    )
+    for table in ("carrier_accounts", "shipments", "shipment_lines", "shipment_events"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+    for table in ("cod_statements", "cod_lines"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+    club = p.value("SELECT club_id FROM orders WHERE id = 1")
+    insert = (
+        "INSERT INTO shipments (id, club_id, order_id, carrier, reference, sort_code, service,"
+        " status, carrier_status, fee, cod_amount, declared_value, weight_g, length_cm,"
+        " width_cm, height_cm, created_at, updated_at) VALUES ({id}, {club}, 1, 'ghn',"
+        " 'DH0000013-1', '', '', 'booking', '', 0, 0, 0, 0, 0, 0, 0, '2026-12-04 00:00:00',"
+        " '2026-12-04 00:00:00')"
+    )
+    p.run(insert.format(id=1, club=club))
+    p.refused(insert.format(id=2, club=club))
+    event = (
+        "INSERT INTO shipment_events (id, shipment_id, event_key, status, carrier_status,"
+        " description, occurred_at, received_at, via, applied) VALUES ({id}, 1, 'k', 'created',"
+        " '', '', '2026-12-04 00:00:00', '2026-12-04 00:00:00', 'webhook', true)"
+    )
+    p.run(event.format(id=1))
+    p.refused(event.format(id=2))
+    p.run("DELETE FROM shipments WHERE id = 1")
+    same(p.value("SELECT COUNT(*) FROM shipment_events"), 0)
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -995,4 +1027,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("8e2f4a6c1d3b", "live", _seed_live_comments, _check_comment_changes),
     Dataset("9f06865030f3", "tenants", _seed_payments, _check_payments),
     Dataset("1c188d017e51", "live", _seed_order_messages, _check_buyer_messages),
+    Dataset("35e474914cf3", "live", _seed_live_comments, _check_shipping),
 )
