@@ -330,25 +330,14 @@ def _label(
     y -= 1.5 * mm
     canvas.line(left, y, right, y)
 
-    # Recipient (large), then the sender.
-    y = _party(
-        canvas,
+    # Recipient (large), then the sender: (caption, name, phone, address), type sizes
+    # (caption, name and phone, address) and address lines.
+    parties = (
         (words.recipient, label.recipient_name, label.recipient_phone, label.recipient_address),
-        left,
-        y,
-        width,
-        sizes=(7.5, 12, 9.5),
-        address_lines=3,
-    )
-    y = _party(
-        canvas,
         (words.sender, label.sender_name, label.sender_phone, label.sender_address),
-        left,
-        y,
-        width,
-        sizes=(7, 8, 7.5),
-        address_lines=2,
     )
+    for party, sizes, lines in zip(parties, ((7.5, 12, 9.5), (7, 8, 7.5)), (3, 2), strict=True):
+        y = _party(canvas, party, left, y, width, sizes=sizes, address_lines=lines)
 
     # Bottom band: the amount to collect and the weight.
     band = y0 + MARGIN + 13 * mm
