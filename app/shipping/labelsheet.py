@@ -12,11 +12,12 @@ thu tiền"), the weight, the items (a long list ends with "+ 3 sản phẩm kh�
 booking time (Vietnam time, dd/mm/yyyy HH:MM) and our order code. Text is Be Vietnam Pro
 (``fontpkg-be-vietnam-pro``), embedded as a subset with its Unicode map, so Vietnamese prints
 and the text layer reads back. Bars are sized to the code's length: the widest that fits,
-never more than ``MAX_BAR``; a 26-character GHTK code still gets 0.37 mm bars, which read
-back from a 150 dpi image.
+never more than ``MAX_BAR`` (0.5 mm); a 26-character GHTK code still gets 0.36 mm bars, which
+read back from a 150 dpi image. Tracking codes must be printable ASCII (what Code 128 carries).
 
 reportlab keeps the finished pages (compressed vector drawing, no images) in memory until it
-writes the file: about 7 KB per label; 1,000 labels take seconds (bench/shipping/labels.py).
+writes the file: about 20 KB per label while rendering, 2–3 KB per label in the file; 1,000
+labels take a few seconds (bench/shipping/labels.py, bench/README.md).
 Given a path, the file appears whole or not at all (a temporary file in the same folder, then
 ``os.replace``).
 """

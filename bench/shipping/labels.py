@@ -8,16 +8,18 @@ then for each paper renders them ``--repeat`` times with ``app.shipping.labelshe
 a file (the atomic path write the app uses), after one small warm-up render (the fonts are
 registered once per process). Reports the median wall time, labels per second, the file's
 size, and the rise of the process's resident-set high-water mark over one render (Linux
-``VmHWM``, reset through ``/proc/self/clear_refs``): reportlab keeps the finished pages in
-memory until it writes the file. Each file is then opened with pdfium: its page count is
-checked, and the barcodes of its first and last pages are read back (zxing-cpp) and compared
-with the labels on them.
+``VmHWM``, reset through ``/proc/self/clear_refs`` after freed heap is handed back): reportlab
+keeps the finished pages in memory until it writes the file. Each file is then opened with
+pdfium: its page count is checked, and the barcodes of its first and last pages are read back
+(zxing-cpp) and compared with the labels on them.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
+import gc
 import json
 import random
 import shutil
@@ -138,6 +140,8 @@ def run(count: int, repeat: int = 3, workdir: Path | None = None) -> dict[str, A
             target = work / f"labels-{paper}.pdf"
             seconds, rises = [], []
             for _ in range(repeat):
+                gc.collect()
+                ctypes.CDLL("libc.so.6").malloc_trim(0)  # so reused heap cannot hide growth
                 Path("/proc/self/clear_refs").write_text("5")  # the high-water mark from now
                 before = _memory_kib()["VmRSS"]
                 started = time.perf_counter()
