@@ -11,51 +11,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.wrappers import Request, Response
 
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, http, ratelimit
 from integrations.carriers import base as carriers
 from integrations.carriers import registry
 from integrations.carriers.viettelpost import ViettelPostCarrier
 from sandbox import core
 from sandbox.carriers import viettelpost as vtp
-from vietnam import addresses, admin_units
+from tests.integration.integrations.postal_kit import (
+    Receiver,
+    admin,
+    book_through_lost_replies,
+    look,
+    place,
+    rate_limited,
+    sandbox_fixtures,
+)
+from vietnam import addresses
 
 S = carriers.ShipStatus
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[core.Server[vtp.ViettelPostSandbox]]:
-    sandbox = vtp.ViettelPostSandbox()
-    server = core.Server(sandbox).start()
-    yield server
-    server.stop()
-    sandbox.depot.close()
-
-
-@pytest.fixture
-def server(served: core.Server[vtp.ViettelPostSandbox]) -> core.Server[vtp.ViettelPostSandbox]:
-    """The module's sandbox, emptied, with no rate limit (one test sets it)."""
-    admin(served, "reset")
-    admin(served, "rate", rate_limit=0)
-    return served
-
-
-def admin(server: core.Server[Any], action: str, **body: Any) -> Any:
-    reply = requests.post(f"{server.url}/_sandbox/{action}", json=body, timeout=30)
-    reply.raise_for_status()
-    return reply.json()
-
-
-def look(server: core.Server[Any], what: str) -> Any:
-    return requests.get(f"{server.url}/_sandbox/{what}", timeout=10).json()
+served, server = sandbox_fixtures(vtp.ViettelPostSandbox)
 
 
 def config(server: core.Server[Any], **extra: str) -> dict[str, str]:
@@ -74,17 +54,6 @@ def carrier(server: core.Server[Any], *, paced: bool = True, **extra: str) -> Vi
     limiter = ratelimit.TokenBucket(200) if paced else None
     url = f"{server.url}{vtp.PREFIX}"
     return ViettelPostCarrier(config(server, **extra), client=http.HttpClient(url, limiter=limiter))
-
-
-def place(name: str, province: str, commune: str, legacy: tuple[str, str, str] | None) -> Any:
-    unit = admin_units.find_province(province)
-    assert unit is not None
-    found = admin_units.find_commune(unit.code, commune)
-    assert found is not None
-    old = carriers.LegacyPlace(*legacy) if legacy else None
-    return carriers.Place(
-        name, "0911222333", "Số 5", unit.name, found.name, unit.code, found.code, old
-    )
 
 
 SENDER = place(
@@ -282,42 +251,6 @@ def test_cancel_before_pickup_only(server: core.Server[Any]) -> None:
     assert status == {early.tracking_code: "107", late.tracking_code: "105"}
 
 
-@dataclasses.dataclass
-class Receiver:
-    """The app's webhook endpoint in small: check with the adapter, keep each update once."""
-
-    adapter: ViettelPostCarrier
-    name: str = "vtp-receiver"
-    updates: dict[str, carriers.StatusUpdate] = dataclasses.field(default_factory=dict)
-    arrivals: list[str] = dataclasses.field(default_factory=list)
-    rejected: list[str] = dataclasses.field(default_factory=list)
-    fail_next: int = 0  # answer 500 to this many calls (the carrier retries)
-    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request = Request(environ)
-        with self.lock:
-            if self.fail_next > 0:
-                self.fail_next -= 1
-                return Response("down", status=500)(environ, start_response)
-        try:
-            found = self.adapter.parse_webhook(
-                dict(request.headers), request.get_data(), dict(request.args)
-            )
-        except webhooks.WebhookRejected as exc:
-            with self.lock:
-                self.rejected.append(exc.reason)
-            return Response(json.dumps({"error": exc.reason}), status=401)(environ, start_response)
-        with self.lock:
-            for update in found:
-                self.arrivals.append(update.event_key)
-                self.updates.setdefault(update.event_key, update)
-        status, reply = self.adapter.webhook_reply()
-        return Response(json.dumps(reply), status=status, content_type="application/json")(
-            environ, start_response
-        )
-
-
 @pytest.fixture
 def receiver(server: core.Server[Any]) -> Iterator[tuple[Receiver, str]]:
     hook = Receiver(carrier(server))
@@ -404,32 +337,14 @@ def test_status_codes_map_as_shipping_md_lists_them(
 
 
 def test_lost_replies_never_make_a_second_parcel(server: core.Server[Any]) -> None:
-    admin(server, "faults", lost_reply_rate=0.5, seed=21)
-    adapter = carrier(server)
-    bookings = []
-    for n in range(40):
-        for _ in range(20):  # the app's job tries a booking again until it answers
-            try:
-                bookings.append(adapter.book(ask(f"DH12-{n}")))
-                break
-            except errors.TransientError as exc:
-                assert exc.uncertain
-    stats = look(server, "stats")
-    assert len(bookings) == 40
-    assert (stats["parcels"], stats["references"], stats["duplicates"]) == (40, 40, 0)
-    assert any(not b.created for b in bookings)  # some creates were answered by the refusal
-    assert len({b.tracking_code for b in bookings}) == 40
+    bookings = book_through_lost_replies(server, carrier(server), ask)
+    assert {b.reference for b in bookings} == {f"LOST-{n}" for n in range(40)}
 
 
 def test_over_the_rate_limit_the_sandbox_answers_429(server: core.Server[Any]) -> None:
-    admin(server, "rate", rate_limit=vtp.RATE_LIMIT)
-    unpaced = carrier(server, paced=False)
-    with pytest.raises(errors.RateLimited) as limited:
-        for _ in range(20):
-            unpaced.quote(ask("DH13-1"))
-    assert limited.value.status == 429 and limited.value.retry_after > 0
+    rate_limited(server, vtp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("DH13-1")))
     admin(server, "reset")
-    paced = registry.create("viettelpost", config(server))  # its own limiter: 5 calls/s
+    paced = registry.create("viettelpost", config(server))  # its own limiter at the stated rate
     for _ in range(8):
         assert paced.quote(ask("DH13-1"))
     assert look(server, "stats")["calls"]["/v2/order/getPriceAll"] == 8

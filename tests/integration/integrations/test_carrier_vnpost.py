@@ -10,51 +10,28 @@ through a small receiver, the 429 above the rate limit.
 from __future__ import annotations
 
 import dataclasses
-import json
-import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
-from werkzeug.wrappers import Request, Response
 
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, http, ratelimit
 from integrations.carriers import base as carriers
 from integrations.carriers import registry
 from integrations.carriers.vnpost import VNPostCarrier
 from sandbox import core
 from sandbox.carriers import vnpost as vnp
-from vietnam import admin_units
+from tests.integration.integrations.postal_kit import (
+    Receiver,
+    admin,
+    book_through_lost_replies,
+    look,
+    place,
+    rate_limited,
+    sandbox_fixtures,
+)
 
 S = carriers.ShipStatus
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[core.Server[vnp.VNPostSandbox]]:
-    sandbox = vnp.VNPostSandbox()
-    server = core.Server(sandbox).start()
-    yield server
-    server.stop()
-    sandbox.depot.close()
-
-
-@pytest.fixture
-def server(served: core.Server[vnp.VNPostSandbox]) -> core.Server[vnp.VNPostSandbox]:
-    """The module's sandbox, emptied, with no rate limit (one test sets it)."""
-    admin(served, "reset")
-    admin(served, "rate", rate_limit=0)
-    return served
-
-
-def admin(server: core.Server[Any], action: str, **body: Any) -> Any:
-    reply = requests.post(f"{server.url}/_sandbox/{action}", json=body, timeout=30)
-    reply.raise_for_status()
-    return reply.json()
-
-
-def look(server: core.Server[Any], what: str) -> Any:
-    return requests.get(f"{server.url}/_sandbox/{what}", timeout=10).json()
+served, server = sandbox_fixtures(vnp.VNPostSandbox)
 
 
 def config(server: core.Server[Any], **extra: str) -> dict[str, str]:
@@ -73,17 +50,6 @@ def carrier(server: core.Server[Any], *, paced: bool = True, **extra: str) -> VN
     limiter = ratelimit.TokenBucket(200) if paced else None
     return VNPostCarrier(
         config(server, **extra), client=http.HttpClient(server.url, limiter=limiter)
-    )
-
-
-def place(name: str, province: str, commune: str, legacy: tuple[str, str, str] | None) -> Any:
-    unit = admin_units.find_province(province)
-    assert unit is not None
-    found = admin_units.find_commune(unit.code, commune)
-    assert found is not None
-    old = carriers.LegacyPlace(*legacy) if legacy else None
-    return carriers.Place(
-        name, "0911222333", "Số 5", unit.name, found.name, unit.code, found.code, old
     )
 
 
@@ -224,42 +190,6 @@ def test_polling_reads_the_status_history(server: core.Server[Any]) -> None:
     assert len({u.event_key for u in updates}) == 5
 
 
-@dataclasses.dataclass
-class Receiver:
-    """The app's webhook endpoint in small: check with the adapter, keep each update once."""
-
-    adapter: VNPostCarrier
-    name: str = "vnpost-receiver"
-    updates: dict[str, carriers.StatusUpdate] = dataclasses.field(default_factory=dict)
-    arrivals: list[str] = dataclasses.field(default_factory=list)
-    rejected: list[str] = dataclasses.field(default_factory=list)
-    fail_next: int = 0
-    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        request = Request(environ)
-        with self.lock:
-            if self.fail_next > 0:
-                self.fail_next -= 1
-                return Response("down", status=500)(environ, start_response)
-        try:
-            found = self.adapter.parse_webhook(
-                dict(request.headers), request.get_data(), dict(request.args)
-            )
-        except webhooks.WebhookRejected as exc:
-            with self.lock:
-                self.rejected.append(exc.reason)
-            return Response(json.dumps({"error": exc.reason}), status=401)(environ, start_response)
-        with self.lock:
-            for update in found:
-                self.arrivals.append(update.event_key)
-                self.updates.setdefault(update.event_key, update)
-        status, reply = self.adapter.webhook_reply()
-        return Response(json.dumps(reply), status=status, content_type="application/json")(
-            environ, start_response
-        )
-
-
 def test_webhook_statuses_mapped_retried_and_bad_tokens_refused(server: core.Server[Any]) -> None:
     hook = Receiver(carrier(server))
     with core.Server(hook) as running:
@@ -290,32 +220,14 @@ def test_webhook_statuses_mapped_retried_and_bad_tokens_refused(server: core.Ser
 
 
 def test_lost_replies_never_make_a_second_parcel(server: core.Server[Any]) -> None:
-    admin(server, "faults", lost_reply_rate=0.5, seed=21)
-    adapter = carrier(server)
-    bookings = []
-    for n in range(40):
-        for _ in range(20):  # the app's job tries a booking again until it answers
-            try:
-                bookings.append(adapter.book(ask(f"VN9-{n}")))
-                break
-            except errors.TransientError:
-                pass
-    stats = look(server, "stats")
-    assert len(bookings) == 40
-    assert (stats["parcels"], stats["references"], stats["duplicates"]) == (40, 40, 0)
-    assert any(not b.created for b in bookings)
-    assert len({b.tracking_code for b in bookings}) == 40
+    bookings = book_through_lost_replies(server, carrier(server), ask)
+    assert {b.reference for b in bookings} == {f"LOST-{n}" for n in range(40)}
 
 
 def test_over_the_rate_limit_the_sandbox_answers_429(server: core.Server[Any]) -> None:
-    admin(server, "rate", rate_limit=vnp.RATE_LIMIT)
-    unpaced = carrier(server, paced=False)
-    with pytest.raises(errors.RateLimited) as limited:
-        for _ in range(20):
-            unpaced.quote(ask("VN10-1"))
-    assert limited.value.status == 429
+    rate_limited(server, vnp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("VN10-1")))
     admin(server, "reset")
-    paced = registry.create("vnpost", config(server))  # its own limiter: 5 calls/s
+    paced = registry.create("vnpost", config(server))  # its own limiter at the stated rate
     for _ in range(8):
         assert paced.quote(ask("VN10-1"))
     assert look(server, "stats")["calls"]["/customer-partner/ServicesCharge"] == 8
