@@ -147,6 +147,12 @@ def as_int(value: Any) -> int:
         return 0
 
 
+LOGIN_FIELDS = (
+    base.ConfigField("username", "Username"),
+    base.ConfigField("password", "Password", secret=True),
+)
+
+
 class PostalCarrier(carriers.Carrier):
     """A carrier that logs in for a token (``_login``) and paces its calls at its rate."""
 

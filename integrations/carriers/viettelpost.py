@@ -128,12 +128,11 @@ class ViettelPostCarrier(postal.PostalCarrier):
             carriers.Capability.WEBHOOK,
         }
     )
-    rate_limit: ClassVar[float] = RATE_LIMIT
-    STATUS_MAP: ClassVar[Mapping[str, carriers.ShipStatus]] = STATUS_MAP
+    rate_limit = RATE_LIMIT
+    STATUS_MAP = STATUS_MAP
     config_schema: ClassVar[tuple[base.ConfigField, ...]] = (
         base.ConfigField("api_base_url", "API address", default=API_BASE_URL),
-        base.ConfigField("username", "Username"),
-        base.ConfigField("password", "Password", secret=True),
+        *postal.LOGIN_FIELDS,
         base.ConfigField("webhook_token", "Webhook token", secret=True, required=False),
         base.ConfigField(
             "group_address_id",

@@ -102,12 +102,11 @@ class VNPostCarrier(postal.PostalCarrier):
             carriers.Capability.FIND_BY_REFERENCE,
         }
     )
-    rate_limit: ClassVar[float] = RATE_LIMIT
-    STATUS_MAP: ClassVar[Mapping[str, carriers.ShipStatus]] = STATUS_MAP
+    rate_limit = RATE_LIMIT
+    STATUS_MAP = STATUS_MAP
     config_schema: ClassVar[tuple[base.ConfigField, ...]] = (
         base.ConfigField("api_base_url", "API address", default=API_BASE_URL),
-        base.ConfigField("username", "Username"),
-        base.ConfigField("password", "Password", secret=True),
+        *postal.LOGIN_FIELDS,
         base.ConfigField("customer_code", "Customer code"),
         base.ConfigField("contract_code", "Contract code", required=False),
         base.ConfigField("service", "Default service code", default=DEFAULT_SERVICE),

@@ -23,19 +23,11 @@ from integrations.carriers import registry
 from integrations.carriers.viettelpost import ViettelPostCarrier
 from sandbox import core
 from sandbox.carriers import viettelpost as vtp
-from tests.integration.integrations.postal_kit import (
-    Receiver,
-    admin,
-    book_through_lost_replies,
-    look,
-    place,
-    rate_limited,
-    sandbox_fixtures,
-)
+from tests.integration.integrations import postal_kit as kit
 from vietnam import addresses
 
 S = carriers.ShipStatus
-served, server = sandbox_fixtures(vtp.ViettelPostSandbox)
+served, server = kit.sandbox_fixtures(vtp.ViettelPostSandbox)
 
 
 def config(server: core.Server[Any], **extra: str) -> dict[str, str]:
@@ -56,13 +48,13 @@ def carrier(server: core.Server[Any], *, paced: bool = True, **extra: str) -> Vi
     return ViettelPostCarrier(config(server, **extra), client=http.HttpClient(url, limiter=limiter))
 
 
-SENDER = place(
+SENDER = kit.place(
     "HTX Chè Ba Đình",
     "Hà Nội",
     "Phường Ba Đình",
     ("Thành phố Hà Nội", "Quận Ba Đình", "Phường Phúc Xá"),
 )
-RECIPIENT = place(
+RECIPIENT = kit.place(
     "Lan",
     "Hồ Chí Minh",
     "Phường Sài Gòn",
@@ -109,11 +101,11 @@ def test_login_once_then_renewed_once_after_the_token_expires(server: core.Serve
     adapter.quote(ask("DH1-1"))
     adapter.quote(ask("DH1-1"))
     assert adapter.session.logins == 1
-    assert look(server, "stats")["logins"] == 1
-    assert admin(server, "expire-tokens")["expired"] == 1
+    assert kit.look(server, "stats")["logins"] == 1
+    assert kit.admin(server, "expire-tokens")["expired"] == 1
     assert [q.service for q in adapter.quote(ask("DH1-1"))] == ["LCOD", "VCN", "VHT"]
     assert adapter.session.logins == 2
-    assert look(server, "stats")["logins"] == 2
+    assert kit.look(server, "stats")["logins"] == 2
 
 
 def test_wrong_password_is_refused_as_credentials(server: core.Server[Any]) -> None:
@@ -140,7 +132,7 @@ def test_book_sends_cod_weight_items_and_master_ids_of_the_old_names(
     booking = carrier(server).book(ask("DH3-1"))
     assert booking.created and booking.tracking_code.startswith("18")
     assert booking.fee == FEES["VCN"] and booking.reference == "DH3-1"
-    [parcel] = look(server, "parcels")
+    [parcel] = kit.look(server, "parcels")
     assert parcel["code"] == booking.tracking_code and parcel["status"] == "-100"
     assert parcel["cod_amount"] == 180_000 and parcel["weight_g"] == 1200
     stored = vtp_body(server, booking.tracking_code)
@@ -175,7 +167,7 @@ def test_the_same_reference_twice_gives_the_first_parcel(server: core.Server[Any
         False,
         first.fee,
     )
-    stats = look(server, "stats")
+    stats = kit.look(server, "stats")
     assert (stats["parcels"], stats["duplicates"], stats["create_calls"]) == (1, 0, 2)
     with pytest.raises(errors.NotSupported):
         adapter.find("DH4-1")
@@ -213,7 +205,7 @@ def test_an_unknown_place_is_refused_before_any_booking(
     assert refused.value.reason == "place_unknown"
     assert refused.value.params["level"] == level
     assert list(refused.value.fields) == [f"recipient.{level}"]
-    assert look(server, "stats")["create_calls"] == 0
+    assert kit.look(server, "stats")["create_calls"] == 0
 
 
 def test_names_match_without_accents_case_or_unit_words(server: core.Server[Any]) -> None:
@@ -243,31 +235,31 @@ def test_cancel_before_pickup_only(server: core.Server[Any]) -> None:
     early = adapter.book(ask("DH8-1"))
     late = adapter.book(ask("DH8-2"))
     adapter.cancel(early.tracking_code)
-    admin(server, f"parcels/{late.tracking_code}/status", status="105")
+    kit.admin(server, f"parcels/{late.tracking_code}/status", status="105")
     with pytest.raises(errors.ValidationFailed) as refused:
         adapter.cancel(late.tracking_code)
     assert refused.value.reason == "cancel_refused"
-    status = {p["code"]: p["status"] for p in look(server, "parcels")}
+    status = {p["code"]: p["status"] for p in kit.look(server, "parcels")}
     assert status == {early.tracking_code: "107", late.tracking_code: "105"}
 
 
 @pytest.fixture
-def receiver(server: core.Server[Any]) -> Iterator[tuple[Receiver, str]]:
-    hook = Receiver(carrier(server))
+def receiver(server: core.Server[Any]) -> Iterator[tuple[kit.Receiver, str]]:
+    hook = kit.Receiver(carrier(server))
     with core.Server(hook) as running:
-        admin(server, "webhook", url=f"{running.url}/hooks/vtp")
+        kit.admin(server, "webhook", url=f"{running.url}/hooks/vtp")
         yield hook, running.url
 
 
 def test_webhook_statuses_arrive_mapped_with_vietnam_times_read_as_utc(
-    server: core.Server[Any], receiver: tuple[Receiver, str]
+    server: core.Server[Any], receiver: tuple[kit.Receiver, str]
 ) -> None:
     hook, _ = receiver
     booking = carrier(server).book(ask("DH9-1"))
     for code in ("105", "200", "500", "506", "508", "501"):
-        admin(server, f"parcels/{booking.tracking_code}/status", status=code)
+        kit.admin(server, f"parcels/{booking.tracking_code}/status", status=code)
     hook.fail_next = 1  # the first call fails: Viettel Post (the sandbox) tries again
-    admin(server, "drain")
+    kit.admin(server, "drain")
     updates = list(hook.updates.values())
     assert {u.carrier_status: u.status for u in updates} == {
         "-100": S.CREATED,
@@ -280,7 +272,7 @@ def test_webhook_statuses_arrive_mapped_with_vietnam_times_read_as_utc(
     }
     assert {u.reference for u in updates} == {"DH9-1"}
     assert {u.cod_amount for u in updates} == {180_000}
-    history = {e["status"]: e["at"] for e in look(server, "parcels")[0]["history"]}
+    history = {e["status"]: e["at"] for e in kit.look(server, "parcels")[0]["history"]}
     for update in updates:
         assert update.occurred_at.tzinfo == dt.UTC
         assert update.occurred_at.timestamp() == int(history[update.carrier_status])
@@ -294,22 +286,22 @@ def test_webhook_statuses_arrive_mapped_with_vietnam_times_read_as_utc(
 
 
 def test_a_webhook_with_the_wrong_token_is_refused_every_retry(server: core.Server[Any]) -> None:
-    hook = Receiver(carrier(server, webhook_token="not-the-portal-secret"))
+    hook = kit.Receiver(carrier(server, webhook_token="not-the-portal-secret"))
     with core.Server(hook) as running:
-        admin(server, "webhook", url=f"{running.url}/hooks/vtp")
+        kit.admin(server, "webhook", url=f"{running.url}/hooks/vtp")
         carrier(server).book(ask("DH10-1"))
-        admin(server, "drain")
+        kit.admin(server, "drain")
     assert hook.updates == {}
     assert hook.rejected == ["bad_signature"] * (1 + vtp.RETRIES)
 
 
 def test_an_unknown_status_is_an_exception(
-    server: core.Server[Any], receiver: tuple[Receiver, str]
+    server: core.Server[Any], receiver: tuple[kit.Receiver, str]
 ) -> None:
     hook, _ = receiver
     booking = carrier(server).book(ask("DH11-1"))
-    admin(server, f"parcels/{booking.tracking_code}/status", status="999")
-    admin(server, "drain")
+    kit.admin(server, f"parcels/{booking.tracking_code}/status", status="999")
+    kit.admin(server, "drain")
     [update] = [u for u in hook.updates.values() if u.carrier_status == "999"]
     assert update.status is S.EXCEPTION
 
@@ -337,14 +329,16 @@ def test_status_codes_map_as_shipping_md_lists_them(
 
 
 def test_lost_replies_never_make_a_second_parcel(server: core.Server[Any]) -> None:
-    bookings = book_through_lost_replies(server, carrier(server), ask)
+    bookings = kit.book_through_lost_replies(server, carrier(server), ask)
     assert {b.reference for b in bookings} == {f"LOST-{n}" for n in range(40)}
 
 
 def test_over_the_rate_limit_the_sandbox_answers_429(server: core.Server[Any]) -> None:
-    rate_limited(server, vtp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("DH13-1")))
-    admin(server, "reset")
+    kit.rate_limited(
+        server, vtp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("DH13-1"))
+    )
+    kit.admin(server, "reset")
     paced = registry.create("viettelpost", config(server))  # its own limiter at the stated rate
     for _ in range(8):
         assert paced.quote(ask("DH13-1"))
-    assert look(server, "stats")["calls"]["/v2/order/getPriceAll"] == 8
+    assert kit.look(server, "stats")["calls"]["/v2/order/getPriceAll"] == 8

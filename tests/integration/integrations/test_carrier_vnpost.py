@@ -20,18 +20,10 @@ from integrations.carriers import registry
 from integrations.carriers.vnpost import VNPostCarrier
 from sandbox import core
 from sandbox.carriers import vnpost as vnp
-from tests.integration.integrations.postal_kit import (
-    Receiver,
-    admin,
-    book_through_lost_replies,
-    look,
-    place,
-    rate_limited,
-    sandbox_fixtures,
-)
+from tests.integration.integrations import postal_kit as kit
 
 S = carriers.ShipStatus
-served, server = sandbox_fixtures(vnp.VNPostSandbox)
+served, server = kit.sandbox_fixtures(vnp.VNPostSandbox)
 
 
 def config(server: core.Server[Any], **extra: str) -> dict[str, str]:
@@ -53,8 +45,8 @@ def carrier(server: core.Server[Any], *, paced: bool = True, **extra: str) -> VN
     )
 
 
-SENDER = place("HTX Nước mắm", "Khánh Hòa", "Phường Nha Trang", None)
-RECIPIENT_OLD = place(
+SENDER = kit.place("HTX Nước mắm", "Khánh Hòa", "Phường Nha Trang", None)
+RECIPIENT_OLD = kit.place(
     "Lan",
     "Hồ Chí Minh",
     "Phường Sài Gòn",
@@ -99,10 +91,10 @@ def test_login_once_then_renewed_once_after_the_token_expires(server: core.Serve
     adapter = carrier(server)
     adapter.quote(ask("VN1-1"))
     adapter.quote(ask("VN1-1"))
-    assert adapter.session.logins == 1 and look(server, "stats")["logins"] == 1
-    admin(server, "expire-tokens")
+    assert adapter.session.logins == 1 and kit.look(server, "stats")["logins"] == 1
+    kit.admin(server, "expire-tokens")
     assert adapter.quote(ask("VN1-1"))
-    assert adapter.session.logins == 2 and look(server, "stats")["logins"] == 2
+    assert adapter.session.logins == 2 and kit.look(server, "stats")["logins"] == 2
     with pytest.raises(errors.PermanentError) as refused:
         carrier(server, password="wrong").quote(ask("VN1-1"))
     assert refused.value.reason == "credentials_refused"
@@ -133,7 +125,7 @@ def test_book_with_cod_weight_and_names_old_or_new(
     assert order["receiverCommuneName"] == (
         recipient.legacy.ward if recipient.legacy else "Phường Sài Gòn"
     )
-    [parcel] = look(server, "parcels")
+    [parcel] = kit.look(server, "parcels")
     assert (parcel["cod_amount"], parcel["weight_g"], parcel["status"]) == (180_000, 1300, "1")
 
 
@@ -145,7 +137,7 @@ def test_an_unknown_place_is_refused(server: core.Server[Any]) -> None:
     with pytest.raises(errors.ValidationFailed) as refused:
         carrier(server).book(ask("VN4-1", recipient=lost))
     assert refused.value.reason == "booking_refused" and refused.value.status == 400
-    assert look(server, "stats")["parcels"] == 0
+    assert kit.look(server, "stats")["parcels"] == 0
 
 
 def test_the_same_reference_twice_gives_the_first_parcel(server: core.Server[Any]) -> None:
@@ -156,7 +148,7 @@ def test_the_same_reference_twice_gives_the_first_parcel(server: core.Server[Any
     found = adapter.find("VN5-1")
     assert found is not None and found.tracking_code == first.tracking_code
     assert adapter.find("VN5-404") is None
-    stats = look(server, "stats")
+    stats = kit.look(server, "stats")
     assert (stats["parcels"], stats["duplicates"]) == (1, 0)
 
 
@@ -165,11 +157,11 @@ def test_cancel_before_collection_only(server: core.Server[Any]) -> None:
     early = adapter.book(ask("VN6-1"))
     late = adapter.book(ask("VN6-2"))
     adapter.cancel(early.tracking_code)
-    admin(server, f"parcels/{late.tracking_code}/status", status="6")
+    kit.admin(server, f"parcels/{late.tracking_code}/status", status="6")
     with pytest.raises(errors.ValidationFailed) as refused:
         adapter.cancel(late.tracking_code)
     assert refused.value.reason == "cancel_refused"
-    status = {p["code"]: p["status"] for p in look(server, "parcels")}
+    status = {p["code"]: p["status"] for p in kit.look(server, "parcels")}
     assert status == {early.tracking_code: "9", late.tracking_code: "6"}
 
 
@@ -177,7 +169,7 @@ def test_polling_reads_the_status_history(server: core.Server[Any]) -> None:
     adapter = carrier(server)
     booking = adapter.book(ask("VN7-1"))
     for code in ("6", "10", "12", "20"):
-        admin(server, f"parcels/{booking.tracking_code}/status", status=code)
+        kit.admin(server, f"parcels/{booking.tracking_code}/status", status=code)
     updates = adapter.track(booking.tracking_code)
     assert [(u.carrier_status, u.status) for u in updates] == [
         ("1", S.CREATED),
@@ -191,14 +183,14 @@ def test_polling_reads_the_status_history(server: core.Server[Any]) -> None:
 
 
 def test_webhook_statuses_mapped_retried_and_bad_tokens_refused(server: core.Server[Any]) -> None:
-    hook = Receiver(carrier(server))
+    hook = kit.Receiver(carrier(server))
     with core.Server(hook) as running:
-        admin(server, "webhook", url=f"{running.url}/hooks/vnpost")
+        kit.admin(server, "webhook", url=f"{running.url}/hooks/vnpost")
         booking = carrier(server).book(ask("VN8-1"))
         for code in ("6", "12", "15", "18", "19", "77"):
-            admin(server, f"parcels/{booking.tracking_code}/status", status=code)
+            kit.admin(server, f"parcels/{booking.tracking_code}/status", status=code)
         hook.fail_next = 2
-        admin(server, "drain")
+        kit.admin(server, "drain")
     assert {u.carrier_status: u.status for u in hook.updates.values()} == {
         "1": S.CREATED,
         "6": S.PICKED_UP,
@@ -210,24 +202,26 @@ def test_webhook_statuses_mapped_retried_and_bad_tokens_refused(server: core.Ser
     }
     assert {u.reference for u in hook.updates.values()} == {"VN8-1"}
     assert len(hook.arrivals) == 7
-    stranger = Receiver(carrier(server, webhook_token="guess"))
+    stranger = kit.Receiver(carrier(server, webhook_token="guess"))
     with core.Server(stranger) as running:
-        admin(server, "webhook", url=f"{running.url}/hooks/vnpost")
+        kit.admin(server, "webhook", url=f"{running.url}/hooks/vnpost")
         carrier(server).book(ask("VN8-2"))
-        admin(server, "drain")
+        kit.admin(server, "drain")
     assert stranger.updates == {}
     assert stranger.rejected == ["bad_signature"] * (1 + vnp.RETRIES)
 
 
 def test_lost_replies_never_make_a_second_parcel(server: core.Server[Any]) -> None:
-    bookings = book_through_lost_replies(server, carrier(server), ask)
+    bookings = kit.book_through_lost_replies(server, carrier(server), ask)
     assert {b.reference for b in bookings} == {f"LOST-{n}" for n in range(40)}
 
 
 def test_over_the_rate_limit_the_sandbox_answers_429(server: core.Server[Any]) -> None:
-    rate_limited(server, vnp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("VN10-1")))
-    admin(server, "reset")
+    kit.rate_limited(
+        server, vnp.RATE_LIMIT, lambda: carrier(server, paced=False).quote(ask("VN10-1"))
+    )
+    kit.admin(server, "reset")
     paced = registry.create("vnpost", config(server))  # its own limiter at the stated rate
     for _ in range(8):
         assert paced.quote(ask("VN10-1"))
-    assert look(server, "stats")["calls"]["/customer-partner/ServicesCharge"] == 8
+    assert kit.look(server, "stats")["calls"]["/customer-partner/ServicesCharge"] == 8
