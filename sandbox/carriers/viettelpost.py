@@ -40,7 +40,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from sandbox.carriers import common, postal
-from vietnam import addresses, text
+from vietnam import addresses
 from vietnam.zone import VIETNAM
 
 DEMO_USERNAME = "0901234567"
@@ -425,19 +425,3 @@ def _numeric(value: str) -> bool:
 
 
 _int = postal.as_int
-
-
-def find_ids(province: str, district: str, ward: str) -> tuple[int, int, int] | None:
-    """The sandbox's ids for old names (tests and the demo use it to pick places)."""
-    m = masters()
-    key = text.fold
-    for p_code, p_name in m.provinces.items():
-        if key(p_name) != key(_province_name(province)):
-            continue
-        for d_code, (d_parent, d_name) in m.districts.items():
-            if d_parent != p_code or key(d_name) != key(district):
-                continue
-            for w_code, (w_parent, w_name) in m.wards.items():
-                if w_parent == d_code and key(w_name) == key(ward):
-                    return p_code, d_code, w_code
-    return None
