@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import requests
 
 from integrations import base as integrations_base
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, http, webhooks
 from integrations.carriers import base, kit
 
 PROD_URL = "https://online-gateway.ghn.vn/shiip/public-api"
@@ -141,9 +141,7 @@ class GHNCarrier(base.Carrier):
     STATUS_MAP: ClassVar[Mapping[str, base.ShipStatus]] = STATUS_MAP
 
     def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
+        return kit.paced_client(self.config["api_base_url"], self.rate_limit)
 
     # calls ---------------------------------------------------------------------------------
     def _call(self, path: str, payload: Mapping[str, Any], *, shop: bool = True) -> Any:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 import requests
 
 from integrations import base as integrations_base
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, http, webhooks
 from integrations.carriers import base, kit
 
 PROD_URL = "https://services.giaohangtietkiem.vn"
@@ -116,9 +116,7 @@ class GHTKCarrier(base.Carrier):
     STATUS_MAP: ClassVar[Mapping[str, base.ShipStatus]] = STATUS_MAP
 
     def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
+        return kit.paced_client(self.config["api_base_url"], self.rate_limit)
 
     # calls ---------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -188,7 +186,7 @@ class GHTKCarrier(base.Carrier):
                     carrier=self.name,
                     service=transport,
                     service_name=transport,
-                    fee=kit.integer(fee.get("fee")),
+                    fee=kit.integer(fee.get("fee")) + kit.integer(fee.get("insurance_fee")),
                     insurance_fee=kit.integer(fee.get("insurance_fee")),
                     raw=fee,
                 )

@@ -64,6 +64,11 @@ CANCELLABLE = frozenset({"ready_to_pick", "picking", "money_collect_picking"})
 NOT_FOUND = "Lỗi gọi API: corev2_tenant_order_detail - code=404, message=Đơn hàng không tồn tại"
 
 
+def demo_config(url: str) -> dict[str, str]:
+    """``GHNCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {"token": DEMO_TOKEN, "shop_id": DEMO_SHOP_ID, "api_base_url": f"{url}{PREFIX}"}
+
+
 def ok(data: Any) -> Response:
     return json_response({"code": 200, "message": "Success", "data": data})
 
@@ -127,6 +132,9 @@ class GHNSandbox(CarrierSandbox):
         depot_options.setdefault("retry_seconds", 5.0)
         super().__init__(depot, **depot_options)
         self.print_tokens: dict[str, tuple[list[str], float]] = {}
+
+    def counted(self, request: Request) -> bool:
+        return not request.path.startswith(PRINT_PREFIX)
 
     # envelope ------------------------------------------------------------------------------
     def rate_limited(self) -> Response:

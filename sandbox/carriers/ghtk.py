@@ -68,6 +68,16 @@ STATUS_TEXT = {
 NOT_FOUND = "Không tìm thấy vận đơn"
 
 
+def demo_config(url: str) -> dict[str, str]:
+    """``GHTKCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "token": DEMO_TOKEN,
+        "client_source": DEMO_CLIENT_SOURCE,
+        "webhook_hash": DEMO_WEBHOOK_HASH,
+        "api_base_url": url,
+    }
+
+
 def fail(message: str, status: int = 200, **extra: Any) -> Response:
     return json_response({"success": False, "message": message, **extra}, status)
 
