@@ -10,11 +10,12 @@ times. A retried booking never makes a second parcel.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -29,6 +30,25 @@ ATTEMPTS = 6
 PACING = 0.9
 BACKOFF_SECONDS = 0.2  # doubled per failed attempt, at most MAX_BACKOFF_SECONDS
 MAX_BACKOFF_SECONDS = 3.0
+
+
+class PacedCarrier(base.Carrier, abc.ABC):
+    """A carrier with every capability GHN and GHTK have, whose client keeps under the
+    carrier's ``rate_limit`` (see ``PACING``)."""
+
+    capabilities: ClassVar[frozenset[base.Capability]] = frozenset(
+        {
+            base.Capability.QUOTE,
+            base.Capability.LABEL_PDF,
+            base.Capability.CANCEL,
+            base.Capability.WEBHOOK,
+            base.Capability.POLL,
+            base.Capability.FIND_BY_REFERENCE,
+        }
+    )
+
+    def new_client(self) -> http.HttpClient:
+        return paced_client(self.config["api_base_url"], self.rate_limit)
 
 
 class ReferenceTaken(errors.ValidationFailed):

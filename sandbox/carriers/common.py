@@ -59,6 +59,8 @@ class Event:
     description: str = ""
     fee: int | None = None
     kind: str = ""  # the carrier's update type ("" = a status move)
+    cod_then: int = 0  # the parcel's COD and fee as of this move (what its webhook tells)
+    fee_then: int = 0
 
 
 @dataclasses.dataclass
@@ -245,6 +247,7 @@ class Depot:
                 parcel.cod_amount = cod_amount
             if fee is not None:
                 parcel.fee = fee
+            event.cod_then, event.fee_then = parcel.cod_amount, parcel.fee
             if self.webhook_url:
                 self._queue(code, len(parcel.history) - 1, self.now())
                 if self.chance(self.faults.duplicate_rate):

@@ -365,7 +365,7 @@ class GHNSandbox(CarrierSandbox):
             kind = "switch_status"
         fees = reply["fee"]
         body = {
-            "CODAmount": parcel.cod_amount if event.cod_amount is None else event.cod_amount,
+            "CODAmount": event.cod_then,
             "CODTransferDate": None,
             "ClientOrderCode": parcel.reference,
             "ConvertedWeight": parcel.weight_g,
@@ -384,7 +384,7 @@ class GHNSandbox(CarrierSandbox):
                 "Return": 0,
                 "StationDO": 0,
                 "StationPU": 0,
-                "Total": parcel.fee,
+                "Total": event.fee_then,
             },
             "Height": _int(asked.get("height")),
             "IsPartialReturn": event.partial,
@@ -397,7 +397,7 @@ class GHNSandbox(CarrierSandbox):
             "ShopID": int(DEMO_SHOP_ID),
             "Status": event.status,
             "Time": iso_utc(event.at),
-            "TotalFee": parcel.fee if event.fee is None else event.fee,
+            "TotalFee": event.fee_then,
             "Type": kind,
             "Warehouse": "Bưu Cục Sandbox",
             "Weight": parcel.weight_g,

@@ -7,36 +7,31 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 from werkzeug.wrappers import Request, Response
 
-from integrations import http
-from integrations.carriers import base
+from integrations import errors, http
+from integrations.carriers import base, registry
 from sandbox import core
 from sandbox.carriers.common import CarrierSandbox
+from vietnam import admin_units
 
-SENDER = base.Place(
-    name="HTX Chè Shan Tuyết",
-    phone="0911222333",
-    street="Số 5 Phố Đội Cấn",
-    province="Thành phố Hà Nội",
-    commune="Phường Ba Đình",
-    province_code=1,
-    commune_code=4,
-)
-RECIPIENT = base.Place(
-    name="Lan",
-    phone="0987654321",
-    street="12 Trần Phú",
-    province="Thành phố Hồ Chí Minh",
-    commune="Phường An Đông",
-    province_code=79,
-    commune_code=27316,
-)
-NEARBY = dataclasses.replace(RECIPIENT, province="Thành phố Hà Nội", commune="Phường Bạch Mai")
+
+def place(name: str, phone: str, street: str, province: str, commune: str) -> base.Place:
+    """A place on the 2025 map, its codes looked up from the names."""
+    unit = admin_units.find_province(province)
+    assert unit is not None
+    ward = admin_units.find_commune(unit.code, commune)
+    assert ward is not None
+    return base.Place(name, phone, street, unit.name, ward.name, unit.code, ward.code)
+
+
+SENDER = place("HTX Chè Shan Tuyết", "0911222333", "Số 5 Phố Đội Cấn", "Hà Nội", "Phường Ba Đình")
+RECIPIENT = place("Lan", "0987654321", "12 Trần Phú", "Hồ Chí Minh", "Phường An Đông")
+NEARBY = place("Minh", "0987654322", "3 Phố Huế", "Hà Nội", "Phường Bạch Mai")
 LEGACY = dataclasses.replace(
     RECIPIENT,
     legacy=base.LegacyPlace("Thành phố Hồ Chí Minh", "Quận 5", "Phường 2"),
@@ -159,25 +154,65 @@ class Rig:
         return self.another(client=http.HttpClient(self.carrier.config["api_base_url"]))
 
 
-@contextmanager
-def servers(sandbox: CarrierSandbox) -> Iterator[tuple[core.Server[Any], core.Server[Any]]]:
-    """The sandbox and a receiver, each served on 127.0.0.1 (one pair per test module)."""
-    receiver = Receiver()
-    with core.Server(sandbox) as served, core.Server(receiver) as hook:
-        yield served, hook
+Served = tuple[core.Server[Any], core.Server[Any]]
 
 
-def rig(
-    served: tuple[core.Server[Any], core.Server[Any]],
-    make: Callable[..., base.Carrier],
-    carrier: base.Carrier,
-) -> Rig:
-    """The module's servers, emptied (parcels, faults, webhook address, receiver calls)."""
-    sandbox, hook = served
-    requests.post(f"{sandbox.url}/_sandbox/reset", timeout=10).raise_for_status()
-    receiver = hook.dialect
-    assert isinstance(receiver, Receiver)
-    with receiver.lock:
-        receiver.calls.clear()
-        receiver.failing.clear()
-    return Rig(sandbox, receiver, hook.url, carrier, make)
+def fixtures(
+    name: str, sandbox: Callable[[], CarrierSandbox], config: Callable[[str], dict[str, str]]
+) -> tuple[Any, Any]:
+    """``served`` (the carrier ``name``'s sandbox and a receiver, one pair per test module)
+    and ``rig`` (them emptied, and an adapter built from ``config(sandbox address)``); a test
+    module assigns them to those names."""
+
+    @pytest.fixture(scope="module")
+    def served() -> Iterator[Served]:
+        receiver = Receiver()
+        with core.Server(sandbox()) as carrier, core.Server(receiver) as hook:
+            yield carrier, hook
+
+    @pytest.fixture
+    def rig(served: Served) -> Rig:
+        sandbox_server, hook = served
+        url = sandbox_server.url
+        requests.post(f"{url}/_sandbox/reset", timeout=10).raise_for_status()
+        receiver = hook.dialect
+        assert isinstance(receiver, Receiver)
+        with receiver.lock:
+            receiver.calls.clear()
+            receiver.failing.clear()
+
+        def make(overrides: dict[str, str], **options: Any) -> base.Carrier:
+            return registry.get(name)({**config(url), **overrides}, **options)
+
+        return Rig(sandbox_server, receiver, hook.url, registry.create(name, config(url)), make)
+
+    return served, rig
+
+
+# checks every carrier passes alike -----------------------------------------------------------
+
+
+def check_lost_replies_make_no_second_parcel(rig: Rig, fee: int) -> None:
+    """Half the create replies lost (the parcel made, then 504): 40 bookings through the
+    adapter's own loop make 40 parcels, one per reference, the lost ones found by reference."""
+    rig.admin("faults", {"lost_reply_rate": 0.5, "seed": 21})
+    bookings = [rig.carrier.book(shipment(f"DH{n:07d}-1")) for n in range(100, 140)]
+    stats = rig.admin("stats")
+    assert stats["duplicates"] == 0 and stats["parcels"] == stats["references"] == 40
+    found = [b for b in bookings if not b.created]  # the reply was lost: found by reference
+    assert len(found) >= 10 and all(b.fee == fee and b.tracking_code for b in found)
+    by_reference = {p["reference"]: p["code"] for p in rig.admin("parcels")}
+    assert {b.reference: b.tracking_code for b in bookings} == by_reference
+
+
+def check_rate_limit(rig: Rig) -> None:
+    """Faster than the carrier's rate the sandbox answers 429 (``RateLimited``); the booking
+    loop waits it out and still makes one parcel per reference."""
+    hasty = rig.unlimited()
+    with pytest.raises(errors.RateLimited) as limited:
+        for _ in range(3 * int(rig.carrier.rate_limit)):
+            hasty.find("DH0000060-1")
+    assert limited.value.status == 429 and limited.value.retry_after > 0
+    bookings = [hasty.book(shipment(f"DH{n:07d}-1")) for n in range(61, 73)]
+    assert all(b.created for b in bookings)
+    assert rig.admin("stats")["duplicates"] == 0
