@@ -48,6 +48,19 @@ DEMO_PASSWORD = "vtp-sandbox-pass"
 DEMO_WEBHOOK_TOKEN = "vtp-sandbox-hook-5b1e9c"
 DEMO_PRINT_TOKEN = "vtp-sandbox-print-77d0"
 PREFIX = "/v2"
+
+
+def demo_config(url: str) -> dict[str, str]:
+    """``ViettelPostCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "api_base_url": f"{url}{PREFIX}",
+        "username": DEMO_USERNAME,
+        "password": DEMO_PASSWORD,
+        "webhook_token": DEMO_WEBHOOK_TOKEN,
+        "print_token": DEMO_PRINT_TOKEN,
+    }
+
+
 RATE_LIMIT = 5.0
 RETRIES = 3
 RETRY_SECONDS = 5.0

@@ -43,6 +43,19 @@ DEMO_PASSWORD = "vnpost-sandbox-pass"
 DEMO_CUSTOMER_CODE = "C0012345"
 DEMO_WEBHOOK_TOKEN = "vnpost-sandbox-hook-3c9d"
 PREFIX = "/customer-partner"
+
+
+def demo_config(url: str) -> dict[str, str]:
+    """``VNPostCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "api_base_url": url,
+        "username": DEMO_USERNAME,
+        "password": DEMO_PASSWORD,
+        "customer_code": DEMO_CUSTOMER_CODE,
+        "webhook_token": DEMO_WEBHOOK_TOKEN,
+    }
+
+
 RATE_LIMIT = 5.0
 RETRIES = 3
 RETRY_SECONDS = 5.0
