@@ -70,11 +70,11 @@ class CodImportSchema(ma.Schema):
     )
 
 
-class CarrierArgsSchema(ma.Schema):
+class CodCarrierArgsSchema(ma.Schema):
     carrier = ma.fields.String(load_default=None, validate=CARRIER)
 
 
-class ParcelRowSchema(ma.Schema):
+class CodParcelRowSchema(ma.Schema):
     shipment_id = ma.fields.Function(lambda row: row.shipment.id)
     reference = ma.fields.Function(lambda row: row.shipment.reference)
     tracking_code = ma.fields.Function(lambda row: row.shipment.tracking_code)
@@ -89,7 +89,7 @@ class ParcelRowSchema(ma.Schema):
     statement_ids = ma.fields.List(ma.fields.Integer())
 
 
-class PayableSchema(ma.Schema):
+class CodPayableSchema(ma.Schema):
     producer_id = ma.fields.Function(lambda row: row.producer.id if row.producer else None)
     name = ma.fields.String()
     parcels = ma.fields.Integer()
@@ -100,15 +100,15 @@ class PayableSchema(ma.Schema):
     owed = ma.fields.Integer(metadata={"description": "CLB phải trả nhà sản xuất (đồng)"})
 
 
-class ReconciliationSchema(ma.Schema):
+class CodReconciliationSchema(ma.Schema):
     statements = ma.fields.Integer()
     collected = ma.fields.Integer()
     fees = ma.fields.Integer()
     transfer_fees = ma.fields.Integer()
     payout = ma.fields.Integer()
-    parcels = ma.fields.List(ma.fields.Nested(ParcelRowSchema))
+    parcels = ma.fields.List(ma.fields.Nested(CodParcelRowSchema))
     unknown_lines = ma.fields.Function(lambda result: CodLineSchema(many=True).dump(result.unknown))
-    payables = ma.fields.List(ma.fields.Nested(PayableSchema))
+    payables = ma.fields.List(ma.fields.Nested(CodPayableSchema))
 
 
 def _user() -> Any:
@@ -132,7 +132,7 @@ def import_statement(args: dict[str, Any], files: dict[str, Any]) -> object:
 
 @blp.route("/cod-statements", methods=["GET"])
 @permissions.require("shipping.cod")
-@blp.arguments(CarrierArgsSchema, location="query")
+@blp.arguments(CodCarrierArgsSchema, location="query")
 @blp.response(200, CodStatementSchema(many=True))
 def list_statements(args: dict[str, Any]) -> object:
     """The statements of the clubs the user reaches, newest first."""
@@ -148,8 +148,8 @@ def get_statement(statement_id: int) -> object:
 
 @blp.route("/cod-reconciliation", methods=["GET"])
 @permissions.require("shipping.cod")
-@blp.arguments(CarrierArgsSchema, location="query")
-@blp.response(200, ReconciliationSchema)
+@blp.arguments(CodCarrierArgsSchema, location="query")
+@blp.response(200, CodReconciliationSchema)
 def reconciliation(args: dict[str, Any]) -> object:
     """Per parcel delivered: paid, short, not yet paid, fees; lines matching no parcel; per
     producer what the club owes them."""
