@@ -13,7 +13,7 @@ import marshmallow.validate as mv
 
 from app import extensions
 from app.core import permissions
-from app.http import addresses
+from app.http import addresses, schemas
 from app.models import shipping as models
 from app.shipping import accounts, labels
 
@@ -31,13 +31,7 @@ def webhook_url(key: str) -> str:
 
 
 def _problem(row: models.CarrierAccount) -> dict[str, Any] | None:
-    if not row.last_problem:
-        return None
-    return {
-        "code": str(row.last_problem.get("code") or ""),
-        "message": labels.problem_label(row.last_problem),
-        "at": row.last_problem.get("at"),
-    }
+    return schemas.stored_problem(row.last_problem, labels.problem_label)
 
 
 class CarrierAccountSchema(ma.Schema):
