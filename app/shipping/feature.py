@@ -6,10 +6,15 @@ from __future__ import annotations
 import flask
 
 from app import extensions
+from app.http import openapi
 from app.jobs import registry
 from app.shipping import (
     booking,
+    carrier_api,
+    carrier_pages,
     chores,  # noqa: F401  (registers the Celery beat task)
+    cod_api,
+    cod_pages,
     hooks,
 )
 
@@ -18,3 +23,8 @@ def init_app(app: flask.Flask) -> None:
     app.register_blueprint(hooks.hooks)
     extensions.csrf.exempt(hooks.hooks)  # carriers post their own bodies; no browser posts here
     registry.register(app, *booking.KINDS)
+    # Carrier accounts and COD statements (pages and API).
+    app.register_blueprint(carrier_pages.bp)
+    app.register_blueprint(cod_pages.bp)
+    openapi.register(app, carrier_api.blp)
+    openapi.register(app, cod_api.blp)

@@ -22,7 +22,7 @@ import werkzeug.routing
 
 from app import extensions
 from app.core import permissions, tenancy
-from app.models import accounts, catalog, channels, jobs, live, orders, payments
+from app.models import accounts, catalog, channels, jobs, live, orders, payments, shipping
 from app.models import studio as media
 from tests import conftest
 from tests.support import clubs as clubs_support
@@ -60,6 +60,9 @@ SECRETS = (
     "EXT-{m}",
     "Kết nối {m}",
     "Giao dịch {m}",
+    # Shipping: carrier accounts and COD statements (app/shipping/carrier_*, cod_*).
+    "Vận chuyển {m}",
+    "cod-{m}.csv",
 )
 
 
@@ -84,6 +87,38 @@ def _payment_account(app: flask.Flask, club_id: int) -> int:
         )
         assert found is not None
         return int(found)
+
+
+def _seed_shipping(app: flask.Flask, club: dict[str, Any]) -> None:
+    """A carrier account and a COD statement of the club (shipping routes' ids)."""
+    marker = club["marker"]
+    with app.app_context():
+        db = extensions.db.session
+        account = shipping.CarrierAccount(
+            club_id=club["club_id"],
+            carrier="ghn",
+            label=f"Vận chuyển {marker}",
+            config={"shop_id": "1"},
+            webhook_key=f"key-{marker.lower()}",
+        )
+        statement = shipping.CodStatement(
+            club_id=club["club_id"],
+            carrier="ghn",
+            filename=f"cod-{marker}.csv",
+            sha256=marker.lower().ljust(64, "0"),
+            lines=[
+                shipping.CodLine(
+                    line_no=2,
+                    tracking_code=f"GA{marker}",
+                    cod_amount=1_000,
+                    state=shipping.CodLineState.UNKNOWN,
+                )
+            ],
+        )
+        db.add_all([account, statement])
+        db.commit()
+        club["carrier_account_id"] = account.id
+        club["statement_id"] = statement.id
 
 
 def seed_own_club(app: flask.Flask, people: conftest.People, media_root: Path) -> dict[str, Any]:
@@ -130,6 +165,7 @@ def world(
     )
     for club in (one, two, three):
         club["payment_account_id"] = _payment_account(app, club["club_id"])
+        _seed_shipping(app, club)
     return World(one, two, three)
 
 
