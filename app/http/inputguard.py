@@ -202,6 +202,10 @@ def _texts() -> Iterable[str]:
             raise FormTooLarge(
                 _("Dữ liệu biểu mẫu quá lớn (tối đa %(n)d MB).", n=MAX_URLENCODED_BYTES // 2**20)
             )
+        if request.mimetype == "application/x-www-form-urlencoded":
+            # Keep the raw body: the form is parsed from it, and a view that checks the body
+            # as sent (a carrier's form-encoded webhook) still reads it after this hook.
+            request.get_data(cache=True)
         for key, value in request.form.items(multi=True):
             yield key
             yield value

@@ -50,6 +50,7 @@ def load_demo(if_empty: bool, password: str | None) -> None:
         media_root=config["MEDIA_ROOT"],
         sandbox_urls=sandbox_urls,
         live_chat_urls=config["SANDBOX_LIVE_URLS"] if sandbox_urls is not None else None,
+        carrier_urls=config["SANDBOX_CARRIER_URLS"] if sandbox_urls is not None else None,
     )
     if not summary.created:
         click.echo(f"Dữ liệu mẫu đã có ({summary.club}); không thay đổi gì.")

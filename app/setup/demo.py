@@ -71,22 +71,26 @@ PRODUCER_DETAILS = {
         "contact_person": "Nguyễn Thị Hoa",
         "phone": "0987654302",
         "district": "TP Thái Nguyên (cũ)",
+        "address_line": "Xóm Nam Đồng",
         "story": "Chè đinh hái một tôm một lá, sao tay trên chảo gang.",
     },
     "matong.meovac": {
         "tax_code": "5101234563",
         "contact_person": "Sùng Mí Lử",
         "phone": "0358123403",
+        "address_line": "Thôn Pả Vi Hạ",
         "story": "Mật ong từ hoa bạc hà trên cao nguyên đá, thu hoạch mùa đông.",
     },
     "caphe.bichha": {
         "contact_person": "Lò Thị Bích Hà",
         "phone": "0868123404",
+        "address_line": "Bản Phiêng Lanh",
         "story": "Arabica trồng dưới tán rừng, rang mộc tại nhà.",
     },
     "banhgai.ninhgiang": {
         "contact_person": "Vũ Thị Mai",
         "phone": "0225 3761 234",
+        "address_line": "Số 12 phố Ninh Giang",
         "district": "Huyện Ninh Giang, Hải Dương (cũ)",
         "story": "Bánh gai lá gai tươi, nhân đỗ xanh, dừa và mỡ.",
     },
@@ -227,6 +231,7 @@ def load(
     media_root: str | None = None,
     sandbox_urls: Mapping[str, str] | None = None,
     live_chat_urls: Mapping[str, str] | None = None,
+    carrier_urls: Mapping[str, str] | None = None,
     now: clock.Clock = clock.utcnow,
 ) -> DemoSummary:
     """Create the demo club once; a second call changes nothing and says so.
@@ -312,6 +317,9 @@ def load(
         if "messaging" in sandbox_urls:
             _load_messages(session, club, sandbox_urls["messaging"])
             zalo_problem = connect_sandbox_zalo(session)
+    if carrier_urls is not None:
+        _load_carriers(session, carrier_urls)
+    _load_orders_to_ship(session, now)
     if live_chat_urls is not None and "youtube" in live_chat_urls:
         _load_comment_account(session, live_chat_urls["youtube"])
     return DemoSummary(True, club.name, len(producers), usernames, zalo_problem)
@@ -703,6 +711,82 @@ def connect_sandbox_zalo(session: so.Session) -> str | None:
     except errors.ValidationError as exc:
         return exc.message
     return None
+
+
+def _load_carriers(session: so.Session, carrier_urls: Mapping[str, str]) -> None:
+    """The club's accounts at the sandbox carriers (GHN, GHTK, Viettel Post, Vietnam Post),
+    under the webhook keys the sandboxes call (sandbox/carriers/demo.py)."""
+    from app.shipping import accounts as carrier_accounts  # late: optional feature
+    from sandbox.carriers import demo as carrier_demo
+
+    coordinator = _user(session, "dieuphoi")
+    for name, url in carrier_urls.items():
+        row = carrier_accounts.connect(
+            session,
+            coordinator,
+            carrier=name,
+            settings=carrier_demo.demo_config(name, url),
+            label="Sandbox thử nghiệm",
+        )
+        with uow.unit_of_work(session):
+            row.webhook_key = carrier_demo.DEMO_WEBHOOK_KEYS[name]
+
+
+# Demo orders waiting to ship (a Facebook live's, taken yesterday): the buyer, the address as
+# typed (the old three-level form for two of them), and the lines (SKU, quantity). Two are
+# paid by transfer, the others are cash on delivery.
+ORDERS_TO_SHIP = (
+    ("Trần Thị Lan", "0987654321", "12 Trần Phú, Phường Sài Gòn, TP Hồ Chí Minh",
+     (("NMTC-500", 2),), True),
+    ("Lê Văn Nam", "0912000111", "Số 8 Hàng Bạc, P. Hàng Bạc, Q. Hoàn Kiếm, Hà Nội",
+     (("CTC-100", 1), ("NMTC-250", 1)), False),
+    ("Phạm Thu Trang", "0903111222", "25 Lê Lợi, Phường Ka Long, TP Móng Cái, Quảng Ninh",
+     (("NMTC-500", 1),), False),
+    ("Nguyễn Minh Đức", "0934555666", "7 Nguyễn Huệ, Phường Hải Châu, Thành phố Đà Nẵng",
+     (("CTC-200", 1),), True),
+)  # fmt: skip
+
+
+def _load_orders_to_ship(session: so.Session, now: clock.Clock) -> None:
+    """Orders of yesterday's Facebook live with delivery addresses: the shipping page has
+    something to compare and book (``ORDERS_TO_SHIP``)."""
+    from app.orders import manual  # late: optional feature
+    from vietnam import addresses
+
+    seller = _user(session, "banhang.lan")
+    placed = now() - dt.timedelta(days=1)
+    for index, (name, phone, typed, lines, paid) in enumerate(ORDERS_TO_SHIP, start=1):
+        order = manual.enter_order(
+            session,
+            seller,
+            {
+                "platform": "facebook",
+                "external_id": f"DEMO-SHIP-{index}",
+                "placed_at": placed + dt.timedelta(minutes=index * 7),
+                "status": "paid" if paid else "placed",
+                "buyer_name": name,
+                "buyer_phone": phone,
+                "lines": [{"sku": sku, "quantity": str(qty)} for sku, qty in lines],
+            },
+            now=now,
+        )
+        found = addresses.parse(typed)
+        commune, province = found.commune, found.province
+        assert commune is not None and province is not None, typed
+        with uow.unit_of_work(session):
+            order.ship_name, order.ship_phone = name, phone
+            order.ship_street = found.street
+            order.ship_province_code, order.ship_province = province.code, province.name
+            order.ship_commune_code, order.ship_commune = commune.code, commune.name
+            order.ship_address = typed
+            if found.legacy is not None:
+                order.ship_legacy = {
+                    "province": found.legacy.province,
+                    "district": found.legacy.district,
+                    "ward": found.legacy.ward,
+                }
+            if paid:
+                order.paid_amount = order.amount
 
 
 def _user(session: so.Session, username: str) -> accounts.User:

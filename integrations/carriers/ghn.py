@@ -323,8 +323,10 @@ class GHNCarrier(kit.PacedCarrier):
                     status=self.map_status(status),
                     carrier_status=status,
                     occurred_at=when,
-                    # as the webhook's key for the same move (GHN logs the webhook's Time)
-                    event_key=kit.event_key(tracking_code, kind, when=when),
+                    # as the webhook's key for the same move (GHN logs the webhook's Time);
+                    # the status too: two moves may share a Time (shipping.md keys on
+                    # OrderCode+Type+Time only)
+                    event_key=kit.event_key(tracking_code, kind, status, when=when),
                     raw=entry,
                 )
             )
@@ -354,7 +356,7 @@ class GHNCarrier(kit.PacedCarrier):
                 status=self.map_status(status),
                 carrier_status=status,
                 occurred_at=occurred,
-                event_key=kit.event_key(code, kind, when=occurred),
+                event_key=kit.event_key(code, kind, status, when=occurred),
                 description=str(data.get("Description") or ""),
                 cod_amount=kit.integer(data.get("CODAmount")) if kind == "update_cod" else None,
                 fee=kit.integer(data.get("TotalFee")) if kind == "update_fee" else None,

@@ -138,6 +138,7 @@ def test_the_demo_tells_the_buyer_taken_then_paid_through_the_sandboxes(rig: Dem
         "shipped": ("zalo_oa", None),
         "delivered": ("zalo_oa", None),
         "cancelled": ("zalo_oa", None),
+        "delivery_failed": ("zalo_oa", None),
     }  # fmt: skip
     rig.lan_writes_to_the_oa()  # she follows the OA and wrote with her phone: OA texts reach her
 
@@ -202,7 +203,7 @@ def test_loading_again_changes_nothing_and_each_start_connects_afresh(
         session.scalar(sa.select(sa.func.count()).select_from(table))
         for table in (models.MessageConnection, models.MessageTemplate, models.MessageRule)
     ]
-    assert counts == [2, 3, 7]
+    assert counts == [2, 3, 8]
     again = demo.load(session, "demo-pass", sandbox_urls={"messaging": rig.messages.url})
     assert not again.created
     # `make run` starts a sandbox that forgot its tokens: the OA consents again.
@@ -232,7 +233,7 @@ def test_a_messaging_sandbox_that_does_not_answer_leaves_the_oa_awaiting_consent
         assert summary.created and summary.zalo_problem
         zalo = zalo_connection()
         assert zalo.status is models.ConnectionStatus.AWAITING_CONSENT and not zalo.tokens_enc
-        assert len(extensions.session().scalars(sa.select(models.MessageRule)).all()) == 7
+        assert len(extensions.session().scalars(sa.select(models.MessageRule)).all()) == 8
         users = extensions.session().scalars(sa.select(accounts.User.username)).all()
         assert set(summary.usernames) == set(users)
     result = runner.invoke(args=["demo", "connect-zalo"])
