@@ -6,15 +6,20 @@ from __future__ import annotations
 import flask
 
 from app import extensions
+from app.http import openapi
 from app.jobs import registry
 from app.shipping import (
+    api,
     booking,
     chores,  # noqa: F401  (registers the Celery beat task)
     hooks,
+    pages,
 )
 
 
 def init_app(app: flask.Flask) -> None:
-    app.register_blueprint(hooks.hooks)
+    for blueprint in (hooks.hooks, pages.bp):
+        app.register_blueprint(blueprint)
     extensions.csrf.exempt(hooks.hooks)  # carriers post their own bodies; no browser posts here
+    openapi.register(app, api.blp)
     registry.register(app, *booking.KINDS)

@@ -22,7 +22,7 @@ import werkzeug.routing
 
 from app import extensions
 from app.core import permissions, tenancy
-from app.models import accounts, catalog, channels, jobs, live, orders, payments
+from app.models import accounts, catalog, channels, jobs, live, orders, payments, shipping
 from app.models import studio as media
 from tests import conftest
 from tests.support import clubs as clubs_support
@@ -60,6 +60,7 @@ SECRETS = (
     "EXT-{m}",
     "Kết nối {m}",
     "Giao dịch {m}",
+    "TRK-{m}",
 )
 
 
@@ -84,6 +85,23 @@ def _payment_account(app: flask.Flask, club_id: int) -> int:
         )
         assert found is not None
         return int(found)
+
+
+def _shipment(app: flask.Flask, club: dict[str, Any]) -> int:
+    """A booked parcel of the club's seeded order (tracking code ``TRK-<marker>``)."""
+    with app.app_context():
+        db = extensions.db.session
+        row = shipping.Shipment(
+            club_id=club["club_id"],
+            order_id=club["order_id"],
+            carrier="ghn",
+            reference=f"DH-{club['marker']}-1",
+            tracking_code=f"TRK-{club['marker']}",
+            status=shipping.ShipStatus.CREATED,
+        )
+        db.add(row)
+        db.commit()
+        return row.id
 
 
 def seed_own_club(app: flask.Flask, people: conftest.People, media_root: Path) -> dict[str, Any]:
@@ -130,6 +148,7 @@ def world(
     )
     for club in (one, two, three):
         club["payment_account_id"] = _payment_account(app, club["club_id"])
+        club["shipment_id"] = _shipment(app, club)
     return World(one, two, three)
 
 
@@ -324,6 +343,9 @@ OWN_404_ALLOWED = {
     # A job is its owner's (the seeded one is the seller's), whatever the club.
     (Role.COORDINATOR, "jobs.detail"),
     (Role.COORDINATOR, "jobs_api.get_job"),
+    # The fee comparison page shows shipping quote jobs only (the seeded job is another kind).
+    (Role.COORDINATOR, "shipping.quotes"),
+    (Role.SELLER, "shipping.quotes"),
 }
 
 
@@ -440,6 +462,7 @@ def test_club_one_sees_its_own_rows_in_lists(
         "/api/v1/payments/transactions": "Giao dịch MONGCAI",
         "/payments/connections": "Kết nối MONGCAI",
         "/api/v1/payments/connections": "Kết nối MONGCAI",
+        "/shipping/parcels": "TRK-MONGCAI",
     }
     missing = []
     for url, text in expectations.items():
