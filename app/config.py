@@ -25,6 +25,8 @@ BROKER_SCHEMES = ("sqla+sqlite", "sqla+postgresql", "redis", "rediss", "memory",
 SANDBOX_DIALECTS = ("shopee", "tiktok", "lazada")
 # After the marketplaces, in this order (sandbox/__main__.py).
 SANDBOX_LIVE_CHATS = ("facebook", "youtube", "tiktok")
+# The sandbox carriers, in the order sandbox/carriers/demo.py serves them.
+SANDBOX_CARRIERS = ("ghn", "ghtk", "viettelpost", "vnpost")
 
 
 class ConfigError(Exception):
@@ -153,6 +155,15 @@ def _sandbox_messaging_url(env: Mapping[str, str]) -> str:
     return f"http://{host}:{base + len(SANDBOX_DIALECTS) + len(SANDBOX_LIVE_CHATS) + 1}"
 
 
+def sandbox_carrier_urls(env: Mapping[str, str]) -> dict[str, str]:
+    """Where `make run` starts the sandbox carriers (the demo club's carrier accounts): after
+    the messaging sandbox (sandbox/__main__.py)."""
+    host = env.get("SANDBOX_HOST", "127.0.0.1")
+    base = _int(env, "SANDBOX_PORT_BASE", 5701, minimum=1)
+    first = base + len(SANDBOX_DIALECTS) + len(SANDBOX_LIVE_CHATS) + 2
+    return {name: f"http://{host}:{first + i}" for i, name in enumerate(SANDBOX_CARRIERS)}
+
+
 def _database_url(env: Mapping[str, str], instance: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'app.db'}"
     if url.startswith("postgres://"):  # Heroku-style alias
@@ -258,6 +269,7 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "SANDBOX_URLS": _sandbox_urls(env),
         "SANDBOX_LIVE_URLS": _sandbox_live_urls(env),
         "SANDBOX_MESSAGING_URL": _sandbox_messaging_url(env),
+        "SANDBOX_CARRIER_URLS": sandbox_carrier_urls(env),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BROKER_URL": broker_url,

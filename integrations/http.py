@@ -168,8 +168,19 @@ class HttpClient:
 
     def json(self, response: requests.Response) -> dict[str, Any]:
         """The JSON body, or a typed error if the marketplace sent something else."""
+        body = self.any_json(response)
+        if not isinstance(body, dict):
+            raise errors.TransientError(
+                "reply was not a JSON object", code="bad_json", reason="bad_reply"
+            )
+        return body
+
+    @staticmethod
+    def any_json(response: requests.Response) -> Any:
+        """The JSON body whatever its type (some carriers answer a bare list), or a typed
+        error when it is not JSON."""
         try:
-            body = response.json()
+            return response.json()
         except ValueError as exc:
             raise errors.TransientError(
                 f"reply was not JSON (HTTP {response.status_code})",
@@ -178,8 +189,3 @@ class HttpClient:
                 reason="bad_reply",
                 params={"status": response.status_code},
             ) from exc
-        if not isinstance(body, dict):
-            raise errors.TransientError(
-                "reply was not a JSON object", code="bad_json", reason="bad_reply"
-            )
-        return body

@@ -9,7 +9,10 @@ the bank on P+6 (its SePay, Casso and payOS webhooks and payOS's merchant API; w
 with ``POST /_sandbox/pay {"amount": …, "content": "DH…"}``); then buyer messaging on P+7
 (Zalo OAuth, OA and ZNS, and Messenger; with ``--app-url`` its delivery callbacks and buyers'
 texts go to the demo club's message connections; what a buyer received:
-``GET /_sandbox/messages?phone=…`` or the page ``/_sandbox/inbox?phone=…``).
+``GET /_sandbox/messages?phone=…`` or the page ``/_sandbox/inbox?phone=…``); then the
+carriers GHN, GHTK, Viettel Post and Vietnam Post on P+8…P+11 (``sandbox.carriers.demo``:
+with ``--app-url`` their status webhooks go to the demo club's carrier accounts, and every
+booked parcel moves a step along its route every ``--parcel-step`` seconds until delivered).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import threading
 from typing import Any
 
 from sandbox import core, messaging, servers
+from sandbox.carriers import demo as carrier_demo
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="the app's address, where the bank's SePay and the messaging sandbox send the "
         "demo club's webhooks",
+    )
+    parser.add_argument(
+        "--parcel-step",
+        type=float,
+        default=carrier_demo.STEP_SECONDS,
+        help="seconds between two moves of a demo parcel at the sandbox carriers",
     )
     args = parser.parse_args(argv)
     running: list[core.Server[Any]] = []
@@ -63,6 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     running.append(messages.start())
     print(f"sandbox messaging: {messages.url}", flush=True)
+    pilots = []
+    for number, name in enumerate(carrier_demo.SANDBOXES, start=offset + 2):
+        served, pilot = carrier_demo.sandbox(
+            name, args.app_url or None, step_seconds=args.parcel_step
+        )
+        carrier = core.Server(served, port=args.port_base + number, host=args.host)
+        running.append(carrier.start())
+        pilots.append((served, pilot))
+        print(f"sandbox carrier {name}: {carrier.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -70,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     for server in running:
         server.stop()
     bank.dialect.bank.close()
+    for served, pilot in pilots:
+        pilot.stop.set()
+        served.depot.close()
     return 0
 
 

@@ -19,6 +19,7 @@ in the browser clamp instead, see ``app.pagination``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -157,3 +158,17 @@ class ClubRefSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     archived = ma.fields.Boolean(required=True, attribute="is_archived")
+
+
+def stored_problem(
+    problem: dict[str, Any] | None, words: Callable[[dict[str, Any]], str]
+) -> dict[str, Any] | None:
+    """A connection's stored problem (a reason code, its params, when) for the API: the code,
+    the message in the reader's language (``words``) and when it happened."""
+    if not problem:
+        return None
+    return {
+        "code": str(problem.get("code") or ""),
+        "message": words(problem),
+        "at": problem.get("at"),
+    }

@@ -20,13 +20,7 @@ def webhook_url(token: str) -> str:
 
 
 def _problem(row: models.PaymentConnection) -> dict[str, Any] | None:
-    if not row.last_problem:
-        return None
-    return {
-        "code": str(row.last_problem.get("code") or ""),
-        "message": labels.problem_label(row.last_problem),
-        "at": row.last_problem.get("at"),
-    }
+    return schemas.stored_problem(row.last_problem, labels.problem_label)
 
 
 class ConnectionSchema(ma.Schema):

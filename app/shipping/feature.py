@@ -11,7 +11,11 @@ from app.jobs import registry
 from app.shipping import (
     api,
     booking,
+    carrier_api,
+    carrier_pages,
     chores,  # noqa: F401  (registers the Celery beat task)
+    cod_api,
+    cod_pages,
     hooks,
     pages,
 )
@@ -23,3 +27,8 @@ def init_app(app: flask.Flask) -> None:
     extensions.csrf.exempt(hooks.hooks)  # carriers post their own bodies; no browser posts here
     openapi.register(app, api.blp)
     registry.register(app, *booking.KINDS)
+    # Carrier accounts and COD statements (pages and API).
+    app.register_blueprint(carrier_pages.bp)
+    app.register_blueprint(cod_pages.bp)
+    openapi.register(app, carrier_api.blp)
+    openapi.register(app, cod_api.blp)

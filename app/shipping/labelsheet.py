@@ -12,11 +12,12 @@ thu tiền"), the weight, the items (a long list ends with "+ 3 sản phẩm kh�
 booking time (Vietnam time, dd/mm/yyyy HH:MM) and our order code. Text is Be Vietnam Pro
 (``fontpkg-be-vietnam-pro``), embedded as a subset with its Unicode map, so Vietnamese prints
 and the text layer reads back. Bars are sized to the code's length: the widest that fits,
-never more than ``MAX_BAR``; a 26-character GHTK code still gets 0.37 mm bars, which read
-back from a 150 dpi image.
+never more than ``MAX_BAR`` (0.5 mm); a 26-character GHTK code still gets 0.36 mm bars, which
+read back from a 150 dpi image. Tracking codes must be printable ASCII (what Code 128 carries).
 
 reportlab keeps the finished pages (compressed vector drawing, no images) in memory until it
-writes the file: about 7 KB per label; 1,000 labels take seconds (bench/shipping/labels.py).
+writes the file: about 20 KB per label while rendering, 2–3 KB per label in the file; 1,000
+labels take a few seconds (bench/shipping/labels.py, bench/README.md).
 Given a path, the file appears whole or not at all (a temporary file in the same folder, then
 ``os.replace``).
 """
@@ -35,9 +36,8 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 import fontpkg_be_vietnam_pro
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import code128, qr
-from reportlab.graphics.shapes import Drawing
+import segno
+from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -54,6 +54,7 @@ LABEL_WIDTH, LABEL_HEIGHT = A6  # 105 × 148 mm, in points
 MARGIN = 3 * mm  # thermal printers leave about 2 mm unprinted
 MAX_BAR = 0.5 * mm  # the widest Code 128 module drawn
 QUIET_MODULES = 10  # Code 128's quiet zone each side, in modules
+QR_QUIET_MODULES = 4
 ELLIPSIS = "…"
 
 
@@ -262,13 +263,24 @@ def _barcode(value: str, width: float, height: float) -> code128.Code128:
 
 
 def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
-    widget = qr.QrCodeWidget(value, barLevel="M")
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(
-        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
-    )
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    """A QR code of ``value`` filling the square ``size`` with its 4-module quiet zone: each
+    row's runs of dark modules as rectangles of one filled path (no image, no widget tree)."""
+    rows = segno.make_qr(value, error="m", boost_error=False).matrix
+    cell = size / (len(rows) + 2 * QR_QUIET_MODULES)
+    path = canvas.beginPath()
+    for number, row in enumerate(rows):
+        bottom = y + size - (QR_QUIET_MODULES + number + 1) * cell
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            run = column
+            while run < len(row) and row[run]:
+                run += 1
+            path.rect(x + (QR_QUIET_MODULES + column) * cell, bottom, (run - column) * cell, cell)
+            column = run
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _label(
@@ -319,25 +331,14 @@ def _label(
     y -= 1.5 * mm
     canvas.line(left, y, right, y)
 
-    # Recipient (large), then the sender.
-    y = _party(
-        canvas,
+    # Recipient (large), then the sender: (caption, name, phone, address), type sizes
+    # (caption, name and phone, address) and address lines.
+    parties = (
         (words.recipient, label.recipient_name, label.recipient_phone, label.recipient_address),
-        left,
-        y,
-        width,
-        sizes=(7.5, 12, 9.5),
-        address_lines=3,
-    )
-    y = _party(
-        canvas,
         (words.sender, label.sender_name, label.sender_phone, label.sender_address),
-        left,
-        y,
-        width,
-        sizes=(7, 8, 7.5),
-        address_lines=2,
     )
+    for party, sizes, lines in zip(parties, ((7.5, 12, 9.5), (7, 8, 7.5)), (3, 2), strict=True):
+        y = _party(canvas, party, left, y, width, sizes=sizes, address_lines=lines)
 
     # Bottom band: the amount to collect and the weight.
     band = y0 + MARGIN + 13 * mm

@@ -32,6 +32,7 @@ bucket; a 429 pauses the bucket.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -40,7 +41,7 @@ from typing import Any, ClassVar
 import requests
 
 from integrations import base as integrations_base
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, webhooks
 from integrations.carriers import base, kit
 
 PROD_URL = "https://online-gateway.ghn.vn/shiip/public-api"
@@ -106,18 +107,14 @@ def _route(request: base.ShipmentRequest) -> dict[str, Any]:
 
 
 def _parcel(request: base.ShipmentRequest) -> dict[str, Any]:
-    parcel = request.parcel
-    return {
-        "weight": parcel.weight_g,
-        "length": parcel.length_cm,
-        "width": parcel.width_cm,
-        "height": parcel.height_cm,
-        "insurance_value": request.declared_value,
-        "cod_value": request.cod_amount,
-    }
+    """Weight (g) and size (cm) in GHN's names, with the values to insure and to collect."""
+    names = ("weight", "length", "width", "height")
+    fields: dict[str, Any] = dict(zip(names, dataclasses.astuple(request.parcel), strict=True))
+    fields.update(insurance_value=request.declared_value, cod_value=request.cod_amount)
+    return fields
 
 
-class GHNCarrier(base.Carrier):
+class GHNCarrier(kit.PacedCarrier):
     """One GHN shop (its token and shop id)."""
 
     name = "ghn"
@@ -127,23 +124,8 @@ class GHNCarrier(base.Carrier):
         integrations_base.ConfigField("shop_id", "ShopId"),
         integrations_base.ConfigField("api_base_url", "API address", default=PROD_URL),
     )
-    capabilities = frozenset(
-        {
-            base.Capability.QUOTE,
-            base.Capability.LABEL_PDF,
-            base.Capability.CANCEL,
-            base.Capability.WEBHOOK,
-            base.Capability.POLL,
-            base.Capability.FIND_BY_REFERENCE,
-        }
-    )
     rate_limit: ClassVar[float] = 5.0  # assumed: GHN publishes no limit (see the module doc)
     STATUS_MAP: ClassVar[Mapping[str, base.ShipStatus]] = STATUS_MAP
-
-    def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
 
     # calls ---------------------------------------------------------------------------------
     def _call(self, path: str, payload: Mapping[str, Any], *, shop: bool = True) -> Any:

@@ -29,6 +29,7 @@ second per account, paced by a token bucket; a 429 pauses the bucket.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
 from collections.abc import Mapping, Sequence
@@ -37,7 +38,7 @@ from typing import Any, ClassVar
 import requests
 
 from integrations import base as integrations_base
-from integrations import errors, http, ratelimit, webhooks
+from integrations import errors, webhooks
 from integrations.carriers import base, kit
 
 PROD_URL = "https://services.giaohangtietkiem.vn"
@@ -89,7 +90,7 @@ def _kg(grams: int) -> float:
     return round(grams / 1000, 3)
 
 
-class GHTKCarrier(base.Carrier):
+class GHTKCarrier(kit.PacedCarrier):
     """One GHTK shop (its API token and partner code)."""
 
     name = "ghtk"
@@ -102,23 +103,8 @@ class GHTKCarrier(base.Carrier):
         ),
         integrations_base.ConfigField("api_base_url", "API address", default=PROD_URL),
     )
-    capabilities = frozenset(
-        {
-            base.Capability.QUOTE,
-            base.Capability.LABEL_PDF,
-            base.Capability.CANCEL,
-            base.Capability.WEBHOOK,
-            base.Capability.POLL,
-            base.Capability.FIND_BY_REFERENCE,
-        }
-    )
     rate_limit: ClassVar[float] = 5.0  # assumed: GHTK publishes no limit (see the module doc)
     STATUS_MAP: ClassVar[Mapping[str, base.ShipStatus]] = STATUS_MAP
-
-    def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
 
     # calls ---------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -188,7 +174,7 @@ class GHTKCarrier(base.Carrier):
                     carrier=self.name,
                     service=transport,
                     service_name=transport,
-                    fee=kit.integer(fee.get("fee")),
+                    fee=kit.integer(fee.get("fee")) + kit.integer(fee.get("insurance_fee")),
                     insurance_fee=kit.integer(fee.get("insurance_fee")),
                     raw=fee,
                 )
@@ -329,24 +315,44 @@ class GHTKCarrier(base.Carrier):
         order = self._status(tracking_code)
         if order is None:
             raise errors.NotFound(f"no GHTK parcel {tracking_code}")
-        status = str(order.get("status") or "")
         occurred = kit.parse_time(order.get("modified")) or kit.utc(self.clock())
-        label = str(order["label_id"])
         return [
-            base.StatusUpdate(
-                carrier=self.name,
-                tracking_code=label,
-                reference=str(order.get("partner_id") or ""),
-                status=self.map_status(status),
-                carrier_status=status,
-                occurred_at=occurred,
-                event_key=kit.event_key(label, status, when=occurred),
+            self._update(
+                order,
+                status=str(order.get("status") or ""),
+                occurred=occurred,
                 description=str(order.get("status_text") or ""),
-                cod_amount=_number(order.get("pick_money")),
-                fee=_number(order.get("ship_money")),
-                raw=order,
+                fee=order.get("ship_money"),
             )
         ]
+
+    def _update(
+        self,
+        data: Mapping[str, Any],
+        *,
+        status: str,
+        occurred: dt.datetime,
+        description: str,
+        fee: object,
+        partial: bool = False,
+    ) -> base.StatusUpdate:
+        """One update from a status reply or a webhook (both name the label ``label_id``, our
+        code ``partner_id`` and the COD ``pick_money``)."""
+        label = str(data["label_id"])
+        return base.StatusUpdate(
+            carrier=self.name,
+            tracking_code=label,
+            reference=str(data.get("partner_id") or ""),
+            status=self.map_status(status),
+            carrier_status=status,
+            occurred_at=occurred,
+            event_key=kit.event_key(label, status, when=occurred),
+            description=description,
+            cod_amount=_number(data.get("pick_money")),
+            fee=_number(fee),
+            partial=partial,
+            raw=data,
+        )
 
     def parse_webhook(
         self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
@@ -364,19 +370,13 @@ class GHTKCarrier(base.Carrier):
         if occurred is None:
             raise webhooks.MalformedBody("action_time unreadable", params={"field": "action_time"})
         return [
-            base.StatusUpdate(
-                carrier=self.name,
-                tracking_code=label,
-                reference=str(data.get("partner_id") or ""),
-                status=self.map_status(status),
-                carrier_status=status,
-                occurred_at=occurred,
-                event_key=kit.event_key(label, status, when=occurred),
+            self._update(
+                data,
+                status=status,
+                occurred=occurred,
                 description=str(data.get("reason") or ""),
-                cod_amount=_number(data.get("pick_money")),
-                fee=_number(data.get("fee")),
+                fee=data.get("fee"),
                 partial=str(data.get("return_part_package") or "0").strip() == "1",
-                raw=data,
             )
         ]
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
-import requests
-
-from integrations import errors, webhooks
+from integrations import base, errors, http, ratelimit, webhooks
+from integrations.carriers import base as carriers
 from vietnam import text
 from vietnam.zone import VIETNAM
 
@@ -139,23 +139,39 @@ def book_with_retries(create: Callable[[], T], attempts: int = 3) -> T:
     raise AssertionError("unreachable")
 
 
-def json_reply(response: requests.Response) -> Any:
-    """The reply's JSON (object or list), or ``TransientError`` when it is not JSON."""
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise errors.TransientError(
-            f"reply was not JSON (HTTP {response.status_code})",
-            status=response.status_code,
-            code="bad_json",
-            reason="bad_reply",
-            params={"status": response.status_code},
-        ) from exc
-
-
 def as_int(value: Any) -> int:
     """A carrier's number (int, float or text) in whole đồng or grams; 0 when it is none."""
     try:
         return round(float(value))
     except (TypeError, ValueError):
         return 0
+
+
+LOGIN_FIELDS = (
+    base.ConfigField("username", "Username"),
+    base.ConfigField("password", "Password", secret=True),
+)
+
+
+class PostalCarrier(carriers.Carrier):
+    """A carrier that logs in for a token (``_login``) and paces its calls at its rate."""
+
+    rate_limit: ClassVar[float] = 5.0
+
+    def __init__(
+        self,
+        config: Mapping[str, str],
+        *,
+        client: http.HttpClient | None = None,
+        clock: base.Clock = time.time,
+    ) -> None:
+        super().__init__(config, client=client, clock=clock)
+        self.session = TokenSession(self._login)
+
+    def new_client(self) -> http.HttpClient:
+        return http.HttpClient(
+            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
+        )
+
+    def _login(self) -> str:
+        raise NotImplementedError

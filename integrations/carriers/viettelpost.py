@@ -52,11 +52,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from integrations import base, errors, http, ratelimit, webhooks
+from integrations import base, errors, webhooks
 from integrations.carriers import base as carriers
 from integrations.carriers import postal
 from vietnam import addresses
@@ -118,7 +117,7 @@ def order_payment(cod_amount: int, buyer_pays_fee: bool) -> int:
     return 4 if buyer_pays_fee else 1
 
 
-class ViettelPostCarrier(carriers.Carrier):
+class ViettelPostCarrier(postal.PostalCarrier):
     name = "viettelpost"
     title = "Viettel Post"
     capabilities = frozenset(
@@ -129,12 +128,11 @@ class ViettelPostCarrier(carriers.Carrier):
             carriers.Capability.WEBHOOK,
         }
     )
-    rate_limit: ClassVar[float] = RATE_LIMIT
-    STATUS_MAP: ClassVar[Mapping[str, carriers.ShipStatus]] = STATUS_MAP
+    rate_limit = RATE_LIMIT
+    STATUS_MAP = STATUS_MAP
     config_schema: ClassVar[tuple[base.ConfigField, ...]] = (
         base.ConfigField("api_base_url", "API address", default=API_BASE_URL),
-        base.ConfigField("username", "Username"),
-        base.ConfigField("password", "Password", secret=True),
+        *postal.LOGIN_FIELDS,
         base.ConfigField("webhook_token", "Webhook token", secret=True, required=False),
         base.ConfigField(
             "group_address_id",
@@ -146,24 +144,12 @@ class ViettelPostCarrier(carriers.Carrier):
         base.ConfigField("print_token", "Print token", secret=True, required=False),
     )
 
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: base.Clock = time.time,
-    ) -> None:
-        super().__init__(config, client=client, clock=clock)
-        self.session = postal.TokenSession(self._login)
-        self._masters_lock = threading.Lock()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._masters_lock = threading.Lock()  # Viettel Post's masters, read once per instance
         self._provinces: list[tuple[int, str]] | None = None
         self._districts: dict[int, list[tuple[int, str]]] = {}
         self._wards: dict[int, list[tuple[int, str]]] = {}
-
-    def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
 
     # transport ---------------------------------------------------------------------------
     def _send(
@@ -181,7 +167,7 @@ class ViettelPostCarrier(carriers.Carrier):
             headers["Token"] = token
         data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         response = self.client.send(method, path, params=params, data=data, headers=headers)
-        body = postal.json_reply(response)
+        body = self.client.any_json(response)
         status = body.get("status") if isinstance(body, dict) else None
         if response.status_code in AUTH_STATUSES or status in AUTH_STATUSES:
             raise errors.AuthExpired(

@@ -42,13 +42,12 @@ marked *unconfirmed* are that code's reading, not a document's.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import requests
 
-from integrations import base, errors, http, ratelimit, webhooks
+from integrations import base, errors, http, webhooks
 from integrations.carriers import base as carriers
 from integrations.carriers import postal
 
@@ -91,7 +90,7 @@ STATUS_MAP: dict[str, carriers.ShipStatus] = {
 PARTIAL = frozenset({"20"})
 
 
-class VNPostCarrier(carriers.Carrier):
+class VNPostCarrier(postal.PostalCarrier):
     name = "vnpost"
     title = "Bưu điện Việt Nam (MyVNPost)"
     capabilities = frozenset(
@@ -103,32 +102,16 @@ class VNPostCarrier(carriers.Carrier):
             carriers.Capability.FIND_BY_REFERENCE,
         }
     )
-    rate_limit: ClassVar[float] = RATE_LIMIT
-    STATUS_MAP: ClassVar[Mapping[str, carriers.ShipStatus]] = STATUS_MAP
+    rate_limit = RATE_LIMIT
+    STATUS_MAP = STATUS_MAP
     config_schema: ClassVar[tuple[base.ConfigField, ...]] = (
         base.ConfigField("api_base_url", "API address", default=API_BASE_URL),
-        base.ConfigField("username", "Username"),
-        base.ConfigField("password", "Password", secret=True),
+        *postal.LOGIN_FIELDS,
         base.ConfigField("customer_code", "Customer code"),
         base.ConfigField("contract_code", "Contract code", required=False),
         base.ConfigField("service", "Default service code", default=DEFAULT_SERVICE),
         base.ConfigField("webhook_token", "Webhook token", secret=True, required=False),
     )
-
-    def __init__(
-        self,
-        config: Mapping[str, str],
-        *,
-        client: http.HttpClient | None = None,
-        clock: base.Clock = time.time,
-    ) -> None:
-        super().__init__(config, client=client, clock=clock)
-        self.session = postal.TokenSession(self._login)
-
-    def new_client(self) -> http.HttpClient:
-        return http.HttpClient(
-            self.config["api_base_url"], limiter=ratelimit.TokenBucket(self.rate_limit)
-        )
 
     # transport ---------------------------------------------------------------------------
     def _send(
@@ -172,7 +155,9 @@ class VNPostCarrier(carriers.Carrier):
             "customerCode": self.config["customer_code"],
         }
         try:
-            reply = postal.json_reply(self._send("POST", "/customer-partner/GetAccessToken", body))
+            reply = self.client.any_json(
+                self._send("POST", "/customer-partner/GetAccessToken", body)
+            )
         except errors.AuthExpired as exc:
             raise errors.PermanentError(
                 "VNPost refused the login",
@@ -294,8 +279,8 @@ class VNPostCarrier(carriers.Carrier):
             found = self.find(request.reference)
             if found is not None:
                 return found  # the reference was already used: that parcel
-            raise _refused(postal.json_reply(response), response.status_code, "booking_refused")
-        row = postal.json_reply(response)
+            raise _refused(self.client.any_json(response), response.status_code, "booking_refused")
+        row = self.client.any_json(response)
         if not isinstance(row, dict) or not row.get("itemCode"):
             raise _refused(row if isinstance(row, dict) else {}, 200, "booking_refused")
         return self._booking(row, request.reference, created=True)
@@ -434,7 +419,7 @@ class VNPostCarrier(carriers.Carrier):
 # helpers ---------------------------------------------------------------------------------
 def _checked(response: requests.Response) -> Any:
     """The reply's JSON, or the refusal (HTTP 4xx) as ``ValidationFailed``."""
-    reply = postal.json_reply(response)
+    reply = http.HttpClient.any_json(response)
     if response.status_code >= 400:
         raise _refused(
             reply if isinstance(reply, dict) else {}, response.status_code, "carrier_refused"

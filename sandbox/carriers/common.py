@@ -59,6 +59,8 @@ class Event:
     description: str = ""
     fee: int | None = None
     kind: str = ""  # the carrier's update type ("" = a status move)
+    cod_then: int = 0  # the parcel's COD and fee as of this move (what its webhook tells)
+    fee_then: int = 0
 
 
 @dataclasses.dataclass
@@ -111,7 +113,9 @@ def _same_address(url: str) -> str:
 
 class Depot:
     """One carrier's parcels and webhook queue. ``retries`` / ``retry_seconds`` are the
-    carrier's webhook retry schedule (GHN: 10 retries 5 s apart)."""
+    carrier's webhook retry schedule (GHN: 10 retries 5 s apart). On the virtual clock a
+    parcel's every move after the first comes ``move_seconds`` after the one before (so each
+    has its own time, as the carriers' dedupe keys need)."""
 
     def __init__(
         self,
@@ -120,8 +124,10 @@ class Depot:
         retries: int = 3,
         retry_seconds: float = 5.0,
         realtime: bool = False,
+        move_seconds: float = 60.0,
     ) -> None:
         self.rate_limit = rate_limit
+        self.move_seconds = move_seconds
         self.retries = retries
         self.retry_seconds = retry_seconds
         self.realtime = realtime
@@ -231,6 +237,8 @@ class Depot:
         one is registered)."""
         with self.lock:
             parcel = self.parcels[code]
+            if not self.realtime and parcel.history:
+                self.elapsed += self.move_seconds
             event = Event(
                 status or parcel.status, self.now(), cod_amount, partial, description, fee, kind
             )
@@ -239,6 +247,7 @@ class Depot:
                 parcel.cod_amount = cod_amount
             if fee is not None:
                 parcel.fee = fee
+            event.cod_then, event.fee_then = parcel.cod_amount, parcel.fee
             if self.webhook_url:
                 self._queue(code, len(parcel.history) - 1, self.now())
                 if self.chance(self.faults.duplicate_rate):
@@ -377,6 +386,10 @@ class CarrierSandbox:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self.dispatch(Request(environ))(environ, start_response)
 
+    def counted(self, request: Request) -> bool:
+        """Whether the call counts against the rate limit (pages a person opens do not)."""
+        return True
+
     def is_write(self, request: Request) -> bool:
         return request.method == "POST" and any(
             request.path.endswith(p) or f"{p}/" in request.path for p in self.write_paths
@@ -388,7 +401,7 @@ class CarrierSandbox:
         depot = self.depot
         with depot.lock:
             depot.calls[request.path] += 1
-        if depot.over_rate():
+        if self.counted(request) and depot.over_rate():
             return self.rate_limited()
         if depot.chance(depot.faults.error_rate):
             return self.server_error(500)

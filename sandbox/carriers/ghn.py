@@ -64,6 +64,11 @@ CANCELLABLE = frozenset({"ready_to_pick", "picking", "money_collect_picking"})
 NOT_FOUND = "Lỗi gọi API: corev2_tenant_order_detail - code=404, message=Đơn hàng không tồn tại"
 
 
+def demo_config(url: str) -> dict[str, str]:
+    """``GHNCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {"token": DEMO_TOKEN, "shop_id": DEMO_SHOP_ID, "api_base_url": f"{url}{PREFIX}"}
+
+
 def ok(data: Any) -> Response:
     return json_response({"code": 200, "message": "Success", "data": data})
 
@@ -127,6 +132,9 @@ class GHNSandbox(CarrierSandbox):
         depot_options.setdefault("retry_seconds", 5.0)
         super().__init__(depot, **depot_options)
         self.print_tokens: dict[str, tuple[list[str], float]] = {}
+
+    def counted(self, request: Request) -> bool:
+        return not request.path.startswith(PRINT_PREFIX)
 
     # envelope ------------------------------------------------------------------------------
     def rate_limited(self) -> Response:
@@ -357,7 +365,7 @@ class GHNSandbox(CarrierSandbox):
             kind = "switch_status"
         fees = reply["fee"]
         body = {
-            "CODAmount": parcel.cod_amount if event.cod_amount is None else event.cod_amount,
+            "CODAmount": event.cod_then,
             "CODTransferDate": None,
             "ClientOrderCode": parcel.reference,
             "ConvertedWeight": parcel.weight_g,
@@ -376,7 +384,7 @@ class GHNSandbox(CarrierSandbox):
                 "Return": 0,
                 "StationDO": 0,
                 "StationPU": 0,
-                "Total": parcel.fee,
+                "Total": event.fee_then,
             },
             "Height": _int(asked.get("height")),
             "IsPartialReturn": event.partial,
@@ -389,7 +397,7 @@ class GHNSandbox(CarrierSandbox):
             "ShopID": int(DEMO_SHOP_ID),
             "Status": event.status,
             "Time": iso_utc(event.at),
-            "TotalFee": parcel.fee if event.fee is None else event.fee,
+            "TotalFee": event.fee_then,
             "Type": kind,
             "Warehouse": "Bưu Cục Sandbox",
             "Weight": parcel.weight_g,

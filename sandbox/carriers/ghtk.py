@@ -68,6 +68,16 @@ STATUS_TEXT = {
 NOT_FOUND = "Không tìm thấy vận đơn"
 
 
+def demo_config(url: str) -> dict[str, str]:
+    """``GHTKCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "token": DEMO_TOKEN,
+        "client_source": DEMO_CLIENT_SOURCE,
+        "webhook_hash": DEMO_WEBHOOK_HASH,
+        "api_base_url": url,
+    }
+
+
 def fail(message: str, status: int = 200, **extra: Any) -> Response:
     return json_response({"success": False, "message": message, **extra}, status)
 
@@ -329,8 +339,8 @@ class GHTKSandbox(CarrierSandbox):
             "reason_code": "",
             "reason": event.description,
             "weight": f"{parcel.weight_g / 1000:g}",
-            "fee": str(parcel.fee if event.fee is None else event.fee),
-            "pick_money": str(parcel.cod_amount if event.cod_amount is None else event.cod_amount),
+            "fee": str(event.fee_then),
+            "pick_money": str(event.cod_then),
             "return_part_package": "1" if event.partial else "0",
         }
         headers = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -5,7 +5,6 @@ the rate limit) on top of ``common.CarrierSandbox``."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -74,7 +73,3 @@ class PostalSandbox(common.CarrierSandbox):
                 self.logins = 0
         own = self.extra_admin(request, parts)
         return own if own is not None else super().admin(request)
-
-
-def body_int(body: Mapping[str, Any], key: str) -> int:
-    return as_int(body.get(key))

@@ -40,7 +40,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from sandbox.carriers import common, postal
-from vietnam import addresses, text
+from vietnam import addresses
 from vietnam.zone import VIETNAM
 
 DEMO_USERNAME = "0901234567"
@@ -48,6 +48,19 @@ DEMO_PASSWORD = "vtp-sandbox-pass"
 DEMO_WEBHOOK_TOKEN = "vtp-sandbox-hook-5b1e9c"
 DEMO_PRINT_TOKEN = "vtp-sandbox-print-77d0"
 PREFIX = "/v2"
+
+
+def demo_config(url: str) -> dict[str, str]:
+    """``ViettelPostCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "api_base_url": f"{url}{PREFIX}",
+        "username": DEMO_USERNAME,
+        "password": DEMO_PASSWORD,
+        "webhook_token": DEMO_WEBHOOK_TOKEN,
+        "print_token": DEMO_PRINT_TOKEN,
+    }
+
+
 RATE_LIMIT = 5.0
 RETRIES = 3
 RETRY_SECONDS = 5.0
@@ -425,19 +438,3 @@ def _numeric(value: str) -> bool:
 
 
 _int = postal.as_int
-
-
-def find_ids(province: str, district: str, ward: str) -> tuple[int, int, int] | None:
-    """The sandbox's ids for old names (tests and the demo use it to pick places)."""
-    m = masters()
-    key = text.fold
-    for p_code, p_name in m.provinces.items():
-        if key(p_name) != key(_province_name(province)):
-            continue
-        for d_code, (d_parent, d_name) in m.districts.items():
-            if d_parent != p_code or key(d_name) != key(district):
-                continue
-            for w_code, (w_parent, w_name) in m.wards.items():
-                if w_parent == d_code and key(w_name) == key(ward):
-                    return p_code, d_code, w_code
-    return None

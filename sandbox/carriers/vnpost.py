@@ -12,7 +12,8 @@ Sandbox choices (not VNPost facts):
 - Fees (đồng): charged weight = max(grams, L×W×H cm³ ÷ 6); main fee = base + step ×
   ceil(max(0, w − 500) ÷ 500) with base/step 18,000/3,000 when both ends name the same
   province (old or new name) and 32,000/6,000 otherwise; service ``CTN009`` ×100 %,
-  ``EMS`` ×140 % (rounded down); COD add-on (``GTG021``) 0.8 % of the COD rounded down (``vasFee``); ``totalFee`` = main + COD.
+  ``EMS`` ×140 % (rounded down); COD add-on (``GTG021``) 0.8 % of the COD rounded down
+  (``vasFee``); ``totalFee`` = main + COD fee.
 - Tracking codes ``EP`` + 9 digits + ``VN``; a new parcel starts at status 1; cancel
   (before collection: statuses 0–5 and 8) moves it to 9.
 - A ``saleOrderCode`` already used is refused (HTTP 400); ``getOrder?type=2`` finds it.
@@ -42,6 +43,19 @@ DEMO_PASSWORD = "vnpost-sandbox-pass"
 DEMO_CUSTOMER_CODE = "C0012345"
 DEMO_WEBHOOK_TOKEN = "vnpost-sandbox-hook-3c9d"
 PREFIX = "/customer-partner"
+
+
+def demo_config(url: str) -> dict[str, str]:
+    """``VNPostCarrier`` config (secrets included) for this sandbox served at ``url``."""
+    return {
+        "api_base_url": url,
+        "username": DEMO_USERNAME,
+        "password": DEMO_PASSWORD,
+        "customer_code": DEMO_CUSTOMER_CODE,
+        "webhook_token": DEMO_WEBHOOK_TOKEN,
+    }
+
+
 RATE_LIMIT = 5.0
 RETRIES = 3
 RETRY_SECONDS = 5.0

@@ -61,6 +61,9 @@ SECRETS = (
     "Kết nối {m}",
     "Giao dịch {m}",
     "TRK-{m}",
+    # Shipping: carrier accounts and COD statements (app/shipping/carrier_*, cod_*).
+    "Vận chuyển {m}",
+    "cod-{m}.csv",
 )
 
 
@@ -102,6 +105,38 @@ def _shipment(app: flask.Flask, club: dict[str, Any]) -> int:
         db.add(row)
         db.commit()
         return row.id
+
+
+def _seed_shipping(app: flask.Flask, club: dict[str, Any]) -> None:
+    """A carrier account and a COD statement of the club (shipping routes' ids)."""
+    marker = club["marker"]
+    with app.app_context():
+        db = extensions.db.session
+        account = shipping.CarrierAccount(
+            club_id=club["club_id"],
+            carrier="ghn",
+            label=f"Vận chuyển {marker}",
+            config={"shop_id": "1"},
+            webhook_key=f"key-{marker.lower()}",
+        )
+        statement = shipping.CodStatement(
+            club_id=club["club_id"],
+            carrier="ghn",
+            filename=f"cod-{marker}.csv",
+            sha256=marker.lower().ljust(64, "0"),
+            lines=[
+                shipping.CodLine(
+                    line_no=2,
+                    tracking_code=f"GA{marker}",
+                    cod_amount=1_000,
+                    state=shipping.CodLineState.UNKNOWN,
+                )
+            ],
+        )
+        db.add_all([account, statement])
+        db.commit()
+        club["carrier_account_id"] = account.id
+        club["statement_id"] = statement.id
 
 
 def seed_own_club(app: flask.Flask, people: conftest.People, media_root: Path) -> dict[str, Any]:
@@ -149,6 +184,7 @@ def world(
     for club in (one, two, three):
         club["payment_account_id"] = _payment_account(app, club["club_id"])
         club["shipment_id"] = _shipment(app, club)
+        _seed_shipping(app, club)
     return World(one, two, three)
 
 

@@ -385,14 +385,19 @@ def test_the_api_lists_parcels_sets_an_address_and_hides_other_clubs(
     assert no_carrier.status_code == 422  # the club has no carrier connected yet
 
 
+@pytest.fixture
+def ready_order(app: flask.Flask, people: conftest.People) -> int:
+    return _ready_order(app, people)
+
+
 def test_compare_fees_and_book_from_the_pages(
     app: flask.Flask,
-    people: conftest.People,
+    ready_order: int,
     client: flask.testing.FlaskClient,
-    auth: Any,
+    auth: conftest.Auth,
     ghn: core.Server[Any],
 ) -> None:
-    order_id = _ready_order(app, people)
+    order_id = ready_order
     auth.login("seller1")
     listed = client.get("/shipping/").get_data(as_text=True)
     assert f'data-order="{order_id}"' in listed and "Sẵn sàng" in listed

@@ -1,0 +1,1 @@
+"""Shipping: booking parcels against rate-limited carrier sandboxes, and the label sheet."""
