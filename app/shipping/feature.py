@@ -9,6 +9,7 @@ from app import extensions
 from app.http import openapi
 from app.jobs import registry
 from app.shipping import (
+    api,
     booking,
     carrier_api,
     carrier_pages,
@@ -16,12 +17,15 @@ from app.shipping import (
     cod_api,
     cod_pages,
     hooks,
+    pages,
 )
 
 
 def init_app(app: flask.Flask) -> None:
-    app.register_blueprint(hooks.hooks)
+    for blueprint in (hooks.hooks, pages.bp):
+        app.register_blueprint(blueprint)
     extensions.csrf.exempt(hooks.hooks)  # carriers post their own bodies; no browser posts here
+    openapi.register(app, api.blp)
     registry.register(app, *booking.KINDS)
     # Carrier accounts and COD statements (pages and API).
     app.register_blueprint(carrier_pages.bp)

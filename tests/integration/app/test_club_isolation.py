@@ -60,6 +60,7 @@ SECRETS = (
     "EXT-{m}",
     "Kết nối {m}",
     "Giao dịch {m}",
+    "TRK-{m}",
     # Shipping: carrier accounts and COD statements (app/shipping/carrier_*, cod_*).
     "Vận chuyển {m}",
     "cod-{m}.csv",
@@ -87,6 +88,23 @@ def _payment_account(app: flask.Flask, club_id: int) -> int:
         )
         assert found is not None
         return int(found)
+
+
+def _shipment(app: flask.Flask, club: dict[str, Any]) -> int:
+    """A booked parcel of the club's seeded order (tracking code ``TRK-<marker>``)."""
+    with app.app_context():
+        db = extensions.db.session
+        row = shipping.Shipment(
+            club_id=club["club_id"],
+            order_id=club["order_id"],
+            carrier="ghn",
+            reference=f"DH-{club['marker']}-1",
+            tracking_code=f"TRK-{club['marker']}",
+            status=shipping.ShipStatus.CREATED,
+        )
+        db.add(row)
+        db.commit()
+        return row.id
 
 
 def _seed_shipping(app: flask.Flask, club: dict[str, Any]) -> None:
@@ -165,6 +183,7 @@ def world(
     )
     for club in (one, two, three):
         club["payment_account_id"] = _payment_account(app, club["club_id"])
+        club["shipment_id"] = _shipment(app, club)
         _seed_shipping(app, club)
     return World(one, two, three)
 
@@ -360,6 +379,9 @@ OWN_404_ALLOWED = {
     # A job is its owner's (the seeded one is the seller's), whatever the club.
     (Role.COORDINATOR, "jobs.detail"),
     (Role.COORDINATOR, "jobs_api.get_job"),
+    # The fee comparison page shows shipping quote jobs only (the seeded job is another kind).
+    (Role.COORDINATOR, "shipping.quotes"),
+    (Role.SELLER, "shipping.quotes"),
 }
 
 
@@ -476,6 +498,7 @@ def test_club_one_sees_its_own_rows_in_lists(
         "/api/v1/payments/transactions": "Giao dịch MONGCAI",
         "/payments/connections": "Kết nối MONGCAI",
         "/api/v1/payments/connections": "Kết nối MONGCAI",
+        "/shipping/parcels": "TRK-MONGCAI",
     }
     missing = []
     for url, text in expectations.items():
