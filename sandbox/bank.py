@@ -54,6 +54,7 @@ from typing import Any
 import requests
 from werkzeug.wrappers import Request, Response
 
+from sandbox import core
 from sandbox.core import json_response
 from vietnam import vietqr
 from vietnam.zone import VIETNAM
@@ -347,7 +348,7 @@ def _spoil(headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]
     return spoilt, body
 
 
-class Bank:
+class Bank(core.DeliveryThread):
     """The bank's accounts, the services' webhook addresses and the delivery queue."""
 
     def __init__(self, *, realtime: bool = False, started: float | None = None) -> None:
@@ -359,14 +360,6 @@ class Bank:
         self._closed = False
         self.http = requests.Session()
         self.reset()
-
-    def close(self) -> None:
-        """Stop a real-time bank's delivery thread (what is still queued is dropped)."""
-        with self.lock:
-            self._closed = True
-            self.wake.notify_all()
-        if self._worker is not None:
-            self._worker.join(timeout=5)
 
     def reset(self) -> None:
         with self.lock:
@@ -393,8 +386,7 @@ class Bank:
 
     def set_faults(self, **values: Any) -> Faults:
         with self.lock:
-            known = {k: v for k, v in values.items() if k in Faults.__dataclass_fields__}
-            self.faults = Faults(**known)
+            self.faults = core.dataclass_from(Faults, values)
             self.rng = random.Random(self.faults.seed)
             return self.faults
 

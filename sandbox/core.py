@@ -16,7 +16,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
@@ -171,16 +171,8 @@ class State:
     # --- rate limits and quotas ---------------------------------------------
     def over_rate(self) -> bool:
         """Record a call; True when it exceeds ``rate_limit`` in the last second."""
-        if self.rate_limit <= 0:
-            return False
         with self.lock:
-            now = time.monotonic()
-            while self.window and now - self.window[0] >= 1.0:
-                self.window.popleft()
-            if len(self.window) >= self.rate_limit:
-                return True
-            self.window.append(now)
-            return False
+            return window_full(self.window, self.rate_limit)
 
     def take_create_quota(self, shop_id: str) -> bool:
         with self.lock:
@@ -438,6 +430,48 @@ class Dialect:
             "<button type='submit' id='approve'>Đồng ý / Approve</button></form></html>"
         )
         return Response(page, content_type="text/html; charset=utf-8")
+
+
+class DeliveryThread:
+    """A real-time sandbox part that delivers in a thread of its own (the bank's webhooks, a
+    carrier's): ``lock`` and ``wake`` guard its queue, ``close`` stops the thread."""
+
+    lock: threading.RLock
+    wake: threading.Condition
+    _worker: threading.Thread | None
+    _closed: bool
+
+    def close(self) -> None:
+        """Stop the delivery thread (what is still queued is dropped)."""
+        with self.lock:
+            self._closed = True
+            self.wake.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=5)
+
+
+D = TypeVar("D")
+
+
+def dataclass_from(cls: type[D], values: Mapping[str, Any]) -> D:
+    """``cls`` built from the ``values`` it has fields for (any others are ignored)."""
+    names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def window_full(window: collections.deque[float], rate_limit: float) -> bool:
+    """Record a call in ``window`` (the monotonic times of the last second's calls; the caller
+    holds its lock): True, and not recorded, when ``rate_limit`` calls came in the last second
+    already (0 = no limit)."""
+    if rate_limit <= 0:
+        return False
+    now = time.monotonic()
+    while window and now - window[0] >= 1.0:
+        window.popleft()
+    if len(window) >= rate_limit:
+        return True
+    window.append(now)
+    return False
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from app.channels import credentials, messages
 from app.core import errors
 from app.models import channels
 from integrations import base, netguard, registry
+from integrations import errors as integration_errors
 
 AdapterFactory = Callable[[channels.ChannelAccount], base.ChannelAdapter]
 
@@ -68,6 +69,35 @@ class UnsafeAddress(errors.ValidationError):
 
 def _check(url: str) -> None:
     netguard.check_url(url, allow_private=bool(flask.current_app.config["ALLOW_PRIVATE_URLS"]))
+
+
+def checked_settings(
+    adapter_cls: type[base.Configured], given: Mapping[str, str]
+) -> dict[str, str]:
+    """An adapter's settings as its ``config_schema`` takes them (defaults filled), or a
+    ValidationError naming each missing field and each address the app may not call."""
+    try:
+        checked = adapter_cls.check_config(given)
+    except integration_errors.ValidationFailed as exc:
+        raise errors.ValidationError(
+            fields={f"config.{name}": [_("Bắt buộc hoặc chưa hợp lệ.")] for name in exc.fields}
+        ) from exc
+    for field in adapter_cls.config_schema:
+        value = checked.get(field.name, "")
+        problem = url_problem(value) if field.is_address and value else None
+        if problem:
+            raise errors.ValidationError(fields={f"config.{field.name}": [problem]})
+    return checked
+
+
+def sealed_settings(
+    adapter_cls: type[base.Configured], checked: Mapping[str, str]
+) -> tuple[dict[str, str], str]:
+    """Checked settings split for storing: the ones that may be shown, and the secret ones
+    sealed with the install's key."""
+    secret = adapter_cls.secret_fields()
+    shown = {k: v for k, v in checked.items() if k not in secret}
+    return shown, vault().seal({k: v for k, v in checked.items() if k in secret})
 
 
 def url_problem(url: str) -> str | None:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app import extensions
 from app.core import clock
@@ -40,3 +41,20 @@ class Timestamps:
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(
         types.UTCDateTime(), default=clock.utcnow, onupdate=clock.utcnow
     )
+
+
+def insert_once(
+    session: so.Session, model: type[extensions.Model], values: dict[str, object], key: list[str]
+) -> int | None:
+    """Insert a row unless one with the same ``key`` columns is there (``INSERT … ON CONFLICT
+    DO NOTHING`` on PostgreSQL and SQLite): its new id, or None when it was already there.
+    Two sessions inserting the same key at once store it once."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(model.id)  # type: ignore[attr-defined]
+    )
+    return session.execute(statement).scalar_one_or_none()

@@ -59,18 +59,7 @@ def _checked(provider: str, settings: Mapping[str, str], account_number: str) ->
     given = {k: str(v) for k, v in settings.items() if k not in OWN_FIELDS}
     if any(f.name == "account_number" for f in source_cls.config_schema):
         given["account_number"] = account_number
-    try:
-        checked = source_cls.check_config(given)
-    except source_errors.ValidationFailed as exc:
-        raise errors.ValidationError(
-            fields={f"config.{name}": [_("Bắt buộc hoặc chưa hợp lệ.")] for name in exc.fields}
-        ) from exc
-    for field in source_cls.config_schema:
-        value = checked.get(field.name, "")
-        problem = adapters.url_problem(value) if field.is_address and value else None
-        if problem:
-            raise errors.ValidationError(fields={f"config.{field.name}": [problem]})
-    return checked
+    return adapters.checked_settings(source_cls, given)
 
 
 def account_number_of(value: str) -> str:
@@ -106,7 +95,7 @@ def connect(
     if fields:
         raise errors.ValidationError(fields=fields)
     checked = _checked(provider, settings, number)
-    secret = _source_class(provider).secret_fields()
+    shown, sealed = adapters.sealed_settings(_source_class(provider), checked)
     with uow.unit_of_work(session):
         taken = session.scalar(
             sa.select(models.PaymentConnection.id).where(
@@ -125,8 +114,8 @@ def connect(
             bank_bin=bank_bin,
             account_number=number,
             label=text.nfc(label.strip())[:LABEL_MAX],
-            config={k: v for k, v in checked.items() if k not in secret},
-            secrets=adapters.vault().seal({k: v for k, v in checked.items() if k in secret}),
+            config=shown,
+            secrets=sealed,
             webhook_token=secrets.token_urlsafe(32),
             active=True,
             created_by_id=user.id,

@@ -40,10 +40,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import clock, errors, tenancy, uow
-from app.models import accounts, orders
+from app.models import accounts, base, orders
 from app.models import payments as models
 from app.orders import limits, locks
 from app.orders import status as order_status
@@ -64,15 +63,9 @@ class Recorded:
 
 def _insert_once(session: so.Session, values: dict[str, Any]) -> int | None:
     """Insert the transaction unless its key is there; its new id, or None if it was."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(models.BankTransaction)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["club_id", "provider", "transaction_id"])
-        .returning(models.BankTransaction.id)
+    return base.insert_once(
+        session, models.BankTransaction, values, ["club_id", "provider", "transaction_id"]
     )
-    return session.execute(statement).scalar_one_or_none()
 
 
 def record(

@@ -16,6 +16,7 @@ from app import extensions
 from app.core import clock, errors, formatting, pagination, permissions
 from app.http import forms as http_forms
 from app.http import helpers
+from app.http import webhooks as http_webhooks
 from app.models import orders
 from app.models import payments as models
 from app.orders import payments as order_payments_service
@@ -25,7 +26,7 @@ from app.payments.schemas import webhook_url
 from vietnam import transfers
 
 bp = flask.Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
-hooks = flask.Blueprint("payment_hooks", __name__, url_prefix="/webhooks/payments")
+hooks = http_webhooks.blueprint("payment_hooks", __name__, "/webhooks/payments")
 PER_PAGE = 25
 # Tests point the webhook endpoint at the sandbox bank's virtual clock (a callable giving an
 # aware UTC datetime); unset, it is the real clock.
@@ -252,25 +253,13 @@ def set_aside(transaction_id: int) -> Any:
 # --- the webhook endpoint -----------------------------------------------------------------
 
 
-@hooks.errorhandler(errors.AppError)
-def _json_error(error: errors.AppError) -> flask.Response:
-    return errors.json_response(error)
-
-
 @hooks.route("/<token>", methods=["POST"])
 @permissions.public
 def receive(token: str) -> flask.Response:
     """A service's call: verified with the connection's secrets, recorded once; JSON back."""
-    request = flask.request
-    if request.content_length is not None and request.content_length > webhooks.MAX_BODY_BYTES:
-        raise webhooks.TooLarge()
-    request.max_content_length = webhooks.MAX_BODY_BYTES
-    try:
-        body = request.get_data(cache=True)
-    except werkzeug.exceptions.RequestEntityTooLarge:
-        raise webhooks.TooLarge() from None
+    body = http_webhooks.read_body()
     now = flask.current_app.config.get(CLOCK_SETTING) or clock.utcnow
-    reply = webhooks.receive(_db(), token, dict(request.headers), body, now=now)
+    reply = webhooks.receive(_db(), token, dict(flask.request.headers), body, now=now)
     response = flask.jsonify(reply.body)
     response.status_code = reply.status
     return response

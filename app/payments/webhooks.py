@@ -35,33 +35,27 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
 
 from app.core import clock, errors, uow
+from app.http import webhooks as http_webhooks
 from app.models import payments as models
 from app.payments import connections, labels, matching
 from integrations import webhooks
 from integrations.payments.base import Transfer
 
-MAX_BODY_BYTES = 64 * 1024
+MAX_BODY_BYTES = http_webhooks.MAX_BODY_BYTES
 PROBLEM_EVERY = dt.timedelta(minutes=1)
 RECEIVED_EVERY = dt.timedelta(seconds=10)
 PAYOS_TEST = ("123", "VQRIO123")
 
 
-class Refused(errors.AppError):
-    """A call the connection's source refused (``code``: the reason code)."""
-
-    def __init__(self, reason: str, params: Mapping[str, Any]) -> None:
-        super().__init__(labels.problem_label({"code": reason, "params": params}))
-        self.code = reason
-        self.status = 400 if reason == "malformed_body" else 401
+TooLarge = http_webhooks.TooLarge
+Refused = http_webhooks.Refused
 
 
-class TooLarge(errors.AppError):
-    status = 413
-    code = "payload_too_large"
-    default_message = _l("Nội dung quá lớn.")
+def _refused(reason: str, params: Mapping[str, Any]) -> Refused:
+    """A call the connection's source refused (``code``: the reason code), in words."""
+    return Refused(reason, labels.problem_label({"code": reason, "params": params}))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,7 +105,7 @@ def receive(
         found = source.verify(headers, body, now=now())
     except webhooks.WebhookRejected as exc:
         _note_problem(session, row, exc.reason, exc.params, now)
-        raise Refused(exc.reason, exc.params) from None
+        raise _refused(exc.reason, exc.params) from None
     stored = 0
     with uow.unit_of_work(session):
         for transfer in found:

@@ -23,7 +23,6 @@ from app.core import errors, tenancy, uow
 from app.models import accounts
 from app.models import shipping as models
 from app.orders import limits
-from integrations import errors as carrier_errors
 from integrations.carriers import base as carriers
 from integrations.carriers import registry
 from vietnam import text
@@ -39,19 +38,8 @@ def carrier_class(carrier: str) -> type[carriers.Carrier]:
 
 
 def _checked(carrier: str, settings: Mapping[str, str]) -> dict[str, str]:
-    cls = carrier_class(carrier)
-    try:
-        checked = cls.check_config({k: str(v) for k, v in settings.items()})
-    except carrier_errors.ValidationFailed as exc:
-        raise errors.ValidationError(
-            fields={f"config.{name}": [_("Bắt buộc hoặc chưa hợp lệ.")] for name in exc.fields}
-        ) from exc
-    for field in cls.config_schema:
-        value = checked.get(field.name, "")
-        problem = adapters.url_problem(value) if field.is_address and value else None
-        if problem:
-            raise errors.ValidationError(fields={f"config.{field.name}": [problem]})
-    return checked
+    given = {k: str(v) for k, v in settings.items()}
+    return adapters.checked_settings(carrier_class(carrier), given)
 
 
 def connect(
@@ -67,14 +55,14 @@ def connect(
     scope.check_writable()
     club_id = scope.home_club()
     checked = _checked(carrier, settings)
-    secret = carrier_class(carrier).secret_fields()
+    shown, sealed = adapters.sealed_settings(carrier_class(carrier), checked)
     with uow.unit_of_work(session):
         row = models.CarrierAccount(
             club_id=club_id,
             carrier=carrier,
             label=text.nfc(label.strip())[:LABEL_MAX],
-            config={k: v for k, v in checked.items() if k not in secret},
-            secrets=adapters.vault().seal({k: v for k, v in checked.items() if k in secret}),
+            config=shown,
+            secrets=sealed,
             webhook_key=secrets.token_urlsafe(32),
             active=True,
             created_by_id=user.id,

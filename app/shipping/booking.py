@@ -56,22 +56,19 @@ def _ids(params: Mapping[str, Any], key: str) -> list[int]:
     return ids
 
 
-def validate_quote_params(params: dict[str, Any]) -> dict[str, Any]:
+def _ids_param(params: Mapping[str, Any], key: str, missing: str) -> dict[str, Any]:
     try:
-        return {"order_ids": _ids(params, "order_ids")}
+        return {key: _ids(params, key)}
     except ValueError:
-        raise errors.ValidationError(
-            fields={"params.order_ids": [_("Hãy chọn ít nhất một đơn hàng.")]}
-        ) from None
+        raise errors.ValidationError(fields={f"params.{key}": [missing]}) from None
+
+
+def validate_quote_params(params: dict[str, Any]) -> dict[str, Any]:
+    return _ids_param(params, "order_ids", _("Hãy chọn ít nhất một đơn hàng."))
 
 
 def validate_book_params(params: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return {"shipment_ids": _ids(params, "shipment_ids")}
-    except ValueError:
-        raise errors.ValidationError(
-            fields={"params.shipment_ids": [_("Không có kiện hàng nào để đặt.")]}
-        ) from None
+    return _ids_param(params, "shipment_ids", _("Không có kiện hàng nào để đặt."))
 
 
 def _orders_in_scope(

@@ -18,10 +18,9 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import clock
-from app.models import orders
+from app.models import base, orders
 from app.models import shipping as models
 from app.orders import events, recording, stock
 from app.orders import status as order_status
@@ -53,15 +52,7 @@ class Outcome:
 
 
 def _insert_once(session: so.Session, values: dict[str, object]) -> int | None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(models.ShipmentEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["shipment_id", "event_key"])
-        .returning(models.ShipmentEvent.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    return base.insert_once(session, models.ShipmentEvent, values, ["shipment_id", "event_key"])
 
 
 def find_parcel(

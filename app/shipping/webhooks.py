@@ -20,28 +20,14 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.core import clock, errors, uow
+from app.http import webhooks as http_webhooks
 from app.models import shipping as models
 from app.orders import recording
 from app.shipping import accounts, labels, tracking
 from integrations import errors as carrier_errors
 from integrations import webhooks
 
-MAX_BODY_BYTES = 64 * 1024
-
-
-class Refused(errors.AppError):
-    """A call the account's adapter refused (``code``: the reason code)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(labels.problem_label({"code": reason}))
-        self.code = reason
-        self.status = 400 if reason == "malformed_body" else 401
-
-
-class TooLarge(errors.AppError):
-    status = 413
-    code = "payload_too_large"
-    default_message = _l("Nội dung quá lớn.")
+MAX_BODY_BYTES = http_webhooks.MAX_BODY_BYTES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +48,7 @@ def receive(
     if row is None:
         raise errors.NotFound(_l("Không tìm thấy địa chỉ webhook."))
     if len(body) > MAX_BODY_BYTES:
-        raise TooLarge()
+        raise http_webhooks.TooLarge()
     club_id, carrier = row.club_id, row.carrier
     adapter = accounts.carrier_for(row)
     try:
@@ -70,7 +56,9 @@ def receive(
     except (webhooks.WebhookRejected, carrier_errors.ValidationFailed) as exc:
         with uow.unit_of_work(session):
             row.last_problem = {"code": exc.reason, "params": dict(exc.params)}
-        raise Refused(exc.reason) from None
+        raise http_webhooks.Refused(
+            exc.reason, labels.problem_label({"code": exc.reason})
+        ) from None
     with uow.unit_of_work(session):
         outcome = tracking.apply_updates(
             session, club_id, carrier, updates, models.EventVia.WEBHOOK

@@ -36,6 +36,7 @@ from typing import Any
 import requests
 from werkzeug.wrappers import Request, Response
 
+from sandbox import core
 from vietnam import admin_units, text
 
 
@@ -79,15 +80,10 @@ class SandboxParcel:
         return self.history[-1].status if self.history else ""
 
     def view(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "reference": self.reference,
-            "status": self.status,
-            "cod_amount": self.cod_amount,
-            "fee": self.fee,
-            "weight_g": self.weight_g,
-            "history": [dataclasses.asdict(e) for e in self.history],
-        }
+        fields = ("code", "reference", "status", "cod_amount", "fee", "weight_g")
+        shown: dict[str, Any] = {name: getattr(self, name) for name in fields}
+        shown["history"] = [dataclasses.asdict(e) for e in self.history]
+        return shown
 
 
 @dataclasses.dataclass(order=True)
@@ -111,7 +107,7 @@ def _same_address(url: str) -> str:
     return url
 
 
-class Depot:
+class Depot(core.DeliveryThread):
     """One carrier's parcels and webhook queue. ``retries`` / ``retry_seconds`` are the
     carrier's webhook retry schedule (GHN: 10 retries 5 s apart). On the virtual clock a
     parcel's every move after the first comes ``move_seconds`` after the one before (so each
@@ -157,13 +153,6 @@ class Depot:
             self._seq = itertools.count(1)
             self._numbers = itertools.count(1)
 
-    def close(self) -> None:
-        with self.lock:
-            self._closed = True
-            self.wake.notify_all()
-        if self._worker is not None:
-            self._worker.join(timeout=5)
-
     # clock, faults, rate ----------------------------------------------------------------
     def now(self) -> float:
         return time.time() if self.realtime else self.started + self.elapsed
@@ -174,23 +163,14 @@ class Depot:
 
     def set_faults(self, **values: Any) -> Faults:
         with self.lock:
-            known = {k: v for k, v in values.items() if k in Faults.__dataclass_fields__}
-            self.faults = Faults(**known)
+            self.faults = core.dataclass_from(Faults, values)
             self.rng = random.Random(self.faults.seed)
             return self.faults
 
     def over_rate(self) -> bool:
         """Record a call; True when it is over ``rate_limit`` calls in the last second."""
-        if self.rate_limit <= 0:
-            return False
         with self.lock:
-            now = time.monotonic()
-            while self.window and now - self.window[0] >= 1.0:
-                self.window.popleft()
-            if len(self.window) >= self.rate_limit:
-                return True
-            self.window.append(now)
-            return False
+            return core.window_full(self.window, self.rate_limit)
 
     def next_number(self) -> int:
         with self.lock:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -386,6 +387,11 @@ def test_a_delivery_callback_reaches_the_app_with_our_tracking_id(
         LAN.zalo_user_id,
     )
     assert inbox(server, phone=LAN.phone)[0]["status"] == "delivered"
+    # The sandbox notes the callback's answer once the receiver's reply is back: wait for it.
+    for _ in range(200):
+        if state(server)["callbacks"]:
+            break
+        time.sleep(0.05)
     assert state(server)["callbacks"] == [
         {"tracking_id": "DH1042-paid", "event": "user_received_message", "status": 200}
     ]
