@@ -18,15 +18,18 @@ from app import extensions
 from app.core import clock
 from app.jobs import registry
 from app.jobs import service as jobs_service
-from app.models import catalog, jobs, orders, orgs
+from app.models import catalog, jobs, orders
 from app.models import shipping as models
-from app.shipping import accounts, booking, polling
+from app.orders import events
+from app.reports import dashboards
+from app.shipping import booking, polling
 from sandbox import core
 from sandbox.carriers import ghn as ghn_sandbox
 from tests import conftest
 from tests.integration.app import test_jobs
 from tests.integration.app import test_orders_import as shop_support
 from tests.support import payments as payment_support
+from tests.support import shipping as shipping_support
 
 Status = models.ShipStatus
 
@@ -49,24 +52,17 @@ class Yard:
     def stats(self) -> dict[str, Any]:
         return requests.get(f"{self.sandbox.url}/_sandbox/stats", timeout=30).json()
 
-    def order(self, buyer: str = "Lan", che: int = 1) -> int:
-        lines = [{"sku": "NM-500", "quantity": "2"}]
-        if che:
-            lines.append({"sku": "CHE-100", "quantity": str(che)})
-        order_id = shop_support.enter(
-            self.app, {"platform": "facebook", "buyer_name": buyer, "lines": lines}
-        )
+    def order(self, buyer: str = "Lan", che: int = 1, session_id: int | None = None) -> int:
+        return shipping_support.order_to_ship(self.app, buyer, che, session_id)
+
+    def session_figures(self) -> dict[str, Any]:
+        """The shop's live session's sales figures (the session dashboard's)."""
         with self.app.app_context():
-            db = extensions.db.session
-            order = db.get(orders.Order, order_id)
-            assert order is not None
-            order.ship_name = buyer
-            order.ship_phone = "0987654321"
-            order.ship_street = "12 Trần Phú"
-            order.ship_province_code, order.ship_province = 79, "Thành phố Hồ Chí Minh"
-            order.ship_commune_code, order.ship_commune = 26740, "Phường Sài Gòn"
-            db.commit()
-        return order_id
+            coordinator = conftest.user_named(self.shop.people.username("coordinator"))
+            report = dashboards.session_report(
+                extensions.db.session, coordinator, self.shop.session_id
+            )
+            return {k: report.totals[k] for k in ("gmv", "net_gmv", "orders", "units")}
 
     def book(self, order_ids: list[int]) -> tuple[int | None, list[dict[str, Any]]]:
         with self.app.app_context():
@@ -110,39 +106,22 @@ class Yard:
 
 
 @pytest.fixture
+def told(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """The order events the buyer-message feature hears (after each commit), in order."""
+    heard: list[tuple[int, str]] = []
+    subscribers = dict(events._subscribers)
+    monkeypatch.setattr(events, "_subscribers", subscribers)
+    events.subscribe("test", lambda _session, order_id, event: heard.append((order_id, event)))
+    return heard
+
+
+@pytest.fixture
 def yard(
     app: flask.Flask, shop: shop_support.Shop, dispatch: test_jobs.FakeDispatch
 ) -> Iterator[Yard]:
-    with app.app_context():
-        db = extensions.db.session
-        for producer_id, street, phone in (
-            (shop.people.producer_id, "Số 5 đường Trà Cổ", "0912345678"),
-            (shop.people.other_producer_id, "Xóm Nam Đồng", "0987000111"),
-        ):
-            producer = db.get(orgs.Producer, producer_id)
-            assert producer is not None
-            producer.address_line, producer.phone = street, phone
-        for variant in db.scalars(sa.select(catalog.Variant)):
-            variant.stock = 100
-            if variant.sku == "NM-500":
-                variant.weight_g = 650
-            if variant.sku == "CHE-100":
-                variant.weight_g = None  # not weighed yet: the parcel says it was guessed
-        db.commit()
+    shipping_support.ready_shop(app, shop)
     with core.Server(ghn_sandbox.GHNSandbox()) as sandbox:
-        with app.app_context():
-            coordinator = conftest.user_named(shop.people.username("coordinator"))
-            row = accounts.connect(
-                extensions.session(),
-                coordinator,
-                carrier="ghn",
-                settings={
-                    "token": ghn_sandbox.DEMO_TOKEN,
-                    "shop_id": ghn_sandbox.DEMO_SHOP_ID,
-                    "api_base_url": f"{sandbox.url}{ghn_sandbox.PREFIX}",
-                },
-            )
-            account_id = row.id
+        account_id = shipping_support.connect_ghn(app, shop, sandbox.url)
         yield Yard(app, shop, sandbox, account_id, dispatch)
 
 
@@ -266,8 +245,12 @@ def test_webhooks_move_parcels_and_orders_once_and_never_back(yard: Yard) -> Non
     ]
 
 
-def test_a_returned_parcel_restocks_its_units_once(yard: Yard) -> None:
-    order_id = yard.order("Minh", che=0)
+def test_a_returned_parcel_restocks_its_units_once_and_reports_count_a_return(
+    yard: Yard, told: list[tuple[int, str]]
+) -> None:
+    order_id = yard.order("Minh", che=0, session_id=yard.shop.session_id)
+    sold = yard.session_figures()
+    assert sold["orders"] == 1 and sold["units"] == 2 and sold["net_gmv"] == sold["gmv"] > 0
     before = yard.stock("NM-500")
     job_id, _ = yard.book([order_id])
     assert job_id is not None
@@ -286,9 +269,18 @@ def test_a_returned_parcel_restocks_its_units_once(yard: Yard) -> None:
         )
     status, lines = yard.order_state(order_id)
     assert status == "returned" and lines == ["returned"]
+    # The buyer is told it left, then that delivery failed; never that it was delivered.
+    assert [event for oid, event in told if oid == order_id] == ["shipped", "delivery_failed"]
     assert yard.stock("NM-500") == before + 2  # the 2 bottles back, once
     (parcel,) = yard.parcels()
     assert parcel.status == Status.RETURNED and parcel.restocked_at is not None
+    # The session's figures count it as a return: in GMV, out of Net GMV, orders and units.
+    assert yard.session_figures() == {
+        "gmv": sold["gmv"],
+        "net_gmv": 0,
+        "orders": 0,
+        "units": 0,
+    }
 
 
 def test_polling_fills_a_lost_webhook(yard: Yard) -> None:
