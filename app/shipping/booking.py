@@ -16,7 +16,9 @@ until booked again or dropped.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -134,54 +136,101 @@ def _quote_one(
     return [], None
 
 
+def _quotes_of(
+    account_id: int,
+    carrier: str,
+    adapter: carriers.Carrier,
+    requests: Sequence[carriers.ShipmentRequest | None],
+    done: Callable[[], None],
+) -> list[tuple[list[dict[str, Any]], dict[str, Any] | None]]:
+    """One account's quotes for every request (None: not quoted), in order; runs in a thread
+    of its own (no database: the adapter's HTTP client and rate limiter only)."""
+    out: list[tuple[list[dict[str, Any]], dict[str, Any] | None]] = []
+    for request in requests:
+        if request is None:
+            out.append(([], None))
+            continue
+        quotes, problem = _quote_one(adapter, request)
+        shown = [
+            {
+                "account_id": account_id,
+                "carrier": carrier,
+                "service": quote.service,
+                "service_name": quote.service_name,
+                "fee": quote.fee,
+                "expected_days": quote.expected_days,
+            }
+            for quote in quotes
+        ]
+        failed = (
+            {"code": "quote_failed", "params": {"carrier": carrier, **problem}}
+            if problem is not None
+            else None
+        )
+        out.append((shown, failed))
+        done()
+    return out
+
+
 def quote_job(ctx: jobs_service.JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Quote every parcel of the orders on every active account of the job's club."""
+    """Quote every parcel of the orders on every active account of the job's club: the
+    parcels are planned first (the database), then each account is asked in a thread of its
+    own, at its carrier's rate, so four carriers take the time of the slowest, not the sum."""
     session, club_id = ctx.session, ctx.club_id
     assert club_id is not None
     accounts_ = carrier_accounts.active_accounts(session, club_id)
-    adapters = {row.id: carrier_accounts.carrier_for(row) for row in accounts_}
     rows: list[dict[str, Any]] = []
-    order_ids = params["order_ids"]
-    for done, order_id in enumerate(order_ids, start=1):
+    requests: list[carriers.ShipmentRequest | None] = []
+    for order_id in params["order_ids"]:
         order = session.get(orders.Order, order_id)
         if order is None or order.club_id != club_id:
             continue
         for parcel in planning.plan(session, order):
-            row: dict[str, Any] = {
-                "order_id": order.id,
-                "producer_id": parcel.producer_id,
-                "weight_g": parcel.weight_g,
-                "cod_amount": parcel.cod_amount,
-                "problems": [p.as_dict() for p in parcel.problems],
-                "warnings": [p.as_dict() for p in parcel.warnings],
-                "quotes": [],
-            }
-            request = planning.quote_request(session, order, parcel)
-            if request is not None:
-                for account in accounts_:
-                    quotes, problem = _quote_one(adapters[account.id], request)
-                    for quote in quotes:
-                        row["quotes"].append(
-                            {
-                                "account_id": account.id,
-                                "carrier": account.carrier,
-                                "service": quote.service,
-                                "service_name": quote.service_name,
-                                "fee": quote.fee,
-                                "expected_days": quote.expected_days,
-                            }
-                        )
-                    if problem is not None:
-                        row["problems"].append(
-                            {
-                                "code": "quote_failed",
-                                "params": {"carrier": account.carrier, **problem},
-                            }
-                        )
-                row["quotes"].sort(key=lambda q: (q["fee"], q["carrier"]))
-            rows.append(row)
-        if done % 5 == 0 or done == len(order_ids):
-            ctx.progress(done * 100 // len(order_ids), N_("Đang hỏi phí các hãng…"))
+            rows.append(
+                {
+                    "order_id": order.id,
+                    "producer_id": parcel.producer_id,
+                    "weight_g": parcel.weight_g,
+                    "cod_amount": parcel.cod_amount,
+                    "problems": [p.as_dict() for p in parcel.problems],
+                    "warnings": [p.as_dict() for p in parcel.warnings],
+                    "quotes": [],
+                }
+            )
+            requests.append(planning.quote_request(session, order, parcel))
+    asked = [0]
+    lock = threading.Lock()
+
+    def done() -> None:
+        with lock:
+            asked[0] += 1
+
+    total = max(1, sum(r is not None for r in requests) * len(accounts_))
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(accounts_))) as pool:
+        futures = [
+            pool.submit(
+                _quotes_of,
+                row.id,
+                row.carrier,
+                carrier_accounts.carrier_for(row),
+                requests,
+                done,
+            )
+            for row in accounts_
+        ]
+        waiting = set(futures)
+        while waiting:
+            _finished, waiting = concurrent.futures.wait(waiting, timeout=2.0)
+            ctx.progress(min(99, asked[0] * 100 // total), N_("Đang hỏi phí các hãng…"))
+        answers = [future.result() for future in futures]
+    for per_account in answers:
+        for row, (shown, failed) in zip(rows, per_account, strict=True):
+            row["quotes"].extend(shown)
+            if failed is not None:
+                row["problems"].append(failed)
+    for row in rows:
+        row["quotes"].sort(key=lambda q: (q["fee"], q["carrier"]))
+    ctx.progress(100, N_("Đang hỏi phí các hãng…"))
     return {"rows": rows}
 
 
