@@ -49,6 +49,26 @@ def start(
     return process
 
 
+def gunicorn(env: Mapping[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The app under gunicorn as docs/deploy.md runs it (2 gthread workers × 4 threads) on
+    127.0.0.1:``port``; stop it with ``stop_gunicorn``."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            *("-m", "gunicorn", "--workers", "2", "--threads", "4"),
+            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+
+
+def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGTERM)
     try:

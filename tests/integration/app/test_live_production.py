@@ -7,10 +7,6 @@ a code while the other goes on; a comment confirmed twice makes one order."""
 from __future__ import annotations
 
 import base64
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +27,6 @@ from tests.integration.app import test_orders_import as order_tests
 from tests.support import net, workers
 
 pytestmark = pytest.mark.worker
-ROOT = Path(__file__).resolve().parents[3]
 TESTING_KEY = base64.urlsafe_b64encode(b"testing-credentials-key-32-byte!").decode()
 
 
@@ -105,16 +100,7 @@ def test_gunicorn_postgresql_redis_and_live_workers_run_the_desk(
     env = _production_env(db_url, tmp_path, broker)
     port = net.free_port()
     base = f"http://127.0.0.1:{port}/api/v1/live"
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "gunicorn", "--workers", "2", "--threads", "4"),
-            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )
+    web = workers.gunicorn(env, port)
     processes = [
         workers.start(env, tmp_path / "default.log", "default", concurrency=1),
         *(
@@ -183,7 +169,6 @@ def test_gunicorn_postgresql_redis_and_live_workers_run_the_desk(
         ).json()
         assert figures["orders"] == 1
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(timeout=30)
+        workers.stop_gunicorn(web)
         for process in processes:
             workers.stop(process)

@@ -7,10 +7,6 @@ carrier); the sandbox GHN's webhooks reach gunicorn and every order ends deliver
 from __future__ import annotations
 
 import concurrent.futures
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +27,6 @@ from tests.support import net, workers
 from tests.support import shipping as shipping_support
 
 pytestmark = pytest.mark.worker
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -75,16 +70,7 @@ def test_gunicorn_postgresql_redis_and_workers_ship_a_days_orders(
     env = production._production_env(db_url, tmp_path, redis_server.url(6))  # type: ignore[attr-defined]
     port = net.free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "gunicorn", "--workers", "2", "--threads", "4"),
-            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )
+    web = workers.gunicorn(env, port)
     processes = [
         workers.start(env, tmp_path / f"default{n}.log", f"default{n}", concurrency=2)
         for n in (1, 2)
@@ -155,7 +141,6 @@ def test_gunicorn_postgresql_redis_and_workers_ship_a_days_orders(
             order = requests.get(f"{base}/orders/{order_id}", headers=tokens["seller"]).json()
             assert order["status"] == "completed"
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(timeout=30)
+        workers.stop_gunicorn(web)
         for process in processes:
             workers.stop(process)
