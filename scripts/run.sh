@@ -34,8 +34,10 @@ $BIN/celery -A wsgi.celery_app beat --schedule "$INSTANCE/celerybeat-schedule" \
 pids="$pids $!"
 # Sandbox marketplaces (Shopee, TikTok Shop, Lazada), live chats (Facebook, YouTube, TikTok
 # LIVE), the bank (SePay, Casso, payOS webhooks; SePay calls the demo club's connection on
-# this app) and buyer messaging (Zalo OA/ZNS, Messenger on port base + 7; its callbacks go to
-# the demo club's message connections) for the demo; SANDBOX=0 skips.
+# this app), buyer messaging (Zalo OA/ZNS, Messenger on port base + 7; its callbacks go to
+# the demo club's message connections) and the carriers GHN, GHTK, Viettel Post and Vietnam
+# Post (port base + 8…11; their status webhooks go to the demo club's carrier accounts, each
+# booked parcel moving a step every 30 s) for the demo; SANDBOX=0 skips.
 if [ "${SANDBOX:-1}" != "0" ]; then
   $BIN/python -m sandbox --host 127.0.0.1 --port-base "$SANDBOX_PORT_BASE" \
     --app-url "http://$HOST:$PORT" &
