@@ -239,9 +239,7 @@ def _make_orders(session: so.Session, club_id: int, count: int, tag: str, seed: 
 def _sandbox(server: core.Server[Any], action: str, body: dict[str, Any] | None = None) -> Any:
     url = f"{server.url}/_sandbox/{action}"
     reply = (
-        requests.get(url, timeout=30)
-        if body is None
-        else requests.post(url, json=body, timeout=30)
+        requests.get(url, timeout=30) if body is None else requests.post(url, json=body, timeout=30)
     )
     reply.raise_for_status()
     return reply.json()
@@ -256,7 +254,7 @@ def _run_job(app: flask.Flask, job_id: int, profile: bool) -> tuple[float, str]:
     """Run the booking job as a worker does; its wall time and (``profile``) the top of its
     profile."""
     with app.app_context():
-        session = extensions.db.session
+        session = extensions.session()
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         if profiler is not None:
@@ -408,9 +406,7 @@ HEADER = (
 
 
 def line(row: dict[str, Any]) -> str:
-    run_name = (
-        f"lost replies {row['faults']['lost_reply_rate']:.0%}" if row["faults"] else "clean"
-    )
+    run_name = f"lost replies {row['faults']['lost_reply_rate']:.0%}" if row["faults"] else "clean"
     duplicates = row["duplicates"] + row["booked_twice"]
     return (
         f"| {row['carrier']} | {run_name} | {row['parcels']} | {row['floor_s']:.1f} "
