@@ -40,7 +40,8 @@ PROBLEM_LABELS = {
     "recipient_phone_missing": _l("Đơn chưa có số điện thoại người nhận."),
     "order_not_shippable": _l("Đơn ở trạng thái không giao được."),
     "producer_unknown": _l("Sản phẩm chưa gắn với nhà sản xuất nào."),
-    "producer_address_missing": _l("Nhà sản xuất chưa có địa chỉ lấy hàng."),
+    "producer_address_missing": _l("%(producer)s chưa có địa chỉ lấy hàng."),
+    "producer_phone_missing": _l("%(producer)s chưa có số điện thoại hợp lệ để bưu tá gọi."),
     "nothing_to_ship": _l("Mọi sản phẩm của đơn đã nằm trong kiện hàng."),
     "quote_failed": _l("Không hỏi được phí."),
     "weight_guessed": _l("Có sản phẩm chưa có khối lượng: tạm tính 500 g mỗi sản phẩm."),
@@ -73,7 +74,16 @@ def problem_label(problem: dict[str, Any] | None) -> str:
         return ""
     code = str(problem.get("code", ""))
     label = PROBLEM_LABELS.get(code)
-    return str(label) if label is not None else _("Lỗi: %(code)s", code=code)
+    if label is None:
+        return _("Lỗi: %(code)s", code=code)
+    words = str(label)
+    params = problem.get("params") or {}
+    if "%(" in words:
+        try:
+            return words % {"producer": _("Nhà sản xuất"), **params}
+        except (KeyError, TypeError, ValueError):
+            return words
+    return words
 
 
 def latest_parcel(session: so.Session, order_id: int) -> models.Shipment | None:

@@ -99,6 +99,18 @@ def address_problems(order: orders.Order) -> list[Problem]:
     return found
 
 
+def pickup_problems(producer: orgs.Producer | None) -> list[Problem]:
+    """Why the courier could not pick up at ``producer`` (no address; no valid phone)."""
+    if producer is None:
+        return [Problem("producer_unknown")]
+    found: list[Problem] = []
+    if sender(producer) is None or not producer.address_line:
+        found.append(Problem("producer_address_missing", {"producer": producer.name}))
+    if phones.phone(producer.phone) is None:
+        found.append(Problem("producer_phone_missing", {"producer": producer.name}))
+    return found
+
+
 def plan(session: so.Session, order: orders.Order) -> list[Planned]:
     """The parcels ``order`` still needs (its valid lines not in a parcel yet), by producer."""
     shipped = _already_shipped(session, order.id)
@@ -119,6 +131,8 @@ def plan(session: so.Session, order: orders.Order) -> list[Planned]:
         warnings: list[Problem] = []
         if producer_id is None:
             problems.append(Problem("producer_unknown"))
+        else:
+            problems += pickup_problems(session.get(orgs.Producer, producer_id))
         weight = length = width = height = 0
         for line in lines:
             variant: catalog.Variant | None = line.variant

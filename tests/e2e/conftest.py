@@ -275,6 +275,32 @@ _database_numbers = itertools.count(1)
 NewDatabase = Callable[[Path], str]
 
 
+@dataclasses.dataclass
+class Served:
+    """One module's app, served for its browser tests, with its database URL and folder (what
+    a real worker for it needs: ``start_worker``)."""
+
+    app: flask.Flask
+    url: str
+    db_url: str
+    folder: Path
+
+
+def demo_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database: NewDatabase,
+    name: str,
+    *,
+    shops: bool = False,
+) -> tuple[flask.Flask, str, Path]:
+    """An app (CSRF on) on a new database holding the demo data; its database URL and folder."""
+    folder = tmp_path_factory.mktemp(name)
+    db_url = new_database(folder)
+    app = make_app(db_url, folder, WTF_CSRF_ENABLED=True)
+    seed_demo(app, shops=shops)
+    return app, db_url, folder
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def e2e_backend(request: pytest.FixtureRequest) -> str:
     """The database backend of this round of browser tests."""
@@ -413,6 +439,14 @@ def sign_in(page: Page, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+
+def signed_in(new_page: NewPage, *usernames: str) -> list[Page]:
+    """A fresh page per user, each signed in."""
+    pages = [new_page() for _ in usernames]
+    for page, username in zip(pages, usernames, strict=True):
+        sign_in(page, username)
+    return pages
 
 
 def fill_variant(page: Page, index: int, sku: str, name: str, price: str, stock: str) -> None:

@@ -26,7 +26,6 @@ from app.http import addresses
 from app.models import accounts, live, orders
 from sandbox import core, messaging, servers
 from sandbox import messaging as messaging_sandbox
-from tests import conftest
 from tests.e2e import conftest as e2e
 from tests.support import workers
 from vietnam import transfers
@@ -69,10 +68,8 @@ def _desk_session(app: flask.Flask) -> tuple[int, str]:
 def stack(
     tmp_path_factory: pytest.TempPathFactory, new_database: e2e.NewDatabase
 ) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("e2e-payments")
-    db_url = new_database(folder)
-    app = conftest.make_app(db_url, folder, WTF_CSRF_ENABLED=True)
-    e2e.seed_demo(app, shops=True)  # the club's account at the sandbox bank, on its SePay
+    # The demo's shops: the club's account at the sandbox bank, on its SePay.
+    app, db_url, folder = e2e.demo_app(tmp_path_factory, new_database, "e2e-payments", shops=True)
     session_id, code = _desk_session(app)
     with (
         e2e.serving(app) as url,
@@ -145,9 +142,8 @@ def _wait_for_log(stack: Stack, count: int) -> list[dict[str, Any]]:
 def test_a_desk_order_paid_by_transfer_turns_paid_and_the_buyer_hears_of_it(
     stack: Stack, new_page: e2e.NewPage
 ) -> None:
-    coordinator, seller, buyer = new_page(), new_page(), new_page()
-    e2e.sign_in(coordinator, COORDINATOR)
-    e2e.sign_in(seller, SELLER)
+    coordinator, seller = e2e.signed_in(new_page, COORDINATOR, SELLER)
+    buyer = new_page()
     _connect_zalo(coordinator, stack)
     worker = e2e.start_worker(stack.db_url, stack.folder, "e2e-payments")
     try:

@@ -26,7 +26,6 @@ from app.models import accounts, live, orders
 from app.models import shipping as models
 from sandbox import core
 from sandbox.carriers import ghn, ghtk
-from tests import conftest
 from tests.e2e import conftest as e2e
 from tests.support import workers
 
@@ -37,11 +36,7 @@ SELLER = e2e.DEMO_USERS[accounts.Role.SELLER]
 
 
 @dataclasses.dataclass
-class Stack:
-    app: flask.Flask
-    url: str
-    db_url: str
-    folder: Path
+class Stack(e2e.Served):
     carriers: dict[str, str]  # carrier → its sandbox's URL
     session_id: int
     order_ids: list[int]
@@ -67,10 +62,7 @@ def _orders_into_session(app: flask.Flask) -> tuple[int, list[int]]:
 def stack(
     tmp_path_factory: pytest.TempPathFactory, new_database: e2e.NewDatabase
 ) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("e2e-shipping")
-    db_url = new_database(folder)
-    app = conftest.make_app(db_url, folder, WTF_CSRF_ENABLED=True)
-    e2e.seed_demo(app)
+    app, db_url, folder = e2e.demo_app(tmp_path_factory, new_database, "e2e-shipping")
     session_id, order_ids = _orders_into_session(app)
     depots = {"ghn": ghn.GHNSandbox(realtime=True), "ghtk": ghtk.GHTKSandbox(realtime=True)}
     try:
@@ -148,9 +140,7 @@ def _barcodes(pdf: bytes) -> list[str]:
 def test_a_sessions_orders_are_compared_booked_labelled_and_delivered(
     stack: Stack, new_page: e2e.NewPage
 ) -> None:
-    coordinator, seller = new_page(), new_page()
-    e2e.sign_in(coordinator, COORDINATOR)
-    e2e.sign_in(seller, SELLER)
+    coordinator, seller = e2e.signed_in(new_page, COORDINATOR, SELLER)
     _connect(coordinator, stack)
     worker = e2e.start_worker(stack.db_url, stack.folder, "e2e-shipping")
     try:

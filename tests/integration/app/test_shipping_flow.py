@@ -18,11 +18,12 @@ from app import extensions
 from app.core import clock
 from app.jobs import registry
 from app.jobs import service as jobs_service
-from app.models import catalog, jobs, orders
+from app.models import catalog, jobs, orders, orgs
 from app.models import shipping as models
 from app.orders import events
 from app.reports import dashboards
 from app.shipping import booking, polling
+from app.shipping import labels as shipping_labels
 from sandbox import core
 from sandbox.carriers import ghn as ghn_sandbox
 from tests import conftest
@@ -192,6 +193,26 @@ def test_an_order_without_an_address_is_skipped_with_the_reason(yard: Yard) -> N
         }
     ]
     assert yard.parcels() == []
+
+
+def test_a_producer_the_courier_cannot_reach_holds_its_parcel_back(yard: Yard) -> None:
+    with yard.app.app_context():
+        db = extensions.db.session
+        tea = db.get(orgs.Producer, yard.shop.people.other_producer_id)
+        assert tea is not None
+        tea.phone = "12345"  # not a Vietnamese number
+        tea_name = tea.name
+        db.commit()
+    order_id = yard.order("Hoa")
+    job_id, skipped = yard.book([order_id])
+    assert job_id is None and yard.parcels() == []
+    (held,) = skipped
+    assert held["problems"] == [
+        {"code": "producer_phone_missing", "params": {"producer": tea_name}}
+    ]
+    with yard.app.test_request_context():
+        words = shipping_labels.problem_label(held["problems"][0])
+    assert words == f"{tea_name} chưa có số điện thoại hợp lệ để bưu tá gọi."
 
 
 def test_webhooks_move_parcels_and_orders_once_and_never_back(yard: Yard) -> None:
