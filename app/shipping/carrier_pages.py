@@ -38,6 +38,7 @@ def _page(
         rows=accounts.accounts_for(_db(), _user()),
         schemas={c: accounts.carrier_class(c).config_schema for c in accounts.CARRIERS},
         carrier_name=labels.carrier_name,
+        setting_label=labels.setting_label,
         problem_label=labels.problem_label,
         webhook_url=webhook_url,
         parse_stored=formatting.parse_stored,

@@ -57,6 +57,28 @@ PROBLEM_LABELS = {
 }
 
 
+# The carriers' settings (``config_schema`` field names), in the reader's words.
+SETTING_LABELS: dict[str, Any] = {
+    "api_base_url": _l("Địa chỉ API (để trống: của hãng)"),
+    "token": _l("Token API của hãng"),
+    "shop_id": _l("Mã cửa hàng (ShopId)"),
+    "client_source": _l("Mã đối tác (X-Client-Source)"),
+    "webhook_hash": _l("Mã bí mật webhook (phần ?hash= của địa chỉ)"),
+    "username": _l("Tên đăng nhập"),
+    "password": _l("Mật khẩu"),
+    "webhook_token": _l("Mã bí mật webhook"),
+    "group_address_id": _l("Mã địa chỉ lấy hàng (GROUPADDRESS_ID)"),
+    "service": _l("Mã dịch vụ mặc định"),
+    "print_token": _l("Mã in nhãn (print token)"),
+    "customer_code": _l("Mã khách hàng"),
+    "contract_code": _l("Mã hợp đồng"),
+}
+
+
+def setting_label(name: str) -> str:
+    return str(SETTING_LABELS.get(name, name))
+
+
 def carrier_name(code: str) -> str:
     return CARRIER_NAMES.get(code, code)
 

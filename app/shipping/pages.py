@@ -14,7 +14,7 @@ import werkzeug
 from flask_babel import gettext as _
 
 from app import extensions
-from app.core import errors, pagination, permissions
+from app.core import errors, pagination, permissions, validators
 from app.http import helpers
 from app.jobs import service as jobs_service
 from app.models import orders
@@ -56,10 +56,14 @@ def parcel_status(row: Any) -> str:
 
 
 def _day(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((raw or "").strip()) if raw else None
-    except ValueError:
+    """The filter's day (``YYYY-MM-DD``, within the business dates); a 422 for anything else."""
+    if not (raw or "").strip():
         return None
+    day = validators.parse_business_date(raw)
+    if day is None:
+        message = _("Ngày không hợp lệ: %(value)s (dạng NNNN-TT-NN).", value=str(raw)[:40])
+        raise errors.ValidationError(message, fields={"day": [message]})
+    return day
 
 
 # --- orders to ship, quotes, booking --------------------------------------------------------

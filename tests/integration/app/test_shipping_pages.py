@@ -238,7 +238,7 @@ def _ready_order(app: flask.Flask, people: conftest.People) -> int:
         producer = db.get(orgs.Producer, people.producer_id)
         assert producer is not None
         producer.address_line = "Số 8 Trà Cổ"
-        producer.phone = "0203388888"
+        producer.phone = "0912388888"
         product = catalog.Product(producer_id=producer.id, name="Nước mắm Trà Cổ")
         product.variants = [catalog.Variant(sku="NM-500", name="Chai", price=90_000, stock=50)]
         db.add(product)
