@@ -161,8 +161,13 @@ def test_the_demo_tells_the_buyer_taken_then_paid_through_the_sandboxes(rig: Dem
     assert page.status_code == 200 and code in page.text
     wait_for(lambda: messages_of(order_id)[0].delivered_at is not None, "ZNS delivery callback")
 
+    queued = len(rig.dispatch.sent)
     rig.pay(order)
-    wait_for(lambda: len(messages_of(order_id)) == 3, "the paid message")
+    # The served app writes the message, then queues its job: wait for both.
+    wait_for(
+        lambda: len(messages_of(order_id)) == 3 and len(rig.dispatch.sent) > queued,
+        "the paid message and its job",
+    )
     assert run_jobs(rig.dispatch) == ["sent"]
     assert [(m.event, m.status) for m in messages_of(order_id)] == [
         ("taken", Status.SENT),
