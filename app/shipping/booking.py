@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -45,6 +45,7 @@ QUOTE_JOB = "shipping.quote"
 BOOK_JOB = "shipping.book"
 MAX_ORDERS = 1000
 MAX_ATTEMPTS = 4
+T = TypeVar("T")
 N_ = i18n.N_
 
 
@@ -122,18 +123,30 @@ def start_quotes(session: so.Session, user: accounts.User, order_ids: Sequence[i
     return _enqueue(session, user, club_id, QUOTE_JOB, {"order_ids": [o.id for o in found]})
 
 
+def _retried(
+    call: Callable[[], T], *, cap: float, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """``call()``, tried again after a transient refusal (backoff up to ``cap`` seconds, at
+    most ``MAX_ATTEMPTS`` tries); a permanent refusal, or the last one, is raised."""
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except carrier_errors.ChannelError as exc:
+            wait = retry.delay_for(exc, attempt, base=0.5, cap=cap)
+            if wait is None or attempt == MAX_ATTEMPTS:
+                raise
+            sleep(wait)
+            attempt += 1
+
+
 def _quote_one(
     adapter: carriers.Carrier, request: carriers.ShipmentRequest
 ) -> tuple[list[carriers.Quote], dict[str, Any] | None]:
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            return adapter.quote(request), None
-        except carrier_errors.ChannelError as exc:
-            wait = retry.delay_for(exc, attempt, base=0.5, cap=5.0)
-            if wait is None or attempt == MAX_ATTEMPTS:
-                return [], {"code": exc.reason, "params": exc.params}
-            time.sleep(wait)
-    return [], None
+    try:
+        return _retried(lambda: adapter.quote(request), cap=5.0), None
+    except carrier_errors.ChannelError as exc:
+        return [], {"code": exc.reason, "params": exc.params}
 
 
 def _quotes_of(
@@ -359,16 +372,11 @@ def book_parcel(
     except ValueError:
         shipment.problem = {"code": "producer_address_missing", "params": {}}
         return False
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            booking = adapter.book(request)
-            break
-        except carrier_errors.ChannelError as exc:
-            wait = retry.delay_for(exc, attempt, base=0.5, cap=10.0)
-            if wait is None or attempt == MAX_ATTEMPTS:
-                shipment.problem = {"code": exc.reason, "params": dict(exc.params)}
-                return False
-            sleep(wait)
+    try:
+        booking = _retried(lambda: adapter.book(request), cap=10.0, sleep=sleep)
+    except carrier_errors.ChannelError as exc:
+        shipment.problem = {"code": exc.reason, "params": dict(exc.params)}
+        return False
     now = clock.utcnow()
     shipment.tracking_code = booking.tracking_code
     shipment.sort_code = booking.sort_code[:64]

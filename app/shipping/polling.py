@@ -61,20 +61,15 @@ def poll(session: so.Session, *, now: dt.datetime | None = None) -> tracking.Out
     """Ask about the due parcels; one unit of work per parcel."""
     moment = now or clock.utcnow()
     total = tracking.Outcome()
-    adapters: dict[int, carriers.Carrier | None] = {}
-    for parcel in due(session, moment):
+    adapters: dict[int, carriers.Carrier] = {}
+    for parcel in due(session, moment):  # only carriers with a status query (``pollable``)
         account = parcel.account
-        if account is None or not account.active:
+        if account is None or not account.active or parcel.tracking_code is None:
             continue
         if account.id not in adapters:
-            adapter = accounts.carrier_for(account)
-            poll_ok = carriers.Capability.POLL in type(adapter).capabilities
-            adapters[account.id] = adapter if poll_ok else None
-        adapter_or_none = adapters[account.id]
-        if adapter_or_none is None or parcel.tracking_code is None:
-            continue
+            adapters[account.id] = accounts.carrier_for(account)
         try:
-            updates = adapter_or_none.track(parcel.tracking_code)
+            updates = adapters[account.id].track(parcel.tracking_code)
         except carrier_errors.ChannelError as exc:
             log.info("polling %s %s: %s", parcel.carrier, parcel.tracking_code, exc.reason)
             continue
@@ -82,9 +77,7 @@ def poll(session: so.Session, *, now: dt.datetime | None = None) -> tracking.Out
             outcome = tracking.apply_updates(
                 session, parcel.club_id, parcel.carrier, updates, models.EventVia.POLL
             )
-            fresh = session.get(models.Shipment, parcel.id)
-            if fresh is not None:
-                fresh.checked_at = moment
+            parcel.checked_at = moment
         for summary in outcome.summaries:
             recording.after_commit(session, None, summary)
         total.stored += outcome.stored

@@ -176,9 +176,7 @@ def _delivered(session: so.Session, order: orders.Order) -> recording.Summary | 
     parcels = _live_parcels(session, order.id)
     if any(p.status not in (ShipStatus.DELIVERED, ShipStatus.RETURNED) for p in parcels):
         return None  # another parcel of the order is still on its way
-    if OrderStatus(order.status) not in order_status.TRANSITIONS or (
-        OrderStatus.COMPLETED not in order_status.TRANSITIONS[OrderStatus(order.status)]
-    ):
+    if OrderStatus.COMPLETED not in order_status.TRANSITIONS[OrderStatus(order.status)]:
         return None
     return order_status.move(session, None, order, OrderStatus.COMPLETED, via=VIA)
 
