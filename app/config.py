@@ -312,6 +312,9 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         "JOB_MAX_ATTEMPTS": _int(env, "JOB_MAX_ATTEMPTS", 3, minimum=1),
         # Redis: an unacknowledged message (its worker died) is delivered again after this.
         "BROKER_VISIBILITY_TIMEOUT": _int(env, "BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        # Mark the months whose orders change for the aggregates' refresh (app/rollups); off
+        # only to measure what keeping them costs (bench/national).
+        "SALES_ROLLUPS": _bool(env, "SALES_ROLLUPS", True),
         "JOBS_PER_PAGE": 20,
         # Livestream planning: minutes a streamer needs between two sessions (0: sessions may
         # touch), and how long before a session a subscribed calendar reminds them.

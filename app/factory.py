@@ -34,6 +34,7 @@ from app.payments import feature as payments_feature
 from app.producers import feature as producers_feature
 from app.public import feature as public_feature
 from app.reports import feature as reports_feature
+from app.rollups import feature as rollups_feature
 from app.setup import feature as setup_feature
 from app.shipping import feature as shipping_feature
 from app.studio import feature as studio_feature
@@ -174,6 +175,7 @@ def _init_features(app: flask.Flask) -> None:
         messages_feature,
         shipping_feature,
         reports_feature,
+        rollups_feature,
         clubs_feature,
         setup_feature,
     ):

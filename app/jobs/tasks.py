@@ -28,6 +28,8 @@ RELEASE_HOLDS = "live.release_holds"
 # The buyer messages' chore (app/messages/chores.py).
 RESUME_MESSAGES = "messages.resume_queued"
 POLL_PARCELS = "shipping.poll_parcels"
+# The sales aggregates' chore (app/rollups/chores.py).
+REFRESH_ROLLUPS = "rollups.refresh"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -37,7 +39,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
       listings whose OCOP certificate expired and resume the renewed ones (every club);
     - every hour, push the listings still queued (after a daily quota or an outage);
     - every minute, cancel the live orders whose hold ran out unpaid (their units go back);
-    - every five minutes, queue again the buyer messages whose job never reached the broker.
+    - every five minutes, queue again the buyer messages whose job never reached the broker;
+    - every minute, remake the sales aggregates of the months whose orders changed.
 
     A run missed while beat was stopped is sent once when it starts again (the schedule file
     remembers the last run).
@@ -62,6 +65,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "poll-parcels": {
             "task": POLL_PARCELS,
             "schedule": crontab(minute="*/10"),
+            "options": {"queue": "default"},
+        },
+        # Sales aggregates of the cells whose orders changed (app/rollups/refresh.py).
+        "refresh-rollups": {
+            "task": REFRESH_ROLLUPS,
+            "schedule": crontab(minute="*"),
             "options": {"queue": "default"},
         },
         "channels-resume-queued-hourly": {

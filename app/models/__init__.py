@@ -11,6 +11,7 @@ from app.models import (  # noqa: F401
     orders,
     orgs,
     payments,
+    rollups,
     shipping,
     studio,
 )

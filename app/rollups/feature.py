@@ -1,0 +1,17 @@
+"""What the sales aggregates add to the app: the hook that marks changed months, the refresh
+chore, the ``flask rollups`` commands, and the province and national views that read them."""
+
+from __future__ import annotations
+
+import flask
+
+from app.rollups import (
+    chores,  # noqa: F401  (registers the Celery beat task)
+    cli,
+    marking,
+)
+
+
+def init_app(app: flask.Flask) -> None:
+    marking.listen()
+    app.cli.add_command(cli.rollups_cli)

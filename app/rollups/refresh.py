@@ -1,0 +1,282 @@
+"""Remake the stale cells from the raw lines: the job behind the aggregates.
+
+A round claims up to ``batch`` stale cells (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any
+number of workers share the queue without waiting on one another; a lease keeps a claimed cell
+off other workers' claims), commits the lease, then in one transaction: reads the claimed
+cells' lines month by month, writes their ``sales_months``/``sales_days`` rows afresh, drops
+the marks whose version is unchanged (a cell marked again meanwhile stays stale, lease
+released) and merges the buyers sketches of the provinces and months it touched, then of the
+country. Province and country merges are serialised per (province, month) by a transaction
+advisory lock taken in one order (provinces, then the country), so two workers never write a
+merge that misses the other's cell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from analytics import sketches
+from app.core import clock, uow
+from app.models import orders as order_models
+from app.models import orgs, rollups
+from app.rollups import cells, stale
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)
+BATCH = 200
+MAX_ROUNDS = 500
+_LOCK_SPACE = 1_300_000_000  # advisory lock keys of the merges: this + province code
+
+
+@dataclasses.dataclass
+class Refreshed:
+    cells: int = 0
+    regions: int = 0
+    rounds: int = 0
+
+
+Claimed = tuple[int, dt.date, int]  # club, month, version
+
+
+def claim(session: so.Session, now: dt.datetime, limit: int = BATCH) -> list[Claimed]:
+    """Lease up to ``limit`` stale cells no other worker holds (the caller commits)."""
+    C = rollups.StaleCell
+    pick = (
+        sa.select(C.club_id, C.month)
+        .where(sa.or_(C.lease_until.is_(None), C.lease_until < now))
+        .order_by(C.month, C.club_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    pairs = [(int(club), month) for club, month in session.execute(pick)]
+    if not pairs:
+        return []
+    session.execute(
+        sa.update(C)
+        .where(sa.tuple_(C.club_id, C.month).in_(pairs))
+        .values(lease_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        sa.select(C.club_id, C.month, C.version).where(sa.tuple_(C.club_id, C.month).in_(pairs))
+    )
+    return [(int(club), month, int(version)) for club, month, version in rows]
+
+
+def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
+    """Write the cells' aggregates afresh from their lines (a cell with no line left has none)."""
+    S, D = rollups.SalesMonth, rollups.SalesDay
+    by_month: dict[dt.date, set[int]] = defaultdict(set)
+    for club_id, month in targets:
+        by_month[month].add(club_id)
+    for month, club_set in sorted(by_month.items()):
+        clubs = sorted(club_set)
+        computed = cells.compute(cells.load_month(session, month, clubs), month)
+        following = cells.next_month(month)
+        for start in range(0, len(clubs), 500):
+            chunk = clubs[start : start + 500]
+            session.execute(
+                sa.delete(S)
+                .where(S.month == month, S.club_id.in_(chunk))
+                .execution_options(synchronize_session=False)
+            )
+            in_month = [D.club_id.in_(chunk), D.day >= month]
+            if following is not None:
+                in_month.append(D.day < following)
+            session.execute(
+                sa.delete(D).where(*in_month).execution_options(synchronize_session=False)
+            )
+        if computed.months:
+            session.execute(sa.insert(S), computed.months)
+        if computed.days:
+            session.execute(sa.insert(D), computed.days)
+
+
+def _release(session: so.Session, claimed: list[Claimed]) -> None:
+    """Drop the marks of the remade cells, unless marked again meanwhile (then release the
+    lease so the next round takes them)."""
+    C = rollups.StaleCell
+    for start in range(0, len(claimed), 500):
+        chunk = claimed[start : start + 500]
+        session.execute(
+            sa.delete(C)
+            .where(sa.tuple_(C.club_id, C.month, C.version).in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            sa.update(C)
+            .where(sa.tuple_(C.club_id, C.month).in_([(c, m) for c, m, _ in chunk]))
+            .values(lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claim_regions(session: so.Session) -> set[tuple[int, dt.date]]:
+    R = rollups.StaleRegion
+    rows = session.execute(
+        sa.select(R.province_code, R.month).limit(1000).with_for_update(skip_locked=True)
+    ).all()
+    pairs = [(int(code), month) for code, month in rows]
+    if pairs:
+        session.execute(
+            sa.delete(R)
+            .where(sa.tuple_(R.province_code, R.month).in_(pairs))
+            .execution_options(synchronize_session=False)
+        )
+    return set(pairs)
+
+
+def regions_of(session: so.Session, targets: Iterable[cells.Cell]) -> set[tuple[int, dt.date]]:
+    """The (province, month) pairs the cells' clubs belong to."""
+    targets = list(targets)
+    club_ids = sorted({club for club, _ in targets})
+    provinces: dict[int, int | None] = {}
+    for start in range(0, len(club_ids), 500):
+        rows = session.execute(
+            sa.select(orgs.Club.id, orgs.Club.province_code).where(
+                orgs.Club.id.in_(club_ids[start : start + 500])
+            )
+        )
+        provinces.update({int(i): code for i, code in rows})
+    out = set()
+    for club_id, month in targets:
+        code = provinces.get(club_id)
+        out.add((rollups.NO_PROVINCE if code is None else int(code), month))
+    return out
+
+
+def _lock(session: so.Session, code: int, month: dt.date) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :month)"),
+            {"space": _LOCK_SPACE + code, "month": month.year * 12 + month.month},
+        )
+
+
+def _write_merges(
+    session: so.Session, code: int, month: dt.date, rows: Iterable[tuple[str, str, bytes | None]]
+) -> None:
+    groups: dict[tuple[str, str], list[bytes | None]] = defaultdict(list)
+    for dim, key, sketch in rows:
+        groups[(dim, key)].append(sketch)
+    R = rollups.RegionSketch
+    session.execute(
+        sa.delete(R)
+        .where(R.province_code == code, R.month == month)
+        .execution_options(synchronize_session=False)
+    )
+    values = []
+    for (dim, key), items in sorted(groups.items()):
+        merged = sketches.merge_encoded(items)
+        values.append(
+            {
+                "province_code": code,
+                "month": month,
+                "dim": dim,
+                "key": key,
+                "buyers": sketches.estimate(merged),
+                "sketch": sketches.encode(merged),
+            }
+        )
+    if values:
+        session.execute(sa.insert(R), values)
+
+
+def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]) -> None:
+    """Merge the clubs' sketches of each (province, month), then the country's months."""
+    S, Club, R = rollups.SalesMonth, orgs.Club, rollups.RegionSketch
+    provinces = sorted((code, month) for code, month in regions if code != rollups.NATIONAL)
+    for code, month in provinces:
+        _lock(session, code, month)
+        where = (
+            Club.province_code.is_(None)
+            if code == rollups.NO_PROVINCE
+            else Club.province_code == code
+        )
+        rows = session.execute(
+            sa.select(S.dim, S.key, S.sketch)
+            .join(Club, S.club_id == Club.id)
+            .where(S.month == month, S.sketch.is_not(None), where)
+        )
+        _write_merges(session, code, month, rows)
+    for month in sorted({month for _, month in regions}):
+        _lock(session, rollups.NATIONAL, month)
+        rows = session.execute(
+            sa.select(R.dim, R.key, R.sketch).where(
+                R.month == month, R.province_code != rollups.NATIONAL
+            )
+        )
+        _write_merges(session, rollups.NATIONAL, month, rows)
+
+
+def refresh(
+    session: so.Session,
+    now: clock.Clock = clock.utcnow,
+    batch: int = BATCH,
+    max_rounds: int = MAX_ROUNDS,
+    progress: Callable[[Refreshed], None] | None = None,
+) -> Refreshed:
+    """Remake stale cells round by round until none is left to claim (or ``max_rounds``)."""
+    done = Refreshed()
+    while done.rounds < max_rounds:
+        with uow.unit_of_work(session):
+            claimed = claim(session, now(), batch)
+        with uow.unit_of_work(session):
+            regions = _claim_regions(session)
+            if not claimed and not regions:
+                break
+            targets = [(club, month) for club, month, _ in claimed]
+            remake_cells(session, targets)
+            _release(session, claimed)
+            regions |= regions_of(session, targets)
+            remake_regions(session, regions)
+        done.cells += len(claimed)
+        done.regions += len(regions)
+        done.rounds += 1
+        if progress is not None:
+            progress(done)
+    return done
+
+
+def order_months(session: so.Session, club_ids: Collection[int] | None = None) -> set[cells.Cell]:
+    """Every (club, month) from each club's first order to its last."""
+    Ord = order_models.Order
+    stmt = sa.select(Ord.club_id, sa.func.min(Ord.placed_at), sa.func.max(Ord.placed_at)).group_by(
+        Ord.club_id
+    )
+    if club_ids is not None:
+        stmt = stmt.where(Ord.club_id.in_(sorted(club_ids)))
+    out: set[cells.Cell] = set()
+    for club_id, first, last in session.execute(stmt):
+        for month in cells.months_between(cells.month_of(first), cells.month_of(last)):
+            out.add((int(club_id), month))
+    return out
+
+
+@uow.transactional
+def mark_all(session: so.Session, club_ids: Collection[int] | None = None) -> int:
+    """Throw away the clubs' aggregates and mark every month they sold in stale (the refresh
+    job, on as many workers as there are, remakes them). The number of cells marked."""
+    S, D = rollups.SalesMonth, rollups.SalesDay
+    targets = order_months(session, club_ids)
+    regions: set[tuple[int, dt.date]] = set()
+    for model in (S, D):
+        stmt = sa.delete(model).execution_options(synchronize_session=False)
+        if club_ids is not None:
+            stmt = stmt.where(model.club_id.in_(sorted(club_ids)))
+        session.execute(stmt)
+    regions = {(code, month) for code, month in regions_of(session, targets)}
+    if club_ids is None:
+        session.execute(
+            sa.delete(rollups.RegionSketch).execution_options(synchronize_session=False)
+        )
+    stale.mark(session, targets, regions)
+    return len(targets)
