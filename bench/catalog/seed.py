@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.catalog import service as catalog_service
 from app.models import accounts, catalog, orgs
 from vietnam import ocop, text
 
@@ -60,8 +61,13 @@ PROVINCES = [
 ]
 
 
-def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
-    """Insert ``products`` products (1–3 variants each; two thirds certified)."""
+def seed(
+    connection: sa.Connection, products: int, seed_value: int = 7, *, today: dt.date | None = None
+) -> None:
+    """Insert ``products`` products (1–3 variants each; two thirds certified, decided up to
+    1,400 days before ``today``, the app's today by default: the same catalog, certificate
+    statuses included, on any day the bench runs)."""
+    today = today or catalog_service.today_local()
     rng = random.Random(seed_value)
     category_ids = [
         row[0]
@@ -94,7 +100,6 @@ def seed(connection: sa.Connection, products: int, seed_value: int = 7) -> None:
         sa.insert(orgs.club_producers),
         [{"club_id": 1, "producer_id": row["id"]} for row in producer_rows],
     )
-    today = dt.date(2026, 11, 28)
     product_rows, variant_rows, certificate_rows = [], [], []
     variant_id = 0
     for product_id in range(1, products + 1):

@@ -6,7 +6,14 @@ A fresh SQLite database built by the real migrations, ``--listings`` products
 (one SKU, one photo each), a sandbox marketplace over real HTTP that accepts
 ``--rate`` requests per second (over that it answers as the marketplace does:
 an in-body code or HTTP 429) and fails ``--errors`` of calls with a 5xx. The
-publish job's scheduler runs in this process, one worker.
+publish job's scheduler runs in this process, one worker, with the production
+settings.
+
+The sandbox listens on http://127.0.0.1, which production refuses twice: a shop's
+address must be https on the marketplace's own domains, and the SSRF guard refuses
+private and loopback hosts. As ``bench/load`` does, a development app sets up the
+data (products, the shop connected through its consent page) and the production app
+that publishes is told what the sandbox needs: ``ALLOW_PRIVATE_URLS=1``.
 
 Reports wall time, the sandbox's call count, the lower bound (calls ÷ rate),
 their ratio, and the duplicate count the sandbox sees (products sharing a SKU).
@@ -60,23 +67,27 @@ def run(
     """
     workdir = workdir or Path(tempfile.mkdtemp(prefix="bench-sync-"))
     env = {
-        # Not production: it accepts only https shop addresses on the marketplace's own
-        # domains, and the sandbox is http://127.0.0.1. Nothing the publish run does differs.
-        "APP_ENV": "development",
         "PUBLIC_BASE_URL": "https://ocop.example.vn",
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": "bench-sync-secret-key-0123456789abcdef",
         "CREDENTIALS_KEY": KEY,
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
         "INSTANCE_PATH": str(workdir / "instance"),
         "MEDIA_ROOT": str(workdir / "media"),
         "BROKER_URL": f"sqla+sqlite:///{workdir / 'broker.sqlite'}",
     }
-    app = factory.create_app({"SESSION_COOKIE_SECURE": False}, env=env)
+    # Production takes a shop address only if it is https on the marketplace's domains: the
+    # sandbox shop is connected by a development app on the same database.
+    setup = factory.create_app(
+        {"SESSION_COOKIE_SECURE": False}, env={**env, "APP_ENV": "development"}
+    )
+    # The run itself: production, with the one setting the loopback sandbox needs.
+    production = {**env, "APP_ENV": "production", "ALLOW_PRIVATE_URLS": "1"}
+    app = factory.create_app({"SESSION_COOKIE_SECURE": False}, env=production)
     # TikTok's 100-creates-a-day quota for new shops is lifted here: this measures the rate.
     options = {"create_quota": 0} if dialect == "tiktok" else {}
     server = core.Server(servers.dialect(dialect, **options)).start()
     try:
-        with app.app_context():
+        with setup.app_context():
             flask_migrate.upgrade()
             session = extensions.session()
             club = orgs.Club(name="CLB bench", province="Quảng Ninh", province_code=22)
@@ -118,7 +129,7 @@ def run(
                     },
                 )
                 images_service.add_product_image(
-                    session, user, product.id, _photo(i), app.config["MEDIA_ROOT"]
+                    session, user, product.id, _photo(i), setup.config["MEDIA_ROOT"]
                 )
                 ids.append(product.id)
             config = sandboxes.adapter_config(dialect, server.url, requests_per_second=str(rate))
@@ -138,6 +149,11 @@ def run(
             accounts.finish_connect(session, params, scope=scope)
             bound = listings.bind(session, user, account.id, ids)
             listing_ids = [b.id for b in bound]
+            extensions.db.session.remove()
+            extensions.db.engine.dispose()
+        with app.app_context():
+            assert app.config["APP_ENV"] == "production" and app.config["ALLOW_PRIVATE_URLS"]
+            session = extensions.session()
             state = server.dialect.state
             with state.lock:
                 state.calls.clear()
@@ -153,9 +169,12 @@ def run(
         server.stop()
     # Replies refused for going over the rate do not count towards the floor.
     calls = snap["total_calls"] - snap["outcomes"].get("rate_limited", 0)
+    if calls == 0:  # e.g. the SSRF guard refused the sandbox's address
+        raise RuntimeError(f"{dialect}: no call reached the sandbox ({summary})")
     floor = calls / rate
     return {
         "dialect": dialect,
+        "app_env": app.config["APP_ENV"],
         "listings": count,
         "live": summary.live,
         "wall_s": wall,
