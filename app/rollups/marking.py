@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from typing import Any
 
-import flask
 import sqlalchemy as sa
 import sqlalchemy.event
 import sqlalchemy.orm as so
@@ -57,8 +57,13 @@ class _Notes:
         )
 
 
-def listen() -> None:
-    """Hook every session's flushes and commits (once per process)."""
+_switch: list[Callable[[], bool]] = [lambda: True]
+
+
+def listen(enabled: Callable[[], bool]) -> None:
+    """Hook every session's flushes and commits (once per process); ``enabled`` says whether
+    the app in use keeps aggregates (asked at each commit)."""
+    _switch[0] = enabled
     if not sa.event.contains(so.Session, "before_flush", _before_flush):
         sa.event.listen(so.Session, "before_flush", _before_flush)
         sa.event.listen(so.Session, "before_commit", _before_commit)
@@ -126,15 +131,11 @@ def _after_rollback(session: so.Session, _previous: so.SessionTransaction) -> No
     session.info.pop(_NOTES, None)
 
 
-def _enabled() -> bool:
-    return not flask.has_app_context() or bool(flask.current_app.config.get("SALES_ROLLUPS", True))
-
-
 def _before_commit(session: so.Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit would flush them after this hook: note them now
     notes = session.info.pop(_NOTES, None)
-    if not isinstance(notes, _Notes) or not notes or not _enabled():
+    if not isinstance(notes, _Notes) or not notes or not _switch[0]():
         return
     found = set(notes.cells)
     if notes.order_ids:

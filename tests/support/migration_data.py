@@ -998,6 +998,31 @@ def _check_shipping(p: Probe) -> None:
     same(p.value("SELECT COUNT(*) FROM shipment_events"), 0)
 
 
+def _check_sales_aggregates(p: Probe) -> None:
+    # Every month of every club with orders, from its first order to its last (Vietnam time),
+    # waits for the refresh job; the aggregates themselves start empty.
+    expected = set()
+    for club_id, first, last in p.rows(
+        "SELECT club_id, MIN(placed_at), MAX(placed_at) FROM orders GROUP BY club_id"
+    ):
+        local = [
+            (dt.datetime.fromisoformat(str(t)).replace(tzinfo=None) + dt.timedelta(hours=7))
+            for t in (first, last)
+        ]
+        month = local[0].date().replace(day=1)
+        while month <= local[1].date():
+            expected.add((club_id, month.isoformat()))
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+    assert expected, "the dataset has orders"
+    same(
+        {(c, str(m)[:10]) for c, m in p.rows("SELECT club_id, month FROM stale_cells")},
+        expected,
+    )
+    same(p.rows("SELECT DISTINCT version, lease_until FROM stale_cells"), [(1, None)])
+    for table in ("sales_months", "sales_days", "region_sketches", "stale_regions"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -1028,4 +1053,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("9f06865030f3", "tenants", _seed_payments, _check_payments),
     Dataset("1c188d017e51", "live", _seed_order_messages, _check_buyer_messages),
     Dataset("35e474914cf3", "live", _seed_live_comments, _check_shipping),
+    Dataset("c2c68a8b3457", "live", _seed_live_comments, _check_sales_aggregates),
 )
