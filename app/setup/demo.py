@@ -26,6 +26,7 @@ from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
 from app.models import messages as messages_models
+from app.rollups import refresh as rollup_refresh
 from integrations import errors as channel_errors
 from integrations import http, netguard, registry
 from vietnam import admin_units, ocop
@@ -322,6 +323,9 @@ def load(
     _load_orders_to_ship(session, now)
     if live_chat_urls is not None and "youtube" in live_chat_urls:
         _load_comment_account(session, live_chat_urls["youtube"])
+    # the province and national views read the sales aggregates: make them now rather than at
+    # the refresh job's next minute
+    rollup_refresh.refresh(session, now=now)
     return DemoSummary(True, club.name, len(producers), usernames, zalo_problem)
 
 
