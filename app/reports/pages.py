@@ -119,6 +119,24 @@ def index() -> Any:
     start, end = _period()
     club_id = _int_arg("club")
     db = extensions.session()
+    if club_id is None and permissions.can(user, "union.compare"):
+        # many clubs over a long period: too many lines to read per request; the monthly
+        # aggregates answer instead (a club's own overview always reads its lines: exact)
+        size = dashboards.overview_size(db, user, start, end)
+        if size > flask.current_app.config["REPORT_RAW_LINES"]:
+            flask.flash(
+                _(
+                    "Kỳ này có %(n)s dòng đơn của nhiều câu lạc bộ: báo cáo đọc số liệu tổng hợp "
+                    "theo tháng (tiền, đơn, sản phẩm chính xác; người mua ước tính).",
+                    n=formatting.number(size),
+                )
+            )
+            return flask.redirect(
+                flask.url_for(
+                    "reports.region_page",
+                    **{"from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m")},
+                )
+            )
     report = dashboards.club_overview(db, user, start, end, club_id)
     return _render(
         "reports/overview.html",

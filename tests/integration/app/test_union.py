@@ -651,3 +651,27 @@ def test_region_views_read_the_aggregates_and_equal_the_lines(
     )
     assert workbook.status_code == 200 and CLUB_1_NAME in _xlsx_text(workbook.data)
     assert client.get("/reports/region", query_string={"province": "1"}).status_code == 404
+
+
+def test_a_many_club_overview_too_large_for_the_lines_goes_to_the_aggregates(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    people: conftest.People,
+    seeded: seed.UnionSeeded,
+) -> None:
+    period = {"start": "2026-10-01", "end": "2026-11-30"}
+    auth.login(people.username(Role.UNION))
+    assert client.get("/reports/", query_string=period).status_code == 200  # a few lines: exact
+    app.config["REPORT_RAW_LINES"] = 3
+    moved = client.get("/reports/", query_string=period)
+    assert moved.status_code == 302
+    assert "/reports/region?from=2026-10&to=2026-11" in moved.headers["Location"]
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "dòng đơn của nhiều câu lạc bộ" in page and CLUB_1_NAME in page
+    # one club picked, or a club's own staff: always the exact overview over its lines
+    picked = client.get("/reports/", query_string={**period, "club": seeded.club_1})
+    assert picked.status_code == 200
+    auth.logout()
+    auth.login(people.username(Role.COORDINATOR))
+    assert client.get("/reports/", query_string=period).status_code == 200
