@@ -135,6 +135,9 @@ def test_a_cell_written_while_remade_stays_stale_and_a_dead_workers_lease_runs_o
     assert result.differences == []
     with app.app_context():
         S = rollups.SalesMonth
-        assert extensions.db.session.scalar(
-            sa.select(S.orders).where(S.dim == "all", S.club_id == people.club_id)
-        ) == 2
+        assert (
+            extensions.db.session.scalar(
+                sa.select(S.orders).where(S.dim == "all", S.club_id == people.club_id)
+            )
+            == 2
+        )
