@@ -131,12 +131,8 @@ def index() -> Any:
                     n=formatting.number(size),
                 )
             )
-            return flask.redirect(
-                flask.url_for(
-                    "reports.region_page",
-                    **{"from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m")},
-                )
-            )
+            months: dict[str, Any] = {"from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m")}
+            return flask.redirect(flask.url_for("reports.region_page", **months))
     report = dashboards.club_overview(db, user, start, end, club_id)
     return _render(
         "reports/overview.html",

@@ -48,6 +48,7 @@ BREAKDOWNS: dict[str, Any] = {
     "platform": _l("Theo sàn"),
 }
 SKETCHED = ("ocop_stars", "ocop_group", "platform")
+DAILY_MONTHS = 3  # a daily Net GMV chart up to this many months
 
 
 @dataclasses.dataclass
@@ -71,6 +72,11 @@ class RegionView:
     tables: dict[str, list[Row]]
     pending: int
     provinces: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    days: list[tuple[dt.date, int]] = dataclasses.field(default_factory=list)  # Net GMV a day
+
+    def day_chart(self) -> tuple[list[str], list[float]]:
+        """Labels ("03/11") and Net GMV of each day, for the daily chart."""
+        return [d.strftime("%d/%m") for d, _v in self.days], [float(v) for _d, v in self.days]
 
     @property
     def title(self) -> str:
@@ -229,6 +235,19 @@ def region_view(
             )
             for key, figures in found
         ]
+    days: list[tuple[dt.date, int]] = []
+    if len(months) <= DAILY_MONTHS:
+        found_days = reading.day_totals(
+            session,
+            clubs,
+            first_month,
+            (club_comparison.add_months(last_month, 1) - dt.timedelta(days=1)),
+        )
+        day = first_month
+        end_day = club_comparison.add_months(last_month, 1)
+        while day < end_day:
+            days.append((day, found_days.get(day, {}).get("net_gmv", 0)))
+            day += dt.timedelta(days=1)
     pending = stale.waiting(
         session,
         None
@@ -248,6 +267,7 @@ def region_view(
         tables=tables,
         pending=pending,
         provinces=sorted(provinces.items(), key=lambda item: item[1]) if scope.every_club else [],
+        days=days,
     )
 
 

@@ -48,6 +48,22 @@ def month_totals(
     ]
 
 
+def day_totals(
+    session: so.Session, clubs: ClubFilter, first: dt.date, last: dt.date
+) -> dict[dt.date, dict[str, int]]:
+    """The clubs' days from ``first`` to ``last`` (both included) added up: additive figures."""
+    D = rollups.SalesDay
+    stmt = (
+        sa.select(D.day, *(sa.func.sum(getattr(D, name)) for name in ADDITIVE))
+        .where(D.day >= first, D.day <= last, clubs(D.club_id))
+        .group_by(D.day)
+    )
+    return {
+        day: dict(zip(ADDITIVE, (int(v or 0) for v in values), strict=True))
+        for day, *values in session.execute(stmt)
+    }
+
+
 def by_province_month(
     session: so.Session, clubs: ClubFilter, first: dt.date, last: dt.date
 ) -> dict[tuple[int, dt.date], dict[str, int]]:

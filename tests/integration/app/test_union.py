@@ -608,6 +608,9 @@ def test_region_views_read_the_aggregates_and_equal_the_lines(
         assert products == sorted(products, key=lambda r: -(r.figures["net_gmv"] or 0))
         stars = view.tables["ocop_stars"]
         assert sum(row.figures["gmv"] or 0 for row in stars) == TOTALS["gmv"]
+        # the daily chart: every day of both months, adding up to the period's Net GMV
+        assert len(view.days) == 31 + 30 and view.days[0][0] == dt.date(2026, 10, 1)
+        assert sum(value for _day, value in view.days) == TOTALS["net_gmv"]
 
         admin = _user(people.username(Role.ADMIN))
         country = region.region_view(db, admin, *MONTHS)
@@ -639,7 +642,7 @@ def test_region_views_read_the_aggregates_and_equal_the_lines(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert CLUB_1_NAME in html and CLUB_3_NAME not in html
-    assert "Người mua (ước tính)" in html
+    assert "Người mua (ước tính)" in html and 'data-testid="chart-days"' in html
     sheet = client.get(
         "/reports/region", query_string={"from": MONTHS[0], "to": MONTHS[1], "format": "csv"}
     )
