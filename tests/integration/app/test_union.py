@@ -31,18 +31,17 @@ MONTHS = ("2026-10", "2026-11")
 FIGURES = ("gmv", "net_gmv", "orders", "livestreams", "videos", "products_listed")
 
 # seed_union's hand counts: club → month → figures; and over the period (with đang bán)
-CLUB_1 = {
-    "2026-10": dict(gmv=285_000, net_gmv=95_000, orders=1, livestreams=1, videos=1,
-                    products_listed=1),
-    "2026-11": dict(gmv=955_000, net_gmv=500_000, orders=4, livestreams=2, videos=2,
-                    products_listed=2),
-}  # fmt: skip
-CLUB_2 = {
-    "2026-10": dict(gmv=250_000, net_gmv=0, orders=0, livestreams=0, videos=0,
-                    products_listed=0),
-    "2026-11": dict(gmv=595_000, net_gmv=345_000, orders=1, livestreams=1, videos=0,
-                    products_listed=1),
-}  # fmt: skip
+
+
+def _figures(*values: int) -> dict[str, int]:
+    """FIGURES in order: gmv, net_gmv, orders, livestreams, videos, products_listed."""
+    return dict(zip(FIGURES, values, strict=True))
+
+
+CLUB_1 = {"2026-10": _figures(285_000, 95_000, 1, 1, 1, 1),
+          "2026-11": _figures(955_000, 500_000, 4, 2, 2, 2)}  # fmt: skip
+CLUB_2 = {"2026-10": _figures(250_000, 0, 0, 0, 0, 0),
+          "2026-11": _figures(595_000, 345_000, 1, 1, 0, 1)}  # fmt: skip
 CLUB_1_PERIOD = dict(gmv=1_240_000, net_gmv=595_000, orders=5, livestreams=3, videos=3,
                      products_listed=2, listed_now=1)  # fmt: skip
 CLUB_2_PERIOD = dict(gmv=845_000, net_gmv=345_000, orders=1, livestreams=1, videos=0,
@@ -657,11 +656,11 @@ def test_region_views_read_the_aggregates_and_equal_the_lines(
 
 
 def test_a_many_club_overview_too_large_for_the_lines_goes_to_the_aggregates(
-    app: flask.Flask,
-    client: flask.testing.FlaskClient,
-    auth: conftest.Auth,
-    people: conftest.People,
     seeded: seed.UnionSeeded,
+    people: conftest.People,
+    auth: conftest.Auth,
+    client: flask.testing.FlaskClient,
+    app: flask.Flask,
 ) -> None:
     period = {"start": "2026-10-01", "end": "2026-11-30"}
     auth.login(people.username(Role.UNION))
