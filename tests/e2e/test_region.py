@@ -8,7 +8,6 @@ GMV. The admin sees the whole country, picks the province and downloads its CSV.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import time
@@ -23,7 +22,6 @@ from app.core import clock
 from app.jobs import tasks
 from app.live import common as live_common
 from app.models import accounts
-from app.orders import exports
 from app.rollups import stale
 from app.setup import demo
 from tests.e2e import conftest as e2e
@@ -47,19 +45,8 @@ def served(
 
 def _order_file(path: Path) -> Path:
     """Three orders yesterday evening (Vietnam time): GMV 495.000 ₫, one line cancelled."""
-    day = (live_common.to_local(clock.utcnow()).date() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
-    rows = [
-        list(exports.TEMPLATE_HEADERS),
-        ["tiktok", "REG-1", f"{day} 20:05", "paid", "NMTC-500", "Nước mắm", "2", "95000",
-         "0912 345 678", "", "Lan"],
-        ["tiktok", "REG-2", f"{day} 20:30", "completed", "CTC-100", "Chè", "1", "250000",
-         "0977 111 222", "", "Hoa"],
-        ["tiktok", "REG-3", f"{day} 20:45", "cancelled", "NMTC-250", "Nước mắm", "1", "55000",
-         "0987654321", "", "Hà"],
-    ]  # fmt: skip
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+    yesterday = live_common.to_local(clock.utcnow()).date() - dt.timedelta(days=1)
+    return e2e.order_file(path, yesterday)
 
 
 def _money(page: Page, metric: str) -> int:
