@@ -89,12 +89,17 @@ def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
 
 
 def _note_order(notes: _Notes, order: order_models.Order) -> None:
+    """The order's cells now and before the change; its id when they are not loaded (an
+    expired order: the commit reads them)."""
     club_ids, _ = _history(order, "club_id")
     times, _ = _history(order, "placed_at")
-    for club_id, placed in itertools.product(club_ids, times):
-        if club_id is not None and isinstance(placed, dt.datetime):
-            notes.cells.add((int(club_id), cells.month_of(placed)))
-    if order.id is not None:
+    found = {
+        (int(club_id), cells.month_of(placed))
+        for club_id, placed in itertools.product(club_ids, times)
+        if club_id is not None and isinstance(placed, dt.datetime)
+    }
+    notes.cells |= found
+    if not found and order.id is not None:
         notes.order_ids.add(order.id)
 
 
