@@ -63,6 +63,7 @@ class RenderCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def clear(self) -> None:
+    def held(self) -> list[Hashable]:
+        """The keys held, least recently used first."""
         with self._lock:
-            self._entries.clear()
+            return list(self._entries)

@@ -122,7 +122,7 @@ def test_page_is_rendered_once_per_change(app, client, people) -> None:
     # tracking arguments (a Facebook click) change nothing in the page: the same entry
     bodies.add(client.get(f"/p/{product_id}?fbclid=IwAR0abc&utm_source=tiktok").get_data())
     assert len(bodies) == 1
-    page_keys = [key for key in store._entries if key[0] == "page"]
+    page_keys = [key for key in store.held() if key[0] == "page"]
     assert len(page_keys) == 1
     assert store.misses >= 1 and store.hits >= 5
     assert f"next=/p/{product_id}" in bodies.pop().decode()  # the language switch comes back
