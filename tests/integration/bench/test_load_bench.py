@@ -20,13 +20,7 @@ def test_load_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     servers.require("load", None if shutil.which("wrk") else "wrk not found (apt-get install wrk)")
 
     report = load_bench.run(
-        duration=1,
-        connections=2,
-        workers=1,
-        products=300,
-        sessions=12,
-        warmup=0,
-        workdir=tmp_path,
+        duration=1, connections=2, workers=1, products=300, sessions=12, warmup=0, workdir=tmp_path
     )
 
     assert report["gunicorn_workers"] == 1
