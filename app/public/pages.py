@@ -166,6 +166,8 @@ def product(product_id: int) -> flask.Response:
         signed_in,
         _addresses_key(),
     )
+    # Rendering reads the product after the digest did: a change committed in between puts
+    # newer bytes under the older key, never older bytes under a newer one.
     entry = _cache().get(key, lambda: _render_product(product_id))
     response = flask.Response(entry.body, mimetype="text/html")
     # The language and the signed-in header come with the session cookie: a browser or CDN
