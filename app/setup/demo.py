@@ -311,7 +311,7 @@ def load(
     )
     _load_live(session, club, now)
     if media_root is not None:
-        _load_photos(session, media_root)
+        _load_photos(session, club, media_root)
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
         _load_payments(session, club)
@@ -369,9 +369,7 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
         notes="Chuẩn bị mẫu thử và giấy chứng nhận OCOP trước giờ lên sóng.",
         hosts=hosts[:2],
     )
-    products = list(
-        session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id).limit(3))
-    )
+    products = list(session.scalars(_club_products(club).limit(3)))
     taken: set[str] = set()
     for position, product in enumerate(products):
         code = live_slots.suggest_code(product.name, taken)
@@ -469,10 +467,21 @@ def _load_products(
 PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (60, 110, 160)]
 
 
-def _load_photos(session: so.Session, media_root: str) -> None:
+def _club_products(club: orgs.Club) -> sa.Select[catalog.Product]:
+    """The demo club's products, oldest first: only those, when the demo is loaded into a
+    database that holds others (bench/load's generated catalog)."""
+    return (
+        sa.select(catalog.Product)
+        .join(orgs.club_producers, orgs.club_producers.c.producer_id == catalog.Product.producer_id)
+        .where(orgs.club_producers.c.club_id == club.id)
+        .order_by(catalog.Product.id)
+    )
+
+
+def _load_photos(session: so.Session, club: orgs.Club, media_root: str) -> None:
     """A plain square photo per product, so marketplaces that need an image accept them."""
     admin = _user(session, "admin")  # made by the demo's first step
-    products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
+    products = session.scalars(_club_products(club)).all()
     for index, product in enumerate(products):
         buffer = io.BytesIO()
         image = Image.new("RGB", (900, 900), PHOTO_COLOURS[index % len(PHOTO_COLOURS)])
