@@ -80,14 +80,16 @@ def _columns(
 ) -> dict[str, np.ndarray]:
     """Every metric per group as arrays (object arrays where None is possible)."""
     n = len(groups.labels)
-    valid = prepared.valid
-    line_group = groups.lines
-    valid_group = line_group[valid]
-    gmv = frames.sum_by(line_group, prepared.amount, n)
-    net = frames.sum_by(valid_group, prepared.amount[valid], n)
-    units = frames.sum_by(valid_group, prepared.quantity[valid], n)
-    orders = frames.distinct_by(valid_group, prepared.order[valid], prepared.n_orders, n)
-    buyers = frames.distinct_by(valid_group, prepared.buyer[valid], prepared.n_buyers, n)
+    sales = prepared.sales  # shared by every grouping
+    valid_group = groups.lines[sales.rows]
+    gmv = frames.sum_by(groups.lines, sales.line_amount, n, sales.exact)
+    net = frames.sum_by(valid_group, sales.amount, n, sales.exact)
+    units = frames.sum_by(valid_group, sales.quantity, n, sales.exact)
+    # one line per (order, group): its count is the orders, its buyers hold every buyer
+    first = sales.first_pairs(valid_group)
+    pair_group = valid_group[first]
+    orders = np.bincount(pair_group, minlength=n).astype(np.int64)
+    buyers = frames.distinct_by(pair_group, sales.buyer[first], prepared.n_buyers, n)
     out: dict[str, np.ndarray] = {
         "gmv": gmv,
         "net_gmv": net,
