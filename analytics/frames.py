@@ -206,25 +206,29 @@ class PreparedLines:
 @dataclasses.dataclass(frozen=True)
 class ValidLines:
     """The valid lines of a :class:`PreparedLines`, each order's lines side by side (orders in
-    code order), with what every grouping's sums and distinct counts read.
+    code order), with what every grouping's sums and distinct counts read: laid out once, then
+    :meth:`per_group` for each grouping.
 
-    ``rows``: each line's position in the prepared arrays; ``rank``: its place among its
-    order's valid lines (0 = the first); ``depth``: how many shifted comparisons find every
-    repeated (order, group) pair among orders of up to :data:`SHIFT_DEPTH` lines; ``long``:
-    the lines of longer orders (compared by a sort instead). ``amount``/``quantity`` (valid
-    lines) and ``line_amount`` (every line, in the prepared order) are float64 for
-    ``np.bincount`` when ``exact`` holds (every partial sum below 2**53), else int64.
+    ``rows``: each valid line's position in the prepared arrays; ``same_order[k - 1]``: True
+    where the line k places back belongs to the same order, for k below ``depth`` (the longest
+    order, at most :data:`SHIFT_DEPTH` lines); ``long``: the lines (positions here) of longer
+    orders. ``amount``/``quantity``: the valid lines' values, ``others``/``other_amount``: the
+    other lines' positions and amounts (GMV counts them too); float64 for ``np.bincount`` when
+    ``exact`` holds (every partial sum below 2**53), else int64.
+
+    Not for concurrent use: :meth:`per_group` reuses two scratch arrays as long as ``rows``
+    (fresh arrays of that size cost a page fault every 4 KiB each time).
     """
 
     rows: np.ndarray
     order: np.ndarray
     buyer: np.ndarray
-    rank: np.ndarray
-    depth: int
+    same_order: tuple[np.ndarray, ...]
     long: np.ndarray
     amount: np.ndarray
     quantity: np.ndarray
-    line_amount: np.ndarray
+    others: np.ndarray
+    other_amount: np.ndarray
     exact: bool
 
     @classmethod
@@ -235,40 +239,67 @@ class ValidLines:
             by_order = stable_argsort(order, prepared.n_orders)
             rows, order = rows[by_order], order[by_order]
         n = len(order)
-        starts = np.ones(n, dtype=bool)
-        np.not_equal(order[1:], order[:-1], out=starts[1:])
-        position = np.arange(n, dtype=np.int64)
-        rank = position - np.maximum.accumulate(np.where(starts, position, 0))
-        run = np.cumsum(starts) - 1
-        length = np.bincount(run)[run] if n else run
-        longest = int(length.max()) if n else 0
-        exact = bool(
-            np.abs(prepared.amount).sum(dtype=np.float64) < 2**53
-            and np.abs(prepared.quantity).sum(dtype=np.float64) < 2**53
-        )
+        head = np.ones(n, dtype=bool)
+        np.not_equal(order[1:], order[:-1], out=head[1:])
+        starts = np.flatnonzero(head)
+        length = np.diff(np.append(starts, n))
+        depth = min(int(length.max()) if n else 0, SHIFT_DEPTH)
+        # the lines of the orders longer than SHIFT_DEPTH, run by run
+        runs = np.flatnonzero(length > SHIFT_DEPTH)
+        long = np.repeat(starts[runs] - (np.cumsum(length[runs]) - length[runs]), length[runs])
+        long += np.arange(len(long))
+        exact = _exact(prepared.amount) and _exact(prepared.quantity)
         weights = np.float64 if exact else np.int64
-        amount = prepared.amount.astype(weights)
+        others = np.flatnonzero(~prepared.valid)
         return cls(
             rows=rows,
             order=order,
             buyer=prepared.buyer[rows],
-            rank=rank,
-            depth=min(longest, SHIFT_DEPTH),
-            long=np.flatnonzero(length > SHIFT_DEPTH),
-            amount=amount[rows],
+            same_order=tuple(order[k:] == order[:-k] for k in range(1, depth)),
+            long=long,
+            amount=prepared.amount[rows].astype(weights),
             quantity=prepared.quantity[rows].astype(weights),
-            line_amount=amount,
+            others=others,
+            other_amount=prepared.amount[others].astype(weights),
             exact=exact,
         )
 
-    def first_pairs(self, group: np.ndarray) -> np.ndarray:
-        """Positions of one line per distinct (order, group) pair, ascending (``group``: a code
-        per valid line, aligned with :attr:`rows`)."""
+    @functools.cached_property
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.empty(len(self.rows), dtype=np.int64), np.empty(len(self.rows), dtype=np.int64)
+
+    def per_group(
+        self, line_group: np.ndarray, n_groups: int, n_buyers: int
+    ) -> dict[str, np.ndarray]:
+        """gmv, net_gmv, units, orders and buyers per group code (int64 arrays);
+        ``line_group``: an int64 group code per prepared line."""
+        spare, pairs = self._scratch
+        group = np.take(line_group, self.rows, out=spare)
+        out = {
+            "net_gmv": sum_by(group, self.amount, n_groups, self.exact),
+            "units": sum_by(group, self.quantity, n_groups, self.exact),
+        }
+        others = sum_by(line_group[self.others], self.other_amount, n_groups, self.exact)
+        out["gmv"] = out["net_gmv"] + others
+        # one line per (order, group): their count is the orders; their buyers (a buyer belongs
+        # to the order) hold every buyer of the group
+        first = self._first(group)
+        k = int(np.count_nonzero(first))
+        pair_group = np.compress(first, group, out=pairs[:k])
+        out["orders"] = np.bincount(pair_group, minlength=n_groups).astype(np.int64)
+        pair_buyer = np.compress(first, self.buyer, out=spare[:k])  # group is done with
+        pair_group *= max(n_buyers, 1)
+        pair_group += pair_buyer
+        out["buyers"] = _distinct_pairs(pair_group, n_buyers, n_groups, spare)
+        return out
+
+    def _first(self, group: np.ndarray) -> np.ndarray:
+        """True for the first line of each distinct (order, group) pair."""
         first = np.ones(len(group), dtype=bool)
-        for k in range(1, self.depth):
-            # an earlier line k places back, of the same order, with the same group
+        for k, same in enumerate(self.same_order, start=1):
+            # the line k places back: of the same order, with the same group
             repeat = group[k:] == group[:-k]
-            repeat &= self.rank[k:] >= k
+            repeat &= same
             first[k:] &= ~repeat
         if len(self.long):
             # orders longer than SHIFT_DEPTH: the first line of each (order, group) by a sort
@@ -279,7 +310,17 @@ class ValidLines:
             new[1:] = (pair_order[1:] != pair_order[:-1]) | (pair_group[1:] != pair_group[:-1])
             first[long] = False
             first[long[by_pair[new]]] = True
-        return np.flatnonzero(first)
+        return first
+
+
+def _exact(values: np.ndarray) -> bool:
+    """True when every partial sum of ``values`` stays below 2**53 (float64 sums are exact)."""
+    if len(values) == 0:
+        return True
+    largest = max(abs(int(values.min())), abs(int(values.max())))
+    if largest * len(values) < 2**53:  # without a pass making |values|
+        return True
+    return bool(np.abs(values).sum(dtype=np.float64) < 2**53)
 
 
 def stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
@@ -323,14 +364,19 @@ def buyer_keys(
         ids, id_uniques = factorize(lines["buyer_platform_id"])
         if "platform" in lines.columns:
             plat = platform if platform is not None else codes(lines["platform"])[0]
-            pair = plat.astype(np.int64) * max(len(id_uniques), 1) + ids
-            pair = np.where(ids >= 0, pair, -1)
+            pair = plat.astype(np.int64) * max(len(id_uniques), 1)
+            pair += ids
+            missing = ids < 0
+            pair[missing] = -1
             user, n_user = _factorize_ints(pair)
-            user = np.where(ids >= 0, user, -1)
+            user[missing] = -1
         else:
             user = ids.astype(np.int64)
             n_user = len(id_uniques)
-    key = np.where(phone >= 0, phone, np.where(user >= 0, n_phone + user, n_phone + n_user + order))
+    # the phone's key, else the platform user's, else the order's (in place: these are long)
+    key = order + (n_phone + n_user)
+    np.add(user, n_phone, out=key, where=user >= 0)
+    np.copyto(key, phone, where=phone >= 0)
     # A buyer belongs to the order, not the line: every line takes its order's best key
     # (phones sort before platform ids, which sort before the order itself).
     best = np.full(max(n_orders, 1), np.iinfo(np.int64).max, dtype=np.int64)
@@ -372,7 +418,7 @@ def sum_by(
     if len(values) == 0:
         return out
     if exact is None:
-        exact = bool(np.abs(values).sum(dtype=np.float64) < 2**53)
+        exact = _exact(values)
     # bincount sums in float64, exact while every partial sum stays below 2**53 đồng
     if exact:
         return np.bincount(group, weights=values, minlength=n_groups).astype(np.int64)
@@ -382,19 +428,30 @@ def sum_by(
 
 def distinct_by(group: np.ndarray, items: np.ndarray, n_items: int, n_groups: int) -> np.ndarray:
     """Number of distinct item codes per group code."""
-    if len(items) == 0:
+    return _distinct_pairs(group * np.int64(max(n_items, 1)) + items, n_items, n_groups)
+
+
+def _distinct_pairs(
+    pairs: np.ndarray, n_items: int, n_groups: int, spare: np.ndarray | None = None
+) -> np.ndarray:
+    """Distinct items per group from (group × n_items + item) pairs, which it reorders in
+    place; ``spare``: an int64 buffer at least as long, for the distinct pairs."""
+    if len(pairs) == 0:
         return np.zeros(n_groups, dtype=np.int64)
+    n_items = max(n_items, 1)
     cells = n_groups * n_items
-    if cells <= BITMAP_CELLS and cells <= 8 * len(items):
-        # a grid no larger than a few passes over the items: mark (group, item) cells
+    if cells <= BITMAP_CELLS and cells <= 8 * len(pairs):
+        # a grid no larger than a few passes over the pairs: mark (group, item) cells
         seen = np.zeros(cells, dtype=bool)
-        seen[group * np.int64(n_items) + items] = True
+        seen[pairs] = True
         counts: np.ndarray = np.count_nonzero(seen.reshape(n_groups, n_items), axis=1)
         return counts.astype(np.int64)
-    # else sort the (group, item) pairs as one int64 each and count where they change: a sort
-    # keeps its speed as pairs grow, where a hash table of them falls out of the caches
-    pairs = group * np.int64(max(n_items, 1)) + items
+    # else sort the pairs and count where they change: a sort keeps its speed as pairs grow,
+    # where a hash table of them falls out of the caches
     pairs.sort()
     new = np.ones(len(pairs), dtype=bool)
     np.not_equal(pairs[1:], pairs[:-1], out=new[1:])
-    return np.bincount(pairs[new] // max(n_items, 1), minlength=n_groups).astype(np.int64)
+    found = int(np.count_nonzero(new))
+    distinct = np.compress(new, pairs, out=None if spare is None else spare[:found])
+    np.floor_divide(distinct, n_items, out=distinct)
+    return np.bincount(distinct, minlength=n_groups).astype(np.int64)

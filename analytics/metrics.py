@@ -80,21 +80,14 @@ def _columns(
 ) -> dict[str, np.ndarray]:
     """Every metric per group as arrays (object arrays where None is possible)."""
     n = len(groups.labels)
-    sales = prepared.sales  # shared by every grouping
-    valid_group = groups.lines[sales.rows]
-    gmv = frames.sum_by(groups.lines, sales.line_amount, n, sales.exact)
-    net = frames.sum_by(valid_group, sales.amount, n, sales.exact)
-    units = frames.sum_by(valid_group, sales.quantity, n, sales.exact)
-    # one line per (order, group): its count is the orders, its buyers hold every buyer
-    first = sales.first_pairs(valid_group)
-    pair_group = valid_group[first]
-    orders = np.bincount(pair_group, minlength=n).astype(np.int64)
-    buyers = frames.distinct_by(pair_group, sales.buyer[first], prepared.n_buyers, n)
+    # the valid lines' layout is shared by every grouping
+    sales = prepared.sales.per_group(groups.lines, n, prepared.n_buyers)
+    net, orders, buyers = sales["net_gmv"], sales["orders"], sales["buyers"]
     out: dict[str, np.ndarray] = {
-        "gmv": gmv,
+        "gmv": sales["gmv"],
         "net_gmv": net,
         "orders": orders,
-        "units": units,
+        "units": sales["units"],
         "buyers": buyers,
         "aov": ratios.money_ratio_array(net, orders),
     }
