@@ -206,8 +206,9 @@ def run_sizes(
     for n_lines in sizes:
         result = run(n_lines, n_sessions, repeat, n_buyers)
         if results:
-            before = results[-1]["median"]
+            before, cpu = results[-1]["median"], results[-1]["cpu_median"]
             result["growth"] = {side: result["median"][side] / before[side] for side in before}
+            result["cpu_growth"] = {side: result["cpu_median"][side] / cpu[side] for side in cpu}
             growth = ", ".join(f"{side} {g:.2f}x" for side, g in result["growth"].items())
             print(f"growth from {results[-1]['lines']:,} lines: {growth}")
         results.append(result)
@@ -281,7 +282,8 @@ NAMES = {"pandas": "analytics", "duckdb": "DuckDB shared", "duckdb_each": "DuckD
 TIMES = ("lines", "figures equal", *(f"{n} median (s)" for n in NAMES.values()),
          "÷ DuckDB shared", "÷ DuckDB per breakdown")  # fmt: skip
 GROWTH = ("lines", *(f"{n} growth" for n in NAMES.values()),
-          *(f"{n} CPU (s)" for n in NAMES.values()))  # fmt: skip
+          *(f"{n} CPU (s)" for n in NAMES.values()),
+          *(f"{n} CPU growth" for n in NAMES.values()))  # fmt: skip
 RUNS = ("lines", *(f"{n}, each run (s)" for n in NAMES.values()), "load average")
 MEMORY = ("lines", "analytics: peak RSS rise (MiB)", "analytics: tracemalloc peak (MiB)",
           "DuckDB shared: peak RSS rise (MiB)")  # fmt: skip
@@ -295,12 +297,18 @@ def _header(columns: tuple[str, ...]) -> str:
 def _verdict(results: list[dict[str, Any]], ratio: str, reference: str) -> str:
     """Against the aim: ≤ 1.0× the reference at every size, growth no worse than its."""
     slow = [r for r in results if r[ratio] > 1.0]
-    steeper = [r for r in results[1:] if r["growth"]["pandas"] > r["growth"][reference]]
-    if not slow and not steeper:
-        return "**met** at every size"
     said = [f"{r['lines']:,} lines at {r[ratio]:.2f}×" for r in slow]
-    said += [f"growth to {r['lines']:,} lines steeper" for r in steeper]
-    return "**not met**: " + "; ".join(said)
+    for r in results[1:]:
+        steeper = [
+            measure
+            for measure, key in (("wall", "growth"), ("CPU", "cpu_growth"))
+            if r[key]["pandas"] > r[key][reference]
+        ]
+        if steeper:
+            grew = f"{r['growth']['pandas']:.2f}× vs {r['growth'][reference]:.2f}×"
+            said.append(f"growth to {r['lines']:,} lines steeper in {' and '.join(steeper)} time"
+                        f" (wall {grew})")  # fmt: skip
+    return "**met** at every size" if not said else "**not met**: " + "; ".join(said)
 
 
 def _faster(results: list[dict[str, Any]]) -> str:
@@ -335,10 +343,13 @@ def write_readme(results: list[dict[str, Any]], repeat: int, readme: Path = READ
         f"| **{r['ratio']:.2f}** | {r['ratio_each']:.2f} |"
         for r in results
     ]
+    none = " | ".join("—" * len(NAMES))
     growth = [
         f"| {r['lines']:,} | "
-        + (cells(r, r["growth"], "{:.2f}×") if "growth" in r else " | ".join("—" * len(NAMES)))
-        + f" | {cells(r, r['cpu_median'], '{:.2f}')} |"
+        + (cells(r, r["growth"], "{:.2f}×") if "growth" in r else none)
+        + f" | {cells(r, r['cpu_median'], '{:.2f}')} | "
+        + (cells(r, r["cpu_growth"], "{:.2f}×") if "cpu_growth" in r else none)
+        + " |"
         for r in results
     ]
     runs = [
@@ -400,8 +411,9 @@ a warm-up:
 {_header(TIMES)}
 {nl.join(rows)}
 
-Growth is each side's median over its median at the previous size; CPU time is the process's,
-so DuckDB's counts both of its threads:
+Growth is each side's median over its median at the previous size (wall, then CPU); CPU time
+is the process's, so DuckDB's counts both of its threads, and it is the steadier measure on a
+shared machine:
 
 {_header(GROWTH)}
 {nl.join(growth)}

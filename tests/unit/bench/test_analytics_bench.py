@@ -37,6 +37,8 @@ def test_analytics_bench_runs_at_tiny_sizes(tmp_path: Path) -> None:
     for side in ("pandas", "duckdb", "duckdb_each"):
         grown = results[1]["median"][side] / results[0]["median"][side]
         assert results[1]["growth"][side] == grown
+        grown = results[1]["cpu_median"][side] / results[0]["cpu_median"][side]
+        assert results[1]["cpu_growth"][side] == grown
 
     readme = tmp_path / "README.md"
     readme.write_text(analytics_bench.README.read_text(encoding="utf-8"), encoding="utf-8")
