@@ -51,6 +51,9 @@ BITMAP_CELLS = 2**25
 """Largest group × item grid :func:`distinct_by` marks in a bitmap (else it sorts pairs)."""
 SHIFT_DEPTH = 8
 """Orders with up to this many valid lines are deduplicated by comparing shifted arrays."""
+BLOCK = 2**16
+"""Valid lines a block of :meth:`ValidLines.per_group` holds: its arrays stay in the CPU's cache
+while every figure reads them (a pass over a whole column of 10 million goes to memory)."""
 
 
 class ColumnsMissing(ValueError):
@@ -209,20 +212,22 @@ class ValidLines:
     code order), with what every grouping's sums and distinct counts read: laid out once, then
     :meth:`per_group` for each grouping.
 
-    ``rows``: each valid line's position in the prepared arrays; ``same_order[k - 1]``: True
-    where the line k places back belongs to the same order, for k below ``depth`` (the longest
-    order, at most :data:`SHIFT_DEPTH` lines); ``long``: the lines (positions here) of longer
-    orders. ``amount``/``quantity``: the valid lines' values, ``others``/``other_amount``: the
-    other lines' positions and amounts (GMV counts them too); float64 for ``np.bincount`` when
-    ``exact`` holds (every partial sum below 2**53), else int64.
+    ``rows``: each valid line's position in the prepared arrays; ``starts``: where each order's
+    lines start; ``same_order[k - 1]``: True where the line k places back belongs to the same
+    order, for k below the longest order (at most :data:`SHIFT_DEPTH` lines); ``long``: the
+    lines (positions here) of longer orders. ``amount``/``quantity``: the valid lines' values,
+    ``others``/``other_amount``: the other lines' positions and amounts (GMV counts them too);
+    float64 for ``np.bincount`` when ``exact`` holds (every partial sum below 2**53), else
+    int64.
 
-    Not for concurrent use: :meth:`per_group` reuses two scratch arrays as long as ``rows``
-    (fresh arrays of that size cost a page fault every 4 KiB each time).
+    Not for concurrent use: :meth:`per_group` reuses a scratch array as long as ``rows``
+    (a fresh array of that size costs a page fault every 4 KiB each time).
     """
 
     rows: np.ndarray
     order: np.ndarray
     buyer: np.ndarray
+    starts: np.ndarray
     same_order: tuple[np.ndarray, ...]
     long: np.ndarray
     amount: np.ndarray
@@ -255,6 +260,7 @@ class ValidLines:
             rows=rows,
             order=order,
             buyer=prepared.buyer[rows],
+            starts=starts,
             same_order=tuple(order[k:] == order[:-k] for k in range(1, depth)),
             long=long,
             amount=prepared.amount[rows].astype(weights),
@@ -265,52 +271,85 @@ class ValidLines:
         )
 
     @functools.cached_property
-    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.empty(len(self.rows), dtype=np.int64), np.empty(len(self.rows), dtype=np.int64)
+    def _scratch(self) -> np.ndarray:
+        return np.empty(len(self.rows), dtype=np.int64)
+
+    @functools.cached_property
+    def _in_long(self) -> np.ndarray:
+        in_long = np.zeros(len(self.rows), dtype=bool)
+        in_long[self.long] = True
+        return in_long
 
     def per_group(
         self, line_group: np.ndarray, n_groups: int, n_buyers: int
     ) -> dict[str, np.ndarray]:
         """gmv, net_gmv, units, orders and buyers per group code (int64 arrays);
-        ``line_group``: an int64 group code per prepared line."""
-        spare, pairs = self._scratch
-        group = np.take(line_group, self.rows, out=spare)
-        out = {
-            "net_gmv": sum_by(group, self.amount, n_groups, self.exact),
-            "units": sum_by(group, self.quantity, n_groups, self.exact),
-        }
-        others = sum_by(line_group[self.others], self.other_amount, n_groups, self.exact)
-        out["gmv"] = out["net_gmv"] + others
-        # one line per (order, group): their count is the orders; their buyers (a buyer belongs
-        # to the order) hold every buyer of the group
-        first = self._first(group)
-        k = int(np.count_nonzero(first))
-        pair_group = np.compress(first, group, out=pairs[:k])
-        out["orders"] = np.bincount(pair_group, minlength=n_groups).astype(np.int64)
-        pair_buyer = np.compress(first, self.buyer, out=spare[:k])  # group is done with
-        pair_group *= max(n_buyers, 1)
-        pair_group += pair_buyer
-        out["buyers"] = _distinct_pairs(pair_group, n_buyers, n_groups, spare)
-        return out
+        ``line_group``: an int64 group code per prepared line.
 
-    def _first(self, group: np.ndarray) -> np.ndarray:
-        """True for the first line of each distinct (order, group) pair."""
+        The lines go block by block (each block whole orders), so that every figure reads a
+        block while it is in the CPU's cache; only the distinct buyers need all lines at once.
+        """
+        # (group, buyer) of every valid line, as uint32 when they fit (the usual case: half
+        # the memory, and sorted twice as fast)
+        pairs = self._scratch
+        if n_groups * max(n_buyers, 1) < 2**32:
+            pairs = pairs.view(np.uint32)[: len(self.rows)]
+        net = np.zeros(n_groups, dtype=np.int64)
+        units = np.zeros(n_groups, dtype=np.int64)
+        orders = np.zeros(n_groups + 1, dtype=np.int64)
+        for lo, hi in self._blocks(max(BLOCK, 8 * n_groups)):
+            group = line_group.take(self.rows[lo:hi])
+            net += sum_by(group, self.amount[lo:hi], n_groups, self.exact)
+            units += sum_by(group, self.quantity[lo:hi], n_groups, self.exact)
+            # a line repeating its order's group repeats the pair too (a buyer belongs to the
+            # order), so the distinct pairs are the same as over first lines
+            pair = pairs[lo:hi]
+            np.multiply(group, max(n_buyers, 1), out=pair, casting="unsafe")
+            np.add(pair, self.buyer[lo:hi], out=pair, casting="unsafe")
+            # orders: the first line of each (order, group); the others go to an extra bin
+            np.putmask(group, ~self._first(group, lo), n_groups)
+            orders += np.bincount(group, minlength=n_groups + 1)
+        if len(self.long):
+            orders[:n_groups] += self._long_orders(line_group, n_groups)
+        others = sum_by(line_group[self.others], self.other_amount, n_groups, self.exact)
+        return {
+            "gmv": net + others,
+            "net_gmv": net,
+            "units": units,
+            "orders": orders[:n_groups],
+            "buyers": _distinct_pairs(pairs, n_buyers, n_groups),
+        }
+
+    def _blocks(self, size: int) -> list[tuple[int, int]]:
+        """Blocks of about ``size`` lines, each starting at an order's first line."""
+        n = len(self.rows)
+        at = np.searchsorted(self.starts, np.arange(size, n, size))
+        cuts = np.unique(np.concatenate([[0], self.starts[at[at < len(self.starts)]], [n]]))
+        return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+    def _first(self, group: np.ndarray, lo: int) -> np.ndarray:
+        """True for the first line of each distinct (order, group) pair in a block starting at
+        ``lo``, among orders of up to SHIFT_DEPTH lines (the longer ones: :meth:`_long_orders`)."""
         first = np.ones(len(group), dtype=bool)
         for k, same in enumerate(self.same_order, start=1):
             # the line k places back: of the same order, with the same group
             repeat = group[k:] == group[:-k]
-            repeat &= same
+            repeat &= same[lo : lo + len(group) - k]
             first[k:] &= ~repeat
         if len(self.long):
-            # orders longer than SHIFT_DEPTH: the first line of each (order, group) by a sort
-            long = self.long
-            by_pair = np.lexsort((long, group[long], self.order[long]))
-            pair_order, pair_group = self.order[long][by_pair], group[long][by_pair]
-            new = np.ones(len(long), dtype=bool)
-            new[1:] = (pair_order[1:] != pair_order[:-1]) | (pair_group[1:] != pair_group[:-1])
-            first[long] = False
-            first[long[by_pair[new]]] = True
+            first &= ~self._in_long[lo : lo + len(group)]
         return first
+
+    def _long_orders(self, line_group: np.ndarray, n_groups: int) -> np.ndarray:
+        """Orders per group among the orders longer than SHIFT_DEPTH, by sorting their lines'
+        (order, group) pairs."""
+        group = line_group[self.rows[self.long]]
+        order = self.order[self.long]
+        by_pair = np.lexsort((group, order))
+        group, order = group[by_pair], order[by_pair]
+        new = np.ones(len(group), dtype=bool)
+        new[1:] = (order[1:] != order[:-1]) | (group[1:] != group[:-1])
+        return np.bincount(group[new], minlength=n_groups).astype(np.int64)
 
 
 def _exact(values: np.ndarray) -> bool:
@@ -343,45 +382,80 @@ def buyer_keys(
 ) -> tuple[np.ndarray, int]:
     """Dense integer buyer key per line (0…n-1) and n (see :class:`PreparedLines`).
 
-    ``platform``: the platform column's codes, if already computed.
+    ``platform``: the platform column's codes, if already computed. A phone on any line of an
+    order keys it, so only the lines of orders without one have their platform user ids read.
     """
-    n = len(lines)
-    phone = np.full(n, -1, dtype=np.int64)
-    n_phone = 0
-    if "buyer_phone" in lines.columns:
-        raw, raw_uniques = factorize(lines["buyer_phone"])
-        # each distinct raw value once; phones coded in the order they first appear
-        numbers = phones.mobile_numbers(np.asarray(raw_uniques, dtype=object))
-        mobile = numbers >= 0
-        norm_codes = np.full(len(numbers) + 1, -1, dtype=np.int64)  # raw code -1 → -1
-        found, norm_uniques = pd.factorize(numbers[mobile])
-        norm_codes[:-1][mobile] = found
-        phone = norm_codes[raw]
-        n_phone = len(norm_uniques)
-    user = np.full(n, -1, dtype=np.int64)
-    n_user = 0
-    if "buyer_platform_id" in lines.columns:
-        ids, id_uniques = factorize(lines["buyer_platform_id"])
-        if "platform" in lines.columns:
-            plat = platform if platform is not None else codes(lines["platform"])[0]
-            pair = plat.astype(np.int64) * max(len(id_uniques), 1)
-            pair += ids
-            missing = ids < 0
-            pair[missing] = -1
-            user, n_user = _factorize_ints(pair)
-            user[missing] = -1
-        else:
-            user = ids.astype(np.int64)
-            n_user = len(id_uniques)
-    # the phone's key, else the platform user's, else the order's (in place: these are long)
-    key = order + (n_phone + n_user)
-    np.add(user, n_phone, out=key, where=user >= 0)
-    np.copyto(key, phone, where=phone >= 0)
-    # A buyer belongs to the order, not the line: every line takes its order's best key
-    # (phones sort before platform ids, which sort before the order itself).
-    best = np.full(max(n_orders, 1), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, order, key)
-    return _factorize_ints(best[order])
+    phone, n_phone = _phone_codes(lines)
+    top = np.iinfo(np.int64).max
+    best = np.full(n_orders, top, dtype=np.int64)
+    phoned = np.flatnonzero(phone >= 0)
+    np.minimum.at(best, order[phoned], phone[phoned])
+    rest = np.flatnonzero(best[order] == top)  # the lines of orders without a phone
+    rest_order = order[rest]
+    user, _ = _user_codes(lines, rest, platform)
+    if user is not None and _several(user, rest_order, n_orders):
+        # An order with two users: the one numbered first in the whole frame wins, so number
+        # them over every line (orders never carry two in practice; the count is the same).
+        every, _ = _user_codes(lines, None, platform)
+        user = None if every is None else every[rest]
+    # the platform user's key, else none: after every phone's (the smallest wins)
+    if user is not None:
+        has = user >= 0
+        np.minimum.at(best, rest_order[has], user[has] + n_phone)
+    # buyers: phones and platform users numbered densely, then each remaining order its own
+    known = best < top
+    buyer = np.empty(len(best), dtype=np.int64)
+    buyer[known], n_known = _factorize_ints(best[known])
+    alone = np.flatnonzero(~known)
+    buyer[alone] = n_known + np.arange(len(alone))
+    return buyer[order], n_known + len(alone)
+
+
+def _phone_codes(lines: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Each line's normalised mobile phone as a code (-1: none), numbered as they first
+    appear, and how many there are."""
+    if "buyer_phone" not in lines.columns:
+        return np.full(len(lines), -1, dtype=np.int64), 0
+    raw, raw_uniques = factorize(lines["buyer_phone"])
+    # each distinct raw value once
+    numbers = phones.mobile_numbers(np.asarray(raw_uniques, dtype=object))
+    mobile = numbers >= 0
+    norm_codes = np.full(len(numbers) + 1, -1, dtype=np.int64)  # raw code -1 → -1
+    found, norm_uniques = pd.factorize(numbers[mobile])
+    norm_codes[:-1][mobile] = found
+    return norm_codes[raw], len(norm_uniques)
+
+
+def _user_codes(
+    lines: pd.DataFrame, rows: np.ndarray | None, platform: np.ndarray | None
+) -> tuple[np.ndarray | None, int]:
+    """Codes of (platform, platform user id) of the lines at ``rows`` (None: every line),
+    numbered as they first appear there (-1: no id), and how many; None without ids."""
+    if "buyer_platform_id" not in lines.columns:
+        return None, 0
+    column = lines["buyer_platform_id"]
+    ids, id_uniques = factorize(column if rows is None else column.iloc[rows])
+    if "platform" not in lines.columns:
+        return ids.astype(np.int64), len(id_uniques)
+    plat = platform if platform is not None else codes(lines["platform"])[0]
+    pair = (plat if rows is None else plat[rows]).astype(np.int64) * max(len(id_uniques), 1)
+    pair += ids
+    missing = ids < 0
+    pair[missing] = -1
+    user, n_user = _factorize_ints(pair)
+    user[missing] = -1
+    return user, n_user
+
+
+def _several(user: np.ndarray, order: np.ndarray, n_orders: int) -> bool:
+    """True when some order's lines carry two different user codes."""
+    has = user >= 0
+    user, order = user[has], order[has]
+    low = np.full(max(n_orders, 1), np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(max(n_orders, 1), -1, dtype=np.int64)
+    np.minimum.at(low, order, user)
+    np.maximum.at(high, order, user)
+    return bool((low[order] != high[order]).any())
 
 
 def prepare_lines(lines: pd.DataFrame) -> PreparedLines:
@@ -431,11 +505,9 @@ def distinct_by(group: np.ndarray, items: np.ndarray, n_items: int, n_groups: in
     return _distinct_pairs(group * np.int64(max(n_items, 1)) + items, n_items, n_groups)
 
 
-def _distinct_pairs(
-    pairs: np.ndarray, n_items: int, n_groups: int, spare: np.ndarray | None = None
-) -> np.ndarray:
+def _distinct_pairs(pairs: np.ndarray, n_items: int, n_groups: int) -> np.ndarray:
     """Distinct items per group from (group × n_items + item) pairs, which it reorders in
-    place; ``spare``: an int64 buffer at least as long, for the distinct pairs."""
+    place."""
     if len(pairs) == 0:
         return np.zeros(n_groups, dtype=np.int64)
     n_items = max(n_items, 1)
@@ -446,12 +518,15 @@ def _distinct_pairs(
         seen[pairs] = True
         counts: np.ndarray = np.count_nonzero(seen.reshape(n_groups, n_items), axis=1)
         return counts.astype(np.int64)
-    # else sort the pairs and count where they change: a sort keeps its speed as pairs grow,
-    # where a hash table of them falls out of the caches
+    # else sort the pairs and count where they change, group by group (each group's pairs are
+    # a stretch of the sorted array): a sort keeps its speed as pairs grow, where a hash table
+    # of them falls out of the caches
     pairs.sort()
     new = np.ones(len(pairs), dtype=bool)
     np.not_equal(pairs[1:], pairs[:-1], out=new[1:])
-    found = int(np.count_nonzero(new))
-    distinct = np.compress(new, pairs, out=None if spare is None else spare[:found])
-    np.floor_divide(distinct, n_items, out=distinct)
-    return np.bincount(distinct, minlength=n_groups).astype(np.int64)
+    bounds = np.searchsorted(pairs, (np.arange(n_groups + 1) * n_items).astype(pairs.dtype))
+    found = bounds[:-1] < bounds[1:]
+    out = np.zeros(n_groups, dtype=np.int64)
+    # a sum from each group's first pair to the next group's with pairs (the end for the last)
+    out[found] = np.add.reduceat(new, bounds[:-1][found], dtype=np.int64)
+    return out

@@ -1,7 +1,8 @@
 """Club overview by ``analytics/`` (pandas) beside the same aggregates in DuckDB, per size.
 
     .venv/bin/python -m bench.analytics.run [--lines 1M,3M,10M] [--sessions 2000]
-        [--buyers N] [--repeat 3] [--write-readme]
+        [--buyers N] [--repeat 3] [--write-readme] [--json figures.json]
+    .venv/bin/python -m bench.analytics.run --from-json figures.json   # the README again
 
 For each number of order lines, generates the seeded club (bench/analytics/data.py), checks
 that every total and every breakdown row of ``analytics.overview.club_overview`` and
@@ -186,12 +187,21 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, help="buyers (default 250,000 at every size)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--json", type=Path, help="also save the figures to this file")
+    parser.add_argument("--from-json", type=Path, help="write the README from saved figures")
     parser.add_argument("--probe", choices=["pandas", "duckdb"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         print(json.dumps(probe(args.probe, args.lines[0], args.sessions, args.buyers)))
         return
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        write_readme(saved["results"], saved["repeat"])
+        print(f"wrote {README}")
+        return
     results = run_sizes(args.lines, args.sessions, args.repeat, args.buyers)
+    if args.json:
+        args.json.write_text(json.dumps({"repeat": args.repeat, "results": results}, indent=1))
     if args.write_readme:
         write_readme(results, args.repeat)
         print(f"wrote {README}")
@@ -441,27 +451,29 @@ Aim (analytics ÷ DuckDB ≤ 1.0 at every size, growth no worse than DuckDB's): 
 shared reference {_verdict(results, "ratio", "duckdb")}; against DuckDB per breakdown
 {_verdict(results, "ratio_each", "duckdb_each")}.
 
-How the pandas side keeps its growth linear (issue 22; at 1M → 3M lines it had grown 3.7×,
-its four distinct-count tables 4–5×):
+How the pandas side was brought there (issue 22: at 1M → 3M lines it had grown 3.7×, its four
+distinct-count tables 4–5×, as hash tables of (group, item) pairs fell out of the caches):
 
-- Distinct counts no longer hash (group, item) pairs: a hash table of millions of pairs falls
-  out of the caches, so each added line cost more than the last. The valid lines are laid out
-  once, each order's lines side by side (they already are when the frame comes in order), and
-  every grouping reuses that layout: an order's repeated (order, group) pairs are found by
-  comparing the group codes with the same codes shifted by one, two … places within the order
-  (orders of more than 8 lines are sorted instead), which leaves one line per (order, group):
-  their count per group is the orders, and their buyers — a buyer belongs to the order — are
-  counted by sorting (group, buyer) packed into one int64 each (numpy's vectorised sort) or,
-  when groups × buyers is small, by marking a bitmap.
-- The sums per group are `np.bincount` over weights converted and checked (below 2**53) once
-  for all groupings, not once per table.
-- Phones are normalised with array operations over all distinct raw values' characters at once
-  (the same rule as `vietnam.phones.mobile`, checked against it on random text; other text
-  falls back to it), keyed as integers.
+- The valid lines are laid out once per overview, each order's lines side by side (they
+  already are when the frame comes in order), and every breakdown goes through them block by
+  block (64Ki lines, whole orders), so a block's arrays stay in the CPU's cache while every
+  figure reads them: sums by `np.bincount` (weights converted and checked below 2**53 once);
+  orders by marking each (order, group)'s first line, comparing the group codes with the same
+  codes shifted by one, two … places within the order (orders of more than 8 lines are sorted
+  instead); buyers — a buyer belongs to the order — by packing each line's (group, buyer) into
+  one uint32 (int64 when they do not fit), one vectorised sort, and counting where the sorted
+  pairs change, group by group (a bitmap when groups × buyers is small).
+- Buyer keys: phones are normalised with array operations over all distinct raw values'
+  characters at once (the rule of `vietnam.phones.mobile`, checked against it on random
+  text; other text falls back to it) and keyed as integers; platform user ids are read only on
+  the lines of orders without a phone, unless an order carries two users (then all of them,
+  so the frame's order decides which one counts, as before).
 - Python-backed string columns are factorised as the object arrays they hold.
 
-What is left on the pandas side is mostly hashing the string columns (phone, platform user id,
-platform, OCOP group, status): linear, but the largest part at every size.
+What is left is mostly hashing the string columns (phone, platform user id, platform, OCOP
+group, status): a Python string object per line and column, spread over memory, so past a few
+million lines each one costs a cache miss. That part grows faster than the lines; a loader
+giving categorical or Arrow-backed columns would remove most of it.
 """
     text = readme.read_text(encoding="utf-8")
     if SECTION in text:

@@ -51,9 +51,13 @@ def _plain(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return valid.groupby(key).agg(orders=("order_id", "nunique"), buyers=("buyer", "nunique"))
 
 
+@pytest.mark.parametrize("block", [frames.BLOCK, 16])  # one block; many (orders cross none)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("by", ["product_id", "streamer_id", "ocop_group"])
-def test_orders_and_buyers_per_group_match_the_definition(seed: int, by: str) -> None:
+def test_orders_and_buyers_per_group_match_the_definition(
+    seed: int, by: str, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames, "BLOCK", block)
     frame = _club(seed)
     got = metrics.breakdown(frame, by)
     got = got.assign(key=[("missing" if pd.isna(v) else v) for v in got[by]]).set_index("key")
@@ -67,7 +71,7 @@ def test_orders_and_buyers_per_group_match_the_definition(seed: int, by: str) ->
     assert total["orders"] == valid["order_id"].nunique()
 
 
-@pytest.mark.parametrize("n_groups", [1, 3, 500])
+@pytest.mark.parametrize("n_groups", [1, 3, 500, 20_000])
 def test_distinct_by_bitmap_and_sort_agree_with_sets(n_groups: int) -> None:
     rng = np.random.default_rng(n_groups)
     group = rng.integers(0, n_groups, 5000)
@@ -112,3 +116,22 @@ def test_mobile_prefixes_read_off_the_rule() -> None:
     for prefix in range(100):
         number = f"0{prefix:02d}1234567"
         assert (vn_phones.mobile(number) is not None) == bool(phones._MOBILE_PREFIX[prefix])
+
+
+def test_an_order_with_two_platform_users_keeps_the_frames_numbering() -> None:
+    # Only orders without a phone have their platform user ids read. Order A carries two users:
+    # the one seen first in the whole frame (y, on P's line) wins, so A and B share a buyer.
+    frame = pd.DataFrame(
+        {
+            "order_id": ["P", "A", "A", "B"],
+            "platform": ["tiktok"] * 4,
+            "status": ["paid"] * 4,
+            "quantity": [1] * 4,
+            "amount": [1000] * 4,
+            "buyer_phone": ["0912345678", None, None, None],
+            "buyer_platform_id": ["y", "x", "y", "y"],
+            "placed_at": pd.Timestamp("2026-03-01", tz="UTC"),
+        }
+    )
+    assert metrics.summary(frame)["buyers"] == 2  # P by phone; A and B as y
+    assert metrics.summary(frame.iloc[1:])["buyers"] == 2  # x first now: A as x, B as y
