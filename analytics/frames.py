@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +48,9 @@ FIRST_NS = int(pd.Timestamp.min.value)  # 1677-09-21 00:12:43.145224193 UTC
 LAST_NS = int(pd.Timestamp.max.value)  # 2262-04-11 23:47:16.854775807 UTC
 _NS_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 BITMAP_CELLS = 2**25
+"""Largest group × item grid :func:`distinct_by` marks in a bitmap (else it sorts pairs)."""
+SHIFT_DEPTH = 8
+"""Orders with up to this many valid lines are deduplicated by comparing shifted arrays."""
 
 
 class ColumnsMissing(ValueError):
@@ -133,6 +138,8 @@ def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     shifted = values.astype(np.int64, copy=False) - lo
     present = np.zeros(hi - lo + 1, dtype=bool)
     present[shifted] = True
+    if present.all():  # every id in the range occurs: the shifted ids are the codes
+        return shifted, np.arange(lo, hi + 1, dtype=np.int64)
     lookup = np.cumsum(present, dtype=np.int64) - 1
     return lookup[shifted], np.flatnonzero(present) + lo
 
@@ -144,8 +151,18 @@ def codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         dense = dense_codes(values.to_numpy())
         if dense is not None:
             return dense[0], pd.Index(dense[1].astype(values.dtype, copy=False))
-    found, uniques = pd.factorize(values, use_na_sentinel=False)
-    return found.astype(np.int64, copy=False), uniques
+    found, uniques = factorize(values, use_na_sentinel=False)
+    return found.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def factorize(values: pd.Series, use_na_sentinel: bool = True) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` of a column; a Python-backed string column is factorised as the object
+    array it holds (the same codes and values, without the string array's own checks and
+    rebuilt uniques: a third less time on a large column)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
+        return pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=use_na_sentinel)
+    return pd.factorize(values, use_na_sentinel=use_na_sentinel)
 
 
 def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -180,6 +197,143 @@ class PreparedLines:
             self.column_codes[column] = codes(self.frame[column])
         return self.column_codes[column]
 
+    @functools.cached_property
+    def sales(self) -> ValidLines:
+        """The valid lines grouped by order, shared by every grouping (built on first use)."""
+        return ValidLines.of(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidLines:
+    """The valid lines of a :class:`PreparedLines`, each order's lines side by side (orders in
+    code order), with what every grouping's sums and distinct counts read: laid out once, then
+    :meth:`per_group` for each grouping.
+
+    ``rows``: each valid line's position in the prepared arrays; ``same_order[k - 1]``: True
+    where the line k places back belongs to the same order, for k below ``depth`` (the longest
+    order, at most :data:`SHIFT_DEPTH` lines); ``long``: the lines (positions here) of longer
+    orders. ``amount``/``quantity``: the valid lines' values, ``others``/``other_amount``: the
+    other lines' positions and amounts (GMV counts them too); float64 for ``np.bincount`` when
+    ``exact`` holds (every partial sum below 2**53), else int64.
+
+    Not for concurrent use: :meth:`per_group` reuses two scratch arrays as long as ``rows``
+    (fresh arrays of that size cost a page fault every 4 KiB each time).
+    """
+
+    rows: np.ndarray
+    order: np.ndarray
+    buyer: np.ndarray
+    same_order: tuple[np.ndarray, ...]
+    long: np.ndarray
+    amount: np.ndarray
+    quantity: np.ndarray
+    others: np.ndarray
+    other_amount: np.ndarray
+    exact: bool
+
+    @classmethod
+    def of(cls, prepared: PreparedLines) -> ValidLines:
+        rows = np.flatnonzero(prepared.valid)
+        order = prepared.order[rows]
+        if len(order) > 1 and not (order[1:] >= order[:-1]).all():
+            by_order = stable_argsort(order, prepared.n_orders)
+            rows, order = rows[by_order], order[by_order]
+        n = len(order)
+        head = np.ones(n, dtype=bool)
+        np.not_equal(order[1:], order[:-1], out=head[1:])
+        starts = np.flatnonzero(head)
+        length = np.diff(np.append(starts, n))
+        depth = min(int(length.max()) if n else 0, SHIFT_DEPTH)
+        # the lines of the orders longer than SHIFT_DEPTH, run by run
+        runs = np.flatnonzero(length > SHIFT_DEPTH)
+        long = np.repeat(starts[runs] - (np.cumsum(length[runs]) - length[runs]), length[runs])
+        long += np.arange(len(long))
+        exact = _exact(prepared.amount) and _exact(prepared.quantity)
+        weights = np.float64 if exact else np.int64
+        others = np.flatnonzero(~prepared.valid)
+        return cls(
+            rows=rows,
+            order=order,
+            buyer=prepared.buyer[rows],
+            same_order=tuple(order[k:] == order[:-k] for k in range(1, depth)),
+            long=long,
+            amount=prepared.amount[rows].astype(weights),
+            quantity=prepared.quantity[rows].astype(weights),
+            others=others,
+            other_amount=prepared.amount[others].astype(weights),
+            exact=exact,
+        )
+
+    @functools.cached_property
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.empty(len(self.rows), dtype=np.int64), np.empty(len(self.rows), dtype=np.int64)
+
+    def per_group(
+        self, line_group: np.ndarray, n_groups: int, n_buyers: int
+    ) -> dict[str, np.ndarray]:
+        """gmv, net_gmv, units, orders and buyers per group code (int64 arrays);
+        ``line_group``: an int64 group code per prepared line."""
+        spare, pairs = self._scratch
+        group = np.take(line_group, self.rows, out=spare)
+        out = {
+            "net_gmv": sum_by(group, self.amount, n_groups, self.exact),
+            "units": sum_by(group, self.quantity, n_groups, self.exact),
+        }
+        others = sum_by(line_group[self.others], self.other_amount, n_groups, self.exact)
+        out["gmv"] = out["net_gmv"] + others
+        # one line per (order, group): their count is the orders; their buyers (a buyer belongs
+        # to the order) hold every buyer of the group
+        first = self._first(group)
+        k = int(np.count_nonzero(first))
+        pair_group = np.compress(first, group, out=pairs[:k])
+        out["orders"] = np.bincount(pair_group, minlength=n_groups).astype(np.int64)
+        pair_buyer = np.compress(first, self.buyer, out=spare[:k])  # group is done with
+        pair_group *= max(n_buyers, 1)
+        pair_group += pair_buyer
+        out["buyers"] = _distinct_pairs(pair_group, n_buyers, n_groups, spare)
+        return out
+
+    def _first(self, group: np.ndarray) -> np.ndarray:
+        """True for the first line of each distinct (order, group) pair."""
+        first = np.ones(len(group), dtype=bool)
+        for k, same in enumerate(self.same_order, start=1):
+            # the line k places back: of the same order, with the same group
+            repeat = group[k:] == group[:-k]
+            repeat &= same
+            first[k:] &= ~repeat
+        if len(self.long):
+            # orders longer than SHIFT_DEPTH: the first line of each (order, group) by a sort
+            long = self.long
+            by_pair = np.lexsort((long, group[long], self.order[long]))
+            pair_order, pair_group = self.order[long][by_pair], group[long][by_pair]
+            new = np.ones(len(long), dtype=bool)
+            new[1:] = (pair_order[1:] != pair_order[:-1]) | (pair_group[1:] != pair_group[:-1])
+            first[long] = False
+            first[long[by_pair[new]]] = True
+        return first
+
+
+def _exact(values: np.ndarray) -> bool:
+    """True when every partial sum of ``values`` stays below 2**53 (float64 sums are exact)."""
+    if len(values) == 0:
+        return True
+    largest = max(abs(int(values.min())), abs(int(values.max())))
+    if largest * len(values) < 2**53:  # without a pass making |values|
+        return True
+    return bool(np.abs(values).sum(dtype=np.float64) < 2**53)
+
+
+def stable_argsort(values: np.ndarray, bound: int) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for ints in ``[0, bound)``, by sorting the values
+    packed with their positions (numpy sorts int64 values far faster than it argsorts them)."""
+    n = len(values)
+    if bound * n >= 2**62:
+        return np.argsort(values, kind="stable")
+    packed = values.astype(np.int64) * n + np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed %= max(n, 1)
+    return packed
+
 
 def buyer_keys(
     lines: pd.DataFrame,
@@ -195,26 +349,34 @@ def buyer_keys(
     phone = np.full(n, -1, dtype=np.int64)
     n_phone = 0
     if "buyer_phone" in lines.columns:
-        raw, raw_uniques = pd.factorize(lines["buyer_phone"])
-        normalised = phones.normalise_many(raw_uniques.tolist())
-        norm_codes, norm_uniques = pd.factorize(pd.Series(normalised, dtype=object))
-        lookup = np.append(norm_codes.astype(np.int64), -1)  # raw code -1 → -1
-        phone = lookup[raw]
+        raw, raw_uniques = factorize(lines["buyer_phone"])
+        # each distinct raw value once; phones coded in the order they first appear
+        numbers = phones.mobile_numbers(np.asarray(raw_uniques, dtype=object))
+        mobile = numbers >= 0
+        norm_codes = np.full(len(numbers) + 1, -1, dtype=np.int64)  # raw code -1 → -1
+        found, norm_uniques = pd.factorize(numbers[mobile])
+        norm_codes[:-1][mobile] = found
+        phone = norm_codes[raw]
         n_phone = len(norm_uniques)
     user = np.full(n, -1, dtype=np.int64)
     n_user = 0
     if "buyer_platform_id" in lines.columns:
-        ids, id_uniques = pd.factorize(lines["buyer_platform_id"])
+        ids, id_uniques = factorize(lines["buyer_platform_id"])
         if "platform" in lines.columns:
             plat = platform if platform is not None else codes(lines["platform"])[0]
-            pair = plat.astype(np.int64) * max(len(id_uniques), 1) + ids
-            pair = np.where(ids >= 0, pair, -1)
+            pair = plat.astype(np.int64) * max(len(id_uniques), 1)
+            pair += ids
+            missing = ids < 0
+            pair[missing] = -1
             user, n_user = _factorize_ints(pair)
-            user = np.where(ids >= 0, user, -1)
+            user[missing] = -1
         else:
             user = ids.astype(np.int64)
             n_user = len(id_uniques)
-    key = np.where(phone >= 0, phone, np.where(user >= 0, n_phone + user, n_phone + n_user + order))
+    # the phone's key, else the platform user's, else the order's (in place: these are long)
+    key = order + (n_phone + n_user)
+    np.add(user, n_phone, out=key, where=user >= 0)
+    np.copyto(key, phone, where=phone >= 0)
     # A buyer belongs to the order, not the line: every line takes its order's best key
     # (phones sort before platform ids, which sort before the order itself).
     best = np.full(max(n_orders, 1), np.iinfo(np.int64).max, dtype=np.int64)
@@ -245,27 +407,51 @@ def prepare_lines(lines: pd.DataFrame) -> PreparedLines:
     )
 
 
-def sum_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Exact int64 sums of ``values`` per group code."""
+def sum_by(
+    group: np.ndarray, values: np.ndarray, n_groups: int, exact: bool | None = None
+) -> np.ndarray:
+    """Exact int64 sums of ``values`` per group code.
+
+    ``exact``: known already whether every partial sum stays below 2**53 (None: find out).
+    """
     out = np.zeros(n_groups, dtype=np.int64)
     if len(values) == 0:
         return out
+    if exact is None:
+        exact = _exact(values)
     # bincount sums in float64, exact while every partial sum stays below 2**53 đồng
-    if np.abs(values).sum(dtype=np.float64) < 2**53:
+    if exact:
         return np.bincount(group, weights=values, minlength=n_groups).astype(np.int64)
-    np.add.at(out, group, values)
+    np.add.at(out, group, values.astype(np.int64, copy=False))
     return out
 
 
 def distinct_by(group: np.ndarray, items: np.ndarray, n_items: int, n_groups: int) -> np.ndarray:
     """Number of distinct item codes per group code."""
-    if len(items) == 0:
+    return _distinct_pairs(group * np.int64(max(n_items, 1)) + items, n_items, n_groups)
+
+
+def _distinct_pairs(
+    pairs: np.ndarray, n_items: int, n_groups: int, spare: np.ndarray | None = None
+) -> np.ndarray:
+    """Distinct items per group from (group × n_items + item) pairs, which it reorders in
+    place; ``spare``: an int64 buffer at least as long, for the distinct pairs."""
+    if len(pairs) == 0:
         return np.zeros(n_groups, dtype=np.int64)
-    if n_groups * n_items <= BITMAP_CELLS:
-        # few groups: mark (group, item) cells in a bitmap — cheaper than hashing pairs
-        seen = np.zeros(n_groups * n_items, dtype=bool)
-        seen[group * np.int64(n_items) + items] = True
+    n_items = max(n_items, 1)
+    cells = n_groups * n_items
+    if cells <= BITMAP_CELLS and cells <= 8 * len(pairs):
+        # a grid no larger than a few passes over the pairs: mark (group, item) cells
+        seen = np.zeros(cells, dtype=bool)
+        seen[pairs] = True
         counts: np.ndarray = np.count_nonzero(seen.reshape(n_groups, n_items), axis=1)
         return counts.astype(np.int64)
-    pairs = pd.unique(group * np.int64(max(n_items, 1)) + items)
-    return np.bincount(pairs // max(n_items, 1), minlength=n_groups).astype(np.int64)
+    # else sort the pairs and count where they change: a sort keeps its speed as pairs grow,
+    # where a hash table of them falls out of the caches
+    pairs.sort()
+    new = np.ones(len(pairs), dtype=bool)
+    np.not_equal(pairs[1:], pairs[:-1], out=new[1:])
+    found = int(np.count_nonzero(new))
+    distinct = np.compress(new, pairs, out=None if spare is None else spare[:found])
+    np.floor_divide(distinct, n_items, out=distinct)
+    return np.bincount(distinct, minlength=n_groups).astype(np.int64)

@@ -80,19 +80,14 @@ def _columns(
 ) -> dict[str, np.ndarray]:
     """Every metric per group as arrays (object arrays where None is possible)."""
     n = len(groups.labels)
-    valid = prepared.valid
-    line_group = groups.lines
-    valid_group = line_group[valid]
-    gmv = frames.sum_by(line_group, prepared.amount, n)
-    net = frames.sum_by(valid_group, prepared.amount[valid], n)
-    units = frames.sum_by(valid_group, prepared.quantity[valid], n)
-    orders = frames.distinct_by(valid_group, prepared.order[valid], prepared.n_orders, n)
-    buyers = frames.distinct_by(valid_group, prepared.buyer[valid], prepared.n_buyers, n)
+    # the valid lines' layout is shared by every grouping
+    sales = prepared.sales.per_group(groups.lines, n, prepared.n_buyers)
+    net, orders, buyers = sales["net_gmv"], sales["orders"], sales["buyers"]
     out: dict[str, np.ndarray] = {
-        "gmv": gmv,
+        "gmv": sales["gmv"],
         "net_gmv": net,
         "orders": orders,
-        "units": units,
+        "units": sales["units"],
         "buyers": buyers,
         "aov": ratios.money_ratio_array(net, orders),
     }

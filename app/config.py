@@ -315,6 +315,9 @@ def from_env(env: Mapping[str, str], instance_path: str | Path) -> dict[str, Any
         # Mark the months whose orders change for the aggregates' refresh (app/rollups); off
         # only to measure what keeping them costs (bench/national).
         "SALES_ROLLUPS": _bool(env, "SALES_ROLLUPS", True),
+        # Above this many order lines, the overview of several clubs (Youth Union, admin) is
+        # answered from the monthly aggregates instead of the lines (app/reports/pages.py).
+        "REPORT_RAW_LINES": _int(env, "REPORT_RAW_LINES", 300_000, minimum=1),
         "JOBS_PER_PAGE": 20,
         # Livestream planning: minutes a streamer needs between two sessions (0: sessions may
         # touch), and how long before a session a subscribed calendar reminds them.

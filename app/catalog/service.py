@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import functools
+import hashlib
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -515,6 +517,116 @@ def editable_product(session: so.Session, user: accounts.User, product_id: int) 
     return product
 
 
+# What the public product page shows, table by table: ``public_page_digest`` reads exactly
+# these columns (a child row also by its id), and a test checks that the page's template and
+# view read nothing else. Stock shows only as in stock or not, so an order that leaves some
+# stock changes no page. Category names come with the migrations (a new release).
+PUBLIC_PAGE_COLUMNS: dict[str, tuple[sa.ColumnExpressionArgument[Any], ...]] = {
+    "product": (
+        Product.id,
+        Product.name,
+        Product.description,
+        Product.unit,
+        Product.brand,
+        Product.ingredients,
+        Product.shelf_life,
+        Product.min_price,
+        Product.max_price,
+        Product.ocop_stars,
+        catalog.OcopCategory.name,
+        orgs.Producer.name,
+        orgs.Producer.type,
+        orgs.Producer.commune,
+        orgs.Producer.province,
+        orgs.Producer.logo_path,
+        orgs.Producer.story,
+    ),
+    "variant": (
+        Variant.position,
+        Variant.name,
+        Variant.price,
+        sa.case((Variant.stock > 0, "1"), else_="0"),
+        Variant.weight_g,
+    ),
+    "image": (
+        catalog.ProductImage.position,
+        catalog.ProductImage.path,
+        catalog.ProductImage.thumb_path,
+        catalog.ProductImage.width,
+        catalog.ProductImage.height,
+    ),
+    "certificate": (
+        Certificate.stars,
+        Certificate.score,
+        Certificate.decision_number,
+        Certificate.decision_date,
+        Certificate.level,
+        Certificate.authority,
+        Certificate.expires_on,
+    ),
+    "link": (catalog.ProductLink.channel, catalog.ProductLink.url),
+}
+
+
+def _not_public() -> errors.NotFound:
+    return errors.NotFound(_("Không tìm thấy sản phẩm."))
+
+
+@functools.cache
+def _public_page_statement() -> sa.CompoundSelect:
+    """The digest's query, built once (the page asks it on every request): one row per product,
+    variant, photo, certificate and link, the shown columns as text (padded to one width)."""
+    width = max(len(columns) for columns in PUBLIC_PAGE_COLUMNS.values())
+    product_id = sa.bindparam("product_id", type_=sa.Integer)
+
+    def part(kind: str, key: Any, table_product_id: Any) -> sa.Select[Any]:
+        values = [sa.cast(column, sa.String) for column in PUBLIC_PAGE_COLUMNS[kind]]
+        values += [sa.cast(sa.null(), sa.String)] * (width - len(values))
+        return sa.select(
+            sa.literal_column(f"'{kind}'", sa.String).label("kind"),
+            key.label("key"),
+            *(value.label(f"v{index}") for index, value in enumerate(values)),
+        ).where(table_product_id == product_id)
+
+    product = (
+        part("product", Product.id, Product.id)
+        .join(orgs.Producer, orgs.Producer.id == Product.producer_id)
+        .outerjoin(catalog.OcopCategory, catalog.OcopCategory.id == Product.category_id)
+        .where(Product.is_active.is_(True))
+    )
+    children = (
+        part(kind, model.id, model.product_id)
+        for kind, model in (
+            ("variant", Variant),
+            ("image", catalog.ProductImage),
+            ("certificate", Certificate),
+            ("link", catalog.ProductLink),
+        )
+    )
+    return sa.union_all(product, *children).order_by("kind", "key")
+
+
+def public_page_digest(session: so.Session, product_id: int) -> str:
+    """A digest of everything the public page of an active product shows (one query, no ORM
+    objects): equal digests, equal pages on the same day. The page cache keys on it, so a
+    change to the product, its producer, variants, photos, certificates or links makes a new
+    digest whoever made it (a service, an import, an order's stock move, a console), and no
+    cached page outlives it. An unknown or inactive product is a 404."""
+    rows = session.connection().execute(_public_page_statement(), {"product_id": product_id}).all()
+    if not any(row[0] == "product" for row in rows):
+        raise _not_public()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:32]
+
+
+def public_product_exists(session: so.Session, product_id: int) -> None:
+    """Nothing for an active product; a 404 for an unknown or inactive one (its QR codes)."""
+    found = session.scalar(
+        sa.select(Product.id).where(Product.id == product_id, Product.is_active.is_(True))
+    )
+    if found is None:
+        raise _not_public()
+
+
 def get_public_product(session: so.Session, product_id: int) -> Product:
     """An active product for the public page (no sign-in), with everything the page shows
     loaded in one round trip (the page is the most visited one: see bench/load)."""
@@ -531,7 +643,7 @@ def get_public_product(session: so.Session, product_id: int) -> Product:
         ],
     )
     if product is None or not product.is_active:
-        raise errors.NotFound(_("Không tìm thấy sản phẩm."))
+        raise _not_public()
     return product
 
 

@@ -12,9 +12,11 @@ Figures (the same definitions as a club's own overview, domain.md):
   period (a product listed on two shops, or in two months, counts once for the club);
 - listed_now ("đang bán"): distinct products with a live listing on the club's shops now.
 
-A total row adds the clubs up (a product sold by two clubs counts for each). Each metric is one
-grouped query over the scope's clubs (club × month bucket), never a query per club; the month
-bucket is a CASE over the months' UTC bounds, so SQLite and PostgreSQL group the same way.
+A total row adds the clubs up (a product sold by two clubs counts for each). The sales figures
+come from the aggregates (``app/rollups``: the club's month, remade within a minute of a change
+by the refresh job), never from the order lines; the other figures are one grouped query each
+over the scope's clubs (club × month bucket), never a query per club; the month bucket is a
+CASE over the months' UTC bounds, so SQLite and PostgreSQL group the same way.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from app.catalog import service as catalog_service
 from app.core import errors, permissions, tenancy
 from app.live import common as live_common
 from app.models import channels, live, orgs
-from app.models import orders as order_models
 from app.models import studio as media
 from app.reports import dashboards
+from app.rollups import reading as rollup_reading
 
 MAX_MONTHS = 24
 DEFAULT_MONTHS = 6
@@ -86,11 +88,7 @@ class Comparison:
 
     @property
     def subtitle(self) -> str:
-        return _(
-            "Tháng %(first)s – %(last)s",
-            first=self.first.strftime("%m/%Y"),
-            last=self.last.strftime("%m/%Y"),
-        )
+        return months_subtitle(self.first, self.last)
 
     @property
     def filename(self) -> str:
@@ -135,7 +133,14 @@ class Comparison:
 # ---------------------------------------------------------------- months
 
 
-def _add_months(first: dt.date, n: int) -> dt.date:
+def months_subtitle(first: dt.date, last: dt.date) -> str:
+    """ "Tháng 06/2026 – 11/2026": how a page names its months."""
+    return _(
+        "Tháng %(first)s – %(last)s", first=first.strftime("%m/%Y"), last=last.strftime("%m/%Y")
+    )
+
+
+def add_months(first: dt.date, n: int) -> dt.date:
     index = first.year * 12 + first.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -152,20 +157,20 @@ def month_range(
     )
     if last_day is None:
         last_day = current if first_day is None else max(first_day, current)
-        if first_day is not None and _months_between(first_day, last_day) > MAX_MONTHS:
-            last_day = _add_months(first_day, MAX_MONTHS - 1)
+        if first_day is not None and months_between(first_day, last_day) > MAX_MONTHS:
+            last_day = add_months(first_day, MAX_MONTHS - 1)
     if first_day is None:
-        first_day = _add_months(last_day, -(DEFAULT_MONTHS - 1))
+        first_day = add_months(last_day, -(DEFAULT_MONTHS - 1))
     if last_day < first_day:
         message = _("Tháng cuối phải từ tháng đầu trở đi.")
         raise errors.ValidationError(message, fields={"to": [message]})
-    if _months_between(first_day, last_day) > MAX_MONTHS:
+    if months_between(first_day, last_day) > MAX_MONTHS:
         message = _("Chọn tối đa %(n)d tháng.", n=MAX_MONTHS)
         raise errors.ValidationError(message, fields={"to": [message]})
     return first_day, last_day
 
 
-def _months_between(first: dt.date, last: dt.date) -> int:
+def months_between(first: dt.date, last: dt.date) -> int:
     """Number of months from ``first`` to ``last``, both included."""
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
@@ -173,7 +178,7 @@ def _months_between(first: dt.date, last: dt.date) -> int:
 def _month_starts_utc(first: dt.date, count: int) -> list[dt.datetime]:
     """UTC instants of the local month starts: count + 1 bounds (the last is exclusive)."""
     midnight = dt.time()
-    return [live_common.local_to_utc(_add_months(first, i), midnight) for i in range(count + 1)]
+    return [live_common.local_to_utc(add_months(first, i), midnight) for i in range(count + 1)]
 
 
 def _bucket(column: Any, bounds: Sequence[dt.datetime]) -> Any:
@@ -194,37 +199,16 @@ def _in_period(column: Any, bounds: Sequence[dt.datetime]) -> sa.ColumnElement[b
 
 
 def _sales(
-    session: so.Session, scope: tenancy.Scope, bounds: Sequence[dt.datetime]
+    session: so.Session, scope: tenancy.Scope, first: dt.date, count: int
 ) -> dict[str, Counts]:
-    """GMV, Net GMV and orders per club and month, in one grouped query."""
-    Ord, L = order_models.Order, order_models.OrderLine
-    valid = [status for status in order_models.OrderStatus if status.valid]
-    rows = (
-        sa.select(
-            Ord.club_id.label("club_id"),
-            _bucket(Ord.placed_at, bounds).label("month"),
-            L.order_id.label("order_id"),
-            L.amount.label("amount"),
-            sa.case((L.status.in_(valid), 1), else_=0).label("valid"),
-        )
-        .select_from(L)
-        .join(Ord, L.order_id == Ord.id)
-        .where(scope.club_filter(Ord.club_id), _in_period(Ord.placed_at, bounds))
-        .subquery()
-    )
-    stmt = sa.select(
-        rows.c.club_id,
-        rows.c.month,
-        sa.func.sum(rows.c.amount),
-        sa.func.sum(sa.case((rows.c.valid == 1, rows.c.amount), else_=0)),
-        sa.func.count(sa.distinct(sa.case((rows.c.valid == 1, rows.c.order_id)))),
-    ).group_by(rows.c.club_id, rows.c.month)
+    """GMV, Net GMV and orders per club and month, from the sales aggregates (app/rollups)."""
+    months = {add_months(first, i): i for i in range(count)}
     out: dict[str, Counts] = {"gmv": {}, "net_gmv": {}, "orders": {}}
-    for club_id, month, gmv, net_gmv, orders in session.execute(stmt):
-        key = (int(club_id), int(month))
-        out["gmv"][key] = int(gmv or 0)
-        out["net_gmv"][key] = int(net_gmv or 0)
-        out["orders"][key] = int(orders or 0)
+    for row in rollup_reading.month_totals(session, scope.club_filter, min(months), max(months)):
+        key = (row.club_id, months[row.month])
+        out["gmv"][key] = row.gmv
+        out["net_gmv"][key] = row.net_gmv
+        out["orders"][key] = row.orders
     return out
 
 
@@ -313,7 +297,7 @@ def _listed_now(session: so.Session, scope: tenancy.Scope) -> dict[int, int]:
 # ---------------------------------------------------------------- the comparison
 
 
-def _check_allowed(scope: tenancy.Scope) -> None:
+def check_allowed(scope: tenancy.Scope) -> None:
     if scope.role is not None and not permissions.allows(scope.role, "union.compare"):
         raise errors.Forbidden(
             _("Chỉ Đoàn cấp trên và quản trị viên xem được so sánh các câu lạc bộ.")
@@ -331,20 +315,20 @@ def compare_clubs(
     """Every club the user reaches (the Youth Union: those under its unit; an admin: all),
     per month from ``first`` to ``last`` ("YYYY-MM", Vietnam time)."""
     scope = dashboards.scope_of(session, user)
-    _check_allowed(scope)
+    check_allowed(scope)
     sort = sort or "name"
     if sort not in SORTS:
         message = _("Sắp xếp theo name hoặc net_gmv.")
         raise errors.ValidationError(message, fields={"sort": [message]})
     first_day, last_day = month_range(first, last, today)
-    count = _months_between(first_day, last_day)
+    count = months_between(first_day, last_day)
     bounds = _month_starts_utc(first_day, count)
     clubs: list[orgs.Club] = tenancy.club_choices(session, scope)
     monthly: dict[str, Counts] = {name: {} for name in MONTHLY}
     listed_over_period: dict[int, int] = {}
     now_listed: dict[int, int] = {}
     if clubs:  # a unit with no clubs: nothing to ask
-        monthly.update(_sales(session, scope, bounds))
+        monthly.update(_sales(session, scope, first_day, count))
         monthly["livestreams"] = _livestreams(session, scope, bounds)
         monthly["videos"] = _videos(session, scope, bounds)
         monthly["products_listed"], listed_over_period = _products_listed(session, scope, bounds)
@@ -371,7 +355,7 @@ def compare_clubs(
     return Comparison(
         first=first_day,
         last=last_day,
-        months=[_add_months(first_day, i).strftime("%Y-%m") for i in range(count)],
+        months=[add_months(first_day, i).strftime("%Y-%m") for i in range(count)],
         clubs=rows,
         totals={name: sum(row.totals[name] for row in rows) for name in SUMMARY},
         month_totals=[

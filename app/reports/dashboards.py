@@ -510,6 +510,19 @@ def club_overview(
     )
 
 
+def overview_size(
+    session: so.Session, user: Actor, start: dt.date, end: dt.date, club_id: int | None = None
+) -> int:
+    """How many order lines :func:`club_overview` would read for this user and period: the
+    pages choose by it between the exact overview over the lines and the view over the
+    aggregates (``region``) when a period of many clubs holds too many lines."""
+    scope = scope_of(session, user)
+    _staff_only(scope)
+    clubs = selected_clubs(session, scope, club_id)
+    lo, hi = period_bounds(start, end)
+    return loading.count_lines(session, loading.Selection(club_ids=clubs, start=lo, end=hi))
+
+
 def month_problem(month: str) -> str | None:
     """Why ``month`` is not a report month ``YYYY-MM`` within the business dates (01/2000 …
     12/2100, ``app.validators``), or None; month arithmetic near years 1 and 9999 would leave

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from app.catalog_io import export, formats
 from app.core import errors
 from app.reports import clubs as club_comparison
-from app.reports import dashboards
+from app.reports import dashboards, region
 
 MONEY_FORMAT = '#,##0 "₫"'
 PERCENT_FORMAT = "0.0%"
@@ -143,12 +143,35 @@ def _comparison_parts(comparison: club_comparison.Comparison) -> list[Part]:
     ]
 
 
-Printable = dashboards.Report | club_comparison.Comparison
+def _region_parts(view: region.RegionView) -> list[Part]:
+    """The province or national view: places, months, then each breakdown."""
+    names = list(region.FIGURES)
+    headers = [str(region.LABELS[n]) for n in names]
+    place_title = _("Tỉnh/thành") if view.level == "country" else _("Câu lạc bộ")
+
+    def rows(items: list[region.Row]) -> list[list[Any]]:
+        return [[row.label] + [row.figures.get(n) for n in names] for row in items]
+
+    total = [[_("Tổng cộng")] + [view.totals.get(n) for n in names]]
+    parts: list[Part] = [
+        ("places", place_title, [place_title, *headers], rows(view.places) + total, ["", *names]),
+        ("months", _("Theo tháng"), [_("Tháng"), *headers], rows(view.month_rows), ["", *names]),
+    ]
+    for key, title in region.BREAKDOWNS.items():
+        parts.append(
+            (key, str(title), [str(title), *headers], rows(view.tables[key]), ["", *names])
+        )
+    return parts
+
+
+Printable = dashboards.Report | club_comparison.Comparison | region.RegionView
 
 
 def _parts_of(item: Printable) -> list[Part]:
     if isinstance(item, club_comparison.Comparison):
         return _comparison_parts(item)
+    if isinstance(item, region.RegionView):
+        return _region_parts(item)
     return _parts(item)
 
 

@@ -113,6 +113,22 @@ def _session_filter(selection: Selection) -> list[sa.ColumnElement[bool]]:
     return where
 
 
+def count_lines(session: so.Session, selection: Selection) -> int:
+    """How many order lines a club/period selection holds (what loading them would read)."""
+    Ord, L = order_models.Order, order_models.OrderLine
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(L)
+        .join(Ord, L.order_id == Ord.id)
+        .where(_in_clubs(Ord.club_id, selection.club_ids))
+    )
+    if selection.start is not None:
+        stmt = stmt.where(Ord.placed_at >= selection.start)
+    if selection.end is not None:
+        stmt = stmt.where(Ord.placed_at < selection.end)
+    return int(session.scalar(stmt) or 0)
+
+
 def load(session: so.Session, selection: Selection) -> Frames:
     Ord, L, P = order_models.Order, order_models.OrderLine, catalog.Product
     stmt = (

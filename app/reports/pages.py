@@ -19,7 +19,7 @@ from app import extensions
 from app.catalog import service as catalog_service
 from app.core import errors, formatting, permissions, validators
 from app.http import helpers
-from app.reports import charts, dashboards, files
+from app.reports import charts, dashboards, files, region
 from app.reports import clubs as club_comparison
 
 bp = flask.Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -101,6 +101,15 @@ def bar_rows(table: dashboards.Table, limit: int = 12) -> list[tuple[str, float]
     return [(str(row["label"]), float(row["net_gmv"] or 0)) for row in table.rows[:limit]]
 
 
+def _page_or_file(item: files.Printable, part: str, template: str, **context: Any) -> Any:
+    """The page, or with ``format`` (csv: one ``part``; xlsx) its figures as a download."""
+    args = flask.request.args
+    fmt = args.get("format", "").lower()
+    if fmt:
+        return helpers.send_download(files.download(item, fmt, args.get("part", part)))
+    return flask.render_template(template, **context)
+
+
 @bp.route("/")
 @permissions.require("reports.view")
 def index() -> Any:
@@ -110,6 +119,20 @@ def index() -> Any:
     start, end = _period()
     club_id = _int_arg("club")
     db = extensions.session()
+    if club_id is None and permissions.can(user, "union.compare"):
+        # many clubs over a long period: too many lines to read per request; the monthly
+        # aggregates answer instead (a club's own overview always reads its lines: exact)
+        size = dashboards.overview_size(db, user, start, end)
+        if size > flask.current_app.config["REPORT_RAW_LINES"]:
+            flask.flash(
+                _(
+                    "Kỳ này có %(n)s dòng đơn của nhiều câu lạc bộ: báo cáo đọc số liệu tổng hợp "
+                    "theo tháng (tiền, đơn, sản phẩm chính xác; người mua ước tính).",
+                    n=formatting.number(size),
+                )
+            )
+            months: dict[str, Any] = {"from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m")}
+            return flask.redirect(flask.url_for("reports.region_page", **months))
     report = dashboards.club_overview(db, user, start, end, club_id)
     return _render(
         "reports/overview.html",
@@ -135,17 +158,39 @@ def clubs() -> Any:
         args.get("to"),
         args.get("sort") or None,
     )
-    fmt = args.get("format", "").lower()
-    if fmt:
-        part = args.get("part", "clubs")
-        return helpers.send_download(files.download(comparison, fmt, part))
-    return flask.render_template(
+    return _page_or_file(
+        comparison,
+        "clubs",
         "reports/clubs.html",
         comparison=comparison,
         labels=club_comparison.LABELS,
         summary=club_comparison.SUMMARY,
         monthly=club_comparison.MONTHLY,
         show_figure=club_comparison.show,
+    )
+
+
+@bp.route("/region")
+@permissions.require("union.compare")
+def region_page() -> Any:
+    """The province view (a Youth Union) or the national one (an admin), from the aggregates."""
+    args = flask.request.args
+    view = region.region_view(
+        extensions.session(),
+        flask_login.current_user,
+        args.get("from"),
+        args.get("to"),
+        _int_arg("province"),
+    )
+    return _page_or_file(
+        view,
+        "places",
+        "reports/region.html",
+        view=view,
+        labels=region.LABELS,
+        figures=region.FIGURES,
+        breakdowns=region.BREAKDOWNS,
+        show_figure=region.show,
     )
 
 

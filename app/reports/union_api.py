@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app import extensions
 from app.core import permissions
 from app.reports import clubs as club_comparison
-from app.reports import dashboards
+from app.reports import dashboards, region
 
 blp = flask_smorest.Blueprint(
     "union_api", __name__, url_prefix="/api/v1/union", description="Đoàn cấp trên: so sánh CLB"
@@ -116,3 +116,80 @@ def compare(args: dict[str, Any]) -> object:
         args.get("sort"),
     )
     return comparison.as_json()
+
+
+class RegionArgsSchema(ma.Schema):
+    from_ = _month_field(
+        "Tháng đầu (NNNN-TT, giờ Việt Nam, 2000-01 … 2100-12); mặc định 5 tháng trước",
+        data_key="from",
+    )
+    to = _month_field("Tháng cuối (tính cả tháng này, 2000-01 … 2100-12); mặc định tháng hiện tại")
+    province = ma.fields.Integer(
+        load_default=None,
+        validate=mv.Range(min=-1, max=999),
+        metadata={"description": "Mã tỉnh (quản trị viên; bỏ trống: toàn quốc)"},
+    )
+
+
+class RegionRowSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    gmv = ma.fields.Integer(required=True, metadata={"description": "GMV (đồng), gồm hủy/trả"})
+    net_gmv = ma.fields.Integer(required=True, metadata={"description": "GMV thực (đồng)"})
+    orders = ma.fields.Integer(required=True)
+    units = ma.fields.Integer(required=True)
+    buyers = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Người mua, ước tính (HyperLogLog)"}
+    )
+
+
+class RegionTotalsSchema(ma.Schema):
+    gmv = ma.fields.Integer(required=True)
+    net_gmv = ma.fields.Integer(required=True)
+    orders = ma.fields.Integer(required=True)
+    units = ma.fields.Integer(required=True)
+    buyers = ma.fields.Integer(allow_none=True)
+
+
+class RegionSchema(ma.Schema):
+    level = ma.fields.String(
+        required=True, metadata={"description": "country (hàng là tỉnh) hoặc clubs"}
+    )
+    place = ma.fields.String(required=True)
+    province = ma.fields.Integer(allow_none=True)
+    from_ = ma.fields.String(data_key="from", attribute="from", required=True)
+    to = ma.fields.String(required=True)
+    totals = ma.fields.Nested(RegionTotalsSchema, required=True)
+    months = ma.fields.List(ma.fields.Nested(RegionRowSchema), required=True)
+    places = ma.fields.List(ma.fields.Nested(RegionRowSchema), required=True)
+    tables = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.Nested(RegionRowSchema)),
+        required=True,
+        metadata={
+            "description": "product, producer (20 cao nhất), ocop_stars, ocop_group, platform"
+        },
+    )
+    pending_cells = ma.fields.Integer(
+        required=True, metadata={"description": "Tháng-CLB đang chờ tính lại"}
+    )
+    buyers_standard_error = ma.fields.Float(required=True)
+
+
+@blp.route("/region", methods=["GET"])
+@permissions.require("union.compare")
+@blp.arguments(RegionArgsSchema, location="query")
+@blp.response(200, RegionSchema)
+def region_view(args: dict[str, Any]) -> object:
+    """The province (a Youth Union account: its unit) or the whole country (an admin; or one
+    province with `province`), read from the sales aggregates: places one level down, months,
+    top products and producers, OCOP stars and groups, platforms. Money, orders and units are
+    exact; buyers are estimates (about ±1.6 % standard error)."""
+    view = region.region_view(
+        extensions.session(),
+        flask_login.current_user,
+        args.get("from_"),
+        args.get("to"),
+        args.get("province"),
+    )
+    return view.as_json()

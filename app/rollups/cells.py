@@ -90,19 +90,19 @@ def load_month(
         sa.select(
             Ord.id.label("order_id"),
             Ord.club_id,
-            Ord.session_id,
+            Ord.placed_at,
             Ord.platform,
-            L.product_id,
-            P.producer_id,
+            Ord.session_id,
             Ord.streamer_id,
-            P.category_id,
-            P.ocop_stars,
+            Ord.buyer_phone,
+            Ord.buyer_user.label("buyer_platform_id"),
+            L.product_id,
             L.status,
             L.quantity,
             L.amount,
-            Ord.buyer_phone,
-            Ord.buyer_user.label("buyer_platform_id"),
-            Ord.placed_at,
+            P.producer_id,
+            P.category_id,
+            P.ocop_stars,
         )
         .join(Ord, L.order_id == Ord.id)
         .outerjoin(P, L.product_id == P.id)
@@ -112,27 +112,8 @@ def load_month(
         stmt = stmt.where(Ord.placed_at < end)
     if club_ids is not None:
         stmt = stmt.where(Ord.club_id.in_(sorted(club_ids)))
-    rows = session.execute(stmt).all()
-    frame = pd.DataFrame.from_records(
-        rows,
-        columns=[
-            "order_id",
-            "club_id",
-            "session_id",
-            "platform",
-            "product_id",
-            "producer_id",
-            "streamer_id",
-            "category_id",
-            "ocop_stars",
-            "status",
-            "quantity",
-            "amount",
-            "buyer_phone",
-            "buyer_platform_id",
-            "placed_at",
-        ],
-    )
+    result = session.execute(stmt)
+    frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
     roots = group_roots(session)
     frame["ocop_group"] = pd.array(
         [None if pd.isna(c) else roots.get(int(c)) for c in frame["category_id"]], dtype="Int64"

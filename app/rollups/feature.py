@@ -12,6 +12,11 @@ from app.rollups import (
 )
 
 
+def _keeps_aggregates() -> bool:
+    """The app in use keeps aggregates (``SALES_ROLLUPS``; a session outside any app: yes)."""
+    return not flask.has_app_context() or bool(flask.current_app.config["SALES_ROLLUPS"])
+
+
 def init_app(app: flask.Flask) -> None:
-    marking.listen()
+    marking.listen(_keeps_aggregates)
     app.cli.add_command(cli.rollups_cli)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from typing import Any
 
-import flask
 import sqlalchemy as sa
 import sqlalchemy.event
 import sqlalchemy.orm as so
@@ -57,8 +57,13 @@ class _Notes:
         )
 
 
-def listen() -> None:
-    """Hook every session's flushes and commits (once per process)."""
+_switch: list[Callable[[], bool]] = [lambda: True]
+
+
+def listen(enabled: Callable[[], bool]) -> None:
+    """Hook every session's flushes and commits (once per process); ``enabled`` says whether
+    the app in use keeps aggregates (asked at each commit)."""
+    _switch[0] = enabled
     if not sa.event.contains(so.Session, "before_flush", _before_flush):
         sa.event.listen(so.Session, "before_flush", _before_flush)
         sa.event.listen(so.Session, "before_commit", _before_commit)
@@ -84,12 +89,17 @@ def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
 
 
 def _note_order(notes: _Notes, order: order_models.Order) -> None:
+    """The order's cells now and before the change; its id when they are not loaded (an
+    expired order: the commit reads them)."""
     club_ids, _ = _history(order, "club_id")
     times, _ = _history(order, "placed_at")
-    for club_id, placed in itertools.product(club_ids, times):
-        if club_id is not None and isinstance(placed, dt.datetime):
-            notes.cells.add((int(club_id), cells.month_of(placed)))
-    if order.id is not None:
+    found = {
+        (int(club_id), cells.month_of(placed))
+        for club_id, placed in itertools.product(club_ids, times)
+        if club_id is not None and isinstance(placed, dt.datetime)
+    }
+    notes.cells |= found
+    if not found and order.id is not None:
         notes.order_ids.add(order.id)
 
 
@@ -126,15 +136,11 @@ def _after_rollback(session: so.Session, _previous: so.SessionTransaction) -> No
     session.info.pop(_NOTES, None)
 
 
-def _enabled() -> bool:
-    return not flask.has_app_context() or bool(flask.current_app.config.get("SALES_ROLLUPS", True))
-
-
 def _before_commit(session: so.Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit would flush them after this hook: note them now
     notes = session.info.pop(_NOTES, None)
-    if not isinstance(notes, _Notes) or not notes or not _enabled():
+    if not isinstance(notes, _Notes) or not notes or not _switch[0]():
         return
     found = set(notes.cells)
     if notes.order_ids:

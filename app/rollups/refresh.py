@@ -247,17 +247,28 @@ def refresh(
 
 
 def order_months(session: so.Session, club_ids: Collection[int] | None = None) -> set[cells.Cell]:
-    """Every (club, month) from each club's first order to its last."""
+    """Every (club, month) that has orders: one indexed look-up per such month (a club with an
+    order in year 1 and the rest in 2026 costs two months, not 24,000)."""
     Ord = order_models.Order
-    stmt = sa.select(Ord.club_id, sa.func.min(Ord.placed_at), sa.func.max(Ord.placed_at)).group_by(
-        Ord.club_id
-    )
+    stmt = sa.select(Ord.club_id).distinct()
     if club_ids is not None:
         stmt = stmt.where(Ord.club_id.in_(sorted(club_ids)))
     out: set[cells.Cell] = set()
-    for club_id, first, last in session.execute(stmt):
-        for month in cells.months_between(cells.month_of(first), cells.month_of(last)):
+    for club_id in session.scalars(stmt):
+        since: dt.datetime | None = None
+        while True:
+            first = sa.select(sa.func.min(Ord.placed_at)).where(Ord.club_id == club_id)
+            if since is not None:
+                first = first.where(Ord.placed_at >= since)
+            placed = session.scalar(first)
+            if placed is None:
+                break
+            month = cells.month_of(placed)
             out.add((int(club_id), month))
+            following = cells.next_month(month)
+            if following is None:
+                break
+            since = cells.month_window(following)[0]
     return out
 
 

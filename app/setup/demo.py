@@ -26,6 +26,7 @@ from app.live import common as live_common
 from app.live import slots as live_slots
 from app.models import accounts, catalog, live, orgs
 from app.models import messages as messages_models
+from app.rollups import refresh as rollup_refresh
 from integrations import errors as channel_errors
 from integrations import http, netguard, registry
 from vietnam import admin_units, ocop
@@ -310,7 +311,7 @@ def load(
     )
     _load_live(session, club, now)
     if media_root is not None:
-        _load_photos(session, media_root)
+        _load_photos(session, club, media_root)
     if sandbox_urls is not None:
         _load_channels(session, club, sandbox_urls)
         _load_payments(session, club)
@@ -322,6 +323,9 @@ def load(
     _load_orders_to_ship(session, now)
     if live_chat_urls is not None and "youtube" in live_chat_urls:
         _load_comment_account(session, live_chat_urls["youtube"])
+    # the province and national views read the sales aggregates: make them now rather than at
+    # the refresh job's next minute
+    rollup_refresh.refresh(session, now=now)
     return DemoSummary(True, club.name, len(producers), usernames, zalo_problem)
 
 
@@ -365,9 +369,7 @@ def _load_live(session: so.Session, club: orgs.Club, now: clock.Clock) -> None:
         notes="Chuẩn bị mẫu thử và giấy chứng nhận OCOP trước giờ lên sóng.",
         hosts=hosts[:2],
     )
-    products = list(
-        session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id).limit(3))
-    )
+    products = list(session.scalars(_club_products(club).limit(3)))
     taken: set[str] = set()
     for position, product in enumerate(products):
         code = live_slots.suggest_code(product.name, taken)
@@ -465,10 +467,21 @@ def _load_products(
 PHOTO_COLOURS = [(181, 101, 29), (222, 170, 40), (90, 140, 60), (150, 60, 40), (60, 110, 160)]
 
 
-def _load_photos(session: so.Session, media_root: str) -> None:
+def _club_products(club: orgs.Club) -> sa.Select[catalog.Product]:
+    """The demo club's products, oldest first: only those, when the demo is loaded into a
+    database that holds others (bench/load's generated catalog)."""
+    return (
+        sa.select(catalog.Product)
+        .join(orgs.club_producers, orgs.club_producers.c.producer_id == catalog.Product.producer_id)
+        .where(orgs.club_producers.c.club_id == club.id)
+        .order_by(catalog.Product.id)
+    )
+
+
+def _load_photos(session: so.Session, club: orgs.Club, media_root: str) -> None:
     """A plain square photo per product, so marketplaces that need an image accept them."""
     admin = _user(session, "admin")  # made by the demo's first step
-    products = session.scalars(sa.select(catalog.Product).order_by(catalog.Product.id)).all()
+    products = session.scalars(_club_products(club)).all()
     for index, product in enumerate(products):
         buffer = io.BytesIO()
         image = Image.new("RGB", (900, 900), PHOTO_COLOURS[index % len(PHOTO_COLOURS)])

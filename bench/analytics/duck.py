@@ -2,9 +2,12 @@
 
 Same definitions as :mod:`analytics` (domain.md): phones normalised with the same rules, buyers
 keyed phone → (platform, user id) → order (as integers; order ids are ints in the bench) and
-shared by all lines of an order, viewer sessions
-clipped to the stream with half-open overlaps, ratios NULL on a zero denominator, money ratios
-rounded half up in integers.
+shared by all lines of an order, viewer sessions clipped to the stream with half-open overlaps,
+ratios NULL on a zero denominator, money ratios rounded half up in integers.
+
+Work is shared across the breakdowns: the lines are keyed once, then one statement computes
+every breakdown and the total with GROUPING SETS (one set per breakdown column, and ()) over
+the lines, the audience and the viewing figures, merged per group.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pandas as pd
 
 # The groupings are the app's (which column each breakdown groups by, which carry audience
 # figures); what is computed per group is written again below, in SQL.
-from analytics.metrics import ATTRIBUTABLE, BREAKDOWNS
+from analytics.metrics import ATTRIBUTABLE, BREAKDOWNS, METRICS
 
 PREPARE = r"""
 CREATE OR REPLACE TEMP TABLE phone_map AS
@@ -33,7 +36,7 @@ SELECT platform, buyer_platform_id, row_number() OVER () AS k
 FROM (SELECT DISTINCT platform, buyer_platform_id FROM lines WHERE buyer_platform_id IS NOT NULL);
 
 CREATE OR REPLACE TEMP TABLE l AS
-WITH keyed AS (
+WITH keyed AS MATERIALIZED (
     SELECT order_id, session_id, lines.platform, product_id, producer_id, streamer_id,
         ocop_group, ocop_stars, quantity, amount,
         status NOT IN ('cancelled', 'returned') AS valid,
@@ -46,8 +49,10 @@ WITH keyed AS (
     LEFT JOIN user_map u
         ON lines.platform = u.platform AND lines.buyer_platform_id = u.buyer_platform_id
     WHERE placed_at >= $lo AND placed_at < $hi
-)
-SELECT * EXCLUDE (line_key), min(line_key) OVER (PARTITION BY order_id) AS buyer FROM keyed;
+),
+-- the order's buyer: its lines' smallest key (an aggregate and a join: faster than a window)
+b AS (SELECT order_id, min(line_key) AS buyer FROM keyed GROUP BY order_id)
+SELECT keyed.* EXCLUDE (line_key), b.buyer FROM keyed JOIN b USING (order_id);
 
 CREATE OR REPLACE TEMP TABLE s AS
 SELECT * FROM sessions WHERE start >= $lo AND start < $hi;
@@ -81,30 +86,62 @@ SELECT s.session_id, s.streamer_id, s.platform,
 FROM s LEFT JOIN peaks USING (session_id) LEFT JOIN watch USING (session_id);
 """
 
+# Each breakdown is one grouping set of a single column; () is the total.
 SALES = """
-SELECT {key} AS g,
+SELECT {label} AS b, {columns},
     sum(amount)::BIGINT AS gmv,
     coalesce(sum(amount) FILTER (WHERE valid), 0)::BIGINT AS net_gmv,
     count(DISTINCT order_id) FILTER (WHERE valid) AS orders,
     coalesce(sum(quantity) FILTER (WHERE valid), 0)::BIGINT AS units,
     count(DISTINCT buyer) FILTER (WHERE valid) AS buyers
-FROM l GROUP BY ALL
+FROM l GROUP BY GROUPING SETS ({sets})
 """
 
 AUDIENCE = """
-SELECT {key} AS g, sum(views)::BIGINT AS views, sum(unique_viewers)::BIGINT AS unique_viewers,
+SELECT {label} AS b, {columns},
+    sum(views)::BIGINT AS views, sum(unique_viewers)::BIGINT AS unique_viewers,
     sum(product_clicks)::BIGINT AS product_clicks,
     sum(product_visitors)::BIGINT AS product_visitors
-FROM a JOIN s USING (session_id) GROUP BY ALL
+FROM a JOIN s USING (session_id) GROUP BY GROUPING SETS ({sets})
 """
 
 VIEWING = """
-SELECT {key} AS g, max(peak) AS peak, sum(watch_ns) AS watch_ns, sum(n_views) AS n_views,
-    sum(stream_ns) AS stream_ns
-FROM v GROUP BY ALL
+SELECT {label} AS b, {columns},
+    max(peak) AS peak, sum(watch_ns) AS watch_ns, sum(n_views)::BIGINT AS n_views,
+    sum(stream_ns)::BIGINT AS stream_ns
+FROM v GROUP BY GROUPING SETS ({sets})
 """
 
-RATIOS = """
+# No rows: the audience and viewing columns, for a statement whose groups have none.
+NO_AUDIENCE = """
+SELECT NULL::VARCHAR AS b, NULL::BIGINT AS views, NULL::BIGINT AS unique_viewers,
+    NULL::BIGINT AS product_clicks, NULL::BIGINT AS product_visitors, NULL::BIGINT AS peak,
+    NULL::HUGEINT AS watch_ns, NULL::BIGINT AS n_views, NULL::BIGINT AS stream_ns
+WHERE false
+"""
+
+# The grouping-set results stacked and merged per (breakdown, group): a group may have sales
+# and no audience or the reverse. Audience and viewing figures only where attributable.
+MERGED = """
+CREATE OR REPLACE TEMP TABLE m AS
+WITH u AS ({stacked}),
+g AS (
+    SELECT b, {columns},
+        coalesce(sum(gmv), 0)::BIGINT AS gmv, coalesce(sum(net_gmv), 0)::BIGINT AS net_gmv,
+        coalesce(sum(orders), 0)::BIGINT AS orders, coalesce(sum(units), 0)::BIGINT AS units,
+        coalesce(sum(buyers), 0)::BIGINT AS buyers,
+        sum(views)::BIGINT AS views, sum(unique_viewers)::BIGINT AS unique_viewers,
+        sum(product_clicks)::BIGINT AS product_clicks,
+        sum(product_visitors)::BIGINT AS product_visitors,
+        max(peak) AS peak, sum(watch_ns) AS watch_ns, sum(n_views)::BIGINT AS n_views,
+        sum(stream_ns)::BIGINT AS stream_ns
+    FROM u GROUP BY b, {columns}
+),
+f AS (
+    SELECT * REPLACE (
+        {attributable_sums}
+    ) FROM g
+)
 SELECT *,
     CASE WHEN orders = 0 THEN NULL ELSE (2 * net_gmv + orders) // (2 * orders) END AS aov,
     CASE WHEN views = 0 THEN NULL
@@ -121,33 +158,49 @@ SELECT *,
     CASE WHEN n_views = 0 THEN NULL ELSE watch_ns / 1e9 / n_views END AS average_watch_seconds,
     CASE WHEN stream_ns = 0 THEN NULL ELSE watch_ns / stream_ns END
         AS average_concurrent_viewers
-FROM ({inner})
+FROM f
 """
 
+TOTAL = "total"
+ATTRIBUTABLE_SUMS = ("views", "unique_viewers", "product_clicks", "product_visitors", "watch_ns",
+                     "n_views", "stream_ns")  # fmt: skip
 
-def _table(con: duckdb.DuckDBPyConnection, key: str, attributable: bool) -> pd.DataFrame:
-    if not attributable:
-        inner = SALES.format(key=key)
-        query = f"""
-            SELECT *, NULL::BIGINT AS views, NULL::BIGINT AS unique_viewers,
-                NULL::BIGINT AS product_clicks, NULL::BIGINT AS product_visitors,
-                NULL::BIGINT AS peak, NULL::HUGEINT AS watch_ns, NULL::BIGINT AS n_views,
-                NULL::BIGINT AS stream_ns
-            FROM ({inner})"""
-    else:
-        query = f"""
-            SELECT g, coalesce(gmv, 0) AS gmv, coalesce(net_gmv, 0) AS net_gmv,
-                coalesce(orders, 0) AS orders, coalesce(units, 0) AS units,
-                coalesce(buyers, 0) AS buyers,
-                coalesce(views, 0) AS views, coalesce(unique_viewers, 0) AS unique_viewers,
-                coalesce(product_clicks, 0) AS product_clicks,
-                coalesce(product_visitors, 0) AS product_visitors,
-                peak, coalesce(watch_ns, 0) AS watch_ns, coalesce(n_views, 0) AS n_views,
-                coalesce(stream_ns, 0) AS stream_ns
-            FROM ({SALES.format(key=key)}) sales
-            FULL JOIN ({AUDIENCE.format(key=key)}) aud USING (g)
-            FULL JOIN ({VIEWING.format(key=key)}) vw USING (g)"""
-    return con.execute(RATIOS.format(inner=query)).df()
+
+def _grouping(columns: list[str], total: bool) -> dict[str, str]:
+    """The SQL pieces naming grouping sets: one set per column, and () if ``total``."""
+    quoted = [f'"{c}"' for c in columns]
+    label = " ".join(
+        f"WHEN GROUPING({q}) = 0 THEN '{c}'" for c, q in zip(columns, quoted, strict=True)
+    )
+    return {
+        "label": f"CASE {label} ELSE '{TOTAL}' END" if columns else f"'{TOTAL}'",
+        "columns": ", ".join(quoted),
+        "sets": ", ".join([*(f"({q})" for q in quoted), *(["()"] if total else [])]),
+    }
+
+
+def merged_statement(keys: list[str], total: bool) -> str:
+    """The statement that builds ``m``: one row per (breakdown column or total, group), for the
+    breakdowns grouping by ``keys`` (and the total if ``total``), in one pass over each input."""
+    lines = _grouping(keys, total)
+    # audience and viewing group by the attributable columns, NULL in the others' places
+    session = {
+        **_grouping([k for k in keys if k in ATTRIBUTABLE], total),
+        "columns": ", ".join(f'"{k}"' if k in ATTRIBUTABLE else f'NULL AS "{k}"' for k in keys),
+    }
+    stacked = [SALES.format(**lines), NO_AUDIENCE]
+    if session["sets"]:
+        stacked += [AUDIENCE.format(**session), VIEWING.format(**session)]
+    owners = ", ".join(f"'{k}'" for k in [*ATTRIBUTABLE, TOTAL])
+    sums = ",\n        ".join(
+        f"CASE WHEN b IN ({owners}) THEN coalesce({name}, 0) END AS {name}"
+        for name in ATTRIBUTABLE_SUMS
+    )
+    return MERGED.format(
+        stacked=" UNION ALL BY NAME ".join(f"({part})" for part in stacked),
+        columns=lines["columns"],
+        attributable_sums=sums,
+    )
 
 
 def club_overview(
@@ -155,13 +208,29 @@ def club_overview(
     frames: dict[str, pd.DataFrame],
     lo: pd.Timestamp,
     hi: pd.Timestamp,
+    shared: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Totals (one row) and every breakdown, computed by DuckDB over the registered frames."""
+    """Totals (one row) and every breakdown, computed by DuckDB over the registered frames.
+
+    ``shared``: one statement computes every breakdown and the total with GROUPING SETS, in
+    one pass over the lines, one over the audience and one over the viewing figures; else one
+    statement per breakdown (the total with the first), each its own pass over the lines."""
     for name, frame in frames.items():
         con.register(name, frame)
     for statement in PREPARE.split(";\n"):
         if statement.strip():
             con.execute(statement.replace("$lo", f"'{lo}'").replace("$hi", f"'{hi}'"))
-    tables = {name: _table(con, key, key in ATTRIBUTABLE) for name, key in BREAKDOWNS.items()}
-    totals = _table(con, "'all'", True)
+    keys = list(BREAKDOWNS.values())
+    passes = [(keys, True)] if shared else [([k], i == 0) for i, k in enumerate(keys)]
+    metrics = ", ".join(METRICS)
+    tables: dict[str, pd.DataFrame] = {}
+    totals = pd.DataFrame()
+    for grouped, total in passes:
+        con.execute(merged_statement(grouped, total))
+        for name, key in BREAKDOWNS.items():
+            if key in grouped:
+                query = f'SELECT "{key}" AS g, {metrics} FROM m WHERE b = ?'
+                tables[name] = con.execute(query, [key]).df()
+        if total:
+            totals = con.execute(f"SELECT {metrics} FROM m WHERE b = ?", [TOTAL]).df()
     return totals, tables

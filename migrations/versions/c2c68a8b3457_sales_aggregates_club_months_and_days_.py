@@ -94,13 +94,8 @@ def _local_month(value):
 
 def _mark_existing_sales_stale():
     """Every month of every club that has orders: the refresh job builds their aggregates
-    (``flask rollups rebuild`` does it at once)."""
+    (``flask rollups rebuild`` does it at once). One indexed look-up per month with orders."""
     bind = op.get_bind()
-    rows = bind.execute(
-        sa.text(
-            "SELECT club_id, MIN(placed_at), MAX(placed_at) FROM orders GROUP BY club_id"
-        )
-    ).all()
     stale = sa.table(
         "stale_cells",
         sa.column("club_id", sa.Integer),
@@ -108,11 +103,27 @@ def _mark_existing_sales_stale():
         sa.column("version", sa.Integer),
     )
     values = []
-    for club_id, first, last in rows:
-        month, end = _local_month(first), _local_month(last)
-        while month <= end:
+    clubs = bind.execute(sa.text("SELECT DISTINCT club_id FROM orders")).scalars().all()
+    for club_id in clubs:
+        since = None
+        while True:
+            sql = "SELECT MIN(placed_at) FROM orders WHERE club_id = :club"
+            params = {"club": club_id}
+            if since is not None:
+                sql += " AND placed_at >= :since"
+                params["since"] = since
+            placed = bind.execute(sa.text(sql), params).scalar()
+            if placed is None:
+                break
+            month = _local_month(placed)
             values.append({"club_id": club_id, "month": month, "version": 1})
-            month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            if month.year == 9999 and month.month == 12:
+                break
+            following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            # the next local month's start in UTC (Vietnam is UTC+7)
+            since = dt.datetime.combine(following, dt.time()) - dt.timedelta(hours=7)
+            if bind.dialect.name == "postgresql":
+                since = since.replace(tzinfo=dt.timezone.utc)
     if values:
         op.bulk_insert(stale, values)
 

@@ -10,6 +10,7 @@ own viewport), so tests never share a signed-in session.
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import datetime as dt
 import itertools
@@ -42,7 +43,7 @@ from app.jobs import registry
 from app.jobs import service as jobs_service
 from app.live import common as live_common
 from app.models import accounts, catalog, channels, live
-from app.orders import manual
+from app.orders import exports, manual
 from app.setup import demo
 from tests.conftest import PASSWORD, app_env, make_app
 from tests.support import net, postgres, workers
@@ -430,6 +431,25 @@ def new_page(
 def page(new_page: NewPage) -> Page:
     """A desktop-size page (1280x800) in its own context."""
     return new_page()
+
+
+def order_file(path: Path, day: dt.date) -> Path:
+    """Three demo-catalog orders on ``day`` (Vietnam time, 20:05–20:45) in the app's import
+    template: GMV 495.000 ₫ (a cancelled 55.000 ₫ line included), Net GMV 440.000 ₫, two
+    buyers (one phone written two ways)."""
+    when = day.strftime("%d/%m/%Y")
+    rows = [
+        list(exports.TEMPLATE_HEADERS),
+        ["tiktok", "E2E-1", f"{when} 20:05", "paid", "NMTC-500", "Nước mắm", "2", "95000",
+         "0912 345 678", "", "Lan"],
+        ["tiktok", "E2E-2", f"{when} 20:30", "completed", "CTC-100", "Chè", "1", "250000",
+         "+84 912 345 678", "", "Lan"],
+        ["tiktok", "E2E-3", f"{when} 20:45", "cancelled", "NMTC-250", "Nước mắm", "1", "55000",
+         "0987654321", "", "Hoa"],
+    ]  # fmt: skip
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
 
 
 def sign_in(page: Page, username: str) -> None:

@@ -3,7 +3,6 @@ the chart and the right GMV, and downloads the XLSX."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from pathlib import Path
@@ -14,30 +13,17 @@ from playwright.sync_api import Page, expect
 
 from app.core import clock
 from app.live import common as live_common
-from app.orders import exports
+from tests.e2e import conftest as e2e
 
 pytestmark = pytest.mark.e2e
 SESSION = "Chợ phiên OCOP tối thứ Bảy"  # the demo's planned Saturday-evening stream
-HEADER = list(exports.TEMPLATE_HEADERS)
 
 
 def _order_file(path: Path) -> Path:
     """Three orders during the demo stream (20:00–21:30 Vietnam time next Saturday)."""
     today = live_common.to_local(clock.utcnow()).date()
     saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
-    day = saturday.strftime("%d/%m/%Y")
-    rows = [
-        HEADER,
-        ["tiktok", "E2E-1", f"{day} 20:05", "paid", "NMTC-500", "Nước mắm", "2", "95000",
-         "0912 345 678", "", "Lan"],
-        ["tiktok", "E2E-2", f"{day} 20:30", "completed", "CTC-100", "Chè", "1", "250000",
-         "+84 912 345 678", "", "Lan"],
-        ["tiktok", "E2E-3", f"{day} 20:45", "cancelled", "NMTC-250", "Nước mắm", "1", "55000",
-         "0987654321", "", "Hoa"],
-    ]  # fmt: skip
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
+    return e2e.order_file(path, saturday)
 
 
 def test_import_then_session_dashboard_and_xlsx(coordinator_page: Page, tmp_path: Path) -> None:

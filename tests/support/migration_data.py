@@ -998,6 +998,43 @@ def _check_shipping(p: Probe) -> None:
     same(p.value("SELECT COUNT(*) FROM shipment_events"), 0)
 
 
+def _seed_sales(p: Probe) -> None:
+    """The live era's rows plus two older orders of club 1: one on the last evening of
+    September in UTC, already 1 October in Vietnam, and one in July (none in August)."""
+    _seed_live_comments(p)
+    base = {"platform": "shopee", "club_id": 1, "session_id": None, "channel_account_id": None,
+            "streamer_id": None, "status": "completed", "buyer_phone": None,
+            "buyer_phone_raw": None, "buyer_user": None, "buyer_name": "Anh Tùng",
+            "source": "import", "comment_batch_id": None, "note": None, "created_by_id": 3,
+            "created_at": T2, "updated_at": T2}  # fmt: skip
+    october = dt.datetime(2026, 9, 30, 18, 0, tzinfo=dt.UTC)
+    july = dt.datetime(2026, 7, 15, 5, 0, tzinfo=dt.UTC)
+    p.insert(
+        "orders",
+        {**base, "id": 901, "external_id": "AGG-OCT", "placed_at": october},
+        {**base, "id": 902, "external_id": "AGG-JUL", "placed_at": july},
+    )
+
+
+def _check_sales_aggregates(p: Probe) -> None:
+    # Every month in which a club has orders (Vietnam time) waits for the refresh job; the
+    # aggregates themselves start empty.
+    expected = {
+        (club_id, (dt.datetime.fromisoformat(str(t)).replace(tzinfo=None)
+                   + dt.timedelta(hours=7)).date().replace(day=1).isoformat())
+        for club_id, t in p.rows("SELECT club_id, placed_at FROM orders")
+    }  # fmt: skip
+    assert {m for _c, m in expected} >= {"2026-07-01", "2026-10-01", "2026-11-01"}
+    assert "2026-08-01" not in {m for _c, m in expected}
+    same(
+        {(c, str(m)[:10]) for c, m in p.rows("SELECT club_id, month FROM stale_cells")},
+        expected,
+    )
+    same(p.rows("SELECT DISTINCT version, lease_until FROM stale_cells"), [(1, None)])
+    for table in ("sales_months", "sales_days", "region_sketches", "stale_regions"):
+        same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -1028,4 +1065,5 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("9f06865030f3", "tenants", _seed_payments, _check_payments),
     Dataset("1c188d017e51", "live", _seed_order_messages, _check_buyer_messages),
     Dataset("35e474914cf3", "live", _seed_live_comments, _check_shipping),
+    Dataset("c2c68a8b3457", "live", _seed_sales, _check_sales_aggregates),
 )

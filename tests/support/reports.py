@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from app import extensions
 from app.models import accounts, catalog, live, orders
+from app.rollups import refresh as rollup_refresh
 from tests import conftest
 from tests.support import catalog as builders
 
@@ -435,6 +436,8 @@ def seed_union(
             session_id=session_3,
         )
         db.commit()
+        # the aggregates' refresh job (every minute in production) has run
+        rollup_refresh.refresh(db)
         return UnionSeeded(
             stream=stream,
             club_1=club_1,

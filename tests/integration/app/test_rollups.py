@@ -19,18 +19,19 @@ from typing import Any
 import flask
 import hypothesis
 import hypothesis.strategies as st
-import pytest
 import sqlalchemy as sa
 
 from app import extensions
 from app.catalog import service as catalog_service
-from app.channels import sync
 from app.core import uow
 from app.models import accounts, catalog, orgs, rollups
 from app.models import orders as order_models
 from app.rollups import check, refresh, stale
 from tests import conftest
 from tests.integration.app import test_orders_import as order_tests
+from tests.integration.app.test_orders_invariant import (  # noqa: F401  (autouse fixture)
+    _no_marketplace_sync,
+)
 from tests.support import catalog as builders
 
 Role = accounts.Role
@@ -38,12 +39,6 @@ MONTHS = ("2026-04-30T20:10:00+07:00", "2026-05-01T00:30:00+07:00", "2026-06-15T
 CSV_TIMES = ("30/04/2026 20:10", "01/05/2026 00:30", "15/06/2026 21:00")
 PHONES = ("0912345678", "0987654321", "0356789012", None)
 _examples = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _no_marketplace_sync(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sync, "products_changed", lambda *args, **kwargs: None)
-    monkeypatch.setattr(catalog_service, "notify_channels", lambda *args, **kwargs: None)
 
 
 @dataclasses.dataclass

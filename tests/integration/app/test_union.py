@@ -15,12 +15,13 @@ import flask.testing
 import openpyxl
 import pytest
 
+from analytics import metrics
 from app import extensions
 from app.core import errors, permissions
 from app.main import dashboard
 from app.models import accounts, live
 from app.reports import clubs as club_comparison
-from app.reports import dashboards
+from app.reports import dashboards, loading, region
 from tests import conftest
 from tests.support import clubs as clubs_support
 from tests.support import reports as seed
@@ -30,18 +31,17 @@ MONTHS = ("2026-10", "2026-11")
 FIGURES = ("gmv", "net_gmv", "orders", "livestreams", "videos", "products_listed")
 
 # seed_union's hand counts: club → month → figures; and over the period (with đang bán)
-CLUB_1 = {
-    "2026-10": dict(gmv=285_000, net_gmv=95_000, orders=1, livestreams=1, videos=1,
-                    products_listed=1),
-    "2026-11": dict(gmv=955_000, net_gmv=500_000, orders=4, livestreams=2, videos=2,
-                    products_listed=2),
-}  # fmt: skip
-CLUB_2 = {
-    "2026-10": dict(gmv=250_000, net_gmv=0, orders=0, livestreams=0, videos=0,
-                    products_listed=0),
-    "2026-11": dict(gmv=595_000, net_gmv=345_000, orders=1, livestreams=1, videos=0,
-                    products_listed=1),
-}  # fmt: skip
+
+
+def _figures(*values: int) -> dict[str, int]:
+    """FIGURES in order: gmv, net_gmv, orders, livestreams, videos, products_listed."""
+    return dict(zip(FIGURES, values, strict=True))
+
+
+CLUB_1 = {"2026-10": _figures(285_000, 95_000, 1, 1, 1, 1),
+          "2026-11": _figures(955_000, 500_000, 4, 2, 2, 2)}  # fmt: skip
+CLUB_2 = {"2026-10": _figures(250_000, 0, 0, 0, 0, 0),
+          "2026-11": _figures(595_000, 345_000, 1, 1, 0, 1)}  # fmt: skip
 CLUB_1_PERIOD = dict(gmv=1_240_000, net_gmv=595_000, orders=5, livestreams=3, videos=3,
                      products_listed=2, listed_now=1)  # fmt: skip
 CLUB_2_PERIOD = dict(gmv=845_000, net_gmv=345_000, orders=1, livestreams=1, videos=0,
@@ -566,3 +566,114 @@ def test_union_dashboard_adds_up_its_clubs(
     other = client.get("/dashboard").get_data(as_text=True)
     assert "Live sắp tới Hạ Long" in other and "Live Trà Cổ" not in other
     assert "Người dùng seller1" not in other  # club 1's members are not club 2's
+
+
+def _exact_buyers(db: Any, club_ids: list[int]) -> int:
+    """Distinct buyers of the clubs over Oct–Nov 2026, counted on the lines (the analytics)."""
+    selection = loading.Selection(
+        club_ids=club_ids,
+        start=dt.datetime(2026, 9, 30, 17, 0, tzinfo=dt.UTC),
+        end=dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC),
+    )
+    return int(metrics.summary(loading.load(db, selection).lines)["buyers"])
+
+
+def test_region_views_read_the_aggregates_and_equal_the_lines(
+    app: flask.Flask,
+    client: flask.testing.FlaskClient,
+    auth: conftest.Auth,
+    people: conftest.People,
+    seeded: seed.UnionSeeded,
+    bearer: dict[accounts.Role, dict[str, str]],
+) -> None:
+    with app.app_context():
+        db = extensions.db.session
+        union = _union(people)
+        view = region.region_view(db, union, *MONTHS)
+        assert view.level == "clubs" and view.pending == 0
+        assert {int(row.key) for row in view.places} == {seeded.club_1, seeded.club_2}
+        for name in ("gmv", "net_gmv", "orders"):
+            assert view.totals[name] == TOTALS[name]
+            assert [row.figures[name] for row in view.month_rows] == [
+                MONTH_TOTALS[m][name] for m in MONTHS
+            ]
+        places = {int(row.key): row.figures for row in view.places}
+        assert places[seeded.club_1]["net_gmv"] == CLUB_1_PERIOD["net_gmv"]
+        assert places[seeded.club_2]["gmv"] == CLUB_2_PERIOD["gmv"]
+        # a handful of buyers: the sketch's estimate is the exact count
+        assert view.totals["buyers"] == _exact_buyers(db, [seeded.club_1, seeded.club_2])
+        products = view.tables["product"]
+        assert sum(row.figures["net_gmv"] or 0 for row in products) == TOTALS["net_gmv"]
+        assert products == sorted(products, key=lambda r: -(r.figures["net_gmv"] or 0))
+        stars = view.tables["ocop_stars"]
+        assert sum(row.figures["gmv"] or 0 for row in stars) == TOTALS["gmv"]
+        # the daily chart: every day of both months, adding up to the period's Net GMV
+        assert len(view.days) == 31 + 30 and view.days[0][0] == dt.date(2026, 10, 1)
+        assert sum(value for _day, value in view.days) == TOTALS["net_gmv"]
+
+        admin = _user(people.username(Role.ADMIN))
+        country = region.region_view(db, admin, *MONTHS)
+        assert country.level == "country"
+        assert country.totals["gmv"] == TOTALS["gmv"] + 95_000  # club 3, another province
+        assert sum(row.figures["gmv"] or 0 for row in country.places) == country.totals["gmv"]
+        everyone = [seeded.club_1, seeded.club_2, seeded.club_3]
+        assert country.totals["buyers"] == _exact_buyers(db, everyone)
+        province = region.region_view(db, admin, *MONTHS, province=22)
+        assert province.totals == view.totals
+        with pytest.raises(errors.NotFound):
+            region.region_view(db, union, *MONTHS, province=1)  # not its unit's province
+        with pytest.raises(errors.Forbidden):
+            region.region_view(db, _user(people.username(Role.COORDINATOR)), *MONTHS)
+
+    api = client.get(
+        "/api/v1/union/region", query_string={"from": MONTHS[0], "to": MONTHS[1]},
+        headers=bearer[Role.ADMIN],
+    )  # fmt: skip
+    assert api.status_code == 200, api.get_data(as_text=True)
+    assert api.json["totals"]["gmv"] == TOTALS["gmv"] + 95_000
+    assert api.json["level"] == "country" and api.json["pending_cells"] == 0
+    bad = client.get(
+        "/api/v1/union/region", query_string={"from": "2026-13"}, headers=bearer[Role.ADMIN]
+    )
+    assert bad.status_code == 422
+    auth.login(people.username(Role.UNION))
+    page = client.get("/reports/region", query_string={"from": MONTHS[0], "to": MONTHS[1]})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert CLUB_1_NAME in html and CLUB_3_NAME not in html
+    assert "Người mua (ước tính)" in html and 'data-testid="chart-days"' in html
+    sheet = client.get(
+        "/reports/region", query_string={"from": MONTHS[0], "to": MONTHS[1], "format": "csv"}
+    )
+    assert sheet.status_code == 200
+    rows = _csv(sheet)
+    assert rows[-1][0] == "Tổng cộng" and rows[-1][1] == str(TOTALS["gmv"])
+    workbook = client.get(
+        "/reports/region", query_string={"from": MONTHS[0], "to": MONTHS[1], "format": "xlsx"}
+    )
+    assert workbook.status_code == 200 and CLUB_1_NAME in _xlsx_text(workbook.data)
+    assert client.get("/reports/region", query_string={"province": "1"}).status_code == 404
+
+
+def test_a_many_club_overview_too_large_for_the_lines_goes_to_the_aggregates(
+    seeded: seed.UnionSeeded,
+    people: conftest.People,
+    auth: conftest.Auth,
+    client: flask.testing.FlaskClient,
+    app: flask.Flask,
+) -> None:
+    period = {"start": "2026-10-01", "end": "2026-11-30"}
+    auth.login(people.username(Role.UNION))
+    assert client.get("/reports/", query_string=period).status_code == 200  # a few lines: exact
+    app.config["REPORT_RAW_LINES"] = 3
+    moved = client.get("/reports/", query_string=period)
+    assert moved.status_code == 302
+    assert "/reports/region?from=2026-10&to=2026-11" in moved.headers["Location"]
+    page = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "dòng đơn của nhiều câu lạc bộ" in page and CLUB_1_NAME in page
+    # one club picked, or a club's own staff: always the exact overview over its lines
+    picked = client.get("/reports/", query_string={**period, "club": seeded.club_1})
+    assert picked.status_code == 200
+    auth.logout()
+    auth.login(people.username(Role.COORDINATOR))
+    assert client.get("/reports/", query_string=period).status_code == 200
