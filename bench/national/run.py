@@ -36,6 +36,8 @@ import datetime as dt
 import json
 import math
 import multiprocessing
+import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -270,11 +272,12 @@ def time_views(
                     clubs_single_month=request.province is not None
                     and request.first == request.last,
                 )
-        row = timed.row()
+        row = {**timed.row(), "load_average": os.getloadavg()[0]}
         say(
             f"  {row['view']}: app p50 {row['app_p50']:.1f} p95 {row['app_p95']:.1f} ms, "
             f"DuckDB p50 {row['ref_p50']:.1f} p95 {row['ref_p95']:.1f} ms, "
-            f"{row['faster_p95']:.1f}× (p95), {len(row['differences'])} differences"
+            f"{row['faster_p95']:.1f}× (p95), {len(row['differences'])} differences "
+            f"(load average {row['load_average']:.1f})"
         )
         rows.append(row)
     return rows
@@ -391,6 +394,7 @@ def run(
     options: Options, workdir: Path | None = None, say: Callable[[str], None] = print
 ) -> dict[str, Any]:
     """The whole bench; its figures (and the comparisons) as a dict."""
+    made_here = workdir is None
     workdir = workdir or Path(tempfile.mkdtemp(prefix="bench-national-"))
     result: dict[str, Any] = {"lines": options.lines, "clubs": options.clubs}
     server = postgres.start(workdir)
@@ -502,6 +506,7 @@ def run(
                 for name, side in measured.items()
             }
             result["writes"]["cost"] = off.per_second / kept.per_second if kept.per_second else 0
+            result["writes"]["load_average"] = os.getloadavg()[0]
             say(
                 f"  kept {kept.per_second:.0f} orders/s (import {kept.import_seconds:.1f} s + "
                 f"refresh {kept.refresh_seconds:.1f} s), off {off.per_second:.0f} orders/s: "
@@ -513,6 +518,8 @@ def run(
             extensions.db.engine.dispose()
     finally:
         server.stop()
+        if made_here:
+            shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
@@ -595,16 +602,16 @@ def _check(
 def table(rows: list[dict[str, Any]]) -> Iterator[str]:
     yield (
         "| view | app p50 | app p95 | DuckDB p50 | DuckDB p95 | faster (p50) | faster (p95) "
-        "| figures equal | buyers (worst error) |"
+        "| figures equal | buyers (worst error) | load average |"
     )
-    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for row in rows:
         buyers = f"{row['exact_buyers']} exact, {row['estimated_buyers']} ≈"
         yield (
             f"| {row['view']} | {row['app_p50']:.1f} | {row['app_p95']:.1f} | "
             f"{row['ref_p50']:.1f} | {row['ref_p95']:.1f} | {row['faster_p50']:.1f}× | "
             f"{row['faster_p95']:.1f}× | {row['figures']} | {buyers} "
-            f"({100 * row['worst_buyers_error']:.2f} %) |"
+            f"({100 * row['worst_buyers_error']:.2f} %) | {row.get('load_average', 0):.1f} |"
         )
 
 
