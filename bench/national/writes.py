@@ -8,7 +8,8 @@ commit). Batches of files alternate between the two sides:
 - **kept**: ``SALES_ROLLUPS`` on: the commit also marks the club's month stale, and after the
   batch ``app.rollups.refresh.refresh`` remakes what was marked (the beat chore's work) — its
   time is counted in;
-- **off**: ``SALES_ROLLUPS=0``: nothing is marked and nothing is remade.
+- **off**: ``SALES_ROLLUPS=0``: nothing is marked and nothing is remade (were anything marked,
+  the kept side's next refresh would remake it: it remakes exactly the cells it wrote to).
 
 Each side imports into its own clubs (the kept side's aggregates are then checked against the
 raw lines: the off side's orders are missing from its clubs' aggregates by design), placed in
@@ -53,7 +54,8 @@ class Side:
     lines: int = 0
     import_seconds: float = 0.0
     refresh_seconds: float = 0.0
-    cells: int = 0
+    cells: int = 0  # cells the refresh remade (kept side)
+    touched: int = 0  # (club, month) cells the side's batches wrote to, batch by batch
     batches: int = 0
 
     @property
@@ -173,6 +175,7 @@ def measure(
                     extensions.db.session.remove()
             finally:
                 app.config["SALES_ROLLUPS"] = True
+            side.touched += len({club.id for club, _, _ in files})
             side.import_seconds += imported - started
             side.refresh_seconds += done - imported
             side.batches += 1

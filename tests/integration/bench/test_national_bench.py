@@ -84,7 +84,10 @@ def test_national_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
 
     writes = result["writes"]
     assert writes["kept"]["orders"] == writes["off"]["orders"] == 24
-    assert writes["kept"]["cells"] > 0 and writes["off"]["cells"] == 0
+    # the kept side's refreshes remade exactly the cells its batches wrote to: the off side
+    # marked nothing
+    assert writes["kept"]["cells"] == writes["kept"]["touched"] > 0
+    assert writes["off"]["cells"] == 0 and writes["off"]["touched"] > 0
     assert writes["kept"]["lines"] > 24 and writes["off"]["lines"] > 24
     assert result["writes_check"]["rows"] > 0 and result["writes_check"]["differences"] == []
     assert result["writes_check"]["stale"] == 0
