@@ -4,7 +4,7 @@
 products (one variant each, an OCOP category from the seeded tree, stars on three in four),
 streamers, livestream sessions, then orders and their lines for the local year 2025-12 …
 2026-11: about two lines per order, buyers from a national pool of phones (most buy from their
-own club again, some from any club), platforms, about 7 % of lines cancelled or returned.
+own club again, some from any club), platforms, about 8 % of lines cancelled or returned.
 
 ``load`` writes it into a database the real migrations built: the secondary indexes and
 foreign keys of ``orders`` and ``order_lines`` are dropped first and made again after (their

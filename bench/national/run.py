@@ -1,7 +1,8 @@
 """Province and national dashboards over a year of a national deployment, beside DuckDB.
 
     .venv/bin/python -m bench.national.run [--lines 20000000] [--clubs 1700] [--repeat 20]
-        [--provinces 3] [--import-orders 20000] [--check-months 2026-11,2026-06]
+        [--ref-repeat 5] [--provinces 3] [--import-orders 20000] [--refresh-workers 1]
+        [--check-months 2026-11,2026-06] [--explain plans.txt] [--json result.json]
 
 One run, on a throwaway PostgreSQL 15 (tests/support/postgres.py) whose schema the real
 migrations build:
@@ -9,18 +10,20 @@ migrations build:
 1. **data**: ``--clubs`` clubs over 34 provinces, ~30 products each, and ``--lines`` order lines
    over the local year 2025-12 … 2026-11 (bench/national/data.py), loaded with COPY; the time
    and the disk it took (the database's size and the data directory's);
-2. **aggregates**: ``app.rollups.refresh.mark_all`` + ``refresh`` rebuild every club's months from
-   the raw lines (lines/s), then ``app.rollups.check.check`` compares the stored aggregates of
-   ``--check-months`` with the raw computation: no difference allowed;
+2. **aggregates**: ``app.rollups.refresh.mark_all`` + ``refresh`` (in ``--refresh-workers``
+   processes at once) rebuild every club's months from the raw lines (lines/s), then
+   ``app.rollups.check.check`` compares the stored aggregates of ``--check-months`` with the
+   raw computation: no difference allowed;
 3. **reference**: the raw rows copied into DuckDB (bench/national/duck.py);
 4. **dashboards**: for the country and ``--provinces`` provinces (a Youth Union account of each),
-   over the last month, the last quarter and the year: ``--repeat`` rounds, each one call of
-   ``app.reports.region.region_view`` (the service behind the pages, the API and the files)
-   then the same view from the raw lines in DuckDB; p50/p95 per view and side. Every answer is
-   compared: GMV, Net GMV, orders and units exactly everywhere, the top 20 products and
-   producers in order; buyers exactly where the app counts them exactly (a club's single
-   month), elsewhere within 4 standard errors of the HyperLogLog sketch (plus 2 for small
-   counts);
+   over the last month, the last quarter and the year: a warm-up then ``--repeat`` rounds, each
+   one call of ``app.reports.region.region_view`` (the service behind the pages, the API and
+   the files), the first ``--ref-repeat`` followed by the same view from the raw lines in
+   DuckDB; p50/p95 per view and side. Every answer is compared: GMV, Net GMV, orders and units
+   exactly everywhere, the top 20 products and producers in order, the daily chart; buyers
+   exactly where the app counts them exactly (a club's single month), elsewhere within 4
+   standard errors of the HyperLogLog sketch (plus 2 for small counts); ``--explain`` writes
+   the plans of the year's views and of the refresh's month loads;
 5. **write path**: ``--import-orders`` orders imported on each side through the order import
    service, with the aggregates kept (marking + the refresh of what was marked, counted in)
    and without (``SALES_ROLLUPS=0``), alternating (bench/national/writes.py); then the kept
@@ -300,39 +303,32 @@ def disk(url: str, datadir: Path | None) -> dict[str, int]:
     return out
 
 
-def _users(app: flask.Flask, provinces: list[int], import_clubs: list[int]) -> dict[str, Any]:
+def _users(
+    app: flask.Flask, provinces: list[int], import_clubs: list[int]
+) -> dict[str, dict[int | None, int]]:
     """An admin (the country), a Youth Union account per province and a seller per importing
     club, made through the accounts service."""
+    wanted: list[tuple[str, int | None, dict[str, Any]]] = [
+        ("views", None, {"username": "bench-admin", "role": "admin"})
+    ]
+    wanted += [
+        ("views", code, {"username": f"union-{code}", "role": "union", "union_province_code": code})
+        for code in provinces
+    ]
+    wanted += [
+        ("sellers", club, {"username": f"seller-{club}", "role": "seller", "club_id": club})
+        for club in import_clubs
+    ]
+    made: dict[str, dict[int | None, int]] = {"views": {}, "sellers": {}}
     with app.app_context():
         session = extensions.session()
-        views: dict[int | None, int] = {}
-        admin = accounts_service.create_user(
-            session, username="bench-admin", password=PASSWORD, full_name="Admin", role="admin"
-        )
-        views[None] = admin.id
-        for code in provinces:
-            union = accounts_service.create_user(
-                session,
-                username=f"union-{code}",
-                password=PASSWORD,
-                full_name=f"Tỉnh đoàn {code}",
-                role="union",
-                union_province_code=code,
+        for group, key, fields in wanted:
+            user = accounts_service.create_user(
+                session, password=PASSWORD, full_name=fields["username"], **fields
             )
-            views[code] = union.id
-        sellers = {}
-        for club_id in import_clubs:
-            seller = accounts_service.create_user(
-                session,
-                username=f"seller-{club_id}",
-                password=PASSWORD,
-                full_name=f"Bán hàng {club_id}",
-                role="seller",
-                club_id=club_id,
-            )
-            sellers[club_id] = seller.id
+            made[group][key] = user.id
         extensions.db.session.remove()
-    return {"views": views, "sellers": sellers}
+    return made
 
 
 def _refresh_worker(workdir: str, url: str) -> refresh.Refreshed:
@@ -367,8 +363,8 @@ def _say_disk(say: Callable[[str], None], label: str, sizes: dict[str, int]) -> 
 
 
 def _import_clubs(n_clubs: int, per_side: int) -> dict[str, list[int]]:
-    """Clubs spread over the list, alternately to each side (disjoint)."""
-    wanted = min(n_clubs // 2, 2 * max(1, per_side))
+    """``per_side`` clubs for each side, spread over the list and alternating (disjoint)."""
+    wanted = min(n_clubs // 2, max(1, per_side))
     picks = sorted({1 + (i * n_clubs) // (2 * wanted) for i in range(2 * wanted)})
     return {"kept": picks[0::2], "off": picks[1::2]}
 
@@ -383,7 +379,7 @@ class Options:
     import_orders: int = 20_000
     import_file_orders: int = 500
     import_batch_files: int = 4
-    import_clubs: int = 8  # per side
+    import_clubs: int = 16  # per side
     refresh_workers: int = 1  # processes remaking the aggregates at once (the rebuild)
     check_months: tuple[dt.date, ...] = (dt.date(2026, 11, 1), dt.date(2026, 6, 1))
     threads: int = 2

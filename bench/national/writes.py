@@ -22,7 +22,7 @@ import csv
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ class Side:
         return self.orders / self.seconds if self.seconds else 0.0
 
 
-def clubs_for(session: Any, club_ids: list[int], sellers: dict[int, int]) -> list[Club]:
+def clubs_for(session: Any, club_ids: list[int], sellers: Mapping[int | None, int]) -> list[Club]:
     """Each club's catalog (its producers' variants) and its seller's user id."""
     out = []
     for club_id in club_ids:

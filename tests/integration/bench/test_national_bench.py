@@ -38,7 +38,7 @@ def test_national_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
         import_orders=24,
         import_file_orders=6,
         import_batch_files=2,
-        import_clubs=1,
+        import_clubs=2,
         refresh_workers=2,
     )
 
