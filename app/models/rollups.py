@@ -6,8 +6,11 @@ national views read instead of the order lines.
   GMV, Net GMV, units and valid orders add up over clubs and months; ``buyers`` is exact for
   the club's month only; ``sketch`` (few-valued breakdowns) merges buyers across clubs/months.
 - ``sales_days``: a club's local day, the whole day's figures (daily charts).
-- ``region_sketches``: buyers sketches of a province's month (``province_code``; 0 = the whole
-  country, -1 = clubs with no province) per few-valued breakdown, merged from the clubs'.
+- ``region_sketches``: a province's month (``province_code``; 0 = the whole country, -1 = clubs
+  with no province) per breakdown value the province and national views show (the whole
+  month, products, producers, OCOP stars and groups, platforms): GMV, Net GMV, valid orders
+  and units added up over the province's clubs, and for the few-valued breakdowns the buyers
+  sketch merged from the clubs' (``sketch``/``buyers`` NULL for products and producers).
 - ``stale_cells``: (club, month) pairs whose lines changed since their aggregates were made;
   written in the transaction that changed them, emptied by the refresh job (``version`` tells
   a worker whether the cell changed again while it worked; ``lease_until`` keeps two workers off
@@ -31,7 +34,11 @@ NO_PROVINCE = -1
 
 class SalesMonth(extensions.Model):
     __tablename__ = "sales_months"
-    __table_args__ = (sa.Index("ix_sales_months_dim_month", "dim", "month"),)
+    __table_args__ = (
+        sa.Index("ix_sales_months_dim_month", "dim", "month"),
+        # the cells that sold a product/producer/category whose details changed (marking)
+        sa.Index("ix_sales_months_dim_key", "dim", "key"),
+    )
 
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), primary_key=True)
     month: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True)
@@ -59,13 +66,23 @@ class SalesDay(extensions.Model):
 
 class RegionSketch(extensions.Model):
     __tablename__ = "region_sketches"
+    # a region's best sellers of a month, highest Net GMV first (reading.region_top's
+    # candidates), and a value's months (the candidates' totals)
+    __table_args__ = (
+        sa.Index("ix_region_sketches_rank", "province_code", "dim", "month", "net_gmv"),
+        sa.Index("ix_region_sketches_key", "province_code", "dim", "key", "month"),
+    )
 
     province_code: so.Mapped[int] = so.mapped_column(primary_key=True)
     month: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True)
     dim: so.Mapped[str] = so.mapped_column(sa.String(16), primary_key=True)
     key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
-    buyers: so.Mapped[int] = so.mapped_column(sa.Integer)  # the sketch's estimate
-    sketch: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    gmv: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    net_gmv: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    orders: so.Mapped[int] = so.mapped_column(sa.Integer, default=0, server_default="0")
+    units: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    buyers: so.Mapped[int | None] = so.mapped_column(sa.Integer)  # the sketch's estimate
+    sketch: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
 
 
 class StaleCell(extensions.Model):

@@ -198,43 +198,28 @@ def region_view(
             return scope.club_filter(column)
 
     first_month, last_month = months[0], months[-1]
-    month_rows = _month_rows(session, clubs, months, region)
-    totals = _add([row.figures for row in month_rows])
-    totals["buyers"] = (
-        reading.region_buyers(session, [region], months).get(region, 0)
-        if region is not None
-        else reading.club_buyers(session, clubs, months, per="all").get(None, 0)
-    )
-    if national:
-        places = _province_rows(session, clubs, months, provinces)
-    else:
-        places = _club_rows(session, clubs, months)
     tables: dict[str, list[Row]] = {}
-    for dim in BREAKDOWNS:
-        found = reading.top(
-            session,
-            clubs,
-            first_month,
-            last_month,
-            dim,
-            TOP if dim in ("product", "producer") else None,
-        )
-        label = _labeller(session, dim, [key for key, _figures in found])
-        buyers: dict[Any, int] = {}
-        if dim in SKETCHED:
-            buyers = (
-                reading.region_buyers(session, [region], months, dim, per="key")
-                if region is not None
-                else reading.club_buyers(session, clubs, months, dim, per="key")
-            )
-        tables[dim] = [
-            Row(
-                key=key,
-                label=label(key),
-                figures={**figures, "buyers": buyers.get(key, 0) if dim in SKETCHED else None},
-            )
-            for key, figures in found
-        ]
+    if region is not None:  # a province or the country: its own rows, a few per month
+        month_rows, totals = _region_months(session, region, months)
+        if national:
+            places = _province_rows(session, months, provinces)
+        else:
+            places = _club_rows(session, clubs, months)
+        for dim in BREAKDOWNS:
+            found, buyers = _region_table(session, region, months, dim)
+            tables[dim] = _table(session, dim, found, buyers)
+    else:  # a commune's clubs: their club rows
+        month_rows = _month_rows(session, clubs, months)
+        totals = _add([row.figures for row in month_rows])
+        totals["buyers"] = reading.club_buyers(session, clubs, months, per="all").get(None, 0)
+        places = _club_rows(session, clubs, months)
+        for dim in BREAKDOWNS:
+            limit = TOP if dim in ("product", "producer") else None
+            found = reading.top(session, clubs, first_month, last_month, dim, limit)
+            buyers = {}
+            if dim in SKETCHED:
+                buyers = reading.club_buyers(session, clubs, months, dim, per="key")
+            tables[dim] = _table(session, dim, found, buyers)
     days: list[tuple[dt.date, int]] = []
     if len(months) <= DAILY_MONTHS:
         found_days = reading.day_totals(
@@ -285,18 +270,65 @@ def _add(rows: list[dict[str, int | None]]) -> dict[str, int | None]:
     return {name: sum(int(r.get(name) or 0) for r in rows) for name in reading.ADDITIVE}
 
 
-def _month_rows(
-    session: so.Session, clubs: Any, months: list[dt.date], region: int | None
+def _table(
+    session: so.Session,
+    dim: str,
+    found: list[tuple[str, dict[str, int]]],
+    buyers: dict[Any, int],
 ) -> list[Row]:
+    label = _labeller(session, dim, [key for key, _figures in found])
+    return [
+        Row(
+            key=key,
+            label=label(key),
+            figures={**figures, "buyers": buyers.get(key, 0) if dim in SKETCHED else None},
+        )
+        for key, figures in found
+    ]
+
+
+def _region_months(
+    session: so.Session, region: int, months: list[dt.date]
+) -> tuple[list[Row], dict[str, int | None]]:
+    """The region's month rows and its totals over them (buyers merged across months)."""
+    found = {row.month: row for row in reading.region_rows(session, [region], months, "all")}
+    rows = []
+    for m in months:
+        row = found.get(m)
+        figures: dict[str, int | None] = {
+            **(row.figures if row else dict.fromkeys(reading.ADDITIVE, 0)),
+            "buyers": reading.estimate([row.sketch]) if row else 0,
+        }
+        rows.append(Row(key=m.strftime("%Y-%m"), label=m.strftime("%m/%Y"), figures=figures))
+    totals = _add([row.figures for row in rows])
+    totals["buyers"] = reading.estimate(row.sketch for row in found.values())
+    return rows, totals
+
+
+def _region_table(
+    session: so.Session, region: int, months: list[dt.date], dim: str
+) -> tuple[list[tuple[str, dict[str, int]]], dict[Any, int]]:
+    """A breakdown over the region's months, best first: the top products/producers, every
+    star rating, group and platform (with their buyers)."""
+    if dim not in SKETCHED:
+        return reading.region_top(session, region, months, dim, TOP), {}
+    sums: dict[str, dict[str, int]] = {}
+    parts: dict[str, list[bytes | None]] = {}
+    for row in reading.region_rows(session, [region], months, dim):
+        into = sums.setdefault(row.key, dict.fromkeys(reading.ADDITIVE, 0))
+        for name in reading.ADDITIVE:
+            into[name] += row.figures[name]
+        parts.setdefault(row.key, []).append(row.sketch)
+    found = sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
+    return found, {key: reading.estimate(items) for key, items in parts.items()}
+
+
+def _month_rows(session: so.Session, clubs: Any, months: list[dt.date]) -> list[Row]:
     sums: dict[dt.date, dict[str, int]] = {m: dict.fromkeys(reading.ADDITIVE, 0) for m in months}
     for row in reading.month_totals(session, clubs, months[0], months[-1]):
         for name in reading.ADDITIVE:
             sums[row.month][name] += getattr(row, name)
-    buyers = (
-        reading.region_buyers(session, [region], months, per="month")
-        if region is not None
-        else reading.club_buyers(session, clubs, months, per="month")
-    )
+    buyers = reading.club_buyers(session, clubs, months, per="month")
     return [
         Row(
             key=m.strftime("%Y-%m"),
@@ -307,22 +339,20 @@ def _month_rows(
     ]
 
 
-def _province_rows(
-    session: so.Session, clubs: Any, months: list[dt.date], names: dict[int, str]
-) -> list[Row]:
+def _province_rows(session: so.Session, months: list[dt.date], names: dict[int, str]) -> list[Row]:
     figures: dict[int, dict[str, int]] = {}
-    for (code, _month), values in reading.by_province_month(
-        session, clubs, months[0], months[-1]
-    ).items():
-        into = figures.setdefault(code, dict.fromkeys(reading.ADDITIVE, 0))
+    parts: dict[int, list[bytes | None]] = {}
+    codes = [*names, rollups.NO_PROVINCE]
+    for found in reading.region_rows(session, codes, months, "all"):
+        into = figures.setdefault(found.province_code, dict.fromkeys(reading.ADDITIVE, 0))
         for name in reading.ADDITIVE:
-            into[name] += values[name]
-    buyers = reading.region_buyers(session, list(figures), months, per="region")
+            into[name] += found.figures[name]
+        parts.setdefault(found.province_code, []).append(found.sketch)
     rows = [
         Row(
             key=str(code),
             label=names.get(code, str(_("Chưa rõ tỉnh"))),
-            figures={**values, "buyers": buyers.get(code, 0)},
+            figures={**values, "buyers": reading.estimate(parts[code])},
         )
         for code, values in figures.items()
     ]

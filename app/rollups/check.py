@@ -2,7 +2,8 @@
 
 Used by ``flask rollups check`` (exit 1 on any difference) and by the tests. Every figure of
 every ``sales_months`` row (the sketch bytes too), every ``sales_days`` row and every province
-and country sketch is compared; a stale cell is expected to differ and is only counted.
+and country row (sums and sketch) is compared; a stale cell is expected to differ and is only
+counted.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from analytics import sketches
 from app.models import orgs, rollups
 from app.rollups import cells, refresh, stale
 
 FIGURES = ("gmv", "net_gmv", "orders", "units", "buyers", "sketch")
 DAY_FIGURES = ("gmv", "net_gmv", "orders", "units", "buyers")
+REGION_FIGURES = ("gmv", "net_gmv", "orders", "units", "buyers", "sketch")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,22 +120,23 @@ def _check_regions(
     rows: list[dict[str, Any]],
     provinces: dict[int, int],
 ) -> None:
+    """Every province's and the country's rows of the month against the clubs' raw rows."""
     R = rollups.RegionSketch
-    groups: dict[tuple[int, str, str], list[bytes]] = defaultdict(list)
+    parts: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
-        if row["sketch"] is not None:
-            code = provinces.get(row["club_id"], rollups.NO_PROVINCE)
-            for place in (code, rollups.NATIONAL):
-                groups[(place, row["dim"], row["key"])].append(row["sketch"])
+        if row["dim"] not in refresh.REGION_DIMS:
+            continue
+        part = (row["dim"], row["key"], *(row[name] for name in refresh.SUMS), row["sketch"])
+        for place in (provinces.get(row["club_id"], rollups.NO_PROVINCE), rollups.NATIONAL):
+            parts[place].append(part)
     raw = {}
-    for (code, dim, key), items in groups.items():
-        merged = sketches.merge_encoded(items)
-        raw[(code, month, dim, key)] = {
-            "buyers": sketches.estimate(merged),
-            "sketch": sketches.encode(merged),
-        }
+    for code, items in parts.items():
+        for merged in refresh.merge_region(code, month, items):
+            if merged["dim"] in refresh.SUMMED_DIMS:
+                merged["buyers"] = merged["sketch"] = None
+            raw[(code, month, merged["dim"], merged["key"])] = merged
     stored = {
-        (row.province_code, month, row.dim, row.key): {"buyers": row.buyers, "sketch": row.sketch}
+        (row.province_code, month, row.dim, row.key): {f: getattr(row, f) for f in REGION_FIGURES}
         for row in session.scalars(sa.select(R).where(R.month == month))
     }
-    _compare(checked, "region_sketches", stored, raw, ("buyers", "sketch"))
+    _compare(checked, "region_sketches", stored, raw, REGION_FIGURES)

@@ -111,6 +111,96 @@ def top(
     ]
 
 
+@dataclasses.dataclass(frozen=True)
+class RegionRow:
+    province_code: int
+    month: dt.date
+    key: str
+    figures: dict[str, int]  # ADDITIVE
+    sketch: bytes | None
+
+
+def region_rows(
+    session: so.Session, codes: Collection[int], months: Collection[dt.date], dim: str
+) -> list[RegionRow]:
+    """A breakdown's rows of the regions' months."""
+    R = rollups.RegionSketch
+    where = [R.province_code.in_(sorted(codes)), R.dim == dim, R.month.in_(sorted(months))]
+    stmt = sa.select(
+        R.province_code, R.month, R.key, *(getattr(R, name) for name in ADDITIVE), R.sketch
+    ).where(*where)
+    return [
+        RegionRow(
+            int(code),
+            month,
+            key,
+            dict(zip(ADDITIVE, (int(v) for v in values), strict=True)),
+            sketch,
+        )
+        for code, month, key, *values, sketch in session.execute(stmt)
+    ]
+
+
+def estimate(parts: Iterable[bytes | None]) -> int:
+    """Buyers of the union of stored sketches."""
+    return sketches.estimate(sketches.merge_encoded(parts))
+
+
+CANDIDATES = 100  # each month's best rows read as candidates for a top over many months
+
+
+def region_top(
+    session: so.Session,
+    code: int,
+    months: Collection[dt.date],
+    dim: str,
+    limit: int,
+    candidates: int = CANDIDATES,
+) -> list[tuple[str, dict[str, int]]]:
+    """The ``limit`` best values of a breakdown over a region's months, by Net GMV, then GMV,
+    then key: exactly what adding up every row and sorting gives, mostly without reading them.
+
+    Each month's ``candidates`` best rows (an index scan each) name the candidates, whose totals
+    are then added up. A value that is not a candidate sold at most the month's last candidate
+    row's Net GMV in each month, so at most ``bound`` (their sum) in all; when the ``limit``-th
+    candidate sold more than that, no other value can enter the top and the answer is exact.
+    Otherwise (evenly spread sales) every row is added up."""
+    R = rollups.RegionSketch
+    months = sorted(months)
+    where = [R.province_code == code, R.dim == dim]
+    names: set[str] = set()
+    bound, complete = 0, True
+    for month in months:
+        best = session.execute(
+            sa.select(R.key, R.net_gmv)
+            .where(*where, R.month == month)
+            .order_by(R.net_gmv.desc())
+            .limit(candidates)
+        ).all()
+        names.update(key for key, _net in best)
+        if len(best) == candidates:
+            bound += max(int(best[-1][1]), 0)
+            complete = False
+    sums = [sa.func.sum(getattr(R, name)).label(name) for name in ADDITIVE]
+    stmt = sa.select(R.key, *sums).where(*where, R.month.in_(months)).group_by(R.key)
+    found = []
+    if names:
+        found = _ranked(session.execute(stmt.where(R.key.in_(sorted(names)))))
+    if complete or (len(found) >= limit and found[limit - 1][1]["net_gmv"] > bound):
+        return found[:limit]
+    everything = stmt.order_by(sa.desc("net_gmv"), sa.desc("gmv"), R.key).limit(limit)
+    return _ranked(session.execute(everything))
+
+
+def _ranked(rows: Iterable[Any]) -> list[tuple[str, dict[str, int]]]:
+    found = [
+        (str(key), dict(zip(ADDITIVE, (int(v or 0) for v in values), strict=True)))
+        for key, *values in rows
+    ]
+    found.sort(key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
+    return found
+
+
 def _merged(rows: Iterable[tuple[Any, bytes | None]]) -> dict[Any, int]:
     groups: dict[Any, list[np.ndarray]] = defaultdict(list)
     for group, sketch in rows:

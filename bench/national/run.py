@@ -448,6 +448,9 @@ def run(
             f"({options.lines / (finished - started):,.0f} lines/s; marking "
             f"{marked_at - started:.1f} s), {waiting} left waiting"
         )
+        # what autovacuum does after a write this size (the planner needs the new tables' sizes)
+        with data.connect(url) as conn:
+            conn.execute("VACUUM ANALYZE sales_months, sales_days, region_sketches")
         result["disk_aggregates"] = disk(url, server.datadir)
         _say_disk(say, "with the aggregates", result["disk_aggregates"])
         result["check"] = _check(app, list(options.check_months), None, say)

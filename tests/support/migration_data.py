@@ -1035,6 +1035,54 @@ def _check_sales_aggregates(p: Probe) -> None:
         same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
 
 
+def _seed_region_rows(p: Probe) -> None:
+    """Aggregates as the refresh job wrote them before region rows had sums: club 1's October
+    (a province's month, one sketch) and club 1's July with no region row yet."""
+    _seed_sales(p)
+    p.run("UPDATE clubs SET province_code = 22, province = 'Quảng Ninh' WHERE id = 1")
+    row = {"club_id": 1, "dim": "all", "key": "", "gmv": 500_000, "net_gmv": 400_000,
+           "orders": 2, "units": 3, "buyers": 1, "sketch": b"S"}  # fmt: skip
+    p.insert(
+        "sales_months",
+        {**row, "month": dt.date(2026, 10, 1)},
+        {**row, "month": dt.date(2026, 7, 1)},
+        {**row, "month": dt.date(2026, 10, 1), "dim": "product", "key": "1", "sketch": None},
+    )
+    p.insert(
+        "region_sketches",
+        *(
+            {
+                "province_code": code,
+                "month": dt.date(2026, 10, 1),
+                "dim": "all",
+                "key": "",
+                "buyers": 1,
+                "sketch": b"S",
+            }
+            for code in (22, 0)
+        ),
+    )
+    p.run("DELETE FROM stale_cells")
+
+
+def _check_region_rows(p: Probe) -> None:
+    # The old rows keep their sketch and read as zero sums until the refresh merges again:
+    # every province month with club aggregates waits for it (the country's follows).
+    same(
+        p.rows("SELECT province_code, gmv, net_gmv, orders, units, buyers FROM region_sketches "
+               "ORDER BY province_code"),
+        [(0, 0, 0, 0, 0, 1), (22, 0, 0, 0, 0, 1)],
+    )  # fmt: skip
+    same(
+        sorted((c, str(m)[:10]) for c, m in p.rows("SELECT * FROM stale_regions")),
+        [(22, "2026-07-01"), (22, "2026-10-01")],
+    )
+    # Products and producers now have region rows with no sketch.
+    p.run("INSERT INTO region_sketches (province_code, month, dim, key, net_gmv) "
+          "VALUES (22, '2026-10-01', 'product', '1', 400000)")  # fmt: skip
+    same(p.value("SELECT COUNT(*) FROM region_sketches WHERE sketch IS NULL"), 1)
+
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset("38290e5e825d", "people", _seed_catalog, _check_catalog),
     Dataset("b5b1a496c13b", "catalog", _seed_search_index, _check_search_index),
@@ -1066,4 +1114,7 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("1c188d017e51", "live", _seed_order_messages, _check_buyer_messages),
     Dataset("35e474914cf3", "live", _seed_live_comments, _check_shipping),
     Dataset("c2c68a8b3457", "live", _seed_sales, _check_sales_aggregates),
+    Dataset(
+        "b6ce3cc57a0e", "sales", _seed_region_rows, _check_region_rows, added={"stale_regions": 2}
+    ),
 )
