@@ -67,10 +67,11 @@ class SalesDay(extensions.Model):
 class RegionSketch(extensions.Model):
     __tablename__ = "region_sketches"
     # a region's best sellers of a month, highest Net GMV first (reading.region_top's
-    # candidates), and a value's months (the candidates' totals)
+    # candidates); a value's months in a region (the candidates' totals) or its month in every
+    # province (the country's row of a product made again)
     __table_args__ = (
         sa.Index("ix_region_sketches_rank", "province_code", "dim", "month", "net_gmv"),
-        sa.Index("ix_region_sketches_key", "province_code", "dim", "key", "month"),
+        sa.Index("ix_region_sketches_key", "dim", "key", "month", "province_code"),
     )
 
     province_code: so.Mapped[int] = so.mapped_column(primary_key=True)

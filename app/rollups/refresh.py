@@ -219,22 +219,69 @@ def merge_region(
     return values
 
 
+Touched = set[tuple[str, str]]  # (dim, key) of products/producers whose region rows changed
+
+
 def _write_region(
     session: so.Session, code: int, month: dt.date, parts: sa.Select[Any], summed: sa.Select[Any]
-) -> None:
-    """Replace a region's month: ``parts`` gives the sketched rows' parts, ``summed`` the
-    products' and producers' rows already added up (inserted without leaving the database)."""
+) -> Touched:
+    """Replace a province's month: ``parts`` gives the sketched rows' parts, ``summed`` the
+    products' and producers' rows already added up (inserted without leaving the database).
+    The products and producers it had before or has now."""
     R = rollups.RegionSketch
-    session.execute(
+    gone = session.execute(
         sa.delete(R)
         .where(R.province_code == code, R.month == month)
+        .returning(R.dim, R.key)
         .execution_options(synchronize_session=False)
     )
+    touched = {(dim, key) for dim, key in gone if dim in SUMMED_DIMS}
     _insert_many(session, R, merge_region(code, month, session.execute(parts)))
     columns = ["province_code", "month", "dim", "key", *SUMS]
-    session.execute(
-        sa.insert(R).from_select(columns, summed).execution_options(synchronize_session=False)
-    )
+    made = session.execute(sa.insert(R).from_select(columns, summed).returning(R.dim, R.key))
+    touched.update((dim, key) for dim, key in made)
+    return touched
+
+
+def _delete(session: so.Session, statement: sa.Delete) -> None:
+    session.execute(statement.execution_options(synchronize_session=False))
+
+
+def _write_country(session: so.Session, month: dt.date, touched: Touched | None) -> None:
+    """The country's month from the provinces': the few-valued breakdowns merged again whole,
+    products and producers only those ``touched`` (None: every one) — a province's change
+    rewrites its ~2,000 values, not the country's ~60,000."""
+    R = rollups.RegionSketch
+    national = [R.province_code == rollups.NATIONAL, R.month == month]
+    provinces = [R.province_code != rollups.NATIONAL, R.month == month]
+    figures = [getattr(R, name) for name in SUMS]
+    _delete(session, sa.delete(R).where(*national, R.dim.in_(SKETCHED_DIMS)))
+    parts = sa.select(R.dim, R.key, *figures, R.sketch).where(*provinces, R.dim.in_(SKETCHED_DIMS))
+    _insert_many(session, R, merge_region(rollups.NATIONAL, month, session.execute(parts)))
+    columns = ["province_code", "month", "dim", "key", *SUMS]
+    summed = sa.select(
+        sa.literal(rollups.NATIONAL),
+        sa.literal(month, sa.Date),
+        R.dim,
+        R.key,
+        *(sa.func.sum(column) for column in figures),
+    ).group_by(R.dim, R.key)
+    if touched is None:
+        _delete(session, sa.delete(R).where(*national, R.dim.in_(SUMMED_DIMS)))
+        session.execute(
+            sa.insert(R).from_select(columns, summed.where(*provinces, R.dim.in_(SUMMED_DIMS)))
+        )
+        return
+    for dim in SUMMED_DIMS:
+        keys = sorted(key for d, key in touched if d == dim)
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            _delete(session, sa.delete(R).where(*national, R.dim == dim, R.key.in_(chunk)))
+            session.execute(
+                sa.insert(R).from_select(
+                    columns, summed.where(*provinces, R.dim == dim, R.key.in_(chunk))
+                )
+            )
 
 
 def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]]:
@@ -255,9 +302,10 @@ def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]
 def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]) -> None:
     """Add up each (province, month) from its clubs' rows, then the country's months from the
     provinces'."""
-    S, R = rollups.SalesMonth, rollups.RegionSketch
+    S = rollups.SalesMonth
     provinces = sorted((code, month) for code, month in regions if code != rollups.NATIONAL)
     members = _members(session, {code for code, _month in provinces})
+    touched: dict[dt.date, Touched] = defaultdict(set)
     for code, month in provinces:
         _lock(session, code, month)
         # the province's clubs by id: each club's month is a range of the primary key
@@ -275,24 +323,11 @@ def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]
             .where(*where, S.dim.in_(SUMMED_DIMS))
             .group_by(S.dim, S.key)
         )
-        _write_region(session, code, month, parts, summed)
+        touched[month] |= _write_region(session, code, month, parts, summed)
     for month in sorted({month for _, month in regions}):
         _lock(session, rollups.NATIONAL, month)
-        figures = [getattr(R, name) for name in SUMS]
-        where = [R.month == month, R.province_code != rollups.NATIONAL]
-        parts = sa.select(R.dim, R.key, *figures, R.sketch).where(*where, R.dim.in_(SKETCHED_DIMS))
-        summed = (
-            sa.select(
-                sa.literal(rollups.NATIONAL),
-                sa.literal(month, sa.Date),
-                R.dim,
-                R.key,
-                *(sa.func.sum(column) for column in figures),
-            )
-            .where(*where, R.dim.in_(SUMMED_DIMS))
-            .group_by(R.dim, R.key)
-        )
-        _write_region(session, rollups.NATIONAL, month, parts, summed)
+        everything = (rollups.NATIONAL, month) in regions  # asked for the whole country's
+        _write_country(session, month, None if everything else touched[month])
 
 
 def refresh(

@@ -39,7 +39,7 @@ def upgrade():
                existing_type=sa.LargeBinary(),
                nullable=True)
         batch_op.create_index('ix_region_sketches_rank', ['province_code', 'dim', 'month', 'net_gmv'], unique=False)
-        batch_op.create_index('ix_region_sketches_key', ['province_code', 'dim', 'key', 'month'], unique=False)
+        batch_op.create_index('ix_region_sketches_key', ['dim', 'key', 'month', 'province_code'], unique=False)
 
     with op.batch_alter_table('sales_months', schema=None) as batch_op:
         batch_op.create_index('ix_sales_months_dim_key', ['dim', 'key'], unique=False)
