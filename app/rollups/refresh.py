@@ -76,6 +76,7 @@ def claim(session: so.Session, now: dt.datetime, limit: int = BATCH) -> list[Cla
 def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
     """Write the cells' aggregates afresh from their lines (a cell with no line left has none)."""
     S, D = rollups.SalesMonth, rollups.SalesDay
+    custom_plans(session)
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for club_id, month in targets:
         by_month[month].add(club_id)
@@ -284,6 +285,15 @@ def _write_country(session: so.Session, month: dt.date, touched: Touched | None)
             )
 
 
+def custom_plans(session: so.Session) -> None:
+    """Plan each statement of this transaction for its values (PostgreSQL). The driver prepares
+    a statement run five times, and the server may then plan it once for any values: for
+    ``key IN (1,000 values)`` of one region's month that generic plan walked the region's whole
+    breakdown, 1.1 s per statement against 4 ms planned for the values (bench/national)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]]:
     """The clubs of each province code (NO_PROVINCE: clubs with none)."""
     Club = orgs.Club
@@ -302,6 +312,7 @@ def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]
 def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]) -> None:
     """Add up each (province, month) from its clubs' rows, then the country's months from the
     provinces'."""
+    custom_plans(session)
     S = rollups.SalesMonth
     provinces = sorted((code, month) for code, month in regions if code != rollups.NATIONAL)
     members = _members(session, {code for code, _month in provinces})
