@@ -228,20 +228,25 @@ def _write_region(
 ) -> Touched:
     """Replace a province's month: ``parts`` gives the sketched rows' parts, ``summed`` the
     products' and producers' rows already added up (inserted without leaving the database).
-    The products and producers it had before or has now."""
+    The products and producers whose row changed (came, went or moved): only those change in
+    the country's month — when four clubs sold again, their few dozen products, not the
+    province's ~2,000."""
     R = rollups.RegionSketch
+    figures = [getattr(R, name) for name in SUMS]
     gone = session.execute(
         sa.delete(R)
         .where(R.province_code == code, R.month == month)
-        .returning(R.dim, R.key)
+        .returning(R.dim, R.key, *figures)
         .execution_options(synchronize_session=False)
     )
-    touched = {(dim, key) for dim, key in gone if dim in SUMMED_DIMS}
+    before = {tuple(row) for row in gone if row[0] in SUMMED_DIMS}
     _insert_many(session, R, merge_region(code, month, session.execute(parts)))
     columns = ["province_code", "month", "dim", "key", *SUMS]
-    made = session.execute(sa.insert(R).from_select(columns, summed).returning(R.dim, R.key))
-    touched.update((dim, key) for dim, key in made)
-    return touched
+    made = session.execute(
+        sa.insert(R).from_select(columns, summed).returning(R.dim, R.key, *figures)
+    )
+    after = {tuple(row) for row in made}
+    return {(dim, key) for dim, key, *_figures in before ^ after}
 
 
 def _delete(session: so.Session, statement: sa.Delete) -> None:
