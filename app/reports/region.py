@@ -312,15 +312,24 @@ def _region_table(
     star rating, group and platform (with their buyers)."""
     if dim not in SKETCHED:
         return reading.region_top(session, region, months, dim, TOP), {}
-    sums: dict[str, dict[str, int]] = {}
-    parts: dict[str, list[bytes | None]] = {}
-    for row in reading.region_rows(session, [region], months, dim):
-        into = sums.setdefault(row.key, dict.fromkeys(reading.ADDITIVE, 0))
+    sums, buyers = _add_up(reading.region_rows(session, [region], months, dim), per="key")
+    found = sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
+    return found, buyers
+
+
+def _add_up(
+    rows: list[reading.RegionRow], per: str
+) -> tuple[dict[Any, dict[str, int]], dict[Any, int]]:
+    """Region rows added up per ``key`` or ``province_code``: the sums and merged buyers."""
+    sums: dict[Any, dict[str, int]] = {}
+    parts: dict[Any, list[bytes | None]] = {}
+    for row in rows:
+        group = getattr(row, per)
+        into = sums.setdefault(group, dict.fromkeys(reading.ADDITIVE, 0))
         for name in reading.ADDITIVE:
             into[name] += row.figures[name]
-        parts.setdefault(row.key, []).append(row.sketch)
-    found = sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
-    return found, {key: reading.estimate(items) for key, items in parts.items()}
+        parts.setdefault(group, []).append(row.sketch)
+    return sums, {group: reading.estimate(items) for group, items in parts.items()}
 
 
 def _month_rows(session: so.Session, clubs: Any, months: list[dt.date]) -> list[Row]:
@@ -340,19 +349,15 @@ def _month_rows(session: so.Session, clubs: Any, months: list[dt.date]) -> list[
 
 
 def _province_rows(session: so.Session, months: list[dt.date], names: dict[int, str]) -> list[Row]:
-    figures: dict[int, dict[str, int]] = {}
-    parts: dict[int, list[bytes | None]] = {}
     codes = [*names, rollups.NO_PROVINCE]
-    for found in reading.region_rows(session, codes, months, "all"):
-        into = figures.setdefault(found.province_code, dict.fromkeys(reading.ADDITIVE, 0))
-        for name in reading.ADDITIVE:
-            into[name] += found.figures[name]
-        parts.setdefault(found.province_code, []).append(found.sketch)
+    figures, buyers = _add_up(
+        reading.region_rows(session, codes, months, "all"), per="province_code"
+    )
     rows = [
         Row(
             key=str(code),
             label=names.get(code, str(_("Chưa rõ tỉnh"))),
-            figures={**values, "buyers": reading.estimate(parts[code])},
+            figures={**values, "buyers": buyers[code]},
         )
         for code, values in figures.items()
     ]

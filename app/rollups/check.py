@@ -132,8 +132,6 @@ def _check_regions(
     raw = {}
     for code, items in parts.items():
         for merged in refresh.merge_region(code, month, items):
-            if merged["dim"] in refresh.SUMMED_DIMS:
-                merged["buyers"] = merged["sketch"] = None
             raw[(code, month, merged["dim"], merged["key"])] = merged
     stored = {
         (row.province_code, month, row.dim, row.key): {f: getattr(row, f) for f in REGION_FIGURES}

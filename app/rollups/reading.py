@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from analytics import sketches
-from app.models import orgs, rollups
+from app.models import rollups
 
 ClubFilter = Callable[[Any], sa.ColumnElement[bool]]
 ADDITIVE = ("gmv", "net_gmv", "orders", "units")
@@ -61,28 +61,6 @@ def day_totals(
     return {
         day: dict(zip(ADDITIVE, (int(v or 0) for v in values), strict=True))
         for day, *values in session.execute(stmt)
-    }
-
-
-def by_province_month(
-    session: so.Session, clubs: ClubFilter, first: dt.date, last: dt.date
-) -> dict[tuple[int, dt.date], dict[str, int]]:
-    """(province code, month) → additive figures of the clubs in it (NO_PROVINCE: none set)."""
-    S, Club = rollups.SalesMonth, orgs.Club
-    province = sa.func.coalesce(Club.province_code, rollups.NO_PROVINCE)
-    stmt = (
-        sa.select(
-            province,
-            S.month,
-            *(sa.func.sum(getattr(S, name)) for name in ADDITIVE),
-        )
-        .join(Club, S.club_id == Club.id)
-        .where(S.dim == "all", S.month >= first, S.month <= last, clubs(S.club_id))
-        .group_by(province, S.month)
-    )
-    return {
-        (int(code), month): dict(zip(ADDITIVE, (int(v or 0) for v in values), strict=True))
-        for code, month, *values in session.execute(stmt)
     }
 
 
@@ -207,23 +185,6 @@ def _merged(rows: Iterable[tuple[Any, bytes | None]]) -> dict[Any, int]:
         if sketch:
             groups[group].append(sketches.decode(sketch))
     return {group: sketches.estimate(sketches.merge(items)) for group, items in groups.items()}
-
-
-def region_buyers(
-    session: so.Session,
-    codes: Collection[int],
-    months: Collection[dt.date],
-    dim: str = "all",
-    per: str = "region",
-) -> dict[Any, int]:
-    """Estimated buyers from the province/country sketches: per ``region`` code, per ``key``
-    of ``dim`` (over every code given), or ``month``."""
-    R = rollups.RegionSketch
-    group = {"region": R.province_code, "key": R.key, "month": R.month}[per]
-    stmt = sa.select(group, R.sketch).where(
-        R.province_code.in_(sorted(codes)), R.month.in_(sorted(months)), R.dim == dim
-    )
-    return _merged(session.execute(stmt))
 
 
 def club_buyers(

@@ -76,7 +76,6 @@ def claim(session: so.Session, now: dt.datetime, limit: int = BATCH) -> list[Cla
 def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
     """Write the cells' aggregates afresh from their lines (a cell with no line left has none)."""
     S, D = rollups.SalesMonth, rollups.SalesDay
-    custom_plans(session)
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for club_id, month in targets:
         by_month[month].add(club_id)
@@ -195,7 +194,8 @@ def merge_region(
     code: int, month: dt.date, rows: Iterable[tuple[Any, ...]]
 ) -> list[dict[str, Any]]:
     """Region rows from (dim, key, gmv, net_gmv, orders, units, sketch) rows of its parts:
-    sums added, sketches merged (the check computes them the same way)."""
+    sums added, sketches merged (none for products and producers). The check computes them
+    the same way."""
     sums: dict[tuple[str, str], list[int]] = {}
     parts: dict[tuple[str, str], list[bytes | None]] = defaultdict(list)
     for dim, key, *figures, sketch in rows:
@@ -205,7 +205,10 @@ def merge_region(
         parts[(dim, key)].append(sketch)
     values = []
     for (dim, key), figures in sorted(sums.items()):
-        merged = sketches.merge_encoded(parts[(dim, key)])
+        buyers, sketch = None, None
+        if dim not in SUMMED_DIMS:
+            merged = sketches.merge_encoded(parts[(dim, key)])
+            buyers, sketch = sketches.estimate(merged), sketches.encode(merged)
         values.append(
             {
                 "province_code": code,
@@ -213,8 +216,8 @@ def merge_region(
                 "dim": dim,
                 "key": key,
                 **dict(zip(SUMS, figures, strict=True)),
-                "buyers": sketches.estimate(merged),
-                "sketch": sketches.encode(merged),
+                "buyers": buyers,
+                "sketch": sketch,
             }
         )
     return values
@@ -317,7 +320,6 @@ def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]
 def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]) -> None:
     """Add up each (province, month) from its clubs' rows, then the country's months from the
     provinces'."""
-    custom_plans(session)
     S = rollups.SalesMonth
     provinces = sorted((code, month) for code, month in regions if code != rollups.NATIONAL)
     members = _members(session, {code for code, _month in provinces})
@@ -359,6 +361,7 @@ def refresh(
         with uow.unit_of_work(session):
             claimed = claim(session, now(), batch)
         with uow.unit_of_work(session):
+            custom_plans(session)
             regions = _claim_regions(session)
             if not claimed and not regions:
                 break
