@@ -30,6 +30,7 @@ from app.models import types
 
 NATIONAL = 0
 NO_PROVINCE = -1
+DAY = "day"  # a region's days: region_sketches rows of this dim, key YYYY-MM-DD
 
 
 class SalesMonth(extensions.Model):
@@ -56,7 +57,7 @@ class SalesDay(extensions.Model):
     __tablename__ = "sales_days"
 
     club_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clubs.id"), primary_key=True)
-    day: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True, index=True)
+    day: so.Mapped[dt.date] = so.mapped_column(sa.Date, primary_key=True)
     gmv: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     net_gmv: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     orders: so.Mapped[int] = so.mapped_column(sa.Integer)

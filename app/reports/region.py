@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -116,31 +115,34 @@ def show(name: str, value: int | None) -> str:
     return dashboards.show("gmv" if name in MONEY else "orders", value)
 
 
-def _names(
-    session: so.Session, id_column: Any, name_column: Any, keys: list[str]
-) -> dict[str, str]:
-    ids = sorted({int(k) for k in keys if k.isdigit()})
-    if not ids:
-        return {}
-    rows = session.execute(sa.select(id_column, name_column).where(id_column.in_(ids)))
-    return {str(i): str(name) for i, name in rows}
+NAMED: dict[str, tuple[Any, Any]] = {
+    "product": (catalog.Product.id, catalog.Product.name),
+    "producer": (orgs.Producer.id, orgs.Producer.name),
+    "ocop_group": (catalog.OcopCategory.id, catalog.OcopCategory.name),
+}
 
 
-def _labeller(session: so.Session, dim: str, keys: list[str]) -> Callable[[str], str]:
-    unknown = _("Chưa rõ")
-    if dim == "product":
-        names = _names(session, catalog.Product.id, catalog.Product.name, keys)
-    elif dim == "producer":
-        names = _names(session, orgs.Producer.id, orgs.Producer.name, keys)
-    elif dim == "ocop_group":
-        names = _names(session, catalog.OcopCategory.id, catalog.OcopCategory.name, keys)
-    elif dim == "ocop_stars":
-        names = {k: f"{k}★" for k in keys if k}
-    elif dim == "platform":
-        names = {k: labels.platform_label(k) for k in keys if k}
-    else:
-        names = {}
-    return lambda key: names.get(key, key or unknown)
+def _labels(session: so.Session, keys: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """Each breakdown's labels of these keys: names of products, producers and OCOP groups
+    (one statement for all of them), stars and platforms spelled out."""
+    parts = []
+    for dim, (id_column, name_column) in NAMED.items():
+        ids = sorted({int(k) for k in keys.get(dim, []) if k.isdigit()})
+        if ids:
+            parts.append(
+                sa.select(sa.literal(dim), id_column, name_column).where(id_column.in_(ids))
+            )
+    labels_of: dict[str, dict[str, str]] = {dim: {} for dim in keys}
+    if parts:
+        for dim, id_, name in session.execute(sa.union_all(*parts)):
+            labels_of[dim][str(id_)] = str(name)
+    for key in keys.get("ocop_stars", []):
+        if key:
+            labels_of["ocop_stars"][key] = f"{key}★"
+    for key in keys.get("platform", []):
+        if key:
+            labels_of["platform"][key] = labels.platform_label(key)
+    return labels_of
 
 
 def _province_names(session: so.Session) -> dict[int, str]:
@@ -198,16 +200,29 @@ def region_view(
             return scope.club_filter(column)
 
     first_month, last_month = months[0], months[-1]
-    tables: dict[str, list[Row]] = {}
+    found: dict[str, list[tuple[str, dict[str, int]]]] = {}
+    buyers: dict[str, dict[Any, int]] = {}
+    daily = len(months) <= DAILY_MONTHS
+    net_of_day: dict[dt.date, int] = {}
     if region is not None:  # a province or the country: its own rows, a few per month
-        month_rows, totals = _region_months(session, region, months)
+        dims = ("all", *SKETCHED, *((rollups.DAY,) if daily else ()))
+        rows = reading.region_rows(session, [region], months, *dims)
+        net_of_day = {
+            dt.date.fromisoformat(row.key): row.figures["net_gmv"]
+            for row in rows
+            if row.dim == rollups.DAY
+        }
+        month_rows, totals = _region_months([row for row in rows if row.dim == "all"], months)
         if national:
             places = _province_rows(session, months, provinces)
         else:
             places = _club_rows(session, clubs, months)
         for dim in BREAKDOWNS:
-            found, buyers = _region_table(session, region, months, dim)
-            tables[dim] = _table(session, dim, found, buyers)
+            if dim in SKETCHED:
+                sums, buyers[dim] = _add_up([row for row in rows if row.dim == dim], per="key")
+                found[dim] = _ranked(sums)
+            else:
+                found[dim] = reading.region_top(session, region, months, dim, TOP)
     else:  # a commune's clubs: their club rows
         month_rows = _month_rows(session, clubs, months)
         totals = _add([row.figures for row in month_rows])
@@ -215,30 +230,24 @@ def region_view(
         places = _club_rows(session, clubs, months)
         for dim in BREAKDOWNS:
             limit = TOP if dim in ("product", "producer") else None
-            found = reading.top(session, clubs, first_month, last_month, dim, limit)
-            buyers = {}
+            found[dim] = reading.top(session, clubs, first_month, last_month, dim, limit)
             if dim in SKETCHED:
-                buyers = reading.club_buyers(session, clubs, months, dim, per="key")
-            tables[dim] = _table(session, dim, found, buyers)
+                buyers[dim] = reading.club_buyers(session, clubs, months, dim, per="key")
+    tables = _tables(session, found, buyers)
     days: list[tuple[dt.date, int]] = []
-    if len(months) <= DAILY_MONTHS:
-        found_days = reading.day_totals(
-            session,
-            clubs,
-            first_month,
-            (club_comparison.add_months(last_month, 1) - dt.timedelta(days=1)),
-        )
-        day = first_month
+    if daily:
         end_day = club_comparison.add_months(last_month, 1)
+        if region is None:  # a commune: its clubs' days
+            found_days = reading.day_totals(
+                session, clubs, first_month, end_day - dt.timedelta(days=1)
+            )
+            net_of_day = {day: figures["net_gmv"] for day, figures in found_days.items()}
+        day = first_month
         while day < end_day:
-            days.append((day, found_days.get(day, {}).get("net_gmv", 0)))
+            days.append((day, net_of_day.get(day, 0)))
             day += dt.timedelta(days=1)
-    pending = stale.waiting(
-        session,
-        None
-        if national
-        else [c for (c,) in session.execute(sa.select(Club.id).where(clubs(Club.id)))],
-    )
+    # the cells still to be remade: every club's (the country), the places' clubs otherwise
+    pending = stale.waiting(session, None if national else [int(row.key) for row in places])
     return RegionView(
         level="country" if national else "clubs",
         place=place,
@@ -270,51 +279,51 @@ def _add(rows: list[dict[str, int | None]]) -> dict[str, int | None]:
     return {name: sum(int(r.get(name) or 0) for r in rows) for name in reading.ADDITIVE}
 
 
-def _table(
+def _tables(
     session: so.Session,
-    dim: str,
-    found: list[tuple[str, dict[str, int]]],
-    buyers: dict[Any, int],
-) -> list[Row]:
-    label = _labeller(session, dim, [key for key, _figures in found])
-    return [
-        Row(
-            key=key,
-            label=label(key),
-            figures={**figures, "buyers": buyers.get(key, 0) if dim in SKETCHED else None},
-        )
-        for key, figures in found
-    ]
+    found: dict[str, list[tuple[str, dict[str, int]]]],
+    buyers: dict[str, dict[Any, int]],
+) -> dict[str, list[Row]]:
+    """The breakdowns' rows with their labels (and buyers where sketched)."""
+    unknown = str(_("Chưa rõ"))
+    labels_of = _labels(session, {dim: [key for key, _f in items] for dim, items in found.items()})
+    return {
+        dim: [
+            Row(
+                key=key,
+                label=labels_of[dim].get(key, key or unknown),
+                figures={
+                    **figures,
+                    "buyers": buyers.get(dim, {}).get(key, 0) if dim in SKETCHED else None,
+                },
+            )
+            for key, figures in items
+        ]
+        for dim, items in found.items()
+    }
 
 
 def _region_months(
-    session: so.Session, region: int, months: list[dt.date]
+    rows: list[reading.RegionRow], months: list[dt.date]
 ) -> tuple[list[Row], dict[str, int | None]]:
     """The region's month rows and its totals over them (buyers merged across months)."""
-    found = {row.month: row for row in reading.region_rows(session, [region], months, "all")}
-    rows = []
+    found = {row.month: row for row in rows}
+    month_rows = []
     for m in months:
         row = found.get(m)
         figures: dict[str, int | None] = {
             **(row.figures if row else dict.fromkeys(reading.ADDITIVE, 0)),
             "buyers": reading.estimate([row.sketch]) if row else 0,
         }
-        rows.append(Row(key=m.strftime("%Y-%m"), label=m.strftime("%m/%Y"), figures=figures))
-    totals = _add([row.figures for row in rows])
+        month_rows.append(Row(key=m.strftime("%Y-%m"), label=m.strftime("%m/%Y"), figures=figures))
+    totals = _add([row.figures for row in month_rows])
     totals["buyers"] = reading.estimate(row.sketch for row in found.values())
-    return rows, totals
+    return month_rows, totals
 
 
-def _region_table(
-    session: so.Session, region: int, months: list[dt.date], dim: str
-) -> tuple[list[tuple[str, dict[str, int]]], dict[Any, int]]:
-    """A breakdown over the region's months, best first: the top products/producers, every
-    star rating, group and platform (with their buyers)."""
-    if dim not in SKETCHED:
-        return reading.region_top(session, region, months, dim, TOP), {}
-    sums, buyers = _add_up(reading.region_rows(session, [region], months, dim), per="key")
-    found = sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
-    return found, buyers
+def _ranked(sums: dict[Any, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
+    """Every value of a breakdown, best first (Net GMV, GMV, then key)."""
+    return sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
 
 
 def _add_up(

@@ -109,7 +109,7 @@ def check(
         raw_days = {(row["club_id"], row["day"]): row for row in computed.days}
         _compare(checked, "sales_days", stored_days, raw_days, DAY_FIGURES)
         if club_ids is None:
-            _check_regions(session, checked, month, computed.months, provinces)
+            _check_regions(session, checked, month, computed.months, computed.days, provinces)
     return checked
 
 
@@ -118,9 +118,11 @@ def _check_regions(
     checked: Checked,
     month: dt.date,
     rows: list[dict[str, Any]],
+    days: list[dict[str, Any]],
     provinces: dict[int, int],
 ) -> None:
-    """Every province's and the country's rows of the month against the clubs' raw rows."""
+    """Every province's and the country's rows of the month against the clubs' raw rows
+    (breakdowns from their months, "day" rows from their days)."""
     R = rollups.RegionSketch
     parts: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
@@ -128,6 +130,10 @@ def _check_regions(
             continue
         part = (row["dim"], row["key"], *(row[name] for name in refresh.SUMS), row["sketch"])
         for place in (provinces.get(row["club_id"], rollups.NO_PROVINCE), rollups.NATIONAL):
+            parts[place].append(part)
+    for day in days:
+        part = (refresh.DAY, refresh.day_key(day["day"]), *(day[n] for n in refresh.SUMS), None)
+        for place in (provinces.get(day["club_id"], rollups.NO_PROVINCE), rollups.NATIONAL):
             parts[place].append(part)
     raw = {}
     for code, items in parts.items():

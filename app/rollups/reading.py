@@ -93,29 +93,31 @@ def top(
 class RegionRow:
     province_code: int
     month: dt.date
+    dim: str
     key: str
     figures: dict[str, int]  # ADDITIVE
     sketch: bytes | None
 
 
 def region_rows(
-    session: so.Session, codes: Collection[int], months: Collection[dt.date], dim: str
+    session: so.Session, codes: Collection[int], months: Collection[dt.date], *dims: str
 ) -> list[RegionRow]:
-    """A breakdown's rows of the regions' months."""
+    """The rows of these breakdowns (one statement for all of them) of the regions' months."""
     R = rollups.RegionSketch
-    where = [R.province_code.in_(sorted(codes)), R.dim == dim, R.month.in_(sorted(months))]
+    where = [R.province_code.in_(sorted(codes)), R.dim.in_(dims), R.month.in_(sorted(months))]
     stmt = sa.select(
-        R.province_code, R.month, R.key, *(getattr(R, name) for name in ADDITIVE), R.sketch
+        R.province_code, R.month, R.dim, R.key, *(getattr(R, name) for name in ADDITIVE), R.sketch
     ).where(*where)
     return [
         RegionRow(
             int(code),
             month,
+            dim,
             key,
             dict(zip(ADDITIVE, (int(v) for v in values), strict=True)),
             sketch,
         )
-        for code, month, key, *values, sketch in session.execute(stmt)
+        for code, month, dim, key, *values, sketch in session.execute(stmt)
     ]
 
 
@@ -138,36 +140,64 @@ def region_top(
     """The ``limit`` best values of a breakdown over a region's months, by Net GMV, then GMV,
     then key: exactly what adding up every row and sorting gives, mostly without reading them.
 
-    Each month's ``candidates`` best rows (an index scan each) name the candidates, whose totals
-    are then added up. A value that is not a candidate sold at most the month's last candidate
-    row's Net GMV in each month, so at most ``bound`` (their sum) in all; when the ``limit``-th
-    candidate sold more than that, no other value can enter the top and the answer is exact.
-    Otherwise (evenly spread sales) every row is added up."""
+    One month holds one row per value: its best rows are the answer (one index scan). Over
+    several months, each month's ``candidates`` best rows (one statement, an index scan per
+    month) name the candidates, whose totals are then added up. A value that is not a candidate
+    sold at most the month's last candidate row's Net GMV in each month, so at most ``bound``
+    (their sum) in all; when the ``limit``-th candidate sold more than that, no other value can
+    enter the top and the answer is exact. Otherwise (evenly spread sales) every row is added
+    up."""
     R = rollups.RegionSketch
     months = sorted(months)
     where = [R.province_code == code, R.dim == dim]
-    names: set[str] = set()
-    bound, complete = 0, True
-    for month in months:
-        best = session.execute(
-            sa.select(R.key, R.net_gmv)
-            .where(*where, R.month == month)
-            .order_by(R.net_gmv.desc())
-            .limit(candidates)
-        ).all()
-        names.update(key for key, _net in best)
-        if len(best) == candidates:
-            bound += max(int(best[-1][1]), 0)
-            complete = False
-    sums = [sa.func.sum(getattr(R, name)).label(name) for name in ADDITIVE]
+    figures = [getattr(R, name) for name in ADDITIVE]
+    if not months:
+        return []
+    if len(months) == 1:
+        one = (
+            sa.select(R.key, *figures)
+            .where(*where, R.month == months[0])
+            .order_by(R.net_gmv.desc(), R.gmv.desc(), R.key)
+            .limit(limit)
+        )
+        return _ranked(session.execute(one))
+    per_month = [
+        sa.select(R.month, R.key, R.net_gmv)
+        .where(*where, R.month == month)
+        .order_by(R.net_gmv.desc())
+        .limit(candidates)
+        .subquery()
+        for month in months
+    ]
+    best = sa.union_all(
+        *(sa.select(part.c.month, part.c.key, part.c.net_gmv) for part in per_month)
+    ).cte("best")
+    # the months whose candidates filled up, and their last candidate's Net GMV (0 at least)
+    full = (
+        sa.select(best.c.month, sa.func.min(best.c.net_gmv).label("low"))
+        .group_by(best.c.month)
+        .having(sa.func.count() == candidates)
+        .subquery()
+    )
+    low = sa.case((full.c.low > 0, full.c.low), else_=0)
+    bound = sa.select(sa.func.coalesce(sa.func.sum(low), 0)).scalar_subquery()
+    filled = sa.select(sa.func.count()).select_from(full).scalar_subquery()
+    sums = [sa.func.sum(column).label(column.key) for column in figures]
+    order: tuple[Any, ...] = (sa.desc("net_gmv"), sa.desc("gmv"), R.key)
     stmt = sa.select(R.key, *sums).where(*where, R.month.in_(months)).group_by(R.key)
-    found = []
-    if names:
-        found = _ranked(session.execute(stmt.where(R.key.in_(sorted(names)))))
-    if complete or (len(found) >= limit and found[limit - 1][1]["net_gmv"] > bound):
-        return found[:limit]
-    everything = stmt.order_by(sa.desc("net_gmv"), sa.desc("gmv"), R.key).limit(limit)
-    return _ranked(session.execute(everything))
+    # one statement: the candidates' best totals, with the bound and whether any month filled
+    # up (the same statement for every region and period of as many months)
+    rows = session.execute(
+        stmt.add_columns(bound.label("bound"), filled.label("filled"))
+        .where(R.key.in_(sa.select(best.c.key)))
+        .order_by(*order)
+        .limit(limit)
+    ).all()
+    found = _ranked(row[:-2] for row in rows)
+    complete = not rows or int(rows[0][-1]) == 0
+    if complete or (len(found) >= limit and found[limit - 1][1]["net_gmv"] > int(rows[0][-2])):
+        return found
+    return _ranked(session.execute(stmt.order_by(*order).limit(limit)))
 
 
 def _ranked(rows: Iterable[Any]) -> list[tuple[str, dict[str, int]]]:

@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,9 +73,15 @@ def claim(session: so.Session, now: dt.datetime, limit: int = BATCH) -> list[Cla
     return [(int(club), month, int(version)) for club, month, version in rows]
 
 
-def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
-    """Write the cells' aggregates afresh from their lines (a cell with no line left has none)."""
+Values = set[tuple[str, str]]  # (dim, key) of products/producers
+
+
+def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> dict[cells.Cell, Values]:
+    """Write the cells' aggregates afresh from their lines (a cell with no line left has none).
+    Each cell's products and producers, before and after: the only ones of them whose
+    province rows can change."""
     S, D = rollups.SalesMonth, rollups.SalesDay
+    values: dict[cells.Cell, Values] = defaultdict(set)
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for club_id, month in targets:
         by_month[month].add(club_id)
@@ -85,11 +91,15 @@ def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
         following = cells.next_month(month)
         for start in range(0, len(clubs), 500):
             chunk = clubs[start : start + 500]
-            session.execute(
+            gone = session.execute(
                 sa.delete(S)
                 .where(S.month == month, S.club_id.in_(chunk))
+                .returning(S.club_id, S.dim, S.key)
                 .execution_options(synchronize_session=False)
             )
+            for club_id, dim, key in gone:
+                if dim in MONTH_SUMMED_DIMS:
+                    values[(int(club_id), month)].add((dim, key))
             in_month = [D.club_id.in_(chunk), D.day >= month]
             if following is not None:
                 in_month.append(D.day < following)
@@ -98,6 +108,10 @@ def remake_cells(session: so.Session, targets: Iterable[cells.Cell]) -> None:
             )
         _insert_many(session, S, computed.months)
         _insert_many(session, D, computed.days)
+        for row in computed.months:
+            if row["dim"] in MONTH_SUMMED_DIMS:
+                values[(row["club_id"], month)].add((row["dim"], row["key"]))
+    return values
 
 
 def _insert_many(session: so.Session, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -157,6 +171,13 @@ def _claim_regions(session: so.Session) -> set[tuple[int, dt.date]]:
 
 def regions_of(session: so.Session, targets: Iterable[cells.Cell]) -> set[tuple[int, dt.date]]:
     """The (province, month) pairs the cells' clubs belong to."""
+    return set(_cells_by_region(session, targets))
+
+
+def _cells_by_region(
+    session: so.Session, targets: Iterable[cells.Cell]
+) -> dict[tuple[int, dt.date], list[cells.Cell]]:
+    """The cells grouped by the (province, month) their club belongs to."""
     targets = list(targets)
     club_ids = sorted({club for club, _ in targets})
     provinces: dict[int, int | None] = {}
@@ -167,10 +188,10 @@ def regions_of(session: so.Session, targets: Iterable[cells.Cell]) -> set[tuple[
             )
         )
         provinces.update({int(i): code for i, code in rows})
-    out = set()
+    out: dict[tuple[int, dt.date], list[cells.Cell]] = defaultdict(list)
     for club_id, month in targets:
         code = provinces.get(club_id)
-        out.add((rollups.NO_PROVINCE if code is None else int(code), month))
+        out[(rollups.NO_PROVINCE if code is None else int(code), month)].append((club_id, month))
     return out
 
 
@@ -184,10 +205,26 @@ def _lock(session: so.Session, code: int, month: dt.date) -> None:
 
 # What the province and national views read: every breakdown they show. Few-valued ones carry
 # the merged buyers sketch (added up in Python); products and producers only sums (in SQL).
-REGION_DIMS = ("all", "product", "producer", "ocop_stars", "ocop_group", "platform")
+# "day" rows hold the region's days of the month (key "YYYY-MM-DD", from the clubs' days) for
+# the daily chart: a province's quarter is 91 rows, not its clubs' 4,500 scattered day rows.
+DAY = rollups.DAY
+REGION_DIMS = ("all", "product", "producer", "ocop_stars", "ocop_group", "platform", DAY)
 SKETCHED_DIMS = tuple(d for d in REGION_DIMS if d in analytics_rollups.SKETCHED)
 SUMMED_DIMS = tuple(d for d in REGION_DIMS if d not in analytics_rollups.SKETCHED)
+MONTH_SUMMED_DIMS = tuple(d for d in SUMMED_DIMS if d != DAY)  # from the clubs' month rows
 SUMS = ("gmv", "net_gmv", "orders", "units")
+
+
+def day_key(day: dt.date) -> str:
+    """A "day" region row's key."""
+    return day.isoformat()
+
+
+def _day_key_sql(session: so.Session, column: Any) -> sa.ColumnElement[str]:
+    """``day_key`` in SQL (a date column as YYYY-MM-DD whatever the server's DateStyle)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, "YYYY-MM-DD")
+    return sa.cast(column, sa.String)  # SQLite keeps dates as ISO text
 
 
 def merge_region(
@@ -227,18 +264,26 @@ Touched = set[tuple[str, str]]  # (dim, key) of products/producers whose region 
 
 
 def _write_region(
-    session: so.Session, code: int, month: dt.date, parts: sa.Select[Any], summed: sa.Select[Any]
+    session: so.Session,
+    code: int,
+    month: dt.date,
+    parts: sa.Select[Any],
+    summed: sa.CompoundSelect[Any],
+    values: Values | None,
 ) -> Touched:
     """Replace a province's month: ``parts`` gives the sketched rows' parts, ``summed`` the
-    products' and producers' rows already added up (inserted without leaving the database).
-    The products and producers whose row changed (came, went or moved): only those change in
-    the country's month — when four clubs sold again, their few dozen products, not the
-    province's ~2,000."""
+    products', producers' and days' rows already added up (inserted without leaving the
+    database) — of the products and producers, only ``values`` (None: every one). The values
+    whose row changed (came, went or moved): only those change in the country's month — when
+    four clubs sold again, their few dozen products, not the province's ~2,000."""
     R = rollups.RegionSketch
     figures = [getattr(R, name) for name in SUMS]
+    where = [R.province_code == code, R.month == month]
+    if values is not None:
+        where.append(sa.or_(R.dim.in_((*SKETCHED_DIMS, DAY)), _among(R, values)))
     gone = session.execute(
         sa.delete(R)
-        .where(R.province_code == code, R.month == month)
+        .where(*where)
         .returning(R.dim, R.key, *figures)
         .execution_options(synchronize_session=False)
     )
@@ -250,6 +295,16 @@ def _write_region(
     )
     after = {tuple(row) for row in made}
     return {(dim, key) for dim, key, *_figures in before ^ after}
+
+
+def _among(model: Any, values: Values) -> sa.ColumnElement[bool]:
+    """``model``'s (dim, key) is one of ``values`` (per dim: ``key IN (...)``, an index range)."""
+    by_dim: dict[str, list[str]] = defaultdict(list)
+    for dim, key in sorted(values):
+        by_dim[dim].append(key)
+    if not by_dim:
+        return sa.false()
+    return sa.or_(*(sa.and_(model.dim == dim, model.key.in_(keys)) for dim, keys in by_dim.items()))
 
 
 def _delete(session: so.Session, statement: sa.Delete) -> None:
@@ -317,31 +372,58 @@ def _members(session: so.Session, codes: Collection[int]) -> dict[int, list[int]
     return out
 
 
-def remake_regions(session: so.Session, regions: Collection[tuple[int, dt.date]]) -> None:
+KEYED_AT_MOST = 1000  # more changed products/producers than this: the province's month whole
+
+
+def remake_regions(
+    session: so.Session,
+    regions: Collection[tuple[int, dt.date]],
+    changed: Mapping[tuple[int, dt.date], Values] | None = None,
+) -> None:
     """Add up each (province, month) from its clubs' rows, then the country's months from the
-    provinces'."""
-    S = rollups.SalesMonth
+    provinces'. ``changed``: the products and producers that may have changed in a province's
+    month (its remade cells' values, before and after); only those are added up again there
+    (its few-valued breakdowns and days always whole). A month not in it is added up whole."""
+    S, D = rollups.SalesMonth, rollups.SalesDay
+    changed = changed or {}
     provinces = sorted((code, month) for code, month in regions if code != rollups.NATIONAL)
     members = _members(session, {code for code, _month in provinces})
     touched: dict[dt.date, Touched] = defaultdict(set)
     for code, month in provinces:
         _lock(session, code, month)
         # the province's clubs by id: each club's month is a range of the primary key
-        where = [S.club_id.in_(members.get(code, [])), S.month == month]
+        clubs = members.get(code, [])
+        where = [S.club_id.in_(clubs), S.month == month]
         figures = [getattr(S, name) for name in SUMS]
         parts = sa.select(S.dim, S.key, *figures, S.sketch).where(*where, S.dim.in_(SKETCHED_DIMS))
-        summed = (
-            sa.select(
-                sa.literal(code),
-                sa.literal(month, sa.Date),
-                S.dim,
-                S.key,
-                *(sa.func.sum(column) for column in figures),
+        region = (sa.literal(code), sa.literal(month, sa.Date))
+        values = changed.get((code, month))
+        if values is not None and len(values) > KEYED_AT_MOST:
+            values = None
+        summed_months = (
+            sa.select(*region, S.dim, S.key, *(sa.func.sum(column) for column in figures))
+            .where(
+                *where,
+                S.dim.in_(MONTH_SUMMED_DIMS) if values is None else _among(S, values),
             )
-            .where(*where, S.dim.in_(SUMMED_DIMS))
             .group_by(S.dim, S.key)
         )
-        touched[month] |= _write_region(session, code, month, parts, summed)
+        following = cells.next_month(month)
+        in_month = [D.club_id.in_(clubs), D.day >= month]
+        if following is not None:
+            in_month.append(D.day < following)
+        summed_days = (
+            sa.select(
+                *region,
+                sa.literal(DAY),
+                _day_key_sql(session, D.day),
+                *(sa.func.sum(getattr(D, name)) for name in SUMS),
+            )
+            .where(*in_month)
+            .group_by(D.day)
+        )
+        summed = sa.union_all(summed_months, summed_days)
+        touched[month] |= _write_region(session, code, month, parts, summed, values)
     for month in sorted({month for _, month in regions}):
         _lock(session, rollups.NATIONAL, month)
         everything = (rollups.NATIONAL, month) in regions  # asked for the whole country's
@@ -366,10 +448,14 @@ def refresh(
             if not claimed and not regions:
                 break
             targets = [(club, month) for club, month, _ in claimed]
-            remake_cells(session, targets)
+            values = remake_cells(session, targets)
             _release(session, claimed)
-            regions |= regions_of(session, targets)
-            remake_regions(session, regions)
+            changed: dict[tuple[int, dt.date], Values] = {}
+            for region, region_cells in _cells_by_region(session, targets).items():
+                if region not in regions:  # a region marked itself is added up whole
+                    changed[region] = set().union(*(values.get(c, set()) for c in region_cells))
+            regions |= set(changed)
+            remake_regions(session, regions, changed)
         done.cells += len(claimed)
         done.regions += len(regions)
         done.rounds += 1

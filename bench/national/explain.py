@@ -35,11 +35,12 @@ def statements(engine: sa.Engine) -> Iterator[list[Sent]]:
 
 
 def plans(engine: sa.Engine, sent: list[Sent], keep: Callable[[str], bool] | None = None) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of each SELECT sent (those ``keep`` accepts), as text."""
+    """EXPLAIN (ANALYZE, BUFFERS) of each query sent (SELECT or WITH; those ``keep`` accepts),
+    as text."""
     out: list[str] = []
     with engine.connect() as connection:
         for statement, parameters in sent:
-            if not statement.lstrip().upper().startswith("SELECT"):
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             if keep is not None and not keep(statement):
                 continue

@@ -36,6 +36,7 @@ import argparse
 import concurrent.futures
 import dataclasses
 import datetime as dt
+import gc
 import json
 import math
 import multiprocessing
@@ -471,6 +472,7 @@ def run(
             sides["kept"] + sides["off"],
         )
         say(f"dashboards: {len(chosen)} views × {options.repeat} rounds")
+        gc.freeze()  # as wsgi.py does once the app is built (see there)
         result["views"] = time_views(
             app, con, users["views"], chosen, options.repeat, options.ref_repeat, say
         )

@@ -1035,34 +1035,30 @@ def _check_sales_aggregates(p: Probe) -> None:
         same(p.value(f"SELECT COUNT(*) FROM {table}"), 0)
 
 
-def _seed_region_rows(p: Probe) -> None:
-    """Aggregates as the refresh job wrote them before region rows had sums: club 1's October
-    (a province's month, one sketch) and club 1's July with no region row yet."""
+def _seed_province_month(p: Probe, region_sums: bool) -> None:
+    """Aggregates as the refresh job wrote them: club 1's October merged into its province's
+    and the country's months (``region_sums``: with the sums region rows gained in
+    b6ce3cc57a0e), club 1's July with no region row yet, no cell waiting."""
     _seed_sales(p)
     p.run("UPDATE clubs SET province_code = 22, province = 'Quảng Ninh' WHERE id = 1")
-    row = {"club_id": 1, "dim": "all", "key": "", "gmv": 500_000, "net_gmv": 400_000,
-           "orders": 2, "units": 3, "buyers": 1, "sketch": b"S"}  # fmt: skip
+    figures = {"gmv": 500_000, "net_gmv": 400_000, "orders": 2, "units": 3}
+    row = {"club_id": 1, "dim": "all", "key": "", **figures, "buyers": 1, "sketch": b"S"}
     p.insert(
         "sales_months",
         {**row, "month": dt.date(2026, 10, 1)},
         {**row, "month": dt.date(2026, 7, 1)},
         {**row, "month": dt.date(2026, 10, 1), "dim": "product", "key": "1", "sketch": None},
     )
-    p.insert(
-        "region_sketches",
-        *(
-            {
-                "province_code": code,
-                "month": dt.date(2026, 10, 1),
-                "dim": "all",
-                "key": "",
-                "buyers": 1,
-                "sketch": b"S",
-            }
-            for code in (22, 0)
-        ),
-    )
+    region = {"month": dt.date(2026, 10, 1), "dim": "all", "key": "", "buyers": 1, "sketch": b"S"}
+    if region_sums:
+        region.update(figures)
+    p.insert("region_sketches", *({"province_code": code, **region} for code in (22, 0)))
     p.run("DELETE FROM stale_cells")
+
+
+def _seed_region_rows(p: Probe) -> None:
+    """Before region rows had sums."""
+    _seed_province_month(p, region_sums=False)
 
 
 def _check_region_rows(p: Probe) -> None:
@@ -1081,6 +1077,29 @@ def _check_region_rows(p: Probe) -> None:
     p.run("INSERT INTO region_sketches (province_code, month, dim, key, net_gmv) "
           "VALUES (22, '2026-10-01', 'product', '1', 400000)")  # fmt: skip
     same(p.value("SELECT COUNT(*) FROM region_sketches WHERE sketch IS NULL"), 1)
+
+
+def _seed_region_days(p: Probe) -> None:
+    """Region rows with sums, before "day" rows; no region waiting."""
+    _seed_province_month(p, region_sums=True)
+    p.run("DELETE FROM stale_regions")
+
+
+def _check_region_days(p: Probe) -> None:
+    # The stored rows stay as they were; every province month with club aggregates waits for
+    # the refresh to add its days (the country's follows).
+    same(
+        p.rows("SELECT province_code, dim, gmv, net_gmv, orders, units FROM region_sketches "
+               "ORDER BY province_code"),
+        [(0, "all", 500_000, 400_000, 2, 3), (22, "all", 500_000, 400_000, 2, 3)],
+    )  # fmt: skip
+    same(
+        sorted((c, str(m)[:10]) for c, m in p.rows("SELECT * FROM stale_regions")),
+        [(22, "2026-07-01"), (22, "2026-10-01")],
+    )
+    p.run("INSERT INTO region_sketches (province_code, month, dim, key, net_gmv) "
+          "VALUES (22, '2026-10-01', 'day', '2026-10-05', 400000)")  # fmt: skip
+    same(p.value("SELECT COUNT(*) FROM region_sketches WHERE dim = 'day'"), 1)
 
 
 DATASETS: tuple[Dataset, ...] = (
@@ -1116,5 +1135,8 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("c2c68a8b3457", "live", _seed_sales, _check_sales_aggregates),
     Dataset(
         "b6ce3cc57a0e", "sales", _seed_region_rows, _check_region_rows, added={"stale_regions": 2}
+    ),
+    Dataset(
+        "74a257565680", "sales", _seed_region_days, _check_region_days, added={"stale_regions": 2}
     ),
 )
