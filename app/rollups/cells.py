@@ -86,18 +86,21 @@ def load_month(
     club), with ``club_id`` and the local ``day`` as extra columns."""
     Ord, L, P = order_models.Order, order_models.OrderLine, catalog.Product
     start, end = month_window(month)
+    # placed_at and status as the driver gives them (aware, or naive UTC on SQLite; the
+    # status's text): the column types' per-value conversions took most of a refresh round,
+    # and the frame converts the whole column at once below
     stmt = (
         sa.select(
             Ord.id.label("order_id"),
             Ord.club_id,
-            Ord.placed_at,
+            sa.type_coerce(Ord.placed_at, sa.DateTime(timezone=True)).label("placed_at"),
             Ord.platform,
             Ord.session_id,
             Ord.streamer_id,
             Ord.buyer_phone,
             Ord.buyer_user.label("buyer_platform_id"),
             L.product_id,
-            L.status,
+            sa.type_coerce(L.status, sa.String()).label("status"),
             L.quantity,
             L.amount,
             P.producer_id,
@@ -112,12 +115,15 @@ def load_month(
         stmt = stmt.where(Ord.placed_at < end)
     if club_ids is not None:
         stmt = stmt.where(Ord.club_id.in_(sorted(club_ids)))
-    result = session.execute(stmt)
-    frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
+    # the connection (no ORM row processing), the rows turned into columns by zip (pandas
+    # builds a frame from SQLAlchemy rows value by value, probing each for attributes)
+    result = session.connection().execute(stmt)
+    names = list(result.keys())
+    rows = result.all()
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names)
+    frame = pd.DataFrame(dict(zip(names, map(list, columns), strict=True)), columns=names)
     roots = group_roots(session)
-    frame["ocop_group"] = pd.array(
-        [None if pd.isna(c) else roots.get(int(c)) for c in frame["category_id"]], dtype="Int64"
-    )
+    frame["ocop_group"] = frame["category_id"].astype("Int64").map(roots).astype("Int64")
     for column in ("session_id", "product_id", "producer_id", "streamer_id", "ocop_stars"):
         frame[column] = frame[column].astype("Int64")
     for column in ("order_id", "club_id", "quantity", "amount"):
