@@ -220,7 +220,7 @@ def region_view(
         for dim in BREAKDOWNS:
             if dim in SKETCHED:
                 sums, buyers[dim] = _add_up([row for row in rows if row.dim == dim], per="key")
-                found[dim] = _ranked(sums)
+                found[dim] = reading.best_first(sums.items())
             else:
                 found[dim] = reading.region_top(session, region, months, dim, TOP)
     else:  # a commune's clubs: their club rows
@@ -319,11 +319,6 @@ def _region_months(
     totals = _add([row.figures for row in month_rows])
     totals["buyers"] = reading.estimate(row.sketch for row in found.values())
     return month_rows, totals
-
-
-def _ranked(sums: dict[Any, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
-    """Every value of a breakdown, best first (Net GMV, GMV, then key)."""
-    return sorted(sums.items(), key=lambda item: (-item[1]["net_gmv"], -item[1]["gmv"], item[0]))
 
 
 def _add_up(

@@ -125,15 +125,19 @@ def _check_regions(
     (breakdowns from their months, "day" rows from their days)."""
     R = rollups.RegionSketch
     parts: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        if row["dim"] not in refresh.REGION_DIMS:
-            continue
-        part = (row["dim"], row["key"], *(row[name] for name in refresh.SUMS), row["sketch"])
-        for place in (provinces.get(row["club_id"], rollups.NO_PROVINCE), rollups.NATIONAL):
-            parts[place].append(part)
-    for day in days:
-        part = (refresh.DAY, refresh.day_key(day["day"]), *(day[n] for n in refresh.SUMS), None)
-        for place in (provinces.get(day["club_id"], rollups.NO_PROVINCE), rollups.NATIONAL):
+    by_club = [
+        (row["club_id"], (row["dim"], row["key"], *(row[n] for n in refresh.SUMS), row["sketch"]))
+        for row in rows
+        if row["dim"] in refresh.REGION_DIMS
+    ] + [
+        (
+            day["club_id"],
+            (refresh.DAY, refresh.day_key(day["day"]), *(day[n] for n in refresh.SUMS), None),
+        )
+        for day in days
+    ]
+    for club_id, part in by_club:
+        for place in (provinces.get(club_id, rollups.NO_PROVINCE), rollups.NATIONAL):
             parts[place].append(part)
     raw = {}
     for code, items in parts.items():
