@@ -111,12 +111,17 @@ def init_celery(app: flask.Flask) -> celery.Celery[Any]:
     if str(app.config["BROKER_URL"]).startswith(("redis://", "rediss://")):
         # (The SQLite transport hands these options to create_engine: Redis only.)
         visibility = int(app.config["BROKER_VISIBILITY_TIMEOUT"])
+        restore_every = max(1, min(10, visibility // 4))
         worker.conf.broker_transport_options = {
             "visibility_timeout": visibility,
             # Look for messages of dead workers every few seconds (kombu's default sweep is
             # about every 100 s), so a lost job comes back soon after its timeout.
-            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_interval": restore_every,
             "unacked_restore_throttle": 1,
+            # Each sweep holds a Redis lock for a few milliseconds. A worker killed while it
+            # holds it leaves the lock to expire (kombu's default: 300 s, and no sweep on any
+            # worker until then); three sweeps' time is ample for one sweep.
+            "unacked_mutex_expire": 3 * restore_every,
         }
     worker.set_default()
     app.extensions["celery"] = worker
