@@ -303,13 +303,10 @@ def _claim(
     if uow.affected(claimed) == 1:
         uow.checkpoint(session, "claimed: no other worker runs it")
         return True
-    silent = sa.or_(
-        job.heartbeat_at.is_(None),
-        job.heartbeat_at < moment - dt.timedelta(seconds=policy.stale_seconds),
-    )
+    silent = _silent(moment, policy)
     taken = session.execute(
         sa.update(job)
-        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
+        .where(job.id == job_id, silent)
         .where(job.attempts < policy.max_attempts)
         .values(
             worker=worker,
@@ -324,25 +321,128 @@ def _claim(
         uow.checkpoint(session, "taken over from a silent worker")
         log.warning("job %s: its worker went silent; taken over by %s", job_id, worker)
         return True
-    session.execute(
+    _fail_worn_out(session, moment, policy, job.id == job_id)
+    uow.checkpoint(session, "failed after too many silent workers (or not ours)")
+    return False
+
+
+def _silent(moment: dt.datetime, policy: RunPolicy) -> sa.ColumnElement[bool]:
+    """Running, and no heartbeat for ``policy.stale_seconds``: its worker is presumed dead."""
+    job = jobs.Job
+    return sa.and_(
+        job.status == JobStatus.RUNNING,
+        sa.or_(
+            job.heartbeat_at.is_(None),
+            job.heartbeat_at < moment - dt.timedelta(seconds=policy.stale_seconds),
+        ),
+    )
+
+
+def _fail_running(
+    session: so.Session, moment: dt.datetime, error: str, *which: sa.ColumnElement[bool]
+) -> list[int]:
+    """End the running jobs among ``which`` as failed with ``error`` (stored); their ids."""
+    job = jobs.Job
+    failed = session.execute(
         sa.update(job)
-        .where(job.id == job_id, job.status == JobStatus.RUNNING, silent)
-        .where(job.attempts >= policy.max_attempts)
+        .where(job.status == JobStatus.RUNNING, *which)
         .values(
             status=JobStatus.FAILED,
             finished_at=moment,
-            error=i18n.encode(
-                i18n.deferred(
-                    N_("Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại."),
-                    n=policy.max_attempts,
-                )
-            ),
+            heartbeat_at=None,
+            error=error,
             message=N_("Thất bại."),
         )
+        .returning(job.id)
         .execution_options(synchronize_session=False)
     )
-    uow.checkpoint(session, "failed after too many silent workers (or not ours)")
-    return False
+    return list(failed.scalars())
+
+
+def _fail_worn_out(
+    session: so.Session, moment: dt.datetime, policy: RunPolicy, *which: sa.ColumnElement[bool]
+) -> list[int]:
+    """Fail the silent jobs (among ``which``) that already started ``max_attempts`` times."""
+    why = i18n.deferred(
+        N_("Máy chạy công việc bị ngắt %(n)d lần; đã dừng thử lại."), n=policy.max_attempts
+    )
+    worn_out = jobs.Job.attempts >= policy.max_attempts
+    return _fail_running(
+        session, moment, i18n.encode(why), _silent(moment, policy), worn_out, *which
+    )
+
+
+def requeue_silent(
+    session: so.Session,
+    queue: Runtime,
+    *,
+    now: clock.Clock = clock.utcnow,
+    policy: RunPolicy | None = None,
+    limit: int = 100,
+) -> list[int]:
+    """Put the running jobs whose worker went silent back in the queue (a chore of beat's,
+    every minute); returns their ids.
+
+    A broker that keeps a dead worker's message brings such a job back by itself (Redis, after
+    its visibility timeout); the embedded SQLite broker never does, so without this a worker
+    killed mid-job (power cut, out of memory) would leave its job "running" for ever. The
+    message is sent first and the job set back to queued by compare-and-set (only while still
+    silent): whichever lands first, one worker runs it (``_claim``). A job left in the queue
+    is not sent again, so a long outage of every worker does not pile up messages. A job that
+    started ``max_attempts`` times is failed instead; one whose work was queued again under
+    the same identity key meanwhile is failed in favour of that job."""
+    policy = policy or RunPolicy()
+    moment = now()
+    job = jobs.Job
+    if _fail_worn_out(session, moment, policy):
+        uow.checkpoint(session, "jobs whose workers died too often are failed")
+    silent = list(
+        session.execute(
+            sa.select(job.id, job.kind, job.identity_key)
+            .where(_silent(moment, policy), job.attempts < policy.max_attempts)
+            .order_by(job.id)
+            .limit(limit)
+        )
+    )
+    requeued: list[int] = []
+    for job_id, kind, identity_key in silent:
+        if identity_key is not None and _queued_with_key(session, identity_key) is not None:
+            _supersede(session, job_id, moment)
+            continue
+        job_kind = queue.kinds.get(kind)
+        task_id = queue.dispatch(
+            session.get_one(job, job_id), job_kind.queue if job_kind else "default"
+        )
+        back = session.execute(
+            sa.update(job)
+            .where(job.id == job_id, _silent(moment, policy))
+            .values(
+                status=JobStatus.QUEUED,
+                worker=None,
+                heartbeat_at=None,
+                started_at=None,
+                progress=0,
+                task_id=task_id,
+                message=N_("Máy chạy trước bị ngắt giữa chừng; đang chờ chạy lại…"),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        try:
+            uow.checkpoint(session, "back in the queue; its message is on its way")
+        except sa.exc.IntegrityError:
+            uow.discard(session, "the same work was queued meanwhile: that job does it")
+            _supersede(session, job_id, moment)
+            continue
+        if uow.affected(back) == 1:
+            log.warning("job %s: its worker went silent; queued again", job_id)
+            requeued.append(job_id)
+    return requeued
+
+
+def _supersede(session: so.Session, job_id: int, moment: dt.datetime) -> None:
+    why = N_("Máy chạy công việc bị ngắt giữa chừng; việc này đã được xếp hàng lại.")
+    _fail_running(session, moment, i18n.encode(why), jobs.Job.id == job_id)
+    uow.checkpoint(session, "the interrupted copy of queued work ends")
 
 
 def run(

@@ -30,6 +30,8 @@ RESUME_MESSAGES = "messages.resume_queued"
 POLL_PARCELS = "shipping.poll_parcels"
 # The sales aggregates' chore (app/rollups/chores.py).
 REFRESH_ROLLUPS = "rollups.refresh"
+# The jobs' own chore (``requeue_silent`` below).
+REQUEUE_SILENT = "jobs.requeue_silent"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -40,7 +42,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     - every hour, push the listings still queued (after a daily quota or an outage);
     - every minute, cancel the live orders whose hold ran out unpaid (their units go back);
     - every five minutes, queue again the buyer messages whose job never reached the broker;
-    - every minute, remake the sales aggregates of the months whose orders changed.
+    - every minute, remake the sales aggregates of the months whose orders changed;
+    - every minute, queue again the jobs whose worker died mid-run (silent heartbeat).
 
     A run missed while beat was stopped is sent once when it starts again (the schedule file
     remembers the last run).
@@ -70,6 +73,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         # Sales aggregates of the cells whose orders changed (app/rollups/refresh.py).
         "refresh-rollups": {
             "task": REFRESH_ROLLUPS,
+            "schedule": crontab(minute="*"),
+            "options": {"queue": "default"},
+        },
+        # Jobs whose worker died mid-run: back in the queue (app/jobs/service.py).
+        "jobs-requeue-silent": {
+            "task": REQUEUE_SILENT,
             "schedule": crontab(minute="*"),
             "options": {"queue": "default"},
         },
@@ -153,6 +162,16 @@ def run_job(job_id: int) -> str | None:
             countdown=policy.stale_seconds,
         )
     return str(status) if status else None
+
+
+@celery.shared_task(name=REQUEUE_SILENT, ignore_result=True)
+def requeue_silent() -> list[int]:
+    """Queue again the running jobs whose worker has been silent too long (died mid-run)."""
+    return jobs_service.requeue_silent(
+        extensions.session(),
+        jobs_service.runtime(),
+        policy=jobs_service.RunPolicy.from_config(flask.current_app.config),
+    )
 
 
 def dispatch(job: jobs.Job, queue: str) -> str:

@@ -11,6 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import flask
+import sqlalchemy as sa
+
+from app import extensions
+from app.models import jobs
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -93,3 +99,13 @@ def watch_job(
             return seen
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} never reached {until}; seen {seen}")
+
+
+def job_rows(web: flask.Flask, ids: list[int]) -> dict[int, jobs.Job]:
+    """The stored jobs rows (detached) by id, read in ``web``'s database."""
+    with web.app_context():
+        rows = extensions.db.session.scalars(sa.select(jobs.Job).where(jobs.Job.id.in_(ids)))
+        found = {row.id: row for row in rows}
+        extensions.db.session.expunge_all()
+        extensions.db.session.remove()
+        return found

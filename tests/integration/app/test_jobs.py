@@ -312,3 +312,131 @@ def test_progress_and_errors_are_stored_as_codes_and_worded_for_each_reader(
     )
     assert reply["error"] == "Máy chạy công việc bị ngắt 3 lần; đã dừng thử lại."
     assert reply["title"] == "Lỗi"  # a kind this install does not have: its stored title
+
+
+def _runtime(dispatch: FakeDispatch) -> jobs_service.Runtime:
+    return jobs_service.Runtime(KINDS, dispatch, dispatch_later=lambda seconds: dispatch)
+
+
+def _as_if_running(job_id: int, heartbeat: dt.datetime, attempts: int = 1) -> None:
+    """The row a worker leaves when it dies mid-run: running, last heartbeat at ``heartbeat``."""
+    extensions.db.session.execute(
+        sa.update(jobs.Job)
+        .where(jobs.Job.id == job_id)
+        .values(
+            status=JobStatus.RUNNING,
+            worker="dead-host:4242",
+            heartbeat_at=heartbeat,
+            started_at=heartbeat,
+            attempts=attempts,
+            progress=50,
+        )
+    )
+    extensions.db.session.commit()
+
+
+def test_requeue_silent_puts_dead_workers_jobs_back_once_and_fails_worn_out_ones(
+    app, people
+) -> None:
+    policy = jobs_service.RunPolicy(heartbeat_seconds=10, stale_seconds=60, max_attempts=3)
+    long_ago, just_now = FIXED - dt.timedelta(seconds=61), FIXED - dt.timedelta(seconds=59)
+    with app.app_context():
+        session = extensions.db.session
+        owner = _user(people.username(Role.SELLER))
+        dead, alive, worn, lost = (
+            _queue(owner, kind).id for kind in ("test.boom",) + ("test.steps",) * 3
+        )
+        _as_if_running(dead, long_ago)
+        _as_if_running(alive, just_now)
+        _as_if_running(worn, long_ago, attempts=3)
+        _as_if_running(lost, long_ago)
+        session.execute(sa.update(jobs.Job).where(jobs.Job.id == lost).values(heartbeat_at=None))
+        session.commit()
+        dispatch = FakeDispatch()
+
+        back = jobs_service.requeue_silent(
+            session, _runtime(dispatch), now=lambda: FIXED, policy=policy
+        )
+
+        assert back == [dead, lost]
+        assert dispatch.sent == [(dead, "media"), (lost, "default")]  # each kind's own queue
+        session.expire_all()
+        rows = {j.id: j for j in session.scalars(sa.select(jobs.Job))}
+        assert rows[dead].status == JobStatus.QUEUED and rows[dead].task_id == f"task-{dead}"
+        assert rows[dead].worker is None and rows[dead].progress == 0
+        assert rows[dead].message == "Máy chạy trước bị ngắt giữa chừng; đang chờ chạy lại…"
+        assert rows[alive].status == JobStatus.RUNNING and rows[alive].worker == "dead-host:4242"
+        assert rows[worn].status == JobStatus.FAILED and rows[worn].finished_at == FIXED
+        assert i18n.stored_text(rows[worn].error) == (
+            "Máy chạy công việc bị ngắt 3 lần; đã dừng thử lại."
+        )
+        # Still in the queue a minute later (no worker took it): not sent again.
+        later = FIXED + dt.timedelta(minutes=1)
+        session.execute(  # the live worker kept beating
+            sa.update(jobs.Job).where(jobs.Job.id == alive).values(heartbeat_at=later)
+        )
+        session.commit()
+        assert (
+            jobs_service.requeue_silent(
+                session, _runtime(dispatch), now=lambda: later, policy=policy
+            )
+            == []
+        )
+        assert len(dispatch.sent) == 2
+        # A worker takes the message: the job runs from the start, its second attempt.
+        assert jobs_service.run(session, KINDS, lost, now=lambda: later) == JobStatus.SUCCEEDED
+        session.expire_all()
+        done = session.get(jobs.Job, lost)
+        assert done.attempts == 2 and done.result == {"seen": [25, 50, 75]}
+
+
+def test_requeue_silent_leaves_the_job_running_when_the_broker_is_down(app, people) -> None:
+    with app.app_context():
+        session = extensions.db.session
+        job_id = _queue(_user(people.username(Role.SELLER)), "test.steps").id
+        _as_if_running(job_id, FIXED - dt.timedelta(hours=1))
+        with pytest.raises(ConnectionError):
+            jobs_service.requeue_silent(
+                session, _runtime(FakeDispatch(fail=True)), now=lambda: FIXED
+            )
+        session.expire_all()
+        # Still silent and running: the next minute's chore tries again.
+        assert session.get(jobs.Job, job_id).status == JobStatus.RUNNING
+        dispatch = FakeDispatch()
+        assert jobs_service.requeue_silent(session, _runtime(dispatch), now=lambda: FIXED) == [
+            job_id
+        ]
+
+
+def test_requeue_silent_ends_an_interrupted_copy_of_work_queued_again(app, people) -> None:
+    """Work with an identity key (a listing's publish, a buyer message) queued again while its
+    first run's worker was dead: that queued job does it; the silent one ends, saying why."""
+    with app.app_context():
+        session = extensions.db.session
+        owner = _user(people.username(Role.SELLER))
+
+        def publish() -> int:
+            return jobs_service.enqueue(
+                session,
+                KINDS,
+                identity_key="publish:7",
+                kind="test.steps",
+                params={},
+                owner=owner,
+                dispatch=FakeDispatch(),
+            ).id
+
+        first = publish()
+        _as_if_running(first, FIXED - dt.timedelta(hours=1))
+        again = publish()
+        assert again != first
+        dispatch = FakeDispatch()
+        assert jobs_service.requeue_silent(session, _runtime(dispatch), now=lambda: FIXED) == []
+        assert dispatch.sent == []
+        session.expire_all()
+        ended = session.get(jobs.Job, first)
+        assert ended.status == JobStatus.FAILED
+        assert i18n.stored_text(ended.error) == (
+            "Máy chạy công việc bị ngắt giữa chừng; việc này đã được xếp hàng lại."
+        )
+        assert session.get(jobs.Job, again).status == JobStatus.QUEUED

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.models import accounts
+from app.jobs import tasks
+from app.models import accounts, jobs
 from tests import conftest
 from tests.support import workers
 
@@ -119,4 +122,46 @@ def test_scale_out_redis_broker_with_two_workers(
     finally:
         for process in processes:
             workers.stop(process)
+        conftest.dispose(web)
+
+
+def test_a_job_whose_embedded_worker_was_killed_is_queued_again_and_finished(
+    people: conftest.People, bearer: dict[Role, dict[str, str]], db_url: str, tmp_path: Path
+) -> None:
+    """The embedded SQLite broker never gives back a message a killed worker took: the job
+    would stay "running" for ever. Beat's chore puts it back in the queue once its heartbeat
+    is silent, and the next worker runs it from the start."""
+    settings = {"JOB_HEARTBEAT_SECONDS": 1, "JOB_STALE_SECONDS": 2}
+    env = {**conftest.app_env(db_url, tmp_path), **{k: str(v) for k, v in settings.items()}}
+    web = conftest.make_app(db_url, tmp_path, **settings)
+    client = web.test_client()
+    admin = bearer[Role.ADMIN]
+    first = workers.start(env, tmp_path / "w1.log", "w1", concurrency=1)
+    second = None
+    try:
+        job_id = client.post(
+            "/api/v1/jobs",
+            headers=admin,
+            json={"kind": "system.check", "params": {"pause_seconds": 0.8}},
+        ).get_json()["id"]
+        seen = workers.watch_job(client, admin, job_id, {"running"})
+        assert seen[-1]["status"] == "running", (tmp_path / "w1.log").read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        second = workers.start(env, tmp_path / "w2.log", "w2", concurrency=1)
+        celery_app = web.extensions["celery"]
+        deadline = time.monotonic() + 60
+        while workers.job_rows(web, [job_id])[job_id].status == jobs.JobStatus.RUNNING:
+            assert time.monotonic() < deadline, "the chore never put the job back in the queue"
+            celery_app.send_task(tasks.REQUEUE_SILENT, queue="default")  # as beat does
+            time.sleep(1)
+        states = workers.watch_job(client, admin, job_id, FINISHED)
+        assert states[-1]["status"] == "succeeded", (tmp_path / "w2.log").read_text()
+        done = client.get(f"/api/v1/jobs/{job_id}", headers=admin).get_json()
+        assert done["result"]["worker_pid"] == second.pid
+        assert workers.job_rows(web, [job_id])[job_id].attempts == 2
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                workers.stop(process)
         conftest.dispose(web)

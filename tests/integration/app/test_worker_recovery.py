@@ -12,12 +12,9 @@ import signal
 import time
 from pathlib import Path
 
-import flask
 import pytest
 import redis
-import sqlalchemy as sa
 
-from app import extensions
 from app.models import accounts, jobs
 from tests import conftest
 from tests.support import workers
@@ -26,15 +23,6 @@ Role = accounts.Role
 pytestmark = pytest.mark.worker
 FINISHED = {"succeeded", "failed", "cancelled"}
 BURST = 6
-
-
-def _job_rows(web: flask.Flask, ids: list[int]) -> dict[int, jobs.Job]:
-    with web.app_context():
-        rows = extensions.db.session.scalars(sa.select(jobs.Job).where(jobs.Job.id.in_(ids)))
-        found = {row.id: row for row in rows}
-        extensions.db.session.expunge_all()
-        extensions.db.session.remove()
-        return found
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -73,7 +61,7 @@ def test_a_killed_workers_job_is_recovered_and_each_job_runs_once(
         victim_id, victim_pid = None, None
         deadline = time.monotonic() + 60
         while victim_id is None and time.monotonic() < deadline:
-            for row in _job_rows(web, job_ids).values():
+            for row in workers.job_rows(web, job_ids).values():
                 if row.status == jobs.JobStatus.RUNNING and row.progress >= 25 and row.worker:
                     victim_id, victim_pid = row.id, int(row.worker.rsplit(":", 1)[1])
                     break
@@ -96,7 +84,7 @@ def test_a_killed_workers_job_is_recovered_and_each_job_runs_once(
             for job_id in job_ids
         ]
         assert [r["status"] for r in results] == ["succeeded"] * BURST
-        rows = _job_rows(web, job_ids)
+        rows = workers.job_rows(web, job_ids)
         assert rows[victim_id].attempts == 2  # started, worker killed, taken over
         assert all(rows[i].attempts == 1 for i in job_ids if i != victim_id)
         survivor = next(p for p in processes.values() if p.pid != victim_pid)
