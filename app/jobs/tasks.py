@@ -14,7 +14,7 @@ import flask
 from celery.schedules import crontab
 
 from app import extensions
-from app.jobs import registry
+from app.jobs import broker, registry
 from app.jobs import service as jobs_service
 from app.models import jobs
 
@@ -30,8 +30,9 @@ RESUME_MESSAGES = "messages.resume_queued"
 POLL_PARCELS = "shipping.poll_parcels"
 # The sales aggregates' chore (app/rollups/chores.py).
 REFRESH_ROLLUPS = "rollups.refresh"
-# The jobs' own chore (``requeue_silent`` below).
+# The jobs' own chores (below).
 REQUEUE_SILENT = "jobs.requeue_silent"
+TIDY_BROKER = "jobs.tidy_broker"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -43,7 +44,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     - every minute, cancel the live orders whose hold ran out unpaid (their units go back);
     - every five minutes, queue again the buyer messages whose job never reached the broker;
     - every minute, remake the sales aggregates of the months whose orders changed;
-    - every minute, queue again the jobs whose worker died mid-run (silent heartbeat).
+    - every minute, queue again the jobs whose worker died mid-run (silent heartbeat);
+    - every hour, delete the messages the embedded broker delivered (it keeps them all).
 
     A run missed while beat was stopped is sent once when it starts again (the schedule file
     remembers the last run).
@@ -80,6 +82,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "jobs-requeue-silent": {
             "task": REQUEUE_SILENT,
             "schedule": crontab(minute="*"),
+            "options": {"queue": "default"},
+        },
+        # The embedded broker keeps every delivered message: delete them (app/jobs/broker.py).
+        "jobs-tidy-broker-hourly": {
+            "task": TIDY_BROKER,
+            "schedule": crontab(minute=45),
             "options": {"queue": "default"},
         },
         "channels-resume-queued-hourly": {
@@ -172,6 +180,12 @@ def requeue_silent() -> list[int]:
         jobs_service.runtime(),
         policy=jobs_service.RunPolicy.from_config(flask.current_app.config),
     )
+
+
+@celery.shared_task(name=TIDY_BROKER, ignore_result=True)
+def tidy_broker() -> int:
+    """Delete the delivered messages the embedded SQLite broker keeps (no-op on Redis)."""
+    return broker.tidy(str(flask.current_app.config["BROKER_URL"]))
 
 
 def dispatch(job: jobs.Job, queue: str) -> str:

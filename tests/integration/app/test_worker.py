@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from app.jobs import tasks
+from app.jobs import broker, tasks
 from app.models import accounts, jobs
 from tests import conftest
 from tests.support import workers
@@ -165,3 +166,41 @@ def test_a_job_whose_embedded_worker_was_killed_is_queued_again_and_finished(
             if process is not None and process.poll() is None:
                 workers.stop(process)
         conftest.dispose(web)
+
+
+def _broker_messages(broker_url: str) -> dict[bool, int]:
+    """The embedded broker's message rows by ``visible`` (waiting) or not (delivered)."""
+    engine = sa.create_engine(broker_url.removeprefix(broker.EMBEDDED_PREFIX))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT visible, count(*) FROM kombu_message GROUP BY visible")
+            )
+            return {bool(visible): count for visible, count in rows}
+    finally:
+        engine.dispose()
+
+
+def test_the_hourly_tidy_deletes_the_delivered_messages_and_keeps_the_waiting_ones(
+    app, client, people, bearer, worker, tmp_path: Path
+) -> None:
+    """kombu's SQLAlchemy transport keeps every message it delivered, for good."""
+    admin = bearer[Role.ADMIN]
+    broker_url = app.config["BROKER_URL"]
+    assert broker.tidy("redis://127.0.0.1:1/0") == 0  # other brokers delete their own
+    assert broker.tidy(f"sqla+sqlite:///{tmp_path / 'none-yet.sqlite'}") == 0
+    for _ in range(3):
+        job_id = client.post(
+            "/api/v1/jobs", headers=admin, json={"kind": "system.check", "params": {}}
+        ).get_json()["id"]
+        assert workers.watch_job(client, admin, job_id, FINISHED)[-1]["status"] == "succeeded"
+    celery_app = app.extensions["celery"]
+    celery_app.send_task(tasks.TIDY_BROKER, queue="nobody-listens")  # a message still waiting
+    assert _broker_messages(broker_url)[False] >= 3  # the jobs' messages, delivered and kept
+
+    celery_app.send_task(tasks.TIDY_BROKER, queue="default")  # as beat does
+    deadline = time.monotonic() + 60
+    while _broker_messages(broker_url).get(False):
+        assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+        time.sleep(0.2)
+    assert _broker_messages(broker_url) == {True: 1}
