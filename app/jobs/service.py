@@ -413,21 +413,21 @@ def requeue_silent(
         task_id = queue.dispatch(
             session.get_one(job, job_id), job_kind.queue if job_kind else "default"
         )
-        back = session.execute(
-            sa.update(job)
-            .where(job.id == job_id, _silent(moment, policy))
-            .values(
-                status=JobStatus.QUEUED,
-                worker=None,
-                heartbeat_at=None,
-                started_at=None,
-                progress=0,
-                task_id=task_id,
-                message=N_("Máy chạy trước bị ngắt giữa chừng; đang chờ chạy lại…"),
+        try:  # (the unique index on queued identity keys answers at the UPDATE or the commit)
+            back = session.execute(
+                sa.update(job)
+                .where(job.id == job_id, _silent(moment, policy))
+                .values(
+                    status=JobStatus.QUEUED,
+                    worker=None,
+                    heartbeat_at=None,
+                    started_at=None,
+                    progress=0,
+                    task_id=task_id,
+                    message=N_("Máy chạy trước bị ngắt giữa chừng; đang chờ chạy lại…"),
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        )
-        try:
             uow.checkpoint(session, "back in the queue; its message is on its way")
         except sa.exc.IntegrityError:
             uow.discard(session, "the same work was queued meanwhile: that job does it")

@@ -408,9 +408,14 @@ def test_requeue_silent_leaves_the_job_running_when_the_broker_is_down(app, peop
         ]
 
 
-def test_requeue_silent_ends_an_interrupted_copy_of_work_queued_again(app, people) -> None:
+@pytest.mark.parametrize("race", [False, True], ids=["seen", "raced"])
+def test_requeue_silent_ends_an_interrupted_copy_of_work_queued_again(
+    app, people, race: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Work with an identity key (a listing's publish, a buyer message) queued again while its
-    first run's worker was dead: that queued job does it; the silent one ends, saying why."""
+    first run's worker was dead: that queued job does it; the silent one ends, saying why.
+    Raced: queued between the chore's look and its UPDATE, which the unique index on queued
+    identity keys refuses; the outcome is the same."""
     with app.app_context():
         session = extensions.db.session
         owner = _user(people.username(Role.SELLER))
@@ -430,9 +435,11 @@ def test_requeue_silent_ends_an_interrupted_copy_of_work_queued_again(app, peopl
         _as_if_running(first, FIXED - dt.timedelta(hours=1))
         again = publish()
         assert again != first
+        if race:
+            monkeypatch.setattr(jobs_service, "_queued_with_key", lambda session, key: None)
         dispatch = FakeDispatch()
         assert jobs_service.requeue_silent(session, _runtime(dispatch), now=lambda: FIXED) == []
-        assert dispatch.sent == []
+        assert len(dispatch.sent) == (1 if race else 0)  # (its claim finds it failed)
         session.expire_all()
         ended = session.get(jobs.Job, first)
         assert ended.status == JobStatus.FAILED
