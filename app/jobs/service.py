@@ -303,10 +303,9 @@ def _claim(
     if uow.affected(claimed) == 1:
         uow.checkpoint(session, "claimed: no other worker runs it")
         return True
-    silent = _silent(moment, policy)
     taken = session.execute(
         sa.update(job)
-        .where(job.id == job_id, silent)
+        .where(job.id == job_id, _silent(moment, policy))
         .where(job.attempts < policy.max_attempts)
         .values(
             worker=worker,

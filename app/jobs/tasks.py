@@ -51,51 +51,24 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     remembers the last run).
     """
     return {
-        "channels-check-certificates-daily": {
-            "task": CHECK_CERTIFICATES,
-            "schedule": crontab(hour=17, minute=5),
-            "options": {"queue": "default"},
-        },
-        "live-release-holds-every-minute": {
-            "task": RELEASE_HOLDS,
-            "schedule": crontab(),
-            "options": {"queue": "default"},
-        },
-        "messages-resume-queued": {
-            "task": RESUME_MESSAGES,
-            "schedule": crontab(minute="*/5"),
-            "options": {"queue": "default"},
-        },
+        "channels-check-certificates-daily": _chore(CHECK_CERTIFICATES, crontab(hour=17, minute=5)),
+        "live-release-holds-every-minute": _chore(RELEASE_HOLDS, crontab()),
+        "messages-resume-queued": _chore(RESUME_MESSAGES, crontab(minute="*/5")),
         # Parcels with no news from their carrier for two hours: ask (app/shipping/polling.py).
-        "poll-parcels": {
-            "task": POLL_PARCELS,
-            "schedule": crontab(minute="*/10"),
-            "options": {"queue": "default"},
-        },
+        "poll-parcels": _chore(POLL_PARCELS, crontab(minute="*/10")),
         # Sales aggregates of the cells whose orders changed (app/rollups/refresh.py).
-        "refresh-rollups": {
-            "task": REFRESH_ROLLUPS,
-            "schedule": crontab(minute="*"),
-            "options": {"queue": "default"},
-        },
+        "refresh-rollups": _chore(REFRESH_ROLLUPS, crontab(minute="*")),
         # Jobs whose worker died mid-run: back in the queue (app/jobs/service.py).
-        "jobs-requeue-silent": {
-            "task": REQUEUE_SILENT,
-            "schedule": crontab(minute="*"),
-            "options": {"queue": "default"},
-        },
+        "jobs-requeue-silent": _chore(REQUEUE_SILENT, crontab(minute="*")),
         # The embedded broker keeps every delivered message: delete them (app/jobs/broker.py).
-        "jobs-tidy-broker-hourly": {
-            "task": TIDY_BROKER,
-            "schedule": crontab(minute=45),
-            "options": {"queue": "default"},
-        },
-        "channels-resume-queued-hourly": {
-            "task": RESUME_QUEUED,
-            "schedule": crontab(minute=15),
-            "options": {"queue": "default"},
-        },
+        "jobs-tidy-broker-hourly": _chore(TIDY_BROKER, crontab(minute=45)),
+        "channels-resume-queued-hourly": _chore(RESUME_QUEUED, crontab(minute=15)),
     }
+
+
+def _chore(task: str, schedule: crontab) -> dict[str, Any]:
+    """A beat entry: the chore's task by name, when, on the default queue (any worker)."""
+    return {"task": task, "schedule": schedule, "options": {"queue": "default"}}
 
 
 def init_celery(app: flask.Flask) -> celery.Celery[Any]:
